@@ -1,0 +1,335 @@
+//! JSON helpers shared by the language and the engine: numbers that keep their
+//! written form (serde_json's `arbitrary_precision`), compact serialisation as
+//! AWS writes it into history events, deep equality that treats `1` and `1.0`
+//! as the same number, and a source map from JSON pointers to line:column.
+
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// The numeric value of a JSON number as `f64`.
+pub fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    }
+}
+
+/// An integral JSON number as `i64` (`3` and `3.0` both give 3).
+pub fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            let f = n.as_f64()?;
+            (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64)
+        }),
+        _ => None,
+    }
+}
+
+/// True when the number was written without a fraction or exponent.
+pub fn is_integer_literal(n: &Number) -> bool {
+    n.is_i64() || n.is_u64()
+}
+
+pub fn num_i64(i: i64) -> Value {
+    Value::Number(Number::from(i))
+}
+
+/// A number from an `f64`; integral values within range become integers, as
+/// Java-based AWS serialises whole doubles produced by arithmetic.
+pub fn num_f64(f: f64) -> Value {
+    Number::from_f64(f)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+/// Compact JSON as AWS writes payloads into history (no spaces).
+pub fn to_compact(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Deep equality where numbers compare by value.
+pub fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            if x.to_string() == y.to_string() {
+                return true;
+            }
+            match (x.as_f64(), y.as_f64()) {
+                (Some(p), Some(q)) => p == q,
+                _ => false,
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).map(|w| json_eq(v, w)).unwrap_or(false))
+        }
+        _ => a == b,
+    }
+}
+
+/// Name of a JSON type as AWS error texts spell it.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+pub fn obj() -> Map<String, Value> {
+    Map::new()
+}
+
+/// Escape one JSON-pointer token (RFC 6901).
+pub fn pointer_token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// 1-based line and column of every value in a JSON text, keyed by JSON pointer.
+/// For object members the position is that of the member's key, which is what a
+/// person looks for in an editor.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    positions: HashMap<String, (usize, usize)>,
+}
+
+impl SourceMap {
+    pub fn get(&self, pointer: &str) -> Option<(usize, usize)> {
+        // Fall back to the closest parent that has a position.
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.positions.get(p) {
+                return Some(*pos);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+
+    /// Scan `text` (already known to be valid JSON) and record positions.
+    pub fn from_json(text: &str) -> SourceMap {
+        let mut s = Scanner {
+            b: text.as_bytes(),
+            i: 0,
+            line: 1,
+            col: 1,
+            map: HashMap::new(),
+        };
+        s.ws();
+        let at = (s.line, s.col);
+        s.value(String::new(), at);
+        SourceMap { positions: s.map }
+    }
+
+    /// A source map for YAML: positions of mapping keys found by a line scan.
+    /// YAML has no cheap exact mapping, so keys are matched by indentation order;
+    /// when a key cannot be found the parent's position is used.
+    pub fn from_yaml(text: &str, value: &Value) -> SourceMap {
+        let mut map = HashMap::new();
+        let lines: Vec<&str> = text.lines().collect();
+        fn walk(
+            v: &Value,
+            ptr: String,
+            start: usize,
+            lines: &[&str],
+            map: &mut HashMap<String, (usize, usize)>,
+        ) {
+            if let Value::Object(o) = v {
+                let mut from = start;
+                for (k, child) in o {
+                    let needle_plain = format!("{k}:");
+                    let needle_q = format!("\"{k}\":");
+                    let needle_sq = format!("'{k}':");
+                    for (li, line) in lines.iter().enumerate().skip(from) {
+                        let t = line.trim_start().trim_start_matches("- ");
+                        if t.starts_with(&needle_plain)
+                            || t.starts_with(&needle_q)
+                            || t.starts_with(&needle_sq)
+                        {
+                            let col = line.len() - t.len() + 1;
+                            let p = format!("{ptr}/{}", pointer_token(k));
+                            map.insert(p.clone(), (li + 1, col));
+                            walk(child, p, li, lines, map);
+                            from = li + 1;
+                            break;
+                        }
+                    }
+                }
+            } else if let Value::Array(a) = v {
+                for (i, child) in a.iter().enumerate() {
+                    walk(child, format!("{ptr}/{i}"), start, lines, map);
+                }
+            }
+        }
+        map.insert(String::new(), (1, 1));
+        walk(value, String::new(), 0, &lines, &mut map);
+        SourceMap { positions: map }
+    }
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+    line: usize,
+    col: usize,
+    map: HashMap<String, (usize, usize)>,
+}
+
+impl Scanner<'_> {
+    fn bump(&mut self) {
+        if self.i < self.b.len() {
+            if self.b[self.i] == b'\n' {
+                self.line += 1;
+                self.col = 1;
+            } else if self.b[self.i] & 0xC0 != 0x80 {
+                self.col += 1;
+            }
+            self.i += 1;
+        }
+    }
+    fn peek(&self) -> u8 {
+        *self.b.get(self.i).unwrap_or(&0)
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), b' ' | b'\t' | b'\n' | b'\r') {
+            self.bump();
+        }
+    }
+    fn string(&mut self) -> String {
+        let start = self.i;
+        self.bump(); // opening quote
+        while self.i < self.b.len() && self.peek() != b'"' {
+            if self.peek() == b'\\' {
+                self.bump();
+            }
+            self.bump();
+        }
+        self.bump();
+        let raw = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("\"\"");
+        serde_json::from_str::<String>(raw).unwrap_or_default()
+    }
+    fn value(&mut self, ptr: String, at: (usize, usize)) {
+        self.map.insert(ptr.clone(), at);
+        match self.peek() {
+            b'{' => {
+                self.bump();
+                loop {
+                    self.ws();
+                    if self.peek() == b'}' || self.i >= self.b.len() {
+                        self.bump();
+                        break;
+                    }
+                    let key_at = (self.line, self.col);
+                    let key = self.string();
+                    self.ws();
+                    self.bump(); // ':'
+                    self.ws();
+                    self.value(format!("{ptr}/{}", pointer_token(&key)), key_at);
+                    self.ws();
+                    if self.peek() == b',' {
+                        self.bump();
+                    }
+                }
+            }
+            b'[' => {
+                self.bump();
+                let mut idx = 0;
+                loop {
+                    self.ws();
+                    if self.peek() == b']' || self.i >= self.b.len() {
+                        self.bump();
+                        break;
+                    }
+                    let el_at = (self.line, self.col);
+                    self.value(format!("{ptr}/{idx}"), el_at);
+                    idx += 1;
+                    self.ws();
+                    if self.peek() == b',' {
+                        self.bump();
+                    }
+                }
+            }
+            b'"' => {
+                self.string();
+            }
+            _ => {
+                while self.i < self.b.len()
+                    && !matches!(
+                        self.peek(),
+                        b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'
+                    )
+                {
+                    self.bump();
+                }
+            }
+        }
+    }
+}
+
+/// Parse JSON text with a readable error: `file:line:column: message`.
+pub fn parse_json(text: &str, file: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| {
+        format!(
+            "{file}:{}:{}: invalid JSON: {}",
+            e.line(),
+            e.column(),
+            strip_pos(&e.to_string())
+        )
+    })
+}
+
+fn strip_pos(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_keep_their_written_form() {
+        let v: Value =
+            serde_json::from_str(r#"{"a":0.0,"b":1e2,"c":10000000000000000000000}"#).unwrap();
+        assert_eq!(
+            to_compact(&v),
+            r#"{"a":0.0,"b":1e+2,"c":10000000000000000000000}"#
+        );
+    }
+
+    #[test]
+    fn json_eq_compares_numbers_by_value() {
+        assert!(json_eq(
+            &json!({"a": [1]}),
+            &serde_json::from_str(r#"{"a":[1.0]}"#).unwrap()
+        ));
+        assert!(!json_eq(&json!(1), &json!("1")));
+    }
+
+    #[test]
+    fn source_map_points_at_keys() {
+        let text = "{\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\"}\n  }\n}";
+        let m = SourceMap::from_json(text);
+        assert_eq!(m.get("/States"), Some((2, 3)));
+        assert_eq!(m.get("/States/A/Type"), Some((3, 11)));
+        assert_eq!(m.get("/States/A/Missing"), Some((3, 5)));
+    }
+
+    #[test]
+    fn parse_errors_name_file_and_position() {
+        let e = parse_json("{\n  \"a\": ,\n}", "x.json").unwrap_err();
+        assert!(e.starts_with("x.json:2:8:"), "{e}");
+    }
+}

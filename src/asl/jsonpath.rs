@@ -1,0 +1,921 @@
+//! JSONPath with the semantics Step Functions inherits from Jayway JsonPath.
+//!
+//! A path is compiled once ([`Path::parse`]) and evaluated many times. A
+//! *definite* path (only names and indexes) yields the one value it names and
+//! fails when that value is missing; an *indefinite* path (wildcard, slice,
+//! union, filter, deep scan) yields an array of every match.
+//!
+//! Roots: `$` is the data, `$$` the context object, `$name` a variable.
+
+use super::json::{as_f64, json_eq};
+use serde_json::{Map, Value};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Root {
+    Data,
+    Context,
+    Variable(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Seg {
+    Key(String),
+    Index(i64),
+    Wildcard,
+    Slice(Option<i64>, Option<i64>, i64),
+    Keys(Vec<String>),
+    Indexes(Vec<i64>),
+    Deep(Box<Seg>),
+    Filter(Box<Filter>),
+    Length,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Filter {
+    Or(Box<Filter>, Box<Filter>),
+    And(Box<Filter>, Box<Filter>),
+    Not(Box<Filter>),
+    Exists(Operand),
+    Cmp(Operand, CmpOp, Operand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Nin,
+    Contains,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Operand {
+    Current(Vec<Seg>),
+    Root(Vec<Seg>),
+    Lit(Value),
+}
+
+/// A compiled JSONPath.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    pub source: String,
+    pub root: Root,
+    segs: Vec<Seg>,
+    definite: bool,
+}
+
+/// Why a path could not be evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathError {
+    /// A definite path named something that is not there. Carries Jayway's
+    /// description, e.g. `Missing property in path $['no']`.
+    Missing(String),
+    /// `$name` names no variable in scope.
+    UnknownVariable(String),
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathError::Missing(m) => f.write_str(m),
+            PathError::UnknownVariable(v) => write!(f, "variable ${v} is not defined"),
+        }
+    }
+}
+
+/// Where the roots of a path point during one evaluation.
+/// The context object and variables are produced on demand, so that a path
+/// that never mentions them costs nothing.
+pub struct Scope<'a> {
+    pub data: &'a Value,
+    pub context: &'a dyn Fn() -> Value,
+    pub vars: &'a dyn Fn(&str) -> Option<Value>,
+}
+
+fn no_vars(_: &str) -> Option<Value> {
+    None
+}
+fn no_context() -> Value {
+    Value::Null
+}
+
+impl<'a> Scope<'a> {
+    pub fn data(data: &'a Value) -> Scope<'a> {
+        Scope {
+            data,
+            context: &no_context,
+            vars: &no_vars,
+        }
+    }
+}
+
+impl Path {
+    pub fn parse(src: &str) -> Result<Path, String> {
+        let mut p = Parser {
+            s: src.as_bytes(),
+            i: 0,
+            src,
+        };
+        let root = p.root()?;
+        let segs = p.segments(false)?;
+        if p.i < p.s.len() {
+            return Err(p.err("unexpected character"));
+        }
+        let definite = segs
+            .iter()
+            .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_) | Seg::Length));
+        Ok(Path {
+            source: src.to_string(),
+            root,
+            segs,
+            definite,
+        })
+    }
+
+    /// Parse a reference path (ResultPath, ItemsPath, …): names and indexes only.
+    pub fn parse_reference(src: &str) -> Result<Path, String> {
+        let p = Path::parse(src)?;
+        if !p
+            .segs
+            .iter()
+            .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_)))
+        {
+            return Err(format!("'{src}' is not a valid reference path"));
+        }
+        Ok(p)
+    }
+
+    pub fn is_definite(&self) -> bool {
+        self.definite
+    }
+
+    /// True for the bare root `$`.
+    pub fn is_root(&self) -> bool {
+        self.segs.is_empty() && self.root == Root::Data
+    }
+
+    pub fn eval(&self, scope: &Scope) -> Result<Value, PathError> {
+        let owned;
+        let base: &Value = match &self.root {
+            Root::Data => scope.data,
+            Root::Context => {
+                owned = (scope.context)();
+                &owned
+            }
+            Root::Variable(name) => {
+                owned =
+                    (scope.vars)(name).ok_or_else(|| PathError::UnknownVariable(name.clone()))?;
+                &owned
+            }
+        };
+        if self.definite {
+            let mut cur = base;
+            let mut tmp;
+            let mut trail = String::from("$");
+            for seg in &self.segs {
+                match seg {
+                    Seg::Key(k) => {
+                        trail.push_str(&format!("['{k}']"));
+                        match cur {
+                            Value::Object(o) => match o.get(k) {
+                                Some(v) => cur = v,
+                                None => {
+                                    return Err(PathError::Missing(format!("Missing property in path {trail}")))
+                                }
+                            },
+                            _ => {
+                                return Err(PathError::Missing(format!(
+                                    "Expected to find an object with property {trail} in path $ but found '{}'",
+                                    java_type(cur)
+                                )))
+                            }
+                        }
+                    }
+                    Seg::Index(i) => {
+                        trail.push_str(&format!("[{i}]"));
+                        match cur {
+                            Value::Array(a) => {
+                                let idx = if *i < 0 { a.len() as i64 + i } else { *i };
+                                match a.get(idx as usize).filter(|_| idx >= 0) {
+                                    Some(v) => cur = v,
+                                    None => return Err(PathError::Missing(format!("Index out of bounds in path {trail}"))),
+                                }
+                            }
+                            _ => {
+                                return Err(PathError::Missing(format!(
+                                    "Filter: {trail} can only be applied to arrays. Current context is: {}",
+                                    super::json::to_compact(cur)
+                                )))
+                            }
+                        }
+                    }
+                    Seg::Length => {
+                        tmp = match cur {
+                            Value::Array(a) => Value::from(a.len()),
+                            Value::Object(o) => Value::from(o.len()),
+                            Value::String(s) => Value::from(s.chars().count()),
+                            _ => {
+                                return Err(PathError::Missing(format!(
+                                    "Missing property in path {trail}"
+                                )))
+                            }
+                        };
+                        cur = &tmp;
+                        let _ = &tmp;
+                    }
+                    _ => unreachable!(),
+                }
+            }
+            Ok(cur.clone())
+        } else {
+            let mut cur: Vec<&Value> = vec![base];
+            let mut lens: Vec<Value> = Vec::new();
+            for seg in &self.segs {
+                if let Seg::Length = seg {
+                    lens = cur
+                        .iter()
+                        .filter_map(|v| match v {
+                            Value::Array(a) => Some(Value::from(a.len())),
+                            _ => None,
+                        })
+                        .collect();
+                    continue;
+                }
+                let mut next = Vec::new();
+                for v in cur {
+                    apply(seg, v, scope, &mut next);
+                }
+                cur = next;
+            }
+            if !lens.is_empty() {
+                return Ok(Value::Array(lens));
+            }
+            Ok(Value::Array(cur.into_iter().cloned().collect()))
+        }
+    }
+
+    /// Write `value` at this reference path inside `doc`, creating missing
+    /// objects on the way. Fails (ResultPathMatchFailure) when the document's
+    /// shape does not allow it.
+    pub fn set(&self, doc: &mut Value, value: Value) -> Result<(), String> {
+        let mut cur = doc;
+        let n = self.segs.len();
+        if n == 0 {
+            *cur = value;
+            return Ok(());
+        }
+        for (i, seg) in self.segs.iter().enumerate() {
+            let last = i + 1 == n;
+            match seg {
+                Seg::Key(k) => {
+                    let o = match cur {
+                        Value::Object(o) => o,
+                        other => {
+                            return Err(format!(
+                                "Unable to apply ResultPath \"{}\" to input \"{}\"",
+                                self.source,
+                                super::json::to_compact(other)
+                            ))
+                        }
+                    };
+                    if last {
+                        o.insert(k.clone(), value);
+                        return Ok(());
+                    }
+                    let entry = o
+                        .entry(k.clone())
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if !matches!(entry, Value::Object(_) | Value::Array(_)) {
+                        *entry = Value::Object(Map::new());
+                    }
+                    cur = entry;
+                }
+                Seg::Index(idx) => {
+                    let a = match cur {
+                        Value::Array(a) => a,
+                        other => {
+                            return Err(format!(
+                                "Unable to apply ResultPath \"{}\" to input \"{}\"",
+                                self.source,
+                                super::json::to_compact(other)
+                            ))
+                        }
+                    };
+                    let j = if *idx < 0 { a.len() as i64 + idx } else { *idx };
+                    if j < 0 || j as usize >= a.len() {
+                        return Err(format!(
+                            "Unable to apply ResultPath \"{}\": index out of bounds",
+                            self.source
+                        ));
+                    }
+                    if last {
+                        a[j as usize] = value;
+                        return Ok(());
+                    }
+                    cur = &mut a[j as usize];
+                }
+                _ => return Err(format!("'{}' is not a valid reference path", self.source)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Jayway names JSON types by their Java classes in its error messages.
+fn java_type(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "net.minidev.json.JSONArray",
+        Value::String(_) => "java.lang.String",
+        Value::Number(_) => "java.lang.Integer",
+        Value::Bool(_) => "java.lang.Boolean",
+        Value::Null => "null",
+        Value::Object(_) => "java.util.LinkedHashMap",
+    }
+}
+
+fn slice_bounds(len: i64, start: Option<i64>, end: Option<i64>) -> (i64, i64) {
+    let norm = |x: i64| if x < 0 { (len + x).max(0) } else { x.min(len) };
+    (start.map(norm).unwrap_or(0), end.map(norm).unwrap_or(len))
+}
+
+fn apply<'v>(seg: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
+    match seg {
+        Seg::Key(k) => {
+            if let Value::Object(o) = v {
+                if let Some(x) = o.get(k) {
+                    out.push(x);
+                }
+            }
+        }
+        Seg::Keys(ks) => {
+            if let Value::Object(o) = v {
+                for k in ks {
+                    if let Some(x) = o.get(k) {
+                        out.push(x);
+                    }
+                }
+            }
+        }
+        Seg::Index(i) => {
+            if let Value::Array(a) = v {
+                let j = if *i < 0 { a.len() as i64 + i } else { *i };
+                if j >= 0 {
+                    if let Some(x) = a.get(j as usize) {
+                        out.push(x);
+                    }
+                }
+            }
+        }
+        Seg::Indexes(is) => {
+            for i in is {
+                apply(&Seg::Index(*i), v, scope, out);
+            }
+        }
+        Seg::Wildcard => match v {
+            Value::Object(o) => out.extend(o.values()),
+            Value::Array(a) => out.extend(a.iter()),
+            _ => {}
+        },
+        Seg::Slice(s, e, step) => {
+            if let Value::Array(a) = v {
+                let (from, to) = slice_bounds(a.len() as i64, *s, *e);
+                let mut i = from;
+                while i < to {
+                    out.push(&a[i as usize]);
+                    i += (*step).max(1);
+                }
+            }
+        }
+        Seg::Deep(inner) => {
+            fn walk<'v>(inner: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
+                apply(inner, v, scope, out);
+                match v {
+                    Value::Object(o) => o.values().for_each(|c| walk(inner, c, scope, out)),
+                    Value::Array(a) => a.iter().for_each(|c| walk(inner, c, scope, out)),
+                    _ => {}
+                }
+            }
+            walk(inner, v, scope, out);
+        }
+        Seg::Filter(f) => match v {
+            Value::Array(a) => out.extend(a.iter().filter(|x| test(f, x, scope))),
+            Value::Object(_) => {
+                if test(f, v, scope) {
+                    out.push(v)
+                }
+            }
+            _ => {}
+        },
+        Seg::Length => {}
+    }
+}
+
+fn resolve(op: &Operand, cur: &Value, scope: &Scope) -> Option<Value> {
+    let (base, segs) = match op {
+        Operand::Lit(v) => return Some(v.clone()),
+        Operand::Current(s) => (cur, s),
+        Operand::Root(s) => (scope.data, s),
+    };
+    let definite = segs
+        .iter()
+        .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_) | Seg::Length));
+    if definite {
+        let mut v = base.clone();
+        for s in segs {
+            v = match (s, &v) {
+                (Seg::Key(k), Value::Object(o)) => o.get(k)?.clone(),
+                (Seg::Index(i), Value::Array(a)) => {
+                    let j = if *i < 0 { a.len() as i64 + i } else { *i };
+                    a.get(usize::try_from(j).ok()?)?.clone()
+                }
+                (Seg::Length, Value::Array(a)) => Value::from(a.len()),
+                (Seg::Length, Value::String(s)) => Value::from(s.chars().count()),
+                _ => return None,
+            };
+        }
+        Some(v)
+    } else {
+        let mut cur: Vec<&Value> = vec![base];
+        for s in segs {
+            let mut next = Vec::new();
+            for v in cur {
+                apply(s, v, scope, &mut next);
+            }
+            cur = next;
+        }
+        Some(Value::Array(cur.into_iter().cloned().collect()))
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(_), Value::Number(_)) => as_f64(a)?.partial_cmp(&as_f64(b)?),
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn test(f: &Filter, cur: &Value, scope: &Scope) -> bool {
+    match f {
+        Filter::Or(a, b) => test(a, cur, scope) || test(b, cur, scope),
+        Filter::And(a, b) => test(a, cur, scope) && test(b, cur, scope),
+        Filter::Not(a) => !test(a, cur, scope),
+        Filter::Exists(op) => match resolve(op, cur, scope) {
+            Some(Value::Bool(b)) if matches!(op, Operand::Lit(_)) => b,
+            Some(_) => true,
+            None => false,
+        },
+        Filter::Cmp(l, op, r) => {
+            let (Some(a), Some(b)) = (resolve(l, cur, scope), resolve(r, cur, scope)) else {
+                return matches!(op, CmpOp::Ne);
+            };
+            use std::cmp::Ordering::*;
+            match op {
+                CmpOp::Eq => json_eq(&a, &b),
+                CmpOp::Ne => !json_eq(&a, &b),
+                CmpOp::Lt => compare(&a, &b) == Some(Less),
+                CmpOp::Le => matches!(compare(&a, &b), Some(Less | Equal)),
+                CmpOp::Gt => compare(&a, &b) == Some(Greater),
+                CmpOp::Ge => matches!(compare(&a, &b), Some(Greater | Equal)),
+                CmpOp::In => b
+                    .as_array()
+                    .is_some_and(|arr| arr.iter().any(|x| json_eq(x, &a))),
+                CmpOp::Nin => b
+                    .as_array()
+                    .is_some_and(|arr| !arr.iter().any(|x| json_eq(x, &a))),
+                CmpOp::Contains => match (&a, &b) {
+                    (Value::Array(arr), _) => arr.iter().any(|x| json_eq(x, &b)),
+                    (Value::String(s), Value::String(t)) => s.contains(t.as_str()),
+                    _ => false,
+                },
+            }
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    src: &'a str,
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+fn is_name_char(c: u8) -> bool {
+    !matches!(
+        c,
+        b'.' | b'['
+            | b']'
+            | b' '
+            | b')'
+            | b'('
+            | b','
+            | b'='
+            | b'!'
+            | b'<'
+            | b'>'
+            | b'&'
+            | b'|'
+            | b'\''
+            | b'"'
+    )
+}
+
+impl Parser<'_> {
+    fn err(&self, what: &str) -> String {
+        format!(
+            "invalid JSONPath '{}': {what} at position {}",
+            self.src, self.i
+        )
+    }
+    fn peek(&self) -> u8 {
+        *self.s.get(self.i).unwrap_or(&0)
+    }
+    fn ws(&mut self) {
+        while self.peek() == b' ' {
+            self.i += 1;
+        }
+    }
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == c {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn root(&mut self) -> Result<Root, String> {
+        if !self.eat(b'$') {
+            return Err(self.err("a path must start with '$'"));
+        }
+        if self.eat(b'$') {
+            return Ok(Root::Context);
+        }
+        if is_ident_start(self.peek()) {
+            let st = self.i;
+            while self.i < self.s.len()
+                && (self.s[self.i].is_ascii_alphanumeric()
+                    || self.s[self.i] == b'_'
+                    || self.s[self.i] >= 0x80)
+            {
+                self.i += 1;
+            }
+            return Ok(Root::Variable(self.src[st..self.i].to_string()));
+        }
+        Ok(Root::Data)
+    }
+    fn name(&mut self) -> Result<String, String> {
+        let st = self.i;
+        while self.i < self.s.len() && is_name_char(self.s[self.i]) {
+            self.i += 1;
+        }
+        if st == self.i {
+            return Err(self.err("expected a name"));
+        }
+        Ok(self.src[st..self.i].to_string())
+    }
+    fn quoted(&mut self) -> Result<String, String> {
+        let q = self.peek();
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            if self.i >= self.s.len() {
+                return Err(self.err("unterminated string"));
+            }
+            let c = self.s[self.i];
+            if c == b'\\' && self.i + 1 < self.s.len() {
+                out.push(self.s[self.i + 1] as char);
+                self.i += 2;
+                continue;
+            }
+            if c == q {
+                self.i += 1;
+                return Ok(out);
+            }
+            let ch = self.src[self.i..].chars().next().unwrap();
+            out.push(ch);
+            self.i += ch.len_utf8();
+        }
+    }
+    fn int(&mut self) -> Result<i64, String> {
+        let st = self.i;
+        if self.peek() == b'-' {
+            self.i += 1;
+        }
+        while self.peek().is_ascii_digit() {
+            self.i += 1;
+        }
+        self.src[st..self.i]
+            .parse()
+            .map_err(|_| self.err("expected an integer"))
+    }
+    /// Segments until the end of input (or, inside a filter, until an operator).
+    fn segments(&mut self, in_filter: bool) -> Result<Vec<Seg>, String> {
+        let mut segs = Vec::new();
+        loop {
+            match self.peek() {
+                b'.' => {
+                    self.i += 1;
+                    if self.eat(b'.') {
+                        let inner = if self.peek() == b'[' {
+                            self.bracket()?
+                        } else if self.eat(b'*') {
+                            Seg::Wildcard
+                        } else {
+                            Seg::Key(self.name()?)
+                        };
+                        segs.push(Seg::Deep(Box::new(inner)));
+                    } else if self.eat(b'*') {
+                        segs.push(Seg::Wildcard);
+                    } else if self.peek() == b'[' {
+                        segs.push(self.bracket()?);
+                    } else {
+                        let n = self.name()?;
+                        if self.peek() == b'(' && self.s.get(self.i + 1) == Some(&b')') {
+                            self.i += 2;
+                            match n.as_str() {
+                                "length" | "size" => segs.push(Seg::Length),
+                                _ => return Err(self.err(&format!("unsupported function {n}()"))),
+                            }
+                        } else {
+                            segs.push(Seg::Key(n));
+                        }
+                    }
+                }
+                b'[' => segs.push(self.bracket()?),
+                _ => {
+                    if !in_filter && self.i < self.s.len() {
+                        return Err(self.err("unexpected character"));
+                    }
+                    return Ok(segs);
+                }
+            }
+        }
+    }
+    fn bracket(&mut self) -> Result<Seg, String> {
+        self.i += 1; // [
+        self.ws();
+        let seg = match self.peek() {
+            b'*' => {
+                self.i += 1;
+                Seg::Wildcard
+            }
+            b'\'' | b'"' => {
+                let mut keys = vec![self.quoted()?];
+                self.ws();
+                while self.eat(b',') {
+                    self.ws();
+                    keys.push(self.quoted()?);
+                    self.ws();
+                }
+                if keys.len() == 1 {
+                    Seg::Key(keys.pop().unwrap())
+                } else {
+                    Seg::Keys(keys)
+                }
+            }
+            b'?' => {
+                self.i += 1;
+                self.ws();
+                if !self.eat(b'(') {
+                    return Err(self.err("expected '(' after '?'"));
+                }
+                let f = self.filter_or()?;
+                self.ws();
+                if !self.eat(b')') {
+                    return Err(self.err("expected ')'"));
+                }
+                Seg::Filter(Box::new(f))
+            }
+            _ => {
+                let start = if self.peek() == b':' {
+                    None
+                } else {
+                    Some(self.int()?)
+                };
+                self.ws();
+                if self.eat(b':') {
+                    self.ws();
+                    let end = if matches!(self.peek(), b']' | b':') {
+                        None
+                    } else {
+                        Some(self.int()?)
+                    };
+                    let step = if self.eat(b':') { self.int()? } else { 1 };
+                    Seg::Slice(start, end, step)
+                } else if self.peek() == b',' {
+                    let mut idx = vec![start.unwrap()];
+                    while self.eat(b',') {
+                        self.ws();
+                        idx.push(self.int()?);
+                        self.ws();
+                    }
+                    Seg::Indexes(idx)
+                } else {
+                    Seg::Index(start.ok_or_else(|| self.err("expected an index"))?)
+                }
+            }
+        };
+        self.ws();
+        if !self.eat(b']') {
+            return Err(self.err("expected ']'"));
+        }
+        Ok(seg)
+    }
+    fn filter_or(&mut self) -> Result<Filter, String> {
+        let mut l = self.filter_and()?;
+        loop {
+            self.ws();
+            if self.s[self.i..].starts_with(b"||") {
+                self.i += 2;
+                let r = self.filter_and()?;
+                l = Filter::Or(Box::new(l), Box::new(r));
+            } else {
+                return Ok(l);
+            }
+        }
+    }
+    fn filter_and(&mut self) -> Result<Filter, String> {
+        let mut l = self.filter_unary()?;
+        loop {
+            self.ws();
+            if self.s[self.i..].starts_with(b"&&") {
+                self.i += 2;
+                let r = self.filter_unary()?;
+                l = Filter::And(Box::new(l), Box::new(r));
+            } else {
+                return Ok(l);
+            }
+        }
+    }
+    fn filter_unary(&mut self) -> Result<Filter, String> {
+        self.ws();
+        if self.peek() == b'!' && self.s.get(self.i + 1) != Some(&b'=') {
+            self.i += 1;
+            return Ok(Filter::Not(Box::new(self.filter_unary()?)));
+        }
+        if self.eat(b'(') {
+            let f = self.filter_or()?;
+            self.ws();
+            if !self.eat(b')') {
+                return Err(self.err("expected ')'"));
+            }
+            return Ok(f);
+        }
+        let l = self.operand()?;
+        self.ws();
+        let rest = &self.s[self.i..];
+        let (op, n) = if rest.starts_with(b"==") {
+            (CmpOp::Eq, 2)
+        } else if rest.starts_with(b"!=") {
+            (CmpOp::Ne, 2)
+        } else if rest.starts_with(b"<=") {
+            (CmpOp::Le, 2)
+        } else if rest.starts_with(b">=") {
+            (CmpOp::Ge, 2)
+        } else if rest.starts_with(b"<") {
+            (CmpOp::Lt, 1)
+        } else if rest.starts_with(b">") {
+            (CmpOp::Gt, 1)
+        } else if rest.starts_with(b"nin ") {
+            (CmpOp::Nin, 3)
+        } else if rest.starts_with(b"in ") {
+            (CmpOp::In, 2)
+        } else if rest.starts_with(b"contains ") {
+            (CmpOp::Contains, 8)
+        } else {
+            return Ok(Filter::Exists(l));
+        };
+        self.i += n;
+        self.ws();
+        let r = self.operand()?;
+        Ok(Filter::Cmp(l, op, r))
+    }
+    fn operand(&mut self) -> Result<Operand, String> {
+        self.ws();
+        match self.peek() {
+            b'@' => {
+                self.i += 1;
+                Ok(Operand::Current(self.segments(true)?))
+            }
+            b'$' => {
+                self.i += 1;
+                Ok(Operand::Root(self.segments(true)?))
+            }
+            b'\'' | b'"' => Ok(Operand::Lit(Value::String(self.quoted()?))),
+            b'[' => {
+                let st = self.i;
+                let mut depth = 0;
+                while self.i < self.s.len() {
+                    match self.s[self.i] {
+                        b'[' => depth += 1,
+                        b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i += 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.i += 1;
+                }
+                let text = self.src[st..self.i].replace('\'', "\"");
+                serde_json::from_str(&text)
+                    .map(Operand::Lit)
+                    .map_err(|_| self.err("bad array literal"))
+            }
+            _ => {
+                let st = self.i;
+                while self.i < self.s.len()
+                    && !matches!(
+                        self.s[self.i],
+                        b' ' | b')' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|'
+                    )
+                {
+                    self.i += 1;
+                }
+                let word = &self.src[st..self.i];
+                serde_json::from_str(word)
+                    .map(Operand::Lit)
+                    .map_err(|_| self.err("bad literal"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(p: &str, v: &Value) -> Result<Value, PathError> {
+        Path::parse(p).unwrap().eval(&Scope::data(v))
+    }
+
+    #[test]
+    fn definite_paths_give_the_value() {
+        let v = json!({"a": {"b c": [1, 2, 3]}});
+        assert_eq!(ev("$", &v).unwrap(), v);
+        assert_eq!(ev("$.a['b c'][1]", &v).unwrap(), json!(2));
+        assert_eq!(ev("$.a.['b c'][-1]", &v).unwrap(), json!(3));
+        assert_eq!(ev("$.a['b c'].length()", &v).unwrap(), json!(3));
+    }
+
+    #[test]
+    fn missing_definite_path_is_an_error_with_jayway_text() {
+        let v = json!({"a": 1});
+        assert_eq!(
+            ev("$.no.such", &v).unwrap_err(),
+            PathError::Missing("Missing property in path $['no']".into())
+        );
+        assert!(ev("$.a[3]", &json!({"a": [1]})).is_err());
+    }
+
+    #[test]
+    fn indefinite_paths_give_arrays() {
+        let v = json!({"items": [{"v": 1, "s": 0}, {"v": 2, "s": 1}, {"s": 0}]});
+        assert_eq!(ev("$.items[*].v", &v).unwrap(), json!([1, 2]));
+        assert_eq!(
+            ev("$.items[?(@.s == 0)]", &v).unwrap(),
+            json!([{"v": 1, "s": 0}, {"s": 0}])
+        );
+        assert_eq!(ev("$.items[1:].v", &v).unwrap(), json!([2]));
+        assert_eq!(ev("$.items[:1]", &v).unwrap(), json!([{"v": 1, "s": 0}]));
+        assert_eq!(ev("$..v", &v).unwrap(), json!([1, 2]));
+        assert_eq!(ev("$.items[0,1].v", &v).unwrap(), json!([1, 2]));
+        assert_eq!(
+            ev("$.items[?(@.v > 1 || !@.v)].s", &v).unwrap(),
+            json!([1, 0])
+        );
+        assert_eq!(ev("$.items[?(@.v)].v", &v).unwrap(), json!([1, 2]));
+    }
+
+    #[test]
+    fn roots() {
+        assert_eq!(Path::parse("$$.Execution.Id").unwrap().root, Root::Context);
+        assert_eq!(
+            Path::parse("$var.x").unwrap().root,
+            Root::Variable("var".into())
+        );
+        assert!(Path::parse("a.b").is_err());
+        assert!(Path::parse("$.a[").is_err());
+        assert!(Path::parse_reference("$.a[*]").is_err());
+    }
+
+    #[test]
+    fn set_creates_objects_and_rejects_bad_shapes() {
+        let p = Path::parse_reference("$.a.b").unwrap();
+        let mut d = json!({"x": 1});
+        p.set(&mut d, json!(5)).unwrap();
+        assert_eq!(d, json!({"x": 1, "a": {"b": 5}}));
+        let mut s = json!("str");
+        assert!(p.set(&mut s, json!(1)).is_err());
+    }
+}

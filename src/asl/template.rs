@@ -1,0 +1,193 @@
+//! Payload templates (`Parameters`, `ResultSelector`, `ItemSelector`, JSONPath
+//! `Assign`): static JSON with `"key.$"` members whose values are paths or
+//! intrinsic calls. Compiled once; evaluation clones only what it must.
+
+use super::intrinsics::{looks_like_call, Intrinsic, IntrinsicError, Random};
+use super::jsonpath::{Path, PathError, Scope};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Template {
+    /// A subtree without any `.$` key: copied as is.
+    Lit(Value),
+    Obj(Vec<(String, Template)>),
+    Arr(Vec<Template>),
+    Path(Path),
+    Call(Intrinsic),
+}
+
+/// Why a template could not be evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateError {
+    /// A `.$` path found nothing: (field name with `.$`, path text).
+    PathMissing {
+        field: String,
+        path: String,
+        detail: PathError,
+    },
+    Intrinsic {
+        field: String,
+        message: String,
+    },
+}
+
+fn has_dynamic(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => o.iter().any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
+        Value::Array(a) => a.iter().any(has_dynamic),
+        _ => false,
+    }
+}
+
+impl Template {
+    /// Compile; errors carry a JSON pointer suffix relative to the template.
+    pub fn compile(v: &Value) -> Result<Template, Vec<(String, String)>> {
+        let mut errs = Vec::new();
+        let t = Self::build(v, "", &mut errs);
+        if errs.is_empty() {
+            Ok(t)
+        } else {
+            Err(errs)
+        }
+    }
+
+    fn build(v: &Value, ptr: &str, errs: &mut Vec<(String, String)>) -> Template {
+        if !has_dynamic(v) {
+            return Template::Lit(v.clone());
+        }
+        match v {
+            Value::Object(o) => {
+                let mut out = Vec::with_capacity(o.len());
+                for (k, val) in o {
+                    let p = format!("{ptr}/{}", super::json::pointer_token(k));
+                    if let Some(stripped) = k.strip_suffix(".$") {
+                        if o.contains_key(stripped) {
+                            errs.push((
+                                p.clone(),
+                                format!("the field '{k}' collides with the field '{stripped}'"),
+                            ));
+                        }
+                        match val {
+                            Value::String(s) => match compile_expr(s) {
+                                Ok(t) => out.push((stripped.to_string(), t)),
+                                Err(e) => errs.push((p, e)),
+                            },
+                            _ => errs.push((p, format!("the value of '{k}' must be a path or an intrinsic function (a string)"))),
+                        }
+                    } else {
+                        out.push((k.clone(), Self::build(val, &p, errs)));
+                    }
+                }
+                Template::Obj(out)
+            }
+            Value::Array(a) => Template::Arr(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| Self::build(x, &format!("{ptr}/{i}"), errs))
+                    .collect(),
+            ),
+            other => Template::Lit(other.clone()),
+        }
+    }
+
+    pub fn eval(&self, scope: &Scope, rng: &mut dyn Random) -> Result<Value, TemplateError> {
+        self.eval_in(scope, rng, "")
+    }
+
+    fn eval_in(
+        &self,
+        scope: &Scope,
+        rng: &mut dyn Random,
+        field: &str,
+    ) -> Result<Value, TemplateError> {
+        match self {
+            Template::Lit(v) => Ok(v.clone()),
+            Template::Arr(a) => a
+                .iter()
+                .map(|t| t.eval_in(scope, rng, field))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            Template::Obj(fields) => {
+                let mut m = Map::with_capacity(fields.len());
+                for (k, t) in fields {
+                    let key_field = match t {
+                        Template::Path(_) | Template::Call(_) => format!("{k}.$"),
+                        _ => k.clone(),
+                    };
+                    m.insert(k.clone(), t.eval_in(scope, rng, &key_field)?);
+                }
+                Ok(Value::Object(m))
+            }
+            Template::Path(p) => p.eval(scope).map_err(|detail| TemplateError::PathMissing {
+                field: field.to_string(),
+                path: p.source.clone(),
+                detail,
+            }),
+            Template::Call(c) => c.eval(scope, rng).map_err(|e| match e {
+                IntrinsicError::Failure(message) => TemplateError::Intrinsic {
+                    field: field.to_string(),
+                    message,
+                },
+                IntrinsicError::Path(path, detail) => TemplateError::PathMissing {
+                    field: field.to_string(),
+                    path,
+                    detail,
+                },
+            }),
+        }
+    }
+}
+
+/// A `.$` value: an intrinsic call or a path.
+pub fn compile_expr(s: &str) -> Result<Template, String> {
+    if looks_like_call(s) {
+        Intrinsic::parse(s).map(Template::Call)
+    } else {
+        Path::parse(s).map(Template::Path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct R;
+    impl Random for R {
+        fn next_u64(&mut self) -> u64 {
+            4
+        }
+    }
+
+    #[test]
+    fn dollar_keys_are_evaluated_at_any_depth() {
+        let t = Template::compile(
+            &json!({"a": "$.x", "b.$": "$.x", "c": [{"d.$": "States.Array($.x)"}], "e": {"f": 1}}),
+        )
+        .unwrap();
+        let v = t.eval(&Scope::data(&json!({"x": 7})), &mut R).unwrap();
+        assert_eq!(
+            v,
+            json!({"a": "$.x", "b": 7, "c": [{"d": [7]}], "e": {"f": 1}})
+        );
+    }
+
+    #[test]
+    fn missing_path_names_the_field() {
+        let t = Template::compile(&json!({"value.$": "$.nope"})).unwrap();
+        match t.eval(&Scope::data(&json!({})), &mut R) {
+            Err(TemplateError::PathMissing { field, path, .. }) => {
+                assert_eq!(field, "value.$");
+                assert_eq!(path, "$.nope");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn compile_errors() {
+        assert!(Template::compile(&json!({"a.$": 1})).is_err());
+        assert!(Template::compile(&json!({"a.$": "$.x", "a": 1})).is_err());
+        assert!(Template::compile(&json!({"a.$": "States.Bogus()"})).is_err());
+    }
+}

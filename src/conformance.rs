@@ -1,0 +1,506 @@
+//! The conformance check: run the AWS-recorded cases of
+//! `../shared/conformance/cases` through the engine and compare status,
+//! output, error, cause and the event list as the corpus README says.
+
+use crate::asl::json::json_eq;
+use crate::asl::jsonpath::Path;
+use crate::asl::Definition;
+use crate::engine::task::{TaskOutcome, TaskRequest, TaskRunner};
+use crate::engine::{Execution, Options};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Answers tasks from a case's recorded service calls, in order per state.
+struct RecordedRunner {
+    queues: BTreeMap<String, Vec<Value>>,
+}
+
+impl TaskRunner for RecordedRunner {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        let Some(q) = self.queues.get_mut(req.state) else {
+            return TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: format!("no recorded call for {}", req.state),
+            };
+        };
+        if q.is_empty() {
+            return TaskOutcome::Failed {
+                error: "States.Runtime".into(),
+                cause: format!("no recorded call left for {}", req.state),
+            };
+        }
+        // Prefer the recorded call made with the same input (iterations may
+        // have run in another order), else the next one.
+        let idx = q
+            .iter()
+            .position(|m| {
+                m.get("input")
+                    .or_else(|| m.get("parameters"))
+                    .is_some_and(|i| json_eq(i, req.input))
+            })
+            .unwrap_or(0);
+        let m = q.remove(idx);
+        match m.get("outcome").and_then(|o| o.as_str()) {
+            Some("succeeded") => {
+                TaskOutcome::Succeeded(m.get("output").cloned().unwrap_or(Value::Null))
+            }
+            Some("timed_out") => TaskOutcome::TimedOut {
+                heartbeat: m.get("error").and_then(|e| e.as_str())
+                    == Some("States.HeartbeatTimeout"),
+            },
+            _ => TaskOutcome::Failed {
+                error: m
+                    .get("error")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("States.TaskFailed")
+                    .to_string(),
+                cause: m
+                    .get("cause")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+            },
+        }
+    }
+}
+
+/// `<token>` wildcards and the bare normalised words match anything.
+fn wild_str_eq(expected: &str, actual: &str) -> bool {
+    if matches!(
+        expected,
+        "timestamp" | "date" | "start-date" | "stop-date" | "snf_role_arn" | "sfn_role_arn"
+    ) {
+        return true;
+    }
+    if !expected.contains('<') {
+        return expected == actual;
+    }
+    // Split on <...> tokens and match the literal pieces in order.
+    let mut pieces = Vec::new();
+    let mut rest = expected;
+    while let Some(i) = rest.find('<') {
+        match rest[i..].find('>') {
+            Some(j) => {
+                pieces.push(&rest[..i]);
+                rest = &rest[i + j + 1..];
+            }
+            None => break,
+        }
+    }
+    pieces.push(rest);
+    let mut pos = 0;
+    for (k, p) in pieces.iter().enumerate() {
+        if k == 0 {
+            if !actual.starts_with(p) {
+                return false;
+            }
+            pos = p.len();
+        } else if k == pieces.len() - 1 {
+            return actual.len() >= pos + p.len() && actual.ends_with(p);
+        } else {
+            match actual[pos..].find(p) {
+                Some(i) => pos += i + p.len(),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+fn wild_eq(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::String(e), Value::String(a)) => wild_str_eq(e, a),
+        (Value::String(e), other) if e.starts_with('<') && e.ends_with('>') => {
+            !other.is_null() || e.contains("null")
+        }
+        (Value::String(e), a) if matches!(e.as_str(), "timestamp" | "date") => !a.is_null(),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| wild_eq(x, y))
+        }
+        (Value::Object(e), Value::Object(a)) => {
+            e.len() == a.len()
+                && e.iter()
+                    .all(|(k, v)| a.get(k).is_some_and(|w| wild_eq(v, w)))
+        }
+        (Value::String(e), a) if !a.is_string() => {
+            // Scalar documents are stored as raw strings.
+            serde_json::from_str::<Value>(e)
+                .map(|p| json_eq(&p, a))
+                .unwrap_or(false)
+        }
+        _ => json_eq(expected, actual),
+    }
+}
+
+/// Apply the recording's JsonpathTransformers to our value.
+fn transform(v: &mut Value, transformers: &[Value]) {
+    for t in transformers {
+        if t.get("transformer").and_then(|x| x.as_str()) != Some("JsonpathTransformer") {
+            continue;
+        }
+        let (Some(path), Some(rep)) = (
+            t.get("jsonpath").and_then(|x| x.as_str()),
+            t.get("replacement"),
+        ) else {
+            continue;
+        };
+        let key = path.trim_start_matches("$..");
+        if key != path && !key.contains('.') && !key.contains('[') {
+            replace_key(v, key, rep);
+        } else if let Ok(p) = Path::parse_reference(path) {
+            let _ = p.set(v, rep.clone());
+        }
+    }
+}
+
+fn replace_key(v: &mut Value, key: &str, rep: &Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if k == key {
+                    *x = rep.clone();
+                } else {
+                    replace_key(x, key, rep);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| replace_key(x, key, rep)),
+        _ => {}
+    }
+}
+
+fn resolve_placeholders(v: &mut Value, mocks: &Map<String, Value>, state: Option<&str>) {
+    match v {
+        Value::Object(o) => {
+            let is_state = o.contains_key("Type");
+            let names: Vec<String> = o.keys().cloned().collect();
+            for k in names {
+                let child_state = if is_state { state } else { Some(k.as_str()) };
+                let _ = child_state;
+                let x = o.get_mut(&k).unwrap();
+                resolve_placeholders(x, mocks, if is_state { state } else { Some(&k) });
+            }
+            if is_state {
+                if let Some(Value::String(r)) = o.get("Resource") {
+                    if r.contains("<<UNRESOLVED:") {
+                        let from_mock = state
+                            .and_then(|s| mocks.get(s))
+                            .and_then(|m| m.get(0))
+                            .and_then(|m| m.get("resource"))
+                            .and_then(|r| r.as_str());
+                        let res = from_mock
+                            .map(str::to_string)
+                            .unwrap_or_else(|| generic_arn(r));
+                        o.insert(
+                            "Resource".into(),
+                            Value::String(
+                                res.replace("<partition>", "aws")
+                                    .replace("<region>", "us-east-1"),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        Value::Array(a) => a
+            .iter_mut()
+            .for_each(|x| resolve_placeholders(x, mocks, state)),
+        Value::String(s) if s.contains("<<UNRESOLVED:") => *s = generic_arn(s),
+        _ => {}
+    }
+}
+
+fn generic_arn(p: &str) -> String {
+    let l = p.to_ascii_lowercase();
+    if l.contains("activity") {
+        "arn:aws:states:us-east-1:111111111111:activity:activity".into()
+    } else if l.contains("function") || l.contains("lambda") {
+        "arn:aws:lambda:us-east-1:111111111111:function:function".into()
+    } else if l.contains("region") {
+        "us-east-1".into()
+    } else {
+        p.replace("<<UNRESOLVED:", "").replace(">>", "")
+    }
+}
+
+/// Types of expected events, with reordered (Parallel) runs marked.
+fn events_match(expected: &[Value], actual: &[String]) -> bool {
+    let mut i = 0;
+    let mut k = 0;
+    while k < expected.len() {
+        let reordered = |e: &Value| !e.get("id").is_some_and(|x| x.is_u64());
+        if reordered(&expected[k]) {
+            let start = k;
+            while k < expected.len() && reordered(&expected[k]) {
+                k += 1;
+            }
+            let mut want: Vec<&str> = expected[start..k]
+                .iter()
+                .filter_map(|e| e.get("type")?.as_str())
+                .collect();
+            if i + want.len() > actual.len() {
+                return false;
+            }
+            let mut got: Vec<&str> = actual[i..i + want.len()]
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
+            want.sort();
+            got.sort();
+            if want != got {
+                return false;
+            }
+            i += want.len();
+        } else {
+            let t = expected[k]
+                .get("type")
+                .and_then(|t| t.as_str())
+                .unwrap_or("");
+            if actual.get(i).map(|s| s.as_str()) != Some(t) {
+                return false;
+            }
+            i += 1;
+            k += 1;
+        }
+    }
+    i == actual.len()
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub id: String,
+    pub file: String,
+    pub family: String,
+    pub kind: String,
+    pub jsonata: bool,
+    pub passed: bool,
+    pub history: Option<bool>,
+    pub detail: String,
+}
+
+fn final_status(s: &str) -> bool {
+    matches!(s, "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED")
+}
+
+/// Run one case; `None` when the case is not runnable locally.
+pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
+    let kind = c.get("kind")?.as_str()?.to_string();
+    let family = std::path::Path::new(file)
+        .file_name()?
+        .to_str()?
+        .split('.')
+        .next()?
+        .to_string();
+    let features: Vec<&str> = c
+        .get("features")
+        .and_then(|f| f.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    let jsonata =
+        features.contains(&"JSONata") || family.contains("jsonata") || file.contains("jsonata");
+    let id = c
+        .get("id")
+        .and_then(|i| i.as_str())
+        .unwrap_or(file)
+        .to_string();
+    let mut res = CaseResult {
+        id,
+        file: file.to_string(),
+        family,
+        kind: kind.clone(),
+        jsonata,
+        passed: false,
+        history: None,
+        detail: String::new(),
+    };
+    let def_v = c.get("definition").cloned().unwrap_or(Value::Null);
+    if kind == "invalid_definition" {
+        let invalid = def_v.is_null() || Definition::from_value(&def_v).is_err();
+        res.passed = invalid;
+        if !invalid {
+            res.detail = "definition accepted".into();
+        }
+        return Some(res);
+    }
+    if kind != "execution" {
+        return None;
+    }
+    let expected = c.get("expected")?;
+    let status = expected.get("status")?.as_str()?;
+    let needs = c
+        .get("needs_services")
+        .and_then(|n| n.as_array())
+        .map(|a| !a.is_empty())
+        .unwrap_or(false);
+    let mocks = c
+        .get("mocks")
+        .and_then(|m| m.as_object())
+        .cloned()
+        .unwrap_or_default();
+    if !final_status(status) || (needs && mocks.is_empty()) {
+        return None;
+    }
+    let mut def_v = def_v;
+    resolve_placeholders(&mut def_v, &mocks, None);
+    let def = match Definition::from_value(&def_v) {
+        Ok(d) => d,
+        Err(d) => {
+            res.detail = format!("definition rejected: {} {}", d[0].pointer, d[0].message);
+            return Some(res);
+        }
+    };
+    let mut input = c.get("input").cloned().unwrap_or(json!({}));
+    resolve_placeholders(&mut input, &mocks, None);
+    let queues = mocks
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_array().cloned().unwrap_or_default()))
+        .collect();
+    let opts = Options {
+        max_events: 25_000,
+        ..Options::default()
+    };
+    let mut ex = Execution::new(
+        Arc::new(def),
+        input,
+        Box::new(RecordedRunner { queues }),
+        opts,
+    );
+    ex.run();
+    let transformers: Vec<Value> = c
+        .get("snapshot_transformers")
+        .and_then(|t| t.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut output = ex.output().cloned().unwrap_or(Value::Null);
+    transform(&mut output, &transformers);
+    let got_status = ex.status().as_str();
+    let (err, cause) = ex
+        .error()
+        .map(|e| {
+            (
+                Value::String(e.error.clone()),
+                Value::String(e.cause.clone()),
+            )
+        })
+        .unwrap_or((Value::Null, Value::Null));
+    let exp_out = expected.get("output").cloned().unwrap_or(Value::Null);
+    let exp_err = expected.get("error").cloned().unwrap_or(Value::Null);
+    let exp_cause = expected.get("cause").cloned().unwrap_or(Value::Null);
+    let mut problems = Vec::new();
+    if got_status != status {
+        problems.push(format!("status {got_status} != {status}"));
+    }
+    if status == "SUCCEEDED" && !wild_eq(&exp_out, &output) {
+        problems.push(format!(
+            "output {} != {}",
+            crate::asl::json::to_compact(&output),
+            crate::asl::json::to_compact(&exp_out)
+        ));
+    }
+    if status != "SUCCEEDED" {
+        if !exp_err.is_null() && !wild_eq(&exp_err, &err) {
+            problems.push(format!("error {err} != {exp_err}"));
+        }
+        let cause_ok = match (&exp_cause, &cause) {
+            (Value::Null, _) => true,
+            (Value::String(e), Value::String(a))
+                if expected.get("cause_reserialized") == Some(&Value::Bool(true)) =>
+            {
+                match (
+                    serde_json::from_str::<Value>(e),
+                    serde_json::from_str::<Value>(a),
+                ) {
+                    (Ok(x), Ok(y)) => wild_eq(&x, &y),
+                    _ => wild_str_eq(e, a),
+                }
+            }
+            (Value::String(e), Value::String(a)) => {
+                wild_str_eq(e, a) || (e.is_empty() && a.is_empty())
+            }
+            _ => false,
+        };
+        if !cause_ok {
+            problems.push(format!("cause {cause} != {exp_cause}"));
+        }
+    }
+    if let Some(events) = c.get("events").and_then(|e| e.as_array()) {
+        let types: Vec<String> = ex
+            .history()
+            .iter()
+            .map(|e| e.event_type.to_string())
+            .collect();
+        let ok = events_match(events, &types);
+        res.history = Some(ok);
+        if !ok && problems.is_empty() {
+            res.detail = format!(
+                "history: got [{}] want [{}]",
+                types.join(","),
+                events
+                    .iter()
+                    .filter_map(|e| e.get("type")?.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+    }
+    res.passed = problems.is_empty();
+    if !problems.is_empty() {
+        res.detail = problems.join("; ");
+    }
+    Some(res)
+}
+
+/// Run every case file in `dir`.
+pub fn run_dir(dir: &str) -> Result<Vec<CaseResult>, String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{dir}: cannot read directory: {e}"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let name = f.to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&f).map_err(|e| format!("{name}: {e}"))?;
+        let Ok(c) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if let Some(r) = run_case(&name, &c) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_normalised_tokens() {
+        assert!(wild_str_eq(
+            "arn:<partition>:states:<region>:111:x",
+            "arn:aws:states:us-east-1:111:x"
+        ));
+        assert!(wild_str_eq("<uuid:1>", "abc"));
+        assert!(!wild_str_eq("a<x>b", "ac"));
+        assert!(wild_eq(&json!("timestamp"), &json!("2020-01-01")));
+        assert!(wild_eq(&json!("0.0"), &json!(0)));
+    }
+
+    #[test]
+    fn reordered_parallel_events_compare_as_a_multiset() {
+        let exp = vec![
+            json!({"id": 1, "type": "A"}),
+            json!({"id": [0], "type": "B"}),
+            json!({"id": [0], "type": "C"}),
+            json!({"id": 4, "type": "D"}),
+        ];
+        let got: Vec<String> = ["A", "C", "B", "D"].iter().map(|s| s.to_string()).collect();
+        assert!(events_match(&exp, &got));
+        let bad: Vec<String> = ["A", "C", "D", "B"].iter().map(|s| s.to_string()).collect();
+        assert!(!events_match(&exp, &bad));
+    }
+}

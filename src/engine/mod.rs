@@ -1,0 +1,1860 @@
+//! The interpreter. An [`Execution`] is a value: a stack of frames (the main
+//! flow, a Parallel branch, a Map iteration) advanced one event at a time by
+//! [`Execution::step`]. No recursion hides a nested branch, nothing sleeps:
+//! Wait, retry back-off and timeouts move a virtual clock. The same
+//! definition, input, task answers, start time and seed give the same history.
+
+pub mod history;
+pub mod task;
+
+use crate::asl::intrinsics::{uuid_v4, Random};
+use crate::asl::json::{as_f64, to_compact};
+use crate::asl::jsonpath::{Path, PathError, Scope};
+use crate::asl::model::*;
+use crate::asl::template::{Template, TemplateError};
+use crate::asl::timestamp::{format_millis, parse_timestamp};
+use history::{Event, Field};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use task::{TaskOutcome, TaskRequest, TaskRunner};
+
+pub const PAYLOAD_QUOTA: usize = 262_144;
+
+/// Deterministic pseudo-random numbers (SplitMix64).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Random for Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+impl Rng {
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub start_time_ms: i64,
+    pub seed: u64,
+    pub quota: bool,
+    pub max_events: usize,
+    pub record_history: bool,
+    pub execution_name: String,
+    pub state_machine_name: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            start_time_ms: 1_700_000_000_000,
+            seed: 0,
+            quota: true,
+            max_events: 25_000,
+            record_history: true,
+            execution_name: "asldbg-execution".into(),
+            state_machine_name: "StateMachine".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// An error as states see it: `{"Error": ..., "Cause": ...}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateError {
+    pub error: String,
+    pub cause: String,
+}
+
+impl StateError {
+    fn new(error: &str, cause: impl Into<String>) -> StateError {
+        StateError {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+    fn output(&self) -> Value {
+        json!({"Error": self.error, "Cause": self.cause})
+    }
+}
+
+/// Does `pattern` (an `ErrorEquals` entry) catch `error`?
+pub fn error_matches(pattern: &str, error: &str) -> bool {
+    match pattern {
+        "States.ALL" => error != "States.Runtime" && error != "States.DataLimitExceeded",
+        "States.TaskFailed" => {
+            error == "States.TaskFailed"
+                || !(error.starts_with("States.") || error == "States.Runtime")
+        }
+        "States.Timeout" => error == "States.Timeout" || error == "States.HeartbeatTimeout",
+        p => p == error,
+    }
+}
+
+/// The value after each stage of a state's processing, for the inspector.
+#[derive(Debug, Clone, Default)]
+pub struct StageRecord {
+    pub frame: Vec<usize>,
+    pub state: String,
+    pub input: Option<Arc<Value>>,
+    pub after_input_path: Option<Value>,
+    pub after_parameters: Option<Value>,
+    pub result: Option<Value>,
+    pub after_result_selector: Option<Value>,
+    pub after_result_path: Option<Value>,
+    pub output: Option<Value>,
+    pub assigned: Option<Map<String, Value>>,
+    pub error: Option<StateError>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum FrameKind {
+    Root,
+    Branch(usize),
+    Iteration(usize),
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    Enter,
+    Body,
+    TaskScheduled,
+    TaskStarted,
+    TaskRun {
+        submitted: bool,
+    },
+    /// Parallel/Map: the input each child gets, the results so far.
+    Children {
+        next: usize,
+        inputs: Vec<Value>,
+        results: Vec<Value>,
+        failures: usize,
+        tolerated: Option<f64>,
+        tolerated_pct: Option<f64>,
+    },
+    /// A result to push through ResultSelector/ResultPath/OutputPath.
+    Finish(Value),
+    Error(StateError),
+}
+
+#[derive(Debug, Clone)]
+struct Frame {
+    machine: MachineId,
+    state: StateId,
+    input: Arc<Value>,
+    phase: Phase,
+    vars: Map<String, Value>,
+    isolated: bool,
+    silent: bool,
+    kind: FrameKind,
+    last_event: u64,
+    entered_event: u64,
+    entered_ms: i64,
+    retry_count: u64,
+    retrier_attempts: Vec<u64>,
+    task_input: Option<Value>,
+    task_token: Option<String>,
+    stage: StageRecord,
+}
+
+/// One execution of a state machine.
+pub struct Execution {
+    def: Arc<Definition>,
+    runner: Box<dyn TaskRunner>,
+    opts: Options,
+    input: Arc<Value>,
+    frames: Vec<Frame>,
+    history: Vec<Event>,
+    event_count: u64,
+    now_ms: i64,
+    rng: Rng,
+    status: Status,
+    output: Option<Value>,
+    error: Option<StateError>,
+    task_calls: std::collections::HashMap<String, u64>,
+    stages: Vec<StageRecord>,
+    /// Answer supplied for a pending task (interactive runners).
+    pending_answer: Option<TaskOutcome>,
+    pub transitions: u64,
+    awaiting: bool,
+}
+
+fn io_details(key: &'static str, v: &Arc<Value>) -> (&'static str, Field) {
+    let _ = v;
+    (key, Field::Json(json!({"truncated": false})))
+}
+
+/// How a Task resource shows up in history.
+enum ResourceKind {
+    Lambda,
+    Activity,
+    Service {
+        resource_type: String,
+        resource: String,
+        pattern: Pattern,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Pattern {
+    RequestResponse,
+    Sync,
+    Callback,
+}
+
+fn classify(resource: &str) -> ResourceKind {
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    if parts.len() >= 6 && parts[2] == "states" && parts[3].is_empty() && parts[4].is_empty() {
+        let rest = parts[5];
+        let (svc_action, pattern) = if let Some(x) = rest.strip_suffix(".waitForTaskToken") {
+            (x, Pattern::Callback)
+        } else if let Some(i) = rest.find(".sync") {
+            (&rest[..i], Pattern::Sync)
+        } else {
+            (rest, Pattern::RequestResponse)
+        };
+        let (rtype, action) = match svc_action.rsplit_once(':') {
+            Some((t, a)) => (t.to_string(), a.to_string()),
+            None => (svc_action.to_string(), String::new()),
+        };
+        let suffix = &rest[svc_action.len()..];
+        return ResourceKind::Service {
+            resource_type: rtype,
+            resource: format!("{action}{suffix}"),
+            pattern,
+        };
+    }
+    if resource.contains(":activity:") {
+        return ResourceKind::Activity;
+    }
+    ResourceKind::Lambda
+}
+
+impl Execution {
+    pub fn new(
+        def: Arc<Definition>,
+        input: Value,
+        runner: Box<dyn TaskRunner>,
+        opts: Options,
+    ) -> Execution {
+        let now = opts.start_time_ms;
+        let rng = Rng(opts.seed);
+        let input = Arc::new(input);
+        let root = Frame {
+            machine: 0,
+            state: def.machines[0].start_at,
+            input: input.clone(),
+            phase: Phase::Enter,
+            vars: Map::new(),
+            isolated: false,
+            silent: false,
+            kind: FrameKind::Root,
+            last_event: 0,
+            entered_event: 0,
+            entered_ms: now,
+            retry_count: 0,
+            retrier_attempts: Vec::new(),
+            task_input: None,
+            task_token: None,
+            stage: StageRecord::default(),
+        };
+        let mut ex = Execution {
+            def,
+            runner,
+            opts,
+            input: input.clone(),
+            frames: vec![root],
+            history: Vec::new(),
+            event_count: 0,
+            now_ms: now,
+            rng,
+            status: Status::Running,
+            output: None,
+            error: None,
+            task_calls: Default::default(),
+            stages: Vec::new(),
+            pending_answer: None,
+            transitions: 0,
+            awaiting: false,
+        };
+        let role = format!("arn:aws:iam::{}:role/asldbg", ex.opts.account);
+        ex.emit_raw(
+            0,
+            "ExecutionStarted",
+            vec![
+                ("input", Field::Payload(input.clone())),
+                io_details("inputDetails", &input),
+                ("roleArn", Field::Str(role)),
+            ],
+            None,
+        );
+        if ex.opts.quota && payload_size(&input) > PAYLOAD_QUOTA {
+            ex.finish_execution_failed(StateError::new(
+                "States.DataLimitExceeded",
+                "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit.",
+            ));
+        }
+        ex
+    }
+
+    pub fn definition(&self) -> &Arc<Definition> {
+        &self.def
+    }
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    pub fn output(&self) -> Option<&Value> {
+        self.output.as_ref()
+    }
+    pub fn error(&self) -> Option<&StateError> {
+        self.error.as_ref()
+    }
+    pub fn history(&self) -> &[Event] {
+        &self.history
+    }
+    pub fn stages(&self) -> &[StageRecord] {
+        &self.stages
+    }
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+    pub fn is_done(&self) -> bool {
+        self.status != Status::Running
+    }
+    /// Frame depth of the state about to run (0 = main flow).
+    pub fn depth(&self) -> usize {
+        self.frames.len().saturating_sub(1)
+    }
+    /// The state the innermost frame is at.
+    pub fn current_state(&self) -> Option<&State> {
+        let f = self.frames.last()?;
+        Some(&self.def.machines[f.machine].states[f.state])
+    }
+    /// The raw input of the current state.
+    pub fn current_input(&self) -> Option<&Value> {
+        self.frames.last().map(|f| f.input.as_ref())
+    }
+    /// True when the next step would enter a state.
+    pub fn at_state_entry(&self) -> bool {
+        matches!(self.frames.last().map(|f| &f.phase), Some(Phase::Enter))
+    }
+    /// True when the current task waits for an answer.
+    pub fn waiting_for_task(&self) -> bool {
+        matches!(
+            self.frames.last().map(|f| &f.phase),
+            Some(Phase::TaskRun { .. })
+        ) && self.pending_answer.is_none()
+            && self.awaiting
+    }
+
+    /// Replace the raw input of the state about to be entered (debugger edit).
+    pub fn set_current_input(&mut self, v: Value) -> bool {
+        match self.frames.last_mut() {
+            Some(f) if matches!(f.phase, Phase::Enter) => {
+                f.input = Arc::new(v);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Supply the answer to a task that is waiting (see [`TaskOutcome::Pending`]).
+    pub fn answer_task(&mut self, outcome: TaskOutcome) {
+        self.pending_answer = Some(outcome);
+        self.awaiting = false;
+    }
+
+    /// Run to the end (or until a task waits for an answer).
+    pub fn run(&mut self) -> Status {
+        while self.status == Status::Running {
+            if !self.step() {
+                break;
+            }
+        }
+        self.status
+    }
+
+    fn frame_path(&self) -> Vec<usize> {
+        self.frames
+            .iter()
+            .filter_map(|f| match f.kind {
+                FrameKind::Root => None,
+                FrameKind::Branch(i) | FrameKind::Iteration(i) => Some(i),
+            })
+            .collect()
+    }
+
+    fn emit_raw(
+        &mut self,
+        prev: u64,
+        t: &'static str,
+        details: Vec<(&'static str, Field)>,
+        state: Option<String>,
+    ) -> u64 {
+        self.event_count += 1;
+        let id = self.event_count;
+        if self.opts.record_history {
+            let frame = self.frame_path();
+            self.history.push(Event {
+                id,
+                previous_event_id: prev,
+                timestamp_ms: self.now_ms,
+                event_type: t,
+                details,
+                frame,
+                state,
+            });
+        }
+        id
+    }
+
+    /// Emit an event for the top frame, linking it to that frame's last event.
+    fn emit(&mut self, t: &'static str, details: Vec<(&'static str, Field)>) -> u64 {
+        let (prev, silent, state) = match self.frames.last() {
+            Some(f) => (
+                f.last_event,
+                f.silent,
+                Some(self.def.machines[f.machine].states[f.state].name.clone()),
+            ),
+            None => (self.event_count, false, None),
+        };
+        if silent {
+            return prev;
+        }
+        let state = if self.opts.record_history {
+            state
+        } else {
+            None
+        };
+        let id = self.emit_raw(prev, t, details, state);
+        if let Some(f) = self.frames.last_mut() {
+            f.last_event = id;
+        }
+        id
+    }
+
+    fn state(&self) -> &State {
+        let f = self.frames.last().expect("a frame");
+        &self.def.machines[f.machine].states[f.state]
+    }
+
+    fn def_state(&self) -> (Arc<Definition>, MachineId, StateId) {
+        let f = self.frames.last().expect("a frame");
+        (self.def.clone(), f.machine, f.state)
+    }
+
+    fn context(&self, map_item: Option<(usize, &Value)>) -> Value {
+        let f = self.frames.last().expect("a frame");
+        let st = &self.def.machines[f.machine].states[f.state];
+        let sm_arn = format!(
+            "arn:aws:states:{}:{}:stateMachine:{}",
+            self.opts.region, self.opts.account, self.opts.state_machine_name
+        );
+        let mut c = json!({
+            "Execution": {
+                "Id": format!("arn:aws:states:{}:{}:execution:{}:{}", self.opts.region, self.opts.account, self.opts.state_machine_name, self.opts.execution_name),
+                "Input": self.input.as_ref(),
+                "Name": self.opts.execution_name,
+                "RoleArn": format!("arn:aws:iam::{}:role/asldbg", self.opts.account),
+                "StartTime": format_millis(self.opts.start_time_ms),
+                "RedriveCount": 0,
+            },
+            "StateMachine": {"Id": sm_arn, "Name": self.opts.state_machine_name},
+            "State": {"EnteredTime": format_millis(f.entered_ms), "Name": st.name, "RetryCount": f.retry_count},
+        });
+        if let Some(t) = &f.task_token {
+            c["Task"] = json!({"Token": t});
+        }
+        if let Some((i, v)) = map_item {
+            c["Map"] = json!({"Item": {"Index": i, "Value": v}});
+        }
+        c
+    }
+
+    fn lookup_var(&self, name: &str) -> Option<Value> {
+        for f in self.frames.iter().rev() {
+            if let Some(v) = f.vars.get(name) {
+                return Some(v.clone());
+            }
+            if f.isolated {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn runtime_cause(&self, detail: &str) -> String {
+        let f = self.frames.last().expect("a frame");
+        format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). {detail}",
+            self.state().name,
+            f.entered_event
+        )
+    }
+
+    fn runtime(&self, detail: &str) -> StateError {
+        StateError::new("States.Runtime", self.runtime_cause(detail))
+    }
+
+    /// Evaluate a path against `data` in the current frame's scope.
+    fn eval_path(&self, p: &Path, data: &Value) -> Result<Value, PathError> {
+        let ctx = || self.context(None);
+        let vars = |n: &str| self.lookup_var(n);
+        p.eval(&Scope {
+            data,
+            context: &ctx,
+            vars: &vars,
+        })
+    }
+
+    fn select(&self, sel: &InputSel, data: &Value) -> Result<Value, StateError> {
+        match sel {
+            InputSel::All => Ok(data.clone()),
+            InputSel::Nothing => Ok(Value::Object(Map::new())),
+            InputSel::Path(p) => self.eval_path(p, data).map_err(|e| self.path_error(p, e)),
+        }
+    }
+
+    fn path_error(&self, p: &Path, e: PathError) -> StateError {
+        match e {
+            PathError::Missing(m) => self.runtime(&format!(
+                "Invalid path '{}' : {}",
+                p.source,
+                m.replace("Missing property in path", "No results for path:")
+            )),
+            PathError::UnknownVariable(v) => self.runtime(&format!(
+                "Invalid path '{}': variable ${v} is not defined",
+                p.source
+            )),
+        }
+    }
+
+    fn eval_template(
+        &mut self,
+        t: &Template,
+        data: &Value,
+        map_item: Option<(usize, &Value)>,
+    ) -> Result<Value, StateError> {
+        let mut rng = self.rng.clone();
+        let r = {
+            let ctx = || self.context(map_item);
+            let vars = |n: &str| self.lookup_var(n);
+            t.eval(
+                &Scope {
+                    data,
+                    context: &ctx,
+                    vars: &vars,
+                },
+                &mut rng,
+            )
+        };
+        self.rng = rng;
+        r.map_err(|e| match e {
+            TemplateError::PathMissing { field, path, detail } => match detail {
+                PathError::UnknownVariable(_) | PathError::Missing(_) => self.runtime(&format!(
+                    "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{}'",
+                    to_compact(data)
+                )),
+            },
+            TemplateError::Intrinsic { message, .. } => StateError::new("States.IntrinsicFailure", self.runtime_cause(&message)),
+        })
+    }
+
+    fn apply_result_path(
+        &self,
+        sel: &ResultSel,
+        input: &Value,
+        result: Value,
+    ) -> Result<Value, StateError> {
+        match sel {
+            ResultSel::Replace => Ok(result),
+            ResultSel::Discard => Ok(input.clone()),
+            ResultSel::At(p) => {
+                let mut doc = input.clone();
+                p.set(&mut doc, result).map_err(|m| {
+                    StateError::new("States.ResultPathMatchFailure", self.runtime_cause(&m))
+                })?;
+                Ok(doc)
+            }
+        }
+    }
+
+    fn check_quota(&self, v: &Value) -> Result<(), StateError> {
+        if self.opts.quota && payload_size(v) > PAYLOAD_QUOTA {
+            return Err(StateError::new(
+                "States.DataLimitExceeded",
+                format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    self.state().name
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Evaluate JSONPath `Assign` with `$` bound to `data`; values are applied
+    /// after the state exits, so every expression sees the old variables.
+    fn eval_assign(
+        &mut self,
+        assign: &Option<Template>,
+        data: &Value,
+    ) -> Result<Option<Map<String, Value>>, StateError> {
+        let Some(t) = assign else { return Ok(None) };
+        let v = self.eval_template(t, data, None)?;
+        Ok(v.as_object().cloned())
+    }
+
+    /// Advance one step. Returns false when nothing more can happen now
+    /// (finished, or a task waits for an answer).
+    pub fn step(&mut self) -> bool {
+        if self.status != Status::Running {
+            return false;
+        }
+        let Some(frame) = self.frames.last() else {
+            return false;
+        };
+        if self.event_count as usize >= self.opts.max_events {
+            let e = StateError::new(
+                "States.Runtime",
+                format!("The execution reached the limit of {} history events (possible infinite loop).", self.opts.max_events),
+            );
+            self.finish_execution_failed(e);
+            return false;
+        }
+        let phase = frame.phase.clone();
+        let r = match phase {
+            Phase::Enter => {
+                self.enter();
+                Ok(())
+            }
+            Phase::Body => self.body(),
+            Phase::TaskScheduled => self.task_schedule(),
+            Phase::TaskStarted => self.task_start(),
+            Phase::TaskRun { submitted } => return self.task_run(submitted),
+            Phase::Children { .. } => self.children(),
+            Phase::Finish(result) => self.finish(result),
+            Phase::Error(e) => {
+                self.handle_error(e);
+                Ok(())
+            }
+        };
+        if let Err(e) = r {
+            self.set_phase(Phase::Error(e));
+        }
+        self.check_execution_timeout();
+        true
+    }
+
+    fn check_execution_timeout(&mut self) {
+        if self.status != Status::Running {
+            return;
+        }
+        if let Some(t) = self.def.timeout_seconds {
+            if self.now_ms - self.opts.start_time_ms >= (t as i64) * 1000 {
+                self.status = Status::TimedOut;
+                self.error = Some(StateError::new("States.Timeout", ""));
+                let prev = self.frames.last().map(|f| f.last_event).unwrap_or(0);
+                self.emit_raw(
+                    prev,
+                    "ExecutionTimedOut",
+                    vec![("error", Field::Str("States.Timeout".into()))],
+                    None,
+                );
+                self.frames.clear();
+            }
+        }
+    }
+
+    fn set_phase(&mut self, p: Phase) {
+        if let Some(f) = self.frames.last_mut() {
+            f.phase = p;
+        }
+    }
+
+    fn enter(&mut self) {
+        self.transitions += 1;
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let input = self.frames.last().unwrap().input.clone();
+        let t = entered_type(&st.type_name);
+        let id = self.emit(
+            t,
+            vec![
+                ("input", Field::Payload(input.clone())),
+                io_details("inputDetails", &input),
+                ("name", Field::Str(st.name.clone())),
+            ],
+        );
+        let now = self.now_ms;
+        let path = self.frame_path();
+        let f = self.frames.last_mut().unwrap();
+        f.entered_event = id;
+        f.entered_ms = now;
+        f.retry_count = 0;
+        f.retrier_attempts = vec![0; st.retry.len()];
+        f.stage = StageRecord {
+            frame: path,
+            state: st.name.clone(),
+            input: Some(input),
+            ..Default::default()
+        };
+        f.phase = match st.kind {
+            Kind::Task(_) => Phase::TaskScheduled,
+            _ => Phase::Body,
+        };
+        if st.is_jsonata() {
+            f.phase = Phase::Error(StateError::new(
+                "States.Runtime",
+                format!("State '{}' uses QueryLanguage JSONata, which this version of asldbg does not evaluate yet.", st.name),
+            ));
+        }
+    }
+
+    fn body(&mut self) -> Result<(), StateError> {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let input = self.frames.last().unwrap().input.clone();
+        match &st.kind {
+            Kind::Pass { result } => {
+                let eff = self.select(&st.input_path, &input)?;
+                self.frames.last_mut().unwrap().stage.after_input_path = Some(eff.clone());
+                let res = match (result, &st.parameters) {
+                    (Some(r), _) => r.clone(),
+                    (None, Some(p)) => {
+                        let v = self.eval_template(p, &eff, None)?;
+                        self.frames.last_mut().unwrap().stage.after_parameters = Some(v.clone());
+                        v
+                    }
+                    (None, None) => eff,
+                };
+                self.frames.last_mut().unwrap().stage.result = Some(res.clone());
+                let assigned = self.eval_assign(&st.assign, &res)?;
+                let after = self.apply_result_path(&st.result_path, &input, res)?;
+                self.frames.last_mut().unwrap().stage.after_result_path = Some(after.clone());
+                let out = self.select(&st.output_path, &after)?;
+                self.check_quota(&out)?;
+                self.exit_state(out, assigned, st.next);
+            }
+            Kind::Choice { choices, default } => {
+                let eff = self.select(&st.input_path, &input)?;
+                let mut chosen: Option<(StateId, &Option<Template>)> = None;
+                for c in choices {
+                    if let Condition::Rule(rule) = &c.condition {
+                        let ok = {
+                            let ctx = || self.context(None);
+                            let vars = |n: &str| self.lookup_var(n);
+                            rule.eval(&Scope {
+                                data: &eff,
+                                context: &ctx,
+                                vars: &vars,
+                            })
+                        };
+                        match ok {
+                            Ok(true) => {
+                                chosen = Some((c.next, &c.assign));
+                                break;
+                            }
+                            Ok(false) => {}
+                            Err(e) => {
+                                return Err(self.runtime(&format!(
+                                    "Invalid path '{}': The choice state's condition path references an invalid value.",
+                                    e.path
+                                )))
+                            }
+                        }
+                    }
+                }
+                let (next, assign) = match chosen {
+                    Some(c) => c,
+                    None => match default {
+                        Some(d) => (*d, &st.assign),
+                        None => {
+                            return Err(StateError::new(
+                                "States.NoChoiceMatched",
+                                format!("No Matches! for state '{}'", st.name),
+                            ))
+                        }
+                    },
+                };
+                let assigned = match (assign, &st.assign) {
+                    (Some(_), _) => self.eval_assign(assign, &eff)?,
+                    (None, state_assign) => self.eval_assign(state_assign, &eff)?,
+                };
+                let out = self.select(&st.output_path, &eff)?;
+                self.exit_state(out, assigned, Some(next));
+            }
+            Kind::Wait(w) => {
+                let eff = self.select(&st.input_path, &input)?;
+                let until = match w {
+                    WaitSpec::Seconds(NumSpec::Fixed(v)) => {
+                        self.now_ms + as_f64(v).unwrap_or(0.0) as i64 * 1000
+                    }
+                    WaitSpec::Seconds(NumSpec::Path(p)) => {
+                        let v = self.eval_path(p, &eff).map_err(|_| {
+                            self.runtime(&format!(
+                                "The SecondsPath parameter does not reference an input value: {}",
+                                p.source
+                            ))
+                        })?;
+                        match v.as_i64() {
+                            Some(n) if n >= 0 => self.now_ms + n * 1000,
+                            Some(_) => {
+                                return Err(self.runtime(&format!(
+                                    "The SecondsPath parameter references a negative value: {} == {}",
+                                    p.source,
+                                    to_compact(&v)
+                                )))
+                            }
+                            None => {
+                                return Err(self.runtime(&format!(
+                                    "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                                    p.source,
+                                    to_compact(&v)
+                                )))
+                            }
+                        }
+                    }
+                    WaitSpec::Timestamp(t) => parse_timestamp(t)
+                        .map(|d| d.timestamp_millis())
+                        .unwrap_or(self.now_ms),
+                    WaitSpec::TimestampPath(p) => {
+                        let v = self.eval_path(p, &eff).map_err(|_| {
+                            self.runtime(&format!(
+                                "The TimestampPath parameter does not reference an input value: {}",
+                                p.source
+                            ))
+                        })?;
+                        match v.as_str().and_then(parse_timestamp) {
+                            Some(d) => d.timestamp_millis(),
+                            None => {
+                                return Err(self.runtime(&format!(
+                                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                                    p.source,
+                                    v.as_str().map(str::to_string).unwrap_or_else(|| to_compact(&v))
+                                )))
+                            }
+                        }
+                    }
+                    _ => self.now_ms,
+                };
+                if until - self.now_ms > 99_999_999_000 {
+                    return Err(self.runtime("Wait state delay is too long."));
+                }
+                if until > self.now_ms {
+                    self.now_ms = until;
+                }
+                let assigned = self.eval_assign(&st.assign, &eff)?;
+                let out = self.select(&st.output_path, &eff)?;
+                self.exit_state(out, assigned, st.next);
+            }
+            Kind::Succeed => {
+                let eff = self.select(&st.input_path, &input)?;
+                let out = self.select(&st.output_path, &eff)?;
+                self.exit_state(out, None, None);
+            }
+            Kind::Fail { error, cause } => {
+                let e = self.fail_field(error, &input, "ErrorPath")?;
+                let c = self.fail_field(cause, &input, "CausePath")?;
+                let err = StateError {
+                    error: e.unwrap_or_default(),
+                    cause: c.unwrap_or_default(),
+                };
+                self.frames.last_mut().unwrap().stage.error = Some(err.clone());
+                self.push_stage();
+                self.end_frame(Err(err));
+            }
+            Kind::Parallel { branches } => {
+                let eff = self.select(&st.input_path, &input)?;
+                let bin = match &st.parameters {
+                    Some(p) => self.eval_template(p, &eff, None)?,
+                    None => eff,
+                };
+                self.emit("ParallelStateStarted", vec![]);
+                let n = branches.len();
+                self.set_phase(Phase::Children {
+                    next: 0,
+                    inputs: vec![bin; n],
+                    results: Vec::with_capacity(n),
+                    failures: 0,
+                    tolerated: None,
+                    tolerated_pct: None,
+                });
+            }
+            Kind::Map(spec) => self.map_start(st, spec, &input)?,
+            Kind::Task(_) => unreachable!(),
+        }
+        Ok(())
+    }
+
+    fn fail_field(
+        &mut self,
+        f: &FailField,
+        input: &Value,
+        field: &str,
+    ) -> Result<Option<String>, StateError> {
+        Ok(match f {
+            FailField::None => None,
+            FailField::Literal(s) => Some(s.clone()),
+            FailField::Expr(_) => None,
+            FailField::Path(t) => {
+                let v = match t {
+                    Template::Path(p) => self.eval_path(p, input).map_err(|_| {
+                        self.runtime(&format!(
+                            "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{}'",
+                            p.source,
+                            to_compact(input)
+                        ))
+                    })?,
+                    other => self.eval_template(other, input, None)?,
+                };
+                Some(match v {
+                    Value::String(s) => s,
+                    other => to_compact(&other),
+                })
+            }
+        })
+    }
+
+    fn num_value(
+        &mut self,
+        spec: &NumSpec,
+        data: &Value,
+        field: &str,
+        float: bool,
+    ) -> Result<Option<f64>, StateError> {
+        match spec {
+            NumSpec::Fixed(v) => Ok(as_f64(v)),
+            NumSpec::Expr(_) => Ok(None),
+            NumSpec::Path(p) => {
+                let v = self.eval_path(p, data).map_err(|e| self.path_error(p, e))?;
+                let ok = match &v {
+                    Value::Number(n) => float || n.is_i64() || n.is_u64(),
+                    _ => false,
+                };
+                if !ok {
+                    let shown = match &v {
+                        Value::String(s) => s.clone(),
+                        other => to_compact(other),
+                    };
+                    return Err(self.runtime(&format!(
+                        "The {field}Path field refers to value \"{shown}\" which is not a valid {}: {}",
+                        if float { "float" } else { "integer" },
+                        p.source
+                    )));
+                }
+                Ok(as_f64(&v))
+            }
+        }
+    }
+
+    fn map_start(
+        &mut self,
+        st: &State,
+        spec: &MapSpec,
+        input: &Arc<Value>,
+    ) -> Result<(), StateError> {
+        let eff = self.select(&st.input_path, input)?;
+        self.frames.last_mut().unwrap().stage.after_input_path = Some(eff.clone());
+        let mut items_src = eff.clone();
+        if let Some(reader) = &spec.item_reader {
+            items_src = self.read_items(reader, &eff)?;
+        }
+        let items = match &spec.items_path {
+            Some(p) => self
+                .eval_path(p, &items_src)
+                .map_err(|e| self.path_error(p, e))?,
+            None => items_src,
+        };
+        let Value::Array(items) = items else {
+            return Err(self.runtime(&format!(
+                "Map state input must be an array but was: {}",
+                to_compact(&items)
+            )));
+        };
+        if let Some(mc) = &spec.max_concurrency {
+            self.num_value(mc, &eff, "MaxConcurrency", false)?;
+        }
+        let tolerated = match &spec.tolerated_count {
+            Some(n) => {
+                let v = self.num_value(n, &eff, "ToleratedFailureCount", false)?;
+                if v.is_some_and(|x| x < 0.0) {
+                    return Err(self.runtime("ToleratedFailureCount cannot be negative."));
+                }
+                v
+            }
+            None => None,
+        };
+        let tolerated_pct = match &spec.tolerated_percentage {
+            Some(n) => {
+                let v = self.num_value(n, &eff, "ToleratedFailurePercentage", true)?;
+                if v.is_some_and(|x| !(0.0..=100.0).contains(&x)) {
+                    return Err(
+                        self.runtime("ToleratedFailurePercentage must be between 0 and 100.")
+                    );
+                }
+                v
+            }
+            None => None,
+        };
+        let mut inputs = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            inputs.push(match &spec.item_selector {
+                Some(t) => self.eval_template(t, &eff, Some((i, item)))?,
+                None => item.clone(),
+            });
+        }
+        if let Some(b) = &spec.item_batcher {
+            let max_items = match &b.max_items {
+                Some(n) => self
+                    .num_value(n, &eff, "MaxItemsPerBatch", false)?
+                    .map(|x| x as usize),
+                None => None,
+            };
+            let batch_input = match &b.batch_input {
+                Some(t) => Some(self.eval_template(t, &eff, None)?),
+                None => None,
+            };
+            let size = max_items.unwrap_or(inputs.len().max(1)).max(1);
+            inputs = inputs
+                .chunks(size)
+                .map(|c| {
+                    let mut o = Map::new();
+                    if let Some(bi) = &batch_input {
+                        o.insert("BatchInput".into(), bi.clone());
+                    }
+                    o.insert("Items".into(), Value::Array(c.to_vec()));
+                    Value::Object(o)
+                })
+                .collect();
+        }
+        self.frames.last_mut().unwrap().stage.after_parameters = Some(Value::Array(inputs.clone()));
+        self.emit(
+            "MapStateStarted",
+            vec![("length", Field::Int(inputs.len() as i64))],
+        );
+        if spec.distributed {
+            let arn = format!(
+                "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+                self.opts.region,
+                self.opts.account,
+                self.opts.state_machine_name,
+                spec.label.clone().unwrap_or_else(|| st.name.clone()),
+                uuid_v4(&mut self.rng)
+            );
+            self.emit("MapRunStarted", vec![("mapRunArn", Field::Str(arn))]);
+        }
+        let n = inputs.len();
+        self.set_phase(Phase::Children {
+            next: 0,
+            inputs,
+            results: Vec::with_capacity(n),
+            failures: 0,
+            tolerated,
+            tolerated_pct,
+        });
+        Ok(())
+    }
+
+    fn read_items(&mut self, reader: &ItemReader, eff: &Value) -> Result<Value, StateError> {
+        let params = match &reader.parameters {
+            Some(t) => self.eval_template(t, eff, None)?,
+            None => Value::Null,
+        };
+        let max_items = match &reader.max_items {
+            Some(n) => {
+                let v = self.num_value(n, eff, "MaxItems", false)?;
+                if let Some(x) = v {
+                    if x <= 0.0 {
+                        return Err(StateError::new(
+                            "States.ItemReaderFailed",
+                            "field MaxItems must be positive",
+                        ));
+                    }
+                }
+                v.map(|x| x as usize)
+            }
+            None => None,
+        };
+        let call = format!("{}#ItemReader", self.state().name);
+        let n = self.task_calls.entry(call.clone()).or_insert(0);
+        let invocation = *n;
+        *n += 1;
+        let resource = reader.resource.clone();
+        let outcome = self.runner.invoke(&TaskRequest {
+            state: &call,
+            resource: &resource,
+            input: &params,
+            invocation,
+            task_token: None,
+        });
+        let data = match outcome {
+            TaskOutcome::Succeeded(v) => v,
+            TaskOutcome::Failed { error, cause } => return Err(StateError::new(&error, cause)),
+            _ => {
+                return Err(StateError::new(
+                    "States.ItemReaderFailed",
+                    "the item reader gave no data",
+                ))
+            }
+        };
+        let mut items = match (reader.input_type.as_deref(), data) {
+            (Some("CSV"), Value::String(text)) => parse_csv(&text, reader)
+                .map_err(|m| StateError::new("States.ItemReaderFailed", m))?,
+            (Some("JSONL"), Value::String(text)) => text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    serde_json::from_str(l)
+                        .map_err(|e| StateError::new("States.ItemReaderFailed", e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            (_, Value::String(text)) => match serde_json::from_str(&text) {
+                Ok(Value::Array(a)) => a,
+                Ok(other) => return Ok(other),
+                Err(e) => return Err(StateError::new("States.ItemReaderFailed", e.to_string())),
+            },
+            (_, Value::Array(a)) => a,
+            (_, other) => return Ok(other),
+        };
+        if let Some(m) = max_items {
+            items.truncate(m);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn children(&mut self) -> Result<(), StateError> {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let Phase::Children { next, inputs, .. } = &self.frames.last().unwrap().phase else {
+            unreachable!()
+        };
+        let (next, total) = (*next, inputs.len());
+        let (machine, kind, silent, isolated) = match &st.kind {
+            Kind::Parallel { branches } => {
+                if next >= branches.len() {
+                    return self.children_done(st);
+                }
+                (branches[next], FrameKind::Branch(next), false, false)
+            }
+            Kind::Map(spec) => {
+                if next >= total {
+                    return self.children_done(st);
+                }
+                if !spec.distributed {
+                    self.emit(
+                        "MapIterationStarted",
+                        vec![
+                            ("index", Field::Int(next as i64)),
+                            ("name", Field::Str(st.name.clone())),
+                        ],
+                    );
+                }
+                (
+                    spec.processor,
+                    FrameKind::Iteration(next),
+                    spec.distributed,
+                    spec.distributed,
+                )
+            }
+            _ => unreachable!(),
+        };
+        let parent = self.frames.last_mut().unwrap();
+        let Phase::Children {
+            next: n, inputs, ..
+        } = &mut parent.phase
+        else {
+            unreachable!()
+        };
+        *n += 1;
+        let input = Arc::new(std::mem::take(&mut inputs[next]));
+        let last = parent.last_event;
+        let silent = silent || parent.silent;
+        self.frames.push(Frame {
+            machine,
+            state: def.machines[machine].start_at,
+            input,
+            phase: Phase::Enter,
+            vars: Map::new(),
+            isolated,
+            silent,
+            kind,
+            last_event: last,
+            entered_event: 0,
+            entered_ms: self.now_ms,
+            retry_count: 0,
+            retrier_attempts: Vec::new(),
+            task_input: None,
+            task_token: None,
+            stage: StageRecord::default(),
+        });
+        Ok(())
+    }
+
+    fn children_done(&mut self, st: &State) -> Result<(), StateError> {
+        let f = self.frames.last_mut().unwrap();
+        let Phase::Children { results, .. } = &mut f.phase else {
+            unreachable!()
+        };
+        let results = std::mem::take(results);
+        match &st.kind {
+            Kind::Parallel { .. } => {
+                self.emit("ParallelStateSucceeded", vec![]);
+            }
+            Kind::Map(spec) => {
+                if spec.distributed {
+                    self.emit("MapRunSucceeded", vec![]);
+                }
+                self.emit("MapStateSucceeded", vec![]);
+                if spec.result_writer.is_some() {
+                    let arn = format!(
+                        "arn:aws:states:{}:{}:mapRun:{}",
+                        self.opts.region, self.opts.account, st.name
+                    );
+                    let writer = spec.result_writer.as_ref().unwrap();
+                    let params = writer
+                        .get("Parameters")
+                        .or_else(|| writer.get("Arguments"))
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    let bucket = params.get("Bucket").cloned().unwrap_or(Value::Null);
+                    let prefix = params.get("Prefix").and_then(|p| p.as_str()).unwrap_or("");
+                    let result = json!({
+                        "MapRunArn": arn,
+                        "ResultWriterDetails": {"Bucket": bucket, "Key": format!("{prefix}/manifest.json")}
+                    });
+                    self.set_phase(Phase::Finish(result));
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        self.set_phase(Phase::Finish(Value::Array(results)));
+        Ok(())
+    }
+
+    /// A child frame ended: give its result to the parent.
+    fn child_returned(&mut self, kind: FrameKind, r: Result<Value, StateError>) {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let distributed = matches!(&st.kind, Kind::Map(spec) if spec.distributed);
+        match r {
+            Ok(v) => {
+                if let FrameKind::Iteration(i) = kind {
+                    if !distributed {
+                        self.emit(
+                            "MapIterationSucceeded",
+                            vec![
+                                ("index", Field::Int(i as i64)),
+                                ("name", Field::Str(st.name.clone())),
+                            ],
+                        );
+                    }
+                }
+                if let Some(Frame {
+                    phase: Phase::Children { results, .. },
+                    ..
+                }) = self.frames.last_mut()
+                {
+                    results.push(v);
+                }
+            }
+            Err(e) => {
+                if let FrameKind::Iteration(i) = kind {
+                    if distributed {
+                        let f = self.frames.last_mut().unwrap();
+                        if let Phase::Children {
+                            results,
+                            failures,
+                            tolerated,
+                            tolerated_pct,
+                            inputs,
+                            ..
+                        } = &mut f.phase
+                        {
+                            *failures += 1;
+                            let total = inputs.len().max(1) as f64;
+                            let ok_count = tolerated.is_some_and(|t| (*failures as f64) <= t);
+                            let ok_pct = tolerated_pct
+                                .is_some_and(|p| (*failures as f64) * 100.0 / total <= p);
+                            if ok_count || ok_pct {
+                                results.push(e.output());
+                                return;
+                            }
+                        }
+                        self.emit("MapRunFailed", vec![]);
+                        self.emit("MapStateFailed", vec![]);
+                        let err = StateError::new(
+                            "States.ExceedToleratedFailureThreshold",
+                            "The specified tolerated failure threshold was exceeded",
+                        );
+                        self.set_phase(Phase::Error(err));
+                        return;
+                    }
+                    self.emit(
+                        "MapIterationFailed",
+                        vec![
+                            ("index", Field::Int(i as i64)),
+                            ("name", Field::Str(st.name.clone())),
+                        ],
+                    );
+                    self.emit("MapStateFailed", vec![]);
+                } else {
+                    self.emit("ParallelStateFailed", vec![]);
+                }
+                self.set_phase(Phase::Error(e));
+            }
+        }
+    }
+
+    fn task_schedule(&mut self) -> Result<(), StateError> {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let Kind::Task(spec) = &st.kind else {
+            unreachable!()
+        };
+        let input = self.frames.last().unwrap().input.clone();
+        let eff = self.select(&st.input_path, &input)?;
+        self.frames.last_mut().unwrap().stage.after_input_path = Some(eff.clone());
+        let kind = classify(&spec.resource);
+        if let ResourceKind::Service {
+            pattern: Pattern::Callback,
+            ..
+        } = kind
+        {
+            let token = uuid_v4(&mut self.rng);
+            self.frames.last_mut().unwrap().task_token = Some(token);
+        }
+        let params = match &st.parameters {
+            Some(p) => {
+                let v = self.eval_template(p, &eff, None)?;
+                self.frames.last_mut().unwrap().stage.after_parameters = Some(v.clone());
+                v
+            }
+            None => eff,
+        };
+        let timeout = match &spec.timeout {
+            Some(t) => self.num_value(t, &input, "TimeoutSeconds", false)?,
+            None => None,
+        };
+        let heartbeat = match &spec.heartbeat {
+            Some(t) => self.num_value(t, &input, "HeartbeatSeconds", false)?,
+            None => None,
+        };
+        let params = Arc::new(params);
+        let mut d: Vec<(&'static str, Field)> = Vec::new();
+        let t = match &kind {
+            ResourceKind::Lambda => {
+                d.push(("input", Field::Payload(params.clone())));
+                d.push(io_details("inputDetails", &params));
+                d.push(("resource", Field::Str(spec.resource.clone())));
+                if let Some(t) = timeout {
+                    d.push(("timeoutInSeconds", Field::Int(t as i64)));
+                }
+                "LambdaFunctionScheduled"
+            }
+            ResourceKind::Activity => {
+                d.push(("input", Field::Payload(params.clone())));
+                d.push(io_details("inputDetails", &params));
+                d.push(("resource", Field::Str(spec.resource.clone())));
+                if let Some(t) = timeout {
+                    d.push(("timeoutInSeconds", Field::Int(t as i64)));
+                }
+                if let Some(h) = heartbeat {
+                    d.push(("heartbeatInSeconds", Field::Int(h as i64)));
+                }
+                "ActivityScheduled"
+            }
+            ResourceKind::Service {
+                resource_type,
+                resource,
+                ..
+            } => {
+                d.push(("parameters", Field::Payload(params.clone())));
+                d.push(("region", Field::Str(self.opts.region.clone())));
+                d.push(("resource", Field::Str(resource.clone())));
+                d.push(("resourceType", Field::Str(resource_type.clone())));
+                if let Some(t) = timeout {
+                    d.push(("timeoutInSeconds", Field::Int(t as i64)));
+                }
+                if let Some(h) = heartbeat {
+                    d.push(("heartbeatInSeconds", Field::Int(h as i64)));
+                }
+                "TaskScheduled"
+            }
+        };
+        self.emit(t, d);
+        let f = self.frames.last_mut().unwrap();
+        f.task_input = Some(Arc::try_unwrap(params).unwrap_or_else(|a| (*a).clone()));
+        f.phase = Phase::TaskStarted;
+        Ok(())
+    }
+
+    fn service_details(&self) -> Vec<(&'static str, Field)> {
+        let Kind::Task(spec) = &self.state().kind else {
+            return vec![];
+        };
+        match classify(&spec.resource) {
+            ResourceKind::Service {
+                resource_type,
+                resource,
+                ..
+            } => {
+                vec![
+                    ("resource", Field::Str(resource)),
+                    ("resourceType", Field::Str(resource_type)),
+                ]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn task_start(&mut self) -> Result<(), StateError> {
+        let Kind::Task(spec) = &self.state().kind else {
+            unreachable!()
+        };
+        let (t, d) = match classify(&spec.resource) {
+            ResourceKind::Lambda => ("LambdaFunctionStarted", vec![]),
+            ResourceKind::Activity => (
+                "ActivityStarted",
+                vec![("workerName", Field::Str("asldbg".into()))],
+            ),
+            ResourceKind::Service { .. } => ("TaskStarted", self.service_details()),
+        };
+        self.emit(t, d);
+        self.set_phase(Phase::TaskRun { submitted: false });
+        Ok(())
+    }
+
+    fn task_run(&mut self, submitted: bool) -> bool {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let Kind::Task(spec) = &st.kind else {
+            unreachable!()
+        };
+        let kind = classify(&spec.resource);
+        let pattern = match &kind {
+            ResourceKind::Service { pattern, .. } => *pattern,
+            _ => Pattern::RequestResponse,
+        };
+        if !submitted && pattern != Pattern::RequestResponse {
+            let mut d = vec![
+                ("output", Field::Payload(Arc::new(json!({})))),
+                ("outputDetails", Field::Json(json!({"truncated": false}))),
+            ];
+            d.extend(self.service_details());
+            self.emit("TaskSubmitted", d);
+            self.set_phase(Phase::TaskRun { submitted: true });
+            return true;
+        }
+        let outcome = match self.pending_answer.take() {
+            Some(o) => o,
+            None => {
+                let n = self.task_calls.entry(st.name.clone()).or_insert(0);
+                let invocation = *n;
+                *n += 1;
+                let f = self.frames.last().unwrap();
+                let input = f.task_input.clone().unwrap_or(Value::Null);
+                let token = f.task_token.clone();
+                self.runner.invoke(&TaskRequest {
+                    state: &st.name,
+                    resource: &spec.resource,
+                    input: &input,
+                    invocation,
+                    task_token: token.as_deref(),
+                })
+            }
+        };
+        let (prefix, extra) = match &kind {
+            ResourceKind::Lambda => ("LambdaFunction", vec![]),
+            ResourceKind::Activity => ("Activity", vec![]),
+            ResourceKind::Service { .. } => ("Task", self.service_details()),
+        };
+        match outcome {
+            TaskOutcome::Pending => {
+                self.awaiting = true;
+                return false;
+            }
+            TaskOutcome::Succeeded(v) => {
+                if let Err(e) = self.check_quota(&v) {
+                    self.set_phase(Phase::Error(e));
+                    return true;
+                }
+                let v = Arc::new(v);
+                let mut d = vec![
+                    ("output", Field::Payload(v.clone())),
+                    io_details("outputDetails", &v),
+                ];
+                d.extend(extra);
+                self.emit(event_name(prefix, "Succeeded"), d);
+                self.frames.last_mut().unwrap().stage.result = Some((*v).clone());
+                self.set_phase(Phase::Finish(
+                    Arc::try_unwrap(v).unwrap_or_else(|a| (*a).clone()),
+                ));
+            }
+            TaskOutcome::Failed { error, cause } => {
+                let mut d = vec![
+                    ("cause", Field::Str(cause.clone())),
+                    ("error", Field::Str(error.clone())),
+                ];
+                d.extend(extra);
+                self.emit(event_name(prefix, "Failed"), d);
+                self.set_phase(Phase::Error(StateError { error, cause }));
+            }
+            TaskOutcome::TimedOut { heartbeat } => {
+                let error = if heartbeat {
+                    "States.HeartbeatTimeout"
+                } else {
+                    "States.Timeout"
+                };
+                let mut d = vec![("error", Field::Str(error.into()))];
+                d.extend(extra);
+                self.emit(event_name(prefix, "TimedOut"), d);
+                self.set_phase(Phase::Error(StateError::new(error, "")));
+            }
+        }
+        true
+    }
+
+    fn finish(&mut self, result: Value) -> Result<(), StateError> {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let input = self.frames.last().unwrap().input.clone();
+        let selected = match &st.result_selector {
+            Some(t) => {
+                let v = self.eval_template(t, &result, None)?;
+                self.frames.last_mut().unwrap().stage.after_result_selector = Some(v.clone());
+                v
+            }
+            None => result,
+        };
+        self.frames
+            .last_mut()
+            .unwrap()
+            .stage
+            .result
+            .get_or_insert_with(|| selected.clone());
+        let assigned = self.eval_assign(&st.assign, &selected)?;
+        let after = self.apply_result_path(&st.result_path, &input, selected)?;
+        self.frames.last_mut().unwrap().stage.after_result_path = Some(after.clone());
+        let out = self.select(&st.output_path, &after)?;
+        self.check_quota(&out)?;
+        self.exit_state(out, assigned, st.next);
+        Ok(())
+    }
+
+    fn handle_error(&mut self, err: StateError) {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        self.frames.last_mut().unwrap().stage.error = Some(err.clone());
+        if err.error != "States.Runtime" && err.error != "States.DataLimitExceeded" {
+            if let Some(i) = st
+                .retry
+                .iter()
+                .position(|r| r.errors.iter().any(|p| error_matches(p, &err.error)))
+            {
+                let r = &st.retry[i];
+                let f = self.frames.last_mut().unwrap();
+                let attempt = f.retrier_attempts[i];
+                if attempt < r.max_attempts {
+                    f.retrier_attempts[i] += 1;
+                    f.retry_count += 1;
+                    let mut delay = r.interval_seconds * r.backoff_rate.powi(attempt as i32);
+                    if let Some(cap) = r.max_delay_seconds {
+                        delay = delay.min(cap);
+                    }
+                    if r.jitter_full {
+                        delay *= self.rng.unit();
+                    }
+                    self.now_ms += (delay * 1000.0) as i64;
+                    let restart = match st.kind {
+                        Kind::Task(_) => Phase::TaskScheduled,
+                        _ => Phase::Body,
+                    };
+                    self.set_phase(restart);
+                    return;
+                }
+            }
+            if let Some(c) = st
+                .catch
+                .iter()
+                .find(|c| c.errors.iter().any(|p| error_matches(p, &err.error)))
+            {
+                let input = self.frames.last().unwrap().input.clone();
+                let eo = err.output();
+                let r = self.eval_assign(&c.assign, &eo).and_then(|assigned| {
+                    Ok((
+                        assigned,
+                        self.apply_result_path(&c.result_path, &input, eo.clone())?,
+                    ))
+                });
+                match r {
+                    Ok((assigned, out)) => {
+                        self.exit_state(out, assigned, Some(c.next));
+                    }
+                    Err(e) => self.end_frame(Err(e)),
+                }
+                return;
+            }
+        }
+        self.push_stage();
+        self.end_frame(Err(err));
+    }
+
+    fn push_stage(&mut self) {
+        let f = self.frames.last_mut().unwrap();
+        let stage = std::mem::take(&mut f.stage);
+        if self.opts.record_history {
+            self.stages.push(stage);
+        }
+    }
+
+    /// Emit the exited event, apply assignments, and move on.
+    fn exit_state(
+        &mut self,
+        out: Value,
+        assigned: Option<Map<String, Value>>,
+        next: Option<StateId>,
+    ) {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let out = Arc::new(out);
+        let mut d = vec![
+            ("name", Field::Str(st.name.clone())),
+            ("output", Field::Payload(out.clone())),
+            io_details("outputDetails", &out),
+        ];
+        if let Some(a) = &assigned {
+            let vars: Map<String, Value> = a
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(to_compact(v))))
+                .collect();
+            d.push(("assignedVariables", Field::Json(Value::Object(vars))));
+            d.push((
+                "assignedVariablesDetails",
+                Field::Json(json!({"truncated": false})),
+            ));
+        }
+        self.emit(exited_type(&st.type_name), d);
+        let f = self.frames.last_mut().unwrap();
+        f.stage.output = Some((*out).clone());
+        f.stage.assigned = assigned.clone();
+        f.stage.next = next.map(|n| def.machines[m].states[n].name.clone());
+        if let Some(a) = assigned {
+            for (k, v) in a {
+                f.vars.insert(k, v);
+            }
+        }
+        self.push_stage();
+        let out = Arc::try_unwrap(out).unwrap_or_else(|a| (*a).clone());
+        match next {
+            Some(n) if !st.end && !matches!(st.kind, Kind::Succeed) => {
+                let f = self.frames.last_mut().unwrap();
+                f.state = n;
+                f.input = Arc::new(out);
+                f.phase = Phase::Enter;
+                f.task_token = None;
+                f.task_input = None;
+            }
+            _ => self.end_frame(Ok(out)),
+        }
+    }
+
+    fn end_frame(&mut self, r: Result<Value, StateError>) {
+        let f = self.frames.pop().expect("a frame");
+        match f.kind {
+            FrameKind::Root => match r {
+                Ok(v) => {
+                    let v = Arc::new(v);
+                    self.emit_raw(
+                        f.last_event,
+                        "ExecutionSucceeded",
+                        vec![
+                            ("output", Field::Payload(v.clone())),
+                            io_details("outputDetails", &v),
+                        ],
+                        None,
+                    );
+                    self.status = Status::Succeeded;
+                    self.output = Some((*v).clone());
+                }
+                Err(e) => {
+                    self.frames.push(f);
+                    self.finish_execution_failed(e);
+                }
+            },
+            kind => {
+                if let Some(parent) = self.frames.last_mut() {
+                    parent.last_event =
+                        parent
+                            .last_event
+                            .max(if f.silent { 0 } else { f.last_event });
+                }
+                self.child_returned(kind, r);
+            }
+        }
+    }
+
+    fn finish_execution_failed(&mut self, e: StateError) {
+        let prev = self
+            .frames
+            .last()
+            .map(|f| f.last_event)
+            .unwrap_or(self.event_count);
+        self.emit_raw(
+            prev,
+            "ExecutionFailed",
+            vec![
+                ("cause", Field::Str(e.cause.clone())),
+                ("error", Field::Str(e.error.clone())),
+            ],
+            None,
+        );
+        self.status = Status::Failed;
+        self.error = Some(e);
+        self.frames.clear();
+    }
+}
+
+fn event_name(prefix: &str, suffix: &str) -> &'static str {
+    match (prefix, suffix) {
+        ("LambdaFunction", "Succeeded") => "LambdaFunctionSucceeded",
+        ("LambdaFunction", "Failed") => "LambdaFunctionFailed",
+        ("LambdaFunction", _) => "LambdaFunctionTimedOut",
+        ("Activity", "Succeeded") => "ActivitySucceeded",
+        ("Activity", "Failed") => "ActivityFailed",
+        ("Activity", _) => "ActivityTimedOut",
+        (_, "Succeeded") => "TaskSucceeded",
+        (_, "Failed") => "TaskFailed",
+        _ => "TaskTimedOut",
+    }
+}
+
+fn entered_type(t: &str) -> &'static str {
+    match t {
+        "Pass" => "PassStateEntered",
+        "Task" => "TaskStateEntered",
+        "Choice" => "ChoiceStateEntered",
+        "Wait" => "WaitStateEntered",
+        "Succeed" => "SucceedStateEntered",
+        "Fail" => "FailStateEntered",
+        "Parallel" => "ParallelStateEntered",
+        _ => "MapStateEntered",
+    }
+}
+
+fn exited_type(t: &str) -> &'static str {
+    match t {
+        "Pass" => "PassStateExited",
+        "Task" => "TaskStateExited",
+        "Choice" => "ChoiceStateExited",
+        "Wait" => "WaitStateExited",
+        "Succeed" => "SucceedStateExited",
+        "Parallel" => "ParallelStateExited",
+        _ => "MapStateExited",
+    }
+}
+
+/// Size in bytes of the compact JSON text of `v`, without building it.
+pub fn payload_size(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
+fn parse_csv(text: &str, reader: &ItemReader) -> Result<Vec<Value>, String> {
+    let delim = match reader.csv_delimiter.as_deref() {
+        None | Some("COMMA") => ',',
+        Some("PIPE") => '|',
+        Some("SEMICOLON") => ';',
+        Some("SPACE") => ' ',
+        Some("TAB") => '\t',
+        Some(other) => return Err(format!("unknown CSVDelimiter {other}")),
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            continue;
+        }
+        let mut row = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                c if c == delim && !quoted => row.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        row.push(cur);
+        rows.push(row);
+    }
+    let headers: Vec<String> = match reader.csv_header_location.as_deref() {
+        Some("GIVEN") => reader.csv_headers.clone().unwrap_or_default(),
+        _ => {
+            if rows.is_empty() {
+                return Ok(vec![]);
+            }
+            rows.remove(0)
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut o = Map::new();
+            for (i, h) in headers.iter().enumerate() {
+                o.insert(
+                    h.clone(),
+                    Value::String(r.get(i).cloned().unwrap_or_default()),
+                );
+            }
+            Value::Object(o)
+        })
+        .collect())
+}

@@ -1,0 +1,258 @@
+//! Task runners: what answers a Task state. The engine asks a [`TaskRunner`];
+//! the mock runner reads AWS Step Functions Local's MockConfigFile format.
+
+use crate::asl::LoadError;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What a Task state asks of its runner.
+#[derive(Debug, Clone)]
+pub struct TaskRequest<'a> {
+    pub state: &'a str,
+    pub resource: &'a str,
+    pub input: &'a Value,
+    /// 0 for the first call of this state in the execution, then 1, 2, …
+    pub invocation: u64,
+    pub task_token: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskOutcome {
+    Succeeded(Value),
+    Failed {
+        error: String,
+        cause: String,
+    },
+    /// The task timed out (`heartbeat`: a heartbeat was missed).
+    TimedOut {
+        heartbeat: bool,
+    },
+    /// No answer yet: the debugger must supply one (interactive tasks).
+    Pending,
+}
+
+pub trait TaskRunner {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome;
+}
+
+/// Answers every task with an error saying it has no mock.
+pub struct NoRunner;
+
+impl TaskRunner for NoRunner {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        TaskOutcome::Failed {
+            error: "States.Runtime".into(),
+            cause: format!(
+                "No mock for Task state '{}' (resource {}): pass --mocks FILE --test-case NAME, or answer it in the debugger",
+                req.state, req.resource
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Answer {
+    Return(Value),
+    Throw(String, String),
+}
+
+/// Step Functions Local's MockConfigFile, resolved for one test case.
+#[derive(Debug, Clone)]
+pub struct MockRunner {
+    /// state name -> ordered (from, to, answer) ranges
+    states: HashMap<String, Vec<(u64, u64, Answer)>>,
+    calls: HashMap<String, u64>,
+    pub test_case: String,
+}
+
+impl MockRunner {
+    /// Resolve `machine` (or the file's only state machine) and `test_case`.
+    pub fn from_value(
+        v: &Value,
+        file: &str,
+        machine: Option<&str>,
+        test_case: &str,
+    ) -> Result<MockRunner, LoadError> {
+        let err = |pointer: String, message: String| LoadError {
+            file: file.into(),
+            pointer,
+            line: 1,
+            column: 1,
+            message,
+        };
+        let machines = v
+            .get("StateMachines")
+            .and_then(|m| m.as_object())
+            .ok_or_else(|| {
+                err(
+                    "/StateMachines".into(),
+                    "a mock file needs a StateMachines object".into(),
+                )
+            })?;
+        let (name, sm) = match machine {
+            Some(n) => (
+                n.to_string(),
+                machines.get(n).ok_or_else(|| {
+                    err(
+                        "/StateMachines".into(),
+                        format!("no state machine '{n}' in the mock file"),
+                    )
+                })?,
+            ),
+            None if machines.len() == 1 => {
+                let (k, v) = machines.iter().next().unwrap();
+                (k.clone(), v)
+            }
+            None => {
+                return Err(err(
+                    "/StateMachines".into(),
+                    format!(
+                        "the mock file has {} state machines; choose one with --name",
+                        machines.len()
+                    ),
+                ))
+            }
+        };
+        let cases = sm
+            .get("TestCases")
+            .and_then(|c| c.as_object())
+            .ok_or_else(|| {
+                err(
+                    format!("/StateMachines/{name}/TestCases"),
+                    "a state machine needs a TestCases object".into(),
+                )
+            })?;
+        let case = cases
+            .get(test_case)
+            .and_then(|c| c.as_object())
+            .ok_or_else(|| {
+                let known: Vec<&String> = cases.keys().collect();
+                err(
+                    format!("/StateMachines/{name}/TestCases"),
+                    format!("no test case '{test_case}' (known: {known:?})"),
+                )
+            })?;
+        let responses = v.get("MockedResponses").and_then(|m| m.as_object());
+        let mut states = HashMap::new();
+        for (state, resp) in case {
+            let rp = format!("/StateMachines/{name}/TestCases/{test_case}/{state}");
+            let rname = resp.as_str().ok_or_else(|| {
+                err(
+                    rp.clone(),
+                    "a test case maps a state to a response name".into(),
+                )
+            })?;
+            let r = responses
+                .and_then(|m| m.get(rname))
+                .and_then(|r| r.as_object())
+                .ok_or_else(|| err(rp.clone(), format!("no MockedResponses entry '{rname}'")))?;
+            let mut ranges = Vec::new();
+            for (k, a) in r {
+                let ap = format!("/MockedResponses/{rname}/{k}");
+                let (from, to) = match k.split_once('-') {
+                    Some((a, b)) => (a.trim().parse::<u64>().ok(), b.trim().parse::<u64>().ok()),
+                    None => (k.trim().parse().ok(), k.trim().parse().ok()),
+                };
+                let (Some(from), Some(to)) = (from, to) else {
+                    return Err(err(
+                        ap,
+                        format!("'{k}' is not an invocation number or range like \"1-3\""),
+                    ));
+                };
+                let answer = match (a.get("Return"), a.get("Throw")) {
+                    (Some(r), None) => Answer::Return(r.clone()),
+                    (None, Some(t)) => {
+                        let e = t.get("Error").and_then(|e| e.as_str());
+                        let c = t.get("Cause").and_then(|e| e.as_str());
+                        match (e, c) {
+                            (Some(e), c) => Answer::Throw(e.into(), c.unwrap_or_default().into()),
+                            _ => {
+                                return Err(err(
+                                    format!("{ap}/Throw"),
+                                    "Throw needs an Error string".into(),
+                                ))
+                            }
+                        }
+                    }
+                    _ => {
+                        return Err(err(
+                            ap,
+                            "each response needs exactly one of Return or Throw".into(),
+                        ))
+                    }
+                };
+                ranges.push((from, to, answer));
+            }
+            states.insert(state.clone(), ranges);
+        }
+        Ok(MockRunner {
+            states,
+            calls: HashMap::new(),
+            test_case: test_case.to_string(),
+        })
+    }
+}
+
+impl TaskRunner for MockRunner {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        let n = self.calls.entry(req.state.to_string()).or_insert(0);
+        let k = *n;
+        *n += 1;
+        let Some(ranges) = self.states.get(req.state) else {
+            return NoRunner.invoke(req);
+        };
+        match ranges
+            .iter()
+            .find(|(a, b, _)| (*a..=*b).contains(&k))
+            .or_else(|| ranges.iter().max_by_key(|r| r.1))
+        {
+            Some((_, _, Answer::Return(v))) => TaskOutcome::Succeeded(v.clone()),
+            Some((_, _, Answer::Throw(e, c))) => TaskOutcome::Failed {
+                error: e.clone(),
+                cause: c.clone(),
+            },
+            None => NoRunner.invoke(req),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ranges_and_throws() {
+        let f = json!({
+            "StateMachines": {"M": {"TestCases": {"T": {"S": "R"}}}},
+            "MockedResponses": {"R": {"0-1": {"Throw": {"Error": "E", "Cause": "c"}}, "2": {"Return": {"ok": 1}}}}
+        });
+        let mut r = MockRunner::from_value(&f, "m.json", None, "T").unwrap();
+        let req = TaskRequest {
+            state: "S",
+            resource: "x",
+            input: &Value::Null,
+            invocation: 0,
+            task_token: None,
+        };
+        assert!(matches!(r.invoke(&req), TaskOutcome::Failed { .. }));
+        assert!(matches!(r.invoke(&req), TaskOutcome::Failed { .. }));
+        assert_eq!(r.invoke(&req), TaskOutcome::Succeeded(json!({"ok": 1})));
+        let other = TaskRequest {
+            state: "Other",
+            ..req
+        };
+        assert!(
+            matches!(r.invoke(&other), TaskOutcome::Failed { error, .. } if error == "States.Runtime")
+        );
+    }
+
+    #[test]
+    fn bad_files_are_errors_not_panics() {
+        assert!(MockRunner::from_value(&json!({}), "m.json", None, "T").is_err());
+        let f = json!({"StateMachines": {"M": {"TestCases": {"T": {"S": "Nope"}}}}, "MockedResponses": {}});
+        let e = MockRunner::from_value(&f, "m.json", None, "T").unwrap_err();
+        assert!(e.message.contains("Nope"));
+        assert!(MockRunner::from_value(&f, "m.json", None, "Missing").is_err());
+    }
+}

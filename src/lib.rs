@@ -1,0 +1,9 @@
+//! asldbg: run and debug AWS Step Functions state machines locally.
+//!
+//! Layers: [`asl`] is the language (pure), [`engine`] the interpreter. The
+//! command line and the terminal front end sit on top and are the only parts
+//! that do I/O with a person.
+
+pub mod asl;
+pub mod conformance;
+pub mod engine;

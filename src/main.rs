@@ -1,0 +1,341 @@
+//! The `asldbg` command line.
+
+use asldbg::asl::{self, LoadError, Loaded};
+use asldbg::conformance;
+use asldbg::engine::task::{MockRunner, NoRunner, TaskRunner};
+use asldbg::engine::{Execution, Options, Status};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "asldbg",
+    version,
+    about = "Run and debug AWS Step Functions state machines locally"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a state machine headless and print the result.
+    Run {
+        /// The definition (JSON or YAML).
+        definition: String,
+        /// Execution input: a file, or - for standard input (default: {}).
+        #[arg(long)]
+        input: Option<String>,
+        /// A Step Functions Local MockConfigFile.
+        #[arg(long, requires = "test_case")]
+        mocks: Option<String>,
+        /// The test case in the mock file.
+        #[arg(long = "test-case")]
+        test_case: Option<String>,
+        /// The state machine's name in the mock file (default: its only one).
+        #[arg(long)]
+        name: Option<String>,
+        /// Virtual start time (RFC 3339).
+        #[arg(long = "start-time")]
+        start_time: Option<String>,
+        /// Seed for States.UUID, States.MathRandom and retry jitter.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Lift the 256 KiB payload quota.
+        #[arg(long = "no-quota")]
+        no_quota: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Include the execution history.
+        #[arg(long)]
+        events: bool,
+    },
+    /// Check a definition and report every problem with its position.
+    Validate { definition: String },
+    /// Run the AWS-recorded conformance corpus.
+    Conformance {
+        dir: String,
+        /// Write a JSON report of every case.
+        #[arg(long)]
+        json: Option<String>,
+        /// Print each failing case.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            definition,
+            input,
+            mocks,
+            test_case,
+            name,
+            start_time,
+            seed,
+            no_quota,
+            format,
+            events,
+        } => run(
+            &definition,
+            input,
+            mocks,
+            test_case,
+            name,
+            start_time,
+            seed,
+            no_quota,
+            format,
+            events,
+        ),
+        Command::Validate { definition } => validate(&definition),
+        Command::Conformance { dir, json, verbose } => conformance_cmd(&dir, json, verbose),
+    }
+}
+
+fn fail2(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("asldbg: {msg}");
+    ExitCode::from(2)
+}
+
+fn validate(file: &str) -> ExitCode {
+    match asl::load_definition(file) {
+        Loaded::Ok(d, _) => {
+            let n: usize = d.machines.iter().map(|m| m.states.len()).sum();
+            println!("{file}: valid ({n} states)");
+            ExitCode::SUCCESS
+        }
+        Loaded::Unreadable(e) => fail2(e),
+        Loaded::Invalid(errs) => {
+            for e in &errs {
+                println!("{e}");
+            }
+            println!("{file}: {} problem(s)", errs.len());
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    file: &str,
+    input: Option<String>,
+    mocks: Option<String>,
+    test_case: Option<String>,
+    name: Option<String>,
+    start_time: Option<String>,
+    seed: u64,
+    no_quota: bool,
+    format: Format,
+    events: bool,
+) -> ExitCode {
+    let def = match asl::load_definition(file) {
+        Loaded::Ok(d, _) => d,
+        Loaded::Unreadable(e) => return fail2(e),
+        Loaded::Invalid(errs) => {
+            for e in &errs {
+                eprintln!("asldbg: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let input = match input.as_deref() {
+        None => json!({}),
+        Some("-") => {
+            let mut s = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+                return fail2(format!("<stdin>: {e}"));
+            }
+            match asl::parse_document(&s, "<stdin>.json") {
+                Ok(d) => d.value,
+                Err(e) => return fail2(e),
+            }
+        }
+        Some(f) => match asl::read_document(f) {
+            Ok(d) => d.value,
+            Err(e) => return fail2(e),
+        },
+    };
+    let runner: Box<dyn TaskRunner> = match (&mocks, &test_case) {
+        (Some(m), Some(tc)) => {
+            let doc = match asl::read_document(m) {
+                Ok(d) => d,
+                Err(e) => return fail2(e),
+            };
+            match MockRunner::from_value(&doc.value, m, name.as_deref(), tc) {
+                Ok(r) => Box::new(r),
+                Err(e) => {
+                    let (line, column) = doc.source_map.get(&e.pointer).unwrap_or((1, 1));
+                    return fail2(LoadError { line, column, ..e });
+                }
+            }
+        }
+        _ => Box::new(NoRunner),
+    };
+    let mut opts = Options {
+        seed,
+        quota: !no_quota,
+        ..Options::default()
+    };
+    if let Some(name) = &name {
+        opts.state_machine_name = name.clone();
+    }
+    if let Some(t) = &start_time {
+        match asl::timestamp::parse_timestamp(t) {
+            Some(d) => opts.start_time_ms = d.timestamp_millis(),
+            None => return fail2(format!("--start-time: '{t}' is not an RFC 3339 timestamp")),
+        }
+    }
+    let mut ex = Execution::new(Arc::new(def), input, runner, opts);
+    let status = ex.run();
+    let (error, cause) = ex
+        .error()
+        .map(|e| (json!(e.error), json!(e.cause)))
+        .unwrap_or((Value::Null, Value::Null));
+    match format {
+        Format::Json => {
+            let mut o = json!({
+                "status": status.as_str(),
+                "output": ex.output().cloned().unwrap_or(Value::Null),
+                "error": error,
+                "cause": cause,
+            });
+            if events {
+                o["events"] = Value::Array(ex.history().iter().map(|e| e.to_json()).collect());
+            }
+            println!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
+        }
+        Format::Text => {
+            println!("status: {}", status.as_str());
+            let path: Vec<String> = ex
+                .history()
+                .iter()
+                .filter(|e| e.event_type.ends_with("StateEntered"))
+                .map(|e| {
+                    let depth = e.frame.len();
+                    let name = e.state.clone().unwrap_or_default();
+                    if depth == 0 {
+                        name
+                    } else {
+                        format!(
+                            "{name}[{}]",
+                            e.frame
+                                .iter()
+                                .map(|i| i.to_string())
+                                .collect::<Vec<_>>()
+                                .join(".")
+                        )
+                    }
+                })
+                .collect();
+            println!("path: {}", path.join(" → "));
+            if let Some(e) = ex.error() {
+                println!("error: {}", e.error);
+                println!("cause: {}", e.cause);
+            }
+            if let Some(o) = ex.output() {
+                println!(
+                    "output:\n{}",
+                    serde_json::to_string_pretty(o).unwrap_or_default()
+                );
+            }
+            if events {
+                println!("events:");
+                for e in ex.history() {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&e.to_json()).unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+    match status {
+        Status::Succeeded => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    }
+}
+
+fn conformance_cmd(dir: &str, report: Option<String>, verbose: bool) -> ExitCode {
+    let results = match conformance::run_dir(dir) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    let mut fam: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for r in &results {
+        let e = fam.entry(r.family.clone()).or_default();
+        e.1 += 1;
+        if r.passed {
+            e.0 += 1;
+        }
+        if verbose && !r.passed {
+            println!("FAIL {} :: {}", r.file, r.detail);
+        }
+    }
+    println!("{:<28} {:>6} {:>6}", "family", "passed", "total");
+    for (f, (p, t)) in &fam {
+        println!("{f:<28} {p:>6} {t:>6}");
+    }
+    let exec: Vec<_> = results.iter().filter(|r| r.kind == "execution").collect();
+    let jp: Vec<_> = exec.iter().filter(|r| !r.jsonata).collect();
+    let jp_pass = jp.iter().filter(|r| r.passed).count();
+    let with_hist: Vec<_> = exec.iter().filter(|r| r.history.is_some()).collect();
+    let hist_ok = with_hist.iter().filter(|r| r.history == Some(true)).count();
+    let inv: Vec<_> = results
+        .iter()
+        .filter(|r| r.kind == "invalid_definition")
+        .collect();
+    let inv_ok = inv.iter().filter(|r| r.passed).count();
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            0.0
+        } else {
+            a as f64 * 100.0 / b as f64
+        }
+    };
+    println!(
+        "JSONPath executions: {jp_pass}/{} ({:.1}%)",
+        jp.len(),
+        pct(jp_pass, jp.len())
+    );
+    let all_pass = exec.iter().filter(|r| r.passed).count();
+    println!(
+        "all executions: {all_pass}/{} ({:.1}%)",
+        exec.len(),
+        pct(all_pass, exec.len())
+    );
+    println!(
+        "history matches: {hist_ok}/{} ({:.1}%)",
+        with_hist.len(),
+        pct(hist_ok, with_hist.len())
+    );
+    println!("invalid definitions rejected: {inv_ok}/{}", inv.len());
+    if let Some(path) = report {
+        let cases: Vec<Value> = results
+            .iter()
+            .map(|r| json!({"id": r.id, "file": r.file, "family": r.family, "kind": r.kind, "jsonata": r.jsonata, "passed": r.passed, "history": r.history, "detail": r.detail}))
+            .collect();
+        if let Err(e) = std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&json!({"cases": cases})).unwrap_or_default(),
+        ) {
+            return fail2(format!("{path}: {e}"));
+        }
+    }
+    let passed = results.iter().filter(|r| r.passed).count();
+    println!("{} passed, {} failed", passed, results.len() - passed);
+    ExitCode::SUCCESS
+}

@@ -110,7 +110,17 @@ fn wild_str_eq(expected: &str, actual: &str) -> bool {
 
 fn wild_eq(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
-        (Value::String(e), Value::String(a)) => wild_str_eq(e, a),
+        (Value::String(e), Value::String(a)) => {
+            wild_str_eq(e, a)
+                || {
+                    // JSON documents inside strings (Lambda causes) were re-serialised
+                    // by the recorder with other spacing: compare them as JSON.
+                    let container = |s: &str| s.starts_with('{') || s.starts_with('[');
+                    container(e)
+                        && container(a)
+                        && matches!((serde_json::from_str::<Value>(e), serde_json::from_str::<Value>(a)), (Ok(x), Ok(y)) if wild_eq(&x, &y))
+                }
+        }
         (Value::String(e), other) if e.starts_with('<') && e.ends_with('>') => {
             !other.is_null() || e.contains("null")
         }
@@ -139,12 +149,19 @@ fn transform(v: &mut Value, transformers: &[Value]) {
         if t.get("transformer").and_then(|x| x.as_str()) != Some("JsonpathTransformer") {
             continue;
         }
-        let (Some(path), Some(rep)) = (
-            t.get("jsonpath").and_then(|x| x.as_str()),
-            t.get("replacement"),
-        ) else {
+        let args = t.get("args").and_then(|a| a.as_array());
+        let path = t
+            .get("jsonpath")
+            .or_else(|| args.and_then(|a| a.first()))
+            .and_then(|x| x.as_str());
+        let rep = t.get("replacement").or_else(|| args.and_then(|a| a.get(1)));
+        let (Some(path), Some(rep)) = (path, rep) else {
             continue;
         };
+        if path.ends_with("executionSucceededEventDetails.output") {
+            *v = rep.clone();
+            continue;
+        }
         let key = path.trim_start_matches("$..");
         if key != path && !key.contains('.') && !key.contains('[') {
             replace_key(v, key, rep);
@@ -314,9 +331,21 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         history: None,
         detail: String::new(),
     };
-    let def_v = c.get("definition").cloned().unwrap_or(Value::Null);
+    let mocks = c
+        .get("mocks")
+        .and_then(|m| m.as_object())
+        .cloned()
+        .unwrap_or_default();
+    let mut def_v = c.get("definition").cloned().unwrap_or(Value::Null);
+    resolve_placeholders(&mut def_v, &mocks, None);
+    // The express test suites create EXPRESS state machines.
+    let express = res.family.contains("express");
     if kind == "invalid_definition" {
-        let invalid = def_v.is_null() || Definition::from_value(&def_v).is_err();
+        let invalid = def_v.is_null()
+            || match Definition::from_value(&def_v) {
+                Err(_) => true,
+                Ok(d) => express && !crate::asl::model::express_diagnostics(&d).is_empty(),
+            };
         res.passed = invalid;
         if !invalid {
             res.detail = "definition accepted".into();
@@ -333,16 +362,9 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         .and_then(|n| n.as_array())
         .map(|a| !a.is_empty())
         .unwrap_or(false);
-    let mocks = c
-        .get("mocks")
-        .and_then(|m| m.as_object())
-        .cloned()
-        .unwrap_or_default();
     if !final_status(status) || (needs && mocks.is_empty()) {
         return None;
     }
-    let mut def_v = def_v;
-    resolve_placeholders(&mut def_v, &mocks, None);
     let def = match Definition::from_value(&def_v) {
         Ok(d) => d,
         Err(d) => {

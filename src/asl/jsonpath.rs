@@ -177,13 +177,17 @@ impl Path {
             let mut cur = base;
             let mut tmp;
             let mut trail = String::from("$");
-            for seg in &self.segs {
+            let last = self.segs.len().saturating_sub(1);
+            for (i, seg) in self.segs.iter().enumerate() {
                 match seg {
                     Seg::Key(k) => {
                         trail.push_str(&format!("['{k}']"));
                         match cur {
                             Value::Object(o) => match o.get(k) {
                                 Some(v) => cur = v,
+                                // Jayway: a missing leaf has "no results", a
+                                // missing step on the way is a "missing property".
+                                None if i == last => return Err(PathError::Missing(format!("No results for path: {trail}"))),
                                 None => {
                                     return Err(PathError::Missing(format!("Missing property in path {trail}")))
                                 }
@@ -404,11 +408,7 @@ fn apply<'v>(seg: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
         }
         Seg::Filter(f) => match v {
             Value::Array(a) => out.extend(a.iter().filter(|x| test(f, x, scope))),
-            Value::Object(_) => {
-                if test(f, v, scope) {
-                    out.push(v)
-                }
-            }
+            Value::Object(_) if test(f, v, scope) => out.push(v),
             _ => {}
         },
         Seg::Length => {}
@@ -874,6 +874,10 @@ mod tests {
         assert_eq!(
             ev("$.no.such", &v).unwrap_err(),
             PathError::Missing("Missing property in path $['no']".into())
+        );
+        assert_eq!(
+            ev("$.no", &v).unwrap_err(),
+            PathError::Missing("No results for path: $['no']".into())
         );
         assert!(ev("$.a[3]", &json!({"a": [1]})).is_err());
     }

@@ -5,5 +5,6 @@
 //! that do I/O with a person.
 
 pub mod asl;
+pub mod bench;
 pub mod conformance;
 pub mod engine;

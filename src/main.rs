@@ -63,6 +63,17 @@ enum Command {
     },
     /// Check a definition and report every problem with its position.
     Validate { definition: String },
+    /// Time the engine on the standard workloads (../shared/bench).
+    Bench {
+        #[arg(default_value = "../shared/bench")]
+        dir: String,
+        /// Runs per workload (the best one counts).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Only workloads whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Run the AWS-recorded conformance corpus.
     Conformance {
         dir: String,
@@ -72,6 +83,9 @@ enum Command {
         /// Print each failing case.
         #[arg(long)]
         verbose: bool,
+        /// A floor file (`key=count` lines): exit 1 when a count drops below it.
+        #[arg(long)]
+        floor: Option<String>,
     },
 }
 
@@ -102,7 +116,13 @@ fn main() -> ExitCode {
             events,
         ),
         Command::Validate { definition } => validate(&definition),
-        Command::Conformance { dir, json, verbose } => conformance_cmd(&dir, json, verbose),
+        Command::Bench { dir, runs, only } => bench(&dir, runs, only.as_deref()),
+        Command::Conformance {
+            dir,
+            json,
+            verbose,
+            floor,
+        } => conformance_cmd(&dir, json, verbose, floor),
     }
 }
 
@@ -269,7 +289,12 @@ fn run(
     }
 }
 
-fn conformance_cmd(dir: &str, report: Option<String>, verbose: bool) -> ExitCode {
+fn conformance_cmd(
+    dir: &str,
+    report: Option<String>,
+    verbose: bool,
+    floor: Option<String>,
+) -> ExitCode {
     let results = match conformance::run_dir(dir) {
         Ok(r) => r,
         Err(e) => return fail2(e),
@@ -336,6 +361,76 @@ fn conformance_cmd(dir: &str, report: Option<String>, verbose: bool) -> ExitCode
         }
     }
     let passed = results.iter().filter(|r| r.passed).count();
+    let mut code = ExitCode::SUCCESS;
+    if let Some(floor) = floor {
+        let text = match std::fs::read_to_string(&floor) {
+            Ok(t) => t,
+            Err(e) => return fail2(format!("{floor}: {e}")),
+        };
+        let counts = [
+            ("passed", passed),
+            ("jsonpath", jp_pass),
+            ("history", hist_ok),
+            ("invalid", inv_ok),
+        ];
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else {
+                return fail2(format!("{floor}:{}:1: expected key=count", n + 1));
+            };
+            let Some((_, got)) = counts.iter().find(|(name, _)| *name == k.trim()) else {
+                return fail2(format!("{floor}:{}:1: unknown key '{}'", n + 1, k.trim()));
+            };
+            let Ok(want) = v.trim().parse::<usize>() else {
+                return fail2(format!(
+                    "{floor}:{}:{}: '{}' is not a count",
+                    n + 1,
+                    k.len() + 2,
+                    v.trim()
+                ));
+            };
+            if *got < want {
+                eprintln!(
+                    "conformance floor broken: {} = {got}, floor {want}",
+                    k.trim()
+                );
+                code = ExitCode::from(1);
+            } else if *got > want {
+                println!(
+                    "conformance: {} = {got} is above the floor {want}; raise it in {floor}",
+                    k.trim()
+                );
+            }
+        }
+    }
     println!("{} passed, {} failed", passed, results.len() - passed);
+    code
+}
+
+fn bench(dir: &str, runs: usize, only: Option<&str>) -> ExitCode {
+    let results = match asldbg::bench::run(dir, runs.max(1), only) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    println!(
+        "{:<24} {:>11} {:>12} {:>14} {:>12} {:>14}  status",
+        "workload", "transitions", "no history", "transitions/s", "history", "transitions/s"
+    );
+    for r in &results {
+        let rate = |d: std::time::Duration| r.transitions as f64 / d.as_secs_f64().max(1e-9);
+        println!(
+            "{:<24} {:>11} {:>10.3}ms {:>14.0} {:>10.3}ms {:>14.0}  {}",
+            r.name,
+            r.transitions,
+            r.best_no_history.as_secs_f64() * 1000.0,
+            rate(r.best_no_history),
+            r.best_history.as_secs_f64() * 1000.0,
+            rate(r.best_history),
+            r.status.as_str()
+        );
+    }
     ExitCode::SUCCESS
 }

@@ -35,6 +35,9 @@ impl Random for Rng {
 }
 
 impl Rng {
+    pub fn seeded(seed: u64) -> Rng {
+        Rng(seed)
+    }
     fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
@@ -658,8 +661,23 @@ impl Execution {
             self.finish_execution_failed(e);
             return false;
         }
-        let phase = frame.phase.clone();
-        let r = match phase {
+        // Take the phase out (leaving a cheap placeholder) instead of cloning
+        // it: Children and Finish carry whole payloads.
+        let r = if matches!(frame.phase, Phase::Children { .. }) {
+            self.children()
+        } else {
+            let phase = std::mem::replace(&mut self.frames.last_mut().unwrap().phase, Phase::Body);
+            self.run_phase(phase)
+        };
+        if let Err(e) = r {
+            self.set_phase(Phase::Error(e));
+        }
+        self.check_execution_timeout();
+        self.status == Status::Running && !self.awaiting
+    }
+
+    fn run_phase(&mut self, phase: Phase) -> Result<(), StateError> {
+        match phase {
             Phase::Enter => {
                 self.enter();
                 Ok(())
@@ -667,19 +685,17 @@ impl Execution {
             Phase::Body => self.body(),
             Phase::TaskScheduled => self.task_schedule(),
             Phase::TaskStarted => self.task_start(),
-            Phase::TaskRun { submitted } => return self.task_run(submitted),
+            Phase::TaskRun { submitted } => {
+                self.task_run(submitted);
+                Ok(())
+            }
             Phase::Children { .. } => self.children(),
             Phase::Finish(result) => self.finish(result),
             Phase::Error(e) => {
                 self.handle_error(e);
                 Ok(())
             }
-        };
-        if let Err(e) = r {
-            self.set_phase(Phase::Error(e));
         }
-        self.check_execution_timeout();
-        true
     }
 
     fn check_execution_timeout(&mut self) {
@@ -1522,6 +1538,7 @@ impl Execution {
         match outcome {
             TaskOutcome::Pending => {
                 self.awaiting = true;
+                self.set_phase(Phase::TaskRun { submitted: true });
                 return false;
             }
             TaskOutcome::Succeeded(v) => {

@@ -1,0 +1,119 @@
+//! `asldbg bench`: time the engine on the standard workloads of
+//! `../shared/bench` (execution only: parsing and start-up excluded).
+
+use crate::asl::intrinsics::Random;
+use crate::asl::json::num_f64;
+use crate::asl::Definition;
+use crate::engine::task::NoRunner;
+use crate::engine::{Execution, Options, Rng, Status};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct BenchResult {
+    pub name: String,
+    pub transitions: u64,
+    pub best_history: Duration,
+    pub best_no_history: Duration,
+    pub status: Status,
+}
+
+/// The 5 MB input of `e_large_payload_5mb` is not stored: build one of the
+/// same shape (records of id, name, vals, flag, nested) from a fixed seed.
+pub fn large_payload(bytes: usize) -> Value {
+    let mut rng = Rng::seeded(42);
+    let mut recs = Vec::new();
+    let mut size = 0;
+    let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
+    let word = |rng: &mut Rng, n: usize, set: usize| -> String {
+        (0..n)
+            .map(|_| letters[(rng.next_u64() % set as u64) as usize])
+            .collect()
+    };
+    while size < bytes {
+        let r = json!({
+            "id": recs.len(),
+            "name": word(&mut rng, 24, 52),
+            "vals": (0..8).map(|_| rng.next_u64() % 1_000_001).collect::<Vec<_>>(),
+            "flag": rng.next_u64() % 2 == 0,
+            "nested": {"a": num_f64((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64), "b": word(&mut rng, 16, 26)}
+        });
+        size += serde_json::to_string(&r).map(|s| s.len()).unwrap_or(0) + 1;
+        recs.push(r);
+    }
+    json!({"payload": {"records": recs}})
+}
+
+fn time_runs(
+    def: &Arc<Definition>,
+    input: &Value,
+    history: bool,
+    runs: usize,
+) -> (Duration, u64, Status) {
+    let mut best = Duration::MAX;
+    let mut transitions = 0;
+    let mut status = Status::Running;
+    for _ in 0..runs {
+        let opts = Options {
+            quota: false,
+            record_history: history,
+            max_events: usize::MAX,
+            ..Options::default()
+        };
+        let input = input.clone();
+        let start = Instant::now();
+        let mut ex = Execution::new(def.clone(), input, Box::new(NoRunner), opts);
+        status = ex.run();
+        let took = start.elapsed();
+        transitions = ex.transitions;
+        best = best.min(took);
+        drop(ex);
+    }
+    (best, transitions, status)
+}
+
+/// Run every workload of `dir`, best of `runs`, with and without history.
+pub fn run(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<BenchResult>, String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{dir}: {e}"))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".asl.json")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        if only.is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let def_path = format!("{dir}/{name}.asl.json");
+        let def_v: Value = serde_json::from_str(
+            &std::fs::read_to_string(&def_path).map_err(|e| format!("{def_path}: {e}"))?,
+        )
+        .map_err(|e| format!("{def_path}: {e}"))?;
+        let def = Arc::new(
+            Definition::from_value(&def_v).map_err(|d| format!("{def_path}: {}", d[0].message))?,
+        );
+        let in_path = format!("{dir}/{name}.input.json");
+        let input = match std::fs::read_to_string(&in_path) {
+            Ok(t) => serde_json::from_str(&t).map_err(|e| format!("{in_path}: {e}"))?,
+            Err(_) if name.contains("5mb") => large_payload(5 * 1024 * 1024),
+            Err(e) => return Err(format!("{in_path}: {e}")),
+        };
+        let (best_history, transitions, status) = time_runs(&def, &input, true, runs);
+        let (best_no_history, _, _) = time_runs(&def, &input, false, runs);
+        out.push(BenchResult {
+            name,
+            transitions,
+            best_history,
+            best_no_history,
+            status,
+        });
+    }
+    Ok(out)
+}

@@ -3,10 +3,11 @@
 
 use crate::asl::intrinsics::Random;
 use crate::asl::json::num_f64;
+use crate::asl::value::Val;
 use crate::asl::Definition;
 use crate::engine::task::NoRunner;
 use crate::engine::{Execution, Options, Rng, Status};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ pub struct BenchResult {
 
 /// The 5 MB input of `e_large_payload_5mb` is not stored: build one of the
 /// same shape (records of id, name, vals, flag, nested) from a fixed seed.
-pub fn large_payload(bytes: usize) -> Value {
+pub fn large_payload(bytes: usize) -> Val {
     let mut rng = Rng::seeded(42);
     let mut recs = Vec::new();
     let mut size = 0;
@@ -36,18 +37,18 @@ pub fn large_payload(bytes: usize) -> Value {
             "id": recs.len(),
             "name": word(&mut rng, 24, 52),
             "vals": (0..8).map(|_| rng.next_u64() % 1_000_001).collect::<Vec<_>>(),
-            "flag": rng.next_u64() % 2 == 0,
+            "flag": rng.next_u64().is_multiple_of(2),
             "nested": {"a": num_f64((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64), "b": word(&mut rng, 16, 26)}
         });
         size += serde_json::to_string(&r).map(|s| s.len()).unwrap_or(0) + 1;
         recs.push(r);
     }
-    json!({"payload": {"records": recs}})
+    Val::from(json!({"payload": {"records": recs}}))
 }
 
 fn time_runs(
     def: &Arc<Definition>,
-    input: &Value,
+    input: &Val,
     history: bool,
     runs: usize,
 ) -> (Duration, u64, Status) {
@@ -92,7 +93,7 @@ pub fn run(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<BenchResult
             continue;
         }
         let def_path = format!("{dir}/{name}.asl.json");
-        let def_v: Value = serde_json::from_str(
+        let def_v: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(&def_path).map_err(|e| format!("{def_path}: {e}"))?,
         )
         .map_err(|e| format!("{def_path}: {e}"))?;

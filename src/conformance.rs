@@ -2,8 +2,9 @@
 //! `../shared/conformance/cases` through the engine and compare status,
 //! output, error, cause and the event list as the corpus README says.
 
-use crate::asl::json::json_eq;
+use crate::asl::json::value_eq;
 use crate::asl::jsonpath::Path;
+use crate::asl::value::Val;
 use crate::asl::Definition;
 use crate::engine::task::{TaskOutcome, TaskRequest, TaskRunner};
 use crate::engine::{Execution, Options};
@@ -37,13 +38,13 @@ impl TaskRunner for RecordedRunner {
             .position(|m| {
                 m.get("input")
                     .or_else(|| m.get("parameters"))
-                    .is_some_and(|i| json_eq(i, req.input))
+                    .is_some_and(|i| value_eq(i, &req.input.to_json()))
             })
             .unwrap_or(0);
         let m = q.remove(idx);
         match m.get("outcome").and_then(|o| o.as_str()) {
             Some("succeeded") => {
-                TaskOutcome::Succeeded(m.get("output").cloned().unwrap_or(Value::Null))
+                TaskOutcome::Succeeded(Val::from(m.get("output").cloned().unwrap_or(Value::Null)))
             }
             Some("timed_out") => TaskOutcome::TimedOut {
                 heartbeat: m.get("error").and_then(|e| e.as_str())
@@ -136,10 +137,10 @@ fn wild_eq(expected: &Value, actual: &Value) -> bool {
         (Value::String(e), a) if !a.is_string() => {
             // Scalar documents are stored as raw strings.
             serde_json::from_str::<Value>(e)
-                .map(|p| json_eq(&p, a))
+                .map(|p| value_eq(&p, a))
                 .unwrap_or(false)
         }
-        _ => json_eq(expected, actual),
+        _ => value_eq(expected, actual),
     }
 }
 
@@ -166,7 +167,10 @@ fn transform(v: &mut Value, transformers: &[Value]) {
         if key != path && !key.contains('.') && !key.contains('[') {
             replace_key(v, key, rep);
         } else if let Ok(p) = Path::parse_reference(path) {
-            let _ = p.set(v, rep.clone());
+            let mut val = Val::from(&*v);
+            if p.set(&mut val, Val::from(rep)).is_ok() {
+                *v = val.to_json();
+            }
         }
     }
 }
@@ -384,7 +388,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
     };
     let mut ex = Execution::new(
         Arc::new(def),
-        input,
+        Val::from(input),
         Box::new(RecordedRunner { queues }),
         opts,
     );
@@ -394,7 +398,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         .and_then(|t| t.as_array())
         .cloned()
         .unwrap_or_default();
-    let mut output = ex.output().cloned().unwrap_or(Value::Null);
+    let mut output = ex.output().map(Val::to_json).unwrap_or(Value::Null);
     transform(&mut output, &transformers);
     let got_status = ex.status().as_str();
     let (err, cause) = ex
@@ -416,8 +420,8 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
     if status == "SUCCEEDED" && !wild_eq(&exp_out, &output) {
         problems.push(format!(
             "output {} != {}",
-            crate::asl::json::to_compact(&output),
-            crate::asl::json::to_compact(&exp_out)
+            serde_json::to_string(&output).unwrap_or_default(),
+            serde_json::to_string(&exp_out).unwrap_or_default()
         ));
     }
     if status != "SUCCEEDED" {

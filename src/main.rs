@@ -1,5 +1,6 @@
 //! The `asldbg` command line.
 
+use asldbg::asl::value::Val;
 use asldbg::asl::{self, LoadError, Loaded};
 use asldbg::conformance;
 use asldbg::engine::task::{MockRunner, NoRunner, TaskRunner};
@@ -219,7 +220,7 @@ fn run(
             None => return fail2(format!("--start-time: '{t}' is not an RFC 3339 timestamp")),
         }
     }
-    let mut ex = Execution::new(Arc::new(def), input, runner, opts);
+    let mut ex = Execution::new(Arc::new(def), Val::from(input), runner, opts);
     let status = ex.run();
     let (error, cause) = ex
         .error()
@@ -229,7 +230,7 @@ fn run(
         Format::Json => {
             let mut o = json!({
                 "status": status.as_str(),
-                "output": ex.output().cloned().unwrap_or(Value::Null),
+                "output": ex.output().map(Val::to_json).unwrap_or(Value::Null),
                 "error": error,
                 "cause": cause,
             });

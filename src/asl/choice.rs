@@ -5,7 +5,7 @@
 use super::json::{as_f64, json_eq};
 use super::jsonpath::{Path, PathError, Scope};
 use super::timestamp::parse_timestamp;
-use serde_json::Value;
+use super::value::Val;
 use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub enum Cmp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
-    Value(Value),
+    Val(Val),
     Path(Path),
 }
 
@@ -93,7 +93,9 @@ pub const TYPE_TESTS: &[&str] = &[
 
 /// Parse the operator part of a rule object (one of the operator fields).
 /// Returns `Ok(None)` when the object carries no operator.
-pub fn parse_test(rule: &serde_json::Map<String, Value>) -> Result<Option<(String, Test)>, String> {
+pub fn parse_test(
+    rule: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Option<(String, Test)>, String> {
     let mut found: Vec<(String, Test)> = Vec::new();
     for (k, v) in rule {
         if let Some((_, kind, cmp)) = COMPARISONS.iter().find(|(n, _, _)| n == k) {
@@ -110,7 +112,7 @@ pub fn parse_test(rule: &serde_json::Map<String, Value>) -> Result<Option<(Strin
             }
             found.push((
                 k.clone(),
-                Test::Compare(*kind, *cmp, Operand::Value(v.clone())),
+                Test::Compare(*kind, *cmp, Operand::Val(Val::from(v))),
             ));
         } else if let Some(base) = k.strip_suffix("Path") {
             if let Some((_, kind, cmp)) = COMPARISONS.iter().find(|(n, _, _)| *n == base) {
@@ -206,14 +208,14 @@ fn ordering_ok(o: Ordering, c: Cmp) -> bool {
     }
 }
 
-fn compare(kind: Kind, cmp: Cmp, v: &Value, rhs: &Value) -> bool {
+fn compare(kind: Kind, cmp: Cmp, v: &Val, rhs: &Val) -> bool {
     match kind {
         Kind::String => match (v.as_str(), rhs.as_str()) {
             (Some(a), Some(b)) => ordering_ok(a.cmp(b), cmp),
             _ => false,
         },
         Kind::Numeric => match (v, rhs) {
-            (Value::Number(_), Value::Number(_)) => {
+            (Val::Num(_), Val::Num(_)) => {
                 if cmp == Cmp::Eq && json_eq(v, rhs) {
                     return true;
                 }
@@ -228,7 +230,7 @@ fn compare(kind: Kind, cmp: Cmp, v: &Value, rhs: &Value) -> bool {
             _ => false,
         },
         Kind::Boolean => match (v, rhs) {
-            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Val::Bool(a), Val::Bool(b)) => a == b,
             _ => false,
         },
         Kind::Timestamp => {
@@ -267,7 +269,7 @@ impl Rule {
                 let value = variable.eval(scope);
                 if let Test::IsPresent(b) = test {
                     let present = match &value {
-                        Ok(Value::Array(a)) if !variable.is_definite() => !a.is_empty(),
+                        Ok(Val::Arr(a)) if !variable.is_definite() => !a.is_empty(),
                         Ok(_) => true,
                         Err(_) => false,
                     };
@@ -287,7 +289,7 @@ impl Rule {
                     Test::Matches(p) => v.as_str().is_some_and(|s| string_matches(s, p)),
                     Test::Compare(kind, cmp, op) => {
                         let rhs = match op {
-                            Operand::Value(x) => x.clone(),
+                            Operand::Val(x) => x.clone(),
                             Operand::Path(p) => p.eval(scope).map_err(|detail| RuleError {
                                 path: p.source.clone(),
                                 detail,
@@ -306,7 +308,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rule(v: Value) -> Rule {
+    fn rule(v: serde_json::Value) -> Rule {
         let o = v.as_object().unwrap();
         let (op, test) = parse_test(o).unwrap().unwrap();
         Rule::Test {
@@ -328,7 +330,7 @@ mod tests {
 
     #[test]
     fn mismatched_types_are_false_and_missing_is_an_error() {
-        let d = json!({"n": 1, "s": "x", "t": "2016-03-14T01:59:00Z"});
+        let d = Val::from(json!({"n": 1, "s": "x", "t": "2016-03-14T01:59:00Z"}));
         let sc = Scope::data(&d);
         assert!(rule(json!({"Variable": "$.n", "NumericEquals": 1.0}))
             .eval(&sc)

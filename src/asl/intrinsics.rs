@@ -7,8 +7,8 @@
 
 use super::json::{as_f64, as_i64, json_eq, num_i64, to_compact};
 use super::jsonpath::{Path, PathError, Scope};
+use super::value::{Map, Val};
 use base64::Engine as _;
-use serde_json::{Map, Value};
 
 /// Source of randomness for `States.UUID` and `States.MathRandom`.
 pub trait Random {
@@ -17,7 +17,7 @@ pub trait Random {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
-    Lit(Value),
+    Lit(Val),
     Path(Path),
     Call(Box<Intrinsic>),
 }
@@ -80,7 +80,7 @@ impl Intrinsic {
         Ok(f)
     }
 
-    pub fn eval(&self, scope: &Scope, rng: &mut dyn Random) -> Result<Value, IntrinsicError> {
+    pub fn eval(&self, scope: &Scope, rng: &mut dyn Random) -> Result<Val, IntrinsicError> {
         let mut args = Vec::with_capacity(self.args.len());
         for a in &self.args {
             args.push(match a {
@@ -179,7 +179,7 @@ impl P<'_> {
                     other => out.push(other),
                 }
             }
-            return Ok(Arg::Lit(Value::String(out)));
+            return Ok(Arg::Lit(Val::str(out)));
         }
         if c == '$' {
             let st = self.i;
@@ -215,26 +215,26 @@ impl P<'_> {
             self.i += self.peek().len_utf8();
         }
         let word = &self.s[st..self.i];
-        serde_json::from_str::<Value>(word)
+        serde_json::from_str::<Val>(word)
             .ok()
-            .filter(|v| !matches!(v, Value::Array(_) | Value::Object(_) | Value::String(_)))
+            .filter(|v| !matches!(v, Val::Arr(_) | Val::Obj(_) | Val::Str(_)))
             .map(Arg::Lit)
             .ok_or_else(|| self.err(&format!("unexpected argument '{word}'")))
     }
 }
 
 /// Java's `toString` of a JSON value, which AWS uses when formatting.
-fn java_string(v: &Value) -> String {
+fn java_string(v: &Val) -> String {
     match v {
-        Value::String(s) => s.clone(),
-        Value::Object(o) => {
+        Val::Str(s) => s.to_string(),
+        Val::Obj(o) => {
             let parts: Vec<String> = o
                 .iter()
                 .map(|(k, v)| format!("{k}={}", java_string(v)))
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
-        Value::Array(a) => {
+        Val::Arr(a) => {
             let parts: Vec<String> = a.iter().map(java_string).collect();
             format!("[{}]", parts.join(", "))
         }
@@ -242,7 +242,7 @@ fn java_string(v: &Value) -> String {
     }
 }
 
-fn arity(name: &str, args: &[Value], n: usize) -> Result<(), String> {
+fn arity(name: &str, args: &[Val], n: usize) -> Result<(), String> {
     if args.len() != n {
         return Err(format!(
             "Function {name} expects {n} argument(s) but got {}",
@@ -252,7 +252,7 @@ fn arity(name: &str, args: &[Value], n: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn int_arg(name: &str, v: &Value, what: &str) -> Result<i64, String> {
+fn int_arg(name: &str, v: &Val, what: &str) -> Result<i64, String> {
     as_i64(v).ok_or_else(|| {
         format!(
             "Function {name}: {what} must be an integer, got {}",
@@ -261,7 +261,7 @@ fn int_arg(name: &str, v: &Value, what: &str) -> Result<i64, String> {
     })
 }
 
-fn str_arg<'v>(name: &str, v: &'v Value, what: &str) -> Result<&'v str, String> {
+fn str_arg<'v>(name: &str, v: &'v Val, what: &str) -> Result<&'v str, String> {
     v.as_str().ok_or_else(|| {
         format!(
             "Function {name}: {what} must be a string, got {}",
@@ -270,7 +270,7 @@ fn str_arg<'v>(name: &str, v: &'v Value, what: &str) -> Result<&'v str, String> 
     })
 }
 
-fn arr_arg<'v>(name: &str, v: &'v Value, what: &str) -> Result<&'v Vec<Value>, String> {
+fn arr_arg<'v>(name: &str, v: &'v Val, what: &str) -> Result<&'v Vec<Val>, String> {
     v.as_array().ok_or_else(|| {
         format!(
             "Function {name}: {what} must be an array, got {}",
@@ -303,10 +303,10 @@ pub fn uuid_v4(rng: &mut dyn Random) -> String {
     )
 }
 
-fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, String> {
+fn call(name: &str, args: Vec<Val>, rng: &mut dyn Random) -> Result<Val, String> {
     match name {
         "States.Format" => {
-            let tmpl = str_arg(name, args.first().unwrap_or(&Value::Null), "the template")?;
+            let tmpl = str_arg(name, args.first().unwrap_or(&Val::Null), "the template")?;
             let mut out = String::new();
             let mut rest = args.iter().skip(1);
             let mut chars = tmpl.chars().peekable();
@@ -320,32 +320,32 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
             while let Some(c) = chars.next() {
                 if c == '{' && chars.peek() == Some(&'}') {
                     chars.next();
-                    out.push_str(&java_string(rest.next().unwrap_or(&Value::Null)));
+                    out.push_str(&java_string(rest.next().unwrap_or(&Val::Null)));
                 } else {
                     out.push(c);
                 }
             }
-            Ok(Value::String(out))
+            Ok(Val::str(out))
         }
         "States.StringToJson" => {
             arity(name, &args, 1)?;
             let s = str_arg(name, &args[0], "the argument")?;
             if s.trim().is_empty() {
-                return Ok(Value::Null);
+                return Ok(Val::Null);
             }
-            let v: Value = serde_json::from_str(s)
+            let v: Val = serde_json::from_str(s)
                 .map_err(|e| format!("Function States.StringToJson: invalid JSON: {e}"))?;
             // Java parses "-0" to the integer 0.
             Ok(match &v {
-                Value::Number(n) if n.to_string() == "-0" => num_i64(0),
+                Val::Num(n) if n.to_string() == "-0" => num_i64(0),
                 _ => v,
             })
         }
         "States.JsonToString" => {
             arity(name, &args, 1)?;
-            Ok(Value::String(to_compact(&args[0])))
+            Ok(Val::str(to_compact(&args[0])))
         }
-        "States.Array" => Ok(Value::Array(args)),
+        "States.Array" => Ok(Val::arr(args)),
         "States.ArrayPartition" => {
             arity(name, &args, 2)?;
             let a = arr_arg(name, &args[0], "the first argument")?;
@@ -355,16 +355,14 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
                     "Function States.ArrayPartition: the chunk size must be positive, got {n}"
                 ));
             }
-            Ok(Value::Array(
-                a.chunks(n as usize)
-                    .map(|c| Value::Array(c.to_vec()))
-                    .collect(),
+            Ok(Val::arr(
+                a.chunks(n as usize).map(|c| Val::arr(c.to_vec())).collect(),
             ))
         }
         "States.ArrayContains" => {
             arity(name, &args, 2)?;
             let a = arr_arg(name, &args[0], "the first argument")?;
-            Ok(Value::Bool(a.iter().any(|x| json_eq(x, &args[1]))))
+            Ok(Val::Bool(a.iter().any(|x| json_eq(x, &args[1]))))
         }
         "States.ArrayRange" => {
             arity(name, &args, 3)?;
@@ -385,7 +383,7 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
                 }
                 i += st;
             }
-            Ok(Value::Array(out))
+            Ok(Val::arr(out))
         }
         "States.ArrayGetItem" => {
             arity(name, &args, 2)?;
@@ -399,18 +397,18 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
         }
         "States.ArrayLength" => {
             arity(name, &args, 1)?;
-            Ok(Value::from(arr_arg(name, &args[0], "the argument")?.len()))
+            Ok(Val::from(arr_arg(name, &args[0], "the argument")?.len()))
         }
         "States.ArrayUnique" => {
             arity(name, &args, 1)?;
             let a = arr_arg(name, &args[0], "the argument")?;
-            let mut out: Vec<Value> = Vec::new();
+            let mut out: Vec<Val> = Vec::new();
             for x in a {
                 if !out.iter().any(|y| json_eq(x, y)) {
                     out.push(x.clone());
                 }
             }
-            Ok(Value::Array(out))
+            Ok(Val::arr(out))
         }
         "States.Base64Encode" => {
             arity(name, &args, 1)?;
@@ -421,7 +419,7 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
                         .into(),
                 );
             }
-            Ok(Value::String(
+            Ok(Val::str(
                 base64::engine::general_purpose::STANDARD.encode(s),
             ))
         }
@@ -437,12 +435,12 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(s)
                 .map_err(|e| format!("Function States.Base64Decode: invalid Base64: {e}"))?;
-            Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            Ok(Val::str(String::from_utf8_lossy(&bytes).into_owned()))
         }
         "States.Hash" => {
             arity(name, &args, 2)?;
             let data = match &args[0] {
-                Value::String(s) => s.clone(),
+                Val::Str(s) => s.to_string(),
                 other => to_compact(other),
             };
             if data.chars().count() > 10_000 {
@@ -454,7 +452,7 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
             use sha2::Digest;
             let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
             let d = data.as_bytes();
-            Ok(Value::String(match alg {
+            Ok(Val::str(match alg {
                 "MD5" => hex(&md5::Md5::digest(d)),
                 "SHA-1" => hex(&sha1::Sha1::digest(d)),
                 "SHA-256" => hex(&sha2::Sha256::digest(d)),
@@ -469,19 +467,19 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
         }
         "States.JsonMerge" => {
             arity(name, &args, 3)?;
-            let (Value::Object(a), Value::Object(b)) = (&args[0], &args[1]) else {
+            let (Val::Obj(a), Val::Obj(b)) = (&args[0], &args[1]) else {
                 return Err(
                     "Function States.JsonMerge: the first two arguments must be objects".into(),
                 );
             };
-            if args[2] != Value::Bool(false) {
+            if args[2] != Val::Bool(false) {
                 return Err("Function States.JsonMerge: deep merge is not supported; the third argument must be false".into());
             }
-            let mut out: Map<String, Value> = a.clone();
-            for (k, v) in b {
+            let mut out: Map = (***a).clone();
+            for (k, v) in b.iter() {
                 out.insert(k.clone(), v.clone());
             }
-            Ok(Value::Object(out))
+            Ok(Val::obj(out))
         }
         "States.MathRandom" => {
             if args.len() != 2 && args.len() != 3 {
@@ -526,16 +524,16 @@ fn call(name: &str, args: Vec<Value>, rng: &mut dyn Random) -> Result<Value, Str
             arity(name, &args, 2)?;
             let s = str_arg(name, &args[0], "the first argument")?;
             let d = str_arg(name, &args[1], "the delimiter")?;
-            Ok(Value::Array(
+            Ok(Val::arr(
                 s.split(|c| d.contains(c))
                     .filter(|p| !p.is_empty())
-                    .map(|p| Value::String(p.to_string()))
+                    .map(|p| Val::str(p.to_string()))
                     .collect(),
             ))
         }
         "States.UUID" => {
             arity(name, &args, 0)?;
-            Ok(Value::String(uuid_v4(rng)))
+            Ok(Val::str(uuid_v4(rng)))
         }
         other => Err(format!("unknown intrinsic function {other}")),
     }
@@ -554,10 +552,11 @@ mod tests {
         }
     }
 
-    fn ev(src: &str, data: Value) -> Result<Value, IntrinsicError> {
+    fn ev(src: &str, data: serde_json::Value) -> Result<serde_json::Value, IntrinsicError> {
         Intrinsic::parse(src)
             .unwrap()
-            .eval(&Scope::data(&data), &mut Fixed(1))
+            .eval(&Scope::data(&Val::from(data)), &mut Fixed(1))
+            .map(|v| v.to_json())
     }
 
     #[test]

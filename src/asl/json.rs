@@ -3,66 +3,57 @@
 //! AWS writes it into history events, deep equality that treats `1` and `1.0`
 //! as the same number, and a source map from JSON pointers to line:column.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use std::collections::HashMap;
 
+use super::value::Val;
+
 /// The numeric value of a JSON number as `f64`.
-pub fn as_f64(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        _ => None,
-    }
+pub fn as_f64(v: &Val) -> Option<f64> {
+    v.as_f64()
 }
 
 /// An integral JSON number as `i64` (`3` and `3.0` both give 3).
-pub fn as_i64(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            let f = n.as_f64()?;
-            (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64)
-        }),
-        _ => None,
-    }
+pub fn as_i64(v: &Val) -> Option<i64> {
+    let n = v.as_number()?;
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64)
+    })
 }
 
-/// True when the number was written without a fraction or exponent.
-pub fn is_integer_literal(n: &Number) -> bool {
-    n.is_i64() || n.is_u64()
+pub fn num_i64(i: i64) -> Val {
+    Val::from(i)
 }
 
-pub fn num_i64(i: i64) -> Value {
-    Value::Number(Number::from(i))
-}
-
-/// A number from an `f64`; integral values within range become integers, as
-/// Java-based AWS serialises whole doubles produced by arithmetic.
-pub fn num_f64(f: f64) -> Value {
-    Number::from_f64(f)
-        .map(Value::Number)
-        .unwrap_or(Value::Null)
+/// A number from an `f64`.
+pub fn num_f64(f: f64) -> Val {
+    Val::from_f64(f)
 }
 
 /// Compact JSON as AWS writes payloads into history (no spaces).
-pub fn to_compact(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
+pub fn to_compact(v: &Val) -> String {
+    v.to_compact()
+}
+
+fn num_eq(x: &Number, y: &Number) -> bool {
+    if x.to_string() == y.to_string() {
+        return true;
+    }
+    match (x.as_f64(), y.as_f64()) {
+        (Some(p), Some(q)) => p == q,
+        _ => false,
+    }
 }
 
 /// Deep equality where numbers compare by value.
-pub fn json_eq(a: &Value, b: &Value) -> bool {
+pub fn json_eq(a: &Val, b: &Val) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            if x.to_string() == y.to_string() {
-                return true;
-            }
-            match (x.as_f64(), y.as_f64()) {
-                (Some(p), Some(q)) => p == q,
-                _ => false,
-            }
+        (Val::Num(x), Val::Num(y)) => num_eq(x, y),
+        (Val::Arr(x), Val::Arr(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| json_eq(p, q))
         }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
+        (Val::Obj(x), Val::Obj(y)) => {
             x.len() == y.len()
                 && x.iter()
                     .all(|(k, v)| y.get(k).map(|w| json_eq(v, w)).unwrap_or(false))
@@ -71,20 +62,32 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Name of a JSON type as AWS error texts spell it.
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+/// [`json_eq`] for `serde_json` values.
+pub fn value_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => num_eq(x, y),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| value_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).map(|w| value_eq(v, w)).unwrap_or(false))
+        }
+        _ => a == b,
     }
 }
 
-pub fn obj() -> Map<String, Value> {
-    Map::new()
+/// Name of a JSON type as AWS error texts spell it.
+pub fn type_name(v: &Val) -> &'static str {
+    match v {
+        Val::Null => "null",
+        Val::Bool(_) => "boolean",
+        Val::Num(_) => "number",
+        Val::Str(_) => "string",
+        Val::Arr(_) => "array",
+        Val::Obj(_) => "object",
+    }
 }
 
 /// Escape one JSON-pointer token (RFC 6901).
@@ -301,8 +304,7 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_written_form() {
-        let v: Value =
-            serde_json::from_str(r#"{"a":0.0,"b":1e2,"c":10000000000000000000000}"#).unwrap();
+        let v = Val::parse(r#"{"a":0.0,"b":1e2,"c":10000000000000000000000}"#).unwrap();
         assert_eq!(
             to_compact(&v),
             r#"{"a":0.0,"b":1e+2,"c":10000000000000000000000}"#
@@ -312,10 +314,14 @@ mod tests {
     #[test]
     fn json_eq_compares_numbers_by_value() {
         assert!(json_eq(
-            &json!({"a": [1]}),
-            &serde_json::from_str(r#"{"a":[1.0]}"#).unwrap()
+            &Val::from(json!({"a": [1]})),
+            &Val::parse(r#"{"a":[1.0]}"#).unwrap()
         ));
-        assert!(!json_eq(&json!(1), &json!("1")));
+        assert!(!json_eq(&Val::from(json!(1)), &Val::from(json!("1"))));
+        assert!(value_eq(
+            &json!([1]),
+            &serde_json::from_str(r#"[1.0]"#).unwrap()
+        ));
     }
 
     #[test]

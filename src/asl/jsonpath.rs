@@ -8,7 +8,7 @@
 //! Roots: `$` is the data, `$$` the context object, `$name` a variable.
 
 use super::json::{as_f64, json_eq};
-use serde_json::{Map, Value};
+use super::value::Val;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,7 @@ enum CmpOp {
 enum Operand {
     Current(Vec<Seg>),
     Root(Vec<Seg>),
-    Lit(Value),
+    Lit(Val),
 }
 
 /// A compiled JSONPath.
@@ -92,20 +92,20 @@ impl fmt::Display for PathError {
 /// The context object and variables are produced on demand, so that a path
 /// that never mentions them costs nothing.
 pub struct Scope<'a> {
-    pub data: &'a Value,
-    pub context: &'a dyn Fn() -> Value,
-    pub vars: &'a dyn Fn(&str) -> Option<Value>,
+    pub data: &'a Val,
+    pub context: &'a dyn Fn() -> Val,
+    pub vars: &'a dyn Fn(&str) -> Option<Val>,
 }
 
-fn no_vars(_: &str) -> Option<Value> {
+fn no_vars(_: &str) -> Option<Val> {
     None
 }
-fn no_context() -> Value {
-    Value::Null
+fn no_context() -> Val {
+    Val::Null
 }
 
 impl<'a> Scope<'a> {
-    pub fn data(data: &'a Value) -> Scope<'a> {
+    pub fn data(data: &'a Val) -> Scope<'a> {
         Scope {
             data,
             context: &no_context,
@@ -159,9 +159,9 @@ impl Path {
         self.segs.is_empty() && self.root == Root::Data
     }
 
-    pub fn eval(&self, scope: &Scope) -> Result<Value, PathError> {
+    pub fn eval(&self, scope: &Scope) -> Result<Val, PathError> {
         let owned;
-        let base: &Value = match &self.root {
+        let base: &Val = match &self.root {
             Root::Data => scope.data,
             Root::Context => {
                 owned = (scope.context)();
@@ -183,7 +183,7 @@ impl Path {
                     Seg::Key(k) => {
                         trail.push_str(&format!("['{k}']"));
                         match cur {
-                            Value::Object(o) => match o.get(k) {
+                            Val::Obj(o) => match o.get(k) {
                                 Some(v) => cur = v,
                                 // Jayway: a missing leaf has "no results", a
                                 // missing step on the way is a "missing property".
@@ -203,7 +203,7 @@ impl Path {
                     Seg::Index(i) => {
                         trail.push_str(&format!("[{i}]"));
                         match cur {
-                            Value::Array(a) => {
+                            Val::Arr(a) => {
                                 let idx = if *i < 0 { a.len() as i64 + i } else { *i };
                                 match a.get(idx as usize).filter(|_| idx >= 0) {
                                     Some(v) => cur = v,
@@ -220,9 +220,9 @@ impl Path {
                     }
                     Seg::Length => {
                         tmp = match cur {
-                            Value::Array(a) => Value::from(a.len()),
-                            Value::Object(o) => Value::from(o.len()),
-                            Value::String(s) => Value::from(s.chars().count()),
+                            Val::Arr(a) => Val::from(a.len()),
+                            Val::Obj(o) => Val::from(o.len()),
+                            Val::Str(s) => Val::from(s.chars().count()),
                             _ => {
                                 return Err(PathError::Missing(format!(
                                     "Missing property in path {trail}"
@@ -237,14 +237,14 @@ impl Path {
             }
             Ok(cur.clone())
         } else {
-            let mut cur: Vec<&Value> = vec![base];
-            let mut lens: Vec<Value> = Vec::new();
+            let mut cur: Vec<&Val> = vec![base];
+            let mut lens: Vec<Val> = Vec::new();
             for seg in &self.segs {
                 if let Seg::Length = seg {
                     lens = cur
                         .iter()
                         .filter_map(|v| match v {
-                            Value::Array(a) => Some(Value::from(a.len())),
+                            Val::Arr(a) => Some(Val::from(a.len())),
                             _ => None,
                         })
                         .collect();
@@ -257,59 +257,53 @@ impl Path {
                 cur = next;
             }
             if !lens.is_empty() {
-                return Ok(Value::Array(lens));
+                return Ok(Val::arr(lens));
             }
-            Ok(Value::Array(cur.into_iter().cloned().collect()))
+            Ok(Val::arr(cur.into_iter().cloned().collect()))
         }
     }
 
     /// Write `value` at this reference path inside `doc`, creating missing
     /// objects on the way. Fails (ResultPathMatchFailure) when the document's
     /// shape does not allow it.
-    pub fn set(&self, doc: &mut Value, value: Value) -> Result<(), String> {
+    pub fn set(&self, doc: &mut Val, value: Val) -> Result<(), String> {
         let mut cur = doc;
         let n = self.segs.len();
         if n == 0 {
             *cur = value;
             return Ok(());
         }
+        let shape_error = |v: &Val| {
+            format!(
+                "Unable to apply ResultPath \"{}\" to input \"{}\"",
+                self.source,
+                v.to_compact()
+            )
+        };
+        let mut value = Some(value);
         for (i, seg) in self.segs.iter().enumerate() {
             let last = i + 1 == n;
             match seg {
                 Seg::Key(k) => {
-                    let o = match cur {
-                        Value::Object(o) => o,
-                        other => {
-                            return Err(format!(
-                                "Unable to apply ResultPath \"{}\" to input \"{}\"",
-                                self.source,
-                                super::json::to_compact(other)
-                            ))
-                        }
-                    };
+                    if !cur.is_object() {
+                        return Err(shape_error(cur));
+                    }
+                    let o = cur.as_object_mut().expect("an object");
                     if last {
-                        o.insert(k.clone(), value);
+                        o.insert(k.clone(), value.take().unwrap_or_default());
                         return Ok(());
                     }
-                    let entry = o
-                        .entry(k.clone())
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if !matches!(entry, Value::Object(_) | Value::Array(_)) {
-                        *entry = Value::Object(Map::new());
+                    let entry = o.entry(k.clone()).or_insert_with(Val::empty_obj);
+                    if !matches!(entry, Val::Obj(_) | Val::Arr(_)) {
+                        *entry = Val::empty_obj();
                     }
                     cur = entry;
                 }
                 Seg::Index(idx) => {
-                    let a = match cur {
-                        Value::Array(a) => a,
-                        other => {
-                            return Err(format!(
-                                "Unable to apply ResultPath \"{}\" to input \"{}\"",
-                                self.source,
-                                super::json::to_compact(other)
-                            ))
-                        }
-                    };
+                    if !cur.is_array() {
+                        return Err(shape_error(cur));
+                    }
+                    let a = cur.as_array_mut().expect("an array");
                     let j = if *idx < 0 { a.len() as i64 + idx } else { *idx };
                     if j < 0 || j as usize >= a.len() {
                         return Err(format!(
@@ -318,7 +312,7 @@ impl Path {
                         ));
                     }
                     if last {
-                        a[j as usize] = value;
+                        a[j as usize] = value.take().unwrap_or_default();
                         return Ok(());
                     }
                     cur = &mut a[j as usize];
@@ -331,14 +325,14 @@ impl Path {
 }
 
 /// Jayway names JSON types by their Java classes in its error messages.
-fn java_type(v: &Value) -> &'static str {
+fn java_type(v: &Val) -> &'static str {
     match v {
-        Value::Array(_) => "net.minidev.json.JSONArray",
-        Value::String(_) => "java.lang.String",
-        Value::Number(_) => "java.lang.Integer",
-        Value::Bool(_) => "java.lang.Boolean",
-        Value::Null => "null",
-        Value::Object(_) => "java.util.LinkedHashMap",
+        Val::Arr(_) => "net.minidev.json.JSONArray",
+        Val::Str(_) => "java.lang.String",
+        Val::Num(_) => "java.lang.Integer",
+        Val::Bool(_) => "java.lang.Boolean",
+        Val::Null => "null",
+        Val::Obj(_) => "java.util.LinkedHashMap",
     }
 }
 
@@ -347,17 +341,17 @@ fn slice_bounds(len: i64, start: Option<i64>, end: Option<i64>) -> (i64, i64) {
     (start.map(norm).unwrap_or(0), end.map(norm).unwrap_or(len))
 }
 
-fn apply<'v>(seg: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
+fn apply<'v>(seg: &Seg, v: &'v Val, scope: &Scope, out: &mut Vec<&'v Val>) {
     match seg {
         Seg::Key(k) => {
-            if let Value::Object(o) = v {
+            if let Val::Obj(o) = v {
                 if let Some(x) = o.get(k) {
                     out.push(x);
                 }
             }
         }
         Seg::Keys(ks) => {
-            if let Value::Object(o) = v {
+            if let Val::Obj(o) = v {
                 for k in ks {
                     if let Some(x) = o.get(k) {
                         out.push(x);
@@ -366,7 +360,7 @@ fn apply<'v>(seg: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
             }
         }
         Seg::Index(i) => {
-            if let Value::Array(a) = v {
+            if let Val::Arr(a) = v {
                 let j = if *i < 0 { a.len() as i64 + i } else { *i };
                 if j >= 0 {
                     if let Some(x) = a.get(j as usize) {
@@ -381,12 +375,12 @@ fn apply<'v>(seg: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
             }
         }
         Seg::Wildcard => match v {
-            Value::Object(o) => out.extend(o.values()),
-            Value::Array(a) => out.extend(a.iter()),
+            Val::Obj(o) => out.extend(o.values()),
+            Val::Arr(a) => out.extend(a.iter()),
             _ => {}
         },
         Seg::Slice(s, e, step) => {
-            if let Value::Array(a) = v {
+            if let Val::Arr(a) = v {
                 let (from, to) = slice_bounds(a.len() as i64, *s, *e);
                 let mut i = from;
                 while i < to {
@@ -396,26 +390,26 @@ fn apply<'v>(seg: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
             }
         }
         Seg::Deep(inner) => {
-            fn walk<'v>(inner: &Seg, v: &'v Value, scope: &Scope, out: &mut Vec<&'v Value>) {
+            fn walk<'v>(inner: &Seg, v: &'v Val, scope: &Scope, out: &mut Vec<&'v Val>) {
                 apply(inner, v, scope, out);
                 match v {
-                    Value::Object(o) => o.values().for_each(|c| walk(inner, c, scope, out)),
-                    Value::Array(a) => a.iter().for_each(|c| walk(inner, c, scope, out)),
+                    Val::Obj(o) => o.values().for_each(|c| walk(inner, c, scope, out)),
+                    Val::Arr(a) => a.iter().for_each(|c| walk(inner, c, scope, out)),
                     _ => {}
                 }
             }
             walk(inner, v, scope, out);
         }
         Seg::Filter(f) => match v {
-            Value::Array(a) => out.extend(a.iter().filter(|x| test(f, x, scope))),
-            Value::Object(_) if test(f, v, scope) => out.push(v),
+            Val::Arr(a) => out.extend(a.iter().filter(|x| test(f, x, scope))),
+            Val::Obj(_) if test(f, v, scope) => out.push(v),
             _ => {}
         },
         Seg::Length => {}
     }
 }
 
-fn resolve(op: &Operand, cur: &Value, scope: &Scope) -> Option<Value> {
+fn resolve(op: &Operand, cur: &Val, scope: &Scope) -> Option<Val> {
     let (base, segs) = match op {
         Operand::Lit(v) => return Some(v.clone()),
         Operand::Current(s) => (cur, s),
@@ -428,19 +422,19 @@ fn resolve(op: &Operand, cur: &Value, scope: &Scope) -> Option<Value> {
         let mut v = base.clone();
         for s in segs {
             v = match (s, &v) {
-                (Seg::Key(k), Value::Object(o)) => o.get(k)?.clone(),
-                (Seg::Index(i), Value::Array(a)) => {
+                (Seg::Key(k), Val::Obj(o)) => o.get(k)?.clone(),
+                (Seg::Index(i), Val::Arr(a)) => {
                     let j = if *i < 0 { a.len() as i64 + i } else { *i };
                     a.get(usize::try_from(j).ok()?)?.clone()
                 }
-                (Seg::Length, Value::Array(a)) => Value::from(a.len()),
-                (Seg::Length, Value::String(s)) => Value::from(s.chars().count()),
+                (Seg::Length, Val::Arr(a)) => Val::from(a.len()),
+                (Seg::Length, Val::Str(s)) => Val::from(s.chars().count()),
                 _ => return None,
             };
         }
         Some(v)
     } else {
-        let mut cur: Vec<&Value> = vec![base];
+        let mut cur: Vec<&Val> = vec![base];
         for s in segs {
             let mut next = Vec::new();
             for v in cur {
@@ -448,25 +442,25 @@ fn resolve(op: &Operand, cur: &Value, scope: &Scope) -> Option<Value> {
             }
             cur = next;
         }
-        Some(Value::Array(cur.into_iter().cloned().collect()))
+        Some(Val::arr(cur.into_iter().cloned().collect()))
     }
 }
 
-fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
     match (a, b) {
-        (Value::Number(_), Value::Number(_)) => as_f64(a)?.partial_cmp(&as_f64(b)?),
-        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        (Val::Num(_), Val::Num(_)) => as_f64(a)?.partial_cmp(&as_f64(b)?),
+        (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
         _ => None,
     }
 }
 
-fn test(f: &Filter, cur: &Value, scope: &Scope) -> bool {
+fn test(f: &Filter, cur: &Val, scope: &Scope) -> bool {
     match f {
         Filter::Or(a, b) => test(a, cur, scope) || test(b, cur, scope),
         Filter::And(a, b) => test(a, cur, scope) && test(b, cur, scope),
         Filter::Not(a) => !test(a, cur, scope),
         Filter::Exists(op) => match resolve(op, cur, scope) {
-            Some(Value::Bool(b)) if matches!(op, Operand::Lit(_)) => b,
+            Some(Val::Bool(b)) if matches!(op, Operand::Lit(_)) => b,
             Some(_) => true,
             None => false,
         },
@@ -489,8 +483,8 @@ fn test(f: &Filter, cur: &Value, scope: &Scope) -> bool {
                     .as_array()
                     .is_some_and(|arr| !arr.iter().any(|x| json_eq(x, &a))),
                 CmpOp::Contains => match (&a, &b) {
-                    (Value::Array(arr), _) => arr.iter().any(|x| json_eq(x, &b)),
-                    (Value::String(s), Value::String(t)) => s.contains(t.as_str()),
+                    (Val::Arr(arr), _) => arr.iter().any(|x| json_eq(x, &b)),
+                    (Val::Str(s), Val::Str(t)) => s.contains(&**t),
                     _ => false,
                 },
             }
@@ -808,7 +802,7 @@ impl Parser<'_> {
                 self.i += 1;
                 Ok(Operand::Root(self.segments(true)?))
             }
-            b'\'' | b'"' => Ok(Operand::Lit(Value::String(self.quoted()?))),
+            b'\'' | b'"' => Ok(Operand::Lit(Val::str(self.quoted()?))),
             b'[' => {
                 let st = self.i;
                 let mut depth = 0;
@@ -855,8 +849,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ev(p: &str, v: &Value) -> Result<Value, PathError> {
-        Path::parse(p).unwrap().eval(&Scope::data(v))
+    fn ev(p: &str, v: &serde_json::Value) -> Result<serde_json::Value, PathError> {
+        Path::parse(p)
+            .unwrap()
+            .eval(&Scope::data(&Val::from(v)))
+            .map(|x| x.to_json())
     }
 
     #[test]
@@ -916,10 +913,10 @@ mod tests {
     #[test]
     fn set_creates_objects_and_rejects_bad_shapes() {
         let p = Path::parse_reference("$.a.b").unwrap();
-        let mut d = json!({"x": 1});
-        p.set(&mut d, json!(5)).unwrap();
-        assert_eq!(d, json!({"x": 1, "a": {"b": 5}}));
-        let mut s = json!("str");
-        assert!(p.set(&mut s, json!(1)).is_err());
+        let mut d = Val::from(json!({"x": 1}));
+        p.set(&mut d, Val::from(5i64)).unwrap();
+        assert_eq!(d.to_json(), json!({"x": 1, "a": {"b": 5}}));
+        let mut s = Val::from("str");
+        assert!(p.set(&mut s, Val::from(1i64)).is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod jsonpath;
 pub mod model;
 pub mod template;
 pub mod timestamp;
+pub mod value;
 
 pub use model::{Definition, Diagnostic};
 

@@ -170,7 +170,7 @@ pub struct ItemBatcher {
 #[derive(Debug, Clone)]
 pub enum Kind {
     Pass {
-        result: Option<Value>,
+        result: Option<super::value::Val>,
     },
     Task(TaskSpec),
     Choice {
@@ -1080,7 +1080,7 @@ impl Builder {
         }
         let kind = match type_name.as_str() {
             "Pass" => Kind::Pass {
-                result: o.get("Result").cloned(),
+                result: o.get("Result").map(super::value::Val::from),
             },
             "Task" => {
                 let resource = match o.get("Resource") {

@@ -4,12 +4,13 @@
 
 use super::intrinsics::{looks_like_call, Intrinsic, IntrinsicError, Random};
 use super::jsonpath::{Path, PathError, Scope};
-use serde_json::{Map, Value};
+use super::value::{Map, Val};
+use serde_json::Value as JsonValue;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Template {
     /// A subtree without any `.$` key: copied as is.
-    Lit(Value),
+    Lit(Val),
     Obj(Vec<(String, Template)>),
     Arr(Vec<Template>),
     Path(Path),
@@ -31,17 +32,17 @@ pub enum TemplateError {
     },
 }
 
-fn has_dynamic(v: &Value) -> bool {
+fn has_dynamic(v: &JsonValue) -> bool {
     match v {
-        Value::Object(o) => o.iter().any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
-        Value::Array(a) => a.iter().any(has_dynamic),
+        JsonValue::Object(o) => o.iter().any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
+        JsonValue::Array(a) => a.iter().any(has_dynamic),
         _ => false,
     }
 }
 
 impl Template {
     /// Compile; errors carry a JSON pointer suffix relative to the template.
-    pub fn compile(v: &Value) -> Result<Template, Vec<(String, String)>> {
+    pub fn compile(v: &JsonValue) -> Result<Template, Vec<(String, String)>> {
         let mut errs = Vec::new();
         let t = Self::build(v, "", &mut errs);
         if errs.is_empty() {
@@ -51,12 +52,12 @@ impl Template {
         }
     }
 
-    fn build(v: &Value, ptr: &str, errs: &mut Vec<(String, String)>) -> Template {
+    fn build(v: &JsonValue, ptr: &str, errs: &mut Vec<(String, String)>) -> Template {
         if !has_dynamic(v) {
-            return Template::Lit(v.clone());
+            return Template::Lit(Val::from(v));
         }
         match v {
-            Value::Object(o) => {
+            JsonValue::Object(o) => {
                 let mut out = Vec::with_capacity(o.len());
                 for (k, val) in o {
                     let p = format!("{ptr}/{}", super::json::pointer_token(k));
@@ -68,7 +69,7 @@ impl Template {
                             ));
                         }
                         match val {
-                            Value::String(s) => match compile_expr(s) {
+                            JsonValue::String(s) => match compile_expr(s) {
                                 Ok(t) => out.push((stripped.to_string(), t)),
                                 Err(e) => errs.push((p, e)),
                             },
@@ -80,17 +81,17 @@ impl Template {
                 }
                 Template::Obj(out)
             }
-            Value::Array(a) => Template::Arr(
+            JsonValue::Array(a) => Template::Arr(
                 a.iter()
                     .enumerate()
                     .map(|(i, x)| Self::build(x, &format!("{ptr}/{i}"), errs))
                     .collect(),
             ),
-            other => Template::Lit(other.clone()),
+            other => Template::Lit(Val::from(other)),
         }
     }
 
-    pub fn eval(&self, scope: &Scope, rng: &mut dyn Random) -> Result<Value, TemplateError> {
+    pub fn eval(&self, scope: &Scope, rng: &mut dyn Random) -> Result<Val, TemplateError> {
         self.eval_in(scope, rng, "")
     }
 
@@ -99,14 +100,14 @@ impl Template {
         scope: &Scope,
         rng: &mut dyn Random,
         field: &str,
-    ) -> Result<Value, TemplateError> {
+    ) -> Result<Val, TemplateError> {
         match self {
             Template::Lit(v) => Ok(v.clone()),
             Template::Arr(a) => a
                 .iter()
                 .map(|t| t.eval_in(scope, rng, field))
                 .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array),
+                .map(Val::arr),
             Template::Obj(fields) => {
                 let mut m = Map::with_capacity(fields.len());
                 for (k, t) in fields {
@@ -116,7 +117,7 @@ impl Template {
                     };
                     m.insert(k.clone(), t.eval_in(scope, rng, &key_field)?);
                 }
-                Ok(Value::Object(m))
+                Ok(Val::obj(m))
             }
             Template::Path(p) => p.eval(scope).map_err(|detail| TemplateError::PathMissing {
                 field: field.to_string(),
@@ -165,9 +166,11 @@ mod tests {
             &json!({"a": "$.x", "b.$": "$.x", "c": [{"d.$": "States.Array($.x)"}], "e": {"f": 1}}),
         )
         .unwrap();
-        let v = t.eval(&Scope::data(&json!({"x": 7})), &mut R).unwrap();
+        let v = t
+            .eval(&Scope::data(&Val::from(json!({"x": 7}))), &mut R)
+            .unwrap();
         assert_eq!(
-            v,
+            v.to_json(),
             json!({"a": "$.x", "b": 7, "c": [{"d": [7]}], "e": {"f": 1}})
         );
     }
@@ -175,7 +178,7 @@ mod tests {
     #[test]
     fn missing_path_names_the_field() {
         let t = Template::compile(&json!({"value.$": "$.nope"})).unwrap();
-        match t.eval(&Scope::data(&json!({})), &mut R) {
+        match t.eval(&Scope::data(&Val::empty_obj()), &mut R) {
             Err(TemplateError::PathMissing { field, path, .. }) => {
                 assert_eq!(field, "value.$");
                 assert_eq!(path, "$.nope");

@@ -2,15 +2,15 @@
 
 use crate::asl::json::to_compact;
 use crate::asl::timestamp::format_millis;
+use crate::asl::value::Val;
 use serde_json::{Map, Value};
-use std::sync::Arc;
 
 /// A detail field. Payloads stay as values until export, where AWS writes them
 /// as JSON strings.
 #[derive(Debug, Clone)]
 pub enum Field {
     Str(String),
-    Payload(Arc<Value>),
+    Payload(Val),
     Int(i64),
     Json(Value),
 }
@@ -95,7 +95,7 @@ mod tests {
             event_type: "PassStateEntered",
             details: vec![
                 ("name", Field::Str("A".into())),
-                ("input", Field::Payload(Arc::new(json!({"a": 1})))),
+                ("input", Field::Payload(Val::from(json!({"a": 1})))),
                 ("inputDetails", Field::Json(json!({"truncated": false}))),
             ],
             frame: vec![],

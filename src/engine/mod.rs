@@ -13,8 +13,9 @@ use crate::asl::jsonpath::{Path, PathError, Scope};
 use crate::asl::model::*;
 use crate::asl::template::{Template, TemplateError};
 use crate::asl::timestamp::{format_millis, parse_timestamp};
+use crate::asl::value::{Map, Val};
 use history::{Event, Field};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use std::sync::Arc;
 use task::{TaskOutcome, TaskRequest, TaskRunner};
 
@@ -107,8 +108,11 @@ impl StateError {
             cause: cause.into(),
         }
     }
-    fn output(&self) -> Value {
-        json!({"Error": self.error, "Cause": self.cause})
+    fn output(&self) -> Val {
+        Val::object([
+            ("Error", Val::from(self.error.as_str())),
+            ("Cause", Val::from(self.cause.as_str())),
+        ])
     }
 }
 
@@ -132,14 +136,14 @@ pub fn error_matches(pattern: &str, error: &str) -> bool {
 pub struct StageRecord {
     pub frame: Vec<usize>,
     pub state: String,
-    pub input: Option<Arc<Value>>,
-    pub after_input_path: Option<Value>,
-    pub after_parameters: Option<Value>,
-    pub result: Option<Value>,
-    pub after_result_selector: Option<Value>,
-    pub after_result_path: Option<Value>,
-    pub output: Option<Value>,
-    pub assigned: Option<Map<String, Value>>,
+    pub input: Option<Val>,
+    pub after_input_path: Option<Val>,
+    pub after_parameters: Option<Val>,
+    pub result: Option<Val>,
+    pub after_result_selector: Option<Val>,
+    pub after_result_path: Option<Val>,
+    pub output: Option<Val>,
+    pub assigned: Option<Map>,
     pub error: Option<StateError>,
     pub next: Option<String>,
 }
@@ -163,14 +167,14 @@ enum Phase {
     /// Parallel/Map: the input each child gets, the results so far.
     Children {
         next: usize,
-        inputs: Vec<Value>,
-        results: Vec<Value>,
+        inputs: Vec<Val>,
+        results: Vec<Val>,
         failures: usize,
         tolerated: Option<f64>,
         tolerated_pct: Option<f64>,
     },
     /// A result to push through ResultSelector/ResultPath/OutputPath.
-    Finish(Value),
+    Finish(Val),
     Error(StateError),
 }
 
@@ -178,9 +182,9 @@ enum Phase {
 struct Frame {
     machine: MachineId,
     state: StateId,
-    input: Arc<Value>,
+    input: Val,
     phase: Phase,
-    vars: Map<String, Value>,
+    vars: Map,
     isolated: bool,
     silent: bool,
     kind: FrameKind,
@@ -189,7 +193,7 @@ struct Frame {
     entered_ms: i64,
     retry_count: u64,
     retrier_attempts: Vec<u64>,
-    task_input: Option<Value>,
+    task_input: Option<Val>,
     task_token: Option<String>,
     /// The Parallel/Map state has written its *StateStarted event.
     started: bool,
@@ -201,14 +205,14 @@ pub struct Execution {
     def: Arc<Definition>,
     runner: Box<dyn TaskRunner>,
     opts: Options,
-    input: Arc<Value>,
+    input: Val,
     frames: Vec<Frame>,
     history: Vec<Event>,
     event_count: u64,
     now_ms: i64,
     rng: Rng,
     status: Status,
-    output: Option<Value>,
+    output: Option<Val>,
     error: Option<StateError>,
     task_calls: std::collections::HashMap<String, u64>,
     stages: Vec<StageRecord>,
@@ -218,7 +222,7 @@ pub struct Execution {
     awaiting: bool,
 }
 
-fn io_details(key: &'static str, v: &Arc<Value>) -> (&'static str, Field) {
+fn io_details(key: &'static str, v: &Val) -> (&'static str, Field) {
     let _ = v;
     (key, Field::Json(json!({"truncated": false})))
 }
@@ -272,13 +276,12 @@ fn classify(resource: &str) -> ResourceKind {
 impl Execution {
     pub fn new(
         def: Arc<Definition>,
-        input: Value,
+        input: Val,
         runner: Box<dyn TaskRunner>,
         opts: Options,
     ) -> Execution {
         let now = opts.start_time_ms;
         let rng = Rng(opts.seed);
-        let input = Arc::new(input);
         let root = Frame {
             machine: 0,
             state: def.machines[0].start_at,
@@ -343,7 +346,7 @@ impl Execution {
     pub fn status(&self) -> Status {
         self.status
     }
-    pub fn output(&self) -> Option<&Value> {
+    pub fn output(&self) -> Option<&Val> {
         self.output.as_ref()
     }
     pub fn error(&self) -> Option<&StateError> {
@@ -371,8 +374,8 @@ impl Execution {
         Some(&self.def.machines[f.machine].states[f.state])
     }
     /// The raw input of the current state.
-    pub fn current_input(&self) -> Option<&Value> {
-        self.frames.last().map(|f| f.input.as_ref())
+    pub fn current_input(&self) -> Option<&Val> {
+        self.frames.last().map(|f| &f.input)
     }
     /// True when the next step would enter a state.
     pub fn at_state_entry(&self) -> bool {
@@ -388,10 +391,10 @@ impl Execution {
     }
 
     /// Replace the raw input of the state about to be entered (debugger edit).
-    pub fn set_current_input(&mut self, v: Value) -> bool {
+    pub fn set_current_input(&mut self, v: Val) -> bool {
         match self.frames.last_mut() {
             Some(f) if matches!(f.phase, Phase::Enter) => {
-                f.input = Arc::new(v);
+                f.input = v;
                 true
             }
             _ => false,
@@ -483,35 +486,74 @@ impl Execution {
         (self.def.clone(), f.machine, f.state)
     }
 
-    fn context(&self, map_item: Option<(usize, &Value)>) -> Value {
+    fn context(&self, map_item: Option<(usize, &Val)>) -> Val {
         let f = self.frames.last().expect("a frame");
         let st = &self.def.machines[f.machine].states[f.state];
         let sm_arn = format!(
             "arn:aws:states:{}:{}:stateMachine:{}",
             self.opts.region, self.opts.account, self.opts.state_machine_name
         );
-        let mut c = json!({
-            "Execution": {
-                "Id": format!("arn:aws:states:{}:{}:execution:{}:{}", self.opts.region, self.opts.account, self.opts.state_machine_name, self.opts.execution_name),
-                "Input": self.input.as_ref(),
-                "Name": self.opts.execution_name,
-                "RoleArn": format!("arn:aws:iam::{}:role/asldbg", self.opts.account),
-                "StartTime": format_millis(self.opts.start_time_ms),
-                "RedriveCount": 0,
-            },
-            "StateMachine": {"Id": sm_arn, "Name": self.opts.state_machine_name},
-            "State": {"EnteredTime": format_millis(f.entered_ms), "Name": st.name, "RetryCount": f.retry_count},
-        });
+        let mut c = Map::new();
+        c.insert(
+            "Execution".into(),
+            Val::object([
+                (
+                    "Id",
+                    Val::from(format!(
+                        "arn:aws:states:{}:{}:execution:{}:{}",
+                        self.opts.region,
+                        self.opts.account,
+                        self.opts.state_machine_name,
+                        self.opts.execution_name
+                    )),
+                ),
+                ("Input", self.input.clone()),
+                ("Name", Val::from(self.opts.execution_name.as_str())),
+                (
+                    "RoleArn",
+                    Val::from(format!("arn:aws:iam::{}:role/asldbg", self.opts.account)),
+                ),
+                (
+                    "StartTime",
+                    Val::from(format_millis(self.opts.start_time_ms)),
+                ),
+                ("RedriveCount", Val::from(0i64)),
+            ]),
+        );
+        c.insert(
+            "StateMachine".into(),
+            Val::object([
+                ("Id", Val::from(sm_arn)),
+                ("Name", Val::from(self.opts.state_machine_name.as_str())),
+            ]),
+        );
+        c.insert(
+            "State".into(),
+            Val::object([
+                ("EnteredTime", Val::from(format_millis(f.entered_ms))),
+                ("Name", Val::from(st.name.as_str())),
+                ("RetryCount", Val::from(f.retry_count)),
+            ]),
+        );
         if let Some(t) = &f.task_token {
-            c["Task"] = json!({"Token": t});
+            c.insert(
+                "Task".into(),
+                Val::object([("Token", Val::from(t.as_str()))]),
+            );
         }
         if let Some((i, v)) = map_item {
-            c["Map"] = json!({"Item": {"Index": i, "Value": v}});
+            c.insert(
+                "Map".into(),
+                Val::object([(
+                    "Item",
+                    Val::object([("Index", Val::from(i)), ("Value", v.clone())]),
+                )]),
+            );
         }
-        c
+        Val::obj(c)
     }
 
-    fn lookup_var(&self, name: &str) -> Option<Value> {
+    fn lookup_var(&self, name: &str) -> Option<Val> {
         for f in self.frames.iter().rev() {
             if let Some(v) = f.vars.get(name) {
                 return Some(v.clone());
@@ -537,7 +579,7 @@ impl Execution {
     }
 
     /// Evaluate a path against `data` in the current frame's scope.
-    fn eval_path(&self, p: &Path, data: &Value) -> Result<Value, PathError> {
+    fn eval_path(&self, p: &Path, data: &Val) -> Result<Val, PathError> {
         let ctx = || self.context(None);
         let vars = |n: &str| self.lookup_var(n);
         p.eval(&Scope {
@@ -547,10 +589,10 @@ impl Execution {
         })
     }
 
-    fn select(&self, sel: &InputSel, data: &Value) -> Result<Value, StateError> {
+    fn select(&self, sel: &InputSel, data: &Val) -> Result<Val, StateError> {
         match sel {
             InputSel::All => Ok(data.clone()),
-            InputSel::Nothing => Ok(Value::Object(Map::new())),
+            InputSel::Nothing => Ok(Val::empty_obj()),
             InputSel::Path(p) => self.eval_path(p, data).map_err(|e| self.path_error(p, e)),
         }
     }
@@ -572,9 +614,9 @@ impl Execution {
     fn eval_template(
         &mut self,
         t: &Template,
-        data: &Value,
-        map_item: Option<(usize, &Value)>,
-    ) -> Result<Value, StateError> {
+        data: &Val,
+        map_item: Option<(usize, &Val)>,
+    ) -> Result<Val, StateError> {
         let mut rng = self.rng.clone();
         let r = {
             let ctx = || self.context(map_item);
@@ -603,9 +645,9 @@ impl Execution {
     fn apply_result_path(
         &self,
         sel: &ResultSel,
-        input: &Value,
-        result: Value,
-    ) -> Result<Value, StateError> {
+        input: &Val,
+        result: Val,
+    ) -> Result<Val, StateError> {
         match sel {
             ResultSel::Replace => Ok(result),
             ResultSel::Discard => Ok(input.clone()),
@@ -619,7 +661,7 @@ impl Execution {
         }
     }
 
-    fn check_quota(&self, v: &Value) -> Result<(), StateError> {
+    fn check_quota(&self, v: &Val) -> Result<(), StateError> {
         if self.opts.quota && payload_size(v) > PAYLOAD_QUOTA {
             return Err(StateError::new(
                 "States.DataLimitExceeded",
@@ -637,8 +679,8 @@ impl Execution {
     fn eval_assign(
         &mut self,
         assign: &Option<Template>,
-        data: &Value,
-    ) -> Result<Option<Map<String, Value>>, StateError> {
+        data: &Val,
+    ) -> Result<Option<Map>, StateError> {
         let Some(t) = assign else { return Ok(None) };
         let v = self.eval_template(t, data, None)?;
         Ok(v.as_object().cloned())
@@ -841,7 +883,7 @@ impl Execution {
                 let eff = self.select(&st.input_path, &input)?;
                 let until = match w {
                     WaitSpec::Seconds(NumSpec::Fixed(v)) => {
-                        self.now_ms + as_f64(v).unwrap_or(0.0) as i64 * 1000
+                        self.now_ms + v.as_f64().unwrap_or(0.0) as i64 * 1000
                     }
                     WaitSpec::Seconds(NumSpec::Path(p)) => {
                         let v = self.eval_path(p, &eff).map_err(|_| {
@@ -944,7 +986,7 @@ impl Execution {
     fn fail_field(
         &mut self,
         f: &FailField,
-        input: &Value,
+        input: &Val,
         field: &str,
     ) -> Result<Option<String>, StateError> {
         Ok(match f {
@@ -963,7 +1005,7 @@ impl Execution {
                     other => self.eval_template(other, input, None)?,
                 };
                 Some(match v {
-                    Value::String(s) => s,
+                    Val::Str(s) => s.to_string(),
                     other => to_compact(&other),
                 })
             }
@@ -973,26 +1015,26 @@ impl Execution {
     fn num_value(
         &mut self,
         spec: &NumSpec,
-        data: &Value,
+        data: &Val,
         field: &str,
         float: bool,
     ) -> Result<Option<f64>, StateError> {
         match spec {
-            NumSpec::Fixed(v) => Ok(as_f64(v)),
+            NumSpec::Fixed(v) => Ok(v.as_f64()),
             NumSpec::Expr(_) => Ok(None),
             NumSpec::Path(p) => {
                 let v = self.eval_path(p, data).map_err(|e| self.path_error(p, e))?;
                 // A string holding a number is accepted, as AWS does.
                 let parsed = match &v {
-                    Value::Number(n) if float || n.is_i64() || n.is_u64() => as_f64(&v),
-                    Value::String(s) if float => s.trim().parse::<f64>().ok(),
-                    Value::String(s) => s.trim().parse::<i64>().ok().map(|i| i as f64),
+                    Val::Num(n) if float || n.is_i64() || n.is_u64() => as_f64(&v),
+                    Val::Str(s) if float => s.trim().parse::<f64>().ok(),
+                    Val::Str(s) => s.trim().parse::<i64>().ok().map(|i| i as f64),
                     _ => None,
                 };
                 let ok = parsed.is_some();
                 if !ok {
                     let shown = match &v {
-                        Value::String(s) => s.clone(),
+                        Val::Str(s) => s.to_string(),
                         other => to_compact(other),
                     };
                     return Err(self.runtime(&format!(
@@ -1006,12 +1048,7 @@ impl Execution {
         }
     }
 
-    fn map_start(
-        &mut self,
-        st: &State,
-        spec: &MapSpec,
-        input: &Arc<Value>,
-    ) -> Result<(), StateError> {
+    fn map_start(&mut self, st: &State, spec: &MapSpec, input: &Val) -> Result<(), StateError> {
         let eff = self.select(&st.input_path, input)?;
         self.frames.last_mut().unwrap().stage.after_input_path = Some(eff.clone());
         let mut items_src = eff.clone();
@@ -1024,7 +1061,7 @@ impl Execution {
                 .map_err(|e| self.path_error(p, e))?,
             None => items_src,
         };
-        let Value::Array(items) = items else {
+        let Val::Arr(items) = items else {
             return Err(self.runtime(&format!(
                 "Map state input must be an array but was: {}",
                 to_compact(&items)
@@ -1090,12 +1127,12 @@ impl Execution {
                     if let Some(bi) = &batch_input {
                         o.insert("BatchInput".into(), bi.clone());
                     }
-                    o.insert("Items".into(), Value::Array(c.to_vec()));
-                    Value::Object(o)
+                    o.insert("Items".into(), Val::arr(c.to_vec()));
+                    Val::obj(o)
                 })
                 .collect();
         }
-        self.frames.last_mut().unwrap().stage.after_parameters = Some(Value::Array(inputs.clone()));
+        self.frames.last_mut().unwrap().stage.after_parameters = Some(Val::arr(inputs.clone()));
         if spec.item_batcher.is_some() {
             self.emit(
                 "MapStateStarted",
@@ -1126,10 +1163,10 @@ impl Execution {
         Ok(())
     }
 
-    fn read_items(&mut self, reader: &ItemReader, eff: &Value) -> Result<Value, StateError> {
+    fn read_items(&mut self, reader: &ItemReader, eff: &Val) -> Result<Val, StateError> {
         let params = match &reader.parameters {
             Some(t) => self.eval_template(t, eff, None)?,
-            None => Value::Null,
+            None => Val::Null,
         };
         let max_items = match &reader.max_items {
             Some(n) => {
@@ -1169,9 +1206,9 @@ impl Execution {
             }
         };
         let mut items = match (reader.input_type.as_deref(), data) {
-            (Some("CSV"), Value::String(text)) => parse_csv(&text, reader)
+            (Some("CSV"), Val::Str(text)) => parse_csv(&text, reader)
                 .map_err(|m| StateError::new("States.ItemReaderFailed", m))?,
-            (Some("JSONL"), Value::String(text)) => text
+            (Some("JSONL"), Val::Str(text)) => text
                 .lines()
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| {
@@ -1179,18 +1216,18 @@ impl Execution {
                         .map_err(|e| StateError::new("States.ItemReaderFailed", e.to_string()))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
-            (_, Value::String(text)) => match serde_json::from_str(&text) {
-                Ok(Value::Array(a)) => a,
+            (_, Val::Str(text)) => match Val::parse(&text) {
+                Ok(v @ Val::Arr(_)) => v.into_array().unwrap_or_default(),
                 Ok(other) => return Ok(other),
                 Err(e) => return Err(StateError::new("States.ItemReaderFailed", e.to_string())),
             },
-            (_, Value::Array(a)) => a,
+            (_, v @ Val::Arr(_)) => v.into_array().unwrap_or_default(),
             (_, other) => return Ok(other),
         };
         if let Some(m) = max_items {
             items.truncate(m);
         }
-        Ok(Value::Array(items))
+        Ok(Val::arr(items))
     }
 
     fn children(&mut self) -> Result<(), StateError> {
@@ -1237,7 +1274,7 @@ impl Execution {
             unreachable!()
         };
         *n += 1;
-        let input = Arc::new(std::mem::take(&mut inputs[next]));
+        let input = std::mem::take(&mut inputs[next]);
         let last = parent.last_event;
         let silent = silent || parent.silent;
         self.frames.push(Frame {
@@ -1285,25 +1322,36 @@ impl Execution {
                         .get("Parameters")
                         .or_else(|| writer.get("Arguments"))
                         .cloned()
-                        .unwrap_or(Value::Null);
-                    let bucket = params.get("Bucket").cloned().unwrap_or(Value::Null);
+                        .unwrap_or(serde_json::Value::Null);
+                    let bucket = Val::from(
+                        params
+                            .get("Bucket")
+                            .cloned()
+                            .unwrap_or(serde_json::Value::Null),
+                    );
                     let prefix = params.get("Prefix").and_then(|p| p.as_str()).unwrap_or("");
-                    let result = json!({
-                        "MapRunArn": arn,
-                        "ResultWriterDetails": {"Bucket": bucket, "Key": format!("{prefix}/manifest.json")}
-                    });
+                    let result = Val::object([
+                        ("MapRunArn", Val::from(arn)),
+                        (
+                            "ResultWriterDetails",
+                            Val::object([
+                                ("Bucket", bucket),
+                                ("Key", Val::from(format!("{prefix}/manifest.json"))),
+                            ]),
+                        ),
+                    ]);
                     self.set_phase(Phase::Finish(result));
                     return Ok(());
                 }
             }
             _ => {}
         }
-        self.set_phase(Phase::Finish(Value::Array(results)));
+        self.set_phase(Phase::Finish(Val::arr(results)));
         Ok(())
     }
 
     /// A child frame ended: give its result to the parent.
-    fn child_returned(&mut self, kind: FrameKind, r: Result<Value, StateError>) {
+    fn child_returned(&mut self, kind: FrameKind, r: Result<Val, StateError>) {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let distributed = matches!(&st.kind, Kind::Map(spec) if spec.distributed);
@@ -1406,7 +1454,6 @@ impl Execution {
             Some(t) => self.num_value(t, &input, "HeartbeatSeconds", false)?,
             None => None,
         };
-        let params = Arc::new(params);
         let mut d: Vec<(&'static str, Field)> = Vec::new();
         let t = match &kind {
             ResourceKind::Lambda => {
@@ -1450,7 +1497,7 @@ impl Execution {
         };
         self.emit(t, d);
         let f = self.frames.last_mut().unwrap();
-        f.task_input = Some(Arc::try_unwrap(params).unwrap_or_else(|a| (*a).clone()));
+        f.task_input = Some(params);
         f.phase = Phase::TaskStarted;
         Ok(())
     }
@@ -1504,7 +1551,7 @@ impl Execution {
         };
         if !submitted && pattern != Pattern::RequestResponse {
             let mut d = vec![
-                ("output", Field::Payload(Arc::new(json!({})))),
+                ("output", Field::Payload(Val::empty_obj())),
                 ("outputDetails", Field::Json(json!({"truncated": false}))),
             ];
             d.extend(self.service_details());
@@ -1519,7 +1566,7 @@ impl Execution {
                 let invocation = *n;
                 *n += 1;
                 let f = self.frames.last().unwrap();
-                let input = f.task_input.clone().unwrap_or(Value::Null);
+                let input = f.task_input.clone().unwrap_or(Val::Null);
                 let token = f.task_token.clone();
                 self.runner.invoke(&TaskRequest {
                     state: &st.name,
@@ -1546,17 +1593,14 @@ impl Execution {
                     self.set_phase(Phase::Error(e));
                     return true;
                 }
-                let v = Arc::new(v);
                 let mut d = vec![
                     ("output", Field::Payload(v.clone())),
                     io_details("outputDetails", &v),
                 ];
                 d.extend(extra);
                 self.emit(event_name(prefix, "Succeeded"), d);
-                self.frames.last_mut().unwrap().stage.result = Some((*v).clone());
-                self.set_phase(Phase::Finish(
-                    Arc::try_unwrap(v).unwrap_or_else(|a| (*a).clone()),
-                ));
+                self.frames.last_mut().unwrap().stage.result = Some(v.clone());
+                self.set_phase(Phase::Finish(v));
             }
             TaskOutcome::Failed { error, cause } => {
                 let mut d = vec![
@@ -1582,7 +1626,7 @@ impl Execution {
         true
     }
 
-    fn finish(&mut self, result: Value) -> Result<(), StateError> {
+    fn finish(&mut self, result: Val) -> Result<(), StateError> {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let input = self.frames.last().unwrap().input.clone();
@@ -1698,26 +1742,23 @@ impl Execution {
     }
 
     /// Emit the exited event, apply assignments, and move on.
-    fn exit_state(
-        &mut self,
-        out: Value,
-        assigned: Option<Map<String, Value>>,
-        next: Option<StateId>,
-    ) {
+    fn exit_state(&mut self, out: Val, assigned: Option<Map>, next: Option<StateId>) {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
-        let out = Arc::new(out);
         let mut d = vec![
             ("name", Field::Str(st.name.clone())),
             ("output", Field::Payload(out.clone())),
             io_details("outputDetails", &out),
         ];
         if let Some(a) = &assigned {
-            let vars: Map<String, Value> = a
+            let vars: serde_json::Map<String, serde_json::Value> = a
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::String(to_compact(v))))
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(to_compact(v))))
                 .collect();
-            d.push(("assignedVariables", Field::Json(Value::Object(vars))));
+            d.push((
+                "assignedVariables",
+                Field::Json(serde_json::Value::Object(vars)),
+            ));
             d.push((
                 "assignedVariablesDetails",
                 Field::Json(json!({"truncated": false})),
@@ -1725,7 +1766,7 @@ impl Execution {
         }
         self.emit(exited_type(&st.type_name), d);
         let f = self.frames.last_mut().unwrap();
-        f.stage.output = Some((*out).clone());
+        f.stage.output = Some(out.clone());
         f.stage.assigned = assigned.clone();
         f.stage.next = next.map(|n| def.machines[m].states[n].name.clone());
         if let Some(a) = assigned {
@@ -1734,12 +1775,12 @@ impl Execution {
             }
         }
         self.push_stage();
-        let out = Arc::try_unwrap(out).unwrap_or_else(|a| (*a).clone());
+        let out = out;
         match next {
             Some(n) => {
                 let f = self.frames.last_mut().unwrap();
                 f.state = n;
-                f.input = Arc::new(out);
+                f.input = out;
                 f.phase = Phase::Enter;
                 f.task_token = None;
                 f.task_input = None;
@@ -1748,12 +1789,11 @@ impl Execution {
         }
     }
 
-    fn end_frame(&mut self, r: Result<Value, StateError>) {
+    fn end_frame(&mut self, r: Result<Val, StateError>) {
         let f = self.frames.pop().expect("a frame");
         match f.kind {
             FrameKind::Root => match r {
                 Ok(v) => {
-                    let v = Arc::new(v);
                     self.emit_raw(
                         f.last_event,
                         "ExecutionSucceeded",
@@ -1764,7 +1804,7 @@ impl Execution {
                         None,
                     );
                     self.status = Status::Succeeded;
-                    self.output = Some((*v).clone());
+                    self.output = Some(v.clone());
                 }
                 Err(e) => {
                     self.frames.push(f);
@@ -1844,7 +1884,7 @@ fn exited_type(t: &str) -> &'static str {
 }
 
 /// Size in bytes of the compact JSON text of `v`, without building it.
-pub fn payload_size(v: &Value) -> usize {
+pub fn payload_size(v: &Val) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
@@ -1860,7 +1900,7 @@ pub fn payload_size(v: &Value) -> usize {
     c.0
 }
 
-fn parse_csv(text: &str, reader: &ItemReader) -> Result<Vec<Value>, String> {
+fn parse_csv(text: &str, reader: &ItemReader) -> Result<Vec<Val>, String> {
     let delim = match reader.csv_delimiter.as_deref() {
         None | Some("COMMA") => ',',
         Some("PIPE") => '|',
@@ -1906,12 +1946,9 @@ fn parse_csv(text: &str, reader: &ItemReader) -> Result<Vec<Value>, String> {
         .map(|r| {
             let mut o = Map::new();
             for (i, h) in headers.iter().enumerate() {
-                o.insert(
-                    h.clone(),
-                    Value::String(r.get(i).cloned().unwrap_or_default()),
-                );
+                o.insert(h.clone(), Val::str(r.get(i).cloned().unwrap_or_default()));
             }
-            Value::Object(o)
+            Val::obj(o)
         })
         .collect())
 }

@@ -1,8 +1,8 @@
 //! Task runners: what answers a Task state. The engine asks a [`TaskRunner`];
 //! the mock runner reads AWS Step Functions Local's MockConfigFile format.
 
+use crate::asl::value::Val;
 use crate::asl::LoadError;
-use serde_json::Value;
 use std::collections::HashMap;
 
 /// What a Task state asks of its runner.
@@ -10,7 +10,7 @@ use std::collections::HashMap;
 pub struct TaskRequest<'a> {
     pub state: &'a str,
     pub resource: &'a str,
-    pub input: &'a Value,
+    pub input: &'a Val,
     /// 0 for the first call of this state in the execution, then 1, 2, …
     pub invocation: u64,
     pub task_token: Option<&'a str>,
@@ -18,7 +18,7 @@ pub struct TaskRequest<'a> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskOutcome {
-    Succeeded(Value),
+    Succeeded(Val),
     Failed {
         error: String,
         cause: String,
@@ -52,7 +52,7 @@ impl TaskRunner for NoRunner {
 
 #[derive(Debug, Clone)]
 enum Answer {
-    Return(Value),
+    Return(Val),
     Throw(String, String),
 }
 
@@ -68,7 +68,7 @@ pub struct MockRunner {
 impl MockRunner {
     /// Resolve `machine` (or the file's only state machine) and `test_case`.
     pub fn from_value(
-        v: &Value,
+        v: &serde_json::Value,
         file: &str,
         machine: Option<&str>,
         test_case: &str,
@@ -160,7 +160,7 @@ impl MockRunner {
                     ));
                 };
                 let answer = match (a.get("Return"), a.get("Throw")) {
-                    (Some(r), None) => Answer::Return(r.clone()),
+                    (Some(r), None) => Answer::Return(Val::from(r)),
                     (None, Some(t)) => {
                         let e = t.get("Error").and_then(|e| e.as_str());
                         let c = t.get("Cause").and_then(|e| e.as_str());
@@ -231,13 +231,16 @@ mod tests {
         let req = TaskRequest {
             state: "S",
             resource: "x",
-            input: &Value::Null,
+            input: &Val::Null,
             invocation: 0,
             task_token: None,
         };
         assert!(matches!(r.invoke(&req), TaskOutcome::Failed { .. }));
         assert!(matches!(r.invoke(&req), TaskOutcome::Failed { .. }));
-        assert_eq!(r.invoke(&req), TaskOutcome::Succeeded(json!({"ok": 1})));
+        assert_eq!(
+            r.invoke(&req),
+            TaskOutcome::Succeeded(Val::from(json!({"ok": 1})))
+        );
         let other = TaskRequest {
             state: "Other",
             ..req

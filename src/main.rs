@@ -247,7 +247,7 @@ fn run(
                 .filter(|e| e.event_type.ends_with("StateEntered"))
                 .map(|e| {
                     let depth = e.frame.len();
-                    let name = e.state.clone().unwrap_or_default();
+                    let name = e.state.as_deref().unwrap_or_default().to_string();
                     if depth == 0 {
                         name
                     } else {

@@ -450,7 +450,15 @@ fn call(name: &str, args: Vec<Val>, rng: &mut dyn Random) -> Result<Val, String>
             }
             let alg = str_arg(name, &args[1], "the algorithm")?;
             use sha2::Digest;
-            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+            let hex = |b: &[u8]| {
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                let mut s = String::with_capacity(b.len() * 2);
+                for x in b {
+                    s.push(DIGITS[(x >> 4) as usize] as char);
+                    s.push(DIGITS[(x & 15) as usize] as char);
+                }
+                s
+            };
             let d = data.as_bytes();
             Ok(Val::str(match alg {
                 "MD5" => hex(&md5::Md5::digest(d)),

@@ -176,46 +176,52 @@ impl Path {
         if self.definite {
             let mut cur = base;
             let mut tmp;
-            let mut trail = String::from("$");
             let last = self.segs.len().saturating_sub(1);
             for (i, seg) in self.segs.iter().enumerate() {
+                // Jayway's rendering of the path so far, for error texts only.
+                let trail = || self.trail(i);
                 match seg {
                     Seg::Key(k) => {
-                        trail.push_str(&format!("['{k}']"));
                         match cur {
                             Val::Obj(o) => match o.get(k) {
                                 Some(v) => cur = v,
                                 // Jayway: a missing leaf has "no results", a
                                 // missing step on the way is a "missing property".
-                                None if i == last => return Err(PathError::Missing(format!("No results for path: {trail}"))),
+                                None if i == last => {
+                                    return Err(PathError::Missing(format!("No results for path: {}", trail())))
+                                }
                                 None => {
-                                    return Err(PathError::Missing(format!("Missing property in path {trail}")))
+                                    return Err(PathError::Missing(format!("Missing property in path {}", trail())))
                                 }
                             },
                             _ => {
                                 return Err(PathError::Missing(format!(
-                                    "Expected to find an object with property {trail} in path $ but found '{}'",
+                                    "Expected to find an object with property {} in path $ but found '{}'",
+                                    trail(),
                                     java_type(cur)
                                 )))
                             }
                         }
                     }
                     Seg::Index(i) => {
-                        trail.push_str(&format!("[{i}]"));
                         match cur {
                             Val::Arr(a) => {
                                 let idx = if *i < 0 { a.len() as i64 + i } else { *i };
                                 match a.get(idx as usize).filter(|_| idx >= 0) {
                                     Some(v) => cur = v,
-                                    None => return Err(PathError::Missing(format!("Index out of bounds in path {trail}"))),
+                                    None => {
+                                        return Err(PathError::Missing(format!(
+                                            "Index out of bounds in path {}",
+                                            trail()
+                                        )))
+                                    }
                                 }
                             }
-                            _ => {
-                                return Err(PathError::Missing(format!(
-                                    "Filter: {trail} can only be applied to arrays. Current context is: {}",
-                                    super::json::to_compact(cur)
-                                )))
-                            }
+                            _ => return Err(PathError::Missing(format!(
+                                "Filter: {} can only be applied to arrays. Current context is: {}",
+                                trail(),
+                                super::json::to_compact(cur)
+                            ))),
                         }
                     }
                     Seg::Length => {
@@ -225,7 +231,8 @@ impl Path {
                             Val::Str(s) => Val::from(s.chars().count()),
                             _ => {
                                 return Err(PathError::Missing(format!(
-                                    "Missing property in path {trail}"
+                                    "Missing property in path {}",
+                                    trail()
                                 )))
                             }
                         };
@@ -261,6 +268,19 @@ impl Path {
             }
             Ok(Val::arr(cur.into_iter().cloned().collect()))
         }
+    }
+
+    /// Jayway's rendering of the first `upto + 1` segments: `$['a'][0]`.
+    fn trail(&self, upto: usize) -> String {
+        let mut t = String::from("$");
+        for seg in &self.segs[..=upto.min(self.segs.len().saturating_sub(1))] {
+            match seg {
+                Seg::Key(k) => t.push_str(&format!("['{k}']")),
+                Seg::Index(i) => t.push_str(&format!("[{i}]")),
+                _ => {}
+            }
+        }
+        t
     }
 
     /// Write `value` at this reference path inside `doc`, creating missing

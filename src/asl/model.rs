@@ -191,7 +191,7 @@ pub enum Kind {
 
 #[derive(Debug, Clone)]
 pub struct State {
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     pub pointer: String,
     pub type_name: String,
     pub query_language: QueryLanguage,
@@ -1213,7 +1213,7 @@ impl Builder {
             _ => Kind::Succeed,
         };
         State {
-            name: name.to_string(),
+            name: name.into(),
             pointer: sp.to_string(),
             type_name,
             query_language: ql,

@@ -11,6 +11,10 @@ use serde_json::{Map, Value};
 pub enum Field {
     Str(String),
     Payload(Val),
+    /// A state name (shared with the definition).
+    Name(std::sync::Arc<str>),
+    /// `{"truncated": false}`: payloads are never cut locally.
+    NotTruncated,
     Int(i64),
     Json(Value),
 }
@@ -25,7 +29,7 @@ pub struct Event {
     /// The frame path (branch / iteration indexes) that produced the event.
     pub frame: Vec<usize>,
     /// The state the event belongs to, if any.
-    pub state: Option<String>,
+    pub state: Option<std::sync::Arc<str>>,
 }
 
 fn details_key(t: &str) -> String {
@@ -62,6 +66,8 @@ impl Event {
                 let v = match f {
                     Field::Str(s) => Value::String(s.clone()),
                     Field::Payload(p) => Value::String(to_compact(p)),
+                    Field::Name(n) => Value::String(n.to_string()),
+                    Field::NotTruncated => serde_json::json!({"truncated": false}),
                     Field::Int(i) => Value::from(*i),
                     Field::Json(v) => v.clone(),
                 };

@@ -222,9 +222,8 @@ pub struct Execution {
     awaiting: bool,
 }
 
-fn io_details(key: &'static str, v: &Val) -> (&'static str, Field) {
-    let _ = v;
-    (key, Field::Json(json!({"truncated": false})))
+fn io_details(key: &'static str, _v: &Val) -> (&'static str, Field) {
+    (key, Field::NotTruncated)
 }
 
 /// How a Task resource shows up in history.
@@ -432,7 +431,7 @@ impl Execution {
         prev: u64,
         t: &'static str,
         details: Vec<(&'static str, Field)>,
-        state: Option<String>,
+        state: Option<std::sync::Arc<str>>,
     ) -> u64 {
         self.event_count += 1;
         let id = self.event_count;
@@ -531,7 +530,7 @@ impl Execution {
             "State".into(),
             Val::object([
                 ("EnteredTime", Val::from(format_millis(f.entered_ms))),
-                ("Name", Val::from(st.name.as_str())),
+                ("Name", Val::Str(st.name.clone())),
                 ("RetryCount", Val::from(f.retry_count)),
             ]),
         );
@@ -777,7 +776,7 @@ impl Execution {
             vec![
                 ("input", Field::Payload(input.clone())),
                 io_details("inputDetails", &input),
-                ("name", Field::Str(st.name.clone())),
+                ("name", Field::Name(st.name.clone())),
             ],
         );
         let now = self.now_ms;
@@ -790,7 +789,7 @@ impl Execution {
         f.started = false;
         f.stage = StageRecord {
             frame: path,
-            state: st.name.clone(),
+            state: st.name.to_string(),
             input: Some(input),
             ..Default::default()
         };
@@ -1146,7 +1145,7 @@ impl Execution {
                 self.opts.region,
                 self.opts.account,
                 self.opts.state_machine_name,
-                spec.label.clone().unwrap_or_else(|| st.name.clone()),
+                spec.label.clone().unwrap_or_else(|| st.name.to_string()),
                 uuid_v4(&mut self.rng)
             );
             self.emit("MapRunStarted", vec![("mapRunArn", Field::Str(arn))]);
@@ -1253,7 +1252,7 @@ impl Execution {
                         "MapIterationStarted",
                         vec![
                             ("index", Field::Int(next as i64)),
-                            ("name", Field::Str(st.name.clone())),
+                            ("name", Field::Name(st.name.clone())),
                         ],
                     );
                 }
@@ -1363,7 +1362,7 @@ impl Execution {
                             "MapIterationSucceeded",
                             vec![
                                 ("index", Field::Int(i as i64)),
-                                ("name", Field::Str(st.name.clone())),
+                                ("name", Field::Name(st.name.clone())),
                             ],
                         );
                     }
@@ -1411,7 +1410,7 @@ impl Execution {
                         "MapIterationFailed",
                         vec![
                             ("index", Field::Int(i as i64)),
-                            ("name", Field::Str(st.name.clone())),
+                            ("name", Field::Name(st.name.clone())),
                         ],
                     );
                 }
@@ -1562,7 +1561,7 @@ impl Execution {
         let outcome = match self.pending_answer.take() {
             Some(o) => o,
             None => {
-                let n = self.task_calls.entry(st.name.clone()).or_insert(0);
+                let n = self.task_calls.entry(st.name.to_string()).or_insert(0);
                 let invocation = *n;
                 *n += 1;
                 let f = self.frames.last().unwrap();
@@ -1746,7 +1745,7 @@ impl Execution {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let mut d = vec![
-            ("name", Field::Str(st.name.clone())),
+            ("name", Field::Name(st.name.clone())),
             ("output", Field::Payload(out.clone())),
             io_details("outputDetails", &out),
         ];
@@ -1768,7 +1767,7 @@ impl Execution {
         let f = self.frames.last_mut().unwrap();
         f.stage.output = Some(out.clone());
         f.stage.assigned = assigned.clone();
-        f.stage.next = next.map(|n| def.machines[m].states[n].name.clone());
+        f.stage.next = next.map(|n| def.machines[m].states[n].name.to_string());
         if let Some(a) = assigned {
             for (k, v) in a {
                 f.vars.insert(k, v);

@@ -203,27 +203,27 @@ impl Path {
                             }
                         }
                     }
-                    Seg::Index(i) => {
-                        match cur {
-                            Val::Arr(a) => {
-                                let idx = if *i < 0 { a.len() as i64 + i } else { *i };
-                                match a.get(idx as usize).filter(|_| idx >= 0) {
-                                    Some(v) => cur = v,
-                                    None => {
-                                        return Err(PathError::Missing(format!(
-                                            "Index out of bounds in path {}",
-                                            trail()
-                                        )))
-                                    }
+                    Seg::Index(i) => match cur {
+                        Val::Arr(a) => {
+                            let idx = if *i < 0 { a.len() as i64 + i } else { *i };
+                            match a.get(idx as usize).filter(|_| idx >= 0) {
+                                Some(v) => cur = v,
+                                None => {
+                                    return Err(PathError::Missing(format!(
+                                        "Index out of bounds in path {}",
+                                        trail()
+                                    )))
                                 }
                             }
-                            _ => return Err(PathError::Missing(format!(
+                        }
+                        _ => {
+                            return Err(PathError::Missing(format!(
                                 "Filter: {} can only be applied to arrays. Current context is: {}",
                                 trail(),
                                 super::json::to_compact(cur)
-                            ))),
+                            )))
                         }
-                    }
+                    },
                     Seg::Length => {
                         tmp = match cur {
                             Val::Arr(a) => Val::from(a.len()),

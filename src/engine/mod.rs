@@ -166,6 +166,8 @@ enum Phase {
     },
     /// Parallel/Map: the input each child gets, the results so far.
     Children {
+        /// MapRunStarted has been written (or is not needed).
+        announced: bool,
         next: usize,
         inputs: Vec<Val>,
         results: Vec<Val>,
@@ -176,6 +178,13 @@ enum Phase {
     /// A result to push through ResultSelector/ResultPath/OutputPath.
     Finish(Val),
     Error(StateError),
+    /// The frame has ended; the next step reports it to its parent.
+    End(Result<Val, StateError>),
+    /// A Map's children are done; `run_closed` once MapRunSucceeded is written.
+    MapDone {
+        results: Vec<Val>,
+        run_closed: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -736,27 +745,48 @@ impl Execution {
                 self.handle_error(e);
                 Ok(())
             }
+            Phase::End(r) => {
+                self.finish_frame(r);
+                Ok(())
+            }
+            Phase::MapDone {
+                results,
+                run_closed,
+            } => {
+                if !run_closed {
+                    self.emit("MapRunSucceeded", vec![]);
+                    self.set_phase(Phase::MapDone {
+                        results,
+                        run_closed: true,
+                    });
+                } else {
+                    self.map_done(results);
+                }
+                Ok(())
+            }
         }
     }
 
-    fn check_execution_timeout(&mut self) {
-        if self.status != Status::Running {
-            return;
+    fn check_execution_timeout(&mut self) -> bool {
+        let Some(t) = self.def.timeout_seconds else {
+            return false;
+        };
+        if self.status != Status::Running
+            || self.now_ms - self.opts.start_time_ms < (t as i64) * 1000
+        {
+            return false;
         }
-        if let Some(t) = self.def.timeout_seconds {
-            if self.now_ms - self.opts.start_time_ms >= (t as i64) * 1000 {
-                self.status = Status::TimedOut;
-                self.error = Some(StateError::new("States.Timeout", ""));
-                let prev = self.frames.last().map(|f| f.last_event).unwrap_or(0);
-                self.emit_raw(
-                    prev,
-                    "ExecutionTimedOut",
-                    vec![("error", Field::Str("States.Timeout".into()))],
-                    None,
-                );
-                self.frames.clear();
-            }
-        }
+        self.status = Status::TimedOut;
+        self.error = Some(StateError::new("States.Timeout", ""));
+        let prev = self.frames.last().map(|f| f.last_event).unwrap_or(0);
+        self.emit_raw(
+            prev,
+            "ExecutionTimedOut",
+            vec![("error", Field::Str("States.Timeout".into()))],
+            None,
+        );
+        self.frames.clear();
+        true
     }
 
     fn set_phase(&mut self, p: Phase) {
@@ -968,6 +998,7 @@ impl Execution {
                 self.frames.last_mut().unwrap().started = true;
                 let n = branches.len();
                 self.set_phase(Phase::Children {
+                    announced: true,
                     next: 0,
                     inputs: vec![bin; n],
                     results: Vec::with_capacity(n),
@@ -1139,19 +1170,9 @@ impl Execution {
             );
             self.frames.last_mut().unwrap().started = true;
         }
-        if spec.distributed {
-            let arn = format!(
-                "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
-                self.opts.region,
-                self.opts.account,
-                self.opts.state_machine_name,
-                spec.label.clone().unwrap_or_else(|| st.name.to_string()),
-                uuid_v4(&mut self.rng)
-            );
-            self.emit("MapRunStarted", vec![("mapRunArn", Field::Str(arn))]);
-        }
         let n = inputs.len();
         self.set_phase(Phase::Children {
+            announced: !spec.distributed,
             next: 0,
             inputs,
             results: Vec::with_capacity(n),
@@ -1232,6 +1253,25 @@ impl Execution {
     fn children(&mut self) -> Result<(), StateError> {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
+        if let Phase::Children {
+            announced: announced @ false,
+            ..
+        } = &mut self.frames.last_mut().unwrap().phase
+        {
+            *announced = true;
+            if let Kind::Map(spec) = &st.kind {
+                let arn = format!(
+                    "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+                    self.opts.region,
+                    self.opts.account,
+                    self.opts.state_machine_name,
+                    spec.label.clone().unwrap_or_else(|| st.name.to_string()),
+                    uuid_v4(&mut self.rng)
+                );
+                self.emit("MapRunStarted", vec![("mapRunArn", Field::Str(arn))]);
+            }
+            return Ok(());
+        }
         let Phase::Children { next, inputs, .. } = &self.frames.last().unwrap().phase else {
             unreachable!()
         };
@@ -1306,47 +1346,54 @@ impl Execution {
         let results = std::mem::take(results);
         match &st.kind {
             // AWS writes no ParallelStateSucceeded event.
-            Kind::Parallel { .. } => {}
-            Kind::Map(spec) => {
-                if spec.distributed {
-                    self.emit("MapRunSucceeded", vec![]);
-                }
-                self.emit("MapStateSucceeded", vec![]);
-                if let Some(writer) = &spec.result_writer {
-                    let arn = format!(
-                        "arn:aws:states:{}:{}:mapRun:{}",
-                        self.opts.region, self.opts.account, st.name
-                    );
-                    let params = writer
-                        .get("Parameters")
-                        .or_else(|| writer.get("Arguments"))
-                        .cloned()
-                        .unwrap_or(serde_json::Value::Null);
-                    let bucket = Val::from(
-                        params
-                            .get("Bucket")
-                            .cloned()
-                            .unwrap_or(serde_json::Value::Null),
-                    );
-                    let prefix = params.get("Prefix").and_then(|p| p.as_str()).unwrap_or("");
-                    let result = Val::object([
-                        ("MapRunArn", Val::from(arn)),
-                        (
-                            "ResultWriterDetails",
-                            Val::object([
-                                ("Bucket", bucket),
-                                ("Key", Val::from(format!("{prefix}/manifest.json"))),
-                            ]),
-                        ),
-                    ]);
-                    self.set_phase(Phase::Finish(result));
-                    return Ok(());
-                }
-            }
-            _ => {}
+            Kind::Map(spec) => self.set_phase(Phase::MapDone {
+                results,
+                run_closed: !spec.distributed,
+            }),
+            _ => self.set_phase(Phase::Finish(Val::arr(results))),
         }
-        self.set_phase(Phase::Finish(Val::arr(results)));
         Ok(())
+    }
+
+    /// MapStateSucceeded, then the result (or ResultWriter's descriptor).
+    fn map_done(&mut self, results: Vec<Val>) {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let Kind::Map(spec) = &st.kind else {
+            unreachable!()
+        };
+        self.emit("MapStateSucceeded", vec![]);
+        let result = match &spec.result_writer {
+            Some(writer) => {
+                let arn = format!(
+                    "arn:aws:states:{}:{}:mapRun:{}",
+                    self.opts.region, self.opts.account, st.name
+                );
+                let params = writer.get("Parameters").or_else(|| writer.get("Arguments"));
+                let bucket = Val::from(
+                    params
+                        .and_then(|p| p.get("Bucket"))
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                let prefix = params
+                    .and_then(|p| p.get("Prefix"))
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("");
+                Val::object([
+                    ("MapRunArn", Val::from(arn)),
+                    (
+                        "ResultWriterDetails",
+                        Val::object([
+                            ("Bucket", bucket),
+                            ("Key", Val::from(format!("{prefix}/manifest.json"))),
+                        ]),
+                    ),
+                ])
+            }
+            None => Val::arr(results),
+        };
+        self.set_phase(Phase::Finish(result));
     }
 
     /// A child frame ended: give its result to the parent.
@@ -1685,7 +1732,10 @@ impl Execution {
                     return;
                 }
             }
-            self.emit_state_failed(st, &err);
+            if self.emit_state_failed(st, &err) {
+                self.set_phase(Phase::Error(err));
+                return;
+            }
             if let Some(c) = st
                 .catch
                 .iter()
@@ -1708,28 +1758,29 @@ impl Execution {
                 return;
             }
         }
-        self.emit_state_failed(st, &err);
+        if self.emit_state_failed(st, &err) {
+            self.set_phase(Phase::Error(err));
+            return;
+        }
         self.push_stage();
         self.end_frame(Err(err));
     }
 
     /// A Parallel or Map that started and will not be retried writes its
     /// *StateFailed event (not for States.Runtime, which stops at once).
-    fn emit_state_failed(&mut self, st: &State, err: &StateError) {
+    /// Returns true when it wrote the event (the error is handled next step).
+    fn emit_state_failed(&mut self, st: &State, err: &StateError) -> bool {
         let f = self.frames.last_mut().unwrap();
         if !f.started || err.error == "States.Runtime" {
-            return;
+            return false;
         }
         f.started = false;
         match st.kind {
-            Kind::Parallel { .. } => {
-                self.emit("ParallelStateFailed", vec![]);
-            }
-            Kind::Map(_) => {
-                self.emit("MapStateFailed", vec![]);
-            }
-            _ => {}
-        }
+            Kind::Parallel { .. } => self.emit("ParallelStateFailed", vec![]),
+            Kind::Map(_) => self.emit("MapStateFailed", vec![]),
+            _ => return false,
+        };
+        true
     }
 
     fn push_stage(&mut self) {
@@ -1788,7 +1839,12 @@ impl Execution {
         }
     }
 
+    /// End the top frame; the next step reports the result (one event per step).
     fn end_frame(&mut self, r: Result<Val, StateError>) {
+        self.set_phase(Phase::End(r));
+    }
+
+    fn finish_frame(&mut self, r: Result<Val, StateError>) {
         let f = self.frames.pop().expect("a frame");
         match f.kind {
             FrameKind::Root => match r {
@@ -1951,3 +2007,6 @@ fn parse_csv(text: &str, reader: &ItemReader) -> Result<Vec<Val>, String> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

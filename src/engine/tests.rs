@@ -1,0 +1,373 @@
+//! Engine semantics, each pinned by a small machine.
+
+use super::task::{TaskOutcome, TaskRequest, TaskRunner};
+use super::*;
+use crate::asl::Definition;
+use serde_json::{json, Value};
+
+/// Answers tasks from a script: state name -> outcomes in call order.
+struct Script(Vec<(&'static str, TaskOutcome)>);
+
+impl TaskRunner for Script {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        match self.0.iter().position(|(s, _)| *s == req.state) {
+            Some(i) => self.0.remove(i).1,
+            None => TaskOutcome::Failed {
+                error: "NoScript".into(),
+                cause: req.state.to_string(),
+            },
+        }
+    }
+}
+
+fn ok(v: Value) -> TaskOutcome {
+    TaskOutcome::Succeeded(Val::from(v))
+}
+
+fn fail(e: &str) -> TaskOutcome {
+    TaskOutcome::Failed {
+        error: e.into(),
+        cause: format!("{e} happened"),
+    }
+}
+
+fn exec(def: Value, input: Value, script: Vec<(&'static str, TaskOutcome)>) -> Execution {
+    exec_with(def, input, script, Options::default())
+}
+
+fn exec_with(
+    def: Value,
+    input: Value,
+    script: Vec<(&'static str, TaskOutcome)>,
+    opts: Options,
+) -> Execution {
+    let d = Definition::from_value(&def).unwrap_or_else(|e| panic!("invalid test machine: {e:?}"));
+    Execution::new(
+        Arc::new(d),
+        Val::from(input),
+        Box::new(Script(script)),
+        opts,
+    )
+}
+
+fn run(def: Value, input: Value, script: Vec<(&'static str, TaskOutcome)>) -> Execution {
+    let mut ex = exec(def, input, script);
+    ex.run();
+    ex
+}
+
+fn types(ex: &Execution) -> Vec<&'static str> {
+    ex.history().iter().map(|e| e.event_type).collect()
+}
+
+fn out(ex: &Execution) -> Value {
+    ex.output().map(Val::to_json).unwrap_or(Value::Null)
+}
+
+#[test]
+fn result_path_merges_into_the_raw_input_and_stages_are_recorded() {
+    let ex = run(
+        json!({"StartAt": "P", "States": {"P": {
+            "Type": "Pass", "InputPath": "$.a", "Parameters": {"x.$": "$.b"},
+            "ResultPath": "$.r", "OutputPath": "$.r", "End": true}}}),
+        json!({"a": {"b": 1}, "keep": true}),
+        vec![],
+    );
+    assert_eq!(ex.status(), Status::Succeeded);
+    assert_eq!(out(&ex), json!({"x": 1}));
+    let st = &ex.stages()[0];
+    assert_eq!(
+        st.after_input_path.as_ref().unwrap().to_json(),
+        json!({"b": 1})
+    );
+    assert_eq!(
+        st.after_parameters.as_ref().unwrap().to_json(),
+        json!({"x": 1})
+    );
+    assert_eq!(
+        st.after_result_path.as_ref().unwrap().to_json(),
+        json!({"a": {"b": 1}, "keep": true, "r": {"x": 1}})
+    );
+    assert_eq!(
+        types(&ex),
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[test]
+fn null_paths() {
+    let ex = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": null, "Result": 5, "ResultPath": null, "End": true}}}),
+        json!({"a": 1}),
+        vec![],
+    );
+    assert_eq!(out(&ex), json!({"a": 1}));
+    let ex = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "OutputPath": null, "End": true}}}),
+        json!({"a": 1}),
+        vec![],
+    );
+    assert_eq!(out(&ex), json!({}));
+}
+
+#[test]
+fn retry_backs_off_on_the_virtual_clock_then_catch_keeps_the_raw_input() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+              "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 3}],
+              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "C"}]},
+        "C": {"Type": "Pass", "End": true}}});
+    let ex = run(
+        def,
+        json!({"in": 1}),
+        vec![
+            ("T", fail("Boom")),
+            ("T", fail("Boom")),
+            ("T", fail("Boom")),
+        ],
+    );
+    assert_eq!(ex.status(), Status::Succeeded);
+    assert_eq!(
+        out(&ex),
+        json!({"in": 1, "err": {"Error": "Boom", "Cause": "Boom happened"}})
+    );
+    // 2 s then 6 s of back-off, no real time.
+    assert_eq!(ex.now_ms() - Options::default().start_time_ms, 8_000);
+    assert_eq!(
+        types(&ex).iter().filter(|t| **t == "TaskScheduled").count(),
+        3
+    );
+}
+
+#[test]
+fn only_the_first_matching_retrier_counts_and_max_attempts_zero_never_retries() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+              "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 0}, {"ErrorEquals": ["States.ALL"], "MaxAttempts": 5}]}}});
+    let ex = run(
+        def,
+        json!({}),
+        vec![("T", fail("Boom")), ("T", ok(json!(1)))],
+    );
+    assert_eq!(ex.status(), Status::Failed);
+    assert_eq!(ex.error().unwrap().error, "Boom");
+}
+
+#[test]
+fn states_all_does_not_catch_states_runtime() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "OutputPath": "$.missing", "End": true,
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}]},
+        "C": {"Type": "Pass", "End": true}}});
+    let ex = run(def, json!({}), vec![("T", ok(json!({})))]);
+    assert_eq!(ex.status(), Status::Failed);
+    let e = ex.error().unwrap();
+    assert_eq!(e.error, "States.Runtime");
+    assert!(
+        e.cause
+            .contains("Invalid path '$.missing' : No results for path: $['missing']"),
+        "{}",
+        e.cause
+    );
+    assert!(error_matches("States.ALL", "States.DataLimitExceeded"));
+    assert!(error_matches("States.Timeout", "States.HeartbeatTimeout"));
+    assert!(!error_matches("States.TaskFailed", "States.Timeout"));
+}
+
+#[test]
+fn parallel_and_map_keep_declaration_and_item_order() {
+    let def = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Next": "M", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "a", "End": true}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "b", "End": true}}}],
+            "ResultPath": "$.par"},
+        "M": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+              "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value", "all.$": "$.par"},
+              "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}}}}});
+    let ex = run(def, json!({"items": [10, 20]}), vec![]);
+    assert_eq!(
+        out(&ex),
+        json!([{"i": 0, "v": 10, "all": ["a", "b"]}, {"i": 1, "v": 20, "all": ["a", "b"]}])
+    );
+    let t = types(&ex);
+    assert!(!t.contains(&"ParallelStateSucceeded"), "AWS writes none");
+    assert_eq!(
+        t.iter().filter(|x| **x == "MapIterationSucceeded").count(),
+        2
+    );
+}
+
+#[test]
+fn a_failing_iteration_fails_the_map_and_can_be_caught() {
+    let def = json!({"StartAt": "M", "States": {
+        "M": {"Type": "Map", "End": true, "Catch": [{"ErrorEquals": ["Bad"], "Next": "C"}],
+              "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad", "Cause": "no"}}}},
+        "C": {"Type": "Pass", "End": true}}});
+    let ex = run(def, json!([1, 2]), vec![]);
+    assert_eq!(out(&ex), json!({"Error": "Bad", "Cause": "no"}));
+    let t = types(&ex);
+    let i = t.iter().position(|x| *x == "MapIterationFailed").unwrap();
+    assert_eq!(
+        &t[i..i + 3],
+        ["MapIterationFailed", "MapStateFailed", "MapStateExited"]
+    );
+}
+
+#[test]
+fn step_advances_one_event_and_pauses_inside_iterations() {
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}}}}});
+    let mut ex = exec(def, json!([1, 2, 3]), vec![]);
+    let mut seen_inner = false;
+    let mut last = ex.history().len();
+    while ex.status() == Status::Running {
+        ex.step();
+        assert!(ex.history().len() <= last + 1, "one event per step at most");
+        last = ex.history().len();
+        if ex.depth() == 1 && ex.at_state_entry() {
+            assert_eq!(&*ex.current_state().unwrap().name, "X");
+            seen_inner = true;
+        }
+    }
+    assert!(seen_inner);
+    assert_eq!(out(&ex), json!([1, 2, 3]));
+}
+
+#[test]
+fn an_edit_of_the_pending_input_flows_on() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}});
+    let mut ex = exec(def, json!({"x": 1}), vec![]);
+    while !(ex.at_state_entry() && ex.current_state().map(|s| &*s.name == "B").unwrap_or(false)) {
+        ex.step();
+    }
+    assert!(ex.set_current_input(Val::from(json!({"x": 2}))));
+    ex.run();
+    assert_eq!(out(&ex), json!({"x": 2}));
+}
+
+#[test]
+fn loops_stop_at_the_event_limit() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A"}}});
+    let mut ex = exec_with(
+        def,
+        json!({}),
+        vec![],
+        Options {
+            max_events: 100,
+            ..Options::default()
+        },
+    );
+    ex.run();
+    assert_eq!(ex.status(), Status::Failed);
+    assert_eq!(ex.error().unwrap().error, "States.Runtime");
+    assert!(ex.history().len() <= 101);
+}
+
+#[test]
+fn payload_quota_and_its_override() {
+    let big = "x".repeat(300_000);
+    let def =
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": big, "End": true}}});
+    let ex = run(def.clone(), json!({}), vec![]);
+    assert_eq!(ex.error().unwrap().error, "States.DataLimitExceeded");
+    let mut ex = exec_with(
+        def,
+        json!({}),
+        vec![],
+        Options {
+            quota: false,
+            ..Options::default()
+        },
+    );
+    assert_eq!(ex.run(), Status::Succeeded);
+}
+
+#[test]
+fn waits_move_the_virtual_clock_and_execution_timeout_is_uncatchable() {
+    let def = json!({"StartAt": "W", "TimeoutSeconds": 10, "States": {
+        "W": {"Type": "Wait", "SecondsPath": "$.s", "Next": "D"}, "D": {"Type": "Pass", "End": true}}});
+    let ex = run(def.clone(), json!({"s": 5}), vec![]);
+    assert_eq!(ex.status(), Status::Succeeded);
+    assert_eq!(ex.now_ms() - Options::default().start_time_ms, 5_000);
+    let ex = run(def, json!({"s": 60}), vec![]);
+    assert_eq!(ex.status(), Status::TimedOut);
+    assert_eq!(*types(&ex).last().unwrap(), "ExecutionTimedOut");
+}
+
+#[test]
+fn choice_errors() {
+    let def = json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "D"}]},
+        "D": {"Type": "Succeed"}}});
+    let ex = run(def.clone(), json!({"n": 2}), vec![]);
+    assert_eq!(ex.error().unwrap().error, "States.NoChoiceMatched");
+    let ex = run(def.clone(), json!({}), vec![]);
+    assert_eq!(ex.error().unwrap().error, "States.Runtime");
+    let ex = run(def, json!({"n": 1.0}), vec![]);
+    assert_eq!(ex.status(), Status::Succeeded);
+}
+
+#[test]
+fn variables_are_visible_from_the_next_state_and_inside_branches() {
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"x": 1, "y.$": "$.in"}, "Next": "B"},
+        "B": {"Type": "Pass", "Assign": {"x": 2, "old.$": "$x"}, "Parameters": {"x.$": "$x"}, "Next": "P"},
+        "P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "R", "States": {"R": {"Type": "Pass", "Parameters": {"x.$": "$x", "old.$": "$old", "y.$": "$y"}, "End": true}}}]}}});
+    let ex = run(def, json!({"in": "v"}), vec![]);
+    assert_eq!(out(&ex), json!([{"x": 2, "old": 1, "y": "v"}]));
+}
+
+#[test]
+fn a_pending_task_waits_for_its_answer() {
+    struct Ask;
+    impl TaskRunner for Ask {
+        fn invoke(&mut self, _: &TaskRequest) -> TaskOutcome {
+            TaskOutcome::Pending
+        }
+    }
+    let def = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"token.$": "$$.Task.Token"}, "End": true}}});
+    let d = Definition::from_value(&def).unwrap();
+    let mut ex = Execution::new(
+        Arc::new(d),
+        Val::empty_obj(),
+        Box::new(Ask),
+        Options::default(),
+    );
+    assert_eq!(ex.run(), Status::Running);
+    assert!(ex.waiting_for_task());
+    ex.answer_task(ok(json!({"approved": true})));
+    assert_eq!(ex.run(), Status::Succeeded);
+    assert_eq!(out(&ex), json!({"approved": true}));
+    assert!(types(&ex).contains(&"TaskSubmitted"));
+}
+
+#[test]
+fn same_inputs_and_seed_give_the_same_history_byte_for_byte() {
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Parameters": {"u.$": "States.UUID()", "r.$": "States.MathRandom(1, 1000)"}, "Next": "T"},
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+              "Retry": [{"ErrorEquals": ["States.ALL"], "JitterStrategy": "FULL", "MaxAttempts": 3}]}}});
+    let history = |seed: u64| {
+        let mut ex = exec_with(
+            def.clone(),
+            json!({}),
+            vec![("T", fail("E")), ("T", fail("E")), ("T", ok(json!(1)))],
+            Options {
+                seed,
+                ..Options::default()
+            },
+        );
+        ex.run();
+        serde_json::to_string(&ex.history().iter().map(|e| e.to_json()).collect::<Vec<_>>())
+            .unwrap()
+    };
+    assert_eq!(history(7), history(7));
+    assert_ne!(history(7), history(8));
+}

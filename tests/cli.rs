@@ -1,0 +1,294 @@
+//! End-to-end tests of the `asldbg` binary: the bundled sample's paths, the
+//! exit codes, and the clear one-line errors for bad input.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const SAMPLE: &str = "samples/credit-card/credit-card.asl.json";
+const INPUT: &str = "samples/credit-card/input.json";
+const MOCKS: &str = "samples/credit-card/mocks.json";
+
+fn asldbg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asldbg"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run asldbg")
+}
+
+fn asldbg_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asldbg"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run asldbg");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A file in a fresh temporary directory.
+fn temp_file(name: &str, contents: &str) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "asldbg-test-{}-{}",
+        std::process::id(),
+        name.replace('.', "-")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn run_case(case: &str) -> (Value, Vec<String>) {
+    let o = asldbg(&[
+        "run",
+        SAMPLE,
+        "--input",
+        INPUT,
+        "--mocks",
+        MOCKS,
+        "--test-case",
+        case,
+        "--format",
+        "json",
+        "--events",
+    ]);
+    assert!(o.status.code().is_some(), "no panic");
+    let v: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)));
+    let path = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"].as_str().unwrap().ends_with("StateEntered"))
+        .map(|e| {
+            e["stateEnteredEventDetails"]["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    (v, path)
+}
+
+#[test]
+fn credit_card_test_cases_take_their_paths() {
+    let (v, path) = run_case("AutoApproved");
+    assert_eq!(v["status"], "SUCCEEDED");
+    assert_eq!(
+        path[..3],
+        [
+            "Get credit limit",
+            "Credit applied >= 5000?",
+            "Auto-approve limit"
+        ]
+    );
+    assert_eq!(v["output"]["scores"].as_array().unwrap().len(), 3);
+
+    let (v, path) = run_case("HumanApprovalGranted");
+    assert_eq!(v["status"], "SUCCEEDED");
+    assert!(path.contains(&"Wait for human approval".to_string()));
+    assert!(path.contains(&"Credit limit approved".to_string()));
+
+    let (v, path) = run_case("HumanApprovalRejected");
+    assert_eq!(v["status"], "FAILED");
+    assert_eq!(v["error"], "CreditLimitRejected");
+    assert_eq!(path.last().unwrap(), "Credit limit rejected");
+
+    let (v, path) = run_case("IdentityCheckFails");
+    assert_eq!(v["error"], "ApplicationRejected");
+    assert!(v["cause"]
+        .as_str()
+        .unwrap()
+        .contains("Check Identity Validation Failed"));
+    assert_eq!(path.last().unwrap(), "Application rejected");
+
+    let (v, _) = run_case("ThrottledThenSucceeds");
+    assert_eq!(v["status"], "SUCCEEDED");
+    let scheduled = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["type"] == "TaskScheduled"
+                && e["taskScheduledEventDetails"]["parameters"]
+                    .as_str()
+                    .unwrap()
+                    .contains("RandomNumberforCredit")
+        })
+        .count();
+    assert_eq!(scheduled, 3, "two throttled attempts, then success");
+}
+
+#[test]
+fn exit_codes_and_text_output() {
+    let o = asldbg(&[
+        "run",
+        SAMPLE,
+        "--input",
+        INPUT,
+        "--mocks",
+        MOCKS,
+        "--test-case",
+        "AutoApproved",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    assert!(
+        out.starts_with("status: SUCCEEDED\npath: Get credit limit → "),
+        "{out}"
+    );
+    let o = asldbg(&[
+        "run",
+        SAMPLE,
+        "--input",
+        INPUT,
+        "--mocks",
+        MOCKS,
+        "--test-case",
+        "HumanApprovalRejected",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    // No mocks at all: the first Task fails naming itself.
+    let o = asldbg(&["run", SAMPLE, "--input", INPUT, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["cause"].as_str().unwrap().contains("'Get credit limit'"));
+}
+
+#[test]
+fn same_seed_same_history_byte_for_byte() {
+    let args = [
+        "run",
+        SAMPLE,
+        "--input",
+        INPUT,
+        "--mocks",
+        MOCKS,
+        "--test-case",
+        "HumanApprovalGranted",
+        "--format",
+        "json",
+        "--events",
+        "--seed",
+        "3",
+    ];
+    let a = asldbg(&args);
+    let b = asldbg(&args);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn validate_reports_every_problem_with_positions() {
+    let o = asldbg(&["validate", SAMPLE]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let bad = temp_file(
+        "bad.asl.json",
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"Nowhere\"},\n    \"B\": {\"Type\": \"Teleport\"}\n  }\n}\n",
+    );
+    let o = asldbg(&["validate", &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!("{bad}:4:27: Next 'Nowhere' does not name a state")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{bad}:5:11: unknown state type 'Teleport'")),
+        "{out}"
+    );
+    assert!(out.contains("not reachable"), "{out}");
+}
+
+#[test]
+fn unreadable_or_malformed_files_exit_2_with_file_and_position() {
+    let o = asldbg(&["validate", "no/such/file.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no/such/file.json:1:1: cannot read file"));
+
+    let broken = temp_file(
+        "broken.json",
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {,\n}",
+    );
+    let o = asldbg(&["run", &broken]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!("{broken}:3:")) && err.contains("invalid JSON"),
+        "{err}"
+    );
+
+    let yaml = temp_file("broken.yaml", "StartAt: A\nStates:\n  A: [unclosed\n");
+    let o = asldbg(&["validate", &yaml]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("invalid YAML"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let o = asldbg(&["run", SAMPLE, "--input", "missing-input.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("missing-input.json:1:1: cannot read file"));
+
+    let o = asldbg_stdin(&["run", SAMPLE, "--input", "-"], "{not json");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("<stdin>"), "{}", text(&o.stderr));
+
+    let unknown_type = temp_file(
+        "unknown.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Nope", "End": true}}}"#,
+    );
+    let o = asldbg(&["run", &unknown_type]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("unknown state type 'Nope'"));
+}
+
+#[test]
+fn bad_mock_files_are_clear_errors() {
+    let o = asldbg(&["run", SAMPLE, "--mocks", MOCKS, "--test-case", "NoSuchCase"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("no test case 'NoSuchCase'"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let mocks = temp_file(
+        "mocks.json",
+        "{\n  \"StateMachines\": {\"M\": {\"TestCases\": {\"T\": {\"S\": \"R\"}}}},\n  \"MockedResponses\": {\"R\": {\"zero\": {\"Return\": 1}}}\n}",
+    );
+    let o = asldbg(&["run", SAMPLE, "--mocks", &mocks, "--test-case", "T"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!("{mocks}:3:")) && err.contains("'zero' is not an invocation number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_definitions_and_inputs_run() {
+    let def = temp_file(
+        "m.asl.yaml",
+        "StartAt: Greet\nStates:\n  Greet:\n    Type: Pass\n    Parameters:\n      greeting.$: States.Format('Hello, {}!', $.name)\n    End: true\n",
+    );
+    let input = temp_file("in.yaml", "name: YAML\n");
+    let o = asldbg(&["run", &def, "--input", &input, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["output"]["greeting"], "Hello, YAML!");
+}

@@ -3,9 +3,9 @@
 use asldbg::asl::value::Val;
 use asldbg::asl::{self, LoadError, Loaded};
 use asldbg::conformance;
-use asldbg::engine::task::{MockRunner, NoRunner, TaskRunner};
+use asldbg::engine::task::{LocalS3, MockRunner, NoRunner, TaskRunner};
 use asldbg::engine::{Execution, Options, Status};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -29,39 +29,46 @@ enum Format {
     Json,
 }
 
+/// What a run needs besides the definition (shared with the debugger).
+#[derive(Args)]
+struct RunArgs {
+    /// The definition (JSON or YAML).
+    definition: String,
+    /// Execution input: a file, or - for standard input (default: {}).
+    #[arg(long)]
+    input: Option<String>,
+    /// A Step Functions Local MockConfigFile.
+    #[arg(long, requires = "test_case")]
+    mocks: Option<String>,
+    /// The test case in the mock file.
+    #[arg(long = "test-case")]
+    test_case: Option<String>,
+    /// The state machine's name in the mock file (default: its only one).
+    #[arg(long)]
+    name: Option<String>,
+    /// Virtual start time (RFC 3339).
+    #[arg(long = "start-time")]
+    start_time: Option<String>,
+    /// Seed for States.UUID, States.MathRandom, task tokens and retry jitter.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Lift the 256 KiB payload quota.
+    #[arg(long = "no-quota")]
+    no_quota: bool,
+    /// Serve Distributed Map ItemReaders (s3:getObject, s3:listObjectsV2) from DIR/<Bucket>/<Key>.
+    #[arg(long = "s3-dir")]
+    s3_dir: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Include the execution history.
+    #[arg(long)]
+    events: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a state machine headless and print the result.
-    Run {
-        /// The definition (JSON or YAML).
-        definition: String,
-        /// Execution input: a file, or - for standard input (default: {}).
-        #[arg(long)]
-        input: Option<String>,
-        /// A Step Functions Local MockConfigFile.
-        #[arg(long, requires = "test_case")]
-        mocks: Option<String>,
-        /// The test case in the mock file.
-        #[arg(long = "test-case")]
-        test_case: Option<String>,
-        /// The state machine's name in the mock file (default: its only one).
-        #[arg(long)]
-        name: Option<String>,
-        /// Virtual start time (RFC 3339).
-        #[arg(long = "start-time")]
-        start_time: Option<String>,
-        /// Seed for States.UUID, States.MathRandom and retry jitter.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Lift the 256 KiB payload quota.
-        #[arg(long = "no-quota")]
-        no_quota: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Include the execution history.
-        #[arg(long)]
-        events: bool,
-    },
+    Run(RunArgs),
     /// Check a definition and report every problem with its position.
     Validate { definition: String },
     /// Time the engine on the standard workloads (../shared/bench).
@@ -93,29 +100,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run {
-            definition,
-            input,
-            mocks,
-            test_case,
-            name,
-            start_time,
-            seed,
-            no_quota,
-            format,
-            events,
-        } => run(
-            &definition,
-            input,
-            mocks,
-            test_case,
-            name,
-            start_time,
-            seed,
-            no_quota,
-            format,
-            events,
-        ),
+        Command::Run(args) => run(args),
         Command::Validate { definition } => validate(&definition),
         Command::Bench { dir, runs, only } => bench(&dir, runs, only.as_deref()),
         Command::Conformance {
@@ -150,19 +135,21 @@ fn validate(file: &str) -> ExitCode {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run(
-    file: &str,
-    input: Option<String>,
-    mocks: Option<String>,
-    test_case: Option<String>,
-    name: Option<String>,
-    start_time: Option<String>,
-    seed: u64,
-    no_quota: bool,
-    format: Format,
-    events: bool,
-) -> ExitCode {
+fn run(args: RunArgs) -> ExitCode {
+    let RunArgs {
+        definition,
+        input,
+        mocks,
+        test_case,
+        name,
+        start_time,
+        seed,
+        no_quota,
+        s3_dir,
+        format,
+        events,
+    } = args;
+    let file = definition.as_str();
     let def = match asl::load_definition(file) {
         Loaded::Ok(d, _) => d,
         Loaded::Unreadable(e) => return fail2(e),
@@ -205,6 +192,13 @@ fn run(
             }
         }
         _ => Box::new(NoRunner),
+    };
+    let runner: Box<dyn TaskRunner> = match s3_dir {
+        Some(dir) => Box::new(LocalS3 {
+            root: dir.into(),
+            inner: runner,
+        }),
+        None => runner,
     };
     let mut opts = Options {
         seed,

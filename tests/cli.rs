@@ -292,3 +292,60 @@ fn yaml_definitions_and_inputs_run() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["output"]["greeting"], "Hello, YAML!");
 }
+
+#[test]
+fn distributed_map_reads_items_from_a_local_folder() {
+    let root = std::env::temp_dir().join(format!("asldbg-test-{}-s3", std::process::id()));
+    std::fs::create_dir_all(root.join("orders")).unwrap();
+    std::fs::write(
+        root.join("orders/batch.csv"),
+        "id,amount\n1,10\n2,25\n3,40\n",
+    )
+    .unwrap();
+    let def = temp_file(
+        "dmap.asl.json",
+        r#"{"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "End": true, "Label": "orders",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                           "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 2},
+                           "Parameters": {"Bucket": "orders", "Key.$": "$.key"}},
+            "ItemSelector": {"order.$": "$$.Map.Item.Value.id", "index.$": "$$.Map.Item.Index"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": true}}}}}}"#,
+    );
+    let input = temp_file("dmap-in.json", r#"{"key": "batch.csv"}"#);
+    let o = asldbg(&[
+        "run",
+        &def,
+        "--input",
+        &input,
+        "--s3-dir",
+        root.to_str().unwrap(),
+        "--format",
+        "json",
+        "--events",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["output"],
+        serde_json::json!([{"order": "1", "index": 0}, {"order": "2", "index": 1}])
+    );
+    let types: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"MapRunStarted") && !types.contains(&"MapIterationStarted"),
+        "{types:?}"
+    );
+    std::fs::remove_dir_all(root).ok();
+}

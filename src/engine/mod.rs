@@ -1203,7 +1203,9 @@ impl Execution {
             }
             None => None,
         };
-        let call = format!("{}#ItemReader", self.state().name);
+        // The Map state has no task of its own: a mock or runner answers its
+        // ItemReader under the Map state's name.
+        let call = self.state().name.to_string();
         let n = self.task_calls.entry(call.clone()).or_insert(0);
         let invocation = *n;
         *n += 1;

@@ -50,6 +50,67 @@ impl TaskRunner for NoRunner {
     }
 }
 
+/// Serves a Distributed Map's `ItemReader` (`s3:getObject`, `s3:listObjectsV2`)
+/// from a local folder laid out as `ROOT/<Bucket>/<Key>`; every other task
+/// goes to the inner runner.
+pub struct LocalS3 {
+    pub root: std::path::PathBuf,
+    pub inner: Box<dyn TaskRunner>,
+}
+
+impl TaskRunner for LocalS3 {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        let get = |k: &str| {
+            req.input
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let no_such = |what: String| TaskOutcome::Failed {
+            error: "States.ItemReaderFailed".into(),
+            cause: format!("{what} (looked under {})", self.root.display()),
+        };
+        if req.resource.ends_with(":s3:getObject") {
+            let path = self.root.join(get("Bucket")).join(get("Key"));
+            return match std::fs::read_to_string(&path) {
+                Ok(text) => TaskOutcome::Succeeded(Val::str(text)),
+                Err(e) => no_such(format!("cannot read {}: {e}", path.display())),
+            };
+        }
+        if req.resource.ends_with(":s3:listObjectsV2") {
+            let bucket = self.root.join(get("Bucket"));
+            let prefix = get("Prefix");
+            let mut keys = Vec::new();
+            let mut todo = vec![bucket.clone()];
+            while let Some(dir) = todo.pop() {
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    return no_such(format!("cannot list {}", dir.display()));
+                };
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        todo.push(p);
+                    } else if let Ok(rel) = p.strip_prefix(&bucket) {
+                        let key = rel.to_string_lossy().replace('\\', "/");
+                        if key.starts_with(&prefix) {
+                            let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                            keys.push((key, size));
+                        }
+                    }
+                }
+            }
+            keys.sort();
+            let items = keys
+                .into_iter()
+                .map(|(k, size)| Val::object([("Key", Val::from(k)), ("Size", Val::from(size))]))
+                .collect();
+            return TaskOutcome::Succeeded(Val::arr(items));
+        }
+        self.inner.invoke(req)
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Answer {
     Return(Val),
@@ -248,6 +309,48 @@ mod tests {
         assert!(
             matches!(r.invoke(&other), TaskOutcome::Failed { error, .. } if error == "States.Runtime")
         );
+    }
+
+    #[test]
+    fn local_s3_reads_bucket_folders() {
+        let root = std::env::temp_dir().join(format!("asldbg-s3-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("b/data")).unwrap();
+        std::fs::write(root.join("b/data/items.csv"), "a,b\n1,2\n").unwrap();
+        let mut r = LocalS3 {
+            root: root.clone(),
+            inner: Box::new(NoRunner),
+        };
+        let params = Val::from(json!({"Bucket": "b", "Key": "data/items.csv"}));
+        let get = TaskRequest {
+            state: "M",
+            resource: "arn:aws:states:::s3:getObject",
+            input: &params,
+            invocation: 0,
+            task_token: None,
+        };
+        assert_eq!(
+            r.invoke(&get),
+            TaskOutcome::Succeeded(Val::from("a,b\n1,2\n"))
+        );
+        let params = Val::from(json!({"Bucket": "b", "Prefix": "data/"}));
+        let list = TaskRequest {
+            resource: "arn:aws:states:::s3:listObjectsV2",
+            input: &params,
+            ..get.clone()
+        };
+        assert_eq!(
+            r.invoke(&list),
+            TaskOutcome::Succeeded(Val::from(json!([{"Key": "data/items.csv", "Size": 8}])))
+        );
+        let params = Val::from(json!({"Bucket": "b", "Key": "nope"}));
+        let missing = TaskRequest {
+            input: &params,
+            ..get
+        };
+        assert!(
+            matches!(r.invoke(&missing), TaskOutcome::Failed { error, .. } if error == "States.ItemReaderFailed")
+        );
+        std::fs::remove_dir_all(root).ok();
     }
 
     #[test]

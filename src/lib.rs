@@ -8,3 +8,4 @@ pub mod asl;
 pub mod bench;
 pub mod conformance;
 pub mod engine;
+pub mod jsonata_suite;

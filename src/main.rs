@@ -82,6 +82,17 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Run the JSONata reference suite (../shared/jsonata-suite) through our adapter.
+    JsonataSuite {
+        #[arg(default_value = "../shared/jsonata-suite")]
+        dir: String,
+        /// Exit 1 when fewer cases pass.
+        #[arg(long)]
+        floor: Option<usize>,
+        /// Print each failing case.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Run the AWS-recorded conformance corpus.
     Conformance {
         dir: String,
@@ -103,6 +114,11 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Validate { definition } => validate(&definition),
         Command::Bench { dir, runs, only } => bench(&dir, runs, only.as_deref()),
+        Command::JsonataSuite {
+            dir,
+            floor,
+            verbose,
+        } => jsonata_suite(&dir, floor, verbose),
         Command::Conformance {
             dir,
             json,
@@ -426,6 +442,33 @@ fn bench(dir: &str, runs: usize, only: Option<&str>) -> ExitCode {
             rate(r.best_history),
             r.status.as_str()
         );
+    }
+    ExitCode::SUCCESS
+}
+
+fn jsonata_suite(dir: &str, floor: Option<usize>, verbose: bool) -> ExitCode {
+    let report = match asldbg::jsonata_suite::run(dir) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    let total = report.cases.len() + report.unreadable.len();
+    if verbose {
+        for c in report.cases.iter().filter(|c| !c.passed) {
+            println!("FAIL {}#{} :: {}", c.file, c.index, c.detail);
+        }
+    }
+    let aws = report.cases.iter().filter(|c| c.aws_difference).count();
+    for u in &report.unreadable {
+        println!("skipped (not valid UTF-8 JSON: lone surrogate): {u}");
+    }
+    println!("cases judged by AWS's behaviour (?? and ?: rejected, no $eval): {aws}");
+    let passed = report.passed();
+    println!("jsonata suite: {passed} of {total} cases pass");
+    if let Some(f) = floor {
+        if passed < f {
+            eprintln!("jsonata suite floor broken: {passed} < {f}");
+            return ExitCode::from(1);
+        }
     }
     ExitCode::SUCCESS
 }

@@ -5,6 +5,7 @@
 pub mod choice;
 pub mod intrinsics;
 pub mod json;
+pub mod jsonata;
 pub mod jsonpath;
 pub mod model;
 pub mod template;

@@ -163,6 +163,18 @@ fn transform(v: &mut Value, transformers: &[Value]) {
             *v = rep.clone();
             continue;
         }
+        // `$..events..executionSucceededEventDetails.output.X`: X inside the output.
+        if let Some((_, inner)) = path.split_once("executionSucceededEventDetails.output.") {
+            if let Ok(p) = Path::parse_reference(&format!("$.{inner}")) {
+                let mut val = Val::from(&*v);
+                if p.eval(&crate::asl::jsonpath::Scope::data(&val)).is_ok()
+                    && p.set(&mut val, Val::from(rep)).is_ok()
+                {
+                    *v = val.to_json();
+                }
+            }
+            continue;
+        }
         let key = path.trim_start_matches("$..");
         if key != path && !key.contains('.') && !key.contains('[') {
             replace_key(v, key, rep);
@@ -382,8 +394,10 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         .iter()
         .map(|(k, v)| (k.clone(), v.as_array().cloned().unwrap_or_default()))
         .collect();
+    // The recordings were made in account 111111111111.
     let opts = Options {
         max_events: 25_000,
+        account: "111111111111".into(),
         ..Options::default()
     };
     let mut ex = Execution::new(

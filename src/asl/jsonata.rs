@@ -127,6 +127,13 @@ impl Expr {
     }
 }
 
+/// Expressions are equal when their texts are.
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        self.source == other.source
+    }
+}
+
 /// A JSON value in which `{% %}` strings, at any depth, are expressions.
 #[derive(Debug, Clone)]
 pub enum JTemplate {
@@ -401,7 +408,12 @@ fn install(ev: &mut Evaluator, rng: Rc<Cell<u64>>, now_ms: i64) {
                 out.push(JValue::Number(x));
                 x += step;
             }
-            Ok(JValue::array(out))
+            // A sequence, as AWS returns it: one item is that item.
+            Ok(match out.len() {
+                0 => JValue::Undefined,
+                1 => out.pop().unwrap_or(JValue::Undefined),
+                _ => JValue::array(out),
+            })
         }),
     );
     reg(

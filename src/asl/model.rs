@@ -3,6 +3,7 @@
 //! problem is reported with its JSON pointer, none stops the others.
 
 use super::choice::{self, Rule};
+use super::jsonata::{Expr, JTemplate};
 use super::jsonpath::Path;
 use super::template::Template;
 use super::timestamp::parse_timestamp;
@@ -65,7 +66,7 @@ pub enum ResultSel {
 pub enum NumSpec {
     Fixed(Value),
     Path(Path),
-    Expr(String),
+    Expr(Box<Expr>),
 }
 
 #[derive(Debug, Clone)]
@@ -85,14 +86,15 @@ pub struct Catcher {
     pub result_path: ResultSel,
     pub assign: Option<Template>,
     pub assign_raw: Option<Value>,
-    pub output: Option<Value>,
+    pub assign_j: Option<JTemplate>,
+    pub output: Option<JTemplate>,
 }
 
 #[derive(Debug, Clone)]
 pub enum Condition {
     Rule(Rule),
     /// A JSONata `{% ... %}` condition (evaluated by the JSONata adapter).
-    Jsonata(String),
+    Jsonata(Box<Expr>),
 }
 
 #[derive(Debug, Clone)]
@@ -101,7 +103,8 @@ pub struct ChoiceRule {
     pub next: StateId,
     pub assign: Option<Template>,
     pub assign_raw: Option<Value>,
-    pub output: Option<Value>,
+    pub assign_j: Option<JTemplate>,
+    pub output: Option<JTemplate>,
     pub raw: Value,
 }
 
@@ -118,7 +121,7 @@ pub enum WaitSpec {
     Seconds(NumSpec),
     Timestamp(String),
     TimestampPath(Path),
-    TimestampExpr(String),
+    TimestampExpr(Box<Expr>),
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +129,7 @@ pub enum FailField {
     None,
     Literal(String),
     Path(Template),
-    Expr(String),
+    Expr(Box<Expr>),
 }
 
 #[derive(Debug, Clone)]
@@ -134,9 +137,10 @@ pub struct MapSpec {
     pub processor: MachineId,
     pub distributed: bool,
     pub items_path: Option<Path>,
-    pub items: Option<Value>,
+    pub items: Option<JTemplate>,
     pub item_selector: Option<Template>,
     pub item_selector_raw: Option<Value>,
+    pub item_selector_j: Option<JTemplate>,
     pub max_concurrency: Option<NumSpec>,
     pub tolerated_count: Option<NumSpec>,
     pub tolerated_percentage: Option<NumSpec>,
@@ -150,7 +154,7 @@ pub struct MapSpec {
 pub struct ItemReader {
     pub resource: String,
     pub parameters: Option<Template>,
-    pub arguments: Option<Value>,
+    pub arguments: Option<JTemplate>,
     pub input_type: Option<String>,
     pub csv_header_location: Option<String>,
     pub csv_headers: Option<Vec<String>>,
@@ -165,6 +169,7 @@ pub struct ItemBatcher {
     pub max_bytes: Option<NumSpec>,
     pub batch_input: Option<Template>,
     pub batch_input_raw: Option<Value>,
+    pub batch_input_j: Option<JTemplate>,
 }
 
 #[derive(Debug, Clone)]
@@ -205,8 +210,9 @@ pub struct State {
     pub result_path: ResultSel,
     pub assign: Option<Template>,
     pub assign_raw: Option<Value>,
-    pub arguments: Option<Value>,
-    pub output: Option<Value>,
+    pub assign_j: Option<JTemplate>,
+    pub arguments: Option<JTemplate>,
+    pub output: Option<JTemplate>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
     pub kind: Kind,
@@ -627,6 +633,32 @@ impl Builder {
         });
     }
 
+    /// Compile a JSONata template (a value with `{% %}` strings) or report where it fails.
+    fn jt(&mut self, v: Option<&Value>, p: &str) -> Option<JTemplate> {
+        match JTemplate::compile(v?) {
+            Ok(t) => Some(t),
+            Err(errs) => {
+                for (sub, m) in errs {
+                    self.err(
+                        &format!("{p}{sub}"),
+                        format!("invalid JSONata expression: {m}"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn jexpr(&mut self, s: &str, p: &str) -> Option<Box<Expr>> {
+        match Expr::parse(s) {
+            Ok(e) => Some(Box::new(e)),
+            Err(m) => {
+                self.err(p, format!("invalid JSONata expression: {m}"));
+                None
+            }
+        }
+    }
+
     fn machine(&mut self, obj: &Map<String, Value>, ptr: &str, ql: QueryLanguage) -> MachineId {
         let id = self.machines.len();
         self.machines.push(Machine {
@@ -816,7 +848,7 @@ impl Builder {
         if let Some(v) = o.get(f) {
             if let Some(s) = v.as_str() {
                 if ql == QueryLanguage::Jsonata && is_jsonata_expr(s) {
-                    return Some(NumSpec::Expr(s.to_string()));
+                    return self.jexpr(s, &format!("{ptr}/{f}")).map(NumSpec::Expr);
                 }
             }
             let ok = if pct {
@@ -864,7 +896,9 @@ impl Builder {
         }
         match (o.get(f), o.get(&pf)) {
             (Some(Value::String(s)), _) if ql == QueryLanguage::Jsonata && is_jsonata_expr(s) => {
-                FailField::Expr(s.clone())
+                self.jexpr(s, &format!("{ptr}/{f}"))
+                    .map(FailField::Expr)
+                    .unwrap_or(FailField::None)
             }
             (Some(Value::String(s)), _) => FailField::Literal(s.clone()),
             (Some(_), _) => {
@@ -1049,8 +1083,22 @@ impl Builder {
             },
         };
         let (assign, assign_raw) = self.assign(o.get("Assign"), &format!("{sp}/Assign"), ql);
-        let arguments = o.get("Arguments").cloned();
-        let output = o.get("Output").cloned();
+        let jsonata = ql == QueryLanguage::Jsonata;
+        let assign_j = if jsonata {
+            self.jt(o.get("Assign"), &format!("{sp}/Assign"))
+        } else {
+            None
+        };
+        let arguments = if jsonata {
+            self.jt(o.get("Arguments"), &format!("{sp}/Arguments"))
+        } else {
+            None
+        };
+        let output = if jsonata {
+            self.jt(o.get("Output"), &format!("{sp}/Output"))
+        } else {
+            None
+        };
         // Retry / Catch.
         let mut retry = Vec::new();
         if let Some(r) = o.get("Retry") {
@@ -1160,7 +1208,10 @@ impl Builder {
                 }
                 if let Some(Value::String(t)) = o.get("Timestamp") {
                     if ql == QueryLanguage::Jsonata && is_jsonata_expr(t) {
-                        Kind::Wait(WaitSpec::TimestampExpr(t.clone()))
+                        match self.jexpr(t, &format!("{sp}/Timestamp")) {
+                            Some(e) => Kind::Wait(WaitSpec::TimestampExpr(e)),
+                            None => Kind::Wait(WaitSpec::Seconds(NumSpec::Fixed(Value::from(0)))),
+                        }
                     } else {
                         if parse_timestamp(t).is_none() {
                             self.err(
@@ -1227,6 +1278,7 @@ impl Builder {
             result_path,
             assign,
             assign_raw,
+            assign_j,
             arguments,
             output,
             retry,
@@ -1428,7 +1480,16 @@ impl Builder {
             result_path,
             assign,
             assign_raw,
-            output: o.get("Output").cloned(),
+            assign_j: if ql == QueryLanguage::Jsonata {
+                self.jt(o.get("Assign"), &format!("{p}/Assign"))
+            } else {
+                None
+            },
+            output: if ql == QueryLanguage::Jsonata {
+                self.jt(o.get("Output"), &format!("{p}/Output"))
+            } else {
+                None
+            },
         })
     }
 
@@ -1548,8 +1609,12 @@ impl Builder {
                 }
             }
             match o.get("Condition") {
-                Some(Value::String(s)) if is_jsonata_expr(s) => Condition::Jsonata(s.clone()),
-                Some(Value::Bool(b)) => Condition::Jsonata(format!("{{% {b} %}}")),
+                Some(Value::String(s)) if is_jsonata_expr(s) => {
+                    Condition::Jsonata(self.jexpr(s, &format!("{p}/Condition"))?)
+                }
+                Some(Value::Bool(b)) => Condition::Jsonata(
+                    self.jexpr(&format!("{{% {b} %}}"), &format!("{p}/Condition"))?,
+                ),
                 _ => {
                     self.err(
                         p,
@@ -1566,7 +1631,16 @@ impl Builder {
             next: next?,
             assign,
             assign_raw,
-            output: o.get("Output").cloned(),
+            assign_j: if ql == QueryLanguage::Jsonata {
+                self.jt(o.get("Assign"), &format!("{p}/Assign"))
+            } else {
+                None
+            },
+            output: if ql == QueryLanguage::Jsonata {
+                self.jt(o.get("Output"), &format!("{p}/Output"))
+            } else {
+                None
+            },
             raw: v.clone(),
         })
     }
@@ -1682,6 +1756,11 @@ impl Builder {
                 max_items: self.num_spec(&bo, "MaxItemsPerBatch", &bp, ql, false),
                 max_bytes: self.num_spec(&bo, "MaxInputBytesPerBatch", &bp, ql, false),
                 batch_input,
+                batch_input_j: if ql == QueryLanguage::Jsonata {
+                    self.jt(bo.get("BatchInput"), &format!("{bp}/BatchInput"))
+                } else {
+                    None
+                },
                 batch_input_raw: bo.get("BatchInput").cloned(),
             }
         });
@@ -1689,8 +1768,17 @@ impl Builder {
             processor,
             distributed,
             items_path,
-            items: o.get("Items").cloned(),
+            items: if ql == QueryLanguage::Jsonata {
+                self.jt(o.get("Items"), &format!("{sp}/Items"))
+            } else {
+                None
+            },
             item_selector,
+            item_selector_j: if ql == QueryLanguage::Jsonata {
+                self.jt(sel, &format!("{sp}/{sel_key}"))
+            } else {
+                None
+            },
             item_selector_raw: sel.cloned(),
             max_concurrency: self.num_spec(o, "MaxConcurrency", sp, ql, false),
             tolerated_count: self.num_spec(o, "ToleratedFailureCount", sp, ql, false),
@@ -1725,7 +1813,11 @@ impl Builder {
             } else {
                 None
             },
-            arguments: ro.get("Arguments").cloned(),
+            arguments: if ql == QueryLanguage::Jsonata {
+                self.jt(ro.get("Arguments"), &format!("{rp}/Arguments"))
+            } else {
+                None
+            },
             input_type: s("InputType"),
             csv_header_location: s("CSVHeaderLocation"),
             csv_headers: cfg.get("CSVHeaders").and_then(|h| h.as_array()).map(|a| {

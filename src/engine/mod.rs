@@ -5,6 +5,7 @@
 //! definition, input, task answers, start time and seed give the same history.
 
 pub mod history;
+mod query;
 pub mod task;
 
 use crate::asl::intrinsics::{uuid_v4, Random};
@@ -206,6 +207,8 @@ struct Frame {
     task_token: Option<String>,
     /// The Parallel/Map state has written its *StateStarted event.
     started: bool,
+    /// An EvaluationFailed event has been written for the current error.
+    eval_reported: bool,
     stage: StageRecord,
 }
 
@@ -307,6 +310,7 @@ impl Execution {
             task_input: None,
             task_token: None,
             started: false,
+            eval_reported: false,
             stage: StageRecord::default(),
         };
         let mut ex = Execution {
@@ -502,6 +506,7 @@ impl Execution {
             self.opts.region, self.opts.account, self.opts.state_machine_name
         );
         let mut c = Map::new();
+        // Member order as AWS writes it.
         c.insert(
             "Execution".into(),
             Val::object([
@@ -516,14 +521,14 @@ impl Execution {
                     )),
                 ),
                 ("Input", self.input.clone()),
+                (
+                    "StartTime",
+                    Val::from(format_millis(self.opts.start_time_ms)),
+                ),
                 ("Name", Val::from(self.opts.execution_name.as_str())),
                 (
                     "RoleArn",
                     Val::from(format!("arn:aws:iam::{}:role/asldbg", self.opts.account)),
-                ),
-                (
-                    "StartTime",
-                    Val::from(format_millis(self.opts.start_time_ms)),
                 ),
                 ("RedriveCount", Val::from(0i64)),
             ]),
@@ -535,14 +540,17 @@ impl Execution {
                 ("Name", Val::from(self.opts.state_machine_name.as_str())),
             ]),
         );
-        c.insert(
-            "State".into(),
-            Val::object([
-                ("EnteredTime", Val::from(format_millis(f.entered_ms))),
-                ("Name", Val::Str(st.name.clone())),
-                ("RetryCount", Val::from(f.retry_count)),
-            ]),
-        );
+        let mut state = Map::new();
+        state.insert("Name".into(), Val::Str(st.name.clone()));
+        state.insert("EnteredTime".into(), Val::from(format_millis(f.entered_ms)));
+        // The recordings show RetryCount only on states that can retry.
+        if matches!(
+            st.kind,
+            Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_)
+        ) {
+            state.insert("RetryCount".into(), Val::from(f.retry_count));
+        }
+        c.insert("State".into(), Val::obj(state));
         if let Some(t) = &f.task_token {
             c.insert(
                 "Task".into(),
@@ -607,11 +615,7 @@ impl Execution {
 
     fn path_error(&self, p: &Path, e: PathError) -> StateError {
         match e {
-            PathError::Missing(m) => self.runtime(&format!(
-                "Invalid path '{}' : {}",
-                p.source,
-                m.replace("Missing property in path", "No results for path:")
-            )),
+            PathError::Missing(m) => self.runtime(&format!("Invalid path '{}' : {}", p.source, m)),
             PathError::UnknownVariable(v) => self.runtime(&format!(
                 "Invalid path '{}': variable ${v} is not defined",
                 p.source
@@ -817,6 +821,7 @@ impl Execution {
         f.retry_count = 0;
         f.retrier_attempts = vec![0; st.retry.len()];
         f.started = false;
+        f.eval_reported = false;
         f.stage = StageRecord {
             frame: path,
             state: st.name.to_string(),
@@ -827,18 +832,15 @@ impl Execution {
             Kind::Task(_) => Phase::TaskScheduled,
             _ => Phase::Body,
         };
-        if st.is_jsonata() {
-            f.phase = Phase::Error(StateError::new(
-                "States.Runtime",
-                format!("State '{}' uses QueryLanguage JSONata, which this version of asldbg does not evaluate yet.", st.name),
-            ));
-        }
     }
 
     fn body(&mut self) -> Result<(), StateError> {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let input = self.frames.last().unwrap().input.clone();
+        if st.is_jsonata() && !matches!(st.kind, Kind::Map(_)) {
+            return self.body_jsonata(st, &input);
+        }
         match &st.kind {
             Kind::Pass { result } => {
                 let eff = self.select(&st.input_path, &input)?;
@@ -1051,7 +1053,7 @@ impl Execution {
     ) -> Result<Option<f64>, StateError> {
         match spec {
             NumSpec::Fixed(v) => Ok(v.as_f64()),
-            NumSpec::Expr(_) => Ok(None),
+            NumSpec::Expr(e) => self.j_number(e, data, field).map(Some),
             NumSpec::Path(p) => {
                 let v = self.eval_path(p, data).map_err(|e| self.path_error(p, e))?;
                 // A string holding a number is accepted, as AWS does.
@@ -1079,23 +1081,37 @@ impl Execution {
     }
 
     fn map_start(&mut self, st: &State, spec: &MapSpec, input: &Val) -> Result<(), StateError> {
-        let eff = self.select(&st.input_path, input)?;
+        let jsonata = st.is_jsonata();
+        let eff = if jsonata {
+            input.clone()
+        } else {
+            self.select(&st.input_path, input)?
+        };
         self.frames.last_mut().unwrap().stage.after_input_path = Some(eff.clone());
         let mut items_src = eff.clone();
         if let Some(reader) = &spec.item_reader {
-            items_src = self.read_items(reader, &eff)?;
+            items_src = self.read_items(reader, &eff, jsonata)?;
         }
-        let items = match &spec.items_path {
-            Some(p) => self
-                .eval_path(p, &items_src)
-                .map_err(|e| self.path_error(p, e))?,
-            None => items_src,
-        };
-        let Val::Arr(items) = items else {
-            return Err(self.runtime(&format!(
-                "Map state input must be an array but was: {}",
-                to_compact(&items)
-            )));
+        let items: Vec<Val> = if jsonata {
+            if spec.item_reader.is_some() {
+                items_src.into_array().unwrap_or_default()
+            } else {
+                self.map_items_jsonata(spec, &eff)?
+            }
+        } else {
+            let items = match &spec.items_path {
+                Some(p) => self
+                    .eval_path(p, &items_src)
+                    .map_err(|e| self.path_error(p, e))?,
+                None => items_src,
+            };
+            if !items.is_array() {
+                return Err(self.runtime(&format!(
+                    "Map state input must be an array but was: {}",
+                    to_compact(&items)
+                )));
+            }
+            items.into_array().unwrap_or_default()
         };
         if let Some(mc) = &spec.max_concurrency {
             self.num_value(mc, &eff, "MaxConcurrency", false)?;
@@ -1133,9 +1149,10 @@ impl Execution {
         };
         let mut inputs = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            inputs.push(match &spec.item_selector {
-                Some(t) => self.eval_template(t, &eff, Some((i, item)))?,
-                None => item.clone(),
+            inputs.push(match (&spec.item_selector, &spec.item_selector_j) {
+                (Some(t), _) => self.eval_template(t, &eff, Some((i, item)))?,
+                (None, Some(t)) => self.item_selector_jsonata(t, &eff, i, item)?,
+                (None, None) => item.clone(),
             });
         }
         if let Some(b) = &spec.item_batcher {
@@ -1183,10 +1200,20 @@ impl Execution {
         Ok(())
     }
 
-    fn read_items(&mut self, reader: &ItemReader, eff: &Val) -> Result<Val, StateError> {
-        let params = match &reader.parameters {
-            Some(t) => self.eval_template(t, eff, None)?,
-            None => Val::Null,
+    fn read_items(
+        &mut self,
+        reader: &ItemReader,
+        eff: &Val,
+        jsonata: bool,
+    ) -> Result<Val, StateError> {
+        let params = match (&reader.parameters, &reader.arguments) {
+            (Some(t), _) => self.eval_template(t, eff, None)?,
+            (None, Some(t)) if jsonata => {
+                let states = self.states_val(eff, None, None, None);
+                let mut s = self.session(states, &[Some(t)], &[]);
+                self.j_eval(&mut s, Some(t), "ItemReader/Arguments", Val::Null)?
+            }
+            _ => Val::Null,
         };
         let max_items = match &reader.max_items {
             Some(n) => {
@@ -1335,6 +1362,7 @@ impl Execution {
             task_input: None,
             task_token: None,
             started: false,
+            eval_reported: false,
             stage: StageRecord::default(),
         });
         Ok(())
@@ -1486,13 +1514,21 @@ impl Execution {
             let token = uuid_v4(&mut self.rng);
             self.frames.last_mut().unwrap().task_token = Some(token);
         }
-        let params = match &st.parameters {
-            Some(p) => {
+        let params = match (&st.parameters, st.is_jsonata()) {
+            (_, true) => {
+                let states = self.states_val(&input, None, None, None);
+                let mut sess = self.session(states, &[st.arguments.as_ref()], &[]);
+                let v =
+                    self.j_eval(&mut sess, st.arguments.as_ref(), "Arguments", input.clone())?;
+                self.frames.last_mut().unwrap().stage.after_parameters = Some(v.clone());
+                v
+            }
+            (Some(p), false) => {
                 let v = self.eval_template(p, &eff, None)?;
                 self.frames.last_mut().unwrap().stage.after_parameters = Some(v.clone());
                 v
             }
-            None => eff,
+            (None, false) => eff,
         };
         let timeout = match &spec.timeout {
             Some(t) => self.num_value(t, &input, "TimeoutSeconds", false)?,
@@ -1678,6 +1714,9 @@ impl Execution {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let input = self.frames.last().unwrap().input.clone();
+        if st.is_jsonata() {
+            return self.finish_jsonata(st, &input, result);
+        }
         let selected = match &st.result_selector {
             Some(t) => {
                 let v = self.eval_template(t, &result, None)?;
@@ -1705,6 +1744,26 @@ impl Execution {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         self.frames.last_mut().unwrap().stage.error = Some(err.clone());
+        // A failed JSONata evaluation is reported first, in its own event.
+        if err.error == "States.QueryEvaluationError" && !self.frames.last().unwrap().eval_reported
+        {
+            self.emit(
+                "EvaluationFailed",
+                vec![
+                    ("cause", Field::Str(err.cause.clone())),
+                    ("error", Field::Str(err.error.clone())),
+                    ("state", Field::Name(st.name.clone())),
+                ],
+            );
+            let f = self.frames.last_mut().unwrap();
+            f.eval_reported = true;
+            // The recordings show MapStateFailed after it, started or not.
+            if matches!(st.kind, Kind::Map(_)) {
+                f.started = true;
+            }
+            self.set_phase(Phase::Error(err));
+            return;
+        }
         if err.error != "States.Runtime" {
             if let Some(i) = st
                 .retry
@@ -1745,12 +1804,17 @@ impl Execution {
             {
                 let input = self.frames.last().unwrap().input.clone();
                 let eo = err.output();
-                let r = self.eval_assign(&c.assign, &eo).and_then(|assigned| {
-                    Ok((
-                        assigned,
-                        self.apply_result_path(&c.result_path, &input, eo.clone())?,
-                    ))
-                });
+                let r = if st.is_jsonata() {
+                    self.catch_jsonata(c, &input, &err)
+                        .map(|(out, assigned)| (assigned, out))
+                } else {
+                    self.eval_assign(&c.assign, &eo).and_then(|assigned| {
+                        Ok((
+                            assigned,
+                            self.apply_result_path(&c.result_path, &input, eo.clone())?,
+                        ))
+                    })
+                };
                 match r {
                     Ok((assigned, out)) => {
                         self.exit_state(out, assigned, Some(c.next));

@@ -18,7 +18,7 @@ use super::intrinsics::uuid_v4;
 use super::intrinsics::Random;
 use super::value::{Map, Val};
 use jsonata_core::ast::AstNode;
-use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
+use jsonata_core::evaluator::{CancelToken, Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::JValue;
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -267,7 +267,13 @@ pub fn to_j(v: &Val) -> JValue {
         Val::Num(n) => JValue::Number(n.as_f64().unwrap_or(0.0)),
         Val::Str(s) => JValue::string(&**s),
         Val::Arr(a) => JValue::array(a.iter().map(to_j).collect()),
-        Val::Obj(o) => JValue::object(o.iter().map(|(k, v)| (k.clone(), to_j(v))).collect()),
+        Val::Obj(o) => {
+            let mut m = indexmap::IndexMap::with_capacity(o.len());
+            for (k, v) in o.iter() {
+                m.insert(k.clone(), to_j(v));
+            }
+            JValue::object(m)
+        }
     }
 }
 
@@ -524,11 +530,57 @@ fn install(ev: &mut Evaluator, rng: Rc<Cell<u64>>, now_ms: i64) {
     );
 }
 
+/// Cancels evaluations that run past their deadline. The library's own
+/// timeout reads the clock at every step; a watchdog thread that flips a
+/// cancel flag costs the evaluator one atomic load instead.
+mod watchdog {
+    use super::CancelToken;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    type Entry = (Instant, Arc<CancelToken>);
+    static PENDING: OnceLock<Mutex<Vec<Entry>>> = OnceLock::new();
+
+    fn pending() -> &'static Mutex<Vec<Entry>> {
+        PENDING.get_or_init(|| {
+            let spawned = std::thread::Builder::new()
+                .name("jsonata-watchdog".into())
+                .spawn(|| loop {
+                    std::thread::sleep(Duration::from_millis(20));
+                    let now = Instant::now();
+                    if let Ok(mut list) = pending().lock() {
+                        list.retain(|(deadline, token)| {
+                            // Only the watchdog holds finished sessions' tokens.
+                            let running = Arc::strong_count(token) > 1;
+                            if running && *deadline <= now {
+                                token.cancel();
+                            }
+                            running && *deadline > now
+                        });
+                    }
+                });
+            drop(spawned);
+            Mutex::new(Vec::new())
+        })
+    }
+
+    /// A token that is cancelled `limit` from now, while the caller holds it.
+    pub fn token(limit: Duration) -> Arc<CancelToken> {
+        let t = Arc::new(CancelToken::new());
+        if let Ok(mut list) = pending().lock() {
+            list.push((Instant::now() + limit, t.clone()));
+        }
+        t
+    }
+}
+
 /// One evaluation session: `$states` converted once, the variables that the
 /// session's expressions mention bound once.
 pub struct Session {
     ev: Evaluator,
     data: JValue,
+    /// Held while the session lives; the watchdog cancels it at the deadline.
+    _deadline: std::sync::Arc<CancelToken>,
 }
 
 impl Session {
@@ -542,13 +594,26 @@ impl Session {
         }
         for n in &names {
             if n == "states" {
-                ctx.bind("states".into(), to_j(&env.states));
+                // Convert only the members of `$states` the expressions name
+                // (the context alone holds a second copy of the execution input).
+                let states = match env.states.as_object() {
+                    Some(members) => Val::obj(
+                        members
+                            .iter()
+                            .filter(|(k, _)| exprs.iter().any(|e| e.source.contains(k.as_str())))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    ),
+                    None => env.states.clone(),
+                };
+                ctx.bind("states".into(), to_j(&states));
             } else if let Some(v) = (env.vars)(n) {
                 ctx.bind(n.clone(), to_j(&v));
             }
         }
+        let deadline = watchdog::token(std::time::Duration::from_millis(TIME_LIMIT_MS));
         let opts = EvaluatorOptions {
-            timeout_ms: Some(TIME_LIMIT_MS),
+            cancel: Some((*deadline).clone()),
             max_stack_depth: Some(MAX_DEPTH),
             ..Default::default()
         };
@@ -557,6 +622,7 @@ impl Session {
         Session {
             ev,
             data: JValue::Null,
+            _deadline: deadline,
         }
     }
 
@@ -577,12 +643,14 @@ impl Session {
                 }
             }
         }
+        let deadline = watchdog::token(std::time::Duration::from_millis(time_ms));
         let opts = EvaluatorOptions {
-            timeout_ms: Some(time_ms),
+            cancel: Some((*deadline).clone()),
             max_stack_depth: Some(depth),
             ..Default::default()
         };
         s.ev = Evaluator::with_options(ctx, opts);
+        s._deadline = deadline;
         install(&mut s.ev, Rc::new(Cell::new(seed)), env.now_ms);
         s
     }
@@ -665,7 +733,9 @@ fn aws_message(e: &EvaluatorError) -> String {
             "U1001: Stack overflow error: {}",
             m.split_once(": ").map(|x| x.1).unwrap_or(&m)
         ),
-        Some("D1012") => "U1001: Timeout: the expression ran longer than the limit".to_string(),
+        Some("D1012") | Some("U1003") => {
+            "U1001: Timeout: the expression ran longer than the limit".to_string()
+        }
         _ => m,
     }
 }

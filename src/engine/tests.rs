@@ -371,3 +371,54 @@ fn same_inputs_and_seed_give_the_same_history_byte_for_byte() {
     assert_eq!(history(7), history(7));
     assert_ne!(history(7), history(8));
 }
+
+#[test]
+fn jsonata_output_and_assign_see_the_variables_from_before_the_state() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"x": 1}, "Next": "B"},
+        "B": {"Type": "Pass", "Assign": {"x": "{% $x + 1 %}", "old": "{% $x %}"}, "Output": {"seen": "{% $x %}"}, "Next": "C"},
+        "C": {"Type": "Pass", "Output": {"x": "{% $x %}", "old": "{% $old %}", "prev": "{% $states.input.seen %}"}, "End": true}}});
+    let ex = run(def, json!({}), vec![]);
+    assert_eq!(out(&ex), json!({"x": 2, "old": 1, "prev": 1}));
+}
+
+#[test]
+fn jsonata_task_arguments_result_and_catch() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+              "Arguments": {"Payload": "{% $states.input.n * 2 %}"},
+              "Output": "{% $states.result.Payload + 1 %}", "Next": "U"},
+        "U": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+              "Catch": [{"ErrorEquals": ["Boom"], "Output": {"err": "{% $states.errorOutput.Error %}", "in": "{% $states.input %}"}, "Next": "C"}]},
+        "C": {"Type": "Succeed"}}});
+    let ex = run(
+        def,
+        json!({"n": 20}),
+        vec![("T", ok(json!({"Payload": 40}))), ("U", fail("Boom"))],
+    );
+    assert_eq!(out(&ex), json!({"err": "Boom", "in": 41}));
+    assert_eq!(
+        ex.stages()[0].after_parameters.as_ref().unwrap().to_json(),
+        json!({"Payload": 40})
+    );
+}
+
+#[test]
+fn jsonata_choice_map_and_evaluation_errors() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Condition": "{% $count($states.input.xs) > 1 %}", "Next": "M"}], "Default": "F"},
+        "M": {"Type": "Map", "Items": "{% $states.input.xs %}", "End": true,
+              "ItemSelector": {"v": "{% $states.context.Map.Item.Value %}", "i": "{% $states.context.Map.Item.Index %}"},
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $states.input.v * 10 + $states.input.i %}", "End": true}}}},
+        "F": {"Type": "Fail", "Error": "{% 'Too' & 'Few' %}", "Cause": "n/a"}}});
+    let ex = run(def.clone(), json!({"xs": [1, 2]}), vec![]);
+    assert_eq!(out(&ex), json!([10, 21]));
+    let ex = run(def, json!({"xs": [1]}), vec![]);
+    assert_eq!(ex.error().unwrap().error, "TooFew");
+    let bad = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $nope %}", "End": true}}});
+    let ex = run(bad, json!({}), vec![]);
+    let e = ex.error().unwrap();
+    assert_eq!(e.error, "States.QueryEvaluationError");
+    assert!(e.cause.ends_with("The JSONata expression '$nope' specified for the field 'Output' returned nothing (undefined)."), "{}", e.cause);
+    assert!(types(&ex).contains(&"EvaluationFailed"));
+}

@@ -7,5 +7,6 @@
 pub mod asl;
 pub mod bench;
 pub mod conformance;
+pub mod debugger;
 pub mod engine;
 pub mod jsonata_suite;

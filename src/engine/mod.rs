@@ -385,6 +385,69 @@ impl Execution {
         let f = self.frames.last()?;
         Some(&self.def.machines[f.machine].states[f.state])
     }
+    /// Machine and state of the innermost frame.
+    pub fn current_ids(&self) -> Option<(MachineId, StateId)> {
+        self.frames.last().map(|f| (f.machine, f.state))
+    }
+
+    /// The error the current state is about to handle (before Retry/Catch).
+    pub fn error_pending(&self) -> Option<&StateError> {
+        match self.frames.last().map(|f| &f.phase) {
+            Some(Phase::Error(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Variables visible from the current frame, innermost scope first
+    /// (name, value, scope depth).
+    pub fn variables(&self) -> Vec<(String, Val, usize)> {
+        let mut out: Vec<(String, Val, usize)> = Vec::new();
+        for (depth, f) in self.frames.iter().enumerate().rev() {
+            for (k, v) in &f.vars {
+                if !out.iter().any(|(n, _, _)| n == k) {
+                    out.push((k.clone(), v.clone(), depth));
+                }
+            }
+            if f.isolated {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Set a variable in the scope where it lives (or the current one).
+    pub fn set_variable(&mut self, name: &str, v: Val) {
+        let depth = self
+            .variables()
+            .into_iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, d)| d);
+        let idx = depth.unwrap_or(self.frames.len().saturating_sub(1));
+        if let Some(f) = self.frames.get_mut(idx) {
+            f.vars.insert(name.to_string(), v);
+        }
+    }
+
+    /// The context object (`$$`) as the current state sees it.
+    pub fn context_object(&self) -> Option<Val> {
+        (!self.frames.is_empty()).then(|| self.context(None))
+    }
+
+    /// The task input of a task waiting for an answer.
+    pub fn pending_task_input(&self) -> Option<&Val> {
+        self.frames.last().and_then(|f| f.task_input.as_ref())
+    }
+
+    /// The task token of the current task, if it issued one.
+    pub fn task_token(&self) -> Option<&str> {
+        self.frames.last().and_then(|f| f.task_token.as_deref())
+    }
+
+    /// The execution input.
+    pub fn execution_input(&self) -> &Val {
+        &self.input
+    }
+
     /// The raw input of the current state.
     pub fn current_input(&self) -> Option<&Val> {
         self.frames.last().map(|f| &f.input)
@@ -429,7 +492,8 @@ impl Execution {
         self.status
     }
 
-    fn frame_path(&self) -> Vec<usize> {
+    /// Branch / iteration indexes from the main flow to the current frame.
+    pub fn frame_path(&self) -> Vec<usize> {
         self.frames
             .iter()
             .filter_map(|f| match f.kind {

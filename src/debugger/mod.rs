@@ -1,0 +1,474 @@
+//! Debugging sessions over the engine: breakpoints, step / over / into /
+//! out, continue in bounded slices (so a front end stays responsive and can
+//! pause at any moment), restart with the same breakpoints and edits, edits
+//! of state data, and answers to tasks that wait for the user.
+//!
+//! Nothing here knows about the terminal; the TUI only drives this API.
+
+use crate::asl::jsonata::{Env, Expr, Session as JSession};
+use crate::asl::model::{Definition, MachineId, StateId};
+use crate::asl::value::Val;
+use crate::engine::task::{TaskOutcome, TaskRunner};
+use crate::engine::{Execution, Options, Status};
+use std::sync::Arc;
+
+/// Where a breakpoint stops.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BreakAt {
+    /// Entering this state (in any branch or iteration).
+    State(MachineId, StateId),
+    /// Entering this state in iteration `index` of its Map.
+    Iteration(MachineId, StateId, usize),
+    /// Any error raised by a state, before Retry/Catch handle it.
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Breakpoint {
+    pub at: BreakAt,
+    pub enabled: bool,
+    /// A JSONata expression over the state input (`$` and `$states.input`):
+    /// stop only when it is true.
+    pub condition: Option<Expr>,
+}
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// The step (or step over/out) is done.
+    Stepped,
+    Breakpoint(usize),
+    ErrorRaised,
+    /// A task waits for the user's answer.
+    TaskPending,
+    Finished(Status),
+    /// The slice's budget ran out: call again to go on.
+    Budget,
+    Paused,
+}
+
+/// What a running command waits for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Goal {
+    /// The next state entry at any depth.
+    Step,
+    /// The next state entry at depth <= d.
+    Depth(usize),
+    /// Only breakpoints, errors (when asked) and the end.
+    Continue,
+    /// Entering this state (or a breakpoint before it).
+    RunTo(MachineId, StateId),
+}
+
+/// An edit the user made, kept so that a restart can replay it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    ExecutionInput(Val),
+    StateInput {
+        event: usize,
+        value: Val,
+    },
+    Variable {
+        event: usize,
+        name: String,
+        value: Val,
+    },
+}
+
+pub type RunnerFactory = Box<dyn Fn() -> Box<dyn TaskRunner>>;
+
+pub struct Session {
+    def: Arc<Definition>,
+    input: Val,
+    make_runner: RunnerFactory,
+    opts: Options,
+    pub exec: Execution,
+    pub breakpoints: Vec<Breakpoint>,
+    pub break_on_error: bool,
+    pub edits: Vec<Edit>,
+    goal: Option<Goal>,
+    /// Engine steps taken since the session (re)started.
+    pub steps: u64,
+}
+
+impl Session {
+    pub fn new(
+        def: Arc<Definition>,
+        input: Val,
+        make_runner: RunnerFactory,
+        opts: Options,
+    ) -> Session {
+        let exec = Execution::new(def.clone(), input.clone(), make_runner(), opts.clone());
+        Session {
+            def,
+            input,
+            make_runner,
+            opts,
+            exec,
+            breakpoints: Vec::new(),
+            break_on_error: false,
+            edits: Vec::new(),
+            goal: None,
+            steps: 0,
+        }
+    }
+
+    pub fn definition(&self) -> &Arc<Definition> {
+        &self.def
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.goal.is_some()
+    }
+
+    /// Nothing has happened yet (the execution input may still be edited).
+    pub fn at_start(&self) -> bool {
+        self.steps == 0
+    }
+
+    /// Start again from the beginning, with the same breakpoints and the
+    /// execution input as edited.
+    pub fn restart(&mut self) {
+        self.exec = Execution::new(
+            self.def.clone(),
+            self.input.clone(),
+            (self.make_runner)(),
+            self.opts.clone(),
+        );
+        self.goal = None;
+        self.steps = 0;
+    }
+
+    /// Replace the execution input (restarts the execution).
+    pub fn set_execution_input(&mut self, v: Val) {
+        self.input = v.clone();
+        self.edits.push(Edit::ExecutionInput(v));
+        self.restart();
+    }
+
+    /// Replace the input of the state about to be entered.
+    pub fn set_state_input(&mut self, v: Val) -> bool {
+        let ok = self.exec.set_current_input(v.clone());
+        if ok {
+            self.edits.push(Edit::StateInput {
+                event: self.exec.history().len(),
+                value: v,
+            });
+        }
+        ok
+    }
+
+    pub fn set_variable(&mut self, name: &str, v: Val) {
+        self.exec.set_variable(name, v.clone());
+        self.edits.push(Edit::Variable {
+            event: self.exec.history().len(),
+            name: name.to_string(),
+            value: v,
+        });
+    }
+
+    /// Answer the task that waits (a result or an error).
+    pub fn answer_task(&mut self, outcome: TaskOutcome) {
+        self.exec.answer_task(outcome);
+    }
+
+    pub fn toggle_breakpoint(&mut self, at: BreakAt) {
+        match self.breakpoints.iter().position(|b| b.at == at) {
+            Some(i) => {
+                self.breakpoints.remove(i);
+            }
+            None => self.breakpoints.push(Breakpoint {
+                at,
+                enabled: true,
+                condition: None,
+            }),
+        }
+    }
+
+    pub fn has_breakpoint(&self, m: MachineId, s: StateId) -> bool {
+        self.breakpoints.iter().any(|b| b.enabled && matches!(b.at, BreakAt::State(bm, bs) | BreakAt::Iteration(bm, bs, _) if bm == m && bs == s))
+    }
+
+    /// Begin a command; [`Session::run`] carries it out.
+    pub fn step(&mut self) {
+        self.goal = Some(Goal::Step);
+    }
+    /// Run a whole Parallel or Map (or any state) as one step.
+    pub fn step_over(&mut self) {
+        self.goal = Some(Goal::Depth(self.exec.depth()));
+    }
+    /// Run to the end of the current branch or iteration.
+    pub fn step_out(&mut self) {
+        self.goal = Some(Goal::Depth(self.exec.depth().saturating_sub(1)));
+    }
+    pub fn continue_run(&mut self) {
+        self.goal = Some(Goal::Continue);
+    }
+    pub fn run_to(&mut self, m: MachineId, s: StateId) {
+        self.goal = Some(Goal::RunTo(m, s));
+    }
+    pub fn pause(&mut self) {
+        self.goal = None;
+    }
+
+    fn breakpoint_hit(&self) -> Option<usize> {
+        if !self.exec.at_state_entry() {
+            return None;
+        }
+        let (m, s) = self.exec.current_ids()?;
+        let index = self.exec.frame_path().last().copied();
+        self.breakpoints.iter().position(|b| {
+            b.enabled
+                && match b.at {
+                    BreakAt::State(bm, bs) => bm == m && bs == s,
+                    BreakAt::Iteration(bm, bs, i) => bm == m && bs == s && index == Some(i),
+                    BreakAt::Error => false,
+                }
+                && b.condition.as_ref().is_none_or(|c| self.condition_holds(c))
+        })
+    }
+
+    fn condition_holds(&self, c: &Expr) -> bool {
+        let input = self.exec.current_input().cloned().unwrap_or_default();
+        let states = Val::object([("input", input.clone())]);
+        let vars = |n: &str| {
+            self.exec
+                .variables()
+                .into_iter()
+                .find(|(k, _, _)| k == n)
+                .map(|(_, v, _)| v)
+        };
+        let env = Env {
+            states,
+            vars: &vars,
+            now_ms: self.exec.now_ms(),
+        };
+        let mut js = JSession::new(&env, &[c], 0);
+        js.set_data(Some(&input));
+        matches!(js.eval_expr(c, "condition"), Ok(Some(Val::Bool(true))))
+    }
+
+    /// Carry out the current command for at most `budget` engine steps.
+    pub fn run(&mut self, budget: u64) -> Stop {
+        let Some(goal) = self.goal else {
+            return Stop::Paused;
+        };
+        let mut taken = 0;
+        loop {
+            if self.exec.is_done() {
+                self.goal = None;
+                return Stop::Finished(self.exec.status());
+            }
+            if taken >= budget {
+                return Stop::Budget;
+            }
+            let progressed = self.exec.step();
+            self.steps += 1;
+            taken += 1;
+            if self.exec.is_done() {
+                self.goal = None;
+                return Stop::Finished(self.exec.status());
+            }
+            if !progressed && self.exec.waiting_for_task() {
+                self.goal = None;
+                return Stop::TaskPending;
+            }
+            let wants_errors = self.break_on_error
+                || self
+                    .breakpoints
+                    .iter()
+                    .any(|b| b.enabled && b.at == BreakAt::Error);
+            if wants_errors && self.exec.error_pending().is_some() && goal != Goal::Step {
+                self.goal = None;
+                return Stop::ErrorRaised;
+            }
+            if let Some(i) = self.breakpoint_hit() {
+                self.goal = None;
+                return Stop::Breakpoint(i);
+            }
+            if self.exec.at_state_entry() {
+                let done = match goal {
+                    Goal::Step => true,
+                    Goal::Depth(d) => self.exec.depth() <= d,
+                    Goal::Continue => false,
+                    Goal::RunTo(m, s) => self.exec.current_ids() == Some((m, s)),
+                };
+                if done {
+                    self.goal = None;
+                    return Stop::Stepped;
+                }
+            }
+        }
+    }
+
+    /// Run a command to its end (tests, headless use).
+    pub fn run_all(&mut self) -> Stop {
+        loop {
+            match self.run(u64::MAX) {
+                Stop::Budget => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::task::NoRunner;
+    use serde_json::json;
+
+    fn session(def: serde_json::Value) -> Session {
+        let d = Arc::new(Definition::from_value(&def).unwrap());
+        Session::new(
+            d,
+            Val::from(json!({"xs": [1, 2, 3]})),
+            Box::new(|| Box::new(NoRunner) as Box<dyn TaskRunner>),
+            Options::default(),
+        )
+    }
+
+    fn map_machine() -> serde_json::Value {
+        json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "M"},
+            "M": {"Type": "Map", "ItemsPath": "$.xs", "Next": "Z",
+                  "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "Y"}, "Y": {"Type": "Pass", "End": true}}}},
+            "Z": {"Type": "Pass", "End": true}}})
+    }
+
+    fn name(s: &Session) -> String {
+        s.exec
+            .current_state()
+            .map(|st| st.name.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn step_visits_every_state_and_over_skips_the_map() {
+        // The current state is the one about to run.
+        let mut s = session(map_machine());
+        assert_eq!(name(&s), "A");
+        s.step();
+        assert_eq!(s.run_all(), Stop::Stepped);
+        assert_eq!(name(&s), "M");
+        s.step_over();
+        s.run_all();
+        assert_eq!(name(&s), "Z");
+        assert_eq!(s.exec.depth(), 0);
+    }
+
+    #[test]
+    fn step_into_then_out_of_an_iteration() {
+        let mut s = session(map_machine());
+        for _ in 0..2 {
+            s.step();
+            s.run_all();
+        }
+        assert_eq!(
+            (name(&s).as_str(), s.exec.depth(), s.exec.frame_path()),
+            ("X", 1, vec![0])
+        );
+        s.step_out();
+        s.run_all();
+        assert_eq!(name(&s), "Z");
+    }
+
+    #[test]
+    fn breakpoints_on_states_iterations_and_conditions() {
+        let mut s = session(map_machine());
+        let d = s.definition().clone();
+        let inner = d
+            .machines
+            .iter()
+            .position(|m| m.by_name.contains_key("Y"))
+            .unwrap();
+        let y = d.machines[inner].by_name["Y"];
+        s.toggle_breakpoint(BreakAt::Iteration(inner, y, 2));
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Breakpoint(0));
+        assert_eq!((name(&s).as_str(), s.exec.frame_path()), ("Y", vec![2]));
+        s.breakpoints.clear();
+        s.restart();
+        s.breakpoints.push(Breakpoint {
+            at: BreakAt::State(inner, y),
+            enabled: true,
+            condition: Some(Expr::parse("{% $states.input = 2 %}").unwrap()),
+        });
+        s.continue_run();
+        s.run_all();
+        assert_eq!(s.exec.current_input().unwrap().to_json(), json!(2));
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Finished(Status::Succeeded));
+    }
+
+    #[test]
+    fn continue_runs_in_bounded_slices() {
+        let mut s =
+            session(json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}));
+        s.continue_run();
+        assert_eq!(s.run(1000), Stop::Budget);
+        assert!(s.is_running());
+        s.pause();
+        assert_eq!(s.run(1000), Stop::Paused);
+    }
+
+    #[test]
+    fn edits_flow_into_the_run_and_restart_keeps_breakpoints() {
+        let mut s = session(
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}),
+        );
+        s.toggle_breakpoint(BreakAt::State(0, 1));
+        s.continue_run();
+        s.run_all();
+        assert!(s.set_state_input(Val::from(json!({"edited": true}))));
+        s.continue_run();
+        s.run_all();
+        assert_eq!(s.exec.output().unwrap().to_json(), json!({"edited": true}));
+        s.set_execution_input(Val::from(json!({"fresh": 1})));
+        assert!(s.at_start() && s.has_breakpoint(0, 1));
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Breakpoint(0));
+    }
+
+    #[test]
+    fn break_on_error_stops_before_catch() {
+        let mut s = session(json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}]},
+            "C": {"Type": "Pass", "End": true}}}));
+        s.break_on_error = true;
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::ErrorRaised);
+        assert_eq!(s.exec.error_pending().unwrap().error, "States.Runtime");
+    }
+
+    #[test]
+    fn unmocked_tasks_wait_for_an_answer() {
+        use crate::engine::task::Interactive;
+        let def = Arc::new(
+            Definition::from_value(&json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}))
+                .unwrap(),
+        );
+        let mut s = Session::new(
+            def,
+            Val::empty_obj(),
+            Box::new(|| {
+                Box::new(Interactive {
+                    inner: Box::new(NoRunner),
+                }) as Box<dyn TaskRunner>
+            }),
+            Options::default(),
+        );
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::TaskPending);
+        s.answer_task(TaskOutcome::Succeeded(Val::from(
+            json!({"typed": "by hand"}),
+        )));
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Finished(Status::Succeeded));
+        assert_eq!(
+            s.exec.output().unwrap().to_json(),
+            json!({"typed": "by hand"})
+        );
+    }
+}

@@ -10,3 +10,5 @@ pub mod conformance;
 pub mod debugger;
 pub mod engine;
 pub mod jsonata_suite;
+pub mod samples;
+pub mod tui;

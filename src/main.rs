@@ -16,11 +16,49 @@ use std::sync::Arc;
 #[command(
     name = "asldbg",
     version,
-    about = "Run and debug AWS Step Functions state machines locally"
+    about = "Run and debug AWS Step Functions state machines locally",
+    long_about = "Run and debug AWS Step Functions state machines locally.\n\n`asldbg FILE` opens the debugger on a definition; `asldbg` alone opens a picker of the bundled samples.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    debug: DebugArgs,
+}
+
+/// Options of the debugger (`asldbg [FILE]`); they mirror `run`.
+#[derive(Args)]
+struct DebugArgs {
+    /// The definition to debug (JSON or YAML).
+    definition: Option<String>,
+    /// Open a bundled sample (see `asldbg samples`).
+    #[arg(long, conflicts_with = "definition")]
+    sample: Option<String>,
+    /// Execution input: a file (default: {}, or the sample's input).
+    #[arg(long)]
+    input: Option<String>,
+    /// A Step Functions Local MockConfigFile; tasks it does not answer are asked of you.
+    #[arg(long)]
+    mocks: Option<String>,
+    /// The test case in the mock file (default: the sample's, or the file's first).
+    #[arg(long = "test-case")]
+    test_case: Option<String>,
+    /// The state machine's name in the mock file.
+    #[arg(long)]
+    name: Option<String>,
+    /// Virtual start time (RFC 3339).
+    #[arg(long = "start-time")]
+    start_time: Option<String>,
+    /// Seed for States.UUID, States.MathRandom, task tokens and retry jitter.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Colour theme: dark, light, high-contrast, or a .tmTheme file.
+    #[arg(long, default_value = "dark")]
+    theme: String,
+    /// Start with the mouse off (keeps the terminal's copy-paste over SSH).
+    #[arg(long = "no-mouse")]
+    no_mouse: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -69,6 +107,8 @@ struct RunArgs {
 enum Command {
     /// Run a state machine headless and print the result.
     Run(RunArgs),
+    /// List the bundled samples.
+    Samples,
     /// Check a definition and report every problem with its position.
     Validate { definition: String },
     /// Time the engine on the standard workloads (../shared/bench).
@@ -110,9 +150,18 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return debug(cli.debug);
+    };
+    match command {
         Command::Run(args) => run(args),
         Command::Validate { definition } => validate(&definition),
+        Command::Samples => {
+            for s in asldbg::samples::SAMPLES {
+                println!("{:<20} {}", s.name, s.description);
+            }
+            ExitCode::SUCCESS
+        }
         Command::Bench { dir, runs, only } => bench(&dir, runs, only.as_deref()),
         Command::JsonataSuite {
             dir,
@@ -471,4 +520,125 @@ fn jsonata_suite(dir: &str, floor: Option<usize>, verbose: bool) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `asldbg [FILE]`: the terminal debugger.
+fn debug(args: DebugArgs) -> ExitCode {
+    use asldbg::debugger::Session;
+    use asldbg::engine::task::Interactive;
+    use asldbg::tui::{app::App, theme};
+    // Which definition: a file, a named sample, or one picked from the list.
+    let sample = match (&args.definition, &args.sample) {
+        (Some(_), _) => None,
+        (None, Some(n)) => match asldbg::samples::find(n) {
+            Some(s) => Some(s),
+            None => return fail2(format!("no sample named '{n}' (see `asldbg samples`)")),
+        },
+        (None, None) => {
+            let items: Vec<(String, String)> = asldbg::samples::SAMPLES
+                .iter()
+                .map(|s| (s.name.to_string(), s.description.to_string()))
+                .collect();
+            match asldbg::tui::pick(&items) {
+                Ok(Some(i)) => Some(&asldbg::samples::SAMPLES[i]),
+                Ok(None) => return ExitCode::SUCCESS,
+                Err(e) => return fail2(e),
+            }
+        }
+    };
+    let (label, def_doc) = match (&args.definition, sample) {
+        (Some(f), _) => (f.clone(), asl::read_document(f)),
+        (None, Some(s)) => (
+            format!("sample {}", s.name),
+            asl::parse_document(s.definition, &format!("{}.asl.json", s.name)),
+        ),
+        (None, None) => unreachable!("a sample was chosen above"),
+    };
+    let doc = match def_doc {
+        Ok(d) => d,
+        Err(e) => return fail2(e),
+    };
+    let def = match asldbg::asl::Definition::from_value(&doc.value) {
+        Ok(d) => d,
+        Err(diags) => {
+            for e in asl::locate(&label, &doc.source_map, diags) {
+                eprintln!("asldbg: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let input = match (&args.input, sample) {
+        (Some(f), _) => match asl::read_document(f) {
+            Ok(d) => d.value,
+            Err(e) => return fail2(e),
+        },
+        (None, Some(s)) => serde_json::from_str(s.input).unwrap_or(json!({})),
+        (None, None) => json!({}),
+    };
+    let mocks_doc = match (&args.mocks, sample.and_then(|s| s.mocks)) {
+        (Some(f), _) => match asl::read_document(f) {
+            Ok(d) => Some((f.clone(), d)),
+            Err(e) => return fail2(e),
+        },
+        (None, Some(text)) => asl::parse_document(text, "mocks.json")
+            .ok()
+            .map(|d| ("mocks.json".to_string(), d)),
+        (None, None) => None,
+    };
+    let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
+        Some((file, doc)) => {
+            let case = args
+                .test_case
+                .clone()
+                .or_else(|| sample.and_then(|s| s.test_case).map(str::to_string))
+                .or_else(|| first_test_case(&doc.value))
+                .unwrap_or_default();
+            match MockRunner::from_value(&doc.value, &file, args.name.as_deref(), &case) {
+                Ok(m) => Box::new(move || {
+                    Box::new(Interactive {
+                        inner: Box::new(m.clone()),
+                    }) as Box<dyn TaskRunner>
+                }),
+                Err(e) => {
+                    let (line, column) = doc.source_map.get(&e.pointer).unwrap_or((1, 1));
+                    return fail2(LoadError { line, column, ..e });
+                }
+            }
+        }
+        None => Box::new(|| {
+            Box::new(Interactive {
+                inner: Box::new(NoRunner),
+            }) as Box<dyn TaskRunner>
+        }),
+    };
+    let mut opts = Options {
+        seed: args.seed,
+        ..Options::default()
+    };
+    if let Some(n) = &args.name {
+        opts.state_machine_name = n.clone();
+    }
+    if let Some(t) = &args.start_time {
+        match asl::timestamp::parse_timestamp(t) {
+            Some(d) => opts.start_time_ms = d.timestamp_millis(),
+            None => return fail2(format!("--start-time: '{t}' is not an RFC 3339 timestamp")),
+        }
+    }
+    let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
+        Ok(t) => t,
+        Err(e) => return fail2(e),
+    };
+    let session = Session::new(Arc::new(def), Val::from(input), runner, opts);
+    let mut app = App::new(session, label, theme);
+    app.mouse = !args.no_mouse;
+    match asldbg::tui::run(app) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail2(e),
+    }
+}
+
+fn first_test_case(mocks: &Value) -> Option<String> {
+    let machines = mocks.get("StateMachines")?.as_object()?;
+    let (_, m) = machines.iter().next()?;
+    m.get("TestCases")?.as_object()?.keys().next().cloned()
 }

@@ -1,0 +1,807 @@
+//! The front end's model: what is on screen and what each key does.
+//! `App::update` takes an [`Action`] and changes the model; drawing is a pure
+//! function of the model (`view.rs`). One keymap table drives dispatch, the
+//! hint bar and the `?` help.
+
+use super::json_view::PrettyCache;
+use super::theme::Theme;
+use crate::asl::model::{Kind, MachineId, StateId};
+use crate::asl::value::Val;
+use crate::debugger::{BreakAt, Session, Stop};
+use crate::engine::task::TaskOutcome;
+use crate::engine::Status;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui_textarea::TextArea;
+use std::collections::{HashMap, HashSet};
+
+/// Engine steps per slice while continuing: small enough that a key press
+/// (pause) is seen within a few milliseconds.
+pub const SLICE: u64 = 20_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Input,
+    Output,
+    Inspector,
+    History,
+    Variables,
+    State,
+}
+
+pub const TABS: [Tab; 6] = [
+    Tab::Input,
+    Tab::Output,
+    Tab::Inspector,
+    Tab::History,
+    Tab::Variables,
+    Tab::State,
+];
+
+impl Tab {
+    /// A short title for narrow terminals.
+    pub fn short(self) -> &'static str {
+        match self {
+            Tab::Input => "In",
+            Tab::Output => "Out",
+            Tab::Inspector => "Stages",
+            Tab::History => "Hist",
+            Tab::Variables => "Vars",
+            Tab::State => "ASL",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Input => "Input",
+            Tab::Output => "Output",
+            Tab::Inspector => "Inspector",
+            Tab::History => "History",
+            Tab::Variables => "Variables",
+            Tab::State => "State",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Focus {
+    Outline,
+    Data,
+}
+
+/// One row of the state outline.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub machine: MachineId,
+    pub state: StateId,
+    pub depth: usize,
+    pub name: String,
+    pub type_name: String,
+}
+
+/// What an open editor will change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditTarget {
+    ExecutionInput,
+    StateInput,
+    Variable(String),
+    TaskResult,
+    TaskError,
+    Watch,
+}
+
+impl EditTarget {
+    pub fn title(&self) -> String {
+        match self {
+            EditTarget::ExecutionInput => "Execution input".into(),
+            EditTarget::StateInput => "Input of the next state".into(),
+            EditTarget::Variable(n) => format!("Variable ${n}"),
+            EditTarget::TaskResult => "Task result (JSON)".into(),
+            EditTarget::TaskError => "Task error {\"Error\": ..., \"Cause\": ...}".into(),
+            EditTarget::Watch => "Watch expression (JSONata over the state input)".into(),
+        }
+    }
+}
+
+pub struct Editor {
+    pub target: EditTarget,
+    pub area: TextArea<'static>,
+    pub error: Option<String>,
+}
+
+pub enum Mode {
+    Normal,
+    Help,
+    Breakpoints { selected: usize },
+    Edit(Box<Editor>),
+}
+
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Time to run the next slice of a continue.
+    Tick,
+}
+
+/// A key binding: the one table for dispatch, hints and help.
+pub struct Binding {
+    pub keys: &'static str,
+    /// One word for the hint bar.
+    pub short: &'static str,
+    pub help: &'static str,
+    /// Shown in the hint bar when this pane has focus (None: always).
+    pub pane: Option<Focus>,
+}
+
+pub const KEYMAP: &[Binding] = &[
+    Binding {
+        keys: "s",
+        short: "step",
+        help: "step (one state; enters branches and iterations)",
+        pane: None,
+    },
+    Binding {
+        keys: "n",
+        short: "over",
+        help: "step over (a whole Parallel or Map)",
+        pane: None,
+    },
+    Binding {
+        keys: "i",
+        short: "into",
+        help: "step into the next branch or iteration",
+        pane: None,
+    },
+    Binding {
+        keys: "o",
+        short: "out",
+        help: "step out of the branch or iteration",
+        pane: None,
+    },
+    Binding {
+        keys: "c",
+        short: "continue",
+        help: "continue to a breakpoint or the end",
+        pane: None,
+    },
+    Binding {
+        keys: "space",
+        short: "pause",
+        help: "pause a running continue",
+        pane: None,
+    },
+    Binding {
+        keys: "u",
+        short: "until",
+        help: "run until the selected state",
+        pane: Some(Focus::Outline),
+    },
+    Binding {
+        keys: "b",
+        short: "break",
+        help: "toggle a breakpoint on the selected state",
+        pane: Some(Focus::Outline),
+    },
+    Binding {
+        keys: "B",
+        short: "breakpoints",
+        help: "list breakpoints (enable, remove)",
+        pane: None,
+    },
+    Binding {
+        keys: "E",
+        short: "on-error",
+        help: "break on errors (before Retry/Catch)",
+        pane: None,
+    },
+    Binding {
+        keys: "e",
+        short: "edit",
+        help: "edit the next state's input (at start: the execution input)",
+        pane: None,
+    },
+    Binding {
+        keys: "t",
+        short: "answer",
+        help: "answer the waiting task with a result",
+        pane: None,
+    },
+    Binding {
+        keys: "x",
+        short: "fail-task",
+        help: "answer the waiting task with an error",
+        pane: None,
+    },
+    Binding {
+        keys: "w",
+        short: "watch",
+        help: "add a watch expression",
+        pane: None,
+    },
+    Binding {
+        keys: "enter",
+        short: "edit var",
+        help: "edit the selected variable / show an event",
+        pane: Some(Focus::Data),
+    },
+    Binding {
+        keys: "r",
+        short: "restart",
+        help: "restart (keeps breakpoints and edits)",
+        pane: None,
+    },
+    Binding {
+        keys: "tab",
+        short: "tabs",
+        help: "next tab (1-6 pick one)",
+        pane: None,
+    },
+    Binding {
+        keys: "←/→",
+        short: "focus",
+        help: "focus outline / data",
+        pane: None,
+    },
+    Binding {
+        keys: "↑/↓ pgup/pgdn",
+        short: "move",
+        help: "move / scroll",
+        pane: None,
+    },
+    Binding {
+        keys: "m",
+        short: "mouse",
+        help: "mouse on/off (off keeps copy-paste over SSH)",
+        pane: None,
+    },
+    Binding {
+        keys: "?",
+        short: "help",
+        help: "help",
+        pane: None,
+    },
+    Binding {
+        keys: "q",
+        short: "quit",
+        help: "quit",
+        pane: None,
+    },
+];
+
+pub struct App {
+    pub session: Session,
+    pub title: String,
+    pub theme: Theme,
+    pub rows: Vec<Row>,
+    pub selected: usize,
+    pub outline_scroll: usize,
+    pub focus: Focus,
+    pub tab: Tab,
+    pub scroll: HashMap<Tab, usize>,
+    pub history_selected: Option<usize>,
+    pub var_selected: usize,
+    pub mode: Mode,
+    pub message: String,
+    pub visited: HashSet<(MachineId, StateId)>,
+    pub failed: HashSet<(MachineId, StateId)>,
+    pub visits: HashMap<(MachineId, StateId), usize>,
+    seen_events: usize,
+    pub watches: Vec<String>,
+    pub drafts: HashMap<String, String>,
+    pub mouse: bool,
+    pub quit: bool,
+    pub size: (u16, u16),
+    pub pretty_input: PrettyCache,
+    pub pretty_output: PrettyCache,
+    pub pretty_other: PrettyCache,
+}
+
+fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut Vec<Row>) {
+    for (i, st) in def.machines[m].states.iter().enumerate() {
+        out.push(Row {
+            machine: m,
+            state: i,
+            depth,
+            name: st.name.to_string(),
+            type_name: st.type_name.clone(),
+        });
+        match &st.kind {
+            Kind::Parallel { branches } => branches
+                .iter()
+                .for_each(|b| outline(def, *b, depth + 1, out)),
+            Kind::Map(spec) => outline(def, spec.processor, depth + 1, out),
+            _ => {}
+        }
+    }
+}
+
+impl App {
+    pub fn new(session: Session, title: String, theme: Theme) -> App {
+        let mut rows = Vec::new();
+        outline(session.definition(), 0, 0, &mut rows);
+        let mut app = App {
+            session,
+            title,
+            theme,
+            rows,
+            selected: 0,
+            outline_scroll: 0,
+            focus: Focus::Outline,
+            tab: Tab::Input,
+            scroll: HashMap::new(),
+            history_selected: None,
+            var_selected: 0,
+            mode: Mode::Normal,
+            message: "Ready: s steps, c continues, ? shows every key.".into(),
+            visited: HashSet::new(),
+            failed: HashSet::new(),
+            visits: HashMap::new(),
+            seen_events: 0,
+            watches: Vec::new(),
+            drafts: HashMap::new(),
+            mouse: true,
+            quit: false,
+            size: (80, 24),
+            pretty_input: PrettyCache::default(),
+            pretty_output: PrettyCache::default(),
+            pretty_other: PrettyCache::default(),
+        };
+        app.follow_current();
+        app
+    }
+
+    /// The state the execution is at (about to run), if any.
+    pub fn current(&self) -> Option<(MachineId, StateId)> {
+        self.session.exec.current_ids()
+    }
+
+    pub fn row_of(&self, id: (MachineId, StateId)) -> Option<usize> {
+        self.rows.iter().position(|r| (r.machine, r.state) == id)
+    }
+
+    fn follow_current(&mut self) {
+        if let Some(i) = self.current().and_then(|c| self.row_of(c)) {
+            self.selected = i;
+        }
+    }
+
+    /// Record visited and failed states from new history events.
+    fn absorb_history(&mut self) {
+        let def = self.session.definition().clone();
+        let h = self.session.exec.history();
+        if h.len() < self.seen_events {
+            self.seen_events = 0;
+            self.visited.clear();
+            self.failed.clear();
+            self.visits.clear();
+        }
+        for e in &h[self.seen_events..] {
+            let Some(name) = &e.state else { continue };
+            let Some(id) = def
+                .machines
+                .iter()
+                .enumerate()
+                .find_map(|(m, mc)| mc.by_name.get(&**name).map(|s| (m, *s)))
+            else {
+                continue;
+            };
+            if e.event_type.ends_with("StateEntered") {
+                self.visited.insert(id);
+                *self.visits.entry(id).or_default() += 1;
+            }
+            if e.event_type.ends_with("Failed") || e.event_type == "FailStateEntered" {
+                self.failed.insert(id);
+            }
+        }
+        self.seen_events = h.len();
+    }
+
+    fn after_stop(&mut self, stop: Stop) {
+        self.absorb_history();
+        self.follow_current();
+        self.message = match stop {
+            Stop::Stepped => format!("Paused before {}", self.current_name()),
+            Stop::Breakpoint(_) => format!("Breakpoint: paused before {}", self.current_name()),
+            Stop::ErrorRaised => {
+                let e = self
+                    .session
+                    .exec
+                    .error_pending()
+                    .map(|e| format!("{}: {}", e.error, e.cause))
+                    .unwrap_or_default();
+                format!(
+                    "Error raised in {} (before Retry/Catch): {e}",
+                    self.current_name()
+                )
+            }
+            Stop::TaskPending => {
+                self.open_editor(EditTarget::TaskResult);
+                format!("Task {} has no mock: type its result (Ctrl-O applies), or Esc then x for an error", self.current_name())
+            }
+            Stop::Finished(s) => match s {
+                Status::Succeeded => "Execution succeeded (r restarts).".into(),
+                _ => {
+                    let e = self
+                        .session
+                        .exec
+                        .error()
+                        .map(|e| format!("{}: {}", e.error, e.cause))
+                        .unwrap_or_default();
+                    format!("Execution {}: {e}", s.as_str())
+                }
+            },
+            Stop::Budget => format!("Running… {} steps", self.session.steps),
+            Stop::Paused => format!("Paused before {}", self.current_name()),
+        };
+    }
+
+    pub fn current_name(&self) -> String {
+        let mut name = self
+            .session
+            .exec
+            .current_state()
+            .map(|s| s.name.to_string())
+            .unwrap_or_else(|| "(end)".into());
+        let path = self.session.exec.frame_path();
+        if !path.is_empty() {
+            name.push_str(&format!(
+                " [{}]",
+                path.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(".")
+            ));
+        }
+        name
+    }
+
+    /// Run a command until it stops (or its first slice, for continue).
+    fn command(&mut self, start: impl FnOnce(&mut Session)) {
+        if self.session.exec.is_done() {
+            self.message = "The execution has ended: r restarts it.".into();
+            return;
+        }
+        if self.session.exec.waiting_for_task() {
+            self.message = "A task waits for an answer: t (result) or x (error).".into();
+            return;
+        }
+        start(&mut self.session);
+        self.history_selected = None;
+        let stop = self.session.run(SLICE);
+        self.after_stop(stop);
+    }
+
+    pub fn open_editor(&mut self, target: EditTarget) {
+        let key = format!("{target:?}");
+        let text = match self.drafts.get(&key) {
+            Some(d) => d.clone(),
+            None => match &target {
+                EditTarget::ExecutionInput => self.session.exec.execution_input().to_pretty(),
+                EditTarget::StateInput => self
+                    .session
+                    .exec
+                    .current_input()
+                    .map(Val::to_pretty)
+                    .unwrap_or_else(|| "{}".into()),
+                EditTarget::Variable(n) => self
+                    .session
+                    .exec
+                    .variables()
+                    .into_iter()
+                    .find(|(k, _, _)| k == n)
+                    .map(|(_, v, _)| v.to_pretty())
+                    .unwrap_or_default(),
+                EditTarget::TaskResult => "{}".into(),
+                EditTarget::TaskError => {
+                    "{\n  \"Error\": \"Custom.Error\",\n  \"Cause\": \"Typed in the debugger\"\n}"
+                        .into()
+                }
+                EditTarget::Watch => String::new(),
+            },
+        };
+        let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
+        area.set_cursor_line_style(ratatui::style::Style::default());
+        self.mode = Mode::Edit(Box::new(Editor {
+            target,
+            area,
+            error: None,
+        }));
+    }
+
+    /// Apply the editor's text; on a parse error the editor stays open with
+    /// the error shown and nothing typed is lost.
+    fn apply_editor(&mut self) {
+        let Mode::Edit(ed) = &mut self.mode else {
+            return;
+        };
+        let text = ed.area.lines().join("\n");
+        let key = format!("{:?}", ed.target);
+        if ed.target == EditTarget::Watch {
+            match crate::asl::jsonata::Expr::parse(&text) {
+                Ok(_) => {
+                    self.watches.push(text.trim().to_string());
+                    self.drafts.remove(&key);
+                    self.mode = Mode::Normal;
+                    self.tab = Tab::Variables;
+                    self.message = "Watch added (Variables tab).".into();
+                }
+                Err(e) => ed.error = Some(e),
+            }
+            return;
+        }
+        let v = match crate::asl::parse_document(&text, "edit.json") {
+            Ok(d) => Val::from(&d.value),
+            Err(e) => {
+                ed.error = Some(format!(
+                    "line {}, column {}: {}",
+                    e.line, e.column, e.message
+                ));
+                return;
+            }
+        };
+        let target = ed.target.clone();
+        self.drafts.remove(&key);
+        self.mode = Mode::Normal;
+        match target {
+            EditTarget::ExecutionInput => {
+                self.session.set_execution_input(v);
+                self.absorb_history();
+                self.message = "Execution input replaced; the run starts over.".into();
+            }
+            EditTarget::StateInput => {
+                if self.session.set_state_input(v) {
+                    self.message = format!("Input of {} edited.", self.current_name());
+                } else {
+                    self.message = "The input can be edited only before a state is entered.".into();
+                }
+            }
+            EditTarget::Variable(n) => {
+                self.session.set_variable(&n, v);
+                self.message = format!("${n} edited.");
+            }
+            EditTarget::TaskResult => {
+                self.session.answer_task(TaskOutcome::Succeeded(v));
+                self.message = "Task answered: s or c goes on.".into();
+            }
+            EditTarget::TaskError => {
+                let error = v
+                    .get("Error")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("Custom.Error")
+                    .to_string();
+                let cause = v
+                    .get("Cause")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                self.session
+                    .answer_task(TaskOutcome::Failed { error, cause });
+                self.message = "Task failed as typed: s or c goes on.".into();
+            }
+            EditTarget::Watch => {}
+        }
+    }
+
+    fn scroll_by(&mut self, d: isize) {
+        let s = self.scroll.entry(self.tab).or_default();
+        *s = (*s as isize + d).max(0) as usize;
+    }
+
+    fn move_selection(&mut self, d: isize) {
+        match self.focus {
+            Focus::Outline => {
+                self.selected = (self.selected as isize + d)
+                    .clamp(0, self.rows.len().saturating_sub(1) as isize)
+                    as usize;
+            }
+            Focus::Data => match self.tab {
+                Tab::History => {
+                    let n = self.session.exec.history().len();
+                    if n > 0 {
+                        let cur = self.history_selected.unwrap_or(n - 1) as isize;
+                        self.history_selected = Some((cur + d).clamp(0, n as isize - 1) as usize);
+                    }
+                }
+                Tab::Variables => {
+                    let n = self.session.exec.variables().len();
+                    self.var_selected = (self.var_selected as isize + d)
+                        .clamp(0, n.saturating_sub(1) as isize)
+                        as usize;
+                }
+                _ => self.scroll_by(d),
+            },
+        }
+    }
+
+    pub fn update(&mut self, a: Action) {
+        match a {
+            Action::Resize(w, h) => self.size = (w, h),
+            Action::Tick => {
+                if self.session.is_running() {
+                    let stop = self.session.run(SLICE);
+                    self.after_stop(stop);
+                }
+            }
+            Action::Mouse(m) => self.mouse_event(m),
+            Action::Key(k) => self.key(k),
+        }
+    }
+
+    fn mouse_event(&mut self, m: MouseEvent) {
+        if !self.mouse {
+            return;
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown => self.move_selection(3),
+            MouseEventKind::ScrollUp => self.move_selection(-3),
+            MouseEventKind::Down(_) => {
+                let outline_w = super::view::outline_width(self.size.0);
+                if m.column < outline_w {
+                    self.focus = Focus::Outline;
+                    let row = m.row.saturating_sub(2) as usize + self.outline_scroll;
+                    if row < self.rows.len() {
+                        self.selected = row;
+                    }
+                } else {
+                    self.focus = Focus::Data;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn key(&mut self, k: KeyEvent) {
+        if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        match &mut self.mode {
+            Mode::Edit(ed) => {
+                let apply = (k.modifiers.contains(KeyModifiers::CONTROL)
+                    && k.code == KeyCode::Char('o'))
+                    || k.code == KeyCode::F(2);
+                if apply {
+                    self.apply_editor();
+                } else if k.code == KeyCode::Esc {
+                    // Keep what was typed for the next time this editor opens.
+                    let key = format!("{:?}", ed.target);
+                    self.drafts.insert(key, ed.area.lines().join("\n"));
+                    self.mode = Mode::Normal;
+                    self.message = "Edit put aside (e reopens it with your text).".into();
+                } else {
+                    ed.area.input(k);
+                    ed.error = None;
+                }
+                return;
+            }
+            Mode::Help => {
+                self.mode = Mode::Normal;
+                return;
+            }
+            Mode::Breakpoints { selected } => {
+                let n = self.session.breakpoints.len();
+                match k.code {
+                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (*selected + 1).min(n.saturating_sub(1))
+                    }
+                    KeyCode::Char(' ') | KeyCode::Enter if *selected < n => {
+                        let b = &mut self.session.breakpoints[*selected];
+                        b.enabled = !b.enabled;
+                    }
+                    KeyCode::Char('d') | KeyCode::Delete if *selected < n => {
+                        self.session.breakpoints.remove(*selected);
+                        *selected = (*selected).min(n.saturating_sub(2));
+                    }
+                    _ => self.mode = Mode::Normal,
+                }
+                return;
+            }
+            Mode::Normal => {}
+        }
+        match k.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Char('s') | KeyCode::Char('i') => self.command(|s| s.step()),
+            KeyCode::Char('n') => self.command(|s| s.step_over()),
+            KeyCode::Char('o') => self.command(|s| s.step_out()),
+            KeyCode::Char('c') => self.command(|s| s.continue_run()),
+            KeyCode::Char(' ') | KeyCode::Char('p') if self.session.is_running() => {
+                self.session.pause();
+                self.after_stop(Stop::Paused);
+            }
+            KeyCode::Char('u') => {
+                if let Some(r) = self.rows.get(self.selected) {
+                    let (m, s) = (r.machine, r.state);
+                    self.command(|x| x.run_to(m, s));
+                }
+            }
+            KeyCode::Char('b') => {
+                if let Some(r) = self.rows.get(self.selected) {
+                    let at = BreakAt::State(r.machine, r.state);
+                    self.session.toggle_breakpoint(at);
+                    let on = self.session.has_breakpoint(r.machine, r.state);
+                    self.message = format!(
+                        "Breakpoint {} on {}",
+                        if on { "set" } else { "removed" },
+                        r.name
+                    );
+                }
+            }
+            KeyCode::Char('B') => self.mode = Mode::Breakpoints { selected: 0 },
+            KeyCode::Char('E') => {
+                self.session.break_on_error = !self.session.break_on_error;
+                self.message = format!(
+                    "Break on errors {}",
+                    if self.session.break_on_error {
+                        "on"
+                    } else {
+                        "off"
+                    }
+                );
+            }
+            KeyCode::Char('e') => {
+                if self.session.at_start() {
+                    self.open_editor(EditTarget::ExecutionInput)
+                } else if self.session.exec.at_state_entry() {
+                    self.open_editor(EditTarget::StateInput)
+                } else {
+                    self.message = "Nothing to edit here: step to the next state first.".into();
+                }
+            }
+            KeyCode::Char('t') | KeyCode::Char('x') => {
+                if self.session.exec.waiting_for_task() {
+                    self.open_editor(if k.code == KeyCode::Char('t') {
+                        EditTarget::TaskResult
+                    } else {
+                        EditTarget::TaskError
+                    });
+                } else {
+                    self.message = "No task waits for an answer.".into();
+                }
+            }
+            KeyCode::Char('w') => self.open_editor(EditTarget::Watch),
+            KeyCode::Char('r') => {
+                self.session.restart();
+                self.history_selected = None;
+                self.absorb_history();
+                self.follow_current();
+                self.message = "Restarted (breakpoints and edits kept).".into();
+            }
+            KeyCode::Char('m') => {
+                self.mouse = !self.mouse;
+                self.message = format!("Mouse {}", if self.mouse { "on" } else { "off" });
+            }
+            KeyCode::Tab => {
+                let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
+                self.tab = TABS[(i + 1) % TABS.len()];
+                self.focus = Focus::Data;
+            }
+            KeyCode::BackTab => {
+                let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
+                self.tab = TABS[(i + TABS.len() - 1) % TABS.len()];
+                self.focus = Focus::Data;
+            }
+            KeyCode::Char(c @ '1'..='6') => {
+                self.tab = TABS[(c as u8 - b'1') as usize];
+                self.focus = Focus::Data;
+            }
+            KeyCode::Left | KeyCode::Char('h') => self.focus = Focus::Outline,
+            KeyCode::Right | KeyCode::Char('l') => self.focus = Focus::Data,
+            KeyCode::Up | KeyCode::Char('k') => self.move_selection(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.move_selection(1),
+            KeyCode::PageUp => self.move_selection(-10),
+            KeyCode::PageDown => self.move_selection(10),
+            KeyCode::Home => self.move_selection(-1_000_000),
+            KeyCode::End => self.move_selection(1_000_000),
+            KeyCode::Enter if self.focus == Focus::Data && self.tab == Tab::Variables => {
+                if let Some((n, _, _)) = self.session.exec.variables().get(self.var_selected) {
+                    let n = n.clone();
+                    self.open_editor(EditTarget::Variable(n));
+                }
+            }
+            KeyCode::Esc => self.history_selected = None,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! JSON for the panes: pretty-printed once per value (cached by identity),
+//! coloured per visible line by a small tokenizer whose token kinds map to
+//! TextMate scopes. Nothing in the frame path parses or re-serialises a
+//! whole document.
+
+use super::theme::Theme;
+use crate::asl::value::Val;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tok {
+    Key,
+    Str,
+    Num,
+    Keyword,
+    Punct,
+    Space,
+}
+
+/// Split one line of pretty JSON into tokens.
+pub fn tokenize(line: &str) -> Vec<(Tok, &str)> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        let tok = match c {
+            b' ' | b'\t' => {
+                while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+                    i += 1;
+                }
+                Tok::Space
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i = (i + 1).min(b.len());
+                // A string followed by ':' is a key.
+                let mut j = i;
+                while j < b.len() && b[j] == b' ' {
+                    j += 1;
+                }
+                if j < b.len() && b[j] == b':' {
+                    Tok::Key
+                } else {
+                    Tok::Str
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                Tok::Num
+            }
+            b't' | b'f' | b'n' => {
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+                Tok::Keyword
+            }
+            _ => {
+                i += 1;
+                Tok::Punct
+            }
+        };
+        out.push((tok, &line[start..i]));
+    }
+    out
+}
+
+pub fn style(t: &Theme, tok: Tok) -> Style {
+    match tok {
+        Tok::Key => t.key,
+        Tok::Str => t.string,
+        Tok::Num => t.number,
+        Tok::Keyword => t.keyword,
+        Tok::Punct | Tok::Space => t.punct,
+    }
+}
+
+/// A coloured line; `mark` overrides the style of the key (changed keys).
+pub fn color_line<'a>(line: &'a str, t: &Theme, mark: Option<Style>) -> Line<'a> {
+    let spans: Vec<Span> = tokenize(line)
+        .into_iter()
+        .map(|(k, s)| {
+            let st = match (k, mark) {
+                (Tok::Key, Some(m)) => m,
+                _ => style(t, k),
+            };
+            Span::styled(s, st)
+        })
+        .collect();
+    Line::from(spans)
+}
+
+/// Pretty text of the last value shown, kept until another value comes.
+#[derive(Default)]
+pub struct PrettyCache {
+    last: RefCell<Option<(Val, Rc<Vec<String>>)>>,
+}
+
+impl PrettyCache {
+    pub fn lines(&self, v: &Val) -> Rc<Vec<String>> {
+        if let Some((old, lines)) = &*self.last.borrow() {
+            if old.ptr_eq(v) || (!matches!(v, Val::Arr(_) | Val::Obj(_)) && old == v) {
+                return lines.clone();
+            }
+        }
+        let lines: Rc<Vec<String>> = Rc::new(v.to_pretty().lines().map(str::to_string).collect());
+        *self.last.borrow_mut() = Some((v.clone(), lines.clone()));
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        let t = tokenize(r#"  "a": ["x", 1.5e3, true, null],"#);
+        let kinds: Vec<Tok> = t
+            .iter()
+            .filter(|(k, _)| *k != Tok::Space)
+            .map(|(k, _)| *k)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Tok::Key,
+                Tok::Punct,
+                Tok::Punct,
+                Tok::Str,
+                Tok::Punct,
+                Tok::Num,
+                Tok::Punct,
+                Tok::Keyword,
+                Tok::Punct,
+                Tok::Keyword,
+                Tok::Punct,
+                Tok::Punct
+            ]
+        );
+        assert_eq!(tokenize(r#""a\"b": 1"#)[0], (Tok::Key, r#""a\"b""#));
+    }
+
+    #[test]
+    fn pretty_text_is_cached_by_identity() {
+        let c = PrettyCache::default();
+        let v = Val::from(serde_json::json!({"a": [1, 2]}));
+        let a = c.lines(&v);
+        let b = c.lines(&v.clone());
+        assert!(Rc::ptr_eq(&a, &b));
+        assert_eq!(a.len(), 6);
+    }
+}

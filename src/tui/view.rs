@@ -1,0 +1,837 @@
+//! Drawing: pure functions of the model. Small terminals get one data pane
+//! with tabs; from 120×30 the input and output sit beside the other tabs.
+
+use super::app::{App, Focus, Mode, Tab, KEYMAP, TABS};
+use super::json_view::color_line;
+use crate::asl::value::Val;
+use crate::engine::Status;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Tabs, Wrap};
+use ratatui::Frame;
+
+pub const MIN_W: u16 = 40;
+pub const MIN_H: u16 = 10;
+
+pub fn outline_width(w: u16) -> u16 {
+    if w >= 120 {
+        34
+    } else {
+        (w * 2 / 5).clamp(16, 32)
+    }
+}
+
+fn wide(area: Rect) -> bool {
+    area.width >= 120 && area.height >= 30
+}
+
+fn glyph(type_name: &str) -> &'static str {
+    match type_name {
+        "Pass" => "→",
+        "Task" => "⚙",
+        "Choice" => "◇",
+        "Wait" => "◷",
+        "Succeed" => "✓",
+        "Fail" => "✗",
+        "Parallel" => "‖",
+        "Map" => "≡",
+        _ => "?",
+    }
+}
+
+fn block<'a>(app: &App, title: &'a str, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            app.theme.border_focus
+        } else {
+            app.theme.border
+        })
+        .title(Span::styled(
+            title,
+            if focused {
+                app.theme.accent
+            } else {
+                app.theme.muted
+            },
+        ))
+}
+
+fn truncate(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &mut App) {
+    let area = f.area();
+    f.render_widget(Block::default().style(app.theme.base), area);
+    if area.width < MIN_W || area.height < MIN_H {
+        let msg = Paragraph::new(format!(
+            "Terminal too small: {}×{} (asldbg needs {MIN_W}×{MIN_H})",
+            area.width, area.height
+        ))
+        .wrap(Wrap { trim: true })
+        .style(app.theme.warn);
+        f.render_widget(msg, area);
+        return;
+    }
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .split(area);
+    draw_status(f, app, rows[0]);
+    let body = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([
+            Constraint::Length(outline_width(area.width)),
+            Constraint::Min(10),
+        ])
+        .split(rows[1]);
+    draw_outline(f, app, body[0]);
+    if wide(area) {
+        let cols = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .split(body[1]);
+        let io = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .split(cols[0]);
+        draw_tab_body(f, app, io[0], Tab::Input, true);
+        draw_tab_body(f, app, io[1], Tab::Output, true);
+        let tab = if matches!(app.tab, Tab::Input | Tab::Output) {
+            Tab::Inspector
+        } else {
+            app.tab
+        };
+        draw_tabbed(
+            f,
+            app,
+            cols[1],
+            tab,
+            &[Tab::Inspector, Tab::History, Tab::Variables, Tab::State],
+        );
+    } else {
+        let tab = app.tab;
+        draw_tabbed(f, app, body[1], tab, &TABS);
+    }
+    f.render_widget(
+        Paragraph::new(app.message.as_str()).style(app.theme.accent),
+        rows[2],
+    );
+    draw_hints(f, app, rows[3]);
+    match &app.mode {
+        Mode::Help => draw_help(f, app, area),
+        Mode::Breakpoints { selected } => draw_breakpoints(f, app, area, *selected),
+        Mode::Edit(_) => draw_editor(f, app, area),
+        Mode::Normal => {}
+    }
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let ex = &app.session.exec;
+    let (label, style) = match ex.status() {
+        Status::Running if app.session.is_running() => ("RUNNING", app.theme.warn),
+        Status::Running if ex.waiting_for_task() => ("WAITING FOR TASK", app.theme.warn),
+        Status::Running => ("PAUSED", app.theme.accent),
+        Status::Succeeded => ("SUCCEEDED", app.theme.good),
+        s => (s.as_str(), app.theme.bad),
+    };
+    let secs = (ex.now_ms()
+        - crate::engine::Options::default()
+            .start_time_ms
+            .min(ex.now_ms()))
+        / 1000;
+    let elapsed = ex
+        .history()
+        .first()
+        .map(|e| (ex.now_ms() - e.timestamp_ms) / 1000)
+        .unwrap_or(secs);
+    let line = Line::from(vec![
+        Span::styled(
+            " asldbg ",
+            app.theme.accent.add_modifier(Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+        Span::styled(label, style.add_modifier(Modifier::BOLD)),
+        Span::styled(format!("  at {}", app.current_name()), app.theme.base),
+        Span::styled(
+            format!("  clock +{elapsed}s  steps {}  ", app.session.steps),
+            app.theme.muted,
+        ),
+        Span::styled(app.title.clone(), app.theme.muted),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_outline(f: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Focus::Outline;
+    let b = block(app, "States", focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let h = inner.height as usize;
+    if app.selected < app.outline_scroll {
+        app.outline_scroll = app.selected;
+    } else if h > 0 && app.selected >= app.outline_scroll + h {
+        app.outline_scroll = app.selected + 1 - h;
+    }
+    let current = app.current();
+    let lines: Vec<Line> = app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(app.outline_scroll)
+        .take(h)
+        .map(|(i, r)| {
+            let id = (r.machine, r.state);
+            let bp = if app.session.has_breakpoint(r.machine, r.state) {
+                Span::styled("●", app.theme.breakpoint)
+            } else {
+                Span::raw(" ")
+            };
+            let mark = if current == Some(id) {
+                Span::styled("▶", app.theme.accent)
+            } else if app.failed.contains(&id) {
+                Span::styled("✗", app.theme.bad)
+            } else if app.visited.contains(&id) {
+                Span::styled("•", app.theme.good)
+            } else {
+                Span::raw(" ")
+            };
+            let visits = app.visits.get(&id).copied().unwrap_or(0);
+            let count = if visits > 1 {
+                format!(" ×{visits}")
+            } else {
+                String::new()
+            };
+            let mut name_style = if current == Some(id) {
+                app.theme.accent
+            } else {
+                app.theme.base
+            };
+            if i == app.selected {
+                name_style = name_style.patch(app.theme.selection);
+            }
+            Line::from(vec![
+                bp,
+                mark,
+                Span::raw(" ".repeat(1 + 2 * r.depth)),
+                Span::styled(glyph(&r.type_name), app.theme.muted),
+                Span::raw(" "),
+                Span::styled(
+                    truncate(
+                        &r.name,
+                        (inner.width as usize).saturating_sub(5 + 2 * r.depth + count.len()),
+                    ),
+                    name_style,
+                ),
+                Span::styled(count, app.theme.muted),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_tabbed(f: &mut Frame, app: &mut App, area: Rect, tab: Tab, tabs: &[Tab]) {
+    let focused = app.focus == Focus::Data;
+    let b = block(app, "", focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(1), Constraint::Min(1)])
+        .split(inner);
+    let titles: Vec<Line> = tabs
+        .iter()
+        .map(|t| {
+            let n = TABS.iter().position(|x| x == t).unwrap_or(0) + 1;
+            Line::from(if area.width < 100 {
+                format!("{n} {}", t.short())
+            } else {
+                format!("{n} {}", t.title())
+            })
+        })
+        .collect();
+    let sel = tabs.iter().position(|t| *t == tab).unwrap_or(0);
+    f.render_widget(
+        Tabs::new(titles)
+            .select(sel)
+            .style(app.theme.muted)
+            .highlight_style(app.theme.accent.add_modifier(Modifier::REVERSED))
+            .divider("|"),
+        parts[0],
+    );
+    draw_tab_content(f, app, parts[1], tab);
+}
+
+fn draw_tab_body(f: &mut Frame, app: &mut App, area: Rect, tab: Tab, _framed: bool) {
+    let focused = app.focus == Focus::Data && app.tab == tab;
+    let b = block(app, tab.title(), focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    draw_tab_content(f, app, inner, tab);
+}
+
+/// The value the Input pane shows: the selected history event's input, or
+/// the input of the state about to run.
+fn input_value(app: &App) -> Option<Val> {
+    if let Some(e) = app
+        .history_selected
+        .and_then(|i| app.session.exec.history().get(i))
+    {
+        if let Some(crate::engine::history::Field::Payload(v)) = e.detail("input") {
+            return Some(v.clone());
+        }
+    }
+    app.session.exec.current_input().cloned().or_else(|| {
+        app.session
+            .exec
+            .stages()
+            .last()
+            .and_then(|s| s.input.clone())
+    })
+}
+
+/// The Output pane: the selected event's output, else the last state's output
+/// (with the input it came from, to mark changed keys).
+fn output_value(app: &App) -> (Option<Val>, Option<Val>) {
+    if let Some(e) = app
+        .history_selected
+        .and_then(|i| app.session.exec.history().get(i))
+    {
+        if let Some(crate::engine::history::Field::Payload(v)) = e.detail("output") {
+            return (Some(v.clone()), None);
+        }
+    }
+    if let Some(o) = app.session.exec.output() {
+        return (Some(o.clone()), None);
+    }
+    let last = app
+        .session
+        .exec
+        .stages()
+        .iter()
+        .rev()
+        .find(|s| s.output.is_some());
+    (
+        last.and_then(|s| s.output.clone()),
+        last.and_then(|s| s.input.clone()),
+    )
+}
+
+fn json_lines<'a>(
+    app: &'a App,
+    lines: &'a [String],
+    scroll: usize,
+    h: usize,
+    before: Option<&Val>,
+    after: Option<&Val>,
+) -> Vec<Line<'a>> {
+    lines
+        .iter()
+        .skip(scroll)
+        .take(h)
+        .map(|l| {
+            // A top-level key whose value changed between input and output.
+            let mark = match (before, after) {
+                (Some(Val::Obj(b)), Some(Val::Obj(a)))
+                    if l.starts_with("  \"") && !l.starts_with("   ") =>
+                {
+                    let key = l[2..]
+                        .split("\":")
+                        .next()
+                        .map(|k| k.trim_start_matches('"'))
+                        .unwrap_or("");
+                    (b.get(key) != a.get(key)).then_some(app.theme.changed)
+                }
+                _ => None,
+            };
+            color_line(l, &app.theme, mark)
+        })
+        .collect()
+}
+
+fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
+    let h = area.height as usize;
+    let scroll = app.scroll.get(&tab).copied().unwrap_or(0);
+    match tab {
+        Tab::Input => {
+            let lines = match input_value(app) {
+                Some(v) => app.pretty_input.lines(&v),
+                None => std::rc::Rc::new(vec!["(no input)".to_string()]),
+            };
+            let text = json_lines(app, &lines, scroll, h, None, None);
+            f.render_widget(Paragraph::new(text), area);
+        }
+        Tab::Output => {
+            let (out, before) = output_value(app);
+            let lines = match &out {
+                Some(v) => app.pretty_output.lines(v),
+                None => std::rc::Rc::new(vec!["(no output yet: step a state)".to_string()]),
+            };
+            let text = json_lines(app, &lines, scroll, h, before.as_ref(), out.as_ref());
+            f.render_widget(Paragraph::new(text), area);
+        }
+        Tab::Inspector => {
+            let lines = inspector_lines(app, area.width as usize);
+            f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
+        }
+        Tab::History => draw_history(f, app, area),
+        Tab::Variables => {
+            let lines = variable_lines(app, area.width as usize);
+            f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
+        }
+        Tab::State => {
+            let def = app.session.definition().clone();
+            let Some(r) = app.rows.get(app.selected) else {
+                return;
+            };
+            let st = &def.machines[r.machine].states[r.state];
+            let v = Val::from(&st.raw);
+            let lines = app.pretty_other.lines(&v);
+            let mut text = vec![Line::styled(
+                format!("{}  ({})", st.name, st.pointer),
+                app.theme.accent,
+            )];
+            text.extend(json_lines(
+                app,
+                &lines,
+                scroll,
+                h.saturating_sub(1),
+                None,
+                None,
+            ));
+            f.render_widget(Paragraph::new(text), area);
+        }
+    }
+}
+
+fn value_line<'a>(
+    app: &App,
+    label: &'a str,
+    expr: Option<String>,
+    v: &Val,
+    w: usize,
+) -> Vec<Line<'a>> {
+    let mut head = vec![Span::styled(format!("{label:<20}"), app.theme.key)];
+    if let Some(e) = expr {
+        head.push(Span::styled(e, app.theme.muted));
+    }
+    vec![
+        Line::from(head),
+        Line::from(Span::styled(
+            format!("  {}", truncate(&v.to_compact(), w.saturating_sub(3))),
+            app.theme.string,
+        )),
+    ]
+}
+
+fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
+    let def = app.session.definition();
+    let stages = app.session.exec.stages();
+    let Some(stage) = stages.last() else {
+        return vec![Line::from(
+            "Step a state to see each stage of its data processing.",
+        )];
+    };
+    let st = def
+        .machines
+        .iter()
+        .flat_map(|m| m.states.iter())
+        .find(|s| &*s.name == stage.state.as_str());
+    let raw = |k: &str| {
+        st.and_then(|s| s.raw.get(k))
+            .map(|v| format!("{k} {}", crate::asl::json::to_compact(&Val::from(v))))
+    };
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let frame = if stage.frame.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " [{}]",
+            stage
+                .frame
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(".")
+        )
+    };
+    out.push(Line::styled(
+        format!("{}{}  (last state run)", stage.state, frame),
+        app.theme.accent,
+    ));
+    let jsonata = st.is_some_and(|s| s.is_jsonata());
+    let mut push = |label: &'static str, expr: Option<String>, v: &Option<Val>| {
+        if let Some(v) = v {
+            for l in value_line(app, label, expr, v, w) {
+                out.push(l);
+            }
+        }
+    };
+    push("input", None, &stage.input);
+    push("after InputPath", raw("InputPath"), &stage.after_input_path);
+    let params_label = if jsonata {
+        "after Arguments"
+    } else {
+        "after Parameters"
+    };
+    push(
+        params_label,
+        raw(if jsonata { "Arguments" } else { "Parameters" }),
+        &stage.after_parameters,
+    );
+    push("result", None, &stage.result);
+    push(
+        "after ResultSelector",
+        raw("ResultSelector"),
+        &stage.after_result_selector,
+    );
+    push(
+        "after ResultPath",
+        raw("ResultPath"),
+        &stage.after_result_path,
+    );
+    push(
+        "output",
+        raw(if jsonata { "Output" } else { "OutputPath" }),
+        &stage.output,
+    );
+    if let Some(a) = &stage.assigned {
+        let v = Val::obj(a.clone());
+        for l in value_line(app, "Assign", None, &v, w) {
+            out.push(l);
+        }
+    }
+    if let Some(e) = &stage.error {
+        out.push(Line::styled(format!("error: {}", e.error), app.theme.bad));
+        out.push(Line::styled(
+            format!("  {}", truncate(&e.cause, w.saturating_sub(3))),
+            app.theme.bad,
+        ));
+    }
+    if let Some(n) = &stage.next {
+        out.push(Line::from(vec![
+            Span::styled("next: ", app.theme.key),
+            Span::styled(n.clone(), app.theme.base),
+        ]));
+    }
+    out
+}
+
+fn variable_lines(app: &App, w: usize) -> Vec<Line<'static>> {
+    let mut out = vec![Line::styled("Variables", app.theme.accent)];
+    let vars = app.session.exec.variables();
+    if vars.is_empty() {
+        out.push(Line::styled("  (none assigned yet)", app.theme.muted));
+    }
+    for (i, (k, v, depth)) in vars.iter().enumerate() {
+        let mut st = app.theme.base;
+        if i == app.var_selected && app.focus == Focus::Data {
+            st = st.patch(app.theme.selection);
+        }
+        let scope = if *depth == 0 {
+            String::new()
+        } else {
+            format!(" (scope {depth})")
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  ${k}{scope} = "), app.theme.key.patch(st)),
+            Span::styled(
+                truncate(&v.to_compact(), w.saturating_sub(k.len() + 8)),
+                app.theme.string,
+            ),
+        ]));
+    }
+    out.push(Line::styled("Watches (w adds)", app.theme.accent));
+    let input = app
+        .session
+        .exec
+        .current_input()
+        .cloned()
+        .unwrap_or_default();
+    for wexpr in &app.watches {
+        let val = match crate::asl::jsonata::Expr::parse(wexpr) {
+            Ok(e) => {
+                let states = Val::object([("input", input.clone())]);
+                let vars_fn = |n: &str| {
+                    vars.iter()
+                        .find(|(k, _, _)| k == n)
+                        .map(|(_, v, _)| v.clone())
+                };
+                let env = crate::asl::jsonata::Env {
+                    states,
+                    vars: &vars_fn,
+                    now_ms: app.session.exec.now_ms(),
+                };
+                let mut s = crate::asl::jsonata::Session::new(&env, &[&e], 0);
+                s.set_data(Some(&input));
+                match s.eval_expr(&e, "watch") {
+                    Ok(Some(v)) => v.to_compact(),
+                    Ok(None) => "(undefined)".into(),
+                    Err(e) => e.describe(),
+                }
+            }
+            Err(e) => e,
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {wexpr} = "), app.theme.key),
+            Span::styled(
+                truncate(&val, w.saturating_sub(wexpr.len() + 6)),
+                app.theme.string,
+            ),
+        ]));
+    }
+    out.push(Line::styled(
+        "Context object ($$ / $states.context)",
+        app.theme.accent,
+    ));
+    if let Some(c) = app.session.exec.context_object() {
+        for l in c.to_pretty().lines() {
+            out.push(Line::styled(format!("  {l}"), app.theme.muted));
+        }
+    }
+    out
+}
+
+fn draw_history(f: &mut Frame, app: &App, area: Rect) {
+    let h = app.session.exec.history();
+    let sel = app.history_selected;
+    let detail_h = if sel.is_some() {
+        (area.height / 2).max(3)
+    } else {
+        0
+    };
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(detail_h)])
+        .split(area);
+    let rows = parts[0].height as usize;
+    let focus = sel.unwrap_or(h.len().saturating_sub(1));
+    let start = (focus + 1).saturating_sub(rows);
+    let t0 = h.first().map(|e| e.timestamp_ms).unwrap_or(0);
+    let lines: Vec<Line> = h
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(rows)
+        .map(|(i, e)| {
+            let name = e.state.as_deref().unwrap_or("");
+            let frame = if e.frame.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "[{}]",
+                    e.frame
+                        .iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                )
+            };
+            let style = if Some(i) == sel {
+                app.theme.selection
+            } else if e.event_type.contains("Failed") || e.event_type.contains("TimedOut") {
+                app.theme.bad
+            } else {
+                app.theme.base
+            };
+            Line::styled(
+                format!(
+                    "{:>4} {:<26} {name}{frame} +{}s",
+                    e.id,
+                    e.event_type,
+                    (e.timestamp_ms - t0) / 1000
+                ),
+                style,
+            )
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), parts[0]);
+    if let Some(e) = sel.and_then(|i| h.get(i)) {
+        let pretty = serde_json::to_string_pretty(&e.to_json()).unwrap_or_default();
+        let text: Vec<Line> = pretty
+            .lines()
+            .map(|l| color_line(l, &app.theme, None))
+            .collect();
+        f.render_widget(
+            Paragraph::new(text).block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_style(app.theme.border),
+            ),
+            parts[1],
+        );
+    }
+}
+
+fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    let hints: Vec<(&str, &str)> = match &app.mode {
+        Mode::Edit(_) => vec![
+            ("ctrl-o/F2", "apply"),
+            ("esc", "put aside"),
+            ("arrows", "move"),
+        ],
+        Mode::Breakpoints { .. } => vec![
+            ("space", "enable/disable"),
+            ("d", "delete"),
+            ("esc", "close"),
+        ],
+        Mode::Help => vec![("any key", "close")],
+        Mode::Normal => KEYMAP
+            .iter()
+            .filter(|b| b.pane.is_none_or(|p| p == app.focus))
+            .map(|b| (b.keys, b.short))
+            .collect(),
+    };
+    for (k, h) in hints {
+        let len = k.chars().count() + h.len() + 3;
+        if used + len > area.width as usize {
+            break;
+        }
+        spans.push(Span::styled(format!(" {k}"), app.theme.accent));
+        spans.push(Span::styled(format!(" {h} "), app.theme.muted));
+        used += len;
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_help(f: &mut Frame, app: &App, area: Rect) {
+    let r = centered(area, 72, KEYMAP.len() as u16 + 8);
+    f.render_widget(Clear, r);
+    let mut lines: Vec<Line> = KEYMAP
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!(" {:<14}", b.keys), app.theme.accent),
+                Span::styled(b.help, app.theme.base),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        " Legend: ▶ next state  • visited  ✗ failed  ● breakpoint  ×N visits",
+        app.theme.muted,
+    ));
+    lines.push(Line::styled(
+        " Glyphs: → Pass ⚙ Task ◇ Choice ◷ Wait ✓ Succeed ✗ Fail ‖ Parallel ≡ Map",
+        app.theme.muted,
+    ));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block(app, "Keys", true))
+            .style(app.theme.base),
+        r,
+    );
+}
+
+fn draw_breakpoints(f: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let r = centered(area, 60, 14);
+    f.render_widget(Clear, r);
+    let def = app.session.definition();
+    let mut lines: Vec<Line> = app
+        .session
+        .breakpoints
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let what = match &b.at {
+                crate::debugger::BreakAt::State(m, s) => {
+                    def.machines[*m].states[*s].name.to_string()
+                }
+                crate::debugger::BreakAt::Iteration(m, s, n) => {
+                    format!("{} (iteration {n})", def.machines[*m].states[*s].name)
+                }
+                crate::debugger::BreakAt::Error => "any error".into(),
+            };
+            let cond = b
+                .condition
+                .as_ref()
+                .map(|c| format!(" if {}", c.source))
+                .unwrap_or_default();
+            let st = if i == selected {
+                app.theme.selection
+            } else {
+                app.theme.base
+            };
+            Line::styled(
+                format!(" [{}] {what}{cond}", if b.enabled { "x" } else { " " }),
+                st,
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            " No breakpoints: select a state and press b.",
+            app.theme.muted,
+        ));
+    }
+    lines.push(Line::styled(
+        format!(
+            " Break on errors: {}",
+            if app.session.break_on_error {
+                "on"
+            } else {
+                "off"
+            }
+        ),
+        app.theme.muted,
+    ));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block(app, "Breakpoints", true))
+            .style(app.theme.base),
+        r,
+    );
+}
+
+fn draw_editor(f: &mut Frame, app: &App, area: Rect) {
+    let Mode::Edit(ed) = &app.mode else { return };
+    let r = centered(
+        area,
+        area.width.saturating_sub(4).max(36),
+        area.height.saturating_sub(4).max(8),
+    );
+    f.render_widget(Clear, r);
+    let title = ed.target.title();
+    let b = block(app, &title, true);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(1)])
+        .split(inner);
+    f.render_widget(&ed.area, parts[0]);
+    let status = match &ed.error {
+        Some(e) => Line::styled(format!("✗ {e}"), app.theme.bad),
+        None => Line::styled(
+            "Ctrl-O or F2 applies, Esc puts the text aside",
+            app.theme.muted,
+        ),
+    };
+    f.render_widget(Paragraph::new(status).style(Style::default()), parts[1]);
+}

@@ -121,6 +121,9 @@ enum Command {
         /// Only workloads whose name contains this.
         #[arg(long)]
         only: Option<String>,
+        /// Time the terminal front end instead of the engine.
+        #[arg(long)]
+        ui: bool,
     },
     /// Run the JSONata reference suite (../shared/jsonata-suite) through our adapter.
     JsonataSuite {
@@ -162,7 +165,15 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Bench { dir, runs, only } => bench(&dir, runs, only.as_deref()),
+        Command::Bench { ui: true, runs, .. } => {
+            for (what, t) in asldbg::tui::bench::run(runs.max(1)) {
+                println!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Bench {
+            dir, runs, only, ..
+        } => bench(&dir, runs, only.as_deref()),
         Command::JsonataSuite {
             dir,
             floor,

@@ -8,6 +8,7 @@
 //! terminal is restored on quit, on Ctrl-C, on SIGTERM and on panic.
 
 pub mod app;
+pub mod bench;
 pub mod json_view;
 pub mod theme;
 pub mod view;
@@ -187,3 +188,6 @@ pub fn pick(items: &[(String, String)]) -> io::Result<Option<usize>> {
     restore_terminal();
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests;

@@ -256,7 +256,9 @@ fn draw_tabbed(f: &mut Frame, app: &mut App, area: Rect, tab: Tab, tabs: &[Tab])
         .iter()
         .map(|t| {
             let n = TABS.iter().position(|x| x == t).unwrap_or(0) + 1;
-            Line::from(if area.width < 100 {
+            Line::from(if area.width < 44 {
+                format!("{n}{}", &t.short()[..1])
+            } else if area.width < 100 {
                 format!("{n} {}", t.short())
             } else {
                 format!("{n} {}", t.title())
@@ -269,7 +271,8 @@ fn draw_tabbed(f: &mut Frame, app: &mut App, area: Rect, tab: Tab, tabs: &[Tab])
             .select(sel)
             .style(app.theme.muted)
             .highlight_style(app.theme.accent.add_modifier(Modifier::REVERSED))
-            .divider("|"),
+            .padding("", "")
+            .divider(" "),
         parts[0],
     );
     draw_tab_content(f, app, parts[1], tab);

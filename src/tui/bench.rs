@@ -1,0 +1,148 @@
+//! Front-end timings (`asldbg bench --ui`): drawing into an off-screen
+//! buffer, so the figures measure our code, not a terminal.
+
+use super::app::{Action, App, SLICE};
+use super::theme::{ColorMode, Theme};
+use super::view;
+use crate::asl::value::Val;
+use crate::asl::Definition;
+use crate::debugger::Session;
+use crate::engine::task::{Interactive, MockRunner, TaskRunner};
+use crate::engine::Options;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn credit_card() -> App {
+    let s = crate::samples::find("credit-card").expect("bundled");
+    let def: serde_json::Value = serde_json::from_str(s.definition).expect("valid");
+    let mocks: serde_json::Value = serde_json::from_str(s.mocks.unwrap_or("{}")).expect("valid");
+    let runner =
+        MockRunner::from_value(&mocks, "mocks.json", None, "HumanApprovalGranted").expect("valid");
+    let session = Session::new(
+        Arc::new(Definition::from_value(&def).expect("valid")),
+        Val::parse(s.input).expect("valid"),
+        Box::new(move || {
+            Box::new(Interactive {
+                inner: Box::new(runner.clone()),
+            }) as Box<dyn TaskRunner>
+        }),
+        Options::default(),
+    );
+    App::new(
+        session,
+        "credit-card".into(),
+        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+    )
+}
+
+fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    (0..runs).map(|_| f()).min().unwrap_or_default()
+}
+
+/// (what, best time) for each front-end target.
+pub fn run(runs: usize) -> Vec<(String, Duration)> {
+    let mut out = Vec::new();
+    out.push((
+        "first frame, credit-card sample, 80x24 (model + draw)".into(),
+        best(runs, || {
+            let t = Instant::now();
+            let mut app = credit_card();
+            let mut term = Terminal::new(TestBackend::new(80, 24)).expect("backend");
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            t.elapsed()
+        }),
+    ));
+    out.push((
+        "keypress (s) to finished frame, 160x48".into(),
+        best(runs, || {
+            let mut app = credit_card();
+            let mut term = Terminal::new(TestBackend::new(160, 48)).expect("backend");
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            let t = Instant::now();
+            app.update(Action::Key(KeyEvent::new(
+                KeyCode::Char('s'),
+                KeyModifiers::NONE,
+            )));
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            t.elapsed()
+        }),
+    ));
+    // A 5 MB document in the input pane.
+    let big = crate::bench::large_payload(5 * 1024 * 1024);
+    let def = Definition::from_value(
+        &serde_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
+    )
+    .expect("valid");
+    let session = Session::new(
+        Arc::new(def),
+        big,
+        Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+        Options {
+            quota: false,
+            ..Options::default()
+        },
+    );
+    let mut app = App::new(
+        session,
+        "5 MB".into(),
+        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+    );
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("backend");
+    let t = Instant::now();
+    term.draw(|f| view::draw(f, &mut app)).expect("draw");
+    out.push((
+        "first draw of a 5 MB document, 200x50 (pretty-prints once)".into(),
+        t.elapsed(),
+    ));
+    out.push((
+        "redraw, 200x50, 5 MB document loaded".into(),
+        best(runs, || {
+            let t = Instant::now();
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            t.elapsed()
+        }),
+    ));
+    // Continue through 100,000 transitions: the longest slice is the
+    // longest a pause key can wait.
+    let def = Definition::from_value(
+        &serde_json::json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}),
+    )
+    .expect("valid");
+    let session = Session::new(
+        Arc::new(def),
+        Val::empty_obj(),
+        Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+        Options {
+            max_events: 200_001,
+            ..Options::default()
+        },
+    );
+    let mut app = App::new(
+        session,
+        "loop".into(),
+        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+    );
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::NONE,
+    )));
+    let mut worst = Duration::ZERO;
+    let start = Instant::now();
+    while app.session.is_running() {
+        let t = Instant::now();
+        app.update(Action::Tick);
+        worst = worst.max(t.elapsed());
+    }
+    out.push((
+        format!("continue over 100,000 transitions ({SLICE} engine steps a slice): whole run"),
+        start.elapsed(),
+    ));
+    out.push((
+        "continue: longest slice = worst wait for the pause key".into(),
+        worst,
+    ));
+    out
+}

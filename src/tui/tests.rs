@@ -1,0 +1,321 @@
+//! Model tests (key sequences through `App::update`) and render snapshots
+//! (`TestBackend` + insta) with checks of the styles of key cells.
+
+use super::app::{Action, App, EditTarget, Mode, Tab};
+use super::theme::{ColorMode, Theme};
+use super::view;
+use crate::asl::value::Val;
+use crate::asl::Definition;
+use crate::debugger::Session;
+use crate::engine::task::{Interactive, MockRunner, NoRunner, TaskRunner};
+use crate::engine::{Options, Status};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use serde_json::json;
+use std::sync::Arc;
+
+const SAMPLE: &str = include_str!("../../samples/credit-card/credit-card.asl.json");
+const INPUT: &str = include_str!("../../samples/credit-card/input.json");
+const MOCKS: &str = include_str!("../../samples/credit-card/mocks.json");
+
+fn credit_card(case: &str, mode: ColorMode) -> App {
+    let def: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    let def = Arc::new(Definition::from_value(&def).unwrap());
+    let mocks: serde_json::Value = serde_json::from_str(MOCKS).unwrap();
+    let runner = MockRunner::from_value(&mocks, "mocks.json", None, case).unwrap();
+    let input = Val::parse(INPUT).unwrap();
+    let session = Session::new(
+        def,
+        input,
+        Box::new(move || {
+            Box::new(Interactive {
+                inner: Box::new(runner.clone()),
+            }) as Box<dyn TaskRunner>
+        }),
+        Options::default(),
+    );
+    App::new(
+        session,
+        "credit-card".into(),
+        Theme::load("dark", mode).unwrap(),
+    )
+}
+
+fn machine(def: serde_json::Value, input: serde_json::Value) -> App {
+    let def = Arc::new(Definition::from_value(&def).unwrap());
+    let session = Session::new(
+        def,
+        Val::from(input),
+        Box::new(|| {
+            Box::new(Interactive {
+                inner: Box::new(NoRunner),
+            }) as Box<dyn TaskRunner>
+        }),
+        Options::default(),
+    );
+    App::new(
+        session,
+        "test".into(),
+        Theme::load("dark", ColorMode::None).unwrap(),
+    )
+}
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+        while app.session.is_running() {
+            app.update(Action::Tick);
+        }
+    }
+}
+
+fn code(app: &mut App, code: KeyCode, m: KeyModifiers) {
+    app.update(Action::Key(KeyEvent::new(code, m)));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        let k = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        code(app, k, KeyModifiers::NONE);
+    }
+}
+
+fn select(app: &mut App, name: &str) {
+    app.selected = app.rows.iter().position(|r| r.name == name).unwrap();
+}
+
+fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    app.update(Action::Resize(w, h));
+    t.draw(|f| view::draw(f, app)).unwrap();
+    t
+}
+
+fn screen(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn breakpoint_then_continue_stops_there() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    select(&mut app, "Get list of credit bureaus");
+    press(&mut app, "b");
+    assert!(app.message.contains("Breakpoint set"));
+    press(&mut app, "c");
+    assert_eq!(app.current_name(), "Get list of credit bureaus");
+    assert!(app.message.starts_with("Breakpoint"));
+    press(&mut app, "b"); // removes it (selection follows the current state)
+    press(&mut app, "c");
+    assert_eq!(app.session.exec.status(), Status::Succeeded);
+}
+
+#[test]
+fn stepping_into_a_map_iteration_and_out() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    select(&mut app, "Get scores from all credit bureaus");
+    press(&mut app, "u");
+    assert_eq!(app.current_name(), "Get scores from all credit bureaus");
+    press(&mut app, "i");
+    assert_eq!(app.current_name(), "Get all scores [0]");
+    press(&mut app, "s");
+    assert_eq!(app.current_name(), "Get all scores [1]");
+    press(&mut app, "o");
+    assert_eq!(app.session.exec.status(), Status::Succeeded);
+    assert_eq!(
+        app.visits.get(
+            &(app
+                .rows
+                .iter()
+                .find(|r| r.name == "Get all scores")
+                .map(|r| (r.machine, r.state))
+                .unwrap())
+        ),
+        Some(&3)
+    );
+}
+
+#[test]
+fn step_over_runs_a_parallel_as_one_step() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    press(&mut app, "sss");
+    assert_eq!(
+        app.current_name(),
+        "Verify applicant's identity and address"
+    );
+    press(&mut app, "n");
+    assert_eq!(app.current_name(), "Get list of credit bureaus");
+}
+
+#[test]
+fn an_edit_that_does_not_parse_keeps_the_text_and_shows_where() {
+    let mut app = machine(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}),
+        json!({"x": 1}),
+    );
+    press(&mut app, "s");
+    press(&mut app, "e");
+    let Mode::Edit(ed) = &mut app.mode else {
+        panic!("editor not open")
+    };
+    assert_eq!(ed.target, EditTarget::StateInput);
+    ed.area.select_all();
+    ed.area.cut();
+    type_text(&mut app, "{\"x\": 2,\n \"y\": }");
+    code(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    let Mode::Edit(ed) = &app.mode else {
+        panic!("a bad edit must stay in the editor")
+    };
+    assert!(
+        ed.error.as_deref().unwrap().starts_with("line 2, column"),
+        "{:?}",
+        ed.error
+    );
+    assert_eq!(ed.area.lines().join("\n"), "{\"x\": 2,\n \"y\": }");
+    // Esc puts the text aside; e brings it back.
+    code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut app, "e");
+    let Mode::Edit(ed) = &mut app.mode else {
+        panic!()
+    };
+    assert_eq!(ed.area.lines().join("\n"), "{\"x\": 2,\n \"y\": }");
+    ed.area.select_all();
+    ed.area.cut();
+    type_text(&mut app, "{\"x\": 2, \"y\": 3}");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    assert!(matches!(app.mode, Mode::Normal));
+    press(&mut app, "c");
+    assert_eq!(
+        app.session.exec.output().unwrap().to_json(),
+        json!({"x": 2, "y": 3})
+    );
+}
+
+#[test]
+fn an_unmocked_task_asks_for_its_result_or_error() {
+    let def = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+        "Catch": [{"ErrorEquals": ["Typed"], "Next": "C"}]}, "C": {"Type": "Pass", "End": true}}});
+    let mut app = machine(def.clone(), json!({}));
+    press(&mut app, "c");
+    let Mode::Edit(ed) = &mut app.mode else {
+        panic!("the task result editor opens")
+    };
+    assert_eq!(ed.target, EditTarget::TaskResult);
+    ed.area.select_all();
+    ed.area.cut();
+    type_text(&mut app, "{\"ok\": true}");
+    code(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    press(&mut app, "c");
+    assert_eq!(
+        app.session.exec.output().unwrap().to_json(),
+        json!({"ok": true})
+    );
+    // The same with an error.
+    let mut app = machine(def, json!({}));
+    press(&mut app, "c");
+    code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut app, "x");
+    let Mode::Edit(ed) = &mut app.mode else {
+        panic!()
+    };
+    ed.area.select_all();
+    ed.area.cut();
+    type_text(&mut app, "{\"Error\": \"Typed\", \"Cause\": \"by hand\"}");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    press(&mut app, "c");
+    assert_eq!(
+        app.session.exec.output().unwrap().to_json(),
+        json!({"Error": "Typed", "Cause": "by hand"})
+    );
+}
+
+#[test]
+fn variables_watches_restart_and_quit() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"n": 1}, "Next": "B"}, "B": {"Type": "Pass", "End": true}}});
+    let mut app = machine(def, json!({"v": 5}));
+    press(&mut app, "s");
+    assert_eq!(app.session.exec.variables()[0].0, "n");
+    press(&mut app, "w");
+    type_text(&mut app, "v * 2");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    assert_eq!(app.watches, vec!["v * 2".to_string()]);
+    assert_eq!(app.tab, Tab::Variables);
+    let t = render(&mut app, 100, 30);
+    assert!(screen(&t).contains("v * 2 = 10"), "{}", screen(&t));
+    press(&mut app, "r");
+    assert!(app.session.at_start());
+    press(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn too_small_and_resize() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    let t = render(&mut app, 39, 10);
+    assert!(screen(&t).contains("too small"));
+    let t = render(&mut app, 80, 24);
+    assert!(screen(&t).contains("Get credit limit"));
+}
+
+#[test]
+fn snapshots_of_the_main_screens() {
+    for (w, h) in [(40, 12), (80, 24), (160, 48)] {
+        let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+        insta::assert_snapshot!(format!("start_{w}x{h}"), screen(&render(&mut app, w, h)));
+        select(&mut app, "Verify applicant's identity and address");
+        press(&mut app, "bsss3");
+        insta::assert_snapshot!(format!("stages_{w}x{h}"), screen(&render(&mut app, w, h)));
+        press(&mut app, "4");
+        insta::assert_snapshot!(format!("history_{w}x{h}"), screen(&render(&mut app, w, h)));
+    }
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    press(&mut app, "?");
+    insta::assert_snapshot!("help_80x24", screen(&render(&mut app, 80, 24)));
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    press(&mut app, "e");
+    insta::assert_snapshot!("editor_80x24", screen(&render(&mut app, 80, 24)));
+}
+
+#[test]
+fn key_cells_carry_their_styles() {
+    let mut app = credit_card("AutoApproved", ColorMode::TrueColor);
+    select(&mut app, "Credit applied >= 5000?");
+    press(&mut app, "b");
+    let t = render(&mut app, 80, 24);
+    let buf = t.backend().buffer();
+    // Row 2 is the first state: the current-state marker in the accent colour.
+    assert_eq!(buf[(2, 2)].symbol(), "▶");
+    assert_eq!(buf[(2, 2)].fg, app.theme.accent.fg.unwrap());
+    // Row 3 holds the breakpoint dot in the breakpoint colour.
+    assert_eq!(buf[(1, 3)].symbol(), "●");
+    assert_eq!(buf[(1, 3)].fg, app.theme.breakpoint.fg.unwrap());
+    // JSON keys and strings in the input pane use the theme's token colours.
+    let screen_text = screen(&t);
+    let row = screen_text
+        .lines()
+        .position(|l| l.contains("\"firstname\""))
+        .unwrap() as u16;
+    let col = screen_text
+        .lines()
+        .nth(row as usize)
+        .unwrap()
+        .chars()
+        .position(|c| c == '"')
+        .unwrap() as u16;
+    assert_eq!(buf[(col, row)].fg, app.theme.key.fg.unwrap());
+}

@@ -1,0 +1,210 @@
+//! End-to-end tests of the real binary in a pseudo-terminal: keys go in,
+//! the screen is read back through a terminal emulator (vt100).
+
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Tui {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Tui {
+    fn start(args: &[&str]) -> Tui {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_asldbg"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).expect("spawn asldbg");
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        // Keep the master alive as long as the test.
+        std::mem::forget(pair.master);
+        Tui {
+            parser,
+            writer,
+            child,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, text: &str) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if self.screen().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "'{text}' did not appear; the screen was:\n{}",
+            self.screen()
+        );
+    }
+
+    fn keys(&mut self, k: &str) {
+        self.writer.write_all(k.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn quit_and_check_restored(mut self) {
+        self.keys("q");
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "asldbg exited with {status:?}");
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "asldbg did not quit"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let p = self.parser.lock().unwrap();
+        assert!(
+            !p.screen().alternate_screen(),
+            "the alternate screen must be left"
+        );
+        assert!(!p.screen().hide_cursor(), "the cursor must be shown again");
+    }
+}
+
+fn temp_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "asldbg-pty-{}-{}",
+        std::process::id(),
+        name.replace('.', "-")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn opens_the_sample_and_quitting_restores_the_terminal() {
+    let t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
+    t.wait_for("Get credit limit");
+    t.wait_for("PAUSED");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn a_breakpoint_stops_a_continue() {
+    let mut t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
+    t.wait_for("Get credit limit");
+    // Select "Get list of credit bureaus" (11th row) and set a breakpoint.
+    t.keys(&"j".repeat(10));
+    t.keys("b");
+    t.wait_for("Breakpoint set on Get list of credit bureaus");
+    t.keys("c");
+    t.wait_for("Breakpoint: paused before Get list of credit bureaus");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn steps_into_a_map_iteration() {
+    let mut t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
+    t.wait_for("Get credit limit");
+    t.keys(&"j".repeat(11));
+    t.keys("u");
+    t.wait_for("at Get scores from all credit bureaus");
+    t.keys("i");
+    t.wait_for("at Get all scores [0]");
+    t.keys("s");
+    t.wait_for("at Get all scores [1]");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn an_edited_value_shows_in_the_output() {
+    let def = temp_file(
+        "edit.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}"#,
+    );
+    let input = temp_file("edit-in.json", "7");
+    let mut t = Tui::start(&[&def, "--input", &input, "--no-mouse"]);
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at B");
+    t.keys("e");
+    t.wait_for("Input of the next state");
+    // The editor holds "7" with the cursor at its start: typing 4 gives 47.
+    t.keys("4");
+    t.keys("\x1bOQ"); // F2 applies
+    t.wait_for("Input of B edited");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.keys("2");
+    t.wait_for("47");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn an_unmocked_task_is_answered_by_hand() {
+    let def = temp_file(
+        "task.asl.json",
+        r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "OutputPath": "$.answer", "End": true}}}"#,
+    );
+    let mut t = Tui::start(&[&def, "--no-mouse"]);
+    t.wait_for("PAUSED");
+    t.keys("c");
+    t.wait_for("Task result (JSON)");
+    // Replace the "{}" placeholder.
+    t.keys("\x1b[F\x7f\x7f");
+    t.keys("{\"answer\": \"forty-two\"}");
+    t.keys("\x1bOQ");
+    t.wait_for("Task answered");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.keys("2");
+    t.wait_for("\"forty-two\"");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let mut t = Tui::start(&["--sample", "credit-card"]);
+    t.wait_for("Get credit limit");
+    t.keys("\x03");
+    let start = Instant::now();
+    while t.child.try_wait().ok().flatten().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "Ctrl-C did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!t.parser.lock().unwrap().screen().alternate_screen());
+}

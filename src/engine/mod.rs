@@ -147,6 +147,31 @@ pub struct StageRecord {
     pub assigned: Option<Map>,
     pub error: Option<StateError>,
     pub next: Option<String>,
+    /// Choice: each rule evaluated, in order, with its outcome.
+    pub rules: Vec<RuleTrace>,
+    /// Retries taken (first-matching retrier, attempt, back-off).
+    pub retries: Vec<RetryTrace>,
+    /// The catcher that handled the error, by index.
+    pub caught_by: Option<usize>,
+}
+
+/// One Choice rule as it was evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleTrace {
+    pub index: usize,
+    /// The rule (without `Next`) as compact JSON.
+    pub rule: String,
+    pub matched: bool,
+    pub next: String,
+}
+
+/// One retry: which retrier matched and how long the back-off was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryTrace {
+    pub retrier: usize,
+    pub error: String,
+    pub attempt: u64,
+    pub delay_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -929,7 +954,7 @@ impl Execution {
             Kind::Choice { choices, default } => {
                 let eff = self.select(&st.input_path, &input)?;
                 let mut chosen: Option<(StateId, &Option<Template>)> = None;
-                for c in choices {
+                for (ci, c) in choices.iter().enumerate() {
                     if let Condition::Rule(rule) = &c.condition {
                         let ok = {
                             let ctx = || self.context(None);
@@ -940,6 +965,15 @@ impl Execution {
                                 vars: &vars,
                             })
                         };
+                        if let Ok(matched) = ok {
+                            let trace = RuleTrace {
+                                index: ci,
+                                rule: rule_text(&c.raw),
+                                matched,
+                                next: def.machines[m].states[c.next].name.to_string(),
+                            };
+                            self.frames.last_mut().unwrap().stage.rules.push(trace);
+                        }
                         match ok {
                             Ok(true) => {
                                 chosen = Some((c.next, &c.assign));
@@ -1807,7 +1841,6 @@ impl Execution {
     fn handle_error(&mut self, err: StateError) {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
-        self.frames.last_mut().unwrap().stage.error = Some(err.clone());
         // A failed JSONata evaluation is reported first, in its own event.
         if err.error == "States.QueryEvaluationError" && !self.frames.last().unwrap().eval_reported
         {
@@ -1847,7 +1880,15 @@ impl Execution {
                     if r.jitter_full {
                         delay *= self.rng.unit();
                     }
-                    self.now_ms += (delay * 1000.0) as i64;
+                    let delay_ms = (delay * 1000.0) as i64;
+                    self.now_ms += delay_ms;
+                    let trace = RetryTrace {
+                        retrier: i,
+                        error: err.error.clone(),
+                        attempt: attempt + 1,
+                        delay_ms,
+                    };
+                    self.frames.last_mut().unwrap().stage.retries.push(trace);
                     self.frames.last_mut().unwrap().started = false;
                     let restart = match st.kind {
                         Kind::Task(_) => Phase::TaskScheduled,
@@ -1857,15 +1898,19 @@ impl Execution {
                     return;
                 }
             }
+            // Not retried: the error stays on the record of this state.
+            self.frames.last_mut().unwrap().stage.error = Some(err.clone());
             if self.emit_state_failed(st, &err) {
                 self.set_phase(Phase::Error(err));
                 return;
             }
-            if let Some(c) = st
+            if let Some((ci, c)) = st
                 .catch
                 .iter()
-                .find(|c| c.errors.iter().any(|p| error_matches(p, &err.error)))
+                .enumerate()
+                .find(|(_, c)| c.errors.iter().any(|p| error_matches(p, &err.error)))
             {
+                self.frames.last_mut().unwrap().stage.caught_by = Some(ci);
                 let input = self.frames.last().unwrap().input.clone();
                 let eo = err.output();
                 let r = if st.is_jsonata() {
@@ -1892,6 +1937,7 @@ impl Execution {
             self.set_phase(Phase::Error(err));
             return;
         }
+        self.frames.last_mut().unwrap().stage.error = Some(err.clone());
         self.push_stage();
         self.end_frame(Err(err));
     }
@@ -2066,6 +2112,18 @@ fn exited_type(t: &str) -> &'static str {
         "Parallel" => "ParallelStateExited",
         _ => "MapStateExited",
     }
+}
+
+/// A Choice rule without its `Next`, as compact JSON.
+pub fn rule_text(raw: &serde_json::Value) -> String {
+    let mut v = raw.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("Next");
+        o.remove("Assign");
+        o.remove("Output");
+        o.remove("Comment");
+    }
+    serde_json::to_string(&v).unwrap_or_default()
 }
 
 /// Size in bytes of the compact JSON text of `v`, without building it.

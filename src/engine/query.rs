@@ -182,14 +182,25 @@ impl Execution {
                 }
                 let mut s = self.session(states, &templates, &conds);
                 let mut chosen = None;
-                for c in choices {
+                let (m, _) = self.current_ids().unwrap_or((0, 0));
+                for (ci, c) in choices.iter().enumerate() {
                     let Condition::Jsonata(e) = &c.condition else {
                         continue;
                     };
-                    match s
+                    let result = s
                         .eval_expr(e, "Condition")
-                        .map_err(|er| self.query_error(er))?
-                    {
+                        .map_err(|er| self.query_error(er))?;
+                    if let Some(Val::Bool(matched)) = result {
+                        let next = self.def.machines[m].states[c.next].name.to_string();
+                        let trace = RuleTrace {
+                            index: ci,
+                            rule: e.source.clone(),
+                            matched,
+                            next,
+                        };
+                        self.frames.last_mut().unwrap().stage.rules.push(trace);
+                    }
+                    match result {
                         Some(Val::Bool(true)) => {
                             chosen = Some(c);
                             break;

@@ -87,6 +87,10 @@ pub enum EditTarget {
     TaskResult,
     TaskError,
     Watch,
+    /// The condition of breakpoint n (JSONata over the state input).
+    BreakCondition(usize),
+    /// Make breakpoint n stop only in one Map iteration.
+    BreakIteration(usize),
 }
 
 impl EditTarget {
@@ -97,7 +101,16 @@ impl EditTarget {
             EditTarget::Variable(n) => format!("Variable ${n}"),
             EditTarget::TaskResult => "Task result (JSON)".into(),
             EditTarget::TaskError => "Task error {\"Error\": ..., \"Cause\": ...}".into(),
-            EditTarget::Watch => "Watch expression (JSONata over the state input)".into(),
+            EditTarget::Watch => {
+                "Watch: JSONPath ($.a), intrinsic (States.…) or JSONata over the state input".into()
+            }
+            EditTarget::BreakCondition(_) => {
+                "Break only when (JSONata over the state input, e.g. amount > 5000; empty: always)"
+                    .into()
+            }
+            EditTarget::BreakIteration(_) => {
+                "Break only in Map iteration number (empty: every iteration)".into()
+            }
         }
     }
 }
@@ -392,6 +405,10 @@ impl App {
             if e.event_type.ends_with("Failed") || e.event_type == "FailStateEntered" {
                 self.failed.insert(id);
             }
+            // A state that exits normally (after retries, or caught) is not failed.
+            if e.event_type.ends_with("StateExited") {
+                self.failed.remove(&id);
+            }
         }
         self.seen_events = h.len();
     }
@@ -497,6 +514,19 @@ impl App {
                         .into()
                 }
                 EditTarget::Watch => String::new(),
+                EditTarget::BreakCondition(i) => self
+                    .session
+                    .breakpoints
+                    .get(*i)
+                    .and_then(|b| b.condition.as_ref())
+                    .map(|c| c.source.clone())
+                    .unwrap_or_default(),
+                EditTarget::BreakIteration(i) => {
+                    match self.session.breakpoints.get(*i).map(|b| &b.at) {
+                        Some(BreakAt::Iteration(_, _, n)) => n.to_string(),
+                        _ => String::new(),
+                    }
+                }
             },
         };
         let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
@@ -516,7 +546,62 @@ impl App {
         };
         let text = ed.area.lines().join("\n");
         let key = format!("{:?}", ed.target);
+        if let EditTarget::BreakCondition(i) | EditTarget::BreakIteration(i) = ed.target {
+            let t = text.trim();
+            let Some(b) = self.session.breakpoints.get_mut(i) else {
+                self.mode = Mode::Breakpoints { selected: 0 };
+                return;
+            };
+            if matches!(ed.target, EditTarget::BreakCondition(_)) {
+                if t.is_empty() {
+                    b.condition = None;
+                } else {
+                    match crate::asl::jsonata::Expr::parse(t) {
+                        Ok(e) => b.condition = Some(e),
+                        Err(e) => {
+                            ed.error = Some(e);
+                            return;
+                        }
+                    }
+                }
+            } else {
+                let (m, st) = match b.at {
+                    BreakAt::State(m, s) | BreakAt::Iteration(m, s, _) => (m, s),
+                    BreakAt::Error => {
+                        self.mode = Mode::Breakpoints { selected: i };
+                        return;
+                    }
+                };
+                if t.is_empty() {
+                    b.at = BreakAt::State(m, st);
+                } else {
+                    match t.parse::<usize>() {
+                        Ok(n) => b.at = BreakAt::Iteration(m, st, n),
+                        Err(_) => {
+                            ed.error =
+                                Some(format!("'{t}' is not an iteration number (0, 1, 2, …)"));
+                            return;
+                        }
+                    }
+                }
+            }
+            self.mode = Mode::Breakpoints { selected: i };
+            return;
+        }
         if ed.target == EditTarget::Watch {
+            if is_path_watch(&text) {
+                match crate::asl::template::compile_expr(text.trim()) {
+                    Ok(_) => {
+                        self.watches.push(text.trim().to_string());
+                        self.drafts.remove(&key);
+                        self.mode = Mode::Normal;
+                        self.tab = Tab::Variables;
+                        self.message = "Watch added (Vars tab).".into();
+                    }
+                    Err(e) => ed.error = Some(e),
+                }
+                return;
+            }
             match crate::asl::jsonata::Expr::parse(&text) {
                 Ok(_) => {
                     self.watches.push(text.trim().to_string());
@@ -578,7 +663,7 @@ impl App {
                     .answer_task(TaskOutcome::Failed { error, cause });
                 self.message = "Task failed as typed: s or c goes on.".into();
             }
-            EditTarget::Watch => {}
+            EditTarget::Watch | EditTarget::BreakCondition(_) | EditTarget::BreakIteration(_) => {}
         }
     }
 
@@ -688,6 +773,14 @@ impl App {
                     KeyCode::Char(' ') | KeyCode::Enter if *selected < n => {
                         let b = &mut self.session.breakpoints[*selected];
                         b.enabled = !b.enabled;
+                    }
+                    KeyCode::Char('c') if *selected < n => {
+                        let i = *selected;
+                        self.open_editor(EditTarget::BreakCondition(i));
+                    }
+                    KeyCode::Char('i') if *selected < n => {
+                        let i = *selected;
+                        self.open_editor(EditTarget::BreakIteration(i));
                     }
                     KeyCode::Char('d') | KeyCode::Delete if *selected < n => {
                         self.session.breakpoints.remove(*selected);
@@ -804,4 +897,15 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// A watch written as a JSONPath (`$.a`, `$$.Execution.Id`, `$var`) or an
+/// intrinsic function; anything else is JSONata.
+pub fn is_path_watch(text: &str) -> bool {
+    let t = text.trim();
+    t == "$"
+        || t.starts_with("$.")
+        || t.starts_with("$$")
+        || t.starts_with("$[")
+        || t.starts_with("States.")
 }

@@ -319,3 +319,98 @@ fn key_cells_carry_their_styles() {
         .unwrap() as u16;
     assert_eq!(buf[(col, row)].fg, app.theme.key.fg.unwrap());
 }
+
+#[test]
+fn stages_explain_choice_rules_retries_and_catches() {
+    let mut app = credit_card("ThrottledThenSucceeds", ColorMode::None);
+    press(&mut app, "s");
+    press(&mut app, "3");
+    let text = screen(&render(&mut app, 100, 48));
+    assert!(
+        text.contains("retry 1 after Lambda.TooManyRequestsException: retrier #1 matched"),
+        "{text}"
+    );
+    assert!(
+        text.contains("retry 2 after Lambda.TooManyRequestsException: retrier #1 matched"),
+        "{text}"
+    );
+    assert!(
+        text.contains("back-off 1.000 s") && text.contains("back-off 2.000 s"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("error: Lambda"),
+        "a retried error that was overcome is not the state's error: {text}"
+    );
+    press(&mut app, "s");
+    let text = screen(&render(&mut app, 100, 30));
+    assert!(text.contains("Choice rules (in order)"), "{text}");
+    assert!(
+        text.contains("✓ #1 {\"Variable\":\"$.credit.amount\",\"NumericLessThan\":5000}"),
+        "{text}"
+    );
+    let mut app = credit_card("IdentityCheckFails", ColorMode::None);
+    press(&mut app, "c");
+    select(&mut app, "Verify applicant's identity and address");
+    press(&mut app, "3");
+    let text = screen(&render(&mut app, 120, 40));
+    assert!(
+        text.contains("caught by catcher #1 → Application rejected"),
+        "{text}"
+    );
+}
+
+#[test]
+fn breakpoint_conditions_and_iterations_from_the_list() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    select(&mut app, "Get all scores");
+    press(&mut app, "bB");
+    press(&mut app, "i");
+    type_text(&mut app, "2");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    assert!(matches!(app.mode, Mode::Breakpoints { .. }));
+    press(&mut app, "c");
+    type_text(&mut app, "bureau = 'TransUnion'");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut app, "c");
+    assert_eq!(app.current_name(), "Get all scores [2]");
+    assert_eq!(
+        app.session
+            .exec
+            .current_input()
+            .unwrap()
+            .get("bureau")
+            .unwrap()
+            .as_str(),
+        Some("TransUnion")
+    );
+    // A condition that does not parse stays in the editor.
+    press(&mut app, "B");
+    press(&mut app, "c");
+    type_text(&mut app, " and (");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    assert!(matches!(&app.mode, Mode::Edit(e) if e.error.is_some()));
+}
+
+#[test]
+fn jsonpath_and_intrinsic_watches_and_edits_in_the_history() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    for w in ["$.data.lastname", "States.Format('{}!', $.data.firstname)"] {
+        press(&mut app, "w");
+        type_text(&mut app, w);
+        code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    }
+    let text = screen(&render(&mut app, 160, 48));
+    assert!(text.contains("$.data.lastname = \"Doe\""), "{text}");
+    assert!(text.contains("= \"Jane!\""), "{text}");
+    press(&mut app, "s");
+    press(&mut app, "e");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    press(&mut app, "4");
+    let text = screen(&render(&mut app, 100, 30));
+    assert!(
+        text.contains("✎ user edit: the next state's input"),
+        "{text}"
+    );
+}

@@ -388,7 +388,12 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
         }
         Tab::Inspector => {
             let lines = inspector_lines(app, area.width as usize);
-            f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .scroll((scroll as u16, 0)),
+                area,
+            );
         }
         Tab::History => draw_history(f, app, area),
         Tab::Variables => {
@@ -427,7 +432,7 @@ fn value_line<'a>(
     v: &Val,
     w: usize,
 ) -> Vec<Line<'a>> {
-    let mut head = vec![Span::styled(format!("{label:<20}"), app.theme.key)];
+    let mut head = vec![Span::styled(format!("{label:<22}"), app.theme.key)];
     if let Some(e) = expr {
         head.push(Span::styled(e, app.theme.muted));
     }
@@ -443,7 +448,14 @@ fn value_line<'a>(
 fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     let def = app.session.definition();
     let stages = app.session.exec.stages();
-    let Some(stage) = stages.last() else {
+    // The selected state's latest record, else the last state run.
+    let selected = app.rows.get(app.selected).map(|r| r.name.as_str());
+    let stage = stages
+        .iter()
+        .rev()
+        .find(|s| Some(s.state.as_str()) == selected)
+        .or(stages.last());
+    let Some(stage) = stage else {
         return vec![Line::from(
             "Step a state to see each stage of its data processing.",
         )];
@@ -472,7 +484,7 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         )
     };
     out.push(Line::styled(
-        format!("{}{}  (last state run)", stage.state, frame),
+        format!("{}{}  (its last run)", stage.state, frame),
         app.theme.accent,
     ));
     let jsonata = st.is_some_and(|s| s.is_jsonata());
@@ -516,6 +528,47 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         for l in value_line(app, "Assign", None, &v, w) {
             out.push(l);
         }
+    }
+    if !stage.rules.is_empty() {
+        out.push(Line::styled("Choice rules (in order)", app.theme.key));
+        for r in &stage.rules {
+            let (mark, st) = if r.matched {
+                ("✓", app.theme.good)
+            } else {
+                ("✗", app.theme.muted)
+            };
+            out.push(Line::styled(
+                format!(" {mark} #{} {} → {}", r.index + 1, r.rule, r.next),
+                st,
+            ));
+        }
+        if !stage.rules.iter().any(|r| r.matched) {
+            if let Some(n) = &stage.next {
+                out.push(Line::styled(
+                    format!(" no rule matched: Default → {n}"),
+                    app.theme.warn,
+                ));
+            }
+        }
+    }
+    for r in &stage.retries {
+        out.push(Line::styled(
+            format!(
+                "retry {} after {}: retrier #{} matched, back-off {:.3} s",
+                r.attempt,
+                r.error,
+                r.retrier + 1,
+                r.delay_ms as f64 / 1000.0
+            ),
+            app.theme.warn,
+        ));
+    }
+    if let Some(c) = stage.caught_by {
+        let n = stage.next.clone().unwrap_or_default();
+        out.push(Line::styled(
+            format!("caught by catcher #{} → {n}", c + 1),
+            app.theme.warn,
+        ));
     }
     if let Some(e) = &stage.error {
         out.push(Line::styled(format!("error: {}", e.error), app.theme.bad));
@@ -565,28 +618,52 @@ fn variable_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         .cloned()
         .unwrap_or_default();
     for wexpr in &app.watches {
-        let val = match crate::asl::jsonata::Expr::parse(wexpr) {
-            Ok(e) => {
-                let states = Val::object([("input", input.clone())]);
-                let vars_fn = |n: &str| {
-                    vars.iter()
-                        .find(|(k, _, _)| k == n)
-                        .map(|(_, v, _)| v.clone())
-                };
-                let env = crate::asl::jsonata::Env {
-                    states,
-                    vars: &vars_fn,
-                    now_ms: app.session.exec.now_ms(),
-                };
-                let mut s = crate::asl::jsonata::Session::new(&env, &[&e], 0);
-                s.set_data(Some(&input));
-                match s.eval_expr(&e, "watch") {
-                    Ok(Some(v)) => v.to_compact(),
-                    Ok(None) => "(undefined)".into(),
-                    Err(e) => e.describe(),
+        let val = if super::app::is_path_watch(wexpr) {
+            match crate::asl::template::compile_expr(wexpr) {
+                Ok(t) => {
+                    let ctx = || app.session.exec.context_object().unwrap_or_default();
+                    let vars_fn = |n: &str| {
+                        vars.iter()
+                            .find(|(k, _, _)| k == n)
+                            .map(|(_, v, _)| v.clone())
+                    };
+                    let scope = crate::asl::jsonpath::Scope {
+                        data: &input,
+                        context: &ctx,
+                        vars: &vars_fn,
+                    };
+                    let mut rng = crate::engine::Rng::seeded(0);
+                    match t.eval(&scope, &mut rng) {
+                        Ok(v) => v.to_compact(),
+                        Err(e) => format!("{e:?}"),
+                    }
                 }
+                Err(e) => e,
             }
-            Err(e) => e,
+        } else {
+            match crate::asl::jsonata::Expr::parse(wexpr) {
+                Ok(e) => {
+                    let states = Val::object([("input", input.clone())]);
+                    let vars_fn = |n: &str| {
+                        vars.iter()
+                            .find(|(k, _, _)| k == n)
+                            .map(|(_, v, _)| v.clone())
+                    };
+                    let env = crate::asl::jsonata::Env {
+                        states,
+                        vars: &vars_fn,
+                        now_ms: app.session.exec.now_ms(),
+                    };
+                    let mut s = crate::asl::jsonata::Session::new(&env, &[&e], 0);
+                    s.set_data(Some(&input));
+                    match s.eval_expr(&e, "watch") {
+                        Ok(Some(v)) => v.to_compact(),
+                        Ok(None) => "(undefined)".into(),
+                        Err(e) => e.describe(),
+                    }
+                }
+                Err(e) => e,
+            }
         };
         out.push(Line::from(vec![
             Span::styled(format!("  {wexpr} = "), app.theme.key),
@@ -661,6 +738,28 @@ fn draw_history(f: &mut Frame, app: &App, area: Rect) {
             )
         })
         .collect();
+    let mut lines = lines;
+    // User edits, at the point of the history where they were made.
+    for ed in &app.session.edits {
+        let (at, what) = match ed {
+            crate::debugger::Edit::StateInput { event, .. } => {
+                (*event, "✎ user edit: the next state's input".to_string())
+            }
+            crate::debugger::Edit::Variable { event, name, .. } => {
+                (*event, format!("✎ user edit: ${name}"))
+            }
+            crate::debugger::Edit::ExecutionInput(_) => {
+                (0, "✎ user edit: the execution input".to_string())
+            }
+        };
+        if at >= start && at <= start + lines.len() {
+            lines.insert(
+                (at - start).min(lines.len()),
+                Line::styled(format!("     {what}"), app.theme.warn),
+            );
+        }
+    }
+    lines.truncate(rows);
     f.render_widget(Paragraph::new(lines), parts[0]);
     if let Some(e) = sel.and_then(|i| h.get(i)) {
         let pretty = serde_json::to_string_pretty(&e.to_json()).unwrap_or_default();
@@ -690,6 +789,8 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
         ],
         Mode::Breakpoints { .. } => vec![
             ("space", "enable/disable"),
+            ("c", "condition"),
+            ("i", "iteration"),
             ("d", "delete"),
             ("esc", "close"),
         ],

@@ -642,6 +642,17 @@ fn debug(args: DebugArgs) -> ExitCode {
     let session = Session::new(Arc::new(def), Val::from(input), runner, opts);
     let mut app = App::new(session, label, theme);
     app.mouse = !args.no_mouse;
+    // A sample's lesson, or a lesson.md beside the definition.
+    app.lesson = match (sample, &args.definition) {
+        (Some(s), _) => Some(s.lesson.to_string()),
+        (None, Some(f)) => std::path::Path::new(f)
+            .parent()
+            .and_then(|d| std::fs::read_to_string(d.join("lesson.md")).ok()),
+        _ => None,
+    };
+    if app.lesson.is_some() {
+        app.message = "Ready: L shows the lesson, s steps, c continues, ? shows every key.".into();
+    }
     match asldbg::tui::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(e),

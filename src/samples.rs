@@ -8,17 +8,130 @@ pub struct Sample {
     pub mocks: Option<&'static str>,
     /// The test case opened by default.
     pub test_case: Option<&'static str>,
+    /// What to watch for and which keys to press.
+    pub lesson: &'static str,
 }
 
-pub const SAMPLES: &[Sample] = &[Sample {
-    name: "credit-card",
-    description:
-        "AWS's getting-started credit-card workflow: Lambda, Choice, callback, Parallel, Map",
-    definition: include_str!("../samples/credit-card/credit-card.asl.json"),
-    input: include_str!("../samples/credit-card/input.json"),
-    mocks: Some(include_str!("../samples/credit-card/mocks.json")),
-    test_case: Some("HumanApprovalGranted"),
-}];
+pub const SAMPLES: &[Sample] = &[
+    Sample {
+        name: "credit-card",
+        description:
+            "AWS's getting-started credit-card workflow: Lambda, Choice, callback, Parallel, Map",
+        definition: include_str!("../samples/credit-card/credit-card.asl.json"),
+        input: include_str!("../samples/credit-card/input.json"),
+        mocks: Some(include_str!("../samples/credit-card/mocks.json")),
+        test_case: Some("HumanApprovalGranted"),
+        lesson: include_str!("../samples/credit-card/lesson.md"),
+    },
+    Sample {
+        name: "data-flow",
+        description: "The five JSONPath processing fields, one state each",
+        definition: include_str!("../samples/data-flow/data-flow.asl.json"),
+        input: include_str!("../samples/data-flow/input.json"),
+        mocks: Some(include_str!("../samples/data-flow/mocks.json")),
+        test_case: Some("Default"),
+        lesson: include_str!("../samples/data-flow/lesson.md"),
+    },
+    Sample {
+        name: "intrinsics",
+        description: "Intrinsic functions (States.Format, arrays, hashes, JSON, math)",
+        definition: include_str!("../samples/intrinsics/intrinsics.asl.json"),
+        input: include_str!("../samples/intrinsics/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/intrinsics/lesson.md"),
+    },
+    Sample {
+        name: "choice-rules",
+        description: "Choice rules: string, numeric, timestamp, Is*, And/Or/Not",
+        definition: include_str!("../samples/choice-rules/choice-rules.asl.json"),
+        input: include_str!("../samples/choice-rules/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/choice-rules/lesson.md"),
+    },
+    Sample {
+        name: "wait",
+        description: "The four Wait forms on the virtual clock",
+        definition: include_str!("../samples/wait/wait.asl.json"),
+        input: include_str!("../samples/wait/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/wait/lesson.md"),
+    },
+    Sample {
+        name: "parallel",
+        description: "Parallel branches: same input, results in branch order",
+        definition: include_str!("../samples/parallel/parallel.asl.json"),
+        input: include_str!("../samples/parallel/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/parallel/lesson.md"),
+    },
+    Sample {
+        name: "map-inline",
+        description: "Inline Map with ItemSelector and $$.Map.Item",
+        definition: include_str!("../samples/map-inline/map-inline.asl.json"),
+        input: include_str!("../samples/map-inline/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/map-inline/lesson.md"),
+    },
+    Sample {
+        name: "map-distributed",
+        description: "Distributed Map over a CSV file, tolerated failures",
+        definition: include_str!("../samples/map-distributed/map-distributed.asl.json"),
+        input: include_str!("../samples/map-distributed/input.json"),
+        mocks: Some(include_str!("../samples/map-distributed/mocks.json")),
+        test_case: Some("Default"),
+        lesson: include_str!("../samples/map-distributed/lesson.md"),
+    },
+    Sample {
+        name: "retry-catch",
+        description: "Retry with back-off and jitter, Catch with ResultPath",
+        definition: include_str!("../samples/retry-catch/retry-catch.asl.json"),
+        input: include_str!("../samples/retry-catch/input.json"),
+        mocks: Some(include_str!("../samples/retry-catch/mocks.json")),
+        test_case: Some("Declined"),
+        lesson: include_str!("../samples/retry-catch/lesson.md"),
+    },
+    Sample {
+        name: "callback",
+        description: "Wait for a callback with a task token (you answer it)",
+        definition: include_str!("../samples/callback/callback.asl.json"),
+        input: include_str!("../samples/callback/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/callback/lesson.md"),
+    },
+    Sample {
+        name: "variables",
+        description: "Variables: Assign, scopes, old values in one block",
+        definition: include_str!("../samples/variables/variables.asl.json"),
+        input: include_str!("../samples/variables/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/variables/lesson.md"),
+    },
+    Sample {
+        name: "context-object",
+        description: "The context object ($$)",
+        definition: include_str!("../samples/context-object/context-object.asl.json"),
+        input: include_str!("../samples/context-object/input.json"),
+        mocks: None,
+        test_case: None,
+        lesson: include_str!("../samples/context-object/lesson.md"),
+    },
+    Sample {
+        name: "jsonata",
+        description: "JSONata: Arguments, Output, Assign, Condition",
+        definition: include_str!("../samples/jsonata/jsonata.asl.json"),
+        input: include_str!("../samples/jsonata/input.json"),
+        mocks: Some(include_str!("../samples/jsonata/mocks.json")),
+        test_case: Some("Default"),
+        lesson: include_str!("../samples/jsonata/lesson.md"),
+    },
+];
 
 pub fn find(name: &str) -> Option<&'static Sample> {
     SAMPLES.iter().find(|s| s.name == name)
@@ -35,6 +148,7 @@ mod tests {
             let v: serde_json::Value = serde_json::from_str(s.definition).unwrap();
             assert!(Definition::from_value(&v).is_ok(), "{}", s.name);
             let _: serde_json::Value = serde_json::from_str(s.input).unwrap();
+            assert!(s.lesson.contains("Watch for"), "{}", s.name);
             if let Some(m) = s.mocks {
                 let _: serde_json::Value = serde_json::from_str(m).unwrap();
             }

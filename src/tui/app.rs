@@ -124,6 +124,7 @@ pub struct Editor {
 pub enum Mode {
     Normal,
     Help,
+    Lesson,
     Breakpoints { selected: usize },
     Edit(Box<Editor>),
 }
@@ -238,6 +239,18 @@ pub const KEYMAP: &[Binding] = &[
         pane: Some(Focus::Data),
     },
     Binding {
+        keys: "y",
+        short: "explain",
+        help: "explain each stage in plain words (on/off)",
+        pane: None,
+    },
+    Binding {
+        keys: "L",
+        short: "lesson",
+        help: "show the sample's lesson",
+        pane: None,
+    },
+    Binding {
         keys: "r",
         short: "restart",
         help: "restart (keeps breakpoints and edits)",
@@ -302,6 +315,10 @@ pub struct App {
     pub watches: Vec<String>,
     pub drafts: HashMap<String, String>,
     pub mouse: bool,
+    /// Plain-language explanations in the Stages pane.
+    pub explain: bool,
+    /// The sample's lesson text, if there is one.
+    pub lesson: Option<String>,
     pub quit: bool,
     pub size: (u16, u16),
     pub pretty_input: PrettyCache,
@@ -353,6 +370,8 @@ impl App {
             watches: Vec::new(),
             drafts: HashMap::new(),
             mouse: true,
+            explain: false,
+            lesson: None,
             quit: false,
             size: (80, 24),
             pretty_input: PrettyCache::default(),
@@ -759,7 +778,7 @@ impl App {
                 }
                 return;
             }
-            Mode::Help => {
+            Mode::Help | Mode::Lesson => {
                 self.mode = Mode::Normal;
                 return;
             }
@@ -795,6 +814,22 @@ impl App {
         match k.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Char('L') => match self.lesson {
+                Some(_) => self.mode = Mode::Lesson,
+                None => self.message = "No lesson: this is not a bundled sample.".into(),
+            },
+            KeyCode::Char('y') => {
+                self.explain = !self.explain;
+                self.tab = Tab::Inspector;
+                self.message = format!(
+                    "Explanations {}",
+                    if self.explain {
+                        "on (Stages tab)"
+                    } else {
+                        "off"
+                    }
+                );
+            }
             KeyCode::Char('s') | KeyCode::Char('i') => self.command(|s| s.step()),
             KeyCode::Char('n') => self.command(|s| s.step_over()),
             KeyCode::Char('o') => self.command(|s| s.step_out()),

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod explain;
 pub mod json_view;
 pub mod theme;
 pub mod view;

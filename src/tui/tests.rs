@@ -414,3 +414,57 @@ fn jsonpath_and_intrinsic_watches_and_edits_in_the_history() {
         "{text}"
     );
 }
+
+#[test]
+fn explanations_and_the_lesson() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    app.lesson = Some(
+        crate::samples::find("credit-card")
+            .unwrap()
+            .lesson
+            .to_string(),
+    );
+    press(&mut app, "L");
+    assert!(matches!(app.mode, Mode::Lesson));
+    let text = screen(&render(&mut app, 100, 40));
+    assert!(text.contains("Watch for"), "{text}");
+    press(&mut app, " ");
+    press(&mut app, "sy");
+    assert!(app.explain);
+    let text = screen(&render(&mut app, 160, 60));
+    assert!(text.contains("↳ ResultPath `$.credit` put"), "{text}");
+    let def = app.session.definition().clone();
+    let stage = app.session.exec.stages().last().unwrap().clone();
+    let st = def.machines[0]
+        .states
+        .iter()
+        .find(|s| *s.name == *stage.state);
+    let why = super::explain::stages(st, &stage);
+    let said = |k: &str| {
+        why.iter()
+            .find(|(l, _)| *l == k)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        said("after ResultSelector"),
+        "ResultSelector kept only amount of the result."
+    );
+    assert_eq!(
+        said("after ResultPath"),
+        "ResultPath `$.credit` put the result under `credit` in the state's original input (not the InputPath one)."
+    );
+    press(&mut app, "s");
+    let stage = app.session.exec.stages().last().unwrap().clone();
+    let st = def.machines[0]
+        .states
+        .iter()
+        .find(|s| *s.name == *stage.state);
+    let why = super::explain::stages(st, &stage);
+    assert!(
+        why.iter().any(
+            |(k, t)| *k == "choice" && t.starts_with("Rule #1 is the first whose test is true")
+        ),
+        "{why:?}"
+    );
+}

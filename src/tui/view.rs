@@ -133,6 +133,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     draw_hints(f, app, rows[3]);
     match &app.mode {
         Mode::Help => draw_help(f, app, area),
+        Mode::Lesson => draw_lesson(f, app, area),
         Mode::Breakpoints { selected } => draw_breakpoints(f, app, area, *selected),
         Mode::Edit(_) => draw_editor(f, app, area),
         Mode::Normal => {}
@@ -457,7 +458,7 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         .or(stages.last());
     let Some(stage) = stage else {
         return vec![Line::from(
-            "Step a state to see each stage of its data processing.",
+            "Step a state to see each stage of its data processing (y explains them).",
         )];
     };
     let st = def
@@ -469,6 +470,7 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         st.and_then(|s| s.raw.get(k))
             .map(|v| format!("{k} {}", crate::asl::json::to_compact(&Val::from(v))))
     };
+    let jsonata = st.is_some_and(|s| s.is_jsonata());
     let mut out: Vec<Line<'static>> = Vec::new();
     let frame = if stage.frame.is_empty() {
         String::new()
@@ -487,46 +489,48 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         format!("{}{}  (its last run)", stage.state, frame),
         app.theme.accent,
     ));
-    let jsonata = st.is_some_and(|s| s.is_jsonata());
-    let mut push = |label: &'static str, expr: Option<String>, v: &Option<Val>| {
-        if let Some(v) = v {
-            for l in value_line(app, label, expr, v, w) {
-                out.push(l);
+    let why = super::explain::stages(st, stage);
+    let assigned = stage.assigned.clone().map(Val::obj);
+    let entries: Vec<(&'static str, Option<String>, &Option<Val>)> = vec![
+        ("input", None, &stage.input),
+        ("after InputPath", raw("InputPath"), &stage.after_input_path),
+        (
+            if jsonata {
+                "after Arguments"
+            } else {
+                "after Parameters"
+            },
+            raw(if jsonata { "Arguments" } else { "Parameters" }),
+            &stage.after_parameters,
+        ),
+        ("result", None, &stage.result),
+        (
+            "after ResultSelector",
+            raw("ResultSelector"),
+            &stage.after_result_selector,
+        ),
+        (
+            "after ResultPath",
+            raw("ResultPath"),
+            &stage.after_result_path,
+        ),
+        (
+            "output",
+            raw(if jsonata { "Output" } else { "OutputPath" }),
+            &stage.output,
+        ),
+        ("Assign", None, &assigned),
+    ];
+    for (label, expr, v) in entries {
+        let Some(v) = v else { continue };
+        out.extend(value_line(app, label, expr, v, w));
+        if app.explain {
+            if let Some((_, text)) = why.iter().find(|(k, _)| *k == label) {
+                out.push(Line::styled(
+                    format!("  ↳ {text}"),
+                    app.theme.muted.add_modifier(Modifier::ITALIC),
+                ));
             }
-        }
-    };
-    push("input", None, &stage.input);
-    push("after InputPath", raw("InputPath"), &stage.after_input_path);
-    let params_label = if jsonata {
-        "after Arguments"
-    } else {
-        "after Parameters"
-    };
-    push(
-        params_label,
-        raw(if jsonata { "Arguments" } else { "Parameters" }),
-        &stage.after_parameters,
-    );
-    push("result", None, &stage.result);
-    push(
-        "after ResultSelector",
-        raw("ResultSelector"),
-        &stage.after_result_selector,
-    );
-    push(
-        "after ResultPath",
-        raw("ResultPath"),
-        &stage.after_result_path,
-    );
-    push(
-        "output",
-        raw(if jsonata { "Output" } else { "OutputPath" }),
-        &stage.output,
-    );
-    if let Some(a) = &stage.assigned {
-        let v = Val::obj(a.clone());
-        for l in value_line(app, "Assign", None, &v, w) {
-            out.push(l);
         }
     }
     if !stage.rules.is_empty() {
@@ -582,6 +586,16 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
             Span::styled("next: ", app.theme.key),
             Span::styled(n.clone(), app.theme.base),
         ]));
+    }
+    if app.explain {
+        for (k, text) in &why {
+            if matches!(*k, "choice" | "retry" | "catch" | "error") {
+                out.push(Line::styled(
+                    format!("↳ {text}"),
+                    app.theme.muted.add_modifier(Modifier::ITALIC),
+                ));
+            }
+        }
     }
     out
 }
@@ -794,7 +808,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("d", "delete"),
             ("esc", "close"),
         ],
-        Mode::Help => vec![("any key", "close")],
+        Mode::Help | Mode::Lesson => vec![("any key", "close")],
         Mode::Normal => KEYMAP
             .iter()
             .filter(|b| b.pane.is_none_or(|p| p == app.focus))
@@ -849,6 +863,34 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(lines)
             .block(block(app, "Keys", true))
             .style(app.theme.base),
+        r,
+    );
+}
+
+fn draw_lesson(f: &mut Frame, app: &App, area: Rect) {
+    let r = centered(
+        area,
+        area.width.saturating_sub(4).max(36),
+        area.height.saturating_sub(2).max(8),
+    );
+    f.render_widget(Clear, r);
+    let text = app.lesson.clone().unwrap_or_default();
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|l| {
+            if let Some(h) = l.strip_prefix("# ") {
+                Line::styled(h.to_string(), app.theme.accent)
+            } else if l.starts_with("Watch for") {
+                Line::styled(l.to_string(), app.theme.key)
+            } else {
+                Line::styled(l.to_string(), app.theme.base)
+            }
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(app, "Lesson", true)),
         r,
     );
 }

@@ -291,7 +291,9 @@ impl Definition {
             .get("Comment")
             .and_then(|c| c.as_str())
             .map(str::to_string);
-        b.machine(top, "", ql);
+                b.machine(top, "", ql);
+        let scope_diags = scope_diagnostics(&b.machines);
+        b.diags.extend(scope_diags);
         if b.diags.is_empty() {
             Ok(Definition {
                 machines: b.machines,
@@ -611,6 +613,66 @@ pub fn express_diagnostics(def: &Definition) -> Vec<Diagnostic> {
                         message: "Express state machine does not support '.waitForTaskToken' service integration".into(),
                     });
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Names a state assigns (Assign on the state, its catchers and its rules).
+fn assigned_names(st: &State) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut add = |raw: &Option<Value>, ptr: String| {
+        if let Some(Value::Object(o)) = raw {
+            for k in o.keys() {
+                out.push((k.trim_end_matches(".$").to_string(), format!("{ptr}/{}", tok(k))));
+            }
+        }
+    };
+    add(&st.assign_raw, format!("{}/Assign", st.pointer));
+    for (i, c) in st.catch.iter().enumerate() {
+        add(&c.assign_raw, format!("{}/Catch/{i}/Assign", st.pointer));
+    }
+    if let Kind::Choice { choices, .. } = &st.kind {
+        for (i, c) in choices.iter().enumerate() {
+            add(&c.assign_raw, format!("{}/Choices/{i}/Assign", st.pointer));
+        }
+    }
+    out
+}
+
+/// Branches and inline iterations read the variables of the scopes around
+/// them but may not assign them (a Distributed Map's children are separate
+/// executions and see none).
+fn scope_diagnostics(machines: &[Machine]) -> Vec<Diagnostic> {
+    // parent[m] = (enclosing machine, whether the boundary is a Distributed Map)
+    let mut parent: Vec<Option<(MachineId, bool)>> = vec![None; machines.len()];
+    for (mi, m) in machines.iter().enumerate() {
+        for st in &m.states {
+            match &st.kind {
+                Kind::Parallel { branches } => branches.iter().for_each(|b| parent[*b] = Some((mi, false))),
+                Kind::Map(spec) => parent[spec.processor] = Some((mi, spec.distributed)),
+                _ => {}
+            }
+        }
+    }
+    let names: Vec<Vec<(String, String)>> = machines.iter().map(|m| m.states.iter().flat_map(assigned_names).collect()).collect();
+    let mut out = Vec::new();
+    for (mi, own) in names.iter().enumerate() {
+        for (name, ptr) in own {
+            let mut cur = parent[mi];
+            while let Some((outer, distributed)) = cur {
+                if distributed {
+                    break;
+                }
+                if names[outer].iter().any(|(n, _)| n == name) {
+                    out.push(Diagnostic {
+                        pointer: ptr.clone(),
+                        message: format!("the variable ${name} belongs to an enclosing scope: a Parallel branch or Map iteration may read it but not assign it"),
+                    });
+                    break;
+                }
+                cur = parent[outer];
             }
         }
     }
@@ -1915,6 +1977,21 @@ mod tests {
                 .any(|m| m.contains("/States/P/Branches/0/States/X/Next")),
             "{e:?}"
         );
+    }
+
+        #[test]
+    fn branches_may_not_assign_outer_variables() {
+        let e = errs(json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"total": 0}, "Next": "P"},
+            "P": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"total.$": "$.x", "mine": 1}, "End": true}}}]}}}));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("/States/P/Branches/0/States/B/Assign/total.$ the variable $total belongs to an enclosing scope"), "{e:?}");
+        // A Distributed Map's children are separate executions.
+        assert!(errs(json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"total": 0}, "Next": "M"},
+            "M": {"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"total": 1}, "End": true}}}}}})).is_empty());
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl Definition {
             .get("Comment")
             .and_then(|c| c.as_str())
             .map(str::to_string);
-                b.machine(top, "", ql);
+        b.machine(top, "", ql);
         let scope_diags = scope_diagnostics(&b.machines);
         b.diags.extend(scope_diags);
         if b.diags.is_empty() {
@@ -625,7 +625,10 @@ fn assigned_names(st: &State) -> Vec<(String, String)> {
     let mut add = |raw: &Option<Value>, ptr: String| {
         if let Some(Value::Object(o)) = raw {
             for k in o.keys() {
-                out.push((k.trim_end_matches(".$").to_string(), format!("{ptr}/{}", tok(k))));
+                out.push((
+                    k.trim_end_matches(".$").to_string(),
+                    format!("{ptr}/{}", tok(k)),
+                ));
             }
         }
     };
@@ -650,13 +653,18 @@ fn scope_diagnostics(machines: &[Machine]) -> Vec<Diagnostic> {
     for (mi, m) in machines.iter().enumerate() {
         for st in &m.states {
             match &st.kind {
-                Kind::Parallel { branches } => branches.iter().for_each(|b| parent[*b] = Some((mi, false))),
+                Kind::Parallel { branches } => {
+                    branches.iter().for_each(|b| parent[*b] = Some((mi, false)))
+                }
                 Kind::Map(spec) => parent[spec.processor] = Some((mi, spec.distributed)),
                 _ => {}
             }
         }
     }
-    let names: Vec<Vec<(String, String)>> = machines.iter().map(|m| m.states.iter().flat_map(assigned_names).collect()).collect();
+    let names: Vec<Vec<(String, String)>> = machines
+        .iter()
+        .map(|m| m.states.iter().flat_map(assigned_names).collect())
+        .collect();
     let mut out = Vec::new();
     for (mi, own) in names.iter().enumerate() {
         for (name, ptr) in own {
@@ -1979,7 +1987,7 @@ mod tests {
         );
     }
 
-        #[test]
+    #[test]
     fn branches_may_not_assign_outer_variables() {
         let e = errs(json!({"StartAt": "A", "States": {
             "A": {"Type": "Pass", "Assign": {"total": 0}, "Next": "P"},

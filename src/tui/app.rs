@@ -239,6 +239,18 @@ pub const KEYMAP: &[Binding] = &[
         pane: Some(Focus::Data),
     },
     Binding {
+        keys: "T",
+        short: "teach",
+        help: "teaching mode: s reveals one processing stage at a time",
+        pane: None,
+    },
+    Binding {
+        keys: "H",
+        short: "heartbeat",
+        help: "send a heartbeat for the waiting callback task",
+        pane: None,
+    },
+    Binding {
         keys: "y",
         short: "explain",
         help: "explain each stage in plain words (on/off)",
@@ -317,6 +329,10 @@ pub struct App {
     pub mouse: bool,
     /// Plain-language explanations in the Stages pane.
     pub explain: bool,
+    /// Teaching mode: `s` first reveals the last state's stages one by one.
+    pub teach: bool,
+    /// How many stages of the last state the Stages pane shows in teaching mode.
+    pub revealed: usize,
     /// The sample's lesson text, if there is one.
     pub lesson: Option<String>,
     pub quit: bool,
@@ -371,6 +387,8 @@ impl App {
             drafts: HashMap::new(),
             mouse: true,
             explain: false,
+            teach: false,
+            revealed: usize::MAX,
             lesson: None,
             quit: false,
             size: (80, 24),
@@ -452,7 +470,13 @@ impl App {
             }
             Stop::TaskPending => {
                 self.open_editor(EditTarget::TaskResult);
-                format!("Task {} has no mock: type its result (Ctrl-O applies), or Esc then x for an error", self.current_name())
+                let token = self
+                    .session
+                    .exec
+                    .task_token()
+                    .map(|t| format!(" (task token {t})"))
+                    .unwrap_or_default();
+                format!("Task {}{token} waits: type its result (Ctrl-O applies), or Esc then x for an error", self.current_name())
             }
             Stop::Finished(s) => match s {
                 Status::Succeeded => "Execution succeeded (r restarts).".into(),
@@ -469,6 +493,30 @@ impl App {
             Stop::Budget => format!("Running… {} steps", self.session.steps),
             Stop::Paused => format!("Paused before {}", self.current_name()),
         };
+    }
+
+    /// Stages of the last state run that the Stages pane can show.
+    pub fn stage_count(&self) -> usize {
+        self.session
+            .exec
+            .stages()
+            .last()
+            .map(|r| {
+                [
+                    &r.input,
+                    &r.after_input_path,
+                    &r.after_parameters,
+                    &r.result,
+                    &r.after_result_selector,
+                    &r.after_result_path,
+                    &r.output,
+                ]
+                .iter()
+                .filter(|v| v.is_some())
+                .count()
+                    + usize::from(r.assigned.is_some())
+            })
+            .unwrap_or(0)
     }
 
     pub fn current_name(&self) -> String {
@@ -830,7 +878,43 @@ impl App {
                     }
                 );
             }
-            KeyCode::Char('s') | KeyCode::Char('i') => self.command(|s| s.step()),
+            KeyCode::Char('s') if self.teach && self.revealed < self.stage_count() => {
+                self.revealed += 1;
+                self.tab = Tab::Inspector;
+                self.message = format!(
+                    "Stage {} of {} (s reveals the next)",
+                    self.revealed,
+                    self.stage_count()
+                );
+            }
+            KeyCode::Char('s') | KeyCode::Char('i') => {
+                self.command(|s| s.step());
+                if self.teach {
+                    self.revealed = 1;
+                    self.tab = Tab::Inspector;
+                }
+            }
+            KeyCode::Char('T') => {
+                self.teach = !self.teach;
+                self.revealed = if self.teach { 1 } else { usize::MAX };
+                self.tab = Tab::Inspector;
+                self.message = format!(
+                    "Teaching mode {}",
+                    if self.teach {
+                        "on: s reveals one stage at a time"
+                    } else {
+                        "off"
+                    }
+                );
+            }
+            KeyCode::Char('H') => {
+                self.message = match self.session.exec.task_token() {
+                    Some(t) if self.session.exec.waiting_for_task() => {
+                        format!("Heartbeat sent for task token {t} (asldbg simulates no heartbeat timeout; the task still waits)")
+                    }
+                    _ => "No callback task waits for a heartbeat.".into(),
+                };
+            }
             KeyCode::Char('n') => self.command(|s| s.step_over()),
             KeyCode::Char('o') => self.command(|s| s.step_out()),
             KeyCode::Char('c') => self.command(|s| s.continue_run()),

@@ -468,3 +468,54 @@ fn explanations_and_the_lesson() {
         "{why:?}"
     );
 }
+
+#[test]
+fn teaching_mode_reveals_one_stage_per_key() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    press(&mut app, "T");
+    press(&mut app, "s");
+    assert_eq!(app.revealed, 1);
+    let text = screen(&render(&mut app, 100, 40));
+    assert!(
+        text.contains("… s reveals the next stage") && !text.contains("after ResultPath"),
+        "{text}"
+    );
+    let total = app.stage_count();
+    assert!(total >= 5);
+    for _ in 1..total {
+        press(&mut app, "s");
+    }
+    assert_eq!(
+        app.current_name(),
+        "Credit applied >= 5000?",
+        "revealing does not step"
+    );
+    let text = screen(&render(&mut app, 100, 40));
+    assert!(
+        text.contains("after ResultPath") && !text.contains("… s reveals"),
+        "{text}"
+    );
+    press(&mut app, "s");
+    assert_eq!(app.current_name(), "Auto-approve limit");
+}
+
+#[test]
+fn a_callback_task_shows_its_token_and_takes_a_heartbeat() {
+    let def = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"token.$": "$$.Task.Token"}, "End": true}}});
+    let mut app = machine(def, json!({}));
+    press(&mut app, "c");
+    let token = app.session.exec.task_token().unwrap().to_string();
+    assert!(app.message.contains(&token), "{}", app.message);
+    code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut app, "H");
+    assert!(
+        app.message.starts_with("Heartbeat sent for task token"),
+        "{}",
+        app.message
+    );
+    press(&mut app, "x");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    press(&mut app, "c");
+    assert_eq!(app.session.exec.error().unwrap().error, "Custom.Error");
+}

@@ -450,12 +450,22 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     let def = app.session.definition();
     let stages = app.session.exec.stages();
     // The selected state's latest record, else the last state run.
-    let selected = app.rows.get(app.selected).map(|r| r.name.as_str());
-    let stage = stages
-        .iter()
-        .rev()
-        .find(|s| Some(s.state.as_str()) == selected)
-        .or(stages.last());
+    // The state of the selected history event, else the selected state; in
+    // teaching mode always the last state run.
+    let from_history = app
+        .history_selected
+        .and_then(|i| app.session.exec.history().get(i))
+        .and_then(|e| e.state.as_deref());
+    let selected = from_history.or(app.rows.get(app.selected).map(|r| r.name.as_str()));
+    let stage = if app.teach {
+        stages.last()
+    } else {
+        stages
+            .iter()
+            .rev()
+            .find(|s| Some(s.state.as_str()) == selected)
+            .or(stages.last())
+    };
     let Some(stage) = stage else {
         return vec![Line::from(
             "Step a state to see each stage of its data processing (y explains them).",
@@ -521,8 +531,14 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         ),
         ("Assign", None, &assigned),
     ];
+    let mut shown = 0;
     for (label, expr, v) in entries {
         let Some(v) = v else { continue };
+        if shown >= app.revealed {
+            out.push(Line::styled("… s reveals the next stage", app.theme.muted));
+            return out;
+        }
+        shown += 1;
         out.extend(value_line(app, label, expr, v, w));
         if app.explain {
             if let Some((_, text)) = why.iter().find(|(k, _)| *k == label) {

@@ -3,7 +3,7 @@
 use asldbg::asl::value::Val;
 use asldbg::asl::{self, LoadError, Loaded};
 use asldbg::conformance;
-use asldbg::engine::task::{LocalS3, MockRunner, NoRunner, TaskRunner};
+use asldbg::engine::task::{Chain, CommandRunner, LocalS3, MockRunner, NoRunner, TaskRunner};
 use asldbg::engine::{Execution, Options, Status};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
@@ -59,6 +59,9 @@ struct DebugArgs {
     /// Start with the mouse off (keeps the terminal's copy-paste over SSH).
     #[arg(long = "no-mouse")]
     no_mouse: bool,
+    /// Answer tasks the mocks do not answer with a local command, run off the UI thread.
+    #[arg(long = "task-command")]
+    task_command: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -96,6 +99,9 @@ struct RunArgs {
     /// Serve Distributed Map ItemReaders (s3:getObject, s3:listObjectsV2) from DIR/<Bucket>/<Key>.
     #[arg(long = "s3-dir")]
     s3_dir: Option<String>,
+    /// Answer tasks the mocks do not answer with a local command (JSON request on stdin, JSON result on stdout).
+    #[arg(long = "task-command")]
+    task_command: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Include the execution history.
@@ -222,6 +228,7 @@ fn run(args: RunArgs) -> ExitCode {
         seed,
         no_quota,
         s3_dir,
+        task_command,
         format,
         events,
     } = args;
@@ -268,6 +275,13 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
         _ => Box::new(NoRunner),
+    };
+    let runner: Box<dyn TaskRunner> = match task_command {
+        Some(command) => Box::new(Chain {
+            first: runner,
+            then: Box::new(CommandRunner { command }),
+        }),
+        None => runner,
     };
     let runner: Box<dyn TaskRunner> = match s3_dir {
         Some(dir) => Box::new(LocalS3 {
@@ -596,6 +610,25 @@ fn debug(args: DebugArgs) -> ExitCode {
             .map(|d| ("mocks.json".to_string(), d)),
         (None, None) => None,
     };
+    let background = args
+        .task_command
+        .clone()
+        .map(|command| asldbg::engine::task::Background {
+            command,
+            ..Default::default()
+        });
+    let with_command = {
+        let background = background.clone();
+        move |first: Box<dyn TaskRunner>| -> Box<dyn TaskRunner> {
+            match &background {
+                Some(b) => Box::new(Chain {
+                    first,
+                    then: Box::new(b.clone()),
+                }),
+                None => first,
+            }
+        }
+    };
     let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
         Some((file, doc)) => {
             let case = args
@@ -607,7 +640,7 @@ fn debug(args: DebugArgs) -> ExitCode {
             match MockRunner::from_value(&doc.value, &file, args.name.as_deref(), &case) {
                 Ok(m) => Box::new(move || {
                     Box::new(Interactive {
-                        inner: Box::new(m.clone()),
+                        inner: with_command(Box::new(m.clone())),
                     }) as Box<dyn TaskRunner>
                 }),
                 Err(e) => {
@@ -616,9 +649,9 @@ fn debug(args: DebugArgs) -> ExitCode {
                 }
             }
         }
-        None => Box::new(|| {
+        None => Box::new(move || {
             Box::new(Interactive {
-                inner: Box::new(NoRunner),
+                inner: with_command(Box::new(NoRunner)),
             }) as Box<dyn TaskRunner>
         }),
     };
@@ -642,6 +675,7 @@ fn debug(args: DebugArgs) -> ExitCode {
     let session = Session::new(Arc::new(def), Val::from(input), runner, opts);
     let mut app = App::new(session, label, theme);
     app.mouse = !args.no_mouse;
+    app.background = background;
     // A sample's lesson, or a lesson.md beside the definition.
     app.lesson = match (sample, &args.definition) {
         (Some(s), _) => Some(s.lesson.to_string()),

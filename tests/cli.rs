@@ -349,3 +349,41 @@ fn distributed_map_reads_items_from_a_local_folder() {
     );
     std::fs::remove_dir_all(root).ok();
 }
+
+#[test]
+fn task_commands_answer_unmocked_tasks() {
+    let def = temp_file(
+        "cmd.asl.json",
+        r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+    );
+    let input = temp_file("cmd-in.json", r#"{"n": 21}"#);
+    let cmd = r#"python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({"state": r["state"], "double": r["input"]["n"] * 2}))'"#;
+    let o = asldbg(&[
+        "run",
+        &def,
+        "--input",
+        &input,
+        "--task-command",
+        cmd,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["output"],
+        serde_json::json!({"state": "Ask", "double": 42})
+    );
+    let o = asldbg(&[
+        "run",
+        &def,
+        "--task-command",
+        "echo oops",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"], "Command.InvalidOutput");
+    assert!(v["cause"].as_str().unwrap().contains("stdout:1:"), "{v}");
+}

@@ -121,6 +121,11 @@ impl Session {
         self.goal.is_some()
     }
 
+    /// The running command is a continue (not a step).
+    pub fn is_continuing(&self) -> bool {
+        matches!(self.goal, Some(Goal::Continue))
+    }
+
     /// Nothing has happened yet (the execution input may still be edited).
     pub fn at_start(&self) -> bool {
         self.steps == 0

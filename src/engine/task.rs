@@ -143,6 +143,171 @@ impl TaskRunner for LocalS3 {
     }
 }
 
+/// Answers tasks by running a local command: the request goes to its
+/// standard input as JSON (`{"state", "resource", "input", "taskToken"}`),
+/// and what it prints is the result. A non-zero exit is a task failure
+/// (`{"Error", "Cause"}` on standard output names it); output that is not
+/// JSON fails the task with the position of the problem.
+#[derive(Debug, Clone)]
+pub struct CommandRunner {
+    pub command: String,
+}
+
+impl CommandRunner {
+    pub fn run(command: &str, req: &TaskRequest) -> TaskOutcome {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let payload = Val::object([
+            ("state", Val::from(req.state)),
+            ("resource", Val::from(req.resource)),
+            ("input", req.input.clone()),
+            (
+                "taskToken",
+                req.task_token.map(Val::from).unwrap_or_default(),
+            ),
+        ]);
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .env("ASLDBG_STATE", req.state)
+            .env("ASLDBG_RESOURCE", req.resource)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn();
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                return TaskOutcome::Failed {
+                    error: "Command.StartFailed".into(),
+                    cause: format!("cannot run `{command}`: {e}"),
+                }
+            }
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(payload.to_compact().as_bytes());
+        }
+        let out = match child.wait_with_output() {
+            Ok(o) => o,
+            Err(e) => {
+                return TaskOutcome::Failed {
+                    error: "Command.Failed".into(),
+                    cause: format!("`{command}`: {e}"),
+                }
+            }
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let parsed = serde_json::from_str::<serde_json::Value>(stdout.trim());
+        if !out.status.success() {
+            let (error, cause) = match &parsed {
+                Ok(v) if v.get("Error").is_some() => (
+                    v.get("Error")
+                        .and_then(|e| e.as_str())
+                        .unwrap_or("Command.Failed")
+                        .to_string(),
+                    v.get("Cause")
+                        .and_then(|e| e.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                ),
+                _ => (
+                    "Command.Failed".to_string(),
+                    format!(
+                        "`{command}` exited with {}: {}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                ),
+            };
+            return TaskOutcome::Failed { error, cause };
+        }
+        match parsed {
+            Ok(v) => TaskOutcome::Succeeded(Val::from(v)),
+            Err(e) => TaskOutcome::Failed {
+                error: "Command.InvalidOutput".into(),
+                cause: format!(
+                    "`{command}` printed output that is not JSON: stdout:{}:{}: {e}",
+                    e.line(),
+                    e.column()
+                ),
+            },
+        }
+    }
+}
+
+impl TaskRunner for CommandRunner {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        CommandRunner::run(&self.command, req)
+    }
+}
+
+/// Asks `first` where it has an answer, else `then`.
+pub struct Chain {
+    pub first: Box<dyn TaskRunner>,
+    pub then: Box<dyn TaskRunner>,
+}
+
+impl TaskRunner for Chain {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        if self.first.knows(req) {
+            self.first.invoke(req)
+        } else {
+            self.then.invoke(req)
+        }
+    }
+
+    fn knows(&self, req: &TaskRequest) -> bool {
+        self.first.knows(req) || self.then.knows(req)
+    }
+}
+
+/// A task command running on its own thread, so that a front end keeps
+/// drawing: the task waits (Pending) until the answer lands in `slot`.
+#[derive(Clone, Default)]
+pub struct Background {
+    pub command: String,
+    pub slot: std::sync::Arc<std::sync::Mutex<Option<TaskOutcome>>>,
+    pub busy: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl TaskRunner for Background {
+    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        use std::sync::atomic::Ordering;
+        let command = self.command.clone();
+        let slot = self.slot.clone();
+        let busy = self.busy.clone();
+        let req = OwnedRequest {
+            state: req.state.to_string(),
+            resource: req.resource.to_string(),
+            input: req.input.clone(),
+            token: req.task_token.map(str::to_string),
+        };
+        busy.store(true, Ordering::SeqCst);
+        std::thread::spawn(move || {
+            let r = TaskRequest {
+                state: &req.state,
+                resource: &req.resource,
+                input: &req.input,
+                invocation: 0,
+                task_token: req.token.as_deref(),
+            };
+            let outcome = CommandRunner::run(&command, &r);
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(outcome);
+            }
+            busy.store(false, Ordering::SeqCst);
+        });
+        TaskOutcome::Pending
+    }
+}
+
+struct OwnedRequest {
+    state: String,
+    resource: String,
+    input: Val,
+    token: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 enum Answer {
     Return(Val),
@@ -387,6 +552,46 @@ mod tests {
             matches!(r.invoke(&missing), TaskOutcome::Failed { error, .. } if error == "States.ItemReaderFailed")
         );
         std::fs::remove_dir_all(root).ok();
+    }
+
+    #[test]
+    fn task_commands_answer_with_json_or_fail_clearly() {
+        let input = Val::from(json!({"n": 2}));
+        let req = TaskRequest {
+            state: "S",
+            resource: "r",
+            input: &input,
+            invocation: 0,
+            task_token: None,
+        };
+        let ok = CommandRunner::run("python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({\"double\": d[\"input\"][\"n\"] * 2}))'", &req);
+        assert_eq!(ok, TaskOutcome::Succeeded(Val::from(json!({"double": 4}))));
+        let bad = CommandRunner::run("echo 'not json'", &req);
+        assert!(
+            matches!(&bad, TaskOutcome::Failed { error, cause } if error == "Command.InvalidOutput" && cause.contains("stdout:1:")),
+            "{bad:?}"
+        );
+        let failed = CommandRunner::run(
+            "echo '{\"Error\": \"My.Error\", \"Cause\": \"because\"}'; exit 3",
+            &req,
+        );
+        assert_eq!(
+            failed,
+            TaskOutcome::Failed {
+                error: "My.Error".into(),
+                cause: "because".into()
+            }
+        );
+        let mut chain = Chain {
+            first: Box::new(NoRunner),
+            then: Box::new(CommandRunner {
+                command: "echo 1".into(),
+            }),
+        };
+        assert_eq!(
+            chain.invoke(&req),
+            TaskOutcome::Succeeded(Val::from(json!(1)))
+        );
     }
 
     #[test]

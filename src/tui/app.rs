@@ -335,7 +335,13 @@ pub struct App {
     pub revealed: usize,
     /// The sample's lesson text, if there is one.
     pub lesson: Option<String>,
+    /// Local task commands run on their own thread (`--task-command`).
+    pub background: Option<crate::engine::task::Background>,
+    /// A task command is running; `Some(true)` when a continue should go on after it.
+    pub command_running: Option<bool>,
     pub quit: bool,
+    /// The last command was a continue (a task command resumes it).
+    pub last_was_continue: bool,
     pub size: (u16, u16),
     pub pretty_input: PrettyCache,
     pub pretty_output: PrettyCache,
@@ -390,7 +396,10 @@ impl App {
             teach: false,
             revealed: usize::MAX,
             lesson: None,
+            background: None,
+            command_running: None,
             quit: false,
+            last_was_continue: false,
             size: (80, 24),
             pretty_input: PrettyCache::default(),
             pretty_output: PrettyCache::default(),
@@ -468,6 +477,15 @@ impl App {
                     self.current_name()
                 )
             }
+            Stop::TaskPending
+                if self.background.as_ref().is_some_and(|b| {
+                    b.busy.load(std::sync::atomic::Ordering::SeqCst)
+                        || b.slot.lock().map(|s| s.is_some()).unwrap_or(false)
+                }) =>
+            {
+                self.command_running = Some(self.last_was_continue);
+                format!("Running the task command for {}…", self.current_name())
+            }
             Stop::TaskPending => {
                 self.open_editor(EditTarget::TaskResult);
                 let token = self
@@ -539,6 +557,11 @@ impl App {
         name
     }
 
+    /// Whether the loop should call `update(Tick)` soon.
+    pub fn needs_tick(&self) -> bool {
+        self.session.is_running() || self.command_running.is_some()
+    }
+
     /// Run a command until it stops (or its first slice, for continue).
     fn command(&mut self, start: impl FnOnce(&mut Session)) {
         if self.session.exec.is_done() {
@@ -550,6 +573,7 @@ impl App {
             return;
         }
         start(&mut self.session);
+        self.last_was_continue = self.session.is_continuing();
         self.history_selected = None;
         let stop = self.session.run(SLICE);
         self.after_stop(stop);
@@ -769,6 +793,22 @@ impl App {
         match a {
             Action::Resize(w, h) => self.size = (w, h),
             Action::Tick => {
+                if let Some(resume) = self.command_running {
+                    let done = self
+                        .background
+                        .as_ref()
+                        .and_then(|b| b.slot.lock().ok().and_then(|mut s| s.take()));
+                    if let Some(outcome) = done {
+                        self.command_running = None;
+                        self.session.answer_task(outcome);
+                        self.message = "The task command answered.".into();
+                        if resume {
+                            self.session.continue_run();
+                        } else {
+                            self.session.step();
+                        }
+                    }
+                }
                 if self.session.is_running() {
                     let stop = self.session.run(SLICE);
                     self.after_stop(stop);

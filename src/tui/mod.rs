@@ -79,6 +79,7 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
     let mut last_draw = Instant::now();
     loop {
         let running = app.session.is_running();
+        let waiting = app.command_running.is_some() && !running;
         #[cfg(unix)]
         let term_signal = sigterm.recv();
         #[cfg(not(unix))]
@@ -95,6 +96,7 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
                 None => return Ok(()),
             },
             _ = term_signal => return Ok(()),
+                        _ = tokio::time::sleep(Duration::from_millis(10)), if waiting => app.update(Action::Tick),
             _ = tokio::task::yield_now(), if running => {
                 app.update(Action::Tick);
                 // While running, redraw about 30 times a second.

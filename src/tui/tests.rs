@@ -519,3 +519,53 @@ fn a_callback_task_shows_its_token_and_takes_a_heartbeat() {
     press(&mut app, "c");
     assert_eq!(app.session.exec.error().unwrap().error, "Custom.Error");
 }
+
+#[test]
+fn task_commands_run_off_the_ui_thread() {
+    use crate::engine::task::{Background, Chain};
+    let def = Arc::new(
+        Definition::from_value(&json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}))
+            .unwrap(),
+    );
+    let bg = Background {
+        command: "sleep 0.2; echo '{\"slow\": true}'".into(),
+        ..Default::default()
+    };
+    let b2 = bg.clone();
+    let session = Session::new(
+        def,
+        Val::empty_obj(),
+        Box::new(move || {
+            Box::new(Interactive {
+                inner: Box::new(Chain {
+                    first: Box::new(NoRunner),
+                    then: Box::new(b2.clone()),
+                }),
+            }) as Box<dyn TaskRunner>
+        }),
+        Options::default(),
+    );
+    let mut app = App::new(
+        session,
+        "t".into(),
+        Theme::load("dark", ColorMode::None).unwrap(),
+    );
+    app.background = Some(bg);
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::NONE,
+    )));
+    // The key returns at once: the command is still running.
+    assert!(app.command_running.is_some(), "{}", app.message);
+    assert!(app.message.starts_with("Running the task command"));
+    let start = std::time::Instant::now();
+    while app.session.exec.status() == Status::Running {
+        assert!(start.elapsed().as_secs() < 10, "the command never answered");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        app.update(Action::Tick);
+    }
+    assert_eq!(
+        app.session.exec.output().unwrap().to_json(),
+        json!({"slow": true})
+    );
+}

@@ -309,25 +309,25 @@ fn classify(resource: &str) -> ResourceKind {
     ResourceKind::Lambda
 }
 
-impl Execution {
-    pub fn new(
-        def: Arc<Definition>,
+impl Frame {
+    fn new(
+        machine: MachineId,
+        state: StateId,
         input: Val,
-        runner: Box<dyn TaskRunner>,
-        opts: Options,
-    ) -> Execution {
-        let now = opts.start_time_ms;
-        let rng = Rng(opts.seed);
-        let root = Frame {
-            machine: 0,
-            state: def.machines[0].start_at,
-            input: input.clone(),
+        kind: FrameKind,
+        last_event: u64,
+        now: i64,
+    ) -> Frame {
+        Frame {
+            machine,
+            state,
+            input,
             phase: Phase::Enter,
             vars: Map::new(),
             isolated: false,
             silent: false,
-            kind: FrameKind::Root,
-            last_event: 0,
+            kind,
+            last_event,
             entered_event: 0,
             entered_ms: now,
             retry_count: 0,
@@ -337,7 +337,27 @@ impl Execution {
             started: false,
             eval_reported: false,
             stage: StageRecord::default(),
-        };
+        }
+    }
+}
+
+impl Execution {
+    pub fn new(
+        def: Arc<Definition>,
+        input: Val,
+        runner: Box<dyn TaskRunner>,
+        opts: Options,
+    ) -> Execution {
+        let now = opts.start_time_ms;
+        let rng = Rng(opts.seed);
+        let root = Frame::new(
+            0,
+            def.machines[0].start_at,
+            input.clone(),
+            FrameKind::Root,
+            0,
+            now,
+        );
         let mut ex = Execution {
             def,
             runner,
@@ -1094,23 +1114,27 @@ impl Execution {
                     Some(p) => self.eval_template(p, &eff, None)?,
                     None => eff,
                 };
-                self.emit("ParallelStateStarted", vec![]);
-                self.frames.last_mut().unwrap().started = true;
-                let n = branches.len();
-                self.set_phase(Phase::Children {
-                    announced: true,
-                    next: 0,
-                    inputs: vec![bin; n],
-                    results: Vec::with_capacity(n),
-                    failures: 0,
-                    tolerated: None,
-                    tolerated_pct: None,
-                });
+                self.start_branches(bin, branches.len());
             }
             Kind::Map(spec) => self.map_start(st, spec, &input)?,
             Kind::Task(_) => unreachable!(),
         }
         Ok(())
+    }
+
+    /// ParallelStateStarted, then every branch gets a copy of `input`.
+    pub(super) fn start_branches(&mut self, input: Val, n: usize) {
+        self.emit("ParallelStateStarted", vec![]);
+        self.frames.last_mut().unwrap().started = true;
+        self.set_phase(Phase::Children {
+            announced: true,
+            next: 0,
+            inputs: vec![input; n],
+            results: Vec::with_capacity(n),
+            failures: 0,
+            tolerated: None,
+            tolerated_pct: None,
+        });
     }
 
     fn fail_field(
@@ -1443,26 +1467,17 @@ impl Execution {
         let input = std::mem::take(&mut inputs[next]);
         let last = parent.last_event;
         let silent = silent || parent.silent;
-        self.frames.push(Frame {
+        let mut frame = Frame::new(
             machine,
-            state: def.machines[machine].start_at,
+            def.machines[machine].start_at,
             input,
-            phase: Phase::Enter,
-            vars: Map::new(),
-            isolated,
-            silent,
             kind,
-            last_event: last,
-            entered_event: 0,
-            entered_ms: self.now_ms,
-            retry_count: 0,
-            retrier_attempts: Vec::new(),
-            task_input: None,
-            task_token: None,
-            started: false,
-            eval_reported: false,
-            stage: StageRecord::default(),
-        });
+            last,
+            self.now_ms,
+        );
+        frame.isolated = isolated;
+        frame.silent = silent;
+        self.frames.push(frame);
         Ok(())
     }
 

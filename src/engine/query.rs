@@ -312,18 +312,7 @@ impl Execution {
                 let mut s = self.session(states, &[st.arguments.as_ref()], &[]);
                 let bin = self.j_eval(&mut s, st.arguments.as_ref(), "Arguments", input.clone())?;
                 self.frames.last_mut().unwrap().stage.after_parameters = Some(bin.clone());
-                self.emit("ParallelStateStarted", vec![]);
-                self.frames.last_mut().unwrap().started = true;
-                let n = branches.len();
-                self.set_phase(Phase::Children {
-                    announced: true,
-                    next: 0,
-                    inputs: vec![bin; n],
-                    results: Vec::with_capacity(n),
-                    failures: 0,
-                    tolerated: None,
-                    tolerated_pct: None,
-                });
+                self.start_branches(bin, branches.len());
             }
             Kind::Task(_) | Kind::Map(_) => unreachable!("handled in their own phases"),
         }

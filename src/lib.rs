@@ -9,6 +9,7 @@ pub mod bench;
 pub mod conformance;
 pub mod debugger;
 pub mod engine;
+pub mod graph;
 pub mod jsonata_suite;
 pub mod samples;
 pub mod tui;

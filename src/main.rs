@@ -65,6 +65,13 @@ struct DebugArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum GraphFormat {
+    Text,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Format {
     Text,
     Json,
@@ -115,6 +122,15 @@ enum Command {
     Run(RunArgs),
     /// List the bundled samples.
     Samples,
+    /// Print the state graph (text, Graphviz DOT or Mermaid).
+    Graph {
+        definition: String,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+        /// Small boxes with abbreviated names, for large machines.
+        #[arg(long)]
+        compact: bool,
+    },
     /// Check a definition and report every problem with its position.
     Validate { definition: String },
     /// Time the engine on the standard workloads (../shared/bench).
@@ -165,6 +181,33 @@ fn main() -> ExitCode {
     match command {
         Command::Run(args) => run(args),
         Command::Validate { definition } => validate(&definition),
+        Command::Graph {
+            definition,
+            format,
+            compact,
+        } => {
+            let def = match asl::load_definition(&definition) {
+                Loaded::Ok(d, _) => d,
+                Loaded::Unreadable(e) => return fail2(e),
+                Loaded::Invalid(errs) => {
+                    for e in &errs {
+                        eprintln!("asldbg: {e}");
+                    }
+                    return ExitCode::from(2);
+                }
+            };
+            match format {
+                GraphFormat::Text => {
+                    let l = asldbg::graph::layout(&def, 0, compact);
+                    for line in asldbg::graph::text::render(&l).0 {
+                        println!("{line}");
+                    }
+                }
+                GraphFormat::Dot => print!("{}", asldbg::graph::to_dot(&def)),
+                GraphFormat::Mermaid => print!("{}", asldbg::graph::to_mermaid(&def)),
+            }
+            ExitCode::SUCCESS
+        }
         Command::Samples => {
             for s in asldbg::samples::SAMPLES {
                 println!("{:<20} {}", s.name, s.description);

@@ -26,15 +26,17 @@ pub enum Tab {
     History,
     Variables,
     State,
+    Graph,
 }
 
-pub const TABS: [Tab; 6] = [
+pub const TABS: [Tab; 7] = [
     Tab::Input,
     Tab::Output,
     Tab::Inspector,
     Tab::History,
     Tab::Variables,
     Tab::State,
+    Tab::Graph,
 ];
 
 impl Tab {
@@ -47,6 +49,7 @@ impl Tab {
             Tab::History => "Hist",
             Tab::Variables => "Vars",
             Tab::State => "ASL",
+            Tab::Graph => "Graph",
         }
     }
 
@@ -58,6 +61,7 @@ impl Tab {
             Tab::History => "History",
             Tab::Variables => "Variables",
             Tab::State => "State",
+            Tab::Graph => "Graph",
         }
     }
 }
@@ -346,6 +350,8 @@ pub struct App {
     pub pretty_input: PrettyCache,
     pub pretty_output: PrettyCache,
     pub pretty_other: PrettyCache,
+    /// The state graph, laid out once per definition.
+    pub graph: std::cell::OnceCell<(Vec<String>, crate::graph::text::Boxes)>,
 }
 
 fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut Vec<Row>) {
@@ -404,6 +410,7 @@ impl App {
             pretty_input: PrettyCache::default(),
             pretty_output: PrettyCache::default(),
             pretty_other: PrettyCache::default(),
+            graph: std::cell::OnceCell::new(),
         };
         app.follow_current();
         app
@@ -1034,7 +1041,7 @@ impl App {
                 self.tab = TABS[(i + TABS.len() - 1) % TABS.len()];
                 self.focus = Focus::Data;
             }
-            KeyCode::Char(c @ '1'..='6') => {
+            KeyCode::Char(c @ '1'..='7') => {
                 self.tab = TABS[(c as u8 - b'1') as usize];
                 self.focus = Focus::Data;
             }

@@ -70,6 +70,26 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
+    // The state graph of a 200-state machine: layout once, then its text.
+    let big = Definition::from_value(&crate::graph::big_machine(200)).expect("valid");
+    out.push((
+        "graph layout, 200 states".into(),
+        best(runs, || {
+            let t = Instant::now();
+            let l = crate::graph::layout(&big, 0, false);
+            std::hint::black_box(&l);
+            t.elapsed()
+        }),
+    ));
+    let l = crate::graph::layout(&big, 0, false);
+    out.push((
+        "graph text rendering, 200 states (whole drawing)".into(),
+        best(runs, || {
+            let t = Instant::now();
+            std::hint::black_box(crate::graph::text::render(&l));
+            t.elapsed()
+        }),
+    ));
     // A 5 MB document in the input pane.
     let big = crate::bench::large_payload(5 * 1024 * 1024);
     let def = Definition::from_value(

@@ -287,6 +287,10 @@ fn snapshots_of_the_main_screens() {
     press(&mut app, "?");
     insta::assert_snapshot!("help_80x24", screen(&render(&mut app, 80, 24)));
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    press(&mut app, "ss7");
+    insta::assert_snapshot!("graph_80x24", screen(&render(&mut app, 80, 24)));
+    insta::assert_snapshot!("graph_160x48", screen(&render(&mut app, 160, 48)));
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
     press(&mut app, "e");
     insta::assert_snapshot!("editor_80x24", screen(&render(&mut app, 80, 24)));
 }

@@ -120,7 +120,13 @@ pub fn draw(f: &mut Frame, app: &mut App) {
             app,
             cols[1],
             tab,
-            &[Tab::Inspector, Tab::History, Tab::Variables, Tab::State],
+            &[
+                Tab::Inspector,
+                Tab::History,
+                Tab::Variables,
+                Tab::State,
+                Tab::Graph,
+            ],
         );
     } else {
         let tab = app.tab;
@@ -397,6 +403,7 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
             );
         }
         Tab::History => draw_history(f, app, area),
+        Tab::Graph => draw_graph(f, app, area, scroll),
         Tab::Variables => {
             let lines = variable_lines(app, area.width as usize);
             f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
@@ -424,6 +431,96 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
             f.render_widget(Paragraph::new(text), area);
         }
     }
+}
+
+/// The state graph, scrolled to follow the current state (or the selected
+/// one), with execution marks on the boxes.
+fn draw_graph(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
+    let (lines, boxes) = app.graph.get_or_init(|| {
+        crate::graph::text::render(&crate::graph::layout(app.session.definition(), 0, false))
+    });
+    let current = app.current();
+    let selected = app.rows.get(app.selected).map(|r| (r.machine, r.state));
+    let focus = if app.focus == Focus::Outline {
+        selected
+    } else {
+        current.or(selected)
+    };
+    let (h, w) = (area.height as usize, area.width as usize);
+    let (fy, fx) = focus
+        .and_then(|k| boxes.get(&k))
+        .map(|b| (b.1 + b.3 / 2, b.0 + b.2 / 2))
+        .unwrap_or((0, 0));
+    let top =
+        (fy.saturating_sub(h / 2) + scroll).min(lines.len().saturating_sub(h.min(lines.len())));
+    let left = fx.saturating_sub(w / 2);
+    let style_of = |x: usize, y: usize| -> Style {
+        for (k, b) in boxes.iter() {
+            if x >= b.0 && x < b.0 + b.2 && y >= b.1 && y < b.1 + b.3 {
+                let on_border = x == b.0 || x == b.0 + b.2 - 1 || y == b.1 || y == b.1 + b.3 - 1;
+                let id = *k;
+                let mut st = if Some(id) == current {
+                    app.theme.accent
+                } else if app.failed.contains(&id) {
+                    app.theme.bad
+                } else if app.visited.contains(&id) {
+                    app.theme.good
+                } else {
+                    app.theme.base
+                };
+                if on_border && app.session.has_breakpoint(id.0, id.1) {
+                    st = app.theme.breakpoint;
+                }
+                if Some(id) == selected && !on_border {
+                    st = st.patch(app.theme.selection);
+                }
+                // Containers: only their border and title take the mark.
+                let inner_box = boxes.iter().any(|(k2, b2)| {
+                    k2 != k
+                        && b2.0 > b.0
+                        && b2.1 > b.1
+                        && b2.0 + b2.2 < b.0 + b.2
+                        && b2.1 + b2.3 < b.1 + b.3
+                        && x >= b2.0
+                        && x < b2.0 + b2.2
+                        && y >= b2.1
+                        && y < b2.1 + b2.3
+                });
+                if !inner_box {
+                    return st;
+                }
+            }
+        }
+        app.theme.muted
+    };
+    let text: Vec<Line> = lines
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(h)
+        .map(|(y, l)| {
+            let chars: Vec<char> = l.chars().skip(left).take(w).collect();
+            let mut spans: Vec<Span> = Vec::new();
+            let mut run = String::new();
+            let mut run_style = None;
+            for (i, ch) in chars.into_iter().enumerate() {
+                let st = style_of(left + i, y);
+                if Some(st) != run_style && !run.is_empty() {
+                    spans.push(Span::styled(
+                        std::mem::take(&mut run),
+                        run_style.unwrap_or_default(),
+                    ));
+                }
+                run_style = Some(st);
+                run.push(ch);
+            }
+            if !run.is_empty() {
+                spans.push(Span::styled(run, run_style.unwrap_or_default()));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(text), area);
 }
 
 fn value_line<'a>(

@@ -1,0 +1,591 @@
+//! The state graph: a layered (top-down) layout of a definition and its
+//! renderings as text (box drawing), Graphviz DOT and Mermaid.
+//!
+//! Layout (Sugiyama style): back edges (loops) are set aside, states get
+//! longest-path layers from the start, long edges get dummy nodes, a few
+//! barycentre sweeps order each layer to reduce crossings, then coordinates
+//! are assigned layer by layer. Parallel branches and Map processors are laid
+//! out the same way, recursively, inside their container's box.
+//! Pure functions of the definition: nothing here knows about a terminal.
+
+pub mod text;
+
+use crate::asl::model::{Condition, Definition, Kind, MachineId, StateId};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EdgeKind {
+    Next,
+    /// A Choice rule (its short label).
+    Rule(String),
+    Default,
+    /// A catcher (the error names).
+    Catch(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub from: StateId,
+    pub to: StateId,
+    pub kind: EdgeKind,
+    /// Goes back up (part of a loop).
+    pub back: bool,
+}
+
+/// A laid-out state.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub state: StateId,
+    pub name: String,
+    pub type_name: String,
+    pub layer: usize,
+    pub x: usize,
+    pub y: usize,
+    pub w: usize,
+    pub h: usize,
+    /// Inner layouts of a Parallel's branches or a Map's processor, side by side.
+    pub children: Vec<Layout>,
+}
+
+/// The layout of one machine (the top level, a branch or an item processor).
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub machine: MachineId,
+    pub start: StateId,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Dummy points of long edges: edge index -> (x, y) of each layer it crosses.
+    pub bends: HashMap<usize, Vec<(usize, usize)>>,
+    pub w: usize,
+    pub h: usize,
+}
+
+pub const GAP_X: usize = 3;
+pub const GAP_Y: usize = 3;
+
+fn short_rule(raw: &serde_json::Value, cond: &Condition) -> String {
+    if let Condition::Jsonata(e) = cond {
+        return e.source.clone();
+    }
+    let o = raw.as_object();
+    let var = o
+        .and_then(|o| o.get("Variable"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let op = o.and_then(|o| {
+        o.iter().find(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "Variable" | "Next" | "Comment" | "Assign" | "Output"
+            )
+        })
+    });
+    match op {
+        Some((k, v)) if !var.is_empty() => {
+            let sym = match k.trim_end_matches("Path") {
+                k if k.ends_with("GreaterThanEquals") => ">=",
+                k if k.ends_with("LessThanEquals") => "<=",
+                k if k.ends_with("GreaterThan") => ">",
+                k if k.ends_with("LessThan") => "<",
+                k if k.ends_with("Equals") => "==",
+                "StringMatches" => "~",
+                other => other,
+            };
+            format!("{var} {sym} {}", v.to_string().trim_matches('"'))
+        }
+        Some((k, _)) => k.clone(),
+        None => "rule".into(),
+    }
+}
+
+/// Edges of a machine, with back edges marked (a DFS from the start).
+pub fn edges(def: &Definition, m: MachineId) -> Vec<Edge> {
+    let mc = &def.machines[m];
+    let mut out = Vec::new();
+    for (i, st) in mc.states.iter().enumerate() {
+        if let Some(n) = st.next {
+            out.push(Edge {
+                from: i,
+                to: n,
+                kind: EdgeKind::Next,
+                back: false,
+            });
+        }
+        if let Kind::Choice { choices, default } = &st.kind {
+            for c in choices {
+                out.push(Edge {
+                    from: i,
+                    to: c.next,
+                    kind: EdgeKind::Rule(short_rule(&c.raw, &c.condition)),
+                    back: false,
+                });
+            }
+            if let Some(d) = default {
+                out.push(Edge {
+                    from: i,
+                    to: *d,
+                    kind: EdgeKind::Default,
+                    back: false,
+                });
+            }
+        }
+        for c in &st.catch {
+            out.push(Edge {
+                from: i,
+                to: c.next,
+                kind: EdgeKind::Catch(c.errors.join(",")),
+                back: false,
+            });
+        }
+    }
+    // Back edges: edges into a state on the current DFS path.
+    let n = mc.states.len();
+    let mut state = vec![0u8; n]; // 0 new, 1 on path, 2 done
+    let mut stack = vec![(mc.start_at, 0usize)];
+    if n > 0 {
+        state[mc.start_at] = 1;
+    }
+    while let Some((v, k)) = stack.pop() {
+        let outs: Vec<usize> = out
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.from == v)
+            .map(|(i, _)| i)
+            .collect();
+        if k < outs.len() {
+            stack.push((v, k + 1));
+            let ei = outs[k];
+            let t = out[ei].to;
+            match state[t] {
+                1 => out[ei].back = true,
+                0 => {
+                    state[t] = 1;
+                    stack.push((t, 0));
+                }
+                _ => {}
+            }
+        } else {
+            state[v] = 2;
+        }
+    }
+    out
+}
+
+/// Box size of a state without children: `[glyph name]` plus borders.
+fn leaf_size(name: &str, compact: bool) -> (usize, usize) {
+    let n = name.chars().count();
+    let w = if compact { n.min(12) } else { n.min(32) } + 5;
+    (w.max(7), 3)
+}
+
+/// Lay out machine `m` (recursively for containers).
+pub fn layout(def: &Definition, m: MachineId, compact: bool) -> Layout {
+    let mc = &def.machines[m];
+    let n = mc.states.len();
+    let edges = edges(def, m);
+    // Layers: longest path over forward edges (in a DAG order).
+    let mut indeg = vec![0usize; n];
+    for e in edges.iter().filter(|e| !e.back) {
+        indeg[e.to] += 1;
+    }
+    let mut layer = vec![0usize; n];
+    let mut queue: Vec<usize> = (0..n).filter(|i| indeg[*i] == 0).collect();
+    // Start first.
+    queue.sort_by_key(|i| (*i != mc.start_at, *i));
+    let mut order = Vec::with_capacity(n);
+    while let Some(v) = queue.pop().filter(|_| true) {
+        order.push(v);
+        for e in edges.iter().filter(|e| !e.back && e.from == v) {
+            layer[e.to] = layer[e.to].max(layer[v] + 1);
+            indeg[e.to] -= 1;
+            if indeg[e.to] == 0 {
+                queue.push(e.to);
+            }
+        }
+    }
+    let layers = layer.iter().copied().max().map(|x| x + 1).unwrap_or(0);
+    // Members of each layer: real states, then one dummy per layer crossed by a long edge.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Item {
+        State(usize),
+        Dummy(usize, usize), // (edge, step)
+    }
+    let mut rows: Vec<Vec<Item>> = vec![Vec::new(); layers];
+    for v in &order {
+        rows[layer[*v]].push(Item::State(*v));
+    }
+    for (ei, e) in edges.iter().enumerate() {
+        if !e.back && layer[e.to] > layer[e.from] + 1 {
+            for (step, l) in (layer[e.from] + 1..layer[e.to]).enumerate() {
+                rows[l].push(Item::Dummy(ei, step));
+            }
+        }
+    }
+    // Start from the order in which the definition names the targets (rule
+    // order for a Choice), so that ties keep reading left to right.
+    let rank = |it: &Item| -> usize {
+        match it {
+            Item::State(s) => edges
+                .iter()
+                .position(|e| e.to == *s && !e.back)
+                .unwrap_or(*s),
+            Item::Dummy(e, _) => *e,
+        }
+    };
+    for r in rows.iter_mut() {
+        r.sort_by_key(|it| rank(it));
+    }
+    // Crossing reduction: barycentre sweeps down and up.
+    let pos_of = |rows: &Vec<Vec<Item>>| -> HashMap<(usize, usize, usize), f64> {
+        let mut p = HashMap::new();
+        for r in rows {
+            for (i, it) in r.iter().enumerate() {
+                let key = match it {
+                    Item::State(s) => (0, *s, 0),
+                    Item::Dummy(e, st) => (1, *e, *st),
+                };
+                p.insert(key, i as f64);
+            }
+        }
+        p
+    };
+    let neighbours = |it: &Item, up: bool| -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        match it {
+            Item::State(s) => {
+                for (ei, e) in edges.iter().enumerate().filter(|(_, e)| !e.back) {
+                    let long = layer[e.to] > layer[e.from] + 1;
+                    if up && e.to == *s {
+                        out.push(if long {
+                            (1, ei, layer[e.to] - layer[e.from] - 2)
+                        } else {
+                            (0, e.from, 0)
+                        });
+                    }
+                    if !up && e.from == *s {
+                        out.push(if long { (1, ei, 0) } else { (0, e.to, 0) });
+                    }
+                }
+            }
+            Item::Dummy(ei, st) => {
+                let e = &edges[*ei];
+                let last = layer[e.to] - layer[e.from] - 2;
+                if up {
+                    out.push(if *st == 0 {
+                        (0, e.from, 0)
+                    } else {
+                        (1, *ei, st - 1)
+                    });
+                } else {
+                    out.push(if *st == last {
+                        (0, e.to, 0)
+                    } else {
+                        (1, *ei, st + 1)
+                    });
+                }
+            }
+        }
+        out
+    };
+    for sweep in 0..4 {
+        let down = sweep % 2 == 0;
+        let range: Vec<usize> = if down {
+            (1..layers).collect()
+        } else {
+            (0..layers.saturating_sub(1)).rev().collect()
+        };
+        for l in range {
+            let p = pos_of(&rows);
+            let mut keyed: Vec<(f64, usize, Item)> = rows[l]
+                .iter()
+                .enumerate()
+                .map(|(i, it)| {
+                    let ns = neighbours(it, down);
+                    let vals: Vec<f64> = ns.iter().filter_map(|k| p.get(k)).copied().collect();
+                    let b = if vals.is_empty() {
+                        i as f64
+                    } else {
+                        vals.iter().sum::<f64>() / vals.len() as f64
+                    };
+                    (b, i, *it)
+                })
+                .collect();
+            keyed.sort_by(|a, b| {
+                a.0.partial_cmp(&b.0)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.1.cmp(&b.1))
+            });
+            rows[l] = keyed.into_iter().map(|k| k.2).collect();
+        }
+    }
+    // Sizes (containers hold their children side by side).
+    let mut nodes: Vec<Option<Node>> = vec![None; n];
+    for (i, st) in mc.states.iter().enumerate() {
+        let children: Vec<Layout> = match &st.kind {
+            Kind::Parallel { branches } => {
+                branches.iter().map(|b| layout(def, *b, compact)).collect()
+            }
+            Kind::Map(spec) => vec![layout(def, spec.processor, compact)],
+            _ => Vec::new(),
+        };
+        let (mut w, mut h) = leaf_size(&st.name, compact);
+        if !children.is_empty() {
+            let cw: usize =
+                children.iter().map(|c| c.w).sum::<usize>() + GAP_X * (children.len() - 1);
+            let ch = children.iter().map(|c| c.h).max().unwrap_or(0);
+            w = w.max(cw + 4);
+            // Room below for loops that leave the children's last layer.
+            let loops = children.iter().any(|c| c.edges.iter().any(|e| e.back));
+            h = ch + 1 + if loops { 2 } else { 0 };
+        }
+        nodes[i] = Some(Node {
+            state: i,
+            name: st.name.to_string(),
+            type_name: st.type_name.clone(),
+            layer: layer[i],
+            x: 0,
+            y: 0,
+            w,
+            h,
+            children,
+        });
+    }
+    // Coordinates: rows top to bottom, items left to right.
+    let row_w: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|it| match it {
+                    Item::State(s) => nodes[*s].as_ref().map(|n| n.w).unwrap_or(1),
+                    Item::Dummy(..) => 1,
+                })
+                .sum::<usize>()
+                + GAP_X * r.len().saturating_sub(1)
+        })
+        .collect();
+    let width = row_w.iter().copied().max().unwrap_or(0);
+    let mut bends: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    // Two rows above the first layer: the start marker, or a loop back to it.
+    let mut y = 2;
+    for (l, r) in rows.iter().enumerate() {
+        let mut x = (width - row_w[l]) / 2;
+        let row_h = r
+            .iter()
+            .map(|it| match it {
+                Item::State(s) => nodes[*s].as_ref().map(|n| n.h).unwrap_or(1),
+                Item::Dummy(..) => 1,
+            })
+            .max()
+            .unwrap_or(1);
+        for it in r {
+            match it {
+                Item::State(s) => {
+                    let nd = nodes[*s].as_mut().expect("sized");
+                    nd.x = x;
+                    nd.y = y;
+                    x += nd.w + GAP_X;
+                }
+                Item::Dummy(e, _) => {
+                    bends.entry(*e).or_default().push((x, y));
+                    x += 1 + GAP_X;
+                }
+            }
+        }
+        y += row_h + GAP_Y;
+    }
+    for b in bends.values_mut() {
+        b.sort_by_key(|p| p.1);
+    }
+    // Children sit inside their container, below its title.
+    let mut nodes: Vec<Node> = nodes.into_iter().flatten().collect();
+    for nd in &mut nodes {
+        let mut cx = nd.x + 2;
+        for c in &mut nd.children {
+            // The child's own two top rows (start marker) sit under the title.
+            shift(c, cx, nd.y);
+            cx += c.w + GAP_X;
+        }
+    }
+    let backs = edges.iter().filter(|e| e.back).count();
+    let w = nodes.iter().map(|n| n.x + n.w).max().unwrap_or(0) + 2 * backs + 1;
+    let h = y.saturating_sub(GAP_Y);
+    Layout {
+        machine: m,
+        start: mc.start_at,
+        nodes,
+        edges,
+        bends,
+        w: w.max(width),
+        h,
+    }
+}
+
+fn shift(l: &mut Layout, dx: usize, dy: usize) {
+    for n in &mut l.nodes {
+        n.x += dx;
+        n.y += dy;
+        for c in &mut n.children {
+            shift(c, dx, dy);
+        }
+    }
+    for b in l.bends.values_mut() {
+        for p in b {
+            p.0 += dx;
+            p.1 += dy;
+        }
+    }
+}
+
+/// A machine of `n` states in a chain, with a Choice every tenth state that
+/// can loop back (benchmarks and tests).
+pub fn big_machine(n: usize) -> serde_json::Value {
+    let mut states = serde_json::Map::new();
+    for i in 0..n {
+        let next = format!("S{:03}", i + 1);
+        let st = if i + 1 == n {
+            serde_json::json!({"Type": "Succeed"})
+        } else if i % 10 == 5 {
+            serde_json::json!({"Type": "Choice", "Choices": [{"Variable": "$.again", "BooleanEquals": true, "Next": format!("S{:03}", i - 3)}], "Default": next})
+        } else {
+            serde_json::json!({"Type": "Pass", "Next": next})
+        };
+        states.insert(format!("S{i:03}"), st);
+    }
+    serde_json::json!({"StartAt": "S000", "States": states})
+}
+
+fn dot_id(m: MachineId, s: StateId) -> String {
+    format!("m{m}s{s}")
+}
+
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Graphviz DOT, with Parallel/Map containers as clusters.
+pub fn to_dot(def: &Definition) -> String {
+    fn machine(def: &Definition, m: MachineId, out: &mut String, indent: &str) {
+        let mc = &def.machines[m];
+        for (i, st) in mc.states.iter().enumerate() {
+            let shape = match st.type_name.as_str() {
+                "Choice" => "diamond",
+                "Succeed" | "Fail" => "doublecircle",
+                _ => "box",
+            };
+            out.push_str(&format!(
+                "{indent}{} [label=\"{}\\n({})\", shape={shape}];\n",
+                dot_id(m, i),
+                esc(&st.name),
+                st.type_name
+            ));
+            let inner: Vec<MachineId> = match &st.kind {
+                Kind::Parallel { branches } => branches.clone(),
+                Kind::Map(spec) => vec![spec.processor],
+                _ => vec![],
+            };
+            for (bi, b) in inner.iter().enumerate() {
+                out.push_str(&format!(
+                    "{indent}subgraph cluster_{}_{bi} {{\n{indent}  label=\"{} {}\";\n",
+                    dot_id(m, i),
+                    esc(&st.name),
+                    if st.type_name == "Map" {
+                        "items".to_string()
+                    } else {
+                        format!("branch {bi}")
+                    }
+                ));
+                machine(def, *b, out, &format!("{indent}  "));
+                out.push_str(&format!("{indent}}}\n"));
+                out.push_str(&format!(
+                    "{indent}{} -> {} [style=dotted, arrowhead=none];\n",
+                    dot_id(m, i),
+                    dot_id(*b, def.machines[*b].start_at)
+                ));
+            }
+        }
+        for e in edges(def, m) {
+            let attrs = match &e.kind {
+                EdgeKind::Next => String::new(),
+                EdgeKind::Rule(l) => format!(" [label=\"{}\"]", esc(l)),
+                EdgeKind::Default => " [label=\"Default\", style=dashed]".into(),
+                EdgeKind::Catch(l) => {
+                    format!(" [label=\"catch {}\", color=red, style=dashed]", esc(l))
+                }
+            };
+            out.push_str(&format!(
+                "{indent}{} -> {}{attrs};\n",
+                dot_id(m, e.from),
+                dot_id(m, e.to)
+            ));
+        }
+    }
+    let mut out = String::from("digraph StateMachine {\n  rankdir=TB;\n  start [shape=point];\n");
+    machine(def, 0, &mut out, "  ");
+    out.push_str(&format!(
+        "  start -> {};\n}}\n",
+        dot_id(0, def.machines[0].start_at)
+    ));
+    out
+}
+
+/// A Mermaid flowchart, with Parallel/Map containers as subgraphs.
+pub fn to_mermaid(def: &Definition) -> String {
+    fn machine(def: &Definition, m: MachineId, out: &mut String, indent: &str) {
+        let mc = &def.machines[m];
+        for (i, st) in mc.states.iter().enumerate() {
+            let label = esc(&st.name).replace('"', "#quot;");
+            let node = match st.type_name.as_str() {
+                "Choice" => format!("{}{{\"{label}\"}}", dot_id(m, i)),
+                "Succeed" | "Fail" => format!("{}([\"{label}\"])", dot_id(m, i)),
+                _ => format!("{}[\"{label}\"]", dot_id(m, i)),
+            };
+            out.push_str(&format!("{indent}{node}\n"));
+            let inner: Vec<MachineId> = match &st.kind {
+                Kind::Parallel { branches } => branches.clone(),
+                Kind::Map(spec) => vec![spec.processor],
+                _ => vec![],
+            };
+            for (bi, b) in inner.iter().enumerate() {
+                out.push_str(&format!(
+                    "{indent}subgraph {}_{bi} [\"{label} {}\"]\n",
+                    dot_id(m, i),
+                    if st.type_name == "Map" {
+                        "items".to_string()
+                    } else {
+                        format!("branch {bi}")
+                    }
+                ));
+                machine(def, *b, out, &format!("{indent}  "));
+                out.push_str(&format!("{indent}end\n"));
+                out.push_str(&format!(
+                    "{indent}{} -.- {}\n",
+                    dot_id(m, i),
+                    dot_id(*b, def.machines[*b].start_at)
+                ));
+            }
+        }
+        for e in edges(def, m) {
+            let arrow = match &e.kind {
+                EdgeKind::Next => "-->".to_string(),
+                EdgeKind::Rule(l) => format!("-->|\"{}\"|", esc(l).replace('"', "#quot;")),
+                EdgeKind::Default => "-.->|Default|".into(),
+                EdgeKind::Catch(l) => format!("-.->|\"catch {}\"|", esc(l).replace('"', "#quot;")),
+            };
+            out.push_str(&format!(
+                "{indent}{} {arrow} {}\n",
+                dot_id(m, e.from),
+                dot_id(m, e.to)
+            ));
+        }
+    }
+    let mut out = String::from("flowchart TD\n  start((start))\n");
+    machine(def, 0, &mut out, "  ");
+    out.push_str(&format!(
+        "  start --> {}\n",
+        dot_id(0, def.machines[0].start_at)
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+use super::*;
+use serde_json::json;
+
+fn def(v: serde_json::Value) -> Definition {
+    Definition::from_value(&v).unwrap()
+}
+
+#[test]
+fn back_edges_are_found() {
+    let d = def(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Choice",
+        "Choices": [{"Variable": "$.again", "BooleanEquals": true, "Next": "A"}], "Default": "C"}, "C": {"Type": "Succeed"}}}),
+    );
+    let e = edges(&d, 0);
+    assert_eq!(e.iter().filter(|e| e.back).count(), 1);
+    assert!(
+        matches!(&e.iter().find(|e| e.back).unwrap().kind, EdgeKind::Rule(l) if l == "$.again == true")
+    );
+}
+
+#[test]
+fn layers_follow_the_flow() {
+    let d = def(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "C"}, "C": {"Type": "Succeed"}}}),
+    );
+    let l = layout(&d, 0, false);
+    let y: Vec<usize> = l.nodes.iter().map(|n| n.y).collect();
+    assert!(y[0] < y[1] && y[1] < y[2]);
+}
+
+fn text_of(d: &Definition) -> String {
+    text::render(&layout(d, 0, false)).0.join("\n")
+}
+
+#[test]
+fn snapshots_of_the_text_rendering() {
+    let cc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../samples/credit-card/credit-card.asl.json"
+    ))
+    .unwrap();
+    insta::assert_snapshot!("credit_card", text_of(&def(cc)));
+    let choice = json!({"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Choices": [
+            {"Variable": "$.a", "NumericGreaterThan": 10, "Next": "A"},
+            {"Variable": "$.b", "StringEquals": "x", "Next": "B"},
+            {"Variable": "$.c", "BooleanEquals": true, "Next": "C"},
+            {"Variable": "$.d", "IsPresent": false, "Next": "D"},
+            {"Variable": "$.e", "TimestampLessThan": "2024-01-01T00:00:00Z", "Next": "E"}], "Default": "F"},
+        "A": {"Type": "Succeed"}, "B": {"Type": "Succeed"}, "C": {"Type": "Succeed"},
+        "D": {"Type": "Succeed"}, "E": {"Type": "Succeed"}, "F": {"Type": "Fail", "Error": "NoRoute"}}});
+    insta::assert_snapshot!("choice_five_rules", text_of(&def(choice)));
+    let retry = json!({"StartAt": "Try", "States": {
+        "Try": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Done",
+                "Catch": [{"ErrorEquals": ["Flaky"], "Next": "Wait a bit"}]},
+        "Wait a bit": {"Type": "Wait", "Seconds": 5, "Next": "Try"},
+        "Done": {"Type": "Succeed"}}});
+    insta::assert_snapshot!("retry_loop", text_of(&def(retry)));
+    let nested = json!({"StartAt": "Outer", "States": {"Outer": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "Inner", "States": {
+            "Inner": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "A1", "States": {"A1": {"Type": "Pass", "Next": "A2"}, "A2": {"Type": "Pass", "End": true}}},
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "End": true}}}]}}}}}},
+        {"StartAt": "Side", "States": {"Side": {"Type": "Pass", "End": true}}}]}}});
+    insta::assert_snapshot!("nested_parallel_map_parallel", text_of(&def(nested)));
+    insta::assert_snapshot!("two_hundred_states", text_of(&def(big_machine(200))));
+}
+
+/// Every box is disjoint from every other box of the same machine and from
+/// its container's border, and every forward edge ends in an arrow right
+/// above its target.
+fn check(d: &Definition) {
+    fn walk(l: &Layout, lines: &[Vec<char>], out: &mut Vec<(usize, usize, usize, usize)>) {
+        for (i, a) in l.nodes.iter().enumerate() {
+            for b in &l.nodes[i + 1..] {
+                let apart =
+                    a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+                assert!(apart, "{} and {} overlap", a.name, b.name);
+            }
+            out.push((a.x, a.y, a.w, a.h));
+            for c in &a.children {
+                for n in &c.nodes {
+                    assert!(
+                        n.x > a.x && n.y > a.y && n.x + n.w < a.x + a.w && n.y + n.h < a.y + a.h,
+                        "{} leaves {}",
+                        n.name,
+                        a.name
+                    );
+                }
+                walk(c, lines, out);
+            }
+        }
+        for e in l.edges.iter() {
+            let a = l.nodes.iter().find(|n| n.state == e.from).unwrap();
+            let b = l.nodes.iter().find(|n| n.state == e.to).unwrap();
+            let at =
+                |x: usize, y: usize| lines.get(y).and_then(|r| r.get(x)).copied().unwrap_or(' ');
+            if e.back || b.y <= a.y {
+                assert_eq!(
+                    at(b.x + b.w - 2, b.y - 1),
+                    '▼',
+                    "loop {} -> {}",
+                    a.name,
+                    b.name
+                );
+            } else {
+                assert_eq!(
+                    at(b.x + b.w / 2, b.y - 1),
+                    '▼',
+                    "edge {} -> {}",
+                    a.name,
+                    b.name
+                );
+                assert_ne!(
+                    at(a.x + a.w / 2, a.y + a.h),
+                    ' ',
+                    "edge {} -> {} leaves its source",
+                    a.name,
+                    b.name
+                );
+            }
+        }
+    }
+    let l = layout(d, 0, false);
+    let (lines, _) = text::render(&l);
+    let grid: Vec<Vec<char>> = lines.iter().map(|s| s.chars().collect()).collect();
+    walk(&l, &grid, &mut Vec::new());
+}
+
+#[test]
+fn the_samples_lay_out_cleanly() {
+    for s in crate::samples::SAMPLES {
+        let v: serde_json::Value = serde_json::from_str(s.definition).unwrap();
+        check(&def(v));
+    }
+    check(&def(big_machine(200)));
+}
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random machine: each state goes to a later one (or ends), Choice
+    /// states add a second target and sometimes a loop back; a few states
+    /// are Parallel or Map containers with small inner machines.
+    fn machine(spec: &[(u8, usize, usize)]) -> serde_json::Value {
+        let n = spec.len();
+        let name = |i: usize| format!("S{i}");
+        let mut states = serde_json::Map::new();
+        for (i, (kind, a, b)) in spec.iter().enumerate() {
+            let next = |k: usize| name((i + 1 + k % (n - i).max(1)).min(n - 1));
+            let st = if i + 1 == n {
+                json!({"Type": "Succeed"})
+            } else {
+                match kind % 5 {
+                    0 => {
+                        json!({"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": next(*a)}, {"Variable": "$.y", "IsNull": true, "Next": name(b % (i + 1))}], "Default": name(i + 1)})
+                    }
+                    1 => json!({"Type": "Parallel", "Next": name(i + 1), "Branches": [
+                        {"StartAt": format!("P{i}a"), "States": {format!("P{i}a"): {"Type": "Pass", "End": true}}},
+                        {"StartAt": format!("P{i}b"), "States": {format!("P{i}b"): {"Type": "Pass", "Next": format!("P{i}c")}, format!("P{i}c"): {"Type": "Pass", "End": true}}}]}),
+                    2 => {
+                        json!({"Type": "Map", "Next": name(i + 1), "ItemProcessor": {"StartAt": format!("M{i}"), "States": {format!("M{i}"): {"Type": "Pass", "End": true}}}})
+                    }
+                    3 => {
+                        json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": name(i + 1), "Catch": [{"ErrorEquals": ["E"], "Next": next(*b)}]})
+                    }
+                    _ => json!({"Type": "Pass", "Next": name(i + 1)}),
+                }
+            };
+            states.insert(name(i), st);
+        }
+        json!({"StartAt": "S0", "States": states})
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn boxes_never_overlap_and_edges_reach_their_targets(spec in proptest::collection::vec((0u8..10, 0usize..20, 0usize..20), 2..25)) {
+            let v = machine(&spec);
+            // Every state is reachable through the Next chain.
+            let d = Definition::from_value(&v).expect("a valid random machine");
+            check(&d);
+        }
+    }
+}

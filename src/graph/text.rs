@@ -1,0 +1,322 @@
+//! The layout drawn with box-drawing characters: one renderer for
+//! `asldbg graph` and the debugger.
+
+use super::{EdgeKind, Layout, Node};
+
+const U: u8 = 1;
+const D: u8 = 2;
+const L: u8 = 4;
+const R: u8 = 8;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Cell {
+    Empty,
+    Line(u8),
+    Char(char),
+}
+
+/// A grid of cells where crossing and joining lines merge into the right
+/// box-drawing character.
+pub struct Canvas {
+    pub w: usize,
+    pub h: usize,
+    cells: Vec<Cell>,
+}
+
+impl Canvas {
+    pub fn new(w: usize, h: usize) -> Canvas {
+        Canvas {
+            w,
+            h,
+            cells: vec![Cell::Empty; w * h],
+        }
+    }
+    fn at(&mut self, x: usize, y: usize) -> Option<&mut Cell> {
+        if x < self.w && y < self.h {
+            Some(&mut self.cells[y * self.w + x])
+        } else {
+            None
+        }
+    }
+    fn line(&mut self, x: usize, y: usize, bits: u8) {
+        if let Some(c) = self.at(x, y) {
+            *c = match *c {
+                Cell::Line(b) => Cell::Line(b | bits),
+                Cell::Empty => Cell::Line(bits),
+                other => other,
+            };
+        }
+    }
+    /// Make a cell empty (the inside of a box: lines drawn later may cross it).
+    pub fn clear(&mut self, x: usize, y: usize) {
+        if let Some(c) = self.at(x, y) {
+            *c = Cell::Empty;
+        }
+    }
+
+    pub fn put(&mut self, x: usize, y: usize, ch: char) {
+        if let Some(c) = self.at(x, y) {
+            *c = Cell::Char(ch);
+        }
+    }
+    pub fn text(&mut self, x: usize, y: usize, s: &str, max: usize) {
+        for (i, ch) in s.chars().take(max).enumerate() {
+            self.put(x + i, y, ch);
+        }
+    }
+    /// Free cells only (labels never cover lines or boxes).
+    fn label(&mut self, x: usize, y: usize, s: &str) {
+        for (i, ch) in s.chars().enumerate() {
+            if let Some(c) = self.at(x + i, y) {
+                if *c != Cell::Empty {
+                    return;
+                }
+                *c = Cell::Char(ch);
+            }
+        }
+    }
+    fn vline(&mut self, x: usize, y0: usize, y1: usize) {
+        let (a, b) = (y0.min(y1), y0.max(y1));
+        for y in a..=b {
+            let mut bits = 0;
+            if y > a {
+                bits |= U;
+            }
+            if y < b {
+                bits |= D;
+            }
+            if a == b {
+                bits = U | D;
+            }
+            self.line(x, y, bits);
+        }
+    }
+    fn hline(&mut self, y: usize, x0: usize, x1: usize) {
+        let (a, b) = (x0.min(x1), x0.max(x1));
+        if a == b {
+            return;
+        }
+        for x in a..=b {
+            let mut bits = 0;
+            if x > a {
+                bits |= L;
+            }
+            if x < b {
+                bits |= R;
+            }
+            self.line(x, y, bits);
+        }
+    }
+    pub fn lines(&self) -> Vec<String> {
+        (0..self.h)
+            .map(|y| {
+                let s: String = (0..self.w)
+                    .map(|x| match self.cells[y * self.w + x] {
+                        Cell::Empty => ' ',
+                        Cell::Char(c) => c,
+                        Cell::Line(b) => glyph(b),
+                    })
+                    .collect();
+                s.trim_end().to_string()
+            })
+            .collect()
+    }
+}
+
+fn glyph(b: u8) -> char {
+    match b {
+        x if x == U | D | L | R => '┼',
+        x if x == U | D | R => '├',
+        x if x == U | D | L => '┤',
+        x if x == D | L | R => '┬',
+        x if x == U | L | R => '┴',
+        x if x == D | R => '┌',
+        x if x == D | L => '┐',
+        x if x == U | R => '└',
+        x if x == U | L => '┘',
+        x if x == L | R || x == L || x == R => '─',
+        _ => '│',
+    }
+}
+
+pub fn type_glyph(t: &str) -> char {
+    match t {
+        "Pass" => '→',
+        "Task" => '⚙',
+        "Choice" => '◇',
+        "Wait" => '◷',
+        "Succeed" => '✓',
+        "Fail" => '✗',
+        "Parallel" => '‖',
+        "Map" => '≡',
+        _ => '?',
+    }
+}
+
+fn draw_box(c: &mut Canvas, n: &Node) {
+    let (x, y, w, h) = (n.x, n.y, n.w, n.h);
+    let container = !n.children.is_empty();
+    let (tl, tr, bl, br, hz, vt) = if container {
+        ('╭', '╮', '╰', '╯', '─', '│')
+    } else {
+        ('┌', '┐', '└', '┘', '─', '│')
+    };
+    c.put(x, y, tl);
+    c.put(x + w - 1, y, tr);
+    c.put(x, y + h - 1, bl);
+    c.put(x + w - 1, y + h - 1, br);
+    for i in 1..w - 1 {
+        c.put(x + i, y, hz);
+        c.put(x + i, y + h - 1, hz);
+    }
+    for j in 1..h - 1 {
+        c.put(x, y + j, vt);
+        c.put(x + w - 1, y + j, vt);
+        for i in 1..w - 1 {
+            c.clear(x + i, y + j);
+        }
+    }
+    let label = format!("{} {}", type_glyph(&n.type_name), n.name);
+    let max = w.saturating_sub(3);
+    let shown: String = if label.chars().count() > max {
+        label
+            .chars()
+            .take(max.saturating_sub(1))
+            .chain(['…'])
+            .collect()
+    } else {
+        label
+    };
+    c.text(x + 2, y + 1, &shown, max);
+}
+
+/// Where each state's box is, for hit tests and highlighting:
+/// (machine, state) -> (x, y, w, h).
+pub type Boxes = std::collections::HashMap<(usize, usize), (usize, usize, usize, usize)>;
+
+fn draw(c: &mut Canvas, l: &Layout, boxes: &mut Boxes, lane: &mut usize) {
+    let center = |n: &Node| n.x + n.w / 2;
+    // Edges first; boxes are drawn over them.
+    for (ei, e) in l.edges.iter().enumerate() {
+        let (Some(a), Some(b)) = (
+            l.nodes.iter().find(|n| n.state == e.from),
+            l.nodes.iter().find(|n| n.state == e.to),
+        ) else {
+            continue;
+        };
+        if e.back || b.y <= a.y {
+            // A loop: down out of the source's right part, along the gap
+            // below it to a lane right of every box, up to the gap above the
+            // target, and down into the target's right part. Only gap rows and
+            // the lane carry it, so it crosses no box.
+            let x = *lane;
+            *lane += 2;
+            let ex = a.x + a.w.saturating_sub(2);
+            let below = a.y + a.h;
+            let above = b.y.saturating_sub(2);
+            let tx = b.x + b.w.saturating_sub(2);
+            c.vline(ex, a.y + a.h - 1, below);
+            c.hline(below, ex, x);
+            c.vline(x, above, below);
+            c.hline(above, tx, x);
+            c.vline(tx, above, b.y - 1);
+            c.put(tx, b.y - 1, '▼');
+            let label = match &e.kind {
+                EdgeKind::Catch(l) => format!("catch {l}"),
+                EdgeKind::Rule(l) => l.clone(),
+                EdgeKind::Default => "Default".into(),
+                EdgeKind::Next => "loop".into(),
+            };
+            c.label(ex + 2, below + 1, &format!("↺ {}", short(&label)));
+            continue;
+        }
+        let mut points: Vec<(usize, usize)> = l.bends.get(&ei).cloned().unwrap_or_default();
+        points.push((center(b), b.y));
+        let (mut cx, mut cy) = (center(a), a.y + a.h - 1);
+        // Start one cell below the source box.
+        cy += 1;
+        for (px, py) in points {
+            let channel = py.saturating_sub(2).max(cy);
+            c.vline(cx, cy, channel);
+            c.hline(channel, cx, px);
+            cx = px;
+            cy = channel;
+        }
+        c.vline(cx, cy, b.y - 1);
+        c.put(cx, b.y - 1, '▼');
+        let label = match &e.kind {
+            EdgeKind::Next => None,
+            EdgeKind::Rule(l) => Some(l.clone()),
+            EdgeKind::Default => Some("Default".into()),
+            EdgeKind::Catch(l) => Some(format!("catch {l}")),
+        };
+        if let Some(lb) = label {
+            // Beside the arrow into the target, up to the next arrow on that row.
+            let room = l
+                .nodes
+                .iter()
+                .filter(|n| n.y == b.y && n.x + n.w / 2 > cx)
+                .map(|n| n.x + n.w / 2 - cx - 2)
+                .chain(
+                    l.bends
+                        .values()
+                        .flatten()
+                        .filter(|p| p.1 == b.y && p.0 > cx)
+                        .map(|p| p.0 - cx - 2),
+                )
+                .min()
+                .unwrap_or(18)
+                .min(18);
+            if room >= 3 {
+                c.label(cx + 1, b.y - 1, &fit(&lb, room));
+            }
+        }
+    }
+    for n in &l.nodes {
+        draw_box(c, n);
+        boxes.insert((l.machine, n.state), (n.x, n.y, n.w, n.h));
+        for ch in &n.children {
+            let mut inner_lane = ch.nodes.iter().map(|x| x.x + x.w).max().unwrap_or(0) + 1;
+            draw(c, ch, boxes, &mut inner_lane);
+        }
+    }
+}
+
+fn fit(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        format!(
+            "{}…",
+            s.chars().take(n.saturating_sub(1)).collect::<String>()
+        )
+    } else {
+        s.to_string()
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() > 18 {
+        format!("{}…", s.chars().take(17).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// The whole layout as text lines, plus where each box is.
+pub fn render(l: &Layout) -> (Vec<String>, Boxes) {
+    let back = l.edges.iter().filter(|e| e.back).count();
+    let w = l.w + 2 * back + 24;
+    let mut c = Canvas::new(w, l.h + 4);
+    let mut boxes = Boxes::new();
+    let mut lane = l.nodes.iter().map(|n| n.x + n.w).max().unwrap_or(0) + 2;
+    draw(&mut c, l, &mut boxes, &mut lane);
+    // Start marker above the first state.
+    if let Some(s) = l.nodes.iter().find(|n| n.state == l.start) {
+        c.put(s.x + s.w / 2, 0, '●');
+        c.put(s.x + s.w / 2, 1, '▼');
+    }
+    let mut lines = c.lines();
+    while lines.last().is_some_and(|s| s.is_empty()) {
+        lines.pop();
+    }
+    (lines, boxes)
+}

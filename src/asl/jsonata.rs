@@ -691,7 +691,7 @@ impl Session {
                 kind: JErrorKind::Undefined,
             }),
             JTemplate::Obj(fields) => {
-                let mut m = Map::with_capacity(fields.len());
+                let mut m = Map::with_capacity_and_hasher(fields.len(), Default::default());
                 for (k, t) in fields {
                     m.insert(k.clone(), self.eval(t, &format!("{field}/{k}"))?);
                 }

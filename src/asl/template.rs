@@ -109,7 +109,7 @@ impl Template {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Val::arr),
             Template::Obj(fields) => {
-                let mut m = Map::with_capacity(fields.len());
+                let mut m = Map::with_capacity_and_hasher(fields.len(), Default::default());
                 for (k, t) in fields {
                     let key_field = match t {
                         Template::Path(_) | Template::Call(_) => format!("{k}.$"),

@@ -11,7 +11,9 @@ use serde_json::{Number, Value};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-pub type Map = IndexMap<String, Val>;
+/// Object members in insertion order, hashed with foldhash (faster than
+/// SipHash; member order does not depend on it).
+pub type Map = IndexMap<String, Val, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 pub struct Node<T> {
@@ -63,7 +65,7 @@ impl Val {
         }))
     }
     pub fn empty_obj() -> Val {
-        Val::obj(Map::new())
+        Val::obj(Map::default())
     }
     /// An object from key/value pairs, in order.
     pub fn object<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Val)>) -> Val {

@@ -323,7 +323,7 @@ impl Frame {
             state,
             input,
             phase: Phase::Enter,
-            vars: Map::new(),
+            vars: Map::default(),
             isolated: false,
             silent: false,
             kind,
@@ -614,7 +614,7 @@ impl Execution {
             "arn:aws:states:{}:{}:stateMachine:{}",
             self.opts.region, self.opts.account, self.opts.state_machine_name
         );
-        let mut c = Map::new();
+        let mut c = Map::default();
         // Member order as AWS writes it.
         c.insert(
             "Execution".into(),
@@ -649,7 +649,7 @@ impl Execution {
                 ("Name", Val::from(self.opts.state_machine_name.as_str())),
             ]),
         );
-        let mut state = Map::new();
+        let mut state = Map::default();
         state.insert("Name".into(), Val::Str(st.name.clone()));
         state.insert("EnteredTime".into(), Val::from(format_millis(f.entered_ms)));
         // The recordings show RetryCount only on states that can retry.
@@ -1292,7 +1292,7 @@ impl Execution {
             inputs = inputs
                 .chunks(size)
                 .map(|c| {
-                    let mut o = Map::new();
+                    let mut o = Map::default();
                     if let Some(bi) = &batch_input {
                         o.insert("BatchInput".into(), bi.clone());
                     }
@@ -2202,7 +2202,7 @@ fn parse_csv(text: &str, reader: &ItemReader) -> Result<Vec<Val>, String> {
     Ok(rows
         .into_iter()
         .map(|r| {
-            let mut o = Map::new();
+            let mut o = Map::default();
             for (i, h) in headers.iter().enumerate() {
                 o.insert(h.clone(), Val::str(r.get(i).cloned().unwrap_or_default()));
             }

@@ -16,7 +16,7 @@ impl Execution {
         error_output: Option<&Val>,
         map_item: Option<(usize, &Val)>,
     ) -> Val {
-        let mut m = Map::new();
+        let mut m = Map::default();
         m.insert("input".into(), input.clone());
         m.insert("context".into(), self.context(map_item));
         if let Some(r) = result {

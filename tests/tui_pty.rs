@@ -208,3 +208,31 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     std::thread::sleep(Duration::from_millis(100));
     assert!(!t.parser.lock().unwrap().screen().alternate_screen());
 }
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
+    t.wait_for("Get credit limit");
+    let pid = t.child.process_id().expect("a pid");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let mut t = t;
+    while t.child.try_wait().ok().flatten().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "SIGTERM did not end asldbg"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let p = t.parser.lock().unwrap();
+    assert!(
+        !p.screen().alternate_screen(),
+        "the alternate screen must be left"
+    );
+    assert!(!p.screen().hide_cursor());
+}

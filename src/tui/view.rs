@@ -952,7 +952,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
-    let r = centered(area, 72, KEYMAP.len() as u16 + 8);
+    let r = centered(area, 80, KEYMAP.len() as u16 + 9);
     f.render_widget(Clear, r);
     let mut lines: Vec<Line> = KEYMAP
         .iter()

@@ -321,13 +321,10 @@ pub fn layout(def: &Definition, m: MachineId, compact: bool) -> Layout {
     // Sizes (containers hold their children side by side).
     let mut nodes: Vec<Option<Node>> = vec![None; n];
     for (i, st) in mc.states.iter().enumerate() {
-        let children: Vec<Layout> = match &st.kind {
-            Kind::Parallel { branches } => {
-                branches.iter().map(|b| layout(def, *b, compact)).collect()
-            }
-            Kind::Map(spec) => vec![layout(def, spec.processor, compact)],
-            _ => Vec::new(),
-        };
+        let children: Vec<Layout> = inner_machines(&st.kind)
+            .into_iter()
+            .map(|b| layout(def, b, compact))
+            .collect();
         let (mut w, mut h) = leaf_size(&st.name, compact);
         if !children.is_empty() {
             let cw: usize =
@@ -454,6 +451,15 @@ pub fn big_machine(n: usize) -> serde_json::Value {
     serde_json::json!({"StartAt": "S000", "States": states})
 }
 
+/// The machines inside a state: a Parallel's branches or a Map's processor.
+pub fn inner_machines(kind: &Kind) -> Vec<MachineId> {
+    match kind {
+        Kind::Parallel { branches } => branches.clone(),
+        Kind::Map(spec) => vec![spec.processor],
+        _ => Vec::new(),
+    }
+}
+
 fn dot_id(m: MachineId, s: StateId) -> String {
     format!("m{m}s{s}")
 }
@@ -478,11 +484,7 @@ pub fn to_dot(def: &Definition) -> String {
                 esc(&st.name),
                 st.type_name
             ));
-            let inner: Vec<MachineId> = match &st.kind {
-                Kind::Parallel { branches } => branches.clone(),
-                Kind::Map(spec) => vec![spec.processor],
-                _ => vec![],
-            };
+            let inner = inner_machines(&st.kind);
             for (bi, b) in inner.iter().enumerate() {
                 out.push_str(&format!(
                     "{indent}subgraph cluster_{}_{bi} {{\n{indent}  label=\"{} {}\";\n",
@@ -540,11 +542,7 @@ pub fn to_mermaid(def: &Definition) -> String {
                 _ => format!("{}[\"{label}\"]", dot_id(m, i)),
             };
             out.push_str(&format!("{indent}{node}\n"));
-            let inner: Vec<MachineId> = match &st.kind {
-                Kind::Parallel { branches } => branches.clone(),
-                Kind::Map(spec) => vec![spec.processor],
-                _ => vec![],
-            };
+            let inner = inner_machines(&st.kind);
             for (bi, b) in inner.iter().enumerate() {
                 out.push_str(&format!(
                     "{indent}subgraph {}_{bi} [\"{label} {}\"]\n",

@@ -27,24 +27,19 @@ struct Cli {
     debug: DebugArgs,
 }
 
-/// Options of the debugger (`asldbg [FILE]`); they mirror `run`.
+/// How an execution is set up: shared by `run` and the debugger.
 #[derive(Args)]
-struct DebugArgs {
-    /// The definition to debug (JSON or YAML).
-    definition: Option<String>,
-    /// Open a bundled sample (see `asldbg samples`).
-    #[arg(long, conflicts_with = "definition")]
-    sample: Option<String>,
-    /// Execution input: a file (default: {}, or the sample's input).
+struct ExecArgs {
+    /// Execution input: a file, or - for standard input (default: {}, or a sample's input).
     #[arg(long)]
     input: Option<String>,
-    /// A Step Functions Local MockConfigFile; tasks it does not answer are asked of you.
+    /// A Step Functions Local MockConfigFile.
     #[arg(long)]
     mocks: Option<String>,
-    /// The test case in the mock file (default: the sample's, or the file's first).
+    /// The test case in the mock file (default: a sample's, or the file's first).
     #[arg(long = "test-case")]
     test_case: Option<String>,
-    /// The state machine's name in the mock file.
+    /// The state machine's name in the mock file (default: its only one).
     #[arg(long)]
     name: Option<String>,
     /// Virtual start time (RFC 3339).
@@ -53,15 +48,51 @@ struct DebugArgs {
     /// Seed for States.UUID, States.MathRandom, task tokens and retry jitter.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Serve Distributed Map ItemReaders (s3:getObject, s3:listObjectsV2) from DIR/<Bucket>/<Key>.
+    #[arg(long = "s3-dir")]
+    s3_dir: Option<String>,
+    /// Answer tasks the mocks do not answer with a local command (JSON request on stdin, JSON result
+    /// on stdout); in the debugger it runs on its own thread.
+    #[arg(long = "task-command")]
+    task_command: Option<String>,
+}
+
+impl ExecArgs {
+    /// Options for the engine (start time, seed, name).
+    fn options(&self) -> Result<Options, String> {
+        let mut opts = Options {
+            seed: self.seed,
+            ..Options::default()
+        };
+        if let Some(n) = &self.name {
+            opts.state_machine_name = n.clone();
+        }
+        if let Some(t) = &self.start_time {
+            match asl::timestamp::parse_timestamp(t) {
+                Some(d) => opts.start_time_ms = d.timestamp_millis(),
+                None => return Err(format!("--start-time: '{t}' is not an RFC 3339 timestamp")),
+            }
+        }
+        Ok(opts)
+    }
+}
+
+/// Options of the debugger (`asldbg [FILE]`); they mirror `run`.
+#[derive(Args)]
+struct DebugArgs {
+    /// The definition to debug (JSON or YAML).
+    definition: Option<String>,
+    /// Open a bundled sample (see `asldbg samples`).
+    #[arg(long, conflicts_with = "definition")]
+    sample: Option<String>,
+    #[command(flatten)]
+    exec: ExecArgs,
     /// Colour theme: dark, light, high-contrast, or a .tmTheme file.
     #[arg(long, default_value = "dark")]
     theme: String,
     /// Start with the mouse off (keeps the terminal's copy-paste over SSH).
     #[arg(long = "no-mouse")]
     no_mouse: bool,
-    /// Answer tasks the mocks do not answer with a local command, run off the UI thread.
-    #[arg(long = "task-command")]
-    task_command: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -82,33 +113,11 @@ enum Format {
 struct RunArgs {
     /// The definition (JSON or YAML).
     definition: String,
-    /// Execution input: a file, or - for standard input (default: {}).
-    #[arg(long)]
-    input: Option<String>,
-    /// A Step Functions Local MockConfigFile.
-    #[arg(long, requires = "test_case")]
-    mocks: Option<String>,
-    /// The test case in the mock file.
-    #[arg(long = "test-case")]
-    test_case: Option<String>,
-    /// The state machine's name in the mock file (default: its only one).
-    #[arg(long)]
-    name: Option<String>,
-    /// Virtual start time (RFC 3339).
-    #[arg(long = "start-time")]
-    start_time: Option<String>,
-    /// Seed for States.UUID, States.MathRandom, task tokens and retry jitter.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    #[command(flatten)]
+    exec: ExecArgs,
     /// Lift the 256 KiB payload quota.
     #[arg(long = "no-quota")]
     no_quota: bool,
-    /// Serve Distributed Map ItemReaders (s3:getObject, s3:listObjectsV2) from DIR/<Bucket>/<Key>.
-    #[arg(long = "s3-dir")]
-    s3_dir: Option<String>,
-    /// Answer tasks the mocks do not answer with a local command (JSON request on stdin, JSON result on stdout).
-    #[arg(long = "task-command")]
-    task_command: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Include the execution history.
@@ -263,15 +272,8 @@ fn validate(file: &str) -> ExitCode {
 fn run(args: RunArgs) -> ExitCode {
     let RunArgs {
         definition,
-        input,
-        mocks,
-        test_case,
-        name,
-        start_time,
-        seed,
+        exec,
         no_quota,
-        s3_dir,
-        task_command,
         format,
         events,
     } = args;
@@ -286,7 +288,7 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let input = match input.as_deref() {
+    let input = match exec.input.as_deref() {
         None => json!({}),
         Some("-") => {
             let mut s = String::new();
@@ -303,13 +305,18 @@ fn run(args: RunArgs) -> ExitCode {
             Err(e) => return fail2(e),
         },
     };
-    let runner: Box<dyn TaskRunner> = match (&mocks, &test_case) {
-        (Some(m), Some(tc)) => {
+    let runner: Box<dyn TaskRunner> = match &exec.mocks {
+        Some(m) => {
             let doc = match asl::read_document(m) {
                 Ok(d) => d,
                 Err(e) => return fail2(e),
             };
-            match MockRunner::from_value(&doc.value, m, name.as_deref(), tc) {
+            let case = exec
+                .test_case
+                .clone()
+                .or_else(|| first_test_case(&doc.value))
+                .unwrap_or_default();
+            match MockRunner::from_value(&doc.value, m, exec.name.as_deref(), &case) {
                 Ok(r) => Box::new(r),
                 Err(e) => {
                     let (line, column) = doc.source_map.get(&e.pointer).unwrap_or((1, 1));
@@ -317,36 +324,27 @@ fn run(args: RunArgs) -> ExitCode {
                 }
             }
         }
-        _ => Box::new(NoRunner),
+        None => Box::new(NoRunner),
     };
-    let runner: Box<dyn TaskRunner> = match task_command {
+    let runner: Box<dyn TaskRunner> = match exec.task_command.clone() {
         Some(command) => Box::new(Chain {
             first: runner,
             then: Box::new(CommandRunner { command }),
         }),
         None => runner,
     };
-    let runner: Box<dyn TaskRunner> = match s3_dir {
+    let runner: Box<dyn TaskRunner> = match exec.s3_dir.clone() {
         Some(dir) => Box::new(LocalS3 {
             root: dir.into(),
             inner: runner,
         }),
         None => runner,
     };
-    let mut opts = Options {
-        seed,
-        quota: !no_quota,
-        ..Options::default()
+    let mut opts = match exec.options() {
+        Ok(o) => o,
+        Err(e) => return fail2(e),
     };
-    if let Some(name) = &name {
-        opts.state_machine_name = name.clone();
-    }
-    if let Some(t) = &start_time {
-        match asl::timestamp::parse_timestamp(t) {
-            Some(d) => opts.start_time_ms = d.timestamp_millis(),
-            None => return fail2(format!("--start-time: '{t}' is not an RFC 3339 timestamp")),
-        }
-    }
+    opts.quota = !no_quota;
     let mut ex = Execution::new(Arc::new(def), Val::from(input), runner, opts);
     let status = ex.run();
     let (error, cause) = ex
@@ -635,7 +633,7 @@ fn debug(args: DebugArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let input = match (&args.input, sample) {
+    let input = match (&args.exec.input, sample) {
         (Some(f), _) => match asl::read_document(f) {
             Ok(d) => d.value,
             Err(e) => return fail2(e),
@@ -643,7 +641,7 @@ fn debug(args: DebugArgs) -> ExitCode {
         (None, Some(s)) => serde_json::from_str(s.input).unwrap_or(json!({})),
         (None, None) => json!({}),
     };
-    let mocks_doc = match (&args.mocks, sample.and_then(|s| s.mocks)) {
+    let mocks_doc = match (&args.exec.mocks, sample.and_then(|s| s.mocks)) {
         (Some(f), _) => match asl::read_document(f) {
             Ok(d) => Some((f.clone(), d)),
             Err(e) => return fail2(e),
@@ -653,13 +651,14 @@ fn debug(args: DebugArgs) -> ExitCode {
             .map(|d| ("mocks.json".to_string(), d)),
         (None, None) => None,
     };
-    let background = args
-        .task_command
-        .clone()
-        .map(|command| asldbg::engine::task::Background {
-            command,
-            ..Default::default()
-        });
+    let background =
+        args.exec
+            .task_command
+            .clone()
+            .map(|command| asldbg::engine::task::Background {
+                command,
+                ..Default::default()
+            });
     let with_command = {
         let background = background.clone();
         move |first: Box<dyn TaskRunner>| -> Box<dyn TaskRunner> {
@@ -675,12 +674,13 @@ fn debug(args: DebugArgs) -> ExitCode {
     let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
         Some((file, doc)) => {
             let case = args
+                .exec
                 .test_case
                 .clone()
                 .or_else(|| sample.and_then(|s| s.test_case).map(str::to_string))
                 .or_else(|| first_test_case(&doc.value))
                 .unwrap_or_default();
-            match MockRunner::from_value(&doc.value, &file, args.name.as_deref(), &case) {
+            match MockRunner::from_value(&doc.value, &file, args.exec.name.as_deref(), &case) {
                 Ok(m) => Box::new(move || {
                     Box::new(Interactive {
                         inner: with_command(Box::new(m.clone())),
@@ -698,22 +698,22 @@ fn debug(args: DebugArgs) -> ExitCode {
             }) as Box<dyn TaskRunner>
         }),
     };
-    let mut opts = Options {
-        seed: args.seed,
-        ..Options::default()
+    let opts = match args.exec.options() {
+        Ok(o) => o,
+        Err(e) => return fail2(e),
     };
-    if let Some(n) = &args.name {
-        opts.state_machine_name = n.clone();
-    }
-    if let Some(t) = &args.start_time {
-        match asl::timestamp::parse_timestamp(t) {
-            Some(d) => opts.start_time_ms = d.timestamp_millis(),
-            None => return fail2(format!("--start-time: '{t}' is not an RFC 3339 timestamp")),
-        }
-    }
     let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
         Ok(t) => t,
         Err(e) => return fail2(e),
+    };
+    let runner: asldbg::debugger::RunnerFactory = match args.exec.s3_dir.clone() {
+        Some(dir) => Box::new(move || {
+            Box::new(LocalS3 {
+                root: dir.clone().into(),
+                inner: runner(),
+            }) as Box<dyn TaskRunner>
+        }),
+        None => runner,
     };
     let session = Session::new(Arc::new(def), Val::from(input), runner, opts);
     let mut app = App::new(session, label, theme);

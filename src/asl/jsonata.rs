@@ -260,7 +260,7 @@ pub struct Env<'a> {
 }
 
 /// Our value as the library's.
-pub fn to_j(v: &Val) -> JValue {
+fn to_j(v: &Val) -> JValue {
     match v {
         Val::Null => JValue::Null,
         Val::Bool(b) => JValue::Bool(*b),
@@ -279,7 +279,7 @@ pub fn to_j(v: &Val) -> JValue {
 
 /// The library's value as ours; `None` for undefined. Whole numbers print
 /// without a fraction, as JavaScript prints them.
-pub fn from_j(v: &JValue) -> Option<Val> {
+fn from_j(v: &JValue) -> Option<Val> {
     Some(match v {
         JValue::Undefined => return None,
         JValue::Null => Val::Null,

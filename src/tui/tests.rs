@@ -573,3 +573,23 @@ fn task_commands_run_off_the_ui_thread() {
         json!({"slow": true})
     );
 }
+
+#[test]
+fn the_graph_counts_visits_of_states_entered_more_than_once() {
+    let def = json!({
+        "StartAt": "Count",
+        "States": {
+            "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Again?"},
+            "Again?": {"Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericLessThan": 3, "Next": "Count"}],
+                "Default": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let mut app = machine(def, json!({"n": 0}));
+    press(&mut app, "c7");
+    let s = screen(&render(&mut app, 80, 24));
+    // On the box's bottom border (the outline's own "×3" has no border).
+    assert!(s.contains("×3─┘") || s.contains("×3─╯"), "{s}");
+    assert!(!s.contains("×1"), "{s}");
+}

@@ -493,13 +493,32 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         }
         app.theme.muted
     };
+    // Visit counts on the bottom border of states entered more than once
+    // (loops, retries of the whole state, Map iterations).
+    let counts: Vec<(usize, usize, Vec<char>)> = boxes
+        .iter()
+        .filter_map(|(k, b)| {
+            let n = app.visits.get(k).copied().unwrap_or(0);
+            let label: Vec<char> = format!("×{n}").chars().collect();
+            (n > 1 && b.2 >= label.len() + 4 && b.3 >= 2)
+                .then(|| (b.1 + b.3 - 1, b.0 + b.2 - 2 - label.len(), label))
+        })
+        .collect();
     let text: Vec<Line> = lines
         .iter()
         .enumerate()
         .skip(top)
         .take(h)
         .map(|(y, l)| {
-            let chars: Vec<char> = l.chars().skip(left).take(w).collect();
+            let mut full: Vec<char> = l.chars().collect();
+            for (_, cx, label) in counts.iter().filter(|c| c.0 == y) {
+                for (i, ch) in label.iter().enumerate() {
+                    if let Some(slot) = full.get_mut(cx + i) {
+                        *slot = *ch;
+                    }
+                }
+            }
+            let chars: Vec<char> = full.into_iter().skip(left).take(w).collect();
             let mut spans: Vec<Span> = Vec::new();
             let mut run = String::new();
             let mut run_style = None;

@@ -327,6 +327,8 @@ pub struct App {
     pub visited: HashSet<(MachineId, StateId)>,
     pub failed: HashSet<(MachineId, StateId)>,
     pub visits: HashMap<(MachineId, StateId), usize>,
+    /// States that failed and whose error a Catch took.
+    pub caught: HashSet<(MachineId, StateId)>,
     seen_events: usize,
     pub watches: Vec<String>,
     pub drafts: HashMap<String, String>,
@@ -394,6 +396,7 @@ impl App {
             visited: HashSet::new(),
             failed: HashSet::new(),
             visits: HashMap::new(),
+            caught: HashSet::new(),
             seen_events: 0,
             watches: Vec::new(),
             drafts: HashMap::new(),
@@ -440,6 +443,7 @@ impl App {
             self.visited.clear();
             self.failed.clear();
             self.visits.clear();
+            self.caught.clear();
         }
         for e in &h[self.seen_events..] {
             let Some(name) = &e.state else { continue };
@@ -455,12 +459,21 @@ impl App {
                 self.visited.insert(id);
                 *self.visits.entry(id).or_default() += 1;
             }
+            // Map iterations fail and succeed on their own (tolerated failures);
+            // only the state's own events count here.
+            if e.event_type.starts_with("MapIteration") {
+                continue;
+            }
             if e.event_type.ends_with("Failed") || e.event_type == "FailStateEntered" {
                 self.failed.insert(id);
             }
-            // A state that exits normally (after retries, or caught) is not failed.
-            if e.event_type.ends_with("StateExited") {
+            // A retry that succeeds clears the failure.
+            if e.event_type.ends_with("Succeeded") {
                 self.failed.remove(&id);
+            }
+            // A state that still has a failure when it exits was caught.
+            if e.event_type.ends_with("StateExited") && self.failed.remove(&id) {
+                self.caught.insert(id);
             }
         }
         self.seen_events = h.len();

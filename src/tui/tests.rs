@@ -593,3 +593,31 @@ fn the_graph_counts_visits_of_states_entered_more_than_once() {
     assert!(s.contains("×3─┘") || s.contains("×3─╯"), "{s}");
     assert!(!s.contains("×1"), "{s}");
 }
+
+#[test]
+fn the_graph_marks_a_caught_error() {
+    let def = json!({
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Parallel",
+                "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom"}}}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}],
+                "Next": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let mut app = machine(def, json!({}));
+    press(&mut app, "c7");
+    let p = (0, app.session.definition().machines[0].by_name["P"]);
+    assert!(app.caught.contains(&p));
+    assert!(!app.failed.contains(&p));
+    assert!(screen(&render(&mut app, 80, 24)).contains('↯'));
+    // A state that never failed carries no mark.
+    let mut app = machine(
+        json!({"StartAt": "T", "States": {"T": {"Type": "Pass", "End": true}}}),
+        json!({}),
+    );
+    press(&mut app, "c7");
+    assert!(app.caught.is_empty());
+    assert!(!screen(&render(&mut app, 80, 24)).contains('↯'));
+}

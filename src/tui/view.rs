@@ -494,7 +494,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         app.theme.muted
     };
     // Visit counts on the bottom border of states entered more than once
-    // (loops, retries of the whole state, Map iterations).
+    // (loops, retries of the whole state, Map iterations); caught marks.
     let counts: Vec<(usize, usize, Vec<char>)> = boxes
         .iter()
         .filter_map(|(k, b)| {
@@ -503,6 +503,13 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
             (n > 1 && b.2 >= label.len() + 4 && b.3 >= 2)
                 .then(|| (b.1 + b.3 - 1, b.0 + b.2 - 2 - label.len(), label))
         })
+        .chain(
+            // A caught error: ↯ on the top border.
+            boxes
+                .iter()
+                .filter(|(k, b)| app.caught.contains(k) && b.2 >= 5)
+                .map(|(_, b)| (b.1, b.0 + b.2 - 3, vec!['↯'])),
+        )
         .collect();
     let text: Vec<Line> = lines
         .iter()
@@ -984,7 +991,7 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         .collect();
     lines.push(Line::from(""));
     lines.push(Line::styled(
-        " Legend: ▶ next state  • visited  ✗ failed  ● breakpoint  ×N visits",
+        " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits",
         app.theme.muted,
     ));
     lines.push(Line::styled(

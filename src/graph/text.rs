@@ -280,6 +280,18 @@ fn draw(c: &mut Canvas, l: &Layout, boxes: &mut Boxes, lane: &mut usize) {
             draw(c, ch, boxes, &mut inner_lane);
         }
     }
+    // End markers: under each state that ends the execution (no Next,
+    // Default or rule edge; a catcher's edge does not count), where the cell
+    // is free. Branches and iterations end at their container's border.
+    for n in l.nodes.iter().filter(|_| l.machine == 0) {
+        let ends = !l
+            .edges
+            .iter()
+            .any(|e| e.from == n.state && !matches!(e.kind, EdgeKind::Catch(_)));
+        if ends {
+            c.label(center(n), n.y + n.h, "◉");
+        }
+    }
 }
 
 fn fit(s: &str, n: usize) -> String {

@@ -261,6 +261,12 @@ pub const KEYMAP: &[Binding] = &[
         pane: None,
     },
     Binding {
+        keys: "z",
+        short: "compact",
+        help: "compact state graph on/off (Graph tab)",
+        pane: Some(Focus::Data),
+    },
+    Binding {
         keys: "L",
         short: "lesson",
         help: "show the sample's lesson",
@@ -354,6 +360,8 @@ pub struct App {
     pub pretty_other: PrettyCache,
     /// The state graph, laid out once per definition.
     pub graph: std::cell::OnceCell<(Vec<String>, crate::graph::text::Boxes)>,
+    /// Draw the graph with narrower boxes (`z`), for small terminals.
+    pub graph_compact: bool,
 }
 
 fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut Vec<Row>) {
@@ -414,6 +422,7 @@ impl App {
             pretty_output: PrettyCache::default(),
             pretty_other: PrettyCache::default(),
             graph: std::cell::OnceCell::new(),
+            graph_compact: false,
         };
         app.follow_current();
         app
@@ -926,6 +935,15 @@ impl App {
                 Some(_) => self.mode = Mode::Lesson,
                 None => self.message = "No lesson: this is not a bundled sample.".into(),
             },
+            KeyCode::Char('z') => {
+                self.graph_compact = !self.graph_compact;
+                self.graph = std::cell::OnceCell::new();
+                self.tab = Tab::Graph;
+                self.message = format!(
+                    "Compact graph {}",
+                    if self.graph_compact { "on" } else { "off" }
+                );
+            }
             KeyCode::Char('y') => {
                 self.explain = !self.explain;
                 self.tab = Tab::Inspector;

@@ -621,3 +621,25 @@ fn the_graph_marks_a_caught_error() {
     assert!(app.caught.is_empty());
     assert!(!screen(&render(&mut app, 80, 24)).contains('↯'));
 }
+
+#[test]
+fn z_toggles_a_compact_graph() {
+    let widest = |app: &App| {
+        app.graph
+            .get()
+            .map(|g| g.0.iter().map(|l| l.chars().count()).max().unwrap_or(0))
+            .unwrap_or(0)
+    };
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    press(&mut app, "7");
+    let _ = render(&mut app, 80, 24);
+    let wide = widest(&app);
+    press(&mut app, "z");
+    assert!(app.graph_compact);
+    let _ = render(&mut app, 80, 24);
+    let compact = widest(&app);
+    assert!(wide > 0 && compact < wide, "compact {compact}, wide {wide}");
+    press(&mut app, "z");
+    let _ = render(&mut app, 80, 24);
+    assert_eq!(widest(&app), wide);
+}

@@ -437,7 +437,11 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
 /// one), with execution marks on the boxes.
 fn draw_graph(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let (lines, boxes) = app.graph.get_or_init(|| {
-        crate::graph::text::render(&crate::graph::layout(app.session.definition(), 0, false))
+        crate::graph::text::render(&crate::graph::layout(
+            app.session.definition(),
+            0,
+            app.graph_compact,
+        ))
     });
     let current = app.current();
     let selected = app.rows.get(app.selected).map(|r| (r.machine, r.state));

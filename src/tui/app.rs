@@ -362,6 +362,8 @@ pub struct App {
     pub graph: std::cell::OnceCell<(Vec<String>, crate::graph::text::Boxes)>,
     /// Draw the graph with narrower boxes (`z`), for small terminals.
     pub graph_compact: bool,
+    /// First line shown of the help or lesson popup (↑/↓ scroll it).
+    pub popup_scroll: u16,
 }
 
 fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut Vec<Row>) {
@@ -423,6 +425,7 @@ impl App {
             pretty_other: PrettyCache::default(),
             graph: std::cell::OnceCell::new(),
             graph_compact: false,
+            popup_scroll: 0,
         };
         app.follow_current();
         app
@@ -896,7 +899,20 @@ impl App {
                 return;
             }
             Mode::Help | Mode::Lesson => {
-                self.mode = Mode::Normal;
+                match k.code {
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.popup_scroll = self.popup_scroll.saturating_sub(1)
+                    }
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.popup_scroll = self.popup_scroll.saturating_add(1)
+                    }
+                    KeyCode::PageUp => self.popup_scroll = self.popup_scroll.saturating_sub(10),
+                    KeyCode::PageDown => self.popup_scroll = self.popup_scroll.saturating_add(10),
+                    _ => {
+                        self.mode = Mode::Normal;
+                        self.popup_scroll = 0;
+                    }
+                }
                 return;
             }
             Mode::Breakpoints { selected } => {

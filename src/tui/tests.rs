@@ -643,3 +643,19 @@ fn z_toggles_a_compact_graph() {
     let _ = render(&mut app, 80, 24);
     assert_eq!(widest(&app), wide);
 }
+
+#[test]
+fn the_help_scrolls_when_it_is_taller_than_the_screen() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    press(&mut app, "?");
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("scroll"), "{s}");
+    assert!(!s.contains("Glyphs:"), "{s}");
+    press(&mut app, "jjjjjjjjjjjj");
+    assert!(matches!(app.mode, Mode::Help));
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("Glyphs:"), "{s}");
+    press(&mut app, "x");
+    assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(app.popup_scroll, 0);
+}

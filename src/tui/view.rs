@@ -1002,9 +1002,20 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         " Glyphs: → Pass ⚙ Task ◇ Choice ◷ Wait ✓ Succeed ✗ Fail ‖ Parallel ≡ Map",
         app.theme.muted,
     ));
+    // Taller than the screen (80×24): ↑/↓ scroll, up to the last line.
+    let inner = r.height.saturating_sub(2);
+    let top = app
+        .popup_scroll
+        .min((lines.len() as u16).saturating_sub(inner));
+    let title = if lines.len() as u16 > inner {
+        "Keys (↑/↓ scroll, any other key closes)"
+    } else {
+        "Keys"
+    };
     f.render_widget(
         Paragraph::new(lines)
-            .block(block(app, "Keys", true))
+            .scroll((top, 0))
+            .block(block(app, title, true))
             .style(app.theme.base),
         r,
     );
@@ -1030,10 +1041,12 @@ fn draw_lesson(f: &mut Frame, app: &App, area: Rect) {
             }
         })
         .collect();
+    let n = lines.len() as u16;
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(block(app, "Lesson", true)),
+            .scroll((app.popup_scroll.min(n.saturating_sub(1)), 0))
+            .block(block(app, "Lesson (↑/↓ scroll)", true)),
         r,
     );
 }

@@ -204,15 +204,9 @@ fn main() -> ExitCode {
             format,
             compact,
         } => {
-            let def = match asl::load_definition(&definition) {
-                Loaded::Ok(d, _) => d,
-                Loaded::Unreadable(e) => return fail2(e),
-                Loaded::Invalid(errs) => {
-                    for e in &errs {
-                        eprintln!("asldbg: {e}");
-                    }
-                    return ExitCode::from(2);
-                }
+            let def = match load_or_exit(&definition) {
+                Ok(d) => d,
+                Err(code) => return code,
             };
             match format {
                 GraphFormat::Text => {
@@ -260,6 +254,20 @@ fn fail2(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The definition, or every problem printed and exit code 2.
+fn load_or_exit(file: &str) -> Result<asl::Definition, ExitCode> {
+    match asl::load_definition(file) {
+        Loaded::Ok(d, _) => Ok(d),
+        Loaded::Unreadable(e) => Err(fail2(e)),
+        Loaded::Invalid(errs) => {
+            for e in &errs {
+                eprintln!("asldbg: {e}");
+            }
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn validate(file: &str) -> ExitCode {
     match asl::load_definition(file) {
         Loaded::Ok(d, _) => {
@@ -287,15 +295,9 @@ fn run(args: RunArgs) -> ExitCode {
         events,
     } = args;
     let file = definition.as_str();
-    let def = match asl::load_definition(file) {
-        Loaded::Ok(d, _) => d,
-        Loaded::Unreadable(e) => return fail2(e),
-        Loaded::Invalid(errs) => {
-            for e in &errs {
-                eprintln!("asldbg: {e}");
-            }
-            return ExitCode::from(2);
-        }
+    let def = match load_or_exit(file) {
+        Ok(d) => d,
+        Err(code) => return code,
     };
     let input = match exec.input.as_deref() {
         None => json!({}),

@@ -148,6 +148,9 @@ enum Command {
         /// Small boxes with abbreviated names, for large machines.
         #[arg(long)]
         compact: bool,
+        /// Draw this Parallel or Map state as one box (repeatable).
+        #[arg(long, value_name = "STATE")]
+        collapse: Vec<String>,
     },
     /// Check a definition and report every problem with its position.
     Validate { definition: String },
@@ -203,20 +206,30 @@ fn main() -> ExitCode {
             definition,
             format,
             compact,
+            collapse,
         } => {
             let def = match load_or_exit(&definition) {
                 Ok(d) => d,
                 Err(code) => return code,
             };
+            let collapsed = match asldbg::graph::containers_named(&def, &collapse) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{definition}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             match format {
                 GraphFormat::Text => {
-                    let l = asldbg::graph::layout(&def, 0, compact);
-                    for line in asldbg::graph::text::render(&l).0 {
+                    let l = asldbg::graph::layout_with(&def, 0, compact, &collapsed);
+                    for line in asldbg::graph::text::render(&l).lines {
                         println!("{line}");
                     }
                 }
-                GraphFormat::Dot => print!("{}", asldbg::graph::to_dot(&def)),
-                GraphFormat::Mermaid => print!("{}", asldbg::graph::to_mermaid(&def)),
+                GraphFormat::Dot => print!("{}", asldbg::graph::to_dot(&def, &collapsed)),
+                GraphFormat::Mermaid => {
+                    print!("{}", asldbg::graph::to_mermaid(&def, &collapsed))
+                }
             }
             ExitCode::SUCCESS
         }

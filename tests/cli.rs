@@ -387,3 +387,36 @@ fn task_commands_answer_unmocked_tasks() {
     assert_eq!(v["error"], "Command.InvalidOutput");
     assert!(v["cause"].as_str().unwrap().contains("stdout:1:"), "{v}");
 }
+
+#[test]
+fn graph_prints_text_dot_and_mermaid_with_collapsed_containers() {
+    let cc = "samples/credit-card/credit-card.asl.json";
+    let par = "Verify applicant's identity and address";
+    let out = asldbg(&["graph", cc]);
+    assert!(out.status.success());
+    let full = text(&out.stdout);
+    assert!(full.contains("⚙ Verify identity"), "{full}");
+    let out = asldbg(&["graph", cc, "--collapse", par]);
+    let shut = text(&out.stdout);
+    assert!(
+        shut.contains("[+2]") && !shut.contains("Verify identity"),
+        "{shut}"
+    );
+    assert!(shut.lines().count() < full.lines().count());
+    let dot = text(&asldbg(&["graph", cc, "--format", "dot", "--collapse", par]).stdout);
+    assert!(dot.starts_with("digraph") && dot.contains("[+2]"), "{dot}");
+    assert!(!dot.contains("Verify identity"), "{dot}");
+    let mmd = text(&asldbg(&["graph", cc, "--format", "mermaid"]).stdout);
+    assert!(
+        mmd.starts_with("flowchart TD") && mmd.contains("Verify identity"),
+        "{mmd}"
+    );
+    // Only Parallel and Map states can be collapsed; unknown names are named.
+    let out = asldbg(&["graph", cc, "--collapse", "Get credit limit"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("is a Task state") && err.contains(cc), "{err}");
+    let out = asldbg(&["graph", cc, "--collapse", "Nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no state is named \"Nope\""));
+}

@@ -123,8 +123,8 @@ fn opens_the_sample_and_quitting_restores_the_terminal() {
 fn a_breakpoint_stops_a_continue() {
     let mut t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
     t.wait_for("Get credit limit");
-    // Select "Get list of credit bureaus" (11th row) and set a breakpoint.
-    t.keys(&"j".repeat(10));
+    // Find "Get list of credit bureaus" by name and set a breakpoint.
+    t.keys("/list of\r");
     t.keys("b");
     t.wait_for("Breakpoint set on Get list of credit bureaus");
     t.keys("c");
@@ -136,7 +136,9 @@ fn a_breakpoint_stops_a_continue() {
 fn steps_into_a_map_iteration() {
     let mut t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
     t.wait_for("Get credit limit");
-    t.keys(&"j".repeat(11));
+    // Find the state before the Map; ↓ (j) follows its edge to the Map.
+    t.keys("/get list\r");
+    t.keys("j");
     t.keys("u");
     t.wait_for("at Get scores from all credit bureaus");
     t.keys("i");

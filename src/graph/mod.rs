@@ -8,10 +8,14 @@
 //! out the same way, recursively, inside their container's box.
 //! Pure functions of the definition: nothing here knows about a terminal.
 
+pub mod nav;
 pub mod text;
 
 use crate::asl::model::{Condition, Definition, Kind, MachineId, StateId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// A state anywhere in a definition: (machine, state).
+pub type Id = (MachineId, StateId);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum EdgeKind {
@@ -45,6 +49,8 @@ pub struct Node {
     pub h: usize,
     /// Inner layouts of a Parallel's branches or a Map's processor, side by side.
     pub children: Vec<Layout>,
+    /// A collapsed container: how many states it hides (0 otherwise).
+    pub hidden: usize,
 }
 
 /// The layout of one machine (the top level, a branch or an item processor).
@@ -178,8 +184,68 @@ fn leaf_size(name: &str, compact: bool) -> (usize, usize) {
     (w.max(7), 3)
 }
 
-/// Lay out machine `m` (recursively for containers).
+/// Lay out machine `m` (recursively for containers), every container expanded.
 pub fn layout(def: &Definition, m: MachineId, compact: bool) -> Layout {
+    layout_with(def, m, compact, &HashSet::new())
+}
+
+/// How many states machine `m` holds, nested ones included.
+pub fn count_states(def: &Definition, m: MachineId) -> usize {
+    def.machines[m]
+        .states
+        .iter()
+        .map(|st| {
+            1 + inner_machines(&st.kind)
+                .into_iter()
+                .map(|b| count_states(def, b))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+/// The container state that holds each inner machine: machine -> (machine, state).
+pub fn containers(def: &Definition) -> HashMap<MachineId, Id> {
+    let mut out = HashMap::new();
+    for (m, mc) in def.machines.iter().enumerate() {
+        for (s, st) in mc.states.iter().enumerate() {
+            for b in inner_machines(&st.kind) {
+                out.insert(b, (m, s));
+            }
+        }
+    }
+    out
+}
+
+/// The Parallel or Map states with these names (for `--collapse`).
+pub fn containers_named(def: &Definition, names: &[String]) -> Result<HashSet<Id>, String> {
+    names
+        .iter()
+        .map(|name| {
+            let id = def
+                .machines
+                .iter()
+                .enumerate()
+                .find_map(|(m, mc)| mc.by_name.get(name.as_str()).map(|s| (m, *s)))
+                .ok_or_else(|| format!("--collapse: no state is named \"{name}\""))?;
+            let st = &def.machines[id.0].states[id.1];
+            if inner_machines(&st.kind).is_empty() {
+                return Err(format!(
+                    "--collapse: \"{name}\" is a {} state (only Parallel and Map states hold others) at {}",
+                    st.type_name, st.pointer
+                ));
+            }
+            Ok(id)
+        })
+        .collect()
+}
+
+/// Lay out machine `m`; the containers in `collapsed` are drawn as one box.
+pub fn layout_with(
+    def: &Definition,
+    m: MachineId,
+    compact: bool,
+    collapsed: &HashSet<Id>,
+) -> Layout {
     let mc = &def.machines[m];
     let n = mc.states.len();
     let edges = edges(def, m);
@@ -321,11 +387,26 @@ pub fn layout(def: &Definition, m: MachineId, compact: bool) -> Layout {
     // Sizes (containers hold their children side by side).
     let mut nodes: Vec<Option<Node>> = vec![None; n];
     for (i, st) in mc.states.iter().enumerate() {
-        let children: Vec<Layout> = inner_machines(&st.kind)
-            .into_iter()
-            .map(|b| layout(def, b, compact))
-            .collect();
+        let shut = collapsed.contains(&(m, i));
+        let inner = inner_machines(&st.kind);
+        let hidden = if shut {
+            inner.iter().map(|b| count_states(def, *b)).sum()
+        } else {
+            0
+        };
+        let children: Vec<Layout> = if shut {
+            Vec::new()
+        } else {
+            inner
+                .into_iter()
+                .map(|b| layout_with(def, b, compact, collapsed))
+                .collect()
+        };
         let (mut w, mut h) = leaf_size(&st.name, compact);
+        if hidden > 0 {
+            // Room for "[+N]" on the bottom border.
+            w = w.max(format!("[+{hidden}]").len() + 4);
+        }
         if !children.is_empty() {
             let cw: usize =
                 children.iter().map(|c| c.w).sum::<usize>() + GAP_X * (children.len() - 1);
@@ -345,6 +426,7 @@ pub fn layout(def: &Definition, m: MachineId, compact: bool) -> Layout {
             w,
             h,
             children,
+            hidden,
         });
     }
     // Coordinates: rows top to bottom, items left to right.
@@ -468,9 +550,30 @@ fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// Graphviz DOT, with Parallel/Map containers as clusters.
-pub fn to_dot(def: &Definition) -> String {
-    fn machine(def: &Definition, m: MachineId, out: &mut String, indent: &str) {
+/// A collapsed container's name gets the number of states it hides.
+fn shown_name(def: &Definition, id: Id, collapsed: &HashSet<Id>) -> String {
+    let st = &def.machines[id.0].states[id.1];
+    if collapsed.contains(&id) {
+        let n: usize = inner_machines(&st.kind)
+            .into_iter()
+            .map(|b| count_states(def, b))
+            .sum();
+        format!("{} [+{n}]", st.name)
+    } else {
+        st.name.to_string()
+    }
+}
+
+/// Graphviz DOT, with Parallel/Map containers as clusters (the ones in
+/// `collapsed` as a single node).
+pub fn to_dot(def: &Definition, collapsed: &HashSet<Id>) -> String {
+    fn machine(
+        def: &Definition,
+        m: MachineId,
+        out: &mut String,
+        indent: &str,
+        collapsed: &HashSet<Id>,
+    ) {
         let mc = &def.machines[m];
         for (i, st) in mc.states.iter().enumerate() {
             let shape = match st.type_name.as_str() {
@@ -481,9 +584,12 @@ pub fn to_dot(def: &Definition) -> String {
             out.push_str(&format!(
                 "{indent}{} [label=\"{}\\n({})\", shape={shape}];\n",
                 dot_id(m, i),
-                esc(&st.name),
+                esc(&shown_name(def, (m, i), collapsed)),
                 st.type_name
             ));
+            if collapsed.contains(&(m, i)) {
+                continue;
+            }
             let inner = inner_machines(&st.kind);
             for (bi, b) in inner.iter().enumerate() {
                 out.push_str(&format!(
@@ -496,7 +602,7 @@ pub fn to_dot(def: &Definition) -> String {
                         format!("branch {bi}")
                     }
                 ));
-                machine(def, *b, out, &format!("{indent}  "));
+                machine(def, *b, out, &format!("{indent}  "), collapsed);
                 out.push_str(&format!("{indent}}}\n"));
                 out.push_str(&format!(
                     "{indent}{} -> {} [style=dotted, arrowhead=none];\n",
@@ -522,7 +628,7 @@ pub fn to_dot(def: &Definition) -> String {
         }
     }
     let mut out = String::from("digraph StateMachine {\n  rankdir=TB;\n  start [shape=point];\n");
-    machine(def, 0, &mut out, "  ");
+    machine(def, 0, &mut out, "  ", collapsed);
     out.push_str(&format!(
         "  start -> {};\n}}\n",
         dot_id(0, def.machines[0].start_at)
@@ -530,18 +636,28 @@ pub fn to_dot(def: &Definition) -> String {
     out
 }
 
-/// A Mermaid flowchart, with Parallel/Map containers as subgraphs.
-pub fn to_mermaid(def: &Definition) -> String {
-    fn machine(def: &Definition, m: MachineId, out: &mut String, indent: &str) {
+/// A Mermaid flowchart, with Parallel/Map containers as subgraphs (the
+/// ones in `collapsed` as a single node).
+pub fn to_mermaid(def: &Definition, collapsed: &HashSet<Id>) -> String {
+    fn machine(
+        def: &Definition,
+        m: MachineId,
+        out: &mut String,
+        indent: &str,
+        collapsed: &HashSet<Id>,
+    ) {
         let mc = &def.machines[m];
         for (i, st) in mc.states.iter().enumerate() {
-            let label = esc(&st.name).replace('"', "#quot;");
+            let label = esc(&shown_name(def, (m, i), collapsed)).replace('"', "#quot;");
             let node = match st.type_name.as_str() {
                 "Choice" => format!("{}{{\"{label}\"}}", dot_id(m, i)),
                 "Succeed" | "Fail" => format!("{}([\"{label}\"])", dot_id(m, i)),
                 _ => format!("{}[\"{label}\"]", dot_id(m, i)),
             };
             out.push_str(&format!("{indent}{node}\n"));
+            if collapsed.contains(&(m, i)) {
+                continue;
+            }
             let inner = inner_machines(&st.kind);
             for (bi, b) in inner.iter().enumerate() {
                 out.push_str(&format!(
@@ -553,7 +669,7 @@ pub fn to_mermaid(def: &Definition) -> String {
                         format!("branch {bi}")
                     }
                 ));
-                machine(def, *b, out, &format!("{indent}  "));
+                machine(def, *b, out, &format!("{indent}  "), collapsed);
                 out.push_str(&format!("{indent}end\n"));
                 out.push_str(&format!(
                     "{indent}{} -.- {}\n",
@@ -577,7 +693,7 @@ pub fn to_mermaid(def: &Definition) -> String {
         }
     }
     let mut out = String::from("flowchart TD\n  start((start))\n");
-    machine(def, 0, &mut out, "  ");
+    machine(def, 0, &mut out, "  ", collapsed);
     out.push_str(&format!(
         "  start --> {}\n",
         dot_id(0, def.machines[0].start_at)

@@ -29,7 +29,7 @@ fn layers_follow_the_flow() {
 }
 
 fn text_of(d: &Definition) -> String {
-    text::render(&layout(d, 0, false)).0.join("\n")
+    text::render(&layout(d, 0, false)).lines.join("\n")
 }
 
 #[test]
@@ -120,10 +120,28 @@ fn check(d: &Definition) {
             }
         }
     }
-    let l = layout(d, 0, false);
-    let (lines, _) = text::render(&l);
-    let grid: Vec<Vec<char>> = lines.iter().map(|s| s.chars().collect()).collect();
-    walk(&l, &grid, &mut Vec::new());
+    // Expanded, and with every container collapsed to one box.
+    let all: HashSet<Id> = containers(d).into_values().collect();
+    for collapsed in [HashSet::new(), all] {
+        let l = layout_with(d, 0, false, &collapsed);
+        let drawn = text::render(&l);
+        let grid: Vec<Vec<char>> = drawn.lines.iter().map(|s| s.chars().collect()).collect();
+        walk(&l, &grid, &mut Vec::new());
+        // Every edge's traced cells end at the arrow into its target.
+        for e in &drawn.edges {
+            let b = drawn.boxes[&(e.machine, e.to)];
+            let last = e
+                .cells
+                .iter()
+                .rev()
+                .find(|(x, y)| grid.get(*y).and_then(|r| r.get(*x)).copied() == Some('▼'));
+            assert!(
+                last.is_some_and(|(x, y)| *y + 1 == b.1 && *x >= b.0 && *x < b.0 + b.2),
+                "edge {:?} does not end above its target",
+                (e.machine, e.from, e.to)
+            );
+        }
+    }
 }
 
 #[test]

@@ -21,6 +21,8 @@ pub struct Canvas {
     pub w: usize,
     pub h: usize,
     cells: Vec<Cell>,
+    /// While drawing an edge: the cells it covers.
+    trace: Option<Vec<(usize, usize)>>,
 }
 
 impl Canvas {
@@ -29,9 +31,13 @@ impl Canvas {
             w,
             h,
             cells: vec![Cell::Empty; w * h],
+            trace: None,
         }
     }
     fn at(&mut self, x: usize, y: usize) -> Option<&mut Cell> {
+        if let Some(t) = &mut self.trace {
+            t.push((x, y));
+        }
         if x < self.w && y < self.h {
             Some(&mut self.cells[y * self.w + x])
         } else {
@@ -49,8 +55,8 @@ impl Canvas {
     }
     /// Make a cell empty (the inside of a box: lines drawn later may cross it).
     pub fn clear(&mut self, x: usize, y: usize) {
-        if let Some(c) = self.at(x, y) {
-            *c = Cell::Empty;
+        if x < self.w && y < self.h {
+            self.cells[y * self.w + x] = Cell::Empty;
         }
     }
 
@@ -67,12 +73,14 @@ impl Canvas {
     /// Free cells only (labels never cover lines or boxes).
     fn label(&mut self, x: usize, y: usize, s: &str) {
         for (i, ch) in s.chars().enumerate() {
-            if let Some(c) = self.at(x + i, y) {
-                if *c != Cell::Empty {
-                    return;
-                }
-                *c = Cell::Char(ch);
+            let (x, w) = (x + i, self.w);
+            if x >= w || y >= self.h {
+                return;
             }
+            if self.cells[y * w + x] != Cell::Empty {
+                return;
+            }
+            self.put(x, y, ch);
         }
     }
     fn vline(&mut self, x: usize, y0: usize, y1: usize) {
@@ -155,7 +163,7 @@ pub fn type_glyph(t: &str) -> char {
 
 fn draw_box(c: &mut Canvas, n: &Node) {
     let (x, y, w, h) = (n.x, n.y, n.w, n.h);
-    let container = !n.children.is_empty();
+    let container = !n.children.is_empty() || n.hidden > 0;
     let (tl, tr, bl, br, hz, vt) = if container {
         ('╭', '╮', '╰', '╯', '─', '│')
     } else {
@@ -188,13 +196,39 @@ fn draw_box(c: &mut Canvas, n: &Node) {
         label
     };
     c.text(x + 2, y + 1, &shown, max);
+    if n.hidden > 0 {
+        // A collapsed container: how many states it holds.
+        c.text(
+            x + 2,
+            y + h - 1,
+            &format!("[+{}]", n.hidden),
+            w.saturating_sub(4),
+        );
+    }
 }
 
 /// Where each state's box is, for hit tests and highlighting:
 /// (machine, state) -> (x, y, w, h).
 pub type Boxes = std::collections::HashMap<(usize, usize), (usize, usize, usize, usize)>;
 
-fn draw(c: &mut Canvas, l: &Layout, boxes: &mut Boxes, lane: &mut usize) {
+/// The cells one edge covers (its line, arrow and label).
+#[derive(Debug, Clone)]
+pub struct EdgeCells {
+    pub machine: usize,
+    pub from: usize,
+    pub to: usize,
+    pub cells: Vec<(usize, usize)>,
+}
+
+/// A drawn graph: its text, where each box is and where each edge runs.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub lines: Vec<String>,
+    pub boxes: Boxes,
+    pub edges: Vec<EdgeCells>,
+}
+
+fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
     let center = |n: &Node| n.x + n.w / 2;
     // Edges first; boxes are drawn over them.
     for (ei, e) in l.edges.iter().enumerate() {
@@ -204,80 +238,22 @@ fn draw(c: &mut Canvas, l: &Layout, boxes: &mut Boxes, lane: &mut usize) {
         ) else {
             continue;
         };
-        if e.back || b.y <= a.y {
-            // A loop: down out of the source's right part, along the gap
-            // below it to a lane right of every box, up to the gap above the
-            // target, and down into the target's right part. Only gap rows and
-            // the lane carry it, so it crosses no box.
-            let x = *lane;
-            *lane += 2;
-            let ex = a.x + a.w.saturating_sub(2);
-            let below = a.y + a.h;
-            let above = b.y.saturating_sub(2);
-            let tx = b.x + b.w.saturating_sub(2);
-            c.vline(ex, a.y + a.h - 1, below);
-            c.hline(below, ex, x);
-            c.vline(x, above, below);
-            c.hline(above, tx, x);
-            c.vline(tx, above, b.y - 1);
-            c.put(tx, b.y - 1, '▼');
-            let label = match &e.kind {
-                EdgeKind::Catch(l) => format!("catch {l}"),
-                EdgeKind::Rule(l) => l.clone(),
-                EdgeKind::Default => "Default".into(),
-                EdgeKind::Next => "loop".into(),
-            };
-            c.label(ex + 2, below + 1, &format!("↺ {}", short(&label)));
-            continue;
-        }
-        let mut points: Vec<(usize, usize)> = l.bends.get(&ei).cloned().unwrap_or_default();
-        points.push((center(b), b.y));
-        let (mut cx, mut cy) = (center(a), a.y + a.h - 1);
-        // Start one cell below the source box.
-        cy += 1;
-        for (px, py) in points {
-            let channel = py.saturating_sub(2).max(cy);
-            c.vline(cx, cy, channel);
-            c.hline(channel, cx, px);
-            cx = px;
-            cy = channel;
-        }
-        c.vline(cx, cy, b.y - 1);
-        c.put(cx, b.y - 1, '▼');
-        let label = match &e.kind {
-            EdgeKind::Next => None,
-            EdgeKind::Rule(l) => Some(l.clone()),
-            EdgeKind::Default => Some("Default".into()),
-            EdgeKind::Catch(l) => Some(format!("catch {l}")),
-        };
-        if let Some(lb) = label {
-            // Beside the arrow into the target, up to the next arrow on that row.
-            let room = l
-                .nodes
-                .iter()
-                .filter(|n| n.y == b.y && n.x + n.w / 2 > cx)
-                .map(|n| n.x + n.w / 2 - cx - 2)
-                .chain(
-                    l.bends
-                        .values()
-                        .flatten()
-                        .filter(|p| p.1 == b.y && p.0 > cx)
-                        .map(|p| p.0 - cx - 2),
-                )
-                .min()
-                .unwrap_or(18)
-                .min(18);
-            if room >= 3 {
-                c.label(cx + 1, b.y - 1, &fit(&lb, room));
-            }
-        }
+        c.trace = Some(Vec::new());
+        draw_edge(c, l, e, ei, a, b, lane);
+        let cells = c.trace.take().unwrap_or_default();
+        out.edges.push(EdgeCells {
+            machine: l.machine,
+            from: e.from,
+            to: e.to,
+            cells,
+        });
     }
     for n in &l.nodes {
         draw_box(c, n);
-        boxes.insert((l.machine, n.state), (n.x, n.y, n.w, n.h));
+        out.boxes.insert((l.machine, n.state), (n.x, n.y, n.w, n.h));
         for ch in &n.children {
             let mut inner_lane = ch.nodes.iter().map(|x| x.x + x.w).max().unwrap_or(0) + 1;
-            draw(c, ch, boxes, &mut inner_lane);
+            draw(c, ch, out, &mut inner_lane);
         }
     }
     // End markers: under each state that ends the execution (no Next,
@@ -290,6 +266,85 @@ fn draw(c: &mut Canvas, l: &Layout, boxes: &mut Boxes, lane: &mut usize) {
             .any(|e| e.from == n.state && !matches!(e.kind, EdgeKind::Catch(_)));
         if ends {
             c.label(center(n), n.y + n.h, "◉");
+        }
+    }
+}
+
+fn draw_edge(
+    c: &mut Canvas,
+    l: &Layout,
+    e: &super::Edge,
+    ei: usize,
+    a: &Node,
+    b: &Node,
+    lane: &mut usize,
+) {
+    let center = |n: &Node| n.x + n.w / 2;
+    if e.back || b.y <= a.y {
+        // A loop: down out of the source's right part, along the gap
+        // below it to a lane right of every box, up to the gap above the
+        // target, and down into the target's right part. Only gap rows and
+        // the lane carry it, so it crosses no box.
+        let x = *lane;
+        *lane += 2;
+        let ex = a.x + a.w.saturating_sub(2);
+        let below = a.y + a.h;
+        let above = b.y.saturating_sub(2);
+        let tx = b.x + b.w.saturating_sub(2);
+        c.vline(ex, a.y + a.h - 1, below);
+        c.hline(below, ex, x);
+        c.vline(x, above, below);
+        c.hline(above, tx, x);
+        c.vline(tx, above, b.y - 1);
+        c.put(tx, b.y - 1, '▼');
+        let label = match &e.kind {
+            EdgeKind::Catch(l) => format!("catch {l}"),
+            EdgeKind::Rule(l) => l.clone(),
+            EdgeKind::Default => "Default".into(),
+            EdgeKind::Next => "loop".into(),
+        };
+        c.label(ex + 2, below + 1, &format!("↺ {}", short(&label)));
+        return;
+    }
+    let mut points: Vec<(usize, usize)> = l.bends.get(&ei).cloned().unwrap_or_default();
+    points.push((center(b), b.y));
+    let (mut cx, mut cy) = (center(a), a.y + a.h - 1);
+    // Start one cell below the source box.
+    cy += 1;
+    for (px, py) in points {
+        let channel = py.saturating_sub(2).max(cy);
+        c.vline(cx, cy, channel);
+        c.hline(channel, cx, px);
+        cx = px;
+        cy = channel;
+    }
+    c.vline(cx, cy, b.y - 1);
+    c.put(cx, b.y - 1, '▼');
+    let label = match &e.kind {
+        EdgeKind::Next => None,
+        EdgeKind::Rule(l) => Some(l.clone()),
+        EdgeKind::Default => Some("Default".into()),
+        EdgeKind::Catch(l) => Some(format!("catch {l}")),
+    };
+    if let Some(lb) = label {
+        // Beside the arrow into the target, up to the next arrow on that row.
+        let room = l
+            .nodes
+            .iter()
+            .filter(|n| n.y == b.y && n.x + n.w / 2 > cx)
+            .map(|n| n.x + n.w / 2 - cx - 2)
+            .chain(
+                l.bends
+                    .values()
+                    .flatten()
+                    .filter(|p| p.1 == b.y && p.0 > cx)
+                    .map(|p| p.0 - cx - 2),
+            )
+            .min()
+            .unwrap_or(18)
+            .min(18);
+        if room >= 3 {
+            c.label(cx + 1, b.y - 1, &fit(&lb, room));
         }
     }
 }
@@ -313,14 +368,14 @@ fn short(s: &str) -> String {
     }
 }
 
-/// The whole layout as text lines, plus where each box is.
-pub fn render(l: &Layout) -> (Vec<String>, Boxes) {
+/// The whole layout as text lines, plus where each box and edge is.
+pub fn render(l: &Layout) -> Rendered {
     let back = l.edges.iter().filter(|e| e.back).count();
     let w = l.w + 2 * back + 24;
     let mut c = Canvas::new(w, l.h + 4);
-    let mut boxes = Boxes::new();
+    let mut out = Rendered::default();
     let mut lane = l.nodes.iter().map(|n| n.x + n.w).max().unwrap_or(0) + 2;
-    draw(&mut c, l, &mut boxes, &mut lane);
+    draw(&mut c, l, &mut out, &mut lane);
     // Start marker above the first state.
     if let Some(s) = l.nodes.iter().find(|n| n.state == l.start) {
         c.put(s.x + s.w / 2, 0, '●');
@@ -330,5 +385,6 @@ pub fn render(l: &Layout) -> (Vec<String>, Boxes) {
     while lines.last().is_some_and(|s| s.is_empty()) {
         lines.pop();
     }
-    (lines, boxes)
+    out.lines = lines;
+    out
 }

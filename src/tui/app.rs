@@ -26,17 +26,15 @@ pub enum Tab {
     History,
     Variables,
     State,
-    Graph,
 }
 
-pub const TABS: [Tab; 7] = [
+pub const TABS: [Tab; 6] = [
     Tab::Input,
     Tab::Output,
     Tab::Inspector,
     Tab::History,
     Tab::Variables,
     Tab::State,
-    Tab::Graph,
 ];
 
 impl Tab {
@@ -49,7 +47,6 @@ impl Tab {
             Tab::History => "Hist",
             Tab::Variables => "Vars",
             Tab::State => "ASL",
-            Tab::Graph => "Graph",
         }
     }
 
@@ -61,15 +58,51 @@ impl Tab {
             Tab::History => "History",
             Tab::Variables => "Variables",
             Tab::State => "State",
-            Tab::Graph => "Graph",
         }
     }
 }
 
+/// Which pane has the keyboard: the states (graph or list) on the left, or
+/// the data tabs on the right.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Focus {
     Outline,
     Data,
+}
+
+/// What the left pane shows (`g` switches).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LeftPane {
+    /// The state graph (the default).
+    Graph,
+    /// The states as an indented list.
+    List,
+}
+
+/// The graph as laid out and drawn for the current compact and collapse
+/// settings (computed once per change, not per frame).
+pub struct GraphCache {
+    pub layout: crate::graph::Layout,
+    pub drawn: crate::graph::text::Rendered,
+}
+
+/// Where the graph pane was last drawn: screen origin and the graph cell at
+/// its top-left corner (for mouse clicks).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GraphView {
+    pub x: u16,
+    pub y: u16,
+    pub w: u16,
+    pub h: u16,
+    pub left: usize,
+    pub top: usize,
+}
+
+/// An incremental search for a state by name (`/`).
+pub struct Search {
+    pub text: String,
+    /// The selection before the search (Esc goes back to it).
+    pub before: usize,
 }
 
 /// One row of the state outline.
@@ -127,6 +160,7 @@ pub struct Editor {
 
 pub enum Mode {
     Normal,
+    Search(Search),
     Help,
     Lesson,
     Breakpoints { selected: usize },
@@ -201,6 +235,24 @@ pub const KEYMAP: &[Binding] = &[
         pane: Some(Focus::Outline),
     },
     Binding {
+        keys: "/",
+        short: "find",
+        help: "find a state by name (↓/↑ other matches, esc goes back)",
+        pane: None,
+    },
+    Binding {
+        keys: "enter",
+        short: "fold",
+        help: "graph: collapse / expand a Parallel or Map (or the one around)",
+        pane: Some(Focus::Outline),
+    },
+    Binding {
+        keys: "g",
+        short: "graph/list",
+        help: "left pane: state graph or list",
+        pane: Some(Focus::Outline),
+    },
+    Binding {
         keys: "B",
         short: "breakpoints",
         help: "list breakpoints (enable, remove)",
@@ -263,8 +315,8 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "z",
         short: "compact",
-        help: "compact state graph on/off (Graph tab)",
-        pane: Some(Focus::Data),
+        help: "compact state graph (small boxes, short names) on/off",
+        pane: Some(Focus::Outline),
     },
     Binding {
         keys: "L",
@@ -281,19 +333,25 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "tab",
         short: "tabs",
-        help: "next tab (1-6 pick one)",
+        help: "next tab (1-6 pick one; focuses the data pane)",
         pane: None,
+    },
+    Binding {
+        keys: "←↑↓→",
+        short: "move",
+        help: "graph: follow edges, in/out of containers (→ at edge: data)",
+        pane: Some(Focus::Outline),
     },
     Binding {
         keys: "←/→",
         short: "focus",
-        help: "focus outline / data",
-        pane: None,
+        help: "data pane: ← back to the states",
+        pane: Some(Focus::Data),
     },
     Binding {
         keys: "↑/↓ pgup/pgdn",
         short: "move",
-        help: "move / scroll",
+        help: "move in a list / scroll",
         pane: None,
     },
     Binding {
@@ -358,10 +416,22 @@ pub struct App {
     pub pretty_input: PrettyCache,
     pub pretty_output: PrettyCache,
     pub pretty_other: PrettyCache,
-    /// The state graph, laid out once per definition.
-    pub graph: std::cell::OnceCell<(Vec<String>, crate::graph::text::Boxes)>,
+    /// What the left pane shows.
+    pub left: LeftPane,
+    /// The state graph, laid out once per definition and settings.
+    pub graph: std::cell::OnceCell<GraphCache>,
     /// Draw the graph with narrower boxes (`z`), for small terminals.
     pub graph_compact: bool,
+    /// Parallel and Map states drawn as one box.
+    pub collapsed: HashSet<(MachineId, StateId)>,
+    /// The container state of each branch and item processor.
+    pub parents: HashMap<MachineId, (MachineId, StateId)>,
+    /// Transitions taken so far: (machine, from, to).
+    pub taken: HashSet<(MachineId, StateId, StateId)>,
+    /// The last state each frame (machine, branch/iteration path) left.
+    last_exit: HashMap<(MachineId, Vec<usize>), StateId>,
+    /// Where the graph pane was last drawn (mouse clicks).
+    pub graph_view: std::cell::Cell<GraphView>,
     /// First line shown of the help or lesson popup (↑/↓ scroll it).
     pub popup_scroll: u16,
 }
@@ -389,6 +459,7 @@ impl App {
     pub fn new(session: Session, title: String, theme: Theme) -> App {
         let mut rows = Vec::new();
         outline(session.definition(), 0, 0, &mut rows);
+        let parents = crate::graph::containers(session.definition());
         let mut app = App {
             session,
             title,
@@ -423,8 +494,14 @@ impl App {
             pretty_input: PrettyCache::default(),
             pretty_output: PrettyCache::default(),
             pretty_other: PrettyCache::default(),
+            left: LeftPane::Graph,
             graph: std::cell::OnceCell::new(),
             graph_compact: false,
+            collapsed: HashSet::new(),
+            parents,
+            taken: HashSet::new(),
+            last_exit: HashMap::new(),
+            graph_view: Default::default(),
             popup_scroll: 0,
         };
         app.follow_current();
@@ -434,6 +511,206 @@ impl App {
     /// The state the execution is at (about to run), if any.
     pub fn current(&self) -> Option<(MachineId, StateId)> {
         self.session.exec.current_ids()
+    }
+
+    /// The graph for the current settings, laid out and drawn on first use.
+    pub fn graph(&self) -> &GraphCache {
+        self.graph.get_or_init(|| {
+            let layout = crate::graph::layout_with(
+                self.session.definition(),
+                0,
+                self.graph_compact,
+                &self.collapsed,
+            );
+            let drawn = crate::graph::text::render(&layout);
+            GraphCache { layout, drawn }
+        })
+    }
+
+    fn regraph(&mut self) {
+        self.graph = std::cell::OnceCell::new();
+    }
+
+    /// The box that stands for `id` on the graph: `id` itself, or the
+    /// outermost collapsed container that hides it.
+    pub fn shown(&self, id: (MachineId, StateId)) -> (MachineId, StateId) {
+        let mut out = id;
+        let mut at = id;
+        while let Some(p) = self.parents.get(&at.0) {
+            if self.collapsed.contains(p) {
+                out = *p;
+            }
+            at = *p;
+        }
+        out
+    }
+
+    /// Expand every collapsed container around `id` so that it is drawn.
+    fn reveal(&mut self, id: (MachineId, StateId)) {
+        let mut at = id;
+        let mut changed = false;
+        while let Some(p) = self.parents.get(&at.0).copied() {
+            changed |= self.collapsed.remove(&p);
+            at = p;
+        }
+        if changed {
+            self.regraph();
+        }
+    }
+
+    pub fn selected_id(&self) -> Option<(MachineId, StateId)> {
+        self.rows.get(self.selected).map(|r| (r.machine, r.state))
+    }
+
+    fn select_id(&mut self, id: (MachineId, StateId)) {
+        if let Some(i) = self.row_of(id) {
+            self.selected = i;
+        }
+    }
+
+    /// An arrow key in the graph: along the edges, across a layer, into and
+    /// out of containers. → with nothing to the right moves to the data pane.
+    fn graph_move(&mut self, dir: crate::graph::nav::Dir) {
+        let Some(from) = self.selected_id().map(|i| self.shown(i)) else {
+            return;
+        };
+        match crate::graph::nav::step(&self.graph().layout, from, dir) {
+            Some(to) => {
+                self.select_id(to);
+                self.message = self.describe(to);
+            }
+            None if dir == crate::graph::nav::Dir::Right => self.focus = Focus::Data,
+            None => {
+                self.select_id(from);
+                self.message = format!(
+                    "Nothing {} {}",
+                    match dir {
+                        crate::graph::nav::Dir::Up => "above",
+                        crate::graph::nav::Dir::Down => "after",
+                        _ => "left of",
+                    },
+                    self.row_name(from)
+                );
+            }
+        }
+    }
+
+    fn row_name(&self, id: (MachineId, StateId)) -> String {
+        self.session.definition().machines[id.0].states[id.1]
+            .name
+            .to_string()
+    }
+
+    /// One line about a selected state: its type, visits, breakpoint.
+    fn describe(&self, id: (MachineId, StateId)) -> String {
+        let st = &self.session.definition().machines[id.0].states[id.1];
+        let mut s = format!("{} ({})", st.name, st.type_name);
+        match self.visits.get(&id).copied().unwrap_or(0) {
+            0 => {}
+            1 => s.push_str(", visited"),
+            n => s.push_str(&format!(", visited {n} times")),
+        }
+        if self.session.has_breakpoint(id.0, id.1) {
+            s.push_str(", breakpoint");
+        }
+        if !crate::graph::inner_machines(&st.kind).is_empty() {
+            s.push_str(if self.collapsed.contains(&id) {
+                "; enter expands"
+            } else {
+                "; enter collapses"
+            });
+        }
+        s
+    }
+
+    /// Enter in the graph: collapse or expand the selected container; inside
+    /// a branch, collapse the container around it.
+    fn toggle_collapse(&mut self) {
+        let Some(id) = self.selected_id().map(|i| self.shown(i)) else {
+            return;
+        };
+        let def = self.session.definition().clone();
+        let is_container = |i: (MachineId, StateId)| {
+            !crate::graph::inner_machines(&def.machines[i.0].states[i.1].kind).is_empty()
+        };
+        let target = if is_container(id) {
+            Some(id)
+        } else {
+            self.parents.get(&id.0).copied()
+        };
+        let Some(t) = target else {
+            self.message = format!("{} is not a Parallel or Map", self.row_name(id));
+            return;
+        };
+        let name = self.row_name(t);
+        if self.collapsed.remove(&t) {
+            self.message = format!("Expanded {name}");
+        } else {
+            self.collapsed.insert(t);
+            self.message = format!("Collapsed {name} (enter expands it)");
+        }
+        self.select_id(t);
+        self.regraph();
+    }
+
+    /// States whose name holds `text` (any case), in list order.
+    fn matches(&self, text: &str) -> Vec<usize> {
+        let t = text.to_lowercase();
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.name.to_lowercase().contains(&t))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Select the first match at or after row `from` (`forward`), or before it.
+    fn find(&mut self, text: &str, from: usize, forward: bool) {
+        let m = self.matches(text);
+        if text.is_empty() {
+            self.message = "/ (type part of a state's name)".into();
+            return;
+        }
+        let hit = if forward {
+            m.iter().find(|i| **i >= from).or(m.first())
+        } else {
+            m.iter().rev().find(|i| **i <= from).or(m.last())
+        };
+        match hit.copied() {
+            Some(i) => {
+                self.selected = i;
+                let id = (self.rows[i].machine, self.rows[i].state);
+                self.reveal(id);
+                let k = m.iter().position(|x| *x == i).unwrap_or(0) + 1;
+                self.message = format!(
+                    "/{text}  match {k} of {} (↓/↑ next/previous, enter keeps, esc goes back)",
+                    m.len()
+                );
+            }
+            None => self.message = format!("/{text}  no state matches"),
+        }
+    }
+
+    /// A click in the graph pane selects the box under it.
+    fn graph_click(&mut self, col: u16, row: u16) -> bool {
+        let v = self.graph_view.get();
+        if col < v.x || row < v.y || col >= v.x + v.w || row >= v.y + v.h {
+            return false;
+        }
+        let (gx, gy) = ((col - v.x) as usize + v.left, (row - v.y) as usize + v.top);
+        let hit = self
+            .graph()
+            .drawn
+            .boxes
+            .iter()
+            .filter(|(_, b)| gx >= b.0 && gx < b.0 + b.2 && gy >= b.1 && gy < b.1 + b.3)
+            .min_by_key(|(_, b)| b.2 * b.3)
+            .map(|(k, _)| *k);
+        if let Some(id) = hit {
+            self.select_id(id);
+            self.message = self.describe(id);
+        }
+        true
     }
 
     pub fn row_of(&self, id: (MachineId, StateId)) -> Option<usize> {
@@ -456,6 +733,8 @@ impl App {
             self.failed.clear();
             self.visits.clear();
             self.caught.clear();
+            self.taken.clear();
+            self.last_exit.clear();
         }
         for e in &h[self.seen_events..] {
             let Some(name) = &e.state else { continue };
@@ -470,6 +749,13 @@ impl App {
             if e.event_type.ends_with("StateEntered") {
                 self.visited.insert(id);
                 *self.visits.entry(id).or_default() += 1;
+                // The edge from the state this frame left last.
+                if let Some(prev) = self.last_exit.remove(&(id.0, e.frame.clone())) {
+                    self.taken.insert((id.0, prev, id.1));
+                }
+            }
+            if e.event_type.ends_with("StateExited") {
+                self.last_exit.insert((id.0, e.frame.clone()), id.1);
             }
             // Map iterations fail and succeed on their own (tolerated failures);
             // only the state's own events count here.
@@ -859,9 +1145,13 @@ impl App {
             MouseEventKind::ScrollDown => self.move_selection(3),
             MouseEventKind::ScrollUp => self.move_selection(-3),
             MouseEventKind::Down(_) => {
-                let outline_w = super::view::outline_width(self.size.0);
-                if m.column < outline_w {
+                let left_w = super::view::left_width(self);
+                if m.column < left_w {
                     self.focus = Focus::Outline;
+                    if self.left == LeftPane::Graph {
+                        self.graph_click(m.column, m.row);
+                        return;
+                    }
                     let row = m.row.saturating_sub(2) as usize + self.outline_scroll;
                     if row < self.rows.len() {
                         self.selected = row;
@@ -895,6 +1185,45 @@ impl App {
                 } else {
                     ed.area.input(k);
                     ed.error = None;
+                }
+                return;
+            }
+            Mode::Search(search) => {
+                let before = search.before;
+                match k.code {
+                    KeyCode::Esc => {
+                        self.selected = before;
+                        self.mode = Mode::Normal;
+                        self.message = "Search cancelled.".into();
+                    }
+                    KeyCode::Enter => {
+                        self.mode = Mode::Normal;
+                        self.focus = Focus::Outline;
+                        if let Some(id) = self.selected_id() {
+                            self.message = self.describe(id);
+                        }
+                    }
+                    KeyCode::Down | KeyCode::Tab => {
+                        let t = search.text.clone();
+                        let from = self.selected + 1;
+                        self.find(&t, from, true);
+                    }
+                    KeyCode::Up | KeyCode::BackTab => {
+                        let t = search.text.clone();
+                        let from = self.selected.wrapping_sub(1);
+                        self.find(&t, from.min(self.rows.len()), false);
+                    }
+                    KeyCode::Backspace => {
+                        search.text.pop();
+                        let t = search.text.clone();
+                        self.find(&t, before, true);
+                    }
+                    KeyCode::Char(c) => {
+                        search.text.push(c);
+                        let t = search.text.clone();
+                        self.find(&t, before, true);
+                    }
+                    _ => {}
                 }
                 return;
             }
@@ -944,8 +1273,44 @@ impl App {
             }
             Mode::Normal => {}
         }
+        if self.focus == Focus::Outline && self.left == LeftPane::Graph {
+            use crate::graph::nav::Dir;
+            let dir = match k.code {
+                KeyCode::Up | KeyCode::Char('k') => Some(Dir::Up),
+                KeyCode::Down | KeyCode::Char('j') => Some(Dir::Down),
+                KeyCode::Left | KeyCode::Char('h') => Some(Dir::Left),
+                KeyCode::Right | KeyCode::Char('l') => Some(Dir::Right),
+                _ => None,
+            };
+            if let Some(d) = dir {
+                self.graph_move(d);
+                return;
+            }
+            if k.code == KeyCode::Enter {
+                self.toggle_collapse();
+                return;
+            }
+        }
         match k.code {
             KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('/') => {
+                self.mode = Mode::Search(Search {
+                    text: String::new(),
+                    before: self.selected,
+                });
+                self.message = "/ (type part of a state's name)".into();
+            }
+            KeyCode::Char('g') => {
+                self.left = match self.left {
+                    LeftPane::Graph => LeftPane::List,
+                    LeftPane::List => LeftPane::Graph,
+                };
+                self.focus = Focus::Outline;
+                self.message = match self.left {
+                    LeftPane::Graph => "State graph (g: list)".into(),
+                    LeftPane::List => "State list (g: graph)".into(),
+                };
+            }
             KeyCode::Char('?') => self.mode = Mode::Help,
             KeyCode::Char('L') => match self.lesson {
                 Some(_) => self.mode = Mode::Lesson,
@@ -953,8 +1318,8 @@ impl App {
             },
             KeyCode::Char('z') => {
                 self.graph_compact = !self.graph_compact;
-                self.graph = std::cell::OnceCell::new();
-                self.tab = Tab::Graph;
+                self.regraph();
+                self.left = LeftPane::Graph;
                 self.message = format!(
                     "Compact graph {}",
                     if self.graph_compact { "on" } else { "off" }
@@ -1088,7 +1453,7 @@ impl App {
                 self.tab = TABS[(i + TABS.len() - 1) % TABS.len()];
                 self.focus = Focus::Data;
             }
-            KeyCode::Char(c @ '1'..='7') => {
+            KeyCode::Char(c @ '1'..='6') => {
                 self.tab = TABS[(c as u8 - b'1') as usize];
                 self.focus = Focus::Data;
             }

@@ -90,6 +90,71 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
+    // The graph pane of a 200-state machine, with the keyboard (the widest
+    // pane), after a step: what every frame pays while the graph is shown.
+    let session = Session::new(
+        Arc::new(big),
+        serde_json::json!({"again": false}).into(),
+        Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+        Options::default(),
+    );
+    let mut app = App::new(
+        session,
+        "200 states".into(),
+        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+    );
+    for _ in 0..50 {
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::NONE,
+        )));
+    }
+    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("backend");
+    app.update(Action::Resize(160, 48));
+    term.draw(|f| view::draw(f, &mut app)).expect("draw");
+    out.push((
+        "graph pane redraw, 200 states, 160x48 (marks, taken edges)".into(),
+        best(runs, || {
+            let t = Instant::now();
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            t.elapsed()
+        }),
+    ));
+    out.push((
+        "graph pane: arrow key to finished frame, 200 states".into(),
+        best(runs, || {
+            let t = Instant::now();
+            app.update(Action::Key(KeyEvent::new(
+                KeyCode::Down,
+                KeyModifiers::NONE,
+            )));
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            t.elapsed()
+        }),
+    ));
+    out.push((
+        "graph: collapse + expand a container, credit-card (re-layout, 2 frames)".into(),
+        best(runs, || {
+            let mut app = credit_card();
+            let mut term = Terminal::new(TestBackend::new(160, 48)).expect("backend");
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            let par = app
+                .rows
+                .iter()
+                .position(|r| r.type_name == "Parallel")
+                .expect("the sample has a Parallel");
+            app.selected = par;
+            let t = Instant::now();
+            for _ in 0..2 {
+                app.update(Action::Key(KeyEvent::new(
+                    KeyCode::Enter,
+                    KeyModifiers::NONE,
+                )));
+                term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            }
+            t.elapsed()
+        }),
+    ));
     // A 5 MB document in the input pane.
     let big = crate::bench::large_payload(5 * 1024 * 1024);
     let def = Definition::from_value(

@@ -287,7 +287,7 @@ fn snapshots_of_the_main_screens() {
     press(&mut app, "?");
     insta::assert_snapshot!("help_80x24", screen(&render(&mut app, 80, 24)));
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
-    press(&mut app, "ss7");
+    press(&mut app, "ss");
     insta::assert_snapshot!("graph_80x24", screen(&render(&mut app, 80, 24)));
     insta::assert_snapshot!("graph_160x48", screen(&render(&mut app, 160, 48)));
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
@@ -302,10 +302,29 @@ fn key_cells_carry_their_styles() {
     press(&mut app, "b");
     let t = render(&mut app, 80, 24);
     let buf = t.backend().buffer();
-    // Row 2 is the first state: the current-state marker in the accent colour.
+    let at = |text: &str| -> (u16, u16) {
+        let s = screen(&t);
+        let (y, l) = s
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} not on screen:\n{s}"));
+        let byte = l.find(text).unwrap();
+        (l[..byte].chars().count() as u16, y as u16)
+    };
+    // The graph: the current state's name in the accent colour, the
+    // breakpointed state's border in the breakpoint colour.
+    let (x, y) = at("⚙ Get credit limit");
+    assert_eq!(buf[(x, y)].fg, app.theme.accent.fg.unwrap());
+    let (x, y) = at("◇ Credit applied");
+    assert_eq!(buf[(x - 2, y)].symbol(), "│");
+    assert_eq!(buf[(x - 2, y)].fg, app.theme.breakpoint.fg.unwrap());
+    // The list (g): the current-state marker and the breakpoint dot.
+    press(&mut app, "g");
+    let t = render(&mut app, 80, 24);
+    let buf = t.backend().buffer();
     assert_eq!(buf[(2, 2)].symbol(), "▶");
     assert_eq!(buf[(2, 2)].fg, app.theme.accent.fg.unwrap());
-    // Row 3 holds the breakpoint dot in the breakpoint colour.
     assert_eq!(buf[(1, 3)].symbol(), "●");
     assert_eq!(buf[(1, 3)].fg, app.theme.breakpoint.fg.unwrap());
     // JSON keys and strings in the input pane use the theme's token colours.
@@ -357,7 +376,7 @@ fn stages_explain_choice_rules_retries_and_catches() {
     press(&mut app, "c");
     select(&mut app, "Verify applicant's identity and address");
     press(&mut app, "3");
-    let text = screen(&render(&mut app, 120, 40));
+    let text = screen(&render(&mut app, 150, 40));
     assert!(
         text.contains("caught by catcher #1 → Application rejected"),
         "{text}"
@@ -587,9 +606,9 @@ fn the_graph_counts_visits_of_states_entered_more_than_once() {
         }
     });
     let mut app = machine(def, json!({"n": 0}));
-    press(&mut app, "c7");
+    press(&mut app, "c");
     let s = screen(&render(&mut app, 80, 24));
-    // On the box's bottom border (the outline's own "×3" has no border).
+    // On the box's bottom border.
     assert!(s.contains("×3─┘") || s.contains("×3─╯"), "{s}");
     assert!(!s.contains("×1"), "{s}");
 }
@@ -607,7 +626,7 @@ fn the_graph_marks_a_caught_error() {
         }
     });
     let mut app = machine(def, json!({}));
-    press(&mut app, "c7");
+    press(&mut app, "c");
     let p = (0, app.session.definition().machines[0].by_name["P"]);
     assert!(app.caught.contains(&p));
     assert!(!app.failed.contains(&p));
@@ -617,7 +636,7 @@ fn the_graph_marks_a_caught_error() {
         json!({"StartAt": "T", "States": {"T": {"Type": "Pass", "End": true}}}),
         json!({}),
     );
-    press(&mut app, "c7");
+    press(&mut app, "c");
     assert!(app.caught.is_empty());
     assert!(!screen(&render(&mut app, 80, 24)).contains('↯'));
 }
@@ -627,11 +646,17 @@ fn z_toggles_a_compact_graph() {
     let widest = |app: &App| {
         app.graph
             .get()
-            .map(|g| g.0.iter().map(|l| l.chars().count()).max().unwrap_or(0))
+            .map(|g| {
+                g.drawn
+                    .lines
+                    .iter()
+                    .map(|l| l.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
             .unwrap_or(0)
     };
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
-    press(&mut app, "7");
     let _ = render(&mut app, 80, 24);
     let wide = widest(&app);
     press(&mut app, "z");
@@ -651,11 +676,210 @@ fn the_help_scrolls_when_it_is_taller_than_the_screen() {
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("scroll"), "{s}");
     assert!(!s.contains("Glyphs:"), "{s}");
-    press(&mut app, "jjjjjjjjjjjj");
+    press(&mut app, &"j".repeat(40));
     assert!(matches!(app.mode, Mode::Help));
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("Glyphs:"), "{s}");
     press(&mut app, "x");
     assert!(matches!(app.mode, Mode::Normal));
     assert_eq!(app.popup_scroll, 0);
+}
+
+fn selected_name(app: &App) -> String {
+    app.rows[app.selected].name.clone()
+}
+
+#[test]
+fn arrow_keys_walk_the_graph_along_its_edges() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    let _ = render(&mut app, 80, 24);
+    let mut walk = |k: KeyCode| {
+        code(&mut app, k, KeyModifiers::NONE);
+        selected_name(&app)
+    };
+    assert_eq!(walk(KeyCode::Down), "Credit applied >= 5000?");
+    assert_eq!(walk(KeyCode::Down), "Auto-approve limit");
+    assert_eq!(walk(KeyCode::Right), "Wait for human approval");
+    assert_eq!(walk(KeyCode::Down), "Credit limit approved");
+    assert_eq!(
+        walk(KeyCode::Down),
+        "Verify applicant's identity and address"
+    );
+    // Into the Parallel, across its branches, and out again.
+    assert_eq!(walk(KeyCode::Down), "Verify identity");
+    assert_eq!(walk(KeyCode::Right), "Verify address");
+    assert_eq!(walk(KeyCode::Down), "Get list of credit bureaus");
+    assert_eq!(walk(KeyCode::Up), "Verify applicant's identity and address");
+    // The pane follows the selection.
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("‖ Verify applicant's identity"), "{s}");
+    // → with nothing to the right hands the keyboard to the data pane; ←
+    // brings it back.
+    code(&mut app, KeyCode::Right, KeyModifiers::NONE);
+    assert_eq!(app.focus, super::app::Focus::Data);
+    code(&mut app, KeyCode::Left, KeyModifiers::NONE);
+    assert_eq!(app.focus, super::app::Focus::Outline);
+    // b sets a breakpoint on the state the graph selected.
+    press(&mut app, "b");
+    let par = app.selected_id().unwrap();
+    assert!(app.session.has_breakpoint(par.0, par.1));
+}
+
+#[test]
+fn enter_collapses_and_expands_a_container() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    select(&mut app, "Verify identity");
+    code(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        selected_name(&app),
+        "Verify applicant's identity and address"
+    );
+    let s = screen(&render(&mut app, 160, 48));
+    assert!(s.contains("[+2]"), "{s}");
+    assert!(!s.contains("⚙ Verify identity"), "{s}");
+    // The execution inside a collapsed container shows on the container.
+    press(&mut app, "c");
+    assert!(app
+        .visited
+        .iter()
+        .any(|i| app.rows[app.row_of(*i).unwrap()].name == "Verify identity"));
+    code(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let s = screen(&render(&mut app, 160, 48));
+    assert!(
+        s.contains("⚙ Verify identity") && !s.contains("[+2]"),
+        "{s}"
+    );
+    // Enter on a state that holds nothing and sits in no container says so.
+    select(&mut app, "Get credit limit");
+    code(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        app.message.contains("not a Parallel or Map"),
+        "{}",
+        app.message
+    );
+}
+
+#[test]
+fn slash_finds_a_state_by_name_and_esc_goes_back() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    // A match inside a collapsed container opens it.
+    select(&mut app, "Get all scores");
+    code(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.collapsed.len(), 1);
+    select(&mut app, "Get credit limit");
+    press(&mut app, "/");
+    type_text(&mut app, "SCORES");
+    assert_eq!(selected_name(&app), "Get scores from all credit bureaus");
+    assert!(app.message.contains("match 1 of 2"), "{}", app.message);
+    code(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(selected_name(&app), "Get all scores");
+    assert!(app.collapsed.is_empty(), "the match was made visible");
+    code(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(selected_name(&app), "Get scores from all credit bureaus");
+    code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(selected_name(&app), "Get credit limit");
+    assert!(matches!(app.mode, Mode::Normal));
+    // Enter keeps the match; a name that matches nothing says so.
+    press(&mut app, "/");
+    type_text(&mut app, "zzz");
+    assert!(app.message.contains("no state matches"), "{}", app.message);
+    code(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    code(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    code(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    type_text(&mut app, "bureaus\n");
+    assert_eq!(selected_name(&app), "Get list of credit bureaus");
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn taken_edges_are_drawn_in_the_visited_colour() {
+    let mut app = credit_card("AutoApproved", ColorMode::TrueColor);
+    press(&mut app, "c");
+    assert_eq!(app.session.exec.status(), Status::Succeeded);
+    let def = app.session.definition().clone();
+    let id = |n: &str| def.machines[0].by_name[n];
+    assert!(app
+        .taken
+        .contains(&(0, id("Credit applied >= 5000?"), id("Auto-approve limit"))));
+    assert!(!app.taken.contains(&(
+        0,
+        id("Credit applied >= 5000?"),
+        id("Wait for human approval")
+    )));
+    // Map iterations each take their own path: no edge from one
+    // iteration's last state to the next one's first.
+    assert!(app.taken.iter().all(|(m, a, b)| *m == 0 || a != b));
+    select(&mut app, "Credit applied >= 5000?");
+    let t = render(&mut app, 160, 48);
+    let buf = t.backend().buffer();
+    let s = screen(&t);
+    let rows: Vec<&str> = s.lines().collect();
+    // The two arrows under the Choice: the taken one (left) is green, the
+    // other one muted.
+    let y = rows
+        .iter()
+        .position(|l| l.contains("▼$.credit.amount <"))
+        .unwrap();
+    let arrows: Vec<u16> = rows[y]
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| *c == '▼')
+        .map(|(i, _)| i as u16)
+        .collect();
+    assert_eq!(arrows.len(), 2, "{}", rows[y]);
+    assert_eq!(buf[(arrows[0], y as u16)].fg, app.theme.good.fg.unwrap());
+    assert_eq!(buf[(arrows[1], y as u16)].fg, app.theme.muted.fg.unwrap());
+}
+
+#[test]
+fn g_switches_the_left_pane_between_graph_and_list() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(
+        s.contains("┌Graph") && s.contains("⚙ Get credit limit"),
+        "{s}"
+    );
+    press(&mut app, "g");
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("┌States") && !s.contains("┌Graph"), "{s}");
+    // In the list, ↓ moves row by row.
+    code(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(selected_name(&app), "Credit applied >= 5000?");
+    code(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(selected_name(&app), "Auto-approve limit");
+}
+
+#[test]
+fn a_click_on_a_box_selects_its_state() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    let t = render(&mut app, 80, 24);
+    let s = screen(&t);
+    let (y, l) = s
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("◇ Credit applied"))
+        .unwrap();
+    let x = l[..l.find("◇ Credit applied").unwrap()].chars().count() as u16 + 3;
+    app.update(Action::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: x,
+        row: y as u16,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(selected_name(&app), "Credit applied >= 5000?");
+}
+
+#[test]
+fn the_graph_shows_which_map_iteration_runs() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    select(&mut app, "Get all scores");
+    press(&mut app, "u");
+    assert!(
+        app.current_name().starts_with("Get all scores"),
+        "{}",
+        app.current_name()
+    );
+    press(&mut app, "s");
+    let s = screen(&render(&mut app, 160, 48));
+    assert!(s.contains("╭─#1─") || s.contains("╭─#1"), "{s}");
 }

@@ -1,7 +1,7 @@
 //! Drawing: pure functions of the model. Small terminals get one data pane
 //! with tabs; from 120×30 the input and output sit beside the other tabs.
 
-use super::app::{App, Focus, Mode, Tab, KEYMAP, TABS};
+use super::app::{App, Focus, GraphView, LeftPane, Mode, Tab, KEYMAP, TABS};
 use super::json_view::color_line;
 use crate::asl::value::Val;
 use crate::engine::Status;
@@ -19,6 +19,19 @@ pub fn outline_width(w: u16) -> u16 {
         34
     } else {
         (w * 2 / 5).clamp(16, 32)
+    }
+}
+
+/// The left pane's width: the list's, or for the graph a wider pane (from
+/// 120 columns, or while it has the keyboard on smaller terminals).
+pub fn left_width(app: &App) -> u16 {
+    let w = app.size.0;
+    let list = outline_width(w);
+    match app.left {
+        LeftPane::List => list,
+        LeftPane::Graph if w >= 120 => (w * 2 / 5).max(list),
+        LeftPane::Graph if app.focus == Focus::Outline => (w * 7 / 10).max(list),
+        LeftPane::Graph => list,
     }
 }
 
@@ -93,12 +106,12 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     draw_status(f, app, rows[0]);
     let body = Layout::default()
         .direction(Direction::Horizontal)
-        .constraints([
-            Constraint::Length(outline_width(area.width)),
-            Constraint::Min(10),
-        ])
+        .constraints([Constraint::Length(left_width(app)), Constraint::Min(10)])
         .split(rows[1]);
-    draw_outline(f, app, body[0]);
+    match app.left {
+        LeftPane::List => draw_outline(f, app, body[0]),
+        LeftPane::Graph => draw_graph_pane(f, app, body[0]),
+    }
     if wide(area) {
         let cols = Layout::default()
             .direction(Direction::Horizontal)
@@ -120,13 +133,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
             app,
             cols[1],
             tab,
-            &[
-                Tab::Inspector,
-                Tab::History,
-                Tab::Variables,
-                Tab::State,
-                Tab::Graph,
-            ],
+            &[Tab::Inspector, Tab::History, Tab::Variables, Tab::State],
         );
     } else {
         let tab = app.tab;
@@ -142,7 +149,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Mode::Lesson => draw_lesson(f, app, area),
         Mode::Breakpoints { selected } => draw_breakpoints(f, app, area, *selected),
         Mode::Edit(_) => draw_editor(f, app, area),
-        Mode::Normal => {}
+        Mode::Normal | Mode::Search(_) => {}
     }
 }
 
@@ -403,7 +410,6 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
             );
         }
         Tab::History => draw_history(f, app, area),
-        Tab::Graph => draw_graph(f, app, area, scroll),
         Tab::Variables => {
             let lines = variable_lines(app, area.width as usize);
             f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
@@ -433,88 +439,168 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
     }
 }
 
-/// The state graph, scrolled to follow the current state (or the selected
-/// one), with execution marks on the boxes.
-fn draw_graph(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
-    let (lines, boxes) = app.graph.get_or_init(|| {
-        crate::graph::text::render(&crate::graph::layout(
-            app.session.definition(),
-            0,
-            app.graph_compact,
-        ))
-    });
-    let current = app.current();
-    let selected = app.rows.get(app.selected).map(|r| (r.machine, r.state));
+fn draw_graph_pane(f: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Focus::Outline;
+    let title = if app.graph_compact {
+        "Graph (compact)"
+    } else {
+        "Graph"
+    };
+    let b = block(app, title, focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    draw_graph(f, app, inner);
+}
+
+/// Who owns a cell of the graph: a state's box (and whether the cell is its
+/// border or title), painted outer boxes first so nested states win.
+#[derive(Clone, Copy)]
+struct Owner {
+    id: (usize, usize),
+    frame: bool,
+}
+
+/// The state graph, scrolled to follow the selection (while the pane has
+/// the keyboard) or the current state, with the execution drawn on it:
+/// current, visited, failed, caught and breakpointed states, visit counts,
+/// the Map iteration being run, and the edges taken so far.
+fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
+    let g = app.graph();
+    let (lines, boxes) = (&g.drawn.lines, &g.drawn.boxes);
+    let current = app.current().map(|c| app.shown(c));
+    let selected = app.selected_id().map(|s| app.shown(s));
     let focus = if app.focus == Focus::Outline {
         selected
     } else {
         current.or(selected)
     };
     let (h, w) = (area.height as usize, area.width as usize);
-    let (fy, fx) = focus
+    let fy = focus
         .and_then(|k| boxes.get(&k))
-        .map(|b| (b.1 + b.3 / 2, b.0 + b.2 / 2))
-        .unwrap_or((0, 0));
-    let top =
-        (fy.saturating_sub(h / 2) + scroll).min(lines.len().saturating_sub(h.min(lines.len())));
-    let left = fx.saturating_sub(w / 2);
-    let style_of = |x: usize, y: usize| -> Style {
-        for (k, b) in boxes.iter() {
-            if x >= b.0 && x < b.0 + b.2 && y >= b.1 && y < b.1 + b.3 {
-                let on_border = x == b.0 || x == b.0 + b.2 - 1 || y == b.1 || y == b.1 + b.3 - 1;
-                let id = *k;
-                let mut st = if Some(id) == current {
-                    app.theme.accent
-                } else if app.failed.contains(&id) {
-                    app.theme.bad
-                } else if app.visited.contains(&id) {
-                    app.theme.good
+        .map(|b| b.1 + b.3 / 2)
+        .unwrap_or(0);
+    let graph_w = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let top = fy.saturating_sub(h / 2).min(lines.len().saturating_sub(h));
+    // Sideways only as far as needed to show the whole box (or its left part).
+    let left = focus
+        .and_then(|k| boxes.get(&k))
+        .map(|b| {
+            if b.0 + b.2 < w {
+                0
+            } else if b.2 + 2 > w {
+                b.0.saturating_sub(1)
+            } else {
+                b.0 + b.2 + 1 - w
+            }
+        })
+        .unwrap_or(0)
+        .min(graph_w.saturating_sub(w));
+    app.graph_view.set(GraphView {
+        x: area.x,
+        y: area.y,
+        w: area.width,
+        h: area.height,
+        left,
+        top,
+    });
+    // Owners of the visible cells: boxes by decreasing size (containers
+    // before what they hold). A container owns only its border and title.
+    let mut owner: Vec<Option<Owner>> = vec![None; w * h];
+    let mut order: Vec<_> = boxes.iter().collect();
+    order.sort_by_key(|(k, b)| (std::cmp::Reverse(b.2 * b.3), **k));
+    for (k, b) in order {
+        let container = boxes
+            .values()
+            .any(|c| c.0 > b.0 && c.1 > b.1 && c.0 + c.2 < b.0 + b.2 && c.1 + c.3 < b.1 + b.3);
+        for y in b.1.max(top)..(b.1 + b.3).min(top + h) {
+            for x in b.0.max(left)..(b.0 + b.2).min(left + w) {
+                let frame = x == b.0 || x == b.0 + b.2 - 1 || y == b.1 || y == b.1 + b.3 - 1;
+                let cell = &mut owner[(y - top) * w + (x - left)];
+                if frame || !container || y == b.1 + 1 {
+                    *cell = Some(Owner { id: *k, frame });
                 } else {
-                    app.theme.base
-                };
-                if on_border && app.session.has_breakpoint(id.0, id.1) {
-                    st = app.theme.breakpoint;
-                }
-                if Some(id) == selected && !on_border {
-                    st = st.patch(app.theme.selection);
-                }
-                // Containers: only their border and title take the mark.
-                let inner_box = boxes.iter().any(|(k2, b2)| {
-                    k2 != k
-                        && b2.0 > b.0
-                        && b2.1 > b.1
-                        && b2.0 + b2.2 < b.0 + b.2
-                        && b2.1 + b2.3 < b.1 + b.3
-                        && x >= b2.0
-                        && x < b2.0 + b2.2
-                        && y >= b2.1
-                        && y < b2.1 + b2.3
-                });
-                if !inner_box {
-                    return st;
+                    *cell = None;
                 }
             }
         }
-        app.theme.muted
-    };
-    // Visit counts on the bottom border of states entered more than once
-    // (loops, retries of the whole state, Map iterations); caught marks.
-    let counts: Vec<(usize, usize, Vec<char>)> = boxes
+    }
+    // Taken edges, in the visible part.
+    let mut trodden = vec![false; w * h];
+    for e in g
+        .drawn
+        .edges
         .iter()
-        .filter_map(|(k, b)| {
-            let n = app.visits.get(k).copied().unwrap_or(0);
-            let label: Vec<char> = format!("×{n}").chars().collect();
-            (n > 1 && b.2 >= label.len() + 4 && b.3 >= 2)
-                .then(|| (b.1 + b.3 - 1, b.0 + b.2 - 2 - label.len(), label))
-        })
-        .chain(
-            // A caught error: ↯ on the top border.
-            boxes
-                .iter()
-                .filter(|(k, b)| app.caught.contains(k) && b.2 >= 5)
-                .map(|(_, b)| (b.1, b.0 + b.2 - 3, vec!['↯'])),
-        )
-        .collect();
+        .filter(|e| app.taken.contains(&(e.machine, e.from, e.to)))
+    {
+        for &(x, y) in &e.cells {
+            if x >= left && x < left + w && y >= top && y < top + h {
+                trodden[(y - top) * w + (x - left)] = true;
+            }
+        }
+    }
+    let style_of = |o: Option<Owner>, trod: bool| -> Style {
+        let Some(o) = o else {
+            return if trod {
+                app.theme.good
+            } else {
+                app.theme.muted
+            };
+        };
+        let id = o.id;
+        let mut st = if Some(id) == current {
+            app.theme.accent
+        } else if app.failed.contains(&id) {
+            app.theme.bad
+        } else if app.visited.contains(&id) {
+            app.theme.good
+        } else {
+            app.theme.base
+        };
+        if o.frame && app.session.has_breakpoint(id.0, id.1) {
+            st = app.theme.breakpoint;
+        }
+        if Some(id) == selected && !o.frame {
+            st = st.patch(app.theme.selection);
+        }
+        st
+    };
+    // Marks written over the borders: ×N visits (bottom), ↯ caught (top),
+    // #i the Map iteration the current state runs in (top left).
+    let mut marks: Vec<(usize, usize, String)> = Vec::new();
+    for (k, b) in boxes.iter() {
+        let n = app.visits.get(k).copied().unwrap_or(0);
+        let label = format!("×{n}");
+        let len = label.chars().count();
+        if n > 1 && b.2 >= len + 4 && b.3 >= 2 {
+            marks.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
+        }
+        if app.caught.contains(k) && b.2 >= 5 {
+            marks.push((b.0 + b.2 - 3, b.1, "↯".into()));
+        }
+    }
+    if let Some(cur) = app.current() {
+        let path = app.session.exec.frame_path();
+        let mut chain = Vec::new();
+        let mut at = cur;
+        while let Some(p) = app.parents.get(&at.0) {
+            chain.push(*p);
+            at = *p;
+        }
+        chain.reverse();
+        let def = app.session.definition();
+        for (c, i) in chain.iter().zip(path.iter()) {
+            let is_map = matches!(
+                def.machines[c.0].states[c.1].kind,
+                crate::asl::model::Kind::Map(_)
+            );
+            if let (true, Some(b)) = (is_map, boxes.get(c)) {
+                let label = format!("#{i}");
+                if b.2 >= label.len() + 6 {
+                    marks.push((b.0 + 2, b.1, label));
+                }
+            }
+        }
+    }
     let text: Vec<Line> = lines
         .iter()
         .enumerate()
@@ -522,19 +608,19 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         .take(h)
         .map(|(y, l)| {
             let mut full: Vec<char> = l.chars().collect();
-            for (_, cx, label) in counts.iter().filter(|c| c.0 == y) {
-                for (i, ch) in label.iter().enumerate() {
-                    if let Some(slot) = full.get_mut(cx + i) {
-                        *slot = *ch;
+            for (mx, _, label) in marks.iter().filter(|m| m.1 == y) {
+                for (i, ch) in label.chars().enumerate() {
+                    if let Some(slot) = full.get_mut(mx + i) {
+                        *slot = ch;
                     }
                 }
             }
-            let chars: Vec<char> = full.into_iter().skip(left).take(w).collect();
+            let row = (y - top) * w;
             let mut spans: Vec<Span> = Vec::new();
             let mut run = String::new();
             let mut run_style = None;
-            for (i, ch) in chars.into_iter().enumerate() {
-                let st = style_of(left + i, y);
+            for (i, ch) in full.into_iter().skip(left).take(w).enumerate() {
+                let st = style_of(owner[row + i], trodden[row + i]);
                 if Some(st) != run_style && !run.is_empty() {
                     spans.push(Span::styled(
                         std::mem::take(&mut run),
@@ -952,9 +1038,17 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("esc", "close"),
         ],
         Mode::Help | Mode::Lesson => vec![("any key", "close")],
-        Mode::Normal => KEYMAP
+        Mode::Search(_) => vec![
+            ("type", "name"),
+            ("↓/↑", "next/previous"),
+            ("enter", "keep"),
+            ("esc", "go back"),
+        ],
+        // Stepping first, then what the focused pane adds, then the rest.
+        Mode::Normal => KEYMAP[..5]
             .iter()
-            .filter(|b| b.pane.is_none_or(|p| p == app.focus))
+            .chain(KEYMAP[5..].iter().filter(|b| b.pane == Some(app.focus)))
+            .chain(KEYMAP[5..].iter().filter(|b| b.pane.is_none()))
             .map(|b| (b.keys, b.short))
             .collect(),
     };
@@ -982,7 +1076,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
-    let r = centered(area, 80, KEYMAP.len() as u16 + 9);
+    let r = centered(area, 80, KEYMAP.len() as u16 + 12);
     f.render_widget(Clear, r);
     let mut lines: Vec<Line> = KEYMAP
         .iter()
@@ -1000,6 +1094,18 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     ));
     lines.push(Line::styled(
         " Glyphs: → Pass ⚙ Task ◇ Choice ◷ Wait ✓ Succeed ✗ Fail ‖ Parallel ≡ Map",
+        app.theme.muted,
+    ));
+    lines.push(Line::styled(
+        " Graph:  ●▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running",
+        app.theme.muted,
+    ));
+    lines.push(Line::styled(
+        "         [+N] collapsed (N states)  ×N visits  ↯ caught; taken edges green, current",
+        app.theme.muted,
+    ));
+    lines.push(Line::styled(
+        "         state in the accent colour, breakpoints on the border",
         app.theme.muted,
     ));
     // Taller than the screen (80×24): ↑/↓ scroll, up to the last line.

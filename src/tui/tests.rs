@@ -749,6 +749,22 @@ fn enter_collapses_and_expands_a_container() {
         s.contains("⚙ Verify identity") && !s.contains("[+2]"),
         "{s}"
     );
+    // A breakpoint inside a collapsed container shows on its border.
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::TrueColor);
+    select(&mut app, "Verify address");
+    press(&mut app, "b");
+    code(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let t = render(&mut app, 160, 48);
+    let s = screen(&t);
+    let (y, l) = s
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("‖ Verify applicant"))
+        .unwrap();
+    let x = l[..l.find("‖ Verify applicant").unwrap()].chars().count() as u16 - 2;
+    let buf = t.backend().buffer();
+    assert_eq!(buf[(x, y as u16)].symbol(), "│");
+    assert_eq!(buf[(x, y as u16)].fg, app.theme.breakpoint.fg.unwrap());
     // Enter on a state that holds nothing and sits in no container says so.
     select(&mut app, "Get credit limit");
     code(&mut app, KeyCode::Enter, KeyModifiers::NONE);

@@ -538,6 +538,14 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
             }
         }
     }
+    // Breakpoints, on the box that shows them (a collapsed container shows
+    // those of the states inside it).
+    let breakpoints: std::collections::HashSet<(usize, usize)> = app
+        .rows
+        .iter()
+        .filter(|r| app.session.has_breakpoint(r.machine, r.state))
+        .map(|r| app.shown((r.machine, r.state)))
+        .collect();
     let style_of = |o: Option<Owner>, trod: bool| -> Style {
         let Some(o) = o else {
             return if trod {
@@ -556,7 +564,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
         } else {
             app.theme.base
         };
-        if o.frame && app.session.has_breakpoint(id.0, id.1) {
+        if o.frame && breakpoints.contains(&id) {
             st = app.theme.breakpoint;
         }
         if Some(id) == selected && !o.frame {

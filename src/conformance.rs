@@ -144,10 +144,42 @@ fn wild_eq(expected: &Value, actual: &Value) -> bool {
     }
 }
 
-/// Apply the recording's JsonpathTransformers to our value.
+/// Whether `s` has the shape of a UUID (8-4-4-4-12 hex digits).
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn replace_uuids(v: &mut Value, rep: &Value) {
+    match v {
+        Value::String(s) if is_uuid(s) => *v = rep.clone(),
+        Value::Object(o) => o.values_mut().for_each(|x| replace_uuids(x, rep)),
+        Value::Array(a) => a.iter_mut().for_each(|x| replace_uuids(x, rep)),
+        _ => {}
+    }
+}
+
+/// Apply the recording's JsonpathTransformers to our value, and the
+/// RegexTransformers that replaced a UUID generated during the run (the
+/// test read it from the output, so the case stores `<<UNRESOLVED:uuid>>`
+/// as the pattern): every UUID we generated is replaced the same way.
 fn transform(v: &mut Value, transformers: &[Value]) {
     for t in transformers {
-        if t.get("transformer").and_then(|x| x.as_str()) != Some("JsonpathTransformer") {
+        let kind = t.get("transformer").and_then(|x| x.as_str());
+        if kind == Some("RegexTransformer") {
+            let args = t.get("args").and_then(|a| a.as_array());
+            let pattern = args.and_then(|a| a.first()).and_then(|x| x.as_str());
+            if let (Some("<<UNRESOLVED:uuid>>"), Some(rep)) = (pattern, args.and_then(|a| a.get(1)))
+            {
+                replace_uuids(v, rep);
+            }
+            continue;
+        }
+        if kind != Some("JsonpathTransformer") {
             continue;
         }
         let args = t.get("args").and_then(|a| a.as_array());
@@ -354,8 +386,10 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         .unwrap_or_default();
     let mut def_v = c.get("definition").cloned().unwrap_or(Value::Null);
     resolve_placeholders(&mut def_v, &mocks, None);
-    // The express test suites create EXPRESS state machines.
-    let express = res.family.contains("express");
+    // The express test suites create EXPRESS state machines; executions
+    // record their type.
+    let express = res.family.contains("express")
+        || c.pointer("/extra/execution_type").and_then(|t| t.as_str()) == Some("EXPRESS");
     if kind == "invalid_definition" {
         let invalid = def_v.is_null()
             || match Definition::from_value(&def_v) {
@@ -398,6 +432,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
     let opts = Options {
         max_events: 25_000,
         account: "111111111111".into(),
+        express,
         ..Options::default()
     };
     let mut ex = Execution::new(
@@ -542,5 +577,25 @@ mod tests {
         assert!(events_match(&exp, &got));
         let bad: Vec<String> = ["A", "C", "D", "B"].iter().map(|s| s.to_string()).collect();
         assert!(!events_match(&exp, &bad));
+    }
+
+    #[test]
+    fn a_scrubbed_runtime_uuid_is_replaced_in_our_output_too() {
+        let t = vec![
+            json!({"transformer": "RegexTransformer", "args": ["<<UNRESOLVED:uuid>>", "generated-uuid"]}),
+        ];
+        let mut v = json!({"a": "e220a839-7b1d-4daf-ae78-9e6aa1b965f4", "b": ["x", "e220a839-7b1d-4daf-ae78-9e6aa1b965fZ"]});
+        transform(&mut v, &t);
+        assert_eq!(
+            v,
+            json!({"a": "generated-uuid", "b": ["x", "e220a839-7b1d-4daf-ae78-9e6aa1b965fZ"]})
+        );
+        // Other regex transformers are the recorder's business, not ours.
+        let t = vec![
+            json!({"transformer": "RegexTransformer", "args": ["<<UNRESOLVED:snf_role_arn>>", "snf_role_arn"]}),
+        ];
+        let mut v = json!({"a": "e220a839-7b1d-4daf-ae78-9e6aa1b965f4"});
+        transform(&mut v, &t);
+        assert_eq!(v["a"], "e220a839-7b1d-4daf-ae78-9e6aa1b965f4");
     }
 }

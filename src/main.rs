@@ -64,13 +64,28 @@ struct ExecArgs {
     /// on stdout); in the debugger it runs on its own thread.
     #[arg(long = "task-command")]
     task_command: Option<String>,
+    /// Workflow type: EXPRESS rejects activities, .sync and .waitForTaskToken, and its
+    /// context object has an express execution ARN and no RedriveCount.
+    #[arg(long = "type", value_enum, ignore_case = true, default_value_t = WorkflowType::Standard)]
+    workflow_type: WorkflowType,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum WorkflowType {
+    Standard,
+    Express,
 }
 
 impl ExecArgs {
+    fn express(&self) -> bool {
+        self.workflow_type == WorkflowType::Express
+    }
+
     /// Options for the engine (start time, seed, name).
     fn options(&self) -> Result<Options, String> {
         let mut opts = Options {
             seed: self.seed,
+            express: self.express(),
             ..Options::default()
         };
         if let Some(n) = &self.name {
@@ -208,7 +223,7 @@ fn main() -> ExitCode {
             compact,
             collapse,
         } => {
-            let def = match load_or_exit(&definition) {
+            let def = match load_or_exit(&definition, false) {
                 Ok(d) => d,
                 Err(code) => return code,
             };
@@ -268,8 +283,8 @@ fn fail2(msg: impl std::fmt::Display) -> ExitCode {
 }
 
 /// The definition, or every problem printed and exit code 2.
-fn load_or_exit(file: &str) -> Result<asl::Definition, ExitCode> {
-    match asl::load_definition(file) {
+fn load_or_exit(file: &str, express: bool) -> Result<asl::Definition, ExitCode> {
+    match asl::load_definition_as(file, express) {
         Loaded::Ok(d, _) => Ok(d),
         Loaded::Unreadable(e) => Err(fail2(e)),
         Loaded::Invalid(errs) => {
@@ -308,7 +323,7 @@ fn run(args: RunArgs) -> ExitCode {
         events,
     } = args;
     let file = definition.as_str();
-    let def = match load_or_exit(file) {
+    let def = match load_or_exit(file, exec.express()) {
         Ok(d) => d,
         Err(code) => return code,
     };
@@ -648,10 +663,10 @@ fn debug(args: DebugArgs) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail2(e),
     };
-    let def = match asldbg::asl::Definition::from_value(&doc.value) {
+    let def = match asl::definition_of(&label, &doc, args.exec.express()) {
         Ok(d) => d,
-        Err(diags) => {
-            for e in asl::locate(&label, &doc.source_map, diags) {
+        Err(errs) => {
+            for e in errs {
                 eprintln!("asldbg: {e}");
             }
             return ExitCode::from(2);

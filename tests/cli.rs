@@ -420,3 +420,48 @@ fn graph_prints_text_dot_and_mermaid_with_collapsed_containers() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no state is named \"Nope\""));
 }
+
+#[test]
+fn express_workflows_get_their_own_context_and_checks() {
+    let def = temp_file(
+        "express.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"ctx.$": "$$.Execution"}, "End": true}}}"#,
+    );
+    let ctx = |extra: &[&str]| -> Value {
+        let mut args = vec!["run", def.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = asldbg(&args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["output"]["ctx"].clone()
+    };
+    let standard = ctx(&[]);
+    assert!(standard["Id"]
+        .as_str()
+        .unwrap()
+        .contains(":execution:StateMachine:"));
+    assert_eq!(standard["RedriveCount"], 0);
+    let express = ctx(&["--type", "express"]);
+    let id = express["Id"].as_str().unwrap();
+    assert!(
+        id.contains(":express:StateMachine:asldbg-execution:"),
+        "{id}"
+    );
+    assert!(express.get("RedriveCount").is_none(), "{express}");
+    // The same seed gives the same execution ARN.
+    assert_eq!(ctx(&["--type", "EXPRESS"])["Id"], express["Id"]);
+    // What EXPRESS cannot run is refused with its position.
+    let cb = temp_file(
+        "express-callback.json",
+        "{\"StartAt\": \"B\", \"States\": {\n  \"B\": {\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::sqs:sendMessage.waitForTaskToken\", \"End\": true}}}",
+    );
+    let o = asldbg(&["run", &cb, "--type", "express"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("express-callback.json:2:")
+            && err.contains("does not support '.waitForTaskToken'")
+            && err.contains("/States/B/Resource"),
+        "{err}"
+    );
+}

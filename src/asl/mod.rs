@@ -140,14 +140,37 @@ pub enum Loaded {
 }
 
 pub fn load_definition(file: &str) -> Loaded {
+    load_definition_as(file, false)
+}
+
+/// Load a definition that will run as an EXPRESS (`express`) or STANDARD workflow.
+pub fn load_definition_as(file: &str, express: bool) -> Loaded {
     let doc = match read_document(file) {
         Ok(d) => d,
         Err(e) => return Loaded::Unreadable(e),
     };
-    match Definition::from_value(&doc.value) {
+    match definition_of(file, &doc, express) {
         Ok(d) => Loaded::Ok(d, doc),
-        Err(diags) => Loaded::Invalid(locate(file, &doc.source_map, diags)),
+        Err(errs) => Loaded::Invalid(errs),
     }
+}
+
+/// The definition in a parsed document; for an EXPRESS workflow also the
+/// checks only EXPRESS has (no activities, `.sync` or `.waitForTaskToken`).
+/// Every problem carries the file, line:column and JSON pointer.
+pub fn definition_of(
+    file: &str,
+    doc: &Document,
+    express: bool,
+) -> Result<Definition, Vec<LoadError>> {
+    let d = Definition::from_value(&doc.value).map_err(|e| locate(file, &doc.source_map, e))?;
+    if express {
+        let diags = model::express_diagnostics(&d);
+        if !diags.is_empty() {
+            return Err(locate(file, &doc.source_map, diags));
+        }
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

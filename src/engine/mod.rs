@@ -56,6 +56,9 @@ pub struct Options {
     pub state_machine_name: String,
     pub region: String,
     pub account: String,
+    /// An EXPRESS workflow: its execution ARN has the `express:` form and its
+    /// context object no `RedriveCount` (express executions cannot be redriven).
+    pub express: bool,
 }
 
 impl Default for Options {
@@ -70,6 +73,7 @@ impl Default for Options {
             state_machine_name: "StateMachine".into(),
             region: "us-east-1".into(),
             account: "123456789012".into(),
+            express: false,
         }
     }
 }
@@ -607,6 +611,26 @@ impl Execution {
         (self.def.clone(), f.machine, f.state)
     }
 
+    /// The execution's ARN: `…:execution:<machine>:<name>` for STANDARD,
+    /// `…:express:<machine>:<name>:<id>` for EXPRESS (the id derives from the
+    /// seed, so runs stay reproducible).
+    pub fn execution_arn(&self) -> String {
+        let o = &self.opts;
+        if o.express {
+            let id =
+                crate::asl::intrinsics::uuid_v4(&mut Rng::seeded(o.seed ^ 0x0E79_5E55_0E79_5E55));
+            format!(
+                "arn:aws:states:{}:{}:express:{}:{}:{id}",
+                o.region, o.account, o.state_machine_name, o.execution_name
+            )
+        } else {
+            format!(
+                "arn:aws:states:{}:{}:execution:{}:{}",
+                o.region, o.account, o.state_machine_name, o.execution_name
+            )
+        }
+    }
+
     fn context(&self, map_item: Option<(usize, &Val)>) -> Val {
         let f = self.frames.last().expect("a frame");
         let st = &self.def.machines[f.machine].states[f.state];
@@ -616,32 +640,22 @@ impl Execution {
         );
         let mut c = Map::default();
         // Member order as AWS writes it.
-        c.insert(
-            "Execution".into(),
-            Val::object([
-                (
-                    "Id",
-                    Val::from(format!(
-                        "arn:aws:states:{}:{}:execution:{}:{}",
-                        self.opts.region,
-                        self.opts.account,
-                        self.opts.state_machine_name,
-                        self.opts.execution_name
-                    )),
-                ),
-                ("Input", self.input.clone()),
-                (
-                    "StartTime",
-                    Val::from(format_millis(self.opts.start_time_ms)),
-                ),
-                ("Name", Val::from(self.opts.execution_name.as_str())),
-                (
-                    "RoleArn",
-                    Val::from(format!("arn:aws:iam::{}:role/asldbg", self.opts.account)),
-                ),
-                ("RedriveCount", Val::from(0i64)),
-            ]),
+        let mut exec = Map::default();
+        exec.insert("Id".into(), Val::from(self.execution_arn()));
+        exec.insert("Input".into(), self.input.clone());
+        exec.insert(
+            "StartTime".into(),
+            Val::from(format_millis(self.opts.start_time_ms)),
         );
+        exec.insert("Name".into(), Val::from(self.opts.execution_name.as_str()));
+        exec.insert(
+            "RoleArn".into(),
+            Val::from(format!("arn:aws:iam::{}:role/asldbg", self.opts.account)),
+        );
+        if !self.opts.express {
+            exec.insert("RedriveCount".into(), Val::from(0i64));
+        }
+        c.insert("Execution".into(), Val::obj(exec));
         c.insert(
             "StateMachine".into(),
             Val::object([

@@ -1917,8 +1917,11 @@ impl Execution {
                         attempt: attempt + 1,
                         delay_ms,
                     };
-                    self.frames.last_mut().unwrap().stage.retries.push(trace);
-                    self.frames.last_mut().unwrap().started = false;
+                    let f = self.frames.last_mut().unwrap();
+                    f.stage.retries.push(trace);
+                    f.started = false;
+                    // A new attempt reports its own failed evaluations.
+                    f.eval_reported = false;
                     let restart = match st.kind {
                         Kind::Task(_) => Phase::TaskScheduled,
                         _ => Phase::Body,
@@ -2077,6 +2080,11 @@ impl Execution {
                         parent
                             .last_event
                             .max(if f.silent { 0 } else { f.last_event });
+                    // The branch or iteration reported a failed evaluation
+                    // already; the Parallel or Map does not report it again.
+                    if matches!(&r, Err(e) if e.error == "States.QueryEvaluationError") {
+                        parent.eval_reported = true;
+                    }
                 }
                 self.child_returned(kind, r);
             }

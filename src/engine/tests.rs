@@ -422,3 +422,48 @@ fn jsonata_choice_map_and_evaluation_errors() {
     assert!(e.cause.ends_with("The JSONata expression '$nope' specified for the field 'Output' returned nothing (undefined)."), "{}", e.cause);
     assert!(types(&ex).contains(&"EvaluationFailed"));
 }
+
+#[test]
+fn a_failed_evaluation_in_an_iteration_is_reported_once() {
+    let ex = run(
+        json!({"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {"Type": "Map", "Items": "{% [1] %}",
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $nothing %}", "End": true}}},
+            "End": true}}}),
+        json!({}),
+        vec![],
+    );
+    assert_eq!(ex.status(), Status::Failed);
+    assert_eq!(
+        types(&ex)[3..],
+        [
+            "MapIterationStarted",
+            "PassStateEntered",
+            "EvaluationFailed",
+            "MapIterationFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+}
+
+#[test]
+fn express_executions_have_an_express_arn_and_no_redrive_count() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"c.$": "$$.Execution"}, "End": true}}});
+    let mut ex = exec_with(def.clone(), json!({}), vec![], Options::default());
+    ex.run();
+    let c = out(&ex)["c"].clone();
+    assert!(c["Id"].as_str().unwrap().contains(":execution:"));
+    assert_eq!(c["RedriveCount"], 0);
+    let express = Options {
+        express: true,
+        ..Options::default()
+    };
+    let mut ex = exec_with(def, json!({}), vec![], express);
+    ex.run();
+    let c = out(&ex)["c"].clone();
+    assert!(c["Id"]
+        .as_str()
+        .unwrap()
+        .contains(":express:StateMachine:asldbg-execution:"));
+    assert!(c.get("RedriveCount").is_none());
+}

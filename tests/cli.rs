@@ -52,8 +52,9 @@ fn temp_file(name: &str, contents: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn run_case(case: &str) -> (Value, Vec<String>) {
-    let o = asldbg(&[
+/// `asldbg run` on the credit-card sample with its mocks' test case `case`.
+fn run_sample(case: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
         "run",
         SAMPLE,
         "--input",
@@ -62,10 +63,13 @@ fn run_case(case: &str) -> (Value, Vec<String>) {
         MOCKS,
         "--test-case",
         case,
-        "--format",
-        "json",
-        "--events",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    asldbg(&args)
+}
+
+fn run_case(case: &str) -> (Value, Vec<String>) {
+    let o = run_sample(case, &["--format", "json", "--events"]);
     assert!(o.status.code().is_some(), "no panic");
     let v: Value =
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)));
@@ -135,32 +139,14 @@ fn credit_card_test_cases_take_their_paths() {
 
 #[test]
 fn exit_codes_and_text_output() {
-    let o = asldbg(&[
-        "run",
-        SAMPLE,
-        "--input",
-        INPUT,
-        "--mocks",
-        MOCKS,
-        "--test-case",
-        "AutoApproved",
-    ]);
+    let o = run_sample("AutoApproved", &[]);
     assert_eq!(o.status.code(), Some(0));
     let out = text(&o.stdout);
     assert!(
         out.starts_with("status: SUCCEEDED\npath: Get credit limit → "),
         "{out}"
     );
-    let o = asldbg(&[
-        "run",
-        SAMPLE,
-        "--input",
-        INPUT,
-        "--mocks",
-        MOCKS,
-        "--test-case",
-        "HumanApprovalRejected",
-    ]);
+    let o = run_sample("HumanApprovalRejected", &[]);
     assert_eq!(o.status.code(), Some(1));
     // No mocks at all: the first Task fails naming itself.
     let o = asldbg(&["run", SAMPLE, "--input", INPUT, "--format", "json"]);
@@ -171,23 +157,10 @@ fn exit_codes_and_text_output() {
 
 #[test]
 fn same_seed_same_history_byte_for_byte() {
-    let args = [
-        "run",
-        SAMPLE,
-        "--input",
-        INPUT,
-        "--mocks",
-        MOCKS,
-        "--test-case",
-        "HumanApprovalGranted",
-        "--format",
-        "json",
-        "--events",
-        "--seed",
-        "3",
-    ];
-    let a = asldbg(&args);
-    let b = asldbg(&args);
+    let args = ["--format", "json", "--events", "--seed", "3"];
+    let a = run_sample("HumanApprovalGranted", &args);
+    let b = run_sample("HumanApprovalGranted", &args);
+    assert!(a.status.success() && text(&a.stdout).contains("\"events\""));
     assert_eq!(a.stdout, b.stdout);
 }
 

@@ -15,12 +15,13 @@ use ratatui::Terminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn credit_card() -> App {
+/// The debugger on the bundled credit-card sample, tasks answered from its
+/// mock file's test case `case` (the benchmarks' and the tests' fixture).
+pub(crate) fn credit_card_with(case: &str, mode: ColorMode) -> App {
     let s = crate::samples::find("credit-card").expect("bundled");
     let def: serde_json::Value = serde_json::from_str(s.definition).expect("valid");
     let mocks: serde_json::Value = serde_json::from_str(s.mocks.unwrap_or("{}")).expect("valid");
-    let runner =
-        MockRunner::from_value(&mocks, "mocks.json", None, "HumanApprovalGranted").expect("valid");
+    let runner = MockRunner::from_value(&mocks, "mocks.json", None, case).expect("valid");
     let session = Session::new(
         Arc::new(Definition::from_value(&def).expect("valid")),
         Val::parse(s.input).expect("valid"),
@@ -34,8 +35,12 @@ fn credit_card() -> App {
     App::new(
         session,
         "credit-card".into(),
-        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+        Theme::load("dark", mode).expect("built in"),
     )
+}
+
+fn credit_card() -> App {
+    credit_card_with("HumanApprovalGranted", ColorMode::TrueColor)
 }
 
 fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {

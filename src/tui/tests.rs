@@ -7,7 +7,7 @@ use super::view;
 use crate::asl::value::Val;
 use crate::asl::Definition;
 use crate::debugger::Session;
-use crate::engine::task::{Interactive, MockRunner, NoRunner, TaskRunner};
+use crate::engine::task::{Interactive, NoRunner, TaskRunner};
 use crate::engine::{Options, Status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -15,31 +15,8 @@ use ratatui::Terminal;
 use serde_json::json;
 use std::sync::Arc;
 
-const SAMPLE: &str = include_str!("../../samples/credit-card/credit-card.asl.json");
-const INPUT: &str = include_str!("../../samples/credit-card/input.json");
-const MOCKS: &str = include_str!("../../samples/credit-card/mocks.json");
-
 fn credit_card(case: &str, mode: ColorMode) -> App {
-    let def: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
-    let def = Arc::new(Definition::from_value(&def).unwrap());
-    let mocks: serde_json::Value = serde_json::from_str(MOCKS).unwrap();
-    let runner = MockRunner::from_value(&mocks, "mocks.json", None, case).unwrap();
-    let input = Val::parse(INPUT).unwrap();
-    let session = Session::new(
-        def,
-        input,
-        Box::new(move || {
-            Box::new(Interactive {
-                inner: Box::new(runner.clone()),
-            }) as Box<dyn TaskRunner>
-        }),
-        Options::default(),
-    );
-    App::new(
-        session,
-        "credit-card".into(),
-        Theme::load("dark", mode).unwrap(),
-    )
+    super::bench::credit_card_with(case, mode)
 }
 
 fn machine(def: serde_json::Value, input: serde_json::Value) -> App {
@@ -97,6 +74,18 @@ fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     app.update(Action::Resize(w, h));
     t.draw(|f| view::draw(f, app)).unwrap();
     t
+}
+
+/// The column and row where `text` first appears on screen.
+fn locate(t: &Terminal<TestBackend>, text: &str) -> (u16, u16) {
+    let s = screen(t);
+    let (y, l) = s
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(text))
+        .unwrap_or_else(|| panic!("{text} not on screen:\n{s}"));
+    let byte = l.find(text).unwrap();
+    (l[..byte].chars().count() as u16, y as u16)
 }
 
 fn screen(t: &Terminal<TestBackend>) -> String {
@@ -302,16 +291,7 @@ fn key_cells_carry_their_styles() {
     press(&mut app, "b");
     let t = render(&mut app, 80, 24);
     let buf = t.backend().buffer();
-    let at = |text: &str| -> (u16, u16) {
-        let s = screen(&t);
-        let (y, l) = s
-            .lines()
-            .enumerate()
-            .find(|(_, l)| l.contains(text))
-            .unwrap_or_else(|| panic!("{text} not on screen:\n{s}"));
-        let byte = l.find(text).unwrap();
-        (l[..byte].chars().count() as u16, y as u16)
-    };
+    let at = |text: &str| locate(&t, text);
     // The graph: the current state's name in the accent colour, the
     // breakpointed state's border in the breakpoint colour.
     let (x, y) = at("⚙ Get credit limit");
@@ -755,16 +735,10 @@ fn enter_collapses_and_expands_a_container() {
     press(&mut app, "b");
     code(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     let t = render(&mut app, 160, 48);
-    let s = screen(&t);
-    let (y, l) = s
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("‖ Verify applicant"))
-        .unwrap();
-    let x = l[..l.find("‖ Verify applicant").unwrap()].chars().count() as u16 - 2;
+    let (x, y) = locate(&t, "‖ Verify applicant");
     let buf = t.backend().buffer();
-    assert_eq!(buf[(x, y as u16)].symbol(), "│");
-    assert_eq!(buf[(x, y as u16)].fg, app.theme.breakpoint.fg.unwrap());
+    assert_eq!(buf[(x - 2, y)].symbol(), "│");
+    assert_eq!(buf[(x - 2, y)].fg, app.theme.breakpoint.fg.unwrap());
     // Enter on a state that holds nothing and sits in no container says so.
     select(&mut app, "Get credit limit");
     code(&mut app, KeyCode::Enter, KeyModifiers::NONE);
@@ -869,17 +843,11 @@ fn g_switches_the_left_pane_between_graph_and_list() {
 fn a_click_on_a_box_selects_its_state() {
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
     let t = render(&mut app, 80, 24);
-    let s = screen(&t);
-    let (y, l) = s
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("◇ Credit applied"))
-        .unwrap();
-    let x = l[..l.find("◇ Credit applied").unwrap()].chars().count() as u16 + 3;
+    let (x, y) = locate(&t, "◇ Credit applied");
     app.update(Action::Mouse(crossterm::event::MouseEvent {
         kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
-        column: x,
-        row: y as u16,
+        column: x + 3,
+        row: y,
         modifiers: KeyModifiers::NONE,
     }));
     assert_eq!(selected_name(&app), "Credit applied >= 5000?");

@@ -1083,8 +1083,17 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// The marks and glyphs, under the keys in the help.
+const LEGEND: [&str; 5] = [
+    " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits",
+    " Glyphs: → Pass ⚙ Task ◇ Choice ◷ Wait ✓ Succeed ✗ Fail ‖ Parallel ≡ Map",
+    " Graph:  ●▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running",
+    "         [+N] collapsed (N states)  ×N visits  ↯ caught; taken edges green, current",
+    "         state in the accent colour, breakpoints on the border",
+];
+
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
-    let r = centered(area, 80, KEYMAP.len() as u16 + 12);
+    let r = centered(area, 80, (KEYMAP.len() + LEGEND.len()) as u16 + 3);
     f.render_widget(Clear, r);
     let mut lines: Vec<Line> = KEYMAP
         .iter()
@@ -1096,26 +1105,7 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     lines.push(Line::from(""));
-    lines.push(Line::styled(
-        " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits",
-        app.theme.muted,
-    ));
-    lines.push(Line::styled(
-        " Glyphs: → Pass ⚙ Task ◇ Choice ◷ Wait ✓ Succeed ✗ Fail ‖ Parallel ≡ Map",
-        app.theme.muted,
-    ));
-    lines.push(Line::styled(
-        " Graph:  ●▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running",
-        app.theme.muted,
-    ));
-    lines.push(Line::styled(
-        "         [+N] collapsed (N states)  ×N visits  ↯ caught; taken edges green, current",
-        app.theme.muted,
-    ));
-    lines.push(Line::styled(
-        "         state in the accent colour, breakpoints on the border",
-        app.theme.muted,
-    ));
+    lines.extend(LEGEND.iter().map(|l| Line::styled(*l, app.theme.muted)));
     // Taller than the screen (80×24): ↑/↓ scroll, up to the last line.
     let inner = r.height.saturating_sub(2);
     let top = app

@@ -558,6 +558,29 @@ impl App {
         }
     }
 
+    /// The state with this name (names are unique in a definition).
+    pub fn id_of(&self, name: &str) -> Option<(MachineId, StateId)> {
+        self.session
+            .definition()
+            .machines
+            .iter()
+            .enumerate()
+            .find_map(|(m, mc)| mc.by_name.get(name).map(|s| (m, *s)))
+    }
+
+    /// The moment the panes show: the event selected in History (its state
+    /// and branch/iteration path), else the state about to run.
+    pub fn moment(&self) -> (Option<(MachineId, StateId)>, Vec<usize>) {
+        let picked = self
+            .history_selected
+            .and_then(|i| self.session.exec.history().get(i))
+            .and_then(|e| Some((self.id_of(e.state.as_deref()?)?, e.frame.clone())));
+        match picked {
+            Some((id, path)) => (Some(id), path),
+            None => (self.current(), self.session.exec.frame_path()),
+        }
+    }
+
     pub fn selected_id(&self) -> Option<(MachineId, StateId)> {
         self.rows.get(self.selected).map(|r| (r.machine, r.state))
     }
@@ -725,7 +748,6 @@ impl App {
 
     /// Record visited and failed states from new history events.
     fn absorb_history(&mut self) {
-        let def = self.session.definition().clone();
         let h = self.session.exec.history();
         if h.len() < self.seen_events {
             self.seen_events = 0;
@@ -737,13 +759,7 @@ impl App {
             self.last_exit.clear();
         }
         for e in &h[self.seen_events..] {
-            let Some(name) = &e.state else { continue };
-            let Some(id) = def
-                .machines
-                .iter()
-                .enumerate()
-                .find_map(|(m, mc)| mc.by_name.get(&**name).map(|s| (m, *s)))
-            else {
+            let Some(id) = e.state.as_deref().and_then(|n| self.id_of(n)) else {
                 continue;
             };
             if e.event_type.ends_with("StateEntered") {

@@ -867,3 +867,27 @@ fn the_graph_shows_which_map_iteration_runs() {
     let s = screen(&render(&mut app, 160, 48));
     assert!(s.contains("╭─#1─") || s.contains("╭─#1"), "{s}");
 }
+
+#[test]
+fn an_event_picked_in_history_shows_its_state_and_iteration_on_the_graph() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::TrueColor);
+    press(&mut app, "c");
+    assert_eq!(app.session.exec.status(), Status::Succeeded);
+    let i = app
+        .session
+        .exec
+        .history()
+        .iter()
+        .position(|e| e.state.as_deref() == Some("Get all scores") && e.frame == [2])
+        .unwrap();
+    // In the History tab (the data pane has the keyboard), pick the event.
+    press(&mut app, "4");
+    app.history_selected = Some(i);
+    let t = render(&mut app, 160, 48);
+    assert!(screen(&t).contains("╭─#2─"), "{}", screen(&t));
+    let (x, y) = locate(&t, "⚙ Get all scores");
+    assert_eq!(
+        t.backend().buffer()[(x, y)].fg,
+        app.theme.accent.fg.unwrap()
+    );
+}

@@ -467,7 +467,10 @@ struct Owner {
 fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
     let g = app.graph();
     let (lines, boxes) = (&g.drawn.lines, &g.drawn.boxes);
-    let current = app.current().map(|c| app.shown(c));
+    // The state about to run, or the one of the event selected in History
+    // (with the branch/iteration path it ran in).
+    let (at, path) = app.moment();
+    let current = at.map(|c| app.shown(c));
     let selected = app.selected_id().map(|s| app.shown(s));
     let focus = if app.focus == Focus::Outline {
         selected
@@ -586,8 +589,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
             marks.push((b.0 + b.2 - 3, b.1, "↯".into()));
         }
     }
-    if let Some(cur) = app.current() {
-        let path = app.session.exec.frame_path();
+    if let Some(cur) = at {
         let mut chain = Vec::new();
         let mut at = cur;
         while let Some(p) = app.parents.get(&at.0) {

@@ -15,33 +15,67 @@ use std::sync::Arc;
 /// Answers tasks from a case's recorded service calls, in order per state.
 struct RecordedRunner {
     queues: BTreeMap<String, Vec<Value>>,
+    /// The last call answered for each state.
+    last: BTreeMap<String, Value>,
+}
+
+impl RecordedRunner {
+    fn new(queues: BTreeMap<String, Vec<Value>>) -> RecordedRunner {
+        RecordedRunner {
+            queues,
+            last: BTreeMap::new(),
+        }
+    }
+
+    /// The recorded call that answers `req`: the state's own call made with
+    /// the same input (iterations may have run in another order), else one
+    /// of another state's made with the same resource and input (a recorder
+    /// that reordered Parallel branches can file a call under the wrong
+    /// state), else the state's next call.
+    fn take(&mut self, req: &TaskRequest) -> Option<Value> {
+        let input = req.input.to_json();
+        let same_input = |m: &Value| {
+            m.get("input")
+                .or_else(|| m.get("parameters"))
+                .is_some_and(|i| value_eq(i, &input))
+        };
+        if let Some(q) = self.queues.get_mut(req.state) {
+            if let Some(i) = q.iter().position(same_input) {
+                return Some(q.remove(i));
+            }
+        }
+        let same_resource = |m: &Value| {
+            m.get("resource")
+                .and_then(|r| r.as_str())
+                .is_some_and(|r| !r.is_empty() && req.resource.ends_with(r))
+        };
+        for q in self.queues.values_mut() {
+            if let Some(i) = q.iter().position(|m| same_resource(m) && same_input(m)) {
+                return Some(q.remove(i));
+            }
+        }
+        let q = self.queues.get_mut(req.state)?;
+        (!q.is_empty()).then(|| q.remove(0))
+    }
 }
 
 impl TaskRunner for RecordedRunner {
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
-        let Some(q) = self.queues.get_mut(req.state) else {
-            return TaskOutcome::Failed {
-                error: "States.Runtime".into(),
-                cause: format!("no recorded call for {}", req.state),
-            };
-        };
-        if q.is_empty() {
+        let Some(mut m) = self.take(req) else {
             return TaskOutcome::Failed {
                 error: "States.Runtime".into(),
                 cause: format!("no recorded call left for {}", req.state),
             };
+        };
+        // A call whose outcome the recording lost (its events were
+        // reordered) repeats the state's previous answer, as Step Functions
+        // Local's mocks repeat their last response.
+        if m.get("outcome").is_none_or(|o| o.is_null()) {
+            if let Some(prev) = self.last.get(req.state) {
+                m = prev.clone();
+            }
         }
-        // Prefer the recorded call made with the same input (iterations may
-        // have run in another order), else the next one.
-        let idx = q
-            .iter()
-            .position(|m| {
-                m.get("input")
-                    .or_else(|| m.get("parameters"))
-                    .is_some_and(|i| value_eq(i, &req.input.to_json()))
-            })
-            .unwrap_or(0);
-        let m = q.remove(idx);
+        self.last.insert(req.state.to_string(), m.clone());
         match m.get("outcome").and_then(|o| o.as_str()) {
             Some("succeeded") => {
                 TaskOutcome::Succeeded(Val::from(m.get("output").cloned().unwrap_or(Value::Null)))
@@ -438,7 +472,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
     let mut ex = Execution::new(
         Arc::new(def),
         Val::from(input),
-        Box::new(RecordedRunner { queues }),
+        Box::new(RecordedRunner::new(queues)),
         opts,
     );
     ex.run();
@@ -597,5 +631,55 @@ mod tests {
         let mut v = json!({"a": "e220a839-7b1d-4daf-ae78-9e6aa1b965f4"});
         transform(&mut v, &t);
         assert_eq!(v["a"], "e220a839-7b1d-4daf-ae78-9e6aa1b965f4");
+    }
+
+    #[test]
+    fn recorded_calls_are_found_by_input_and_lost_outcomes_repeat() {
+        let call = |input: Value, outcome: Value| json!({"resource": "invoke", "parameters": input, "outcome": outcome, "output": {"for": input}, "error": "Boom", "cause": "c"});
+        // Both calls filed under B (a reordered Parallel); A's has A's input.
+        let mut queues = BTreeMap::new();
+        queues.insert(
+            "B".to_string(),
+            vec![
+                call(json!({"f": "a"}), json!("succeeded")),
+                call(json!({"f": "b"}), json!("succeeded")),
+            ],
+        );
+        queues.insert(
+            "T".to_string(),
+            vec![
+                call(json!({}), json!("failed")),
+                call(json!({}), Value::Null),
+            ],
+        );
+        let mut r = RecordedRunner::new(queues);
+        let ask = |r: &mut RecordedRunner, state: &str, input: Value| {
+            let v = Val::from(input);
+            r.invoke(&TaskRequest {
+                state,
+                resource: "arn:aws:states:::lambda:invoke",
+                input: &v,
+                invocation: 0,
+                task_token: None,
+            })
+        };
+        assert_eq!(
+            ask(&mut r, "A", json!({"f": "a"})),
+            TaskOutcome::Succeeded(Val::from(json!({"for": {"f": "a"}})))
+        );
+        assert_eq!(
+            ask(&mut r, "B", json!({"f": "b"})),
+            TaskOutcome::Succeeded(Val::from(json!({"for": {"f": "b"}})))
+        );
+        let failed = TaskOutcome::Failed {
+            error: "Boom".into(),
+            cause: "c".into(),
+        };
+        assert_eq!(ask(&mut r, "T", json!({})), failed);
+        // The retry's outcome was not recorded: the previous answer repeats.
+        assert_eq!(ask(&mut r, "T", json!({})), failed);
+        assert!(
+            matches!(ask(&mut r, "T", json!({})), TaskOutcome::Failed { error, .. } if error == "States.Runtime")
+        );
     }
 }

@@ -603,7 +603,10 @@ impl Parser<'_> {
                 return Err(self.err("unterminated string"));
             }
             let c = self.s[self.i];
-            if c == b'\\' && self.i + 1 < self.s.len() {
+            // A backslash escapes the closing quote or a backslash; before
+            // anything else it is an ordinary character (AWS reads
+            // `$['a\\"b']` as the key `a\"b`).
+            if c == b'\\' && matches!(self.s.get(self.i + 1), Some(&n) if n == q || n == b'\\') {
                 out.push(self.s[self.i + 1] as char);
                 self.i += 2;
                 continue;
@@ -883,6 +886,15 @@ mod tests {
         assert_eq!(ev("$.a['b c'][1]", &v).unwrap(), json!(2));
         assert_eq!(ev("$.a.['b c'][-1]", &v).unwrap(), json!(3));
         assert_eq!(ev("$.a['b c'].length()", &v).unwrap(), json!(3));
+    }
+
+    #[test]
+    fn a_backslash_in_a_quoted_name_escapes_only_the_quote_and_itself() {
+        // Recorded on AWS: `$['Test\""Name"']` reads the key `Test\""Name"`.
+        let v = json!({"Test\\\"\"Name\"": 1, "it's": 2, "a\\b": 3});
+        assert_eq!(ev(r#"$['Test\""Name"']"#, &v).unwrap(), json!(1));
+        assert_eq!(ev(r"$['it\'s']", &v).unwrap(), json!(2));
+        assert_eq!(ev(r"$['a\\b']", &v).unwrap(), json!(3));
     }
 
     #[test]

@@ -238,3 +238,19 @@ fn sigterm_restores_the_terminal() {
     );
     assert!(!p.screen().hide_cursor());
 }
+
+#[test]
+fn the_graph_pane_follows_arrow_keys_and_folds_containers() {
+    let mut t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
+    t.wait_for("Get credit limit");
+    t.wait_for("┌Graph");
+    t.keys("\x1b[B"); // ↓ along the edge
+    t.wait_for("Credit applied >= 5000? (Choice)");
+    t.keys("/verify app\r");
+    t.wait_for("(Parallel)");
+    t.keys("\r"); // Enter folds the Parallel
+    t.wait_for("[+2]");
+    t.keys("g"); // the list instead of the graph
+    t.wait_for("┌States");
+    t.quit_and_check_restored();
+}

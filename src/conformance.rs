@@ -62,10 +62,10 @@ impl RecordedRunner {
 impl TaskRunner for RecordedRunner {
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         let Some(mut m) = self.take(req) else {
-            return TaskOutcome::Failed {
-                error: "States.Runtime".into(),
-                cause: format!("no recorded call left for {}", req.state),
-            };
+            return TaskOutcome::failed(
+                "States.Runtime",
+                format!("no recorded call left for {}", req.state),
+            );
         };
         // A call whose outcome the recording lost (its events were
         // reordered) repeats the state's previous answer, as Step Functions
@@ -84,17 +84,11 @@ impl TaskRunner for RecordedRunner {
                 heartbeat: m.get("error").and_then(|e| e.as_str())
                     == Some("States.HeartbeatTimeout"),
             },
+            // A failure recorded with no error name or cause (a callback's
+            // SendTaskFailure may give neither) keeps them missing.
             _ => TaskOutcome::Failed {
-                error: m
-                    .get("error")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("States.TaskFailed")
-                    .to_string(),
-                cause: m
-                    .get("cause")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("")
-                    .to_string(),
+                error: m.get("error").and_then(|e| e.as_str()).map(String::from),
+                cause: m.get("cause").and_then(|e| e.as_str()).map(String::from),
             },
         }
     }
@@ -486,12 +480,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
     let got_status = ex.status().as_str();
     let (err, cause) = ex
         .error()
-        .map(|e| {
-            (
-                Value::String(e.error.clone()),
-                Value::String(e.cause.clone()),
-            )
-        })
+        .map(|e| (json!(e.name()), json!(e.cause())))
         .unwrap_or((Value::Null, Value::Null));
     let exp_out = expected.get("output").cloned().unwrap_or(Value::Null);
     let exp_err = expected.get("error").cloned().unwrap_or(Value::Null);
@@ -671,15 +660,12 @@ mod tests {
             ask(&mut r, "B", json!({"f": "b"})),
             TaskOutcome::Succeeded(Val::from(json!({"for": {"f": "b"}})))
         );
-        let failed = TaskOutcome::Failed {
-            error: "Boom".into(),
-            cause: "c".into(),
-        };
+        let failed = TaskOutcome::failed("Boom", "c");
         assert_eq!(ask(&mut r, "T", json!({})), failed);
         // The retry's outcome was not recorded: the previous answer repeats.
         assert_eq!(ask(&mut r, "T", json!({})), failed);
         assert!(
-            matches!(ask(&mut r, "T", json!({})), TaskOutcome::Failed { error, .. } if error == "States.Runtime")
+            matches!(ask(&mut r, "T", json!({})), TaskOutcome::Failed { error, .. } if error.as_deref() == Some("States.Runtime"))
         );
     }
 }

@@ -388,7 +388,7 @@ fn run(args: RunArgs) -> ExitCode {
     let status = ex.run();
     let (error, cause) = ex
         .error()
-        .map(|e| (json!(e.error), json!(e.cause)))
+        .map(|e| (json!(e.name()), json!(e.cause())))
         .unwrap_or((Value::Null, Value::Null));
     match format {
         Format::Json => {
@@ -428,8 +428,8 @@ fn run(args: RunArgs) -> ExitCode {
                 .collect();
             println!("path: {}", path.join(" → "));
             if let Some(e) = ex.error() {
-                println!("error: {}", e.error);
-                println!("cause: {}", e.cause);
+                println!("error: {}", e.name().unwrap_or("(none given)"));
+                println!("cause: {}", e.cause().unwrap_or("(none given)"));
             }
             if let Some(o) = ex.output() {
                 println!(

@@ -100,10 +100,15 @@ impl Status {
 }
 
 /// An error as states see it: `{"Error": ..., "Cause": ...}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StateError {
     pub error: String,
     pub cause: String,
+    /// The failure named no error (a callback failed with none, a Fail
+    /// state without `Error`): `error` is empty and states see `null`.
+    pub no_error: bool,
+    /// The failure gave no cause: `cause` is empty and states see `null`.
+    pub no_cause: bool,
 }
 
 impl StateError {
@@ -111,13 +116,55 @@ impl StateError {
         StateError {
             error: error.into(),
             cause: cause.into(),
+            ..StateError::default()
         }
     }
+    /// An error whose name or cause may be missing.
+    pub fn given(error: Option<String>, cause: Option<String>) -> StateError {
+        StateError {
+            no_error: error.is_none(),
+            no_cause: cause.is_none(),
+            error: error.unwrap_or_default(),
+            cause: cause.unwrap_or_default(),
+        }
+    }
+    /// The error name, if the failure gave one.
+    pub fn name(&self) -> Option<&str> {
+        (!self.no_error).then_some(self.error.as_str())
+    }
+    /// The cause, if the failure gave one.
+    pub fn cause(&self) -> Option<&str> {
+        (!self.no_cause).then_some(self.cause.as_str())
+    }
     fn output(&self) -> Val {
+        let or_null = |missing: bool, s: &str| if missing { Val::Null } else { Val::from(s) };
         Val::object([
-            ("Error", Val::from(self.error.as_str())),
-            ("Cause", Val::from(self.cause.as_str())),
+            ("Error", or_null(self.no_error, &self.error)),
+            ("Cause", or_null(self.no_cause, &self.cause)),
         ])
+    }
+    /// The `error` and `cause` fields of a failure event (the ones given).
+    fn fields(&self) -> Vec<(&'static str, Field)> {
+        let mut d = Vec::new();
+        if !self.no_cause {
+            d.push(("cause", Field::Str(self.cause.clone())));
+        }
+        if !self.no_error {
+            d.push(("error", Field::Str(self.error.clone())));
+        }
+        d
+    }
+}
+
+impl std::fmt::Display for StateError {
+    /// `Error: Cause`, saying when either was not given.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            self.name().unwrap_or("(no error name)"),
+            self.cause().unwrap_or("(no cause)")
+        )
     }
 }
 
@@ -1114,10 +1161,7 @@ impl Execution {
             Kind::Fail { error, cause } => {
                 let e = self.fail_field(error, &input, "ErrorPath")?;
                 let c = self.fail_field(cause, &input, "CausePath")?;
-                let err = StateError {
-                    error: e.unwrap_or_default(),
-                    cause: c.unwrap_or_default(),
-                };
+                let err = StateError::given(e, c);
                 self.frames.last_mut().unwrap().stage.error = Some(err.clone());
                 self.push_stage();
                 self.end_frame(Err(err));
@@ -1382,7 +1426,7 @@ impl Execution {
         });
         let data = match outcome {
             TaskOutcome::Succeeded(v) => v,
-            TaskOutcome::Failed { error, cause } => return Err(StateError::new(&error, cause)),
+            TaskOutcome::Failed { error, cause } => return Err(StateError::given(error, cause)),
             _ => {
                 return Err(StateError::new(
                     "States.ItemReaderFailed",
@@ -1814,13 +1858,11 @@ impl Execution {
                 self.set_phase(Phase::Finish(v));
             }
             TaskOutcome::Failed { error, cause } => {
-                let mut d = vec![
-                    ("cause", Field::Str(cause.clone())),
-                    ("error", Field::Str(error.clone())),
-                ];
+                let err = StateError::given(error, cause);
+                let mut d = err.fields();
                 d.extend(extra);
                 self.emit(event_name(prefix, "Failed"), d);
-                self.set_phase(Phase::Error(StateError { error, cause }));
+                self.set_phase(Phase::Error(err));
             }
             TaskOutcome::TimedOut { heartbeat } => {
                 let error = if heartbeat {
@@ -2097,15 +2139,7 @@ impl Execution {
             .last()
             .map(|f| f.last_event)
             .unwrap_or(self.event_count);
-        self.emit_raw(
-            prev,
-            "ExecutionFailed",
-            vec![
-                ("cause", Field::Str(e.cause.clone())),
-                ("error", Field::Str(e.error.clone())),
-            ],
-            None,
-        );
+        self.emit_raw(prev, "ExecutionFailed", e.fields(), None);
         self.status = Status::Failed;
         self.error = Some(e);
         self.frames.clear();

@@ -299,10 +299,7 @@ impl Execution {
                 };
                 let e = field(error, "Error")?;
                 let c = field(cause, "Cause")?;
-                let err = StateError {
-                    error: e.unwrap_or_default(),
-                    cause: c.unwrap_or_default(),
-                };
+                let err = StateError::given(e, c);
                 self.frames.last_mut().unwrap().stage.error = Some(err.clone());
                 self.push_stage();
                 self.end_frame(Err(err));

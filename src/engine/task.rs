@@ -19,9 +19,11 @@ pub struct TaskRequest<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskOutcome {
     Succeeded(Val),
+    /// The task failed; `None`: the failure named no error / gave no cause
+    /// (a callback's SendTaskFailure may leave out both).
     Failed {
-        error: String,
-        cause: String,
+        error: Option<String>,
+        cause: Option<String>,
     },
     /// The task timed out (`heartbeat`: a heartbeat was missed).
     TimedOut {
@@ -29,6 +31,16 @@ pub enum TaskOutcome {
     },
     /// No answer yet: the debugger must supply one (interactive tasks).
     Pending,
+}
+
+impl TaskOutcome {
+    /// A failure with an error name and a cause.
+    pub fn failed(error: impl Into<String>, cause: impl Into<String>) -> TaskOutcome {
+        TaskOutcome::Failed {
+            error: Some(error.into()),
+            cause: Some(cause.into()),
+        }
+    }
 }
 
 pub trait TaskRunner {
@@ -66,13 +78,10 @@ impl TaskRunner for NoRunner {
     }
 
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
-        TaskOutcome::Failed {
-            error: "States.Runtime".into(),
-            cause: format!(
+        TaskOutcome::failed("States.Runtime", format!(
                 "No mock for Task state '{}' (resource {}): pass --mocks FILE --test-case NAME, or answer it in the debugger",
                 req.state, req.resource
-            ),
-        }
+            ))
     }
 }
 
@@ -93,9 +102,11 @@ impl TaskRunner for LocalS3 {
                 .unwrap_or("")
                 .to_string()
         };
-        let no_such = |what: String| TaskOutcome::Failed {
-            error: "States.ItemReaderFailed".into(),
-            cause: format!("{what} (looked under {})", self.root.display()),
+        let no_such = |what: String| {
+            TaskOutcome::failed(
+                "States.ItemReaderFailed",
+                format!("{what} (looked under {})", self.root.display()),
+            )
         };
         if req.resource.ends_with(":s3:getObject") {
             let path = self.root.join(get("Bucket")).join(get("Key"));
@@ -178,10 +189,10 @@ impl CommandRunner {
         let mut child = match child {
             Ok(c) => c,
             Err(e) => {
-                return TaskOutcome::Failed {
-                    error: "Command.StartFailed".into(),
-                    cause: format!("cannot run `{command}`: {e}"),
-                }
+                return TaskOutcome::failed(
+                    "Command.StartFailed",
+                    format!("cannot run `{command}`: {e}"),
+                )
             }
         };
         if let Some(mut stdin) = child.stdin.take() {
@@ -189,12 +200,7 @@ impl CommandRunner {
         }
         let out = match child.wait_with_output() {
             Ok(o) => o,
-            Err(e) => {
-                return TaskOutcome::Failed {
-                    error: "Command.Failed".into(),
-                    cause: format!("`{command}`: {e}"),
-                }
-            }
+            Err(e) => return TaskOutcome::failed("Command.Failed", format!("`{command}`: {e}")),
         };
         let stdout = String::from_utf8_lossy(&out.stdout);
         let parsed = serde_json::from_str::<serde_json::Value>(stdout.trim());
@@ -219,18 +225,18 @@ impl CommandRunner {
                     ),
                 ),
             };
-            return TaskOutcome::Failed { error, cause };
+            return TaskOutcome::failed(error, cause);
         }
         match parsed {
             Ok(v) => TaskOutcome::Succeeded(Val::from(v)),
-            Err(e) => TaskOutcome::Failed {
-                error: "Command.InvalidOutput".into(),
-                cause: format!(
+            Err(e) => TaskOutcome::failed(
+                "Command.InvalidOutput",
+                format!(
                     "`{command}` printed output that is not JSON: stdout:{}:{}: {e}",
                     e.line(),
                     e.column()
                 ),
-            },
+            ),
         }
     }
 }
@@ -469,10 +475,7 @@ impl TaskRunner for MockRunner {
             .or_else(|| ranges.iter().max_by_key(|r| r.1))
         {
             Some((_, _, Answer::Return(v))) => TaskOutcome::Succeeded(v.clone()),
-            Some((_, _, Answer::Throw(e, c))) => TaskOutcome::Failed {
-                error: e.clone(),
-                cause: c.clone(),
-            },
+            Some((_, _, Answer::Throw(e, c))) => TaskOutcome::failed(e.clone(), c.clone()),
             None => NoRunner.invoke(req),
         }
     }
@@ -508,7 +511,7 @@ mod tests {
             ..req
         };
         assert!(
-            matches!(r.invoke(&other), TaskOutcome::Failed { error, .. } if error == "States.Runtime")
+            matches!(r.invoke(&other), TaskOutcome::Failed { error, .. } if error.as_deref() == Some("States.Runtime"))
         );
     }
 
@@ -549,7 +552,7 @@ mod tests {
             ..get
         };
         assert!(
-            matches!(r.invoke(&missing), TaskOutcome::Failed { error, .. } if error == "States.ItemReaderFailed")
+            matches!(r.invoke(&missing), TaskOutcome::Failed { error, .. } if error.as_deref() == Some("States.ItemReaderFailed"))
         );
         std::fs::remove_dir_all(root).ok();
     }
@@ -568,20 +571,14 @@ mod tests {
         assert_eq!(ok, TaskOutcome::Succeeded(Val::from(json!({"double": 4}))));
         let bad = CommandRunner::run("echo 'not json'", &req);
         assert!(
-            matches!(&bad, TaskOutcome::Failed { error, cause } if error == "Command.InvalidOutput" && cause.contains("stdout:1:")),
+            matches!(&bad, TaskOutcome::Failed { error: Some(error), cause: Some(cause) } if error == "Command.InvalidOutput" && cause.contains("stdout:1:")),
             "{bad:?}"
         );
         let failed = CommandRunner::run(
             "echo '{\"Error\": \"My.Error\", \"Cause\": \"because\"}'; exit 3",
             &req,
         );
-        assert_eq!(
-            failed,
-            TaskOutcome::Failed {
-                error: "My.Error".into(),
-                cause: "because".into()
-            }
-        );
+        assert_eq!(failed, TaskOutcome::failed("My.Error", "because"));
         let mut chain = Chain {
             first: Box::new(NoRunner),
             then: Box::new(CommandRunner {

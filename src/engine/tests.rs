@@ -12,10 +12,7 @@ impl TaskRunner for Script {
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         match self.0.iter().position(|(s, _)| *s == req.state) {
             Some(i) => self.0.remove(i).1,
-            None => TaskOutcome::Failed {
-                error: "NoScript".into(),
-                cause: req.state.to_string(),
-            },
+            None => TaskOutcome::failed("NoScript", req.state.to_string()),
         }
     }
 }
@@ -25,10 +22,7 @@ fn ok(v: Value) -> TaskOutcome {
 }
 
 fn fail(e: &str) -> TaskOutcome {
-    TaskOutcome::Failed {
-        error: e.into(),
-        cause: format!("{e} happened"),
-    }
+    TaskOutcome::failed(e, format!("{e} happened"))
 }
 
 fn exec(def: Value, input: Value, script: Vec<(&'static str, TaskOutcome)>) -> Execution {
@@ -466,4 +460,50 @@ fn express_executions_have_an_express_arn_and_no_redrive_count() {
         .unwrap()
         .contains(":express:StateMachine:asldbg-execution:"));
     assert!(c.get("RedriveCount").is_none());
+}
+
+#[test]
+fn a_failure_without_error_or_cause_shows_them_as_null() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+              "Catch": [{"ErrorEquals": ["States.Runtime"], "ResultPath": "$.runtime", "Next": "Done"},
+                        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.all", "Next": "Done"}]},
+        "Done": {"Type": "Pass", "End": true}}});
+    let bare = || TaskOutcome::Failed {
+        error: None,
+        cause: None,
+    };
+    let ex = run(def, json!({}), vec![("T", bare())]);
+    assert_eq!(out(&ex), json!({"all": {"Error": null, "Cause": null}}));
+    let failed = ex
+        .history()
+        .iter()
+        .find(|e| e.event_type == "TaskFailed")
+        .unwrap()
+        .to_json();
+    assert!(
+        failed["taskFailedEventDetails"].get("error").is_none(),
+        "{failed}"
+    );
+    assert!(
+        failed["taskFailedEventDetails"].get("cause").is_none(),
+        "{failed}"
+    );
+    // Uncaught, the execution fails with neither.
+    let ex = run(
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}),
+        json!({}),
+        vec![("T", bare())],
+    );
+    let e = ex.error().unwrap();
+    assert_eq!((e.name(), e.cause()), (None, None));
+    assert_eq!(e.to_string(), "(no error name): (no cause)");
+    // A Fail state with only an Error gives no Cause.
+    let ex = run(
+        json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Oops"}}}),
+        json!({}),
+        vec![],
+    );
+    let e = ex.error().unwrap();
+    assert_eq!((e.name(), e.cause()), (Some("Oops"), None));
 }

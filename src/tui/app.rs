@@ -804,7 +804,7 @@ impl App {
                     .session
                     .exec
                     .error_pending()
-                    .map(|e| format!("{}: {}", e.error, e.cause))
+                    .map(|e| e.to_string())
                     .unwrap_or_default();
                 format!(
                     "Error raised in {} (before Retry/Catch): {e}",
@@ -837,7 +837,7 @@ impl App {
                         .session
                         .exec
                         .error()
-                        .map(|e| format!("{}: {}", e.error, e.cause))
+                        .map(|e| e.to_string())
                         .unwrap_or_default();
                     format!("Execution {}: {e}", s.as_str())
                 }
@@ -1074,18 +1074,13 @@ impl App {
                 self.message = "Task answered: s or c goes on.".into();
             }
             EditTarget::TaskError => {
-                let error = v
-                    .get("Error")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("Custom.Error")
-                    .to_string();
-                let cause = v
-                    .get("Cause")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("")
-                    .to_string();
-                self.session
-                    .answer_task(TaskOutcome::Failed { error, cause });
+                // A null or missing Error/Cause fails the task without one,
+                // as SendTaskFailure may.
+                let field = |k: &str| v.get(k).and_then(|e| e.as_str()).map(String::from);
+                self.session.answer_task(TaskOutcome::Failed {
+                    error: field("Error"),
+                    cause: field("Cause"),
+                });
                 self.message = "Task failed as typed: s or c goes on.".into();
             }
             EditTarget::Watch | EditTarget::BreakCondition(_) | EditTarget::BreakIteration(_) => {}

@@ -814,7 +814,10 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         ));
     }
     if let Some(e) = &stage.error {
-        out.push(Line::styled(format!("error: {}", e.error), app.theme.bad));
+        out.push(Line::styled(
+            format!("error: {}", e.name().unwrap_or("(no error name)")),
+            app.theme.bad,
+        ));
         out.push(Line::styled(
             format!("  {}", truncate(&e.cause, w.saturating_sub(3))),
             app.theme.bad,

@@ -469,7 +469,21 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         Box::new(RecordedRunner::new(queues)),
         opts,
     );
-    ex.run();
+    // A recording that ends in ExecutionAborted was stopped from outside
+    // (StopExecution): stop ours at the same point of its history.
+    let events = c.get("events").and_then(|e| e.as_array());
+    let aborted_at = events.and_then(|ev| {
+        (ev.last()?.get("type")?.as_str()? == "ExecutionAborted").then(|| ev.len() - 1)
+    });
+    match aborted_at {
+        Some(n) => {
+            while ex.history().len() < n && ex.step() {}
+            ex.stop(None, None);
+        }
+        None => {
+            ex.run();
+        }
+    }
     let transformers: Vec<Value> = c
         .get("snapshot_transformers")
         .and_then(|t| t.as_array())

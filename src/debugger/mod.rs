@@ -216,6 +216,12 @@ impl Session {
         self.goal = None;
     }
 
+    /// Abort the execution, as StopExecution would (status ABORTED).
+    pub fn stop(&mut self) {
+        self.goal = None;
+        self.exec.stop(None, None);
+    }
+
     fn breakpoint_hit(&self) -> Option<usize> {
         if !self.exec.at_state_entry() {
             return None;

@@ -2133,6 +2133,23 @@ impl Execution {
         }
     }
 
+    /// Stop the execution from outside, as StopExecution does: it ends
+    /// ABORTED (ExecutionAborted, with the error and cause if given).
+    pub fn stop(&mut self, error: Option<String>, cause: Option<String>) {
+        if self.status != Status::Running {
+            return;
+        }
+        self.frames.clear();
+        let e = StateError::given(error, cause);
+        // The recordings link ExecutionAborted to no earlier event.
+        self.emit_raw(0, "ExecutionAborted", e.fields(), None);
+        self.status = Status::Aborted;
+        self.awaiting = false;
+        if !(e.no_error && e.no_cause) {
+            self.error = Some(e);
+        }
+    }
+
     fn finish_execution_failed(&mut self, e: StateError) {
         let prev = self
             .frames

@@ -507,3 +507,24 @@ fn a_failure_without_error_or_cause_shows_them_as_null() {
     let e = ex.error().unwrap();
     assert_eq!((e.name(), e.cause()), (Some("Oops"), None));
 }
+
+#[test]
+fn stop_aborts_a_running_execution_and_nothing_runs_after() {
+    let def = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "Next": "P"}, "P": {"Type": "Pass", "End": true}}});
+    let mut ex = exec(def, json!({}), vec![]);
+    ex.step();
+    ex.stop(Some("Stopped.ByUser".into()), None);
+    assert_eq!(ex.status(), Status::Aborted);
+    assert_eq!(
+        types(&ex),
+        ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
+    );
+    let last = ex.history().last().unwrap().to_json();
+    assert_eq!(last["previousEventId"], 0);
+    assert_eq!(
+        last["executionAbortedEventDetails"]["error"],
+        "Stopped.ByUser"
+    );
+    assert!(!ex.step());
+    assert_eq!(ex.error().and_then(|e| e.name()), Some("Stopped.ByUser"));
+}

@@ -325,6 +325,12 @@ pub const KEYMAP: &[Binding] = &[
         pane: None,
     },
     Binding {
+        keys: "A",
+        short: "abort",
+        help: "abort the execution, as StopExecution does (ABORTED)",
+        pane: None,
+    },
+    Binding {
         keys: "r",
         short: "restart",
         help: "restart (keeps breakpoints and edits)",
@@ -1411,6 +1417,15 @@ impl App {
                 }
             }
             KeyCode::Char('B') => self.mode = Mode::Breakpoints { selected: 0 },
+            KeyCode::Char('A') => {
+                if self.session.exec.is_done() {
+                    self.message = "The execution has ended: r restarts it.".into();
+                } else {
+                    self.session.stop();
+                    self.absorb_history();
+                    self.message = "Execution aborted (ExecutionAborted): r restarts it.".into();
+                }
+            }
             KeyCode::Char('E') => {
                 self.session.break_on_error = !self.session.break_on_error;
                 self.message = format!(

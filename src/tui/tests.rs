@@ -891,3 +891,22 @@ fn an_event_picked_in_history_shows_its_state_and_iteration_on_the_graph() {
         app.theme.accent.fg.unwrap()
     );
 }
+
+#[test]
+fn capital_a_aborts_the_execution_as_stop_execution_does() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    press(&mut app, "ss");
+    press(&mut app, "A");
+    assert_eq!(app.session.exec.status(), Status::Aborted);
+    assert_eq!(
+        app.session.exec.history().last().map(|e| e.event_type),
+        Some("ExecutionAborted")
+    );
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("ABORTED"), "{s}");
+    // Nothing runs after it; r starts over.
+    press(&mut app, "s");
+    assert!(app.message.contains("r restarts"), "{}", app.message);
+    press(&mut app, "r");
+    assert_eq!(app.session.exec.status(), Status::Running);
+}

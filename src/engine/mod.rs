@@ -285,6 +285,9 @@ struct Frame {
     started: bool,
     /// An EvaluationFailed event has been written for the current error.
     eval_reported: bool,
+    /// The state's task reported a failure (TaskFailed, TaskTimedOut, …): if
+    /// the error leaves a branch or iteration, the task is aborted.
+    task_failed: bool,
     stage: StageRecord,
 }
 
@@ -387,6 +390,7 @@ impl Frame {
             task_token: None,
             started: false,
             eval_reported: false,
+            task_failed: false,
             stage: StageRecord::default(),
         }
     }
@@ -992,6 +996,7 @@ impl Execution {
         f.retrier_attempts = vec![0; st.retry.len()];
         f.started = false;
         f.eval_reported = false;
+        f.task_failed = false;
         f.stage = StageRecord {
             frame: path,
             state: st.name.to_string(),
@@ -1598,7 +1603,12 @@ impl Execution {
     }
 
     /// A child frame ended: give its result to the parent.
-    fn child_returned(&mut self, kind: FrameKind, r: Result<Val, StateError>) {
+    fn child_returned(
+        &mut self,
+        kind: FrameKind,
+        r: Result<Val, StateError>,
+        aborted: Option<std::sync::Arc<str>>,
+    ) {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let distributed = matches!(&st.kind, Kind::Map(spec) if spec.distributed);
@@ -1661,6 +1671,16 @@ impl Execution {
                             ("name", Field::Name(st.name.clone())),
                         ],
                     );
+                }
+                // The recordings: TaskFailed, TaskStateAborted,
+                // ParallelStateFailed; MapIterationFailed, TaskStateAborted,
+                // MapStateFailed.
+                if let Some(name) = aborted {
+                    let prev = self.frames.last().map(|f| f.last_event).unwrap_or(0);
+                    let id = self.emit_raw(prev, "TaskStateAborted", vec![], Some(name));
+                    if let Some(f) = self.frames.last_mut() {
+                        f.last_event = id;
+                    }
                 }
                 self.set_phase(Phase::Error(e));
             }
@@ -1858,6 +1878,7 @@ impl Execution {
                 self.set_phase(Phase::Finish(v));
             }
             TaskOutcome::Failed { error, cause } => {
+                self.frames.last_mut().unwrap().task_failed = true;
                 let err = StateError::given(error, cause);
                 let mut d = err.fields();
                 d.extend(extra);
@@ -1865,6 +1886,7 @@ impl Execution {
                 self.set_phase(Phase::Error(err));
             }
             TaskOutcome::TimedOut { heartbeat } => {
+                self.frames.last_mut().unwrap().task_failed = true;
                 let error = if heartbeat {
                     "States.HeartbeatTimeout"
                 } else {
@@ -1964,6 +1986,7 @@ impl Execution {
                     f.started = false;
                     // A new attempt reports its own failed evaluations.
                     f.eval_reported = false;
+                    f.task_failed = false;
                     let restart = match st.kind {
                         Kind::Task(_) => Phase::TaskScheduled,
                         _ => Phase::Body,
@@ -2128,7 +2151,11 @@ impl Execution {
                         parent.eval_reported = true;
                     }
                 }
-                self.child_returned(kind, r);
+                // A task that failed in a branch or iteration the error
+                // leaves is aborted (TaskStateAborted, as AWS records it).
+                let aborted = (r.is_err() && f.task_failed)
+                    .then(|| self.def.machines[f.machine].states[f.state].name.clone());
+                self.child_returned(kind, r, aborted);
             }
         }
     }

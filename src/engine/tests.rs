@@ -528,3 +528,60 @@ fn stop_aborts_a_running_execution_and_nothing_runs_after() {
     assert!(!ex.step());
     assert_eq!(ex.error().and_then(|e| e.name()), Some("Stopped.ByUser"));
 }
+
+#[test]
+fn a_task_failing_out_of_a_branch_or_iteration_is_aborted() {
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true});
+    let par = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+            "Branches": [{"StartAt": "T", "States": {"T": task}}]}}}),
+        json!({}),
+        vec![("T", fail("Boom"))],
+    );
+    let t = types(&par);
+    let at = t.iter().position(|x| *x == "TaskFailed").unwrap();
+    assert_eq!(
+        t[at..],
+        [
+            "TaskFailed",
+            "TaskStateAborted",
+            "ParallelStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+    let map = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "T", "States": {"T": task}}}}}),
+        json!([1]),
+        vec![("T", fail("Boom"))],
+    );
+    let t = types(&map);
+    let at = t.iter().position(|x| *x == "TaskFailed").unwrap();
+    assert_eq!(
+        t[at..],
+        [
+            "TaskFailed",
+            "MapIterationFailed",
+            "TaskStateAborted",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+    // Caught inside the branch, or a top-level task: nothing is aborted.
+    let caught = run(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+            "Branches": [{"StartAt": "T", "States": {
+                "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}]},
+                "F": {"Type": "Pass", "End": true}}}]}}}),
+        json!({}),
+        vec![("T", fail("Boom"))],
+    );
+    assert!(!types(&caught).contains(&"TaskStateAborted"));
+    let top = run(
+        json!({"StartAt": "T", "States": {"T": task}}),
+        json!({}),
+        vec![("T", fail("Boom"))],
+    );
+    assert!(!types(&top).contains(&"TaskStateAborted"));
+}

@@ -537,11 +537,19 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         }
     }
     if let Some(events) = c.get("events").and_then(|e| e.as_array()) {
-        let types: Vec<String> = ex
+        let mut types: Vec<String> = ex
             .history()
             .iter()
             .map(|e| e.event_type.to_string())
             .collect();
+        // The recording asked GetExecutionHistory for the newest event first.
+        let reversed = c
+            .pointer("/source/snapshot_keys/history")
+            .and_then(|k| k.as_str())
+            .is_some_and(|k| k.contains("reverseOrder[True]"));
+        if reversed {
+            types.reverse();
+        }
         let ok = events_match(events, &types);
         res.history = Some(ok);
         if !ok && problems.is_empty() {

@@ -105,7 +105,7 @@ pub struct Search {
     pub before: usize,
 }
 
-/// One row of the state outline.
+/// One row of the state list (the left pane's list view, and the order of `/` matches).
 #[derive(Debug, Clone)]
 pub struct Row {
     pub machine: MachineId,

@@ -14,6 +14,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use ratatui_textarea::TextArea;
 use std::collections::{HashMap, HashSet};
 
+/// Sets and maps updated for every history event (foldhash: the default
+/// SipHash showed in the continue benchmark).
+pub type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Engine steps per slice while continuing: small enough that a key press
 /// (pause) is seen within a few milliseconds.
 pub const SLICE: u64 = 20_000;
@@ -394,11 +399,11 @@ pub struct App {
     pub var_selected: usize,
     pub mode: Mode,
     pub message: String,
-    pub visited: HashSet<(MachineId, StateId)>,
-    pub failed: HashSet<(MachineId, StateId)>,
-    pub visits: HashMap<(MachineId, StateId), usize>,
+    pub visited: FastSet<(MachineId, StateId)>,
+    pub failed: FastSet<(MachineId, StateId)>,
+    pub visits: FastMap<(MachineId, StateId), usize>,
     /// States that failed and whose error a Catch took.
-    pub caught: HashSet<(MachineId, StateId)>,
+    pub caught: FastSet<(MachineId, StateId)>,
     seen_events: usize,
     pub watches: Vec<String>,
     pub drafts: HashMap<String, String>,
@@ -433,9 +438,11 @@ pub struct App {
     /// The container state of each branch and item processor.
     pub parents: HashMap<MachineId, (MachineId, StateId)>,
     /// Transitions taken so far: (machine, from, to).
-    pub taken: HashSet<(MachineId, StateId, StateId)>,
-    /// The last state each frame (machine, branch/iteration path) left.
-    last_exit: HashMap<(MachineId, Vec<usize>), StateId>,
+    pub taken: FastSet<(MachineId, StateId, StateId)>,
+    /// Per machine: the last state its running frame left, and that
+    /// frame's branch/iteration path (branches and iterations run one after
+    /// another, so one frame per machine is live at a time).
+    last_exit: Vec<Option<(StateId, Vec<usize>)>>,
     /// Where the graph pane was last drawn (mouse clicks).
     pub graph_view: std::cell::Cell<GraphView>,
     /// First line shown of the help or lesson popup (↑/↓ scroll it).
@@ -480,10 +487,10 @@ impl App {
             var_selected: 0,
             mode: Mode::Normal,
             message: "Ready: s steps, c continues, ? shows every key.".into(),
-            visited: HashSet::new(),
-            failed: HashSet::new(),
-            visits: HashMap::new(),
-            caught: HashSet::new(),
+            visited: FastSet::default(),
+            failed: FastSet::default(),
+            visits: FastMap::default(),
+            caught: FastSet::default(),
             seen_events: 0,
             watches: Vec::new(),
             drafts: HashMap::new(),
@@ -505,8 +512,8 @@ impl App {
             graph_compact: false,
             collapsed: HashSet::new(),
             parents,
-            taken: HashSet::new(),
-            last_exit: HashMap::new(),
+            taken: FastSet::default(),
+            last_exit: Vec::new(),
             graph_view: Default::default(),
             popup_scroll: 0,
         };
@@ -764,20 +771,34 @@ impl App {
             self.taken.clear();
             self.last_exit.clear();
         }
+        // Events share their state's name (one Arc per state): remember the
+        // last one looked up, so a long run does not hash every name.
+        let mut last: Option<(std::sync::Arc<str>, (MachineId, StateId))> = None;
         for e in &h[self.seen_events..] {
-            let Some(id) = e.state.as_deref().and_then(|n| self.id_of(n)) else {
-                continue;
+            let Some(name) = &e.state else { continue };
+            let id = match &last {
+                Some((n, id)) if std::sync::Arc::ptr_eq(n, name) => *id,
+                _ => {
+                    let Some(id) = self.id_of(name) else { continue };
+                    last = Some((name.clone(), id));
+                    id
+                }
             };
             if e.event_type.ends_with("StateEntered") {
                 self.visited.insert(id);
                 *self.visits.entry(id).or_default() += 1;
                 // The edge from the state this frame left last.
-                if let Some(prev) = self.last_exit.remove(&(id.0, e.frame.clone())) {
-                    self.taken.insert((id.0, prev, id.1));
+                if let Some(Some((prev, frame))) = self.last_exit.get_mut(id.0).map(Option::take) {
+                    if frame == e.frame {
+                        self.taken.insert((id.0, prev, id.1));
+                    }
                 }
             }
             if e.event_type.ends_with("StateExited") {
-                self.last_exit.insert((id.0, e.frame.clone()), id.1);
+                if self.last_exit.len() <= id.0 {
+                    self.last_exit.resize(id.0 + 1, None);
+                }
+                self.last_exit[id.0] = Some((id.1, e.frame.clone()));
             }
             // Map iterations fail and succeed on their own (tolerated failures);
             // only the state's own events count here.

@@ -201,3 +201,20 @@ mod random {
         }
     }
 }
+
+#[test]
+fn edges_between_the_same_states_are_drawn_once_with_all_labels() {
+    let d = def(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Done",
+              "Catch": [{"ErrorEquals": ["E"], "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}}));
+    let drawn = text::render(&layout(&d, 0, false));
+    let text = drawn.lines.join("\n");
+    assert!(text.contains("▼next, catch E"), "{text}");
+    assert_eq!(
+        text.matches('▼').count(),
+        2,
+        "start marker and one arrow: {text}"
+    );
+    assert_eq!(drawn.edges.len(), 1);
+}

@@ -238,8 +238,27 @@ fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
         ) else {
             continue;
         };
+        // Edges between the same two states (a Next and a catcher, two
+        // rules) are drawn once, with all their labels.
+        let same: Vec<&super::Edge> = l
+            .edges
+            .iter()
+            .filter(|x| x.from == e.from && x.to == e.to)
+            .collect();
+        if !std::ptr::eq(same[0], e) {
+            continue;
+        }
+        let label = if same.len() == 1 {
+            edge_label(&e.kind)
+        } else {
+            let all: Vec<String> = same
+                .iter()
+                .map(|x| edge_label(&x.kind).unwrap_or_else(|| "next".into()))
+                .collect();
+            Some(all.join(", "))
+        };
         c.trace = Some(Vec::new());
-        draw_edge(c, l, e, ei, a, b, lane);
+        draw_edge(c, l, e, ei, label, a, b, lane);
         let cells = c.trace.take().unwrap_or_default();
         out.edges.push(EdgeCells {
             machine: l.machine,
@@ -270,11 +289,23 @@ fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
     }
 }
 
+/// An edge's label (a Next edge has none).
+fn edge_label(kind: &EdgeKind) -> Option<String> {
+    match kind {
+        EdgeKind::Next => None,
+        EdgeKind::Rule(l) => Some(l.clone()),
+        EdgeKind::Default => Some("Default".into()),
+        EdgeKind::Catch(l) => Some(format!("catch {l}")),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn draw_edge(
     c: &mut Canvas,
     l: &Layout,
     e: &super::Edge,
     ei: usize,
+    label: Option<String>,
     a: &Node,
     b: &Node,
     lane: &mut usize,
@@ -297,12 +328,7 @@ fn draw_edge(
         c.hline(above, tx, x);
         c.vline(tx, above, b.y - 1);
         c.put(tx, b.y - 1, '▼');
-        let label = match &e.kind {
-            EdgeKind::Catch(l) => format!("catch {l}"),
-            EdgeKind::Rule(l) => l.clone(),
-            EdgeKind::Default => "Default".into(),
-            EdgeKind::Next => "loop".into(),
-        };
+        let label = label.unwrap_or_else(|| "loop".into());
         c.label(ex + 2, below + 1, &format!("↺ {}", short(&label)));
         return;
     }
@@ -320,12 +346,6 @@ fn draw_edge(
     }
     c.vline(cx, cy, b.y - 1);
     c.put(cx, b.y - 1, '▼');
-    let label = match &e.kind {
-        EdgeKind::Next => None,
-        EdgeKind::Rule(l) => Some(l.clone()),
-        EdgeKind::Default => Some("Default".into()),
-        EdgeKind::Catch(l) => Some(format!("catch {l}")),
-    };
     if let Some(lb) = label {
         // Beside the arrow into the target, up to the next arrow on that row.
         let room = l

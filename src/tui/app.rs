@@ -362,7 +362,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "↑/↓ pgup/pgdn",
         short: "move",
-        help: "move in a list / scroll",
+        help: "lists: move/scroll; graph: pgup/pgdn half a pane, home/end",
         pane: None,
     },
     Binding {
@@ -628,6 +628,40 @@ impl App {
                     self.row_name(from)
                 );
             }
+        }
+    }
+
+    /// PgDn/PgUp in the graph: the box about half a pane below (above) the
+    /// selection, nearest to its column; End/Home go as far as there are boxes.
+    fn graph_page(&mut self, pages: isize) {
+        let Some(from) = self.selected_id().map(|i| self.shown(i)) else {
+            return;
+        };
+        let boxes = &self.graph().drawn.boxes;
+        let Some(b) = boxes.get(&from) else { return };
+        let centre =
+            |b: &(usize, usize, usize, usize)| ((b.0 + b.2 / 2) as isize, (b.1 + b.3 / 2) as isize);
+        let (cx, cy) = centre(b);
+        let step = (self.graph_view.get().h as isize / 2).max(4);
+        let target = cy + pages.saturating_mul(step);
+        let hit = boxes
+            .iter()
+            .filter(|(_, b)| {
+                let y = centre(b).1;
+                if pages > 0 {
+                    y > cy
+                } else {
+                    y < cy
+                }
+            })
+            .min_by_key(|(k, b)| {
+                let (x, y) = centre(b);
+                ((y - target).abs() * 4 + (x - cx).abs(), **k)
+            })
+            .map(|(k, _)| *k);
+        if let Some(id) = hit {
+            self.select_id(id);
+            self.message = self.describe(id);
         }
     }
 
@@ -1326,6 +1360,17 @@ impl App {
             }
             if k.code == KeyCode::Enter {
                 self.toggle_collapse();
+                return;
+            }
+            let page = match k.code {
+                KeyCode::PageDown => Some(1),
+                KeyCode::PageUp => Some(-1),
+                KeyCode::End => Some(1_000),
+                KeyCode::Home => Some(-1_000),
+                _ => None,
+            };
+            if let Some(p) = page {
+                self.graph_page(p);
                 return;
             }
         }

@@ -910,3 +910,26 @@ fn capital_a_aborts_the_execution_as_stop_execution_does() {
     press(&mut app, "r");
     assert_eq!(app.session.exec.status(), Status::Running);
 }
+
+#[test]
+fn page_keys_in_the_graph_move_by_half_a_pane() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    let _ = render(&mut app, 80, 24);
+    code(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+    let after_one = selected_name(&app);
+    assert_ne!(after_one, "Get credit limit");
+    code(&mut app, KeyCode::End, KeyModifiers::NONE);
+    let last = selected_name(&app);
+    assert!(
+        last == "Get scores from all credit bureaus" || last == "Get all scores",
+        "{last}"
+    );
+    code(&mut app, KeyCode::Home, KeyModifiers::NONE);
+    assert_eq!(selected_name(&app), "Get credit limit");
+    code(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    assert_eq!(
+        selected_name(&app),
+        "Get credit limit",
+        "nothing above the start"
+    );
+}

@@ -71,7 +71,8 @@ impl Tab {
 /// the data tabs on the right.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Focus {
-    Outline,
+    /// The left pane: the graph or the list of states.
+    States,
     Data,
 }
 
@@ -231,13 +232,13 @@ pub const KEYMAP: &[Binding] = &[
         keys: "u",
         short: "until",
         help: "run until the selected state",
-        pane: Some(Focus::Outline),
+        pane: Some(Focus::States),
     },
     Binding {
         keys: "b",
         short: "break",
         help: "toggle a breakpoint on the selected state",
-        pane: Some(Focus::Outline),
+        pane: Some(Focus::States),
     },
     Binding {
         keys: "/",
@@ -249,13 +250,13 @@ pub const KEYMAP: &[Binding] = &[
         keys: "enter",
         short: "fold",
         help: "graph: collapse / expand a Parallel or Map (or the one around)",
-        pane: Some(Focus::Outline),
+        pane: Some(Focus::States),
     },
     Binding {
         keys: "g",
         short: "graph/list",
         help: "left pane: state graph or list",
-        pane: Some(Focus::Outline),
+        pane: Some(Focus::States),
     },
     Binding {
         keys: "B",
@@ -321,7 +322,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: "z",
         short: "compact",
         help: "compact state graph (small boxes, short names) on/off",
-        pane: Some(Focus::Outline),
+        pane: Some(Focus::States),
     },
     Binding {
         keys: "L",
@@ -351,7 +352,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: "←↑↓→",
         short: "move",
         help: "graph: follow edges, in/out of containers (→ at edge: data)",
-        pane: Some(Focus::Outline),
+        pane: Some(Focus::States),
     },
     Binding {
         keys: "←/→",
@@ -480,7 +481,7 @@ impl App {
             rows,
             selected: 0,
             outline_scroll: 0,
-            focus: Focus::Outline,
+            focus: Focus::States,
             tab: Tab::Input,
             scroll: HashMap::new(),
             history_selected: None,
@@ -1155,7 +1156,7 @@ impl App {
 
     fn move_selection(&mut self, d: isize) {
         match self.focus {
-            Focus::Outline => {
+            Focus::States => {
                 self.selected = (self.selected as isize + d)
                     .clamp(0, self.rows.len().saturating_sub(1) as isize)
                     as usize;
@@ -1219,7 +1220,7 @@ impl App {
             MouseEventKind::Down(_) => {
                 let left_w = super::view::left_width(self);
                 if m.column < left_w {
-                    self.focus = Focus::Outline;
+                    self.focus = Focus::States;
                     if self.left == LeftPane::Graph {
                         self.graph_click(m.column, m.row);
                         return;
@@ -1270,7 +1271,7 @@ impl App {
                     }
                     KeyCode::Enter => {
                         self.mode = Mode::Normal;
-                        self.focus = Focus::Outline;
+                        self.focus = Focus::States;
                         if let Some(id) = self.selected_id() {
                             self.message = self.describe(id);
                         }
@@ -1345,7 +1346,7 @@ impl App {
             }
             Mode::Normal => {}
         }
-        if self.focus == Focus::Outline && self.left == LeftPane::Graph {
+        if self.focus == Focus::States && self.left == LeftPane::Graph {
             use crate::graph::nav::Dir;
             let dir = match k.code {
                 KeyCode::Up | KeyCode::Char('k') => Some(Dir::Up),
@@ -1388,7 +1389,7 @@ impl App {
                     LeftPane::Graph => LeftPane::List,
                     LeftPane::List => LeftPane::Graph,
                 };
-                self.focus = Focus::Outline;
+                self.focus = Focus::States;
                 self.message = match self.left {
                     LeftPane::Graph => "State graph (g: list)".into(),
                     LeftPane::List => "State list (g: graph)".into(),
@@ -1549,7 +1550,7 @@ impl App {
                 self.tab = TABS[(c as u8 - b'1') as usize];
                 self.focus = Focus::Data;
             }
-            KeyCode::Left | KeyCode::Char('h') => self.focus = Focus::Outline,
+            KeyCode::Left | KeyCode::Char('h') => self.focus = Focus::States,
             KeyCode::Right | KeyCode::Char('l') => self.focus = Focus::Data,
             KeyCode::Up | KeyCode::Char('k') => self.move_selection(-1),
             KeyCode::Down | KeyCode::Char('j') => self.move_selection(1),

@@ -698,7 +698,7 @@ fn arrow_keys_walk_the_graph_along_its_edges() {
     code(&mut app, KeyCode::Right, KeyModifiers::NONE);
     assert_eq!(app.focus, super::app::Focus::Data);
     code(&mut app, KeyCode::Left, KeyModifiers::NONE);
-    assert_eq!(app.focus, super::app::Focus::Outline);
+    assert_eq!(app.focus, super::app::Focus::States);
     // b sets a breakpoint on the state the graph selected.
     press(&mut app, "b");
     let par = app.selected_id().unwrap();

@@ -30,7 +30,7 @@ pub fn left_width(app: &App) -> u16 {
     match app.left {
         LeftPane::List => list,
         LeftPane::Graph if w >= 120 => (w * 2 / 5).max(list),
-        LeftPane::Graph if app.focus == Focus::Outline => (w * 7 / 10).max(list),
+        LeftPane::Graph if app.focus == Focus::States => (w * 7 / 10).max(list),
         LeftPane::Graph => list,
     }
 }
@@ -190,7 +190,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_outline(f: &mut Frame, app: &mut App, area: Rect) {
-    let focused = app.focus == Focus::Outline;
+    let focused = app.focus == Focus::States;
     let b = block(app, "States", focused);
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -440,7 +440,7 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
 }
 
 fn draw_graph_pane(f: &mut Frame, app: &mut App, area: Rect) {
-    let focused = app.focus == Focus::Outline;
+    let focused = app.focus == Focus::States;
     let title = if app.graph_compact {
         "Graph (compact)"
     } else {
@@ -472,7 +472,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
     let (at, path) = app.moment();
     let current = at.map(|c| app.shown(c));
     let selected = app.selected_id().map(|s| app.shown(s));
-    let focus = if app.focus == Focus::Outline {
+    let focus = if app.focus == Focus::States {
         selected
     } else {
         current.or(selected)

@@ -199,6 +199,23 @@ mod random {
             let d = Definition::from_value(&v).expect("a valid random machine");
             check(&d);
         }
+
+        #[test]
+        fn arrow_keys_only_ever_land_on_drawn_boxes(spec in proptest::collection::vec((0u8..10, 0usize..20, 0usize..20), 2..25), fold in 0usize..4) {
+            let d = Definition::from_value(&machine(&spec)).expect("a valid random machine");
+            // Expanded, or with some containers collapsed.
+            let collapsed: HashSet<Id> = containers(&d).into_values().filter(|c| (c.0 + c.1) % 4 < fold).collect();
+            let l = layout_with(&d, 0, false, &collapsed);
+            let drawn = text::render(&l);
+            for id in drawn.boxes.keys() {
+                for dir in [nav::Dir::Up, nav::Dir::Down, nav::Dir::Left, nav::Dir::Right] {
+                    if let Some(to) = nav::step(&l, *id, dir) {
+                        prop_assert!(drawn.boxes.contains_key(&to), "{:?} {:?} -> {:?} is not drawn", id, dir, to);
+                        prop_assert_ne!(to, *id);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -933,3 +933,17 @@ fn page_keys_in_the_graph_move_by_half_a_pane() {
         "nothing above the start"
     );
 }
+
+#[test]
+fn without_colour_the_graph_still_marks_the_run() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    select(&mut app, "Credit applied >= 5000?");
+    press(&mut app, "b");
+    let s = screen(&render(&mut app, 100, 30));
+    assert!(s.contains("│▶⚙ Get credit limit│"), "{s}");
+    assert!(s.contains("┌●─"), "the breakpoint on the border: {s}");
+    press(&mut app, "c");
+    let s = screen(&render(&mut app, 100, 30));
+    assert!(s.contains("│•⚙ Get credit limit│"), "{s}");
+    assert!(s.contains("│▶◇ Credit applied"), "{s}");
+}

@@ -588,6 +588,23 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
         if app.caught.contains(k) && b.2 >= 5 {
             marks.push((b.0 + b.2 - 3, b.1, "↯".into()));
         }
+        // The list's marks, left of the type glyph, so that the state of
+        // the run reads without colour too (NO_COLOR, colour blindness).
+        let mark = if Some(*k) == current {
+            Some("▶")
+        } else if app.failed.contains(k) {
+            Some("✗")
+        } else if app.visited.contains(k) {
+            Some("•")
+        } else {
+            None
+        };
+        if let Some(m) = mark {
+            marks.push((b.0 + 1, b.1 + 1, m.into()));
+        }
+        if breakpoints.contains(k) {
+            marks.push((b.0 + 1, b.1, "●".into()));
+        }
     }
     if let Some(cur) = at {
         let mut chain = Vec::new();
@@ -1090,7 +1107,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// The marks and glyphs, under the keys in the help.
 const LEGEND: [&str; 5] = [
-    " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits",
+    " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits (list, graph)",
     " Glyphs: → Pass ⚙ Task ◇ Choice ◷ Wait ✓ Succeed ✗ Fail ‖ Parallel ≡ Map",
     " Graph:  ●▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running",
     "         [+N] collapsed (N states)  ×N visits  ↯ caught; taken edges green, current",

@@ -226,6 +226,8 @@ pub struct Rendered {
     pub lines: Vec<String>,
     pub boxes: Boxes,
     pub edges: Vec<EdgeCells>,
+    /// The boxes drawn with their branches inside (expanded containers).
+    pub containers: std::collections::HashSet<(usize, usize)>,
 }
 
 fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
@@ -270,6 +272,9 @@ fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
     for n in &l.nodes {
         draw_box(c, n);
         out.boxes.insert((l.machine, n.state), (n.x, n.y, n.w, n.h));
+        if !n.children.is_empty() {
+            out.containers.insert((l.machine, n.state));
+        }
         for ch in &n.children {
             let mut inner_lane = ch.nodes.iter().map(|x| x.x + x.w).max().unwrap_or(0) + 1;
             draw(c, ch, out, &mut inner_lane);

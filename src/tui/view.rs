@@ -512,9 +512,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
     let mut order: Vec<_> = boxes.iter().collect();
     order.sort_by_key(|(k, b)| (std::cmp::Reverse(b.2 * b.3), **k));
     for (k, b) in order {
-        let container = boxes
-            .values()
-            .any(|c| c.0 > b.0 && c.1 > b.1 && c.0 + c.2 < b.0 + b.2 && c.1 + c.3 < b.1 + b.3);
+        let container = g.drawn.containers.contains(k);
         for y in b.1.max(top)..(b.1 + b.3).min(top + h) {
             for x in b.0.max(left)..(b.0 + b.2).min(left + w) {
                 let frame = x == b.0 || x == b.0 + b.2 - 1 || y == b.1 || y == b.1 + b.3 - 1;

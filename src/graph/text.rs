@@ -228,6 +228,8 @@ pub struct Rendered {
     pub edges: Vec<EdgeCells>,
     /// The boxes drawn with their branches inside (expanded containers).
     pub containers: std::collections::HashSet<(usize, usize)>,
+    /// The longest line, in characters.
+    pub width: usize,
 }
 
 fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
@@ -410,6 +412,7 @@ pub fn render(l: &Layout) -> Rendered {
     while lines.last().is_some_and(|s| s.is_empty()) {
         lines.pop();
     }
+    out.width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     out.lines = lines;
     out
 }

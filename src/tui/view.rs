@@ -482,7 +482,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
         .and_then(|k| boxes.get(&k))
         .map(|b| b.1 + b.3 / 2)
         .unwrap_or(0);
-    let graph_w = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let graph_w = g.drawn.width;
     let top = fy.saturating_sub(h / 2).min(lines.len().saturating_sub(h));
     // Sideways only as far as needed to show the whole box (or its left part).
     let left = focus

@@ -86,6 +86,16 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
+    let huge = Definition::from_value(&crate::graph::big_machine(1000)).expect("valid");
+    out.push((
+        "graph layout + text, 1000 states".into(),
+        best(runs, || {
+            let t = Instant::now();
+            let l = crate::graph::layout(&huge, 0, false);
+            std::hint::black_box(crate::graph::text::render(&l));
+            t.elapsed()
+        }),
+    ));
     let l = crate::graph::layout(&big, 0, false);
     out.push((
         "graph text rendering, 200 states (whole drawing)".into(),

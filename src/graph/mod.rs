@@ -3,9 +3,11 @@
 //!
 //! Layout (Sugiyama style): back edges (loops) are set aside, states get
 //! longest-path layers from the start, long edges get dummy nodes, a few
-//! barycentre sweeps order each layer to reduce crossings, then coordinates
-//! are assigned layer by layer. Parallel branches and Map processors are laid
-//! out the same way, recursively, inside their container's box.
+//! barycentre sweeps order each layer to reduce crossings, then each layer is
+//! packed and slid as a block towards its neighbours above and below (chains
+//! line up, the drawing is never wider than its widest layer). Parallel
+//! branches and Map processors are laid out the same way, recursively,
+//! inside their container's box.
 //! Pure functions of the definition: nothing here knows about a terminal.
 
 mod export;
@@ -446,11 +448,68 @@ pub fn layout_with(
         })
         .collect();
     let width = row_w.iter().copied().max().unwrap_or(0);
+    // Each row stays packed (its items side by side, in order), and the
+    // whole row slides within the widest row's width towards its
+    // neighbours in the row above (then below): a chain lines up under its
+    // parent, and the drawing never gets wider than the widest row.
+    let widths: Vec<usize> = nodes
+        .iter()
+        .map(|n| n.as_ref().map(|n| n.w).unwrap_or(1))
+        .collect();
+    let wid = |it: &Item| match it {
+        Item::State(s) => widths[*s],
+        Item::Dummy(..) => 1,
+    };
+    let mut offset: Vec<isize> = row_w.iter().map(|w| ((width - w) / 2) as isize).collect();
+    // Centre of each item, kept up to date as rows slide.
+    let place = |c: &mut HashMap<(usize, usize, usize), isize, foldhash::fast::RandomState>,
+                 r: &[Item],
+                 off: isize| {
+        let mut x = off;
+        for it in r {
+            c.insert(key_of(it), x + wid(it) as isize / 2);
+            x += (wid(it) + GAP_X) as isize;
+        }
+    };
+    let mut c = HashMap::default();
+    for (r, off) in rows.iter().zip(&offset) {
+        place(&mut c, r, *off);
+    }
+    for sweep in 0..4 {
+        let down = sweep % 2 == 0;
+        let order: Vec<usize> = if down {
+            (1..layers).collect()
+        } else {
+            (0..layers.saturating_sub(1)).rev().collect()
+        };
+        for l in order {
+            let shifts: Vec<isize> = rows[l]
+                .iter()
+                .filter_map(|it| {
+                    let ns: Vec<isize> = neighbours(it, down)
+                        .iter()
+                        .filter_map(|k| c.get(k))
+                        .copied()
+                        .collect();
+                    (!ns.is_empty())
+                        .then(|| ns.iter().sum::<isize>() / ns.len() as isize - c[&key_of(it)])
+                })
+                .collect();
+            if shifts.is_empty() {
+                continue;
+            }
+            let n = shifts.len() as f64;
+            let shift = (shifts.iter().sum::<isize>() as f64 / n).round() as isize;
+            let room = (width - row_w[l]) as isize;
+            offset[l] = (offset[l] + shift).clamp(0, room);
+            place(&mut c, &rows[l], offset[l]);
+        }
+    }
     let mut bends: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     // Two rows above the first layer: the start marker, or a loop back to it.
     let mut y = 2;
     for (l, r) in rows.iter().enumerate() {
-        let mut x = (width - row_w[l]) / 2;
+        let mut x = offset[l] as usize;
         let row_h = r
             .iter()
             .map(|it| match it {

@@ -356,37 +356,29 @@ pub fn layout_with(
         }
         out
     };
-    for sweep in 0..4 {
-        let down = sweep % 2 == 0;
-        let range: Vec<usize> = if down {
-            (1..layers).collect()
-        } else {
-            (0..layers.saturating_sub(1)).rev().collect()
-        };
-        for l in range {
-            let mut keyed: Vec<(f64, usize, Item)> = rows[l]
-                .iter()
-                .enumerate()
-                .map(|(i, it)| {
-                    let ns = neighbours(it, down);
-                    let vals: Vec<f64> = ns.iter().filter_map(|k| p.get(k)).copied().collect();
-                    let b = if vals.is_empty() {
-                        i as f64
-                    } else {
-                        vals.iter().sum::<f64>() / vals.len() as f64
-                    };
-                    (b, i, *it)
-                })
-                .collect();
-            keyed.sort_by(|a, b| {
-                a.0.partial_cmp(&b.0)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(a.1.cmp(&b.1))
-            });
-            rows[l] = keyed.into_iter().map(|k| k.2).collect();
-            for (i, it) in rows[l].iter().enumerate() {
-                p.insert(key_of(it), i as f64);
-            }
+    for (down, l) in sweeps(layers) {
+        let mut keyed: Vec<(f64, usize, Item)> = rows[l]
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                let ns = neighbours(it, down);
+                let vals: Vec<f64> = ns.iter().filter_map(|k| p.get(k)).copied().collect();
+                let b = if vals.is_empty() {
+                    i as f64
+                } else {
+                    vals.iter().sum::<f64>() / vals.len() as f64
+                };
+                (b, i, *it)
+            })
+            .collect();
+        keyed.sort_by(|a, b| {
+            a.0.partial_cmp(&b.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        rows[l] = keyed.into_iter().map(|k| k.2).collect();
+        for (i, it) in rows[l].iter().enumerate() {
+            p.insert(key_of(it), i as f64);
         }
     }
     // Sizes (containers hold their children side by side).
@@ -475,35 +467,27 @@ pub fn layout_with(
     for (r, off) in rows.iter().zip(&offset) {
         place(&mut c, r, *off);
     }
-    for sweep in 0..4 {
-        let down = sweep % 2 == 0;
-        let order: Vec<usize> = if down {
-            (1..layers).collect()
-        } else {
-            (0..layers.saturating_sub(1)).rev().collect()
-        };
-        for l in order {
-            let shifts: Vec<isize> = rows[l]
-                .iter()
-                .filter_map(|it| {
-                    let ns: Vec<isize> = neighbours(it, down)
-                        .iter()
-                        .filter_map(|k| c.get(k))
-                        .copied()
-                        .collect();
-                    (!ns.is_empty())
-                        .then(|| ns.iter().sum::<isize>() / ns.len() as isize - c[&key_of(it)])
-                })
-                .collect();
-            if shifts.is_empty() {
-                continue;
-            }
-            let n = shifts.len() as f64;
-            let shift = (shifts.iter().sum::<isize>() as f64 / n).round() as isize;
-            let room = (width - row_w[l]) as isize;
-            offset[l] = (offset[l] + shift).clamp(0, room);
-            place(&mut c, &rows[l], offset[l]);
+    for (down, l) in sweeps(layers) {
+        let shifts: Vec<isize> = rows[l]
+            .iter()
+            .filter_map(|it| {
+                let ns: Vec<isize> = neighbours(it, down)
+                    .iter()
+                    .filter_map(|k| c.get(k))
+                    .copied()
+                    .collect();
+                (!ns.is_empty())
+                    .then(|| ns.iter().sum::<isize>() / ns.len() as isize - c[&key_of(it)])
+            })
+            .collect();
+        if shifts.is_empty() {
+            continue;
         }
+        let n = shifts.len() as f64;
+        let shift = (shifts.iter().sum::<isize>() as f64 / n).round() as isize;
+        let room = (width - row_w[l]) as isize;
+        offset[l] = (offset[l] + shift).clamp(0, room);
+        place(&mut c, &rows[l], offset[l]);
     }
     let mut bends: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     // Two rows above the first layer: the start marker, or a loop back to it.
@@ -559,6 +543,20 @@ pub fn layout_with(
         w: w.max(width),
         h,
     }
+}
+
+/// Four sweeps over the layers, down (each layer after the first, looking
+/// up) then up (each before the last, looking down): (looking up, layer).
+fn sweeps(layers: usize) -> impl Iterator<Item = (bool, usize)> {
+    (0..4).flat_map(move |sweep| {
+        let down = sweep % 2 == 0;
+        let order: Vec<usize> = if down {
+            (1..layers).collect()
+        } else {
+            (0..layers.saturating_sub(1)).rev().collect()
+        };
+        order.into_iter().map(move |l| (down, l))
+    })
 }
 
 fn shift(l: &mut Layout, dx: usize, dy: usize) {

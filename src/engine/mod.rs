@@ -405,6 +405,15 @@ impl Execution {
     ) -> Execution {
         let now = opts.start_time_ms;
         let rng = Rng(opts.seed);
+        // Room for the whole history up front (the event limit, at most 1M):
+        // pages are only touched as events arrive, and a long continue never
+        // stops to copy a doubling vector (that slice was the pause key's
+        // worst wait).
+        let reserve = if opts.record_history {
+            opts.max_events.min(1 << 20)
+        } else {
+            0
+        };
         let root = Frame::new(
             0,
             def.machines[0].start_at,
@@ -419,7 +428,7 @@ impl Execution {
             opts,
             input: input.clone(),
             frames: vec![root],
-            history: Vec::new(),
+            history: Vec::with_capacity(reserve),
             event_count: 0,
             now_ms: now,
             rng,

@@ -5,6 +5,8 @@
 //!
 //! Nothing here knows about the terminal; the TUI only drives this API.
 
+pub mod trace;
+
 use crate::asl::jsonata::{Env, Expr, Session as JSession};
 use crate::asl::model::{Definition, MachineId, StateId};
 use crate::asl::value::Val;

@@ -20,6 +20,25 @@ use std::collections::{HashMap, HashSet};
 /// A state anywhere in a definition: (machine, state).
 pub type Id = (MachineId, StateId);
 
+/// Sets hashed with foldhash (updated for every event of a long run).
+pub type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// What an execution did, to be drawn on its graph (plain data: the
+/// debugger's trace fills it from the history).
+#[derive(Debug, Clone, Default)]
+pub struct Marks {
+    pub visited: FastSet<Id>,
+    /// States whose failure was not (yet) handled.
+    pub failed: FastSet<Id>,
+    /// States that failed and whose error a Catch took.
+    pub caught: FastSet<Id>,
+    /// How many times each state was entered.
+    pub visits: FastMap<Id, usize>,
+    /// Transitions taken: (machine, from, to).
+    pub taken: FastSet<(MachineId, StateId, StateId)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum EdgeKind {
     Next,

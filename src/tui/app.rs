@@ -14,11 +14,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use ratatui_textarea::TextArea;
 use std::collections::{HashMap, HashSet};
 
-/// Sets and maps updated for every history event (foldhash: the default
-/// SipHash showed in the continue benchmark).
-pub type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
-pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
 /// Engine steps per slice while continuing: small enough that a key press
 /// (pause) is seen within a few milliseconds.
 pub const SLICE: u64 = 20_000;
@@ -400,12 +395,9 @@ pub struct App {
     pub var_selected: usize,
     pub mode: Mode,
     pub message: String,
-    pub visited: FastSet<(MachineId, StateId)>,
-    pub failed: FastSet<(MachineId, StateId)>,
-    pub visits: FastMap<(MachineId, StateId), usize>,
-    /// States that failed and whose error a Catch took.
-    pub caught: FastSet<(MachineId, StateId)>,
-    seen_events: usize,
+    /// What the execution has done so far (visited, failed, caught, visit
+    /// counts, transitions taken), from its history.
+    pub trace: crate::debugger::trace::Trace,
     pub watches: Vec<String>,
     pub drafts: HashMap<String, String>,
     pub mouse: bool,
@@ -438,12 +430,6 @@ pub struct App {
     pub collapsed: HashSet<(MachineId, StateId)>,
     /// The container state of each branch and item processor.
     pub parents: HashMap<MachineId, (MachineId, StateId)>,
-    /// Transitions taken so far: (machine, from, to).
-    pub taken: FastSet<(MachineId, StateId, StateId)>,
-    /// Per machine: the last state its running frame left, and that
-    /// frame's branch/iteration path (branches and iterations run one after
-    /// another, so one frame per machine is live at a time).
-    last_exit: Vec<Option<(StateId, Vec<usize>)>>,
     /// Where the graph pane was last drawn (mouse clicks).
     pub graph_view: std::cell::Cell<GraphView>,
     /// First line shown of the help or lesson popup (↑/↓ scroll it).
@@ -488,11 +474,7 @@ impl App {
             var_selected: 0,
             mode: Mode::Normal,
             message: "Ready: s steps, c continues, ? shows every key.".into(),
-            visited: FastSet::default(),
-            failed: FastSet::default(),
-            visits: FastMap::default(),
-            caught: FastSet::default(),
-            seen_events: 0,
+            trace: Default::default(),
             watches: Vec::new(),
             drafts: HashMap::new(),
             mouse: true,
@@ -513,8 +495,6 @@ impl App {
             graph_compact: false,
             collapsed: HashSet::new(),
             parents,
-            taken: FastSet::default(),
-            last_exit: Vec::new(),
             graph_view: Default::default(),
             popup_scroll: 0,
         };
@@ -676,7 +656,7 @@ impl App {
     fn describe(&self, id: (MachineId, StateId)) -> String {
         let st = &self.session.definition().machines[id.0].states[id.1];
         let mut s = format!("{} ({})", st.name, st.type_name);
-        match self.visits.get(&id).copied().unwrap_or(0) {
+        match self.trace.visits.get(&id).copied().unwrap_or(0) {
             0 => {}
             1 => s.push_str(", visited"),
             n => s.push_str(&format!(", visited {n} times")),
@@ -796,63 +776,8 @@ impl App {
 
     /// Record visited and failed states from new history events.
     fn absorb_history(&mut self) {
-        let h = self.session.exec.history();
-        if h.len() < self.seen_events {
-            self.seen_events = 0;
-            self.visited.clear();
-            self.failed.clear();
-            self.visits.clear();
-            self.caught.clear();
-            self.taken.clear();
-            self.last_exit.clear();
-        }
-        // Events share their state's name (one Arc per state): remember the
-        // last one looked up, so a long run does not hash every name.
-        let mut last: Option<(std::sync::Arc<str>, (MachineId, StateId))> = None;
-        for e in &h[self.seen_events..] {
-            let Some(name) = &e.state else { continue };
-            let id = match &last {
-                Some((n, id)) if std::sync::Arc::ptr_eq(n, name) => *id,
-                _ => {
-                    let Some(id) = self.id_of(name) else { continue };
-                    last = Some((name.clone(), id));
-                    id
-                }
-            };
-            if e.event_type.ends_with("StateEntered") {
-                self.visited.insert(id);
-                *self.visits.entry(id).or_default() += 1;
-                // The edge from the state this frame left last.
-                if let Some(Some((prev, frame))) = self.last_exit.get_mut(id.0).map(Option::take) {
-                    if frame == e.frame {
-                        self.taken.insert((id.0, prev, id.1));
-                    }
-                }
-            }
-            if e.event_type.ends_with("StateExited") {
-                if self.last_exit.len() <= id.0 {
-                    self.last_exit.resize(id.0 + 1, None);
-                }
-                self.last_exit[id.0] = Some((id.1, e.frame.clone()));
-            }
-            // Map iterations fail and succeed on their own (tolerated failures);
-            // only the state's own events count here.
-            if e.event_type.starts_with("MapIteration") {
-                continue;
-            }
-            if e.event_type.ends_with("Failed") || e.event_type == "FailStateEntered" {
-                self.failed.insert(id);
-            }
-            // A retry that succeeds clears the failure.
-            if e.event_type.ends_with("Succeeded") {
-                self.failed.remove(&id);
-            }
-            // A state that still has a failure when it exits was caught.
-            if e.event_type.ends_with("StateExited") && self.failed.remove(&id) {
-                self.caught.insert(id);
-            }
-        }
-        self.seen_events = h.len();
+        self.trace
+            .absorb(self.session.definition(), self.session.exec.history());
     }
 
     fn after_stop(&mut self, stop: Stop) {

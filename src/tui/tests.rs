@@ -127,7 +127,7 @@ fn stepping_into_a_map_iteration_and_out() {
     press(&mut app, "o");
     assert_eq!(app.session.exec.status(), Status::Succeeded);
     assert_eq!(
-        app.visits.get(
+        app.trace.visits.get(
             &(app
                 .rows
                 .iter()
@@ -608,8 +608,8 @@ fn the_graph_marks_a_caught_error() {
     let mut app = machine(def, json!({}));
     press(&mut app, "c");
     let p = (0, app.session.definition().machines[0].by_name["P"]);
-    assert!(app.caught.contains(&p));
-    assert!(!app.failed.contains(&p));
+    assert!(app.trace.caught.contains(&p));
+    assert!(!app.trace.failed.contains(&p));
     assert!(screen(&render(&mut app, 80, 24)).contains('↯'));
     // A state that never failed carries no mark.
     let mut app = machine(
@@ -617,7 +617,7 @@ fn the_graph_marks_a_caught_error() {
         json!({}),
     );
     press(&mut app, "c");
-    assert!(app.caught.is_empty());
+    assert!(app.trace.caught.is_empty());
     assert!(!screen(&render(&mut app, 80, 24)).contains('↯'));
 }
 
@@ -720,6 +720,7 @@ fn enter_collapses_and_expands_a_container() {
     // The execution inside a collapsed container shows on the container.
     press(&mut app, "c");
     assert!(app
+        .trace
         .visited
         .iter()
         .any(|i| app.rows[app.row_of(*i).unwrap()].name == "Verify identity"));
@@ -788,17 +789,19 @@ fn taken_edges_are_drawn_in_the_visited_colour() {
     assert_eq!(app.session.exec.status(), Status::Succeeded);
     let def = app.session.definition().clone();
     let id = |n: &str| def.machines[0].by_name[n];
-    assert!(app
-        .taken
-        .contains(&(0, id("Credit applied >= 5000?"), id("Auto-approve limit"))));
-    assert!(!app.taken.contains(&(
+    assert!(app.trace.taken.contains(&(
+        0,
+        id("Credit applied >= 5000?"),
+        id("Auto-approve limit")
+    )));
+    assert!(!app.trace.taken.contains(&(
         0,
         id("Credit applied >= 5000?"),
         id("Wait for human approval")
     )));
     // Map iterations each take their own path: no edge from one
     // iteration's last state to the next one's first.
-    assert!(app.taken.iter().all(|(m, a, b)| *m == 0 || a != b));
+    assert!(app.trace.taken.iter().all(|(m, a, b)| *m == 0 || a != b));
     select(&mut app, "Credit applied >= 5000?");
     let t = render(&mut app, 160, 48);
     let buf = t.backend().buffer();

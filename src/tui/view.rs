@@ -216,14 +216,14 @@ fn draw_outline(f: &mut Frame, app: &mut App, area: Rect) {
             };
             let mark = if current == Some(id) {
                 Span::styled("▶", app.theme.accent)
-            } else if app.failed.contains(&id) {
+            } else if app.trace.failed.contains(&id) {
                 Span::styled("✗", app.theme.bad)
-            } else if app.visited.contains(&id) {
+            } else if app.trace.visited.contains(&id) {
                 Span::styled("•", app.theme.good)
             } else {
                 Span::raw(" ")
             };
-            let visits = app.visits.get(&id).copied().unwrap_or(0);
+            let visits = app.trace.visits.get(&id).copied().unwrap_or(0);
             let count = if visits > 1 {
                 format!(" ×{visits}")
             } else {
@@ -531,7 +531,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
         .drawn
         .edges
         .iter()
-        .filter(|e| app.taken.contains(&(e.machine, e.from, e.to)))
+        .filter(|e| app.trace.taken.contains(&(e.machine, e.from, e.to)))
     {
         for &(x, y) in &e.cells {
             if x >= left && x < left + w && y >= top && y < top + h {
@@ -558,9 +558,9 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
         let id = o.id;
         let mut st = if Some(id) == current {
             app.theme.accent
-        } else if app.failed.contains(&id) {
+        } else if app.trace.failed.contains(&id) {
             app.theme.bad
-        } else if app.visited.contains(&id) {
+        } else if app.trace.visited.contains(&id) {
             app.theme.good
         } else {
             app.theme.base
@@ -577,22 +577,22 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
     // #i the Map iteration the current state runs in (top left).
     let mut marks: Vec<(usize, usize, String)> = Vec::new();
     for (k, b) in boxes.iter() {
-        let n = app.visits.get(k).copied().unwrap_or(0);
+        let n = app.trace.visits.get(k).copied().unwrap_or(0);
         let label = format!("×{n}");
         let len = label.chars().count();
         if n > 1 && b.2 >= len + 4 && b.3 >= 2 {
             marks.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
         }
-        if app.caught.contains(k) && b.2 >= 5 {
+        if app.trace.caught.contains(k) && b.2 >= 5 {
             marks.push((b.0 + b.2 - 3, b.1, "↯".into()));
         }
         // The list's marks, left of the type glyph, so that the state of
         // the run reads without colour too (NO_COLOR, colour blindness).
         let mark = if Some(*k) == current {
             Some("▶")
-        } else if app.failed.contains(k) {
+        } else if app.trace.failed.contains(k) {
             Some("✗")
-        } else if app.visited.contains(k) {
+        } else if app.trace.visited.contains(k) {
             Some("•")
         } else {
             None

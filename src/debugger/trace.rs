@@ -1,0 +1,92 @@
+//! What an execution has done so far, read from its history events:
+//! visited, failed and caught states, visit counts and the transitions
+//! taken. Incremental, so that a debugger can feed it each new slice of a
+//! long run; the same bookkeeping marks the graph in the TUI and in
+//! `asldbg run --graph`.
+
+use crate::asl::model::{Definition, MachineId, StateId};
+use crate::engine::history::Event;
+use crate::graph::Marks;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    pub marks: Marks,
+    /// Per machine: the last state its running frame left, and that frame's
+    /// branch/iteration path (branches and iterations run one after another,
+    /// so one frame per machine is live at a time).
+    last_exit: Vec<Option<(StateId, Vec<usize>)>>,
+    /// Events absorbed so far.
+    seen: usize,
+}
+
+impl std::ops::Deref for Trace {
+    type Target = Marks;
+    fn deref(&self) -> &Marks {
+        &self.marks
+    }
+}
+
+impl Trace {
+    /// Take in the events after the ones seen so far (a shorter history, after
+    /// a restart or an edit, starts over).
+    pub fn absorb(&mut self, def: &Definition, history: &[Event]) {
+        if history.len() < self.seen {
+            *self = Trace::default();
+        }
+        let id_of = |name: &str| -> Option<(MachineId, StateId)> {
+            def.machines
+                .iter()
+                .enumerate()
+                .find_map(|(m, mc)| mc.by_name.get(name).map(|s| (m, *s)))
+        };
+        // Events share their state's name (one Arc per state): remember the
+        // last one looked up, so a long run does not hash every name.
+        let mut last: Option<(Arc<str>, (MachineId, StateId))> = None;
+        let m = &mut self.marks;
+        for e in &history[self.seen..] {
+            let Some(name) = &e.state else { continue };
+            let id = match &last {
+                Some((n, id)) if Arc::ptr_eq(n, name) => *id,
+                _ => {
+                    let Some(id) = id_of(name) else { continue };
+                    last = Some((name.clone(), id));
+                    id
+                }
+            };
+            if e.event_type.ends_with("StateEntered") {
+                m.visited.insert(id);
+                *m.visits.entry(id).or_default() += 1;
+                // The edge from the state this frame left last.
+                if let Some(Some((prev, frame))) = self.last_exit.get_mut(id.0).map(Option::take) {
+                    if frame == e.frame {
+                        m.taken.insert((id.0, prev, id.1));
+                    }
+                }
+            }
+            if e.event_type.ends_with("StateExited") {
+                if self.last_exit.len() <= id.0 {
+                    self.last_exit.resize(id.0 + 1, None);
+                }
+                self.last_exit[id.0] = Some((id.1, e.frame.clone()));
+            }
+            // Map iterations fail and succeed on their own (tolerated
+            // failures); only the state's own events count here.
+            if e.event_type.starts_with("MapIteration") {
+                continue;
+            }
+            if e.event_type.ends_with("Failed") || e.event_type == "FailStateEntered" {
+                m.failed.insert(id);
+            }
+            // A retry that succeeds clears the failure.
+            if e.event_type.ends_with("Succeeded") {
+                m.failed.remove(&id);
+            }
+            // A state that still has a failure when it exits was caught.
+            if e.event_type.ends_with("StateExited") && m.failed.remove(&id) {
+                m.caught.insert(id);
+            }
+        }
+        self.seen = history.len();
+    }
+}

@@ -147,6 +147,10 @@ struct RunArgs {
     /// Include the execution history.
     #[arg(long)]
     events: bool,
+    /// Also draw the state graph with the run on it: transitions taken in
+    /// heavy lines, visited (•) and failed (✗) states, ×N visits.
+    #[arg(long)]
+    graph: bool,
 }
 
 #[derive(Subcommand)]
@@ -321,6 +325,7 @@ fn run(args: RunArgs) -> ExitCode {
         no_quota,
         format,
         events,
+        graph,
     } = args;
     let file = definition.as_str();
     let def = match load_or_exit(file, exec.express()) {
@@ -384,8 +389,15 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail2(e),
     };
     opts.quota = !no_quota;
-    let mut ex = Execution::new(Arc::new(def), Val::from(input), runner, opts);
+    let def = Arc::new(def);
+    let mut ex = Execution::new(def.clone(), Val::from(input), runner, opts);
     let status = ex.run();
+    let drawing = graph.then(|| {
+        let mut trace = asldbg::debugger::trace::Trace::default();
+        trace.absorb(&def, ex.history());
+        let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&def, 0, false));
+        asldbg::graph::text::with_marks(&drawn, &trace)
+    });
     let (error, cause) = ex
         .error()
         .map(|e| (json!(e.name()), json!(e.cause())))
@@ -400,6 +412,9 @@ fn run(args: RunArgs) -> ExitCode {
             });
             if events {
                 o["events"] = Value::Array(ex.history().iter().map(|e| e.to_json()).collect());
+            }
+            if let Some(lines) = &drawing {
+                o["graph"] = json!(lines);
             }
             println!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
         }
@@ -436,6 +451,12 @@ fn run(args: RunArgs) -> ExitCode {
                     "output:\n{}",
                     serde_json::to_string_pretty(o).unwrap_or_default()
                 );
+            }
+            if let Some(lines) = &drawing {
+                println!("graph:");
+                for l in lines {
+                    println!("{l}");
+                }
             }
             if events {
                 println!("events:");

@@ -438,3 +438,22 @@ fn express_workflows_get_their_own_context_and_checks() {
         "{err}"
     );
 }
+
+#[test]
+fn run_draws_the_path_taken_on_the_graph() {
+    let o = run_sample("AutoApproved", &["--graph"]);
+    assert!(o.status.success());
+    let out = text(&o.stdout);
+    let graph = out.split("graph:\n").nth(1).expect("a graph section");
+    assert!(graph.contains("│•⚙ Get credit limit│"), "{graph}");
+    assert!(graph.contains("│•→ Auto-approve limit│"), "{graph}");
+    // The human approval branch was not taken: no mark, light lines.
+    assert!(graph.contains("│ ⚙ Wait for human approval│"), "{graph}");
+    assert!(graph.contains('┃') && graph.contains('━'), "{graph}");
+    let o = run_sample("AutoApproved", &["--graph", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let lines = v["graph"].as_array().unwrap();
+    assert!(lines
+        .iter()
+        .any(|l| l.as_str().unwrap().contains("•⚙ Get credit limit")));
+}

@@ -235,3 +235,25 @@ fn edges_between_the_same_states_are_drawn_once_with_all_labels() {
     );
     assert_eq!(drawn.edges.len(), 1);
 }
+
+#[test]
+fn a_run_is_drawn_with_heavy_lines_and_marks() {
+    let d = def(json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "Yes"}], "Default": "No"},
+        "Yes": {"Type": "Succeed"}, "No": {"Type": "Succeed"}}}));
+    let drawn = text::render(&layout(&d, 0, false));
+    let mut m = Marks::default();
+    let (c, yes) = (d.machines[0].by_name["C"], d.machines[0].by_name["Yes"]);
+    m.visited.insert((0, c));
+    m.visited.insert((0, yes));
+    m.visits.insert((0, c), 2);
+    m.taken.insert((0, c, yes));
+    let text = text::with_marks(&drawn, &m).join("\n");
+    assert!(text.contains("│•◇ C"), "{text}");
+    assert!(text.contains("│•✓ Yes"), "{text}");
+    assert!(text.contains("│ ✓ No"), "{text}");
+    assert!(text.contains("×2"), "{text}");
+    // The edge to Yes is heavy, the one to No stays light.
+    assert!(text.contains('┏') || text.contains('┃'), "{text}");
+    assert!(text.contains('┐'), "{text}");
+}

@@ -1,7 +1,7 @@
 //! The layout drawn with box-drawing characters: one renderer for
 //! `asldbg graph` and the debugger.
 
-use super::{EdgeKind, Layout, Node};
+use super::{EdgeKind, Layout, Marks, Node};
 
 const U: u8 = 1;
 const D: u8 = 2;
@@ -415,4 +415,79 @@ pub fn render(l: &Layout) -> Rendered {
     out.width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     out.lines = lines;
     out
+}
+
+/// The marks an execution leaves on the boxes, as (x, y, text) to write over
+/// the drawing: `×N` visits on the bottom border, `↯` (a caught error) on the
+/// top border, and `✗` failed or `•` visited left of the type glyph (the
+/// list's marks, so that the drawing reads without colour too).
+pub fn box_marks(r: &Rendered, m: &Marks) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    for (k, b) in &r.boxes {
+        let n = m.visits.get(k).copied().unwrap_or(0);
+        let label = format!("×{n}");
+        let len = label.chars().count();
+        if n > 1 && b.2 >= len + 4 && b.3 >= 2 {
+            out.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
+        }
+        if m.caught.contains(k) && b.2 >= 5 {
+            out.push((b.0 + b.2 - 3, b.1, "↯".into()));
+        }
+        let mark = if m.failed.contains(k) {
+            Some("✗")
+        } else if m.visited.contains(k) {
+            Some("•")
+        } else {
+            None
+        };
+        if let Some(mark) = mark {
+            out.push((b.0 + 1, b.1 + 1, mark.into()));
+        }
+    }
+    out
+}
+
+/// A line drawing character in its heavy form.
+fn heavy(c: char) -> char {
+    match c {
+        '─' => '━',
+        '│' => '┃',
+        '┌' => '┏',
+        '┐' => '┓',
+        '└' => '┗',
+        '┘' => '┛',
+        '├' => '┣',
+        '┤' => '┫',
+        '┬' => '┳',
+        '┴' => '┻',
+        '┼' => '╋',
+        other => other,
+    }
+}
+
+/// The drawing with an execution on it, for plain text: the transitions
+/// taken in heavy lines, and the box marks of [`box_marks`].
+pub fn with_marks(r: &Rendered, m: &Marks) -> Vec<String> {
+    let mut grid: Vec<Vec<char>> = r.lines.iter().map(|l| l.chars().collect()).collect();
+    for e in r
+        .edges
+        .iter()
+        .filter(|e| m.taken.contains(&(e.machine, e.from, e.to)))
+    {
+        for &(x, y) in &e.cells {
+            if let Some(c) = grid.get_mut(y).and_then(|row| row.get_mut(x)) {
+                *c = heavy(*c);
+            }
+        }
+    }
+    for (x, y, text) in box_marks(r, m) {
+        for (i, ch) in text.chars().enumerate() {
+            if let Some(c) = grid.get_mut(y).and_then(|row| row.get_mut(x + i)) {
+                *c = ch;
+            }
+        }
+    }
+    grid.into_iter()
+        .map(|row| row.into_iter().collect())
+        .collect()
 }

@@ -573,32 +573,13 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
         }
         st
     };
-    // Marks written over the borders: ×N visits (bottom), ↯ caught (top),
-    // #i the Map iteration the current state runs in (top left).
-    let mut marks: Vec<(usize, usize, String)> = Vec::new();
+    // Marks written over the drawing: the run's (×N visits, ↯ caught, • / ✗
+    // in the box), ▶ the current state, ● breakpoints, #i the Map iteration
+    // the current state runs in.
+    let mut marks = crate::graph::text::box_marks(&g.drawn, &app.trace);
     for (k, b) in boxes.iter() {
-        let n = app.trace.visits.get(k).copied().unwrap_or(0);
-        let label = format!("×{n}");
-        let len = label.chars().count();
-        if n > 1 && b.2 >= len + 4 && b.3 >= 2 {
-            marks.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
-        }
-        if app.trace.caught.contains(k) && b.2 >= 5 {
-            marks.push((b.0 + b.2 - 3, b.1, "↯".into()));
-        }
-        // The list's marks, left of the type glyph, so that the state of
-        // the run reads without colour too (NO_COLOR, colour blindness).
-        let mark = if Some(*k) == current {
-            Some("▶")
-        } else if app.trace.failed.contains(k) {
-            Some("✗")
-        } else if app.trace.visited.contains(k) {
-            Some("•")
-        } else {
-            None
-        };
-        if let Some(m) = mark {
-            marks.push((b.0 + 1, b.1 + 1, m.into()));
+        if Some(*k) == current {
+            marks.push((b.0 + 1, b.1 + 1, "▶".into()));
         }
         if breakpoints.contains(k) {
             marks.push((b.0 + 1, b.1, "●".into()));

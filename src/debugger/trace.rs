@@ -90,3 +90,76 @@ impl Trace {
         self.seen = history.len();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asl::value::Val;
+    use crate::engine::task::{TaskOutcome, TaskRequest, TaskRunner};
+    use crate::engine::{Execution, Options};
+    use serde_json::json;
+
+    /// Fails each task's first call, then succeeds.
+    struct FlakyOnce(std::collections::HashSet<String>);
+    impl TaskRunner for FlakyOnce {
+        fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+            if self.0.insert(req.state.to_string()) {
+                TaskOutcome::failed("Flaky", "first call")
+            } else {
+                TaskOutcome::Succeeded(Val::from(json!({})))
+            }
+        }
+    }
+
+    fn trace_of(def: serde_json::Value, input: serde_json::Value) -> (Definition, Trace) {
+        let d = Definition::from_value(&def).unwrap();
+        let mut ex = Execution::new(
+            Arc::new(d.clone()),
+            Val::from(input),
+            Box::new(FlakyOnce(Default::default())),
+            Options::default(),
+        );
+        ex.run();
+        let mut t = Trace::default();
+        // Two halves, as a debugger absorbs slices.
+        let h = ex.history();
+        t.absorb(&d, &h[..h.len() / 2]);
+        t.absorb(&d, h);
+        (d, t)
+    }
+
+    #[test]
+    fn a_retried_task_that_succeeds_is_neither_failed_nor_caught() {
+        let (d, t) = trace_of(
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Retry": [{"ErrorEquals": ["Flaky"], "MaxAttempts": 1}], "End": true}}}),
+            json!({}),
+        );
+        let id = (0, d.machines[0].by_name["T"]);
+        assert!(t.visited.contains(&id));
+        assert!(!t.failed.contains(&id) && !t.caught.contains(&id));
+        assert_eq!(t.visits[&id], 1, "a retry is not a new visit");
+    }
+
+    #[test]
+    fn map_iterations_take_only_their_own_transitions() {
+        let (d, t) = trace_of(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                "ItemProcessor": {"StartAt": "A", "States": {
+                    "A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}}}}),
+            json!([1, 2, 3]),
+        );
+        let p = d.machines.len() - 1;
+        let (a, b) = (d.machines[p].by_name["A"], d.machines[p].by_name["B"]);
+        assert!(t.taken.contains(&(p, a, b)));
+        assert!(
+            !t.taken.contains(&(p, b, a)),
+            "no edge from one iteration's end to the next's start"
+        );
+        assert_eq!(t.visits[&(p, a)], 3);
+        // A shorter history (a restart) starts over.
+        let mut t2 = t.clone();
+        t2.absorb(&d, &[]);
+        assert!(t2.visited.is_empty() && t2.taken.is_empty());
+    }
+}

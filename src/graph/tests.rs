@@ -253,7 +253,8 @@ fn a_run_is_drawn_with_heavy_lines_and_marks() {
     assert!(text.contains("│•✓ Yes"), "{text}");
     assert!(text.contains("│ ✓ No"), "{text}");
     assert!(text.contains("×2"), "{text}");
-    // The edge to Yes is heavy, the one to No stays light.
-    assert!(text.contains('┏') || text.contains('┃'), "{text}");
-    assert!(text.contains('┐'), "{text}");
+    // The edge to Yes is heavy, the one to No stays light, and the fork
+    // mixes them: up and left heavy, right light.
+    assert!(text.contains("┏━━━━┹────┐"), "{text}");
+    assert!(text.contains('┃'), "{text}");
 }

@@ -447,38 +447,147 @@ pub fn box_marks(r: &Rendered, m: &Marks) -> Vec<(usize, usize, String)> {
     out
 }
 
-/// A line drawing character in its heavy form.
-fn heavy(c: char) -> char {
+/// The arms (U, D, L, R) of a light line-drawing character.
+fn arms(c: char) -> u8 {
     match c {
-        '─' => '━',
-        '│' => '┃',
-        '┌' => '┏',
-        '┐' => '┓',
-        '└' => '┗',
-        '┘' => '┛',
-        '├' => '┣',
-        '┤' => '┫',
-        '┬' => '┳',
-        '┴' => '┻',
-        '┼' => '╋',
-        other => other,
+        '─' => L | R,
+        '│' => U | D,
+        '┌' => D | R,
+        '┐' => D | L,
+        '└' => U | R,
+        '┘' => U | L,
+        '├' => U | D | R,
+        '┤' => U | D | L,
+        '┬' => D | L | R,
+        '┴' => U | L | R,
+        '┼' => U | D | L | R,
+        _ => 0,
+    }
+}
+
+/// The box-drawing character with these arms, the `heavy` ones drawn heavy
+/// (Unicode has every mix: `┺` is left light, up and right heavy).
+fn weighted(arms: u8, heavy: u8) -> char {
+    match (arms, heavy) {
+        (12, 0) => '─',
+        (12, 4) => '╾',
+        (12, 8) => '╼',
+        (12, 12) => '━',
+        (3, 0) => '│',
+        (3, 2) => '╽',
+        (3, 1) => '╿',
+        (3, 3) => '┃',
+        (10, 0) => '┌',
+        (10, 2) => '┎',
+        (10, 8) => '┍',
+        (10, 10) => '┏',
+        (6, 0) => '┐',
+        (6, 2) => '┒',
+        (6, 4) => '┑',
+        (6, 6) => '┓',
+        (9, 0) => '└',
+        (9, 8) => '┕',
+        (9, 1) => '┖',
+        (9, 9) => '┗',
+        (5, 0) => '┘',
+        (5, 4) => '┙',
+        (5, 1) => '┚',
+        (5, 5) => '┛',
+        (11, 0) => '├',
+        (11, 2) => '┟',
+        (11, 8) => '┝',
+        (11, 1) => '┞',
+        (11, 10) => '┢',
+        (11, 3) => '┠',
+        (11, 9) => '┡',
+        (11, 11) => '┣',
+        (7, 0) => '┤',
+        (7, 2) => '┧',
+        (7, 4) => '┥',
+        (7, 1) => '┦',
+        (7, 6) => '┪',
+        (7, 3) => '┨',
+        (7, 5) => '┩',
+        (7, 7) => '┫',
+        (14, 0) => '┬',
+        (14, 2) => '┰',
+        (14, 4) => '┭',
+        (14, 8) => '┮',
+        (14, 6) => '┱',
+        (14, 10) => '┲',
+        (14, 12) => '┯',
+        (14, 14) => '┳',
+        (13, 0) => '┴',
+        (13, 4) => '┵',
+        (13, 8) => '┶',
+        (13, 1) => '┸',
+        (13, 12) => '┷',
+        (13, 5) => '┹',
+        (13, 9) => '┺',
+        (13, 13) => '┻',
+        (15, 0) => '┼',
+        (15, 2) => '╁',
+        (15, 4) => '┽',
+        (15, 8) => '┾',
+        (15, 1) => '╀',
+        (15, 6) => '╅',
+        (15, 10) => '╆',
+        (15, 3) => '╂',
+        (15, 12) => '┿',
+        (15, 5) => '╃',
+        (15, 9) => '╄',
+        (15, 14) => '╈',
+        (15, 7) => '╉',
+        (15, 11) => '╊',
+        (15, 13) => '╇',
+        (15, 15) => '╋',
+        _ => glyph(arms),
     }
 }
 
 /// The drawing with an execution on it, for plain text: the transitions
-/// taken in heavy lines, and the box marks of [`box_marks`].
+/// taken in heavy lines (junctions mixed where an untaken edge joins), and
+/// the box marks of [`box_marks`].
 pub fn with_marks(r: &Rendered, m: &Marks) -> Vec<String> {
     let mut grid: Vec<Vec<char>> = r.lines.iter().map(|l| l.chars().collect()).collect();
-    for e in r
+    let trodden: std::collections::HashSet<(usize, usize)> = r
         .edges
         .iter()
         .filter(|e| m.taken.contains(&(e.machine, e.from, e.to)))
-    {
-        for &(x, y) in &e.cells {
-            if let Some(c) = grid.get_mut(y).and_then(|row| row.get_mut(x)) {
-                *c = heavy(*c);
+        .flat_map(|e| e.cells.iter().copied())
+        .collect();
+    // An arm of a trodden cell is light only where an untaken edge's line
+    // joins it (the neighbour is a line pointing back and not trodden).
+    let light_lines = grid.clone();
+    let at = |x: Option<usize>, y: Option<usize>| -> char {
+        match (x, y) {
+            (Some(x), Some(y)) => light_lines
+                .get(y)
+                .and_then(|row| row.get(x))
+                .copied()
+                .unwrap_or(' '),
+            _ => ' ',
+        }
+    };
+    for &(x, y) in &trodden {
+        let a = arms(at(Some(x), Some(y)));
+        if a == 0 {
+            continue;
+        }
+        let mut heavy = 0;
+        for (bit, back, nx, ny) in [
+            (U, D, Some(x), y.checked_sub(1)),
+            (D, U, Some(x), Some(y + 1)),
+            (L, R, x.checked_sub(1), Some(y)),
+            (R, L, Some(x + 1), Some(y)),
+        ] {
+            let joined = arms(at(nx, ny)) & back != 0;
+            let taken = matches!((nx, ny), (Some(nx), Some(ny)) if trodden.contains(&(nx, ny)));
+            if a & bit != 0 && (taken || !joined) {
+                heavy |= bit;
             }
         }
+        grid[y][x] = weighted(a, heavy);
     }
     for (x, y, text) in box_marks(r, m) {
         for (i, ch) in text.chars().enumerate() {

@@ -28,6 +28,19 @@ impl std::ops::Deref for Trace {
 }
 
 impl Trace {
+    /// The transition under way: from the state the frame at `path` left
+    /// last to `next`, the state it is about to enter.
+    pub fn arriving(
+        &self,
+        next: (MachineId, StateId),
+        path: &[usize],
+    ) -> Option<(MachineId, StateId, StateId)> {
+        match self.last_exit.get(next.0)? {
+            Some((prev, frame)) if frame == path => Some((next.0, *prev, next.1)),
+            _ => None,
+        }
+    }
+
     /// Take in the events after the ones seen so far (a shorter history, after
     /// a restart or an edit, starts over).
     pub fn absorb(&mut self, def: &Definition, history: &[Event]) {

@@ -545,6 +545,41 @@ fn weighted(arms: u8, heavy: u8) -> char {
     }
 }
 
+/// The glyph of cell (x, y) on a taken edge: its arms heavy, except where
+/// an untaken edge's line joins it (the neighbour points back and is not
+/// `trodden`). `at` reads the light drawing.
+pub fn path_glyph(
+    at: impl Fn(usize, usize) -> Option<char>,
+    trodden: impl Fn(usize, usize) -> bool,
+    x: usize,
+    y: usize,
+) -> char {
+    let Some(c) = at(x, y) else { return ' ' };
+    let a = arms(c);
+    if a == 0 {
+        return c;
+    }
+    let mut heavy = 0;
+    for (bit, back, nx, ny) in [
+        (U, D, Some(x), y.checked_sub(1)),
+        (D, U, Some(x), Some(y + 1)),
+        (L, R, x.checked_sub(1), Some(y)),
+        (R, L, Some(x + 1), Some(y)),
+    ] {
+        let (taken, joined) = match (nx, ny) {
+            (Some(nx), Some(ny)) => (
+                trodden(nx, ny),
+                at(nx, ny).is_some_and(|n| arms(n) & back != 0),
+            ),
+            _ => (false, false),
+        };
+        if a & bit != 0 && (taken || !joined) {
+            heavy |= bit;
+        }
+    }
+    weighted(a, heavy)
+}
+
 /// The drawing with an execution on it, for plain text: the transitions
 /// taken in heavy lines (junctions mixed where an untaken edge joins), and
 /// the box marks of [`box_marks`].
@@ -556,38 +591,10 @@ pub fn with_marks(r: &Rendered, m: &Marks) -> Vec<String> {
         .filter(|e| m.taken.contains(&(e.machine, e.from, e.to)))
         .flat_map(|e| e.cells.iter().copied())
         .collect();
-    // An arm of a trodden cell is light only where an untaken edge's line
-    // joins it (the neighbour is a line pointing back and not trodden).
-    let light_lines = grid.clone();
-    let at = |x: Option<usize>, y: Option<usize>| -> char {
-        match (x, y) {
-            (Some(x), Some(y)) => light_lines
-                .get(y)
-                .and_then(|row| row.get(x))
-                .copied()
-                .unwrap_or(' '),
-            _ => ' ',
-        }
-    };
+    let light = grid.clone();
+    let at = |x: usize, y: usize| light.get(y).and_then(|row| row.get(x)).copied();
     for &(x, y) in &trodden {
-        let a = arms(at(Some(x), Some(y)));
-        if a == 0 {
-            continue;
-        }
-        let mut heavy = 0;
-        for (bit, back, nx, ny) in [
-            (U, D, Some(x), y.checked_sub(1)),
-            (D, U, Some(x), Some(y + 1)),
-            (L, R, x.checked_sub(1), Some(y)),
-            (R, L, Some(x + 1), Some(y)),
-        ] {
-            let joined = arms(at(nx, ny)) & back != 0;
-            let taken = matches!((nx, ny), (Some(nx), Some(ny)) if trodden.contains(&(nx, ny)));
-            if a & bit != 0 && (taken || !joined) {
-                heavy |= bit;
-            }
-        }
-        grid[y][x] = weighted(a, heavy);
+        grid[y][x] = path_glyph(at, |x, y| trodden.contains(&(x, y)), x, y);
     }
     for (x, y, text) in box_marks(r, m) {
         for (i, ch) in text.chars().enumerate() {

@@ -949,4 +949,8 @@ fn without_colour_the_graph_still_marks_the_run() {
     let s = screen(&render(&mut app, 100, 30));
     assert!(s.contains("│•⚙ Get credit limit│"), "{s}");
     assert!(s.contains("│▶◇ Credit applied"), "{s}");
+    // The edge into the state about to run is drawn heavy; the ones below
+    // it, not taken yet, stay light.
+    assert!(s.contains('┃'), "{s}");
+    assert!(!s.contains('━'), "{s}");
 }

@@ -525,20 +525,38 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
             }
         }
     }
-    // Taken edges, in the visible part.
-    let mut trodden = vec![false; w * h];
-    for e in g
+    // Taken edges (and the one into the state about to run): coloured, and
+    // drawn heavy so they read without colour.
+    let arriving = app
+        .current()
+        .and_then(|c| app.trace.arriving(c, &app.session.exec.frame_path()));
+    let trail: std::collections::HashSet<(usize, usize)> = g
         .drawn
         .edges
         .iter()
-        .filter(|e| app.trace.taken.contains(&(e.machine, e.from, e.to)))
-    {
-        for &(x, y) in &e.cells {
-            if x >= left && x < left + w && y >= top && y < top + h {
-                trodden[(y - top) * w + (x - left)] = true;
-            }
+        .filter(|e| {
+            let t = (e.machine, e.from, e.to);
+            app.trace.taken.contains(&t) || arriving == Some(t)
+        })
+        .flat_map(|e| e.cells.iter().copied())
+        .collect();
+    let mut trodden = vec![false; w * h];
+    for &(x, y) in &trail {
+        if x >= left && x < left + w && y >= top && y < top + h {
+            trodden[(y - top) * w + (x - left)] = true;
         }
     }
+    // The visible lines and one more above and below, as characters.
+    let near: Vec<Vec<char>> = (top.saturating_sub(1)..(top + h + 1).min(lines.len()))
+        .map(|y| lines[y].chars().collect())
+        .collect();
+    let first = top.saturating_sub(1);
+    let light = |x: usize, y: usize| {
+        y.checked_sub(first)
+            .and_then(|r| near.get(r))
+            .and_then(|row| row.get(x))
+            .copied()
+    };
     // Breakpoints, on the box that shows them (a collapsed container shows
     // those of the states inside it).
     let breakpoints: std::collections::HashSet<(usize, usize)> = app
@@ -614,6 +632,12 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
         .take(h)
         .map(|(y, l)| {
             let mut full: Vec<char> = l.chars().collect();
+            for x in left..(left + w).min(full.len()) {
+                if trodden[(y - top) * w + (x - left)] {
+                    full[x] =
+                        crate::graph::text::path_glyph(light, |x, y| trail.contains(&(x, y)), x, y);
+                }
+            }
             for (mx, _, label) in marks.iter().filter(|m| m.1 == y) {
                 for (i, ch) in label.chars().enumerate() {
                     if let Some(slot) = full.get_mut(mx + i) {

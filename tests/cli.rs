@@ -1,6 +1,8 @@
 //! End-to-end tests of the `asldbg` binary: the bundled sample's paths, the
 //! exit codes, and the clear one-line errors for bad input.
 
+mod common;
+use common::temp_file;
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -37,19 +39,6 @@ fn asldbg_stdin(args: &[&str], stdin: &str) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// A file in a fresh temporary directory.
-fn temp_file(name: &str, contents: &str) -> String {
-    let dir = std::env::temp_dir().join(format!(
-        "asldbg-test-{}-{}",
-        std::process::id(),
-        name.replace('.', "-")
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, contents).unwrap();
-    p.to_string_lossy().into_owned()
 }
 
 /// `asldbg run` on the credit-card sample with its mocks' test case `case`.

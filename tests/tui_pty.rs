@@ -1,6 +1,8 @@
 //! End-to-end tests of the real binary in a pseudo-terminal: keys go in,
 //! the screen is read back through a terminal emulator (vt100).
 
+mod common;
+use common::temp_file;
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -77,18 +79,24 @@ impl Tui {
 
     fn quit_and_check_restored(mut self) {
         self.keys("q");
+        let status = self.ended_and_restored("q");
+        assert!(status.success(), "asldbg exited with {status:?}");
+    }
+
+    /// Wait until asldbg ends (after `what`), check that it left the
+    /// alternate screen and showed the cursor again, and give its status.
+    fn ended_and_restored(mut self, what: &str) -> portable_pty::ExitStatus {
         let start = Instant::now();
-        loop {
+        let status = loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                assert!(status.success(), "asldbg exited with {status:?}");
-                break;
+                break status;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(10),
-                "asldbg did not quit"
+                "{what} did not end asldbg"
             );
             std::thread::sleep(Duration::from_millis(20));
-        }
+        };
         std::thread::sleep(Duration::from_millis(100));
         let p = self.parser.lock().unwrap();
         assert!(
@@ -96,19 +104,8 @@ impl Tui {
             "the alternate screen must be left"
         );
         assert!(!p.screen().hide_cursor(), "the cursor must be shown again");
+        status
     }
-}
-
-fn temp_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!(
-        "asldbg-pty-{}-{}",
-        std::process::id(),
-        name.replace('.', "-")
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into_owned()
 }
 
 #[test]
@@ -199,16 +196,7 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     let mut t = Tui::start(&["--sample", "credit-card"]);
     t.wait_for("Get credit limit");
     t.keys("\x03");
-    let start = Instant::now();
-    while t.child.try_wait().ok().flatten().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "Ctrl-C did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(!t.parser.lock().unwrap().screen().alternate_screen());
+    t.ended_and_restored("Ctrl-C");
 }
 
 #[test]
@@ -221,22 +209,7 @@ fn sigterm_restores_the_terminal() {
         .status()
         .unwrap();
     assert!(status.success());
-    let start = Instant::now();
-    let mut t = t;
-    while t.child.try_wait().ok().flatten().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "SIGTERM did not end asldbg"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let p = t.parser.lock().unwrap();
-    assert!(
-        !p.screen().alternate_screen(),
-        "the alternate screen must be left"
-    );
-    assert!(!p.screen().hide_cursor());
+    t.ended_and_restored("SIGTERM");
 }
 
 #[test]

@@ -311,6 +311,8 @@ pub struct Execution {
     pending_answer: Option<TaskOutcome>,
     pub transitions: u64,
     awaiting: bool,
+    /// The context object's `Execution` and `StateMachine` members.
+    run_context: (Val, Val),
 }
 
 fn io_details(key: &'static str, _v: &Val) -> (&'static str, Field) {
@@ -405,6 +407,7 @@ impl Execution {
     ) -> Execution {
         let now = opts.start_time_ms;
         let rng = Rng(opts.seed);
+        let run_context = run_context(&opts, &input);
         // Room for the whole history up front (the event limit, at most 1M):
         // pages are only touched as events arrive, and a long continue never
         // stops to copy a doubling vector (that slice was the pause key's
@@ -440,6 +443,7 @@ impl Execution {
             pending_answer: None,
             transitions: 0,
             awaiting: false,
+            run_context,
         };
         let role = format!("arn:aws:iam::{}:role/asldbg", ex.opts.account);
         ex.emit_raw(
@@ -671,58 +675,14 @@ impl Execution {
         (self.def.clone(), f.machine, f.state)
     }
 
-    /// The execution's ARN: `…:execution:<machine>:<name>` for STANDARD,
-    /// `…:express:<machine>:<name>:<id>` for EXPRESS (the id derives from the
-    /// seed, so runs stay reproducible).
-    pub fn execution_arn(&self) -> String {
-        let o = &self.opts;
-        if o.express {
-            let id =
-                crate::asl::intrinsics::uuid_v4(&mut Rng::seeded(o.seed ^ 0x0E79_5E55_0E79_5E55));
-            format!(
-                "arn:aws:states:{}:{}:express:{}:{}:{id}",
-                o.region, o.account, o.state_machine_name, o.execution_name
-            )
-        } else {
-            format!(
-                "arn:aws:states:{}:{}:execution:{}:{}",
-                o.region, o.account, o.state_machine_name, o.execution_name
-            )
-        }
-    }
-
     fn context(&self, map_item: Option<(usize, &Val)>) -> Val {
         let f = self.frames.last().expect("a frame");
         let st = &self.def.machines[f.machine].states[f.state];
-        let sm_arn = format!(
-            "arn:aws:states:{}:{}:stateMachine:{}",
-            self.opts.region, self.opts.account, self.opts.state_machine_name
-        );
         let mut c = Map::default();
-        // Member order as AWS writes it.
-        let mut exec = Map::default();
-        exec.insert("Id".into(), Val::from(self.execution_arn()));
-        exec.insert("Input".into(), self.input.clone());
-        exec.insert(
-            "StartTime".into(),
-            Val::from(format_millis(self.opts.start_time_ms)),
-        );
-        exec.insert("Name".into(), Val::from(self.opts.execution_name.as_str()));
-        exec.insert(
-            "RoleArn".into(),
-            Val::from(format!("arn:aws:iam::{}:role/asldbg", self.opts.account)),
-        );
-        if !self.opts.express {
-            exec.insert("RedriveCount".into(), Val::from(0i64));
-        }
-        c.insert("Execution".into(), Val::obj(exec));
-        c.insert(
-            "StateMachine".into(),
-            Val::object([
-                ("Id", Val::from(sm_arn)),
-                ("Name", Val::from(self.opts.state_machine_name.as_str())),
-            ]),
-        );
+        // Member order as AWS writes it; Execution and StateMachine are the
+        // same for the whole run (built once, shared).
+        c.insert("Execution".into(), self.run_context.0.clone());
+        c.insert("StateMachine".into(), self.run_context.1.clone());
         let mut state = Map::default();
         state.insert("Name".into(), Val::Str(st.name.clone()));
         state.insert("EnteredTime".into(), Val::from(format_millis(f.entered_ms)));
@@ -2197,6 +2157,56 @@ impl Execution {
         self.error = Some(e);
         self.frames.clear();
     }
+}
+
+/// The execution's ARN: `…:execution:<machine>:<name>` for STANDARD,
+/// `…:express:<machine>:<name>:<id>` for EXPRESS (the id derives from the
+/// seed, so runs stay reproducible).
+fn execution_arn(o: &Options) -> String {
+    if o.express {
+        let id = crate::asl::intrinsics::uuid_v4(&mut Rng::seeded(o.seed ^ 0x0E79_5E55_0E79_5E55));
+        format!(
+            "arn:aws:states:{}:{}:express:{}:{}:{id}",
+            o.region, o.account, o.state_machine_name, o.execution_name
+        )
+    } else {
+        format!(
+            "arn:aws:states:{}:{}:execution:{}:{}",
+            o.region, o.account, o.state_machine_name, o.execution_name
+        )
+    }
+}
+
+/// The context object's `Execution` and `StateMachine` members, in the
+/// order AWS writes them (express executions cannot be redriven: no
+/// `RedriveCount`).
+fn run_context(o: &Options, input: &Val) -> (Val, Val) {
+    let mut exec = Map::default();
+    exec.insert("Id".into(), Val::from(execution_arn(o)));
+    exec.insert("Input".into(), input.clone());
+    exec.insert(
+        "StartTime".into(),
+        Val::from(format_millis(o.start_time_ms)),
+    );
+    exec.insert("Name".into(), Val::from(o.execution_name.as_str()));
+    exec.insert(
+        "RoleArn".into(),
+        Val::from(format!("arn:aws:iam::{}:role/asldbg", o.account)),
+    );
+    if !o.express {
+        exec.insert("RedriveCount".into(), Val::from(0i64));
+    }
+    let machine = Val::object([
+        (
+            "Id",
+            Val::from(format!(
+                "arn:aws:states:{}:{}:stateMachine:{}",
+                o.region, o.account, o.state_machine_name
+            )),
+        ),
+        ("Name", Val::from(o.state_machine_name.as_str())),
+    ]);
+    (Val::obj(exec), machine)
 }
 
 fn event_name(prefix: &str, suffix: &str) -> &'static str {

@@ -1001,26 +1001,20 @@ impl App {
             return;
         }
         if ed.target == EditTarget::Watch {
-            if is_path_watch(&text) {
-                match crate::asl::template::compile_expr(text.trim()) {
-                    Ok(_) => {
-                        self.watches.push(text.trim().to_string());
-                        self.drafts.remove(&key);
-                        self.mode = Mode::Normal;
-                        self.tab = Tab::Variables;
-                        self.message = "Watch added (Vars tab).".into();
-                    }
-                    Err(e) => ed.error = Some(e),
-                }
-                return;
-            }
-            match crate::asl::jsonata::Expr::parse(&text) {
-                Ok(_) => {
+            // A JSONPath or intrinsic compiles as a path expression; anything
+            // else is JSONata. Both are checked here, evaluated at each step.
+            let checked = if is_path_watch(&text) {
+                crate::asl::template::compile_expr(text.trim()).map(drop)
+            } else {
+                crate::asl::jsonata::Expr::parse(&text).map(drop)
+            };
+            match checked {
+                Ok(()) => {
                     self.watches.push(text.trim().to_string());
                     self.drafts.remove(&key);
                     self.mode = Mode::Normal;
                     self.tab = Tab::Variables;
-                    self.message = "Watch added (Variables tab).".into();
+                    self.message = "Watch added (Vars tab).".into();
                 }
                 Err(e) => ed.error = Some(e),
             }

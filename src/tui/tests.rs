@@ -404,6 +404,19 @@ fn jsonpath_and_intrinsic_watches_and_edits_in_the_history() {
         type_text(&mut app, w);
         code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
     }
+    // A watch that does not compile stays in the editor with its error.
+    for bad in ["$.data[", "States.Nope(1)", "(1 +"] {
+        press(&mut app, "w");
+        type_text(&mut app, bad);
+        code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+        assert!(
+            matches!(&app.mode, Mode::Edit(e) if e.error.is_some()),
+            "{bad}"
+        );
+        code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        app.drafts.clear();
+    }
+    assert_eq!(app.watches.len(), 2);
     let text = screen(&render(&mut app, 160, 48));
     assert!(text.contains("$.data.lastname = \"Doe\""), "{text}");
     assert!(text.contains("= \"Jane!\""), "{text}");

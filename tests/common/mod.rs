@@ -1,0 +1,15 @@
+//! Helpers shared by the end-to-end tests.
+
+/// A file with `contents` in a fresh temporary directory (one per test
+/// process and file name); its path.
+pub fn temp_file(name: &str, contents: &str) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "asldbg-test-{}-{}",
+        std::process::id(),
+        name.replace('.', "-")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p.to_string_lossy().into_owned()
+}

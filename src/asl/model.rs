@@ -229,6 +229,15 @@ impl Definition {
         &self.machines[id]
     }
 
+    /// The state with this name, in whichever machine (top level, branch or
+    /// item processor) holds it: state names are unique in a definition.
+    pub fn find(&self, name: &str) -> Option<(MachineId, StateId)> {
+        self.machines
+            .iter()
+            .enumerate()
+            .find_map(|(m, mc)| mc.by_name.get(name).map(|s| (m, *s)))
+    }
+
     /// Parse and validate. All problems are returned at once.
     pub fn from_value(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
         let mut b = Builder {

@@ -47,12 +47,6 @@ impl Trace {
         if history.len() < self.seen {
             *self = Trace::default();
         }
-        let id_of = |name: &str| -> Option<(MachineId, StateId)> {
-            def.machines
-                .iter()
-                .enumerate()
-                .find_map(|(m, mc)| mc.by_name.get(name).map(|s| (m, *s)))
-        };
         // Events share their state's name (one Arc per state): remember the
         // last one looked up, so a long run does not hash every name.
         let mut last: Option<(Arc<str>, (MachineId, StateId))> = None;
@@ -62,7 +56,7 @@ impl Trace {
             let id = match &last {
                 Some((n, id)) if Arc::ptr_eq(n, name) => *id,
                 _ => {
-                    let Some(id) = id_of(name) else { continue };
+                    let Some(id) = def.find(name) else { continue };
                     last = Some((name.clone(), id));
                     id
                 }

@@ -244,10 +244,7 @@ pub fn containers_named(def: &Definition, names: &[String]) -> Result<HashSet<Id
         .iter()
         .map(|name| {
             let id = def
-                .machines
-                .iter()
-                .enumerate()
-                .find_map(|(m, mc)| mc.by_name.get(name.as_str()).map(|s| (m, *s)))
+                .find(name)
                 .ok_or_else(|| format!("--collapse: no state is named \"{name}\""))?;
             let st = &def.machines[id.0].states[id.1];
             if inner_machines(&st.kind).is_empty() {

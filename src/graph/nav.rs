@@ -139,11 +139,7 @@ mod tests {
     }
 
     fn id(d: &Definition, name: &str) -> Id {
-        d.machines
-            .iter()
-            .enumerate()
-            .find_map(|(m, mc)| mc.by_name.get(name).map(|s| (m, *s)))
-            .unwrap_or_else(|| panic!("no state {name}"))
+        d.find(name).unwrap_or_else(|| panic!("no state {name}"))
     }
 
     fn name(d: &Definition, i: Id) -> String {

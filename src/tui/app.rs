@@ -552,23 +552,16 @@ impl App {
         }
     }
 
-    /// The state with this name (names are unique in a definition).
-    pub fn id_of(&self, name: &str) -> Option<(MachineId, StateId)> {
-        self.session
-            .definition()
-            .machines
-            .iter()
-            .enumerate()
-            .find_map(|(m, mc)| mc.by_name.get(name).map(|s| (m, *s)))
-    }
-
     /// The moment the panes show: the event selected in History (its state
     /// and branch/iteration path), else the state about to run.
     pub fn moment(&self) -> (Option<(MachineId, StateId)>, Vec<usize>) {
         let picked = self
             .history_selected
             .and_then(|i| self.session.exec.history().get(i))
-            .and_then(|e| Some((self.id_of(e.state.as_deref()?)?, e.frame.clone())));
+            .and_then(|e| {
+                let id = self.session.definition().find(e.state.as_deref()?)?;
+                Some((id, e.frame.clone()))
+            });
         match picked {
             Some((id, path)) => (Some(id), path),
             None => (self.current(), self.session.exec.frame_path()),

@@ -39,20 +39,6 @@ fn wide(area: Rect) -> bool {
     area.width >= 120 && area.height >= 30
 }
 
-fn glyph(type_name: &str) -> &'static str {
-    match type_name {
-        "Pass" => "→",
-        "Task" => "⚙",
-        "Choice" => "◇",
-        "Wait" => "◷",
-        "Succeed" => "✓",
-        "Fail" => "✗",
-        "Parallel" => "‖",
-        "Map" => "≡",
-        _ => "?",
-    }
-}
-
 fn block<'a>(app: &App, title: &'a str, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
@@ -241,7 +227,10 @@ fn draw_outline(f: &mut Frame, app: &mut App, area: Rect) {
                 bp,
                 mark,
                 Span::raw(" ".repeat(1 + 2 * r.depth)),
-                Span::styled(glyph(&r.type_name), app.theme.muted),
+                Span::styled(
+                    crate::graph::text::type_glyph(&r.type_name).to_string(),
+                    app.theme.muted,
+                ),
                 Span::raw(" "),
                 Span::styled(
                     truncate(

@@ -186,16 +186,7 @@ fn draw_box(c: &mut Canvas, n: &Node) {
     }
     let label = format!("{} {}", type_glyph(&n.type_name), n.name);
     let max = w.saturating_sub(3);
-    let shown: String = if label.chars().count() > max {
-        label
-            .chars()
-            .take(max.saturating_sub(1))
-            .chain(['…'])
-            .collect()
-    } else {
-        label
-    };
-    c.text(x + 2, y + 1, &shown, max);
+    c.text(x + 2, y + 1, &fit(&label, max), max);
     if n.hidden > 0 {
         // A collapsed container: how many states it holds.
         c.text(
@@ -336,7 +327,7 @@ fn draw_edge(
         c.vline(tx, above, b.y - 1);
         c.put(tx, b.y - 1, '▼');
         let label = label.unwrap_or_else(|| "loop".into());
-        c.label(ex + 2, below + 1, &format!("↺ {}", short(&label)));
+        c.label(ex + 2, below + 1, &format!("↺ {}", fit(&label, 18)));
         return;
     }
     let mut points: Vec<(usize, usize)> = l.bends.get(&ei).cloned().unwrap_or_default();
@@ -376,20 +367,13 @@ fn draw_edge(
     }
 }
 
-fn fit(s: &str, n: usize) -> String {
+/// `s` in at most `n` characters, cut with `…`.
+pub fn fit(s: &str, n: usize) -> String {
     if s.chars().count() > n {
         format!(
             "{}…",
             s.chars().take(n.saturating_sub(1)).collect::<String>()
         )
-    } else {
-        s.to_string()
-    }
-}
-
-fn short(s: &str) -> String {
-    if s.chars().count() > 18 {
-        format!("{}…", s.chars().take(17).collect::<String>())
     } else {
         s.to_string()
     }

@@ -5,6 +5,7 @@ use super::app::{App, Focus, GraphView, LeftPane, Mode, Tab, KEYMAP, TABS};
 use super::json_view::color_line;
 use crate::asl::value::Val;
 use crate::engine::Status;
+use crate::graph::text::fit as truncate;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -55,16 +56,6 @@ fn block<'a>(app: &App, title: &'a str, focused: bool) -> Block<'a> {
                 app.theme.muted
             },
         ))
-}
-
-fn truncate(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
 }
 
 pub fn draw(f: &mut Frame, app: &mut App) {

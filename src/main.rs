@@ -425,20 +425,8 @@ fn run(args: RunArgs) -> ExitCode {
                 .iter()
                 .filter(|e| e.event_type.ends_with("StateEntered"))
                 .map(|e| {
-                    let depth = e.frame.len();
-                    let name = e.state.as_deref().unwrap_or_default().to_string();
-                    if depth == 0 {
-                        name
-                    } else {
-                        format!(
-                            "{name}[{}]",
-                            e.frame
-                                .iter()
-                                .map(|i| i.to_string())
-                                .collect::<Vec<_>>()
-                                .join(".")
-                        )
-                    }
+                    let name = e.state.as_deref().unwrap_or_default();
+                    format!("{name}{}", asldbg::engine::history::path_label(&e.frame))
                 })
                 .collect();
             println!("path: {}", path.join(" → "));

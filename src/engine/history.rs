@@ -32,6 +32,16 @@ pub struct Event {
     pub state: Option<std::sync::Arc<str>>,
 }
 
+/// A branch/iteration path as the debugger shows it: `[1.0]` (Map
+/// iteration 1, its Parallel's branch 0); empty for the main flow.
+pub fn path_label(path: &[usize]) -> String {
+    if path.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = path.iter().map(|i| i.to_string()).collect();
+    format!("[{}]", parts.join("."))
+}
+
 fn details_key(t: &str) -> String {
     let mut key = match t {
         t if t.ends_with("StateEntered") => "stateEntered".to_string(),

@@ -860,13 +860,8 @@ impl App {
             .unwrap_or_else(|| "(end)".into());
         let path = self.session.exec.frame_path();
         if !path.is_empty() {
-            name.push_str(&format!(
-                " [{}]",
-                path.iter()
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(".")
-            ));
+            name.push(' ');
+            name.push_str(&crate::engine::history::path_label(&path));
         }
         name
     }

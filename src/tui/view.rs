@@ -695,28 +695,17 @@ fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         )];
     };
     let st = def
-        .machines
-        .iter()
-        .flat_map(|m| m.states.iter())
-        .find(|s| &*s.name == stage.state.as_str());
+        .find(&stage.state)
+        .map(|(m, s)| &def.machines[m].states[s]);
     let raw = |k: &str| {
         st.and_then(|s| s.raw.get(k))
             .map(|v| format!("{k} {}", crate::asl::json::to_compact(&Val::from(v))))
     };
     let jsonata = st.is_some_and(|s| s.is_jsonata());
     let mut out: Vec<Line<'static>> = Vec::new();
-    let frame = if stage.frame.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " [{}]",
-            stage
-                .frame
-                .iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(".")
-        )
+    let frame = match crate::engine::history::path_label(&stage.frame) {
+        l if l.is_empty() => l,
+        l => format!(" {l}"),
     };
     out.push(Line::styled(
         format!("{}{}  (its last run)", stage.state, frame),
@@ -964,18 +953,7 @@ fn draw_history(f: &mut Frame, app: &App, area: Rect) {
         .take(rows)
         .map(|(i, e)| {
             let name = e.state.as_deref().unwrap_or("");
-            let frame = if e.frame.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "[{}]",
-                    e.frame
-                        .iter()
-                        .map(|x| x.to_string())
-                        .collect::<Vec<_>>()
-                        .join(".")
-                )
-            };
+            let frame = crate::engine::history::path_label(&e.frame);
             let style = if Some(i) == sel {
                 app.theme.selection
             } else if e.event_type.contains("Failed") || e.event_type.contains("TimedOut") {

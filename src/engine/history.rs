@@ -103,6 +103,13 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn path_labels() {
+        assert_eq!(path_label(&[]), "");
+        assert_eq!(path_label(&[2]), "[2]");
+        assert_eq!(path_label(&[1, 0]), "[1.0]");
+    }
+
+    #[test]
     fn exported_shape() {
         let e = Event {
             id: 2,

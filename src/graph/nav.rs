@@ -40,12 +40,6 @@ fn nearest<'a>(n: &Node, candidates: impl Iterator<Item = &'a Node>) -> Option<&
     candidates.min_by_key(|c| (centre(c).0 as isize - cx).abs())
 }
 
-/// Whether the selection can be drawn: its machine is laid out (no
-/// collapsed container hides it).
-pub fn shown(root: &Layout, id: Id) -> bool {
-    home(root, id, None).is_some_and(|(l, _)| node(l, id.1).is_some())
-}
-
 /// Where the arrow key `dir` moves the selection from `from`, if anywhere.
 pub fn step(root: &Layout, from: Id, dir: Dir) -> Option<Id> {
     let (l, parent) = home(root, from, None)?;
@@ -217,13 +211,19 @@ mod tests {
         let (d, _) = credit_card();
         let par = id(&d, "Verify applicant's identity and address");
         let l = super::super::layout_with(&d, 0, false, &[par].into_iter().collect());
-        assert!(!shown(&l, id(&d, "Verify identity")));
+        let hidden = id(&d, "Verify identity");
+        assert!(
+            step(&l, hidden, Dir::Down).is_none(),
+            "a hidden state has no box"
+        );
         // Down from a collapsed container goes past it, not into it.
         assert_eq!(
             step(&l, par, Dir::Down).map(|i| name(&d, i)).as_deref(),
             Some("Get list of credit bureaus")
         );
-        let text = super::super::text::render(&l).lines.join("\n");
+        let drawn = super::super::text::render(&l);
+        assert!(!drawn.boxes.contains_key(&hidden));
+        let text = drawn.lines.join("\n");
         assert!(text.contains("[+2]"), "{text}");
         assert!(!text.contains("Verify identity"), "{text}");
     }

@@ -15,7 +15,7 @@ use ratatui::Frame;
 pub const MIN_W: u16 = 40;
 pub const MIN_H: u16 = 10;
 
-pub fn outline_width(w: u16) -> u16 {
+fn outline_width(w: u16) -> u16 {
     if w >= 120 {
         34
     } else {

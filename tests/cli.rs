@@ -417,6 +417,10 @@ fn express_workflows_get_their_own_context_and_checks() {
         "express-callback.json",
         "{\"StartAt\": \"B\", \"States\": {\n  \"B\": {\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::sqs:sendMessage.waitForTaskToken\", \"End\": true}}}",
     );
+    // The debugger refuses it the same way, before it opens.
+    let o = asldbg(&[&cb, "--type", "express"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("does not support '.waitForTaskToken'"));
     let o = asldbg(&["run", &cb, "--type", "express"]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);

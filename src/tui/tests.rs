@@ -231,6 +231,26 @@ fn an_unmocked_task_asks_for_its_result_or_error() {
         app.session.exec.output().unwrap().to_json(),
         json!({"Error": "Typed", "Cause": "by hand"})
     );
+    // An error with neither name nor cause, as SendTaskFailure allows: the
+    // execution fails without them.
+    let mut app = machine(
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}),
+        json!({}),
+    );
+    press(&mut app, "c");
+    code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut app, "x");
+    let Mode::Edit(ed) = &mut app.mode else {
+        panic!()
+    };
+    ed.area.select_all();
+    ed.area.cut();
+    type_text(&mut app, "{\"Error\": null}");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    press(&mut app, "c");
+    assert_eq!(app.session.exec.status(), Status::Failed);
+    let e = app.session.exec.error().unwrap();
+    assert_eq!((e.name(), e.cause()), (None, None));
 }
 
 #[test]

@@ -672,6 +672,8 @@ mod tests {
                 input: &v,
                 invocation: 0,
                 task_token: None,
+                timeout_seconds: None,
+                heartbeat_seconds: None,
             })
         };
         assert_eq!(

@@ -11,5 +11,6 @@ pub mod debugger;
 pub mod engine;
 pub mod graph;
 pub mod jsonata_suite;
+pub mod output;
 pub mod samples;
 pub mod tui;

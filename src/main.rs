@@ -5,6 +5,7 @@ use asldbg::asl::{self, LoadError, Loaded};
 use asldbg::conformance;
 use asldbg::engine::task::{Chain, CommandRunner, LocalS3, MockRunner, NoRunner, TaskRunner};
 use asldbg::engine::{Execution, Options, Status};
+use asldbg::{errln, outln};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -234,7 +235,7 @@ fn main() -> ExitCode {
             let collapsed = match asldbg::graph::containers_named(&def, &collapse) {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("{definition}: {e}");
+                    errln!("{definition}: {e}");
                     return ExitCode::from(2);
                 }
             };
@@ -242,25 +243,25 @@ fn main() -> ExitCode {
                 GraphFormat::Text => {
                     let l = asldbg::graph::layout_with(&def, 0, compact, &collapsed);
                     for line in asldbg::graph::text::render(&l).lines {
-                        println!("{line}");
+                        outln!("{line}");
                     }
                 }
-                GraphFormat::Dot => print!("{}", asldbg::graph::to_dot(&def, &collapsed)),
+                GraphFormat::Dot => asldbg::output::out(&asldbg::graph::to_dot(&def, &collapsed)),
                 GraphFormat::Mermaid => {
-                    print!("{}", asldbg::graph::to_mermaid(&def, &collapsed))
+                    asldbg::output::out(&asldbg::graph::to_mermaid(&def, &collapsed))
                 }
             }
             ExitCode::SUCCESS
         }
         Command::Samples => {
             for s in asldbg::samples::SAMPLES {
-                println!("{:<20} {}", s.name, s.description);
+                outln!("{:<20} {}", s.name, s.description);
             }
             ExitCode::SUCCESS
         }
         Command::Bench { ui: true, runs, .. } => {
             for (what, t) in asldbg::tui::bench::run(runs.max(1)) {
-                println!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);
+                outln!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);
             }
             ExitCode::SUCCESS
         }
@@ -282,7 +283,7 @@ fn main() -> ExitCode {
 }
 
 fn fail2(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("asldbg: {msg}");
+    errln!("asldbg: {msg}");
     ExitCode::from(2)
 }
 
@@ -293,7 +294,7 @@ fn load_or_exit(file: &str, express: bool) -> Result<asl::Definition, ExitCode> 
         Loaded::Unreadable(e) => Err(fail2(e)),
         Loaded::Invalid(errs) => {
             for e in &errs {
-                eprintln!("asldbg: {e}");
+                errln!("asldbg: {e}");
             }
             Err(ExitCode::from(2))
         }
@@ -304,15 +305,15 @@ fn validate(file: &str) -> ExitCode {
     match asl::load_definition(file) {
         Loaded::Ok(d, _) => {
             let n: usize = d.machines.iter().map(|m| m.states.len()).sum();
-            println!("{file}: valid ({n} states)");
+            outln!("{file}: valid ({n} states)");
             ExitCode::SUCCESS
         }
         Loaded::Unreadable(e) => fail2(e),
         Loaded::Invalid(errs) => {
             for e in &errs {
-                println!("{e}");
+                outln!("{e}");
             }
-            println!("{file}: {} problem(s)", errs.len());
+            outln!("{file}: {} problem(s)", errs.len());
             ExitCode::from(1)
         }
     }
@@ -371,10 +372,13 @@ fn run(args: RunArgs) -> ExitCode {
         None => Box::new(NoRunner),
     };
     let runner: Box<dyn TaskRunner> = match exec.task_command.clone() {
-        Some(command) => Box::new(Chain {
-            first: runner,
-            then: Box::new(CommandRunner { command }),
-        }),
+        Some(command) => {
+            asldbg::engine::task::kill_commands_on_signals();
+            Box::new(Chain {
+                first: runner,
+                then: Box::new(CommandRunner { command }),
+            })
+        }
         None => runner,
     };
     let runner: Box<dyn TaskRunner> = match exec.s3_dir.clone() {
@@ -416,10 +420,10 @@ fn run(args: RunArgs) -> ExitCode {
             if let Some(lines) = &drawing {
                 o["graph"] = json!(lines);
             }
-            println!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
         }
         Format::Text => {
-            println!("status: {}", status.as_str());
+            outln!("status: {}", status.as_str());
             let path: Vec<String> = ex
                 .history()
                 .iter()
@@ -429,27 +433,27 @@ fn run(args: RunArgs) -> ExitCode {
                     format!("{name}{}", asldbg::engine::history::path_label(&e.frame))
                 })
                 .collect();
-            println!("path: {}", path.join(" → "));
+            outln!("path: {}", path.join(" → "));
             if let Some(e) = ex.error() {
-                println!("error: {}", e.name().unwrap_or("(none given)"));
-                println!("cause: {}", e.cause().unwrap_or("(none given)"));
+                outln!("error: {}", e.name().unwrap_or("(none given)"));
+                outln!("cause: {}", e.cause().unwrap_or("(none given)"));
             }
             if let Some(o) = ex.output() {
-                println!(
+                outln!(
                     "output:\n{}",
                     serde_json::to_string_pretty(o).unwrap_or_default()
                 );
             }
             if let Some(lines) = &drawing {
-                println!("graph:");
+                outln!("graph:");
                 for l in lines {
-                    println!("{l}");
+                    outln!("{l}");
                 }
             }
             if events {
-                println!("events:");
+                outln!("events:");
                 for e in ex.history() {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string(&e.to_json()).unwrap_or_default()
                     );
@@ -481,12 +485,12 @@ fn conformance_cmd(
             e.0 += 1;
         }
         if verbose && !r.passed {
-            println!("FAIL {} :: {}", r.file, r.detail);
+            outln!("FAIL {} :: {}", r.file, r.detail);
         }
     }
-    println!("{:<28} {:>6} {:>6}", "family", "passed", "total");
+    outln!("{:<28} {:>6} {:>6}", "family", "passed", "total");
     for (f, (p, t)) in &fam {
-        println!("{f:<28} {p:>6} {t:>6}");
+        outln!("{f:<28} {p:>6} {t:>6}");
     }
     let exec: Vec<_> = results.iter().filter(|r| r.kind == "execution").collect();
     let jp: Vec<_> = exec.iter().filter(|r| !r.jsonata).collect();
@@ -505,23 +509,23 @@ fn conformance_cmd(
             a as f64 * 100.0 / b as f64
         }
     };
-    println!(
+    outln!(
         "JSONPath executions: {jp_pass}/{} ({:.1}%)",
         jp.len(),
         pct(jp_pass, jp.len())
     );
     let all_pass = exec.iter().filter(|r| r.passed).count();
-    println!(
+    outln!(
         "all executions: {all_pass}/{} ({:.1}%)",
         exec.len(),
         pct(all_pass, exec.len())
     );
-    println!(
+    outln!(
         "history matches: {hist_ok}/{} ({:.1}%)",
         with_hist.len(),
         pct(hist_ok, with_hist.len())
     );
-    println!("invalid definitions rejected: {inv_ok}/{}", inv.len());
+    outln!("invalid definitions rejected: {inv_ok}/{}", inv.len());
     if let Some(path) = report {
         let cases: Vec<Value> = results
             .iter()
@@ -567,20 +571,20 @@ fn conformance_cmd(
                 ));
             };
             if *got < want {
-                eprintln!(
+                errln!(
                     "conformance floor broken: {} = {got}, floor {want}",
                     k.trim()
                 );
                 code = ExitCode::from(1);
             } else if *got > want {
-                println!(
+                outln!(
                     "conformance: {} = {got} is above the floor {want}; raise it in {floor}",
                     k.trim()
                 );
             }
         }
     }
-    println!("{} passed, {} failed", passed, results.len() - passed);
+    outln!("{} passed, {} failed", passed, results.len() - passed);
     code
 }
 
@@ -589,13 +593,18 @@ fn bench(dir: &str, runs: usize, only: Option<&str>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail2(e),
     };
-    println!(
+    outln!(
         "{:<24} {:>11} {:>12} {:>14} {:>12} {:>14}  status",
-        "workload", "transitions", "no history", "transitions/s", "history", "transitions/s"
+        "workload",
+        "transitions",
+        "no history",
+        "transitions/s",
+        "history",
+        "transitions/s"
     );
     for r in &results {
         let rate = |d: std::time::Duration| r.transitions as f64 / d.as_secs_f64().max(1e-9);
-        println!(
+        outln!(
             "{:<24} {:>11} {:>10.3}ms {:>14.0} {:>10.3}ms {:>14.0}  {}",
             r.name,
             r.transitions,
@@ -617,19 +626,19 @@ fn jsonata_suite(dir: &str, floor: Option<usize>, verbose: bool) -> ExitCode {
     let total = report.cases.len() + report.unreadable.len();
     if verbose {
         for c in report.cases.iter().filter(|c| !c.passed) {
-            println!("FAIL {}#{} :: {}", c.file, c.index, c.detail);
+            outln!("FAIL {}#{} :: {}", c.file, c.index, c.detail);
         }
     }
     let aws = report.cases.iter().filter(|c| c.aws_difference).count();
     for u in &report.unreadable {
-        println!("skipped (not valid UTF-8 JSON: lone surrogate): {u}");
+        outln!("skipped (not valid UTF-8 JSON: lone surrogate): {u}");
     }
-    println!("cases judged by AWS's behaviour (?? and ?: rejected, no $eval): {aws}");
+    outln!("cases judged by AWS's behaviour (?? and ?: rejected, no $eval): {aws}");
     let passed = report.passed();
-    println!("jsonata suite: {passed} of {total} cases pass");
+    outln!("jsonata suite: {passed} of {total} cases pass");
     if let Some(f) = floor {
         if passed < f {
-            eprintln!("jsonata suite floor broken: {passed} < {f}");
+            errln!("jsonata suite floor broken: {passed} < {f}");
             return ExitCode::from(1);
         }
     }
@@ -676,7 +685,7 @@ fn debug(args: DebugArgs) -> ExitCode {
         Ok(d) => d,
         Err(errs) => {
             for e in errs {
-                eprintln!("asldbg: {e}");
+                errln!("asldbg: {e}");
             }
             return ExitCode::from(2);
         }
@@ -699,14 +708,11 @@ fn debug(args: DebugArgs) -> ExitCode {
             .map(|d| ("mocks.json".to_string(), d)),
         (None, None) => None,
     };
-    let background =
-        args.exec
-            .task_command
-            .clone()
-            .map(|command| asldbg::engine::task::Background {
-                command,
-                ..Default::default()
-            });
+    let background = args
+        .exec
+        .task_command
+        .clone()
+        .map(asldbg::engine::task::Background::new);
     let with_command = {
         let background = background.clone();
         move |first: Box<dyn TaskRunner>| -> Box<dyn TaskRunner> {

@@ -450,3 +450,114 @@ fn run_draws_the_path_taken_on_the_graph() {
         .iter()
         .any(|l| l.as_str().unwrap().contains("•⚙ Get credit limit")));
 }
+
+#[test]
+fn names_errors_and_causes_cannot_drive_the_terminal() {
+    // A state name that sets the window title and writes the clipboard, an
+    // error that clears the screen, a cause with a one-byte CSI.
+    let def = temp_file(
+        "escape.asl.json",
+        r#"{"StartAt": "A\u001b]0;pwned\u0007", "States": {"A\u001b]0;pwned\u0007": {"Type": "Fail", "Error": "E\u001b[2J", "Cause": "c\u009b\u001b]52;c;eA==\u0007"}}}"#,
+    );
+    for args in [
+        vec!["run", def.as_str()],
+        vec!["run", def.as_str(), "--events", "--graph"],
+        vec!["validate", def.as_str()],
+        vec!["graph", def.as_str()],
+        vec!["graph", def.as_str(), "--format", "mermaid"],
+    ] {
+        let o = asldbg(&args);
+        let all = [o.stdout.as_slice(), o.stderr.as_slice()].concat();
+        assert!(
+            !all.contains(&0x1b) && !all.contains(&0x07) && !text(&all).contains('\u{9b}'),
+            "{args:?} printed a control character: {}",
+            text(&all)
+        );
+    }
+    let o = asldbg(&["run", def.as_str()]);
+    assert!(
+        text(&o.stdout).contains("error: E\\u001b[2J"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    for args in [
+        vec![
+            "run", SAMPLE, "--input", INPUT, "--mocks", MOCKS, "--events",
+        ],
+        vec!["graph", SAMPLE],
+        vec!["samples"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_asldbg"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is read (`| head -0`).
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert!(
+            !text(&o.stderr).contains("panicked") && o.stderr.is_empty(),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+    }
+}
+
+#[test]
+fn item_readers_cannot_read_outside_the_s3_folder() {
+    let dir = std::env::temp_dir().join(format!("asldbg-test-{}-s3", std::process::id()));
+    std::fs::create_dir_all(dir.join("b")).unwrap();
+    std::fs::write(dir.join("b/x.json"), "[1, 2]").unwrap();
+    let def = temp_file(
+        "reader.asl.json",
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket.$": "$.b", "Key.$": "$.k"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}}"#,
+    );
+    let s3 = dir.to_string_lossy().into_owned();
+    let run = |input: &str| {
+        let input = temp_file("reader-input.json", input);
+        asldbg(&[
+            "run", &def, "--input", &input, "--s3-dir", &s3, "--format", "json",
+        ])
+    };
+    let ok: Value = serde_json::from_slice(&run(r#"{"b": "b", "k": "x.json"}"#).stdout).unwrap();
+    assert_eq!(ok["output"], serde_json::json!([1, 2]));
+    for input in [
+        r#"{"b": "b", "k": "../../../../../../etc/passwd"}"#,
+        r#"{"b": "b", "k": "/etc/passwd"}"#,
+        r#"{"b": "../../../../../..", "k": "etc/passwd"}"#,
+    ] {
+        let o = run(input);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["error"], "States.ItemReaderFailed", "{input}");
+        assert!(!text(&o.stdout).contains("root:"), "{input}");
+    }
+}
+
+#[test]
+fn a_task_command_is_held_to_the_task_timeout() {
+    let def = temp_file(
+        "timeout.asl.json",
+        r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 1, "End": true}}}"#,
+    );
+    let t = std::time::Instant::now();
+    let o = asldbg(&[
+        "run",
+        &def,
+        "--task-command",
+        "sleep 600",
+        "--format",
+        "json",
+    ]);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "FAILED");
+    assert_eq!(v["error"], "States.Timeout");
+}

@@ -106,7 +106,10 @@ impl P<'_> {
         format!("invalid intrinsic function '{}': {m}", self.s)
     }
     fn peek(&self) -> char {
-        self.s[self.i..].chars().next().unwrap_or('\0')
+        self.s
+            .get(self.i..)
+            .and_then(|r| r.chars().next())
+            .unwrap_or('\0')
     }
     fn ws(&mut self) {
         while self.peek() == ' ' {
@@ -166,6 +169,9 @@ impl P<'_> {
                 self.i += ch.len_utf8();
                 match ch {
                     '\\' => {
+                        if self.i >= self.s.len() {
+                            return Err(self.err("unterminated string literal"));
+                        }
                         let n = self.peek();
                         self.i += n.len_utf8();
                         match n {
@@ -280,8 +286,19 @@ fn arr_arg<'v>(name: &str, v: &'v Val, what: &str) -> Result<&'v Vec<Val>, Strin
 }
 
 /// Java's `Math.round`: halves round up.
-fn java_round(f: f64) -> i64 {
-    (f + 0.5).floor() as i64
+/// A number argument of MathAdd/MathRandom: rounded to the nearest integer
+/// (halves up, as Java's Math.round), and within AWS's range for them,
+/// -2147483648 to 2147483647.
+fn int32_arg(name: &str, v: &Val, what: &str) -> Result<i64, String> {
+    let f = as_f64(v).ok_or_else(|| format!("Function {name}: {what} must be a number"))?;
+    let r = (f + 0.5).floor();
+    if !(i32::MIN as f64..=i32::MAX as f64).contains(&r) {
+        return Err(format!(
+            "Function {name}: {what} ({}) must be an integer from -2147483648 to 2147483647",
+            v.to_compact()
+        ));
+    }
+    Ok(r as i64)
 }
 
 pub fn uuid_v4(rng: &mut dyn Random) -> String {
@@ -496,12 +513,8 @@ fn call(name: &str, args: Vec<Val>, rng: &mut dyn Random) -> Result<Val, String>
                     args.len()
                 ));
             }
-            let lo = as_f64(&args[0])
-                .map(java_round)
-                .ok_or("Function States.MathRandom: the start must be a number")?;
-            let hi = as_f64(&args[1])
-                .map(java_round)
-                .ok_or("Function States.MathRandom: the end must be a number")?;
+            let lo = int32_arg(name, &args[0], "the start")?;
+            let hi = int32_arg(name, &args[1], "the end")?;
             if hi < lo {
                 return Err(
                     "Function States.MathRandom: the end must not be smaller than the start".into(),
@@ -524,9 +537,9 @@ fn call(name: &str, args: Vec<Val>, rng: &mut dyn Random) -> Result<Val, String>
         }
         "States.MathAdd" => {
             arity(name, &args, 2)?;
-            let a = as_f64(&args[0]).ok_or("Function States.MathAdd: arguments must be numbers")?;
-            let b = as_f64(&args[1]).ok_or("Function States.MathAdd: arguments must be numbers")?;
-            Ok(num_i64(java_round(a) + java_round(b)))
+            let a = int32_arg(name, &args[0], "the first argument")?;
+            let b = int32_arg(name, &args[1], "the second argument")?;
+            Ok(num_i64(a + b))
         }
         "States.StringSplit" => {
             arity(name, &args, 2)?;
@@ -617,6 +630,39 @@ mod tests {
         assert_eq!(ev("States.MathAdd(-2.5, 0)", json!({})).unwrap(), json!(-2));
         let r = ev("States.MathRandom(1, 3)", json!({})).unwrap();
         assert!((1..=3).contains(&r.as_i64().unwrap()));
+    }
+
+    #[test]
+    fn math_arguments_outside_the_int32_range_fail_instead_of_wrapping() {
+        for src in [
+            "States.MathRandom(-1e300, 1e300)",
+            "States.MathAdd(9223372036854775807, 1)",
+            "States.MathAdd(2147483648, 0)",
+            "States.MathRandom(0, 1e19)",
+        ] {
+            assert!(
+                matches!(ev(src, json!({})), Err(IntrinsicError::Failure(m)) if m.contains("-2147483648")),
+                "{src}"
+            );
+        }
+        assert_eq!(
+            ev("States.MathAdd(2147483647, 2147483647)", json!({})).unwrap(),
+            json!(4294967294i64)
+        );
+        let r = ev("States.MathRandom(-2147483648, 2147483647)", json!({})).unwrap();
+        assert!(r.as_i64().is_some());
+    }
+
+    #[test]
+    fn a_string_literal_cut_after_a_backslash_is_a_parse_error() {
+        for src in [
+            "States.Array('\\",
+            "States.Array('a\\",
+            "States.Format('é\\",
+        ] {
+            let e = Intrinsic::parse(src).unwrap_err();
+            assert!(e.contains("unterminated"), "{src}: {e}");
+        }
     }
 
     #[test]

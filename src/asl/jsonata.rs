@@ -279,6 +279,16 @@ fn to_j(v: &Val) -> JValue {
 
 /// The library's value as ours; `None` for undefined. Whole numbers print
 /// without a fraction, as JavaScript prints them.
+/// Whether every number in `v` is finite.
+fn finite(v: &JValue) -> bool {
+    match v {
+        JValue::Number(f) => f.is_finite(),
+        JValue::Array(_) => v.as_array().is_none_or(|a| a.iter().all(finite)),
+        JValue::Object(_) => v.as_object().is_none_or(|o| o.values().all(finite)),
+        _ => true,
+    }
+}
+
 fn from_j(v: &JValue) -> Option<Val> {
     Some(match v {
         JValue::Undefined => return None,
@@ -665,14 +675,17 @@ impl Session {
     pub fn eval_expr(&mut self, e: &Expr, field: &str) -> Result<Option<Val>, JError> {
         let ev = &mut self.ev;
         let data = &self.data;
-        let r =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.evaluate(&e.ast, data)));
+        let r = guarded(|| ev.evaluate(&e.ast, data));
         let fail = |m: String| JError {
             field: field.to_string(),
             expr: e.source.clone(),
             kind: JErrorKind::Failed(m),
         };
         match r {
+            // JSON has no Infinity or NaN: AWS fails such a result (1/0).
+            Ok(Ok(v)) if !finite(&v) => Err(fail(
+                "D1001: Number out of range: the result holds Infinity or NaN".into(),
+            )),
             Ok(Ok(v)) => Ok(from_j(&v)),
             Ok(Err(er)) => Err(fail(aws_message(&er))),
             Err(_) => Err(fail(
@@ -706,6 +719,36 @@ impl Session {
             }
         }
     }
+}
+
+thread_local! {
+    /// Set while [`guarded`] runs a call whose panic becomes an error.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the panic being reported happens inside [`guarded`]: it will be
+/// caught and turned into an error, so a panic hook must stay silent (and
+/// must not restore the terminal of a debugger that keeps running).
+pub fn panic_is_caught() -> bool {
+    GUARDED.with(Cell::get)
+}
+
+/// Runs `f`, catching a panic of the library as an `Err`, without the panic
+/// hook printing anything.
+fn guarded<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !panic_is_caught() {
+                previous(info);
+            }
+        }));
+    });
+    let was = GUARDED.with(|g| g.replace(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(was));
+    r
 }
 
 /// `CODE: message` from a message that may carry a prefix before the code
@@ -783,6 +826,29 @@ mod tests {
         );
         assert_eq!(ev("{% $x + 1 %}").unwrap().unwrap().to_json(), json!(8));
         assert_eq!(ev("{% $nothing %}").unwrap(), None);
+    }
+
+    #[test]
+    fn a_result_that_is_not_a_json_number_is_an_error() {
+        for src in ["1/0", "-1/0", "[1, {'a': 0/0}]"] {
+            let e = ev(src).unwrap_err();
+            assert!(
+                matches!(&e.kind, JErrorKind::Failed(m) if m.starts_with("D1001")),
+                "{src}: {e:?}"
+            );
+        }
+        assert_eq!(ev("1/4").unwrap().unwrap().to_json(), json!(0.25));
+    }
+
+    #[test]
+    fn a_caught_panic_of_the_library_is_silent() {
+        assert!(!panic_is_caught());
+        let r = guarded(|| {
+            assert!(panic_is_caught());
+            panic!("inside the library")
+        });
+        assert!(r.is_err());
+        assert!(!panic_is_caught());
     }
 
     #[test]

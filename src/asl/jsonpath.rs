@@ -33,8 +33,10 @@ enum Seg {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Filter {
-    Or(Box<Filter>, Box<Filter>),
-    And(Box<Filter>, Box<Filter>),
+    /// `a || b || …`, flat: a long chain is a list, not a deep tree.
+    Or(Vec<Filter>),
+    /// `a && b && …`
+    And(Vec<Filter>),
     Not(Box<Filter>),
     Exists(Operand),
     Cmp(Operand, CmpOp, Operand),
@@ -77,6 +79,26 @@ pub enum PathError {
     Missing(String),
     /// `$name` names no variable in scope.
     UnknownVariable(String),
+    /// The evaluation would visit more than [`MAX_WORK`] values
+    /// (`$..a..a..a` over a deep document grows without bound).
+    TooMuchWork,
+}
+
+/// The most values one path evaluation may visit or produce.
+pub const MAX_WORK: u64 = 10_000_000;
+
+thread_local! {
+    /// What the running evaluation may still visit (see [`MAX_WORK`]).
+    static WORK_LEFT: std::cell::Cell<u64> = const { std::cell::Cell::new(MAX_WORK) };
+}
+
+/// Takes `n` from the running evaluation's budget; false once it is spent.
+fn spend(n: u64) -> bool {
+    WORK_LEFT.with(|w| {
+        let left = w.get();
+        w.set(left.saturating_sub(n));
+        left >= n
+    })
 }
 
 impl fmt::Display for PathError {
@@ -84,6 +106,10 @@ impl fmt::Display for PathError {
         match self {
             PathError::Missing(m) => f.write_str(m),
             PathError::UnknownVariable(v) => write!(f, "variable ${v} is not defined"),
+            PathError::TooMuchWork => write!(
+                f,
+                "the path visits more than {MAX_WORK} values (asldbg's bound on one evaluation)"
+            ),
         }
     }
 }
@@ -120,6 +146,7 @@ impl Path {
             s: src.as_bytes(),
             i: 0,
             src,
+            depth: 0,
         };
         let root = p.root()?;
         let segs = p.segments(false)?;
@@ -244,6 +271,7 @@ impl Path {
             }
             Ok(cur.clone())
         } else {
+            WORK_LEFT.with(|w| w.set(MAX_WORK));
             let mut cur: Vec<&Val> = vec![base];
             let mut lens: Vec<Val> = Vec::new();
             for seg in &self.segs {
@@ -259,7 +287,11 @@ impl Path {
                 }
                 let mut next = Vec::new();
                 for v in cur {
+                    let before = next.len();
                     apply(seg, v, scope, &mut next);
+                    if !spend((next.len() - before) as u64 + 1) {
+                        return Err(PathError::TooMuchWork);
+                    }
                 }
                 cur = next;
             }
@@ -411,6 +443,9 @@ fn apply<'v>(seg: &Seg, v: &'v Val, scope: &Scope, out: &mut Vec<&'v Val>) {
         }
         Seg::Deep(inner) => {
             fn walk<'v>(inner: &Seg, v: &'v Val, scope: &Scope, out: &mut Vec<&'v Val>) {
+                if !spend(1) {
+                    return;
+                }
                 apply(inner, v, scope, out);
                 match v {
                     Val::Obj(o) => o.values().for_each(|c| walk(inner, c, scope, out)),
@@ -421,7 +456,7 @@ fn apply<'v>(seg: &Seg, v: &'v Val, scope: &Scope, out: &mut Vec<&'v Val>) {
             walk(inner, v, scope, out);
         }
         Seg::Filter(f) => match v {
-            Val::Arr(a) => out.extend(a.iter().filter(|x| test(f, x, scope))),
+            Val::Arr(a) => out.extend(a.iter().filter(|x| spend(1) && test(f, x, scope))),
             Val::Obj(_) if test(f, v, scope) => out.push(v),
             _ => {}
         },
@@ -459,6 +494,9 @@ fn resolve(op: &Operand, cur: &Val, scope: &Scope) -> Option<Val> {
             let mut next = Vec::new();
             for v in cur {
                 apply(s, v, scope, &mut next);
+                if !spend(1) {
+                    return None;
+                }
             }
             cur = next;
         }
@@ -476,8 +514,8 @@ fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
 
 fn test(f: &Filter, cur: &Val, scope: &Scope) -> bool {
     match f {
-        Filter::Or(a, b) => test(a, cur, scope) || test(b, cur, scope),
-        Filter::And(a, b) => test(a, cur, scope) && test(b, cur, scope),
+        Filter::Or(fs) => fs.iter().any(|f| test(f, cur, scope)),
+        Filter::And(fs) => fs.iter().all(|f| test(f, cur, scope)),
         Filter::Not(a) => !test(a, cur, scope),
         Filter::Exists(op) => match resolve(op, cur, scope) {
             Some(Val::Bool(b)) if matches!(op, Operand::Lit(_)) => b,
@@ -512,10 +550,15 @@ fn test(f: &Filter, cur: &Val, scope: &Scope) -> bool {
     }
 }
 
+/// How deep filters, parentheses and `!` may nest in one path (parsing and
+/// evaluating recurse that deep).
+pub const MAX_NESTING: usize = 64;
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     src: &'a str,
+    depth: usize,
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -543,10 +586,18 @@ fn is_name_char(c: u8) -> bool {
 
 impl Parser<'_> {
     fn err(&self, what: &str) -> String {
-        format!(
-            "invalid JSONPath '{}': {what} at position {}",
-            self.src, self.i
-        )
+        // A very long path is quoted by its ends.
+        let shown = if self.src.chars().count() > 120 {
+            let head: String = self.src.chars().take(60).collect();
+            let tail: String = {
+                let t: Vec<char> = self.src.chars().rev().take(40).collect();
+                t.into_iter().rev().collect()
+            };
+            format!("{head}…{tail}")
+        } else {
+            self.src.to_string()
+        };
+        format!("invalid JSONPath '{shown}': {what} at position {}", self.i)
     }
     fn peek(&self) -> u8 {
         *self.s.get(self.i).unwrap_or(&0)
@@ -596,6 +647,9 @@ impl Parser<'_> {
     }
     fn quoted(&mut self) -> Result<String, String> {
         let q = self.peek();
+        if q != b'\'' && q != b'"' {
+            return Err(self.err("expected a quoted name"));
+        }
         self.i += 1;
         let mut out = String::new();
         loop {
@@ -703,7 +757,9 @@ impl Parser<'_> {
                 if !self.eat(b'(') {
                     return Err(self.err("expected '(' after '?'"));
                 }
+                self.deeper()?;
                 let f = self.filter_or()?;
+                self.depth -= 1;
                 self.ws();
                 if !self.eat(b')') {
                     return Err(self.err("expected ')'"));
@@ -745,29 +801,41 @@ impl Parser<'_> {
         }
         Ok(seg)
     }
+    /// Enters one more level of nesting, or refuses past [`MAX_NESTING`].
+    fn deeper(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.err(&format!(
+                "filters, parentheses and '!' nest more than {MAX_NESTING} deep"
+            )));
+        }
+        Ok(())
+    }
     fn filter_or(&mut self) -> Result<Filter, String> {
-        let mut l = self.filter_and()?;
+        let mut terms = vec![self.filter_and()?];
         loop {
             self.ws();
             if self.s[self.i..].starts_with(b"||") {
                 self.i += 2;
-                let r = self.filter_and()?;
-                l = Filter::Or(Box::new(l), Box::new(r));
+                terms.push(self.filter_and()?);
+            } else if terms.len() == 1 {
+                return Ok(terms.pop().unwrap());
             } else {
-                return Ok(l);
+                return Ok(Filter::Or(terms));
             }
         }
     }
     fn filter_and(&mut self) -> Result<Filter, String> {
-        let mut l = self.filter_unary()?;
+        let mut terms = vec![self.filter_unary()?];
         loop {
             self.ws();
             if self.s[self.i..].starts_with(b"&&") {
                 self.i += 2;
-                let r = self.filter_unary()?;
-                l = Filter::And(Box::new(l), Box::new(r));
+                terms.push(self.filter_unary()?);
+            } else if terms.len() == 1 {
+                return Ok(terms.pop().unwrap());
             } else {
-                return Ok(l);
+                return Ok(Filter::And(terms));
             }
         }
     }
@@ -775,10 +843,15 @@ impl Parser<'_> {
         self.ws();
         if self.peek() == b'!' && self.s.get(self.i + 1) != Some(&b'=') {
             self.i += 1;
-            return Ok(Filter::Not(Box::new(self.filter_unary()?)));
+            self.deeper()?;
+            let f = Filter::Not(Box::new(self.filter_unary()?));
+            self.depth -= 1;
+            return Ok(f);
         }
         if self.eat(b'(') {
+            self.deeper()?;
             let f = self.filter_or()?;
+            self.depth -= 1;
             self.ws();
             if !self.eat(b')') {
                 return Err(self.err("expected ')'"));
@@ -877,6 +950,47 @@ mod tests {
             .unwrap()
             .eval(&Scope::data(&Val::from(v)))
             .map(|x| x.to_json())
+    }
+
+    #[test]
+    fn a_union_with_an_unquoted_non_ascii_name_is_a_parse_error() {
+        for p in ["$['a',é'b']", "$['a',ü]", "$[é]", "$['a', '"] {
+            assert!(Path::parse(p).is_err(), "{p}");
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_long_chains_are_flat() {
+        let deep = format!("$[?({}@.a{})]", "(".repeat(10_000), ")".repeat(10_000));
+        let e = Path::parse(&deep).unwrap_err();
+        assert!(e.contains("nest more than 64"), "{e}");
+        assert!(e.len() < 400, "the message quotes the path by its ends");
+        let nots = format!("$[?({}@.a)]", "!".repeat(10_000));
+        assert!(Path::parse(&nots).is_err());
+        let filters = format!("$.x{}", "[?(@.a".repeat(100));
+        assert!(Path::parse(&filters).is_err());
+        // A flat chain of 50,000 terms parses and evaluates without deep recursion.
+        let chain = format!("$[?({})]", vec!["@.a"; 50_000].join(" && "));
+        assert_eq!(
+            ev(&chain, &json!([{"a": 1}, {"b": 2}])).unwrap(),
+            json!([{"a": 1}])
+        );
+        let or = format!("$[?({})]", vec!["@.z"; 50_000].join(" || "));
+        assert_eq!(ev(&or, &json!([{"a": 1}])).unwrap(), json!([]));
+        let ok = format!("$[?({}@.a{})]", "(".repeat(60), ")".repeat(60));
+        assert!(Path::parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn descendant_paths_that_explode_are_bounded() {
+        let mut doc = json!({"b": [1, 2]});
+        for _ in 0..120 {
+            doc = json!({"a": doc, "b": [1, 2]});
+        }
+        let got = ev("$..a..a..a..a..a..a", &doc);
+        assert!(matches!(got, Err(PathError::TooMuchWork)), "{got:?}");
+        // An ordinary descendant path on the same document is fine.
+        assert_eq!(ev("$..b", &doc).unwrap().as_array().unwrap().len(), 121);
     }
 
     #[test]

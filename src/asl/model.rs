@@ -909,6 +909,15 @@ impl Builder {
     }
 
     /// A numeric field with its `Path` variant (and JSONata expression form).
+    /// AWS's bound on a literal Seconds / TimeoutSeconds / HeartbeatSeconds.
+    fn at_most_99999999(&mut self, spec: &Option<NumSpec>, ptr: &str, f: &str) {
+        if let Some(NumSpec::Fixed(v)) = spec {
+            if v.as_u64().is_some_and(|n| n > 99_999_999) {
+                self.err(ptr, format!("{f} must be at most 99999999"));
+            }
+        }
+    }
+
     fn num_spec(
         &mut self,
         o: &Map<String, Value>,
@@ -1238,6 +1247,12 @@ impl Builder {
                         );
                     }
                 }
+                for (f, spec) in [
+                    ("TimeoutSeconds", &timeout),
+                    ("HeartbeatSeconds", &heartbeat),
+                ] {
+                    self.at_most_99999999(spec, &format!("{sp}/{f}"), f);
+                }
                 if let Some(c) = o.get("Credentials") {
                     match c.as_object() {
                         Some(m)
@@ -1307,6 +1322,7 @@ impl Builder {
                     }
                 } else {
                     let s = self.num_spec(o, "Seconds", sp, ql, false);
+                    self.at_most_99999999(&s, &format!("{sp}/Seconds"), "Seconds");
                     Kind::Wait(WaitSpec::Seconds(
                         s.unwrap_or(NumSpec::Fixed(Value::from(0))),
                     ))

@@ -21,6 +21,15 @@ use std::sync::Arc;
 use task::{TaskOutcome, TaskRequest, TaskRunner};
 
 pub const PAYLOAD_QUOTA: usize = 262_144;
+/// The longest Wait (and any `*Seconds` field): 99999999 seconds.
+pub const MAX_WAIT_SECONDS: i64 = 99_999_999;
+/// A Standard execution's maximum duration: a year.
+pub const MAX_STANDARD_SECONDS: u64 = 365 * 24 * 3600;
+/// An Express execution's maximum duration: five minutes.
+pub const MAX_EXPRESS_SECONDS: u64 = 300;
+/// The most one retry back-off or timeout moves the clock (past the longest
+/// execution anyway), so that it never leaves the range of a timestamp.
+const MAX_CLOCK_STEP_MS: i64 = (MAX_STANDARD_SECONDS as i64 + 1) * 1000;
 
 /// Deterministic pseudo-random numbers (SplitMix64).
 #[derive(Debug, Clone)]
@@ -281,6 +290,8 @@ struct Frame {
     retrier_attempts: Vec<u64>,
     task_input: Option<Val>,
     task_token: Option<String>,
+    /// The running task's TimeoutSeconds and HeartbeatSeconds, evaluated.
+    task_limits: (Option<u64>, Option<u64>),
     /// The Parallel/Map state has written its *StateStarted event.
     started: bool,
     /// An EvaluationFailed event has been written for the current error.
@@ -390,6 +401,7 @@ impl Frame {
             retrier_attempts: Vec::new(),
             task_input: None,
             task_token: None,
+            task_limits: (None, None),
             started: false,
             eval_reported: false,
             task_failed: false,
@@ -763,6 +775,7 @@ impl Execution {
                 "Invalid path '{}': variable ${v} is not defined",
                 p.source
             )),
+            PathError::TooMuchWork => self.runtime(&format!("Invalid path '{}': {e}", p.source)),
         }
     }
 
@@ -792,6 +805,9 @@ impl Execution {
                     "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{}'",
                     to_compact(data)
                 )),
+                PathError::TooMuchWork => {
+                    self.runtime(&format!("The JSONPath '{path}' for the field '{field}': {detail}"))
+                }
             },
             TemplateError::Intrinsic { message, .. } => StateError::new("States.IntrinsicFailure", self.runtime_cause(&message)),
         })
@@ -914,12 +930,41 @@ impl Execution {
         }
     }
 
+    /// The virtual time `secs` seconds from now; a Wait of more than
+    /// [`MAX_WAIT_SECONDS`] is AWS's "Wait state delay is too long."
+    fn after_seconds(&self, secs: f64) -> Result<i64, StateError> {
+        if !(0.0..=MAX_WAIT_SECONDS as f64).contains(&secs) {
+            return Err(self.runtime("Wait state delay is too long."));
+        }
+        Ok(self.now_ms.saturating_add(secs as i64 * 1000))
+    }
+
+    /// Moves the clock to `until` (never backwards) for a Wait state.
+    fn wait_until(&mut self, until: i64) -> Result<(), StateError> {
+        if until.saturating_sub(self.now_ms) > MAX_WAIT_SECONDS * 1000 {
+            return Err(self.runtime("Wait state delay is too long."));
+        }
+        self.now_ms = self.now_ms.max(until);
+        Ok(())
+    }
+
+    /// Moves the clock on by `ms` (retry back-off, a task's timeout),
+    /// bounded so that it stays within what a timestamp can show.
+    fn advance_clock(&mut self, ms: i64) {
+        self.now_ms = self.now_ms.saturating_add(ms.clamp(0, MAX_CLOCK_STEP_MS));
+    }
+
+    /// An execution runs until its own `TimeoutSeconds`, and never longer than
+    /// AWS's maximum duration (a year for Standard, five minutes for Express).
     fn check_execution_timeout(&mut self) -> bool {
-        let Some(t) = self.def.timeout_seconds else {
-            return false;
+        let max = if self.opts.express {
+            MAX_EXPRESS_SECONDS
+        } else {
+            MAX_STANDARD_SECONDS
         };
+        let t = self.def.timeout_seconds.unwrap_or(max).min(max) as i64;
         if self.status != Status::Running
-            || self.now_ms - self.opts.start_time_ms < (t as i64) * 1000
+            || self.now_ms.saturating_sub(self.opts.start_time_ms) < t * 1000
         {
             return false;
         }
@@ -1067,7 +1112,7 @@ impl Execution {
                 let eff = self.select(&st.input_path, &input)?;
                 let until = match w {
                     WaitSpec::Seconds(NumSpec::Fixed(v)) => {
-                        self.now_ms + v.as_f64().unwrap_or(0.0) as i64 * 1000
+                        self.after_seconds(v.as_f64().unwrap_or(0.0))?
                     }
                     WaitSpec::Seconds(NumSpec::Path(p)) => {
                         let v = self.eval_path(p, &eff).map_err(|_| {
@@ -1077,7 +1122,7 @@ impl Execution {
                             ))
                         })?;
                         match v.as_i64() {
-                            Some(n) if n >= 0 => self.now_ms + n * 1000,
+                            Some(n) if n >= 0 => self.after_seconds(n as f64)?,
                             Some(_) => {
                                 return Err(self.runtime(&format!(
                                     "The SecondsPath parameter references a negative value: {} == {}",
@@ -1117,12 +1162,7 @@ impl Execution {
                     }
                     _ => self.now_ms,
                 };
-                if until - self.now_ms > 99_999_999_000 {
-                    return Err(self.runtime("Wait state delay is too long."));
-                }
-                if until > self.now_ms {
-                    self.now_ms = until;
-                }
+                self.wait_until(until)?;
                 let assigned = self.eval_assign(&st.assign, &eff)?;
                 let out = self.select(&st.output_path, &eff)?;
                 self.exit_state(out, assigned, st.next);
@@ -1397,6 +1437,8 @@ impl Execution {
             input: &params,
             invocation,
             task_token: None,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
         });
         let data = match outcome {
             TaskOutcome::Succeeded(v) => v,
@@ -1742,6 +1784,8 @@ impl Execution {
         self.emit(t, d);
         let f = self.frames.last_mut().unwrap();
         f.task_input = Some(params);
+        let whole = |s: Option<f64>| s.map(|s| s.clamp(1.0, MAX_WAIT_SECONDS as f64) as u64);
+        f.task_limits = (whole(timeout), whole(heartbeat));
         f.phase = Phase::TaskStarted;
         Ok(())
     }
@@ -1812,12 +1856,15 @@ impl Execution {
                 let f = self.frames.last().unwrap();
                 let input = f.task_input.clone().unwrap_or(Val::Null);
                 let token = f.task_token.clone();
+                let (timeout_seconds, heartbeat_seconds) = f.task_limits;
                 self.runner.invoke(&TaskRequest {
                     state: &st.name,
                     resource: &spec.resource,
                     input: &input,
                     invocation,
                     task_token: token.as_deref(),
+                    timeout_seconds,
+                    heartbeat_seconds,
                 })
             }
         };
@@ -1855,7 +1902,15 @@ impl Execution {
                 self.set_phase(Phase::Error(err));
             }
             TaskOutcome::TimedOut { heartbeat } => {
-                self.frames.last_mut().unwrap().task_failed = true;
+                // The virtual clock shows the wait that timed out.
+                let f = self.frames.last_mut().unwrap();
+                f.task_failed = true;
+                let waited = if heartbeat {
+                    f.task_limits.1
+                } else {
+                    f.task_limits.0
+                };
+                self.advance_clock(waited.unwrap_or(0) as i64 * 1000);
                 let error = if heartbeat {
                     "States.HeartbeatTimeout"
                 } else {
@@ -1942,8 +1997,10 @@ impl Execution {
                     if r.jitter_full {
                         delay *= self.rng.unit();
                     }
-                    let delay_ms = (delay * 1000.0) as i64;
-                    self.now_ms += delay_ms;
+                    // A delay past the execution's maximum duration cannot
+                    // happen before the execution times out.
+                    let delay_ms = (delay * 1000.0).min(MAX_CLOCK_STEP_MS as f64) as i64;
+                    self.advance_clock(delay_ms);
                     let trace = RetryTrace {
                         retrier: i,
                         error: err.error.clone(),

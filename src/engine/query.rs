@@ -255,10 +255,10 @@ impl Execution {
                                 &Val::from_f64(secs),
                             ));
                         }
-                        self.now_ms + secs as i64 * 1000
+                        self.after_seconds(secs)?
                     }
                     WaitSpec::Seconds(NumSpec::Fixed(v)) => {
-                        self.now_ms + v.as_f64().unwrap_or(0.0) as i64 * 1000
+                        self.after_seconds(v.as_f64().unwrap_or(0.0))?
                     }
                     WaitSpec::TimestampExpr(e) => {
                         let t = self.j_string(e, input, "Timestamp")?;
@@ -279,10 +279,7 @@ impl Execution {
                         .unwrap_or(self.now_ms),
                     _ => self.now_ms,
                 };
-                if until - self.now_ms > 99_999_999_000 {
-                    return Err(self.runtime("Wait state delay is too long."));
-                }
-                self.now_ms = self.now_ms.max(until);
+                self.wait_until(until)?;
                 let states = self.states_val(input, None, None, None);
                 let mut s = self.session(states, &[st.output.as_ref(), st.assign_j.as_ref()], &[]);
                 let out = self.j_eval(&mut s, st.output.as_ref(), "Output", input.clone())?;

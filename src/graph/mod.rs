@@ -201,7 +201,7 @@ pub fn edges(def: &Definition, m: MachineId) -> Vec<Edge> {
 
 /// Box size of a state without children: `[glyph name]` plus borders.
 fn leaf_size(name: &str, compact: bool) -> (usize, usize) {
-    let n = name.chars().count();
+    let n = crate::output::printable(name).chars().count();
     let w = if compact { n.min(12) } else { n.min(32) } + 5;
     (w.max(7), 3)
 }

@@ -184,7 +184,12 @@ fn draw_box(c: &mut Canvas, n: &Node) {
             c.clear(x + i, y + j);
         }
     }
-    let label = format!("{} {}", type_glyph(&n.type_name), n.name);
+    // Names are shown with terminal controls escaped (they come from the file).
+    let label = format!(
+        "{} {}",
+        type_glyph(&n.type_name),
+        crate::output::printable(&n.name)
+    );
     let max = w.saturating_sub(3);
     c.text(x + 2, y + 1, &fit(&label, max), max);
     if n.hidden > 0 {

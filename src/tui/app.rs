@@ -1433,6 +1433,13 @@ impl App {
             }
             KeyCode::Char('w') => self.open_editor(EditTarget::Watch),
             KeyCode::Char('r') => {
+                // A task command of the old run must not answer the new one.
+                if let Some(b) = &self.background {
+                    b.cancel();
+                    if let Ok(mut slot) = b.slot.lock() {
+                        *slot = None;
+                    }
+                }
                 self.session.restart();
                 self.history_selected = None;
                 self.absorb_history();

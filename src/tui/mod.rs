@@ -46,6 +46,10 @@ pub fn restore_terminal() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A panic the JSONata adapter catches is an error, not a crash.
+        if crate::asl::jsonata::panic_is_caught() {
+            return;
+        }
         restore_terminal();
         eprintln!("asldbg crashed; the terminal has been restored. Please report this:");
         previous(info);
@@ -136,6 +140,10 @@ pub fn run(mut app: App) -> io::Result<()> {
         .build()?;
     let r = rt.block_on(event_loop(&mut term, &mut app));
     restore_terminal();
+    // A task command still running is killed with its process group.
+    if let Some(b) = &app.background {
+        b.cancel();
+    }
     r
 }
 

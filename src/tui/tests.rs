@@ -563,10 +563,7 @@ fn task_commands_run_off_the_ui_thread() {
         Definition::from_value(&json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}))
             .unwrap(),
     );
-    let bg = Background {
-        command: "sleep 0.2; echo '{\"slow\": true}'".into(),
-        ..Default::default()
-    };
+    let bg = Background::new("sleep 0.2; echo '{\"slow\": true}'".into());
     let b2 = bg.clone();
     let session = Session::new(
         def,

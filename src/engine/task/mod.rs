@@ -5,6 +5,14 @@ use crate::asl::value::Val;
 use crate::asl::LoadError;
 use std::collections::HashMap;
 
+mod command;
+mod s3;
+
+pub use command::{
+    kill_commands_on_signals, Background, CommandRunner, MAX_CAUSE_BYTES, MAX_RESULT_BYTES,
+};
+pub use s3::{LocalS3, MAX_LISTED_ENTRIES, MAX_OBJECT_BYTES};
+
 /// What a Task state asks of its runner.
 #[derive(Debug, Clone)]
 pub struct TaskRequest<'a> {
@@ -14,6 +22,10 @@ pub struct TaskRequest<'a> {
     /// 0 for the first call of this state in the execution, then 1, 2, …
     pub invocation: u64,
     pub task_token: Option<&'a str>,
+    /// The Task's `TimeoutSeconds` / `HeartbeatSeconds`, evaluated (a runner
+    /// that does real work holds the task to them).
+    pub timeout_seconds: Option<u64>,
+    pub heartbeat_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,168 +97,6 @@ impl TaskRunner for NoRunner {
     }
 }
 
-/// Serves a Distributed Map's `ItemReader` (`s3:getObject`, `s3:listObjectsV2`)
-/// from a local folder laid out as `ROOT/<Bucket>/<Key>`; every other task
-/// goes to the inner runner.
-pub struct LocalS3 {
-    pub root: std::path::PathBuf,
-    pub inner: Box<dyn TaskRunner>,
-}
-
-impl TaskRunner for LocalS3 {
-    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
-        let get = |k: &str| {
-            req.input
-                .get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
-        let no_such = |what: String| {
-            TaskOutcome::failed(
-                "States.ItemReaderFailed",
-                format!("{what} (looked under {})", self.root.display()),
-            )
-        };
-        if req.resource.ends_with(":s3:getObject") {
-            let path = self.root.join(get("Bucket")).join(get("Key"));
-            return match std::fs::read_to_string(&path) {
-                Ok(text) => TaskOutcome::Succeeded(Val::str(text)),
-                Err(e) => no_such(format!("cannot read {}: {e}", path.display())),
-            };
-        }
-        if req.resource.ends_with(":s3:listObjectsV2") {
-            let bucket = self.root.join(get("Bucket"));
-            let prefix = get("Prefix");
-            let mut keys = Vec::new();
-            let mut todo = vec![bucket.clone()];
-            while let Some(dir) = todo.pop() {
-                let Ok(rd) = std::fs::read_dir(&dir) else {
-                    return no_such(format!("cannot list {}", dir.display()));
-                };
-                for e in rd.flatten() {
-                    let p = e.path();
-                    if p.is_dir() {
-                        todo.push(p);
-                    } else if let Ok(rel) = p.strip_prefix(&bucket) {
-                        let key = rel.to_string_lossy().replace('\\', "/");
-                        if key.starts_with(&prefix) {
-                            let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                            keys.push((key, size));
-                        }
-                    }
-                }
-            }
-            keys.sort();
-            let items = keys
-                .into_iter()
-                .map(|(k, size)| Val::object([("Key", Val::from(k)), ("Size", Val::from(size))]))
-                .collect();
-            return TaskOutcome::Succeeded(Val::arr(items));
-        }
-        self.inner.invoke(req)
-    }
-
-    fn knows(&self, req: &TaskRequest) -> bool {
-        req.resource.ends_with(":s3:getObject")
-            || req.resource.ends_with(":s3:listObjectsV2")
-            || self.inner.knows(req)
-    }
-}
-
-/// Answers tasks by running a local command: the request goes to its
-/// standard input as JSON (`{"state", "resource", "input", "taskToken"}`),
-/// and what it prints is the result. A non-zero exit is a task failure
-/// (`{"Error", "Cause"}` on standard output names it); output that is not
-/// JSON fails the task with the position of the problem.
-#[derive(Debug, Clone)]
-pub struct CommandRunner {
-    pub command: String,
-}
-
-impl CommandRunner {
-    pub fn run(command: &str, req: &TaskRequest) -> TaskOutcome {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
-        let payload = Val::object([
-            ("state", Val::from(req.state)),
-            ("resource", Val::from(req.resource)),
-            ("input", req.input.clone()),
-            (
-                "taskToken",
-                req.task_token.map(Val::from).unwrap_or_default(),
-            ),
-        ]);
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .env("ASLDBG_STATE", req.state)
-            .env("ASLDBG_RESOURCE", req.resource)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        let mut child = match child {
-            Ok(c) => c,
-            Err(e) => {
-                return TaskOutcome::failed(
-                    "Command.StartFailed",
-                    format!("cannot run `{command}`: {e}"),
-                )
-            }
-        };
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(payload.to_compact().as_bytes());
-        }
-        let out = match child.wait_with_output() {
-            Ok(o) => o,
-            Err(e) => return TaskOutcome::failed("Command.Failed", format!("`{command}`: {e}")),
-        };
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let parsed = serde_json::from_str::<serde_json::Value>(stdout.trim());
-        if !out.status.success() {
-            let (error, cause) = match &parsed {
-                Ok(v) if v.get("Error").is_some() => (
-                    v.get("Error")
-                        .and_then(|e| e.as_str())
-                        .unwrap_or("Command.Failed")
-                        .to_string(),
-                    v.get("Cause")
-                        .and_then(|e| e.as_str())
-                        .unwrap_or("")
-                        .to_string(),
-                ),
-                _ => (
-                    "Command.Failed".to_string(),
-                    format!(
-                        "`{command}` exited with {}: {}",
-                        out.status,
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    ),
-                ),
-            };
-            return TaskOutcome::failed(error, cause);
-        }
-        match parsed {
-            Ok(v) => TaskOutcome::Succeeded(Val::from(v)),
-            Err(e) => TaskOutcome::failed(
-                "Command.InvalidOutput",
-                format!(
-                    "`{command}` printed output that is not JSON: stdout:{}:{}: {e}",
-                    e.line(),
-                    e.column()
-                ),
-            ),
-        }
-    }
-}
-
-impl TaskRunner for CommandRunner {
-    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
-        CommandRunner::run(&self.command, req)
-    }
-}
-
 /// Asks `first` where it has an answer, else `then`.
 pub struct Chain {
     pub first: Box<dyn TaskRunner>,
@@ -267,51 +117,41 @@ impl TaskRunner for Chain {
     }
 }
 
-/// A task command running on its own thread, so that a front end keeps
-/// drawing: the task waits (Pending) until the answer lands in `slot`.
-#[derive(Clone, Default)]
-pub struct Background {
-    pub command: String,
-    pub slot: std::sync::Arc<std::sync::Mutex<Option<TaskOutcome>>>,
-    pub busy: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl TaskRunner for Background {
-    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
-        use std::sync::atomic::Ordering;
-        let command = self.command.clone();
-        let slot = self.slot.clone();
-        let busy = self.busy.clone();
-        let req = OwnedRequest {
-            state: req.state.to_string(),
-            resource: req.resource.to_string(),
-            input: req.input.clone(),
-            token: req.task_token.map(str::to_string),
-        };
-        busy.store(true, Ordering::SeqCst);
-        std::thread::spawn(move || {
-            let r = TaskRequest {
-                state: &req.state,
-                resource: &req.resource,
-                input: &req.input,
-                invocation: 0,
-                task_token: req.token.as_deref(),
-            };
-            let outcome = CommandRunner::run(&command, &r);
-            if let Ok(mut s) = slot.lock() {
-                *s = Some(outcome);
-            }
-            busy.store(false, Ordering::SeqCst);
-        });
-        TaskOutcome::Pending
-    }
-}
-
-struct OwnedRequest {
+/// A [`TaskRequest`] that owns its parts (for a runner on another thread).
+pub(crate) struct OwnedRequest {
     state: String,
     resource: String,
     input: Val,
     token: Option<String>,
+    invocation: u64,
+    timeout_seconds: Option<u64>,
+    heartbeat_seconds: Option<u64>,
+}
+
+impl OwnedRequest {
+    pub(crate) fn of(req: &TaskRequest) -> OwnedRequest {
+        OwnedRequest {
+            state: req.state.to_string(),
+            resource: req.resource.to_string(),
+            input: req.input.clone(),
+            token: req.task_token.map(str::to_string),
+            invocation: req.invocation,
+            timeout_seconds: req.timeout_seconds,
+            heartbeat_seconds: req.heartbeat_seconds,
+        }
+    }
+
+    pub(crate) fn borrow(&self) -> TaskRequest<'_> {
+        TaskRequest {
+            state: &self.state,
+            resource: &self.resource,
+            input: &self.input,
+            invocation: self.invocation,
+            task_token: self.token.as_deref(),
+            timeout_seconds: self.timeout_seconds,
+            heartbeat_seconds: self.heartbeat_seconds,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -499,6 +339,8 @@ mod tests {
             input: &Val::Null,
             invocation: 0,
             task_token: None,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
         };
         assert!(matches!(r.invoke(&req), TaskOutcome::Failed { .. }));
         assert!(matches!(r.invoke(&req), TaskOutcome::Failed { .. }));
@@ -512,82 +354,6 @@ mod tests {
         };
         assert!(
             matches!(r.invoke(&other), TaskOutcome::Failed { error, .. } if error.as_deref() == Some("States.Runtime"))
-        );
-    }
-
-    #[test]
-    fn local_s3_reads_bucket_folders() {
-        let root = std::env::temp_dir().join(format!("asldbg-s3-{}", std::process::id()));
-        std::fs::create_dir_all(root.join("b/data")).unwrap();
-        std::fs::write(root.join("b/data/items.csv"), "a,b\n1,2\n").unwrap();
-        let mut r = LocalS3 {
-            root: root.clone(),
-            inner: Box::new(NoRunner),
-        };
-        let params = Val::from(json!({"Bucket": "b", "Key": "data/items.csv"}));
-        let get = TaskRequest {
-            state: "M",
-            resource: "arn:aws:states:::s3:getObject",
-            input: &params,
-            invocation: 0,
-            task_token: None,
-        };
-        assert_eq!(
-            r.invoke(&get),
-            TaskOutcome::Succeeded(Val::from("a,b\n1,2\n"))
-        );
-        let params = Val::from(json!({"Bucket": "b", "Prefix": "data/"}));
-        let list = TaskRequest {
-            resource: "arn:aws:states:::s3:listObjectsV2",
-            input: &params,
-            ..get.clone()
-        };
-        assert_eq!(
-            r.invoke(&list),
-            TaskOutcome::Succeeded(Val::from(json!([{"Key": "data/items.csv", "Size": 8}])))
-        );
-        let params = Val::from(json!({"Bucket": "b", "Key": "nope"}));
-        let missing = TaskRequest {
-            input: &params,
-            ..get
-        };
-        assert!(
-            matches!(r.invoke(&missing), TaskOutcome::Failed { error, .. } if error.as_deref() == Some("States.ItemReaderFailed"))
-        );
-        std::fs::remove_dir_all(root).ok();
-    }
-
-    #[test]
-    fn task_commands_answer_with_json_or_fail_clearly() {
-        let input = Val::from(json!({"n": 2}));
-        let req = TaskRequest {
-            state: "S",
-            resource: "r",
-            input: &input,
-            invocation: 0,
-            task_token: None,
-        };
-        let ok = CommandRunner::run("python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({\"double\": d[\"input\"][\"n\"] * 2}))'", &req);
-        assert_eq!(ok, TaskOutcome::Succeeded(Val::from(json!({"double": 4}))));
-        let bad = CommandRunner::run("echo 'not json'", &req);
-        assert!(
-            matches!(&bad, TaskOutcome::Failed { error: Some(error), cause: Some(cause) } if error == "Command.InvalidOutput" && cause.contains("stdout:1:")),
-            "{bad:?}"
-        );
-        let failed = CommandRunner::run(
-            "echo '{\"Error\": \"My.Error\", \"Cause\": \"because\"}'; exit 3",
-            &req,
-        );
-        assert_eq!(failed, TaskOutcome::failed("My.Error", "because"));
-        let mut chain = Chain {
-            first: Box::new(NoRunner),
-            then: Box::new(CommandRunner {
-                command: "echo 1".into(),
-            }),
-        };
-        assert_eq!(
-            chain.invoke(&req),
-            TaskOutcome::Succeeded(Val::from(json!(1)))
         );
     }
 

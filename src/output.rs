@@ -1,0 +1,99 @@
+//! What the command line prints for a person: text that came from a
+//! definition, an input or a task (state names, errors, causes, values) must
+//! not drive the terminal of whoever runs asldbg. [`printable`] escapes the
+//! characters a terminal acts on, and [`out`]/[`err`] write through it and end
+//! the process quietly when the reader has gone (`asldbg run … | head -1`).
+
+use std::borrow::Cow;
+use std::io::Write;
+
+/// Whether a terminal could act on `c`: C0 controls other than newline and
+/// tab (ESC starts every escape sequence, BEL ends an OSC, CR overwrites a
+/// line), DEL, the C1 controls (U+009B is a one-character CSI) and the
+/// bidirectional overrides that make text read differently from what it is.
+fn dangerous(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every character a terminal would act on written as a JSON-style
+/// escape (`\u001b`), so that it is visible and, inside a JSON string, still
+/// the same value.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(dangerous) {
+        return Cow::Borrowed(s);
+    }
+    let mut o = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if dangerous(c) {
+            o.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            o.push(c);
+        }
+    }
+    Cow::Owned(o)
+}
+
+fn write_to(mut w: impl Write, text: &str) {
+    let safe = printable(text);
+    if let Err(e) = w.write_all(safe.as_bytes()).and_then(|()| w.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // The reader has what it wanted (`| head`): stop without a word.
+            std::process::exit(0);
+        }
+    }
+}
+
+/// Writes `text` to standard output with [`printable`]; a closed pipe ends
+/// the process quietly.
+pub fn out(text: &str) {
+    write_to(std::io::stdout().lock(), text);
+}
+
+/// Writes `text` to standard error with [`printable`].
+pub fn err(text: &str) {
+    write_to(std::io::stderr().lock(), text);
+}
+
+/// `println!` through [`out`].
+#[macro_export]
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        let mut s = format!($($t)*);
+        s.push('\n');
+        $crate::output::out(&s);
+    }};
+}
+
+/// `eprintln!` through [`err`].
+#[macro_export]
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        let mut s = format!($($t)*);
+        s.push('\n');
+        $crate::output::err(&s);
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_are_escaped_and_plain_text_is_untouched() {
+        assert!(matches!(printable("Ship → done\tok\n"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\u{1b}]0;pwned\u{7}b\u{1b}]52;c;eA==\u{7}"),
+            "a\\u001b]0;pwned\\u0007b\\u001b]52;c;eA==\\u0007"
+        );
+        assert_eq!(
+            printable("x\r\u{9b}2J\u{202e}y"),
+            "x\\u000d\\u009b2J\\u202ey"
+        );
+        // Inside a JSON string the escape keeps the value.
+        let j = serde_json::to_string("\u{9b}").unwrap();
+        let back: String = serde_json::from_str(&printable(&j)).unwrap();
+        assert_eq!(back, "\u{9b}");
+    }
+}

@@ -9,7 +9,6 @@ use asldbg::{errln, outln};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -335,18 +334,8 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let input = match exec.input.as_deref() {
         None => json!({}),
-        Some("-") => {
-            let mut s = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-                return fail2(format!("<stdin>: {e}"));
-            }
-            match asl::parse_document(&s, "<stdin>.json") {
-                Ok(d) => d.value,
-                Err(e) => return fail2(e),
-            }
-        }
-        Some(f) => match asl::read_document(f) {
-            Ok(d) => d.value,
+        Some(f) => match read_input(f, !no_quota) {
+            Ok(v) => v,
             Err(e) => return fail2(e),
         },
     };
@@ -691,8 +680,8 @@ fn debug(args: DebugArgs) -> ExitCode {
         }
     };
     let input = match (&args.exec.input, sample) {
-        (Some(f), _) => match asl::read_document(f) {
-            Ok(d) => d.value,
+        (Some(f), _) => match read_input(f, true) {
+            Ok(v) => v,
             Err(e) => return fail2(e),
         },
         (None, Some(s)) => serde_json::from_str(s.input).unwrap_or(json!({})),
@@ -787,6 +776,28 @@ fn debug(args: DebugArgs) -> ExitCode {
     match asldbg::tui::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(e),
+    }
+}
+
+/// The execution input from a file or `-` (standard input). With the quota
+/// on, an input over 256 KiB is refused as StartExecution refuses it, before
+/// more of it is read; without, inputs up to 1 GiB are read.
+fn read_input(file: &str, quota: bool) -> Result<Value, LoadError> {
+    let cap = if quota {
+        asldbg::engine::PAYLOAD_QUOTA as u64
+    } else {
+        asl::MAX_DOCUMENT_BYTES
+    };
+    match asl::read_document_capped(file, cap) {
+        Ok(d) => Ok(d.value),
+        Err(mut e) if quota && e.message.starts_with("larger than") => {
+            e.message = format!(
+                "the input is larger than the 256 KiB payload quota (--no-quota lifts it, up to {} MiB)",
+                asl::MAX_DOCUMENT_BYTES >> 20
+            );
+            Err(e)
+        }
+        Err(e) => Err(e),
     }
 }
 

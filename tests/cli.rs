@@ -561,3 +561,33 @@ fn a_task_command_is_held_to_the_task_timeout() {
     assert_eq!(v["status"], "FAILED");
     assert_eq!(v["error"], "States.Timeout");
 }
+
+#[test]
+fn an_input_over_the_quota_is_refused_before_it_is_read_whole() {
+    let big = format!("{{\"a\": \"{}\"}}", "x".repeat(300_000));
+    let o = asldbg_stdin(&["run", SAMPLE, "--input", "-"], &big);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("larger than the 256 KiB payload quota"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = asldbg_stdin(&["run", SAMPLE, "--input", "-", "--no-quota"], "\0\0\0");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("NUL byte"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn two_states_with_one_name_are_reported_with_both_positions() {
+    let def = temp_file(
+        "dup.asl.json",
+        "{\"StartAt\": \"A\", \"States\": {\n  \"A\": {\"Type\": \"Pass\", \"End\": true},\n  \"A\": {\"Type\": \"Fail\"}\n}}",
+    );
+    let o = asldbg(&["validate", &def]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(":3:3: duplicate key 'A' (first at 2:3) (at /States/A)"),
+        "{}",
+        text(&o.stderr)
+    );
+}

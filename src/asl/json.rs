@@ -95,12 +95,19 @@ pub fn pointer_token(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// A key given twice in one object: its JSON pointer, the line:column of its
+/// first and of its second occurrence.
+pub type Duplicate = (String, (usize, usize), (usize, usize));
+
 /// 1-based line and column of every value in a JSON text, keyed by JSON pointer.
 /// For object members the position is that of the member's key, which is what a
 /// person looks for in an editor.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     positions: HashMap<String, (usize, usize)>,
+    /// Keys given twice in one object: the pointer, where the key first
+    /// stands and where it stands again (JSON parsers keep the last one).
+    pub duplicates: Vec<Duplicate>,
 }
 
 impl SourceMap {
@@ -126,11 +133,15 @@ impl SourceMap {
             line: 1,
             col: 1,
             map: HashMap::new(),
+            duplicates: Vec::new(),
         };
         s.ws();
         let at = (s.line, s.col);
         s.value(String::new(), at);
-        SourceMap { positions: s.map }
+        SourceMap {
+            positions: s.map,
+            duplicates: s.duplicates,
+        }
     }
 
     /// A source map for YAML: positions of mapping keys found by a line scan.
@@ -175,7 +186,11 @@ impl SourceMap {
         }
         map.insert(String::new(), (1, 1));
         walk(value, String::new(), 0, &lines, &mut map);
-        SourceMap { positions: map }
+        SourceMap {
+            positions: map,
+            // The YAML reader refuses duplicate keys itself.
+            duplicates: Vec::new(),
+        }
     }
 }
 
@@ -185,6 +200,7 @@ struct Scanner<'a> {
     line: usize,
     col: usize,
     map: HashMap<String, (usize, usize)>,
+    duplicates: Vec<Duplicate>,
 }
 
 impl Scanner<'_> {
@@ -225,6 +241,7 @@ impl Scanner<'_> {
         match self.peek() {
             b'{' => {
                 self.bump();
+                let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
                 loop {
                     self.ws();
                     if self.peek() == b'}' || self.i >= self.b.len() {
@@ -233,6 +250,13 @@ impl Scanner<'_> {
                     }
                     let key_at = (self.line, self.col);
                     let key = self.string();
+                    if let Some(first) = seen.insert(key.clone(), key_at) {
+                        self.duplicates.push((
+                            format!("{ptr}/{}", pointer_token(&key)),
+                            first,
+                            key_at,
+                        ));
+                    }
                     self.ws();
                     self.bump(); // ':'
                     self.ws();
@@ -331,6 +355,19 @@ mod tests {
         assert_eq!(m.get("/States"), Some((2, 3)));
         assert_eq!(m.get("/States/A/Type"), Some((3, 11)));
         assert_eq!(m.get("/States/A/Missing"), Some((3, 5)));
+    }
+
+    #[test]
+    fn keys_given_twice_are_found_with_both_positions() {
+        let text = "{\"States\": {\n  \"A\": 1,\n  \"B\": {\"x\": 1, \"x\": 2},\n  \"A\": 3}}";
+        let m = SourceMap::from_json(text);
+        assert_eq!(
+            m.duplicates,
+            vec![
+                ("/States/B/x".to_string(), (3, 9), (3, 17)),
+                ("/States/A".to_string(), (2, 3), (4, 3)),
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod model;
 pub mod template;
 pub mod timestamp;
 pub mod value;
+pub mod yaml;
 
 pub use model::{Definition, Diagnostic};
 
@@ -65,18 +66,12 @@ fn is_yaml(file: &str, text: &str) -> bool {
 /// Parse JSON (or YAML, by extension or content) text.
 pub fn parse_document(text: &str, file: &str) -> Result<Document, LoadError> {
     if is_yaml(file, text) {
-        let value: Value = serde_yaml_ng::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            LoadError {
-                file: file.into(),
-                pointer: String::new(),
-                line,
-                column,
-                message: format!("invalid YAML: {e}"),
-            }
+        let value = yaml::parse(text).map_err(|e| LoadError {
+            file: file.into(),
+            pointer: String::new(),
+            line: e.line,
+            column: e.column,
+            message: format!("invalid YAML: {}", e.message),
         })?;
         let source_map = SourceMap::from_yaml(text, &value);
         return Ok(Document { value, source_map });
@@ -95,22 +90,105 @@ pub fn parse_document(text: &str, file: &str) -> Result<Document, LoadError> {
             message: format!("invalid JSON: {msg}"),
         }
     })?;
-    Ok(Document {
-        source_map: SourceMap::from_json(text),
-        value,
-    })
+    let source_map = SourceMap::from_json(text);
+    // A key given twice: JSON parsers keep the last one, which silently drops
+    // a state, a field or a mock.
+    if let Some((pointer, (l1, c1), (line, column))) = source_map.duplicates.first() {
+        return Err(LoadError {
+            file: file.into(),
+            pointer: pointer.clone(),
+            line: *line,
+            column: *column,
+            message: format!(
+                "duplicate key '{}' (first at {l1}:{c1}){}",
+                pointer
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .replace("~1", "/")
+                    .replace("~0", "~"),
+                match source_map.duplicates.len() {
+                    1 => String::new(),
+                    n => format!("; {} more duplicate keys", n - 1),
+                }
+            ),
+        });
+    }
+    Ok(Document { source_map, value })
 }
+
+/// The largest file asldbg reads (a definition, mock file or input).
+pub const MAX_DOCUMENT_BYTES: u64 = 1 << 30;
 
 /// Read a file; a missing or unreadable file is a LoadError at 1:1.
 pub fn read_document(file: &str) -> Result<Document, LoadError> {
-    let text = std::fs::read_to_string(file).map_err(|e| LoadError {
-        file: file.into(),
+    read_document_capped(file, MAX_DOCUMENT_BYTES)
+}
+
+/// Read `file` (`-`: standard input) of at most `cap` bytes: a larger one is
+/// refused as soon as the cap is passed, without reading the rest.
+pub fn read_document_capped(file: &str, cap: u64) -> Result<Document, LoadError> {
+    use std::io::Read;
+    let fail = |message: String| LoadError {
+        file: if file == "-" {
+            "<stdin>".into()
+        } else {
+            file.into()
+        },
         pointer: String::new(),
         line: 1,
         column: 1,
-        message: format!("cannot read file: {e}"),
+        message,
+    };
+    // Read in chunks: text with a NUL byte is neither JSON nor YAML, so
+    // binary junk is refused at its first chunk, not after a gigabyte.
+    fn read_text(mut r: impl Read, cap: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            let n = match r.read(&mut chunk) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(i) = chunk[..n].iter().position(|&b| b == 0) {
+                return Err(std::io::Error::other(format!(
+                    "binary data (a NUL byte at offset {}), not JSON or YAML text",
+                    bytes.len() + i
+                )));
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            if bytes.len() as u64 > cap {
+                return Ok(());
+            }
+        }
+    }
+    let mut bytes = Vec::new();
+    let read = if file == "-" {
+        read_text(std::io::stdin().lock(), cap, &mut bytes)
+    } else {
+        std::fs::File::open(file).and_then(|f| {
+            if !f.metadata()?.is_file() {
+                return Err(std::io::Error::other("not a regular file"));
+            }
+            read_text(f, cap, &mut bytes)
+        })
+    };
+    read.map_err(|e| fail(format!("cannot read file: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(fail(format!("larger than {cap} bytes")));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = upto.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        LoadError {
+            line,
+            column,
+            ..fail("not UTF-8 text".into())
+        }
     })?;
-    parse_document(&text, file)
+    parse_document(&text, if file == "-" { "<stdin>.json" } else { file })
 }
 
 /// Turn definition diagnostics into positioned errors.
@@ -193,6 +271,43 @@ mod tests {
         let e = parse_document("{\"a\": tru}", "m.json").err().unwrap();
         assert_eq!(e.line, 1);
         assert_eq!(e.file, "m.json");
+    }
+
+    #[test]
+    fn duplicate_state_names_are_errors_in_json_and_yaml() {
+        let json = "{\"StartAt\": \"A\", \"States\": {\n \"A\": {\"Type\": \"Pass\", \"End\": true},\n \"A\": {\"Type\": \"Fail\"}}}";
+        let e = parse_document(json, "d.json").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "d.json:3:2: duplicate key 'A' (first at 2:2) (at /States/A)"
+        );
+        let yaml =
+            "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n  A:\n    Type: Fail\n";
+        let e = parse_document(yaml, "d.yaml").err().unwrap();
+        assert_eq!((e.line, e.column), (6, 3), "{e}");
+        assert!(e.message.contains("first at 3:3"), "{e}");
+    }
+
+    #[test]
+    fn files_are_read_up_to_a_cap_and_binary_data_is_refused() {
+        let dir = std::env::temp_dir().join(format!("asldbg-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.json");
+        std::fs::write(&big, format!("[{}1]", "1,".repeat(1000))).unwrap();
+        let e = read_document_capped(big.to_str().unwrap(), 100)
+            .err()
+            .unwrap();
+        assert_eq!(e.message, "larger than 100 bytes");
+        assert!(read_document_capped(big.to_str().unwrap(), 1 << 20).is_ok());
+        let bin = dir.join("bin.json");
+        std::fs::write(&bin, b"{\"a\": \"\0\"}").unwrap();
+        let e = read_document_capped(bin.to_str().unwrap(), 1 << 20)
+            .err()
+            .unwrap();
+        assert!(e.message.contains("NUL byte at offset 7"), "{e}");
+        let e = read_document(dir.to_str().unwrap()).err().unwrap();
+        assert!(e.message.contains("cannot read file"), "{e}");
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]

@@ -263,6 +263,9 @@ impl MockRunner {
                         format!("'{k}' is not an invocation number or range like \"1-3\""),
                     ));
                 };
+                if from > to {
+                    return Err(err(ap, format!("the range '{k}' ends before it starts")));
+                }
                 let answer = match (a.get("Return"), a.get("Throw")) {
                     (Some(r), None) => Answer::Return(Val::from(r)),
                     (None, Some(t)) => {
@@ -364,5 +367,10 @@ mod tests {
         let e = MockRunner::from_value(&f, "m.json", None, "T").unwrap_err();
         assert!(e.message.contains("Nope"));
         assert!(MockRunner::from_value(&f, "m.json", None, "Missing").is_err());
+        let backwards = json!({"StateMachines": {"M": {"TestCases": {"T": {"S": "R"}}}},
+            "MockedResponses": {"R": {"999999999-0": {"Return": 1}}}});
+        let e = MockRunner::from_value(&backwards, "m.json", None, "T").unwrap_err();
+        assert!(e.message.contains("ends before it starts"), "{e:?}");
+        assert_eq!(e.pointer, "/MockedResponses/R/999999999-0");
     }
 }

@@ -4,6 +4,7 @@
 //! command line and the terminal front end sit on top and are the only parts
 //! that do I/O with a person.
 
+pub mod alloc;
 pub mod asl;
 pub mod bench;
 pub mod conformance;

@@ -18,8 +18,10 @@ use std::sync::Arc;
 /// ~7.5 ms (`asldbg bench --only jsonata`). Built without transparent huge
 /// pages: with them, a fault in a fresh 2 MB page could stall on the kernel's
 /// compaction for 100+ ms and hold up the pause key (`asldbg bench --ui`).
+/// Wrapped in a counter that gives each JSONata evaluation a memory budget.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: asldbg::alloc::Budgeted<mimalloc::MiMalloc> =
+    asldbg::alloc::Budgeted(mimalloc::MiMalloc);
 
 #[derive(Parser)]
 #[command(

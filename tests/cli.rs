@@ -591,3 +591,16 @@ fn two_states_with_one_name_are_reported_with_both_positions() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn a_jsonata_expression_that_eats_memory_fails_the_state() {
+    // Each step doubles the string: 2^40 characters if nothing stops it.
+    let def = temp_file(
+        "doubling.asl.json",
+        r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Output": "{% $reduce([1..40], function($a, $b){$a & $a}, 'xxxxxxxxxxxxxxxx') %}", "End": true}}}"#,
+    );
+    let o = asldbg(&["run", &def, "--no-quota", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"], "States.QueryEvaluationError", "{v}");
+    assert!(v["cause"].as_str().unwrap().contains("U1004"), "{v}");
+}

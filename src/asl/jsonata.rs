@@ -28,6 +28,11 @@ use std::rc::Rc;
 pub const TIME_LIMIT_MS: u64 = 2_000;
 /// Evaluation nesting allowed for one expression.
 pub const MAX_DEPTH: usize = 1_000;
+/// Memory one evaluation may hold (counted by the binary's allocator, see
+/// [`crate::alloc`]); past it the evaluation stops with an error.
+pub const MAX_MEMORY_BYTES: usize = 512 << 20;
+/// The longest sequence one step may build ($append, $range, mapping, …).
+pub const MAX_SEQUENCE: usize = 10_000_000;
 const MAX_PAD: f64 = 1_000_000.0;
 
 /// A parsed JSONata expression.
@@ -75,6 +80,46 @@ fn code_chars(src: &str, mut f: impl FnMut(usize, char)) {
     }
 }
 
+/// Built-ins the library runs in quadratic time without looking at the time
+/// limit (and does not let a host override): calls to them are sent to our
+/// replacements ([`install`]).
+const REPLACED: [(&str, &str); 2] = [("distinct", "asldbgDistinct"), ("keys", "asldbgKeys")];
+
+/// `src` with `$distinct`/`$keys` renamed to their replacements (outside
+/// strings and comments); `None` when it mentions neither.
+fn with_replacements(src: &str) -> Option<String> {
+    let chars: Vec<char> = src.chars().collect();
+    let ident = |c: &char| c.is_alphanumeric() || *c == '_';
+    let mut hits: Vec<(usize, usize, &str)> = Vec::new();
+    code_chars(src, |i, c| {
+        if c != '$' {
+            return;
+        }
+        for (name, new) in REPLACED {
+            let n = name.chars().count();
+            let matches = chars
+                .get(i + 1..i + 1 + n)
+                .is_some_and(|w| w.iter().copied().eq(name.chars()))
+                && !chars.get(i + 1 + n).is_some_and(ident);
+            if matches {
+                hits.push((i + 1, n, new));
+            }
+        }
+    });
+    if hits.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut i = 0;
+    for (at, n, new) in hits {
+        out.extend(&chars[i..at]);
+        out.push_str(new);
+        i = at + n;
+    }
+    out.extend(&chars[i..]);
+    Some(out)
+}
+
 impl Expr {
     /// Parse `{% expr %}` (or bare expression text).
     pub fn parse(text: &str) -> Result<Expr, String> {
@@ -92,6 +137,10 @@ impl Expr {
                 normalize(&m)
             }
         })?;
+        let ast = match with_replacements(&source) {
+            Some(text) => jsonata_core::parser::parse(&text).unwrap_or(ast),
+            None => ast,
+        };
         // AWS runs JSONata 2.0.6, which has neither `??` nor `?:`.
         let tree = format!("{ast:?}");
         for (op, name) in [("??", "op: Coalesce"), ("?:", "op: Default")] {
@@ -279,6 +328,50 @@ fn to_j(v: &Val) -> JValue {
 
 /// The library's value as ours; `None` for undefined. Whole numbers print
 /// without a fraction, as JavaScript prints them.
+/// A text that two values share exactly when the library's deep equality
+/// (`values_equal`) holds between them: objects with sorted keys, numbers by
+/// value. False for a value that equals nothing (a function, NaN).
+fn canonical(v: &JValue, out: &mut String) -> bool {
+    use std::fmt::Write;
+    match v {
+        JValue::Null => out.push('n'),
+        JValue::Bool(b) => out.push(if *b { 't' } else { 'f' }),
+        JValue::Number(f) if f.is_nan() => return false,
+        JValue::Number(f) => {
+            // 0.0 == -0.0
+            let _ = write!(out, "#{}", if *f == 0.0 { 0.0 } else { *f });
+        }
+        JValue::String(s) => {
+            let _ = write!(out, "s{}:{s}", s.len());
+        }
+        JValue::Array(a) => {
+            out.push('[');
+            for x in a.iter() {
+                if !canonical(x, out) {
+                    return false;
+                }
+                out.push(',');
+            }
+            out.push(']');
+        }
+        JValue::Object(o) => {
+            let mut ks: Vec<&String> = o.keys().collect();
+            ks.sort();
+            out.push('{');
+            for k in ks {
+                let _ = write!(out, "{}:{k}=", k.len());
+                if !o.get(k).is_some_and(|x| canonical(x, out)) {
+                    return false;
+                }
+                out.push(',');
+            }
+            out.push('}');
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// Whether every number in `v` is finite.
 fn finite(v: &JValue) -> bool {
     match v {
@@ -509,6 +602,63 @@ fn install(ev: &mut Evaluator, rng: Rc<Cell<u64>>, now_ms: i64) {
             builtin("fromMillis", &args)
         }),
     );
+    // $distinct and $keys compare every item with every other in the
+    // library, and do not stop for the time limit: 100,000 items took up to a
+    // minute. The same results (the library's logic, sequences included),
+    // found with a hash of each value (see REPLACED).
+    reg(
+        ev,
+        "asldbgDistinct",
+        Box::new(|a| match a.first() {
+            None | Some(JValue::Undefined) => Ok(JValue::Undefined),
+            Some(JValue::Array(arr)) if arr.len() > 1 => {
+                let mut seen = std::collections::HashSet::new();
+                let mut key = String::new();
+                let mut out = Vec::new();
+                for v in arr.iter() {
+                    key.clear();
+                    // A value with no JSON form (a function) equals nothing.
+                    if !canonical(v, &mut key) || seen.insert(key.clone()) {
+                        out.push(v.clone());
+                    }
+                }
+                let mut result = JValue::array(out);
+                if arr.sequence {
+                    result.mark_sequence();
+                }
+                Ok(result)
+            }
+            Some(other) => Ok(other.clone()),
+        }),
+    );
+    reg(
+        ev,
+        "asldbgKeys",
+        Box::new(|a| {
+            let mut keys: Vec<JValue> = Vec::new();
+            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let objects: Vec<&jsonata_core::value::JMap> = match a.first() {
+                Some(JValue::Object(o)) => vec![&**o],
+                Some(JValue::Array(arr)) => arr
+                    .iter()
+                    .filter_map(|item| match item {
+                        JValue::Object(o) => Some(&**o),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for o in objects {
+                for k in o.keys() {
+                    if !seen.contains(k.as_str()) {
+                        seen.insert(k.clone());
+                        keys.push(JValue::string(k.clone()));
+                    }
+                }
+            }
+            Ok(JValue::sequence(keys))
+        }),
+    );
     reg(
         ev,
         "pad",
@@ -625,6 +775,7 @@ impl Session {
         let opts = EvaluatorOptions {
             cancel: Some((*deadline).clone()),
             max_stack_depth: Some(MAX_DEPTH),
+            max_sequence_length: Some(MAX_SEQUENCE),
             ..Default::default()
         };
         let mut ev = Evaluator::with_options(ctx, opts);
@@ -657,6 +808,7 @@ impl Session {
         let opts = EvaluatorOptions {
             cancel: Some((*deadline).clone()),
             max_stack_depth: Some(depth),
+            max_sequence_length: Some(MAX_SEQUENCE),
             ..Default::default()
         };
         s.ev = Evaluator::with_options(ctx, opts);
@@ -675,12 +827,26 @@ impl Session {
     pub fn eval_expr(&mut self, e: &Expr, field: &str) -> Result<Option<Val>, JError> {
         let ev = &mut self.ev;
         let data = &self.data;
-        let r = guarded(|| ev.evaluate(&e.ast, data));
+        fn cancel(token: *const ()) {
+            // SAFETY: points at the session's token, alive while it evaluates.
+            unsafe { (*(token as *const CancelToken)).cancel() }
+        }
+        let token = std::sync::Arc::as_ptr(&self._deadline) as *const ();
+        let (r, too_much_memory) =
+            crate::alloc::with_budget(MAX_MEMORY_BYTES, (cancel, token), || {
+                guarded(|| ev.evaluate(&e.ast, data))
+            });
         let fail = |m: String| JError {
             field: field.to_string(),
             expr: e.source.clone(),
             kind: JErrorKind::Failed(m),
         };
+        if too_much_memory {
+            return Err(fail(format!(
+                "U1004: the expression used more than {} MiB of memory",
+                MAX_MEMORY_BYTES >> 20
+            )));
+        }
         match r {
             // JSON has no Infinity or NaN: AWS fails such a result (1/0).
             Ok(Ok(v)) if !finite(&v) => Err(fail(
@@ -849,6 +1015,65 @@ mod tests {
         });
         assert!(r.is_err());
         assert!(!panic_is_caught());
+    }
+
+    #[test]
+    fn distinct_and_keys_of_large_arrays_finish_within_the_time_limit() {
+        let t = std::time::Instant::now();
+        assert_eq!(
+            ev("$count($distinct([1..100000].($ % 1000)))")
+                .unwrap()
+                .unwrap()
+                .to_json(),
+            json!(1000)
+        );
+        assert_eq!(
+            ev("$count($keys([1..100000].{'k' & $string($ % 5000): 1}))")
+                .unwrap()
+                .unwrap()
+                .to_json(),
+            json!(5000)
+        );
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        // The library's results: deep equality, first occurrences in order,
+        // sequences kept (one key stays a list inside $map).
+        assert_eq!(
+            ev("$distinct([1, 1.0, 2, {'a': 1, 'b': [2]}, {'b': [2], 'a': 1}, '1'])")
+                .unwrap()
+                .unwrap()
+                .to_json(),
+            json!([1, 2, {"a": 1, "b": [2]}, "1"])
+        );
+        assert_eq!(
+            ev("$map([{'a': 1}, {'b': 2, 'a': 3}], $keys)")
+                .unwrap()
+                .unwrap()
+                .to_json(),
+            json!([["a"], ["b", "a"]])
+        );
+        assert_eq!(
+            ev("$keys({'a': 1})").unwrap().unwrap().to_json(),
+            json!("a")
+        );
+        assert_eq!(ev("$keys(5)").unwrap(), None);
+        assert_eq!(
+            ev("'$distinct'").unwrap().unwrap().to_json(),
+            json!("$distinct")
+        );
+        assert_eq!(ev("$distinct(3)").unwrap().unwrap().to_json(), json!(3));
+    }
+
+    #[test]
+    fn sequences_past_ten_million_items_are_an_error() {
+        let e = ev("$count($append([1..10000000], [1..10000000]))").unwrap_err();
+        assert!(
+            matches!(&e.kind, JErrorKind::Failed(m) if m.starts_with("D2015")),
+            "{e:?}"
+        );
     }
 
     #[test]

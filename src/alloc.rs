@@ -1,0 +1,139 @@
+//! A memory budget for one piece of work on one thread.
+//!
+//! Some expressions ask for memory without end (`$reduce` doubling a string):
+//! the allocator aborts the process when the system refuses, which no
+//! `catch_unwind` can turn into an error. [`Budgeted`] wraps the global
+//! allocator and counts what the current thread allocates while
+//! [`with_budget`] runs; past the budget it calls the work's cancel hook once
+//! (the JSONata evaluator then stops at its next step) and reports it.
+//!
+//! The binary installs `Budgeted<MiMalloc>`; where another allocator is in use
+//! (unit tests), budgets are not counted and only the time limits apply.
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+
+/// The global allocator `A`, counting allocations inside [`with_budget`].
+pub struct Budgeted<A>(pub A);
+
+/// What cancels the work (a function and its argument: no allocation, no
+/// drop, so it can run inside the allocator).
+pub type CancelHook = (fn(*const ()), *const ());
+
+thread_local! {
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    static USED: Cell<usize> = const { Cell::new(0) };
+    static LIMIT: Cell<usize> = const { Cell::new(usize::MAX) };
+    static EXCEEDED: Cell<bool> = const { Cell::new(false) };
+    static HOOK: Cell<Option<CancelHook>> = const { Cell::new(None) };
+}
+
+fn grew(by: usize) {
+    if !ACTIVE.get() {
+        return;
+    }
+    let used = USED.get().saturating_add(by);
+    USED.set(used);
+    if used > LIMIT.get() && !EXCEEDED.get() {
+        EXCEEDED.set(true);
+        if let Some((f, arg)) = HOOK.get() {
+            f(arg);
+        }
+    }
+}
+
+fn shrank(by: usize) {
+    if ACTIVE.get() {
+        USED.set(USED.get().saturating_sub(by));
+    }
+}
+
+// SAFETY: every call is passed to the wrapped allocator unchanged; the
+// counting touches only const-initialised thread-locals without destructors.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Budgeted<A> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        self.0.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        self.0.alloc_zeroed(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrank(layout.size());
+        self.0.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size > layout.size() {
+            grew(new_size - layout.size());
+        } else {
+            shrank(layout.size() - new_size);
+        }
+        self.0.realloc(ptr, layout, new_size)
+    }
+}
+
+/// Runs `f` with a budget of `limit` bytes for what this thread allocates
+/// (less what it frees); `hook` is called once when the budget is passed.
+/// Returns `f`'s result and whether the budget was passed.
+pub fn with_budget<R>(limit: usize, hook: CancelHook, f: impl FnOnce() -> R) -> (R, bool) {
+    let saved = (
+        ACTIVE.get(),
+        USED.get(),
+        LIMIT.get(),
+        EXCEEDED.get(),
+        HOOK.get(),
+    );
+    ACTIVE.set(true);
+    USED.set(0);
+    LIMIT.set(limit);
+    EXCEEDED.set(false);
+    HOOK.set(Some(hook));
+    let r = f();
+    let exceeded = EXCEEDED.get();
+    ACTIVE.set(saved.0);
+    USED.set(saved.1);
+    LIMIT.set(saved.2);
+    EXCEEDED.set(saved.3);
+    HOOK.set(saved.4);
+    (r, exceeded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static SYSTEM: Budgeted<std::alloc::System> = Budgeted(std::alloc::System);
+
+    fn flag(p: *const ()) {
+        // SAFETY: the test passes a pointer to a live AtomicBool.
+        unsafe { (*(p as *const AtomicBool)).store(true, Ordering::SeqCst) }
+    }
+
+    #[test]
+    fn passing_the_budget_calls_the_hook_once_and_is_reported() {
+        let hit = AtomicBool::new(false);
+        let hook: CancelHook = (flag, &hit as *const AtomicBool as *const ());
+        let layout = Layout::from_size_align(4096, 8).unwrap();
+        let ((), over) = with_budget(10_000, hook, || unsafe {
+            let a = SYSTEM.alloc(layout);
+            let b = SYSTEM.alloc(layout);
+            SYSTEM.dealloc(a, layout);
+            SYSTEM.dealloc(b, layout);
+        });
+        assert!(
+            !over && !hit.load(Ordering::SeqCst),
+            "8 KiB live is within 10 KB"
+        );
+        let ((), over) = with_budget(10_000, hook, || unsafe {
+            let ps: Vec<*mut u8> = (0..4).map(|_| SYSTEM.alloc(layout)).collect();
+            for p in ps {
+                SYSTEM.dealloc(p, layout);
+            }
+        });
+        assert!(over && hit.load(Ordering::SeqCst));
+        // Outside a budget nothing is counted.
+        assert!(!ACTIVE.get());
+    }
+}

@@ -173,13 +173,12 @@ pub fn edges(def: &Definition, m: MachineId) -> Vec<Edge> {
     if n > 0 {
         state[mc.start_at] = 1;
     }
+    let mut outs: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, e) in out.iter().enumerate() {
+        outs[e.from].push(i);
+    }
     while let Some((v, k)) = stack.pop() {
-        let outs: Vec<usize> = out
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.from == v)
-            .map(|(i, _)| i)
-            .collect();
+        let outs = &outs[v];
         if k < outs.len() {
             stack.push((v, k + 1));
             let ei = outs[k];
@@ -278,9 +277,14 @@ pub fn layout_with(
     // Start first.
     queue.sort_by_key(|i| (*i != mc.start_at, *i));
     let mut order = Vec::with_capacity(n);
-    while let Some(v) = queue.pop().filter(|_| true) {
+    // Forward edges by their source, so the walk below is linear.
+    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, e) in edges.iter().enumerate().filter(|(_, e)| !e.back) {
+        out_edges[e.from].push(i);
+    }
+    while let Some(v) = queue.pop() {
         order.push(v);
-        for e in edges.iter().filter(|e| !e.back && e.from == v) {
+        for e in out_edges[v].iter().map(|&i| &edges[i]) {
             layer[e.to] = layer[e.to].max(layer[v] + 1);
             indeg[e.to] -= 1;
             if indeg[e.to] == 0 {
@@ -308,12 +312,14 @@ pub fn layout_with(
     }
     // Start from the order in which the definition names the targets (rule
     // order for a Choice), so that ties keep reading left to right.
+    // Forward edges into each state (out_edges, above, leave each state).
+    let mut in_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, e) in edges.iter().enumerate().filter(|(_, e)| !e.back) {
+        in_edges[e.to].push(i);
+    }
     let rank = |it: &Item| -> usize {
         match it {
-            Item::State(s) => edges
-                .iter()
-                .position(|e| e.to == *s && !e.back)
-                .unwrap_or(*s),
+            Item::State(s) => in_edges[*s].first().copied().unwrap_or(*s),
             Item::Dummy(e, _) => *e,
         }
     };
@@ -338,18 +344,16 @@ pub fn layout_with(
         let mut out = Vec::new();
         match it {
             Item::State(s) => {
-                for (ei, e) in edges.iter().enumerate().filter(|(_, e)| !e.back) {
+                let mine = if up { &in_edges[*s] } else { &out_edges[*s] };
+                for &ei in mine {
+                    let e = &edges[ei];
                     let long = layer[e.to] > layer[e.from] + 1;
-                    if up && e.to == *s {
-                        out.push(if long {
-                            (1, ei, layer[e.to] - layer[e.from] - 2)
-                        } else {
-                            (0, e.from, 0)
-                        });
-                    }
-                    if !up && e.from == *s {
-                        out.push(if long { (1, ei, 0) } else { (0, e.to, 0) });
-                    }
+                    out.push(match (up, long) {
+                        (true, true) => (1, ei, layer[e.to] - layer[e.from] - 2),
+                        (true, false) => (0, e.from, 0),
+                        (false, true) => (1, ei, 0),
+                        (false, false) => (0, e.to, 0),
+                    });
                 }
             }
             Item::Dummy(ei, st) => {

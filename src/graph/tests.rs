@@ -258,3 +258,42 @@ fn a_run_is_drawn_with_heavy_lines_and_marks() {
     assert!(text.contains("┏━━━━┹────┐"), "{text}");
     assert!(text.contains('┃'), "{text}");
 }
+
+#[test]
+fn a_very_wide_choice_is_drawn_with_bounded_edge_records() {
+    let n = 8000;
+    let mut states = serde_json::Map::new();
+    let choices: Vec<serde_json::Value> = (0..n)
+        .map(|i| json!({"Variable": "$.x", "NumericEquals": i, "Next": format!("S{i}")}))
+        .collect();
+    states.insert(
+        "C".into(),
+        json!({"Type": "Choice", "Choices": choices, "Default": "S0"}),
+    );
+    for i in 0..n {
+        states.insert(format!("S{i}"), json!({"Type": "Succeed"}));
+    }
+    let d = def(json!({"StartAt": "C", "States": states}));
+    let r = text::render(&layout(&d, 0, false));
+    let traced: usize = r.edges.iter().map(|e| e.cells.len()).sum();
+    assert!(traced <= text::MAX_TRACED_CELLS, "{traced}");
+    // Every box is still drawn.
+    assert_eq!(r.boxes.len(), n + 1);
+}
+
+#[test]
+fn a_long_chain_lays_out_in_order() {
+    let n = 20_000;
+    let mut states = serde_json::Map::new();
+    for i in 0..n {
+        states.insert(
+            format!("P{i}"),
+            json!({"Type": "Pass", "Next": format!("P{}", i + 1)}),
+        );
+    }
+    states.insert(format!("P{n}"), json!({"Type": "Succeed"}));
+    let d = def(json!({"StartAt": "P0", "States": states}));
+    let l = layout(&d, 0, false);
+    assert_eq!(l.nodes.len(), n + 1);
+    assert!(l.nodes.windows(2).all(|w| w[0].y < w[1].y));
+}

@@ -23,7 +23,14 @@ pub struct Canvas {
     cells: Vec<Cell>,
     /// While drawing an edge: the cells it covers.
     trace: Option<Vec<(usize, usize)>>,
+    /// Cells recorded in traces so far (bounded by [`MAX_TRACED_CELLS`]).
+    traced: usize,
 }
+
+/// The most edge cells a drawing records for colouring taken edges: a very
+/// wide machine (a Choice with thousands of rules) has edges tens of
+/// thousands of cells long; past this they are drawn but not recorded.
+pub const MAX_TRACED_CELLS: usize = 4_000_000;
 
 impl Canvas {
     pub fn new(w: usize, h: usize) -> Canvas {
@@ -32,11 +39,15 @@ impl Canvas {
             h,
             cells: vec![Cell::Empty; w * h],
             trace: None,
+            traced: 0,
         }
     }
     fn at(&mut self, x: usize, y: usize) -> Option<&mut Cell> {
         if let Some(t) = &mut self.trace {
-            t.push((x, y));
+            if self.traced < MAX_TRACED_CELLS {
+                self.traced += 1;
+                t.push((x, y));
+            }
         }
         if x < self.w && y < self.h {
             Some(&mut self.cells[y * self.w + x])
@@ -230,21 +241,21 @@ pub struct Rendered {
 
 fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
     let center = |n: &Node| n.x + n.w / 2;
+    let node: std::collections::HashMap<usize, &Node> =
+        l.nodes.iter().map(|n| (n.state, n)).collect();
+    // Edges between the same two states (a Next and a catcher, two rules)
+    // are drawn once, with all their labels.
+    let mut between: std::collections::HashMap<(usize, usize), Vec<&super::Edge>> =
+        std::collections::HashMap::new();
+    for e in &l.edges {
+        between.entry((e.from, e.to)).or_default().push(e);
+    }
     // Edges first; boxes are drawn over them.
     for (ei, e) in l.edges.iter().enumerate() {
-        let (Some(a), Some(b)) = (
-            l.nodes.iter().find(|n| n.state == e.from),
-            l.nodes.iter().find(|n| n.state == e.to),
-        ) else {
+        let (Some(&a), Some(&b)) = (node.get(&e.from), node.get(&e.to)) else {
             continue;
         };
-        // Edges between the same two states (a Next and a catcher, two
-        // rules) are drawn once, with all their labels.
-        let same: Vec<&super::Edge> = l
-            .edges
-            .iter()
-            .filter(|x| x.from == e.from && x.to == e.to)
-            .collect();
+        let same = &between[&(e.from, e.to)];
         if !std::ptr::eq(same[0], e) {
             continue;
         }

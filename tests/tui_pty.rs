@@ -227,3 +227,47 @@ fn the_graph_pane_follows_arrow_keys_and_folds_containers() {
     t.wait_for("┌States");
     t.quit_and_check_restored();
 }
+
+/// A 40 KB JSON document, pasted into the execution-input editor either as
+/// a bracketed paste or as typed keys (a terminal without bracketed paste:
+/// newlines arrive as Enter), arrives whole and applies.
+fn paste_into_the_input_editor(bracketed: bool) {
+    let def = temp_file(
+        "paste.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}"#,
+    );
+    let mut t = Tui::start(&[&def]);
+    t.wait_for("PAUSED");
+    t.keys("e");
+    t.wait_for("Ctrl-O");
+    // Delete the "{}" the editor starts with.
+    t.keys("\x1b[3~\x1b[3~");
+    let members: Vec<String> = (0..1000)
+        .map(|i| format!("  \"k{i:03}\": \"{}\"", "v".repeat(30)))
+        .collect();
+    let doc = format!("{{\n{}\n}}", members.join(",\n"));
+    assert!(doc.len() > 40_000);
+    let sent = if bracketed {
+        format!("\x1b[200~{doc}\x1b[201~")
+    } else {
+        doc.replace('\n', "\r")
+    };
+    for chunk in sent.as_bytes().chunks(4096) {
+        t.writer.write_all(chunk).unwrap();
+    }
+    t.writer.flush().unwrap();
+    t.wait_for("k999");
+    t.keys("\x0f"); // Ctrl-O applies
+    t.wait_for("Execution input replaced");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn a_bracketed_paste_of_40_kb_arrives_whole() {
+    paste_into_the_input_editor(true);
+}
+
+#[test]
+fn a_typed_paste_of_40_kb_arrives_whole_and_quit_is_not_held_up() {
+    paste_into_the_input_editor(false);
+}

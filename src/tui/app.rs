@@ -172,6 +172,9 @@ pub enum Action {
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
+    /// Text the terminal pasted (bracketed paste): inserted in an open editor
+    /// at once, ignored elsewhere (pasted text is not a string of commands).
+    Paste(String),
     /// Time to run the next slice of a continue.
     Tick,
 }
@@ -888,6 +891,11 @@ impl App {
         self.after_stop(stop);
     }
 
+    /// Whether an editor is open (typed text goes into it).
+    pub fn editing(&self) -> bool {
+        matches!(self.mode, Mode::Edit(_))
+    }
+
     pub fn open_editor(&mut self, target: EditTarget) {
         let key = format!("{target:?}");
         let text = match self.drafts.get(&key) {
@@ -1090,6 +1098,16 @@ impl App {
     pub fn update(&mut self, a: Action) {
         match a {
             Action::Resize(w, h) => self.size = (w, h),
+            Action::Paste(text) => {
+                if let Mode::Edit(ed) = &mut self.mode {
+                    // Terminals send a newline as CR inside a paste.
+                    ed.area
+                        .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+                    ed.error = None;
+                } else {
+                    self.message = "Paste goes into an editor (e, t, x, w open one).".into();
+                }
+            }
             Action::Tick => {
                 if let Some(resume) = self.command_running {
                     let done = self

@@ -15,7 +15,10 @@ pub mod theme;
 pub mod view;
 
 use app::{Action, App};
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream,
+};
 use crossterm::terminal::{
     self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen,
@@ -36,6 +39,7 @@ pub fn restore_terminal() {
         out,
         EndSynchronizedUpdate,
         DisableMouseCapture,
+        DisableBracketedPaste,
         LeaveAlternateScreen,
         cursor::Show
     );
@@ -59,7 +63,7 @@ fn install_panic_hook() {
 fn setup(mouse: bool) -> io::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen)?;
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
     if mouse {
         execute!(out, EnableMouseCapture)?;
     }
@@ -72,6 +76,51 @@ fn draw(term: &mut Term, app: &mut App) -> io::Result<()> {
     execute!(io::stdout(), EndSynchronizedUpdate)
 }
 
+/// Gives one terminal event to the app; true when the input has ended.
+/// Plain characters and Enter typed into an open editor are gathered in
+/// `typed` and inserted at once by [`flush`]: the editor widget re-measures
+/// its whole text on every edit, so a long paste without bracketed paste
+/// (one key event per character) grew quadratic.
+fn handle(app: &mut App, ev: Option<io::Result<Event>>, typed: &mut String) -> io::Result<bool> {
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+    if let Some(Ok(Event::Key(k))) = &ev {
+        let plain = k.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+        if k.kind != KeyEventKind::Release && plain && app.editing() {
+            match k.code {
+                KeyCode::Char(c) => {
+                    typed.push(c);
+                    return Ok(false);
+                }
+                KeyCode::Enter => {
+                    typed.push('\n');
+                    return Ok(false);
+                }
+                _ => {}
+            }
+        }
+    }
+    flush(app, typed);
+    match ev {
+        Some(Ok(Event::Key(k))) if k.kind != crossterm::event::KeyEventKind::Release => {
+            app.update(Action::Key(k))
+        }
+        Some(Ok(Event::Mouse(m))) => app.update(Action::Mouse(m)),
+        Some(Ok(Event::Resize(w, h))) => app.update(Action::Resize(w, h)),
+        Some(Ok(Event::Paste(text))) => app.update(Action::Paste(text)),
+        Some(Ok(_)) => {}
+        Some(Err(e)) => return Err(e),
+        None => return Ok(true),
+    }
+    Ok(false)
+}
+
+/// Inserts what [`handle`] gathered.
+fn flush(app: &mut App, typed: &mut String) {
+    if !typed.is_empty() {
+        app.update(Action::Paste(std::mem::take(typed)));
+    }
+}
+
 async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
     let mut events = EventStream::new();
     #[cfg(unix)]
@@ -81,6 +130,10 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
     draw(term, app)?;
     let mut mouse_on = app.mouse;
     let mut last_draw = Instant::now();
+    // Something changed since the last frame.
+    let mut stale = false;
+    // How long the last frame took to draw.
+    let mut frame_cost = Duration::ZERO;
     loop {
         let running = app.session.is_running();
         let waiting = app.command_running.is_some() && !running;
@@ -88,23 +141,51 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
         let term_signal = sigterm.recv();
         #[cfg(not(unix))]
         let term_signal = std::future::pending::<Option<()>>();
-        let mut dirty = true;
         tokio::select! {
             biased;
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind != crossterm::event::KeyEventKind::Release => app.update(Action::Key(k)),
-                Some(Ok(Event::Mouse(m))) => app.update(Action::Mouse(m)),
-                Some(Ok(Event::Resize(w, h))) => app.update(Action::Resize(w, h)),
-                Some(Ok(_)) => dirty = false,
-                Some(Err(e)) => return Err(e),
-                None => return Ok(()),
-            },
+            // SIGTERM before anything the terminal sends.
             _ = term_signal => return Ok(()),
-                        _ = tokio::time::sleep(Duration::from_millis(10)), if waiting => app.update(Action::Tick),
+            ev = events.next() => {
+                let mut typed = String::new();
+                if handle(app, ev, &mut typed)? {
+                    return Ok(());
+                }
+                stale = true;
+                // Take the events already read from the terminal here: the
+                // stream hands each one over through a thread (~0.2 ms), which
+                // made a 40 KB paste without bracketed paste take 10 s. (A
+                // zero timeout never sees buffered events; 1 µs does.)
+                let burst = Instant::now();
+                while !app.quit
+                    && burst.elapsed() < Duration::from_millis(50)
+                    && crossterm::event::poll(Duration::from_micros(1))?
+                {
+                    if handle(app, Some(crossterm::event::read()), &mut typed)? {
+                        return Ok(());
+                    }
+                }
+                flush(app, &mut typed);
+            }
+            // Drawn once no event has come for a moment: events that arrive
+            // together (a paste without bracketed paste, a key held down)
+            // are all taken before one frame is drawn. A frame per key made
+            // a 40 KB paste take a minute, with `q` waiting behind it. (The
+            // event stream hands each event over through a thread, so "no
+            // event ready now" is not "no event coming".)
+            _ = tokio::time::sleep(Duration::from_millis(3)), if stale && !running => {
+                let t = Instant::now();
+                draw(term, app)?;
+                frame_cost = t.elapsed();
+                last_draw = Instant::now();
+                stale = false;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(10)), if waiting => {
+                app.update(Action::Tick);
+                stale = true;
+            }
             _ = tokio::task::yield_now(), if running => {
                 app.update(Action::Tick);
-                // While running, redraw about 30 times a second.
-                dirty = !app.session.is_running() || last_draw.elapsed() > Duration::from_millis(33);
+                stale = true;
             }
         }
         if app.quit {
@@ -118,9 +199,17 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
                 execute!(io::stdout(), DisableMouseCapture)?;
             }
         }
-        if dirty {
+        // While running or under a flood of events, about 30 frames a
+        // second, fewer when a frame is slow (a very long line in an editor),
+        // so that drawing never takes more than a fifth of the time.
+        let finished_run = running && !app.session.is_running();
+        let gap = Duration::from_millis(33).max(frame_cost * 4);
+        if stale && (finished_run || last_draw.elapsed() > gap) {
+            let t = Instant::now();
             draw(term, app)?;
+            frame_cost = t.elapsed();
             last_draw = Instant::now();
+            stale = false;
         }
     }
 }

@@ -271,3 +271,55 @@ fn a_bracketed_paste_of_40_kb_arrives_whole() {
 fn a_typed_paste_of_40_kb_arrives_whole_and_quit_is_not_held_up() {
     paste_into_the_input_editor(false);
 }
+
+#[test]
+fn quitting_kills_a_task_command_still_running() {
+    let def = temp_file(
+        "slow.asl.json",
+        r#"{"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+    );
+    let pid_file = temp_file("slow.pid", "");
+    std::fs::remove_file(&pid_file).unwrap();
+    // The command writes the pid of the process that will sleep.
+    let command = format!("echo $$ > {pid_file}; exec sleep 600");
+    let mut t = Tui::start(&[&def, "--task-command", &command]);
+    t.wait_for("PAUSED");
+    t.keys("c");
+    t.wait_for("Running the task command");
+    let start = Instant::now();
+    let pid = loop {
+        if let Some(p) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            break p;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the command did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Running: its /proc entry exists and is not a zombie.
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| {
+                !s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+            .unwrap_or(false)
+    };
+    assert!(alive());
+    t.quit_and_check_restored();
+    let start = Instant::now();
+    while alive() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !alive(),
+        "the task command (pid {pid}) outlived the debugger"
+    );
+}

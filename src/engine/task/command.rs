@@ -33,16 +33,32 @@ pub struct CommandRunner {
     pub command: String,
 }
 
-/// How a command run ended besides its outcome.
+/// Stops a command run from another thread: the run ends with `Pending`,
+/// and the command's process group is killed at once (the caller may be
+/// about to exit, before the run's own thread would notice).
 #[derive(Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel(Arc<(AtomicBool, std::sync::atomic::AtomicI32)>);
 
 impl Cancel {
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0 .0.store(true, Ordering::SeqCst);
+        let group = self.0 .1.load(Ordering::SeqCst);
+        #[cfg(unix)]
+        if group > 0 {
+            // SAFETY: kill(2) of the process group the run started.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
     }
     fn is_set(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0 .0.load(Ordering::SeqCst)
+    }
+    fn running(&self, group: i32) {
+        self.0 .1.store(group, Ordering::SeqCst);
+        if self.is_set() {
+            self.cancel();
+        }
     }
 }
 
@@ -93,12 +109,13 @@ pub fn kill_commands_on_signals() {
 
 /// The command's process group: killed whole when dropped, so that nothing
 /// it started outlives the task.
-struct Group(Child);
+struct Group(Child, Cancel);
 
 impl Group {
-    fn new(c: Child) -> Group {
+    fn new(c: Child, cancel: &Cancel) -> Group {
         register(c.id() as i32, true);
-        Group(c)
+        cancel.running(c.id() as i32);
+        Group(c, cancel.clone())
     }
 
     fn kill(&mut self) {
@@ -117,6 +134,8 @@ impl Drop for Group {
         self.kill();
         let _ = self.0.wait();
         register(self.0.id() as i32, false);
+        // The group is gone: a later cancel must not signal a reused id.
+        self.1 .0 .1.store(0, Ordering::SeqCst);
     }
 }
 
@@ -247,7 +266,7 @@ impl CommandRunner {
             cmd.process_group(0);
         }
         let mut group = match cmd.spawn() {
-            Ok(c) => Group::new(c),
+            Ok(c) => Group::new(c, cancel),
             Err(e) => {
                 return TaskOutcome::failed(
                     "Command.StartFailed",

@@ -30,7 +30,7 @@ pub const TIME_LIMIT_MS: u64 = 2_000;
 pub const MAX_DEPTH: usize = 1_000;
 /// Memory one evaluation may hold (counted by the binary's allocator, see
 /// [`crate::alloc`]); past it the evaluation stops with an error.
-pub const MAX_MEMORY_BYTES: usize = 512 << 20;
+pub const MAX_MEMORY_BYTES: usize = 1 << 30;
 /// The longest sequence one step may build ($append, $range, mapping, …).
 pub const MAX_SEQUENCE: usize = 10_000_000;
 const MAX_PAD: f64 = 1_000_000.0;

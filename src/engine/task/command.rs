@@ -288,18 +288,21 @@ impl CommandRunner {
         });
         let out = Drain::spawn(stdout, MAX_RESULT_BYTES, Keep::Head);
         let err = Drain::spawn(stderr, MAX_CAUSE_BYTES, Keep::Tail);
+        let too_much = || {
+            TaskOutcome::failed(
+                "States.DataLimitExceeded",
+                format!(
+                    "`{command}` printed more than {} MiB",
+                    MAX_RESULT_BYTES >> 20
+                ),
+            )
+        };
         let started = Instant::now();
         let timeout = req.timeout_seconds.map(Duration::from_secs);
         let heartbeat = req.heartbeat_seconds.map(Duration::from_secs);
         let status = loop {
             if out.over() {
-                return TaskOutcome::failed(
-                    "States.DataLimitExceeded",
-                    format!(
-                        "`{command}` printed more than {} MiB",
-                        MAX_RESULT_BYTES >> 20
-                    ),
-                );
+                return too_much();
             }
             match group.0.try_wait() {
                 Ok(Some(s)) => break Ok(s),
@@ -328,13 +331,7 @@ impl CommandRunner {
             Err(e) => return TaskOutcome::failed("Command.Failed", format!("`{command}`: {e}")),
         };
         if out.over() {
-            return TaskOutcome::failed(
-                "States.DataLimitExceeded",
-                format!(
-                    "`{command}` printed more than {} MiB",
-                    MAX_RESULT_BYTES >> 20
-                ),
-            );
+            return too_much();
         }
         let out = out.bytes();
         let stdout = String::from_utf8_lossy(&out);

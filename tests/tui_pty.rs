@@ -323,3 +323,12 @@ fn quitting_kills_a_task_command_still_running() {
         "the task command (pid {pid}) outlived the debugger"
     );
 }
+
+#[test]
+fn a_value_cut_at_the_pane_edge_is_marked() {
+    let t = Tui::start(&["--sample", "credit-card"]);
+    t.wait_for("Get credit limit");
+    // At 80×24 the Input pane is narrower than the email: the cut shows.
+    t.wait_for("\"email\": \"jdoe@…");
+    t.quit_and_check_restored();
+}

@@ -103,6 +103,39 @@ pub fn color_line<'a>(line: &'a str, t: &Theme, mark: Option<Style>) -> Line<'a>
     Line::from(spans)
 }
 
+/// `line` as it fits in `width` display columns: when it is longer, the
+/// text that fits in `width - 1` columns and `true` (the caller ends the line
+/// with `…`, so a cut value never passes for the whole one).
+pub fn fit_line(line: &str, width: usize) -> (&str, bool) {
+    use unicode_width::UnicodeWidthChar;
+    if line.len() <= width {
+        return (line, false); // bytes ≥ columns for the text JSON shows
+    }
+    let mut cols = 0;
+    let mut end_for_cut = None;
+    for (i, c) in line.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if end_for_cut.is_none() && cols + w > width.saturating_sub(1) {
+            end_for_cut = Some(i);
+        }
+        if cols + w > width {
+            return (&line[..end_for_cut.unwrap_or(i)], true);
+        }
+        cols += w;
+    }
+    (line, false)
+}
+
+/// [`color_line`] cut to `width` columns, ending in a muted `…` when cut.
+pub fn fitted_line<'a>(line: &'a str, width: usize, t: &Theme, mark: Option<Style>) -> Line<'a> {
+    let (shown, cut) = fit_line(line, width);
+    let mut l = color_line(shown, t, mark);
+    if cut {
+        l.spans.push(Span::styled("…", t.muted));
+    }
+    l
+}
+
 /// Pretty text of the last value shown, kept until another value comes.
 #[derive(Default)]
 pub struct PrettyCache {
@@ -125,6 +158,17 @@ impl PrettyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_too_wide_is_cut_with_an_ellipsis_in_the_last_column() {
+        assert_eq!(fit_line("\"a\": 1", 20), ("\"a\": 1", false));
+        assert_eq!(fit_line("abcdef", 6), ("abcdef", false));
+        assert_eq!(fit_line("abcdefg", 6), ("abcde", true));
+        // Wide characters count two columns; the cut never splits one.
+        assert_eq!(fit_line("日本語テキスト", 7), ("日本語", true));
+        assert_eq!(fit_line("日本語", 6), ("日本語", false));
+        assert_eq!(fit_line("x", 0), ("", true));
+    }
 
     #[test]
     fn tokens() {

@@ -984,3 +984,30 @@ fn without_colour_the_graph_still_marks_the_run() {
     assert!(s.contains('┃'), "{s}");
     assert!(!s.contains('━'), "{s}");
 }
+
+#[test]
+fn json_panes_mark_what_they_cut() {
+    let email_line = |email: &str, w: u16, h: u16| {
+        let mut app = machine(
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
+            json!({"identity": {"email": email}}),
+        );
+        press(&mut app, "1");
+        let t = render(&mut app, w, h);
+        screen(&t)
+            .lines()
+            .find(|l| l.contains("\"email\""))
+            .expect("the email line is on screen")
+            .to_string()
+    };
+    let long = format!("jdoe@example.com{}", "-x".repeat(40));
+    let line = email_line(&long, 80, 24);
+    assert!(line.contains('…'), "a cut value must end in …: {line}");
+    assert!(!line.contains(&long), "{line}");
+    // What fits is shown whole and not marked.
+    let line = email_line("jdoe@example.com", 80, 24);
+    assert!(
+        line.contains("\"jdoe@example.com\"") && !line.contains('…'),
+        "{line}"
+    );
+}

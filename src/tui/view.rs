@@ -2,7 +2,7 @@
 //! with tabs; from 120×30 the input and output sit beside the other tabs.
 
 use super::app::{App, Focus, GraphView, LeftPane, Mode, Tab, KEYMAP, TABS};
-use super::json_view::color_line;
+use super::json_view::fitted_line;
 use crate::asl::value::Val;
 use crate::engine::Status;
 use crate::graph::text::fit as truncate;
@@ -327,11 +327,12 @@ fn output_value(app: &App) -> (Option<Val>, Option<Val>) {
     )
 }
 
+/// Lines `scroll..scroll + h` of pretty JSON, coloured, each cut to `w`
+/// columns with a `…` where it was cut.
 fn json_lines<'a>(
     app: &'a App,
     lines: &'a [String],
-    scroll: usize,
-    h: usize,
+    (scroll, h, w): (usize, usize, usize),
     before: Option<&Val>,
     after: Option<&Val>,
 ) -> Vec<Line<'a>> {
@@ -354,7 +355,7 @@ fn json_lines<'a>(
                 }
                 _ => None,
             };
-            color_line(l, &app.theme, mark)
+            fitted_line(l, w, &app.theme, mark)
         })
         .collect()
 }
@@ -368,7 +369,8 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
                 Some(v) => app.pretty_input.lines(&v),
                 None => std::rc::Rc::new(vec!["(no input)".to_string()]),
             };
-            let text = json_lines(app, &lines, scroll, h, None, None);
+            let w = area.width as usize;
+            let text = json_lines(app, &lines, (scroll, h, w), None, None);
             f.render_widget(Paragraph::new(text), area);
         }
         Tab::Output => {
@@ -377,7 +379,8 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
                 Some(v) => app.pretty_output.lines(v),
                 None => std::rc::Rc::new(vec!["(no output yet: step a state)".to_string()]),
             };
-            let text = json_lines(app, &lines, scroll, h, before.as_ref(), out.as_ref());
+            let w = area.width as usize;
+            let text = json_lines(app, &lines, (scroll, h, w), before.as_ref(), out.as_ref());
             f.render_widget(Paragraph::new(text), area);
         }
         Tab::Inspector => {
@@ -409,8 +412,7 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
             text.extend(json_lines(
                 app,
                 &lines,
-                scroll,
-                h.saturating_sub(1),
+                (scroll, h.saturating_sub(1), area.width as usize),
                 None,
                 None,
             ));
@@ -999,7 +1001,7 @@ fn draw_history(f: &mut Frame, app: &App, area: Rect) {
         let pretty = serde_json::to_string_pretty(&e.to_json()).unwrap_or_default();
         let text: Vec<Line> = pretty
             .lines()
-            .map(|l| color_line(l, &app.theme, None))
+            .map(|l| fitted_line(l, parts[1].width as usize, &app.theme, None))
             .collect();
         f.render_widget(
             Paragraph::new(text).block(

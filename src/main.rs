@@ -682,7 +682,9 @@ fn debug(args: DebugArgs) -> ExitCode {
         }
     };
     let input = match (&args.exec.input, sample) {
-        (Some(f), _) => match read_input(f, true) {
+        // The debugger has no --no-quota: any input up to the file cap opens,
+        // and the engine still holds state payloads to the quota.
+        (Some(f), _) => match read_input(f, false) {
             Ok(v) => v,
             Err(e) => return fail2(e),
         },

@@ -682,9 +682,7 @@ fn debug(args: DebugArgs) -> ExitCode {
         }
     };
     let input = match (&args.exec.input, sample) {
-        // The debugger has no --no-quota: any input up to the file cap opens,
-        // and the engine still holds state payloads to the quota.
-        (Some(f), _) => match read_input(f, false) {
+        (Some(f), _) => match read_input(f, true) {
             Ok(v) => v,
             Err(e) => return fail2(e),
         },

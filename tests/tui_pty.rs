@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 struct Tui {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte asldbg wrote (escape sequences the screen does not keep,
+    /// such as OSC 52).
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
@@ -34,6 +37,8 @@ impl Tui {
         let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
         let mut reader = pair.master.try_clone_reader().unwrap();
         let p = parser.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let r = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = reader.read(&mut buf) {
@@ -41,6 +46,7 @@ impl Tui {
                     break;
                 }
                 p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
         let writer = pair.master.take_writer().unwrap();
@@ -48,6 +54,7 @@ impl Tui {
         std::mem::forget(pair.master);
         Tui {
             parser,
+            raw,
             writer,
             child,
         }
@@ -325,10 +332,90 @@ fn quitting_kills_a_task_command_still_running() {
 }
 
 #[test]
-fn a_value_cut_at_the_pane_edge_is_marked() {
+fn the_first_screen_shows_the_input_whole() {
     let t = Tui::start(&["--sample", "credit-card"]);
     t.wait_for("Get credit limit");
-    // At 80×24 the Input pane is narrower than the email: the cut shows.
-    t.wait_for("\"email\": \"jdoe@…");
+    // At 80×24 the Input pane has room for every value of the sample.
+    t.wait_for("\"email\": \"jdoe@example.com\",");
+    t.wait_for("\"street\": \"123 Main St\",");
+    let s = t.screen();
+    assert!(!s.contains("jdoe@…"), "{s}");
+    // `? help  q quit` always end the hint bar.
+    let hints = s.lines().last().unwrap_or("").trim_end().to_string();
+    assert!(hints.ends_with("? help  q quit"), "{hints}");
+    t.quit_and_check_restored();
+}
+
+/// A Pass state whose ResultPath adds a key holding a long string.
+fn result_path_machine() -> (String, String, String) {
+    let note = "a fifty-character note: 0123456789abcdefghijklmnop";
+    assert_eq!(note.len(), 50);
+    let def = temp_file(
+        "resultpath.asl.json",
+        &serde_json::json!({"StartAt": "Check", "States": {
+            "Check": {"Type": "Pass", "Result": {"ok": true, "detail": {"note": note}},
+                      "ResultPath": "$.check", "Next": "Done"},
+            "Done": {"Type": "Succeed"}}})
+        .to_string(),
+    );
+    let input = temp_file("resultpath-input.json", r#"{"id": "A-17", "price": 40}"#);
+    (def, input, note.to_string())
+}
+
+#[test]
+fn stages_show_the_key_result_path_added_and_enter_shows_it_whole() {
+    let (def, input, note) = result_path_machine();
+    let mut t = Tui::start(&[&def, "--input", &input]);
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at Done");
+    t.keys("3");
+    // The ResultPath block: the key it added, marked +, its value whole.
+    t.wait_for("ResultPath  \"$.check\"");
+    t.wait_for("+   \"check\": {");
+    t.wait_for("+       \"note\":");
+    // Enter on the selected block (ResultPath) opens the viewer.
+    t.keys("\r");
+    t.wait_for("Stages › Check › ResultPath");
+    t.wait_for(&format!("\"note\": \"{note}\""));
+    // Search, then the breadcrumb names the pointer under the cursor.
+    t.keys("/fifty\r");
+    t.wait_for("/check/detail/note");
+    t.wait_for("match 1 of 1");
+    // y copies the node under the cursor with OSC 52.
+    t.keys("y");
+    t.wait_for("Copied /check/detail/note");
+    let raw = String::from_utf8_lossy(&t.raw.lock().unwrap()).to_string();
+    assert!(raw.contains("\x1b]52;c;"), "no OSC 52 sequence was written");
+    // ← folds the object around the cursor's line; Esc goes back.
+    t.keys("\x1b");
+    t.wait_for("3 Stages");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn history_events_show_payloads_as_json_and_the_message_log_keeps_everything() {
+    let (def, input, _) = result_path_machine();
+    let mut t = Tui::start(&[&def, "--input", &input]);
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at Done");
+    t.keys("4");
+    t.wait_for("PassStateExited");
+    t.keys("\r");
+    t.wait_for("History › event");
+    // The output is JSON, not an escaped string.
+    t.wait_for("\"output\": {");
+    t.keys("\x1b");
+    t.keys("M");
+    t.wait_for("Messages, oldest first");
+    t.wait_for("Paused before Done");
+    t.keys("\x1b");
+    // f maximises the data pane: the graph's border is gone.
+    t.keys("f");
+    t.wait_for("Pane maximised");
+    assert!(!t.screen().contains("Graph"), "{}", t.screen());
+    t.keys("f");
+    t.wait_for("Graph");
     t.quit_and_check_restored();
 }

@@ -246,6 +246,19 @@ fn compare(kind: Kind, cmp: Cmp, v: &Val, rhs: &Val) -> bool {
 }
 
 impl Rule {
+    /// The `Variable` paths the rule tests, in the order written.
+    pub fn variables<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        match self {
+            Rule::And(rs) | Rule::Or(rs) => rs.iter().for_each(|r| r.variables(out)),
+            Rule::Not(r) => r.variables(out),
+            Rule::Test { variable, .. } => {
+                if !out.iter().any(|p| p.source == variable.source) {
+                    out.push(variable)
+                }
+            }
+        }
+    }
+
     pub fn eval(&self, scope: &Scope) -> Result<bool, RuleError> {
         match self {
             Rule::And(rs) => {

@@ -5,7 +5,9 @@
 //!
 //! Nothing here knows about the terminal; the TUI only drives this API.
 
+pub mod pipeline;
 pub mod trace;
+pub mod watch;
 
 use crate::asl::jsonata::{Env, Expr, Session as JSession};
 use crate::asl::model::{Definition, MachineId, StateId};

@@ -88,6 +88,49 @@ impl Event {
         Value::Object(m)
     }
 
+    /// The event for reading: as [`Event::to_json`], but payloads (and text
+    /// fields holding a JSON object or array, such as task parameters or a
+    /// Lambda error's cause) are JSON values, not escaped strings; the
+    /// branch/iteration path is added as `"frame"` when there is one.
+    pub fn to_readable(&self) -> Val {
+        let mut m = crate::asl::value::Map::default();
+        m.insert("id".into(), num(self.id as i64));
+        m.insert("previousEventId".into(), num(self.previous_event_id as i64));
+        m.insert(
+            "timestamp".into(),
+            Val::str(format_millis(self.timestamp_ms)),
+        );
+        m.insert("type".into(), Val::str(self.event_type));
+        if !self.frame.is_empty() {
+            m.insert("frame".into(), Val::str(path_label(&self.frame)));
+        }
+        if !self.details.is_empty() {
+            let mut d = crate::asl::value::Map::default();
+            for (k, f) in &self.details {
+                let v = match f {
+                    Field::Str(s) => {
+                        let t = s.trim_start();
+                        match (t.starts_with('{') || t.starts_with('['))
+                            .then(|| Val::parse(s).ok())
+                            .flatten()
+                        {
+                            Some(v) => v,
+                            None => Val::str(s.as_str()),
+                        }
+                    }
+                    Field::Payload(p) => p.clone(),
+                    Field::Name(n) => Val::str(n.clone()),
+                    Field::NotTruncated => Val::object([("truncated", Val::Bool(false))]),
+                    Field::Int(i) => num(*i),
+                    Field::Json(v) => Val::from(v),
+                };
+                d.insert((*k).to_string(), v);
+            }
+            m.insert(details_key(self.event_type), Val::obj(d));
+        }
+        Val::obj(m)
+    }
+
     pub fn detail(&self, key: &str) -> Option<&Field> {
         self.details.iter().find(|(k, _)| *k == key).map(|(_, f)| f)
     }
@@ -97,10 +140,38 @@ fn needs_empty_details(_t: &str) -> bool {
     false
 }
 
+fn num(i: i64) -> Val {
+    crate::asl::json::num_i64(i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn readable_events_hold_payloads_as_json() {
+        let e = Event {
+            id: 3,
+            previous_event_id: 2,
+            timestamp_ms: 0,
+            event_type: "TaskScheduled",
+            details: vec![
+                ("parameters", Field::Str(r#"{"FunctionName":"f"}"#.into())),
+                ("resource", Field::Str("invoke".into())),
+                ("output", Field::Payload(Val::from(json!({"a": [1]})))),
+            ],
+            frame: vec![1, 0],
+            state: None,
+        };
+        assert_eq!(
+            e.to_readable().to_json(),
+            json!({"id": 3, "previousEventId": 2, "timestamp": format_millis(0),
+                   "type": "TaskScheduled", "frame": "[1.0]",
+                   "taskScheduledEventDetails": {"parameters": {"FunctionName": "f"},
+                        "resource": "invoke", "output": {"a": [1]}}})
+        );
+    }
 
     #[test]
     fn path_labels() {

@@ -200,6 +200,9 @@ pub struct StageRecord {
     pub input: Option<Val>,
     pub after_input_path: Option<Val>,
     pub after_parameters: Option<Val>,
+    /// Map: the items ItemsPath, Items or ItemReader gave (before
+    /// ItemSelector and ItemBatcher shape each one).
+    pub items: Option<Val>,
     pub result: Option<Val>,
     pub after_result_selector: Option<Val>,
     pub after_result_path: Option<Val>,
@@ -223,6 +226,9 @@ pub struct RuleTrace {
     pub rule: String,
     pub matched: bool,
     pub next: String,
+    /// Each `Variable` the rule tests and its value (None: not present), as
+    /// the rule saw them.
+    pub values: Vec<(String, Option<Val>)>,
 }
 
 /// One retry: which retrier matched and how long the back-off was.
@@ -1066,11 +1072,29 @@ impl Execution {
                             })
                         };
                         if let Ok(matched) = ok {
+                            let mut vars = Vec::new();
+                            if self.opts.record_history {
+                                rule.variables(&mut vars);
+                            }
+                            let values = vars
+                                .into_iter()
+                                .map(|p| {
+                                    let ctx = || self.context(None);
+                                    let lookup = |n: &str| self.lookup_var(n);
+                                    let scope = Scope {
+                                        data: &eff,
+                                        context: &ctx,
+                                        vars: &lookup,
+                                    };
+                                    (p.source.clone(), p.eval(&scope).ok())
+                                })
+                                .collect();
                             let trace = RuleTrace {
                                 index: ci,
                                 rule: rule_text(&c.raw),
                                 matched,
                                 next: def.machines[m].states[c.next].name.to_string(),
+                                values,
                             };
                             self.frames.last_mut().unwrap().stage.rules.push(trace);
                         }
@@ -1307,6 +1331,7 @@ impl Execution {
             }
             items.into_array().unwrap_or_default()
         };
+        self.frames.last_mut().unwrap().stage.items = Some(Val::arr(items.clone()));
         if let Some(mc) = &spec.max_concurrency {
             self.num_value(mc, &eff, "MaxConcurrency", false)?;
         }
@@ -1932,6 +1957,12 @@ impl Execution {
         if st.is_jsonata() {
             return self.finish_jsonata(st, &input, result);
         }
+        self.frames
+            .last_mut()
+            .unwrap()
+            .stage
+            .result
+            .get_or_insert_with(|| result.clone());
         let selected = match &st.result_selector {
             Some(t) => {
                 let v = self.eval_template(t, &result, None)?;
@@ -1940,12 +1971,6 @@ impl Execution {
             }
             None => result,
         };
-        self.frames
-            .last_mut()
-            .unwrap()
-            .stage
-            .result
-            .get_or_insert_with(|| selected.clone());
         let assigned = self.eval_assign(&st.assign, &selected)?;
         let after = self.apply_result_path(&st.result_path, &input, selected)?;
         self.frames.last_mut().unwrap().stage.after_result_path = Some(after.clone());
@@ -2036,15 +2061,17 @@ impl Execution {
                 self.frames.last_mut().unwrap().stage.caught_by = Some(ci);
                 let input = self.frames.last().unwrap().input.clone();
                 let eo = err.output();
+                // What the catcher places: the error output, as the result.
+                self.frames.last_mut().unwrap().stage.result = Some(eo.clone());
                 let r = if st.is_jsonata() {
                     self.catch_jsonata(c, &input, &err)
                         .map(|(out, assigned)| (assigned, out))
                 } else {
                     self.eval_assign(&c.assign, &eo).and_then(|assigned| {
-                        Ok((
-                            assigned,
-                            self.apply_result_path(&c.result_path, &input, eo.clone())?,
-                        ))
+                        let after = self.apply_result_path(&c.result_path, &input, eo.clone())?;
+                        self.frames.last_mut().unwrap().stage.after_result_path =
+                            Some(after.clone());
+                        Ok((assigned, after))
                     })
                 };
                 match r {

@@ -197,6 +197,7 @@ impl Execution {
                             rule: e.source.clone(),
                             matched,
                             next,
+                            values: Vec::new(),
                         };
                         self.frames.last_mut().unwrap().stage.rules.push(trace);
                     }

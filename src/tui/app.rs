@@ -164,8 +164,12 @@ pub enum Mode {
     Search(Search),
     Help,
     Lesson,
-    Breakpoints { selected: usize },
+    Breakpoints {
+        selected: usize,
+    },
     Edit(Box<Editor>),
+    /// A value full-screen (`Enter` on a stage, event, variable, pane).
+    View(Box<super::viewer::Viewer>),
 }
 
 pub enum Action {
@@ -271,7 +275,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "e",
         short: "edit",
-        help: "edit the next state's input (at start: the execution input)",
+        help: "edit the input of the next state (Vars tab: the variable)",
         pane: None,
     },
     Binding {
@@ -294,9 +298,27 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "enter",
-        short: "edit var",
-        help: "edit the selected variable / show an event",
+        short: "view",
+        help: "show the value whole: stage, event, variable, watch, In/Out",
         pane: Some(Focus::Data),
+    },
+    Binding {
+        keys: "d",
+        short: "diff/full",
+        help: "Stages: changes or full values; Vars: delete the watch",
+        pane: Some(Focus::Data),
+    },
+    Binding {
+        keys: "f",
+        short: "maximise",
+        help: "the focused pane fills the screen (f again restores)",
+        pane: None,
+    },
+    Binding {
+        keys: "M",
+        short: "messages",
+        help: "every status message and error so far, whole",
+        pane: None,
     },
     Binding {
         keys: "T",
@@ -401,7 +423,7 @@ pub struct App {
     /// What the execution has done so far (visited, failed, caught, visit
     /// counts, transitions taken), from its history.
     pub trace: crate::debugger::trace::Trace,
-    pub watches: Vec<String>,
+    pub watches: Vec<crate::debugger::watch::Watch>,
     pub drafts: HashMap<String, String>,
     pub mouse: bool,
     /// Plain-language explanations in the Stages pane.
@@ -437,6 +459,22 @@ pub struct App {
     pub graph_view: std::cell::Cell<GraphView>,
     /// First line shown of the help or lesson popup (↑/↓ scroll it).
     pub popup_scroll: u16,
+    /// Text to put on the terminal's clipboard (OSC 52) with the next frame.
+    pub clipboard: Option<String>,
+    /// Every status message and error, whole, in order (`M` shows them).
+    pub log: Vec<String>,
+    /// The Stages tab: the selected block, lines paged past its header,
+    /// changes (true) or full values.
+    pub stage_sel: usize,
+    pub stage_scroll: usize,
+    pub stage_diff: bool,
+    /// `f`: the focused pane fills the screen.
+    pub maximized: bool,
+    /// Changes when the run starts over, so cached views of it are dropped.
+    pub generation: u64,
+    /// The Stages pipeline, built once per record and settings.
+    pub pipeline:
+        std::cell::RefCell<Option<(super::stages::Key, std::rc::Rc<super::stages::Pipeline>)>>,
 }
 
 fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut Vec<Row>) {
@@ -500,6 +538,14 @@ impl App {
             parents,
             graph_view: Default::default(),
             popup_scroll: 0,
+            clipboard: None,
+            log: Vec::new(),
+            stage_sel: 0,
+            stage_scroll: 0,
+            stage_diff: true,
+            generation: 0,
+            pipeline: Default::default(),
+            maximized: false,
         };
         app.follow_current();
         app
@@ -836,22 +882,159 @@ impl App {
             .exec
             .stages()
             .last()
-            .map(|r| {
-                [
-                    &r.input,
-                    &r.after_input_path,
-                    &r.after_parameters,
-                    &r.result,
-                    &r.after_result_selector,
-                    &r.after_result_path,
-                    &r.output,
-                ]
-                .iter()
-                .filter(|v| v.is_some())
-                .count()
-                    + usize::from(r.assigned.is_some())
-            })
+            .map(|r| crate::debugger::pipeline::stages(self.session.definition(), r).len())
             .unwrap_or(0)
+    }
+
+    /// The value the Input pane shows: the selected history event's input,
+    /// or the input of the state about to run.
+    pub fn input_value(&self) -> Option<Val> {
+        if let Some(e) = self
+            .history_selected
+            .and_then(|i| self.session.exec.history().get(i))
+        {
+            if let Some(crate::engine::history::Field::Payload(v)) = e.detail("input") {
+                return Some(v.clone());
+            }
+        }
+        self.session.exec.current_input().cloned().or_else(|| {
+            self.session
+                .exec
+                .stages()
+                .last()
+                .and_then(|s| s.input.clone())
+        })
+    }
+
+    /// The Output pane: the selected event's output, else the last state's
+    /// output (with the input it came from, to mark changed keys).
+    pub fn output_value(&self) -> (Option<Val>, Option<Val>) {
+        if let Some(e) = self
+            .history_selected
+            .and_then(|i| self.session.exec.history().get(i))
+        {
+            if let Some(crate::engine::history::Field::Payload(v)) = e.detail("output") {
+                return (Some(v.clone()), None);
+            }
+        }
+        if let Some(o) = self.session.exec.output() {
+            return (Some(o.clone()), None);
+        }
+        let last = self
+            .session
+            .exec
+            .stages()
+            .iter()
+            .rev()
+            .find(|s| s.output.is_some());
+        (
+            last.and_then(|s| s.output.clone()),
+            last.and_then(|s| s.input.clone()),
+        )
+    }
+
+    /// The screen rows and columns the value viewer draws the value in.
+    pub fn viewer_size(&self) -> (usize, usize) {
+        (
+            self.size.0 as usize,
+            self.size.1.saturating_sub(super::viewer::CHROME) as usize,
+        )
+    }
+
+    fn view(&mut self, title: String, v: Val) {
+        let mut viewer = super::viewer::Viewer::new(title, v);
+        viewer.status = "esc goes back · / searches · y copies the value under the cursor".into();
+        self.mode = Mode::View(Box::new(viewer));
+    }
+
+    /// `Enter` in the data pane: the value it shows, full-screen.
+    fn open_viewer(&mut self) {
+        match self.tab {
+            Tab::Input => match self.input_value() {
+                Some(v) => self.view(format!("Input of {}", self.moment_name()), v),
+                None => self.message = "No input to show yet.".into(),
+            },
+            Tab::Output => match self.output_value().0 {
+                Some(v) => self.view(format!("Output · {}", self.moment_name()), v),
+                None => self.message = "No output yet: step a state.".into(),
+            },
+            Tab::Inspector => {
+                let picked = super::stages::pipeline(self)
+                    .and_then(|p| p.values.get(super::stages::selected(self, &p)).cloned());
+                match picked {
+                    Some((title, v)) => self.view(format!("Stages › {title}"), v),
+                    None => self.message = "Step a state first: no stage to show.".into(),
+                }
+            }
+            Tab::History => {
+                let h = self.session.exec.history();
+                let i = self.history_selected.unwrap_or(h.len().saturating_sub(1));
+                match h.get(i) {
+                    Some(e) => {
+                        let title = format!("History › event {} {}", e.id, e.event_type);
+                        let v = super::history::event_value(e);
+                        self.view(title, v)
+                    }
+                    None => self.message = "No events yet.".into(),
+                }
+            }
+            Tab::Variables => match self.var_rows().into_iter().nth(self.var_selected) {
+                Some((title, v)) => self.view(title, v),
+                None => self.message = "No variable or watch to show.".into(),
+            },
+            Tab::State => {
+                if let Some(r) = self.rows.get(self.selected) {
+                    let st = &self.session.definition().machines[r.machine].states[r.state];
+                    let title = format!("Definition of {} ({})", st.name, st.pointer);
+                    let v = Val::from(&st.raw);
+                    self.view(title, v);
+                }
+            }
+        }
+    }
+
+    /// The Vars tab's selectable rows: variables, then watches, each with a
+    /// title and its value now.
+    pub fn var_rows(&self) -> Vec<(String, Val)> {
+        let mut out: Vec<(String, Val)> = self
+            .session
+            .exec
+            .variables()
+            .into_iter()
+            .map(|(k, v, _)| (format!("${k}"), v))
+            .collect();
+        for (w, v) in self.watch_values() {
+            out.push((format!("watch {w}"), v.unwrap_or_else(Val::str)));
+        }
+        out
+    }
+
+    /// Each watch and its value now (or why it has none).
+    pub fn watch_values(&self) -> Vec<(String, Result<Val, String>)> {
+        self.watches
+            .iter()
+            .map(|w| {
+                let v = w
+                    .eval(&self.session.exec)
+                    .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")));
+                (w.source.clone(), v)
+            })
+            .collect()
+    }
+
+    /// The state (and branch/iteration) the panes show, for titles.
+    fn moment_name(&self) -> String {
+        match self
+            .history_selected
+            .and_then(|i| self.session.exec.history().get(i))
+        {
+            Some(e) => format!(
+                "event {} {}",
+                e.id,
+                e.state.as_deref().unwrap_or(e.event_type)
+            ),
+            None => self.current_name(),
+        }
     }
 
     pub fn current_name(&self) -> String {
@@ -887,6 +1070,9 @@ impl App {
         start(&mut self.session);
         self.last_was_continue = self.session.is_continuing();
         self.history_selected = None;
+        // The Stages tab opens on the last block: what the state ended with.
+        self.stage_sel = usize::MAX;
+        self.stage_scroll = 0;
         let stop = self.session.run(SLICE);
         self.after_stop(stop);
     }
@@ -998,19 +1184,14 @@ impl App {
         }
         if ed.target == EditTarget::Watch {
             // A JSONPath or intrinsic compiles as a path expression; anything
-            // else is JSONata. Both are checked here, evaluated at each step.
-            let checked = if is_path_watch(&text) {
-                crate::asl::template::compile_expr(text.trim()).map(drop)
-            } else {
-                crate::asl::jsonata::Expr::parse(&text).map(drop)
-            };
-            match checked {
-                Ok(()) => {
-                    self.watches.push(text.trim().to_string());
+            // else is JSONata. Compiled here once, evaluated at each step.
+            match crate::debugger::watch::Watch::new(&text) {
+                Ok(w) => {
+                    self.watches.push(w);
                     self.drafts.remove(&key);
                     self.mode = Mode::Normal;
                     self.tab = Tab::Variables;
-                    self.message = "Watch added (Vars tab).".into();
+                    self.message = "Watch added (Vars tab; d deletes the selected one).".into();
                 }
                 Err(e) => ed.error = Some(e),
             }
@@ -1032,6 +1213,7 @@ impl App {
         match target {
             EditTarget::ExecutionInput => {
                 self.session.set_execution_input(v);
+                self.generation += 1;
                 self.absorb_history();
                 self.message = "Execution input replaced; the run starts over.".into();
             }
@@ -1085,10 +1267,28 @@ impl App {
                     }
                 }
                 Tab::Variables => {
-                    let n = self.session.exec.variables().len();
+                    let n = self.session.exec.variables().len() + self.watches.len();
                     self.var_selected = (self.var_selected as isize + d)
                         .clamp(0, n.saturating_sub(1) as isize)
                         as usize;
+                }
+                Tab::Inspector => {
+                    let blocks = super::stages::pipeline(self)
+                        .map(|p| p.headers.len())
+                        .unwrap_or(0);
+                    let sel = self.stage_sel.min(blocks.saturating_sub(1));
+                    if d.abs() == 1 || d.abs() >= 1_000 {
+                        self.stage_sel = (sel as isize + d.signum() * d.abs().min(1_000_000))
+                            .clamp(0, blocks.saturating_sub(1) as isize)
+                            as usize;
+                        self.stage_scroll = 0;
+                    } else {
+                        // A page: scroll lines within the selected block.
+                        let page = self.size.1.saturating_sub(8).max(3) as isize;
+                        self.stage_sel = sel;
+                        self.stage_scroll =
+                            (self.stage_scroll as isize + d.signum() * page).max(0) as usize;
+                    }
                 }
                 _ => self.scroll_by(d),
             },
@@ -1096,6 +1296,13 @@ impl App {
     }
 
     pub fn update(&mut self, a: Action) {
+        self.act(a);
+        if self.log.last() != Some(&self.message) && !self.message.is_empty() {
+            self.log.push(self.message.clone());
+        }
+    }
+
+    fn act(&mut self, a: Action) {
         match a {
             Action::Resize(w, h) => self.size = (w, h),
             Action::Paste(text) => {
@@ -1140,6 +1347,18 @@ impl App {
             return;
         }
         match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+                if matches!(self.mode, Mode::View(_)) =>
+            {
+                let code = if m.kind == MouseEventKind::ScrollDown {
+                    KeyCode::Down
+                } else {
+                    KeyCode::Up
+                };
+                for _ in 0..3 {
+                    self.key(KeyEvent::new(code, KeyModifiers::NONE));
+                }
+            }
             MouseEventKind::ScrollDown => self.move_selection(3),
             MouseEventKind::ScrollUp => self.move_selection(-3),
             MouseEventKind::Down(_) => {
@@ -1167,7 +1386,22 @@ impl App {
             self.quit = true;
             return;
         }
+        let viewer_size = self.viewer_size();
         match &mut self.mode {
+            Mode::View(v) => {
+                match v.key(k, viewer_size) {
+                    super::viewer::Outcome::Close => self.mode = Mode::Normal,
+                    super::viewer::Outcome::Copy(text, pointer) => {
+                        v.status = format!(
+                            "Copied {pointer} ({} bytes) with OSC 52 (the terminal must allow clipboard writes)",
+                            text.len()
+                        );
+                        self.clipboard = Some(text);
+                    }
+                    super::viewer::Outcome::Stay => {}
+                }
+                return;
+            }
             Mode::Edit(ed) => {
                 let apply = (k.modifiers.contains(KeyModifiers::CONTROL)
                     && k.code == KeyCode::Char('o'))
@@ -1429,6 +1663,50 @@ impl App {
                     }
                 );
             }
+            KeyCode::Char('e') if self.focus == Focus::Data && self.tab == Tab::Variables => {
+                match self.session.exec.variables().get(self.var_selected) {
+                    Some((n, _, _)) => {
+                        let n = n.clone();
+                        self.open_editor(EditTarget::Variable(n));
+                    }
+                    None => self.message = "Select a variable to edit (↑/↓).".into(),
+                }
+            }
+            KeyCode::Char('d') if self.focus == Focus::Data && self.tab == Tab::Variables => {
+                let vars = self.session.exec.variables().len();
+                match self.var_selected.checked_sub(vars) {
+                    Some(i) if i < self.watches.len() => {
+                        let w = self.watches.remove(i);
+                        self.var_selected = self.var_selected.saturating_sub(1);
+                        self.message = format!("Watch {} deleted.", w.source);
+                    }
+                    _ => self.message = "Select a watch to delete (↑/↓).".into(),
+                }
+            }
+            KeyCode::Char('d') if self.tab == Tab::Inspector || self.focus == Focus::Data => {
+                self.stage_diff = !self.stage_diff;
+                self.tab = Tab::Inspector;
+                self.message = if self.stage_diff {
+                    "Stages show what each one changed (d: full values).".into()
+                } else {
+                    "Stages show full values (d: changes).".into()
+                };
+            }
+            KeyCode::Char('f') => {
+                self.maximized = !self.maximized;
+                self.message = if self.maximized {
+                    "Pane maximised (f restores the layout).".into()
+                } else {
+                    "Layout restored.".into()
+                };
+            }
+            KeyCode::Char('M') => {
+                let log = Val::arr(self.log.iter().map(|m| Val::str(m.as_str())).collect());
+                self.view("Messages, oldest first".into(), log);
+                if let Mode::View(v) = &mut self.mode {
+                    v.cursor = v.tree.len().saturating_sub(2) as u32;
+                }
+            }
             KeyCode::Char('e') => {
                 if self.session.at_start() {
                     self.open_editor(EditTarget::ExecutionInput)
@@ -1459,6 +1737,7 @@ impl App {
                     }
                 }
                 self.session.restart();
+                self.generation += 1;
                 self.history_selected = None;
                 self.absorb_history();
                 self.follow_current();
@@ -1490,25 +1769,9 @@ impl App {
             KeyCode::PageDown => self.move_selection(10),
             KeyCode::Home => self.move_selection(-1_000_000),
             KeyCode::End => self.move_selection(1_000_000),
-            KeyCode::Enter if self.focus == Focus::Data && self.tab == Tab::Variables => {
-                if let Some((n, _, _)) = self.session.exec.variables().get(self.var_selected) {
-                    let n = n.clone();
-                    self.open_editor(EditTarget::Variable(n));
-                }
-            }
+            KeyCode::Enter if self.focus == Focus::Data => self.open_viewer(),
             KeyCode::Esc => self.history_selected = None,
             _ => {}
         }
     }
-}
-
-/// A watch written as a JSONPath (`$.a`, `$$.Execution.Id`, `$var`) or an
-/// intrinsic function; anything else is JSONata.
-pub fn is_path_watch(text: &str) -> bool {
-    let t = text.trim();
-    t == "$"
-        || t.starts_with("$.")
-        || t.starts_with("$$")
-        || t.starts_with("$[")
-        || t.starts_with("States.")
 }

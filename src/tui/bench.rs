@@ -205,6 +205,87 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
+    // The value viewer on that 5 MB document: Enter in the Input pane.
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('1'),
+        KeyModifiers::NONE,
+    )));
+    out.push((
+        "viewer: Enter on a 5 MB value to its first frame, 200x50".into(),
+        best(runs, || {
+            let t = Instant::now();
+            app.update(Action::Key(KeyEvent::new(
+                KeyCode::Enter,
+                KeyModifiers::NONE,
+            )));
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            let took = t.elapsed();
+            app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            took
+        }),
+    ));
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    let mut worst = Duration::ZERO;
+    for k in [
+        KeyCode::PageDown,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::End,
+    ] {
+        let took = best(runs, || {
+            let t = Instant::now();
+            app.update(Action::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            t.elapsed()
+        });
+        worst = worst.max(took);
+    }
+    out.push((
+        "viewer: scroll/fold key to finished frame, 5 MB value (worst of pgdn, ↓, ←, end)".into(),
+        worst,
+    ));
+    // The Stages pipeline of a state that changes the last of 5,000 records
+    // of a 1 MB input (JSONata copies the whole value, so no sub-tree is
+    // shared and every record is compared): the structural diff of a 1 MB
+    // stage pair, then the frame.
+    let def = Definition::from_value(&serde_json::json!({"QueryLanguage": "JSONata",
+        "StartAt": "A", "States": {"A": {"Type": "Pass",
+        "Output": "{% $states.input ~> |payload.records[-1]|{'flag': 'changed'}| %}",
+        "End": true}}}))
+    .expect("valid");
+    let session = Session::new(
+        Arc::new(def),
+        crate::bench::large_payload(1024 * 1024),
+        Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+        Options {
+            quota: false,
+            ..Options::default()
+        },
+    );
+    let mut app = App::new(
+        session,
+        "1 MB".into(),
+        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+    );
+    app.update(Action::Resize(200, 50));
+    for c in ['s', '3'] {
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    out.push((
+        "Stages: diff of a 1 MB stage pair + first frame, 200x50".into(),
+        best(runs, || {
+            app.generation += 1; // drop the cached pipeline
+            let t = Instant::now();
+            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            t.elapsed()
+        }),
+    ));
     // Continue through 100,000 transitions: the longest slice is the
     // longest a pause key can wait.
     let def = Definition::from_value(

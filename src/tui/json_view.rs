@@ -69,7 +69,9 @@ pub fn tokenize(line: &str) -> Vec<(Tok, &str)> {
                 Tok::Keyword
             }
             _ => {
-                i += 1;
+                // One character, however many bytes it takes (text other
+                // than JSON comes here too: `…`, folded summaries).
+                i += line[i..].chars().next().map_or(1, char::len_utf8);
                 Tok::Punct
             }
         };
@@ -101,6 +103,18 @@ pub fn color_line<'a>(line: &'a str, t: &Theme, mark: Option<Style>) -> Line<'a>
         })
         .collect();
     Line::from(spans)
+}
+
+/// A line that owns its text.
+pub fn owned(line: Line<'_>) -> Line<'static> {
+    let style = line.style;
+    Line::from(
+        line.spans
+            .into_iter()
+            .map(|s| Span::styled(s.content.into_owned(), s.style))
+            .collect::<Vec<_>>(),
+    )
+    .style(style)
 }
 
 /// `line` as it fits in `width` display columns: when it is longer, the
@@ -136,6 +150,84 @@ pub fn fitted_line<'a>(line: &'a str, width: usize, t: &Theme, mark: Option<Styl
     l
 }
 
+/// Split a styled line into rows of at most `width` columns; rows after the
+/// first start with `indent` spaces (the line's own indent and two more), so
+/// a wrapped value reads as one.
+/// At most `max_rows` rows are made (a line of a megabyte costs no more
+/// than the rows drawn).
+pub fn wrap_line(
+    line: Line<'static>,
+    width: usize,
+    indent: usize,
+    max_rows: usize,
+) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let indent = indent.min(width.saturating_sub(1));
+    let base = line.style;
+    let mut rows: Vec<Line<'static>> = Vec::new();
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > width && used > indent {
+                if !piece.is_empty() {
+                    cur.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(Line::from(std::mem::take(&mut cur)).style(base));
+                if rows.len() >= max_rows {
+                    return rows;
+                }
+                cur.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+            }
+            piece.push(c);
+            used += cw;
+        }
+        if !piece.is_empty() {
+            cur.push(Span::styled(piece, span.style));
+        }
+    }
+    rows.push(Line::from(cur).style(base));
+    rows
+}
+
+/// Columns `left..left + width` of a styled line, ending in a muted `…` when
+/// more follows and starting with one when columns are scrolled off.
+pub fn window_line(line: Line<'static>, left: usize, width: usize, t: &Theme) -> Line<'static> {
+    use unicode_width::UnicodeWidthChar;
+    let base = line.style;
+    let total: usize = line.spans.iter().map(|s| s.width()).sum();
+    let cut_right = total > left + width;
+    let room = width.saturating_sub(usize::from(cut_right));
+    let mut out: Vec<Span<'static>> = Vec::new();
+    if left > 0 && total > 0 {
+        out.push(Span::styled("…", t.muted));
+    }
+    let mut col = 0;
+    let mut used = usize::from(left > 0 && total > 0);
+    for span in line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let cw = c.width().unwrap_or(0);
+            if col >= left + usize::from(left > 0) && used + cw <= room {
+                piece.push(c);
+                used += cw;
+            }
+            col += cw;
+        }
+        if !piece.is_empty() {
+            out.push(Span::styled(piece, span.style));
+        }
+    }
+    if cut_right {
+        out.push(Span::styled("…", t.muted));
+    }
+    Line::from(out).style(base)
+}
+
 /// Pretty text of the last value shown, kept until another value comes.
 #[derive(Default)]
 pub struct PrettyCache {
@@ -168,6 +260,34 @@ mod tests {
         assert_eq!(fit_line("日本語テキスト", 7), ("日本語", true));
         assert_eq!(fit_line("日本語", 6), ("日本語", false));
         assert_eq!(fit_line("x", 0), ("", true));
+    }
+
+    #[test]
+    fn wrapped_rows_keep_every_character_and_the_indent() {
+        let l = Line::from(vec![Span::raw("  \"k\": "), Span::raw("\"abcdefghij\"")]);
+        let rows = wrap_line(l.clone(), 10, 4, usize::MAX);
+        assert_eq!(wrap_line(l, 10, 4, 2).len(), 2);
+        let text: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        assert_eq!(text, ["  \"k\": \"ab", "    cdefgh", "    ij\""]);
+        assert!(rows.iter().all(|r| r.width() <= 10));
+    }
+
+    #[test]
+    fn a_window_marks_what_is_off_either_side() {
+        let t = Theme::load("dark", super::super::theme::ColorMode::TrueColor).unwrap();
+        let l = || Line::from("0123456789abcdef");
+        assert_eq!(window_line(l(), 0, 8, &t).to_string(), "0123456…");
+        assert_eq!(window_line(l(), 4, 8, &t).to_string(), "…56789a…");
+        assert_eq!(window_line(l(), 10, 8, &t).to_string(), "…bcdef");
+        assert_eq!(window_line(l(), 0, 20, &t).to_string(), "0123456789abcdef");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_tokenizes_back_to_itself(line in ".{0,40}") {
+            let joined: String = tokenize(&line).into_iter().map(|(_, t)| t).collect();
+            proptest::prop_assert_eq!(joined, line);
+        }
     }
 
     #[test]

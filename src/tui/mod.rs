@@ -9,10 +9,14 @@
 
 pub mod app;
 pub mod bench;
+pub mod diff;
 pub mod explain;
+pub mod history;
 pub mod json_view;
+pub mod stages;
 pub mod theme;
 pub mod view;
+pub mod viewer;
 
 use app::{Action, App};
 use crossterm::event::{
@@ -71,6 +75,13 @@ fn setup(mouse: bool) -> io::Result<Term> {
 }
 
 fn draw(term: &mut Term, app: &mut App) -> io::Result<()> {
+    if let Some(text) = app.clipboard.take() {
+        // OSC 52: the terminal (local or at the other end of SSH) puts the
+        // text on its clipboard.
+        let mut out = io::stdout();
+        out.write_all(viewer::osc52(&text).as_bytes())?;
+        out.flush()?;
+    }
     execute!(io::stdout(), BeginSynchronizedUpdate)?;
     term.draw(|f| view::draw(f, app))?;
     execute!(io::stdout(), EndSynchronizedUpdate)

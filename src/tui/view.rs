@@ -2,7 +2,6 @@
 //! with tabs; from 120×30 the input and output sit beside the other tabs.
 
 use super::app::{App, Focus, GraphView, LeftPane, Mode, Tab, KEYMAP, TABS};
-use super::json_view::fitted_line;
 use crate::asl::value::Val;
 use crate::engine::Status;
 use crate::graph::text::fit as truncate;
@@ -27,13 +26,24 @@ fn outline_width(w: u16) -> u16 {
 /// 120 columns, or while it has the keyboard on smaller terminals).
 pub fn left_width(app: &App) -> u16 {
     let w = app.size.0;
-    let list = outline_width(w);
-    match app.left {
-        LeftPane::List => list,
-        LeftPane::Graph if w >= 120 => (w * 2 / 5).max(list),
-        LeftPane::Graph if app.focus == Focus::States => (w * 7 / 10).max(list),
-        LeftPane::Graph => list,
+    if app.maximized {
+        // `f`: the focused pane takes the whole width.
+        return if app.focus == Focus::States { w } else { 0 };
     }
+    let list = outline_width(w);
+    // The graph pane is as wide as its drawing, up to a share of the
+    // screen (a larger one while it has the keyboard); the rest is data.
+    let share = match app.left {
+        LeftPane::List => return list,
+        LeftPane::Graph if w >= 120 => (w * 2 / 5).max(list),
+        // With the keyboard, wider, but the data keeps 52 columns.
+        LeftPane::Graph if app.focus == Focus::States => {
+            (w * 7 / 10).min(w.saturating_sub(52)).max(list)
+        }
+        LeftPane::Graph => list,
+    };
+    let drawing = (app.graph().drawn.width as u16).saturating_add(2);
+    drawing.clamp(16.min(share), share)
 }
 
 fn wide(area: Rect) -> bool {
@@ -83,13 +93,17 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     draw_status(f, app, rows[0]);
     let body = Layout::default()
         .direction(Direction::Horizontal)
-        .constraints([Constraint::Length(left_width(app)), Constraint::Min(10)])
+        .constraints([Constraint::Length(left_width(app)), Constraint::Fill(1)])
         .split(rows[1]);
-    match app.left {
-        LeftPane::List => draw_outline(f, app, body[0]),
-        LeftPane::Graph => draw_graph_pane(f, app, body[0]),
+    if body[0].width > 0 {
+        match app.left {
+            LeftPane::List => draw_outline(f, app, body[0]),
+            LeftPane::Graph => draw_graph_pane(f, app, body[0]),
+        }
     }
-    if wide(area) {
+    if body[1].width == 0 || (app.maximized && app.focus == Focus::States) {
+        // The left pane is maximised.
+    } else if wide(area) && !app.maximized {
         let cols = Layout::default()
             .direction(Direction::Horizontal)
             .constraints([Constraint::Percentage(45), Constraint::Percentage(55)])
@@ -126,6 +140,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Mode::Lesson => draw_lesson(f, app, area),
         Mode::Breakpoints { selected } => draw_breakpoints(f, app, area, *selected),
         Mode::Edit(_) => draw_editor(f, app, area),
+        Mode::View(v) => v.draw(f, &app.theme, area),
         Mode::Normal | Mode::Search(_) => {}
     }
 }
@@ -280,84 +295,44 @@ fn draw_tab_body(f: &mut Frame, app: &mut App, area: Rect, tab: Tab, _framed: bo
     draw_tab_content(f, app, inner, tab);
 }
 
-/// The value the Input pane shows: the selected history event's input, or
-/// the input of the state about to run.
-fn input_value(app: &App) -> Option<Val> {
-    if let Some(e) = app
-        .history_selected
-        .and_then(|i| app.session.exec.history().get(i))
-    {
-        if let Some(crate::engine::history::Field::Payload(v)) = e.detail("input") {
-            return Some(v.clone());
-        }
-    }
-    app.session.exec.current_input().cloned().or_else(|| {
-        app.session
-            .exec
-            .stages()
-            .last()
-            .and_then(|s| s.input.clone())
-    })
-}
-
-/// The Output pane: the selected event's output, else the last state's output
-/// (with the input it came from, to mark changed keys).
-fn output_value(app: &App) -> (Option<Val>, Option<Val>) {
-    if let Some(e) = app
-        .history_selected
-        .and_then(|i| app.session.exec.history().get(i))
-    {
-        if let Some(crate::engine::history::Field::Payload(v)) = e.detail("output") {
-            return (Some(v.clone()), None);
-        }
-    }
-    if let Some(o) = app.session.exec.output() {
-        return (Some(o.clone()), None);
-    }
-    let last = app
-        .session
-        .exec
-        .stages()
-        .iter()
-        .rev()
-        .find(|s| s.output.is_some());
-    (
-        last.and_then(|s| s.output.clone()),
-        last.and_then(|s| s.input.clone()),
-    )
-}
-
-/// Lines `scroll..scroll + h` of pretty JSON, coloured, each cut to `w`
-/// columns with a `…` where it was cut.
+/// Pretty JSON from line `scroll`, coloured, long lines wrapped (the rest
+/// indented under their start) so that no value is cut, up to `h` rows of
+/// `w` columns.
 fn json_lines<'a>(
     app: &'a App,
     lines: &'a [String],
     (scroll, h, w): (usize, usize, usize),
     before: Option<&Val>,
     after: Option<&Val>,
-) -> Vec<Line<'a>> {
-    lines
-        .iter()
-        .skip(scroll)
-        .take(h)
-        .map(|l| {
-            // A top-level key whose value changed between input and output.
-            let mark = match (before, after) {
-                (Some(Val::Obj(b)), Some(Val::Obj(a)))
-                    if l.starts_with("  \"") && !l.starts_with("   ") =>
-                {
-                    let key = l[2..]
-                        .split("\":")
-                        .next()
-                        .map(|k| k.trim_start_matches('"'))
-                        .unwrap_or("");
-                    (b.get(key) != a.get(key)).then_some(app.theme.changed)
-                }
-                _ => None,
-            };
-            fitted_line(l, w, &app.theme, mark)
-        })
-        .collect()
+) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(h);
+    for l in lines.iter().skip(scroll) {
+        if out.len() >= h {
+            break;
+        }
+        // A top-level key whose value changed between input and output.
+        let mark = match (before, after) {
+            (Some(Val::Obj(b)), Some(Val::Obj(a)))
+                if l.starts_with("  \"") && !l.starts_with("   ") =>
+            {
+                let key = l[2..]
+                    .split("\":")
+                    .next()
+                    .map(|k| k.trim_start_matches('"'))
+                    .unwrap_or("");
+                (b.get(key) != a.get(key)).then_some(app.theme.changed)
+            }
+            _ => None,
+        };
+        let indent = l.len() - l.trim_start_matches(' ').len();
+        let line = super::json_view::owned(super::json_view::color_line(l, &app.theme, mark));
+        for r in super::json_view::wrap_line(line, w, indent + 2, h - out.len()) {
+            if out.len() < h {
+                out.push(r);
+            }
+        }
+    }
+    out
 }
 
 fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
@@ -365,7 +340,7 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
     let scroll = app.scroll.get(&tab).copied().unwrap_or(0);
     match tab {
         Tab::Input => {
-            let lines = match input_value(app) {
+            let lines = match app.input_value() {
                 Some(v) => app.pretty_input.lines(&v),
                 None => std::rc::Rc::new(vec!["(no input)".to_string()]),
             };
@@ -374,7 +349,7 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
             f.render_widget(Paragraph::new(text), area);
         }
         Tab::Output => {
-            let (out, before) = output_value(app);
+            let (out, before) = app.output_value();
             let lines = match &out {
                 Some(v) => app.pretty_output.lines(v),
                 None => std::rc::Rc::new(vec!["(no output yet: step a state)".to_string()]),
@@ -383,16 +358,8 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
             let text = json_lines(app, &lines, (scroll, h, w), before.as_ref(), out.as_ref());
             f.render_widget(Paragraph::new(text), area);
         }
-        Tab::Inspector => {
-            let lines = inspector_lines(app, area.width as usize);
-            f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .scroll((scroll as u16, 0)),
-                area,
-            );
-        }
-        Tab::History => draw_history(f, app, area),
+        Tab::Inspector => super::stages::draw(f, app, area),
+        Tab::History => super::history::draw(f, app, area),
         Tab::Variables => {
             let lines = variable_lines(app, area.width as usize);
             f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
@@ -651,274 +618,56 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(text), area);
 }
 
-fn value_line<'a>(
-    app: &App,
-    label: &'a str,
-    expr: Option<String>,
-    v: &Val,
-    w: usize,
-) -> Vec<Line<'a>> {
-    let mut head = vec![Span::styled(format!("{label:<22}"), app.theme.key)];
-    if let Some(e) = expr {
-        head.push(Span::styled(e, app.theme.muted));
-    }
-    vec![
-        Line::from(head),
-        Line::from(Span::styled(
-            format!("  {}", truncate(&v.to_compact(), w.saturating_sub(3))),
-            app.theme.string,
-        )),
-    ]
-}
-
-fn inspector_lines(app: &App, w: usize) -> Vec<Line<'static>> {
-    let def = app.session.definition();
-    let stages = app.session.exec.stages();
-    // The selected state's latest record, else the last state run.
-    // The state of the selected history event, else the selected state; in
-    // teaching mode always the last state run.
-    let from_history = app
-        .history_selected
-        .and_then(|i| app.session.exec.history().get(i))
-        .and_then(|e| e.state.as_deref());
-    let selected = from_history.or(app.rows.get(app.selected).map(|r| r.name.as_str()));
-    let stage = if app.teach {
-        stages.last()
-    } else {
-        stages
-            .iter()
-            .rev()
-            .find(|s| Some(s.state.as_str()) == selected)
-            .or(stages.last())
-    };
-    let Some(stage) = stage else {
-        return vec![Line::from(
-            "Step a state to see each stage of its data processing (y explains them).",
-        )];
-    };
-    let st = def
-        .find(&stage.state)
-        .map(|(m, s)| &def.machines[m].states[s]);
-    let raw = |k: &str| {
-        st.and_then(|s| s.raw.get(k))
-            .map(|v| format!("{k} {}", crate::asl::json::to_compact(&Val::from(v))))
-    };
-    let jsonata = st.is_some_and(|s| s.is_jsonata());
-    let mut out: Vec<Line<'static>> = Vec::new();
-    let frame = match crate::engine::history::path_label(&stage.frame) {
-        l if l.is_empty() => l,
-        l => format!(" {l}"),
-    };
-    out.push(Line::styled(
-        format!("{}{}  (its last run)", stage.state, frame),
-        app.theme.accent,
-    ));
-    let why = super::explain::stages(st, stage);
-    let assigned = stage.assigned.clone().map(Val::obj);
-    let entries: Vec<(&'static str, Option<String>, &Option<Val>)> = vec![
-        ("input", None, &stage.input),
-        ("after InputPath", raw("InputPath"), &stage.after_input_path),
-        (
-            if jsonata {
-                "after Arguments"
-            } else {
-                "after Parameters"
-            },
-            raw(if jsonata { "Arguments" } else { "Parameters" }),
-            &stage.after_parameters,
-        ),
-        ("result", None, &stage.result),
-        (
-            "after ResultSelector",
-            raw("ResultSelector"),
-            &stage.after_result_selector,
-        ),
-        (
-            "after ResultPath",
-            raw("ResultPath"),
-            &stage.after_result_path,
-        ),
-        (
-            "output",
-            raw(if jsonata { "Output" } else { "OutputPath" }),
-            &stage.output,
-        ),
-        ("Assign", None, &assigned),
-    ];
-    let mut shown = 0;
-    for (label, expr, v) in entries {
-        let Some(v) = v else { continue };
-        if shown >= app.revealed {
-            out.push(Line::styled("… s reveals the next stage", app.theme.muted));
-            return out;
-        }
-        shown += 1;
-        out.extend(value_line(app, label, expr, v, w));
-        if app.explain {
-            if let Some((_, text)) = why.iter().find(|(k, _)| *k == label) {
-                out.push(Line::styled(
-                    format!("  ↳ {text}"),
-                    app.theme.muted.add_modifier(Modifier::ITALIC),
-                ));
-            }
-        }
-    }
-    if !stage.rules.is_empty() {
-        out.push(Line::styled("Choice rules (in order)", app.theme.key));
-        for r in &stage.rules {
-            let (mark, st) = if r.matched {
-                ("✓", app.theme.good)
-            } else {
-                ("✗", app.theme.muted)
-            };
-            out.push(Line::styled(
-                format!(" {mark} #{} {} → {}", r.index + 1, r.rule, r.next),
-                st,
-            ));
-        }
-        if !stage.rules.iter().any(|r| r.matched) {
-            if let Some(n) = &stage.next {
-                out.push(Line::styled(
-                    format!(" no rule matched: Default → {n}"),
-                    app.theme.warn,
-                ));
-            }
-        }
-    }
-    for r in &stage.retries {
-        out.push(Line::styled(
-            format!(
-                "retry {} after {}: retrier #{} matched, back-off {:.3} s",
-                r.attempt,
-                r.error,
-                r.retrier + 1,
-                r.delay_ms as f64 / 1000.0
-            ),
-            app.theme.warn,
-        ));
-    }
-    if let Some(c) = stage.caught_by {
-        let n = stage.next.clone().unwrap_or_default();
-        out.push(Line::styled(
-            format!("caught by catcher #{} → {n}", c + 1),
-            app.theme.warn,
-        ));
-    }
-    if let Some(e) = &stage.error {
-        out.push(Line::styled(
-            format!("error: {}", e.name().unwrap_or("(no error name)")),
-            app.theme.bad,
-        ));
-        out.push(Line::styled(
-            format!("  {}", truncate(&e.cause, w.saturating_sub(3))),
-            app.theme.bad,
-        ));
-    }
-    if let Some(n) = &stage.next {
-        out.push(Line::from(vec![
-            Span::styled("next: ", app.theme.key),
-            Span::styled(n.clone(), app.theme.base),
-        ]));
-    }
-    if app.explain {
-        for (k, text) in &why {
-            if matches!(*k, "choice" | "retry" | "catch" | "error") {
-                out.push(Line::styled(
-                    format!("↳ {text}"),
-                    app.theme.muted.add_modifier(Modifier::ITALIC),
-                ));
-            }
-        }
-    }
-    out
-}
-
 fn variable_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     let mut out = vec![Line::styled("Variables", app.theme.accent)];
     let vars = app.session.exec.variables();
     if vars.is_empty() {
         out.push(Line::styled("  (none assigned yet)", app.theme.muted));
     }
-    for (i, (k, v, depth)) in vars.iter().enumerate() {
-        let mut st = app.theme.base;
-        if i == app.var_selected && app.focus == Focus::Data {
-            st = st.patch(app.theme.selection);
+    let selected = |i: usize| i == app.var_selected && app.focus == Focus::Data;
+    let row = |i: usize, name: String, value: String, style: Style| {
+        let head = format!("  {name} = ");
+        let room = w.saturating_sub(head.chars().count());
+        let (shown, cut) = super::json_view::fit_line(&value, room);
+        let mut spans = vec![
+            Span::styled(
+                head,
+                if selected(i) {
+                    app.theme.key.patch(app.theme.selection)
+                } else {
+                    app.theme.key
+                },
+            ),
+            Span::styled(shown.to_string(), style),
+        ];
+        if cut {
+            spans.push(Span::styled("…", app.theme.muted));
         }
+        Line::from(spans)
+    };
+    for (i, (k, v, depth)) in vars.iter().enumerate() {
         let scope = if *depth == 0 {
             String::new()
         } else {
             format!(" (scope {depth})")
         };
-        out.push(Line::from(vec![
-            Span::styled(format!("  ${k}{scope} = "), app.theme.key.patch(st)),
-            Span::styled(
-                truncate(&v.to_compact(), w.saturating_sub(k.len() + 8)),
-                app.theme.string,
-            ),
-        ]));
+        out.push(row(
+            i,
+            format!("${k}{scope}"),
+            v.to_compact(),
+            app.theme.string,
+        ));
     }
-    out.push(Line::styled("Watches (w adds)", app.theme.accent));
-    let input = app
-        .session
-        .exec
-        .current_input()
-        .cloned()
-        .unwrap_or_default();
-    for wexpr in &app.watches {
-        let val = if super::app::is_path_watch(wexpr) {
-            match crate::asl::template::compile_expr(wexpr) {
-                Ok(t) => {
-                    let ctx = || app.session.exec.context_object().unwrap_or_default();
-                    let vars_fn = |n: &str| {
-                        vars.iter()
-                            .find(|(k, _, _)| k == n)
-                            .map(|(_, v, _)| v.clone())
-                    };
-                    let scope = crate::asl::jsonpath::Scope {
-                        data: &input,
-                        context: &ctx,
-                        vars: &vars_fn,
-                    };
-                    let mut rng = crate::engine::Rng::seeded(0);
-                    match t.eval(&scope, &mut rng) {
-                        Ok(v) => v.to_compact(),
-                        Err(e) => format!("{e:?}"),
-                    }
-                }
-                Err(e) => e,
-            }
-        } else {
-            match crate::asl::jsonata::Expr::parse(wexpr) {
-                Ok(e) => {
-                    let states = Val::object([("input", input.clone())]);
-                    let vars_fn = |n: &str| {
-                        vars.iter()
-                            .find(|(k, _, _)| k == n)
-                            .map(|(_, v, _)| v.clone())
-                    };
-                    let env = crate::asl::jsonata::Env {
-                        states,
-                        vars: &vars_fn,
-                        now_ms: app.session.exec.now_ms(),
-                    };
-                    let mut s = crate::asl::jsonata::Session::new(&env, &[&e], 0);
-                    s.set_data(Some(&input));
-                    match s.eval_expr(&e, "watch") {
-                        Ok(Some(v)) => v.to_compact(),
-                        Ok(None) => "(undefined)".into(),
-                        Err(e) => e.describe(),
-                    }
-                }
-                Err(e) => e,
-            }
+    out.push(Line::styled(
+        "Watches (w adds, d deletes; enter shows a value whole)",
+        app.theme.accent,
+    ));
+    for (i, (wexpr, val)) in app.watch_values().into_iter().enumerate() {
+        let (text, style) = match val {
+            Ok(v) => (v.to_compact(), app.theme.string),
+            Err(e) => (e, app.theme.bad),
         };
-        out.push(Line::from(vec![
-            Span::styled(format!("  {wexpr} = "), app.theme.key),
-            Span::styled(
-                truncate(&val, w.saturating_sub(wexpr.len() + 6)),
-                app.theme.string,
-            ),
-        ]));
+        out.push(row(vars.len() + i, wexpr, text, style));
     }
     out.push(Line::styled(
         "Context object ($$ / $states.context)",
@@ -930,88 +679,6 @@ fn variable_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         }
     }
     out
-}
-
-fn draw_history(f: &mut Frame, app: &App, area: Rect) {
-    let h = app.session.exec.history();
-    let sel = app.history_selected;
-    let detail_h = if sel.is_some() {
-        (area.height / 2).max(3)
-    } else {
-        0
-    };
-    let parts = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Min(1), Constraint::Length(detail_h)])
-        .split(area);
-    let rows = parts[0].height as usize;
-    let focus = sel.unwrap_or(h.len().saturating_sub(1));
-    let start = (focus + 1).saturating_sub(rows);
-    let t0 = h.first().map(|e| e.timestamp_ms).unwrap_or(0);
-    let lines: Vec<Line> = h
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(rows)
-        .map(|(i, e)| {
-            let name = e.state.as_deref().unwrap_or("");
-            let frame = crate::engine::history::path_label(&e.frame);
-            let style = if Some(i) == sel {
-                app.theme.selection
-            } else if e.event_type.contains("Failed") || e.event_type.contains("TimedOut") {
-                app.theme.bad
-            } else {
-                app.theme.base
-            };
-            Line::styled(
-                format!(
-                    "{:>4} {:<26} {name}{frame} +{}s",
-                    e.id,
-                    e.event_type,
-                    (e.timestamp_ms - t0) / 1000
-                ),
-                style,
-            )
-        })
-        .collect();
-    let mut lines = lines;
-    // User edits, at the point of the history where they were made.
-    for ed in &app.session.edits {
-        let (at, what) = match ed {
-            crate::debugger::Edit::StateInput { event, .. } => {
-                (*event, "✎ user edit: the next state's input".to_string())
-            }
-            crate::debugger::Edit::Variable { event, name, .. } => {
-                (*event, format!("✎ user edit: ${name}"))
-            }
-            crate::debugger::Edit::ExecutionInput(_) => {
-                (0, "✎ user edit: the execution input".to_string())
-            }
-        };
-        if at >= start && at <= start + lines.len() {
-            lines.insert(
-                (at - start).min(lines.len()),
-                Line::styled(format!("     {what}"), app.theme.warn),
-            );
-        }
-    }
-    lines.truncate(rows);
-    f.render_widget(Paragraph::new(lines), parts[0]);
-    if let Some(e) = sel.and_then(|i| h.get(i)) {
-        let pretty = serde_json::to_string_pretty(&e.to_json()).unwrap_or_default();
-        let text: Vec<Line> = pretty
-            .lines()
-            .map(|l| fitted_line(l, parts[1].width as usize, &app.theme, None))
-            .collect();
-        f.render_widget(
-            Paragraph::new(text).block(
-                Block::default()
-                    .borders(Borders::TOP)
-                    .border_style(app.theme.border),
-            ),
-            parts[1],
-        );
-    }
 }
 
 fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
@@ -1031,6 +698,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("esc", "close"),
         ],
         Mode::Help | Mode::Lesson => vec![("any key", "close")],
+        Mode::View(_) => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),
             ("↓/↑", "next/previous"),
@@ -1042,17 +710,25 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             .iter()
             .chain(KEYMAP[5..].iter().filter(|b| b.pane == Some(app.focus)))
             .chain(KEYMAP[5..].iter().filter(|b| b.pane.is_none()))
+            .filter(|b| !matches!(b.keys, "?" | "q"))
             .map(|b| (b.keys, b.short))
             .collect(),
     };
-    for (k, h) in hints {
-        let len = k.chars().count() + h.len() + 3;
-        if used + len > area.width as usize {
-            break;
+    // `? help  q quit` always stand at the end of the bar.
+    let tail: &[(&str, &str)] = match &app.mode {
+        Mode::Normal => &[("?", "help"), ("q", "quit")],
+        _ => &[],
+    };
+    let len = |(k, h): &(&str, &str)| k.chars().count() + h.chars().count() + 3;
+    let room = (area.width as usize).saturating_sub(tail.iter().map(len).sum());
+    for (k, h) in hints.iter().chain(tail.iter()) {
+        let n = len(&(k, h));
+        if used + n > room && !tail.contains(&(k, h)) {
+            continue;
         }
         spans.push(Span::styled(format!(" {k}"), app.theme.accent));
         spans.push(Span::styled(format!(" {h} "), app.theme.muted));
-        used += len;
+        used += n;
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -1,0 +1,94 @@
+//! Watch expressions: compiled once when added, evaluated against the state
+//! input, the variables and the context object of the moment shown.
+
+use crate::asl::value::Val;
+use crate::engine::Execution;
+
+enum Compiled {
+    /// A JSONPath (`$.a`, `$$.Execution.Id`, `$var`) or intrinsic function.
+    Path(crate::asl::template::Template),
+    Jsonata(crate::asl::jsonata::Expr),
+}
+
+pub struct Watch {
+    pub source: String,
+    compiled: Compiled,
+}
+
+/// A watch written as a JSONPath (`$.a`, `$$.Execution.Id`, `$var`) or an
+/// intrinsic function; anything else is JSONata.
+pub fn is_path(text: &str) -> bool {
+    let t = text.trim();
+    t == "$"
+        || t.starts_with("$.")
+        || t.starts_with("$$")
+        || t.starts_with("$[")
+        || t.starts_with("States.")
+}
+
+impl Watch {
+    /// Compile `text`; a syntax error is returned as a positioned message.
+    pub fn new(text: &str) -> Result<Watch, String> {
+        let t = text.trim();
+        let compiled = if is_path(t) {
+            Compiled::Path(crate::asl::template::compile_expr(t)?)
+        } else {
+            Compiled::Jsonata(crate::asl::jsonata::Expr::parse(t)?)
+        };
+        Ok(Watch {
+            source: t.to_string(),
+            compiled,
+        })
+    }
+
+    /// The watch's value for the state about to run (its input, the
+    /// variables in scope, the context object); `Ok(None)`: undefined.
+    pub fn eval(&self, exec: &Execution) -> Result<Option<Val>, String> {
+        let input = exec.current_input().cloned().unwrap_or_default();
+        let vars = exec.variables();
+        let lookup = |n: &str| {
+            vars.iter()
+                .find(|(k, _, _)| k == n)
+                .map(|(_, v, _)| v.clone())
+        };
+        match &self.compiled {
+            Compiled::Path(t) => {
+                let ctx = || exec.context_object().unwrap_or_default();
+                let scope = crate::asl::jsonpath::Scope {
+                    data: &input,
+                    context: &ctx,
+                    vars: &lookup,
+                };
+                let mut rng = crate::engine::Rng::seeded(0);
+                t.eval(&scope, &mut rng)
+                    .map(Some)
+                    .map_err(|e| format!("{e:?}"))
+            }
+            Compiled::Jsonata(e) => {
+                let states = Val::object([("input", input.clone())]);
+                let env = crate::asl::jsonata::Env {
+                    states,
+                    vars: &lookup,
+                    now_ms: exec.now_ms(),
+                };
+                let mut s = crate::asl::jsonata::Session::new(&env, &[e], 0);
+                s.set_data(Some(&input));
+                s.eval_expr(e, "watch").map_err(|e| e.describe())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_jsonata_are_told_apart_and_bad_ones_refused() {
+        assert!(is_path("$.a") && is_path("$$.Execution.Id") && is_path("States.Array(1)"));
+        assert!(!is_path("amount > 5") && !is_path("$sum(items)"));
+        assert!(Watch::new("$.a[").is_err());
+        assert!(Watch::new("amount >").is_err());
+        assert_eq!(Watch::new("  $.a ").unwrap().source, "$.a");
+    }
+}

@@ -1,0 +1,176 @@
+//! The History tab: the events so far (with the user's edits where they
+//! were made) and, for the event picked, its details with payloads shown as
+//! JSON, wrapped (`Enter` opens it in the viewer).
+
+use super::app::App;
+use super::json_view::{color_line, fitted_line, owned, wrap_line};
+use crate::asl::value::Val;
+use crate::engine::history::Event;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+/// An event as the viewer and the details pane show it.
+pub fn event_value(e: &Event) -> Val {
+    e.to_readable()
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let h = app.session.exec.history();
+    let sel = app.history_selected;
+    let detail_h = if sel.is_some() {
+        (area.height / 2).max(3)
+    } else {
+        0
+    };
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(detail_h)])
+        .split(area);
+    let rows = parts[0].height as usize;
+    let w = parts[0].width as usize;
+    let focus = sel.unwrap_or(h.len().saturating_sub(1));
+    let start = (focus + 1).saturating_sub(rows);
+    let t0 = h.first().map(|e| e.timestamp_ms).unwrap_or(0);
+    // The type column is as wide as the longest type on screen; a name that
+    // does not fit goes on under it, whole.
+    let pad = h
+        .iter()
+        .skip(start)
+        .take(rows)
+        .map(|e| e.event_type.len())
+        .max()
+        .unwrap_or(0);
+    // Aligned while the names fit beside the widest type; else one space.
+    let widest_name = h
+        .iter()
+        .skip(start)
+        .take(rows)
+        .map(|e| {
+            e.state.as_deref().map_or(0, |n| n.chars().count())
+                + crate::engine::history::path_label(&e.frame).len()
+        })
+        .max()
+        .unwrap_or(0);
+    let pad = if 6 + pad + widest_name + if w >= 64 { 6 } else { 0 } > w {
+        0
+    } else {
+        pad
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    // The first line of each event drawn, by event index.
+    let mut line_of: Vec<(usize, usize)> = Vec::new();
+    for (i, e) in h.iter().enumerate().skip(start) {
+        if lines.len() >= rows && i > focus {
+            break;
+        }
+        line_of.push((i, lines.len()));
+        let name = e.state.as_deref().unwrap_or("");
+        let frame = crate::engine::history::path_label(&e.frame);
+        let style = if Some(i) == sel {
+            app.theme.selection
+        } else if e.event_type.contains("Failed") || e.event_type.contains("TimedOut") {
+            app.theme.bad
+        } else {
+            app.theme.base
+        };
+        // The clock column only where there is room for it (the details
+        // and the viewer always have the timestamp).
+        let clock = if w >= 64 {
+            format!("{:>5} ", format!("+{}s", (e.timestamp_ms - t0) / 1000))
+        } else {
+            String::new()
+        };
+        let text = format!("{:>4} {clock}{:<pad$} {name}{frame}", e.id, e.event_type);
+        for r in wrap_line(Line::styled(text, style), w, 6.min(w / 2), rows) {
+            lines.push(r);
+        }
+    }
+    // User edits, at the point of the history where they were made (before
+    // the event of that index), the later ones first.
+    let mut marks: Vec<(usize, String)> = app
+        .session
+        .edits
+        .iter()
+        .map(|ed| match ed {
+            crate::debugger::Edit::StateInput { event, .. } => {
+                (*event, "✎ user edit: the next state's input".to_string())
+            }
+            crate::debugger::Edit::Variable { event, name, .. } => {
+                (*event, format!("✎ user edit: ${name}"))
+            }
+            crate::debugger::Edit::ExecutionInput(_) => {
+                (0, "✎ user edit: the execution input".to_string())
+            }
+        })
+        .collect();
+    marks.sort_by_key(|m| std::cmp::Reverse(m.0));
+    // The last line of the focused event.
+    let mut focus_line = match line_of.iter().position(|(i, _)| *i == focus) {
+        Some(k) => line_of
+            .get(k + 1)
+            .map(|x| x.1)
+            .unwrap_or(lines.len())
+            .saturating_sub(1),
+        None => 0,
+    };
+    for (at, what) in marks {
+        let line = match line_of.iter().find(|(i, _)| *i == at) {
+            Some((_, l)) => *l,
+            None if at == start + line_of.len() => lines.len(),
+            None => continue,
+        };
+        lines.insert(line, Line::styled(format!("     {what}"), app.theme.warn));
+        if line <= focus_line {
+            focus_line += 1;
+        }
+    }
+    // The selected (or last) event stays on screen when names wrap.
+    let drop = (focus_line + 1).saturating_sub(rows);
+    lines.drain(..drop.min(lines.len()));
+    lines.truncate(rows);
+    f.render_widget(Paragraph::new(lines), parts[0]);
+    let Some(e) = sel.and_then(|i| h.get(i)) else {
+        return;
+    };
+    let room = parts[1].height.saturating_sub(1) as usize;
+    let pretty = event_value(e).to_pretty();
+    let mut text: Vec<Line> = Vec::new();
+    let mut more = false;
+    for l in pretty.lines() {
+        let indent = l.len() - l.trim_start().len();
+        for r in wrap_line(
+            owned(color_line(l, &app.theme, None)),
+            w,
+            indent + 2,
+            room + 1,
+        ) {
+            if text.len() < room {
+                text.push(r);
+            } else {
+                more = true;
+            }
+        }
+        if more {
+            break;
+        }
+    }
+    if more {
+        text.pop();
+        text.push(fitted_line(
+            "… enter shows the whole event",
+            w,
+            &app.theme,
+            Some(app.theme.muted),
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(text).block(
+            Block::default()
+                .borders(Borders::TOP)
+                .border_style(app.theme.border),
+        ),
+        parts[1],
+    );
+}

@@ -64,19 +64,85 @@ enum Goal {
     RunTo(MachineId, StateId),
 }
 
-/// An edit the user made, kept so that a restart can replay it.
+/// An edit the user made, kept so that a restart can replay it at the same
+/// moment of the run: after the same number of engine steps (the engine is
+/// deterministic, so that is the same state and visit), in the same state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
     ExecutionInput(Val),
     StateInput {
+        /// History length when it was made (where History shows it).
         event: usize,
+        step: u64,
+        state: String,
         value: Val,
     },
     Variable {
         event: usize,
+        step: u64,
+        state: String,
         name: String,
         value: Val,
     },
+    /// A task answered by hand (a result or an error).
+    TaskAnswer {
+        event: usize,
+        step: u64,
+        state: String,
+        outcome: TaskOutcome,
+    },
+}
+
+impl Edit {
+    /// The engine step after which the edit applies (None: the execution
+    /// input, which a restart starts from).
+    pub fn step(&self) -> Option<u64> {
+        match self {
+            Edit::ExecutionInput(_) => None,
+            Edit::StateInput { step, .. }
+            | Edit::Variable { step, .. }
+            | Edit::TaskAnswer { step, .. } => Some(*step),
+        }
+    }
+
+    /// Where History shows the edit (its event index).
+    pub fn event(&self) -> usize {
+        match self {
+            Edit::ExecutionInput(_) => 0,
+            Edit::StateInput { event, .. }
+            | Edit::Variable { event, .. }
+            | Edit::TaskAnswer { event, .. } => *event,
+        }
+    }
+
+    /// One line about the edit, for lists.
+    pub fn describe(&self) -> String {
+        let short = |v: &Val| {
+            let s = v.to_compact();
+            if s.chars().count() > 40 {
+                format!("{}…", s.chars().take(39).collect::<String>())
+            } else {
+                s
+            }
+        };
+        match self {
+            Edit::ExecutionInput(v) => format!("execution input = {}", short(v)),
+            Edit::StateInput { state, value, .. } => {
+                format!("input of {state} = {}", short(value))
+            }
+            Edit::Variable {
+                state, name, value, ..
+            } => format!("${name} = {} (before {state})", short(value)),
+            Edit::TaskAnswer { state, outcome, .. } => match outcome {
+                TaskOutcome::Succeeded(v) => format!("task {state} answered {}", short(v)),
+                TaskOutcome::Failed { error, .. } => format!(
+                    "task {state} failed with {}",
+                    error.as_deref().unwrap_or("(no error name)")
+                ),
+                other => format!("task {state}: {other:?}"),
+            },
+        }
+    }
 }
 
 pub type RunnerFactory = Box<dyn Fn() -> Box<dyn TaskRunner>>;
@@ -90,6 +156,10 @@ pub struct Session {
     pub breakpoints: Vec<Breakpoint>,
     pub break_on_error: bool,
     pub edits: Vec<Edit>,
+    /// Edits still to replay in this run (indexes into `edits`, by step).
+    pending: Vec<usize>,
+    /// Edits a restart could not replay (their state was not there).
+    pub missed: Vec<String>,
     goal: Option<Goal>,
     /// Engine steps taken since the session (re)started.
     pub steps: u64,
@@ -112,6 +182,8 @@ impl Session {
             breakpoints: Vec::new(),
             break_on_error: false,
             edits: Vec::new(),
+            pending: Vec::new(),
+            missed: Vec::new(),
             goal: None,
             steps: 0,
         }
@@ -136,7 +208,8 @@ impl Session {
     }
 
     /// Start again from the beginning, with the same breakpoints and the
-    /// execution input as edited.
+    /// execution input as edited; every other edit is replayed when the run
+    /// reaches the moment it was made.
     pub fn restart(&mut self) {
         self.exec = Execution::new(
             self.def.clone(),
@@ -146,13 +219,91 @@ impl Session {
         );
         self.goal = None;
         self.steps = 0;
+        self.missed.clear();
+        let mut pending: Vec<usize> = (0..self.edits.len())
+            .filter(|i| self.edits[*i].step().is_some())
+            .collect();
+        pending.sort_by_key(|i| (self.edits[*i].step(), *i));
+        self.pending = pending;
+        self.replay_due();
+    }
+
+    /// Apply the edits made at this step of an earlier run.
+    fn replay_due(&mut self) {
+        while let Some(&i) = self.pending.first() {
+            let Some(step) = self.edits[i].step() else {
+                self.pending.remove(0);
+                continue;
+            };
+            if step > self.steps {
+                return;
+            }
+            self.pending.remove(0);
+            let here = self
+                .exec
+                .current_state()
+                .map(|s| s.name.to_string())
+                .unwrap_or_default();
+            let edit = self.edits[i].clone();
+            let applied = match &edit {
+                Edit::StateInput { state, value, .. } if *state == here && step == self.steps => {
+                    self.exec.set_current_input(value.clone())
+                }
+                Edit::Variable {
+                    state, name, value, ..
+                } if *state == here && step == self.steps => {
+                    self.exec.set_variable(name, value.clone());
+                    true
+                }
+                Edit::TaskAnswer { state, outcome, .. }
+                    if *state == here && step == self.steps && self.exec.waiting_for_task() =>
+                {
+                    self.exec.answer_task(outcome.clone());
+                    true
+                }
+                _ => false,
+            };
+            if !applied {
+                self.missed.push(edit.describe());
+            }
+        }
+    }
+
+    /// Edits a restart replays, in the order they apply.
+    pub fn replayable(&self) -> Vec<(usize, &Edit)> {
+        self.edits
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.step().is_some())
+            .collect()
+    }
+
+    /// Forget edit `i` (a restart no longer replays it).
+    pub fn drop_edit(&mut self, i: usize) {
+        if i < self.edits.len() {
+            self.edits.remove(i);
+            self.pending.retain(|p| *p != i);
+            for p in &mut self.pending {
+                if *p > i {
+                    *p -= 1;
+                }
+            }
+        }
     }
 
     /// Replace the execution input (restarts the execution).
     pub fn set_execution_input(&mut self, v: Val) {
         self.input = v.clone();
+        self.edits.retain(|e| !matches!(e, Edit::ExecutionInput(_)));
         self.edits.push(Edit::ExecutionInput(v));
         self.restart();
+    }
+
+    fn here(&self) -> String {
+        self.exec
+            .current_state()
+            .map(|s| s.name.to_string())
+            .unwrap_or_default()
     }
 
     /// Replace the input of the state about to be entered.
@@ -161,6 +312,8 @@ impl Session {
         if ok {
             self.edits.push(Edit::StateInput {
                 event: self.exec.history().len(),
+                step: self.steps,
+                state: self.here(),
                 value: v,
             });
         }
@@ -171,9 +324,22 @@ impl Session {
         self.exec.set_variable(name, v.clone());
         self.edits.push(Edit::Variable {
             event: self.exec.history().len(),
+            step: self.steps,
+            state: self.here(),
             name: name.to_string(),
             value: v,
         });
+    }
+
+    /// Answer the waiting task by hand; a restart gives the same answer.
+    pub fn answer_task_by_hand(&mut self, outcome: TaskOutcome) {
+        self.edits.push(Edit::TaskAnswer {
+            event: self.exec.history().len(),
+            step: self.steps,
+            state: self.here(),
+            outcome: outcome.clone(),
+        });
+        self.exec.answer_task(outcome);
     }
 
     /// Answer the task that waits (a result or an error).
@@ -280,6 +446,9 @@ impl Session {
             let progressed = self.exec.step();
             self.steps += 1;
             taken += 1;
+            if !self.pending.is_empty() {
+                self.replay_due();
+            }
             if self.exec.is_done() {
                 self.goal = None;
                 return Stop::Finished(self.exec.status());
@@ -356,6 +525,69 @@ mod tests {
             .current_state()
             .map(|st| st.name.to_string())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn restart_replays_state_input_variable_and_task_answer_edits() {
+        let def = json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"v": 1}, "Next": "B"},
+            "B": {"Type": "Pass", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Arguments": {}, "QueryLanguage": "JSONata", "Next": "Z"},
+            "Z": {"Type": "Pass", "Parameters": {"in.$": "$", "v.$": "$v"}, "End": true}}});
+        // Tasks wait for the user, as in the debugger.
+        let mut s = Session::new(
+            Arc::new(Definition::from_value(&def).unwrap()),
+            Val::from(json!({"xs": [1, 2, 3]})),
+            Box::new(|| {
+                Box::new(crate::engine::task::Interactive {
+                    inner: Box::new(NoRunner),
+                }) as Box<dyn TaskRunner>
+            }),
+            Options::default(),
+        );
+        let run = |s: &mut Session| {
+            s.step();
+            s.run_all()
+        };
+        run(&mut s); // before B
+        assert_eq!(name(&s), "B");
+        s.set_state_input(Val::from(json!({"edited": true})));
+        s.set_variable("v", Val::from(json!(42)));
+        run(&mut s); // before T
+        assert_eq!(run(&mut s), Stop::TaskPending);
+        s.answer_task_by_hand(TaskOutcome::Succeeded(Val::from(json!({"by": "hand"}))));
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Finished(Status::Succeeded));
+        let first = s.exec.output().cloned();
+        assert_eq!(
+            first.as_ref().map(Val::to_json),
+            Some(json!({"in": {"by": "hand"}, "v": 42}))
+        );
+        // A restart replays all three at their moments: the run ends the
+        // same without a question.
+        s.restart();
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Finished(Status::Succeeded));
+        assert_eq!(s.exec.output().cloned(), first);
+        assert!(s.missed.is_empty(), "{:?}", s.missed);
+        assert_eq!(s.replayable().len(), 3);
+        // Dropped, the task answer is asked for again.
+        let i = s
+            .edits
+            .iter()
+            .position(|e| matches!(e, Edit::TaskAnswer { .. }))
+            .unwrap();
+        s.drop_edit(i);
+        s.restart();
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::TaskPending);
+        // The variable edit was replayed before B ran.
+        assert!(s
+            .exec
+            .variables()
+            .iter()
+            .any(|(k, v, _)| k == "v" && v.to_json() == json!(42)));
     }
 
     #[test]

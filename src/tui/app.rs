@@ -167,6 +167,10 @@ pub enum Mode {
     Breakpoints {
         selected: usize,
     },
+    /// The edits a restart replays (`R`): drop one with `d`.
+    Edits {
+        selected: usize,
+    },
     Edit(Box<Editor>),
     /// A value full-screen (`Enter` on a stage, event, variable, pane).
     View(Box<super::viewer::Viewer>),
@@ -359,7 +363,13 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "r",
         short: "restart",
-        help: "restart (keeps breakpoints and edits)",
+        help: "restart: keeps breakpoints, replays edits where they were made",
+        pane: None,
+    },
+    Binding {
+        keys: "R",
+        short: "edits",
+        help: "edits a restart replays (state input, variables, task answers); d drops one",
         pane: None,
     },
     Binding {
@@ -1229,14 +1239,14 @@ impl App {
                 self.message = format!("${n} edited.");
             }
             EditTarget::TaskResult => {
-                self.session.answer_task(TaskOutcome::Succeeded(v));
+                self.session.answer_task_by_hand(TaskOutcome::Succeeded(v));
                 self.message = "Task answered: s or c goes on.".into();
             }
             EditTarget::TaskError => {
                 // A null or missing Error/Cause fails the task without one,
                 // as SendTaskFailure may.
                 let field = |k: &str| v.get(k).and_then(|e| e.as_str()).map(String::from);
-                self.session.answer_task(TaskOutcome::Failed {
+                self.session.answer_task_by_hand(TaskOutcome::Failed {
                     error: field("Error"),
                     cause: field("Cause"),
                 });
@@ -1476,6 +1486,29 @@ impl App {
                 }
                 return;
             }
+            Mode::Edits { selected } => {
+                let list: Vec<usize> = self
+                    .session
+                    .replayable()
+                    .into_iter()
+                    .map(|(i, _)| i)
+                    .collect();
+                match k.code {
+                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (*selected + 1).min(list.len().saturating_sub(1))
+                    }
+                    KeyCode::Char('d') | KeyCode::Delete if *selected < list.len() => {
+                        let i = list[*selected];
+                        let what = self.session.edits[i].describe();
+                        self.session.drop_edit(i);
+                        *selected = (*selected).min(list.len().saturating_sub(2));
+                        self.message = format!("Dropped: {what} (the next restart leaves it out)");
+                    }
+                    _ => self.mode = Mode::Normal,
+                }
+                return;
+            }
             Mode::Breakpoints { selected } => {
                 let n = self.session.breakpoints.len();
                 match k.code {
@@ -1643,6 +1676,7 @@ impl App {
                 }
             }
             KeyCode::Char('B') => self.mode = Mode::Breakpoints { selected: 0 },
+            KeyCode::Char('R') => self.mode = Mode::Edits { selected: 0 },
             KeyCode::Char('A') => {
                 if self.session.exec.is_done() {
                     self.message = "The execution has ended: r restarts it.".into();
@@ -1741,7 +1775,14 @@ impl App {
                 self.history_selected = None;
                 self.absorb_history();
                 self.follow_current();
-                self.message = "Restarted (breakpoints and edits kept).".into();
+                let n = self.session.replayable().len();
+                self.message = match n {
+                    0 => "Restarted (breakpoints kept).".into(),
+                    1 => "Restarted: 1 edit is replayed when the run reaches it (R lists it).".into(),
+                    n => format!(
+                        "Restarted: {n} edits are replayed when the run reaches them (R lists them)."
+                    ),
+                };
             }
             KeyCode::Char('m') => {
                 self.mouse = !self.mouse;

@@ -93,16 +93,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .session
         .edits
         .iter()
-        .map(|ed| match ed {
-            crate::debugger::Edit::StateInput { event, .. } => {
-                (*event, "✎ user edit: the next state's input".to_string())
-            }
-            crate::debugger::Edit::Variable { event, name, .. } => {
-                (*event, format!("✎ user edit: ${name}"))
-            }
-            crate::debugger::Edit::ExecutionInput(_) => {
-                (0, "✎ user edit: the execution input".to_string())
-            }
+        .map(|ed| {
+            let what = match ed {
+                crate::debugger::Edit::ExecutionInput(_) => "the execution input".to_string(),
+                crate::debugger::Edit::StateInput { .. } => "the next state's input".to_string(),
+                crate::debugger::Edit::Variable { name, .. } => format!("${name}"),
+                crate::debugger::Edit::TaskAnswer { .. } => "the task's answer".to_string(),
+            };
+            (ed.event(), format!("✎ user edit: {what}"))
         })
         .collect();
     marks.sort_by_key(|m| std::cmp::Reverse(m.0));

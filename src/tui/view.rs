@@ -139,6 +139,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Mode::Help => draw_help(f, app, area),
         Mode::Lesson => draw_lesson(f, app, area),
         Mode::Breakpoints { selected } => draw_breakpoints(f, app, area, *selected),
+        Mode::Edits { selected } => draw_edits(f, app, area, *selected),
         Mode::Edit(_) => draw_editor(f, app, area),
         Mode::View(v) => v.draw(f, &app.theme, area),
         Mode::Normal | Mode::Search(_) => {}
@@ -698,6 +699,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("esc", "close"),
         ],
         Mode::Help | Mode::Lesson => vec![("any key", "close")],
+        Mode::Edits { .. } => vec![("↑/↓", "select"), ("d", "drop"), ("esc", "close")],
         Mode::View(_) => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),
@@ -871,6 +873,52 @@ fn draw_breakpoints(f: &mut Frame, app: &App, area: Rect, selected: usize) {
     f.render_widget(
         Paragraph::new(lines)
             .block(block(app, "Breakpoints", true))
+            .style(app.theme.base),
+        r,
+    );
+}
+
+fn draw_edits(f: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let r = centered(area, 76, 14);
+    f.render_widget(Clear, r);
+    let w = r.width.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = app
+        .session
+        .replayable()
+        .into_iter()
+        .enumerate()
+        .map(|(k, (_, e))| {
+            let text = format!(" {}", e.describe());
+            let (shown, cut) = super::json_view::fit_line(&text, w);
+            let mut l = Line::styled(
+                shown.to_string(),
+                if k == selected {
+                    app.theme.selection
+                } else {
+                    app.theme.base
+                },
+            );
+            if cut {
+                l.spans.push(Span::styled("…", app.theme.muted));
+            }
+            l
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            " No edits: e edits a state's input, Vars e a variable, t/x answer a task.",
+            app.theme.muted,
+        ));
+    }
+    for m in &app.session.missed {
+        lines.push(Line::styled(
+            format!(" not replayed (its state was not reached): {m}"),
+            app.theme.warn,
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block(app, "Edits a restart replays (d drops one)", true))
             .style(app.theme.base),
         r,
     );

@@ -426,6 +426,12 @@ fn history_events_show_payloads_as_json_and_the_message_log_keeps_everything() {
     // The output is JSON, not an escaped string.
     t.wait_for("\"output\": {");
     t.keys("\x1b");
+    // / filters the events by type or state name.
+    t.keys("/exited");
+    t.wait_for("/exited  1 of 3 events");
+    assert!(!t.screen().contains("ExecutionStarted"), "{}", t.screen());
+    t.keys("\x1b");
+    t.wait_for("ExecutionStarted");
     t.keys("M");
     t.wait_for("Messages, oldest first");
     t.wait_for("Paused before Done");

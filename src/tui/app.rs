@@ -167,6 +167,8 @@ pub enum Mode {
     Breakpoints {
         selected: usize,
     },
+    /// Typing the History filter (`/` in History).
+    HistoryFilter,
     /// The edits a restart replays (`R`): drop one with `d`.
     Edits {
         selected: usize,
@@ -249,7 +251,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "/",
         short: "find",
-        help: "find a state by name (↓/↑ other matches, esc goes back)",
+        help: "find a state by name (in History: filter the events)",
         pane: None,
     },
     Binding {
@@ -480,6 +482,8 @@ pub struct App {
     pub stage_diff: bool,
     /// `f`: the focused pane fills the screen.
     pub maximized: bool,
+    /// History shows only events whose type or state holds this (any case).
+    pub history_filter: String,
     /// Changes when the run starts over, so cached views of it are dropped.
     pub generation: u64,
     /// The Stages pipeline, built once per record and settings.
@@ -556,6 +560,7 @@ impl App {
             generation: 0,
             pipeline: Default::default(),
             maximized: false,
+            history_filter: String::new(),
         };
         app.follow_current();
         app
@@ -1003,6 +1008,25 @@ impl App {
         }
     }
 
+    /// The History events the filter keeps, by index.
+    pub fn history_rows(&self) -> Vec<usize> {
+        let h = self.session.exec.history();
+        if self.history_filter.is_empty() {
+            return (0..h.len()).collect();
+        }
+        let f = self.history_filter.to_lowercase();
+        h.iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.event_type.to_lowercase().contains(&f)
+                    || e.state
+                        .as_deref()
+                        .is_some_and(|s| s.to_lowercase().contains(&f))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// The Vars tab's selectable rows: variables, then watches, each with a
     /// title and its value now.
     pub fn var_rows(&self) -> Vec<(String, Val)> {
@@ -1270,10 +1294,14 @@ impl App {
             }
             Focus::Data => match self.tab {
                 Tab::History => {
-                    let n = self.session.exec.history().len();
-                    if n > 0 {
-                        let cur = self.history_selected.unwrap_or(n - 1) as isize;
-                        self.history_selected = Some((cur + d).clamp(0, n as isize - 1) as usize);
+                    let rows = self.history_rows();
+                    if !rows.is_empty() {
+                        let cur = self
+                            .history_selected
+                            .and_then(|s| rows.iter().position(|i| *i == s))
+                            .unwrap_or(rows.len() - 1) as isize;
+                        let to = (cur + d).clamp(0, rows.len() as isize - 1) as usize;
+                        self.history_selected = Some(rows[to]);
                     }
                 }
                 Tab::Variables => {
@@ -1486,6 +1514,36 @@ impl App {
                 }
                 return;
             }
+            Mode::HistoryFilter => {
+                match k.code {
+                    KeyCode::Esc => {
+                        self.history_filter.clear();
+                        self.mode = Mode::Normal;
+                        self.message = "History filter cleared.".into();
+                    }
+                    KeyCode::Enter => {
+                        self.mode = Mode::Normal;
+                        self.message = format!(
+                            "History: {} events match /{} (/ changes the filter)",
+                            self.history_rows().len(),
+                            self.history_filter
+                        );
+                    }
+                    KeyCode::Backspace => {
+                        self.history_filter.pop();
+                    }
+                    KeyCode::Char(c) => self.history_filter.push(c),
+                    _ => {}
+                }
+                // The selection stays on an event the filter keeps.
+                let rows = self.history_rows();
+                if let Some(s) = self.history_selected {
+                    if !rows.contains(&s) {
+                        self.history_selected = rows.last().copied();
+                    }
+                }
+                return;
+            }
             Mode::Edits { selected } => {
                 let list: Vec<usize> = self
                     .session
@@ -1569,6 +1627,11 @@ impl App {
         }
         match k.code {
             KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('/') if self.focus == Focus::Data && self.tab == Tab::History => {
+                self.mode = Mode::HistoryFilter;
+                self.message =
+                    "Filter History by event type or state name (enter keeps, esc clears)".into();
+            }
             KeyCode::Char('/') => {
                 self.mode = Mode::Search(Search {
                     text: String::new(),

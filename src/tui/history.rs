@@ -28,25 +28,35 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .direction(Direction::Vertical)
         .constraints([Constraint::Min(1), Constraint::Length(detail_h)])
         .split(area);
-    let rows = parts[0].height as usize;
     let w = parts[0].width as usize;
-    let focus = sel.unwrap_or(h.len().saturating_sub(1));
-    let start = (focus + 1).saturating_sub(rows);
+    // The events the filter (`/`) keeps, by index.
+    let shown = app.history_rows();
+    let mut rows = parts[0].height as usize;
+    let mut head: Option<Line> = None;
+    if !app.history_filter.is_empty() || matches!(app.mode, super::app::Mode::HistoryFilter) {
+        head = Some(Line::styled(
+            format!(
+                "/{}  {} of {} events (type or state name; esc in the filter clears it)",
+                app.history_filter,
+                shown.len(),
+                h.len()
+            ),
+            app.theme.accent,
+        ));
+        rows = rows.saturating_sub(1);
+    }
+    let focus_pos = sel
+        .and_then(|s| shown.iter().position(|i| *i == s))
+        .unwrap_or(shown.len().saturating_sub(1));
+    let focus = shown.get(focus_pos).copied().unwrap_or(0);
+    let start = (focus_pos + 1).saturating_sub(rows);
+    let visible = || shown.iter().skip(start).take(rows).map(|i| &h[*i]);
     let t0 = h.first().map(|e| e.timestamp_ms).unwrap_or(0);
     // The type column is as wide as the longest type on screen; a name that
     // does not fit goes on under it, whole.
-    let pad = h
-        .iter()
-        .skip(start)
-        .take(rows)
-        .map(|e| e.event_type.len())
-        .max()
-        .unwrap_or(0);
+    let pad = visible().map(|e| e.event_type.len()).max().unwrap_or(0);
     // Aligned while the names fit beside the widest type; else one space.
-    let widest_name = h
-        .iter()
-        .skip(start)
-        .take(rows)
+    let widest_name = visible()
         .map(|e| {
             e.state.as_deref().map_or(0, |n| n.chars().count())
                 + crate::engine::history::path_label(&e.frame).len()
@@ -61,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     // The first line of each event drawn, by event index.
     let mut line_of: Vec<(usize, usize)> = Vec::new();
-    for (i, e) in h.iter().enumerate().skip(start) {
+    for (i, e) in shown.iter().skip(start).map(|i| (*i, &h[*i])) {
         if lines.len() >= rows && i > focus {
             break;
         }
@@ -116,7 +126,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     for (at, what) in marks {
         let line = match line_of.iter().find(|(i, _)| *i == at) {
             Some((_, l)) => *l,
-            None if at == start + line_of.len() => lines.len(),
+            None if app.history_filter.is_empty() && at == h.len() => lines.len(),
             None => continue,
         };
         lines.insert(line, Line::styled(format!("     {what}"), app.theme.warn));
@@ -128,6 +138,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let drop = (focus_line + 1).saturating_sub(rows);
     lines.drain(..drop.min(lines.len()));
     lines.truncate(rows);
+    if let Some(head) = head {
+        lines.insert(0, head);
+    }
     f.render_widget(Paragraph::new(lines), parts[0]);
     let Some(e) = sel.and_then(|i| h.get(i)) else {
         return;

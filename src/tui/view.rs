@@ -142,7 +142,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Mode::Edits { selected } => draw_edits(f, app, area, *selected),
         Mode::Edit(_) => draw_editor(f, app, area),
         Mode::View(v) => v.draw(f, &app.theme, area),
-        Mode::Normal | Mode::Search(_) => {}
+        Mode::Normal | Mode::Search(_) | Mode::HistoryFilter => {}
     }
 }
 
@@ -700,6 +700,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
         ],
         Mode::Help | Mode::Lesson => vec![("any key", "close")],
         Mode::Edits { .. } => vec![("↑/↓", "select"), ("d", "drop"), ("esc", "close")],
+        Mode::HistoryFilter => vec![("type", "filter"), ("enter", "keep"), ("esc", "clear")],
         Mode::View(_) => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),

@@ -716,6 +716,11 @@ fn debug(args: DebugArgs) -> ExitCode {
             }
         }
     };
+    let mut task_source = if args.exec.task_command.is_some() {
+        "the --task-command did not answer it".to_string()
+    } else {
+        "no --mocks file answers it, and no --task-command".to_string()
+    };
     let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
         Some((file, doc)) => {
             let case = args
@@ -725,6 +730,9 @@ fn debug(args: DebugArgs) -> ExitCode {
                 .or_else(|| sample.and_then(|s| s.test_case).map(str::to_string))
                 .or_else(|| first_test_case(&doc.value))
                 .unwrap_or_default();
+            task_source = format!(
+                "{file} has no answer for this state in test case {case}, and no --task-command"
+            );
             match MockRunner::from_value(&doc.value, &file, args.exec.name.as_deref(), &case) {
                 Ok(m) => Box::new(move || {
                     Box::new(Interactive {
@@ -764,6 +772,7 @@ fn debug(args: DebugArgs) -> ExitCode {
     let mut app = App::new(session, label, theme);
     app.mouse = !args.no_mouse;
     app.background = background;
+    app.task_source = task_source;
     // A sample's lesson, or a lesson.md beside the definition.
     app.lesson = match (sample, &args.definition) {
         (Some(s), _) => Some(s.lesson.to_string()),

@@ -204,6 +204,14 @@ fn an_unmocked_task_is_answered_by_hand() {
     let mut t = Tui::start(&[&def, "--no-mouse"]);
     t.wait_for("PAUSED");
     t.keys("c");
+    // The panel says what waits, why, and what it would send; the rest of
+    // the screen stays.
+    t.wait_for("Task Ask waits for an answer");
+    t.wait_for("resource arn:aws:states:::lambda:invoke");
+    t.wait_for("no --mocks file answers it");
+    t.wait_for("Parameters, evaluated");
+    t.wait_for("Graph");
+    t.keys("t");
     t.wait_for("Task result (JSON)");
     // Replace the "{}" placeholder.
     t.keys("\x1b[F\x7f\x7f");
@@ -214,6 +222,30 @@ fn an_unmocked_task_is_answered_by_hand() {
     t.wait_for("SUCCEEDED");
     t.keys("2");
     t.wait_for("\"forty-two\"");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn auto_answer_gives_every_task_its_input() {
+    let def = temp_file(
+        "tasks.asl.json",
+        r#"{"StartAt": "One", "States": {
+            "One": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"n": 1}, "Next": "Two"},
+            "Two": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "Parameters": {"m": 2}, "End": true}}}"#,
+    );
+    let mut t = Tui::start(&[&def, "--no-mouse"]);
+    t.wait_for("PAUSED");
+    t.keys("c");
+    t.wait_for("Task One waits for an answer");
+    // { answers {}; a answers every later task with its input.
+    t.keys("{");
+    t.wait_for("Task answered with {}");
+    t.keys("a");
+    t.wait_for("Auto-answer on");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.keys("2");
+    t.wait_for("\"m\": 2");
     t.quit_and_check_restored();
 }
 

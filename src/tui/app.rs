@@ -291,6 +291,12 @@ pub const KEYMAP: &[Binding] = &[
         pane: None,
     },
     Binding {
+        keys: "{ / a",
+        short: "answer {}/auto",
+        help: "answer the waiting task with {} / answer every task with its input",
+        pane: None,
+    },
+    Binding {
         keys: "x",
         short: "fail-task",
         help: "answer the waiting task with an error",
@@ -484,6 +490,10 @@ pub struct App {
     pub maximized: bool,
     /// History shows only events whose type or state holds this (any case).
     pub history_filter: String,
+    /// Why a task may wait for the user (what answers tasks in this run).
+    pub task_source: String,
+    /// Answer every task that waits with its own input, and go on.
+    pub auto_answer: bool,
     /// Changes when the run starts over, so cached views of it are dropped.
     pub generation: u64,
     /// The Stages pipeline, built once per record and settings.
@@ -561,6 +571,8 @@ impl App {
             pipeline: Default::default(),
             maximized: false,
             history_filter: String::new(),
+            task_source: "no --mocks file answers it, and no --task-command".into(),
+            auto_answer: false,
         };
         app.follow_current();
         app
@@ -864,15 +876,35 @@ impl App {
                 self.command_running = Some(self.last_was_continue);
                 format!("Running the task command for {}…", self.current_name())
             }
+            Stop::TaskPending if self.auto_answer => {
+                let input = self
+                    .session
+                    .exec
+                    .pending_task_input()
+                    .cloned()
+                    .unwrap_or_default();
+                let name = self.current_name();
+                self.session.answer_task(TaskOutcome::Succeeded(input));
+                // Go on with the command the task interrupted (the loop
+                // runs it in slices).
+                if self.last_was_continue {
+                    self.session.continue_run();
+                } else {
+                    self.session.step();
+                }
+                format!("Task {name} answered with its input (auto-answer on: a turns it off)")
+            }
             Stop::TaskPending => {
-                self.open_editor(EditTarget::TaskResult);
                 let token = self
                     .session
                     .exec
                     .task_token()
                     .map(|t| format!(" (task token {t})"))
                     .unwrap_or_default();
-                format!("Task {}{token} waits: type its result (Ctrl-O applies), or Esc then x for an error", self.current_name())
+                format!(
+                    "Task {}{token} waits: t types a result, x an error, {{ answers {{}}, a answers every task with its input",
+                    self.current_name()
+                )
             }
             Stop::Finished(s) => match s {
                 Status::Succeeded => "Execution succeeded (r restarts).".into(),
@@ -1825,6 +1857,34 @@ impl App {
                 }
             }
             KeyCode::Char('w') => self.open_editor(EditTarget::Watch),
+            KeyCode::Char('{') => {
+                if self.session.exec.waiting_for_task() {
+                    self.session
+                        .answer_task_by_hand(TaskOutcome::Succeeded(Val::empty_obj()));
+                    self.message = "Task answered with {}: s or c goes on.".into();
+                } else {
+                    self.message = "No task waits for an answer.".into();
+                }
+            }
+            KeyCode::Char('a') => {
+                self.auto_answer = !self.auto_answer;
+                self.message = if self.auto_answer {
+                    "Auto-answer on: every task that waits is answered with its own input.".into()
+                } else {
+                    "Auto-answer off: tasks with no answer wait for you.".into()
+                };
+                if self.auto_answer && self.session.exec.waiting_for_task() {
+                    self.after_stop(Stop::TaskPending);
+                }
+            }
+            KeyCode::Char('V') => match self.session.exec.pending_task_input() {
+                Some(v) if self.session.exec.waiting_for_task() => {
+                    let title = format!("Input of the waiting task {}", self.current_name());
+                    let v = v.clone();
+                    self.view(title, v);
+                }
+                _ => self.message = "No task waits for an answer.".into(),
+            },
             KeyCode::Char('r') => {
                 // A task command of the old run must not answer the new one.
                 if let Some(b) = &self.background {

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod history;
 pub mod json_view;
 pub mod stages;
+pub mod task_panel;
 pub mod theme;
 pub mod view;
 pub mod viewer;

@@ -201,6 +201,12 @@ fn an_unmocked_task_asks_for_its_result_or_error() {
         "Catch": [{"ErrorEquals": ["Typed"], "Next": "C"}]}, "C": {"Type": "Pass", "End": true}}});
     let mut app = machine(def.clone(), json!({}));
     press(&mut app, "c");
+    assert!(
+        app.message.contains("waits: t types a result"),
+        "{}",
+        app.message
+    );
+    press(&mut app, "t");
     let Mode::Edit(ed) = &mut app.mode else {
         panic!("the task result editor opens")
     };

@@ -101,6 +101,18 @@ pub fn draw(f: &mut Frame, app: &mut App) {
             LeftPane::Graph => draw_graph_pane(f, app, body[0]),
         }
     }
+    // A task that waits shows its panel above the data tabs.
+    let mut data = body[1];
+    let panel = super::task_panel::height(app, data.width).min(data.height / 2 + 2);
+    if panel > 0 && data.width > 0 && !(app.maximized && app.focus == Focus::States) {
+        let split = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Length(panel), Constraint::Fill(1)])
+            .split(data);
+        super::task_panel::draw(f, app, split[0]);
+        data = split[1];
+    }
+    let body = [body[0], data];
     if body[1].width == 0 || (app.maximized && app.focus == Focus::States) {
         // The left pane is maximised.
     } else if wide(area) && !app.maximized {
@@ -130,10 +142,14 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         let tab = app.tab;
         draw_tabbed(f, app, body[1], tab, &TABS);
     }
-    f.render_widget(
-        Paragraph::new(app.message.as_str()).style(app.theme.accent),
-        rows[2],
-    );
+    // The status line; a message too long for it ends in … (M shows it whole).
+    let (shown, cut) =
+        super::json_view::fit_line(&app.message, rows[2].width.saturating_sub(4) as usize);
+    let mut status = Line::styled(shown.to_string(), app.theme.accent);
+    if cut {
+        status.spans.push(Span::styled("… M", app.theme.muted));
+    }
+    f.render_widget(Paragraph::new(status), rows[2]);
     draw_hints(f, app, rows[3]);
     match &app.mode {
         Mode::Help => draw_help(f, app, area),

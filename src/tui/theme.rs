@@ -217,6 +217,61 @@ mod tests {
             .contains("built-in themes"));
     }
 
+    /// WCAG 2 relative luminance of an sRGB colour.
+    fn luminance(c: Color) -> f64 {
+        let Color::Rgb(r, g, b) = c else {
+            panic!("{c:?} is not an RGB colour")
+        };
+        let lin = |v: u8| {
+            let v = v as f64 / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    }
+
+    fn contrast(a: Color, b: Color) -> f64 {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn every_text_colour_reaches_wcag_aa_on_the_background_and_the_selection() {
+        let mut low = Vec::new();
+        for (n, _) in BUILTIN {
+            let t = Theme::load(n, ColorMode::TrueColor).unwrap();
+            let bg = t.base.bg.unwrap();
+            let sel = t.selection.bg.unwrap();
+            let texts = [
+                ("text", t.base),
+                ("muted", t.muted),
+                ("accent", t.accent),
+                ("string", t.string),
+                ("key", t.key),
+                ("number", t.number),
+                ("keyword", t.keyword),
+                ("punctuation", t.punct),
+                ("good", t.good),
+                ("bad", t.bad),
+                ("warn", t.warn),
+                ("breakpoint", t.breakpoint),
+            ];
+            for (what, st) in texts {
+                let fg = st.fg.unwrap();
+                for (on, back) in [("background", bg), ("selection", sel)] {
+                    let c = contrast(fg, back);
+                    if c < 4.5 {
+                        low.push(format!("{n}: {what} on the {on} {c:.2}:1"));
+                    }
+                }
+            }
+        }
+        assert!(low.is_empty(), "below 4.5:1 (WCAG AA):\n{}", low.join("\n"));
+    }
+
     #[test]
     fn nearest_256_colours() {
         assert_eq!(to_256(0, 0, 0), 16);

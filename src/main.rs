@@ -119,6 +119,9 @@ struct DebugArgs {
     /// Start with the mouse off (keeps the terminal's copy-paste over SSH).
     #[arg(long = "no-mouse")]
     no_mouse: bool,
+    /// Draw with ASCII only (TERM=linux: the Linux console's glyphs).
+    #[arg(long)]
+    ascii: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -771,6 +774,7 @@ fn debug(args: DebugArgs) -> ExitCode {
     let session = Session::new(Arc::new(def), Val::from(input), runner, opts);
     let mut app = App::new(session, label, theme);
     app.mouse = !args.no_mouse;
+    app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
     app.background = background;
     app.task_source = task_source;
     // A sample's lesson, or a lesson.md beside the definition.

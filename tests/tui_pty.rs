@@ -250,6 +250,25 @@ fn auto_answer_gives_every_task_its_input() {
 }
 
 #[test]
+fn ascii_draws_every_pane_with_ascii_only() {
+    let mut t = Tui::start(&["--sample", "credit-card", "--ascii"]);
+    t.wait_for("Get credit limit");
+    t.keys("s");
+    t.wait_for("+Graph---");
+    for keys in ["3", "4", "?"] {
+        t.keys(keys);
+        std::thread::sleep(Duration::from_millis(100));
+        let s = t.screen();
+        assert!(
+            s.chars().all(|c| c.is_ascii()),
+            "not ASCII after {keys}:\n{s}"
+        );
+    }
+    t.keys("\x1b");
+    t.quit_and_check_restored();
+}
+
+#[test]
 fn ctrl_c_quits_and_restores_the_terminal() {
     let mut t = Tui::start(&["--sample", "credit-card"]);
     t.wait_for("Get credit limit");

@@ -494,6 +494,8 @@ pub struct App {
     pub task_source: String,
     /// Answer every task that waits with its own input, and go on.
     pub auto_answer: bool,
+    /// Glyphs the terminal has (`--ascii`, TERM=linux).
+    pub glyphs: super::glyphs::Glyphs,
     /// Changes when the run starts over, so cached views of it are dropped.
     pub generation: u64,
     /// The Stages pipeline, built once per record and settings.
@@ -573,6 +575,7 @@ impl App {
             history_filter: String::new(),
             task_source: "no --mocks file answers it, and no --task-command".into(),
             auto_answer: false,
+            glyphs: super::glyphs::Glyphs::Unicode,
         };
         app.follow_current();
         app

@@ -11,6 +11,7 @@ pub mod app;
 pub mod bench;
 pub mod diff;
 pub mod explain;
+pub mod glyphs;
 pub mod history;
 pub mod json_view;
 pub mod stages;

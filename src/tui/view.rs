@@ -160,6 +160,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Mode::View(v) => v.draw(f, &app.theme, area),
         Mode::Normal | Mode::Search(_) | Mode::HistoryFilter => {}
     }
+    super::glyphs::apply(app.glyphs, f.buffer_mut());
 }
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {

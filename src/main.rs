@@ -393,6 +393,7 @@ fn run(args: RunArgs) -> ExitCode {
     let drawing = graph.then(|| {
         let mut trace = asldbg::debugger::trace::Trace::default();
         trace.absorb(&def, ex.history());
+        trace.absorb_children(&def, ex.child_events());
         let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&def, 0, false));
         asldbg::graph::text::with_marks(&drawn, &trace)
     });

@@ -18,6 +18,11 @@ pub struct Trace {
     last_exit: Vec<Option<(StateId, Vec<usize>)>>,
     /// Events absorbed so far.
     seen: usize,
+    /// Events of Distributed Map iterations absorbed so far.
+    seen_child: usize,
+    /// Attempts of the state each frame runs (its task scheduled, its
+    /// branches or iterations started): a retry is a further attempt.
+    attempts: std::collections::HashMap<((MachineId, StateId), Vec<usize>), u32>,
 }
 
 impl std::ops::Deref for Trace {
@@ -47,11 +52,29 @@ impl Trace {
         if history.len() < self.seen {
             *self = Trace::default();
         }
+        let from = self.seen;
+        self.take(def, &history[from..]);
+        self.seen = history.len();
+    }
+
+    /// Take in the events of Distributed Map iterations (their child
+    /// executions) after the ones seen so far, so that the states they ran
+    /// are marked like those of inline iterations.
+    pub fn absorb_children(&mut self, def: &Definition, children: &[Event]) {
+        if children.len() < self.seen_child {
+            self.seen_child = 0;
+        }
+        let from = self.seen_child;
+        self.take(def, &children[from..]);
+        self.seen_child = children.len();
+    }
+
+    fn take(&mut self, def: &Definition, events: &[Event]) {
         // Events share their state's name (one Arc per state): remember the
         // last one looked up, so a long run does not hash every name.
         let mut last: Option<(Arc<str>, (MachineId, StateId))> = None;
         let m = &mut self.marks;
-        for e in &history[self.seen..] {
+        for e in events {
             let Some(name) = &e.state else { continue };
             let id = match &last {
                 Some((n, id)) if Arc::ptr_eq(n, name) => *id,
@@ -61,7 +84,19 @@ impl Trace {
                     id
                 }
             };
+            let attempt = e.event_type.ends_with("Scheduled")
+                || e.event_type == "ParallelStateStarted"
+                || e.event_type == "MapStateStarted";
+            if attempt {
+                let n = self.attempts.entry((id, e.frame.clone())).or_default();
+                *n += 1;
+                // A retry runs the state again: it counts as a visit (×N).
+                if *n > 1 {
+                    *m.visits.entry(id).or_default() += 1;
+                }
+            }
             if e.event_type.ends_with("StateEntered") {
+                self.attempts.remove(&(id, e.frame.clone()));
                 m.visited.insert(id);
                 *m.visits.entry(id).or_default() += 1;
                 // The edge from the state this frame left last.
@@ -94,7 +129,6 @@ impl Trace {
                 m.caught.insert(id);
             }
         }
-        self.seen = history.len();
     }
 }
 
@@ -145,7 +179,38 @@ mod tests {
         let id = (0, d.machines[0].by_name["T"]);
         assert!(t.visited.contains(&id));
         assert!(!t.failed.contains(&id) && !t.caught.contains(&id));
-        assert_eq!(t.visits[&id], 1, "a retry is not a new visit");
+        // The first attempt and the retry: ×2 on the graph.
+        assert_eq!(t.visits[&id], 2, "a retry runs the state again");
+    }
+
+    #[test]
+    fn distributed_map_iterations_are_marked_like_inline_ones() {
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}}}});
+        let d = std::sync::Arc::new(Definition::from_value(&def).unwrap());
+        let mut ex = Execution::new(
+            d.clone(),
+            Val::from(json!([1, 2, 3])),
+            Box::new(FlakyOnce(Default::default())),
+            Options::default(),
+        );
+        ex.run();
+        let mut t = Trace::default();
+        t.absorb(&d, ex.history());
+        let inner = d
+            .machines
+            .iter()
+            .position(|m| m.by_name.contains_key("A"))
+            .unwrap();
+        let a = (inner, d.machines[inner].by_name["A"]);
+        assert!(
+            !t.visited.contains(&a),
+            "child executions write no parent events"
+        );
+        t.absorb_children(&d, ex.child_events());
+        assert!(t.visited.contains(&a));
+        assert_eq!(t.visits[&a], 3);
     }
 
     #[test]

@@ -324,6 +324,10 @@ pub struct Execution {
     error: Option<StateError>,
     task_calls: std::collections::HashMap<String, u64>,
     stages: Vec<StageRecord>,
+    /// The events of Distributed Map iterations (their child executions'
+    /// histories, without payloads), for marking what ran; kept with the
+    /// history, up to the event limit.
+    child_events: Vec<Event>,
     /// Answer supplied for a pending task (interactive runners).
     pending_answer: Option<TaskOutcome>,
     pub transitions: u64,
@@ -458,6 +462,7 @@ impl Execution {
             error: None,
             task_calls: Default::default(),
             stages: Vec::new(),
+            child_events: Vec::new(),
             pending_answer: None,
             transitions: 0,
             awaiting: false,
@@ -497,6 +502,11 @@ impl Execution {
     }
     pub fn history(&self) -> &[Event] {
         &self.history
+    }
+    /// Events of Distributed Map iterations (child executions), in order,
+    /// without payloads: what ran there, for marks.
+    pub fn child_events(&self) -> &[Event] {
+        &self.child_events
     }
     pub fn stages(&self) -> &[StageRecord] {
         &self.stages
@@ -669,6 +679,18 @@ impl Execution {
             None => (self.event_count, false, None),
         };
         if silent {
+            if self.opts.record_history && self.child_events.len() < self.opts.max_events {
+                let frame = self.frame_path();
+                self.child_events.push(Event {
+                    id: 0,
+                    previous_event_id: 0,
+                    timestamp_ms: self.now_ms,
+                    event_type: t,
+                    details: Vec::new(),
+                    frame,
+                    state,
+                });
+            }
             return prev;
         }
         let state = if self.opts.record_history {

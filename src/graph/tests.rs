@@ -297,3 +297,14 @@ fn a_long_chain_lays_out_in_order() {
     assert_eq!(l.nodes.len(), n + 1);
     assert!(l.nodes.windows(2).all(|w| w[0].y < w[1].y));
 }
+
+#[test]
+fn an_end_state_with_a_catch_still_shows_its_end() {
+    let d = def(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}]},
+        "H": {"Type": "Pass", "End": true}}}));
+    let text = text_of(&d);
+    // One ◉ for T (beside its catch edge), one under H.
+    assert_eq!(text.matches('◉').count(), 2, "{text}");
+}

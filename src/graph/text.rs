@@ -298,7 +298,17 @@ fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
             .iter()
             .any(|e| e.from == n.state && !matches!(e.kind, EdgeKind::Catch(_)));
         if ends {
-            c.label(center(n), n.y + n.h, "◉");
+            // Under the box; when a catcher's edge leaves from there, beside
+            // it (an End state with a Catch ends the execution too).
+            let (x, y) = (center(n), n.y + n.h);
+            let free =
+                |c: &Canvas, x: usize| x < c.w && y < c.h && c.cells[y * c.w + x] == Cell::Empty;
+            if let Some(x) = [x, x + 2, x.saturating_sub(2)]
+                .into_iter()
+                .find(|x| free(c, *x))
+            {
+                c.label(x, y, "◉");
+            }
         }
     }
 }

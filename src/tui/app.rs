@@ -850,6 +850,8 @@ impl App {
     fn absorb_history(&mut self) {
         self.trace
             .absorb(self.session.definition(), self.session.exec.history());
+        self.trace
+            .absorb_children(self.session.definition(), self.session.exec.child_events());
     }
 
     fn after_stop(&mut self, stop: Stop) {

@@ -266,6 +266,22 @@ fn ascii_draws_every_pane_with_ascii_only() {
 }
 
 #[test]
+fn teaching_mode_stays_at_the_state_until_its_last_stage() {
+    let mut t = Tui::start(&["--sample", "data-flow"]);
+    t.wait_for("PAUSED");
+    t.keys("T");
+    t.wait_for("Teaching mode on");
+    t.keys("s");
+    t.wait_for("at 1 InputPath (stage 1 of 2");
+    t.keys("2");
+    t.wait_for("the output shows once its last stage is revealed");
+    t.keys("s");
+    t.wait_for("All 2 stages shown");
+    t.wait_for("at 2 Parameters");
+    t.quit_and_check_restored();
+}
+
+#[test]
 fn ctrl_c_quits_and_restores_the_terminal() {
     let mut t = Tui::start(&["--sample", "credit-card"]);
     t.wait_for("Get credit limit");

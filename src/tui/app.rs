@@ -634,6 +634,10 @@ impl App {
     /// The moment the panes show: the event selected in History (its state
     /// and branch/iteration path), else the state about to run.
     pub fn moment(&self) -> (Option<(MachineId, StateId)>, Vec<usize>) {
+        if let Some(r) = self.teaching_hold() {
+            let id = self.session.definition().find(&r.state);
+            return (id, r.frame.clone());
+        }
         let picked = self
             .history_selected
             .and_then(|i| self.session.exec.history().get(i))
@@ -928,6 +932,35 @@ impl App {
         };
     }
 
+    /// In teaching mode, while the stages of the last state run are being
+    /// revealed, that state's record: the screen stays at that state (its
+    /// input, the graph's ▶, the header) and its output waits for the last
+    /// stage.
+    pub fn teaching_hold(&self) -> Option<&crate::engine::StageRecord> {
+        if !self.teach || self.revealed >= self.stage_count() {
+            return None;
+        }
+        self.session.exec.stages().last()
+    }
+
+    /// The header's "at …": the state about to run, or in teaching mode the
+    /// one whose stages are being revealed.
+    pub fn header_name(&self) -> String {
+        match self.teaching_hold() {
+            Some(r) => {
+                let frame = crate::engine::history::path_label(&r.frame);
+                let sep = if frame.is_empty() { "" } else { " " };
+                format!(
+                    "{}{sep}{frame} (stage {} of {}: s reveals the next)",
+                    r.state,
+                    self.revealed,
+                    self.stage_count()
+                )
+            }
+            None => self.current_name(),
+        }
+    }
+
     /// Stages of the last state run that the Stages pane can show.
     pub fn stage_count(&self) -> usize {
         self.session
@@ -941,6 +974,9 @@ impl App {
     /// The value the Input pane shows: the selected history event's input,
     /// or the input of the state about to run.
     pub fn input_value(&self) -> Option<Val> {
+        if let Some(r) = self.teaching_hold() {
+            return r.input.clone();
+        }
         if let Some(e) = self
             .history_selected
             .and_then(|i| self.session.exec.history().get(i))
@@ -961,6 +997,9 @@ impl App {
     /// The Output pane: the selected event's output, else the last state's
     /// output (with the input it came from, to mark changed keys).
     pub fn output_value(&self) -> (Option<Val>, Option<Val>) {
+        if self.teaching_hold().is_some() {
+            return (None, None);
+        }
         if let Some(e) = self
             .history_selected
             .and_then(|i| self.session.exec.history().get(i))
@@ -1716,11 +1755,12 @@ impl App {
             KeyCode::Char('s') if self.teach && self.revealed < self.stage_count() => {
                 self.revealed += 1;
                 self.tab = Tab::Inspector;
-                self.message = format!(
-                    "Stage {} of {} (s reveals the next)",
-                    self.revealed,
-                    self.stage_count()
-                );
+                let n = self.stage_count();
+                self.message = if self.revealed < n {
+                    format!("Stage {} of {n} (s reveals the next)", self.revealed)
+                } else {
+                    format!("All {n} stages shown: s runs the next state")
+                };
             }
             KeyCode::Char('s') | KeyCode::Char('i') => {
                 self.command(|s| s.step());

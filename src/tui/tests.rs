@@ -518,6 +518,17 @@ fn teaching_mode_reveals_one_stage_per_key() {
     press(&mut app, "T");
     press(&mut app, "s");
     assert_eq!(app.revealed, 1);
+    // The screen stays at the state being revealed: header, ▶, Input; its
+    // output waits for the last stage.
+    assert!(
+        app.header_name()
+            .starts_with("Get credit limit (stage 1 of"),
+        "{}",
+        app.header_name()
+    );
+    let held = app.session.definition().find("Get credit limit");
+    assert_eq!(app.moment().0, held);
+    assert!(app.output_value().0.is_none());
     let text = screen(&render(&mut app, 100, 40));
     assert!(
         text.contains("… s reveals the next stage") && !text.contains(" ResultPath "),
@@ -538,6 +549,11 @@ fn teaching_mode_reveals_one_stage_per_key() {
         text.contains(" ResultPath ") && !text.contains("… s reveals"),
         "{text}"
     );
+    assert!(
+        app.output_value().0.is_some(),
+        "all revealed: the output shows"
+    );
+    assert_eq!(app.header_name(), "Credit applied >= 5000?");
     press(&mut app, "s");
     assert_eq!(app.current_name(), "Auto-approve limit");
 }

@@ -189,7 +189,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::raw(" "),
         Span::styled(label, style.add_modifier(Modifier::BOLD)),
-        Span::styled(format!("  at {}", app.current_name()), app.theme.base),
+        Span::styled(format!("  at {}", app.header_name()), app.theme.base),
         Span::styled(
             format!("  clock +{elapsed}s  steps {}  ", app.session.steps),
             app.theme.muted,
@@ -370,6 +370,9 @@ fn draw_tab_content(f: &mut Frame, app: &mut App, area: Rect, tab: Tab) {
             let (out, before) = app.output_value();
             let lines = match &out {
                 Some(v) => app.pretty_output.lines(v),
+                None if app.teaching_hold().is_some() => std::rc::Rc::new(vec![
+                    "(the output shows once its last stage is revealed: s)".to_string(),
+                ]),
                 None => std::rc::Rc::new(vec!["(no output yet: step a state)".to_string()]),
             };
             let w = area.width as usize;

@@ -1976,15 +1976,16 @@ impl Execution {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let input = self.frames.last().unwrap().input.clone();
-        if st.is_jsonata() {
-            return self.finish_jsonata(st, &input, result);
-        }
+        // The raw result (before ResultSelector), unless a stage recorded it.
         self.frames
             .last_mut()
             .unwrap()
             .stage
             .result
             .get_or_insert_with(|| result.clone());
+        if st.is_jsonata() {
+            return self.finish_jsonata(st, &input, result);
+        }
         let selected = match &st.result_selector {
             Some(t) => {
                 let v = self.eval_template(t, &result, None)?;

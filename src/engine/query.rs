@@ -323,12 +323,6 @@ impl Execution {
     ) -> Result<(), StateError> {
         let states = self.states_val(input, Some(&result), None, None);
         let mut s = self.session(states, &[st.output.as_ref(), st.assign_j.as_ref()], &[]);
-        self.frames
-            .last_mut()
-            .unwrap()
-            .stage
-            .result
-            .get_or_insert_with(|| result.clone());
         let out = self.j_eval(&mut s, st.output.as_ref(), "Output", result)?;
         let assigned = self.j_assign(&mut s, st.assign_j.as_ref())?;
         self.check_quota(&out)?;

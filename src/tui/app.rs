@@ -54,10 +54,10 @@ impl Tab {
         match self {
             Tab::Input => "Input",
             Tab::Output => "Output",
-            Tab::Inspector => "Inspector",
+            Tab::Inspector => "Stages",
             Tab::History => "History",
             Tab::Variables => "Variables",
-            Tab::State => "State",
+            Tab::State => "ASL",
         }
     }
 }

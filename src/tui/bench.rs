@@ -43,6 +43,25 @@ fn credit_card() -> App {
     credit_card_with("HumanApprovalGranted", ColorMode::TrueColor)
 }
 
+/// The debugger on `def` with `input`, the payload quota lifted, tasks
+/// unanswered.
+fn app_on(def: serde_json::Value, input: Val, title: &str) -> App {
+    let session = Session::new(
+        Arc::new(Definition::from_value(&def).expect("valid")),
+        input,
+        Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+        Options {
+            quota: false,
+            ..Options::default()
+        },
+    );
+    App::new(
+        session,
+        title.into(),
+        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+    )
+}
+
 fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     (0..runs).map(|_| f()).min().unwrap_or_default()
 }
@@ -171,24 +190,10 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         }),
     ));
     // A 5 MB document in the input pane.
-    let big = crate::bench::large_payload(5 * 1024 * 1024);
-    let def = Definition::from_value(
-        &serde_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
-    )
-    .expect("valid");
-    let session = Session::new(
-        Arc::new(def),
-        big,
-        Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
-        Options {
-            quota: false,
-            ..Options::default()
-        },
-    );
-    let mut app = App::new(
-        session,
-        "5 MB".into(),
-        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+    let mut app = app_on(
+        serde_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
+        crate::bench::large_payload(5 * 1024 * 1024),
+        "5 MB",
     );
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("backend");
     let t = Instant::now();
@@ -251,24 +256,13 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
     // of a 1 MB input (JSONata copies the whole value, so no sub-tree is
     // shared and every record is compared): the structural diff of a 1 MB
     // stage pair, then the frame.
-    let def = Definition::from_value(&serde_json::json!({"QueryLanguage": "JSONata",
+    let mut app = app_on(
+        serde_json::json!({"QueryLanguage": "JSONata",
         "StartAt": "A", "States": {"A": {"Type": "Pass",
         "Output": "{% $states.input ~> |payload.records[-1]|{'flag': 'changed'}| %}",
-        "End": true}}}))
-    .expect("valid");
-    let session = Session::new(
-        Arc::new(def),
+        "End": true}}}),
         crate::bench::large_payload(1024 * 1024),
-        Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
-        Options {
-            quota: false,
-            ..Options::default()
-        },
-    );
-    let mut app = App::new(
-        session,
-        "1 MB".into(),
-        Theme::load("dark", ColorMode::TrueColor).expect("built in"),
+        "1 MB",
     );
     app.update(Action::Resize(200, 50));
     for c in ['s', '3'] {

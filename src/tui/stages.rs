@@ -338,7 +338,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Paragraph::new(
                 "Step a state to see each stage of its data processing (y explains them).",
             )
-            .style(app.theme.muted),
+            .style(app.theme.muted)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
             area,
         );
         return;

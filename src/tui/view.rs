@@ -279,16 +279,22 @@ fn draw_tabbed(f: &mut Frame, app: &mut App, area: Rect, tab: Tab, tabs: &[Tab])
         .direction(Direction::Vertical)
         .constraints([Constraint::Length(1), Constraint::Min(1)])
         .split(inner);
+    // Full tab names where they fit, else short ones, else number and letter.
+    let number = |t: &Tab| TABS.iter().position(|x| x == t).unwrap_or(0) + 1;
+    let width = |name: fn(Tab) -> &'static str| -> usize {
+        tabs.iter().map(|t| name(*t).chars().count() + 3).sum()
+    };
+    let room = inner.width as usize;
     let titles: Vec<Line> = tabs
         .iter()
         .map(|t| {
-            let n = TABS.iter().position(|x| x == t).unwrap_or(0) + 1;
-            Line::from(if area.width < 44 {
-                format!("{n}{}", &t.short()[..1])
-            } else if area.width < 100 {
+            let n = number(t);
+            Line::from(if width(Tab::title) <= room {
+                format!("{n} {}", t.title())
+            } else if width(Tab::short) <= room {
                 format!("{n} {}", t.short())
             } else {
-                format!("{n} {}", t.title())
+                format!("{n}{}", &t.short()[..1])
             })
         })
         .collect();

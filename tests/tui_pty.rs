@@ -282,6 +282,24 @@ fn teaching_mode_stays_at_the_state_until_its_last_stage() {
 }
 
 #[test]
+fn the_lesson_stays_open_beside_the_data_while_stepping() {
+    let mut t = Tui::start(&["--sample", "data-flow"]);
+    t.wait_for("PAUSED");
+    t.keys("L");
+    t.wait_for("Lesson (");
+    t.wait_for("Watch for:");
+    // Rendered Markdown: bold and code without their markers.
+    t.wait_for("• InputPath $.order keeps only");
+    assert!(!t.screen().contains("**"), "{}", t.screen());
+    t.keys("s");
+    t.wait_for("at 2 Parameters");
+    assert!(t.screen().contains("Lesson ("), "{}", t.screen());
+    t.keys("L");
+    t.wait_for("Graph");
+    t.quit_and_check_restored();
+}
+
+#[test]
 fn ctrl_c_quits_and_restores_the_terminal() {
     let mut t = Tui::start(&["--sample", "credit-card"]);
     t.wait_for("Get credit limit");

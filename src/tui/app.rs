@@ -163,7 +163,6 @@ pub enum Mode {
     Normal,
     Search(Search),
     Help,
-    Lesson,
     Breakpoints {
         selected: usize,
     },
@@ -359,7 +358,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "L",
         short: "lesson",
-        help: "show the sample's lesson",
+        help: "the sample's lesson beside the data (again: closes)",
         pane: None,
     },
     Binding {
@@ -488,6 +487,9 @@ pub struct App {
     pub stage_diff: bool,
     /// `f`: the focused pane fills the screen.
     pub maximized: bool,
+    /// The lesson is shown in the left pane (`L`), and its first line.
+    pub lesson_open: bool,
+    pub lesson_scroll: usize,
     /// History shows only events whose type or state holds this (any case).
     pub history_filter: String,
     /// Why a task may wait for the user (what answers tasks in this run).
@@ -572,6 +574,8 @@ impl App {
             generation: 0,
             pipeline: Default::default(),
             maximized: false,
+            lesson_open: false,
+            lesson_scroll: 0,
             history_filter: String::new(),
             task_source: "no --mocks file answers it, and no --task-command".into(),
             auto_answer: false,
@@ -1573,7 +1577,7 @@ impl App {
                 }
                 return;
             }
-            Mode::Help | Mode::Lesson => {
+            Mode::Help => {
                 match k.code {
                     KeyCode::Up | KeyCode::Char('k') => {
                         self.popup_scroll = self.popup_scroll.saturating_sub(1)
@@ -1672,6 +1676,20 @@ impl App {
             }
             Mode::Normal => {}
         }
+        if self.focus == Focus::States && self.lesson_open {
+            let d: isize = match k.code {
+                KeyCode::Up | KeyCode::Char('k') => -1,
+                KeyCode::Down | KeyCode::Char('j') => 1,
+                KeyCode::PageUp => -10,
+                KeyCode::PageDown => 10,
+                KeyCode::Home => -1_000_000,
+                _ => 0,
+            };
+            if d != 0 {
+                self.lesson_scroll = (self.lesson_scroll as isize + d).max(0) as usize;
+                return;
+            }
+        }
         if self.focus == Focus::States && self.left == LeftPane::Graph {
             use crate::graph::nav::Dir;
             let dir = match k.code {
@@ -1728,7 +1746,16 @@ impl App {
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
             KeyCode::Char('L') => match self.lesson {
-                Some(_) => self.mode = Mode::Lesson,
+                Some(_) => {
+                    self.lesson_open = !self.lesson_open;
+                    self.focus = Focus::States;
+                    self.message = if self.lesson_open {
+                        "Lesson open beside the data (↑/↓ scroll it, L closes); s steps as usual."
+                            .into()
+                    } else {
+                        "Lesson closed (L opens it).".into()
+                    };
+                }
                 None => self.message = "No lesson: this is not a bundled sample.".into(),
             },
             KeyCode::Char('z') => {

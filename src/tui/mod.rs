@@ -14,6 +14,7 @@ pub mod explain;
 pub mod glyphs;
 pub mod history;
 pub mod json_view;
+pub mod markdown;
 pub mod stages;
 pub mod task_panel;
 pub mod theme;

@@ -468,11 +468,14 @@ fn explanations_and_the_lesson() {
             .to_string(),
     );
     press(&mut app, "L");
-    assert!(matches!(app.mode, Mode::Lesson));
+    assert!(app.lesson_open);
     let text = screen(&render(&mut app, 100, 40));
     assert!(text.contains("Watch for"), "{text}");
-    press(&mut app, " ");
+    assert!(!text.contains("**"), "Markdown is rendered: {text}");
+    // It stays open while stepping.
     press(&mut app, "sy");
+    assert!(app.lesson_open);
+    assert!(screen(&render(&mut app, 100, 40)).contains("Lesson"));
     assert!(app.explain);
     let text = screen(&render(&mut app, 160, 60));
     assert!(text.contains("↳ ResultPath `$.credit` put"), "{text}");

@@ -31,6 +31,11 @@ pub fn left_width(app: &App) -> u16 {
         return if app.focus == Focus::States { w } else { 0 };
     }
     let list = outline_width(w);
+    if app.lesson_open {
+        // The lesson in place of the graph: a readable column, the data
+        // keeps the rest.
+        return (w * 2 / 5).clamp(list, 60);
+    }
     // The graph pane is as wide as its drawing, up to a share of the
     // screen (a larger one while it has the keyboard); the rest is data.
     let share = match app.left {
@@ -95,7 +100,9 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         .direction(Direction::Horizontal)
         .constraints([Constraint::Length(left_width(app)), Constraint::Fill(1)])
         .split(rows[1]);
-    if body[0].width > 0 {
+    if body[0].width > 0 && app.lesson_open {
+        draw_lesson(f, app, body[0]);
+    } else if body[0].width > 0 {
         match app.left {
             LeftPane::List => draw_outline(f, app, body[0]),
             LeftPane::Graph => draw_graph_pane(f, app, body[0]),
@@ -153,7 +160,6 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     draw_hints(f, app, rows[3]);
     match &app.mode {
         Mode::Help => draw_help(f, app, area),
-        Mode::Lesson => draw_lesson(f, app, area),
         Mode::Breakpoints { selected } => draw_breakpoints(f, app, area, *selected),
         Mode::Edits { selected } => draw_edits(f, app, area, *selected),
         Mode::Edit(_) => draw_editor(f, app, area),
@@ -724,7 +730,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("d", "delete"),
             ("esc", "close"),
         ],
-        Mode::Help | Mode::Lesson => vec![("any key", "close")],
+        Mode::Help => vec![("any key", "close")],
         Mode::Edits { .. } => vec![("↑/↓", "select"), ("d", "drop"), ("esc", "close")],
         Mode::HistoryFilter => vec![("type", "filter"), ("enter", "keep"), ("esc", "clear")],
         Mode::View(_) => vec![],
@@ -816,33 +822,33 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_lesson(f: &mut Frame, app: &App, area: Rect) {
-    let r = centered(
-        area,
-        area.width.saturating_sub(4).max(36),
-        area.height.saturating_sub(2).max(8),
+    let b = block(
+        app,
+        "Lesson (↑/↓ scroll, L closes)",
+        app.focus == Focus::States,
     );
-    f.render_widget(Clear, r);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
     let text = app.lesson.clone().unwrap_or_default();
-    let lines: Vec<Line> = text
-        .lines()
-        .map(|l| {
-            if let Some(h) = l.strip_prefix("# ") {
-                Line::styled(h.to_string(), app.theme.accent)
-            } else if l.starts_with("Watch for") {
-                Line::styled(l.to_string(), app.theme.key)
-            } else {
-                Line::styled(l.to_string(), app.theme.base)
-            }
-        })
-        .collect();
-    let n = lines.len() as u16;
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.popup_scroll.min(n.saturating_sub(1)), 0))
-            .block(block(app, "Lesson (↑/↓ scroll)", true)),
-        r,
-    );
+    let (w, h) = (inner.width as usize, inner.height as usize);
+    let mut rows: Vec<Line> = Vec::new();
+    for l in super::markdown::render(&text, &app.theme) {
+        let indent = if l.spans.first().is_some_and(|s| s.content == "• ") {
+            2
+        } else {
+            0
+        };
+        rows.extend(super::markdown::word_wrap(l, w, indent));
+    }
+    let top = app.lesson_scroll.min(rows.len().saturating_sub(1));
+    let more = rows.len() > top + h;
+    let mut shown: Vec<Line> = rows.into_iter().skip(top).take(h).collect();
+    if more {
+        if let Some(last) = shown.last_mut() {
+            *last = Line::styled("… ↓ for more", app.theme.muted);
+        }
+    }
+    f.render_widget(Paragraph::new(shown), inner);
 }
 
 fn draw_breakpoints(f: &mut Frame, app: &App, area: Rect, selected: usize) {

@@ -217,6 +217,20 @@ impl Val {
         }
     }
 
+    /// Compact JSON text cut to `max` characters (ending in `…` when cut),
+    /// for one-line mentions of a value.
+    pub fn preview(&self, max: usize) -> String {
+        let s = self.to_compact();
+        if s.chars().count() > max {
+            format!(
+                "{}…",
+                s.chars().take(max.saturating_sub(1)).collect::<String>()
+            )
+        } else {
+            s
+        }
+    }
+
     /// Compact JSON text.
     pub fn to_compact(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()

@@ -117,14 +117,7 @@ impl Edit {
 
     /// One line about the edit, for lists.
     pub fn describe(&self) -> String {
-        let short = |v: &Val| {
-            let s = v.to_compact();
-            if s.chars().count() > 40 {
-                format!("{}…", s.chars().take(39).collect::<String>())
-            } else {
-                s
-            }
-        };
+        let short = |v: &Val| v.preview(40);
         match self {
             Edit::ExecutionInput(v) => format!("execution input = {}", short(v)),
             Edit::StateInput { state, value, .. } => {
@@ -172,6 +165,11 @@ impl Session {
         make_runner: RunnerFactory,
         opts: Options,
     ) -> Session {
+        // The Stages tab shows the values Choice rules tested.
+        let opts = Options {
+            trace_choices: true,
+            ..opts
+        };
         let exec = Execution::new(def.clone(), input.clone(), make_runner(), opts.clone());
         Session {
             def,

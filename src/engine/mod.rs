@@ -61,6 +61,9 @@ pub struct Options {
     pub quota: bool,
     pub max_events: usize,
     pub record_history: bool,
+    /// Record the value of each Choice rule's `Variable` (the debugger's
+    /// Stages tab shows them; a headless run does not pay for them).
+    pub trace_choices: bool,
     pub execution_name: String,
     pub state_machine_name: String,
     pub region: String,
@@ -78,6 +81,7 @@ impl Default for Options {
             quota: true,
             max_events: 25_000,
             record_history: true,
+            trace_choices: false,
             execution_name: "asldbg-execution".into(),
             state_machine_name: "StateMachine".into(),
             region: "us-east-1".into(),
@@ -1095,7 +1099,7 @@ impl Execution {
                         };
                         if let Ok(matched) = ok {
                             let mut vars = Vec::new();
-                            if self.opts.record_history {
+                            if self.opts.trace_choices {
                                 rule.variables(&mut vars);
                             }
                             let values = vars

@@ -675,3 +675,26 @@ fn a_task_that_times_out_moves_the_clock_by_its_timeout() {
     let last = ex.history().last().unwrap().timestamp_ms;
     assert_eq!(last - first, 30_000);
 }
+
+#[test]
+fn choice_variable_values_are_recorded_only_when_asked() {
+    let def = json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Z"}], "Default": "Z"},
+        "Z": {"Type": "Succeed"}}});
+    let plain = run(def.clone(), json!({"n": 5}), vec![]);
+    assert!(plain.stages()[0].rules[0].values.is_empty());
+    let mut traced = exec_with(
+        def,
+        json!({"n": 5}),
+        vec![],
+        Options {
+            trace_choices: true,
+            ..Options::default()
+        },
+    );
+    traced.run();
+    let values = &traced.stages()[0].rules[0].values;
+    assert_eq!(values.len(), 1);
+    assert_eq!(values[0].0, "$.n");
+    assert_eq!(values[0].1.as_ref().map(Val::to_json), Some(json!(5)));
+}

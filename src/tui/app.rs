@@ -18,6 +18,9 @@ use std::collections::{HashMap, HashSet};
 /// (pause) is seen within a few milliseconds.
 pub const SLICE: u64 = 20_000;
 
+/// Status messages `M` keeps (the oldest tenth goes when it is full).
+pub const LOG_MAX: usize = 2_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
     Input,
@@ -1416,6 +1419,9 @@ impl App {
     pub fn update(&mut self, a: Action) {
         self.act(a);
         if self.log.last() != Some(&self.message) && !self.message.is_empty() {
+            if self.log.len() >= LOG_MAX {
+                self.log.drain(..LOG_MAX / 10);
+            }
             self.log.push(self.message.clone());
         }
     }

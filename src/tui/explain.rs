@@ -6,12 +6,7 @@ use crate::asl::value::Val;
 use crate::engine::StageRecord;
 
 fn short(v: &Val) -> String {
-    let s = v.to_compact();
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(39).collect::<String>())
-    } else {
-        s
-    }
+    v.preview(40)
 }
 
 /// Where a reference path such as `$.a.b` points, in words.

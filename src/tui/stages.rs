@@ -177,10 +177,10 @@ fn build(app: &App, index: usize) -> Pipeline {
             p.lines.push(diff_line(app, l));
         }
     }
+    if !rec.rules.is_empty() {
+        p.lines.push(Line::styled("Choice rules (in order)", t.key));
+    }
     for r in &rec.rules {
-        if p.values.len() == stages.len() {
-            p.lines.push(Line::styled("Choice rules (in order)", t.key));
-        }
         let (mark, st) = if r.matched {
             ("✓", t.good)
         } else {

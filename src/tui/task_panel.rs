@@ -74,20 +74,24 @@ fn keys(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Rows the panel wants in a pane `w` wide (borders and keys included).
-pub fn height(app: &App, w: u16) -> u16 {
+/// The panel for a pane `w` wide, made once per frame: its lines (the
+/// keys last) and the rows it wants (None: no task waits).
+pub fn panel(app: &App, w: u16) -> Option<(Vec<Line<'static>>, usize, u16)> {
     let inner = w.saturating_sub(2) as usize;
-    lines(app, inner)
-        .map(|l| (l.len() + wrap_line(keys(app), inner, 1, usize::MAX).len()) as u16 + 2)
-        .unwrap_or(0)
+    let body = lines(app, inner)?;
+    let keys = wrap_line(keys(app), inner, 1, usize::MAX);
+    let rows = (body.len() + keys.len()) as u16 + 2;
+    let n_keys = keys.len();
+    let mut all = body;
+    all.extend(keys);
+    Some((all, n_keys, rows))
 }
 
-pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let inner_w = area.width.saturating_sub(2) as usize;
-    let Some(mut body) = lines(app, inner_w) else {
-        return;
-    };
-    let keys = wrap_line(keys(app), inner_w, 1, usize::MAX);
+/// Draw `panel` (from [`panel`]) in `area`; what does not fit is cut with a
+/// note that `V` shows the task input whole.
+pub fn draw(f: &mut Frame, app: &App, area: Rect, panel: (Vec<Line<'static>>, usize, u16)) {
+    let (mut body, n_keys, _) = panel;
+    let keys = body.split_off(body.len() - n_keys);
     let room = (area.height as usize).saturating_sub(2 + keys.len());
     if body.len() > room {
         body.truncate(room.saturating_sub(1));

@@ -375,6 +375,8 @@ fn stages_explain_choice_rules_retries_and_catches() {
     press(&mut app, "s");
     let text = screen(&render(&mut app, 100, 30));
     assert!(text.contains("Choice rules (in order)"), "{text}");
+    // The debugger records the value each rule tested.
+    assert!(text.contains("    $.credit.amount = 1200"), "{text}");
     assert!(
         text.contains("✓ #1 {\"Variable\":\"$.credit.amount\",\"NumericLessThan\":5000}"),
         "{text}"
@@ -1041,4 +1043,21 @@ fn json_panes_wrap_long_values_whole() {
     // What fits is on one line.
     let (first, _) = pane("jdoe@example.com", 60, 24);
     assert!(first.contains("\"jdoe@example.com\""), "{first}");
+}
+
+#[test]
+fn the_message_log_is_bounded() {
+    let mut app = machine(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
+        json!({}),
+    );
+    for i in 0..super::app::LOG_MAX + 50 {
+        app.message = format!("message {i}");
+        app.update(Action::Resize(80, 24));
+    }
+    assert!(app.log.len() <= super::app::LOG_MAX);
+    assert_eq!(
+        app.log.last().map(String::as_str),
+        Some(format!("message {}", super::app::LOG_MAX + 49).as_str())
+    );
 }

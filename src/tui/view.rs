@@ -110,13 +110,14 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
     // A task that waits shows its panel above the data tabs.
     let mut data = body[1];
-    let panel = super::task_panel::height(app, data.width).min(data.height / 2 + 2);
-    if panel > 0 && data.width > 0 && !(app.maximized && app.focus == Focus::States) {
+    let shown = data.width > 0 && !(app.maximized && app.focus == Focus::States);
+    if let Some(panel) = super::task_panel::panel(app, data.width).filter(|_| shown) {
+        let rows = panel.2.min(data.height / 2 + 2);
         let split = Layout::default()
             .direction(Direction::Vertical)
-            .constraints([Constraint::Length(panel), Constraint::Fill(1)])
+            .constraints([Constraint::Length(rows), Constraint::Fill(1)])
             .split(data);
-        super::task_panel::draw(f, app, split[0]);
+        super::task_panel::draw(f, app, split[0], panel);
         data = split[1];
     }
     let body = [body[0], data];

@@ -4,13 +4,16 @@
 //! hint bar and the `?` help.
 
 use super::json_view::PrettyCache;
+use super::layout::{self, Extent, GraphWindow, Screen};
+use super::panes::{Focus, LeftPane, Tab};
+use super::stage_blocks;
 use super::theme::Theme;
 use crate::asl::model::{Kind, MachineId, StateId};
 use crate::asl::value::Val;
 use crate::debugger::{BreakAt, Session, Stop};
 use crate::engine::task::TaskOutcome;
 use crate::engine::Status;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui_textarea::TextArea;
 use std::collections::{HashMap, HashSet};
 
@@ -21,85 +24,11 @@ pub const SLICE: u64 = 20_000;
 /// Status messages `M` keeps (the oldest tenth goes when it is full).
 pub const LOG_MAX: usize = 2_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tab {
-    Input,
-    Output,
-    Inspector,
-    History,
-    Variables,
-    State,
-}
-
-pub const TABS: [Tab; 6] = [
-    Tab::Input,
-    Tab::Output,
-    Tab::Inspector,
-    Tab::History,
-    Tab::Variables,
-    Tab::State,
-];
-
-impl Tab {
-    /// A short title for narrow terminals.
-    pub fn short(self) -> &'static str {
-        match self {
-            Tab::Input => "In",
-            Tab::Output => "Out",
-            Tab::Inspector => "Stages",
-            Tab::History => "Hist",
-            Tab::Variables => "Vars",
-            Tab::State => "ASL",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Input => "Input",
-            Tab::Output => "Output",
-            Tab::Inspector => "Stages",
-            Tab::History => "History",
-            Tab::Variables => "Variables",
-            Tab::State => "ASL",
-        }
-    }
-}
-
-/// Which pane has the keyboard: the states (graph or list) on the left, or
-/// the data tabs on the right.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Focus {
-    /// The left pane: the graph or the list of states.
-    States,
-    Data,
-}
-
-/// What the left pane shows (`g` switches).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LeftPane {
-    /// The state graph (the default).
-    Graph,
-    /// The states as an indented list.
-    List,
-}
-
 /// The graph as laid out and drawn for the current compact and collapse
 /// settings (computed once per change, not per frame).
 pub struct GraphCache {
     pub layout: crate::graph::Layout,
     pub drawn: crate::graph::text::Rendered,
-}
-
-/// Where the graph pane was last drawn: screen origin and the graph cell at
-/// its top-left corner (for mouse clicks).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GraphView {
-    pub x: u16,
-    pub y: u16,
-    pub w: u16,
-    pub h: u16,
-    pub left: usize,
-    pub top: usize,
 }
 
 /// An incremental search for a state by name (`/`).
@@ -191,240 +120,8 @@ pub enum Action {
     Tick,
 }
 
-/// A key binding: the one table for dispatch, hints and help.
-pub struct Binding {
-    pub keys: &'static str,
-    /// One word for the hint bar.
-    pub short: &'static str,
-    pub help: &'static str,
-    /// Shown in the hint bar when this pane has focus (None: always).
-    pub pane: Option<Focus>,
-}
-
-pub const KEYMAP: &[Binding] = &[
-    Binding {
-        keys: "s",
-        short: "step",
-        help: "step (one state; enters branches and iterations)",
-        pane: None,
-    },
-    Binding {
-        keys: "n",
-        short: "over",
-        help: "step over (a whole Parallel or Map)",
-        pane: None,
-    },
-    Binding {
-        keys: "i",
-        short: "into",
-        help: "step into the next branch or iteration",
-        pane: None,
-    },
-    Binding {
-        keys: "o",
-        short: "out",
-        help: "step out of the branch or iteration",
-        pane: None,
-    },
-    Binding {
-        keys: "c",
-        short: "continue",
-        help: "continue to a breakpoint or the end",
-        pane: None,
-    },
-    Binding {
-        keys: "space",
-        short: "pause",
-        help: "pause a running continue",
-        pane: None,
-    },
-    Binding {
-        keys: "u",
-        short: "until",
-        help: "run until the selected state",
-        pane: Some(Focus::States),
-    },
-    Binding {
-        keys: "b",
-        short: "break",
-        help: "toggle a breakpoint on the selected state",
-        pane: Some(Focus::States),
-    },
-    Binding {
-        keys: "/",
-        short: "find",
-        help: "find a state by name (in History: filter the events)",
-        pane: None,
-    },
-    Binding {
-        keys: "enter",
-        short: "fold",
-        help: "graph: collapse / expand a Parallel or Map (or the one around)",
-        pane: Some(Focus::States),
-    },
-    Binding {
-        keys: "g",
-        short: "graph/list",
-        help: "left pane: state graph or list",
-        pane: Some(Focus::States),
-    },
-    Binding {
-        keys: "B",
-        short: "breakpoints",
-        help: "list breakpoints (enable, remove)",
-        pane: None,
-    },
-    Binding {
-        keys: "E",
-        short: "on-error",
-        help: "break on errors (before Retry/Catch)",
-        pane: None,
-    },
-    Binding {
-        keys: "e",
-        short: "edit",
-        help: "edit the input of the next state (Vars tab: the variable)",
-        pane: None,
-    },
-    Binding {
-        keys: "t",
-        short: "answer",
-        help: "answer the waiting task with a result",
-        pane: None,
-    },
-    Binding {
-        keys: "{ / a",
-        short: "answer {}/auto",
-        help: "answer the waiting task with {} / answer every task with its input",
-        pane: None,
-    },
-    Binding {
-        keys: "x",
-        short: "fail-task",
-        help: "answer the waiting task with an error",
-        pane: None,
-    },
-    Binding {
-        keys: "w",
-        short: "watch",
-        help: "add a watch expression",
-        pane: None,
-    },
-    Binding {
-        keys: "enter",
-        short: "view",
-        help: "show the value whole: stage, event, variable, watch, In/Out",
-        pane: Some(Focus::Data),
-    },
-    Binding {
-        keys: "d",
-        short: "diff/full",
-        help: "Stages: changes or full values; Vars: delete the watch",
-        pane: Some(Focus::Data),
-    },
-    Binding {
-        keys: "f",
-        short: "maximise",
-        help: "the focused pane fills the screen (f again restores)",
-        pane: None,
-    },
-    Binding {
-        keys: "M",
-        short: "messages",
-        help: "every status message and error so far, whole",
-        pane: None,
-    },
-    Binding {
-        keys: "T",
-        short: "teach",
-        help: "teaching mode: s reveals one processing stage at a time",
-        pane: None,
-    },
-    Binding {
-        keys: "H",
-        short: "heartbeat",
-        help: "send a heartbeat for the waiting callback task",
-        pane: None,
-    },
-    Binding {
-        keys: "y",
-        short: "explain",
-        help: "explain each stage in plain words (on/off)",
-        pane: None,
-    },
-    Binding {
-        keys: "z",
-        short: "compact",
-        help: "compact state graph (small boxes, short names) on/off",
-        pane: Some(Focus::States),
-    },
-    Binding {
-        keys: "L",
-        short: "lesson",
-        help: "the sample's lesson beside the data (again: closes)",
-        pane: None,
-    },
-    Binding {
-        keys: "A",
-        short: "abort",
-        help: "abort the execution, as StopExecution does (ABORTED)",
-        pane: None,
-    },
-    Binding {
-        keys: "r",
-        short: "restart",
-        help: "restart: keeps breakpoints, replays edits where they were made",
-        pane: None,
-    },
-    Binding {
-        keys: "R",
-        short: "edits",
-        help: "edits a restart replays (state input, variables, task answers); d drops one",
-        pane: None,
-    },
-    Binding {
-        keys: "tab",
-        short: "tabs",
-        help: "next tab (1-6 pick one; focuses the data pane)",
-        pane: None,
-    },
-    Binding {
-        keys: "←↑↓→",
-        short: "move",
-        help: "graph: follow edges, in/out of containers (→ at edge: data)",
-        pane: Some(Focus::States),
-    },
-    Binding {
-        keys: "←/→",
-        short: "focus",
-        help: "data pane: ← back to the states",
-        pane: Some(Focus::Data),
-    },
-    Binding {
-        keys: "↑/↓ pgup/pgdn",
-        short: "move",
-        help: "lists: move/scroll; graph: pgup/pgdn half a pane, home/end",
-        pane: None,
-    },
-    Binding {
-        keys: "m",
-        short: "mouse",
-        help: "mouse on/off (off keeps copy-paste over SSH)",
-        pane: None,
-    },
-    Binding {
-        keys: "?",
-        short: "help",
-        help: "help",
-        pane: None,
-    },
-    Binding {
-        keys: "q",
-        short: "quit",
-        help: "quit",
-        pane: None,
-    },
-];
+/// A built task panel's run, history length and width.
+type TaskPanelKey = (u64, usize, u16);
 
 pub struct App {
     pub session: Session,
@@ -475,8 +172,9 @@ pub struct App {
     pub collapsed: HashSet<(MachineId, StateId)>,
     /// The container state of each branch and item processor.
     pub parents: HashMap<MachineId, (MachineId, StateId)>,
-    /// Where the graph pane was last drawn (mouse clicks).
-    pub graph_view: std::cell::Cell<GraphView>,
+    /// The waiting task's panel, built once per task and width.
+    pub task_panel:
+        std::cell::RefCell<Option<(TaskPanelKey, std::rc::Rc<super::task_panel::Panel>)>>,
     /// First line shown of the help or lesson popup (↑/↓ scroll it).
     pub popup_scroll: u16,
     /// Text to put on the terminal's clipboard (OSC 52) with the next frame.
@@ -505,7 +203,7 @@ pub struct App {
     pub generation: u64,
     /// The Stages pipeline, built once per record and settings.
     pub pipeline:
-        std::cell::RefCell<Option<(super::stages::Key, std::rc::Rc<super::stages::Pipeline>)>>,
+        std::cell::RefCell<Option<(stage_blocks::Key, std::rc::Rc<stage_blocks::Pipeline>)>>,
 }
 
 fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut Vec<Row>) {
@@ -567,7 +265,7 @@ impl App {
             graph_compact: false,
             collapsed: HashSet::new(),
             parents,
-            graph_view: Default::default(),
+            task_panel: Default::default(),
             popup_scroll: 0,
             clipboard: None,
             log: Vec::new(),
@@ -607,8 +305,83 @@ impl App {
         })
     }
 
-    fn regraph(&mut self) {
+    pub(super) fn regraph(&mut self) {
         self.graph = std::cell::OnceCell::new();
+    }
+
+    /// Where the panes go in a frame of the current size (see [`layout`]).
+    pub fn screen(&self) -> Screen {
+        self.screen_at(self.size)
+    }
+
+    /// Where the panes go in a frame of `size`.
+    pub fn screen_at(&self, size: (u16, u16)) -> Screen {
+        let task_rows = |w: u16| self.task_panel(w).map(|p| p.rows);
+        let left = match (self.lesson_open, self.left) {
+            (true, _) => layout::Left::Lesson,
+            (false, LeftPane::List) => layout::Left::List,
+            (false, LeftPane::Graph) => {
+                layout::Left::Graph(self.graph().drawn.width.min(u16::MAX as usize) as u16)
+            }
+        };
+        let extent = |cache: &PrettyCache, v: Option<Val>| {
+            v.map(|v| cache.extent(&v))
+                .map(|(rows, width)| Extent { rows, width })
+                .unwrap_or(Extent { rows: 1, width: 0 })
+        };
+        layout::screen(&layout::Wants {
+            size,
+            focus: self.focus,
+            maximized: self.maximized,
+            left,
+            task_rows: &task_rows,
+            input: extent(&self.pretty_input, self.input_value()),
+            output: extent(&self.pretty_output, self.output_value().0),
+        })
+    }
+
+    /// The waiting task's panel at width `w` (None: no task waits), built
+    /// once per task and width.
+    pub fn task_panel(&self, w: u16) -> Option<std::rc::Rc<super::task_panel::Panel>> {
+        let ex = &self.session.exec;
+        if !ex.waiting_for_task() {
+            return None;
+        }
+        let key = (self.generation, ex.history().len(), w);
+        if let Some((k, p)) = &*self.task_panel.borrow() {
+            if *k == key {
+                return Some(p.clone());
+            }
+        }
+        let p = std::rc::Rc::new(super::task_panel::panel(
+            ex,
+            &self.theme,
+            &self.task_source,
+            w,
+        )?);
+        *self.task_panel.borrow_mut() = Some((key, p.clone()));
+        Some(p)
+    }
+
+    /// The box the graph pane keeps in view: the selection while the pane
+    /// has the keyboard, else the state of the moment shown (or the
+    /// selection).
+    pub fn graph_focus(&self) -> Option<(MachineId, StateId)> {
+        let selected = self.selected_id().map(|s| self.shown(s));
+        if self.focus == Focus::States {
+            return selected;
+        }
+        self.moment().0.map(|c| self.shown(c)).or(selected)
+    }
+
+    /// The part of the graph drawing the left pane of `s` shows.
+    pub fn graph_window(&self, s: &Screen) -> GraphWindow {
+        let i = layout::inner(s.left);
+        layout::graph_window(
+            &self.graph().drawn,
+            self.graph_focus(),
+            (i.width as usize, i.height as usize),
+        )
     }
 
     /// The box that stands for `id` on the graph: `id` itself, or the
@@ -626,7 +399,7 @@ impl App {
     }
 
     /// Expand every collapsed container around `id` so that it is drawn.
-    fn reveal(&mut self, id: (MachineId, StateId)) {
+    pub(super) fn reveal(&mut self, id: (MachineId, StateId)) {
         let mut at = id;
         let mut changed = false;
         while let Some(p) = self.parents.get(&at.0).copied() {
@@ -662,7 +435,7 @@ impl App {
         self.rows.get(self.selected).map(|r| (r.machine, r.state))
     }
 
-    fn select_id(&mut self, id: (MachineId, StateId)) {
+    pub(super) fn select_id(&mut self, id: (MachineId, StateId)) {
         if let Some(i) = self.row_of(id) {
             self.selected = i;
         }
@@ -670,7 +443,7 @@ impl App {
 
     /// An arrow key in the graph: along the edges, across a layer, into and
     /// out of containers. → with nothing to the right moves to the data pane.
-    fn graph_move(&mut self, dir: crate::graph::nav::Dir) {
+    pub(super) fn graph_move(&mut self, dir: crate::graph::nav::Dir) {
         let Some(from) = self.selected_id().map(|i| self.shown(i)) else {
             return;
         };
@@ -697,7 +470,7 @@ impl App {
 
     /// PgDn/PgUp in the graph: the box about half a pane below (above) the
     /// selection, nearest to its column; End/Home go as far as there are boxes.
-    fn graph_page(&mut self, pages: isize) {
+    pub(super) fn graph_page(&mut self, pages: isize) {
         let Some(from) = self.selected_id().map(|i| self.shown(i)) else {
             return;
         };
@@ -706,7 +479,7 @@ impl App {
         let centre =
             |b: &(usize, usize, usize, usize)| ((b.0 + b.2 / 2) as isize, (b.1 + b.3 / 2) as isize);
         let (cx, cy) = centre(b);
-        let step = (self.graph_view.get().h as isize / 2).max(4);
+        let step = (super::layout::inner(self.screen().left).height as isize / 2).max(4);
         let target = cy + pages.saturating_mul(step);
         let hit = boxes
             .iter()
@@ -729,14 +502,14 @@ impl App {
         }
     }
 
-    fn row_name(&self, id: (MachineId, StateId)) -> String {
+    pub(super) fn row_name(&self, id: (MachineId, StateId)) -> String {
         self.session.definition().machines[id.0].states[id.1]
             .name
             .to_string()
     }
 
     /// One line about a selected state: its type, visits, breakpoint.
-    fn describe(&self, id: (MachineId, StateId)) -> String {
+    pub(super) fn describe(&self, id: (MachineId, StateId)) -> String {
         let st = &self.session.definition().machines[id.0].states[id.1];
         let mut s = format!("{} ({})", st.name, st.type_name);
         match self.trace.visits.get(&id).copied().unwrap_or(0) {
@@ -759,7 +532,7 @@ impl App {
 
     /// Enter in the graph: collapse or expand the selected container; inside
     /// a branch, collapse the container around it.
-    fn toggle_collapse(&mut self) {
+    pub(super) fn toggle_collapse(&mut self) {
         let Some(id) = self.selected_id().map(|i| self.shown(i)) else {
             return;
         };
@@ -788,7 +561,7 @@ impl App {
     }
 
     /// States whose name holds `text` (any case), in list order.
-    fn matches(&self, text: &str) -> Vec<usize> {
+    pub(super) fn matches(&self, text: &str) -> Vec<usize> {
         let t = text.to_lowercase();
         self.rows
             .iter()
@@ -799,7 +572,7 @@ impl App {
     }
 
     /// Select the first match at or after row `from` (`forward`), or before it.
-    fn find(&mut self, text: &str, from: usize, forward: bool) {
+    pub(super) fn find(&mut self, text: &str, from: usize, forward: bool) {
         let m = self.matches(text);
         if text.is_empty() {
             self.message = "/ (type part of a state's name)".into();
@@ -825,13 +598,9 @@ impl App {
         }
     }
 
-    /// A click in the graph pane selects the box under it.
-    fn graph_click(&mut self, col: u16, row: u16) -> bool {
-        let v = self.graph_view.get();
-        if col < v.x || row < v.y || col >= v.x + v.w || row >= v.y + v.h {
-            return false;
-        }
-        let (gx, gy) = ((col - v.x) as usize + v.left, (row - v.y) as usize + v.top);
+    /// The box at cell (`gx`, `gy`) of the graph drawing, selected (the
+    /// innermost, when boxes nest).
+    pub fn graph_pick(&mut self, gx: usize, gy: usize) {
         let hit = self
             .graph()
             .drawn
@@ -844,28 +613,27 @@ impl App {
             self.select_id(id);
             self.message = self.describe(id);
         }
-        true
     }
 
     pub fn row_of(&self, id: (MachineId, StateId)) -> Option<usize> {
         self.rows.iter().position(|r| (r.machine, r.state) == id)
     }
 
-    fn follow_current(&mut self) {
+    pub(super) fn follow_current(&mut self) {
         if let Some(i) = self.current().and_then(|c| self.row_of(c)) {
             self.selected = i;
         }
     }
 
     /// Record visited and failed states from new history events.
-    fn absorb_history(&mut self) {
+    pub(super) fn absorb_history(&mut self) {
         self.trace
             .absorb(self.session.definition(), self.session.exec.history());
         self.trace
             .absorb_children(self.session.definition(), self.session.exec.child_events());
     }
 
-    fn after_stop(&mut self, stop: Stop) {
+    pub(super) fn after_stop(&mut self, stop: Stop) {
         self.absorb_history();
         self.follow_current();
         self.message = match stop {
@@ -937,6 +705,65 @@ impl App {
             Stop::Budget => format!("Running… {} steps", self.session.steps),
             Stop::Paused => format!("Paused before {}", self.current_name()),
         };
+    }
+
+    /// The stage record the Stages pane shows: the state of the event
+    /// picked in History, else the selected state's last run, else the last
+    /// state run (in teaching mode always the last).
+    pub fn record_index(&self) -> Option<usize> {
+        let stages = self.session.exec.stages();
+        if stages.is_empty() {
+            return None;
+        }
+        if self.teach {
+            return Some(stages.len() - 1);
+        }
+        let from_history = self
+            .history_selected
+            .and_then(|i| self.session.exec.history().get(i))
+            .and_then(|e| e.state.as_deref());
+        let selected = from_history.or(self.rows.get(self.selected).map(|r| r.name.as_str()));
+        Some(
+            stages
+                .iter()
+                .rposition(|s| Some(s.state.as_str()) == selected)
+                .unwrap_or(stages.len() - 1),
+        )
+    }
+
+    /// The Stages pipeline for the current record and settings, built once
+    /// per change of either.
+    pub fn pipeline(&self) -> Option<std::rc::Rc<stage_blocks::Pipeline>> {
+        let index = self.record_index()?;
+        let key = stage_blocks::Key {
+            generation: self.generation,
+            records: self.session.exec.stages().len(),
+            index,
+            settings: stage_blocks::Settings {
+                diff: self.stage_diff,
+                explain: self.explain,
+                revealed: self.revealed,
+            },
+        };
+        if let Some((k, p)) = &*self.pipeline.borrow() {
+            if *k == key {
+                return Some(p.clone());
+            }
+        }
+        let rec = &self.session.exec.stages()[index];
+        let p = std::rc::Rc::new(stage_blocks::build(
+            self.session.definition(),
+            rec,
+            &self.theme,
+            key.settings,
+        ));
+        *self.pipeline.borrow_mut() = Some((key, p.clone()));
+        Some(p)
+    }
+
+    /// The selected block of `p` (the last one until ↑/↓ picks another).
+    pub fn stage_selected(&self, p: &stage_blocks::Pipeline) -> usize {
+        self.stage_sel.min(p.headers.len().saturating_sub(1))
     }
 
     /// In teaching mode, while the stages of the last state run are being
@@ -1039,14 +866,14 @@ impl App {
         )
     }
 
-    fn view(&mut self, title: String, v: Val) {
+    pub(super) fn view(&mut self, title: String, v: Val) {
         let mut viewer = super::viewer::Viewer::new(title, v);
         viewer.status = "esc goes back · / searches · y copies the value under the cursor".into();
         self.mode = Mode::View(Box::new(viewer));
     }
 
     /// `Enter` in the data pane: the value it shows, full-screen.
-    fn open_viewer(&mut self) {
+    pub(super) fn open_viewer(&mut self) {
         match self.tab {
             Tab::Input => match self.input_value() {
                 Some(v) => self.view(format!("Input of {}", self.moment_name()), v),
@@ -1057,8 +884,9 @@ impl App {
                 None => self.message = "No output yet: step a state.".into(),
             },
             Tab::Inspector => {
-                let picked = super::stages::pipeline(self)
-                    .and_then(|p| p.values.get(super::stages::selected(self, &p)).cloned());
+                let picked = self
+                    .pipeline()
+                    .and_then(|p| p.values.get(self.stage_selected(&p)).cloned());
                 match picked {
                     Some((title, v)) => self.view(format!("Stages › {title}"), v),
                     None => self.message = "Step a state first: no stage to show.".into(),
@@ -1070,7 +898,7 @@ impl App {
                 match h.get(i) {
                     Some(e) => {
                         let title = format!("History › event {} {}", e.id, e.event_type);
-                        let v = super::history::event_value(e);
+                        let v = e.to_readable();
                         self.view(title, v)
                     }
                     None => self.message = "No events yet.".into(),
@@ -1140,7 +968,7 @@ impl App {
     }
 
     /// The state (and branch/iteration) the panes show, for titles.
-    fn moment_name(&self) -> String {
+    pub(super) fn moment_name(&self) -> String {
         match self
             .history_selected
             .and_then(|i| self.session.exec.history().get(i))
@@ -1175,7 +1003,7 @@ impl App {
     }
 
     /// Run a command until it stops (or its first slice, for continue).
-    fn command(&mut self, start: impl FnOnce(&mut Session)) {
+    pub(super) fn command(&mut self, start: impl FnOnce(&mut Session)) {
         if self.session.exec.is_done() {
             self.message = "The execution has ended: r restarts it.".into();
             return;
@@ -1251,7 +1079,7 @@ impl App {
 
     /// Apply the editor's text; on a parse error the editor stays open with
     /// the error shown and nothing typed is lost.
-    fn apply_editor(&mut self) {
+    pub(super) fn apply_editor(&mut self) {
         let Mode::Edit(ed) = &mut self.mode else {
             return;
         };
@@ -1360,660 +1188,6 @@ impl App {
                 self.message = "Task failed as typed: s or c goes on.".into();
             }
             EditTarget::Watch | EditTarget::BreakCondition(_) | EditTarget::BreakIteration(_) => {}
-        }
-    }
-
-    fn scroll_by(&mut self, d: isize) {
-        let s = self.scroll.entry(self.tab).or_default();
-        *s = (*s as isize + d).max(0) as usize;
-    }
-
-    fn move_selection(&mut self, d: isize) {
-        match self.focus {
-            Focus::States => {
-                self.selected = (self.selected as isize + d)
-                    .clamp(0, self.rows.len().saturating_sub(1) as isize)
-                    as usize;
-            }
-            Focus::Data => match self.tab {
-                Tab::History => {
-                    let rows = self.history_rows();
-                    if !rows.is_empty() {
-                        let cur = self
-                            .history_selected
-                            .and_then(|s| rows.iter().position(|i| *i == s))
-                            .unwrap_or(rows.len() - 1) as isize;
-                        let to = (cur + d).clamp(0, rows.len() as isize - 1) as usize;
-                        self.history_selected = Some(rows[to]);
-                    }
-                }
-                Tab::Variables => {
-                    let n = self.session.exec.variables().len() + self.watches.len();
-                    self.var_selected = (self.var_selected as isize + d)
-                        .clamp(0, n.saturating_sub(1) as isize)
-                        as usize;
-                }
-                Tab::Inspector => {
-                    let blocks = super::stages::pipeline(self)
-                        .map(|p| p.headers.len())
-                        .unwrap_or(0);
-                    let sel = self.stage_sel.min(blocks.saturating_sub(1));
-                    if d.abs() == 1 || d.abs() >= 1_000 {
-                        self.stage_sel = (sel as isize + d.signum() * d.abs().min(1_000_000))
-                            .clamp(0, blocks.saturating_sub(1) as isize)
-                            as usize;
-                        self.stage_scroll = 0;
-                    } else {
-                        // A page: scroll lines within the selected block.
-                        let page = self.size.1.saturating_sub(8).max(3) as isize;
-                        self.stage_sel = sel;
-                        self.stage_scroll =
-                            (self.stage_scroll as isize + d.signum() * page).max(0) as usize;
-                    }
-                }
-                _ => self.scroll_by(d),
-            },
-        }
-    }
-
-    pub fn update(&mut self, a: Action) {
-        self.act(a);
-        if self.log.last() != Some(&self.message) && !self.message.is_empty() {
-            if self.log.len() >= LOG_MAX {
-                self.log.drain(..LOG_MAX / 10);
-            }
-            self.log.push(self.message.clone());
-        }
-    }
-
-    fn act(&mut self, a: Action) {
-        match a {
-            Action::Resize(w, h) => self.size = (w, h),
-            Action::Paste(text) => {
-                if let Mode::Edit(ed) = &mut self.mode {
-                    // Terminals send a newline as CR inside a paste.
-                    ed.area
-                        .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
-                    ed.error = None;
-                } else {
-                    self.message = "Paste goes into an editor (e, t, x, w open one).".into();
-                }
-            }
-            Action::Tick => {
-                if let Some(resume) = self.command_running {
-                    let done = self
-                        .background
-                        .as_ref()
-                        .and_then(|b| b.slot.lock().ok().and_then(|mut s| s.take()));
-                    if let Some(outcome) = done {
-                        self.command_running = None;
-                        self.session.answer_task(outcome);
-                        self.message = "The task command answered.".into();
-                        if resume {
-                            self.session.continue_run();
-                        } else {
-                            self.session.step();
-                        }
-                    }
-                }
-                if self.session.is_running() {
-                    let stop = self.session.run(SLICE);
-                    self.after_stop(stop);
-                }
-            }
-            Action::Mouse(m) => self.mouse_event(m),
-            Action::Key(k) => self.key(k),
-        }
-    }
-
-    fn mouse_event(&mut self, m: MouseEvent) {
-        if !self.mouse {
-            return;
-        }
-        match m.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
-                if matches!(self.mode, Mode::View(_)) =>
-            {
-                let code = if m.kind == MouseEventKind::ScrollDown {
-                    KeyCode::Down
-                } else {
-                    KeyCode::Up
-                };
-                for _ in 0..3 {
-                    self.key(KeyEvent::new(code, KeyModifiers::NONE));
-                }
-            }
-            MouseEventKind::ScrollDown => self.move_selection(3),
-            MouseEventKind::ScrollUp => self.move_selection(-3),
-            MouseEventKind::Down(_) => {
-                let left_w = super::view::left_width(self);
-                if m.column < left_w {
-                    self.focus = Focus::States;
-                    if self.left == LeftPane::Graph {
-                        self.graph_click(m.column, m.row);
-                        return;
-                    }
-                    let row = m.row.saturating_sub(2) as usize + self.outline_scroll;
-                    if row < self.rows.len() {
-                        self.selected = row;
-                    }
-                } else {
-                    self.focus = Focus::Data;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn key(&mut self, k: KeyEvent) {
-        if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
-            self.quit = true;
-            return;
-        }
-        let viewer_size = self.viewer_size();
-        match &mut self.mode {
-            Mode::View(v) => {
-                match v.key(k, viewer_size) {
-                    super::viewer::Outcome::Close => self.mode = Mode::Normal,
-                    super::viewer::Outcome::Copy(text, pointer) => {
-                        v.status = format!(
-                            "Copied {pointer} ({} bytes) with OSC 52 (the terminal must allow clipboard writes)",
-                            text.len()
-                        );
-                        self.clipboard = Some(text);
-                    }
-                    super::viewer::Outcome::Stay => {}
-                }
-                return;
-            }
-            Mode::Edit(ed) => {
-                let apply = (k.modifiers.contains(KeyModifiers::CONTROL)
-                    && k.code == KeyCode::Char('o'))
-                    || k.code == KeyCode::F(2);
-                if apply {
-                    self.apply_editor();
-                } else if k.code == KeyCode::Esc {
-                    // Keep what was typed for the next time this editor opens.
-                    let key = format!("{:?}", ed.target);
-                    self.drafts.insert(key, ed.area.lines().join("\n"));
-                    self.mode = Mode::Normal;
-                    self.message = "Edit put aside (e reopens it with your text).".into();
-                } else {
-                    ed.area.input(k);
-                    ed.error = None;
-                }
-                return;
-            }
-            Mode::Search(search) => {
-                let before = search.before;
-                match k.code {
-                    KeyCode::Esc => {
-                        self.selected = before;
-                        self.mode = Mode::Normal;
-                        self.message = "Search cancelled.".into();
-                    }
-                    KeyCode::Enter => {
-                        self.mode = Mode::Normal;
-                        self.focus = Focus::States;
-                        if let Some(id) = self.selected_id() {
-                            self.message = self.describe(id);
-                        }
-                    }
-                    KeyCode::Down | KeyCode::Tab => {
-                        let t = search.text.clone();
-                        let from = self.selected + 1;
-                        self.find(&t, from, true);
-                    }
-                    KeyCode::Up | KeyCode::BackTab => {
-                        let t = search.text.clone();
-                        let from = self.selected.wrapping_sub(1);
-                        self.find(&t, from.min(self.rows.len()), false);
-                    }
-                    KeyCode::Backspace => {
-                        search.text.pop();
-                        let t = search.text.clone();
-                        self.find(&t, before, true);
-                    }
-                    KeyCode::Char(c) => {
-                        search.text.push(c);
-                        let t = search.text.clone();
-                        self.find(&t, before, true);
-                    }
-                    _ => {}
-                }
-                return;
-            }
-            Mode::Help => {
-                match k.code {
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        self.popup_scroll = self.popup_scroll.saturating_sub(1)
-                    }
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        self.popup_scroll = self.popup_scroll.saturating_add(1)
-                    }
-                    KeyCode::PageUp => self.popup_scroll = self.popup_scroll.saturating_sub(10),
-                    KeyCode::PageDown => self.popup_scroll = self.popup_scroll.saturating_add(10),
-                    _ => {
-                        self.mode = Mode::Normal;
-                        self.popup_scroll = 0;
-                    }
-                }
-                return;
-            }
-            Mode::HistoryFilter => {
-                match k.code {
-                    KeyCode::Esc => {
-                        self.history_filter.clear();
-                        self.mode = Mode::Normal;
-                        self.message = "History filter cleared.".into();
-                    }
-                    KeyCode::Enter => {
-                        self.mode = Mode::Normal;
-                        self.message = format!(
-                            "History: {} events match /{} (/ changes the filter)",
-                            self.history_rows().len(),
-                            self.history_filter
-                        );
-                    }
-                    KeyCode::Backspace => {
-                        self.history_filter.pop();
-                    }
-                    KeyCode::Char(c) => self.history_filter.push(c),
-                    _ => {}
-                }
-                // The selection stays on an event the filter keeps.
-                let rows = self.history_rows();
-                if let Some(s) = self.history_selected {
-                    if !rows.contains(&s) {
-                        self.history_selected = rows.last().copied();
-                    }
-                }
-                return;
-            }
-            Mode::Edits { selected } => {
-                let list: Vec<usize> = self
-                    .session
-                    .replayable()
-                    .into_iter()
-                    .map(|(i, _)| i)
-                    .collect();
-                match k.code {
-                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        *selected = (*selected + 1).min(list.len().saturating_sub(1))
-                    }
-                    KeyCode::Char('d') | KeyCode::Delete if *selected < list.len() => {
-                        let i = list[*selected];
-                        let what = self.session.edits[i].describe();
-                        self.session.drop_edit(i);
-                        *selected = (*selected).min(list.len().saturating_sub(2));
-                        self.message = format!("Dropped: {what} (the next restart leaves it out)");
-                    }
-                    _ => self.mode = Mode::Normal,
-                }
-                return;
-            }
-            Mode::Breakpoints { selected } => {
-                let n = self.session.breakpoints.len();
-                match k.code {
-                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        *selected = (*selected + 1).min(n.saturating_sub(1))
-                    }
-                    KeyCode::Char(' ') | KeyCode::Enter if *selected < n => {
-                        let b = &mut self.session.breakpoints[*selected];
-                        b.enabled = !b.enabled;
-                    }
-                    KeyCode::Char('c') if *selected < n => {
-                        let i = *selected;
-                        self.open_editor(EditTarget::BreakCondition(i));
-                    }
-                    KeyCode::Char('i') if *selected < n => {
-                        let i = *selected;
-                        self.open_editor(EditTarget::BreakIteration(i));
-                    }
-                    KeyCode::Char('d') | KeyCode::Delete if *selected < n => {
-                        self.session.breakpoints.remove(*selected);
-                        *selected = (*selected).min(n.saturating_sub(2));
-                    }
-                    _ => self.mode = Mode::Normal,
-                }
-                return;
-            }
-            Mode::Normal => {}
-        }
-        if self.focus == Focus::States && self.lesson_open {
-            let d: isize = match k.code {
-                KeyCode::Up | KeyCode::Char('k') => -1,
-                KeyCode::Down | KeyCode::Char('j') => 1,
-                KeyCode::PageUp => -10,
-                KeyCode::PageDown => 10,
-                KeyCode::Home => -1_000_000,
-                _ => 0,
-            };
-            if d != 0 {
-                self.lesson_scroll = (self.lesson_scroll as isize + d).max(0) as usize;
-                return;
-            }
-        }
-        if self.focus == Focus::States && self.left == LeftPane::Graph {
-            use crate::graph::nav::Dir;
-            let dir = match k.code {
-                KeyCode::Up | KeyCode::Char('k') => Some(Dir::Up),
-                KeyCode::Down | KeyCode::Char('j') => Some(Dir::Down),
-                KeyCode::Left | KeyCode::Char('h') => Some(Dir::Left),
-                KeyCode::Right | KeyCode::Char('l') => Some(Dir::Right),
-                _ => None,
-            };
-            if let Some(d) = dir {
-                self.graph_move(d);
-                return;
-            }
-            if k.code == KeyCode::Enter {
-                self.toggle_collapse();
-                return;
-            }
-            let page = match k.code {
-                KeyCode::PageDown => Some(1),
-                KeyCode::PageUp => Some(-1),
-                KeyCode::End => Some(1_000),
-                KeyCode::Home => Some(-1_000),
-                _ => None,
-            };
-            if let Some(p) = page {
-                self.graph_page(p);
-                return;
-            }
-        }
-        match k.code {
-            KeyCode::Char('q') => self.quit = true,
-            KeyCode::Char('/') if self.focus == Focus::Data && self.tab == Tab::History => {
-                self.mode = Mode::HistoryFilter;
-                self.message =
-                    "Filter History by event type or state name (enter keeps, esc clears)".into();
-            }
-            KeyCode::Char('/') => {
-                self.mode = Mode::Search(Search {
-                    text: String::new(),
-                    before: self.selected,
-                });
-                self.message = "/ (type part of a state's name)".into();
-            }
-            KeyCode::Char('g') => {
-                self.left = match self.left {
-                    LeftPane::Graph => LeftPane::List,
-                    LeftPane::List => LeftPane::Graph,
-                };
-                self.focus = Focus::States;
-                self.message = match self.left {
-                    LeftPane::Graph => "State graph (g: list)".into(),
-                    LeftPane::List => "State list (g: graph)".into(),
-                };
-            }
-            KeyCode::Char('?') => self.mode = Mode::Help,
-            KeyCode::Char('L') => match self.lesson {
-                Some(_) => {
-                    self.lesson_open = !self.lesson_open;
-                    self.focus = Focus::States;
-                    self.message = if self.lesson_open {
-                        "Lesson open beside the data (↑/↓ scroll it, L closes); s steps as usual."
-                            .into()
-                    } else {
-                        "Lesson closed (L opens it).".into()
-                    };
-                }
-                None => self.message = "No lesson: this is not a bundled sample.".into(),
-            },
-            KeyCode::Char('z') => {
-                self.graph_compact = !self.graph_compact;
-                self.regraph();
-                self.left = LeftPane::Graph;
-                self.message = format!(
-                    "Compact graph {}",
-                    if self.graph_compact { "on" } else { "off" }
-                );
-            }
-            KeyCode::Char('y') => {
-                self.explain = !self.explain;
-                self.tab = Tab::Inspector;
-                self.message = format!(
-                    "Explanations {}",
-                    if self.explain {
-                        "on (Stages tab)"
-                    } else {
-                        "off"
-                    }
-                );
-            }
-            KeyCode::Char('s') if self.teach && self.revealed < self.stage_count() => {
-                self.revealed += 1;
-                self.tab = Tab::Inspector;
-                let n = self.stage_count();
-                self.message = if self.revealed < n {
-                    format!("Stage {} of {n} (s reveals the next)", self.revealed)
-                } else {
-                    format!("All {n} stages shown: s runs the next state")
-                };
-            }
-            KeyCode::Char('s') | KeyCode::Char('i') => {
-                self.command(|s| s.step());
-                if self.teach {
-                    self.revealed = 1;
-                    self.tab = Tab::Inspector;
-                }
-            }
-            KeyCode::Char('T') => {
-                self.teach = !self.teach;
-                self.revealed = if self.teach { 1 } else { usize::MAX };
-                self.tab = Tab::Inspector;
-                self.message = format!(
-                    "Teaching mode {}",
-                    if self.teach {
-                        "on: s reveals one stage at a time"
-                    } else {
-                        "off"
-                    }
-                );
-            }
-            KeyCode::Char('H') => {
-                self.message = match self.session.exec.task_token() {
-                    Some(t) if self.session.exec.waiting_for_task() => {
-                        format!("Heartbeat sent for task token {t} (asldbg simulates no heartbeat timeout; the task still waits)")
-                    }
-                    _ => "No callback task waits for a heartbeat.".into(),
-                };
-            }
-            KeyCode::Char('n') => self.command(|s| s.step_over()),
-            KeyCode::Char('o') => self.command(|s| s.step_out()),
-            KeyCode::Char('c') => self.command(|s| s.continue_run()),
-            KeyCode::Char(' ') | KeyCode::Char('p') if self.session.is_running() => {
-                self.session.pause();
-                self.after_stop(Stop::Paused);
-            }
-            KeyCode::Char('u') => {
-                if let Some(r) = self.rows.get(self.selected) {
-                    let (m, s) = (r.machine, r.state);
-                    self.command(|x| x.run_to(m, s));
-                }
-            }
-            KeyCode::Char('b') => {
-                if let Some(r) = self.rows.get(self.selected) {
-                    let at = BreakAt::State(r.machine, r.state);
-                    self.session.toggle_breakpoint(at);
-                    let on = self.session.has_breakpoint(r.machine, r.state);
-                    self.message = format!(
-                        "Breakpoint {} on {}",
-                        if on { "set" } else { "removed" },
-                        r.name
-                    );
-                }
-            }
-            KeyCode::Char('B') => self.mode = Mode::Breakpoints { selected: 0 },
-            KeyCode::Char('R') => self.mode = Mode::Edits { selected: 0 },
-            KeyCode::Char('A') => {
-                if self.session.exec.is_done() {
-                    self.message = "The execution has ended: r restarts it.".into();
-                } else {
-                    self.session.stop();
-                    self.absorb_history();
-                    self.message = "Execution aborted (ExecutionAborted): r restarts it.".into();
-                }
-            }
-            KeyCode::Char('E') => {
-                self.session.break_on_error = !self.session.break_on_error;
-                self.message = format!(
-                    "Break on errors {}",
-                    if self.session.break_on_error {
-                        "on"
-                    } else {
-                        "off"
-                    }
-                );
-            }
-            KeyCode::Char('e') if self.focus == Focus::Data && self.tab == Tab::Variables => {
-                match self.session.exec.variables().get(self.var_selected) {
-                    Some((n, _, _)) => {
-                        let n = n.clone();
-                        self.open_editor(EditTarget::Variable(n));
-                    }
-                    None => self.message = "Select a variable to edit (↑/↓).".into(),
-                }
-            }
-            KeyCode::Char('d') if self.focus == Focus::Data && self.tab == Tab::Variables => {
-                let vars = self.session.exec.variables().len();
-                match self.var_selected.checked_sub(vars) {
-                    Some(i) if i < self.watches.len() => {
-                        let w = self.watches.remove(i);
-                        self.var_selected = self.var_selected.saturating_sub(1);
-                        self.message = format!("Watch {} deleted.", w.source);
-                    }
-                    _ => self.message = "Select a watch to delete (↑/↓).".into(),
-                }
-            }
-            KeyCode::Char('d') if self.tab == Tab::Inspector || self.focus == Focus::Data => {
-                self.stage_diff = !self.stage_diff;
-                self.tab = Tab::Inspector;
-                self.message = if self.stage_diff {
-                    "Stages show what each one changed (d: full values).".into()
-                } else {
-                    "Stages show full values (d: changes).".into()
-                };
-            }
-            KeyCode::Char('f') => {
-                self.maximized = !self.maximized;
-                self.message = if self.maximized {
-                    "Pane maximised (f restores the layout).".into()
-                } else {
-                    "Layout restored.".into()
-                };
-            }
-            KeyCode::Char('M') => {
-                let log = Val::arr(self.log.iter().map(|m| Val::str(m.as_str())).collect());
-                self.view("Messages, oldest first".into(), log);
-                if let Mode::View(v) = &mut self.mode {
-                    v.cursor = v.tree.len().saturating_sub(2) as u32;
-                }
-            }
-            KeyCode::Char('e') => {
-                if self.session.at_start() {
-                    self.open_editor(EditTarget::ExecutionInput)
-                } else if self.session.exec.at_state_entry() {
-                    self.open_editor(EditTarget::StateInput)
-                } else {
-                    self.message = "Nothing to edit here: step to the next state first.".into();
-                }
-            }
-            KeyCode::Char('t') | KeyCode::Char('x') => {
-                if self.session.exec.waiting_for_task() {
-                    self.open_editor(if k.code == KeyCode::Char('t') {
-                        EditTarget::TaskResult
-                    } else {
-                        EditTarget::TaskError
-                    });
-                } else {
-                    self.message = "No task waits for an answer.".into();
-                }
-            }
-            KeyCode::Char('w') => self.open_editor(EditTarget::Watch),
-            KeyCode::Char('{') => {
-                if self.session.exec.waiting_for_task() {
-                    self.session
-                        .answer_task_by_hand(TaskOutcome::Succeeded(Val::empty_obj()));
-                    self.message = "Task answered with {}: s or c goes on.".into();
-                } else {
-                    self.message = "No task waits for an answer.".into();
-                }
-            }
-            KeyCode::Char('a') => {
-                self.auto_answer = !self.auto_answer;
-                self.message = if self.auto_answer {
-                    "Auto-answer on: every task that waits is answered with its own input.".into()
-                } else {
-                    "Auto-answer off: tasks with no answer wait for you.".into()
-                };
-                if self.auto_answer && self.session.exec.waiting_for_task() {
-                    self.after_stop(Stop::TaskPending);
-                }
-            }
-            KeyCode::Char('V') => match self.session.exec.pending_task_input() {
-                Some(v) if self.session.exec.waiting_for_task() => {
-                    let title = format!("Input of the waiting task {}", self.current_name());
-                    let v = v.clone();
-                    self.view(title, v);
-                }
-                _ => self.message = "No task waits for an answer.".into(),
-            },
-            KeyCode::Char('r') => {
-                // A task command of the old run must not answer the new one.
-                if let Some(b) = &self.background {
-                    b.cancel();
-                    if let Ok(mut slot) = b.slot.lock() {
-                        *slot = None;
-                    }
-                }
-                self.session.restart();
-                self.generation += 1;
-                self.history_selected = None;
-                self.absorb_history();
-                self.follow_current();
-                let n = self.session.replayable().len();
-                self.message = match n {
-                    0 => "Restarted (breakpoints kept).".into(),
-                    1 => "Restarted: 1 edit is replayed when the run reaches it (R lists it).".into(),
-                    n => format!(
-                        "Restarted: {n} edits are replayed when the run reaches them (R lists them)."
-                    ),
-                };
-            }
-            KeyCode::Char('m') => {
-                self.mouse = !self.mouse;
-                self.message = format!("Mouse {}", if self.mouse { "on" } else { "off" });
-            }
-            KeyCode::Tab => {
-                let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
-                self.tab = TABS[(i + 1) % TABS.len()];
-                self.focus = Focus::Data;
-            }
-            KeyCode::BackTab => {
-                let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
-                self.tab = TABS[(i + TABS.len() - 1) % TABS.len()];
-                self.focus = Focus::Data;
-            }
-            KeyCode::Char(c @ '1'..='6') => {
-                self.tab = TABS[(c as u8 - b'1') as usize];
-                self.focus = Focus::Data;
-            }
-            KeyCode::Left | KeyCode::Char('h') => self.focus = Focus::States,
-            KeyCode::Right | KeyCode::Char('l') => self.focus = Focus::Data,
-            KeyCode::Up | KeyCode::Char('k') => self.move_selection(-1),
-            KeyCode::Down | KeyCode::Char('j') => self.move_selection(1),
-            KeyCode::PageUp => self.move_selection(-10),
-            KeyCode::PageDown => self.move_selection(10),
-            KeyCode::Home => self.move_selection(-1_000_000),
-            KeyCode::End => self.move_selection(1_000_000),
-            KeyCode::Enter if self.focus == Focus::Data => self.open_viewer(),
-            KeyCode::Esc => self.history_selected = None,
-            _ => {}
         }
     }
 }

@@ -73,9 +73,9 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         "first frame, credit-card sample, 80x24 (model + draw)".into(),
         best(runs, || {
             let t = Instant::now();
-            let mut app = credit_card();
+            let app = credit_card();
             let mut term = Terminal::new(TestBackend::new(80, 24)).expect("backend");
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         }),
     ));
@@ -84,13 +84,13 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         best(runs, || {
             let mut app = credit_card();
             let mut term = Terminal::new(TestBackend::new(160, 48)).expect("backend");
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             let t = Instant::now();
             app.update(Action::Key(KeyEvent::new(
                 KeyCode::Char('s'),
                 KeyModifiers::NONE,
             )));
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         }),
     ));
@@ -145,12 +145,12 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
     }
     let mut term = Terminal::new(TestBackend::new(160, 48)).expect("backend");
     app.update(Action::Resize(160, 48));
-    term.draw(|f| view::draw(f, &mut app)).expect("draw");
+    term.draw(|f| view::draw(f, &app)).expect("draw");
     out.push((
         "graph pane redraw, 200 states, 160x48 (marks, taken edges)".into(),
         best(runs, || {
             let t = Instant::now();
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         }),
     ));
@@ -162,7 +162,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
                 KeyCode::Down,
                 KeyModifiers::NONE,
             )));
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         }),
     ));
@@ -171,7 +171,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         best(runs, || {
             let mut app = credit_card();
             let mut term = Terminal::new(TestBackend::new(160, 48)).expect("backend");
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             let par = app
                 .rows
                 .iter()
@@ -184,7 +184,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
                     KeyCode::Enter,
                     KeyModifiers::NONE,
                 )));
-                term.draw(|f| view::draw(f, &mut app)).expect("draw");
+                term.draw(|f| view::draw(f, &app)).expect("draw");
             }
             t.elapsed()
         }),
@@ -197,7 +197,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
     );
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("backend");
     let t = Instant::now();
-    term.draw(|f| view::draw(f, &mut app)).expect("draw");
+    term.draw(|f| view::draw(f, &app)).expect("draw");
     out.push((
         "first draw of a 5 MB document, 200x50 (pretty-prints once)".into(),
         t.elapsed(),
@@ -206,7 +206,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         "redraw, 200x50, 5 MB document loaded".into(),
         best(runs, || {
             let t = Instant::now();
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         }),
     ));
@@ -223,7 +223,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
                 KeyCode::Enter,
                 KeyModifiers::NONE,
             )));
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             let took = t.elapsed();
             app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
             took
@@ -243,7 +243,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         let took = best(runs, || {
             let t = Instant::now();
             app.update(Action::Key(KeyEvent::new(k, KeyModifiers::NONE)));
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         });
         worst = worst.max(took);
@@ -276,7 +276,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         best(runs, || {
             app.generation += 1; // drop the cached pipeline
             let t = Instant::now();
-            term.draw(|f| view::draw(f, &mut app)).expect("draw");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         }),
     ));

@@ -231,19 +231,38 @@ pub fn window_line(line: Line<'static>, left: usize, width: usize, t: &Theme) ->
 /// Pretty text of the last value shown, kept until another value comes.
 #[derive(Default)]
 pub struct PrettyCache {
-    last: RefCell<Option<(Val, Rc<Vec<String>>)>>,
+    last: RefCell<Option<Pretty>>,
 }
+
+/// A value, its pretty lines and the widest of them.
+type Pretty = (Val, Rc<Vec<String>>, usize);
 
 impl PrettyCache {
     pub fn lines(&self, v: &Val) -> Rc<Vec<String>> {
-        if let Some((old, lines)) = &*self.last.borrow() {
+        self.get(v).0
+    }
+
+    /// The lines of `v` and the widest one, in columns (what the layout
+    /// sizes a pane from).
+    pub fn extent(&self, v: &Val) -> (usize, usize) {
+        let (lines, widest) = self.get(v);
+        (lines.len(), widest)
+    }
+
+    fn get(&self, v: &Val) -> (Rc<Vec<String>>, usize) {
+        if let Some((old, lines, widest)) = &*self.last.borrow() {
             if old.ptr_eq(v) || (!matches!(v, Val::Arr(_) | Val::Obj(_)) && old == v) {
-                return lines.clone();
+                return (lines.clone(), *widest);
             }
         }
         let lines: Rc<Vec<String>> = Rc::new(v.to_pretty().lines().map(str::to_string).collect());
-        *self.last.borrow_mut() = Some((v.clone(), lines.clone()));
-        lines
+        let widest = lines
+            .iter()
+            .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()))
+            .max()
+            .unwrap_or(0);
+        *self.last.borrow_mut() = Some((v.clone(), lines.clone(), widest));
+        (lines, widest)
     }
 }
 

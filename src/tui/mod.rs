@@ -9,15 +9,26 @@
 
 pub mod app;
 pub mod bench;
+pub mod command;
+pub mod data_panes;
 pub mod diff;
+pub mod dispatch;
 pub mod explain;
 pub mod glyphs;
+pub mod graph_pane;
 pub mod history;
 pub mod json_view;
+pub mod layout;
+pub mod lesson;
 pub mod markdown;
+pub mod outline;
+pub mod panes;
+pub mod popups;
+pub mod stage_blocks;
 pub mod stages;
 pub mod task_panel;
 pub mod theme;
+pub mod vars;
 pub mod view;
 pub mod viewer;
 

@@ -2,22 +2,21 @@
 //! send, why nothing answered it, and the ways to answer — shown above the
 //! data tabs, so the rest of the screen stays in view.
 
-use super::app::App;
 use super::json_view::{color_line, owned, wrap_line};
+use super::theme::Theme;
 use crate::asl::model::Kind;
+use crate::engine::Execution;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 /// The panel's lines for the waiting task, `w` columns wide (None: no task
-/// waits).
-pub fn lines(app: &App, w: usize) -> Option<Vec<Line<'static>>> {
-    let ex = &app.session.exec;
+/// waits); `why` says why nothing answered it.
+fn lines(ex: &Execution, t: &Theme, why: &str, w: usize) -> Option<Vec<Line<'static>>> {
     if !ex.waiting_for_task() {
         return None;
     }
-    let t = &app.theme;
     let st = ex.current_state()?;
     let resource = match &st.kind {
         Kind::Task(spec) => spec.resource.to_string(),
@@ -32,7 +31,7 @@ pub fn lines(app: &App, w: usize) -> Option<Vec<Line<'static>>> {
         out.extend(wrap_line(line, w, 9, usize::MAX));
     };
     field("resource", resource, &mut out);
-    field("why", app.task_source.clone(), &mut out);
+    field("why", why.to_string(), &mut out);
     if let Some(tok) = ex.task_token() {
         field("token", format!("{tok} (a callback)"), &mut out);
     }
@@ -59,8 +58,7 @@ pub fn lines(app: &App, w: usize) -> Option<Vec<Line<'static>>> {
 }
 
 /// The keys that answer, always on the panel's last line.
-fn keys(app: &App) -> Line<'static> {
-    let t = &app.theme;
+fn keys(t: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
     for (k, what) in [
         ("t", "result"),
@@ -74,47 +72,55 @@ fn keys(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-/// The panel for a pane `w` wide, made once per frame: its lines (the
-/// keys last) and the rows it wants (None: no task waits).
-pub fn panel(app: &App, w: u16) -> Option<(Vec<Line<'static>>, usize, u16)> {
-    let inner = w.saturating_sub(2) as usize;
-    let body = lines(app, inner)?;
-    let keys = wrap_line(keys(app), inner, 1, usize::MAX);
-    let rows = (body.len() + keys.len()) as u16 + 2;
-    let n_keys = keys.len();
-    let mut all = body;
-    all.extend(keys);
-    Some((all, n_keys, rows))
+/// The panel of a waiting task at one width: its lines (the keys last).
+pub struct Panel {
+    lines: Vec<Line<'static>>,
+    /// How many of the lines are the keys.
+    keys: usize,
+    /// The rows it wants, borders included.
+    pub rows: u16,
+    title: String,
 }
 
-/// Draw `panel` (from [`panel`]) in `area`; what does not fit is cut with a
-/// note that `V` shows the task input whole.
-pub fn draw(f: &mut Frame, app: &App, area: Rect, panel: (Vec<Line<'static>>, usize, u16)) {
-    let (mut body, n_keys, _) = panel;
-    let keys = body.split_off(body.len() - n_keys);
-    let room = (area.height as usize).saturating_sub(2 + keys.len());
-    if body.len() > room {
-        body.truncate(room.saturating_sub(1));
-        body.push(Line::styled(
-            "  … V shows the whole task input",
-            app.theme.muted,
-        ));
-    }
-    body.extend(keys);
+/// The panel for a pane `w` wide (None: no task waits).
+pub fn panel(ex: &Execution, t: &Theme, why: &str, w: u16) -> Option<Panel> {
+    let inner = w.saturating_sub(2) as usize;
+    let mut lines = lines(ex, t, why, inner)?;
+    let keys = wrap_line(keys(t), inner, 1, usize::MAX);
+    let rows = (lines.len() + keys.len()) as u16 + 2;
+    let n_keys = keys.len();
+    lines.extend(keys);
     let title = format!(
         "Task {} waits for an answer",
-        app.session
-            .exec
-            .current_state()
+        ex.current_state()
             .map(|s| s.name.to_string())
             .unwrap_or_default()
     );
+    Some(Panel {
+        lines,
+        keys: n_keys,
+        rows,
+        title,
+    })
+}
+
+/// Draw `panel` in `area`; what does not fit is cut with a note that `V`
+/// shows the task input whole.
+pub fn draw(f: &mut Frame, t: &Theme, area: Rect, panel: &Panel) {
+    let mut body = panel.lines[..panel.lines.len() - panel.keys].to_vec();
+    let keys = &panel.lines[panel.lines.len() - panel.keys..];
+    let room = (area.height as usize).saturating_sub(2 + keys.len());
+    if body.len() > room {
+        body.truncate(room.saturating_sub(1));
+        body.push(Line::styled("  … V shows the whole task input", t.muted));
+    }
+    body.extend(keys.iter().cloned());
     f.render_widget(
         Paragraph::new(body).block(
             Block::default()
                 .borders(Borders::ALL)
-                .border_style(app.theme.warn)
-                .title(Span::styled(title, app.theme.warn)),
+                .border_style(t.warn)
+                .title(Span::styled(panel.title.clone(), t.warn)),
         ),
         area,
     );

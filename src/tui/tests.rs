@@ -1,7 +1,8 @@
 //! Model tests (key sequences through `App::update`) and render snapshots
 //! (`TestBackend` + insta) with checks of the styles of key cells.
 
-use super::app::{Action, App, EditTarget, Mode, Tab};
+use super::app::{Action, App, EditTarget, Mode};
+use super::panes::Tab;
 use super::theme::{ColorMode, Theme};
 use super::view;
 use crate::asl::value::Val;
@@ -357,11 +358,11 @@ fn stages_explain_choice_rules_retries_and_catches() {
     press(&mut app, "3");
     let text = screen(&render(&mut app, 100, 48));
     assert!(
-        text.contains("retry 1 after Lambda.TooManyRequestsException: retrier #1 matched"),
+        text.contains("retry 1 after Lambda.TooManyRequestsException: retrier #1"),
         "{text}"
     );
     assert!(
-        text.contains("retry 2 after Lambda.TooManyRequestsException: retrier #1 matched"),
+        text.contains("retry 2 after Lambda.TooManyRequestsException: retrier #1"),
         "{text}"
     );
     assert!(
@@ -754,9 +755,9 @@ fn arrow_keys_walk_the_graph_along_its_edges() {
     // → with nothing to the right hands the keyboard to the data pane; ←
     // brings it back.
     code(&mut app, KeyCode::Right, KeyModifiers::NONE);
-    assert_eq!(app.focus, super::app::Focus::Data);
+    assert_eq!(app.focus, super::panes::Focus::Data);
     code(&mut app, KeyCode::Left, KeyModifiers::NONE);
-    assert_eq!(app.focus, super::app::Focus::States);
+    assert_eq!(app.focus, super::panes::Focus::States);
     // b sets a breakpoint on the state the graph selected.
     press(&mut app, "b");
     let par = app.selected_id().unwrap();
@@ -912,6 +913,43 @@ fn a_click_on_a_box_selects_its_state() {
         modifiers: KeyModifiers::NONE,
     }));
     assert_eq!(selected_name(&app), "Credit applied >= 5000?");
+}
+
+fn click(app: &mut App, column: u16, row: u16) {
+    app.update(Action::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+#[test]
+fn clicks_land_on_what_was_drawn_in_a_scrolled_graph_and_list() {
+    // The graph scrolled down to a state far from the top: a click on a box
+    // drawn there selects that box (the drawing and the hit-test share one
+    // layout and one window on the graph).
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    select(&mut app, "Get all scores");
+    let t = render(&mut app, 80, 24);
+    let (x, y) = locate(&t, "Get list of credit bureaus");
+    assert!(y > 8, "the graph is scrolled down");
+    click(&mut app, x + 2, y);
+    assert_eq!(selected_name(&app), "Get list of credit bureaus");
+    // The list, on a screen short enough that it scrolls past its first rows.
+    press(&mut app, "g");
+    render(&mut app, 80, 12);
+    for _ in 0..30 {
+        code(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    }
+    let t = render(&mut app, 80, 12);
+    assert!(app.outline_scroll > 0, "the list scrolled");
+    let (x, y) = locate(&t, "Verify identity");
+    click(&mut app, x + 2, y);
+    assert_eq!(selected_name(&app), "Verify identity");
+    // A click in the data pane gives it the keyboard.
+    click(&mut app, 70, 5);
+    assert_eq!(app.focus, super::panes::Focus::Data);
 }
 
 #[test]

@@ -123,6 +123,20 @@ fn scope_style(h: &Highlighter, scope: &str, mode: ColorMode, fallback: Modifier
 }
 
 impl Theme {
+    /// A bordered pane: accent title and border while it has the keyboard.
+    pub fn pane<'a>(&self, title: &'a str, focused: bool) -> ratatui::widgets::Block<'a> {
+        use ratatui::widgets::{Block, Borders};
+        let (border, title_style) = if focused {
+            (self.border_focus, self.accent)
+        } else {
+            (self.border, self.muted)
+        };
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(border)
+            .title(ratatui::text::Span::styled(title, title_style))
+    }
+
     /// A built-in name (`dark`, `light`, `high-contrast`) or a `.tmTheme` file.
     pub fn load(name_or_file: &str, mode: ColorMode) -> Result<Theme, String> {
         let (name, tm) = match BUILTIN.iter().find(|(n, _)| *n == name_or_file) {

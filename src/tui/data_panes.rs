@@ -1,0 +1,100 @@
+//! The JSON panes: the Input and Output of the moment shown, and the ASL of
+//! the selected state. Long lines wrap under their start, so no value is
+//! cut; top-level keys the state changed are marked in the Output.
+
+use super::app::App;
+use crate::asl::value::Val;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use std::rc::Rc;
+
+/// The Input pane: the input of the moment shown, from line `scroll`.
+pub fn input(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
+    let lines = match app.input_value() {
+        Some(v) => app.pretty_input.lines(&v),
+        None => Rc::new(vec!["(no input)".to_string()]),
+    };
+    let dims = (scroll, area.height as usize, area.width as usize);
+    f.render_widget(
+        Paragraph::new(json_lines(app, &lines, dims, None, None)),
+        area,
+    );
+}
+
+/// The Output pane: the output of the moment shown (keys the state changed
+/// marked), or why there is none yet.
+pub fn output(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
+    let (out, before) = app.output_value();
+    let lines = match &out {
+        Some(v) => app.pretty_output.lines(v),
+        None if app.teaching_hold().is_some() => Rc::new(vec![
+            "(the output shows once its last stage is revealed: s)".to_string(),
+        ]),
+        None => Rc::new(vec!["(no output yet: step a state)".to_string()]),
+    };
+    let dims = (scroll, area.height as usize, area.width as usize);
+    let text = json_lines(app, &lines, dims, before.as_ref(), out.as_ref());
+    f.render_widget(Paragraph::new(text), area);
+}
+
+/// The ASL tab: the selected state's definition and its JSON pointer.
+pub fn definition(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
+    let Some(r) = app.rows.get(app.selected) else {
+        return;
+    };
+    let st = &app.session.definition().machines[r.machine].states[r.state];
+    let lines = app.pretty_other.lines(&Val::from(&st.raw));
+    let mut text = vec![Line::styled(
+        format!("{}  ({})", st.name, st.pointer),
+        app.theme.accent,
+    )];
+    let dims = (
+        scroll,
+        (area.height as usize).saturating_sub(1),
+        area.width as usize,
+    );
+    text.extend(json_lines(app, &lines, dims, None, None));
+    f.render_widget(Paragraph::new(text), area);
+}
+
+/// Pretty JSON from line `scroll`, coloured, long lines wrapped (the rest
+/// indented under their start) so that no value is cut, up to `h` rows of
+/// `w` columns.
+fn json_lines<'a>(
+    app: &'a App,
+    lines: &'a [String],
+    (scroll, h, w): (usize, usize, usize),
+    before: Option<&Val>,
+    after: Option<&Val>,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(h);
+    for l in lines.iter().skip(scroll) {
+        if out.len() >= h {
+            break;
+        }
+        // A top-level key whose value changed between input and output.
+        let mark = match (before, after) {
+            (Some(Val::Obj(b)), Some(Val::Obj(a)))
+                if l.starts_with("  \"") && !l.starts_with("   ") =>
+            {
+                let key = l[2..]
+                    .split("\":")
+                    .next()
+                    .map(|k| k.trim_start_matches('"'))
+                    .unwrap_or("");
+                (b.get(key) != a.get(key)).then_some(app.theme.changed)
+            }
+            _ => None,
+        };
+        let indent = l.len() - l.trim_start_matches(' ').len();
+        let line = super::json_view::owned(super::json_view::color_line(l, &app.theme, mark));
+        for r in super::json_view::wrap_line(line, w, indent + 2, h - out.len()) {
+            if out.len() < h {
+                out.push(r);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,664 @@
+//! What each input does to the model: [`App::update`] takes an [`Action`];
+//! in the main screen a key is looked up in the command table
+//! ([`super::command::KEYMAP`]) and the [`Command`] it names runs here, as
+//! do the commands a mouse click is turned into (hit-tested against the
+//! same [`super::layout`] the drawing uses). The popups (help, lists,
+//! editors, the viewer) take their own keys first.
+
+use super::app::{Action, App, EditTarget, Mode, Search, LOG_MAX, SLICE};
+use super::command::{self, Command};
+use super::panes::{Focus, LeftPane, Tab, TABS};
+use crate::asl::value::Val;
+use crate::debugger::{BreakAt, Stop};
+use crate::engine::task::TaskOutcome;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+impl App {
+    pub(super) fn scroll_by(&mut self, d: isize) {
+        let s = self.scroll.entry(self.tab).or_default();
+        *s = (*s as isize + d).max(0) as usize;
+    }
+
+    pub(super) fn move_selection(&mut self, d: isize) {
+        match self.focus {
+            Focus::States => {
+                self.selected = (self.selected as isize + d)
+                    .clamp(0, self.rows.len().saturating_sub(1) as isize)
+                    as usize;
+            }
+            Focus::Data => match self.tab {
+                Tab::History => {
+                    let rows = self.history_rows();
+                    if !rows.is_empty() {
+                        let cur = self
+                            .history_selected
+                            .and_then(|s| rows.iter().position(|i| *i == s))
+                            .unwrap_or(rows.len() - 1) as isize;
+                        let to = (cur + d).clamp(0, rows.len() as isize - 1) as usize;
+                        self.history_selected = Some(rows[to]);
+                    }
+                }
+                Tab::Variables => {
+                    let n = self.session.exec.variables().len() + self.watches.len();
+                    self.var_selected = (self.var_selected as isize + d)
+                        .clamp(0, n.saturating_sub(1) as isize)
+                        as usize;
+                }
+                Tab::Inspector => {
+                    let blocks = self.pipeline().map(|p| p.headers.len()).unwrap_or(0);
+                    let sel = self.stage_sel.min(blocks.saturating_sub(1));
+                    if d.abs() == 1 || d.abs() >= 1_000 {
+                        self.stage_sel = (sel as isize + d.signum() * d.abs().min(1_000_000))
+                            .clamp(0, blocks.saturating_sub(1) as isize)
+                            as usize;
+                        self.stage_scroll = 0;
+                    } else {
+                        // A page: scroll lines within the selected block.
+                        let page = self.size.1.saturating_sub(8).max(3) as isize;
+                        self.stage_sel = sel;
+                        self.stage_scroll =
+                            (self.stage_scroll as isize + d.signum() * page).max(0) as usize;
+                    }
+                }
+                _ => self.scroll_by(d),
+            },
+        }
+    }
+
+    pub fn update(&mut self, a: Action) {
+        self.act(a);
+        // The state list scrolls only as far as its selection.
+        if self.left == LeftPane::List {
+            let rows = super::layout::inner(self.screen().left).height as usize;
+            self.outline_scroll = super::layout::follow(self.outline_scroll, self.selected, rows);
+        }
+        if self.log.last() != Some(&self.message) && !self.message.is_empty() {
+            if self.log.len() >= LOG_MAX {
+                self.log.drain(..LOG_MAX / 10);
+            }
+            self.log.push(self.message.clone());
+        }
+    }
+
+    pub(super) fn act(&mut self, a: Action) {
+        match a {
+            Action::Resize(w, h) => self.size = (w, h),
+            Action::Paste(text) => {
+                if let Mode::Edit(ed) = &mut self.mode {
+                    // Terminals send a newline as CR inside a paste.
+                    ed.area
+                        .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+                    ed.error = None;
+                } else {
+                    self.message = "Paste goes into an editor (e, t, x, w open one).".into();
+                }
+            }
+            Action::Tick => {
+                if let Some(resume) = self.command_running {
+                    let done = self
+                        .background
+                        .as_ref()
+                        .and_then(|b| b.slot.lock().ok().and_then(|mut s| s.take()));
+                    if let Some(outcome) = done {
+                        self.command_running = None;
+                        self.session.answer_task(outcome);
+                        self.message = "The task command answered.".into();
+                        if resume {
+                            self.session.continue_run();
+                        } else {
+                            self.session.step();
+                        }
+                    }
+                }
+                if self.session.is_running() {
+                    let stop = self.session.run(SLICE);
+                    self.after_stop(stop);
+                }
+            }
+            Action::Mouse(m) => self.mouse_event(m),
+            Action::Key(k) => self.key(k),
+        }
+    }
+
+    /// Where the keyboard is, for the command table's scopes.
+    pub fn context(&self) -> command::Context {
+        command::Context {
+            focus: self.focus,
+            left: self.left,
+            lesson_open: self.lesson_open,
+            tab: self.tab,
+        }
+    }
+
+    /// Carry out one command of the main screen.
+    pub fn run(&mut self, cmd: Command) {
+        match cmd {
+            Command::Quit => self.quit = true,
+            Command::FilterHistory => {
+                self.mode = Mode::HistoryFilter;
+                self.message =
+                    "Filter History by event type or state name (enter keeps, esc clears)".into();
+            }
+            Command::FindState => {
+                self.mode = Mode::Search(Search {
+                    text: String::new(),
+                    before: self.selected,
+                });
+                self.message = "/ (type part of a state's name)".into();
+            }
+            Command::ToggleLeftPane => {
+                self.left = match self.left {
+                    LeftPane::Graph => LeftPane::List,
+                    LeftPane::List => LeftPane::Graph,
+                };
+                self.focus = Focus::States;
+                self.message = match self.left {
+                    LeftPane::Graph => "State graph (g: list)".into(),
+                    LeftPane::List => "State list (g: graph)".into(),
+                };
+            }
+            Command::Help => self.mode = Mode::Help,
+            Command::Lesson => match self.lesson {
+                Some(_) => {
+                    self.lesson_open = !self.lesson_open;
+                    self.focus = Focus::States;
+                    self.message = if self.lesson_open {
+                        "Lesson open beside the data (↑/↓ scroll it, L closes); s steps as usual."
+                            .into()
+                    } else {
+                        "Lesson closed (L opens it).".into()
+                    };
+                }
+                None => self.message = "No lesson: this is not a bundled sample.".into(),
+            },
+            Command::LessonScroll(d) => {
+                self.lesson_scroll =
+                    (self.lesson_scroll as isize).saturating_add(d).max(0) as usize;
+            }
+            Command::GraphMove(d) => self.graph_move(d),
+            Command::GraphPage(p) => self.graph_page(p),
+            Command::ToggleFold => self.toggle_collapse(),
+            Command::Compact => {
+                self.graph_compact = !self.graph_compact;
+                self.regraph();
+                self.left = LeftPane::Graph;
+                self.message = format!(
+                    "Compact graph {}",
+                    if self.graph_compact { "on" } else { "off" }
+                );
+            }
+            Command::Explain => {
+                self.explain = !self.explain;
+                self.tab = Tab::Inspector;
+                self.message = format!(
+                    "Explanations {}",
+                    if self.explain {
+                        "on (Stages tab)"
+                    } else {
+                        "off"
+                    }
+                );
+            }
+            Command::Step | Command::StepInto
+                if self.teach && self.revealed < self.stage_count() =>
+            {
+                self.revealed += 1;
+                self.tab = Tab::Inspector;
+                let n = self.stage_count();
+                self.message = if self.revealed < n {
+                    format!("Stage {} of {n} (s reveals the next)", self.revealed)
+                } else {
+                    format!("All {n} stages shown: s runs the next state")
+                };
+            }
+            Command::Step | Command::StepInto => {
+                self.command(|s| s.step());
+                if self.teach {
+                    self.revealed = 1;
+                    self.tab = Tab::Inspector;
+                }
+            }
+            Command::Teach => {
+                self.teach = !self.teach;
+                self.revealed = if self.teach { 1 } else { usize::MAX };
+                self.tab = Tab::Inspector;
+                self.message = format!(
+                    "Teaching mode {}",
+                    if self.teach {
+                        "on: s reveals one stage at a time"
+                    } else {
+                        "off"
+                    }
+                );
+            }
+            Command::Heartbeat => {
+                self.message = match self.session.exec.task_token() {
+                    Some(t) if self.session.exec.waiting_for_task() => {
+                        format!("Heartbeat sent for task token {t} (asldbg simulates no heartbeat timeout; the task still waits)")
+                    }
+                    _ => "No callback task waits for a heartbeat.".into(),
+                };
+            }
+            Command::StepOver => self.command(|s| s.step_over()),
+            Command::StepOut => self.command(|s| s.step_out()),
+            Command::Continue => self.command(|s| s.continue_run()),
+            Command::Pause if self.session.is_running() => {
+                self.session.pause();
+                self.after_stop(Stop::Paused);
+            }
+            Command::Pause => self.message = "Nothing runs to pause (c continues).".into(),
+            Command::RunUntil => {
+                if let Some(r) = self.rows.get(self.selected) {
+                    let (m, s) = (r.machine, r.state);
+                    self.command(|x| x.run_to(m, s));
+                }
+            }
+            Command::ToggleBreakpoint => {
+                if let Some(r) = self.rows.get(self.selected) {
+                    let at = BreakAt::State(r.machine, r.state);
+                    self.session.toggle_breakpoint(at);
+                    let on = self.session.has_breakpoint(r.machine, r.state);
+                    self.message = format!(
+                        "Breakpoint {} on {}",
+                        if on { "set" } else { "removed" },
+                        r.name
+                    );
+                }
+            }
+            Command::Breakpoints => self.mode = Mode::Breakpoints { selected: 0 },
+            Command::Edits => self.mode = Mode::Edits { selected: 0 },
+            Command::Abort => {
+                if self.session.exec.is_done() {
+                    self.message = "The execution has ended: r restarts it.".into();
+                } else {
+                    self.session.stop();
+                    self.absorb_history();
+                    self.message = "Execution aborted (ExecutionAborted): r restarts it.".into();
+                }
+            }
+            Command::BreakOnError => {
+                self.session.break_on_error = !self.session.break_on_error;
+                self.message = format!(
+                    "Break on errors {}",
+                    if self.session.break_on_error {
+                        "on"
+                    } else {
+                        "off"
+                    }
+                );
+            }
+            Command::EditVariable => match self.session.exec.variables().get(self.var_selected) {
+                Some((n, _, _)) => {
+                    let n = n.clone();
+                    self.open_editor(EditTarget::Variable(n));
+                }
+                None => self.message = "Select a variable to edit (↑/↓).".into(),
+            },
+            Command::DeleteWatch => {
+                let vars = self.session.exec.variables().len();
+                match self.var_selected.checked_sub(vars) {
+                    Some(i) if i < self.watches.len() => {
+                        let w = self.watches.remove(i);
+                        self.var_selected = self.var_selected.saturating_sub(1);
+                        self.message = format!("Watch {} deleted.", w.source);
+                    }
+                    _ => self.message = "Select a watch to delete (↑/↓).".into(),
+                }
+            }
+            Command::ToggleDiff => {
+                self.stage_diff = !self.stage_diff;
+                self.tab = Tab::Inspector;
+                self.message = if self.stage_diff {
+                    "Stages show what each one changed (d: full values).".into()
+                } else {
+                    "Stages show full values (d: changes).".into()
+                };
+            }
+            Command::Maximise => {
+                self.maximized = !self.maximized;
+                self.message = if self.maximized {
+                    "Pane maximised (f restores the layout).".into()
+                } else {
+                    "Layout restored.".into()
+                };
+            }
+            Command::Messages => {
+                let log = Val::arr(self.log.iter().map(|m| Val::str(m.as_str())).collect());
+                self.view("Messages, oldest first".into(), log);
+                if let Mode::View(v) = &mut self.mode {
+                    v.cursor = v.tree.len().saturating_sub(2) as u32;
+                }
+            }
+            Command::EditInput => {
+                if self.session.at_start() {
+                    self.open_editor(EditTarget::ExecutionInput)
+                } else if self.session.exec.at_state_entry() {
+                    self.open_editor(EditTarget::StateInput)
+                } else {
+                    self.message = "Nothing to edit here: step to the next state first.".into();
+                }
+            }
+            Command::AnswerTask | Command::FailTask => {
+                if self.session.exec.waiting_for_task() {
+                    self.open_editor(if cmd == Command::AnswerTask {
+                        EditTarget::TaskResult
+                    } else {
+                        EditTarget::TaskError
+                    });
+                } else {
+                    self.message = "No task waits for an answer.".into();
+                }
+            }
+            Command::AddWatch => self.open_editor(EditTarget::Watch),
+            Command::AnswerEmpty => {
+                if self.session.exec.waiting_for_task() {
+                    self.session
+                        .answer_task_by_hand(TaskOutcome::Succeeded(Val::empty_obj()));
+                    self.message = "Task answered with {}: s or c goes on.".into();
+                } else {
+                    self.message = "No task waits for an answer.".into();
+                }
+            }
+            Command::AutoAnswer => {
+                self.auto_answer = !self.auto_answer;
+                self.message = if self.auto_answer {
+                    "Auto-answer on: every task that waits is answered with its own input.".into()
+                } else {
+                    "Auto-answer off: tasks with no answer wait for you.".into()
+                };
+                if self.auto_answer && self.session.exec.waiting_for_task() {
+                    self.after_stop(Stop::TaskPending);
+                }
+            }
+            Command::ViewTaskInput => match self.session.exec.pending_task_input() {
+                Some(v) if self.session.exec.waiting_for_task() => {
+                    let title = format!("Input of the waiting task {}", self.current_name());
+                    let v = v.clone();
+                    self.view(title, v);
+                }
+                _ => self.message = "No task waits for an answer.".into(),
+            },
+            Command::Restart => self.restart(),
+            Command::Mouse => {
+                self.mouse = !self.mouse;
+                self.message = format!("Mouse {}", if self.mouse { "on" } else { "off" });
+            }
+            Command::NextTab | Command::PrevTab => {
+                let i = TABS.iter().position(|t| *t == self.tab).unwrap_or(0);
+                let by = if cmd == Command::NextTab {
+                    1
+                } else {
+                    TABS.len() - 1
+                };
+                self.tab = TABS[(i + by) % TABS.len()];
+                self.focus = Focus::Data;
+            }
+            Command::PickTab(t) => {
+                self.tab = t;
+                self.focus = Focus::Data;
+            }
+            Command::FocusStates => self.focus = Focus::States,
+            Command::FocusData => self.focus = Focus::Data,
+            Command::Move(d) => self.move_selection(d),
+            Command::ViewValue => self.open_viewer(),
+            Command::Deselect => self.history_selected = None,
+            Command::PickRow(row) => {
+                self.focus = Focus::States;
+                if row < self.rows.len() {
+                    self.selected = row;
+                }
+            }
+            Command::PickGraphCell(x, y) => {
+                self.focus = Focus::States;
+                self.graph_pick(x, y);
+            }
+        }
+    }
+
+    /// Start the run over: keeps breakpoints, replays the edits.
+    pub(super) fn restart(&mut self) {
+        // A task command of the old run must not answer the new one.
+        if let Some(b) = &self.background {
+            b.cancel();
+            if let Ok(mut slot) = b.slot.lock() {
+                *slot = None;
+            }
+        }
+        self.session.restart();
+        self.generation += 1;
+        self.history_selected = None;
+        self.absorb_history();
+        self.follow_current();
+        let n = self.session.replayable().len();
+        self.message = match n {
+            0 => "Restarted (breakpoints kept).".into(),
+            1 => "Restarted: 1 edit is replayed when the run reaches it (R lists it).".into(),
+            n => format!(
+                "Restarted: {n} edits are replayed when the run reaches them (R lists them)."
+            ),
+        };
+    }
+
+    /// A mouse event: the wheel scrolls what is under the keyboard (the
+    /// viewer, a list); a click picks the pane, and in the left pane the
+    /// state under it, found on the same layout the screen was drawn with.
+    pub(super) fn mouse_event(&mut self, m: MouseEvent) {
+        if !self.mouse {
+            return;
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+                if matches!(self.mode, Mode::View(_)) =>
+            {
+                let code = if m.kind == MouseEventKind::ScrollDown {
+                    KeyCode::Down
+                } else {
+                    KeyCode::Up
+                };
+                for _ in 0..3 {
+                    self.key(KeyEvent::new(code, KeyModifiers::NONE));
+                }
+            }
+            MouseEventKind::ScrollDown => self.move_selection(3),
+            MouseEventKind::ScrollUp => self.move_selection(-3),
+            MouseEventKind::Down(_) if matches!(self.mode, Mode::Normal) => {
+                let screen = self.screen();
+                match screen.hit(m.column, m.row) {
+                    Some(super::layout::Hit::List(row)) => {
+                        self.run(Command::PickRow(row + self.outline_scroll))
+                    }
+                    Some(super::layout::Hit::Graph(x, y)) => {
+                        let w = self.graph_window(&screen);
+                        self.run(Command::PickGraphCell(x + w.left, y + w.top))
+                    }
+                    Some(super::layout::Hit::Left) => self.focus = Focus::States,
+                    Some(super::layout::Hit::Data) => self.focus = Focus::Data,
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn key(&mut self, k: KeyEvent) {
+        if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        let viewer_size = self.viewer_size();
+        match &mut self.mode {
+            Mode::View(v) => {
+                match v.key(k, viewer_size) {
+                    super::viewer::Outcome::Close => self.mode = Mode::Normal,
+                    super::viewer::Outcome::Copy(text, pointer) => {
+                        v.status = format!(
+                            "Copied {pointer} ({} bytes) with OSC 52 (the terminal must allow clipboard writes)",
+                            text.len()
+                        );
+                        self.clipboard = Some(text);
+                    }
+                    super::viewer::Outcome::Stay => {}
+                }
+                return;
+            }
+            Mode::Edit(ed) => {
+                let apply = (k.modifiers.contains(KeyModifiers::CONTROL)
+                    && k.code == KeyCode::Char('o'))
+                    || k.code == KeyCode::F(2);
+                if apply {
+                    self.apply_editor();
+                } else if k.code == KeyCode::Esc {
+                    // Keep what was typed for the next time this editor opens.
+                    let key = format!("{:?}", ed.target);
+                    self.drafts.insert(key, ed.area.lines().join("\n"));
+                    self.mode = Mode::Normal;
+                    self.message = "Edit put aside (e reopens it with your text).".into();
+                } else {
+                    ed.area.input(k);
+                    ed.error = None;
+                }
+                return;
+            }
+            Mode::Search(search) => {
+                let before = search.before;
+                match k.code {
+                    KeyCode::Esc => {
+                        self.selected = before;
+                        self.mode = Mode::Normal;
+                        self.message = "Search cancelled.".into();
+                    }
+                    KeyCode::Enter => {
+                        self.mode = Mode::Normal;
+                        self.focus = Focus::States;
+                        if let Some(id) = self.selected_id() {
+                            self.message = self.describe(id);
+                        }
+                    }
+                    KeyCode::Down | KeyCode::Tab => {
+                        let t = search.text.clone();
+                        let from = self.selected + 1;
+                        self.find(&t, from, true);
+                    }
+                    KeyCode::Up | KeyCode::BackTab => {
+                        let t = search.text.clone();
+                        let from = self.selected.wrapping_sub(1);
+                        self.find(&t, from.min(self.rows.len()), false);
+                    }
+                    KeyCode::Backspace => {
+                        search.text.pop();
+                        let t = search.text.clone();
+                        self.find(&t, before, true);
+                    }
+                    KeyCode::Char(c) => {
+                        search.text.push(c);
+                        let t = search.text.clone();
+                        self.find(&t, before, true);
+                    }
+                    _ => {}
+                }
+                return;
+            }
+            Mode::Help => {
+                match k.code {
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.popup_scroll = self.popup_scroll.saturating_sub(1)
+                    }
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.popup_scroll = self.popup_scroll.saturating_add(1)
+                    }
+                    KeyCode::PageUp => self.popup_scroll = self.popup_scroll.saturating_sub(10),
+                    KeyCode::PageDown => self.popup_scroll = self.popup_scroll.saturating_add(10),
+                    _ => {
+                        self.mode = Mode::Normal;
+                        self.popup_scroll = 0;
+                    }
+                }
+                return;
+            }
+            Mode::HistoryFilter => {
+                match k.code {
+                    KeyCode::Esc => {
+                        self.history_filter.clear();
+                        self.mode = Mode::Normal;
+                        self.message = "History filter cleared.".into();
+                    }
+                    KeyCode::Enter => {
+                        self.mode = Mode::Normal;
+                        self.message = format!(
+                            "History: {} events match /{} (/ changes the filter)",
+                            self.history_rows().len(),
+                            self.history_filter
+                        );
+                    }
+                    KeyCode::Backspace => {
+                        self.history_filter.pop();
+                    }
+                    KeyCode::Char(c) => self.history_filter.push(c),
+                    _ => {}
+                }
+                // The selection stays on an event the filter keeps.
+                let rows = self.history_rows();
+                if let Some(s) = self.history_selected {
+                    if !rows.contains(&s) {
+                        self.history_selected = rows.last().copied();
+                    }
+                }
+                return;
+            }
+            Mode::Edits { selected } => {
+                let list: Vec<usize> = self
+                    .session
+                    .replayable()
+                    .into_iter()
+                    .map(|(i, _)| i)
+                    .collect();
+                match k.code {
+                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (*selected + 1).min(list.len().saturating_sub(1))
+                    }
+                    KeyCode::Char('d') | KeyCode::Delete if *selected < list.len() => {
+                        let i = list[*selected];
+                        let what = self.session.edits[i].describe();
+                        self.session.drop_edit(i);
+                        *selected = (*selected).min(list.len().saturating_sub(2));
+                        self.message = format!("Dropped: {what} (the next restart leaves it out)");
+                    }
+                    _ => self.mode = Mode::Normal,
+                }
+                return;
+            }
+            Mode::Breakpoints { selected } => {
+                let n = self.session.breakpoints.len();
+                match k.code {
+                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (*selected + 1).min(n.saturating_sub(1))
+                    }
+                    KeyCode::Char(' ') | KeyCode::Enter if *selected < n => {
+                        let b = &mut self.session.breakpoints[*selected];
+                        b.enabled = !b.enabled;
+                    }
+                    KeyCode::Char('c') if *selected < n => {
+                        let i = *selected;
+                        self.open_editor(EditTarget::BreakCondition(i));
+                    }
+                    KeyCode::Char('i') if *selected < n => {
+                        let i = *selected;
+                        self.open_editor(EditTarget::BreakIteration(i));
+                    }
+                    KeyCode::Char('d') | KeyCode::Delete if *selected < n => {
+                        self.session.breakpoints.remove(*selected);
+                        *selected = (*selected).min(n.saturating_sub(2));
+                    }
+                    _ => self.mode = Mode::Normal,
+                }
+                return;
+            }
+            Mode::Normal => {}
+        }
+        if let Some(cmd) = command::lookup(&k, &self.context()) {
+            self.run(cmd);
+        }
+    }
+}

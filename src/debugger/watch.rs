@@ -45,12 +45,7 @@ impl Watch {
     /// variables in scope, the context object); `Ok(None)`: undefined.
     pub fn eval(&self, exec: &Execution) -> Result<Option<Val>, String> {
         let input = exec.current_input().cloned().unwrap_or_default();
-        let vars = exec.variables();
-        let lookup = |n: &str| {
-            vars.iter()
-                .find(|(k, _, _)| k == n)
-                .map(|(_, v, _)| v.clone())
-        };
+        let lookup = |n: &str| exec.lookup_var(n);
         match &self.compiled {
             Compiled::Path(t) => {
                 let ctx = || exec.context_object().unwrap_or_default();

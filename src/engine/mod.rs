@@ -756,7 +756,9 @@ impl Execution {
         Val::obj(c)
     }
 
-    fn lookup_var(&self, name: &str) -> Option<Val> {
+    /// The variable `name` as the current state sees it (the innermost
+    /// scope that has it, up to an isolated frame).
+    pub fn lookup_var(&self, name: &str) -> Option<Val> {
         for f in self.frames.iter().rev() {
             if let Some(v) = f.vars.get(name) {
                 return Some(v.clone());

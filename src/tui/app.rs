@@ -172,6 +172,10 @@ pub struct App {
     pub collapsed: HashSet<(MachineId, StateId)>,
     /// The container state of each branch and item processor.
     pub parents: HashMap<MachineId, (MachineId, StateId)>,
+    /// Stages of the last record (run, records) → count, and the selected
+    /// state's definition as a value: both asked several times a frame.
+    pub stage_total: std::cell::Cell<Option<((u64, usize), usize)>>,
+    pub definition_value: std::cell::RefCell<Option<((MachineId, StateId), Val)>>,
     /// The waiting task's panel, built once per task and width.
     pub task_panel:
         std::cell::RefCell<Option<(TaskPanelKey, std::rc::Rc<super::task_panel::Panel>)>>,
@@ -266,6 +270,8 @@ impl App {
             collapsed: HashSet::new(),
             parents,
             task_panel: Default::default(),
+            stage_total: Default::default(),
+            definition_value: Default::default(),
             popup_scroll: 0,
             clipboard: None,
             log: Vec::new(),
@@ -797,12 +803,37 @@ impl App {
 
     /// Stages of the last state run that the Stages pane can show.
     pub fn stage_count(&self) -> usize {
-        self.session
-            .exec
-            .stages()
+        let records = self.session.exec.stages();
+        let key = (self.generation, records.len());
+        if let Some((k, n)) = self.stage_total.get() {
+            if k == key {
+                return n;
+            }
+        }
+        let n = records
             .last()
             .map(|r| crate::debugger::pipeline::stages(self.session.definition(), r).len())
-            .unwrap_or(0)
+            .unwrap_or(0);
+        self.stage_total.set(Some((key, n)));
+        n
+    }
+
+    /// The selected state's definition as a value (what the ASL tab and
+    /// its viewer show), converted once per state picked.
+    pub fn selected_definition(&self) -> Option<(&crate::asl::model::State, Val)> {
+        let r = self.rows.get(self.selected)?;
+        let id = (r.machine, r.state);
+        let st = &self.session.definition().machines[id.0].states[id.1];
+        let mut cache = self.definition_value.borrow_mut();
+        let v = match &*cache {
+            Some((k, v)) if *k == id => v.clone(),
+            _ => {
+                let v = Val::from(&st.raw);
+                *cache = Some((id, v.clone()));
+                v
+            }
+        };
+        Some((st, v))
     }
 
     /// The value the Input pane shows: the selected history event's input,
@@ -909,10 +940,8 @@ impl App {
                 None => self.message = "No variable or watch to show.".into(),
             },
             Tab::State => {
-                if let Some(r) = self.rows.get(self.selected) {
-                    let st = &self.session.definition().machines[r.machine].states[r.state];
+                if let Some((st, v)) = self.selected_definition() {
                     let title = format!("Definition of {} ({})", st.name, st.pointer);
-                    let v = Val::from(&st.raw);
                     self.view(title, v);
                 }
             }

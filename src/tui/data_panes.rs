@@ -41,11 +41,10 @@ pub fn output(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
 
 /// The ASL tab: the selected state's definition and its JSON pointer.
 pub fn definition(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
-    let Some(r) = app.rows.get(app.selected) else {
+    let Some((st, v)) = app.selected_definition() else {
         return;
     };
-    let st = &app.session.definition().machines[r.machine].states[r.state];
-    let lines = app.pretty_other.lines(&Val::from(&st.raw));
+    let lines = app.pretty_other.lines(&v);
     let mut text = vec![Line::styled(
         format!("{}  ({})", st.name, st.pointer),
         app.theme.accent,

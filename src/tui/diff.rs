@@ -30,14 +30,20 @@ fn key_prefix(key: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// `…5 keys unchanged` / `…1 item unchanged`.
+fn unchanged(n: usize, array: bool) -> String {
+    let members = if array {
+        plural(n, "item", "items")
+    } else {
+        plural(n, "key", "keys")
+    };
+    format!("…{members} unchanged")
+}
+
 fn summary(v: &Val) -> Option<String> {
     match v {
-        Val::Obj(o) if !o.is_empty() => {
-            Some(format!("{{…{} unchanged}}", plural(o.len(), "key", "keys")))
-        }
-        Val::Arr(a) if !a.is_empty() => {
-            Some(format!("[…{} unchanged]", plural(a.len(), "item", "items")))
-        }
+        Val::Obj(o) if !o.is_empty() => Some(format!("{{{}}}", unchanged(o.len(), false))),
+        Val::Arr(a) if !a.is_empty() => Some(format!("[{}]", unchanged(a.len(), true))),
         _ => None,
     }
 }
@@ -135,14 +141,7 @@ fn entries(out: &mut Vec<DLine>, list: Vec<Entry>, depth: usize, array: bool) {
             out.push(DLine {
                 sign: Sign::Fold,
                 depth,
-                text: format!(
-                    "…{} unchanged",
-                    if array {
-                        plural(run, "item", "items")
-                    } else {
-                        plural(run, "key", "keys")
-                    }
-                ),
+                text: unchanged(run, array),
             });
             i += run;
             continue;
@@ -194,17 +193,7 @@ fn node(out: &mut Vec<DLine>, key: Option<&str>, b: &Val, a: &Val, depth: usize)
                 depth,
                 text: key_prefix(key) + "[",
             });
-            let n = ba.len().max(aa.len());
-            let list: Vec<Entry> = (0..n)
-                .map(|i| match (ba.get(i), aa.get(i)) {
-                    (Some(bv), Some(av)) if bv == av => Entry::Same(None, av),
-                    (Some(bv), Some(av)) => Entry::Changed(None, bv, av),
-                    (None, Some(av)) => Entry::Added(None, av),
-                    (Some(bv), None) => Entry::Removed(None, bv),
-                    (None, None) => unreachable!("i < max of both lengths"),
-                })
-                .collect();
-            entries(out, list, depth + 1, true);
+            entries(out, align(ba, aa), depth + 1, true);
             out.push(DLine {
                 sign: Sign::Same,
                 depth,
@@ -216,6 +205,81 @@ fn node(out: &mut Vec<DLine>, key: Option<&str>, b: &Val, a: &Val, depth: usize)
             whole(out, Sign::Add, key, a, depth);
         }
     }
+}
+
+/// Arrays whose middles (after the common prefix and suffix) are at most
+/// this many cells (one length times the other) are aligned item by item;
+/// larger ones are compared by position.
+const ALIGN_CELLS: usize = 250_000;
+
+/// The items of `b` and `a` paired as a diff tool pairs lines: the common
+/// prefix and suffix, then a longest common subsequence of the rest stay
+/// unchanged, so an item inserted or removed does not make every later item
+/// "changed". Between two common items, removed and added items are paired
+/// in order as changes (an object edited in place shows its own diff), the
+/// surplus is added or removed.
+fn align<'a>(b: &'a [Val], a: &'a [Val]) -> Vec<Entry<'a>> {
+    let pre = b.iter().zip(a).take_while(|(x, y)| x == y).count();
+    let suf = b[pre..]
+        .iter()
+        .rev()
+        .zip(a[pre..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (bm, am) = (&b[pre..b.len() - suf], &a[pre..a.len() - suf]);
+    let mut out: Vec<Entry> = a[..pre].iter().map(|v| Entry::Same(None, v)).collect();
+    let common = if bm.len().saturating_mul(am.len()) <= ALIGN_CELLS {
+        lcs(bm, am)
+    } else {
+        Vec::new()
+    };
+    let (mut i, mut j) = (0, 0);
+    for (ci, cj) in common.into_iter().chain([(bm.len(), am.len())]) {
+        let (gone, new) = (&bm[i..ci], &am[j..cj]);
+        let paired = gone.len().min(new.len());
+        for (x, y) in gone.iter().zip(new) {
+            out.push(Entry::Changed(None, x, y));
+        }
+        out.extend(gone[paired..].iter().map(|v| Entry::Removed(None, v)));
+        out.extend(new[paired..].iter().map(|v| Entry::Added(None, v)));
+        if let Some(v) = am.get(cj) {
+            out.push(Entry::Same(None, v));
+        }
+        (i, j) = (ci + 1, cj + 1);
+    }
+    out.extend(a[a.len() - suf..].iter().map(|v| Entry::Same(None, v)));
+    out
+}
+
+/// The index pairs of a longest common subsequence of `b` and `a`.
+fn lcs(b: &[Val], a: &[Val]) -> Vec<(usize, usize)> {
+    let (n, m) = (b.len(), a.len());
+    let w = m + 1;
+    // t[i * w + j]: the LCS length of b[i..] and a[j..].
+    let mut t = vec![0u32; (n + 1) * w];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            t[i * w + j] = if b[i] == a[j] {
+                t[(i + 1) * w + j + 1] + 1
+            } else {
+                t[(i + 1) * w + j].max(t[i * w + j + 1])
+            };
+        }
+    }
+    let mut out = Vec::with_capacity(t[0] as usize);
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if b[i] == a[j] {
+            out.push((i, j));
+            i += 1;
+            j += 1;
+        } else if t[(i + 1) * w + j] >= t[i * w + j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
 }
 
 /// The change from `before` to `after` (up to [`CAP`] lines).
@@ -347,6 +411,28 @@ mod tests {
     fn changed_scalars_show_both_ways_and_removed_keys_minus() {
         let d = show(json!({"a": 1, "b": "old"}), json!({"a": 2}));
         assert_eq!(d, " {\n-  \"a\": 1\n+  \"a\": 2\n-  \"b\": \"old\"\n }");
+    }
+
+    #[test]
+    fn an_item_inserted_or_removed_leaves_the_others_unchanged() {
+        let b = json!([1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            show(b.clone(), json!([0, 1, 2, 3, 4, 5, 6])),
+            " [\n+  0\n=  …6 items unchanged\n ]"
+        );
+        assert_eq!(
+            show(b, json!([1, 2, 3, 5, 6])),
+            " [\n   1\n   2\n   3\n-  4\n   5\n   6\n ]"
+        );
+        // An object edited in place shows its own change, not a swap.
+        let d = show(
+            json!([{"id": 1, "n": 1}, {"id": 2, "n": 1}, 9]),
+            json!([{"id": 1, "n": 1}, {"id": 2, "n": 2}, 9, 10]),
+        );
+        assert_eq!(
+            d,
+            " [\n=  {…2 keys unchanged}\n   {\n     \"id\": 2\n-    \"n\": 1\n+    \"n\": 2\n   }\n   9\n+  10\n ]"
+        );
     }
 
     #[test]

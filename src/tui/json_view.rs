@@ -255,12 +255,23 @@ impl PrettyCache {
                 return (lines.clone(), *widest);
             }
         }
-        let lines: Rc<Vec<String>> = Rc::new(v.to_pretty().lines().map(str::to_string).collect());
-        let widest = lines
-            .iter()
-            .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()))
-            .max()
-            .unwrap_or(0);
+        // The widest line is measured as the lines are made (a second
+        // pass over half a million lines cost as much as making them).
+        let mut widest = 0;
+        let lines: Rc<Vec<String>> = Rc::new(
+            v.to_pretty()
+                .lines()
+                .map(|l| {
+                    // Pretty JSON is mostly ASCII: its bytes are its columns.
+                    let w = match l.is_ascii() {
+                        true => l.len(),
+                        false => unicode_width::UnicodeWidthStr::width(l),
+                    };
+                    widest = widest.max(w);
+                    l.to_string()
+                })
+                .collect(),
+        );
         *self.last.borrow_mut() = Some((v.clone(), lines.clone(), widest));
         (lines, widest)
     }

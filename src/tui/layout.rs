@@ -10,7 +10,7 @@
 
 use super::panes::Focus;
 use crate::graph::text::Rendered;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 
 pub const MIN_W: u16 = 40;
 pub const MIN_H: u16 = 10;
@@ -182,28 +182,16 @@ fn share_rows(avail: u16, a: u16, b: u16) -> (u16, u16) {
     (first, avail - first)
 }
 
-fn cols(r: Rect, left: u16) -> (Rect, Rect) {
-    let left = left.min(r.width);
-    (
-        Rect { width: left, ..r },
-        Rect {
-            x: r.x + left,
-            width: r.width - left,
-            ..r
-        },
-    )
+/// `r` cut into its first `n` columns and the rest.
+fn cols(r: Rect, n: u16) -> (Rect, Rect) {
+    let [a, b] = Layout::horizontal([Constraint::Length(n), Constraint::Fill(1)]).areas(r);
+    (a, b)
 }
 
-fn rows(r: Rect, top: u16) -> (Rect, Rect) {
-    let top = top.min(r.height);
-    (
-        Rect { height: top, ..r },
-        Rect {
-            y: r.y + top,
-            height: r.height - top,
-            ..r
-        },
-    )
+/// `r` cut into its first `n` rows and the rest.
+fn rows(r: Rect, n: u16) -> (Rect, Rect) {
+    let [a, b] = Layout::vertical([Constraint::Length(n), Constraint::Fill(1)]).areas(r);
+    (a, b)
 }
 
 /// Lay out a frame of `wants.size`.

@@ -240,8 +240,10 @@ pub struct Viewer {
     pub tree: Tree,
     folded: HashSet<u32>,
     pub cursor: u32,
-    /// First line drawn, and how many of its wrapped rows are above the pane.
+    /// First line drawn, and how many of its wrapped rows are above the
+    /// pane (a line taller than the pane is scrolled through row by row).
     pub top: u32,
+    pub skip: usize,
     pub wrap: bool,
     /// Columns scrolled to the right (wrap off).
     pub left: usize,
@@ -261,6 +263,7 @@ impl Viewer {
             folded: HashSet::new(),
             cursor: 0,
             top: 0,
+            skip: 0,
             wrap: true,
             left: 0,
             typing: None,
@@ -361,6 +364,31 @@ impl Viewer {
         }
     }
 
+    /// Scroll `d` rows through the cursor line when it is taller than the
+    /// pane and at its top; false when the move should go to another line.
+    fn scroll_within(&mut self, d: isize, (w, h): (usize, usize)) -> bool {
+        if self.top != self.cursor || h == 0 {
+            return false;
+        }
+        let rows = self.rows_of(self.cursor, w);
+        let last = rows.saturating_sub(h);
+        let to = if d > 0 {
+            (self.skip + d.unsigned_abs()).min(last)
+        } else {
+            self.skip.saturating_sub(d.unsigned_abs())
+        };
+        if to == self.skip {
+            return false;
+        }
+        self.skip = to;
+        self.status = format!(
+            "rows {}-{} of the {rows} of this line (↓/↑ scroll through it)",
+            to + 1,
+            (to + h).min(rows)
+        );
+        true
+    }
+
     fn move_by(&mut self, d: isize) {
         for _ in 0..d.unsigned_abs() {
             let n = if d > 0 {
@@ -447,12 +475,18 @@ impl Viewer {
             return Outcome::Stay;
         }
         let page = h.saturating_sub(1).max(1) as isize;
+        let was = self.cursor;
+        let by = |v: &mut Viewer, d: isize| {
+            if !v.scroll_within(d, size) {
+                v.move_by(d)
+            }
+        };
         match k.code {
             KeyCode::Esc | KeyCode::Char('q') => return Outcome::Close,
-            KeyCode::Up | KeyCode::Char('k') => self.move_by(-1),
-            KeyCode::Down | KeyCode::Char('j') => self.move_by(1),
-            KeyCode::PageUp => self.move_by(-page),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.move_by(page),
+            KeyCode::Up | KeyCode::Char('k') => by(self, -1),
+            KeyCode::Down | KeyCode::Char('j') => by(self, 1),
+            KeyCode::PageUp => by(self, -page),
+            KeyCode::PageDown | KeyCode::Char(' ') => by(self, page),
             KeyCode::Home | KeyCode::Char('g') => self.cursor = 0,
             KeyCode::End | KeyCode::Char('G') => {
                 let last = self.tree.len().saturating_sub(1) as u32;
@@ -504,6 +538,7 @@ impl Viewer {
             KeyCode::Char('w') => {
                 self.wrap = !self.wrap;
                 self.left = 0;
+                self.skip = 0;
                 self.status = format!("Wrap {}", if self.wrap { "on" } else { "off" });
             }
             KeyCode::Char('>') if !self.wrap => self.left += 8,
@@ -518,6 +553,9 @@ impl Viewer {
             }
             _ if k.modifiers.contains(KeyModifiers::CONTROL) => {}
             _ => {}
+        }
+        if self.cursor != was {
+            self.skip = 0;
         }
         self.follow((w, h));
         Outcome::Stay
@@ -539,7 +577,12 @@ impl Viewer {
             }
             if self.wrap {
                 let indent = (l.depth as usize * 2 + 2).min(w / 2);
-                for r in wrap_line(line, w, indent, h - out.len()) {
+                // The top line may be scrolled past its first rows.
+                let hidden = if i == self.top { self.skip } else { 0 };
+                for r in wrap_line(line, w, indent, hidden + h - out.len())
+                    .into_iter()
+                    .skip(hidden)
+                {
                     if out.len() < h {
                         out.push(r);
                     }
@@ -740,6 +783,46 @@ mod tests {
         v.key(key(KeyCode::Char('w')), size);
         v.key(key(KeyCode::Home), size);
         assert_eq!(v.top, 0);
+    }
+
+    #[test]
+    fn a_line_taller_than_the_pane_scrolls_through_its_rows() {
+        // A 2,000-character string: 100 rows of 20 columns, in a pane of 10.
+        let long: String = (0..2_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let mut v = viewer(serde_json::json!({"note": long, "after": 1}));
+        let t = Theme::load("dark", super::super::theme::ColorMode::None).unwrap();
+        let size = (20, 10);
+        let rows = |v: &Viewer| -> Vec<String> {
+            v.body(&t, size).iter().map(|l| l.to_string()).collect()
+        };
+        v.key(key(KeyCode::Down), size);
+        assert_eq!(v.cursor, 1);
+        assert!(rows(&v)[0].contains("\"note\""), "{:?}", rows(&v));
+        // ↓ now scrolls through the line instead of leaving it.
+        v.key(key(KeyCode::Down), size);
+        assert_eq!((v.cursor, v.top, v.skip), (1, 1, 1));
+        for _ in 0..500 {
+            v.key(key(KeyCode::Down), size);
+            if v.cursor != 1 {
+                break;
+            }
+        }
+        // The last rows of the string were on screen before the cursor moved on.
+        assert_eq!(v.cursor, 2, "then ↓ goes on to the next line");
+        let mut v = viewer(serde_json::json!({"note": long.clone(), "after": 1}));
+        v.key(key(KeyCode::Down), size);
+        let total = v.rows_of(1, 20);
+        for _ in 0..total - 10 {
+            v.key(key(KeyCode::Down), size);
+        }
+        let shown = rows(&v).join("").replace(' ', "");
+        assert!(shown.contains(&long[long.len() - 30..]), "{shown}");
+        assert_eq!(v.skip, total - 10);
+        // ↑ scrolls back up through it.
+        v.key(key(KeyCode::Up), size);
+        assert_eq!(v.skip, total - 11);
     }
 
     #[test]

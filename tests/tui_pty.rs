@@ -19,11 +19,15 @@ struct Tui {
 
 impl Tui {
     fn start(args: &[&str]) -> Tui {
+        Tui::start_sized(args, 24, 80)
+    }
+
+    fn start_sized(args: &[&str], rows: u16, cols: u16) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
-                rows: 24,
-                cols: 80,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -34,7 +38,7 @@ impl Tui {
         cmd.env("TERM", "xterm-256color");
         let child = pair.slave.spawn_command(cmd).expect("spawn asldbg");
         drop(pair.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let mut reader = pair.master.try_clone_reader().unwrap();
         let p = parser.clone();
         let raw = Arc::new(Mutex::new(Vec::new()));
@@ -449,6 +453,41 @@ fn the_first_screen_shows_the_input_whole() {
     // `? help  q quit` always end the hint bar.
     let hints = s.lines().last().unwrap_or("").trim_end().to_string();
     assert!(hints.ends_with("? help  q quit"), "{hints}");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn panes_are_sized_from_their_content_and_f_maximises() {
+    // 200×50: the Input and Output stand beside the tabs; the Output,
+    // empty before the first step, keeps one line and gives the Input its rows.
+    let mut t = Tui::start_sized(&["--sample", "credit-card"], 50, 200);
+    t.wait_for("┌Input");
+    t.wait_for("┌Output");
+    t.wait_for("(no output yet: step a state)");
+    let s = t.screen();
+    let rows: Vec<&str> = s.lines().collect();
+    let out_row = rows.iter().position(|l| l.contains("┌Output")).unwrap();
+    assert!(
+        out_row >= 44,
+        "the empty Output sits at the bottom: row {out_row}\n{s}"
+    );
+    assert!(s.contains("3 Stages 4 History"), "{s}");
+    // f with the data focused: the tabs take the whole screen, f restores.
+    t.keys("3");
+    t.keys("f");
+    t.wait_for("1 Input 2 Output 3 Stages");
+    let s = t.screen();
+    assert!(!s.contains("┌Graph") && !s.contains("┌Input"), "{s}");
+    t.keys("f");
+    t.wait_for("┌Graph");
+    t.wait_for("┌Input");
+    t.quit_and_check_restored();
+    // 100×30: no room for Input and Output beside tabs of 50 columns: one
+    // tabbed pane, never a squeezed one.
+    let t = Tui::start_sized(&["--sample", "credit-card"], 30, 100);
+    t.wait_for("1 In 2 Out 3 Stages");
+    let s = t.screen();
+    assert!(!s.contains("┌Input"), "{s}");
     t.quit_and_check_restored();
 }
 

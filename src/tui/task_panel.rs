@@ -86,7 +86,7 @@ pub struct Panel {
 pub fn panel(ex: &Execution, t: &Theme, why: &str, w: u16) -> Option<Panel> {
     let inner = w.saturating_sub(2) as usize;
     let mut lines = lines(ex, t, why, inner)?;
-    let keys = wrap_line(keys(t), inner, 1, usize::MAX);
+    let keys = super::markdown::word_wrap(keys(t), inner, 1);
     let rows = (lines.len() + keys.len()) as u16 + 2;
     let n_keys = keys.len();
     lines.extend(keys);

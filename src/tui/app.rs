@@ -133,6 +133,8 @@ pub struct App {
     pub focus: Focus,
     pub tab: Tab,
     pub scroll: HashMap<Tab, usize>,
+    /// Columns a JSON pane is scrolled to the right (0: its lines wrap).
+    pub sideways: HashMap<Tab, usize>,
     pub history_selected: Option<usize>,
     pub var_selected: usize,
     pub mode: Mode,
@@ -244,6 +246,7 @@ impl App {
             focus: Focus::States,
             tab: Tab::Input,
             scroll: HashMap::new(),
+            sideways: HashMap::new(),
             history_selected: None,
             var_selected: 0,
             mode: Mode::Normal,
@@ -711,6 +714,11 @@ impl App {
             Stop::Budget => format!("Running… {} steps", self.session.steps),
             Stop::Paused => format!("Paused before {}", self.current_name()),
         };
+    }
+
+    /// Columns the JSON pane of `tab` is scrolled right (0: it wraps).
+    pub fn sideways(&self, tab: Tab) -> usize {
+        self.sideways.get(&tab).copied().unwrap_or(0)
     }
 
     /// The stage record the Stages pane shows: the state of the event

@@ -57,6 +57,8 @@ pub enum Command {
     /// Half a graph pane down (up); large numbers go to the last box.
     GraphPage(isize),
     LessonScroll(isize),
+    /// Scroll the focused JSON pane sideways by this many columns.
+    Sideways(isize),
     /// Back to the state about to run (drops the History pick).
     Deselect,
     Mouse,
@@ -191,6 +193,8 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Key(KeyCode::Home)], "", C::GraphPage(-1_000), S::Graph, "", ""),
     bind(&[Key(KeyCode::Enter)], "enter", C::ToggleFold, S::Graph, "fold", "graph: collapse / expand a Parallel or Map (or the one around)"),
     bind(&[Key(KeyCode::Enter)], "enter", C::ViewValue, S::Data, "view", "show the value whole: stage, event, variable, watch, In/Out/ASL"),
+    bind(&[c('>')], "< / >", C::Sideways(8), S::Data, "", "JSON panes: scroll right / left (lines stop wrapping; back at 0 they wrap)"),
+    bind(&[c('<')], "", C::Sideways(-8), S::Data, "", ""),
     bind(&[c('/')], "/", C::FilterHistory, S::DataTab(Tab::History), "filter", "History: filter the events by type or state name"),
     bind(&[c('/')], "/", C::FindState, S::Anywhere, "find", "find a state by name"),
     bind(&[c('e')], "e", C::EditVariable, S::DataTab(Tab::Variables), "edit", "Variables: edit the selected variable"),

@@ -3,6 +3,7 @@
 //! cut; top-level keys the state changed are marked in the Output.
 
 use super::app::App;
+use super::panes::Tab;
 use crate::asl::value::Val;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -16,7 +17,12 @@ pub fn input(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         Some(v) => app.pretty_input.lines(&v),
         None => Rc::new(vec!["(no input)".to_string()]),
     };
-    let dims = (scroll, area.height as usize, area.width as usize);
+    let dims = (
+        scroll,
+        area.height as usize,
+        area.width as usize,
+        app.sideways(Tab::Input),
+    );
     f.render_widget(
         Paragraph::new(json_lines(app, &lines, dims, None, None)),
         area,
@@ -34,7 +40,12 @@ pub fn output(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         ]),
         None => Rc::new(vec!["(no output yet: step a state)".to_string()]),
     };
-    let dims = (scroll, area.height as usize, area.width as usize);
+    let dims = (
+        scroll,
+        area.height as usize,
+        area.width as usize,
+        app.sideways(Tab::Output),
+    );
     let text = json_lines(app, &lines, dims, before.as_ref(), out.as_ref());
     f.render_widget(Paragraph::new(text), area);
 }
@@ -53,6 +64,7 @@ pub fn definition(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         scroll,
         (area.height as usize).saturating_sub(1),
         area.width as usize,
+        app.sideways(Tab::State),
     );
     text.extend(json_lines(app, &lines, dims, None, None));
     f.render_widget(Paragraph::new(text), area);
@@ -61,10 +73,12 @@ pub fn definition(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
 /// Pretty JSON from line `scroll`, coloured, long lines wrapped (the rest
 /// indented under their start) so that no value is cut, up to `h` rows of
 /// `w` columns.
+/// Scrolled sideways (`>`), lines are not wrapped but windowed, with `…`
+/// where they go on.
 fn json_lines<'a>(
     app: &'a App,
     lines: &'a [String],
-    (scroll, h, w): (usize, usize, usize),
+    (scroll, h, w, left): (usize, usize, usize, usize),
     before: Option<&Val>,
     after: Option<&Val>,
 ) -> Vec<Line<'static>> {
@@ -89,6 +103,10 @@ fn json_lines<'a>(
         };
         let indent = l.len() - l.trim_start_matches(' ').len();
         let line = super::json_view::owned(super::json_view::color_line(l, &app.theme, mark));
+        if left > 0 {
+            out.push(super::json_view::window_line(line, left, w, &app.theme));
+            continue;
+        }
         for r in super::json_view::wrap_line(line, w, indent + 2, h - out.len()) {
             if out.len() < h {
                 out.push(r);

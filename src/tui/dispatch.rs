@@ -175,6 +175,20 @@ impl App {
                 self.lesson_scroll =
                     (self.lesson_scroll as isize).saturating_add(d).max(0) as usize;
             }
+            Command::Sideways(d) => match self.tab {
+                Tab::Input | Tab::Output | Tab::State => {
+                    let left = self.sideways.entry(self.tab).or_default();
+                    *left = (*left as isize).saturating_add(d).max(0) as usize;
+                    self.message = match *left {
+                        0 => format!("{}: lines wrap again", self.tab.title()),
+                        n => format!(
+                            "{}: {n} columns to the right, lines cut with … (< back)",
+                            self.tab.title()
+                        ),
+                    };
+                }
+                _ => self.message = "< and > scroll the Input, Output and ASL panes.".into(),
+            },
             Command::GraphMove(d) => self.graph_move(d),
             Command::GraphPage(p) => self.graph_page(p),
             Command::ToggleFold => self.toggle_collapse(),

@@ -953,6 +953,29 @@ fn clicks_land_on_what_was_drawn_in_a_scrolled_graph_and_list() {
 }
 
 #[test]
+fn json_panes_scroll_sideways_and_mark_what_is_off_screen() {
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
+    press(&mut app, "1>");
+    let s = screen(&render(&mut app, 80, 24));
+    // 8 columns to the right: `    "firstname"` loses its indent and
+    // the line is marked as going on to the left.
+    assert!(s.contains("│…tname\": \"Jane\","), "{s}");
+    assert!(
+        app.message.contains("8 columns to the right"),
+        "{}",
+        app.message
+    );
+    press(&mut app, "<");
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("    \"firstname\": \"Jane\","), "{s}");
+    let data: String = s
+        .lines()
+        .map(|l| l.chars().skip(32).collect::<String>())
+        .collect();
+    assert!(!data.contains('…'), "wrapping again, nothing is cut: {s}");
+}
+
+#[test]
 fn the_graph_shows_which_map_iteration_runs() {
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
     select(&mut app, "Get all scores");

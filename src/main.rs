@@ -338,7 +338,7 @@ fn run(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let input = match exec.input.as_deref() {
-        None => json!({}),
+        None => Val::empty_obj(),
         Some(f) => match read_input(f, !no_quota) {
             Ok(v) => v,
             Err(e) => return fail2(e),
@@ -358,7 +358,7 @@ fn run(args: RunArgs) -> ExitCode {
             match MockRunner::from_value(&doc.value, m, exec.name.as_deref(), &case) {
                 Ok(r) => Box::new(r),
                 Err(e) => {
-                    let (line, column) = doc.source_map.get(&e.pointer).unwrap_or((1, 1));
+                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
                     return fail2(LoadError { line, column, ..e });
                 }
             }
@@ -388,7 +388,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     opts.quota = !no_quota;
     let def = Arc::new(def);
-    let mut ex = Execution::new(def.clone(), Val::from(input), runner, opts);
+    let mut ex = Execution::new(def.clone(), input, runner, opts);
     let status = ex.run();
     let drawing = graph.then(|| {
         let mut trace = asldbg::debugger::trace::Trace::default();
@@ -403,19 +403,31 @@ fn run(args: RunArgs) -> ExitCode {
         .unwrap_or((Value::Null, Value::Null));
     match format {
         Format::Json => {
-            let mut o = json!({
-                "status": status.as_str(),
-                "output": ex.output().map(Val::to_json).unwrap_or(Value::Null),
-                "error": error,
-                "cause": cause,
-            });
-            if events {
-                o["events"] = Value::Array(ex.history().iter().map(|e| e.to_json()).collect());
+            /// The report, serialised straight from the engine's values (the
+            /// output is not copied into another tree first).
+            #[derive(serde::Serialize)]
+            struct Report<'a> {
+                status: &'a str,
+                output: Option<&'a Val>,
+                error: Value,
+                cause: Value,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                events: Option<Vec<Value>>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                graph: Option<&'a Vec<String>>,
             }
-            if let Some(lines) = &drawing {
-                o["graph"] = json!(lines);
-            }
-            outln!("{}", serde_json::to_string_pretty(&o).unwrap_or_default());
+            let report = Report {
+                status: status.as_str(),
+                output: ex.output(),
+                error,
+                cause,
+                events: events.then(|| ex.history().iter().map(|e| e.to_json()).collect()),
+                graph: drawing.as_ref(),
+            };
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
         }
         Format::Text => {
             outln!("status: {}", status.as_str());
@@ -690,8 +702,8 @@ fn debug(args: DebugArgs) -> ExitCode {
             Ok(v) => v,
             Err(e) => return fail2(e),
         },
-        (None, Some(s)) => serde_json::from_str(s.input).unwrap_or(json!({})),
-        (None, None) => json!({}),
+        (None, Some(s)) => Val::parse(s.input).unwrap_or_else(|_| Val::empty_obj()),
+        (None, None) => Val::empty_obj(),
     };
     let mocks_doc = match (&args.exec.mocks, sample.and_then(|s| s.mocks)) {
         (Some(f), _) => match asl::read_document(f) {
@@ -744,7 +756,7 @@ fn debug(args: DebugArgs) -> ExitCode {
                     }) as Box<dyn TaskRunner>
                 }),
                 Err(e) => {
-                    let (line, column) = doc.source_map.get(&e.pointer).unwrap_or((1, 1));
+                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
                     return fail2(LoadError { line, column, ..e });
                 }
             }
@@ -772,7 +784,7 @@ fn debug(args: DebugArgs) -> ExitCode {
         }),
         None => runner,
     };
-    let session = Session::new(Arc::new(def), Val::from(input), runner, opts);
+    let session = Session::new(Arc::new(def), input, runner, opts);
     let mut app = App::new(session, label, theme);
     app.mouse = !args.no_mouse;
     app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
@@ -798,14 +810,14 @@ fn debug(args: DebugArgs) -> ExitCode {
 /// The execution input from a file or `-` (standard input). With the quota
 /// on, an input over 256 KiB is refused as StartExecution refuses it, before
 /// more of it is read; without, inputs up to 1 GiB are read.
-fn read_input(file: &str, quota: bool) -> Result<Value, LoadError> {
+fn read_input(file: &str, quota: bool) -> Result<Val, LoadError> {
     let cap = if quota {
         asldbg::engine::PAYLOAD_QUOTA as u64
     } else {
         asl::MAX_DOCUMENT_BYTES
     };
-    match asl::read_document_capped(file, cap) {
-        Ok(d) => Ok(d.value),
+    match asl::read_value_capped(file, cap) {
+        Ok(v) => Ok(v),
         Err(mut e) if quota && e.message.starts_with("larger than") => {
             e.message = format!(
                 "the input is larger than the 256 KiB payload quota (--no-quota lifts it, up to {} MiB)",

@@ -302,6 +302,87 @@ impl Scanner<'_> {
     }
 }
 
+/// Whether an object of `text` (valid JSON) gives a key twice. One pass
+/// with no positions or pointers: a valid document pays only this, and the
+/// [`SourceMap`] that says where both keys stand is built when one is found.
+pub fn has_duplicate_keys(text: &str) -> bool {
+    use std::borrow::Cow;
+    use std::collections::HashSet;
+    /// The keys of one open object: a short list, a set once it grows.
+    #[derive(Default)]
+    struct Keys<'a> {
+        few: Vec<Cow<'a, str>>,
+        many: HashSet<Cow<'a, str>>,
+    }
+    impl<'a> Keys<'a> {
+        /// False when `k` was already there.
+        fn insert(&mut self, k: Cow<'a, str>) -> bool {
+            if self.many.is_empty() {
+                if self.few.contains(&k) {
+                    return false;
+                }
+                if self.few.len() < 16 {
+                    self.few.push(k);
+                    return true;
+                }
+                self.many.extend(self.few.drain(..));
+            }
+            self.many.insert(k)
+        }
+    }
+    let b = text.as_bytes();
+    // One entry per open container: Some(keys) for objects, None for arrays.
+    let mut stack: Vec<Option<Keys>> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                stack.push(Some(Keys::default()));
+                expect_key = true;
+            }
+            b'[' => {
+                stack.push(None);
+                expect_key = false;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                expect_key = false;
+            }
+            b',' => expect_key = matches!(stack.last(), Some(Some(_))),
+            b'"' => {
+                let start = i;
+                let mut escaped = false;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        escaped = true;
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if expect_key {
+                    let raw = &text[start..=i.min(b.len() - 1)];
+                    let key = if escaped {
+                        Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default())
+                    } else {
+                        Cow::Borrowed(&raw[1..raw.len().saturating_sub(1).max(1)])
+                    };
+                    if let Some(Some(keys)) = stack.last_mut() {
+                        if !keys.insert(key) {
+                            return true;
+                        }
+                    }
+                    expect_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Parse JSON text with a readable error: `file:line:column: message`.
 pub fn parse_json(text: &str, file: &str) -> Result<Value, String> {
     serde_json::from_str(text).map_err(|e| {
@@ -346,6 +427,36 @@ mod tests {
             &json!([1]),
             &serde_json::from_str(r#"[1.0]"#).unwrap()
         ));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_by_the_cheap_scan_as_by_the_source_map() {
+        let many: String = (0..40).map(|i| format!("\"k{i}\": {i},")).collect();
+        let cases = [
+            (r#"{"a": 1, "b": {"a": 2}}"#, false),
+            (r#"[{"a": 1}, {"a": 2}]"#, false),
+            (r#"{"a": 1, "b": 2, "a": 3}"#, true),
+            (r#"{"a": 1, "\u0061": 2}"#, true),
+            (
+                r#"{"x": "{\"a\": 1, \"a\": 2}", "y": "}", "z": ["a", "a"]}"#,
+                false,
+            ),
+            (r#"{"o": {"p": [1, {"q": 1, "q": 2}]}}"#, true),
+            (r#"{"a\"b": 1, "a\"b": 2}"#, true),
+        ];
+        for (text, dup) in cases {
+            assert_eq!(has_duplicate_keys(text), dup, "{text}");
+            assert_eq!(
+                !SourceMap::from_json(text).duplicates.is_empty(),
+                dup,
+                "{text}"
+            );
+        }
+        // Past 16 keys the scan keeps a set.
+        let text = format!("{{{many} \"k3\": 0}}");
+        assert!(has_duplicate_keys(&text));
+        let text = format!("{{{many} \"last\": 0}}");
+        assert!(!has_duplicate_keys(&text));
     }
 
     #[test]

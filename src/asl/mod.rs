@@ -17,6 +17,7 @@ pub use model::{Definition, Diagnostic};
 
 use json::SourceMap;
 use serde_json::Value;
+use value::Val;
 
 /// A problem found while loading a file, with its position.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +47,39 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-/// A parsed document and where each of its values stands in the text.
+/// A parsed document, and where each of its values stands in the text:
+/// found only when a diagnostic asks (a valid document never pays for it).
 pub struct Document {
     pub value: Value,
-    pub source_map: SourceMap,
+    /// The JSON text the positions are found in.
+    text: Option<String>,
+    map: std::cell::OnceCell<SourceMap>,
+}
+
+impl Document {
+    fn with_map(value: Value, map: SourceMap) -> Document {
+        Document {
+            value,
+            text: None,
+            map: map.into(),
+        }
+    }
+
+    /// Where each value stands (built on first use).
+    pub fn source_map(&self) -> &SourceMap {
+        self.map.get_or_init(|| {
+            self.text
+                .as_deref()
+                .map(SourceMap::from_json)
+                .unwrap_or_default()
+        })
+    }
+
+    /// The line and column of the value at `pointer` (or of the closest
+    /// parent that has one).
+    pub fn position(&self, pointer: &str) -> Option<(usize, usize)> {
+        self.source_map().get(pointer)
+    }
 }
 
 fn is_yaml(file: &str, text: &str) -> bool {
@@ -63,36 +93,48 @@ fn is_yaml(file: &str, text: &str) -> bool {
     !matches!(text.trim_start().chars().next(), Some('{') | Some('['))
 }
 
+/// A JSON syntax error at its line and column.
+fn json_error(file: &str, e: serde_json::Error) -> LoadError {
+    let msg = e.to_string();
+    let msg = msg
+        .rfind(" at line ")
+        .map(|i| msg[..i].to_string())
+        .unwrap_or(msg);
+    LoadError {
+        file: file.into(),
+        pointer: String::new(),
+        line: e.line(),
+        column: e.column(),
+        message: format!("invalid JSON: {msg}"),
+    }
+}
+
 /// Parse JSON (or YAML, by extension or content) text.
 pub fn parse_document(text: &str, file: &str) -> Result<Document, LoadError> {
-    if is_yaml(file, text) {
-        let value = yaml::parse(text).map_err(|e| LoadError {
+    parse_owned(text.to_string(), file)
+}
+
+fn parse_owned(text: String, file: &str) -> Result<Document, LoadError> {
+    if is_yaml(file, &text) {
+        let value = yaml::parse(&text).map_err(|e| LoadError {
             file: file.into(),
             pointer: String::new(),
             line: e.line,
             column: e.column,
             message: format!("invalid YAML: {}", e.message),
         })?;
-        let source_map = SourceMap::from_yaml(text, &value);
-        return Ok(Document { value, source_map });
+        let source_map = SourceMap::from_yaml(&text, &value);
+        return Ok(Document::with_map(value, source_map));
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .rfind(" at line ")
-            .map(|i| msg[..i].to_string())
-            .unwrap_or(msg);
-        LoadError {
-            file: file.into(),
-            pointer: String::new(),
-            line: e.line(),
-            column: e.column(),
-            message: format!("invalid JSON: {msg}"),
-        }
-    })?;
-    let source_map = SourceMap::from_json(text);
+    let value: Value = serde_json::from_str(&text).map_err(|e| json_error(file, e))?;
     // A key given twice: JSON parsers keep the last one, which silently drops
-    // a state, a field or a mock.
+    // a state, a field or a mock. The cheap scan finds one; the source map
+    // then says where both stand.
+    let source_map = if json::has_duplicate_keys(&text) {
+        SourceMap::from_json(&text)
+    } else {
+        SourceMap::default()
+    };
     if let Some((pointer, (l1, c1), (line, column))) = source_map.duplicates.first() {
         return Err(LoadError {
             file: file.into(),
@@ -114,7 +156,11 @@ pub fn parse_document(text: &str, file: &str) -> Result<Document, LoadError> {
             ),
         });
     }
-    Ok(Document { source_map, value })
+    Ok(Document {
+        value,
+        text: Some(text),
+        map: Default::default(),
+    })
 }
 
 /// The largest file asldbg reads (a definition, mock file or input).
@@ -128,6 +174,34 @@ pub fn read_document(file: &str) -> Result<Document, LoadError> {
 /// Read `file` (`-`: standard input) of at most `cap` bytes: a larger one is
 /// refused as soon as the cap is passed, without reading the rest.
 pub fn read_document_capped(file: &str, cap: u64) -> Result<Document, LoadError> {
+    let text = read_text_capped(file, cap)?;
+    parse_owned(text, display_name(file))
+}
+
+/// The name a file's errors carry (standard input reads as JSON or YAML by content).
+fn display_name(file: &str) -> &str {
+    if file == "-" {
+        "<stdin>.json"
+    } else {
+        file
+    }
+}
+
+/// A value file (an execution input) of at most `cap` bytes, parsed straight
+/// into the engine's values: no position map and no second tree are made
+/// for a valid one (a YAML file, or one with a key given twice, goes the
+/// long way that can say where).
+pub fn read_value_capped(file: &str, cap: u64) -> Result<Val, LoadError> {
+    let text = read_text_capped(file, cap)?;
+    let name = display_name(file);
+    if is_yaml(name, &text) || json::has_duplicate_keys(&text) {
+        return parse_owned(text, name).map(|d| Val::from(&d.value));
+    }
+    serde_json::from_str::<Val>(&text).map_err(|e| json_error(name, e))
+}
+
+/// The text of `file` (`-`: standard input), at most `cap` bytes of UTF-8.
+fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
     use std::io::Read;
     let fail = |message: String| LoadError {
         file: if file == "-" {
@@ -178,7 +252,7 @@ pub fn read_document_capped(file: &str, cap: u64) -> Result<Document, LoadError>
     if bytes.len() as u64 > cap {
         return Err(fail(format!("larger than {cap} bytes")));
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
         let column = upto.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
@@ -187,8 +261,7 @@ pub fn read_document_capped(file: &str, cap: u64) -> Result<Document, LoadError>
             column,
             ..fail("not UTF-8 text".into())
         }
-    })?;
-    parse_document(&text, if file == "-" { "<stdin>.json" } else { file })
+    })
 }
 
 /// Turn definition diagnostics into positioned errors.
@@ -241,11 +314,11 @@ pub fn definition_of(
     doc: &Document,
     express: bool,
 ) -> Result<Definition, Vec<LoadError>> {
-    let d = Definition::from_value(&doc.value).map_err(|e| locate(file, &doc.source_map, e))?;
+    let d = Definition::from_value(&doc.value).map_err(|e| locate(file, doc.source_map(), e))?;
     if express {
         let diags = model::express_diagnostics(&d);
         if !diags.is_empty() {
-            return Err(locate(file, &doc.source_map, diags));
+            return Err(locate(file, doc.source_map(), diags));
         }
     }
     Ok(d)
@@ -260,7 +333,7 @@ mod tests {
         let text = "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n";
         let d = parse_document(text, "m.yaml").unwrap();
         assert!(Definition::from_value(&d.value).is_ok());
-        assert_eq!(d.source_map.get("/States/A/Type"), Some((4, 5)));
+        assert_eq!(d.position("/States/A/Type"), Some((4, 5)));
     }
 
     #[test]
@@ -315,7 +388,7 @@ mod tests {
         let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"B\"}\n  }\n}";
         let d = parse_document(text, "x.json").unwrap();
         let diags = Definition::from_value(&d.value).err().unwrap();
-        let errs = locate("x.json", &d.source_map, diags);
+        let errs = locate("x.json", d.source_map(), diags);
         assert_eq!(errs[0].to_string(), "x.json:4:27: Next 'B' does not name a state in the same States block (at /States/A/Next)");
     }
 }

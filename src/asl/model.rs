@@ -746,18 +746,21 @@ impl Builder {
             by_name: HashMap::new(),
             pointer: ptr.to_string(),
         });
+        // Borrowed, not copied: a copy here copied every nested machine
+        // once per level it is nested in.
+        let empty = Map::new();
         let states_obj = match obj.get("States") {
-            Some(Value::Object(o)) if !o.is_empty() => o.clone(),
+            Some(Value::Object(o)) if !o.is_empty() => o,
             Some(_) => {
                 self.err(
                     &format!("{ptr}/States"),
                     "States must be a non-empty object".into(),
                 );
-                Map::new()
+                &empty
             }
             None => {
                 self.err(ptr, "missing required field 'States'".into());
-                Map::new()
+                &empty
             }
         };
         let mut by_name = HashMap::new();
@@ -799,7 +802,7 @@ impl Builder {
             }
         };
         let mut states = Vec::new();
-        for (name, sv) in &states_obj {
+        for (name, sv) in states_obj {
             let sp = format!("{ptr}/States/{}", tok(name));
             states.push(self.state(name, sv, &sp, ql, &by_name));
         }

@@ -144,7 +144,9 @@ struct RunArgs {
     definition: String,
     #[command(flatten)]
     exec: ExecArgs,
-    /// Lift the 256 KiB payload quota.
+    /// Lift AWS's quotas: the 256 KiB payload quota, and the 25,000-event
+    /// history of a Standard workflow (to 1,000,000 events, still a bound on
+    /// a run that loops for ever).
     #[arg(long = "no-quota")]
     no_quota: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -387,6 +389,9 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail2(e),
     };
     opts.quota = !no_quota;
+    if no_quota {
+        opts.max_events = asldbg::engine::EVENTS_WITHOUT_QUOTA;
+    }
     let def = Arc::new(def);
     let mut ex = Execution::new(def.clone(), input, runner, opts);
     let status = ex.run();

@@ -604,3 +604,32 @@ fn a_jsonata_expression_that_eats_memory_fails_the_state() {
     assert_eq!(v["error"], "States.QueryEvaluationError", "{v}");
     assert!(v["cause"].as_str().unwrap().contains("U1004"), "{v}");
 }
+
+#[test]
+fn no_quota_lifts_the_history_limit_of_standard_workflows() {
+    // A loop of 10,000 turns: ~30,000 events, past AWS's 25,000.
+    let def = temp_file(
+        "long-loop.asl.json",
+        r#"{"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Result": 0, "ResultPath": "$.i", "Next": "Add"},
+            "Add": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "More?"},
+            "More?": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 10000, "Next": "Add"}], "Default": "Done"},
+            "Done": {"Type": "Succeed"}}}"#,
+    );
+    let o = asldbg(&["run", &def, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "FAILED", "{v}");
+    assert!(
+        v["cause"]
+            .as_str()
+            .unwrap()
+            .contains("25000 history events"),
+        "{v}"
+    );
+    let o = asldbg(&["run", &def, "--format", "json", "--no-quota"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+    assert_eq!(v["output"]["i"], 10000, "{v}");
+    let help = text(&asldbg(&["run", "--help"]).stdout);
+    assert!(help.contains("25,000-event"), "{help}");
+}

@@ -21,6 +21,10 @@ use std::sync::Arc;
 use task::{TaskOutcome, TaskRequest, TaskRunner};
 
 pub const PAYLOAD_QUOTA: usize = 262_144;
+
+/// The history a run may make with the quotas lifted (`--no-quota`): far
+/// past AWS's 25,000 events, still a bound on a run that loops for ever.
+pub const EVENTS_WITHOUT_QUOTA: usize = 1_000_000;
 /// The longest Wait (and any `*Seconds` field): 99999999 seconds.
 pub const MAX_WAIT_SECONDS: i64 = 99_999_999;
 /// A Standard execution's maximum duration: a year.

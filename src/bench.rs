@@ -163,3 +163,119 @@ pub fn run(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<BenchResult
     }
     Ok(out)
 }
+
+/// One workload timed as a whole `asldbg run` process, beside its floor.
+pub struct ProcessResult {
+    pub name: String,
+    /// Best wall time of the whole process (start-up, load, run, output).
+    pub process: std::time::Duration,
+    /// The floor: a one-state run's process plus parsing the same files
+    /// with serde_json.
+    pub floor: std::time::Duration,
+    pub status: String,
+}
+
+/// Best wall time of `runs` runs of `exe args`, its output thrown away.
+fn best_process(
+    exe: &std::path::Path,
+    args: &[&str],
+    runs: usize,
+) -> Result<std::time::Duration, String> {
+    let mut best = std::time::Duration::MAX;
+    for _ in 0..runs {
+        let t = std::time::Instant::now();
+        let st = std::process::Command::new(exe)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("{}: {e}", exe.display()))?;
+        let d = t.elapsed();
+        if st.code().is_none() {
+            return Err(format!(
+                "{} {}: killed by a signal",
+                exe.display(),
+                args.join(" ")
+            ));
+        }
+        best = best.min(d);
+    }
+    Ok(best)
+}
+
+/// Time each workload as a whole process (`asldbg run --no-quota`) against
+/// the floor measured in the same call: the process of a one-state run plus
+/// the best serde_json parse of the workload's files.
+pub fn process(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<ProcessResult>, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+    let tmp = std::env::temp_dir().join(format!("asldbg-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let one = tmp.join("one-state.asl.json");
+    std::fs::write(
+        &one,
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#,
+    )
+    .map_err(|e| format!("{}: {e}", one.display()))?;
+    let one = one.to_string_lossy().to_string();
+    let start = best_process(&exe, &["run", "--no-quota", &one], runs)?;
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{dir}: {e}"))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".asl.json")
+                .map(str::to_string)
+        })
+        .filter(|n| only.is_none_or(|o| n.contains(o)))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let def = format!("{dir}/{name}.asl.json");
+        let mut input = format!("{dir}/{name}.input.json");
+        if !std::path::Path::new(&input).exists() && name.contains("5mb") {
+            // gen.py writes this one; without it, the same generator's payload.
+            let p = tmp.join(format!("{name}.input.json"));
+            let text = serde_json::to_string(&large_payload(5 * 1024 * 1024)).unwrap_or_default();
+            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            input = p.to_string_lossy().to_string();
+        }
+        let mut parse = std::time::Duration::MAX;
+        for _ in 0..runs {
+            let t = std::time::Instant::now();
+            for f in [&def, &input] {
+                let text = std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?;
+                let v: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| format!("{f}: {e}"))?;
+                drop(std::hint::black_box(v));
+            }
+            parse = parse.min(t.elapsed());
+        }
+        let args = [
+            "run",
+            "--no-quota",
+            &def,
+            "--input",
+            &input,
+            "--format",
+            "json",
+        ];
+        let process = best_process(&exe, &args, runs)?;
+        let status = std::process::Command::new(&exe)
+            .args(args)
+            .output()
+            .ok()
+            .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok())
+            .and_then(|v| v["status"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "?".into());
+        out.push(ProcessResult {
+            name,
+            process,
+            floor: start + parse,
+            status,
+        });
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(out)
+}

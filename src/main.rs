@@ -193,6 +193,10 @@ enum Command {
         /// Time the terminal front end instead of the engine.
         #[arg(long)]
         ui: bool,
+        /// Time each workload as a whole `asldbg run` process, next to the
+        /// floor (a one-state run's process + serde_json parsing the files).
+        #[arg(long)]
+        process: bool,
     },
     /// Run the JSONata reference suite (../shared/jsonata-suite) through our adapter.
     JsonataSuite {
@@ -271,6 +275,13 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Bench {
+            dir,
+            runs,
+            only,
+            process: true,
+            ..
+        } => bench_process(&dir, runs, only.as_deref()),
         Command::Bench {
             dir, runs, only, ..
         } => bench(&dir, runs, only.as_deref()),
@@ -598,6 +609,31 @@ fn conformance_cmd(
     }
     outln!("{} passed, {} failed", passed, results.len() - passed);
     code
+}
+
+fn bench_process(dir: &str, runs: usize, only: Option<&str>) -> ExitCode {
+    let results = match asldbg::bench::process(dir, runs.max(1), only) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    outln!(
+        "{:<24} {:>12} {:>12} {:>7}  status",
+        "workload",
+        "process",
+        "floor",
+        "ratio"
+    );
+    for r in &results {
+        outln!(
+            "{:<24} {:>10.1}ms {:>10.1}ms {:>6.1}x  {}",
+            r.name,
+            r.process.as_secs_f64() * 1000.0,
+            r.floor.as_secs_f64() * 1000.0,
+            r.process.as_secs_f64() / r.floor.as_secs_f64().max(1e-9),
+            r.status
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 fn bench(dir: &str, runs: usize, only: Option<&str>) -> ExitCode {

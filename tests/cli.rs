@@ -633,3 +633,23 @@ fn no_quota_lifts_the_history_limit_of_standard_workflows() {
     let help = text(&asldbg(&["run", "--help"]).stdout);
     assert!(help.contains("25,000-event"), "{help}");
 }
+
+#[test]
+fn bench_process_times_whole_runs_against_the_floor() {
+    let def = temp_file(
+        "w_small.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}"#,
+    );
+    let dir = std::path::Path::new(&def)
+        .parent()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    std::fs::write(format!("{dir}/w_small.input.json"), r#"{"x": 1}"#).unwrap();
+    let o = asldbg(&["bench", &dir, "--process", "--runs", "2"]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    let row = out.lines().find(|l| l.starts_with("w_small")).expect(&out);
+    assert!(row.ends_with("SUCCEEDED"), "{row}");
+    assert!(row.contains("ms") && row.contains('x'), "{row}");
+}

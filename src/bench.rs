@@ -106,8 +106,8 @@ fn time_runs(
     (best, transitions, status)
 }
 
-/// Run every workload of `dir`, best of `runs`, with and without history.
-pub fn run(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<BenchResult>, String> {
+/// The workloads of `dir` (each `NAME.asl.json`) whose name holds `only`, sorted.
+fn workloads(dir: &str, only: Option<&str>) -> Result<Vec<String>, String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| format!("{dir}: {e}"))?
         .filter_map(|e| e.ok())
@@ -117,13 +117,16 @@ pub fn run(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<BenchResult
                 .strip_suffix(".asl.json")
                 .map(str::to_string)
         })
+        .filter(|n| only.is_none_or(|o| n.contains(o)))
         .collect();
     names.sort();
+    Ok(names)
+}
+
+/// Run every workload of `dir`, best of `runs`, with and without history.
+pub fn run(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<BenchResult>, String> {
     let mut out = Vec::new();
-    for name in names {
-        if only.is_some_and(|o| !name.contains(o)) {
-            continue;
-        }
+    for name in workloads(dir, only)? {
         let def_path = format!("{dir}/{name}.asl.json");
         let def_v: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(&def_path).map_err(|e| format!("{def_path}: {e}"))?,
@@ -218,20 +221,8 @@ pub fn process(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<Process
     .map_err(|e| format!("{}: {e}", one.display()))?;
     let one = one.to_string_lossy().to_string();
     let start = best_process(&exe, &["run", "--no-quota", &one], runs)?;
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{dir}: {e}"))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_suffix(".asl.json")
-                .map(str::to_string)
-        })
-        .filter(|n| only.is_none_or(|o| n.contains(o)))
-        .collect();
-    names.sort();
     let mut out = Vec::new();
-    for name in names {
+    for name in workloads(dir, only)? {
         let def = format!("{dir}/{name}.asl.json");
         let mut input = format!("{dir}/{name}.input.json");
         if !std::path::Path::new(&input).exists() && name.contains("5mb") {

@@ -570,3 +570,23 @@ fn history_events_show_payloads_as_json_and_the_message_log_keeps_everything() {
     t.wait_for("Graph");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn the_context_object_in_variables_wraps_instead_of_being_cut() {
+    // At 120×40 the Variables tab is 72 columns wide; the execution ARN in
+    // the context object is longer and used to end at the pane's edge.
+    let mut t = Tui::start_sized(&["--sample", "variables"], 40, 120);
+    t.wait_for("Remember");
+    t.keys("5");
+    t.wait_for("Context object");
+    let s = t.screen();
+    let flat: String = s
+        .lines()
+        .map(|l| l.split('│').rfind(|p| !p.is_empty()).unwrap_or("").trim())
+        .collect();
+    assert!(
+        flat.contains("execution:StateMachine"),
+        "the ARN is whole across its wrapped rows:\n{s}"
+    );
+    t.quit_and_check_restored();
+}

@@ -12,26 +12,18 @@ use ratatui::Frame;
 use std::rc::Rc;
 
 /// The Input pane: the input of the moment shown, from line `scroll`.
-pub fn input(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
+pub fn input(f: &mut Frame, app: &App, area: Rect) {
     let lines = match app.input_value() {
         Some(v) => app.pretty_input.lines(&v),
         None => Rc::new(vec!["(no input)".to_string()]),
     };
-    let dims = (
-        scroll,
-        area.height as usize,
-        area.width as usize,
-        app.sideways(Tab::Input),
-    );
-    f.render_widget(
-        Paragraph::new(json_lines(app, &lines, dims, None, None)),
-        area,
-    );
+    let text = json_lines(app, Tab::Input, &lines, area, None, None);
+    f.render_widget(Paragraph::new(text), area);
 }
 
 /// The Output pane: the output of the moment shown (keys the state changed
 /// marked), or why there is none yet.
-pub fn output(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
+pub fn output(f: &mut Frame, app: &App, area: Rect) {
     let (out, before) = app.output_value();
     let lines = match &out {
         Some(v) => app.pretty_output.lines(v),
@@ -40,18 +32,19 @@ pub fn output(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         ]),
         None => Rc::new(vec!["(no output yet: step a state)".to_string()]),
     };
-    let dims = (
-        scroll,
-        area.height as usize,
-        area.width as usize,
-        app.sideways(Tab::Output),
+    let text = json_lines(
+        app,
+        Tab::Output,
+        &lines,
+        area,
+        before.as_ref(),
+        out.as_ref(),
     );
-    let text = json_lines(app, &lines, dims, before.as_ref(), out.as_ref());
     f.render_widget(Paragraph::new(text), area);
 }
 
 /// The ASL tab: the selected state's definition and its JSON pointer.
-pub fn definition(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
+pub fn definition(f: &mut Frame, app: &App, area: Rect) {
     let Some((st, v)) = app.selected_definition() else {
         return;
     };
@@ -60,28 +53,29 @@ pub fn definition(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
         format!("{}  ({})", st.name, st.pointer),
         app.theme.accent,
     )];
-    let dims = (
-        scroll,
-        (area.height as usize).saturating_sub(1),
-        area.width as usize,
-        app.sideways(Tab::State),
-    );
-    text.extend(json_lines(app, &lines, dims, None, None));
+    let below = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    text.extend(json_lines(app, Tab::State, &lines, below, None, None));
     f.render_widget(Paragraph::new(text), area);
 }
 
-/// Pretty JSON from line `scroll`, coloured, long lines wrapped (the rest
-/// indented under their start) so that no value is cut, up to `h` rows of
-/// `w` columns.
-/// Scrolled sideways (`>`), lines are not wrapped but windowed, with `…`
-/// where they go on.
+/// The pane `tab`'s pretty JSON in `area`, from the line it is scrolled
+/// to, coloured, long lines wrapped (the rest indented under their start)
+/// so that no value is cut. Scrolled sideways (`>`), lines are not wrapped
+/// but windowed, with `…` where they go on.
 fn json_lines<'a>(
     app: &'a App,
+    tab: Tab,
     lines: &'a [String],
-    (scroll, h, w, left): (usize, usize, usize, usize),
+    area: Rect,
     before: Option<&Val>,
     after: Option<&Val>,
 ) -> Vec<Line<'static>> {
+    let (h, w) = (area.height as usize, area.width as usize);
+    let scroll = app.scroll.get(&tab).copied().unwrap_or(0);
+    let left = app.sideways(tab);
     let mut out = Vec::with_capacity(h);
     for l in lines.iter().skip(scroll) {
         if out.len() >= h {

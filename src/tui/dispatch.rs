@@ -67,9 +67,10 @@ impl App {
 
     pub fn update(&mut self, a: Action) {
         self.act(a);
-        // The state list scrolls only as far as its selection.
+        // The state list scrolls only as far as its selection (its height
+        // is the body's: no layout, so no content measured, per action).
         if self.left == LeftPane::List {
-            let rows = super::layout::inner(self.screen().left).height as usize;
+            let rows = super::layout::left_rows(self.size);
             self.outline_scroll = super::layout::follow(self.outline_scroll, self.selected, rows);
         }
         if self.log.last() != Some(&self.message) && !self.message.is_empty() {

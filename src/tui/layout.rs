@@ -194,6 +194,19 @@ fn rows(r: Rect, n: u16) -> (Rect, Rect) {
     (a, b)
 }
 
+/// The panes' part of a frame of `size`: all but the status line above and
+/// the message and hint lines below.
+fn body((w, h): (u16, u16)) -> Rect {
+    Rect::new(0, 1, w, h.saturating_sub(3))
+}
+
+/// The rows of the left pane's inside in a frame of `size` (it always runs
+/// the body's whole height): what the state list scrolls by, known without
+/// laying out the rest.
+pub fn left_rows(size: (u16, u16)) -> usize {
+    inner(body(size)).height as usize
+}
+
 /// Lay out a frame of `wants.size`.
 pub fn screen(wants: &Wants) -> Screen {
     let area = Rect::new(0, 0, wants.size.0, wants.size.1);
@@ -213,7 +226,7 @@ pub fn screen(wants: &Wants) -> Screen {
     if s.too_small {
         return s;
     }
-    let body = Rect::new(0, 1, area.width, area.height - 3);
+    let body = body(wants.size);
     let left_w = match (wants.maximized, wants.focus) {
         (true, Focus::States) => body.width,
         (true, Focus::Data) => 0,

@@ -906,12 +906,7 @@ fn a_click_on_a_box_selects_its_state() {
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
     let t = render(&mut app, 80, 24);
     let (x, y) = locate(&t, "◇ Credit applied");
-    app.update(Action::Mouse(crossterm::event::MouseEvent {
-        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
-        column: x + 3,
-        row: y,
-        modifiers: KeyModifiers::NONE,
-    }));
+    click(&mut app, x + 3, y);
     assert_eq!(selected_name(&app), "Credit applied >= 5000?");
 }
 

@@ -73,9 +73,13 @@ fn lines(app: &App, w: usize) -> Vec<Line<'static>> {
         "Context object ($$ / $states.context)",
         app.theme.accent,
     ));
+    // Wrapped under their start like the JSON panes: an execution ARN is
+    // longer than most panes are wide.
     if let Some(c) = app.session.exec.context_object() {
         for l in c.to_pretty().lines() {
-            out.push(Line::styled(format!("  {l}"), app.theme.muted));
+            let indent = l.len() - l.trim_start().len() + 4;
+            let line = Line::styled(format!("  {l}"), app.theme.muted);
+            out.extend(super::json_view::wrap_line(line, w, indent, usize::MAX));
         }
     }
     out

@@ -96,12 +96,12 @@ fn draw_pane(f: &mut Frame, app: &App, area: Rect, tab: Tab) {
 fn draw_tab_content(f: &mut Frame, app: &App, area: Rect, tab: Tab) {
     let scroll = app.scroll.get(&tab).copied().unwrap_or(0);
     match tab {
-        Tab::Input => super::data_panes::input(f, app, area, scroll),
-        Tab::Output => super::data_panes::output(f, app, area, scroll),
+        Tab::Input => super::data_panes::input(f, app, area),
+        Tab::Output => super::data_panes::output(f, app, area),
         Tab::Inspector => super::stages::draw(f, app, area),
         Tab::History => super::history::draw(f, app, area),
         Tab::Variables => super::vars::draw(f, app, area, scroll),
-        Tab::State => super::data_panes::definition(f, app, area, scroll),
+        Tab::State => super::data_panes::definition(f, app, area),
     }
 }
 

@@ -540,7 +540,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         let mut types: Vec<String> = ex
             .history()
             .iter()
-            .map(|e| e.event_type.to_string())
+            .map(|e| e.event_type.as_str().to_string())
             .collect();
         // The recording asked GetExecutionHistory for the newest event first.
         let reversed = c

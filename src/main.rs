@@ -450,7 +450,7 @@ fn run(args: RunArgs) -> ExitCode {
             let path: Vec<String> = ex
                 .history()
                 .iter()
-                .filter(|e| e.event_type.ends_with("StateEntered"))
+                .filter(|e| e.event_type.as_str().ends_with("StateEntered"))
                 .map(|e| {
                     let name = e.state.as_deref().unwrap_or_default();
                     format!("{name}{}", asldbg::engine::history::path_label(&e.frame))

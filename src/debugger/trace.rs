@@ -84,7 +84,7 @@ impl Trace {
                     id
                 }
             };
-            let attempt = e.event_type.ends_with("Scheduled")
+            let attempt = e.event_type.as_str().ends_with("Scheduled")
                 || e.event_type == "ParallelStateStarted"
                 || e.event_type == "MapStateStarted";
             if attempt {
@@ -95,7 +95,7 @@ impl Trace {
                     *m.visits.entry(id).or_default() += 1;
                 }
             }
-            if e.event_type.ends_with("StateEntered") {
+            if e.event_type.as_str().ends_with("StateEntered") {
                 self.attempts.remove(&(id, e.frame.clone()));
                 m.visited.insert(id);
                 *m.visits.entry(id).or_default() += 1;
@@ -106,7 +106,7 @@ impl Trace {
                     }
                 }
             }
-            if e.event_type.ends_with("StateExited") {
+            if e.event_type.as_str().ends_with("StateExited") {
                 if self.last_exit.len() <= id.0 {
                     self.last_exit.resize(id.0 + 1, None);
                 }
@@ -114,18 +114,18 @@ impl Trace {
             }
             // Map iterations fail and succeed on their own (tolerated
             // failures); only the state's own events count here.
-            if e.event_type.starts_with("MapIteration") {
+            if e.event_type.as_str().starts_with("MapIteration") {
                 continue;
             }
-            if e.event_type.ends_with("Failed") || e.event_type == "FailStateEntered" {
+            if e.event_type.as_str().ends_with("Failed") || e.event_type == "FailStateEntered" {
                 m.failed.insert(id);
             }
             // A retry that succeeds clears the failure.
-            if e.event_type.ends_with("Succeeded") {
+            if e.event_type.as_str().ends_with("Succeeded") {
                 m.failed.remove(&id);
             }
             // A state that still has a failure when it exits was caught.
-            if e.event_type.ends_with("StateExited") && m.failed.remove(&id) {
+            if e.event_type.as_str().ends_with("StateExited") && m.failed.remove(&id) {
                 m.caught.insert(id);
             }
         }

@@ -24,7 +24,7 @@ pub struct Event {
     pub id: u64,
     pub previous_event_id: u64,
     pub timestamp_ms: i64,
-    pub event_type: &'static str,
+    pub event_type: super::EventType,
     pub details: Vec<(&'static str, Field)>,
     /// The frame path (branch / iteration indexes) that produced the event.
     pub frame: Vec<usize>,
@@ -69,8 +69,11 @@ impl Event {
             "timestamp".into(),
             Value::String(format_millis(self.timestamp_ms)),
         );
-        m.insert("type".into(), Value::String(self.event_type.to_string()));
-        if !self.details.is_empty() || needs_empty_details(self.event_type) {
+        m.insert(
+            "type".into(),
+            Value::String(self.event_type.as_str().to_string()),
+        );
+        if !self.details.is_empty() || needs_empty_details(self.event_type.as_str()) {
             let mut d = Map::new();
             for (k, f) in &self.details {
                 let v = match f {
@@ -83,7 +86,7 @@ impl Event {
                 };
                 d.insert((*k).to_string(), v);
             }
-            m.insert(details_key(self.event_type), Value::Object(d));
+            m.insert(details_key(self.event_type.as_str()), Value::Object(d));
         }
         Value::Object(m)
     }
@@ -100,7 +103,7 @@ impl Event {
             "timestamp".into(),
             Val::str(format_millis(self.timestamp_ms)),
         );
-        m.insert("type".into(), Val::str(self.event_type));
+        m.insert("type".into(), Val::str(self.event_type.as_str()));
         if !self.frame.is_empty() {
             m.insert("frame".into(), Val::str(path_label(&self.frame)));
         }
@@ -126,7 +129,7 @@ impl Event {
                 };
                 d.insert((*k).to_string(), v);
             }
-            m.insert(details_key(self.event_type), Val::obj(d));
+            m.insert(details_key(self.event_type.as_str()), Val::obj(d));
         }
         Val::obj(m)
     }
@@ -155,7 +158,7 @@ mod tests {
             id: 3,
             previous_event_id: 2,
             timestamp_ms: 0,
-            event_type: "TaskScheduled",
+            event_type: crate::engine::EventType::TaskScheduled,
             details: vec![
                 ("parameters", Field::Str(r#"{"FunctionName":"f"}"#.into())),
                 ("resource", Field::Str("invoke".into())),
@@ -186,7 +189,7 @@ mod tests {
             id: 2,
             previous_event_id: 1,
             timestamp_ms: 0,
-            event_type: "PassStateEntered",
+            event_type: crate::engine::EventType::PassStateEntered,
             details: vec![
                 ("name", Field::Str("A".into())),
                 ("input", Field::Payload(Val::from(json!({"a": 1})))),

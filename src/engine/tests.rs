@@ -51,7 +51,7 @@ fn run(def: Value, input: Value, script: Vec<(&'static str, TaskOutcome)>) -> Ex
 }
 
 fn types(ex: &Execution) -> Vec<&'static str> {
-    ex.history().iter().map(|e| e.event_type).collect()
+    ex.history().iter().map(|e| e.event_type.as_str()).collect()
 }
 
 fn out(ex: &Execution) -> Value {
@@ -697,4 +697,48 @@ fn choice_variable_values_are_recorded_only_when_asked() {
     assert_eq!(values.len(), 1);
     assert_eq!(values[0].0, "$.n");
     assert_eq!(values[0].1.as_ref().map(Val::to_json), Some(json!(5)));
+}
+
+#[test]
+fn item_batcher_batch_input_is_evaluated_in_both_query_languages() {
+    for (ql, batch_input) in [
+        ("JSONPath", json!({"tag.$": "$.tag"})),
+        ("JSONata", json!({"tag": "{% $states.input.tag %}"})),
+    ] {
+        let def = json!({
+            "QueryLanguage": ql,
+            "StartAt": "M",
+            "States": {"M": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}
+                },
+                "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": batch_input},
+                "End": true
+            }}
+        });
+        let def = match ql {
+            "JSONPath" => {
+                let mut d = def;
+                d["States"]["M"]["ItemsPath"] = json!("$.items");
+                d
+            }
+            _ => {
+                let mut d = def;
+                d["States"]["M"]["Items"] = json!("{% $states.input.items %}");
+                d
+            }
+        };
+        let ex = run(def, json!({"tag": "t", "items": [1, 2, 3]}), vec![]);
+        assert_eq!(ex.status(), Status::Succeeded, "{ql}: {:?}", ex.error());
+        assert_eq!(
+            out(&ex),
+            json!([
+                {"BatchInput": {"tag": "t"}, "Items": [1, 2]},
+                {"BatchInput": {"tag": "t"}, "Items": [3]}
+            ]),
+            "{ql}"
+        );
+    }
 }

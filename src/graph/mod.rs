@@ -14,7 +14,7 @@ mod export;
 pub mod nav;
 pub mod text;
 
-use crate::asl::model::{Condition, Definition, Kind, MachineId, StateId};
+use crate::asl::model::{ChoiceRule, Definition, Kind, MachineId, RuleTest, StateId};
 use std::collections::{HashMap, HashSet};
 
 /// A state anywhere in a definition: (machine, state).
@@ -91,11 +91,12 @@ pub struct Layout {
 pub const GAP_X: usize = 3;
 pub const GAP_Y: usize = 3;
 
-fn short_rule(raw: &serde_json::Value, cond: &Condition) -> String {
-    if let Condition::Jsonata(e) = cond {
-        return e.source.clone();
+/// A Choice rule as an edge label: `$.x > 3`, or a JSONata condition's text.
+fn short_rule(raw: Option<&serde_json::Value>, rule: &ChoiceRule) -> String {
+    if let RuleTest::Jsonata { condition, .. } = &rule.test {
+        return condition.source.clone();
     }
-    let o = raw.as_object();
+    let o = raw.and_then(|r| r.as_object());
     let var = o
         .and_then(|o| o.get("Variable"))
         .and_then(|v| v.as_str())
@@ -140,11 +141,14 @@ pub fn edges(def: &Definition, m: MachineId) -> Vec<Edge> {
             });
         }
         if let Kind::Choice { choices, default } = &st.kind {
-            for c in choices {
+            for (ci, c) in choices.iter().enumerate() {
                 out.push(Edge {
                     from: i,
                     to: c.next,
-                    kind: EdgeKind::Rule(short_rule(&c.raw, &c.condition)),
+                    kind: EdgeKind::Rule(short_rule(
+                        st.raw.get("Choices").and_then(|a| a.get(ci)),
+                        c,
+                    )),
                     back: false,
                 });
             }

@@ -966,7 +966,7 @@ impl App {
         h.iter()
             .enumerate()
             .filter(|(_, e)| {
-                e.event_type.to_lowercase().contains(&f)
+                e.event_type.as_str().to_lowercase().contains(&f)
                     || e.state
                         .as_deref()
                         .is_some_and(|s| s.to_lowercase().contains(&f))
@@ -1013,7 +1013,7 @@ impl App {
             Some(e) => format!(
                 "event {} {}",
                 e.id,
-                e.state.as_deref().unwrap_or(e.event_type)
+                e.state.as_deref().unwrap_or(e.event_type.as_str())
             ),
             None => self.current_name(),
         }

@@ -1,7 +1,7 @@
 //! Plain-language explanations of a state's processing, built from the real
 //! expressions and values (the `y` key in the Stages pane).
 
-use crate::asl::model::{InputSel, ResultSel, State};
+use crate::asl::model::{CatchFlow, Dataflow, InputSel, ResultSel, State};
 use crate::asl::value::Val;
 use crate::engine::StageRecord;
 
@@ -33,86 +33,93 @@ pub fn stages(st: Option<&State>, r: &StageRecord) -> Vec<(&'static str, String)
             ),
         ));
     }
-    if st.is_jsonata() {
-        if r.after_parameters.is_some() {
-            out.push(("after Arguments", "Arguments evaluated its {% %} expressions against $states.input to build what the task receives.".into()));
+    match &st.flow {
+        Dataflow::Jsonata(f) => {
+            if r.after_parameters.is_some() {
+                out.push(("after Arguments", "Arguments evaluated its {% %} expressions against $states.input to build what the task receives.".into()));
+            }
+            if r.output.is_some() {
+                let how = if f.tail.output.is_some() {
+                    "Output evaluated its expression (with $states.result where there is a result)"
+                } else {
+                    "With no Output field, the state passed on its result (or its input)"
+                };
+                out.push((
+                    "output",
+                    format!("{how}; that value goes to the next state."),
+                ));
+            }
         }
-        if r.output.is_some() {
-            let how = if st.output.is_some() {
-                "Output evaluated its expression (with $states.result where there is a result)"
-            } else {
-                "With no Output field, the state passed on its result (or its input)"
-            };
-            out.push((
-                "output",
-                format!("{how}; that value goes to the next state."),
-            ));
-        }
-    } else {
-        match &st.input_path {
-            InputSel::Path(p) => out.push((
-                "after InputPath",
-                format!(
-                    "InputPath `{}` selected {} of the input as the effective input.",
-                    p.source,
-                    place(&p.source)
-                ),
-            )),
-            InputSel::Nothing => out.push((
-                "after InputPath",
-                "InputPath null discarded the input: the effective input is {}.".into(),
-            )),
-            InputSel::All => {}
-        }
-        if let (Some(_), Some(v)) = (&st.parameters, &r.after_parameters) {
-            out.push(("after Parameters", format!("Parameters built {} from the effective input; only keys ending in .$ were evaluated.", short(v))));
-        }
-        if let Some(v) = &r.result {
-            let what = match st.type_name.as_str() {
-                "Pass" if st.raw.get("Result").is_some() => {
-                    "Result is the static value written in the definition".to_string()
-                }
-                "Pass" => "A Pass state's result is its (possibly reshaped) input".to_string(),
-                "Parallel" => "The branches' outputs, in branch order, form the result".to_string(),
-                "Map" => "The iterations' outputs, in item order, form the result".to_string(),
-                _ => "The task returned this result".to_string(),
-            };
-            out.push(("result", format!("{what}: {}.", short(v))));
-        }
-        if st.result_selector.is_some() {
-            let keys: Vec<String> = r
-                .after_result_selector
-                .as_ref()
-                .and_then(|v| v.as_object())
-                .map(|o| o.keys().cloned().collect())
-                .unwrap_or_default();
-            out.push((
-                "after ResultSelector",
-                format!(
-                    "ResultSelector kept only {} of the result.",
-                    keys.join(", ")
-                ),
-            ));
-        }
-        if r.after_result_path.is_some() {
-            let text = match &st.result_path {
+        Dataflow::JsonPath(f) => {
+            match &f.input_path {
+                InputSel::Path(p) => out.push((
+                    "after InputPath",
+                    format!(
+                        "InputPath `{}` selected {} of the input as the effective input.",
+                        p.source,
+                        place(&p.source)
+                    ),
+                )),
+                InputSel::Nothing => out.push((
+                    "after InputPath",
+                    "InputPath null discarded the input: the effective input is {}.".into(),
+                )),
+                InputSel::All => {}
+            }
+            if let (Some(_), Some(v)) = (&f.parameters, &r.after_parameters) {
+                out.push(("after Parameters", format!("Parameters built {} from the effective input; only keys ending in .$ were evaluated.", short(v))));
+            }
+            if let Some(v) = &r.result {
+                let what = match st.type_name.as_str() {
+                    "Pass" if st.raw.get("Result").is_some() => {
+                        "Result is the static value written in the definition".to_string()
+                    }
+                    "Pass" => "A Pass state's result is its (possibly reshaped) input".to_string(),
+                    "Parallel" => {
+                        "The branches' outputs, in branch order, form the result".to_string()
+                    }
+                    "Map" => "The iterations' outputs, in item order, form the result".to_string(),
+                    _ => "The task returned this result".to_string(),
+                };
+                out.push(("result", format!("{what}: {}.", short(v))));
+            }
+            if f.result_selector.is_some() {
+                let keys: Vec<String> = r
+                    .after_result_selector
+                    .as_ref()
+                    .and_then(|v| v.as_object())
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default();
+                out.push((
+                    "after ResultSelector",
+                    format!(
+                        "ResultSelector kept only {} of the result.",
+                        keys.join(", ")
+                    ),
+                ));
+            }
+            if r.after_result_path.is_some() {
+                let text = match &f.result_path {
                 ResultSel::At(p) => format!("ResultPath `{}` put the result under {} in the state's original input (not the InputPath one).", p.source, place(&p.source)),
                 ResultSel::Discard => "ResultPath null threw the result away: the original input goes on unchanged.".into(),
                 ResultSel::Replace => "ResultPath `$` (the default) made the result the whole output: the original input is gone.".into(),
             };
-            out.push(("after ResultPath", text));
-        }
-        if r.output.is_some() {
-            let text = match &st.output_path {
-                InputSel::Path(p) => format!(
-                    "OutputPath `{}` passed only {} on to the next state.",
-                    p.source,
-                    place(&p.source)
-                ),
-                InputSel::Nothing => "OutputPath null passed {} on to the next state.".into(),
-                InputSel::All => "With no OutputPath, everything goes on to the next state.".into(),
-            };
-            out.push(("output", text));
+                out.push(("after ResultPath", text));
+            }
+            if r.output.is_some() {
+                let text = match &f.output_path {
+                    InputSel::Path(p) => format!(
+                        "OutputPath `{}` passed only {} on to the next state.",
+                        p.source,
+                        place(&p.source)
+                    ),
+                    InputSel::Nothing => "OutputPath null passed {} on to the next state.".into(),
+                    InputSel::All => {
+                        "With no OutputPath, everything goes on to the next state.".into()
+                    }
+                };
+                out.push(("output", text));
+            }
         }
     }
     if let Some(a) = &r.assigned {
@@ -142,13 +149,19 @@ pub fn stages(st: Option<&State>, r: &StageRecord) -> Vec<(&'static str, String)
         ));
     }
     if let (Some(c), Some(n)) = (r.caught_by, &r.next) {
-        let rp = st.catch.get(c).map(|x| match &x.result_path {
-            ResultSel::At(p) => format!(
-                "its ResultPath `{}` placed the error in the original input",
-                p.source
-            ),
-            ResultSel::Discard => "its ResultPath null kept the original input".into(),
-            ResultSel::Replace => "the error object became the whole output".into(),
+        let rp = st.catch.get(c).map(|x| match &x.flow {
+            CatchFlow::Jsonata(t) if t.output.is_some() => {
+                "its Output built the output from $states.errorOutput".into()
+            }
+            CatchFlow::Jsonata(_) => "the error object became the whole output".into(),
+            CatchFlow::JsonPath { result_path, .. } => match result_path {
+                ResultSel::At(p) => format!(
+                    "its ResultPath `{}` placed the error in the original input",
+                    p.source
+                ),
+                ResultSel::Discard => "its ResultPath null kept the original input".into(),
+                ResultSel::Replace => "the error object became the whole output".into(),
+            },
         });
         out.push((
             "catch",

@@ -54,7 +54,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t0 = h.first().map(|e| e.timestamp_ms).unwrap_or(0);
     // The type column is as wide as the longest type on screen; a name that
     // does not fit goes on under it, whole.
-    let pad = visible().map(|e| e.event_type.len()).max().unwrap_or(0);
+    let pad = visible()
+        .map(|e| e.event_type.as_str().len())
+        .max()
+        .unwrap_or(0);
     // Aligned while the names fit beside the widest type; else one space.
     let widest_name = visible()
         .map(|e| {
@@ -80,7 +83,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let frame = crate::engine::history::path_label(&e.frame);
         let style = if Some(i) == sel {
             app.theme.selection
-        } else if e.event_type.contains("Failed") || e.event_type.contains("TimedOut") {
+        } else if e.event_type.as_str().contains("Failed")
+            || e.event_type.as_str().contains("TimedOut")
+        {
             app.theme.bad
         } else {
             app.theme.base

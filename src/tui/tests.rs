@@ -1017,7 +1017,7 @@ fn capital_a_aborts_the_execution_as_stop_execution_does() {
     assert_eq!(app.session.exec.status(), Status::Aborted);
     assert_eq!(
         app.session.exec.history().last().map(|e| e.event_type),
-        Some("ExecutionAborted")
+        Some(crate::engine::EventType::ExecutionAborted)
     );
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("ABORTED"), "{s}");

@@ -1,0 +1,552 @@
+//! The builder's shared parts: machines, targets, paths, templates, numeric
+//! and Fail fields, Assign, retriers and catchers.
+
+use super::*;
+
+impl Builder {
+    pub(super) fn err(&mut self, pointer: &str, message: String) {
+        self.diags.push(Diagnostic {
+            pointer: pointer.to_string(),
+            message,
+        });
+    }
+
+    /// Compile a JSONata template (a value with `{% %}` strings) or report where it fails.
+    pub(super) fn jt(&mut self, v: Option<&Value>, p: &str) -> Option<JTemplate> {
+        match JTemplate::compile(v?) {
+            Ok(t) => Some(t),
+            Err(errs) => {
+                for (sub, m) in errs {
+                    self.err(
+                        &format!("{p}{sub}"),
+                        format!("invalid JSONata expression: {m}"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    pub(super) fn jexpr(&mut self, s: &str, p: &str) -> Option<Box<Expr>> {
+        match Expr::parse(s) {
+            Ok(e) => Some(Box::new(e)),
+            Err(m) => {
+                self.err(p, format!("invalid JSONata expression: {m}"));
+                None
+            }
+        }
+    }
+
+    pub(super) fn machine(
+        &mut self,
+        obj: &Map<String, Value>,
+        ptr: &str,
+        ql: QueryLanguage,
+    ) -> MachineId {
+        let id = self.machines.len();
+        self.machines.push(Machine {
+            start_at: 0,
+            states: Vec::new(),
+            by_name: HashMap::new(),
+            pointer: ptr.to_string(),
+        });
+        // Borrowed, not copied: a copy here copied every nested machine
+        // once per level it is nested in.
+        let empty = Map::new();
+        let states_obj = match obj.get("States") {
+            Some(Value::Object(o)) if !o.is_empty() => o,
+            Some(_) => {
+                self.err(
+                    &format!("{ptr}/States"),
+                    "States must be a non-empty object".into(),
+                );
+                &empty
+            }
+            None => {
+                self.err(ptr, "missing required field 'States'".into());
+                &empty
+            }
+        };
+        let mut by_name = HashMap::new();
+        for (i, name) in states_obj.keys().enumerate() {
+            by_name.insert(name.clone(), i);
+            let sp = format!("{ptr}/States/{}", tok(name));
+            if name.is_empty() || name.chars().count() > 80 {
+                self.err(
+                    &sp,
+                    format!("state name '{name}' must have 1 to 80 characters"),
+                );
+            }
+            if let Some(prev) = self.all_names.insert(name.clone(), sp.clone()) {
+                self.err(
+                    &sp,
+                    format!("duplicate state name '{name}' (also at {prev})"),
+                );
+            }
+        }
+        self.machines[id].by_name = by_name.clone();
+        let start_at = match obj.get("StartAt") {
+            Some(Value::String(s)) => match by_name.get(s) {
+                Some(i) => *i,
+                None => {
+                    self.err(
+                        &format!("{ptr}/StartAt"),
+                        format!("StartAt '{s}' does not name a state in this States block"),
+                    );
+                    0
+                }
+            },
+            Some(_) => {
+                self.err(&format!("{ptr}/StartAt"), "StartAt must be a string".into());
+                0
+            }
+            None => {
+                self.err(ptr, "missing required field 'StartAt'".into());
+                0
+            }
+        };
+        let mut states = Vec::new();
+        for (name, sv) in states_obj {
+            let sp = format!("{ptr}/States/{}", tok(name));
+            states.push(self.state(name, sv, &sp, ql, &by_name));
+        }
+        // Reachability from StartAt.
+        if !states.is_empty() && states.len() == states_obj.len() {
+            let mut seen = vec![false; states.len()];
+            let mut todo = vec![start_at];
+            while let Some(i) = todo.pop() {
+                if i >= seen.len() || seen[i] {
+                    continue;
+                }
+                seen[i] = true;
+                let s: &State = &states[i];
+                todo.extend(s.next);
+                todo.extend(s.catch.iter().map(|c| c.next));
+                if let Kind::Choice { choices, default } = &s.kind {
+                    todo.extend(choices.iter().map(|c| c.next));
+                    todo.extend(*default);
+                }
+            }
+            for (i, s) in states.iter().enumerate() {
+                if !seen[i] {
+                    self.err(
+                        &s.pointer,
+                        format!("state '{}' is not reachable from StartAt", s.name),
+                    );
+                }
+            }
+        }
+        let m = &mut self.machines[id];
+        m.start_at = start_at;
+        m.states = states;
+        id
+    }
+
+    pub(super) fn target(
+        &mut self,
+        v: Option<&Value>,
+        ptr: &str,
+        what: &str,
+        names: &HashMap<String, StateId>,
+    ) -> Option<StateId> {
+        match v? {
+            Value::String(s) => match names.get(s) {
+                Some(i) => Some(*i),
+                None => {
+                    self.err(
+                        ptr,
+                        format!("{what} '{s}' does not name a state in the same States block"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.err(ptr, format!("{what} must be a string"));
+                None
+            }
+        }
+    }
+
+    pub(super) fn input_sel(&mut self, o: &Map<String, Value>, f: &str, ptr: &str) -> InputSel {
+        match o.get(f) {
+            None => InputSel::All,
+            Some(Value::Null) => InputSel::Nothing,
+            Some(Value::String(s)) => match Path::parse(s) {
+                Ok(p) if p.is_root() => InputSel::All,
+                Ok(p) => InputSel::Path(p),
+                Err(e) => {
+                    self.err(&format!("{ptr}/{f}"), e);
+                    InputSel::All
+                }
+            },
+            Some(_) => {
+                self.err(
+                    &format!("{ptr}/{f}"),
+                    format!("{f} must be a string or null"),
+                );
+                InputSel::All
+            }
+        }
+    }
+
+    pub(super) fn ref_path(&mut self, v: &Value, p: &str, f: &str) -> Option<Path> {
+        match v.as_str().map(Path::parse_reference) {
+            Some(Ok(path)) => Some(path),
+            Some(Err(e)) => {
+                self.err(p, e);
+                None
+            }
+            None => {
+                self.err(p, format!("{f} must be a reference path string"));
+                None
+            }
+        }
+    }
+
+    pub(super) fn template(&mut self, v: &Value, p: &str) -> Option<Template> {
+        match Template::compile(v) {
+            Ok(t) => Some(t),
+            Err(errs) => {
+                for (sub, m) in errs {
+                    self.err(&format!("{p}{sub}"), m);
+                }
+                None
+            }
+        }
+    }
+
+    /// A numeric field with its `Path` variant (and JSONata expression form).
+    /// AWS's bound on a literal Seconds / TimeoutSeconds / HeartbeatSeconds.
+    pub(super) fn at_most_99999999(&mut self, spec: &Option<NumSpec>, ptr: &str, f: &str) {
+        if let Some(NumSpec::Fixed(v)) = spec {
+            if v.as_u64().is_some_and(|n| n > 99_999_999) {
+                self.err(ptr, format!("{f} must be at most 99999999"));
+            }
+        }
+    }
+
+    pub(super) fn num_spec(
+        &mut self,
+        o: &Map<String, Value>,
+        f: &str,
+        ptr: &str,
+        ql: QueryLanguage,
+        pct: bool,
+    ) -> Option<NumSpec> {
+        let pf = format!("{f}Path");
+        if o.contains_key(f) && o.contains_key(&pf) {
+            self.err(
+                &format!("{ptr}/{f}"),
+                format!("{f} and {pf} are mutually exclusive"),
+            );
+        }
+        if let Some(v) = o.get(f) {
+            if let Some(s) = v.as_str() {
+                if ql == QueryLanguage::Jsonata && is_jsonata_expr(s) {
+                    return self.jexpr(s, &format!("{ptr}/{f}")).map(NumSpec::Expr);
+                }
+            }
+            let ok = if pct {
+                v.as_f64().is_some_and(|x| (0.0..=100.0).contains(&x))
+            } else {
+                v.as_u64().is_some()
+            };
+            if !ok {
+                self.err(
+                    &format!("{ptr}/{f}"),
+                    format!(
+                        "{f} must be a {}",
+                        if pct {
+                            "number from 0 to 100"
+                        } else {
+                            "non-negative integer"
+                        }
+                    ),
+                );
+                return None;
+            }
+            return Some(NumSpec::Fixed(v.clone()));
+        }
+        if let Some(v) = o.get(&pf) {
+            return self
+                .ref_path(v, &format!("{ptr}/{pf}"), &pf)
+                .map(NumSpec::Path);
+        }
+        None
+    }
+
+    pub(super) fn fail_field(
+        &mut self,
+        o: &Map<String, Value>,
+        f: &str,
+        ptr: &str,
+        ql: QueryLanguage,
+    ) -> FailField {
+        let pf = format!("{f}Path");
+        if o.contains_key(f) && o.contains_key(&pf) {
+            self.err(
+                &format!("{ptr}/{f}"),
+                format!("{f} and {pf} are mutually exclusive"),
+            );
+        }
+        match (o.get(f), o.get(&pf)) {
+            (Some(Value::String(s)), _) if ql == QueryLanguage::Jsonata && is_jsonata_expr(s) => {
+                self.jexpr(s, &format!("{ptr}/{f}"))
+                    .map(FailField::Expr)
+                    .unwrap_or(FailField::None)
+            }
+            (Some(Value::String(s)), _) => FailField::Literal(s.clone()),
+            (Some(_), _) => {
+                self.err(&format!("{ptr}/{f}"), format!("{f} must be a string"));
+                FailField::None
+            }
+            (None, Some(Value::String(s))) => match crate::asl::template::compile_expr(s) {
+                Ok(t) => FailField::Path(t),
+                Err(e) => {
+                    self.err(&format!("{ptr}/{pf}"), e);
+                    FailField::None
+                }
+            },
+            (None, Some(_)) => {
+                self.err(&format!("{ptr}/{pf}"), format!("{pf} must be a string"));
+                FailField::None
+            }
+            (None, None) => FailField::None,
+        }
+    }
+
+    pub(super) fn error_list(&mut self, v: Option<&Value>, ptr: &str, last: bool) -> Vec<String> {
+        let list: Vec<String> = match v {
+            Some(Value::Array(a)) if !a.is_empty() && a.iter().all(|x| x.is_string()) => {
+                a.iter().map(|x| x.as_str().unwrap().to_string()).collect()
+            }
+            _ => {
+                self.err(
+                    &format!("{ptr}/ErrorEquals"),
+                    "ErrorEquals must be a non-empty array of strings".into(),
+                );
+                return Vec::new();
+            }
+        };
+        if list.iter().any(|e| e == "States.ALL") && (list.len() > 1 || !last) {
+            self.err(
+                &format!("{ptr}/ErrorEquals"),
+                "States.ALL must appear alone and in the last retrier or catcher".into(),
+            );
+        }
+        list
+    }
+
+    pub(super) fn machine_fields(&mut self, o: &Map<String, Value>, p: &str, map: bool) {
+        for k in o.keys() {
+            let ok = ["StartAt", "States", "Comment"].contains(&k.as_str())
+                || (map && k == "ProcessorConfig");
+            if !ok {
+                self.err(
+                    &format!("{p}/{}", tok(k)),
+                    format!("the field '{k}' is not allowed here"),
+                );
+            }
+        }
+    }
+
+    pub(super) fn assign(
+        &mut self,
+        v: Option<&Value>,
+        p: &str,
+        ql: QueryLanguage,
+    ) -> (Option<Template>, Vec<String>) {
+        let Some(v) = v else {
+            return (None, Vec::new());
+        };
+        let Some(o) = v.as_object() else {
+            self.err(p, "Assign must be an object".into());
+            return (None, Vec::new());
+        };
+        for k in o.keys() {
+            let name = if ql == QueryLanguage::JsonPath {
+                k.strip_suffix(".$").unwrap_or(k)
+            } else {
+                k.as_str()
+            };
+            let valid = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && name.chars().count() <= 80;
+            if !valid {
+                self.err(
+                    &format!("{p}/{}", tok(k)),
+                    format!("'{name}' is not a valid variable name"),
+                );
+            } else if name == "states" {
+                self.err(
+                    &format!("{p}/{}", tok(k)),
+                    "'states' is a reserved variable name".into(),
+                );
+            }
+        }
+        let keys = o.keys().cloned().collect();
+        if ql == QueryLanguage::JsonPath {
+            (self.template(v, p), keys)
+        } else {
+            (None, keys)
+        }
+    }
+
+    /// JSONata's `Output` and `Assign` of a state, catcher or rule at `p`.
+    pub(super) fn jsonata_tail(&mut self, o: &Map<String, Value>, p: &str) -> JsonataTail {
+        JsonataTail {
+            output: self.jt(o.get("Output"), &format!("{p}/Output")),
+            assign: self.jt(o.get("Assign"), &format!("{p}/Assign")),
+        }
+    }
+
+    pub(super) fn retrier(&mut self, v: &Value, p: &str, last: bool) -> Retrier {
+        let empty = Map::new();
+        let o = v.as_object().unwrap_or(&empty);
+        for k in o.keys() {
+            if ![
+                "ErrorEquals",
+                "IntervalSeconds",
+                "MaxAttempts",
+                "BackoffRate",
+                "MaxDelaySeconds",
+                "JitterStrategy",
+                "Comment",
+            ]
+            .contains(&k.as_str())
+            {
+                self.err(
+                    &format!("{p}/{}", tok(k)),
+                    format!("the field '{k}' is not allowed in a retrier"),
+                );
+            }
+        }
+        let errors = self.error_list(o.get("ErrorEquals"), p, last);
+        let interval_seconds = match o.get("IntervalSeconds") {
+            None => 1.0,
+            Some(v) => match v.as_u64() {
+                Some(n) if (1..=99_999_999).contains(&n) => n as f64,
+                _ => {
+                    self.err(
+                        &format!("{p}/IntervalSeconds"),
+                        "IntervalSeconds must be an integer from 1 to 99999999".into(),
+                    );
+                    1.0
+                }
+            },
+        };
+        let max_attempts = match o.get("MaxAttempts") {
+            None => 3,
+            Some(v) => match v.as_u64() {
+                Some(n) if n <= 99_999_999 => n,
+                _ => {
+                    self.err(
+                        &format!("{p}/MaxAttempts"),
+                        "MaxAttempts must be an integer from 0 to 99999999".into(),
+                    );
+                    3
+                }
+            },
+        };
+        let backoff_rate = match o.get("BackoffRate") {
+            None => 2.0,
+            Some(v) => match v.as_f64() {
+                Some(f) if f >= 1.0 => f,
+                _ => {
+                    self.err(
+                        &format!("{p}/BackoffRate"),
+                        "BackoffRate must be a number of at least 1.0".into(),
+                    );
+                    2.0
+                }
+            },
+        };
+        let max_delay_seconds = match o.get("MaxDelaySeconds") {
+            None => None,
+            Some(v) => match v.as_u64() {
+                Some(n) if (1..=31_622_400).contains(&n) => Some(n as f64),
+                _ => {
+                    self.err(
+                        &format!("{p}/MaxDelaySeconds"),
+                        "MaxDelaySeconds must be an integer from 1 to 31622400".into(),
+                    );
+                    None
+                }
+            },
+        };
+        let jitter_full = match o.get("JitterStrategy") {
+            None => false,
+            Some(v) if v == "FULL" => true,
+            Some(v) if v == "NONE" => false,
+            Some(_) => {
+                self.err(
+                    &format!("{p}/JitterStrategy"),
+                    "JitterStrategy must be \"FULL\" or \"NONE\"".into(),
+                );
+                false
+            }
+        };
+        Retrier {
+            errors,
+            interval_seconds,
+            max_attempts,
+            backoff_rate,
+            max_delay_seconds,
+            jitter_full,
+        }
+    }
+
+    pub(super) fn catcher(
+        &mut self,
+        v: &Value,
+        p: &str,
+        last: bool,
+        ql: QueryLanguage,
+        names: &HashMap<String, StateId>,
+    ) -> Option<Catcher> {
+        let empty = Map::new();
+        let o = v.as_object().unwrap_or(&empty);
+        for k in o.keys() {
+            let ok = ["ErrorEquals", "Next", "Comment", "Assign"].contains(&k.as_str())
+                || (ql == QueryLanguage::JsonPath && k == "ResultPath")
+                || (ql == QueryLanguage::Jsonata && k == "Output");
+            if !ok {
+                self.err(
+                    &format!("{p}/{}", tok(k)),
+                    format!("the field '{k}' is not allowed in a catcher"),
+                );
+            }
+        }
+        let errors = self.error_list(o.get("ErrorEquals"), p, last);
+        if !o.contains_key("Next") {
+            self.err(p, "a catcher needs Next".into());
+        }
+        let next = self.target(o.get("Next"), &format!("{p}/Next"), "Next", names);
+        let result_path = match o.get("ResultPath") {
+            None => ResultSel::Replace,
+            Some(Value::Null) => ResultSel::Discard,
+            Some(v) => match self.ref_path(v, &format!("{p}/ResultPath"), "ResultPath") {
+                Some(pp) if pp.is_root() => ResultSel::Replace,
+                Some(pp) => ResultSel::At(pp),
+                None => ResultSel::Replace,
+            },
+        };
+        let (assign, assigns) = self.assign(o.get("Assign"), &format!("{p}/Assign"), ql);
+        let flow = match ql {
+            QueryLanguage::JsonPath => CatchFlow::JsonPath {
+                result_path,
+                assign,
+            },
+            QueryLanguage::Jsonata => CatchFlow::Jsonata(self.jsonata_tail(o, p)),
+        };
+        Some(Catcher {
+            errors,
+            next: next?,
+            flow,
+            assigns,
+        })
+    }
+}

@@ -1,0 +1,173 @@
+//! Choice rules (JSONPath comparisons and JSONata conditions).
+
+use super::*;
+
+impl Builder {
+    pub(super) fn rule(&mut self, v: &Value, p: &str, top: bool) -> Option<Rule> {
+        let Some(o) = v.as_object() else {
+            self.err(p, "a choice rule must be an object".into());
+            return None;
+        };
+        if !top && o.contains_key("Next") {
+            self.err(
+                &format!("{p}/Next"),
+                "a nested rule may not have Next".into(),
+            );
+        }
+        let combinators = ["And", "Or", "Not"]
+            .iter()
+            .filter(|k| o.contains_key(**k))
+            .count();
+        if combinators > 0 {
+            if combinators > 1 || o.contains_key("Variable") {
+                self.err(
+                    p,
+                    "a rule has exactly one of And, Or, Not or Variable".into(),
+                );
+            }
+            if let Some(n) = o.get("Not") {
+                return self
+                    .rule(n, &format!("{p}/Not"), false)
+                    .map(|r| Rule::Not(Box::new(r)));
+            }
+            let key = if o.contains_key("And") { "And" } else { "Or" };
+            let Some(list) = o
+                .get(key)
+                .and_then(|l| l.as_array())
+                .filter(|l| !l.is_empty())
+            else {
+                self.err(
+                    &format!("{p}/{key}"),
+                    format!("{key} must be a non-empty array of rules"),
+                );
+                return None;
+            };
+            let mut rules = Vec::new();
+            for (i, r) in list.iter().enumerate() {
+                rules.push(self.rule(r, &format!("{p}/{key}/{i}"), false)?);
+            }
+            return Some(if key == "And" {
+                Rule::And(rules)
+            } else {
+                Rule::Or(rules)
+            });
+        }
+        for k in o.keys() {
+            let known = ["Variable", "Next", "Comment", "Assign"].contains(&k.as_str())
+                || choice::COMPARISONS
+                    .iter()
+                    .any(|(n, _, _)| n == k || k.strip_suffix("Path") == Some(n))
+                || choice::TYPE_TESTS.contains(&k.as_str())
+                || k == "StringMatches";
+            if !known {
+                self.err(
+                    &format!("{p}/{}", tok(k)),
+                    format!("the field '{k}' is not allowed in a choice rule"),
+                );
+            }
+        }
+        let variable = match o.get("Variable").and_then(|v| v.as_str()) {
+            Some(s) => match Path::parse(s) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.err(&format!("{p}/Variable"), e);
+                    return None;
+                }
+            },
+            None => {
+                self.err(p, "a choice rule needs a Variable (or And/Or/Not)".into());
+                return None;
+            }
+        };
+        match choice::parse_test(o) {
+            Ok(Some((operator, test))) => Some(Rule::Test {
+                variable,
+                test,
+                operator,
+            }),
+            Ok(None) => {
+                self.err(p, "a choice rule needs a comparison operator".into());
+                None
+            }
+            Err(e) => {
+                self.err(p, e);
+                None
+            }
+        }
+    }
+
+    pub(super) fn choice_rule(
+        &mut self,
+        v: &Value,
+        p: &str,
+        ql: QueryLanguage,
+        names: &HashMap<String, StateId>,
+    ) -> Option<ChoiceRule> {
+        let o = v.as_object()?;
+        if !o.contains_key("Next") {
+            self.err(p, "a choice rule needs Next".into());
+        }
+        let next = self.target(o.get("Next"), &format!("{p}/Next"), "Next", names);
+        let (assign, assigns) = self.assign(o.get("Assign"), &format!("{p}/Assign"), ql);
+        let test = if ql == QueryLanguage::Jsonata {
+            for k in o.keys() {
+                if !["Condition", "Next", "Comment", "Assign", "Output"].contains(&k.as_str()) {
+                    self.err(
+                        &format!("{p}/{}", tok(k)),
+                        format!("the field '{k}' is not allowed in a JSONata choice rule"),
+                    );
+                }
+            }
+            let condition = match o.get("Condition") {
+                Some(Value::String(s)) if is_jsonata_expr(s) => {
+                    self.jexpr(s, &format!("{p}/Condition"))?
+                }
+                Some(Value::Bool(b)) => {
+                    self.jexpr(&format!("{{% {b} %}}"), &format!("{p}/Condition"))?
+                }
+                _ => {
+                    self.err(
+                        p,
+                        "a JSONata choice rule needs a Condition expression".into(),
+                    );
+                    return None;
+                }
+            };
+            RuleTest::Jsonata {
+                condition,
+                tail: self.jsonata_tail(o, p),
+            }
+        } else {
+            RuleTest::JsonPath {
+                rule: self.rule(v, p, true)?,
+                assign,
+            }
+        };
+        let text = match &test {
+            RuleTest::Jsonata { condition, .. } => condition.source.clone(),
+            RuleTest::JsonPath { .. } => rule_text(v),
+        };
+        Some(ChoiceRule {
+            test,
+            next: next?,
+            assigns,
+            text,
+        })
+    }
+}
+
+/// A Choice rule without its `Next` (and Assign, Output, Comment), as
+/// compact JSON.
+pub fn rule_text(raw: &Value) -> String {
+    match raw.as_object() {
+        Some(o) => {
+            let rest: Map<String, Value> = o
+                .iter()
+                .filter(|(k, _)| !["Next", "Assign", "Output", "Comment"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            serde_json::to_string(&rest).unwrap_or_default()
+        }
+        None => serde_json::to_string(raw).unwrap_or_default(),
+    }
+}

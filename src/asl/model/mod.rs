@@ -1,0 +1,135 @@
+//! The typed model of a state machine definition, parsed by hand from a JSON
+//! value (so numbers keep their written form) and validated as a whole: every
+//! problem is reported with its JSON pointer, none stops the others.
+
+mod build;
+mod build_choice;
+mod build_map;
+mod build_state;
+mod fields;
+mod integrations;
+mod scopes;
+#[cfg(test)]
+mod tests;
+mod types;
+
+use fields::{allowed, other_language_field};
+use integrations::check_resource;
+pub use integrations::express_diagnostics;
+use scopes::scope_diagnostics;
+pub use types::*;
+
+use crate::asl::choice::{self, Rule};
+use crate::asl::jsonata::{Expr, JTemplate};
+use crate::asl::jsonpath::Path;
+use crate::asl::template::Template;
+use crate::asl::timestamp::parse_timestamp;
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+impl Definition {
+    pub fn machine(&self, id: MachineId) -> &Machine {
+        &self.machines[id]
+    }
+
+    /// The state with this name, in whichever machine (top level, branch or
+    /// item processor) holds it: state names are unique in a definition.
+    pub fn find(&self, name: &str) -> Option<(MachineId, StateId)> {
+        self.machines
+            .iter()
+            .enumerate()
+            .find_map(|(m, mc)| mc.by_name.get(name).map(|s| (m, *s)))
+    }
+
+    /// Parse and validate. All problems are returned at once.
+    pub fn from_value(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
+        let mut b = Builder {
+            diags: Vec::new(),
+            machines: Vec::new(),
+            all_names: HashMap::new(),
+            labels: HashSet::new(),
+        };
+        let Some(top) = v.as_object() else {
+            return Err(vec![Diagnostic {
+                pointer: String::new(),
+                message: "a state machine definition must be a JSON object".into(),
+            }]);
+        };
+        for k in top.keys() {
+            if ![
+                "StartAt",
+                "States",
+                "Comment",
+                "Version",
+                "TimeoutSeconds",
+                "QueryLanguage",
+            ]
+            .contains(&k.as_str())
+            {
+                b.err(&format!("/{k}"), format!("unknown top-level field '{k}'"));
+            }
+        }
+        let ql = match top.get("QueryLanguage") {
+            None => QueryLanguage::JsonPath,
+            Some(Value::String(s)) if s == "JSONPath" => QueryLanguage::JsonPath,
+            Some(Value::String(s)) if s == "JSONata" => QueryLanguage::Jsonata,
+            Some(_) => {
+                b.err(
+                    "/QueryLanguage",
+                    "QueryLanguage must be \"JSONPath\" or \"JSONata\"".into(),
+                );
+                QueryLanguage::JsonPath
+            }
+        };
+        if let Some(ver) = top.get("Version") {
+            if ver != "1.0" {
+                b.err("/Version", "Version must be \"1.0\"".into());
+            }
+        }
+        let timeout_seconds = match top.get("TimeoutSeconds") {
+            None => None,
+            Some(t) => match t.as_u64() {
+                Some(n) if n > 0 => Some(n),
+                _ => {
+                    b.err(
+                        "/TimeoutSeconds",
+                        "TimeoutSeconds must be a positive integer".into(),
+                    );
+                    None
+                }
+            },
+        };
+        let comment = top
+            .get("Comment")
+            .and_then(|c| c.as_str())
+            .map(str::to_string);
+        b.machine(top, "", ql);
+        let scope_diags = scope_diagnostics(&b.machines);
+        b.diags.extend(scope_diags);
+        if b.diags.is_empty() {
+            Ok(Definition {
+                machines: b.machines,
+                timeout_seconds,
+                query_language: ql,
+                comment,
+            })
+        } else {
+            Err(b.diags)
+        }
+    }
+}
+
+struct Builder {
+    diags: Vec<Diagnostic>,
+    machines: Vec<Machine>,
+    all_names: HashMap<String, String>,
+    labels: HashSet<String>,
+}
+
+pub fn is_jsonata_expr(s: &str) -> bool {
+    s.len() >= 4 && s.starts_with("{%") && s.ends_with("%}")
+}
+
+fn tok(s: &str) -> String {
+    super::json::pointer_token(s)
+}

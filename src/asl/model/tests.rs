@@ -1,0 +1,123 @@
+use super::*;
+use serde_json::json;
+
+fn errs(v: Value) -> Vec<String> {
+    match Definition::from_value(&v) {
+        Ok(_) => vec![],
+        Err(d) => d
+            .into_iter()
+            .map(|d| format!("{} {}", d.pointer, d.message))
+            .collect(),
+    }
+}
+
+#[test]
+fn a_valid_machine_parses() {
+    let d = Definition::from_value(&json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "C"}], "Default": "D"},
+            "C": {"Type": "Succeed"},
+            "D": {"Type": "Fail", "Error": "E"}
+        }
+    }))
+    .unwrap();
+    assert_eq!(d.machines[0].states.len(), 4);
+}
+
+#[test]
+fn every_problem_is_reported_with_its_pointer() {
+    let e = errs(json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "Nope", "Bogus": 1},
+            "B": {"Type": "Pass", "End": true, "Next": "A"},
+            "C": {"Type": "Weird"},
+            "D": {"Type": "Task", "Resource": "x", "End": true, "Arguments": {}}
+        }
+    }));
+    let joined = e.join("\n");
+    assert!(
+        joined.contains("/States/A/Next Next 'Nope' does not name a state"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("/States/A/Bogus the field 'Bogus' is not allowed in a Pass state"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("/States/B state 'B' has both Next and End"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("/States/C/Type unknown state type 'Weird'"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains(
+            "/States/D/Arguments the field 'Arguments' is not supported in JSONPath states"
+        ),
+        "{joined}"
+    );
+    assert!(joined.contains("not reachable"), "{joined}");
+}
+
+#[test]
+fn transitions_may_not_leave_a_branch() {
+    let e = errs(json!({
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "P"}}}
+            ]}
+        }
+    }));
+    assert!(
+        e.iter()
+            .any(|m| m.contains("/States/P/Branches/0/States/X/Next")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn branches_may_not_assign_outer_variables() {
+    let e = errs(json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"total": 0}, "Next": "P"},
+        "P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"total.$": "$.x", "mine": 1}, "End": true}}}]}}}));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].starts_with("/States/P/Branches/0/States/B/Assign/total.$ the variable $total belongs to an enclosing scope"), "{e:?}");
+    // A Distributed Map's children are separate executions.
+    assert!(errs(json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"total": 0}, "Next": "M"},
+        "M": {"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"total": 1}, "End": true}}}}}})).is_empty());
+}
+
+#[test]
+fn unknown_integrations_and_express_limits() {
+    let e = errs(
+        json!({"StartAt": "Q", "States": {"Q": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "End": true}}}),
+    );
+    assert!(e[0].contains("is not recognized"), "{e:?}");
+    let d = Definition::from_value(&json!({"StartAt": "Q", "States": {
+        "Q": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Next": "R"},
+        "R": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:listBuckets", "End": true}}}))
+    .unwrap();
+    assert_eq!(express_diagnostics(&d).len(), 1);
+}
+
+#[test]
+fn bad_paths_timestamps_and_states_all() {
+    let e = errs(json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "InputPath": "nope", "ResultPath": "$.a[*]", "Next": "W"},
+            "W": {"Type": "Wait", "Timestamp": "2016-12-05 21:29:29Z", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "r", "End": true,
+                  "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}]}
+        }
+    }));
+    assert_eq!(e.len(), 4, "{e:?}");
+}

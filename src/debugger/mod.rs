@@ -52,12 +52,14 @@ pub enum Stop {
 }
 
 /// What a running command waits for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Goal {
-    /// The next state entry at any depth.
-    Step,
-    /// The next state entry at depth <= d.
-    Depth(usize),
+    /// The next state entry of the branch or iteration the command started
+    /// in (deeper, or after it ends, outside): with branches and iterations
+    /// running interleaved, a step follows one of them.
+    Step(Vec<usize>),
+    /// The next state entry at depth <= d, in the same branch or iteration.
+    Depth(usize, Vec<usize>),
     /// Only breakpoints, errors (when asked) and the end.
     Continue,
     /// Entering this state (or a breakpoint before it).
@@ -364,15 +366,18 @@ impl Session {
 
     /// Begin a command; [`Session::run`] carries it out.
     pub fn step(&mut self) {
-        self.goal = Some(Goal::Step);
+        self.goal = Some(Goal::Step(self.exec.frame_path()));
     }
     /// Run a whole Parallel or Map (or any state) as one step.
     pub fn step_over(&mut self) {
-        self.goal = Some(Goal::Depth(self.exec.depth()));
+        self.goal = Some(Goal::Depth(self.exec.depth(), self.exec.frame_path()));
     }
     /// Run to the end of the current branch or iteration.
     pub fn step_out(&mut self) {
-        self.goal = Some(Goal::Depth(self.exec.depth().saturating_sub(1)));
+        self.goal = Some(Goal::Depth(
+            self.exec.depth().saturating_sub(1),
+            self.exec.frame_path(),
+        ));
     }
     pub fn continue_run(&mut self) {
         self.goal = Some(Goal::Continue);
@@ -429,7 +434,7 @@ impl Session {
 
     /// Carry out the current command for at most `budget` engine steps.
     pub fn run(&mut self, budget: u64) -> Stop {
-        let Some(goal) = self.goal else {
+        let Some(goal) = self.goal.clone() else {
             return Stop::Paused;
         };
         let mut taken = 0;
@@ -460,7 +465,8 @@ impl Session {
                     .breakpoints
                     .iter()
                     .any(|b| b.enabled && b.at == BreakAt::Error);
-            if wants_errors && self.exec.error_pending().is_some() && goal != Goal::Step {
+            if wants_errors && self.exec.error_pending().is_some() && !matches!(goal, Goal::Step(_))
+            {
                 self.goal = None;
                 return Stop::ErrorRaised;
             }
@@ -470,8 +476,14 @@ impl Session {
             }
             if self.exec.at_state_entry() {
                 let done = match goal {
-                    Goal::Step => true,
-                    Goal::Depth(d) => self.exec.depth() <= d,
+                    // Once the branch followed has ended, a sibling's
+                    // next state will do.
+                    Goal::Step(ref start) => {
+                        follows(&self.exec.frame_path(), start) || !self.exec.path_alive(start)
+                    }
+                    Goal::Depth(d, ref start) => {
+                        self.exec.depth() <= d && follows(&self.exec.frame_path(), start)
+                    }
                     Goal::Continue => false,
                     Goal::RunTo(m, s) => self.exec.current_ids() == Some((m, s)),
                 };
@@ -492,6 +504,13 @@ impl Session {
             }
         }
     }
+}
+
+/// A frame at `path` belongs to the branch or iteration at `start`: one is
+/// inside the other (the same, deeper, or outside after it ended).
+fn follows(path: &[usize], start: &[usize]) -> bool {
+    let n = path.len().min(start.len());
+    path[..n] == start[..n]
 }
 
 #[cfg(test)]
@@ -600,6 +619,32 @@ mod tests {
         s.run_all();
         assert_eq!(name(&s), "Z");
         assert_eq!(s.exec.depth(), 0);
+    }
+
+    #[test]
+    fn a_step_follows_its_iteration_while_the_others_run() {
+        let mut s = session(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemsPath": "$.xs",
+            "ItemProcessor": {"StartAt": "W", "States": {
+                "W": {"Type": "Wait", "Seconds": 1, "Next": "P"},
+                "P": {"Type": "Pass", "End": true}}}}}}),
+        );
+        s.step();
+        s.run_all();
+        assert_eq!((name(&s), s.exec.frame_path()), ("W".to_string(), vec![0]));
+        s.step();
+        s.run_all();
+        // Iterations 1 and 2 entered their Wait meanwhile; the step stayed
+        // in iteration 0.
+        assert_eq!((name(&s), s.exec.frame_path()), ("P".to_string(), vec![0]));
+        let entered_w = s
+            .exec
+            .history()
+            .iter()
+            .filter(|e| e.event_type == "WaitStateEntered")
+            .count();
+        assert_eq!(entered_w, 3);
     }
 
     #[test]

@@ -67,17 +67,11 @@ pub(super) enum Phase {
     TaskRun {
         submitted: bool,
     },
-    /// Parallel/Map: the input each child gets, the results so far.
-    Children {
-        /// MapRunStarted has been written (or is not needed).
-        announced: bool,
-        next: usize,
-        inputs: Vec<Val>,
-        results: Vec<Val>,
-        failures: usize,
-        tolerated: Option<f64>,
-        tolerated_pct: Option<f64>,
-    },
+    /// Parallel/Map: its branches or iterations, run by the scheduler.
+    Children(Box<Children>),
+    /// A Wait state inside a branch or iteration sleeps until its time
+    /// (the scheduler runs the others meanwhile); then it exits.
+    Waiting,
     /// A result to push through ResultSelector/ResultPath/OutputPath.
     Finish(Val),
     Error(StateError),

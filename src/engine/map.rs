@@ -40,9 +40,10 @@ impl Execution {
             }
         };
         self.frames.last_mut().unwrap().stage.items = Some(Val::arr(items.clone()));
-        if let Some(mc) = &spec.max_concurrency {
-            self.num_value(mc, &eff, "MaxConcurrency", false)?;
-        }
+        let max_concurrency = match &spec.max_concurrency {
+            Some(mc) => self.num_value(mc, &eff, "MaxConcurrency", false)?,
+            None => None,
+        };
         // AWS reports MapStateStarted once the items are known, before it
         // checks the concurrency and tolerance settings.
         if spec.item_batcher.is_none() {
@@ -120,16 +121,17 @@ impl Execution {
             );
             self.frames.last_mut().unwrap().started = true;
         }
-        let n = inputs.len();
-        self.set_phase(Phase::Children {
-            announced: !spec.distributed,
-            next: 0,
-            inputs,
-            results: Vec::with_capacity(n),
-            failures: 0,
-            tolerated,
-            tolerated_pct,
-        });
+        // 0 (or none) is "as many as possible": AWS runs at most 40 inline
+        // iterations at once; the same bound keeps a Distributed Map's
+        // simulated child executions in memory few at a time.
+        let limit = match max_concurrency {
+            Some(n) if n >= 1.0 => (n as usize).min(MAX_INLINE_CONCURRENCY),
+            _ => MAX_INLINE_CONCURRENCY,
+        };
+        let mut children = Children::new(inputs, limit, !spec.distributed);
+        children.tolerated = tolerated;
+        children.tolerated_pct = tolerated_pct;
+        self.set_phase(Phase::Children(Box::new(children)));
         Ok(())
     }
 
@@ -204,106 +206,6 @@ impl Execution {
         Ok(Val::arr(items))
     }
 
-    pub(super) fn children(&mut self) -> Result<(), StateError> {
-        let (def, m, s) = self.def_state();
-        let st = &def.machines[m].states[s];
-        if let Phase::Children {
-            announced: announced @ false,
-            ..
-        } = &mut self.frames.last_mut().unwrap().phase
-        {
-            *announced = true;
-            if let Kind::Map(spec) = &st.kind {
-                let arn = format!(
-                    "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
-                    self.opts.region,
-                    self.opts.account,
-                    self.opts.state_machine_name,
-                    spec.label.clone().unwrap_or_else(|| st.name.to_string()),
-                    uuid_v4(&mut self.rng)
-                );
-                self.emit(
-                    EventType::MapRunStarted,
-                    vec![("mapRunArn", Field::Str(arn))],
-                );
-            }
-            return Ok(());
-        }
-        let Phase::Children { next, inputs, .. } = &self.frames.last().unwrap().phase else {
-            unreachable!()
-        };
-        let (next, total) = (*next, inputs.len());
-        let (machine, kind, silent, isolated) = match &st.kind {
-            Kind::Parallel { branches } => {
-                if next >= branches.len() {
-                    return self.children_done(st);
-                }
-                (branches[next], FrameKind::Branch(next), false, false)
-            }
-            Kind::Map(spec) => {
-                if next >= total {
-                    return self.children_done(st);
-                }
-                if !spec.distributed {
-                    self.emit(
-                        EventType::MapIterationStarted,
-                        vec![
-                            ("index", Field::Int(next as i64)),
-                            ("name", Field::Name(st.name.clone())),
-                        ],
-                    );
-                }
-                (
-                    spec.processor,
-                    FrameKind::Iteration(next),
-                    spec.distributed,
-                    spec.distributed,
-                )
-            }
-            _ => unreachable!(),
-        };
-        let parent = self.frames.last_mut().unwrap();
-        let Phase::Children {
-            next: n, inputs, ..
-        } = &mut parent.phase
-        else {
-            unreachable!()
-        };
-        *n += 1;
-        let input = std::mem::take(&mut inputs[next]);
-        let last = parent.last_event;
-        let silent = silent || parent.silent;
-        let mut frame = Frame::new(
-            machine,
-            def.machines[machine].start_at,
-            input,
-            kind,
-            last,
-            self.now_ms,
-        );
-        frame.isolated = isolated;
-        frame.silent = silent;
-        self.frames.push(frame);
-        Ok(())
-    }
-
-    pub(super) fn children_done(&mut self, st: &State) -> Result<(), StateError> {
-        let f = self.frames.last_mut().unwrap();
-        let Phase::Children { results, .. } = &mut f.phase else {
-            unreachable!()
-        };
-        let results = std::mem::take(results);
-        match &st.kind {
-            // AWS writes no ParallelStateSucceeded event.
-            Kind::Map(spec) => self.set_phase(Phase::MapDone {
-                results,
-                run_closed: !spec.distributed,
-            }),
-            _ => self.set_phase(Phase::Finish(Val::arr(results))),
-        }
-        Ok(())
-    }
-
     /// MapStateSucceeded, then the result (or ResultWriter's descriptor).
     pub(super) fn map_done(&mut self, results: Vec<Val>) {
         let (def, m, s) = self.def_state();
@@ -345,7 +247,9 @@ impl Execution {
         self.set_phase(Phase::Finish(result));
     }
 
-    /// A child frame ended: give its result to the parent.
+    /// A child frame ended: give its result to the parent (by index: the
+    /// children finish in any order); a failure aborts the siblings still
+    /// running and becomes the parent's error.
     pub(super) fn child_returned(
         &mut self,
         kind: FrameKind,
@@ -355,7 +259,11 @@ impl Execution {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let distributed = matches!(&st.kind, Kind::Map(spec) if spec.distributed);
-        match r {
+        let index = match kind {
+            FrameKind::Branch(i) | FrameKind::Iteration(i) => i,
+            FrameKind::Root => 0,
+        };
+        let e = match r {
             Ok(v) => {
                 if let FrameKind::Iteration(i) = kind {
                     if !distributed {
@@ -368,66 +276,60 @@ impl Execution {
                         );
                     }
                 }
-                if let Some(Frame {
-                    phase: Phase::Children { results, .. },
-                    ..
-                }) = self.frames.last_mut()
-                {
-                    results.push(v);
-                }
-            }
-            Err(e) => {
-                if let FrameKind::Iteration(i) = kind {
-                    if distributed {
-                        let f = self.frames.last_mut().unwrap();
-                        if let Phase::Children {
-                            results,
-                            failures,
-                            tolerated,
-                            tolerated_pct,
-                            inputs,
-                            ..
-                        } = &mut f.phase
-                        {
-                            *failures += 1;
-                            let total = inputs.len().max(1) as f64;
-                            let ok_count = tolerated.is_some_and(|t| (*failures as f64) <= t);
-                            let ok_pct = tolerated_pct
-                                .is_some_and(|p| (*failures as f64) * 100.0 / total <= p);
-                            if ok_count || ok_pct {
-                                results.push(e.output());
-                                return;
-                            }
-                        }
-                        self.emit(EventType::MapRunFailed, vec![]);
-                        let err = StateError::new(
-                            "States.ExceedToleratedFailureThreshold",
-                            "The specified tolerated failure threshold was exceeded",
-                        );
-                        self.set_phase(Phase::Error(err));
-                        return;
-                    }
-                    self.emit(
-                        EventType::MapIterationFailed,
-                        vec![
-                            ("index", Field::Int(i as i64)),
-                            ("name", Field::Name(st.name.clone())),
-                        ],
-                    );
-                }
-                // The recordings: TaskFailed, TaskStateAborted,
-                // ParallelStateFailed; MapIterationFailed, TaskStateAborted,
-                // MapStateFailed.
-                if let Some(name) = aborted {
-                    let prev = self.frames.last().map(|f| f.last_event).unwrap_or(0);
-                    let id = self.emit_raw(prev, EventType::TaskStateAborted, vec![], Some(name));
-                    if let Some(f) = self.frames.last_mut() {
-                        f.last_event = id;
+                if let Phase::Children(c) = &mut self.top_mut().phase {
+                    if let Some(slot) = c.results.get_mut(index) {
+                        *slot = v;
                     }
                 }
-                self.set_phase(Phase::Error(e));
+                return;
             }
+            Err(e) => e,
+        };
+        // Every event of the failure links to the event that failed.
+        let prev = self.top().last_event;
+        if distributed {
+            if let Phase::Children(c) = &mut self.top_mut().phase {
+                c.failures += 1;
+                let total = c.inputs.len().max(1) as f64;
+                let ok_count = c.tolerated.is_some_and(|t| (c.failures as f64) <= t);
+                let ok_pct = c
+                    .tolerated_pct
+                    .is_some_and(|p| (c.failures as f64) * 100.0 / total <= p);
+                if ok_count || ok_pct {
+                    if let Some(slot) = c.results.get_mut(index) {
+                        *slot = e.output();
+                    }
+                    return;
+                }
+            }
+            self.abort_siblings(&st.name, prev, distributed);
+            self.emit(EventType::MapRunFailed, vec![]);
+            let err = StateError::new(
+                "States.ExceedToleratedFailureThreshold",
+                "The specified tolerated failure threshold was exceeded",
+            );
+            self.set_phase(Phase::Error(err));
+            return;
         }
+        if let FrameKind::Iteration(i) = kind {
+            self.emit_linked(
+                prev,
+                EventType::MapIterationFailed,
+                vec![
+                    ("index", Field::Int(i as i64)),
+                    ("name", Field::Name(st.name.clone())),
+                ],
+                Some(st.name.clone()),
+            );
+        }
+        // The recordings: TaskFailed, TaskStateAborted, ParallelStateFailed;
+        // MapIterationFailed, TaskStateAborted, (each sibling still running:
+        // MapIterationAborted, TaskStateAborted), MapStateFailed.
+        if let Some(name) = aborted {
+            self.emit_linked(prev, EventType::TaskStateAborted, vec![], Some(name));
+        }
+        self.abort_siblings(&st.name, prev, distributed);
+        self.set_phase(Phase::Error(e));
     }
 }
 

@@ -5,6 +5,7 @@
 //! definition, input, task answers, start time and seed give the same history.
 
 mod choice;
+mod concurrency;
 mod context;
 mod error;
 mod events;
@@ -18,6 +19,7 @@ mod states;
 pub mod task;
 mod task_state;
 
+use concurrency::{Children, MAX_INLINE_CONCURRENCY};
 use context::run_context;
 pub use error::{error_matches, StateError};
 pub use events::EventType;
@@ -158,6 +160,9 @@ pub struct Execution {
     pending_answer: Option<TaskOutcome>,
     pub transitions: u64,
     awaiting: bool,
+    /// The running branch or iteration gives up its turn (at the next
+    /// step), to go on at this virtual time.
+    yielded: Option<i64>,
     /// The context object's `Execution` and `StateMachine` members.
     run_context: (Val, Val),
 }
@@ -212,6 +217,7 @@ impl Execution {
             pending_answer: None,
             transitions: 0,
             awaiting: false,
+            yielded: None,
             run_context,
         };
         let role = format!("arn:aws:iam::{}:role/asldbg", ex.opts.account);
@@ -451,6 +457,24 @@ impl Execution {
         id
     }
 
+    /// An event of the top frame linked to `prev` (not to the frame's last
+    /// event), which stays the frame's last event.
+    fn emit_linked(
+        &mut self,
+        prev: u64,
+        t: EventType,
+        details: Vec<(&'static str, Field)>,
+        state: Option<std::sync::Arc<str>>,
+    ) {
+        if self.frames.last().is_some_and(|f| f.silent) {
+            let last = self.top().last_event;
+            self.emit(t, details);
+            self.top_mut().last_event = last;
+        } else {
+            self.emit_raw(prev, t, details, state);
+        }
+    }
+
     fn state(&self) -> &State {
         let f = self.frames.last().expect("a frame");
         &self.def.machines[f.machine].states[f.state]
@@ -465,9 +489,9 @@ impl Execution {
         if self.status != Status::Running {
             return false;
         }
-        let Some(frame) = self.frames.last() else {
+        if self.frames.is_empty() {
             return false;
-        };
+        }
         if self.event_count as usize >= self.opts.max_events {
             let e = StateError::new(
                 "States.Runtime",
@@ -476,19 +500,29 @@ impl Execution {
             self.finish_execution_failed(e);
             return false;
         }
-        // Take the phase out (leaving a cheap placeholder) instead of cloning
-        // it: Children and Finish carry whole payloads.
-        let r = if matches!(frame.phase, Phase::Children { .. }) {
-            self.children()
-        } else {
-            let phase = std::mem::replace(&mut self.frames.last_mut().unwrap().phase, Phase::Body);
-            self.run_phase(phase)
-        };
+        if let Some(t) = self.yielded.take() {
+            self.park(t);
+        }
+        let r = self.run_top();
         if let Err(e) = r {
             self.set_phase(Phase::Error(e));
         }
         self.check_execution_timeout();
         self.status == Status::Running && !self.awaiting
+    }
+
+    /// Run the top frame's phase (a Parallel or Map gives a child its turn).
+    fn run_top(&mut self) -> Result<(), StateError> {
+        let Some(frame) = self.frames.last() else {
+            return Ok(());
+        };
+        if matches!(frame.phase, Phase::Children(_)) {
+            return self.children();
+        }
+        // Take the phase out (leaving a cheap placeholder) instead of cloning
+        // it: Finish and End carry whole payloads.
+        let phase = std::mem::replace(&mut self.top_mut().phase, Phase::Body);
+        self.run_phase(phase)
     }
 
     fn run_phase(&mut self, phase: Phase) -> Result<(), StateError> {
@@ -504,7 +538,11 @@ impl Execution {
                 self.task_run(submitted);
                 Ok(())
             }
-            Phase::Children { .. } => self.children(),
+            Phase::Children(c) => {
+                self.top_mut().phase = Phase::Children(c);
+                self.children()
+            }
+            Phase::Waiting => self.waited(),
             Phase::Finish(result) => self.finish(result),
             Phase::Error(e) => {
                 self.handle_error(e);

@@ -48,7 +48,8 @@ impl Execution {
                     // A delay past the execution's maximum duration cannot
                     // happen before the execution times out.
                     let delay_ms = (delay * 1000.0).min(MAX_CLOCK_STEP_MS as f64) as i64;
-                    self.advance_clock(delay_ms);
+                    let wake = self.now_ms.saturating_add(delay_ms);
+                    self.sleep_until(wake);
                     let trace = RetryTrace {
                         retrier: i,
                         error: err.error.clone(),

@@ -163,9 +163,31 @@ impl Execution {
     fn wait(&mut self, st: &State, w: &WaitSpec, input: &Val) -> Result<(), StateError> {
         let eff = self.effective_input(st, input)?;
         let until = self.wait_target(w, &eff)?;
+        if self.frames.len() > 1 && until > self.now_ms {
+            // A branch or iteration sleeps; its siblings run meanwhile.
+            if until.saturating_sub(self.now_ms) > MAX_WAIT_SECONDS * 1000 {
+                return Err(self.runtime("Wait state delay is too long."));
+            }
+            self.sleep_until(until);
+            self.set_phase(Phase::Waiting);
+            return Ok(());
+        }
         self.wait_until(until)?;
+        self.wait_tail(st, input, &eff)
+    }
+
+    /// A Wait state in a branch or iteration, woken at its time.
+    pub(super) fn waited(&mut self) -> Result<(), StateError> {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        let input = self.top().input.clone();
+        let eff = self.effective_input(st, &input)?;
+        self.wait_tail(st, &input, &eff)
+    }
+
+    fn wait_tail(&mut self, st: &State, input: &Val, eff: &Val) -> Result<(), StateError> {
         let (out, assigned) = match &st.flow {
-            Dataflow::JsonPath(f) => self.path_input_tail(f, f.assign.as_ref(), &eff)?,
+            Dataflow::JsonPath(f) => self.path_input_tail(f, f.assign.as_ref(), eff)?,
             Dataflow::Jsonata(f) => {
                 let states = self.states_val(input, None, None, None);
                 self.jsonata_tail(&f.tail, states, input.clone())?
@@ -260,15 +282,11 @@ impl Execution {
     pub(super) fn start_branches(&mut self, input: Val, n: usize) {
         self.emit(EventType::ParallelStateStarted, vec![]);
         self.frames.last_mut().unwrap().started = true;
-        self.set_phase(Phase::Children {
-            announced: true,
-            next: 0,
-            inputs: vec![input; n],
-            results: Vec::with_capacity(n),
-            failures: 0,
-            tolerated: None,
-            tolerated_pct: None,
-        });
+        self.set_phase(Phase::Children(Box::new(Children::new(
+            vec![input; n],
+            n,
+            true,
+        ))));
     }
 
     /// A Fail state's Error or Cause (`field`), literal, from its `…Path`

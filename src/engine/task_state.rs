@@ -67,6 +67,7 @@ impl Execution {
             }
         };
         self.emit(EventType::scheduled(&spec.call), d);
+        self.yield_turn();
         let f = self.frames.last_mut().unwrap();
         f.task_input = Some(params);
         let whole = |s: Option<f64>| s.map(|s| s.clamp(1.0, MAX_WAIT_SECONDS as f64) as u64);
@@ -104,6 +105,7 @@ impl Execution {
             ResourceKind::Service { .. } => self.service_details(),
         };
         self.emit(EventType::started(&spec.call), d);
+        self.yield_turn();
         self.set_phase(Phase::TaskRun { submitted: false });
         Ok(())
     }
@@ -126,6 +128,7 @@ impl Execution {
             ];
             d.extend(self.service_details());
             self.emit(EventType::TaskSubmitted, d);
+            self.yield_turn();
             self.set_phase(Phase::TaskRun { submitted: true });
             return true;
         }
@@ -168,6 +171,7 @@ impl Execution {
                 ];
                 d.extend(extra);
                 self.emit(EventType::task_end(kind, TaskEnd::Succeeded), d);
+                self.yield_turn();
                 self.frames.last_mut().unwrap().stage.result = Some(v.clone());
                 self.set_phase(Phase::Finish(v));
             }
@@ -177,6 +181,7 @@ impl Execution {
                 let mut d = err.fields();
                 d.extend(extra);
                 self.emit(EventType::task_end(kind, TaskEnd::Failed), d);
+                self.yield_turn();
                 self.set_phase(Phase::Error(err));
             }
             TaskOutcome::TimedOut { heartbeat } => {
@@ -197,6 +202,7 @@ impl Execution {
                 let mut d = vec![("error", Field::Str(error.into()))];
                 d.extend(extra);
                 self.emit(EventType::task_end(kind, TaskEnd::TimedOut), d);
+                self.yield_turn();
                 self.set_phase(Phase::Error(StateError::new(error, "")));
             }
         }

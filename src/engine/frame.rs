@@ -84,6 +84,24 @@ pub(super) enum Phase {
     },
 }
 
+impl Phase {
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Phase::Enter => "Enter",
+            Phase::Body => "Body",
+            Phase::TaskScheduled => "TaskScheduled",
+            Phase::TaskStarted => "TaskStarted",
+            Phase::TaskRun { .. } => "TaskRun",
+            Phase::Children(_) => "Children",
+            Phase::Waiting => "Waiting",
+            Phase::Finish(_) => "Finish",
+            Phase::Error(_) => "Error",
+            Phase::End(_) => "End",
+            Phase::MapDone { .. } => "MapDone",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct Frame {
     pub(super) machine: MachineId,
@@ -149,7 +167,7 @@ impl Frame {
 
 impl Execution {
     pub(super) fn push_stage(&mut self) {
-        let f = self.frames.last_mut().unwrap();
+        let f = self.top_mut();
         let stage = std::mem::take(&mut f.stage);
         if self.opts.record_history {
             self.stages.push(stage);
@@ -180,7 +198,7 @@ impl Execution {
             ));
         }
         self.emit(EventType::exited(&st.kind), d);
-        let f = self.frames.last_mut().unwrap();
+        let f = self.top_mut();
         f.stage.output = Some(out.clone());
         f.stage.assigned = assigned.clone();
         f.stage.next = next.map(|n| def.machines[m].states[n].name.to_string());
@@ -193,7 +211,7 @@ impl Execution {
         let out = out;
         match next {
             Some(n) => {
-                let f = self.frames.last_mut().unwrap();
+                let f = self.top_mut();
                 f.state = n;
                 f.input = out;
                 f.phase = Phase::Enter;

@@ -39,7 +39,7 @@ impl Execution {
                 items.into_array().unwrap_or_default()
             }
         };
-        self.frames.last_mut().unwrap().stage.items = Some(Val::arr(items.clone()));
+        self.top_mut().stage.items = Some(Val::arr(items.clone()));
         let max_concurrency = match &spec.max_concurrency {
             Some(mc) => self.num_value(mc, &eff, "MaxConcurrency", false)?,
             None => None,
@@ -51,7 +51,7 @@ impl Execution {
                 EventType::MapStateStarted,
                 vec![("length", Field::Int(items.len() as i64))],
             );
-            self.frames.last_mut().unwrap().started = true;
+            self.top_mut().started = true;
         }
         let tolerated = match &spec.tolerated_count {
             Some(n) => {
@@ -113,13 +113,13 @@ impl Execution {
                 })
                 .collect();
         }
-        self.frames.last_mut().unwrap().stage.after_parameters = Some(Val::arr(inputs.clone()));
+        self.top_mut().stage.after_parameters = Some(Val::arr(inputs.clone()));
         if spec.item_batcher.is_some() {
             self.emit(
                 EventType::MapStateStarted,
                 vec![("length", Field::Int(inputs.len() as i64))],
             );
-            self.frames.last_mut().unwrap().started = true;
+            self.top_mut().started = true;
         }
         // 0 (or none) is "as many as possible": AWS runs at most 40 inline
         // iterations at once; the same bound keeps a Distributed Map's
@@ -207,12 +207,7 @@ impl Execution {
     }
 
     /// MapStateSucceeded, then the result (or ResultWriter's descriptor).
-    pub(super) fn map_done(&mut self, results: Vec<Val>) {
-        let (def, m, s) = self.def_state();
-        let st = &def.machines[m].states[s];
-        let Kind::Map(spec) = &st.kind else {
-            unreachable!()
-        };
+    pub(super) fn map_done(&mut self, st: &State, spec: &MapSpec, results: Vec<Val>) {
         self.emit(EventType::MapStateSucceeded, vec![]);
         let result = match &spec.result_writer {
             Some(writer) => {

@@ -525,37 +525,45 @@ impl Execution {
         self.run_phase(phase)
     }
 
+    /// Run one phase of the top frame. The phases of a Task, a Map's end
+    /// and a Wait's wake-up belong to their state kind: the kind is checked
+    /// here, once (a mismatch is an internal error, reported, not a panic).
     fn run_phase(&mut self, phase: Phase) -> Result<(), StateError> {
-        match phase {
-            Phase::Enter => {
+        let (def, m, s) = self.def_state();
+        let st = &def.machines[m].states[s];
+        match (phase, &st.kind) {
+            (Phase::Enter, _) => {
                 self.enter();
                 Ok(())
             }
-            Phase::Body => self.body(),
-            Phase::TaskScheduled => self.task_schedule(),
-            Phase::TaskStarted => self.task_start(),
-            Phase::TaskRun { submitted } => {
-                self.task_run(submitted);
+            (Phase::Body, _) => self.body(),
+            (Phase::TaskScheduled, Kind::Task(spec)) => self.task_schedule(st, spec),
+            (Phase::TaskStarted, Kind::Task(spec)) => self.task_start(spec),
+            (Phase::TaskRun { submitted }, Kind::Task(spec)) => {
+                self.task_run(st, spec, submitted);
                 Ok(())
             }
-            Phase::Children(c) => {
+            (Phase::Children(c), Kind::Parallel { .. } | Kind::Map(_)) => {
                 self.top_mut().phase = Phase::Children(c);
                 self.children()
             }
-            Phase::Waiting => self.waited(),
-            Phase::Finish(result) => self.finish(result),
-            Phase::Error(e) => {
+            (Phase::Waiting, Kind::Wait(_)) => self.waited(),
+            (Phase::Finish(result), _) => self.finish(result),
+            (Phase::Error(e), _) => {
                 self.handle_error(e);
                 Ok(())
             }
-            Phase::End(r) => {
+            (Phase::End(r), _) => {
                 self.finish_frame(r);
                 Ok(())
             }
-            Phase::MapDone {
-                results,
-                run_closed,
-            } => {
+            (
+                Phase::MapDone {
+                    results,
+                    run_closed,
+                },
+                Kind::Map(spec),
+            ) => {
                 if !run_closed {
                     self.emit(EventType::MapRunSucceeded, vec![]);
                     self.set_phase(Phase::MapDone {
@@ -563,10 +571,15 @@ impl Execution {
                         run_closed: true,
                     });
                 } else {
-                    self.map_done(results);
+                    self.map_done(st, spec, results);
                 }
                 Ok(())
             }
+            (phase, _) => Err(self.runtime(&format!(
+                "internal error: the phase {} does not belong to a {} state",
+                phase.name(),
+                st.type_name
+            ))),
         }
     }
 

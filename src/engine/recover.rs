@@ -7,8 +7,7 @@ impl Execution {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         // A failed JSONata evaluation is reported first, in its own event.
-        if err.error == "States.QueryEvaluationError" && !self.frames.last().unwrap().eval_reported
-        {
+        if err.error == "States.QueryEvaluationError" && !self.top().eval_reported {
             self.emit(
                 EventType::EvaluationFailed,
                 vec![
@@ -17,7 +16,7 @@ impl Execution {
                     ("state", Field::Name(st.name.clone())),
                 ],
             );
-            let f = self.frames.last_mut().unwrap();
+            let f = self.top_mut();
             f.eval_reported = true;
             // The recordings show MapStateFailed after it, started or not.
             if matches!(st.kind, Kind::Map(_)) {
@@ -33,7 +32,7 @@ impl Execution {
                 .position(|r| r.errors.iter().any(|p| error_matches(p, &err.error)))
             {
                 let r = &st.retry[i];
-                let f = self.frames.last_mut().unwrap();
+                let f = self.top_mut();
                 let attempt = f.retrier_attempts[i];
                 if attempt < r.max_attempts {
                     f.retrier_attempts[i] += 1;
@@ -56,7 +55,7 @@ impl Execution {
                         attempt: attempt + 1,
                         delay_ms,
                     };
-                    let f = self.frames.last_mut().unwrap();
+                    let f = self.top_mut();
                     f.stage.retries.push(trace);
                     f.started = false;
                     // A new attempt reports its own failed evaluations.
@@ -71,7 +70,7 @@ impl Execution {
                 }
             }
             // Not retried: the error stays on the record of this state.
-            self.frames.last_mut().unwrap().stage.error = Some(err.clone());
+            self.top_mut().stage.error = Some(err.clone());
             if self.emit_state_failed(st, &err) {
                 self.set_phase(Phase::Error(err));
                 return;
@@ -82,11 +81,11 @@ impl Execution {
                 .enumerate()
                 .find(|(_, c)| c.errors.iter().any(|p| error_matches(p, &err.error)))
             {
-                self.frames.last_mut().unwrap().stage.caught_by = Some(ci);
-                let input = self.frames.last().unwrap().input.clone();
+                self.top_mut().stage.caught_by = Some(ci);
+                let input = self.top().input.clone();
                 let eo = err.output();
                 // What the catcher places: the error output, as the result.
-                self.frames.last_mut().unwrap().stage.result = Some(eo.clone());
+                self.top_mut().stage.result = Some(eo.clone());
                 let r = match &c.flow {
                     CatchFlow::Jsonata(tail) => {
                         let states = self.states_val(&input, None, Some(&eo), None);
@@ -115,7 +114,7 @@ impl Execution {
             self.set_phase(Phase::Error(err));
             return;
         }
-        self.frames.last_mut().unwrap().stage.error = Some(err.clone());
+        self.top_mut().stage.error = Some(err.clone());
         self.push_stage();
         self.end_frame(Err(err));
     }
@@ -124,7 +123,7 @@ impl Execution {
     /// *StateFailed event (not for States.Runtime, which stops at once).
     /// Returns true when it wrote the event (the error is handled next step).
     pub(super) fn emit_state_failed(&mut self, st: &State, err: &StateError) -> bool {
-        let f = self.frames.last_mut().unwrap();
+        let f = self.top_mut();
         if !f.started || err.error == "States.Runtime" {
             return false;
         }

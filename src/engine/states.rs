@@ -21,7 +21,7 @@ impl Execution {
         );
         let now = self.now_ms;
         let path = self.frame_path();
-        let f = self.frames.last_mut().unwrap();
+        let f = self.top_mut();
         f.entered_event = id;
         f.entered_ms = now;
         f.retry_count = 0;
@@ -66,7 +66,7 @@ impl Execution {
                 Ok(())
             }
             Kind::Map(spec) => self.map_start(st, spec, &input),
-            Kind::Task(_) => self.task_schedule(),
+            Kind::Task(spec) => self.task_schedule(st, spec),
         }
     }
 
@@ -281,7 +281,7 @@ impl Execution {
     /// ParallelStateStarted, then every branch gets a copy of `input`.
     pub(super) fn start_branches(&mut self, input: Val, n: usize) {
         self.emit(EventType::ParallelStateStarted, vec![]);
-        self.frames.last_mut().unwrap().started = true;
+        self.top_mut().started = true;
         self.set_phase(Phase::Children(Box::new(Children::new(
             vec![input; n],
             n,

@@ -3,12 +3,7 @@
 use super::*;
 
 impl Execution {
-    pub(super) fn task_schedule(&mut self) -> Result<(), StateError> {
-        let (def, m, s) = self.def_state();
-        let st = &def.machines[m].states[s];
-        let Kind::Task(spec) = &st.kind else {
-            unreachable!()
-        };
+    pub(super) fn task_schedule(&mut self, st: &State, spec: &TaskSpec) -> Result<(), StateError> {
         let input = self.top().input.clone();
         let eff = self.effective_input(st, &input)?;
         if let ResourceKind::Service {
@@ -68,7 +63,7 @@ impl Execution {
         };
         self.emit(EventType::scheduled(&spec.call), d);
         self.yield_turn();
-        let f = self.frames.last_mut().unwrap();
+        let f = self.top_mut();
         f.task_input = Some(params);
         let whole = |s: Option<f64>| s.map(|s| s.clamp(1.0, MAX_WAIT_SECONDS as f64) as u64);
         f.task_limits = (whole(timeout), whole(heartbeat));
@@ -95,10 +90,7 @@ impl Execution {
         }
     }
 
-    pub(super) fn task_start(&mut self) -> Result<(), StateError> {
-        let Kind::Task(spec) = &self.state().kind else {
-            unreachable!()
-        };
+    pub(super) fn task_start(&mut self, spec: &TaskSpec) -> Result<(), StateError> {
         let d = match &spec.call {
             ResourceKind::Lambda => vec![],
             ResourceKind::Activity => vec![("workerName", Field::Str("asldbg".into()))],
@@ -110,12 +102,7 @@ impl Execution {
         Ok(())
     }
 
-    pub(super) fn task_run(&mut self, submitted: bool) -> bool {
-        let (def, m, s) = self.def_state();
-        let st = &def.machines[m].states[s];
-        let Kind::Task(spec) = &st.kind else {
-            unreachable!()
-        };
+    pub(super) fn task_run(&mut self, st: &State, spec: &TaskSpec, submitted: bool) -> bool {
         let kind = &spec.call;
         let pattern = match kind {
             ResourceKind::Service { pattern, .. } => *pattern,
@@ -138,7 +125,7 @@ impl Execution {
                 let n = self.task_calls.entry(st.name.to_string()).or_insert(0);
                 let invocation = *n;
                 *n += 1;
-                let f = self.frames.last().unwrap();
+                let f = self.top();
                 let input = f.task_input.clone().unwrap_or(Val::Null);
                 let token = f.task_token.clone();
                 let (timeout_seconds, heartbeat_seconds) = f.task_limits;
@@ -172,11 +159,11 @@ impl Execution {
                 d.extend(extra);
                 self.emit(EventType::task_end(kind, TaskEnd::Succeeded), d);
                 self.yield_turn();
-                self.frames.last_mut().unwrap().stage.result = Some(v.clone());
+                self.top_mut().stage.result = Some(v.clone());
                 self.set_phase(Phase::Finish(v));
             }
             TaskOutcome::Failed { error, cause } => {
-                self.frames.last_mut().unwrap().task_failed = true;
+                self.top_mut().task_failed = true;
                 let err = StateError::given(error, cause);
                 let mut d = err.fields();
                 d.extend(extra);
@@ -186,7 +173,7 @@ impl Execution {
             }
             TaskOutcome::TimedOut { heartbeat } => {
                 // The virtual clock shows the wait that timed out.
-                let f = self.frames.last_mut().unwrap();
+                let f = self.top_mut();
                 f.task_failed = true;
                 let waited = if heartbeat {
                     f.task_limits.1

@@ -176,6 +176,33 @@ fn validate_reports_every_problem_with_positions() {
 }
 
 #[test]
+fn a_malformed_path_or_intrinsic_is_shown_with_a_caret_under_the_column() {
+    let bad = temp_file(
+        "caret.asl.json",
+        "{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\",\n  \"InputPath\": \"$.a[?(@.x >> 1)]\",\n  \"Parameters\": {\"b.$\": \"States.Format('{}', $.x[)\"}, \"End\": true}}}\n",
+    );
+    let o = asldbg(&["validate", &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    // Line 2: `  "InputPath": "$.a[?(@.x >> 1)]"`, the value's quote at column
+    // 16; the parser stops at offset 11 of the path: column 28.
+    assert!(
+        out.contains(&format!("{bad}:2:28: invalid JSONPath '$.a[?(@.x >> 1)]'")),
+        "{out}"
+    );
+    assert!(
+        out.contains("    $.a[?(@.x >> 1)]\n               ^\n"),
+        "{out}"
+    );
+    // A path inside an intrinsic call: placed in the whole call.
+    assert!(out.contains("in the JSONPath argument"), "{out}");
+    assert!(
+        out.contains("    States.Format('{}', $.x[)\n                            ^"),
+        "{out}"
+    );
+}
+
+#[test]
 fn unreadable_or_malformed_files_exit_2_with_file_and_position() {
     let o = asldbg(&["validate", "no/such/file.json"]);
     assert_eq!(o.status.code(), Some(2));

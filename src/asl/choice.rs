@@ -119,7 +119,7 @@ pub fn parse_test(
                 let s = v
                     .as_str()
                     .ok_or_else(|| format!("the value of '{k}' must be a path"))?;
-                let p = Path::parse(s)?;
+                let p = Path::parse(s).map_err(|e| e.to_string())?;
                 found.push((k.clone(), Test::Compare(*kind, *cmp, Operand::Path(p))));
             }
         } else if k == "StringMatches" {
@@ -315,6 +315,14 @@ impl Rule {
         }
     }
 }
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Invalid path '{}': {}", self.path, self.detail)
+    }
+}
+
+impl std::error::Error for RuleError {}
 
 #[cfg(test)]
 mod tests {

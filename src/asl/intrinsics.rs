@@ -5,6 +5,7 @@
 //! Failures are `States.IntrinsicFailure` (or `States.Runtime` for a missing
 //! path argument, as AWS reports it).
 
+use super::expr_error::ExprError;
 use super::json::{as_f64, as_i64, json_eq, num_i64, to_compact};
 use super::jsonpath::{Path, PathError, Scope};
 use super::value::{Map, Val};
@@ -63,7 +64,7 @@ pub fn looks_like_call(s: &str) -> bool {
 }
 
 impl Intrinsic {
-    pub fn parse(src: &str) -> Result<Intrinsic, String> {
+    pub fn parse(src: &str) -> Result<Intrinsic, ExprError> {
         let mut p = P {
             s: src,
             i: 0,
@@ -73,8 +74,11 @@ impl Intrinsic {
         let f = p.call()?;
         p.ws();
         if p.i != src.len() {
-            return Err(format!(
-                "invalid intrinsic function '{src}': unexpected text after the call"
+            return Err(ExprError::new(
+                "intrinsic function",
+                src,
+                p.i,
+                "unexpected text after the call",
             ));
         }
         Ok(f)
@@ -102,8 +106,8 @@ struct P<'a> {
 }
 
 impl P<'_> {
-    fn err(&self, m: &str) -> String {
-        format!("invalid intrinsic function '{}': {m}", self.s)
+    fn err(&self, m: &str) -> ExprError {
+        ExprError::new("intrinsic function", self.s, self.i, m)
     }
     fn peek(&self) -> char {
         self.s
@@ -116,7 +120,7 @@ impl P<'_> {
             self.i += 1;
         }
     }
-    fn call(&mut self) -> Result<Intrinsic, String> {
+    fn call(&mut self) -> Result<Intrinsic, ExprError> {
         self.depth += 1;
         if self.depth > 10 {
             return Err(self.err("intrinsic functions may be nested at most 10 deep"));
@@ -156,7 +160,7 @@ impl P<'_> {
         self.depth -= 1;
         Ok(Intrinsic { name, args })
     }
-    fn arg(&mut self) -> Result<Arg, String> {
+    fn arg(&mut self) -> Result<Arg, ExprError> {
         let c = self.peek();
         if c == '\'' {
             self.i += 1;
@@ -211,7 +215,9 @@ impl P<'_> {
                 self.i += ch.len_utf8();
             }
             let text = self.s[st..self.i].trim_end();
-            return Path::parse(text).map(Arg::Path);
+            return Path::parse(text)
+                .map(Arg::Path)
+                .map_err(|e| e.within("intrinsic function", self.s, st));
         }
         if self.s[self.i..].starts_with("States.") {
             return Ok(Arg::Call(Box::new(self.call()?)));
@@ -560,6 +566,17 @@ fn call(name: &str, args: Vec<Val>, rng: &mut dyn Random) -> Result<Val, String>
     }
 }
 
+impl std::fmt::Display for IntrinsicError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntrinsicError::Failure(m) => f.write_str(m),
+            IntrinsicError::Path(p, e) => write!(f, "Invalid path '{p}': {e}"),
+        }
+    }
+}
+
+impl std::error::Error for IntrinsicError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -661,7 +678,7 @@ mod tests {
             "States.Format('é\\",
         ] {
             let e = Intrinsic::parse(src).unwrap_err();
-            assert!(e.contains("unterminated"), "{src}: {e}");
+            assert!(e.message.contains("unterminated"), "{src}: {e}");
         }
     }
 

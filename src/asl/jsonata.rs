@@ -949,6 +949,14 @@ fn aws_message(e: &EvaluatorError) -> String {
     }
 }
 
+impl std::fmt::Display for JError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl std::error::Error for JError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

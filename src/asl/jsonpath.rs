@@ -7,6 +7,7 @@
 //!
 //! Roots: `$` is the data, `$$` the context object, `$name` a variable.
 
+use super::expr_error::ExprError;
 use super::json::{as_f64, json_eq};
 use super::value::Val;
 use std::fmt;
@@ -141,7 +142,7 @@ impl<'a> Scope<'a> {
 }
 
 impl Path {
-    pub fn parse(src: &str) -> Result<Path, String> {
+    pub fn parse(src: &str) -> Result<Path, ExprError> {
         let mut p = Parser {
             s: src.as_bytes(),
             i: 0,
@@ -165,14 +166,25 @@ impl Path {
     }
 
     /// Parse a reference path (ResultPath, ItemsPath, …): names and indexes only.
-    pub fn parse_reference(src: &str) -> Result<Path, String> {
+    pub fn parse_reference(src: &str) -> Result<Path, ExprError> {
         let p = Path::parse(src)?;
         if !p
             .segs
             .iter()
             .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_)))
         {
-            return Err(format!("'{src}' is not a valid reference path"));
+            // Where the first wildcard, filter, slice, union or deep scan is.
+            let at = ["..", "*", "?", ":", ",", "length()"]
+                .iter()
+                .filter_map(|t| src.find(t))
+                .min()
+                .unwrap_or(0);
+            return Err(ExprError::new(
+                "reference path",
+                src,
+                at,
+                "a reference path has only names and indexes",
+            ));
         }
         Ok(p)
     }
@@ -585,19 +597,8 @@ fn is_name_char(c: u8) -> bool {
 }
 
 impl Parser<'_> {
-    fn err(&self, what: &str) -> String {
-        // A very long path is quoted by its ends.
-        let shown = if self.src.chars().count() > 120 {
-            let head: String = self.src.chars().take(60).collect();
-            let tail: String = {
-                let t: Vec<char> = self.src.chars().rev().take(40).collect();
-                t.into_iter().rev().collect()
-            };
-            format!("{head}…{tail}")
-        } else {
-            self.src.to_string()
-        };
-        format!("invalid JSONPath '{shown}': {what} at position {}", self.i)
+    fn err(&self, what: &str) -> ExprError {
+        ExprError::new("JSONPath", self.src, self.i, what)
     }
     fn peek(&self) -> u8 {
         *self.s.get(self.i).unwrap_or(&0)
@@ -615,7 +616,7 @@ impl Parser<'_> {
             false
         }
     }
-    fn root(&mut self) -> Result<Root, String> {
+    fn root(&mut self) -> Result<Root, ExprError> {
         if !self.eat(b'$') {
             return Err(self.err("a path must start with '$'"));
         }
@@ -635,7 +636,7 @@ impl Parser<'_> {
         }
         Ok(Root::Data)
     }
-    fn name(&mut self) -> Result<String, String> {
+    fn name(&mut self) -> Result<String, ExprError> {
         let st = self.i;
         while self.i < self.s.len() && is_name_char(self.s[self.i]) {
             self.i += 1;
@@ -645,7 +646,7 @@ impl Parser<'_> {
         }
         Ok(self.src[st..self.i].to_string())
     }
-    fn quoted(&mut self) -> Result<String, String> {
+    fn quoted(&mut self) -> Result<String, ExprError> {
         let q = self.peek();
         if q != b'\'' && q != b'"' {
             return Err(self.err("expected a quoted name"));
@@ -674,7 +675,7 @@ impl Parser<'_> {
             self.i += ch.len_utf8();
         }
     }
-    fn int(&mut self) -> Result<i64, String> {
+    fn int(&mut self) -> Result<i64, ExprError> {
         let st = self.i;
         if self.peek() == b'-' {
             self.i += 1;
@@ -687,7 +688,7 @@ impl Parser<'_> {
             .map_err(|_| self.err("expected an integer"))
     }
     /// Segments until the end of input (or, inside a filter, until an operator).
-    fn segments(&mut self, in_filter: bool) -> Result<Vec<Seg>, String> {
+    fn segments(&mut self, in_filter: bool) -> Result<Vec<Seg>, ExprError> {
         let mut segs = Vec::new();
         loop {
             match self.peek() {
@@ -729,7 +730,7 @@ impl Parser<'_> {
             }
         }
     }
-    fn bracket(&mut self) -> Result<Seg, String> {
+    fn bracket(&mut self) -> Result<Seg, ExprError> {
         self.i += 1; // [
         self.ws();
         let seg = match self.peek() {
@@ -802,7 +803,7 @@ impl Parser<'_> {
         Ok(seg)
     }
     /// Enters one more level of nesting, or refuses past [`MAX_NESTING`].
-    fn deeper(&mut self) -> Result<(), String> {
+    fn deeper(&mut self) -> Result<(), ExprError> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
             return Err(self.err(&format!(
@@ -811,7 +812,7 @@ impl Parser<'_> {
         }
         Ok(())
     }
-    fn filter_or(&mut self) -> Result<Filter, String> {
+    fn filter_or(&mut self) -> Result<Filter, ExprError> {
         let mut terms = vec![self.filter_and()?];
         loop {
             self.ws();
@@ -825,7 +826,7 @@ impl Parser<'_> {
             }
         }
     }
-    fn filter_and(&mut self) -> Result<Filter, String> {
+    fn filter_and(&mut self) -> Result<Filter, ExprError> {
         let mut terms = vec![self.filter_unary()?];
         loop {
             self.ws();
@@ -839,7 +840,7 @@ impl Parser<'_> {
             }
         }
     }
-    fn filter_unary(&mut self) -> Result<Filter, String> {
+    fn filter_unary(&mut self) -> Result<Filter, ExprError> {
         self.ws();
         if self.peek() == b'!' && self.s.get(self.i + 1) != Some(&b'=') {
             self.i += 1;
@@ -887,7 +888,7 @@ impl Parser<'_> {
         let r = self.operand()?;
         Ok(Filter::Cmp(l, op, r))
     }
-    fn operand(&mut self) -> Result<Operand, String> {
+    fn operand(&mut self) -> Result<Operand, ExprError> {
         self.ws();
         match self.peek() {
             b'@' => {
@@ -940,6 +941,8 @@ impl Parser<'_> {
     }
 }
 
+impl std::error::Error for PathError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -963,8 +966,11 @@ mod tests {
     fn nesting_is_bounded_and_long_chains_are_flat() {
         let deep = format!("$[?({}@.a{})]", "(".repeat(10_000), ")".repeat(10_000));
         let e = Path::parse(&deep).unwrap_err();
-        assert!(e.contains("nest more than 64"), "{e}");
-        assert!(e.len() < 400, "the message quotes the path by its ends");
+        assert!(e.message.contains("nest more than 64"), "{e}");
+        assert!(
+            e.to_string().len() < 400,
+            "the message quotes the path by its ends"
+        );
         let nots = format!("$[?({}@.a)]", "!".repeat(10_000));
         assert!(Path::parse(&nots).is_err());
         let filters = format!("$.x{}", "[?(@.a".repeat(100));

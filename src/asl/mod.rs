@@ -3,6 +3,7 @@
 //! nothing here knows about execution or the terminal.
 
 pub mod choice;
+pub mod expr_error;
 pub mod intrinsics;
 pub mod json;
 pub mod jsonata;
@@ -27,6 +28,9 @@ pub struct LoadError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// A malformed expression in the value: shown with a `^` under the
+    /// column where it goes wrong.
+    pub expr: Option<Box<expr_error::ExprError>>,
 }
 
 impl std::fmt::Display for LoadError {
@@ -36,14 +40,18 @@ impl std::fmt::Display for LoadError {
                 f,
                 "{}:{}:{}: {}",
                 self.file, self.line, self.column, self.message
-            )
+            )?;
         } else {
             write!(
                 f,
                 "{}:{}:{}: {} (at {})",
                 self.file, self.line, self.column, self.message, self.pointer
-            )
+            )?;
         }
+        if let Some(e) = &self.expr {
+            write!(f, "\n{}", e.caret("    "))?;
+        }
+        Ok(())
     }
 }
 
@@ -106,6 +114,7 @@ fn json_error(file: &str, e: serde_json::Error) -> LoadError {
         line: e.line(),
         column: e.column(),
         message: format!("invalid JSON: {msg}"),
+        expr: None,
     }
 }
 
@@ -122,6 +131,7 @@ fn parse_owned(text: String, file: &str) -> Result<Document, LoadError> {
             line: e.line,
             column: e.column,
             message: format!("invalid YAML: {}", e.message),
+            expr: None,
         })?;
         let source_map = SourceMap::from_yaml(&text, &value);
         return Ok(Document::with_map(value, source_map));
@@ -154,6 +164,7 @@ fn parse_owned(text: String, file: &str) -> Result<Document, LoadError> {
                     n => format!("; {} more duplicate keys", n - 1),
                 }
             ),
+            expr: None,
         });
     }
     Ok(Document {
@@ -213,6 +224,7 @@ fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
         line: 1,
         column: 1,
         message,
+        expr: None,
     };
     // Read in chunks: text with a NUL byte is neither JSON nor YAML, so
     // binary junk is refused at its first chunk, not after a gigabyte.
@@ -264,21 +276,71 @@ fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
     })
 }
 
-/// Turn definition diagnostics into positioned errors.
-pub fn locate(file: &str, map: &SourceMap, diags: Vec<Diagnostic>) -> Vec<LoadError> {
+/// Turn definition diagnostics into positioned errors. A malformed
+/// expression is placed on its offending character when the file holds
+/// the string as written (no escapes before it).
+pub fn locate(file: &str, doc: &Document, diags: Vec<Diagnostic>) -> Vec<LoadError> {
+    let map = doc.source_map();
     diags
         .into_iter()
         .map(|d| {
-            let (line, column) = map.get(&d.pointer).unwrap_or((1, 1));
+            let (line, mut column) = map.get(&d.pointer).unwrap_or((1, 1));
+            if let (Some(e), Some(text)) = (&d.expr, doc.text.as_deref()) {
+                if let Some(c) = column_in_string(text, line, column, e) {
+                    column = c;
+                }
+            }
             LoadError {
                 file: file.into(),
                 pointer: d.pointer,
                 line,
                 column,
                 message: d.message,
+                expr: d.expr.map(Box::new),
             }
         })
         .collect()
+}
+
+/// The column of `e`'s offending character when the JSON string at
+/// `line`:`column` (the member's key, or the value itself) spells the
+/// expression unescaped.
+fn column_in_string(
+    text: &str,
+    line: usize,
+    column: usize,
+    e: &expr_error::ExprError,
+) -> Option<usize> {
+    let chars: Vec<char> = text.lines().nth(line.checked_sub(1)?)?.chars().collect();
+    let mut at = column.checked_sub(1)?;
+    // Past a member's key and its colon, to the value.
+    if chars.get(at) == Some(&'"') {
+        let mut i = at + 1;
+        while i < chars.len() && chars[i] != '"' {
+            i += if chars[i] == '\\' { 2 } else { 1 };
+        }
+        let mut j = i + 1;
+        while chars.get(j).is_some_and(|c| c.is_whitespace()) {
+            j += 1;
+        }
+        if chars.get(j) == Some(&':') {
+            j += 1;
+            while chars.get(j).is_some_and(|c| c.is_whitespace()) {
+                j += 1;
+            }
+            at = j;
+        }
+    }
+    if chars.get(at) != Some(&'"') {
+        return None;
+    }
+    let upto: Vec<char> = e.source.get(..e.offset)?.chars().collect();
+    if upto.iter().any(|c| matches!(c, '\\' | '"'))
+        || chars.get(at + 1..at + 1 + upto.len())? != upto.as_slice()
+    {
+        return None;
+    }
+    Some(at + 2 + upto.len())
 }
 
 /// Outcome of loading a definition file.
@@ -314,15 +376,17 @@ pub fn definition_of(
     doc: &Document,
     express: bool,
 ) -> Result<Definition, Vec<LoadError>> {
-    let d = Definition::from_value(&doc.value).map_err(|e| locate(file, doc.source_map(), e))?;
+    let d = Definition::from_value(&doc.value).map_err(|e| locate(file, doc, e))?;
     if express {
         let diags = model::express_diagnostics(&d);
         if !diags.is_empty() {
-            return Err(locate(file, doc.source_map(), diags));
+            return Err(locate(file, doc, diags));
         }
     }
     Ok(d)
 }
+
+impl std::error::Error for LoadError {}
 
 #[cfg(test)]
 mod tests {
@@ -388,7 +452,7 @@ mod tests {
         let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"B\"}\n  }\n}";
         let d = parse_document(text, "x.json").unwrap();
         let diags = Definition::from_value(&d.value).err().unwrap();
-        let errs = locate("x.json", d.source_map(), diags);
+        let errs = locate("x.json", &d, diags);
         assert_eq!(errs[0].to_string(), "x.json:4:27: Next 'B' does not name a state in the same States block (at /States/A/Next)");
     }
 }

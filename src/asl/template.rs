@@ -2,6 +2,7 @@
 //! `Assign`): static JSON with `"key.$"` members whose values are paths or
 //! intrinsic calls. Compiled once; evaluation clones only what it must.
 
+use super::expr_error::ExprError;
 use super::intrinsics::{looks_like_call, Intrinsic, IntrinsicError, Random};
 use super::jsonpath::{Path, PathError, Scope};
 use super::value::{Map, Val};
@@ -40,9 +41,26 @@ fn has_dynamic(v: &JsonValue) -> bool {
     }
 }
 
+/// A problem in a payload template: a malformed expression (with its
+/// position) or a misuse of a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Expr(ExprError),
+    Text(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Expr(e) => e.fmt(f),
+            Problem::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 impl Template {
     /// Compile; errors carry a JSON pointer suffix relative to the template.
-    pub fn compile(v: &JsonValue) -> Result<Template, Vec<(String, String)>> {
+    pub fn compile(v: &JsonValue) -> Result<Template, Vec<(String, Problem)>> {
         let mut errs = Vec::new();
         let t = Self::build(v, "", &mut errs);
         if errs.is_empty() {
@@ -52,7 +70,7 @@ impl Template {
         }
     }
 
-    fn build(v: &JsonValue, ptr: &str, errs: &mut Vec<(String, String)>) -> Template {
+    fn build(v: &JsonValue, ptr: &str, errs: &mut Vec<(String, Problem)>) -> Template {
         if !has_dynamic(v) {
             return Template::Lit(Val::from(v));
         }
@@ -65,15 +83,17 @@ impl Template {
                         if o.contains_key(stripped) {
                             errs.push((
                                 p.clone(),
-                                format!("the field '{k}' collides with the field '{stripped}'"),
+                                Problem::Text(format!(
+                                    "the field '{k}' collides with the field '{stripped}'"
+                                )),
                             ));
                         }
                         match val {
                             JsonValue::String(s) => match compile_expr(s) {
                                 Ok(t) => out.push((stripped.to_string(), t)),
-                                Err(e) => errs.push((p, e)),
+                                Err(e) => errs.push((p, Problem::Expr(e))),
                             },
-                            _ => errs.push((p, format!("the value of '{k}' must be a path or an intrinsic function (a string)"))),
+                            _ => errs.push((p, Problem::Text(format!("the value of '{k}' must be a path or an intrinsic function (a string)")))),
                         }
                     } else {
                         out.push((k.clone(), Self::build(val, &p, errs)));
@@ -140,13 +160,31 @@ impl Template {
 }
 
 /// A `.$` value: an intrinsic call or a path.
-pub fn compile_expr(s: &str) -> Result<Template, String> {
+pub fn compile_expr(s: &str) -> Result<Template, ExprError> {
     if looks_like_call(s) {
         Intrinsic::parse(s).map(Template::Call)
     } else {
         Path::parse(s).map(Template::Path)
     }
 }
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TemplateError::PathMissing {
+                field,
+                path,
+                detail,
+            } => write!(
+                f,
+                "The JSONPath '{path}' specified for the field '{field}' could not be found: {detail}"
+            ),
+            TemplateError::Intrinsic { field, message } => write!(f, "{field}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {}
 
 #[cfg(test)]
 mod tests {

@@ -206,6 +206,14 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

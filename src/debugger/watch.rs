@@ -31,7 +31,7 @@ impl Watch {
     pub fn new(text: &str) -> Result<Watch, String> {
         let t = text.trim();
         let compiled = if is_path(t) {
-            Compiled::Path(crate::asl::template::compile_expr(t)?)
+            Compiled::Path(crate::asl::template::compile_expr(t).map_err(|e| e.to_string())?)
         } else {
             Compiled::Jsonata(crate::asl::jsonata::Expr::parse(t)?)
         };

@@ -85,3 +85,5 @@ pub fn error_matches(pattern: &str, error: &str) -> bool {
         p => p == error,
     }
 }
+
+impl std::error::Error for StateError {}

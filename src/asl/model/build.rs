@@ -2,13 +2,33 @@
 //! and Fail fields, Assign, retriers and catchers.
 
 use super::*;
+use crate::asl::expr_error::ExprError;
+use crate::asl::template::Problem;
 
 impl Builder {
     pub(super) fn err(&mut self, pointer: &str, message: String) {
         self.diags.push(Diagnostic {
             pointer: pointer.to_string(),
             message,
+            expr: None,
         });
+    }
+
+    /// A malformed expression, kept with its position.
+    pub(super) fn err_expr(&mut self, pointer: &str, e: ExprError) {
+        self.diags.push(Diagnostic {
+            pointer: pointer.to_string(),
+            message: e.to_string(),
+            expr: Some(e),
+        });
+    }
+
+    /// A payload template's problem.
+    pub(super) fn err_problem(&mut self, pointer: &str, p: Problem) {
+        match p {
+            Problem::Expr(e) => self.err_expr(pointer, e),
+            Problem::Text(t) => self.err(pointer, t),
+        }
     }
 
     /// Compile a JSONata template (a value with `{% %}` strings) or report where it fails.
@@ -175,7 +195,7 @@ impl Builder {
                 Ok(p) if p.is_root() => InputSel::All,
                 Ok(p) => InputSel::Path(p),
                 Err(e) => {
-                    self.err(&format!("{ptr}/{f}"), e);
+                    self.err_expr(&format!("{ptr}/{f}"), e);
                     InputSel::All
                 }
             },
@@ -193,7 +213,7 @@ impl Builder {
         match v.as_str().map(Path::parse_reference) {
             Some(Ok(path)) => Some(path),
             Some(Err(e)) => {
-                self.err(p, e);
+                self.err_expr(p, e);
                 None
             }
             None => {
@@ -208,7 +228,7 @@ impl Builder {
             Ok(t) => Some(t),
             Err(errs) => {
                 for (sub, m) in errs {
-                    self.err(&format!("{p}{sub}"), m);
+                    self.err_problem(&format!("{p}{sub}"), m);
                 }
                 None
             }
@@ -303,7 +323,7 @@ impl Builder {
             (None, Some(Value::String(s))) => match crate::asl::template::compile_expr(s) {
                 Ok(t) => FailField::Path(t),
                 Err(e) => {
-                    self.err(&format!("{ptr}/{pf}"), e);
+                    self.err_expr(&format!("{ptr}/{pf}"), e);
                     FailField::None
                 }
             },

@@ -70,7 +70,7 @@ impl Builder {
             Some(s) => match Path::parse(s) {
                 Ok(p) => p,
                 Err(e) => {
-                    self.err(&format!("{p}/Variable"), e);
+                    self.err_expr(&format!("{p}/Variable"), e);
                     return None;
                 }
             },

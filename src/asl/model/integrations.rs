@@ -142,6 +142,7 @@ pub fn express_diagnostics(def: &Definition) -> Vec<Diagnostic> {
                     out.push(Diagnostic {
                         pointer: p,
                         message: "Express state machine does not support Activity ARN".into(),
+                        expr: None,
                     });
                 } else if t.resource.contains(".sync") {
                     out.push(Diagnostic {
@@ -149,11 +150,13 @@ pub fn express_diagnostics(def: &Definition) -> Vec<Diagnostic> {
                         message:
                             "Express state machine does not support '.sync' service integration"
                                 .into(),
+                        expr: None,
                     });
                 } else if t.resource.ends_with(".waitForTaskToken") {
                     out.push(Diagnostic {
                         pointer: p,
                         message: "Express state machine does not support '.waitForTaskToken' service integration".into(),
+                        expr: None,
                     });
                 }
             }

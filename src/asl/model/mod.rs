@@ -53,6 +53,7 @@ impl Definition {
             return Err(vec![Diagnostic {
                 pointer: String::new(),
                 message: "a state machine definition must be a JSON object".into(),
+                expr: None,
             }]);
         };
         for k in top.keys() {

@@ -59,6 +59,7 @@ pub(super) fn scope_diagnostics(machines: &[Machine]) -> Vec<Diagnostic> {
                     out.push(Diagnostic {
                         pointer: ptr.clone(),
                         message: format!("the variable ${name} belongs to an enclosing scope: a Parallel branch or Map iteration may read it but not assign it"),
+                        expr: None,
                     });
                     break;
                 }

@@ -22,6 +22,9 @@ pub enum QueryLanguage {
 pub struct Diagnostic {
     pub pointer: String,
     pub message: String,
+    /// A malformed JSONPath or intrinsic call: the expression and where in
+    /// it the problem is (shown with a `^`).
+    pub expr: Option<crate::asl::expr_error::ExprError>,
 }
 
 #[derive(Debug, Clone)]
@@ -341,3 +344,15 @@ impl ResourceKind {
         ResourceKind::Lambda
     }
 }
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.pointer.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.pointer, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Diagnostic {}

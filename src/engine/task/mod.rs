@@ -183,6 +183,7 @@ impl MockRunner {
             line: 1,
             column: 1,
             message,
+            expr: None,
         };
         let machines = v
             .get("StateMachines")

@@ -59,6 +59,67 @@ pub fn err(text: &str) {
     write_to(std::io::stderr().lock(), text);
 }
 
+/// A JSON formatter that writes like serde_json's pretty printer but
+/// escapes, inside strings, the characters [`printable`] escapes (serde_json
+/// already escapes C0 controls; DEL, C1 controls and bidirectional
+/// overrides would reach the terminal raw).
+struct SafePretty<'a>(serde_json::ser::PrettyFormatter<'a>);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(fn $name<W: ?Sized + Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        })*
+    };
+}
+
+impl serde_json::ser::Formatter for SafePretty<'_> {
+    delegate! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        w.write_all(printable(fragment).as_bytes())
+    }
+}
+
+/// `value` as pretty JSON on standard output, written as it is serialised
+/// (no copy of the whole text is made first), with a final newline; a
+/// closed pipe ends the process quietly.
+pub fn out_json_pretty<T: serde::Serialize>(value: &T) {
+    let stdout = std::io::stdout().lock();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let r = {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut w,
+            SafePretty(serde_json::ser::PrettyFormatter::new()),
+        );
+        value
+            .serialize(&mut ser)
+            .map_err(std::io::Error::from)
+            .and_then(|()| w.write_all(b"\n"))
+            .and_then(|()| w.flush())
+    };
+    if let Err(e) = r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
 /// `println!` through [`out`].
 #[macro_export]
 macro_rules! outln {

@@ -91,8 +91,12 @@ pub fn type_name(v: &Val) -> &'static str {
 }
 
 /// Escape one JSON-pointer token (RFC 6901).
-pub fn pointer_token(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
+pub fn pointer_token(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(['~', '/']) {
+        std::borrow::Cow::Owned(s.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// A key given twice in one object: its JSON pointer, the line:column of its

@@ -345,7 +345,7 @@ fn column_in_string(
 
 /// Outcome of loading a definition file.
 pub enum Loaded {
-    Ok(Definition, Document),
+    Ok(Definition),
     /// The file could not be read or parsed.
     Unreadable(LoadError),
     /// The file parsed but the definition is invalid.
@@ -362,8 +362,8 @@ pub fn load_definition_as(file: &str, express: bool) -> Loaded {
         Ok(d) => d,
         Err(e) => return Loaded::Unreadable(e),
     };
-    match definition_of(file, &doc, express) {
-        Ok(d) => Loaded::Ok(d, doc),
+    match definition_of(file, doc, express) {
+        Ok(d) => Loaded::Ok(d),
         Err(errs) => Loaded::Invalid(errs),
     }
 }
@@ -373,16 +373,19 @@ pub fn load_definition_as(file: &str, express: bool) -> Loaded {
 /// Every problem carries the file, line:column and JSON pointer.
 pub fn definition_of(
     file: &str,
-    doc: &Document,
+    mut doc: Document,
     express: bool,
 ) -> Result<Definition, Vec<LoadError>> {
-    let d = Definition::from_value(&doc.value).map_err(|e| locate(file, doc, e))?;
+    let mut d = Definition::build(&doc.value).map_err(|e| locate(file, &doc, e))?;
     if express {
         let diags = model::express_diagnostics(&d);
         if !diags.is_empty() {
-            return Err(locate(file, doc, diags));
+            return Err(locate(file, &doc, diags));
         }
     }
+    // The definition keeps the document's value (positions come from the
+    // text, which a later diagnostic would read).
+    d.source = std::sync::Arc::new(std::mem::take(&mut doc.value));
     Ok(d)
 }
 

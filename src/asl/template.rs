@@ -62,7 +62,7 @@ impl Template {
     /// Compile; errors carry a JSON pointer suffix relative to the template.
     pub fn compile(v: &JsonValue) -> Result<Template, Vec<(String, Problem)>> {
         let mut errs = Vec::new();
-        let t = Self::build(v, "", &mut errs);
+        let t = Self::build(v, &mut String::new(), &mut errs);
         if errs.is_empty() {
             Ok(t)
         } else {
@@ -70,7 +70,9 @@ impl Template {
         }
     }
 
-    fn build(v: &JsonValue, ptr: &str, errs: &mut Vec<(String, Problem)>) -> Template {
+    /// `ptr` is the pointer of `v` inside the template, grown and cut back
+    /// as the walk goes (no string is made for a field that has no problem).
+    fn build(v: &JsonValue, ptr: &mut String, errs: &mut Vec<(String, Problem)>) -> Template {
         if !has_dynamic(v) {
             return Template::Lit(Val::from(v));
         }
@@ -78,11 +80,13 @@ impl Template {
             JsonValue::Object(o) => {
                 let mut out = Vec::with_capacity(o.len());
                 for (k, val) in o {
-                    let p = format!("{ptr}/{}", super::json::pointer_token(k));
+                    let len = ptr.len();
+                    ptr.push('/');
+                    ptr.push_str(&super::json::pointer_token(k));
                     if let Some(stripped) = k.strip_suffix(".$") {
                         if o.contains_key(stripped) {
                             errs.push((
-                                p.clone(),
+                                ptr.clone(),
                                 Problem::Text(format!(
                                     "the field '{k}' collides with the field '{stripped}'"
                                 )),
@@ -91,20 +95,28 @@ impl Template {
                         match val {
                             JsonValue::String(s) => match compile_expr(s) {
                                 Ok(t) => out.push((stripped.to_string(), t)),
-                                Err(e) => errs.push((p, Problem::Expr(e))),
+                                Err(e) => errs.push((ptr.clone(), Problem::Expr(e))),
                             },
-                            _ => errs.push((p, Problem::Text(format!("the value of '{k}' must be a path or an intrinsic function (a string)")))),
+                            _ => errs.push((ptr.clone(), Problem::Text(format!("the value of '{k}' must be a path or an intrinsic function (a string)")))),
                         }
                     } else {
-                        out.push((k.clone(), Self::build(val, &p, errs)));
+                        out.push((k.clone(), Self::build(val, ptr, errs)));
                     }
+                    ptr.truncate(len);
                 }
                 Template::Obj(out)
             }
             JsonValue::Array(a) => Template::Arr(
                 a.iter()
                     .enumerate()
-                    .map(|(i, x)| Self::build(x, &format!("{ptr}/{i}"), errs))
+                    .map(|(i, x)| {
+                        let len = ptr.len();
+                        use std::fmt::Write;
+                        let _ = write!(ptr, "/{i}");
+                        let t = Self::build(x, ptr, errs);
+                        ptr.truncate(len);
+                        t
+                    })
                     .collect(),
             ),
             other => Template::Lit(Val::from(other)),

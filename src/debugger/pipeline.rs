@@ -35,10 +35,10 @@ fn compact(v: &serde_json::Value) -> String {
 /// default `$` path) is left out.
 pub fn stages(def: &Definition, r: &StageRecord) -> Vec<Stage> {
     let st: Option<&State> = def.find(&r.state).map(|(m, s)| &def.machines[m].states[s]);
-    let raw = |k: &str| st.and_then(|s| s.raw.get(k)).map(compact);
+    let raw = |k: &str| st.and_then(|s| def.raw(s).get(k)).map(compact);
     let catcher = |k: &str| {
         let c = r.caught_by?;
-        st.and_then(|s| s.raw.get("Catch")?.get(c)?.get(k))
+        st.and_then(|s| def.raw(s).get("Catch")?.get(c)?.get(k))
             .map(compact)
     };
     let jsonata = st.is_some_and(|s| s.is_jsonata());

@@ -146,7 +146,7 @@ pub fn edges(def: &Definition, m: MachineId) -> Vec<Edge> {
                     from: i,
                     to: c.next,
                     kind: EdgeKind::Rule(short_rule(
-                        st.raw.get("Choices").and_then(|a| a.get(ci)),
+                        def.raw(st).get("Choices").and_then(|a| a.get(ci)),
                         c,
                     )),
                     back: false,

@@ -20,7 +20,9 @@ enum Cell {
 pub struct Canvas {
     pub w: usize,
     pub h: usize,
-    cells: Vec<Cell>,
+    /// Each row as far as anything is drawn in it (a row grows when a cell
+    /// is written): memory follows what is drawn, not width × height.
+    rows: Vec<Vec<Cell>>,
     /// While drawing an edge: the cells it covers.
     trace: Option<Vec<(usize, usize)>>,
     /// Cells recorded in traces so far (bounded by [`MAX_TRACED_CELLS`]).
@@ -37,7 +39,7 @@ impl Canvas {
         Canvas {
             w,
             h,
-            cells: vec![Cell::Empty; w * h],
+            rows: vec![Vec::new(); h],
             trace: None,
             traced: 0,
         }
@@ -50,10 +52,23 @@ impl Canvas {
             }
         }
         if x < self.w && y < self.h {
-            Some(&mut self.cells[y * self.w + x])
+            let row = &mut self.rows[y];
+            if row.len() <= x {
+                row.resize(x + 1, Cell::Empty);
+            }
+            Some(&mut row[x])
         } else {
             None
         }
+    }
+
+    /// The cell at `x`, `y` (Empty outside what is drawn).
+    fn cell(&self, x: usize, y: usize) -> Cell {
+        self.rows
+            .get(y)
+            .and_then(|r| r.get(x))
+            .copied()
+            .unwrap_or(Cell::Empty)
     }
     fn line(&mut self, x: usize, y: usize, bits: u8) {
         if let Some(c) = self.at(x, y) {
@@ -66,8 +81,8 @@ impl Canvas {
     }
     /// Make a cell empty (the inside of a box: lines drawn later may cross it).
     pub fn clear(&mut self, x: usize, y: usize) {
-        if x < self.w && y < self.h {
-            self.cells[y * self.w + x] = Cell::Empty;
+        if let Some(c) = self.rows.get_mut(y).and_then(|r| r.get_mut(x)) {
+            *c = Cell::Empty;
         }
     }
 
@@ -88,7 +103,7 @@ impl Canvas {
             if x >= w || y >= self.h {
                 return;
             }
-            if self.cells[y * w + x] != Cell::Empty {
+            if self.cell(x, y) != Cell::Empty {
                 return;
             }
             self.put(x, y, ch);
@@ -127,10 +142,12 @@ impl Canvas {
         }
     }
     pub fn lines(&self) -> Vec<String> {
-        (0..self.h)
-            .map(|y| {
-                let s: String = (0..self.w)
-                    .map(|x| match self.cells[y * self.w + x] {
+        self.rows
+            .iter()
+            .map(|row| {
+                let s: String = row
+                    .iter()
+                    .map(|c| match *c {
                         Cell::Empty => ' ',
                         Cell::Char(c) => c,
                         Cell::Line(b) => glyph(b),
@@ -239,7 +256,40 @@ pub struct Rendered {
     pub width: usize,
 }
 
-fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
+/// The lanes right of the boxes that carry loops up: a loop takes the
+/// first lane free over its rows (loops that do not overlap share one), so
+/// the drawing widens with the loops that overlap, not with all of them.
+pub struct Lanes {
+    base: usize,
+    /// Per lane, the row spans it carries.
+    used: Vec<Vec<(usize, usize)>>,
+}
+
+impl Lanes {
+    fn new(base: usize) -> Lanes {
+        Lanes {
+            base,
+            used: Vec::new(),
+        }
+    }
+
+    /// The column of a lane free from row `top` to row `bottom`.
+    fn take(&mut self, top: usize, bottom: usize) -> usize {
+        let free =
+            |spans: &Vec<(usize, usize)>| spans.iter().all(|&(a, b)| bottom + 1 < a || b + 1 < top);
+        let i = match self.used.iter().position(free) {
+            Some(i) => i,
+            None => {
+                self.used.push(Vec::new());
+                self.used.len() - 1
+            }
+        };
+        self.used[i].push((top, bottom));
+        self.base + 2 * i
+    }
+}
+
+fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut Lanes) {
     let center = |n: &Node| n.x + n.w / 2;
     let node: std::collections::HashMap<usize, &Node> =
         l.nodes.iter().map(|n| (n.state, n)).collect();
@@ -285,7 +335,8 @@ fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
             out.containers.insert((l.machine, n.state));
         }
         for ch in &n.children {
-            let mut inner_lane = ch.nodes.iter().map(|x| x.x + x.w).max().unwrap_or(0) + 1;
+            let mut inner_lane =
+                Lanes::new(ch.nodes.iter().map(|x| x.x + x.w).max().unwrap_or(0) + 1);
             draw(c, ch, out, &mut inner_lane);
         }
     }
@@ -301,8 +352,7 @@ fn draw(c: &mut Canvas, l: &Layout, out: &mut Rendered, lane: &mut usize) {
             // Under the box; when a catcher's edge leaves from there, beside
             // it (an End state with a Catch ends the execution too).
             let (x, y) = (center(n), n.y + n.h);
-            let free =
-                |c: &Canvas, x: usize| x < c.w && y < c.h && c.cells[y * c.w + x] == Cell::Empty;
+            let free = |c: &Canvas, x: usize| x < c.w && y < c.h && c.cell(x, y) == Cell::Empty;
             if let Some(x) = [x, x + 2, x.saturating_sub(2)]
                 .into_iter()
                 .find(|x| free(c, *x))
@@ -332,7 +382,7 @@ fn draw_edge(
     label: Option<String>,
     a: &Node,
     b: &Node,
-    lane: &mut usize,
+    lane: &mut Lanes,
 ) {
     let center = |n: &Node| n.x + n.w / 2;
     if e.back || b.y <= a.y {
@@ -340,11 +390,11 @@ fn draw_edge(
         // below it to a lane right of every box, up to the gap above the
         // target, and down into the target's right part. Only gap rows and
         // the lane carry it, so it crosses no box.
-        let x = *lane;
-        *lane += 2;
         let ex = a.x + a.w.saturating_sub(2);
         let below = a.y + a.h;
         let above = b.y.saturating_sub(2);
+        // Its rows, with the label's row under the turn.
+        let x = lane.take(above.min(below), above.max(below) + 1);
         let tx = b.x + b.w.saturating_sub(2);
         c.vline(ex, a.y + a.h - 1, below);
         c.hline(below, ex, x);
@@ -411,7 +461,7 @@ pub fn render(l: &Layout) -> Rendered {
     let w = l.w + 2 * back + 24;
     let mut c = Canvas::new(w, l.h + 4);
     let mut out = Rendered::default();
-    let mut lane = l.nodes.iter().map(|n| n.x + n.w).max().unwrap_or(0) + 2;
+    let mut lane = Lanes::new(l.nodes.iter().map(|n| n.x + n.w).max().unwrap_or(0) + 2);
     draw(&mut c, l, &mut out, &mut lane);
     // Start marker above the first state.
     if let Some(s) = l.nodes.iter().find(|n| n.state == l.start) {

@@ -831,12 +831,13 @@ impl App {
     pub fn selected_definition(&self) -> Option<(&crate::asl::model::State, Val)> {
         let r = self.rows.get(self.selected)?;
         let id = (r.machine, r.state);
-        let st = &self.session.definition().machines[id.0].states[id.1];
+        let def = self.session.definition();
+        let st = &def.machines[id.0].states[id.1];
         let mut cache = self.definition_value.borrow_mut();
         let v = match &*cache {
             Some((k, v)) if *k == id => v.clone(),
             _ => {
-                let v = Val::from(&st.raw);
+                let v = Val::from(def.raw(st));
                 *cache = Some((id, v.clone()));
                 v
             }

@@ -115,6 +115,43 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
+    let giant = Definition::from_value(&crate::graph::big_machine(10_000)).expect("valid");
+    out.push((
+        "graph layout + text, 10,000 states".into(),
+        best(runs.min(3), || {
+            let t = Instant::now();
+            let l = crate::graph::layout(&giant, 0, false);
+            std::hint::black_box(crate::graph::text::render(&l));
+            t.elapsed()
+        }),
+    ));
+    // 1 MB pasted into the editor (bracketed paste: one event), then the frame.
+    let pasted: String = {
+        let line = "{\"id\": 12345, \"name\": \"a pasted record\", \"tags\": [\"x\", \"y\"]},\n";
+        let mut s = String::from("[\n");
+        while s.len() < 1 << 20 {
+            s.push_str(line);
+        }
+        s.push_str("{}]\n");
+        s
+    };
+    out.push((
+        "1 MB pasted into the editor to finished frame, 160x48".into(),
+        best(runs.min(5), || {
+            let mut app = credit_card();
+            let mut term = Terminal::new(TestBackend::new(160, 48)).expect("backend");
+            app.update(Action::Resize(160, 48));
+            app.update(Action::Key(KeyEvent::new(
+                KeyCode::Char('e'),
+                KeyModifiers::NONE,
+            )));
+            term.draw(|f| view::draw(f, &app)).expect("draw");
+            let t = Instant::now();
+            app.update(Action::Paste(pasted.clone()));
+            term.draw(|f| view::draw(f, &app)).expect("draw");
+            t.elapsed()
+        }),
+    ));
     let l = crate::graph::layout(&big, 0, false);
     out.push((
         "graph text rendering, 200 states (whole drawing)".into(),

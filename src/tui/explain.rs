@@ -1,7 +1,7 @@
 //! Plain-language explanations of a state's processing, built from the real
 //! expressions and values (the `y` key in the Stages pane).
 
-use crate::asl::model::{CatchFlow, Dataflow, InputSel, ResultSel, State};
+use crate::asl::model::{CatchFlow, Dataflow, InputSel, Kind, ResultSel, State};
 use crate::asl::value::Val;
 use crate::engine::StageRecord;
 
@@ -71,7 +71,7 @@ pub fn stages(st: Option<&State>, r: &StageRecord) -> Vec<(&'static str, String)
             }
             if let Some(v) = &r.result {
                 let what = match st.type_name.as_str() {
-                    "Pass" if st.raw.get("Result").is_some() => {
+                    "Pass" if matches!(st.kind, Kind::Pass { result: Some(_) }) => {
                         "Result is the static value written in the definition".to_string()
                     }
                     "Pass" => "A Pass state's result is its (possibly reshaped) input".to_string(),

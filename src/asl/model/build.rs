@@ -104,7 +104,7 @@ impl Builder {
                 );
             }
         }
-        self.machines[id].by_name = by_name.clone();
+
         let start_at = match obj.get("StartAt") {
             Some(Value::String(s)) => match by_name.get(s) {
                 Some(i) => *i,
@@ -159,29 +159,32 @@ impl Builder {
         let m = &mut self.machines[id];
         m.start_at = start_at;
         m.states = states;
+        m.by_name = by_name;
         id
     }
 
+    /// The state `o[what]` names (`Next`, `Default`), in `names`; the
+    /// pointer of a problem is `{at}/{what}` (made only for a problem).
     pub(super) fn target(
         &mut self,
-        v: Option<&Value>,
-        ptr: &str,
+        o: &Map<String, Value>,
+        at: &str,
         what: &str,
         names: &HashMap<String, StateId>,
     ) -> Option<StateId> {
-        match v? {
+        match o.get(what)? {
             Value::String(s) => match names.get(s) {
                 Some(i) => Some(*i),
                 None => {
                     self.err(
-                        ptr,
+                        &format!("{at}/{what}"),
                         format!("{what} '{s}' does not name a state in the same States block"),
                     );
                     None
                 }
             },
             _ => {
-                self.err(ptr, format!("{what} must be a string"));
+                self.err(&format!("{at}/{what}"), format!("{what} must be a string"));
                 None
             }
         }
@@ -418,8 +421,12 @@ impl Builder {
     /// JSONata's `Output` and `Assign` of a state, catcher or rule at `p`.
     pub(super) fn jsonata_tail(&mut self, o: &Map<String, Value>, p: &str) -> JsonataTail {
         JsonataTail {
-            output: self.jt(o.get("Output"), &format!("{p}/Output")),
-            assign: self.jt(o.get("Assign"), &format!("{p}/Assign")),
+            output: o
+                .get("Output")
+                .and_then(|v| self.jt(Some(v), &format!("{p}/Output"))),
+            assign: o
+                .get("Assign")
+                .and_then(|v| self.jt(Some(v), &format!("{p}/Assign"))),
         }
     }
 
@@ -544,7 +551,7 @@ impl Builder {
         if !o.contains_key("Next") {
             self.err(p, "a catcher needs Next".into());
         }
-        let next = self.target(o.get("Next"), &format!("{p}/Next"), "Next", names);
+        let next = self.target(o, p, "Next", names);
         let result_path = match o.get("ResultPath") {
             None => ResultSel::Replace,
             Some(Value::Null) => ResultSel::Discard,

@@ -107,7 +107,7 @@ impl Builder {
         if !o.contains_key("Next") {
             self.err(p, "a choice rule needs Next".into());
         }
-        let next = self.target(o.get("Next"), &format!("{p}/Next"), "Next", names);
+        let next = self.target(o, p, "Next", names);
         let (assign, assigns) = self.assign(o.get("Assign"), &format!("{p}/Assign"), ql);
         let test = if ql == QueryLanguage::Jsonata {
             for k in o.keys() {

@@ -85,7 +85,7 @@ impl Builder {
         }
         // Flow.
         let terminal_type = matches!(type_name.as_str(), "Choice" | "Succeed" | "Fail");
-        let next = self.target(o.get("Next"), &format!("{sp}/Next"), "Next", names);
+        let next = self.target(o, sp, "Next", names);
         let end = match o.get("End") {
             None => false,
             Some(Value::Bool(true)) => true,
@@ -105,12 +105,17 @@ impl Builder {
             }
         }
         let jp = ql == QueryLanguage::JsonPath;
-        let (assign, assigns) = self.assign(o.get("Assign"), &format!("{sp}/Assign"), ql);
+        let (assign, assigns) = match o.get("Assign") {
+            Some(a) => self.assign(Some(a), &format!("{sp}/Assign"), ql),
+            None => (None, Vec::new()),
+        };
         let flow = if jp {
             Dataflow::JsonPath(Box::new(self.path_flow(o, sp, assign)))
         } else {
             Dataflow::Jsonata(JsonataFlow {
-                arguments: self.jt(o.get("Arguments"), &format!("{sp}/Arguments")),
+                arguments: o
+                    .get("Arguments")
+                    .and_then(|v| self.jt(Some(v), &format!("{sp}/Arguments"))),
                 tail: self.jsonata_tail(o, sp),
             })
         };
@@ -216,8 +221,7 @@ impl Builder {
                     }
                     _ => self.err(sp, "a Choice state needs a non-empty Choices array".into()),
                 }
-                let default =
-                    self.target(o.get("Default"), &format!("{sp}/Default"), "Default", names);
+                let default = self.target(o, sp, "Default", names);
                 Kind::Choice { choices, default }
             }
             "Wait" => {
@@ -290,7 +294,6 @@ impl Builder {
             name: name.into(),
             pointer: sp.to_string(),
             type_name,
-            raw: sv.clone(),
             next,
             end,
             flow,

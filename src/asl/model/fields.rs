@@ -4,7 +4,35 @@ use super::QueryLanguage;
 
 const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 
-pub(super) fn allowed(type_name: &str, ql: QueryLanguage) -> Option<Vec<&'static str>> {
+/// The fields a state of `type_name` may have in `ql` (None: no such type),
+/// worked out once per type and language.
+pub(super) fn allowed(type_name: &str, ql: QueryLanguage) -> Option<&'static [&'static str]> {
+    type Table = Vec<((&'static str, bool), Vec<&'static str>)>;
+    static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = Vec::new();
+        for ty in [
+            "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
+        ] {
+            for (jp, ql) in [
+                (true, QueryLanguage::JsonPath),
+                (false, QueryLanguage::Jsonata),
+            ] {
+                if let Some(f) = fields_of(ty, ql) {
+                    t.push(((ty, jp), f));
+                }
+            }
+        }
+        t
+    });
+    let jp = ql == QueryLanguage::JsonPath;
+    table
+        .iter()
+        .find(|((t, j), _)| *t == type_name && *j == jp)
+        .map(|(_, f)| f.as_slice())
+}
+
+fn fields_of(type_name: &str, ql: QueryLanguage) -> Option<Vec<&'static str>> {
     let jp = ql == QueryLanguage::JsonPath;
     let mut f: Vec<&str> = COMMON.to_vec();
     let flow = ["Next", "End"];

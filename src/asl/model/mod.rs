@@ -43,6 +43,26 @@ impl Definition {
 
     /// Parse and validate. All problems are returned at once.
     pub fn from_value(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
+        let mut d = Definition::build(v)?;
+        d.source = std::sync::Arc::new(v.clone());
+        Ok(d)
+    }
+
+    /// Like [`Definition::from_value`], keeping `v` itself (not a copy).
+    pub fn from_owned(v: Value) -> Result<Definition, Vec<Diagnostic>> {
+        let mut d = Definition::build(&v)?;
+        d.source = std::sync::Arc::new(v);
+        Ok(d)
+    }
+
+    /// The JSON of state `st` as written.
+    pub fn raw(&self, st: &State) -> &Value {
+        static NULL: Value = Value::Null;
+        self.source.pointer(&st.pointer).unwrap_or(&NULL)
+    }
+
+    /// The model of `v`, without its source.
+    pub(crate) fn build(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
         let mut b = Builder {
             diags: Vec::new(),
             machines: Vec::new(),
@@ -113,6 +133,7 @@ impl Definition {
                 timeout_seconds,
                 query_language: ql,
                 comment,
+                source: Default::default(),
             })
         } else {
             Err(b.diags)
@@ -131,6 +152,6 @@ pub fn is_jsonata_expr(s: &str) -> bool {
     s.len() >= 4 && s.starts_with("{%") && s.ends_with("%}")
 }
 
-fn tok(s: &str) -> String {
+fn tok(s: &str) -> std::borrow::Cow<'_, str> {
     super::json::pointer_token(s)
 }

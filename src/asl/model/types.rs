@@ -34,6 +34,9 @@ pub struct Definition {
     pub timeout_seconds: Option<u64>,
     pub query_language: QueryLanguage,
     pub comment: Option<String>,
+    /// The definition as written (each state's JSON is found in it by its
+    /// pointer: [`Definition::raw`]), kept whole instead of copied per state.
+    pub source: std::sync::Arc<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -244,7 +247,6 @@ pub struct State {
     pub name: std::sync::Arc<str>,
     pub pointer: String,
     pub type_name: String,
-    pub raw: Value,
     pub next: Option<StateId>,
     pub end: bool,
     /// How data flows through the state, in its query language.

@@ -181,7 +181,6 @@ impl Execution {
         let mut d = vec![
             ("name", Field::Name(st.name.clone())),
             ("output", Field::Payload(out.clone())),
-            io_details("outputDetails", &out),
         ];
         if let Some(a) = &assigned {
             let vars: serde_json::Map<String, serde_json::Value> = a
@@ -190,11 +189,11 @@ impl Execution {
                 .collect();
             d.push((
                 "assignedVariables",
-                Field::Json(serde_json::Value::Object(vars)),
+                Field::Json(Box::new(serde_json::Value::Object(vars))),
             ));
             d.push((
                 "assignedVariablesDetails",
-                Field::Json(json!({"truncated": false})),
+                Field::Json(Box::new(json!({"truncated": false}))),
             ));
         }
         self.emit(EventType::exited(&st.kind), d);
@@ -235,10 +234,7 @@ impl Execution {
                     self.emit_raw(
                         f.last_event,
                         EventType::ExecutionSucceeded,
-                        vec![
-                            ("output", Field::Payload(v.clone())),
-                            io_details("outputDetails", &v),
-                        ],
+                        vec![("output", Field::Payload(v.clone()))],
                         None,
                     );
                     self.status = Status::Succeeded;

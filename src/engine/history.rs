@@ -13,10 +13,20 @@ pub enum Field {
     Payload(Val),
     /// A state name (shared with the definition).
     Name(std::sync::Arc<str>),
-    /// `{"truncated": false}`: payloads are never cut locally.
-    NotTruncated,
     Int(i64),
-    Json(Value),
+    /// Rare (assigned variables): boxed, so every detail stays small.
+    Json(Box<Value>),
+}
+
+/// AWS follows every `input` and `output` payload with `inputDetails` /
+/// `outputDetails` (`{"truncated": false}`: payloads are never cut
+/// locally); the export writes it, the history does not store it.
+fn details_of(key: &str) -> Option<&'static str> {
+    match key {
+        "input" => Some("inputDetails"),
+        "output" => Some("outputDetails"),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -80,11 +90,13 @@ impl Event {
                     Field::Str(s) => Value::String(s.clone()),
                     Field::Payload(p) => Value::String(to_compact(p)),
                     Field::Name(n) => Value::String(n.to_string()),
-                    Field::NotTruncated => serde_json::json!({"truncated": false}),
                     Field::Int(i) => Value::from(*i),
-                    Field::Json(v) => v.clone(),
+                    Field::Json(v) => (**v).clone(),
                 };
                 d.insert((*k).to_string(), v);
+                if let (Field::Payload(_), Some(dk)) = (f, details_of(k)) {
+                    d.insert(dk.into(), serde_json::json!({"truncated": false}));
+                }
             }
             m.insert(details_key(self.event_type.as_str()), Value::Object(d));
         }
@@ -123,11 +135,13 @@ impl Event {
                     }
                     Field::Payload(p) => p.clone(),
                     Field::Name(n) => Val::str(n.clone()),
-                    Field::NotTruncated => Val::object([("truncated", Val::Bool(false))]),
                     Field::Int(i) => num(*i),
-                    Field::Json(v) => Val::from(v),
+                    Field::Json(v) => Val::from(&**v),
                 };
                 d.insert((*k).to_string(), v);
+                if let (Field::Payload(_), Some(dk)) = (f, details_of(k)) {
+                    d.insert(dk.into(), Val::object([("truncated", Val::Bool(false))]));
+                }
             }
             m.insert(details_key(self.event_type.as_str()), Val::obj(d));
         }
@@ -172,7 +186,8 @@ mod tests {
             json!({"id": 3, "previousEventId": 2, "timestamp": format_millis(0),
                    "type": "TaskScheduled", "frame": "[1.0]",
                    "taskScheduledEventDetails": {"parameters": {"FunctionName": "f"},
-                        "resource": "invoke", "output": {"a": [1]}}})
+                        "resource": "invoke", "output": {"a": [1]},
+                        "outputDetails": {"truncated": false}}})
         );
     }
 
@@ -193,7 +208,6 @@ mod tests {
             details: vec![
                 ("name", Field::Str("A".into())),
                 ("input", Field::Payload(Val::from(json!({"a": 1})))),
-                ("inputDetails", Field::Json(json!({"truncated": false}))),
             ],
             frame: vec![],
             state: Some("A".into()),

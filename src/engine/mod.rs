@@ -167,10 +167,6 @@ pub struct Execution {
     run_context: (Val, Val),
 }
 
-fn io_details(key: &'static str, _v: &Val) -> (&'static str, Field) {
-    (key, Field::NotTruncated)
-}
-
 impl Execution {
     pub fn new(
         def: Arc<Definition>,
@@ -226,7 +222,6 @@ impl Execution {
             EventType::ExecutionStarted,
             vec![
                 ("input", Field::Payload(input.clone())),
-                io_details("inputDetails", &input),
                 ("roleArn", Field::Str(role)),
             ],
             None,

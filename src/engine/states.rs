@@ -15,7 +15,6 @@ impl Execution {
             t,
             vec![
                 ("input", Field::Payload(input.clone())),
-                io_details("inputDetails", &input),
                 ("name", Field::Name(st.name.clone())),
             ],
         );

@@ -27,7 +27,6 @@ impl Execution {
         match &spec.call {
             ResourceKind::Lambda => {
                 d.push(("input", Field::Payload(params.clone())));
-                d.push(io_details("inputDetails", &params));
                 d.push(("resource", Field::Str(spec.resource.clone())));
                 if let Some(t) = timeout {
                     d.push(("timeoutInSeconds", Field::Int(t as i64)));
@@ -35,7 +34,6 @@ impl Execution {
             }
             ResourceKind::Activity => {
                 d.push(("input", Field::Payload(params.clone())));
-                d.push(io_details("inputDetails", &params));
                 d.push(("resource", Field::Str(spec.resource.clone())));
                 if let Some(t) = timeout {
                     d.push(("timeoutInSeconds", Field::Int(t as i64)));
@@ -109,10 +107,7 @@ impl Execution {
             _ => Pattern::RequestResponse,
         };
         if !submitted && pattern != Pattern::RequestResponse {
-            let mut d = vec![
-                ("output", Field::Payload(Val::empty_obj())),
-                ("outputDetails", Field::Json(json!({"truncated": false}))),
-            ];
+            let mut d = vec![("output", Field::Payload(Val::empty_obj()))];
             d.extend(self.service_details());
             self.emit(EventType::TaskSubmitted, d);
             self.yield_turn();
@@ -152,10 +147,7 @@ impl Execution {
                     self.set_phase(Phase::Error(e));
                     return true;
                 }
-                let mut d = vec![
-                    ("output", Field::Payload(v.clone())),
-                    io_details("outputDetails", &v),
-                ];
+                let mut d = vec![("output", Field::Payload(v.clone()))];
                 d.extend(extra);
                 self.emit(EventType::task_end(kind, TaskEnd::Succeeded), d);
                 self.yield_turn();

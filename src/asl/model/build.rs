@@ -87,7 +87,9 @@ impl Builder {
                 &empty
             }
         };
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::with_capacity(states_obj.len());
+        // Each state's pointer, made once.
+        let mut pointers = Vec::with_capacity(states_obj.len());
         for (i, name) in states_obj.keys().enumerate() {
             by_name.insert(name.clone(), i);
             let sp = format!("{ptr}/States/{}", tok(name));
@@ -103,6 +105,7 @@ impl Builder {
                     format!("duplicate state name '{name}' (also at {prev})"),
                 );
             }
+            pointers.push(sp);
         }
 
         let start_at = match obj.get("StartAt") {
@@ -125,10 +128,9 @@ impl Builder {
                 0
             }
         };
-        let mut states = Vec::new();
-        for (name, sv) in states_obj {
-            let sp = format!("{ptr}/States/{}", tok(name));
-            states.push(self.state(name, sv, &sp, ql, &by_name));
+        let mut states = Vec::with_capacity(states_obj.len());
+        for ((name, sv), sp) in states_obj.iter().zip(pointers) {
+            states.push(self.state(name, sv, sp, ql, &by_name));
         }
         // Reachability from StartAt.
         if !states.is_empty() && states.len() == states_obj.len() {

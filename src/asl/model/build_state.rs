@@ -7,10 +7,11 @@ impl Builder {
         &mut self,
         name: &str,
         sv: &Value,
-        sp: &str,
+        pointer: String,
         parent_ql: QueryLanguage,
         names: &HashMap<String, StateId>,
     ) -> State {
+        let sp: &str = &pointer;
         let empty = Map::new();
         let o = match sv.as_object() {
             Some(o) => o,
@@ -292,7 +293,7 @@ impl Builder {
         };
         State {
             name: name.into(),
-            pointer: sp.to_string(),
+            pointer,
             type_name,
             next,
             end,

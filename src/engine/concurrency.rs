@@ -255,16 +255,27 @@ impl Execution {
         silent: bool,
     ) {
         let silent = silent || p.frames.first().is_some_and(|f| f.silent);
-        let emit = |ex: &mut Execution, t: EventType, d: Vec<(&'static str, Field)>, state| {
-            if !silent {
-                ex.emit_raw(prev, t, d, state);
-            }
-        };
-        if let (Some(name), Some(FrameKind::Iteration(i))) =
-            (map, p.frames.first().map(|f| f.kind.clone()))
+        let parent_path = self.frame_path();
+        self.abort_stack(p, map, prev, silent, parent_path);
+    }
+
+    /// Abort a parked child whose parent is at `parent_path`: its
+    /// iteration (a Map's), then the state each of its frames is in,
+    /// innermost first, each event on that frame's branch/iteration path.
+    fn abort_stack(
+        &mut self,
+        p: Parked,
+        map: Option<&std::sync::Arc<str>>,
+        prev: u64,
+        silent: bool,
+        parent_path: Vec<usize>,
+    ) {
+        if let (Some(name), Some(FrameKind::Iteration(i)), false) =
+            (map, p.frames.first().map(|f| f.kind.clone()), silent)
         {
-            emit(
-                self,
+            self.emit_in(
+                parent_path.clone(),
+                prev,
                 EventType::MapIterationAborted,
                 vec![
                     ("index", Field::Int(i as i64)),
@@ -273,12 +284,17 @@ impl Execution {
                 None,
             );
         }
-        // Innermost first: a nested Parallel or Map aborts its own children
-        // before it reports itself aborted.
-        for f in p.frames.into_iter().rev() {
-            let st = &self.def.clone().machines[f.machine].states[f.state];
-            let in_state = !matches!(f.phase, Phase::Enter | Phase::End(_));
-            if !in_state {
+        // Each frame's path: the parent's, then the child indexes down to it.
+        let mut paths = Vec::with_capacity(p.frames.len());
+        let mut path = parent_path;
+        for f in &p.frames {
+            path.extend(child_index(f));
+            paths.push(path.clone());
+        }
+        let def = self.def.clone();
+        for (f, path) in p.frames.into_iter().zip(paths).rev() {
+            let st = &def.machines[f.machine].states[f.state];
+            if matches!(f.phase, Phase::Enter | Phase::End(_)) {
                 continue;
             }
             let t = match (&st.kind, f.phase) {
@@ -287,7 +303,8 @@ impl Execution {
                     let mut parked = c.parked;
                     parked.sort_by_key(|p| p.index);
                     for q in parked {
-                        self.abort_child(q, inner_map.as_ref(), prev, silent);
+                        let silent = silent || q.frames.first().is_some_and(|f| f.silent);
+                        self.abort_stack(q, inner_map.as_ref(), prev, silent, path.clone());
                     }
                     match st.kind {
                         Kind::Map(_) => EventType::MapStateAborted,
@@ -300,7 +317,9 @@ impl Execution {
                 (Kind::Wait(_), _) => EventType::WaitStateAborted,
                 _ => continue,
             };
-            emit(self, t, vec![], Some(st.name.clone()));
+            if !silent {
+                self.emit_in(path, prev, t, vec![], Some(st.name.clone()));
+            }
         }
     }
 }

@@ -315,13 +315,20 @@ impl Execution {
                     ("name", Field::Name(st.name.clone())),
                 ],
                 Some(st.name.clone()),
+                None,
             );
         }
         // The recordings: TaskFailed, TaskStateAborted, ParallelStateFailed;
         // MapIterationFailed, TaskStateAborted, (each sibling still running:
         // MapIterationAborted, TaskStateAborted), MapStateFailed.
         if let Some(name) = aborted {
-            self.emit_linked(prev, EventType::TaskStateAborted, vec![], Some(name));
+            self.emit_linked(
+                prev,
+                EventType::TaskStateAborted,
+                vec![],
+                Some(name),
+                Some(index),
+            );
         }
         self.abort_siblings(&st.name, prev, distributed);
         self.set_phase(Phase::Error(e));

@@ -398,10 +398,27 @@ impl Execution {
         details: Vec<(&'static str, Field)>,
         state: Option<std::sync::Arc<str>>,
     ) -> u64 {
+        let frame = if self.opts.record_history {
+            self.frame_path()
+        } else {
+            Vec::new()
+        };
+        self.emit_in(frame, prev, t, details, state)
+    }
+
+    /// An event of the branch or iteration at `frame` (one that is not
+    /// running now: a child that ended or is aborted).
+    fn emit_in(
+        &mut self,
+        frame: Vec<usize>,
+        prev: u64,
+        t: EventType,
+        details: Vec<(&'static str, Field)>,
+        state: Option<std::sync::Arc<str>>,
+    ) -> u64 {
         self.event_count += 1;
         let id = self.event_count;
         if self.opts.record_history {
-            let frame = self.frame_path();
             self.history.push(Event {
                 id,
                 previous_event_id: prev,
@@ -454,19 +471,24 @@ impl Execution {
 
     /// An event of the top frame linked to `prev` (not to the frame's last
     /// event), which stays the frame's last event.
+    /// `child`: the event belongs to that child of the top frame (which
+    /// has ended), not to the top frame itself.
     fn emit_linked(
         &mut self,
         prev: u64,
         t: EventType,
         details: Vec<(&'static str, Field)>,
         state: Option<std::sync::Arc<str>>,
+        child: Option<usize>,
     ) {
         if self.frames.last().is_some_and(|f| f.silent) {
             let last = self.top().last_event;
             self.emit(t, details);
             self.top_mut().last_event = last;
         } else {
-            self.emit_raw(prev, t, details, state);
+            let mut frame = self.frame_path();
+            frame.extend(child);
+            self.emit_in(frame, prev, t, details, state);
         }
     }
 

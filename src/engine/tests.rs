@@ -822,6 +822,24 @@ fn iterations_run_interleaved_and_a_failure_aborts_the_ones_still_running() {
     }) {
         assert_eq!(e.previous_event_id, failed.id, "{:?}", e.event_type);
     }
+    // Each aborted task is shown in its own iteration; the Map's events in
+    // the Map's frame.
+    let frames: Vec<(&str, Vec<usize>)> = ex
+        .history()
+        .iter()
+        .filter(|e| e.event_type.as_str().contains("Abort"))
+        .map(|e| (e.event_type.as_str(), e.frame.clone()))
+        .collect();
+    assert_eq!(
+        frames,
+        [
+            ("TaskStateAborted", vec![0]),
+            ("MapIterationAborted", vec![]),
+            ("TaskStateAborted", vec![1]),
+            ("MapIterationAborted", vec![]),
+            ("TaskStateAborted", vec![2]),
+        ]
+    );
 }
 
 #[test]

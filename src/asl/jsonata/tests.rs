@@ -1,0 +1,233 @@
+use super::*;
+use serde_json::json;
+
+fn eval_with(
+    src: &str,
+    states: serde_json::Value,
+    vars: &[(&str, serde_json::Value)],
+) -> Result<Option<Val>, JError> {
+    let e = Expr::parse(src).unwrap();
+    let vars: Vec<(String, Val)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), Val::from(v)))
+        .collect();
+    let lookup = |n: &str| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    let env = Env {
+        states: Val::from(states),
+        vars: &lookup,
+        now_ms: 1_700_000_000_000,
+    };
+    Session::new(&env, &[&e], 42).eval_expr(&e, "Output")
+}
+
+fn ev(src: &str) -> Result<Option<Val>, JError> {
+    eval_with(
+        src,
+        json!({"input": {"items": [{"price": 5, "qty": 2}, {"price": 20, "qty": 3}]}}),
+        &[("x", json!(7))],
+    )
+}
+
+#[test]
+fn states_and_variables() {
+    assert_eq!(
+        ev("{% $states.input.items[price > 10].{'total': price * qty} %}")
+            .unwrap()
+            .unwrap()
+            .to_json(),
+        json!({"total": 60})
+    );
+    assert_eq!(ev("{% $x + 1 %}").unwrap().unwrap().to_json(), json!(8));
+    assert_eq!(ev("{% $nothing %}").unwrap(), None);
+}
+
+#[test]
+fn a_result_that_is_not_a_json_number_is_an_error() {
+    for src in ["1/0", "-1/0", "[1, {'a': 0/0}]"] {
+        let e = ev(src).unwrap_err();
+        assert!(
+            matches!(&e.kind, JErrorKind::Failed(m) if m.starts_with("D1001")),
+            "{src}: {e:?}"
+        );
+    }
+    assert_eq!(ev("1/4").unwrap().unwrap().to_json(), json!(0.25));
+}
+
+#[test]
+fn a_caught_panic_of_the_library_is_silent() {
+    assert!(!panic_is_caught());
+    let r = guarded(|| {
+        assert!(panic_is_caught());
+        panic!("inside the library")
+    });
+    assert!(r.is_err());
+    assert!(!panic_is_caught());
+}
+
+#[test]
+fn distinct_and_keys_of_large_arrays_finish_within_the_time_limit() {
+    let t = std::time::Instant::now();
+    assert_eq!(
+        ev("$count($distinct([1..100000].($ % 1000)))")
+            .unwrap()
+            .unwrap()
+            .to_json(),
+        json!(1000)
+    );
+    assert_eq!(
+        ev("$count($keys([1..100000].{'k' & $string($ % 5000): 1}))")
+            .unwrap()
+            .unwrap()
+            .to_json(),
+        json!(5000)
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    // The library's results: deep equality, first occurrences in order,
+    // sequences kept (one key stays a list inside $map).
+    assert_eq!(
+        ev("$distinct([1, 1.0, 2, {'a': 1, 'b': [2]}, {'b': [2], 'a': 1}, '1'])")
+            .unwrap()
+            .unwrap()
+            .to_json(),
+        json!([1, 2, {"a": 1, "b": [2]}, "1"])
+    );
+    assert_eq!(
+        ev("$map([{'a': 1}, {'b': 2, 'a': 3}], $keys)")
+            .unwrap()
+            .unwrap()
+            .to_json(),
+        json!([["a"], ["b", "a"]])
+    );
+    assert_eq!(
+        ev("$keys({'a': 1})").unwrap().unwrap().to_json(),
+        json!("a")
+    );
+    assert_eq!(ev("$keys(5)").unwrap(), None);
+    assert_eq!(
+        ev("'$distinct'").unwrap().unwrap().to_json(),
+        json!("$distinct")
+    );
+    assert_eq!(ev("$distinct(3)").unwrap().unwrap().to_json(), json!(3));
+}
+
+#[test]
+fn sequences_past_ten_million_items_are_an_error() {
+    let e = ev("$count($append([1..10000000], [1..10000000]))").unwrap_err();
+    assert!(
+        matches!(&e.kind, JErrorKind::Failed(m) if m.starts_with("D2015")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn aws_functions() {
+    assert_eq!(
+        ev("$partition([1,2,3], 2)").unwrap().unwrap().to_json(),
+        json!([[1, 2], [3]])
+    );
+    assert_eq!(
+        ev("$range(1, 9, 4)").unwrap().unwrap().to_json(),
+        json!([1, 5, 9])
+    );
+    assert_eq!(
+        ev("$hash('input data', 'MD5')").unwrap().unwrap().to_json(),
+        json!("812f45842bc6d66ee14572ce20db8e86")
+    );
+    assert_eq!(
+        ev("$parse('{\"a\": [1]}')").unwrap().unwrap().to_json(),
+        json!({"a": [1]})
+    );
+    assert_eq!(ev("$uuid()").unwrap().unwrap().as_str().unwrap().len(), 36);
+    let r = ev("$random()").unwrap().unwrap().as_f64().unwrap();
+    assert!((0.0..1.0).contains(&r));
+    assert_eq!(ev("$random(5)").unwrap(), ev("$random(5)").unwrap());
+    assert_eq!(
+        ev("$now()").unwrap().unwrap().to_json(),
+        json!("2023-11-14T22:13:20.000Z")
+    );
+    assert_eq!(
+        ev("$millis()").unwrap().unwrap().to_json(),
+        json!(1_700_000_000_000i64)
+    );
+    assert_eq!(
+        ev("$now('[Y0001]')").unwrap().unwrap().to_json(),
+        json!("2023")
+    );
+    let e = ev("$eval('1')").unwrap_err();
+    assert_eq!(
+        e.kind,
+        JErrorKind::Failed("T1006: Attempted to invoke a non-function".into())
+    );
+    assert_eq!(
+        e.describe(),
+        "The JSONata expression '$eval('1')' specified for the field 'Output' threw an error during evaluation. T1006: Attempted to invoke a non-function"
+    );
+}
+
+#[test]
+fn only_jsonata_2_0_6() {
+    assert!(Expr::parse("{% $a ?? 1 %}").is_err());
+    assert!(Expr::parse("{% $a ?: 1 %}").is_err());
+    assert!(Expr::parse("{% $a ? 1 : 2 %}").is_ok());
+    assert!(Expr::parse("{% '??' %}").is_ok());
+    assert!(Expr::parse("{% ( %}").is_err());
+}
+
+#[test]
+fn hostile_expressions_end_in_bounded_time_and_memory() {
+    let start = std::time::Instant::now();
+    for src in [
+        "$pad('x', 1e12)",
+        "$formatInteger(1e21, 'I')",
+        "($f := function($n) { $f($n + 1) }; $f(0))",
+        "[1..1e9]",
+        "($loop := function() { $loop() }; $loop())",
+    ] {
+        assert!(
+            matches!(
+                ev(src),
+                Err(JError {
+                    kind: JErrorKind::Failed(_),
+                    ..
+                })
+            ),
+            "{src}: {:?}",
+            ev(src)
+        );
+    }
+    assert!(start.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn templates_name_the_failing_field() {
+    let t =
+        JTemplate::compile(&json!({"a": {"b": ["{% $missing %}"]}, "lit": "x {% not %}"})).unwrap();
+    let lookup = |_: &str| None;
+    let env = Env {
+        states: Val::empty_obj(),
+        vars: &lookup,
+        now_ms: 0,
+    };
+    let mut exprs = Vec::new();
+    t.exprs(&mut exprs);
+    let e = Session::new(&env, &exprs, 0)
+        .eval(&t, "Arguments")
+        .unwrap_err();
+    assert_eq!(e.field, "Arguments/a/b[0]");
+    assert_eq!(e.kind, JErrorKind::Undefined);
+    assert!(JTemplate::compile(&json!({"x": "{% ) %}"})).is_err());
+}
+
+#[test]
+fn numbers_print_like_javascript() {
+    assert_eq!(ev("1 + 2").unwrap().unwrap().to_compact(), "3");
+    assert_eq!(
+        ev("0.1 + 0.2").unwrap().unwrap().to_compact(),
+        "0.30000000000000004"
+    );
+    assert_eq!(ev("1.5").unwrap().unwrap().to_compact(), "1.5");
+}

@@ -420,6 +420,20 @@ impl Builder {
         }
     }
 
+    /// `ResultPath` of a state or catcher at `at`: `$` (the default) puts
+    /// the result in place of the input, `null` discards it.
+    pub(super) fn result_path(&mut self, o: &Map<String, Value>, at: &str) -> ResultSel {
+        match o.get("ResultPath") {
+            None => ResultSel::Replace,
+            Some(Value::Null) => ResultSel::Discard,
+            Some(v) => match self.ref_path(v, &format!("{at}/ResultPath"), "ResultPath") {
+                Some(p) if p.is_root() => ResultSel::Replace,
+                Some(p) => ResultSel::At(p),
+                None => ResultSel::Replace,
+            },
+        }
+    }
+
     /// JSONata's `Output` and `Assign` of a state, catcher or rule at `p`.
     pub(super) fn jsonata_tail(&mut self, o: &Map<String, Value>, p: &str) -> JsonataTail {
         JsonataTail {
@@ -554,15 +568,7 @@ impl Builder {
             self.err(p, "a catcher needs Next".into());
         }
         let next = self.target(o, p, "Next", names);
-        let result_path = match o.get("ResultPath") {
-            None => ResultSel::Replace,
-            Some(Value::Null) => ResultSel::Discard,
-            Some(v) => match self.ref_path(v, &format!("{p}/ResultPath"), "ResultPath") {
-                Some(pp) if pp.is_root() => ResultSel::Replace,
-                Some(pp) => ResultSel::At(pp),
-                None => ResultSel::Replace,
-            },
-        };
+        let result_path = self.result_path(o, p);
         let (assign, assigns) = self.assign(o.get("Assign"), &format!("{p}/Assign"), ql);
         let flow = match ql {
             QueryLanguage::JsonPath => CatchFlow::JsonPath {

@@ -326,15 +326,7 @@ impl Builder {
             }
             self.template(v, &format!("{sp}/ResultSelector"))
         });
-        let result_path = match o.get("ResultPath") {
-            None => ResultSel::Replace,
-            Some(Value::Null) => ResultSel::Discard,
-            Some(v) => match self.ref_path(v, &format!("{sp}/ResultPath"), "ResultPath") {
-                Some(p) if p.is_root() => ResultSel::Replace,
-                Some(p) => ResultSel::At(p),
-                None => ResultSel::Replace,
-            },
-        };
+        let result_path = self.result_path(o, sp);
         PathFlow {
             input_path,
             parameters,

@@ -592,3 +592,45 @@ fn the_context_object_in_variables_wraps_instead_of_being_cut() {
     );
     t.quit_and_check_restored();
 }
+
+#[test]
+fn a_failing_branch_aborts_its_waiting_sibling_shown_in_its_branch() {
+    // A state whose name needs escaping in a JSON pointer (its ASL tab
+    // finds it in the definition by that pointer), then a Parallel whose
+    // second branch fails while the first waits: History shows the Wait
+    // aborted in branch [0], and the clock did not wait for it.
+    let def = temp_file(
+        "abort.asl.json",
+        r#"{"StartAt": "a/b~c", "States": {
+  "a/b~c": {"Type": "Pass", "Parameters": {"note": "the name needs escaping"}, "ResultPath": "$.r", "Next": "P"},
+  "P": {"Type": "Parallel", "Branches": [
+      {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "End": true}}},
+      {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "branch one failed"}}}],
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Done"}], "Next": "Done"},
+  "Done": {"Type": "Pass", "End": true}}}"#,
+    );
+    let mut t = Tui::start_sized(&[&def, "--no-mouse"], 40, 120);
+    t.wait_for("PAUSED");
+    t.keys("6");
+    t.wait_for("(/States/a~1b~0c)");
+    t.wait_for("\"note\": \"the name needs escaping\"");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.keys("4");
+    t.wait_for("ExecutionSucceeded");
+    let s = t.screen();
+    let line = |ty: &str| {
+        s.lines()
+            .find(|l| l.contains(ty))
+            .unwrap_or_else(|| panic!("no {ty}:\n{s}"))
+            .to_string()
+    };
+    assert!(line("WaitStateEntered").contains("W[0]"), "{s}");
+    assert!(line("FailStateEntered").contains("F[1]"), "{s}");
+    assert!(line("WaitStateAborted").contains("W[0]"), "{s}");
+    assert!(
+        s.contains("clock +0s"),
+        "the aborted Wait did not move the clock:\n{s}"
+    );
+    t.quit_and_check_restored();
+}

@@ -95,10 +95,7 @@ impl Execution {
             return;
         }
         let frames = self.frames.split_off(p + 1);
-        let index = match frames[0].kind {
-            FrameKind::Branch(i) | FrameKind::Iteration(i) => i,
-            FrameKind::Root => 0,
-        };
+        let index = frames[0].kind.index().unwrap_or(0);
         if let Phase::Children(c) = &mut self.frames[p].phase {
             c.parked.push(Parked {
                 index,
@@ -232,31 +229,19 @@ impl Execution {
 
     /// A child failed: every sibling still running is aborted, each event
     /// linked to the failure.
-    pub(super) fn abort_siblings(&mut self, name: &std::sync::Arc<str>, prev: u64, silent: bool) {
-        let parked = match &mut self.top_mut().phase {
+    pub(super) fn abort_siblings(&mut self, name: &std::sync::Arc<str>, prev: u64) {
+        let mut parked = match &mut self.top_mut().phase {
             Phase::Children(c) => {
                 c.next = c.inputs.len();
                 std::mem::take(&mut c.parked)
             }
             _ => return,
         };
-        let mut parked = parked;
         parked.sort_by_key(|p| p.index);
-        for p in parked {
-            self.abort_child(p, Some(name), prev, silent);
-        }
-    }
-
-    fn abort_child(
-        &mut self,
-        p: Parked,
-        map: Option<&std::sync::Arc<str>>,
-        prev: u64,
-        silent: bool,
-    ) {
-        let silent = silent || p.frames.first().is_some_and(|f| f.silent);
         let parent_path = self.frame_path();
-        self.abort_stack(p, map, prev, silent, parent_path);
+        for p in parked {
+            self.abort_stack(p, Some(name), prev, parent_path.clone());
+        }
     }
 
     /// Abort a parked child whose parent is at `parent_path`: its
@@ -267,9 +252,11 @@ impl Execution {
         p: Parked,
         map: Option<&std::sync::Arc<str>>,
         prev: u64,
-        silent: bool,
         parent_path: Vec<usize>,
     ) {
+        // A Distributed Map's child executions (and all inside them) keep
+        // their events out of the history.
+        let silent = p.frames.first().is_some_and(|f| f.silent);
         if let (Some(name), Some(FrameKind::Iteration(i)), false) =
             (map, p.frames.first().map(|f| f.kind.clone()), silent)
         {
@@ -288,7 +275,7 @@ impl Execution {
         let mut paths = Vec::with_capacity(p.frames.len());
         let mut path = parent_path;
         for f in &p.frames {
-            path.extend(child_index(f));
+            path.extend(f.kind.index());
             paths.push(path.clone());
         }
         let def = self.def.clone();
@@ -303,8 +290,7 @@ impl Execution {
                     let mut parked = c.parked;
                     parked.sort_by_key(|p| p.index);
                     for q in parked {
-                        let silent = silent || q.frames.first().is_some_and(|f| f.silent);
-                        self.abort_stack(q, inner_map.as_ref(), prev, silent, path.clone());
+                        self.abort_stack(q, inner_map.as_ref(), prev, path.clone());
                     }
                     match st.kind {
                         Kind::Map(_) => EventType::MapStateAborted,
@@ -332,13 +318,6 @@ impl Execution {
     }
 }
 
-fn child_index(f: &Frame) -> Option<usize> {
-    match f.kind {
-        FrameKind::Branch(i) | FrameKind::Iteration(i) => Some(i),
-        FrameKind::Root => None,
-    }
-}
-
 /// `stack[0]` is at the level already matched; find `path` below it.
 fn alive(stack: &[Frame], path: &[usize]) -> bool {
     let Some((first, rest)) = path.split_first() else {
@@ -347,7 +326,7 @@ fn alive(stack: &[Frame], path: &[usize]) -> bool {
     let Some(here) = stack.first() else {
         return false;
     };
-    if stack.get(1).and_then(child_index) == Some(*first) {
+    if stack.get(1).and_then(|f| f.kind.index()) == Some(*first) {
         return alive(&stack[1..], rest);
     }
     match &here.phase {

@@ -58,6 +58,16 @@ pub(super) enum FrameKind {
     Iteration(usize),
 }
 
+impl FrameKind {
+    /// The branch or iteration index (None: the main flow).
+    pub(super) fn index(&self) -> Option<usize> {
+        match self {
+            FrameKind::Root => None,
+            FrameKind::Branch(i) | FrameKind::Iteration(i) => Some(*i),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) enum Phase {
     Enter,

@@ -254,10 +254,7 @@ impl Execution {
         let (def, m, s) = self.def_state();
         let st = &def.machines[m].states[s];
         let distributed = matches!(&st.kind, Kind::Map(spec) if spec.distributed);
-        let index = match kind {
-            FrameKind::Branch(i) | FrameKind::Iteration(i) => i,
-            FrameKind::Root => 0,
-        };
+        let index = kind.index().unwrap_or(0);
         let e = match r {
             Ok(v) => {
                 if let FrameKind::Iteration(i) = kind {
@@ -297,7 +294,7 @@ impl Execution {
                     return;
                 }
             }
-            self.abort_siblings(&st.name, prev, distributed);
+            self.abort_siblings(&st.name, prev);
             self.emit(EventType::MapRunFailed, vec![]);
             let err = StateError::new(
                 "States.ExceedToleratedFailureThreshold",
@@ -330,7 +327,7 @@ impl Execution {
                 Some(index),
             );
         }
-        self.abort_siblings(&st.name, prev, distributed);
+        self.abort_siblings(&st.name, prev);
         self.set_phase(Phase::Error(e));
     }
 }

@@ -382,13 +382,7 @@ impl Execution {
 
     /// Branch / iteration indexes from the main flow to the current frame.
     pub fn frame_path(&self) -> Vec<usize> {
-        self.frames
-            .iter()
-            .filter_map(|f| match f.kind {
-                FrameKind::Root => None,
-                FrameKind::Branch(i) | FrameKind::Iteration(i) => Some(i),
-            })
-            .collect()
+        self.frames.iter().filter_map(|f| f.kind.index()).collect()
     }
 
     fn emit_raw(
@@ -609,13 +603,15 @@ impl Execution {
         Ok(self.now_ms.saturating_add(secs as i64 * 1000))
     }
 
-    /// Moves the clock to `until` (never backwards) for a Wait state.
-    fn wait_until(&mut self, until: i64) -> Result<(), StateError> {
+    /// A Wait state waits until `until`: the main flow's clock moves at
+    /// once; a branch or iteration sleeps (true: its siblings run first).
+    fn wait_until(&mut self, until: i64) -> Result<bool, StateError> {
         if until.saturating_sub(self.now_ms) > MAX_WAIT_SECONDS * 1000 {
             return Err(self.runtime("Wait state delay is too long."));
         }
-        self.now_ms = self.now_ms.max(until);
-        Ok(())
+        let sleeps = self.frames.len() > 1 && until > self.now_ms;
+        self.sleep_until(until);
+        Ok(sleeps)
     }
 
     /// Moves the clock on by `ms` (retry back-off, a task's timeout),

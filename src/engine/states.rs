@@ -162,16 +162,11 @@ impl Execution {
     fn wait(&mut self, st: &State, w: &WaitSpec, input: &Val) -> Result<(), StateError> {
         let eff = self.effective_input(st, input)?;
         let until = self.wait_target(w, &eff)?;
-        if self.frames.len() > 1 && until > self.now_ms {
-            // A branch or iteration sleeps; its siblings run meanwhile.
-            if until.saturating_sub(self.now_ms) > MAX_WAIT_SECONDS * 1000 {
-                return Err(self.runtime("Wait state delay is too long."));
-            }
-            self.sleep_until(until);
+        if self.wait_until(until)? {
+            // The state exits when it wakes.
             self.set_phase(Phase::Waiting);
             return Ok(());
         }
-        self.wait_until(until)?;
         self.wait_tail(st, input, &eff)
     }
 

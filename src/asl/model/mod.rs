@@ -48,13 +48,6 @@ impl Definition {
         Ok(d)
     }
 
-    /// Like [`Definition::from_value`], keeping `v` itself (not a copy).
-    pub fn from_owned(v: Value) -> Result<Definition, Vec<Diagnostic>> {
-        let mut d = Definition::build(&v)?;
-        d.source = std::sync::Arc::new(v);
-        Ok(d)
-    }
-
     /// The JSON of state `st` as written.
     pub fn raw(&self, st: &State) -> &Value {
         static NULL: Value = Value::Null;

@@ -38,9 +38,74 @@ struct Cli {
     debug: DebugArgs,
 }
 
+/// Where the definition is: a template may hold several, and placeholders
+/// in it are filled from these.
+#[derive(Args, Clone, Default)]
+struct SourceArgs {
+    /// The state machine to take from a template (CloudFormation, SAM, CDK
+    /// synth output or serverless.yml) that holds several.
+    #[arg(long, value_name = "NAME")]
+    machine: Option<String>,
+    /// Fill the ${NAME} placeholder (repeatable; wins over --subs and the
+    /// template's DefinitionSubstitutions).
+    #[arg(long = "sub", value_name = "NAME=VALUE")]
+    sub: Vec<String>,
+    /// Fill placeholders from a JSON or YAML object of NAME: VALUE.
+    #[arg(long = "subs", value_name = "FILE")]
+    subs: Option<String>,
+}
+
+impl SourceArgs {
+    fn options(&self, express: bool, check_only: bool) -> Result<asl::OpenOptions, LoadError> {
+        let mut subs = asl::placeholders::Substitutions::default();
+        if let Some(f) = &self.subs {
+            let doc = asl::read_document(f)?;
+            let Some(map) = doc.value.as_object() else {
+                return Err(LoadError {
+                    file: f.clone(),
+                    pointer: String::new(),
+                    line: 1,
+                    column: 1,
+                    message: "--subs: expected an object of NAME: VALUE".into(),
+                    expr: None,
+                });
+            };
+            if let Err((pointer, message)) = subs.set_all(map) {
+                let (line, column) = doc.position(&pointer).unwrap_or((1, 1));
+                return Err(LoadError {
+                    file: f.clone(),
+                    pointer,
+                    line,
+                    column,
+                    message,
+                    expr: None,
+                });
+            }
+        }
+        for pair in &self.sub {
+            subs.set_pair(pair).map_err(|message| LoadError {
+                file: "--sub".into(),
+                pointer: String::new(),
+                line: 1,
+                column: 1,
+                message,
+                expr: None,
+            })?;
+        }
+        Ok(asl::OpenOptions {
+            express,
+            machine: self.machine.clone(),
+            subs,
+            check_only,
+        })
+    }
+}
+
 /// How an execution is set up: shared by `run` and the debugger.
 #[derive(Args)]
 struct ExecArgs {
+    #[command(flatten)]
+    source: SourceArgs,
     /// Execution input: a file, or - for standard input (default: {}, or a sample's input).
     #[arg(long)]
     input: Option<String>,
@@ -177,9 +242,18 @@ enum Command {
         /// Draw this Parallel or Map state as one box (repeatable).
         #[arg(long, value_name = "STATE")]
         collapse: Vec<String>,
+        #[command(flatten)]
+        source: SourceArgs,
     },
     /// Check a definition and report every problem with its position.
-    Validate { definition: String },
+    Validate {
+        definition: String,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Check it as an EXPRESS workflow.
+        #[arg(long = "type", value_enum, ignore_case = true, default_value_t = WorkflowType::Standard)]
+        workflow_type: WorkflowType,
+    },
     /// Time the engine on the standard workloads (../shared/bench).
     Bench {
         #[arg(default_value = "../shared/bench")]
@@ -231,15 +305,20 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Run(args) => run(args),
-        Command::Validate { definition } => validate(&definition),
+        Command::Validate {
+            definition,
+            source,
+            workflow_type,
+        } => validate(&definition, &source, workflow_type == WorkflowType::Express),
         Command::Graph {
             definition,
             format,
             compact,
             collapse,
+            source,
         } => {
-            let def = match load_or_exit(&definition, false) {
-                Ok(d) => d,
+            let def = match load_or_exit(&definition, &source, false, true) {
+                Ok(d) => d.definition,
                 Err(code) => return code,
             };
             let collapsed = match asldbg::graph::containers_named(&def, &collapse) {
@@ -304,10 +383,25 @@ fn fail2(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The definition, or every problem printed and exit code 2.
-fn load_or_exit(file: &str, express: bool) -> Result<asl::Definition, ExitCode> {
-    match asl::load_definition_as(file, express) {
-        Loaded::Ok(d) => Ok(d),
+/// The definition with its notes and warnings printed, or every problem
+/// printed and exit code 2.
+fn load_or_exit(
+    file: &str,
+    source: &SourceArgs,
+    express: bool,
+    check_only: bool,
+) -> Result<asl::Opened, ExitCode> {
+    let opts = source.options(express, check_only).map_err(fail2)?;
+    match asl::load(file, &opts) {
+        Loaded::Ok(o) => {
+            for n in &o.notes {
+                errln!("asldbg: note: {n}");
+            }
+            for w in &o.warnings {
+                errln!("asldbg: warning: {w}");
+            }
+            Ok(*o)
+        }
         Loaded::Unreadable(e) => Err(fail2(e)),
         Loaded::Invalid(errs) => {
             for e in &errs {
@@ -318,11 +412,31 @@ fn load_or_exit(file: &str, express: bool) -> Result<asl::Definition, ExitCode> 
     }
 }
 
-fn validate(file: &str) -> ExitCode {
-    match asl::load_definition(file) {
-        Loaded::Ok(d) => {
-            let n: usize = d.machines.iter().map(|m| m.states.len()).sum();
-            outln!("{file}: valid ({n} states)");
+fn validate(file: &str, source: &SourceArgs, express: bool) -> ExitCode {
+    let opts = match source.options(express, true) {
+        Ok(o) => o,
+        Err(e) => return fail2(e),
+    };
+    match asl::load(file, &opts) {
+        Loaded::Ok(o) => {
+            for n in &o.notes {
+                outln!("note: {n}");
+            }
+            for w in &o.warnings {
+                outln!("warning: {w}");
+            }
+            let n: usize = o.definition.machines.iter().map(|m| m.states.len()).sum();
+            let which = o
+                .machine
+                .as_deref()
+                .map(|m| format!(" state machine {m}"))
+                .unwrap_or_default();
+            let warned = match o.warnings.len() {
+                0 => String::new(),
+                1 => ", 1 warning".into(),
+                k => format!(", {k} warnings"),
+            };
+            outln!("{file}:{which} valid ({n} states{warned})");
             ExitCode::SUCCESS
         }
         Loaded::Unreadable(e) => fail2(e),
@@ -346,10 +460,11 @@ fn run(args: RunArgs) -> ExitCode {
         graph,
     } = args;
     let file = definition.as_str();
-    let def = match load_or_exit(file, exec.express()) {
+    let opened = match load_or_exit(file, &exec.source, exec.express(), false) {
         Ok(d) => d,
         Err(code) => return code,
     };
+    let def = opened.definition;
     let input = match exec.input.as_deref() {
         None => Val::empty_obj(),
         Some(f) => match read_input(f, !no_quota) {
@@ -363,12 +478,13 @@ fn run(args: RunArgs) -> ExitCode {
                 Ok(d) => d,
                 Err(e) => return fail2(e),
             };
+            let name = mock_machine(&doc.value, exec.name.as_deref(), opened.machine.as_deref());
             let case = exec
                 .test_case
                 .clone()
-                .or_else(|| first_test_case(&doc.value))
+                .or_else(|| first_test_case(&doc.value, name))
                 .unwrap_or_default();
-            match MockRunner::from_value(&doc.value, m, exec.name.as_deref(), &case) {
+            match MockRunner::from_value(&doc.value, m, name, &case) {
                 Ok(r) => Box::new(r),
                 Err(e) => {
                     let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
@@ -399,6 +515,12 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail2(e),
     };
+    opts.express |= opened.express;
+    if exec.name.is_none() {
+        if let Some(m) = opened.machine {
+            opts.state_machine_name = m;
+        }
+    }
     opts.quota = !no_quota;
     // The JSON report needs the history only for its events and the graph
     // (the text report prints the path it took).
@@ -722,27 +844,33 @@ fn debug(args: DebugArgs) -> ExitCode {
             }
         }
     };
-    let (label, def_doc) = match (&args.definition, sample) {
-        (Some(f), _) => (f.clone(), asl::read_document(f)),
-        (None, Some(s)) => (
-            format!("sample {}", s.name),
-            asl::parse_document(s.definition, &format!("{}.asl.json", s.name)),
-        ),
-        (None, None) => unreachable!("a sample was chosen above"),
-    };
-    let doc = match def_doc {
-        Ok(d) => d,
+    let open_opts = match args.exec.source.options(args.exec.express(), false) {
+        Ok(o) => o,
         Err(e) => return fail2(e),
     };
-    let def = match asl::definition_of(&label, doc, args.exec.express()) {
-        Ok(d) => d,
-        Err(errs) => {
+    let (label, loaded) = match (&args.definition, sample) {
+        (Some(f), _) => (f.clone(), asl::load(f, &open_opts)),
+        (None, Some(s)) => {
+            let label = format!("sample {}", s.name);
+            let loaded = match asl::parse_document(s.definition, &format!("{}.asl.json", s.name)) {
+                Err(e) => Loaded::Unreadable(e),
+                Ok(doc) => asl::open(&label, doc, &open_opts),
+            };
+            (label, loaded)
+        }
+        (None, None) => unreachable!("a sample was chosen above"),
+    };
+    let opened = match loaded {
+        Loaded::Ok(o) => *o,
+        Loaded::Unreadable(e) => return fail2(e),
+        Loaded::Invalid(errs) => {
             for e in errs {
                 errln!("asldbg: {e}");
             }
             return ExitCode::from(2);
         }
     };
+    let def = opened.definition;
     let input = match (&args.exec.input, sample) {
         (Some(f), _) => match read_input(f, true) {
             Ok(v) => v,
@@ -785,17 +913,22 @@ fn debug(args: DebugArgs) -> ExitCode {
     };
     let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
         Some((file, doc)) => {
+            let name = mock_machine(
+                &doc.value,
+                args.exec.name.as_deref(),
+                opened.machine.as_deref(),
+            );
             let case = args
                 .exec
                 .test_case
                 .clone()
                 .or_else(|| sample.and_then(|s| s.test_case).map(str::to_string))
-                .or_else(|| first_test_case(&doc.value))
+                .or_else(|| first_test_case(&doc.value, name))
                 .unwrap_or_default();
             task_source = format!(
                 "{file} has no answer for this state in test case {case}, and no --task-command"
             );
-            match MockRunner::from_value(&doc.value, &file, args.exec.name.as_deref(), &case) {
+            match MockRunner::from_value(&doc.value, &file, name, &case) {
                 Ok(m) => Box::new(move || {
                     Box::new(Interactive {
                         inner: with_command(Box::new(m.clone())),
@@ -813,10 +946,16 @@ fn debug(args: DebugArgs) -> ExitCode {
             }) as Box<dyn TaskRunner>
         }),
     };
-    let opts = match args.exec.options() {
+    let mut opts = match args.exec.options() {
         Ok(o) => o,
         Err(e) => return fail2(e),
     };
+    opts.express |= opened.express;
+    if args.exec.name.is_none() {
+        if let Some(m) = &opened.machine {
+            opts.state_machine_name = m.clone();
+        }
+    }
     let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
         Ok(t) => t,
         Err(e) => return fail2(e),
@@ -847,7 +986,32 @@ fn debug(args: DebugArgs) -> ExitCode {
     if app.lesson.is_some() {
         app.message = "Ready: L shows the lesson, s steps, c continues, ? shows every key.".into();
     }
-    match asldbg::tui::run(app) {
+    // What the file said that does not stop a run: the first warning (or
+    // note) on the status line, all of them on the way out.
+    if let Some(w) = opened.warnings.first() {
+        app.message = format!(
+            "warning ({} in all, listed on exit): {w}",
+            opened.warnings.len()
+        );
+    } else if let Some(n) = opened.notes.first() {
+        app.message = format!("note ({} in all, listed on exit): {n}", opened.notes.len());
+    }
+    let said: Vec<String> = opened
+        .notes
+        .iter()
+        .map(|n| format!("asldbg: note: {n}"))
+        .chain(
+            opened
+                .warnings
+                .iter()
+                .map(|w| format!("asldbg: warning: {w}")),
+        )
+        .collect();
+    let ran = asldbg::tui::run(app);
+    for line in &said {
+        errln!("{line}");
+    }
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(e),
     }
@@ -875,8 +1039,24 @@ fn read_input(file: &str, quota: bool) -> Result<Val, LoadError> {
     }
 }
 
-fn first_test_case(mocks: &Value) -> Option<String> {
+/// The state machine of a mock file to answer from: `--name`, else the
+/// template's machine when the file has one by that name.
+fn mock_machine<'a>(
+    mocks: &Value,
+    name: Option<&'a str>,
+    template_machine: Option<&'a str>,
+) -> Option<&'a str> {
+    name.or_else(|| {
+        template_machine.filter(|m| mocks.pointer(&format!("/StateMachines/{m}")).is_some())
+    })
+}
+
+/// The first test case of machine `name` (default: the file's first machine).
+fn first_test_case(mocks: &Value, name: Option<&str>) -> Option<String> {
     let machines = mocks.get("StateMachines")?.as_object()?;
-    let (_, m) = machines.iter().next()?;
+    let m = match name {
+        Some(n) => machines.get(n)?,
+        None => machines.values().next()?,
+    };
     m.get("TestCases")?.as_object()?.keys().next().cloned()
 }

@@ -3,12 +3,14 @@
 //! nothing here knows about execution or the terminal.
 
 pub mod choice;
+pub mod deploy;
 pub mod expr_error;
 pub mod intrinsics;
 pub mod json;
 pub mod jsonata;
 pub mod jsonpath;
 pub mod model;
+pub mod placeholders;
 pub mod template;
 pub mod timestamp;
 pub mod value;
@@ -343,9 +345,40 @@ fn column_in_string(
     Some(at + 2 + upto.len())
 }
 
+/// How to open a definition file.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Run it as an EXPRESS workflow (a template can also say so).
+    pub express: bool,
+    /// Which state machine of a template (`--machine`).
+    pub machine: Option<String>,
+    /// Placeholder values (`--sub`, `--subs`): they win over the template's.
+    pub subs: placeholders::Substitutions,
+    /// Only check or draw it (`validate`, `graph`): a placeholder left
+    /// unfilled where a number is needed is a warning and stands as 0; for a
+    /// run it is an error.
+    pub check_only: bool,
+}
+
+/// A definition opened from a file, with what was said about it.
+#[derive(Debug)]
+pub struct Opened {
+    pub definition: Definition,
+    /// What does not stop a run: unfilled placeholders, and what AWS
+    /// accepts at creation but fails when it is reached.
+    pub warnings: Vec<LoadError>,
+    /// What a template could only approximate (a resource's ARN made up
+    /// from its name, a condition not evaluated, …).
+    pub notes: Vec<String>,
+    /// The state machine's name in its template.
+    pub machine: Option<String>,
+    /// EXPRESS, by the options or the template.
+    pub express: bool,
+}
+
 /// Outcome of loading a definition file.
 pub enum Loaded {
-    Ok(Definition),
+    Ok(Box<Opened>),
     /// The file could not be read or parsed.
     Unreadable(LoadError),
     /// The file parsed but the definition is invalid.
@@ -353,19 +386,283 @@ pub enum Loaded {
 }
 
 pub fn load_definition(file: &str) -> Loaded {
-    load_definition_as(file, false)
+    load(file, &OpenOptions::default())
 }
 
 /// Load a definition that will run as an EXPRESS (`express`) or STANDARD workflow.
 pub fn load_definition_as(file: &str, express: bool) -> Loaded {
-    let doc = match read_document(file) {
+    load(
+        file,
+        &OpenOptions {
+            express,
+            ..OpenOptions::default()
+        },
+    )
+}
+
+/// Open `file`: a definition (JSON or YAML), or a template that holds one.
+pub fn load(file: &str, opts: &OpenOptions) -> Loaded {
+    let doc = match read_document_filling(file, MAX_DOCUMENT_BYTES, &opts.subs) {
         Ok(d) => d,
         Err(e) => return Loaded::Unreadable(e),
     };
-    match definition_of(file, doc, express) {
-        Ok(d) => Loaded::Ok(d),
-        Err(errs) => Loaded::Invalid(errs),
+    open(file, doc, opts)
+}
+
+/// Reads `file`; text that is not JSON only because of `${…}` placeholders
+/// written outside strings (Terraform's templatefile, a DefinitionString)
+/// is read with the given values filled in.
+fn read_document_filling(
+    file: &str,
+    cap: u64,
+    subs: &placeholders::Substitutions,
+) -> Result<Document, LoadError> {
+    let text = read_text_capped(file, cap)?;
+    parse_filling(text, display_name(file), subs)
+}
+
+fn parse_filling(
+    text: String,
+    file: &str,
+    subs: &placeholders::Substitutions,
+) -> Result<Document, LoadError> {
+    if !text.contains("${") {
+        return parse_owned(text, file);
     }
+    let filled = placeholders::fill_str(&text, subs, &mut Vec::new());
+    if filled == text {
+        return parse_owned(text, file);
+    }
+    match parse_owned(text, file) {
+        Ok(d) => Ok(d),
+        Err(first) => parse_owned(filled, file).map_err(|_| first),
+    }
+}
+
+/// The definition in a parsed document (a definition, or a template with
+/// state machines in it). Every problem carries its file, line:column and
+/// JSON pointer.
+/// A template that does not say which machine to take, or holds none, is
+/// [`Loaded::Unreadable`].
+pub fn open(file: &str, doc: Document, opts: &OpenOptions) -> Loaded {
+    let Some(found) = deploy::machines(&doc.value, &opts.subs) else {
+        return loaded(finish(
+            file,
+            doc,
+            "",
+            opts,
+            &opts.subs,
+            Vec::new(),
+            None,
+            false,
+        ));
+    };
+    match deploy::pick(found, opts.machine.as_deref()) {
+        Ok(found) => loaded(open_machine(file, doc, found, opts)),
+        Err(message) => Loaded::Unreadable(LoadError {
+            file: file.into(),
+            pointer: String::new(),
+            line: 1,
+            column: 1,
+            message,
+            expr: None,
+        }),
+    }
+}
+
+fn loaded(r: Result<Opened, Vec<LoadError>>) -> Loaded {
+    match r {
+        Ok(o) => Loaded::Ok(Box::new(o)),
+        Err(e) => Loaded::Invalid(e),
+    }
+}
+
+/// The definition of one machine of a template.
+fn open_machine(
+    file: &str,
+    doc: Document,
+    found: deploy::Found,
+    opts: &OpenOptions,
+) -> Result<Opened, Vec<LoadError>> {
+    let one = |pointer: &str, message: String| {
+        let (line, column) = doc.position(pointer).unwrap_or((1, 1));
+        vec![LoadError {
+            file: file.into(),
+            pointer: pointer.into(),
+            line,
+            column,
+            message,
+            expr: None,
+        }]
+    };
+    let mut subs = found.substitutions.clone();
+    subs.extend(&opts.subs);
+    let name = Some(found.name.clone());
+    match found.body {
+        deploy::Body::Object(v) => {
+            // Positions come from the template, under the machine's pointer.
+            let inner = Document {
+                value: v,
+                text: None,
+                map: Default::default(),
+            };
+            let mut o = finish(
+                file,
+                inner,
+                &found.pointer,
+                opts,
+                &subs,
+                found.notes,
+                name,
+                found.express,
+            )
+            .map_err(|errs| relocate(&doc, errs))?;
+            o.warnings = relocate(&doc, o.warnings);
+            Ok(o)
+        }
+        deploy::Body::Text(text) => {
+            let label = format!("{file} ({} DefinitionString)", found.name);
+            let inner = parse_filling(text, &format!("{label}.json"), &subs).map_err(|mut e| {
+                e.file = label.clone();
+                vec![e]
+            })?;
+            finish(
+                &label,
+                inner,
+                "",
+                opts,
+                &subs,
+                found.notes,
+                name,
+                found.express,
+            )
+        }
+        deploy::Body::File(path) => {
+            let target = beside(file, &path).map_err(|m| one(&found.pointer, m))?;
+            let inner =
+                read_document_filling(&target, MAX_DOCUMENT_BYTES, &subs).map_err(|e| vec![e])?;
+            finish(
+                &target,
+                inner,
+                "",
+                opts,
+                &subs,
+                found.notes,
+                name,
+                found.express,
+            )
+        }
+        deploy::Body::Unreadable(m) => Err(one(&found.pointer, format!("{}: {m}", found.name))),
+    }
+}
+
+/// Errors found in a definition taken out of a template: placed by their
+/// full pointer in the template's text.
+fn relocate(doc: &Document, errs: Vec<LoadError>) -> Vec<LoadError> {
+    errs.into_iter()
+        .map(|mut e| {
+            if let Some((l, c)) = doc.position(&e.pointer) {
+                (e.line, e.column) = (l, c);
+            }
+            e
+        })
+        .collect()
+}
+
+/// The file a template's `DefinitionUri` names, which must stand in the
+/// template's own folder or below it (a template cannot make asldbg read
+/// anything else).
+fn beside(template: &str, uri: &str) -> Result<String, String> {
+    use std::path::{Component, Path};
+    let rel = Path::new(uri);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(format!(
+            "DefinitionUri '{uri}' must be a path inside the template's folder"
+        ));
+    }
+    let dir = Path::new(template).parent().unwrap_or(Path::new(""));
+    Ok(dir.join(rel).to_string_lossy().into_owned())
+}
+
+/// Placeholders filled, then the model built and checked. `prefix` is the
+/// definition's pointer in its file.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    file: &str,
+    mut doc: Document,
+    prefix: &str,
+    opts: &OpenOptions,
+    subs: &placeholders::Substitutions,
+    notes: Vec<String>,
+    machine: Option<String>,
+    template_express: bool,
+) -> Result<Opened, Vec<LoadError>> {
+    let express = opts.express || template_express;
+    // An unfilled number stands as 0 so that the rest is checked; for a run
+    // it is an error all the same.
+    let unfilled = placeholders::fill(&mut doc.value, subs, true);
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    for u in unfilled {
+        let d = Diagnostic {
+            pointer: u.pointer,
+            message: if u.numeric {
+                format!(
+                    "the placeholder ${{{}}} has no value, and a number is needed here (--sub {}=VALUE fills it)",
+                    u.name, u.name
+                )
+            } else {
+                format!(
+                    "the placeholder ${{{}}} has no value (--sub {}=VALUE fills it)",
+                    u.name, u.name
+                )
+            },
+            expr: None,
+        };
+        if u.numeric && !opts.check_only {
+            problems.push(d);
+        } else {
+            warnings.push(d);
+        }
+    }
+    let prefixed = |diags: Vec<Diagnostic>| {
+        let mut v = locate(file, &doc, diags);
+        for e in &mut v {
+            e.pointer = format!("{prefix}{}", e.pointer);
+        }
+        v
+    };
+    let built = Definition::build(&doc.value);
+    let mut d = match built {
+        Ok(d) if problems.is_empty() => d,
+        Ok(_) => return Err(prefixed(problems)),
+        Err(mut e) => {
+            problems.append(&mut e);
+            return Err(prefixed(problems));
+        }
+    };
+    if express {
+        let diags = model::express_diagnostics(&d);
+        if !diags.is_empty() {
+            return Err(prefixed(diags));
+        }
+    }
+    warnings.append(&mut d.warnings);
+    let warnings = prefixed(warnings);
+    // The definition keeps the document's value (positions come from the
+    // text, which a later diagnostic would read).
+    d.source = std::sync::Arc::new(std::mem::take(&mut doc.value));
+    Ok(Opened {
+        definition: d,
+        warnings,
+        notes,
+        machine,
+        express,
+    })
 }
 
 /// The definition in a parsed document; for an EXPRESS workflow also the
@@ -373,20 +670,18 @@ pub fn load_definition_as(file: &str, express: bool) -> Loaded {
 /// Every problem carries the file, line:column and JSON pointer.
 pub fn definition_of(
     file: &str,
-    mut doc: Document,
+    doc: Document,
     express: bool,
 ) -> Result<Definition, Vec<LoadError>> {
-    let mut d = Definition::build(&doc.value).map_err(|e| locate(file, &doc, e))?;
-    if express {
-        let diags = model::express_diagnostics(&d);
-        if !diags.is_empty() {
-            return Err(locate(file, &doc, diags));
-        }
+    let opts = OpenOptions {
+        express,
+        ..OpenOptions::default()
+    };
+    match open(file, doc, &opts) {
+        Loaded::Ok(o) => Ok(o.definition),
+        Loaded::Unreadable(e) => Err(vec![e]),
+        Loaded::Invalid(e) => Err(e),
     }
-    // The definition keeps the document's value (positions come from the
-    // text, which a later diagnostic would read).
-    d.source = std::sync::Arc::new(std::mem::take(&mut doc.value));
-    Ok(d)
 }
 
 impl std::error::Error for LoadError {}

@@ -4,7 +4,9 @@
 //! such numbers), and nesting deeper than [`MAX_DEPTH`] is refused before the
 //! parser spends minutes on it.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -184,6 +186,13 @@ impl<'de> Visitor<'de> for StrictVisitor {
         }
         Ok(Value::Array(out))
     }
+    /// A tagged value: CloudFormation's short forms (`!Sub`, `!Ref`,
+    /// `!GetAtt Res.Attr`, …) become the long forms (`Fn::Sub`, …).
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, variant): (String, _) = data.variant()?;
+        let Strict(v) = variant.newtype_variant()?;
+        Ok(long_form(&tag, v))
+    }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(Strict(k)) = map.next_key()? {
@@ -206,6 +215,25 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// The long form of a CloudFormation short-form tag.
+fn long_form(tag: &str, v: Value) -> Value {
+    let tag = tag.trim_start_matches('!');
+    let (key, v) = match (tag, v) {
+        ("Ref" | "Condition", v) => (tag.to_string(), v),
+        ("GetAtt", Value::String(s)) => {
+            let parts = match s.split_once('.') {
+                Some((r, a)) => vec![Value::String(r.into()), Value::String(a.into())],
+                None => vec![Value::String(s)],
+            };
+            ("Fn::GetAtt".into(), Value::Array(parts))
+        }
+        (t, v) => (format!("Fn::{t}"), v),
+    };
+    let mut m = Map::new();
+    m.insert(key, v);
+    Value::Object(m)
+}
+
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}: {}", self.line, self.column, self.message)
@@ -225,6 +253,24 @@ mod tests {
         assert_eq!(
             v,
             json!({"a": 1, "b": ["x", 2.5, true, null], "c": {"d": "e"}})
+        );
+    }
+
+    #[test]
+    fn cloudformation_short_forms_read_as_long_forms() {
+        let v = parse(
+            "A: !Sub 'arn:${AWS::Partition}:x'\nB: !GetAtt Fn.Arn\nC: !Ref P\nD: !Join ['', [a, !Ref P]]\nE: !Sub\n  - '${X}'\n  - X: !GetAtt Q.Arn\n",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "A": {"Fn::Sub": "arn:${AWS::Partition}:x"},
+                "B": {"Fn::GetAtt": ["Fn", "Arn"]},
+                "C": {"Ref": "P"},
+                "D": {"Fn::Join": ["", ["a", {"Ref": "P"}]]},
+                "E": {"Fn::Sub": ["${X}", {"X": {"Fn::GetAtt": ["Q", "Arn"]}}]}
+            })
         );
     }
 

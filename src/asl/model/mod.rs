@@ -58,6 +58,7 @@ impl Definition {
     pub(crate) fn build(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
         let mut b = Builder {
             diags: Vec::new(),
+            warnings: Vec::new(),
             machines: Vec::new(),
             all_names: HashMap::new(),
             labels: HashSet::new(),
@@ -127,6 +128,7 @@ impl Definition {
                 query_language: ql,
                 comment,
                 source: Default::default(),
+                warnings: b.warnings,
             })
         } else {
             Err(b.diags)
@@ -136,6 +138,8 @@ impl Definition {
 
 struct Builder {
     diags: Vec<Diagnostic>,
+    /// What AWS accepts at creation but fails on when it is reached.
+    warnings: Vec<Diagnostic>,
     machines: Vec<Machine>,
     all_names: HashMap<String, String>,
     labels: HashSet<String>,

@@ -37,6 +37,9 @@ pub struct Definition {
     /// The definition as written (each state's JSON is found in it by its
     /// pointer: [`Definition::raw`]), kept whole instead of copied per state.
     pub source: std::sync::Arc<Value>,
+    /// What AWS accepts at creation but fails on when the state runs (an
+    /// unquoted word in a JSONPath filter, …): `validate` shows them.
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,353 @@
+//! CloudFormation's intrinsic functions, resolved as far as a template alone
+//! allows: parameters take their defaults (or `--sub` values), pseudo
+//! parameters their stand-ins, and a reference to a resource becomes the
+//! readable name or ARN that resource would have, with a note saying so.
+
+use super::super::placeholders::{
+    pseudo_parameter, Substitutions, DEFAULT_ACCOUNT, DEFAULT_REGION,
+};
+use serde_json::{Map, Value};
+
+/// What the intrinsics of one template can see.
+pub struct Cfn<'a> {
+    pub template: &'a Value,
+    /// `--sub` values: they win over parameter defaults.
+    pub given: &'a Substitutions,
+    /// What could only be approximated, one line each.
+    pub notes: Vec<String>,
+}
+
+fn resources(t: &Value) -> Option<&Map<String, Value>> {
+    t.get("Resources")?.as_object()
+}
+
+/// A resource's own name when its template gives one literally.
+fn given_name(res: &Value) -> Option<&str> {
+    let p = res.get("Properties")?;
+    [
+        "FunctionName",
+        "QueueName",
+        "TopicName",
+        "TableName",
+        "BucketName",
+        "StateMachineName",
+        "Name",
+        "EventBusName",
+        "ClusterName",
+        "JobName",
+    ]
+    .iter()
+    .find_map(|k| p.get(*k)?.as_str())
+}
+
+impl Cfn<'_> {
+    fn note(&mut self, s: String) {
+        if !self.notes.contains(&s) {
+            self.notes.push(s);
+        }
+    }
+
+    /// The value of `Ref: name`.
+    fn reference(&mut self, name: &str) -> Value {
+        if let Some(v) = self
+            .given
+            .get(name)
+            .filter(|_| pseudo_parameter(name).is_none())
+        {
+            return v;
+        }
+        if let Some(p) = pseudo_parameter(name) {
+            return Value::String(p.into());
+        }
+        if let Some(param) = self.template.pointer(&format!(
+            "/Parameters/{}",
+            crate::asl::json::pointer_token(name)
+        )) {
+            if let Some(d) = param.get("Default") {
+                return match d {
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) => d.clone(),
+                    other => Value::String(other.to_string()),
+                };
+            }
+            self.note(format!(
+                "parameter {name} has no Default: pass --sub {name}=VALUE (its name stands in)"
+            ));
+            return Value::String(name.into());
+        }
+        let Some(res) = resources(self.template).and_then(|r| r.get(name)) else {
+            self.note(format!(
+                "Ref {name}: no such parameter or resource (its name stands in)"
+            ));
+            return Value::String(name.into());
+        };
+        let ty = res.get("Type").and_then(|t| t.as_str()).unwrap_or("");
+        let id = given_name(res).unwrap_or(name).to_string();
+        // What Ref returns for the resource types state machines call.
+        let v = match ty {
+            "AWS::SQS::Queue" => {
+                format!("https://sqs.{DEFAULT_REGION}.amazonaws.com/{DEFAULT_ACCOUNT}/{id}")
+            }
+            "AWS::SNS::Topic" => arn("sns", &id),
+            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
+                arn("states", &format!("stateMachine:{id}"))
+            }
+            "AWS::StepFunctions::Activity" => arn("states", &format!("activity:{id}")),
+            _ => id,
+        };
+        self.note(format!("Ref {name} ({ty}) stands as {v}"));
+        Value::String(v)
+    }
+
+    /// The value of `Fn::GetAtt: [name, attribute]`.
+    fn attribute(&mut self, name: &str, attr: &str) -> Value {
+        let res = resources(self.template).and_then(|r| r.get(name));
+        let ty = res
+            .and_then(|r| r.get("Type"))
+            .and_then(|t| t.as_str())
+            .unwrap_or("");
+        let id = res.and_then(given_name).unwrap_or(name).to_string();
+        let v = match (ty, attr) {
+            (_, "Name" | "QueueName" | "TopicName" | "FunctionName") => id,
+            ("AWS::SQS::Queue", "QueueUrl") => {
+                format!("https://sqs.{DEFAULT_REGION}.amazonaws.com/{DEFAULT_ACCOUNT}/{id}")
+            }
+            (_, "Arn" | "TopicArn" | "StateMachineArn" | "FunctionArn") => arn_of(ty, &id),
+            _ => format!("{name}.{attr}"),
+        };
+        self.note(format!("GetAtt {name}.{attr} stands as {v}"));
+        Value::String(v)
+    }
+
+    /// `Fn::Sub`'s text with `${Name}`, `${Res.Attr}` and the given
+    /// variables filled (`${!X}` stays `${X}`).
+    fn sub(&mut self, text: &str, vars: &Map<String, Value>) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let Some(j) = after.find('}') else {
+                out.push_str(&rest[i..]);
+                return out;
+            };
+            let name = &after[..j];
+            rest = &after[j + 1..];
+            if let Some(lit) = name.strip_prefix('!') {
+                out.push_str(&format!("${{{lit}}}"));
+                continue;
+            }
+            let v = match vars.get(name) {
+                Some(v) => self.resolve(v),
+                None => match name.split_once('.') {
+                    Some((r, a))
+                        if resources(self.template).is_some_and(|rs| rs.contains_key(r)) =>
+                    {
+                        self.attribute(r, a)
+                    }
+                    _ => self.reference(name),
+                },
+            };
+            out.push_str(&match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            });
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// `v` with every intrinsic function in it resolved.
+    pub fn resolve(&mut self, v: &Value) -> Value {
+        match v {
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x)).collect()),
+            Value::Object(o) if o.len() == 1 => {
+                let (k, arg) = o.iter().next().expect("one entry");
+                match self.function(k, arg) {
+                    Some(r) => r,
+                    None => Value::Object(
+                        o.iter()
+                            .map(|(k, x)| (k.clone(), self.resolve(x)))
+                            .collect(),
+                    ),
+                }
+            }
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), self.resolve(x)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn function(&mut self, f: &str, arg: &Value) -> Option<Value> {
+        let s = |v: Value| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        Some(match f {
+            "Ref" => self.reference(arg.as_str()?),
+            "Fn::GetAtt" => {
+                let (r, a) = match arg {
+                    Value::String(t) => t.split_once('.')?,
+                    Value::Array(p) if p.len() == 2 => (p[0].as_str()?, p[1].as_str()?),
+                    _ => return None,
+                };
+                let (r, a) = (r.to_string(), a.to_string());
+                self.attribute(&r, &a)
+            }
+            "Fn::Sub" => {
+                let (text, vars) = match arg {
+                    Value::String(t) => (t.clone(), Map::new()),
+                    Value::Array(p) if p.len() == 2 => {
+                        (p[0].as_str()?.to_string(), p[1].as_object()?.clone())
+                    }
+                    _ => return None,
+                };
+                Value::String(self.sub(&text, &vars))
+            }
+            "Fn::Join" => {
+                let p = arg.as_array()?;
+                let sep = p.first()?.as_str()?.to_string();
+                let parts = self.resolve(p.get(1)?);
+                let parts: Vec<String> = parts.as_array()?.iter().cloned().map(s).collect();
+                Value::String(parts.join(&sep))
+            }
+            "Fn::Select" => {
+                let p = arg.as_array()?;
+                let i = s(self.resolve(p.first()?)).parse::<usize>().ok()?;
+                let list = self.resolve(p.get(1)?);
+                list.as_array()?.get(i)?.clone()
+            }
+            "Fn::Split" => {
+                let p = arg.as_array()?;
+                let sep = p.first()?.as_str()?.to_string();
+                let text = s(self.resolve(p.get(1)?));
+                Value::Array(
+                    text.split(sep.as_str())
+                        .map(|x| Value::String(x.into()))
+                        .collect(),
+                )
+            }
+            "Fn::FindInMap" => {
+                let p = arg.as_array()?;
+                let keys: Vec<String> = p.iter().map(|k| s(self.resolve(k))).collect();
+                let ptr = keys
+                    .iter()
+                    .map(|k| format!("/{}", crate::asl::json::pointer_token(k)))
+                    .collect::<String>();
+                self.template.pointer(&format!("/Mappings{ptr}"))?.clone()
+            }
+            "Fn::If" => {
+                let p = arg.as_array()?;
+                let cond = p.first()?.as_str().unwrap_or("?");
+                self.note(format!(
+                    "Fn::If {cond}: conditions are not evaluated; its true branch stands"
+                ));
+                self.resolve(p.get(1)?)
+            }
+            "Fn::ImportValue" => {
+                let name = s(self.resolve(arg));
+                self.note(format!(
+                    "Fn::ImportValue {name}: another stack's export (its name stands in)"
+                ));
+                Value::String(name)
+            }
+            "Fn::Base64" => {
+                use base64::Engine;
+                let text = s(self.resolve(arg));
+                Value::String(base64::engine::general_purpose::STANDARD.encode(text))
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn arn(service: &str, rest: &str) -> String {
+    format!("arn:aws:{service}:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:{rest}")
+}
+
+/// The ARN a resource of type `ty` named `id` would have.
+pub fn arn_of(ty: &str, id: &str) -> String {
+    match ty {
+        "AWS::Lambda::Function" | "AWS::Serverless::Function" | "" => {
+            arn("lambda", &format!("function:{id}"))
+        }
+        "AWS::SQS::Queue" => arn("sqs", id),
+        "AWS::SNS::Topic" => arn("sns", id),
+        "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => {
+            arn("dynamodb", &format!("table/{id}"))
+        }
+        "AWS::S3::Bucket" => format!("arn:aws:s3:::{id}"),
+        "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
+            arn("states", &format!("stateMachine:{id}"))
+        }
+        "AWS::StepFunctions::Activity" => arn("states", &format!("activity:{id}")),
+        "AWS::Events::EventBus" => arn("events", &format!("event-bus/{id}")),
+        "AWS::IAM::Role" => format!("arn:aws:iam::{DEFAULT_ACCOUNT}:role/{id}"),
+        "AWS::ECS::Cluster" => arn("ecs", &format!("cluster/{id}")),
+        "AWS::ECS::TaskDefinition" => arn("ecs", &format!("task-definition/{id}")),
+        "AWS::Batch::JobQueue" => arn("batch", &format!("job-queue/{id}")),
+        "AWS::Batch::JobDefinition" => arn("batch", &format!("job-definition/{id}")),
+        other => {
+            let service = other
+                .split("::")
+                .nth(1)
+                .unwrap_or("resource")
+                .to_ascii_lowercase();
+            arn(&service, id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn intrinsics_resolve_to_readable_values_with_notes() {
+        let t = json!({
+            "Parameters": {"Stage": {"Type": "String", "Default": "dev"}, "NoDefault": {"Type": "String"}},
+            "Mappings": {"M": {"dev": {"Size": 3}}},
+            "Resources": {
+                "Fn": {"Type": "AWS::Serverless::Function"},
+                "Named": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "real-name"}},
+                "Q": {"Type": "AWS::SQS::Queue"}}});
+        let given = Substitutions::default();
+        let mut c = Cfn {
+            template: &t,
+            given: &given,
+            notes: vec![],
+        };
+        let v = c.resolve(&json!({
+            "a": {"Fn::GetAtt": ["Fn", "Arn"]},
+            "b": {"Fn::Sub": "${Named.Arn}/${Stage}/${AWS::Region}/${!Keep}"},
+            "c": {"Fn::Join": ["-", ["x", {"Ref": "Stage"}, {"Ref": "Q"}]]},
+            "d": {"Fn::FindInMap": ["M", {"Ref": "Stage"}, "Size"]},
+            "e": {"Fn::Sub": ["${X}!", {"X": {"Fn::Select": [1, {"Fn::Split": [",", "p,q"]}]}}]},
+            "f": {"Ref": "NoDefault"}
+        }));
+        assert_eq!(
+            v,
+            json!({
+                "a": "arn:aws:lambda:us-east-1:123456789012:function:Fn",
+                "b": "arn:aws:lambda:us-east-1:123456789012:function:real-name/dev/us-east-1/${Keep}",
+                "c": "x-dev-https://sqs.us-east-1.amazonaws.com/123456789012/Q",
+                "d": 3,
+                "e": "q!",
+                "f": "NoDefault"
+            })
+        );
+        assert!(
+            c.notes.iter().any(|n| n.contains("GetAtt Fn.Arn")),
+            "{:?}",
+            c.notes
+        );
+        assert!(
+            c.notes.iter().any(|n| n.contains("--sub NoDefault=")),
+            "{:?}",
+            c.notes
+        );
+    }
+}

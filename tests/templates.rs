@@ -1,0 +1,297 @@
+//! Definitions where they live: SAM, CloudFormation, CDK synth output and
+//! serverless.yml templates opened, validated and run by the binary, with
+//! `${…}` placeholders filled and the bad cases refused clearly.
+
+mod common;
+use common::temp_file;
+use serde_json::Value;
+use std::process::{Command, Output};
+
+const DIR: &str = "tests/fixtures/templates";
+
+fn asldbg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asldbg"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run asldbg")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn fixture(f: &str) -> String {
+    format!("{DIR}/{f}")
+}
+
+/// `run --format json --events` of `args`: its report.
+fn run_json(args: &[&str]) -> (Value, Output) {
+    let mut a = vec!["run", "--format", "json", "--events"];
+    a.extend_from_slice(args);
+    let out = asldbg(&a);
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (v, out)
+}
+
+/// The details of the first event of type `t`.
+fn event<'a>(report: &'a Value, t: &str) -> &'a Value {
+    report["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == t)
+        .unwrap_or_else(|| panic!("no {t} in {report}"))
+}
+
+/// Seconds between the Wait state's entry and exit.
+fn waited(report: &Value) -> f64 {
+    let at = |t: &str| {
+        let s = event(report, t)["timestamp"].as_str().unwrap().to_string();
+        chrono::DateTime::parse_from_rfc3339(&s)
+            .unwrap()
+            .timestamp_millis() as f64
+            / 1000.0
+    };
+    at("WaitStateExited") - at("WaitStateEntered")
+}
+
+#[test]
+fn sam_template_with_definition_uri_and_substitutions_runs() {
+    let t = fixture("sam/template.yaml");
+    let mocks = fixture("sam/mocks.json");
+    let v = asldbg(&["validate", &t, "--machine", "OrderMachine"]);
+    let out = text(&v.stdout);
+    assert!(v.status.success(), "{out}{}", text(&v.stderr));
+    assert!(
+        out.contains("state machine OrderMachine valid (3 states)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("note: GetAtt CheckFunction.Arn stands as arn:aws:lambda:us-east-1:123456789012:function:CheckFunction"),
+        "{out}"
+    );
+    let (r, o) = run_json(&[
+        &t,
+        "--machine",
+        "OrderMachine",
+        "--mocks",
+        &mocks,
+        "--test-case",
+        "HappyPath",
+    ]);
+    assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
+    // The substitutions reached the definition: the function's ARN, the
+    // table's name, the parameter's default as a number of seconds.
+    let l = event(&r, "LambdaFunctionScheduled");
+    assert_eq!(
+        l["lambdaFunctionScheduledEventDetails"]["resource"],
+        "arn:aws:lambda:us-east-1:123456789012:function:CheckFunction"
+    );
+    let p = &event(&r, "TaskScheduled")["taskScheduledEventDetails"]["parameters"];
+    let p: Value = serde_json::from_str(p.as_str().unwrap()).unwrap();
+    assert_eq!(p["TableName"], "OrdersTable");
+    let wait = waited(&r);
+    assert!((wait - 30.0).abs() < 1e-6, "waited {wait} s");
+}
+
+#[test]
+fn a_template_with_several_machines_names_them() {
+    let o = asldbg(&["run", &fixture("sam/template.yaml")]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("2 state machines: pick one with --machine NAME (OrderMachine, ExpressMachine)"),
+        "{e}"
+    );
+    let o = asldbg(&[
+        "validate",
+        &fixture("sam/template.yaml"),
+        "--machine",
+        "Nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr)
+            .contains("no state machine named 'Nope' (it has: OrderMachine, ExpressMachine)"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn an_unfilled_placeholder_warns_in_validate_and_stops_a_run_until_filled() {
+    let t = fixture("sam/template.yaml");
+    let v = asldbg(&["validate", &t, "--machine", "ExpressMachine"]);
+    let out = text(&v.stdout);
+    assert!(v.status.success(), "{out}");
+    assert!(
+        out.contains("warning: tests/fixtures/templates/sam/template.yaml:43:13: the placeholder ${ReminderSeconds} has no value, and a number is needed here (--sub ReminderSeconds=VALUE fills it)"),
+        "{out}"
+    );
+    assert!(out.contains("valid (2 states, 1 warning)"), "{out}");
+    let o = asldbg(&["run", &t, "--machine", "ExpressMachine"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr)
+            .contains("template.yaml:43:13: the placeholder ${ReminderSeconds} has no value"),
+        "{}",
+        text(&o.stderr)
+    );
+    let mocks = fixture("sam/mocks.json");
+    let (r, o) = run_json(&[
+        &t,
+        "--machine",
+        "ExpressMachine",
+        "--sub",
+        "ReminderSeconds=5",
+        "--mocks",
+        &mocks,
+    ]);
+    assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
+    assert_eq!(r["output"], serde_json::json!({"ok": true}));
+    // !Sub resolved the optimised integration's partition.
+    let s = &event(&r, "TaskScheduled")["taskScheduledEventDetails"];
+    assert_eq!(s["resourceType"], "lambda");
+    // --subs FILE does the same; --sub wins over it.
+    let subs = temp_file("subs.yaml", "ReminderSeconds: 7\n");
+    let (r, _) = run_json(&[
+        &t,
+        "--machine",
+        "ExpressMachine",
+        "--subs",
+        &subs,
+        "--mocks",
+        &mocks,
+    ]);
+    let wait = waited(&r);
+    assert!((wait - 7.0).abs() < 1e-6, "waited {wait} s");
+}
+
+#[test]
+fn cloudformation_json_with_fn_join_runs() {
+    let mocks = temp_file(
+        "cfn-mocks.json",
+        r#"{"StateMachines": {"Machine": {"TestCases": {"T": {"Work": "W", "Queue": "Q"}}}},
+            "MockedResponses": {"W": {"0": {"Return": {"n": 1}}}, "Q": {"0": {"Return": {"MessageId": "m"}}}}}"#,
+    );
+    let (r, o) = run_json(&[&fixture("cfn.json"), "--mocks", &mocks]);
+    assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
+    assert_eq!(r["output"], serde_json::json!({"n": 1}));
+    assert_eq!(
+        event(&r, "LambdaFunctionScheduled")["lambdaFunctionScheduledEventDetails"]["resource"],
+        "arn:aws:lambda:us-east-1:123456789012:function:worker-fn"
+    );
+    let p = &event(&r, "TaskScheduled")["taskScheduledEventDetails"]["parameters"];
+    assert!(
+        p.as_str()
+            .unwrap()
+            .contains("https://sqs.us-east-1.amazonaws.com/123456789012/Jobs"),
+        "{p}"
+    );
+    // The notes go to standard error, the run's report stays clean JSON.
+    assert!(text(&o.stderr).contains("note: Ref Jobs (AWS::SQS::Queue) stands as"));
+}
+
+#[test]
+fn cdk_synth_output_runs() {
+    let t = fixture("cdk.out/OrdersStack.template.json");
+    let v = asldbg(&["validate", &t]);
+    assert!(
+        text(&v.stdout).contains("state machine StateMachine2E01A3A5 valid (4 states)"),
+        "{}{}",
+        text(&v.stdout),
+        text(&v.stderr)
+    );
+    let mocks = temp_file(
+        "cdk-mocks.json",
+        r#"{"StateMachines": {"M": {"TestCases": {"T": {"Submit Job": "S"}}}},
+            "MockedResponses": {"S": {"0": {"Return": {"Payload": {"status": "DONE"}}}}}}"#,
+    );
+    let (r, o) = run_json(&[&t, "--mocks", &mocks]);
+    assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
+    let p = &event(&r, "TaskScheduled")["taskScheduledEventDetails"]["parameters"];
+    assert!(
+        p.as_str()
+            .unwrap()
+            .contains("arn:aws:lambda:us-east-1:123456789012:function:SubmitLambda5A2E7D5C"),
+        "{p}"
+    );
+    let o = asldbg(&["graph", &t]);
+    assert!(text(&o.stdout).contains("Is Done?"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn serverless_yml_runs() {
+    let t = fixture("serverless/serverless.yml");
+    let mocks = temp_file(
+        "sls-mocks.json",
+        r#"{"StateMachines": {"Checkout": {"TestCases": {"T": {"Reserve": "R", "Record": "D"}}}},
+            "MockedResponses": {"R": {"0": {"Return": {"orderId": "o-9"}}}, "D": {"0": {"Return": {}}}}}"#,
+    );
+    let (r, o) = run_json(&[&t, "--mocks", &mocks]);
+    assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
+    assert_eq!(
+        event(&r, "LambdaFunctionScheduled")["lambdaFunctionScheduledEventDetails"]["resource"],
+        "arn:aws:lambda:us-east-1:123456789012:function:shop-dev-reserve"
+    );
+    let p = &event(&r, "TaskScheduled")["taskScheduledEventDetails"]["parameters"];
+    let p: Value = serde_json::from_str(p.as_str().unwrap()).unwrap();
+    assert_eq!(p["TableName"], "orders-dev");
+    assert_eq!(p["Item"]["id"]["S"], "o-9");
+}
+
+#[test]
+fn placeholders_written_outside_strings_are_filled_before_parsing() {
+    // Terraform's templatefile: a number placeholder without quotes.
+    let f = temp_file(
+        "tf.asl.json",
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": ${wait}, "End": true}}}"#,
+    );
+    let o = asldbg(&["run", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("invalid JSON"),
+        "{}",
+        text(&o.stderr)
+    );
+    let (r, o) = run_json(&[&f, "--sub", "wait=3"]);
+    assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
+}
+
+#[test]
+fn bad_templates_are_clear_errors() {
+    let none = temp_file("none.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n");
+    let o = asldbg(&["validate", &none]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("none.yaml:1:1: no state machine in this template"),
+        "{}",
+        text(&o.stderr)
+    );
+    let outside = temp_file(
+        "outside.yaml",
+        "Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: ../../etc/passwd\n",
+    );
+    let o = asldbg(&["run", &outside]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("outside.yaml:5:7: DefinitionUri '../../etc/passwd' must be a path inside the template's folder"),
+        "{}",
+        text(&o.stderr)
+    );
+    let s3 = temp_file(
+        "s3.json",
+        r#"{"Resources": {"M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"DefinitionS3Location": {"Bucket": "b", "Key": "k"}}}}}"#,
+    );
+    let o = asldbg(&["run", &s3]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("M: DefinitionS3Location points to S3"),
+        "{}",
+        text(&o.stderr)
+    );
+    let bad_sub = asldbg(&["validate", &fixture("cfn.json"), "--sub", "novalue"]);
+    assert_eq!(bad_sub.status.code(), Some(2));
+    assert!(text(&bad_sub.stderr).contains("expected NAME=VALUE"));
+}

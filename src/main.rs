@@ -97,6 +97,7 @@ impl SourceArgs {
             machine: self.machine.clone(),
             subs,
             check_only,
+            sketch: false,
         })
     }
 }
@@ -317,10 +318,38 @@ fn main() -> ExitCode {
             collapse,
             source,
         } => {
-            let def = match load_or_exit(&definition, &source, false, true) {
-                Ok(d) => d.definition,
-                Err(code) => return code,
+            // A definition with problems is drawn all the same, its states
+            // that have them marked ✗, the problems listed on stderr.
+            let opts = match source.options(false, true) {
+                Ok(o) => asl::OpenOptions { sketch: true, ..o },
+                Err(e) => return fail2(e),
             };
+            let opened = match asl::load(&definition, &opts) {
+                Loaded::Ok(o) => *o,
+                Loaded::Unreadable(e) => return fail2(e),
+                Loaded::Invalid(errs) => {
+                    for e in &errs {
+                        errln!("asldbg: {e}");
+                    }
+                    errln!("asldbg: {definition}: no state graph to draw");
+                    return ExitCode::from(2);
+                }
+            };
+            for n in &opened.notes {
+                errln!("asldbg: note: {n}");
+            }
+            for w in &opened.warnings {
+                errln!("asldbg: warning: {w}");
+            }
+            for e in &opened.problems {
+                errln!("asldbg: {e}");
+            }
+            let def = opened.definition;
+            let marks = asldbg::graph::problem_marks(
+                &def,
+                &opened.prefix,
+                opened.problems.iter().map(|e| e.pointer.as_str()),
+            );
             let collapsed = match asldbg::graph::containers_named(&def, &collapse) {
                 Ok(c) => c,
                 Err(e) => {
@@ -331,7 +360,8 @@ fn main() -> ExitCode {
             match format {
                 GraphFormat::Text => {
                     let l = asldbg::graph::layout_with(&def, 0, compact, &collapsed);
-                    for line in asldbg::graph::text::render(&l).lines {
+                    let drawn = asldbg::graph::text::render(&l);
+                    for line in asldbg::graph::text::with_marks(&drawn, &marks) {
                         outln!("{line}");
                     }
                 }
@@ -340,7 +370,15 @@ fn main() -> ExitCode {
                     asldbg::output::out(&asldbg::graph::to_mermaid(&def, &collapsed))
                 }
             }
-            ExitCode::SUCCESS
+            if opened.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                errln!(
+                    "asldbg: {definition}: {} problem(s); the states that have them are marked ✗",
+                    opened.problems.len()
+                );
+                ExitCode::from(1)
+            }
         }
         Command::Samples => {
             for s in asldbg::samples::SAMPLES {

@@ -680,3 +680,74 @@ fn bench_process_times_whole_runs_against_the_floor() {
     assert!(row.ends_with("SUCCEEDED"), "{row}");
     assert!(row.contains("ms") && row.contains('x'), "{row}");
 }
+
+#[test]
+fn an_unquoted_word_in_a_filter_warns_and_fails_the_state_as_aws_does() {
+    let def = temp_file(
+        "unquoted.asl.json",
+        r#"{"StartAt": "Pick", "States": {
+  "Pick": {"Type": "Pass", "Parameters": {"receipt.$": "$.Labels[?(@.Name==Receipt)]"}, "End": true}}}"#,
+    );
+    let v = asldbg(&["validate", &def]);
+    let out = text(&v.stdout);
+    assert!(v.status.success(), "{out}");
+    assert!(
+        out.contains(":2:76: the filter compares to Receipt, which is not a value: a string needs quotes ('Receipt'); AWS accepts the definition"),
+        "{out}"
+    );
+    assert!(out.contains("valid (1 states, 1 warning)"), "{out}");
+    let input = temp_file("labels.json", r#"{"Labels": [{"Name": "Receipt"}]}"#);
+    let o = asldbg(&["run", &def, "--input", &input, "--format", "json"]);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["status"], "FAILED");
+    assert_eq!(r["error"], "States.Runtime");
+    assert!(
+        r["cause"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid path '$.Labels[?(@.Name==Receipt)]' for the field 'receipt.$'"),
+        "{r}"
+    );
+}
+
+#[test]
+fn graph_draws_an_invalid_definition_with_its_problems_marked() {
+    let def = temp_file(
+        "broken.asl.json",
+        r#"{"StartAt": "A", "States": {
+  "A": {"Type": "Pass", "Next": "B"},
+  "B": {"Type": "Wait", "Seconds": -1, "Next": "Nowhere"}}}"#,
+    );
+    let o = asldbg(&["graph", &def]);
+    assert_eq!(o.status.code(), Some(1));
+    let g = text(&o.stdout);
+    assert!(g.contains("✗◷ B"), "{g}");
+    assert!(g.contains("→ A") && !g.contains("✗→ A"), "{g}");
+    let e = text(&o.stderr);
+    assert!(
+        e.contains(":3:25: Seconds must be a non-negative integer"),
+        "{e}"
+    );
+    assert!(
+        e.contains("2 problem(s); the states that have them are marked ✗"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_parallel_may_assign_its_branches_names_in_its_own_catch() {
+    let def = temp_file(
+        "parallel-catch-assign.asl.json",
+        r#"{"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+  "P": {"Type": "Parallel", "Next": "Done",
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"step": "caught"}, "Next": "Done"}],
+        "Branches": [{"StartAt": "B", "States": {
+          "B": {"Type": "Pass", "Assign": {"step": "inner"}, "Next": "F"},
+          "F": {"Type": "Fail", "Error": "Boom"}}}]},
+  "Done": {"Type": "Pass", "Output": "{% $step %}", "End": true}}}"#,
+    );
+    let o = asldbg(&["run", &def, "--format", "json"]);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
+    assert_eq!(r["output"], "caught");
+}

@@ -506,6 +506,16 @@ proptest! {
         for (at, by) in edits {
             mutate(&mut v, at, by);
         }
+        // `graph` draws whatever has a shape, problems and all.
+        let doc = asldbg::asl::parse_document(&v.to_string(), "fuzz.json").unwrap();
+        let opts = asldbg::asl::OpenOptions { sketch: true, check_only: true, ..Default::default() };
+        if let asldbg::asl::Loaded::Ok(o) = asldbg::asl::open("fuzz.json", doc, &opts) {
+            for m in 0..o.definition.machines.len() {
+                let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&o.definition, m, false));
+                let marks = asldbg::graph::problem_marks(&o.definition, "", o.problems.iter().map(|e| e.pointer.as_str()));
+                let _ = asldbg::graph::text::with_marks(&drawn, &marks);
+            }
+        }
         if let Ok(def) = Definition::from_value(&v) {
             run_bounded(def, Val::from(input));
         }

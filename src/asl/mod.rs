@@ -358,6 +358,9 @@ pub struct OpenOptions {
     /// unfilled where a number is needed is a warning and stands as 0; for a
     /// run it is an error.
     pub check_only: bool,
+    /// Only draw it (`graph`): a definition with problems still opens when
+    /// it has a shape, its problems in [`Opened::problems`].
+    pub sketch: bool,
 }
 
 /// A definition opened from a file, with what was said about it.
@@ -374,6 +377,12 @@ pub struct Opened {
     pub machine: Option<String>,
     /// EXPRESS, by the options or the template.
     pub express: bool,
+    /// Where the definition stands in its file (a JSON pointer; empty when
+    /// the definition is the file, or a text of its own).
+    pub prefix: String,
+    /// What makes it invalid, when it was opened only to be drawn
+    /// ([`OpenOptions::sketch`]); empty otherwise.
+    pub problems: Vec<LoadError>,
 }
 
 /// Outcome of loading a definition file.
@@ -636,23 +645,25 @@ fn finish(
         }
         v
     };
-    let built = Definition::build(&doc.value);
-    let mut d = match built {
-        Ok(d) if problems.is_empty() => d,
-        Ok(_) => return Err(prefixed(problems)),
-        Err(mut e) => {
-            problems.append(&mut e);
-            return Err(prefixed(problems));
+    let (built, mut diags) = if opts.sketch {
+        Definition::sketch(&doc.value)
+    } else {
+        match Definition::build(&doc.value) {
+            Ok(d) => (Some(d), Vec::new()),
+            Err(e) => (None, e),
         }
     };
-    if express {
-        let diags = model::express_diagnostics(&d);
-        if !diags.is_empty() {
-            return Err(prefixed(diags));
-        }
+    problems.append(&mut diags);
+    if let (Some(d), true) = (&built, express) {
+        problems.extend(model::express_diagnostics(d));
     }
+    let mut d = match built {
+        Some(d) if problems.is_empty() || opts.sketch => d,
+        _ => return Err(prefixed(problems)),
+    };
     warnings.append(&mut d.warnings);
     let warnings = prefixed(warnings);
+    let problems = prefixed(problems);
     // The definition keeps the document's value (positions come from the
     // text, which a later diagnostic would read).
     d.source = std::sync::Arc::new(std::mem::take(&mut doc.value));
@@ -662,6 +673,8 @@ fn finish(
         notes,
         machine,
         express,
+        prefix: prefix.to_string(),
+        problems,
     })
 }
 

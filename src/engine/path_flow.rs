@@ -43,7 +43,9 @@ impl Execution {
                 "Invalid path '{}': variable ${v} is not defined",
                 p.source
             )),
-            PathError::TooMuchWork => self.runtime(&format!("Invalid path '{}': {e}", p.source)),
+            PathError::TooMuchWork | PathError::Malformed(_) => {
+                self.runtime(&format!("Invalid path '{}': {e}", p.source))
+            }
         }
     }
 
@@ -76,6 +78,9 @@ impl Execution {
                 PathError::TooMuchWork => {
                     self.runtime(&format!("The JSONPath '{path}' for the field '{field}': {detail}"))
                 }
+                PathError::Malformed(_) => self.runtime(&format!(
+                    "Invalid path '{path}' for the field '{field}': {detail}"
+                )),
             },
             TemplateError::Intrinsic { message, .. } => StateError::new("States.IntrinsicFailure", self.runtime_cause(&message)),
         })

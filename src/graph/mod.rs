@@ -630,3 +630,36 @@ pub use export::{to_dot, to_mermaid};
 
 #[cfg(test)]
 mod tests;
+
+/// Marks for the states that problems point into (by JSON pointer, the
+/// definition standing at `prefix` in its file): failed (✗), so that a
+/// drawing of an invalid definition shows where it is wrong.
+pub fn problem_marks<'a>(
+    def: &Definition,
+    prefix: &str,
+    pointers: impl Iterator<Item = &'a str>,
+) -> Marks {
+    let mut marks = Marks::default();
+    for p in pointers {
+        let Some(inner) = p.strip_prefix(prefix) else {
+            continue;
+        };
+        // The innermost state whose pointer the problem's starts with.
+        let best = def
+            .machines
+            .iter()
+            .enumerate()
+            .flat_map(|(m, mc)| mc.states.iter().enumerate().map(move |(s, st)| (m, s, st)))
+            .filter(|(_, _, st)| {
+                inner == st.pointer
+                    || inner
+                        .strip_prefix(st.pointer.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+            .max_by_key(|(_, _, st)| st.pointer.len());
+        if let Some((m, s, _)) = best {
+            marks.failed.insert((m, s));
+        }
+    }
+    marks
+}

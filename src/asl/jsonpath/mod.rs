@@ -70,6 +70,9 @@ pub struct Path {
     pub root: Root,
     segs: Vec<Seg>,
     definite: bool,
+    /// Why the path fails whenever it is evaluated although the definition
+    /// is accepted (see [`Path::fails_at_run_time`]).
+    deferred: Option<Box<ExprError>>,
 }
 
 /// Why a path could not be evaluated.
@@ -83,6 +86,8 @@ pub enum PathError {
     /// The evaluation would visit more than [`MAX_WORK`] values
     /// (`$..a..a..a` over a deep document grows without bound).
     TooMuchWork,
+    /// The path is malformed in a way AWS only finds when it evaluates it.
+    Malformed(String),
 }
 
 /// The most values one path evaluation may visit or produce.
@@ -111,6 +116,7 @@ impl fmt::Display for PathError {
                 f,
                 "the path visits more than {MAX_WORK} values (asldbg's bound on one evaluation)"
             ),
+            PathError::Malformed(m) => f.write_str(m),
         }
     }
 }
@@ -148,6 +154,7 @@ impl Path {
             i: 0,
             src,
             depth: 0,
+            unquoted: None,
         };
         let root = p.root()?;
         let segs = p.segments(false)?;
@@ -162,6 +169,7 @@ impl Path {
             root,
             segs,
             definite,
+            deferred: p.unquoted.map(Box::new),
         })
     }
 
@@ -198,7 +206,16 @@ impl Path {
         self.segs.is_empty() && self.root == Root::Data
     }
 
+    /// What makes this path fail each time it is evaluated, though AWS
+    /// accepts the definition that holds it (`validate` warns of it).
+    pub fn fails_at_run_time(&self) -> Option<&ExprError> {
+        self.deferred.as_deref()
+    }
+
     pub fn eval(&self, scope: &Scope) -> Result<Val, PathError> {
+        if let Some(e) = &self.deferred {
+            return Err(PathError::Malformed(e.message.clone()));
+        }
         let owned;
         let base: &Val = match &self.root {
             Root::Data => scope.data,

@@ -8,6 +8,9 @@ pub(super) struct Parser<'a> {
     pub(super) i: usize,
     pub(super) src: &'a str,
     pub(super) depth: usize,
+    /// An unquoted word compared to in a filter (`@.Name==Receipt`): the
+    /// definition is accepted, the path fails when it is evaluated.
+    pub(super) unquoted: Option<ExprError>,
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -370,9 +373,29 @@ impl Parser<'_> {
                     self.i += 1;
                 }
                 let word = &self.src[st..self.i];
-                serde_json::from_str(word)
-                    .map(Operand::Lit)
-                    .map_err(|_| self.err("bad literal"))
+                match serde_json::from_str(word) {
+                    Ok(v) => Ok(Operand::Lit(v)),
+                    // Step Functions accepts `@.Name==Receipt` when the
+                    // machine is created, and Jayway fails on it when the path
+                    // is evaluated: so does asldbg.
+                    Err(_)
+                        if !word.is_empty()
+                            && word.bytes().all(|c| {
+                                c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+                            }) =>
+                    {
+                        if self.unquoted.is_none() {
+                            self.unquoted = Some(ExprError::new(
+                                "JSONPath",
+                                self.src,
+                                st,
+                                &format!("the filter compares to {word}, which is not a value: a string needs quotes ('{word}')"),
+                            ));
+                        }
+                        Ok(Operand::Lit(Val::Null))
+                    }
+                    Err(_) => Err(self.err("bad literal")),
+                }
             }
         }
     }

@@ -124,3 +124,28 @@ fn set_creates_objects_and_rejects_bad_shapes() {
     let mut s = Val::from("str");
     assert!(p.set(&mut s, Val::from(1i64)).is_err());
 }
+
+#[test]
+fn an_unquoted_word_in_a_filter_parses_and_fails_when_evaluated() {
+    let p = Path::parse("$.Labels[?(@.Name==Receipt)]").unwrap();
+    let e = p.fails_at_run_time().expect("deferred");
+    assert_eq!(e.offset, "$.Labels[?(@.Name==".len());
+    assert!(e.message.contains("'Receipt'"), "{e}");
+    let got = ev(
+        "$.Labels[?(@.Name==Receipt)]",
+        &json!({"Labels": [{"Name": "Receipt"}]}),
+    );
+    assert!(matches!(got, Err(PathError::Malformed(_))), "{got:?}");
+    // Quoted, numbers, true/false/null are values as before.
+    for ok in [
+        "$.a[?(@.n=='Receipt')]",
+        "$.a[?(@.n==3)]",
+        "$.a[?(@.n==true)]",
+        "$.a[?(@.n==null)]",
+    ] {
+        assert!(
+            Path::parse(ok).unwrap().fails_at_run_time().is_none(),
+            "{ok}"
+        );
+    }
+}

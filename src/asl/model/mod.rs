@@ -56,6 +56,21 @@ impl Definition {
 
     /// The model of `v`, without its source.
     pub(crate) fn build(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
+        match Definition::build_anyway(v) {
+            (Some(d), diags) if diags.is_empty() => Ok(d),
+            (_, diags) => Err(diags),
+        }
+    }
+
+    /// The model of `v` however many problems it has, when it still has a
+    /// shape to draw (every States block holds a state), with the problems.
+    pub(crate) fn sketch(v: &Value) -> (Option<Definition>, Vec<Diagnostic>) {
+        let (d, diags) = Definition::build_anyway(v);
+        let drawable = d.filter(|d| d.machines.iter().all(|m| !m.states.is_empty()));
+        (drawable, diags)
+    }
+
+    fn build_anyway(v: &Value) -> (Option<Definition>, Vec<Diagnostic>) {
         let mut b = Builder {
             diags: Vec::new(),
             warnings: Vec::new(),
@@ -64,11 +79,14 @@ impl Definition {
             labels: HashSet::new(),
         };
         let Some(top) = v.as_object() else {
-            return Err(vec![Diagnostic {
-                pointer: String::new(),
-                message: "a state machine definition must be a JSON object".into(),
-                expr: None,
-            }]);
+            return (
+                None,
+                vec![Diagnostic {
+                    pointer: String::new(),
+                    message: "a state machine definition must be a JSON object".into(),
+                    expr: None,
+                }],
+            );
         };
         for k in top.keys() {
             if ![
@@ -119,20 +137,68 @@ impl Definition {
             .and_then(|c| c.as_str())
             .map(str::to_string);
         b.machine(top, "", ql);
+        deferred_path_failures(v, &mut String::new(), None, &mut b.warnings);
         let scope_diags = scope_diagnostics(&b.machines);
         b.diags.extend(scope_diags);
-        if b.diags.is_empty() {
-            Ok(Definition {
-                machines: b.machines,
-                timeout_seconds,
-                query_language: ql,
-                comment,
-                source: Default::default(),
-                warnings: b.warnings,
-            })
-        } else {
-            Err(b.diags)
+        let d = Definition {
+            machines: b.machines,
+            timeout_seconds,
+            query_language: ql,
+            comment,
+            source: Default::default(),
+            warnings: b.warnings,
+        };
+        (Some(d), b.diags)
+    }
+}
+
+/// JSONPaths that AWS accepts when the machine is created and fails on when
+/// they are evaluated (an unquoted word in a filter): warnings, found by
+/// the fields that hold paths (`…Path`, `Variable`, `….$`).
+fn deferred_path_failures(
+    v: &Value,
+    ptr: &mut String,
+    key: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    match v {
+        Value::String(s) => {
+            let holds_path =
+                key.is_some_and(|k| k.ends_with(".$") || k.ends_with("Path") || k == "Variable");
+            if holds_path && s.starts_with('$') && s.contains("[?") {
+                if let Some(e) = Path::parse(s)
+                    .ok()
+                    .and_then(|p| p.fails_at_run_time().cloned())
+                {
+                    out.push(Diagnostic {
+                        pointer: ptr.clone(),
+                        message: format!(
+                            "{}; AWS accepts the definition, and the state fails with States.Runtime when it evaluates the path",
+                            e.message
+                        ),
+                        expr: Some(e),
+                    });
+                }
+            }
         }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let len = ptr.len();
+                ptr.push_str(&format!("/{i}"));
+                deferred_path_failures(x, ptr, None, out);
+                ptr.truncate(len);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&tok(k));
+                deferred_path_failures(x, ptr, Some(k), out);
+                ptr.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

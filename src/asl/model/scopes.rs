@@ -28,34 +28,47 @@ fn assigned_names(st: &State) -> Vec<(String, String)> {
 
 /// Branches and inline iterations read the variables of the scopes around
 /// them but may not assign them (a Distributed Map's children are separate
-/// executions and see none).
+/// executions and see none). The Parallel or Map state that holds a branch
+/// may assign the branch's names itself, in its Assign or its catchers'
+/// (AWS accepts that and runs it: the recordings show it).
 pub(super) fn scope_diagnostics(machines: &[Machine]) -> Vec<Diagnostic> {
-    // parent[m] = (enclosing machine, whether the boundary is a Distributed Map)
-    let mut parent: Vec<Option<(MachineId, bool)>> = vec![None; machines.len()];
+    // parent[m] = (enclosing machine, whether the boundary is a Distributed
+    // Map, the state that holds m)
+    let mut parent: Vec<Option<(MachineId, bool, usize)>> = vec![None; machines.len()];
     for (mi, m) in machines.iter().enumerate() {
-        for st in &m.states {
+        for (si, st) in m.states.iter().enumerate() {
             match &st.kind {
-                Kind::Parallel { branches } => {
-                    branches.iter().for_each(|b| parent[*b] = Some((mi, false)))
-                }
-                Kind::Map(spec) => parent[spec.processor] = Some((mi, spec.distributed)),
+                Kind::Parallel { branches } => branches
+                    .iter()
+                    .for_each(|b| parent[*b] = Some((mi, false, si))),
+                Kind::Map(spec) => parent[spec.processor] = Some((mi, spec.distributed, si)),
                 _ => {}
             }
         }
     }
-    let names: Vec<Vec<(String, String)>> = machines
+    // (name, pointer, the state that assigns it)
+    let names: Vec<Vec<(String, String, usize)>> = machines
         .iter()
-        .map(|m| m.states.iter().flat_map(assigned_names).collect())
+        .map(|m| {
+            m.states
+                .iter()
+                .enumerate()
+                .flat_map(|(si, st)| assigned_names(st).into_iter().map(move |(n, p)| (n, p, si)))
+                .collect()
+        })
         .collect();
     let mut out = Vec::new();
     for (mi, own) in names.iter().enumerate() {
-        for (name, ptr) in own {
+        for (name, ptr, _) in own {
             let mut cur = parent[mi];
-            while let Some((outer, distributed)) = cur {
+            while let Some((outer, distributed, holder)) = cur {
                 if distributed {
                     break;
                 }
-                if names[outer].iter().any(|(n, _)| n == name) {
+                if names[outer]
+                    .iter()
+                    .any(|(n, _, si)| n == name && *si != holder)
+                {
                     out.push(Diagnostic {
                         pointer: ptr.clone(),
                         message: format!("the variable ${name} belongs to an enclosing scope: a Parallel branch or Map iteration may read it but not assign it"),

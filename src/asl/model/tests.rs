@@ -88,6 +88,13 @@ fn branches_may_not_assign_outer_variables() {
             {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"total.$": "$.x", "mine": 1}, "End": true}}}]}}}));
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].starts_with("/States/P/Branches/0/States/B/Assign/total.$ the variable $total belongs to an enclosing scope"), "{e:?}");
+    // The Parallel itself may assign a branch's name, in its own Assign or
+    // its catcher's (AWS runs such a definition).
+    assert!(errs(json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "End": true, "Assign": {"status": "done"},
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"status": "failed"}, "Next": "F"}],
+              "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"status": "inner"}, "End": true}}}]},
+        "F": {"Type": "Fail"}}})).is_empty());
     // A Distributed Map's children are separate executions.
     assert!(errs(json!({"StartAt": "A", "States": {
         "A": {"Type": "Pass", "Assign": {"total": 0}, "Next": "M"},

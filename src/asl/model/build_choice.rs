@@ -139,7 +139,7 @@ impl Builder {
             }
         } else {
             RuleTest::JsonPath {
-                rule: self.rule(v, p, true)?,
+                rule: Box::new(self.rule(v, p, true)?),
                 assign,
             }
         };

@@ -131,7 +131,7 @@ pub struct ChoiceRule {
 pub enum RuleTest {
     /// A comparison rule; its `Assign` sees the state's effective input.
     JsonPath {
-        rule: Rule,
+        rule: Box<Rule>,
         assign: Option<Template>,
     },
     /// A `Condition` expression, with the rule's own Output and Assign.

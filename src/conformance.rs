@@ -6,93 +6,10 @@ use crate::asl::json::value_eq;
 use crate::asl::jsonpath::Path;
 use crate::asl::value::Val;
 use crate::asl::Definition;
-use crate::engine::task::{TaskOutcome, TaskRequest, TaskRunner};
 use crate::engine::{Execution, Options};
+use crate::replay::answers::Answers;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Answers tasks from a case's recorded service calls, in order per state.
-struct RecordedRunner {
-    queues: BTreeMap<String, Vec<Value>>,
-    /// The last call answered for each state.
-    last: BTreeMap<String, Value>,
-}
-
-impl RecordedRunner {
-    fn new(queues: BTreeMap<String, Vec<Value>>) -> RecordedRunner {
-        RecordedRunner {
-            queues,
-            last: BTreeMap::new(),
-        }
-    }
-
-    /// The recorded call that answers `req`: the state's own call made with
-    /// the same input (iterations may have run in another order), else one
-    /// of another state's made with the same resource and input (a recorder
-    /// that reordered Parallel branches can file a call under the wrong
-    /// state), else the state's next call.
-    fn take(&mut self, req: &TaskRequest) -> Option<Value> {
-        let input = req.input.to_json();
-        let same_input = |m: &Value| {
-            m.get("input")
-                .or_else(|| m.get("parameters"))
-                .is_some_and(|i| value_eq(i, &input))
-        };
-        if let Some(q) = self.queues.get_mut(req.state) {
-            if let Some(i) = q.iter().position(same_input) {
-                return Some(q.remove(i));
-            }
-        }
-        let same_resource = |m: &Value| {
-            m.get("resource")
-                .and_then(|r| r.as_str())
-                .is_some_and(|r| !r.is_empty() && req.resource.ends_with(r))
-        };
-        for q in self.queues.values_mut() {
-            if let Some(i) = q.iter().position(|m| same_resource(m) && same_input(m)) {
-                return Some(q.remove(i));
-            }
-        }
-        let q = self.queues.get_mut(req.state)?;
-        (!q.is_empty()).then(|| q.remove(0))
-    }
-}
-
-impl TaskRunner for RecordedRunner {
-    fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
-        let Some(mut m) = self.take(req) else {
-            return TaskOutcome::failed(
-                "States.Runtime",
-                format!("no recorded call left for {}", req.state),
-            );
-        };
-        // A call whose outcome the recording lost (its events were
-        // reordered) repeats the state's previous answer, as Step Functions
-        // Local's mocks repeat their last response.
-        if m.get("outcome").is_none_or(|o| o.is_null()) {
-            if let Some(prev) = self.last.get(req.state) {
-                m = prev.clone();
-            }
-        }
-        self.last.insert(req.state.to_string(), m.clone());
-        match m.get("outcome").and_then(|o| o.as_str()) {
-            Some("succeeded") => {
-                TaskOutcome::Succeeded(Val::from(m.get("output").cloned().unwrap_or(Value::Null)))
-            }
-            Some("timed_out") => TaskOutcome::TimedOut {
-                heartbeat: m.get("error").and_then(|e| e.as_str())
-                    == Some("States.HeartbeatTimeout"),
-            },
-            // A failure recorded with no error name or cause (a callback's
-            // SendTaskFailure may give neither) keeps them missing.
-            _ => TaskOutcome::Failed {
-                error: m.get("error").and_then(|e| e.as_str()).map(String::from),
-                cause: m.get("cause").and_then(|e| e.as_str()).map(String::from),
-            },
-        }
-    }
-}
 
 /// `<token>` wildcards and the bare normalised words match anything.
 fn wild_str_eq(expected: &str, actual: &str) -> bool {
@@ -370,6 +287,14 @@ pub struct CaseResult {
     pub passed: bool,
     pub history: Option<bool>,
     pub detail: String,
+    /// `asldbg replay` on the recorded history, put in the AWS CLI's shape:
+    /// whether it reproduced every event (None: no history recorded).
+    pub replay: Option<bool>,
+    pub replay_detail: String,
+    /// The recording is AWS's as it was: its events keep their ids (no
+    /// transformer reordered them) and its input is the one AWS was given
+    /// (not a snapshot's normalised copy).
+    pub replay_faithful: bool,
 }
 
 fn final_status(s: &str) -> bool {
@@ -406,6 +331,9 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         passed: false,
         history: None,
         detail: String::new(),
+        replay: None,
+        replay_detail: String::new(),
+        replay_faithful: false,
     };
     let mocks = c
         .get("mocks")
@@ -450,6 +378,11 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
             return Some(res);
         }
     };
+    if let Some((ok, detail)) = replay_case(c, &def, &mocks, express, status) {
+        res.replay = Some(ok);
+        res.replay_detail = detail;
+        res.replay_faithful = faithful(c);
+    }
     let mut input = c.get("input").cloned().unwrap_or(json!({}));
     resolve_placeholders(&mut input, &mocks, None);
     let queues = mocks
@@ -466,7 +399,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
     let mut ex = Execution::new(
         Arc::new(def),
         Val::from(input),
-        Box::new(RecordedRunner::new(queues)),
+        Box::new(Answers::new(queues)),
         opts,
     );
     // A recording that ends in ExecutionAborted was stopped from outside
@@ -571,6 +504,250 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
     Some(res)
 }
 
+/// The case's recorded events as `aws stepfunctions get-execution-history
+/// --output json` prints them: payloads as JSON text, epoch timestamps,
+/// numeric ids (events a transformer reordered lost theirs: they get their
+/// place's).
+fn cli_history(events: &[Value], input: Option<&Value>) -> Value {
+    let text = |v: &Value| match v {
+        Value::String(s) => Value::String(s.clone()),
+        other => Value::String(serde_json::to_string(other).unwrap_or_default()),
+    };
+    let n = events.len() as u64;
+    let descending = events.first().and_then(|e| e.get("id")?.as_u64())
+        > events.last().and_then(|e| e.get("id")?.as_u64());
+    // A transformer that reordered events numbered them anew: all take
+    // their place's id then.
+    let renumber = events
+        .iter()
+        .any(|e| !e.get("id").is_some_and(|x| x.is_u64()));
+    let out: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut e = e.clone();
+            let place = if descending {
+                n - i as u64
+            } else {
+                i as u64 + 1
+            };
+            let o_type = e.get("type").cloned();
+            if let Some(o) = e.as_object_mut() {
+                if renumber {
+                    o.insert("id".into(), json!(place));
+                    if o.get("previousEventId").and_then(|p| p.as_u64()) >= Some(place) {
+                        o.insert("previousEventId".into(), json!(0));
+                    }
+                }
+                if !o.get("previousEventId").is_some_and(|x| x.is_u64()) {
+                    o.insert("previousEventId".into(), json!(0));
+                }
+                o.insert("timestamp".into(), json!(1_700_000_000.0 + place as f64));
+                for (k, d) in o.iter_mut() {
+                    if !k.ends_with("EventDetails") {
+                        continue;
+                    }
+                    if let Some(d) = d.as_object_mut() {
+                        // The recorded input lost its timestamps to the
+                        // snapshot's normalisation: the test's own literal
+                        // is what AWS was given.
+                        if let (Some(i), Some(Value::String(t))) = (input, o_type.as_ref()) {
+                            if t == "ExecutionStarted" {
+                                d.insert("input".into(), i.clone());
+                            }
+                        }
+                        for f in ["input", "output", "parameters"] {
+                            if let Some(v) = d.get(f).map(text) {
+                                d.insert(f.into(), v);
+                            }
+                        }
+                        // The snapshot parsed JSON causes; AWS gives text.
+                        if let Some(c) = d.get("cause").filter(|c| !c.is_string()) {
+                            let t = text(c);
+                            d.insert("cause".into(), t);
+                        }
+                    }
+                }
+            }
+            e
+        })
+        .collect();
+    json!({ "events": out })
+}
+
+/// The corpus's normalised values against ours: `<token>` wildcards, the
+/// bare words that stand for names and ARNs (`activity_arn`,
+/// `sqs_queue_url`), and ARNs whose segments match so.
+fn corpus_str_eq(expected: &str, actual: &str) -> bool {
+    let token = |s: &str| {
+        (s.starts_with('<') && s.ends_with('>'))
+            || (s.contains('_')
+                && s.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'))
+    };
+    // An unresolved placeholder of the definition stands as its bare name.
+    if wild_str_eq(expected, actual) || token(expected) || token(actual) {
+        return true;
+    }
+    let (e, a): (Vec<&str>, Vec<&str>) =
+        (expected.split(':').collect(), actual.split(':').collect());
+    e.len() > 1
+        && e.len() == a.len()
+        && e.iter()
+            .zip(&a)
+            .all(|(x, y)| x == y || token(x) || wild_str_eq(x, y))
+}
+
+/// Whether the case's history is AWS's as recorded (see
+/// [`CaseResult::replay_faithful`]).
+fn faithful(c: &Value) -> bool {
+    let events = c.get("events").and_then(|e| e.as_array());
+    let ids_kept =
+        events.is_some_and(|ev| ev.iter().all(|e| e.get("id").is_some_and(|x| x.is_u64())));
+    // A timestamp in the input that the snapshot normalised away.
+    let exact_input = c.get("input_source").and_then(|s| s.as_str()) == Some("test-code")
+        || !c.get("input").map(|i| i.to_string()).is_some_and(|t| {
+            [
+                "\"timestamp\"",
+                "\"date\"",
+                "<timestamp",
+                "-date>",
+                "-time>",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+        });
+    ids_kept && exact_input
+}
+
+/// A local event's details rewritten as the case's snapshot transformers
+/// rewrote the recorded ones.
+fn normalise_event(key: &str, d: &mut Map<String, Value>, transformers: &[Value]) {
+    if key == "executionSucceededEventDetails" {
+        if let Some(v) = d.get_mut("output") {
+            transform(v, transformers);
+        }
+        return;
+    }
+    for t in transformers {
+        let kind = t.get("transformer").and_then(|x| x.as_str());
+        let args = t.get("args").and_then(|a| a.as_array());
+        if kind == Some("RegexTransformer") {
+            let pattern = args.and_then(|a| a.first()).and_then(|x| x.as_str());
+            if let (Some("<<UNRESOLVED:uuid>>"), Some(rep)) = (pattern, args.and_then(|a| a.get(1)))
+            {
+                for f in ["input", "output"] {
+                    if let Some(v) = d.get_mut(f) {
+                        replace_uuids(v, rep);
+                    }
+                }
+            }
+            continue;
+        }
+        if kind != Some("JsonpathTransformer") {
+            continue;
+        }
+        let path = t
+            .get("jsonpath")
+            .or_else(|| args.and_then(|a| a.first()))
+            .and_then(|x| x.as_str());
+        let rep = t.get("replacement").or_else(|| args.and_then(|a| a.get(1)));
+        let (Some(rest), Some(rep)) = (path.and_then(|p| p.strip_prefix("$..")), rep) else {
+            continue;
+        };
+        let rest = rest.strip_prefix("events..").unwrap_or(rest);
+        match rest.split_once('.') {
+            // `$..stateExitedEventDetails.output[.X]`: in such events.
+            Some((dk, tail)) => {
+                if dk != key {
+                    continue;
+                }
+                let (field, inner) = tail.split_once('.').unwrap_or((tail, ""));
+                let Some(v) = d.get_mut(field) else {
+                    continue;
+                };
+                if inner.is_empty() {
+                    *v = rep.clone();
+                } else if let Ok(p) = Path::parse_reference(&format!("$.{inner}")) {
+                    let mut val = Val::from(&*v);
+                    if p.eval(&crate::asl::jsonpath::Scope::data(&val)).is_ok()
+                        && p.set(&mut val, Val::from(rep)).is_ok()
+                    {
+                        *v = val.to_json();
+                    }
+                }
+            }
+            // `$..Key`: the key anywhere in the payloads.
+            None => {
+                for f in ["input", "output"] {
+                    if let Some(v) = d.get_mut(f) {
+                        replace_key(v, rest, rep);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `asldbg replay` of the case's recorded history: whether the local run
+/// reproduced it, and where it parted.
+fn replay_case(
+    c: &Value,
+    def: &Definition,
+    mocks: &Map<String, Value>,
+    express: bool,
+    status: &str,
+) -> Option<(bool, String)> {
+    let events = c.get("events")?.as_array()?;
+    if events.is_empty() {
+        return None;
+    }
+    let exact = c.get("input_source").and_then(|s| s.as_str()) == Some("test-code");
+    let input = exact.then(|| c.get("input")).flatten();
+    let mut history = cli_history(
+        events,
+        input
+            .map(|i| Value::String(serde_json::to_string(i).unwrap_or_default()))
+            .as_ref(),
+    );
+    resolve_placeholders(&mut history, mocks, None);
+    let rec = match crate::replay::recording::read(&history) {
+        Ok(r) => r,
+        Err(e) => return Some((false, format!("history: {} ({})", e.message, e.pointer))),
+    };
+    let opts = Options {
+        max_events: 25_000,
+        account: "111111111111".into(),
+        express,
+        ..Options::default()
+    };
+    let transformers: Vec<Value> = c
+        .get("snapshot_transformers")
+        .and_then(|t| t.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let normalise = |key: &str, d: &mut Map<String, Value>| normalise_event(key, d, &transformers);
+    let how = crate::replay::Comparison {
+        hook: Some(corpus_str_eq),
+        normalise: Some(&normalise),
+    };
+    let r = crate::replay::replay_with(Arc::new(def.clone()), &rec, opts, &how);
+    let mut problems = Vec::new();
+    if r.status.as_str() != status {
+        problems.push(format!("status {} != {status}", r.status.as_str()));
+    }
+    if let Some(d) = &r.divergence {
+        problems.push(format!(
+            "diverges at event {} ({}): expected {} got {}",
+            d.event_id,
+            d.state.as_deref().unwrap_or("-"),
+            d.expected,
+            d.got
+        ));
+    }
+    Some((problems.is_empty(), problems.join("; ")))
+}
+
 /// Run every case file in `dir`.
 pub fn run_dir(dir: &str) -> Result<Vec<CaseResult>, String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -642,54 +819,5 @@ mod tests {
         let mut v = json!({"a": "e220a839-7b1d-4daf-ae78-9e6aa1b965f4"});
         transform(&mut v, &t);
         assert_eq!(v["a"], "e220a839-7b1d-4daf-ae78-9e6aa1b965f4");
-    }
-
-    #[test]
-    fn recorded_calls_are_found_by_input_and_lost_outcomes_repeat() {
-        let call = |input: Value, outcome: Value| json!({"resource": "invoke", "parameters": input, "outcome": outcome, "output": {"for": input}, "error": "Boom", "cause": "c"});
-        // Both calls filed under B (a reordered Parallel); A's has A's input.
-        let mut queues = BTreeMap::new();
-        queues.insert(
-            "B".to_string(),
-            vec![
-                call(json!({"f": "a"}), json!("succeeded")),
-                call(json!({"f": "b"}), json!("succeeded")),
-            ],
-        );
-        queues.insert(
-            "T".to_string(),
-            vec![
-                call(json!({}), json!("failed")),
-                call(json!({}), Value::Null),
-            ],
-        );
-        let mut r = RecordedRunner::new(queues);
-        let ask = |r: &mut RecordedRunner, state: &str, input: Value| {
-            let v = Val::from(input);
-            r.invoke(&TaskRequest {
-                state,
-                resource: "arn:aws:states:::lambda:invoke",
-                input: &v,
-                invocation: 0,
-                task_token: None,
-                timeout_seconds: None,
-                heartbeat_seconds: None,
-            })
-        };
-        assert_eq!(
-            ask(&mut r, "A", json!({"f": "a"})),
-            TaskOutcome::Succeeded(Val::from(json!({"for": {"f": "a"}})))
-        );
-        assert_eq!(
-            ask(&mut r, "B", json!({"f": "b"})),
-            TaskOutcome::Succeeded(Val::from(json!({"for": {"f": "b"}})))
-        );
-        let failed = TaskOutcome::failed("Boom", "c");
-        assert_eq!(ask(&mut r, "T", json!({})), failed);
-        // The retry's outcome was not recorded: the previous answer repeats.
-        assert_eq!(ask(&mut r, "T", json!({})), failed);
-        assert!(
-            matches!(ask(&mut r, "T", json!({})), TaskOutcome::Failed { error, .. } if error.as_deref() == Some("States.Runtime"))
-        );
     }
 }

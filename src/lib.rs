@@ -13,5 +13,6 @@ pub mod engine;
 pub mod graph;
 pub mod jsonata_suite;
 pub mod output;
+pub mod replay;
 pub mod samples;
 pub mod tui;

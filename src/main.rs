@@ -226,6 +226,29 @@ struct RunArgs {
     graph: bool,
 }
 
+#[derive(Args)]
+struct ReplayArgs {
+    /// The history: what `aws stepfunctions get-execution-history
+    /// --execution-arn ARN --output json` prints (--reverse-order too).
+    history: String,
+    /// The definition to replay it on (a fixed one, to see whether the fix
+    /// changes the path); default: the one in --execution.
+    #[arg(long)]
+    definition: Option<String>,
+    /// What `aws stepfunctions describe-state-machine-for-execution` (the
+    /// definition it ran) or `describe-execution` (its name and ARN) printed.
+    #[arg(long, value_name = "FILE")]
+    execution: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the recorded Task answers as a Step Functions Local
+    /// MockConfigFile (test case "Recorded"): the execution becomes a test.
+    #[arg(long = "export-mocks", value_name = "FILE")]
+    export_mocks: Option<String>,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a state machine headless and print the result.
@@ -255,6 +278,11 @@ enum Command {
         #[arg(long = "type", value_enum, ignore_case = true, default_value_t = WorkflowType::Standard)]
         workflow_type: WorkflowType,
     },
+    /// Replay an execution recorded on AWS: run the definition on the
+    /// recorded input, answer each Task as the recording says it was
+    /// answered, and report the first event where the local run parts from
+    /// the recording (exit 0: reproduced, 1: diverges, 2: bad input).
+    Replay(ReplayArgs),
     /// Time the engine on the standard workloads (../shared/bench).
     Bench {
         #[arg(default_value = "../shared/bench")]
@@ -306,6 +334,7 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Run(args) => run(args),
+        Command::Replay(args) => replay(args),
         Command::Validate {
             definition,
             source,
@@ -655,6 +684,216 @@ fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+/// A recorded history, its execution's details and the definition to
+/// replay it on, read and checked; every problem is exit 2.
+struct ReplaySetup {
+    rec: asldbg::replay::Recording,
+    info: asldbg::replay::ExecutionInfo,
+    opened: asl::Opened,
+    label: String,
+}
+
+fn replay_setup(
+    history: &str,
+    definition: Option<&str>,
+    execution: Option<&str>,
+    source: &SourceArgs,
+) -> Result<ReplaySetup, ExitCode> {
+    let doc = asl::read_document(history).map_err(fail2)?;
+    let rec = asldbg::replay::recording::read(&doc.value).map_err(|e| {
+        let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
+        fail2(LoadError {
+            file: history.into(),
+            pointer: e.pointer,
+            line,
+            column,
+            message: e.message,
+            expr: None,
+        })
+    })?;
+    let info = match execution {
+        Some(f) => {
+            let d = asl::read_document(f).map_err(fail2)?;
+            asldbg::replay::ExecutionInfo::read(&d.value).map_err(|m| fail2(format!("{f}: {m}")))?
+        }
+        None => Default::default(),
+    };
+    let express = info.express;
+    let opts = source.options(express, false).map_err(fail2)?;
+    let (label, loaded) = match (definition, &info.definition, execution) {
+        (Some(f), _, _) => (f.to_string(), asl::load(f, &opts)),
+        (None, Some(text), Some(f)) => {
+            let label = format!("{f} (definition)");
+            let loaded = match asl::parse_document(text, &format!("{label}.json")) {
+                Ok(d) => asl::open(&label, d, &opts),
+                Err(e) => Loaded::Unreadable(e),
+            };
+            (label, loaded)
+        }
+        _ => {
+            return Err(fail2(format!(
+                "{history}: which definition? pass --definition FILE, or --execution FILE with what `aws stepfunctions describe-state-machine-for-execution` printed"
+            )))
+        }
+    };
+    let opened = match loaded {
+        Loaded::Ok(o) => *o,
+        Loaded::Unreadable(e) => return Err(fail2(e)),
+        Loaded::Invalid(errs) => {
+            for e in &errs {
+                errln!("asldbg: {e}");
+            }
+            return Err(ExitCode::from(2));
+        }
+    };
+    for n in &opened.notes {
+        errln!("asldbg: note: {n}");
+    }
+    for w in &opened.warnings {
+        errln!("asldbg: warning: {w}");
+    }
+    asldbg::replay::check(&opened.definition, &rec)
+        .map_err(|m| fail2(format!("{history}: {m} ({label})")))?;
+    Ok(ReplaySetup {
+        rec,
+        info,
+        opened,
+        label,
+    })
+}
+
+impl ReplaySetup {
+    /// The engine's options for the recorded execution: its name, machine,
+    /// region and account where the recording or --execution say them.
+    fn options(&self) -> Options {
+        let mut o = Options {
+            express: self.opened.express || self.info.express,
+            ..Options::default()
+        };
+        if let Some(n) = &self.info.name {
+            o.execution_name = n.clone();
+        }
+        if let Some(m) = self
+            .info
+            .state_machine
+            .as_ref()
+            .or(self.opened.machine.as_ref())
+        {
+            o.state_machine_name = m.clone();
+        }
+        if let Some(r) = &self.info.region {
+            o.region = r.clone();
+        }
+        if let Some(a) = &self.info.account {
+            o.account = a.clone();
+        }
+        if let Some(t) = self.rec.start_ms() {
+            o.start_time_ms = t;
+        }
+        o
+    }
+}
+
+fn replay(args: ReplayArgs) -> ExitCode {
+    let setup = match replay_setup(
+        &args.history,
+        args.definition.as_deref(),
+        args.execution.as_deref(),
+        &args.source,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(f) = &args.export_mocks {
+        let machine = setup.options().state_machine_name;
+        let mocks = asldbg::replay::mock_config(&setup.rec, &machine, "Recorded");
+        let text = serde_json::to_string_pretty(&mocks).unwrap_or_default();
+        if let Err(e) = std::fs::write(f, text + "\n") {
+            return fail2(format!("{f}: cannot write: {e}"));
+        }
+        errln!("asldbg: wrote the recorded answers to {f} (state machine {machine}, test case Recorded)");
+    }
+    let opts = setup.options();
+    let report = asldbg::replay::replay(Arc::new(setup.opened.definition), &setup.rec, opts);
+    match args.format {
+        Format::Json => asldbg::output::out_json_pretty(&report.to_json()),
+        Format::Text => {
+            outln!(
+                "replayed {} on {}: {} events recorded, {} made by the local run",
+                args.history,
+                setup.label,
+                report.recorded,
+                report.local
+            );
+            outln!("status: {}", report.status.as_str());
+            if let Some(e) = &report.error {
+                outln!("error: {e}");
+            }
+            if let Some(c) = &report.cause {
+                outln!("cause: {c}");
+            }
+            match &report.divergence {
+                None => outln!("reproduced: every recorded event, in order"),
+                Some(d) => {
+                    let state = d
+                        .state
+                        .as_deref()
+                        .map(|s| format!(" (state {s})"))
+                        .unwrap_or_default();
+                    let what = |v: &Value| {
+                        let name = v
+                            .pointer("/details/name")
+                            .and_then(|n| n.as_str())
+                            .map(|n| format!(" '{n}'"))
+                            .unwrap_or_default();
+                        format!("{}{name}", v["type"].as_str().unwrap_or("nothing"))
+                    };
+                    if d.event_id == 0 {
+                        outln!("diverges after the recording ends{state}: the local run goes on");
+                    } else {
+                        outln!("diverges at event {}{state}", d.event_id);
+                    }
+                    if d.fields.is_empty() {
+                        outln!(
+                            "AWS recorded {}; the local run: {}",
+                            what(&d.expected),
+                            what(&d.got)
+                        );
+                    } else {
+                        outln!(
+                            "{}: the local run differs in {}",
+                            what(&d.expected),
+                            d.fields.join(", ")
+                        );
+                    }
+                    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+                    outln!("AWS recorded:");
+                    if d.expected.is_null() {
+                        outln!("  (nothing more: the execution had ended)");
+                    } else {
+                        for l in pretty(&d.expected).lines() {
+                            outln!("  {l}");
+                        }
+                    }
+                    outln!("the local run:");
+                    if d.got.is_null() {
+                        outln!("  (nothing more: it ended {})", report.status.as_str());
+                    } else {
+                        for l in pretty(&d.got).lines() {
+                            outln!("  {l}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if report.divergence.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn conformance_cmd(
     dir: &str,
     report: Option<String>,
@@ -714,10 +953,29 @@ fn conformance_cmd(
         pct(hist_ok, with_hist.len())
     );
     outln!("invalid definitions rejected: {inv_ok}/{}", inv.len());
+    let replayed: Vec<_> = results.iter().filter(|r| r.replay.is_some()).collect();
+    let replay_ok = replayed.iter().filter(|r| r.replay == Some(true)).count();
+    outln!(
+        "replay of recorded histories (AWS CLI shape): {replay_ok}/{} reproduced ({:.1}%)",
+        replayed.len(),
+        pct(replay_ok, replayed.len())
+    );
+    let faithful: Vec<_> = replayed.iter().filter(|r| r.replay_faithful).collect();
+    let faithful_ok = faithful.iter().filter(|r| r.replay == Some(true)).count();
+    outln!(
+        "  of them as AWS recorded them (ids kept, input not normalised): {faithful_ok}/{} ({:.1}%)",
+        faithful.len(),
+        pct(faithful_ok, faithful.len())
+    );
+    if verbose {
+        for r in replayed.iter().filter(|r| r.replay == Some(false)) {
+            outln!("REPLAY {} :: {}", r.file, r.replay_detail);
+        }
+    }
     if let Some(path) = report {
         let cases: Vec<Value> = results
             .iter()
-            .map(|r| json!({"id": r.id, "file": r.file, "family": r.family, "kind": r.kind, "jsonata": r.jsonata, "passed": r.passed, "history": r.history, "detail": r.detail}))
+            .map(|r| json!({"id": r.id, "file": r.file, "family": r.family, "kind": r.kind, "jsonata": r.jsonata, "passed": r.passed, "history": r.history, "detail": r.detail, "replay": r.replay, "replay_detail": r.replay_detail, "replay_faithful": r.replay_faithful}))
             .collect();
         if let Err(e) = std::fs::write(
             &path,
@@ -738,6 +996,7 @@ fn conformance_cmd(
             ("jsonpath", jp_pass),
             ("history", hist_ok),
             ("invalid", inv_ok),
+            ("replay", replay_ok),
         ];
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();

@@ -567,4 +567,29 @@ proptest! {
         }
         let _ = asldbg::conformance::run_case("fuzz.json", &case);
     }
+
+    #[test]
+    fn aws_cli_histories_read_and_replay_without_panicking(
+        edits in prop::collection::vec((any::<usize>(), json_value()), 0..4),
+        reverse in any::<bool>(),
+    ) {
+        let mut h: Value = serde_json::from_str(include_str!("fixtures/replay/history.json")).unwrap();
+        for (at, by) in edits {
+            mutate(&mut h, at, by);
+        }
+        if reverse {
+            if let Some(a) = h.get_mut("events").and_then(|e| e.as_array_mut()) {
+                a.reverse();
+            }
+        }
+        let def: Value = serde_json::from_str(include_str!("fixtures/replay/order.asl.json")).unwrap();
+        if let Ok(rec) = asldbg::replay::recording::read(&h) {
+            let def = Definition::from_value(&def).unwrap();
+            if asldbg::replay::check(&def, &rec).is_ok() {
+                let r = asldbg::replay::replay(Arc::new(def), &rec, Options::default());
+                let _ = r.to_json();
+                let _ = asldbg::replay::mock_config(&rec, "m", "c");
+            }
+        }
+    }
 }

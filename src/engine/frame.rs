@@ -192,7 +192,8 @@ impl Execution {
             ("name", Field::Name(st.name.clone())),
             ("output", Field::Payload(out.clone())),
         ];
-        if let Some(a) = &assigned {
+        // An empty Assign leaves no trace in the history (recorded on AWS).
+        if let Some(a) = assigned.as_ref().filter(|a| !a.is_empty()) {
             let vars: serde_json::Map<String, serde_json::Value> = a
                 .iter()
                 .map(|(k, v)| (k.clone(), serde_json::Value::String(to_compact(v))))

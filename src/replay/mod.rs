@@ -1,0 +1,222 @@
+//! Replaying an execution recorded on AWS: the local run takes the recorded
+//! input and start time, every Task is answered with what the recording says
+//! it returned, and the two histories are compared until they first part.
+//! This is how a production failure is reproduced, and how a fixed
+//! definition is seen to change (or not) the path it takes.
+
+pub mod answers;
+pub mod compare;
+pub mod recording;
+
+use crate::asl::value::Val;
+use crate::asl::Definition;
+use crate::engine::{Execution, Options, Status};
+pub use compare::{Divergence, StrHook};
+pub use recording::{Recording, RecordingError};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// What a replay found.
+#[derive(Debug)]
+pub struct Report {
+    pub status: Status,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// `None`: the local run reproduced every recorded event.
+    pub divergence: Option<Divergence>,
+    /// Events recorded, and made by the local run.
+    pub recorded: usize,
+    pub local: usize,
+}
+
+impl Report {
+    /// The report as `replay --format json` prints it.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "status": self.status.as_str(),
+            "output": self.output,
+            "error": self.error,
+            "cause": self.cause,
+            "divergence": self.divergence.as_ref().map(|d| json!({
+                "eventId": d.event_id,
+                "state": d.state,
+                "expected": d.expected,
+                "got": d.got,
+                "fields": d.fields,
+            })),
+        })
+    }
+}
+
+/// What `describe-execution` / `describe-state-machine-for-execution` say
+/// of the recorded execution (any of their fields may be missing).
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionInfo {
+    pub name: Option<String>,
+    pub state_machine: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    /// The definition it ran (`describe-state-machine-for-execution`).
+    pub definition: Option<String>,
+    pub express: bool,
+}
+
+impl ExecutionInfo {
+    /// Reads the output of `aws stepfunctions describe-execution`,
+    /// `describe-state-machine` or `describe-state-machine-for-execution`.
+    pub fn read(v: &Value) -> Result<ExecutionInfo, String> {
+        let o = v.as_object().ok_or("expected the JSON object that `aws stepfunctions describe-execution` or `describe-state-machine-for-execution` prints")?;
+        let s = |k: &str| o.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let arn = s("executionArn").or_else(|| s("stateMachineArn"));
+        if arn.is_none() && s("definition").is_none() {
+            return Err("no executionArn, stateMachineArn or definition: expected the output of `aws stepfunctions describe-execution` or `describe-state-machine-for-execution`".into());
+        }
+        let parts: Vec<String> = arn
+            .as_deref()
+            .unwrap_or_default()
+            .split(':')
+            .map(str::to_string)
+            .collect();
+        let exec = s("executionArn").is_some();
+        Ok(ExecutionInfo {
+            name: s("name").filter(|_| exec).or_else(|| {
+                s("executionArn").and_then(|a| a.rsplit(':').next().map(str::to_string))
+            }),
+            state_machine: s("stateMachineArn")
+                .and_then(|a| a.rsplit(':').next().map(str::to_string))
+                .or_else(|| parts.get(6).cloned().filter(|_| exec))
+                .or_else(|| s("name").filter(|_| !exec)),
+            region: parts.get(3).cloned().filter(|r| !r.is_empty()),
+            account: parts.get(4).cloned().filter(|a| !a.is_empty()),
+            definition: s("definition"),
+            express: s("type").as_deref() == Some("EXPRESS")
+                || parts.get(5).map(String::as_str) == Some("express"),
+        })
+    }
+}
+
+/// Checks that `rec` can be a run of `def`: the states it enters must be
+/// the definition's (a history of another machine names none of them).
+pub fn check(def: &Definition, rec: &Recording) -> Result<(), String> {
+    let states = rec.states();
+    if states.is_empty() || states.iter().any(|s| def.find(s).is_some()) {
+        return Ok(());
+    }
+    let shown: Vec<&str> = states.iter().take(5).copied().collect();
+    Err(format!(
+        "the history is not of this definition: it enters {}{}, and the definition has none of them",
+        shown.join(", "),
+        if states.len() > 5 { ", …" } else { "" }
+    ))
+}
+
+/// Rewrites a local event's details (named by their key) before comparing.
+pub type Normalise<'a> = dyn Fn(&str, &mut Map<String, Value>) + 'a;
+
+/// How the histories are compared beyond the rules of [`compare`]: the
+/// conformance corpus's normalised tokens, and its rewriting of values.
+#[derive(Default)]
+pub struct Comparison<'a> {
+    pub hook: Option<StrHook>,
+    /// Applied to each local event's details (named by their key, e.g.
+    /// `stateExitedEventDetails`) before it is compared.
+    pub normalise: Option<&'a Normalise<'a>>,
+}
+
+/// Runs `def` as the recording says and compares the histories. `opts`
+/// gives the execution's name and type; its start time and account come
+/// from the recording.
+pub fn replay(def: Arc<Definition>, rec: &Recording, opts: Options) -> Report {
+    replay_with(def, rec, opts, &Comparison::default())
+}
+
+/// [`replay`], comparing as `how` says.
+pub fn replay_with(
+    def: Arc<Definition>,
+    rec: &Recording,
+    mut opts: Options,
+    how: &Comparison,
+) -> Report {
+    if let Some(t) = rec.start_ms() {
+        opts.start_time_ms = t;
+    }
+    if let Some(a) = rec.account() {
+        opts.account = a;
+    }
+    opts.record_history = true;
+    let mut ex = Execution::new(
+        def,
+        Val::from(rec.input()),
+        Box::new(answers::Answers::new(answers::calls(rec))),
+        opts,
+    );
+    // An execution stopped from outside (StopExecution) is stopped at the
+    // same point of its history.
+    let n = rec.events.len();
+    if rec.events[n - 1].event_type == crate::engine::EventType::ExecutionAborted {
+        while ex.history().len() < n - 1 && ex.step() {}
+        ex.stop(None, None);
+    } else {
+        ex.run();
+    }
+    let mut local: Vec<compare::Local> = ex.history().iter().map(compare::Local::of).collect();
+    if let Some(f) = how.normalise {
+        for l in local.iter_mut() {
+            let key = l
+                .json
+                .as_object()
+                .and_then(|o| o.keys().find(|k| k.ends_with("EventDetails")).cloned())
+                .unwrap_or_default();
+            f(&key, &mut l.details);
+        }
+    }
+    let divergence = compare::first_divergence(rec, &local, how.hook);
+    Report {
+        status: ex.status(),
+        output: ex.output().map(Val::to_json),
+        error: ex.error().and_then(|e| e.name().map(str::to_string)),
+        cause: ex.error().and_then(|e| e.cause().map(str::to_string)),
+        divergence,
+        recorded: n,
+        local: local.len(),
+    }
+}
+
+/// The recorded answers as a Step Functions Local MockConfigFile: machine
+/// `machine`, test case `case`, each Task state's calls in order.
+pub fn mock_config(rec: &Recording, machine: &str, case: &str) -> Value {
+    let mut cases = Map::new();
+    let mut responses = Map::new();
+    for (state, calls) in answers::calls(rec) {
+        let name = format!("{state} ({case})");
+        let mut by_call = Map::new();
+        for (i, c) in calls.iter().enumerate() {
+            let answer = match c.get("outcome").and_then(|o| o.as_str()) {
+                Some("succeeded") => {
+                    json!({"Return": c.get("output").cloned().unwrap_or(Value::Null)})
+                }
+                Some("timed_out") => json!({"Throw": {
+                    "Error": c.get("error").cloned().filter(|e| !e.is_null()).unwrap_or(json!("States.Timeout")),
+                    "Cause": c.get("cause").cloned().filter(|e| !e.is_null()).unwrap_or(json!("")),
+                }}),
+                Some(_) => json!({"Throw": {
+                    "Error": c.get("error").cloned().filter(|e| !e.is_null()).unwrap_or(json!("")),
+                    "Cause": c.get("cause").cloned().filter(|e| !e.is_null()).unwrap_or(json!("")),
+                }}),
+                // The recording ends before the call was answered.
+                None => continue,
+            };
+            by_call.insert(i.to_string(), answer);
+        }
+        if by_call.is_empty() {
+            continue;
+        }
+        cases.insert(state, Value::String(name.clone()));
+        responses.insert(name, Value::Object(by_call));
+    }
+    json!({
+        "StateMachines": {machine: {"TestCases": {case: cases}}},
+        "MockedResponses": responses,
+    })
+}

@@ -1,0 +1,359 @@
+//! An execution history as the AWS CLI prints it (`aws stepfunctions
+//! get-execution-history --output json`), read and checked: events in order
+//! (a `--reverse-order` history is turned around), none missing, ending the
+//! way an execution ends.
+
+use crate::engine::EventType;
+use serde_json::{Map, Value};
+
+/// One recorded event.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub id: u64,
+    pub previous: u64,
+    pub event_type: EventType,
+    /// Epoch milliseconds, when the recording has a timestamp.
+    pub timestamp_ms: Option<i64>,
+    /// The `…EventDetails` object, its JSON-text fields (input, output,
+    /// parameters, a variable's value) parsed.
+    pub details: Map<String, Value>,
+    /// Where the event stands in the file (a JSON pointer).
+    pub pointer: String,
+}
+
+impl Recorded {
+    /// The state the event names (entered and exited events carry it).
+    pub fn name(&self) -> Option<&str> {
+        self.details.get("name").and_then(|n| n.as_str())
+    }
+
+    /// A detail field as a string.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.details.get(key).and_then(|v| v.as_str())
+    }
+
+    /// Whether AWS truncated the payload `key` (`inputDetails.truncated`).
+    pub fn truncated(&self, key: &str) -> bool {
+        self.details
+            .get(&format!("{key}Details"))
+            .and_then(|d| d.get("truncated"))
+            .and_then(|t| t.as_bool())
+            .unwrap_or(false)
+    }
+}
+
+/// A whole recorded execution.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    pub events: Vec<Recorded>,
+    /// The file listed the newest event first.
+    pub reversed: bool,
+}
+
+/// A problem with the history file: where, and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingError {
+    pub pointer: String,
+    pub message: String,
+}
+
+fn fail<T>(pointer: impl Into<String>, message: impl Into<String>) -> Result<T, RecordingError> {
+    Err(RecordingError {
+        pointer: pointer.into(),
+        message: message.into(),
+    })
+}
+
+/// Fields AWS writes as JSON text.
+const JSON_TEXT: &[&str] = &["input", "output", "parameters", "result"];
+
+/// A timestamp as the CLI prints it (`2024-05-01T12:00:00.123000+00:00`)
+/// or as epoch seconds (`1714564800.123`).
+fn timestamp(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_f64().map(|s| (s * 1000.0).round() as i64),
+        Value::String(s) => crate::asl::timestamp::parse_timestamp(s)
+            .map(|d| d.timestamp_millis())
+            .or_else(|| s.parse::<f64>().ok().map(|x| (x * 1000.0).round() as i64)),
+        _ => None,
+    }
+}
+
+/// The `…EventDetails` object of an event, its JSON-text fields parsed.
+pub fn details_of(event: &Map<String, Value>) -> Map<String, Value> {
+    let mut details = Map::new();
+    for (k, v) in event {
+        if k.ends_with("EventDetails") {
+            if let Value::Object(d) = v {
+                details = d.clone();
+            }
+        }
+    }
+    for k in JSON_TEXT {
+        if let Some(Value::String(s)) = details.get(*k) {
+            if let Ok(v) = serde_json::from_str::<Value>(s) {
+                details.insert((*k).to_string(), v);
+            }
+        }
+    }
+    if let Some(Value::Object(vars)) = details.get_mut("assignedVariables") {
+        for v in vars.values_mut() {
+            if let Value::String(s) = v {
+                if let Ok(x) = serde_json::from_str::<Value>(s) {
+                    *v = x;
+                }
+            }
+        }
+    }
+    details
+}
+
+/// `doc` read as a history.
+pub fn read(doc: &Value) -> Result<Recording, RecordingError> {
+    let (list, base) = match doc {
+        Value::Array(a) => (a, ""),
+        Value::Object(o) => {
+            if o.get("nextToken")
+                .or_else(|| o.get("NextToken"))
+                .is_some_and(|t| !t.is_null())
+            {
+                return fail(
+                    "/nextToken",
+                    "the history has more pages (nextToken): fetch it whole, without --max-items or --page-size",
+                );
+            }
+            match o.get("events") {
+                Some(Value::Array(a)) => (a, "/events"),
+                _ => {
+                    return fail(
+                        "",
+                        "not an execution history: expected {\"events\": [...]}, as `aws stepfunctions get-execution-history --output json` prints",
+                    )
+                }
+            }
+        }
+        _ => return fail("", "not an execution history: expected {\"events\": [...]}"),
+    };
+    if list.is_empty() {
+        return fail(base, "the history has no events");
+    }
+    let mut events = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let at = format!("{base}/{i}");
+        let Some(o) = e.as_object() else {
+            return fail(at, "an event must be an object");
+        };
+        let Some(id) = o.get("id").and_then(|x| x.as_u64()) else {
+            return fail(format!("{at}/id"), "an event needs a numeric id");
+        };
+        let previous = o
+            .get("previousEventId")
+            .and_then(|x| x.as_u64())
+            .unwrap_or(0);
+        let Some(ty) = o.get("type").and_then(|t| t.as_str()) else {
+            return fail(format!("{at}/type"), "an event needs a type");
+        };
+        let Ok(event_type) = ty.parse::<EventType>() else {
+            return fail(
+                format!("{at}/type"),
+                format!("'{ty}' is not a Step Functions history event type"),
+            );
+        };
+        let details = details_of(o);
+        events.push(Recorded {
+            id,
+            previous,
+            event_type,
+            timestamp_ms: o.get("timestamp").and_then(timestamp),
+            details,
+            pointer: at,
+        });
+    }
+    // Oldest first, as a run makes them.
+    let reversed = events.len() > 1 && events[0].id > events[events.len() - 1].id;
+    if reversed {
+        events.reverse();
+    }
+    if let Some(w) = events.windows(2).find(|w| w[1].id <= w[0].id) {
+        return fail(
+            w[1].pointer.clone(),
+            format!(
+                "events out of order: event {} comes after event {}",
+                w[1].id, w[0].id
+            ),
+        );
+    }
+    for (k, w) in events.windows(2).enumerate() {
+        if w[1].id != w[0].id + 1 {
+            return fail(
+                w[1].pointer.clone(),
+                format!(
+                    "the history is truncated: events {}..{} are missing (after event {}, position {})",
+                    w[0].id + 1,
+                    w[1].id - 1,
+                    w[0].id,
+                    k + 1
+                ),
+            );
+        }
+    }
+    let first = &events[0];
+    if first.event_type != EventType::ExecutionStarted || first.id != 1 {
+        return fail(
+            first.pointer.clone(),
+            format!(
+                "the history is truncated: it starts at event {} ({}), not at event 1 (ExecutionStarted)",
+                first.id,
+                first.event_type.as_str()
+            ),
+        );
+    }
+    for e in &events {
+        if e.previous >= e.id {
+            return fail(
+                format!("{}/previousEventId", e.pointer),
+                format!(
+                    "event {} names event {} as its previous one, which does not come before it",
+                    e.id, e.previous
+                ),
+            );
+        }
+    }
+    let last = &events[events.len() - 1];
+    if !ends_execution(last.event_type) {
+        return fail(
+            last.pointer.clone(),
+            format!(
+                "the history is truncated, or the execution is still running: it ends at event {} ({}), not with the execution's end (ExecutionSucceeded, ExecutionFailed, ExecutionTimedOut or ExecutionAborted)",
+                last.id,
+                last.event_type.as_str()
+            ),
+        );
+    }
+    Ok(Recording { events, reversed })
+}
+
+/// The events that end an execution.
+pub fn ends_execution(t: EventType) -> bool {
+    matches!(
+        t,
+        EventType::ExecutionSucceeded
+            | EventType::ExecutionFailed
+            | EventType::ExecutionTimedOut
+            | EventType::ExecutionAborted
+    )
+}
+
+impl Recording {
+    /// The execution input (`ExecutionStarted`).
+    pub fn input(&self) -> Value {
+        self.events[0]
+            .details
+            .get("input")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Map::new()))
+    }
+
+    /// When the execution started, in epoch milliseconds.
+    pub fn start_ms(&self) -> Option<i64> {
+        self.events[0].timestamp_ms
+    }
+
+    /// The account of the role the execution ran as, if the history shows it.
+    pub fn account(&self) -> Option<String> {
+        let role = self.events[0].text("roleArn")?;
+        let account = role.split(':').nth(4)?;
+        (!account.is_empty() && account.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| account.to_string())
+    }
+
+    /// The state names the recording enters, once each, in order.
+    pub fn states(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for e in &self.events {
+            if e.event_type.as_str().ends_with("StateEntered") {
+                if let Some(n) = e.name() {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn history(events: Value) -> Value {
+        json!({ "events": events })
+    }
+
+    fn started(id: u64) -> Value {
+        json!({"id": id, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": "2024-05-01T12:00:00.123000+00:00",
+               "executionStartedEventDetails": {"input": "{\"a\":1}", "roleArn": "arn:aws:iam::210987654321:role/r"}})
+    }
+
+    #[test]
+    fn cli_histories_read_in_either_order() {
+        let evs = json!([
+            started(1),
+            {"id": 2, "previousEventId": 1, "type": "PassStateEntered", "timestamp": 1714564800.5,
+             "stateEnteredEventDetails": {"name": "P", "input": "{\"a\":1}"}},
+            {"id": 3, "previousEventId": 2, "type": "ExecutionSucceeded", "timestamp": 1714564801,
+             "executionSucceededEventDetails": {"output": "1"}}
+        ]);
+        let r = read(&history(evs.clone())).unwrap();
+        assert!(!r.reversed);
+        assert_eq!(r.input(), json!({"a": 1}));
+        assert_eq!(r.start_ms(), Some(1714564800123));
+        assert_eq!(r.account().as_deref(), Some("210987654321"));
+        assert_eq!(r.events[1].timestamp_ms, Some(1714564800500));
+        assert_eq!(r.states(), vec!["P"]);
+        let mut rev = evs.as_array().unwrap().clone();
+        rev.reverse();
+        let r = read(&history(Value::Array(rev))).unwrap();
+        assert!(r.reversed);
+        assert_eq!(r.events[0].event_type, EventType::ExecutionStarted);
+    }
+
+    #[test]
+    fn broken_histories_say_what_is_wrong() {
+        let end = json!({"id": 3, "previousEventId": 2, "type": "ExecutionSucceeded"});
+        let entered = json!({"id": 2, "previousEventId": 1, "type": "PassStateEntered"});
+        let cases = [
+            (json!({"executions": []}), "not an execution history"),
+            (
+                history(json!([started(1), entered.clone()])),
+                "still running",
+            ),
+            (
+                history(json!([started(1), end.clone()])),
+                "events 2..2 are missing",
+            ),
+            (
+                history(json!([started(1), end.clone(), entered.clone()])),
+                "out of order",
+            ),
+            (
+                history(json!([entered.clone(), end.clone()])),
+                "starts at event 2",
+            ),
+            (
+                history(json!([started(1), {"id": 2, "type": "Nope"}])),
+                "'Nope' is not",
+            ),
+            (
+                json!({"events": [started(1)], "nextToken": "x"}),
+                "more pages",
+            ),
+        ];
+        for (doc, want) in cases {
+            let e = read(&doc).unwrap_err();
+            assert!(e.message.contains(want), "{doc}: {e:?}");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! `asldbg replay`: an execution recorded on AWS (the AWS CLI's history
+//! JSON) replayed on a definition, reproduced or shown where it parts, its
+//! answers exported as mocks, and broken histories refused clearly.
+
+mod common;
+use common::temp_file;
+use serde_json::Value;
+use std::process::{Command, Output};
+
+const DIR: &str = "tests/fixtures/replay";
+
+fn asldbg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asldbg"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run asldbg")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn f(name: &str) -> String {
+    format!("{DIR}/{name}")
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)))
+}
+
+#[test]
+fn a_recorded_execution_is_reproduced() {
+    let o = asldbg(&[
+        "replay",
+        &f("history.json"),
+        "--definition",
+        &f("order.asl.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let r = json_of(&o);
+    assert_eq!(r["status"], "SUCCEEDED");
+    assert_eq!(r["divergence"], Value::Null);
+    // The clock started at the recording's start; the retried task was
+    // answered as recorded (a throttle, then the charge).
+    assert_eq!(r["output"]["startedAt"], "2024-05-01T12:00:00.123Z");
+    assert_eq!(r["output"]["charge"]["charged"], 1500);
+    let t = asldbg(&[
+        "replay",
+        &f("history.json"),
+        "--definition",
+        &f("order.asl.json"),
+    ]);
+    let out = text(&t.stdout);
+    assert!(
+        out.contains("18 events recorded, 18 made by the local run"),
+        "{out}"
+    );
+    assert!(
+        out.contains("reproduced: every recorded event, in order"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_definition_and_names_can_come_from_describe_output_and_the_history_may_be_reversed() {
+    let o = asldbg(&[
+        "replay",
+        &f("history-reversed.json"),
+        "--execution",
+        &f("describe-state-machine-for-execution.json"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let o = asldbg(&[
+        "replay",
+        &f("history.json"),
+        "--definition",
+        &f("order.asl.json"),
+        "--execution",
+        &f("describe-execution.json"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_changed_definition_shows_where_it_parts_from_the_recording() {
+    let def = std::fs::read_to_string(f("order.asl.json"))
+        .unwrap()
+        .replace(
+            "\"NumericGreaterThan\": 1000",
+            "\"NumericGreaterThan\": 2000",
+        );
+    let fixed = temp_file("order-fixed.asl.json", &def);
+    let o = asldbg(&[
+        "replay",
+        &f("history.json"),
+        "--definition",
+        &fixed,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json_of(&o);
+    let d = &r["divergence"];
+    assert_eq!(d["eventId"], 14, "{r}");
+    assert_eq!(d["state"], "Review");
+    assert_eq!(d["expected"]["type"], "WaitStateEntered");
+    assert_eq!(d["got"]["type"], "SucceedStateEntered");
+    assert_eq!(d["got"]["details"]["name"], "Done");
+    let t = text(&asldbg(&["replay", &f("history.json"), "--definition", &fixed]).stdout);
+    assert!(
+        t.contains("diverges at event 14 (state Review)\nAWS recorded WaitStateEntered 'Review'; the local run: SucceedStateEntered 'Done'"),
+        "{t}"
+    );
+    // A changed value is named by its field.
+    let def = std::fs::read_to_string(f("order.asl.json"))
+        .unwrap()
+        .replace(
+            "\"ResultPath\": \"$.charge\"",
+            "\"ResultPath\": \"$.payment\"",
+        );
+    let other = temp_file("order-renamed.asl.json", &def);
+    let t = text(&asldbg(&["replay", &f("history.json"), "--definition", &other]).stdout);
+    assert!(
+        t.contains("TaskStateExited 'Charge': the local run differs in output"),
+        "{t}"
+    );
+}
+
+#[test]
+fn the_recorded_answers_become_a_mock_file_that_reruns_the_execution() {
+    let mocks = temp_file("recorded-mocks.json", "");
+    let o = asldbg(&[
+        "replay",
+        &f("history.json"),
+        "--definition",
+        &f("order.asl.json"),
+        "--export-mocks",
+        &mocks,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(&mocks).unwrap()).unwrap();
+    let answers = &m["MockedResponses"]["Charge (Recorded)"];
+    assert_eq!(
+        answers["0"]["Throw"]["Error"],
+        "Lambda.TooManyRequestsException"
+    );
+    assert_eq!(answers["1"]["Return"]["Payload"]["charged"], 1500);
+    let input = temp_file("order-input.json", r#"{"id": "o-17", "amount": 1500}"#);
+    let r = asldbg(&[
+        "run",
+        &f("order.asl.json"),
+        "--input",
+        &input,
+        "--mocks",
+        &mocks,
+        "--test-case",
+        "Recorded",
+        "--format",
+        "json",
+    ]);
+    let r = json_of(&r);
+    assert_eq!(r["status"], "SUCCEEDED", "{r}");
+    assert_eq!(r["output"]["charge"]["charged"], 1500);
+}
+
+#[test]
+fn broken_histories_are_clear_errors() {
+    let h: Value =
+        serde_json::from_str(&std::fs::read_to_string(f("history.json")).unwrap()).unwrap();
+    let events = h["events"].as_array().unwrap().clone();
+    let write = |name: &str, ev: Vec<Value>| {
+        temp_file(name, &serde_json::json!({"events": ev}).to_string())
+    };
+    let truncated = write("truncated.json", events[..events.len() - 1].to_vec());
+    let mut swapped = events.clone();
+    swapped.swap(3, 5);
+    let swapped = write("swapped.json", swapped);
+    let not_history = temp_file("not-history.json", r#"{"executions": []}"#);
+    let (history, def) = (f("history.json"), f("order.asl.json"));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![&truncated, "--definition", &def], "the history is truncated, or the execution is still running: it ends at event 17 (SucceedStateExited)"),
+        (vec![&swapped, "--definition", &def], "events out of order: event 5 comes after event 6"),
+        (vec![&not_history, "--definition", &def], "not-history.json:1:1: not an execution history"),
+        (vec![&history], "which definition? pass --definition FILE"),
+        (vec![&history, "--definition", "samples/parallel/parallel.asl.json"], "the history is not of this definition: it enters Tag, Charge, Large?, Review, Done"),
+    ];
+    for (args, want) in cases {
+        let mut a = vec!["replay"];
+        a.extend(args.iter().copied());
+        let o = asldbg(&a);
+        assert_eq!(o.status.code(), Some(2), "{a:?}: {}", text(&o.stdout));
+        let e = text(&o.stderr);
+        assert!(e.contains(want), "{a:?}: {e}");
+        assert!(!e.contains("panicked"), "{e}");
+    }
+    // The error names the file and where in it.
+    let o = asldbg(&["replay", &swapped, "--definition", &f("order.asl.json")]);
+    assert!(
+        text(&o.stderr).contains("swapped.json:"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stderr).contains("(at /events/4)"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -188,6 +188,15 @@ struct DebugArgs {
     /// Draw with ASCII only (TERM=linux: the Linux console's glyphs).
     #[arg(long)]
     ascii: bool,
+    /// Replay a recorded execution: the file given is its history (`aws
+    /// stepfunctions get-execution-history --output json`), this the
+    /// definition to run it on; tasks are answered as recorded.
+    #[arg(long = "definition", value_name = "DEF")]
+    replay_definition: Option<String>,
+    /// With a history: what `describe-state-machine-for-execution` (its
+    /// definition) or `describe-execution` printed.
+    #[arg(long, value_name = "FILE")]
+    execution: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -1122,6 +1131,16 @@ fn debug(args: DebugArgs) -> ExitCode {
     use asldbg::debugger::Session;
     use asldbg::engine::task::Interactive;
     use asldbg::tui::{app::App, theme};
+    if let Some(history) = &args.definition {
+        if args.replay_definition.is_some() || args.execution.is_some() {
+            return debug_replay(&args, history);
+        }
+        if is_history(history) {
+            return fail2(format!(
+                "{history} is an execution history: pass --definition DEF (or --execution FILE) to replay it in the debugger"
+            ));
+        }
+    }
     // Which definition: a file, a named sample, or one picked from the list.
     let sample = match (&args.definition, &args.sample) {
         (Some(_), _) => None,
@@ -1309,6 +1328,87 @@ fn debug(args: DebugArgs) -> ExitCode {
         errln!("{line}");
     }
     match ran {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail2(e),
+    }
+}
+
+/// Whether `file` holds an execution history rather than a definition.
+fn is_history(file: &str) -> bool {
+    asl::read_document(file).is_ok_and(|d| {
+        d.value.get("States").is_none() && d.value.get("events").is_some_and(|e| e.is_array())
+    })
+}
+
+/// `asldbg HISTORY --definition DEF`: the debugger on a recorded execution,
+/// its tasks answered as recorded; the status line says whether (and where)
+/// the local run parts from the recording.
+fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
+    use asldbg::debugger::Session;
+    use asldbg::engine::task::Interactive;
+    use asldbg::tui::{app::App, theme};
+    let setup = match replay_setup(
+        history,
+        args.replay_definition.as_deref(),
+        args.execution.as_deref(),
+        &args.exec.source,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
+        Ok(t) => t,
+        Err(e) => return fail2(e),
+    };
+    let opts = setup.options();
+    let def = Arc::new(setup.opened.definition);
+    // Where the local run parts from the recording, found headless first.
+    let report = asldbg::replay::replay(def.clone(), &setup.rec, opts.clone());
+    let short = std::path::Path::new(history)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| history.to_string());
+    let message = match &report.divergence {
+        None => format!(
+            "Replaying {short}: the local run reproduces all {} recorded events. s steps, c continues.",
+            report.recorded
+        ),
+        Some(d) => {
+            let what = |v: &Value| {
+                let name = v
+                    .pointer("/details/name")
+                    .and_then(|n| n.as_str())
+                    .map(|n| format!(" '{n}'"))
+                    .unwrap_or_default();
+                format!("{}{name}", v["type"].as_str().unwrap_or("nothing"))
+            };
+            let differs = if d.fields.is_empty() {
+                String::new()
+            } else {
+                format!(" (differs in {})", d.fields.join(", "))
+            };
+            format!(
+                "Diverges at event {}: AWS {}, here {}{differs}; replaying {short} (`asldbg replay` prints both whole)",
+                d.event_id,
+                what(&d.expected),
+                what(&d.got)
+            )
+        }
+    };
+    let answers = asldbg::replay::answers::Answers::new(asldbg::replay::answers::calls(&setup.rec));
+    let runner: asldbg::debugger::RunnerFactory = Box::new(move || {
+        Box::new(Interactive {
+            inner: Box::new(answers.clone()),
+        }) as Box<dyn TaskRunner>
+    });
+    let input = Val::from(setup.rec.input());
+    let session = Session::new(def, input, runner, opts);
+    let mut app = App::new(session, format!("{history} on {}", setup.label), theme);
+    app.mouse = !args.no_mouse;
+    app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
+    app.task_source = format!("{history} has no recorded answer for it");
+    app.message = message;
+    match asldbg::tui::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(e),
     }

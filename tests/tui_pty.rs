@@ -634,3 +634,33 @@ fn a_failing_branch_aborts_its_waiting_sibling_shown_in_its_branch() {
     );
     t.quit_and_check_restored();
 }
+
+#[test]
+fn a_recorded_execution_replays_in_the_debugger() {
+    // The recorded path went through Review; this definition skips it.
+    let def = std::fs::read_to_string("tests/fixtures/replay/order.asl.json")
+        .unwrap()
+        .replace(
+            "\"NumericGreaterThan\": 1000",
+            "\"NumericGreaterThan\": 2000",
+        );
+    let fixed = common::temp_file("order-fixed.asl.json", &def);
+    let mut t = Tui::start(&[
+        "tests/fixtures/replay/history.json",
+        "--definition",
+        &fixed,
+        "--no-mouse",
+    ]);
+    // Where the run parts from the recording, first on the status line.
+    t.wait_for("Diverges at event 14: AWS WaitStateEntered 'Review', here Succeed");
+    // The whole message, in the message log.
+    t.keys("M");
+    t.wait_for("replaying history.json (`asldbg replay` prints both whole)");
+    t.keys("\x1b");
+    // The tasks are answered as recorded: a throttle, a retry, the charge.
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.keys("4");
+    t.wait_for("7 TaskFailed          Charge");
+    t.quit_and_check_restored();
+}

@@ -258,6 +258,27 @@ struct ReplayArgs {
     source: SourceArgs,
 }
 
+#[derive(Args)]
+struct DiffArgs {
+    /// A history (recorded with `aws stepfunctions get-execution-history
+    /// --output json`, or `asldbg run --events --format json` output), or
+    /// a definition (or template) to run with the options below.
+    a: String,
+    /// The other side, the same way.
+    b: String,
+    /// How a definition side runs: --input, --mocks, --test-case, ….
+    #[command(flatten)]
+    exec: ExecArgs,
+    /// The second side's input, when it differs (default: --input).
+    #[arg(long = "b-input", value_name = "FILE")]
+    b_input: Option<String>,
+    /// The second side's test case in the mock file (default: --test-case).
+    #[arg(long = "b-test-case", value_name = "NAME")]
+    b_test_case: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a state machine headless and print the result.
@@ -292,6 +313,10 @@ enum Command {
     /// answered, and report the first event where the local run parts from
     /// the recording (exit 0: reproduced, 1: diverges, 2: bad input).
     Replay(ReplayArgs),
+    /// Compare two runs: where their paths part, then how each state's
+    /// input and output differ, visit by visit (exit 0: the same, 1: they
+    /// differ, 2: bad input).
+    Diff(DiffArgs),
     /// Time the engine on the standard workloads (../shared/bench).
     Bench {
         #[arg(default_value = "../shared/bench")]
@@ -344,6 +369,7 @@ fn main() -> ExitCode {
     match command {
         Command::Run(args) => run(args),
         Command::Replay(args) => replay(args),
+        Command::Diff(args) => diff(args),
         Command::Validate {
             definition,
             source,
@@ -548,44 +574,9 @@ fn run(args: RunArgs) -> ExitCode {
             Err(e) => return fail2(e),
         },
     };
-    let runner: Box<dyn TaskRunner> = match &exec.mocks {
-        Some(m) => {
-            let doc = match asl::read_document(m) {
-                Ok(d) => d,
-                Err(e) => return fail2(e),
-            };
-            let name = mock_machine(&doc.value, exec.name.as_deref(), opened.machine.as_deref());
-            let case = exec
-                .test_case
-                .clone()
-                .or_else(|| first_test_case(&doc.value, name))
-                .unwrap_or_default();
-            match MockRunner::from_value(&doc.value, m, name, &case) {
-                Ok(r) => Box::new(r),
-                Err(e) => {
-                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
-                    return fail2(LoadError { line, column, ..e });
-                }
-            }
-        }
-        None => Box::new(NoRunner),
-    };
-    let runner: Box<dyn TaskRunner> = match exec.task_command.clone() {
-        Some(command) => {
-            asldbg::engine::task::kill_commands_on_signals();
-            Box::new(Chain {
-                first: runner,
-                then: Box::new(CommandRunner { command }),
-            })
-        }
-        None => runner,
-    };
-    let runner: Box<dyn TaskRunner> = match exec.s3_dir.clone() {
-        Some(dir) => Box::new(LocalS3 {
-            root: dir.into(),
-            inner: runner,
-        }),
-        None => runner,
+    let runner = match build_runner(&exec, opened.machine.as_deref(), None) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let mut opts = match exec.options() {
         Ok(o) => o,
@@ -691,6 +682,56 @@ fn run(args: RunArgs) -> ExitCode {
         Status::Succeeded => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     }
+}
+
+/// What answers the tasks of a headless run: the mock file's test case
+/// (`case`, else `--test-case`, else its first), then `--task-command`,
+/// with `--s3-dir` serving ItemReaders.
+fn build_runner(
+    exec: &ExecArgs,
+    machine: Option<&str>,
+    case: Option<&str>,
+) -> Result<Box<dyn TaskRunner>, ExitCode> {
+    let runner: Box<dyn TaskRunner> = match &exec.mocks {
+        Some(m) => {
+            let doc = match asl::read_document(m) {
+                Ok(d) => d,
+                Err(e) => return Err(fail2(e)),
+            };
+            let name = mock_machine(&doc.value, exec.name.as_deref(), machine);
+            let case = case
+                .map(str::to_string)
+                .or_else(|| exec.test_case.clone())
+                .or_else(|| first_test_case(&doc.value, name))
+                .unwrap_or_default();
+            match MockRunner::from_value(&doc.value, m, name, &case) {
+                Ok(r) => Box::new(r),
+                Err(e) => {
+                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
+                    return Err(fail2(LoadError { line, column, ..e }));
+                }
+            }
+        }
+        None => Box::new(NoRunner),
+    };
+    let runner: Box<dyn TaskRunner> = match exec.task_command.clone() {
+        Some(command) => {
+            asldbg::engine::task::kill_commands_on_signals();
+            Box::new(Chain {
+                first: runner,
+                then: Box::new(CommandRunner { command }),
+            })
+        }
+        None => runner,
+    };
+    let runner: Box<dyn TaskRunner> = match exec.s3_dir.clone() {
+        Some(dir) => Box::new(LocalS3 {
+            root: dir.into(),
+            inner: runner,
+        }),
+        None => runner,
+    };
+    Ok(runner)
 }
 
 /// A recorded history, its execution's details and the definition to
@@ -897,6 +938,149 @@ fn replay(args: ReplayArgs) -> ExitCode {
         }
     }
     if report.divergence.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// One side of `diff`: a history read, or a definition run.
+fn diff_side(
+    file: &str,
+    exec: &ExecArgs,
+    input: Option<&str>,
+    case: Option<&str>,
+) -> Result<asldbg::replay::Recording, ExitCode> {
+    let doc = asl::read_document(file).map_err(fail2)?;
+    let events = if doc.value.get("events").is_some_and(|e| e.is_array())
+        && doc.value.get("States").is_none()
+    {
+        doc.value
+    } else {
+        let opened = load_or_exit(file, &exec.source, exec.express(), false)?;
+        let input = match input {
+            Some(f) => read_input(f, true).map_err(fail2)?,
+            None => Val::empty_obj(),
+        };
+        let runner = build_runner(exec, opened.machine.as_deref(), case)?;
+        let mut opts = exec.options().map_err(fail2)?;
+        opts.express |= opened.express;
+        if let (None, Some(m)) = (&exec.name, &opened.machine) {
+            opts.state_machine_name = m.clone();
+        }
+        let mut ex = Execution::new(Arc::new(opened.definition), input, runner, opts);
+        ex.run();
+        json!({"events": ex.history().iter().map(|e| e.to_json()).collect::<Vec<_>>()})
+    };
+    asldbg::replay::recording::read(&events).map_err(|e| {
+        let (line, column) = asl::parse_document(&events.to_string(), file)
+            .ok()
+            .and_then(|d| d.position(&e.pointer))
+            .unwrap_or((1, 1));
+        fail2(LoadError {
+            file: file.into(),
+            pointer: e.pointer,
+            line,
+            column,
+            message: e.message,
+            expr: None,
+        })
+    })
+}
+
+fn diff(args: DiffArgs) -> ExitCode {
+    let a = match diff_side(&args.a, &args.exec, args.exec.input.as_deref(), None) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let b_input = args.b_input.as_deref().or(args.exec.input.as_deref());
+    let b = match diff_side(&args.b, &args.exec, b_input, args.b_test_case.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let d = asldbg::replay::diff::diff(&a, &b);
+    match args.format {
+        Format::Json => asldbg::output::out_json_pretty(&d.to_json()),
+        Format::Text => {
+            let compact = |v: &Option<Value>| match v {
+                Some(v) => serde_json::to_string(v).unwrap_or_default(),
+                None => "(none)".into(),
+            };
+            outln!("a: {} ({})", args.a, d.a["status"].as_str().unwrap_or("?"));
+            outln!("b: {} ({})", args.b, d.b["status"].as_str().unwrap_or("?"));
+            if d.same() {
+                outln!("the same: every state entered in the same order with the same input and output, the same end");
+            }
+            if let Some(asldbg::replay::diff::Parted {
+                index: i,
+                after,
+                a: x,
+                b: y,
+            }) = &d.parted
+            {
+                let entered = |s: &Option<String>| match s {
+                    Some(s) => format!("enters {s}"),
+                    None => "has ended".into(),
+                };
+                match after {
+                    Some(after) => outln!(
+                        "paths part after {after} (state {}): a {}, b {}",
+                        i + 1,
+                        entered(x),
+                        entered(y)
+                    ),
+                    None => outln!(
+                        "paths part at the start: a {}, b {}",
+                        entered(x),
+                        entered(y)
+                    ),
+                }
+            }
+            for (v, input, output) in &d.states {
+                for (what, changes) in [("input", input), ("output", output)] {
+                    if changes.is_empty() {
+                        continue;
+                    }
+                    outln!("{} #{} {what}:", v.state, v.visit);
+                    for c in changes {
+                        let at = if c.pointer.is_empty() {
+                            "(whole)"
+                        } else {
+                            &c.pointer
+                        };
+                        outln!("  {at}: {} → {}", compact(&c.a), compact(&c.b));
+                    }
+                }
+            }
+            for (state, visit, side) in &d.only {
+                outln!("only in {side}: {state} #{visit}");
+            }
+            if !asldbg::asl::json::value_eq(&d.a, &d.b) {
+                for k in ["status", "error", "cause"] {
+                    if d.a[k] != d.b[k] {
+                        outln!(
+                            "end {k}: {} → {}",
+                            compact(&Some(d.a[k].clone())),
+                            compact(&Some(d.b[k].clone()))
+                        );
+                    }
+                }
+                let ends = asldbg::replay::diff::changes(&d.a["output"], &d.b["output"]);
+                if !ends.is_empty() {
+                    outln!("end output:");
+                    for c in ends {
+                        let at = if c.pointer.is_empty() {
+                            "(whole)"
+                        } else {
+                            &c.pointer
+                        };
+                        outln!("  {at}: {} → {}", compact(&c.a), compact(&c.b));
+                    }
+                }
+            }
+        }
+    }
+    if d.same() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -222,3 +222,90 @@ fn broken_histories_are_clear_errors() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn diff_shows_where_two_runs_part_and_what_changed() {
+    // A history against itself.
+    let h = f("history.json");
+    let o = asldbg(&["diff", &h, &h]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(text(&o.stdout).contains("the same: every state entered in the same order"));
+    // The recorded run against a fixed definition run locally.
+    let def = std::fs::read_to_string(f("order.asl.json"))
+        .unwrap()
+        .replace(
+            "\"NumericGreaterThan\": 1000",
+            "\"NumericGreaterThan\": 2000",
+        )
+        .replace(
+            "\"ResultPath\": \"$.charge\"",
+            "\"ResultPath\": \"$.payment\"",
+        );
+    let fixed = temp_file("order-diff.asl.json", &def);
+    let mocks = temp_file(
+        "order-mocks.json",
+        r#"{"StateMachines": {"order": {"TestCases": {"T": {"Charge": "C"}}}},
+            "MockedResponses": {"C": {"0": {"Return": {"Payload": {"charged": 1500}}}}}}"#,
+    );
+    let input = temp_file("order-in.json", r#"{"id": "o-17", "amount": 1500}"#);
+    let o = asldbg(&["diff", &h, &fixed, "--input", &input, "--mocks", &mocks]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("paths part after Large? (state 4): a enters Review, b enters Done"),
+        "{out}"
+    );
+    assert!(out.contains("only in a: Review #1"), "{out}");
+    assert!(
+        out.contains("Charge #1 output:\n  /charge: {\"charged\":1500} → (none)\n  /payment: (none) → {\"charged\":1500}"),
+        "{out}"
+    );
+    let j = asldbg(&[
+        "diff", &h, &fixed, "--input", &input, "--mocks", &mocks, "--format", "json",
+    ]);
+    let r = json_of(&j);
+    assert_eq!(r["same"], false);
+    assert_eq!(r["parted"]["after"], "Large?");
+    assert_eq!(r["parted"]["a"], "Review");
+    assert_eq!(r["parted"]["b"], "Done");
+    assert_eq!(r["only"][0]["state"], "Review");
+}
+
+#[test]
+fn diff_runs_one_definition_two_ways() {
+    let o = asldbg(&[
+        "diff",
+        "samples/credit-card/credit-card.asl.json",
+        "samples/credit-card/credit-card.asl.json",
+        "--input",
+        "samples/credit-card/input.json",
+        "--mocks",
+        "samples/credit-card/mocks.json",
+        "--test-case",
+        "AutoApproved",
+        "--b-test-case",
+        "HumanApprovalGranted",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("Get credit limit #1 output:"), "{out}");
+    let o = asldbg(&["diff", &f("history.json"), "no-such-file.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("no-such-file.json:1:1: cannot read file"),
+        "{}",
+        text(&o.stderr)
+    );
+}

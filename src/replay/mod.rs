@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod compare;
+pub mod diff;
 pub mod recording;
 
 use crate::asl::value::Val;

@@ -358,6 +358,35 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         }
         return Some(res);
     }
+    if kind == "validate_definition" {
+        // ValidateStateMachineDefinition's answer: OK or FAIL, as ours.
+        let want_ok =
+            c.pointer("/expected/status").and_then(|x| x.as_str()) == Some("VALIDATION_OK");
+        let express = c
+            .pointer("/extra/state_machine_type")
+            .and_then(|t| t.as_str())
+            == Some("EXPRESS");
+        let doc = if def_v.is_null() {
+            let text = c
+                .get("definition_text")
+                .and_then(|t| t.as_str())
+                .unwrap_or("");
+            crate::asl::parse_document(text, "definition.json").ok()
+        } else {
+            crate::asl::parse_document(&def_v.to_string(), "definition.json").ok()
+        };
+        let ok =
+            doc.is_some_and(|d| crate::asl::definition_of("definition.json", d, express).is_ok());
+        res.passed = ok == want_ok;
+        if !res.passed {
+            res.detail = format!(
+                "validation {} where AWS says {}",
+                if ok { "OK" } else { "FAIL" },
+                if want_ok { "OK" } else { "FAIL" }
+            );
+        }
+        return Some(res);
+    }
     if kind != "execution" {
         return None;
     }

@@ -1146,6 +1146,15 @@ fn conformance_cmd(
         pct(hist_ok, with_hist.len())
     );
     outln!("invalid definitions rejected: {inv_ok}/{}", inv.len());
+    let val: Vec<_> = results
+        .iter()
+        .filter(|r| r.kind == "validate_definition")
+        .collect();
+    let val_ok = val.iter().filter(|r| r.passed).count();
+    outln!(
+        "ValidateStateMachineDefinition answers matched (OK or FAIL): {val_ok}/{}",
+        val.len()
+    );
     let replayed: Vec<_> = results.iter().filter(|r| r.replay.is_some()).collect();
     let replay_ok = replayed.iter().filter(|r| r.replay == Some(true)).count();
     outln!(
@@ -1190,6 +1199,7 @@ fn conformance_cmd(
             ("history", hist_ok),
             ("invalid", inv_ok),
             ("replay", replay_ok),
+            ("validate", val_ok),
         ];
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();

@@ -42,7 +42,10 @@ impl Builder {
                 }
             }
         }
-        let processor = self.machine(po, &pp, ql);
+        // A branch's or iteration's states default to the machine's
+        // language, not the Map's (AWS: a JSONata Map in a JSONPath
+        // machine may hold JSONPath states).
+        let processor = self.machine(po, &pp, self.top_ql);
         let (sel_key, sel) = match (o.get("ItemSelector"), o.get("Parameters")) {
             (Some(s), _) => ("ItemSelector", Some(s)),
             (None, Some(p)) => ("Parameters", Some(p)),

@@ -34,7 +34,7 @@ impl Builder {
         let ql = match o.get("QueryLanguage") {
             None => parent_ql,
             Some(Value::String(s)) if s == "JSONPath" => {
-                if parent_ql == QueryLanguage::Jsonata {
+                if self.top_ql == QueryLanguage::Jsonata {
                     self.err(
                         &format!("{sp}/QueryLanguage"),
                         "a JSONPath state is not allowed in a JSONata state machine".into(),
@@ -275,7 +275,7 @@ impl Builder {
                             match bv.as_object() {
                                 Some(bo) => {
                                     self.machine_fields(bo, &bp, false);
-                                    branches.push(self.machine(bo, &bp, ql));
+                                    branches.push(self.machine(bo, &bp, self.top_ql));
                                 }
                                 None => self.err(&bp, "a branch must be an object".into()),
                             }

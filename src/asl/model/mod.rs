@@ -77,6 +77,7 @@ impl Definition {
             machines: Vec::new(),
             all_names: HashMap::new(),
             labels: HashSet::new(),
+            top_ql: QueryLanguage::JsonPath,
         };
         let Some(top) = v.as_object() else {
             return (
@@ -136,6 +137,7 @@ impl Definition {
             .get("Comment")
             .and_then(|c| c.as_str())
             .map(str::to_string);
+        b.top_ql = ql;
         b.machine(top, "", ql);
         deferred_path_failures(v, &mut String::new(), None, &mut b.warnings);
         let scope_diags = scope_diagnostics(&b.machines);
@@ -209,6 +211,9 @@ struct Builder {
     machines: Vec<Machine>,
     all_names: HashMap<String, String>,
     labels: HashSet<String>,
+    /// The machine's own QueryLanguage: the default of every state, nested
+    /// ones too, and the one a state may not step down from.
+    top_ql: QueryLanguage,
 }
 
 pub fn is_jsonata_expr(s: &str) -> bool {

@@ -128,3 +128,27 @@ fn bad_paths_timestamps_and_states_all() {
     }));
     assert_eq!(e.len(), 4, "{e:?}");
 }
+
+#[test]
+fn nested_states_default_to_the_machines_language_not_their_containers() {
+    // Recorded (ValidateStateMachineDefinition): a JSONata Map in a
+    // JSONPath machine may hold a JSONPath state.
+    let d = Definition::from_value(&json!({"StartAt": "Map", "QueryLanguage": "JSONPath", "States": {
+        "Map": {"Type": "Map", "QueryLanguage": "JSONata", "End": true,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Pass",
+                                  "States": {"Pass": {"QueryLanguage": "JSONPath", "Type": "Pass", "End": true}}}}}}))
+    .unwrap();
+    assert!(matches!(
+        d.machines[1].states[0].flow,
+        Dataflow::JsonPath(_)
+    ));
+    // Stepping down from a JSONata machine is still refused.
+    let e = errs(
+        json!({"StartAt": "P", "QueryLanguage": "JSONata", "States": {
+        "P": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}}}),
+    );
+    assert!(
+        e[0].contains("a JSONPath state is not allowed in a JSONata state machine"),
+        "{e:?}"
+    );
+}

@@ -2,7 +2,7 @@
 //! exit codes, and the clear one-line errors for bad input.
 
 mod common;
-use common::temp_file;
+use common::{asldbg, temp_file, text};
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -10,14 +10,6 @@ use std::process::{Command, Output, Stdio};
 const SAMPLE: &str = "samples/credit-card/credit-card.asl.json";
 const INPUT: &str = "samples/credit-card/input.json";
 const MOCKS: &str = "samples/credit-card/mocks.json";
-
-fn asldbg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_asldbg"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run asldbg")
-}
 
 fn asldbg_stdin(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_asldbg"))
@@ -35,10 +27,6 @@ fn asldbg_stdin(args: &[&str], stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// `asldbg run` on the credit-card sample with its mocks' test case `case`.

@@ -3,23 +3,11 @@
 //! answers exported as mocks, and broken histories refused clearly.
 
 mod common;
-use common::temp_file;
+use common::{asldbg, temp_file, text};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const DIR: &str = "tests/fixtures/replay";
-
-fn asldbg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_asldbg"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run asldbg")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn f(name: &str) -> String {
     format!("{DIR}/{name}")

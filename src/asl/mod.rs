@@ -450,21 +450,11 @@ fn parse_filling(
 
 /// The definition in a parsed document (a definition, or a template with
 /// state machines in it). Every problem carries its file, line:column and
-/// JSON pointer.
-/// A template that does not say which machine to take, or holds none, is
-/// [`Loaded::Unreadable`].
+/// JSON pointer. A template that does not say which machine to take, or
+/// holds none, is [`Loaded::Unreadable`].
 pub fn open(file: &str, doc: Document, opts: &OpenOptions) -> Loaded {
     let Some(found) = deploy::machines(&doc.value, &opts.subs) else {
-        return loaded(finish(
-            file,
-            doc,
-            "",
-            opts,
-            &opts.subs,
-            Vec::new(),
-            None,
-            false,
-        ));
+        return loaded(finish(doc, Origin::file(file), opts, &opts.subs));
     };
     match deploy::pick(found, opts.machine.as_deref()) {
         Ok(found) => loaded(open_machine(file, doc, found, opts)),
@@ -506,60 +496,41 @@ fn open_machine(
     };
     let mut subs = found.substitutions.clone();
     subs.extend(&opts.subs);
-    let name = Some(found.name.clone());
-    match found.body {
+    let origin = |file, prefix| Origin {
+        file,
+        prefix,
+        notes: found.notes.clone(),
+        machine: Some(found.name.clone()),
+        express: found.express,
+    };
+    match &found.body {
         deploy::Body::Object(v) => {
             // Positions come from the template, under the machine's pointer.
             let inner = Document {
-                value: v,
+                value: v.clone(),
                 text: None,
                 map: Default::default(),
             };
-            let mut o = finish(
-                file,
-                inner,
-                &found.pointer,
-                opts,
-                &subs,
-                found.notes,
-                name,
-                found.express,
-            )
-            .map_err(|errs| relocate(&doc, errs))?;
+            let mut o = finish(inner, origin(file, &found.pointer), opts, &subs)
+                .map_err(|errs| relocate(&doc, errs))?;
             o.warnings = relocate(&doc, o.warnings);
+            o.problems = relocate(&doc, o.problems);
             Ok(o)
         }
         deploy::Body::Text(text) => {
             let label = format!("{file} ({} DefinitionString)", found.name);
-            let inner = parse_filling(text, &format!("{label}.json"), &subs).map_err(|mut e| {
-                e.file = label.clone();
-                vec![e]
-            })?;
-            finish(
-                &label,
-                inner,
-                "",
-                opts,
-                &subs,
-                found.notes,
-                name,
-                found.express,
-            )
+            let inner =
+                parse_filling(text.clone(), &format!("{label}.json"), &subs).map_err(|mut e| {
+                    e.file = label.clone();
+                    vec![e]
+                })?;
+            finish(inner, origin(&label, ""), opts, &subs)
         }
         deploy::Body::File(path) => {
-            let target = beside(file, &path).map_err(|m| one(&found.pointer, m))?;
+            let target = beside(file, path).map_err(|m| one(&found.pointer, m))?;
             let inner =
                 read_document_filling(&target, MAX_DOCUMENT_BYTES, &subs).map_err(|e| vec![e])?;
-            finish(
-                &target,
-                inner,
-                "",
-                opts,
-                &subs,
-                found.notes,
-                name,
-                found.express,
-            )
+            finish(inner, origin(&target, ""), opts, &subs)
         }
         deploy::Body::Unreadable(m) => Err(one(&found.pointer, format!("{}: {m}", found.name))),
     }
@@ -597,20 +568,44 @@ fn beside(template: &str, uri: &str) -> Result<String, String> {
     Ok(dir.join(rel).to_string_lossy().into_owned())
 }
 
-/// Placeholders filled, then the model built and checked. `prefix` is the
-/// definition's pointer in its file.
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    file: &str,
-    mut doc: Document,
-    prefix: &str,
-    opts: &OpenOptions,
-    subs: &placeholders::Substitutions,
+/// Where a definition comes from: the file its positions are in, its
+/// pointer there, and what its template said of it.
+struct Origin<'a> {
+    file: &'a str,
+    prefix: &'a str,
     notes: Vec<String>,
     machine: Option<String>,
-    template_express: bool,
+    express: bool,
+}
+
+impl<'a> Origin<'a> {
+    /// A file that is the definition itself.
+    fn file(file: &'a str) -> Origin<'a> {
+        Origin {
+            file,
+            prefix: "",
+            notes: Vec::new(),
+            machine: None,
+            express: false,
+        }
+    }
+}
+
+/// Placeholders filled, then the model built and checked.
+fn finish(
+    mut doc: Document,
+    origin: Origin,
+    opts: &OpenOptions,
+    subs: &placeholders::Substitutions,
 ) -> Result<Opened, Vec<LoadError>> {
-    let express = opts.express || template_express;
+    let Origin {
+        file,
+        prefix,
+        notes,
+        machine,
+        express,
+    } = origin;
+    let express = opts.express || express;
     // An unfilled number stands as 0 so that the rest is checked; for a run
     // it is an error all the same.
     let unfilled = placeholders::fill(&mut doc.value, subs, true);

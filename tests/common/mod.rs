@@ -13,3 +13,19 @@ pub fn temp_file(name: &str, contents: &str) -> String {
     std::fs::write(&p, contents).unwrap();
     p.to_string_lossy().into_owned()
 }
+
+/// Runs the `asldbg` binary in the project's folder.
+#[allow(dead_code)]
+pub fn asldbg(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_asldbg"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run asldbg")
+}
+
+/// Output bytes as text.
+#[allow(dead_code)]
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

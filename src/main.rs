@@ -399,11 +399,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            for n in &opened.notes {
-                errln!("asldbg: note: {n}");
-            }
-            for w in &opened.warnings {
-                errln!("asldbg: warning: {w}");
+            for line in said(&opened) {
+                errln!("asldbg: {line}");
             }
             for e in &opened.problems {
                 errln!("asldbg: {e}");
@@ -485,6 +482,16 @@ fn fail2(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// What opening a definition said that does not stop it: notes, then
+/// warnings, a line each.
+fn said(o: &asl::Opened) -> Vec<String> {
+    o.notes
+        .iter()
+        .map(|n| format!("note: {n}"))
+        .chain(o.warnings.iter().map(|w| format!("warning: {w}")))
+        .collect()
+}
+
 /// The definition with its notes and warnings printed, or every problem
 /// printed and exit code 2.
 fn load_or_exit(
@@ -496,11 +503,8 @@ fn load_or_exit(
     let opts = source.options(express, check_only).map_err(fail2)?;
     match asl::load(file, &opts) {
         Loaded::Ok(o) => {
-            for n in &o.notes {
-                errln!("asldbg: note: {n}");
-            }
-            for w in &o.warnings {
-                errln!("asldbg: warning: {w}");
+            for line in said(&o) {
+                errln!("asldbg: {line}");
             }
             Ok(*o)
         }
@@ -521,11 +525,8 @@ fn validate(file: &str, source: &SourceArgs, express: bool) -> ExitCode {
     };
     match asl::load(file, &opts) {
         Loaded::Ok(o) => {
-            for n in &o.notes {
-                outln!("note: {n}");
-            }
-            for w in &o.warnings {
-                outln!("warning: {w}");
+            for line in said(&o) {
+                outln!("{line}");
             }
             let n: usize = o.definition.machines.iter().map(|m| m.states.len()).sum();
             let which = o
@@ -796,11 +797,8 @@ fn replay_setup(
             return Err(ExitCode::from(2));
         }
     };
-    for n in &opened.notes {
-        errln!("asldbg: note: {n}");
-    }
-    for w in &opened.warnings {
-        errln!("asldbg: warning: {w}");
+    for line in said(&opened) {
+        errln!("asldbg: {line}");
     }
     asldbg::replay::check(&opened.definition, &rec)
         .map_err(|m| fail2(format!("{history}: {m} ({label})")))?;
@@ -1380,6 +1378,7 @@ fn debug(args: DebugArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let to_say = said(&opened);
     let def = opened.definition;
     let input = match (&args.exec.input, sample) {
         (Some(f), _) => match read_input(f, true) {
@@ -1506,20 +1505,9 @@ fn debug(args: DebugArgs) -> ExitCode {
     } else if let Some(n) = opened.notes.first() {
         app.message = format!("note ({} in all, listed on exit): {n}", opened.notes.len());
     }
-    let said: Vec<String> = opened
-        .notes
-        .iter()
-        .map(|n| format!("asldbg: note: {n}"))
-        .chain(
-            opened
-                .warnings
-                .iter()
-                .map(|w| format!("asldbg: warning: {w}")),
-        )
-        .collect();
     let ran = asldbg::tui::run(app);
-    for line in &said {
-        errln!("{line}");
+    for line in &to_say {
+        errln!("asldbg: {line}");
     }
     match ran {
         Ok(()) => ExitCode::SUCCESS,

@@ -277,6 +277,13 @@ struct DiffArgs {
     b_test_case: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also draw both runs on one graph: transitions either took in heavy
+    /// lines, `•` states both entered, `a`/`b` those only one entered.
+    #[arg(long)]
+    graph: bool,
+    /// The definition to draw when both sides are histories.
+    #[arg(long, value_name = "DEF")]
+    definition: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -942,14 +949,16 @@ fn replay(args: ReplayArgs) -> ExitCode {
     }
 }
 
-/// One side of `diff`: a history read, or a definition run.
+/// One side of `diff`: a history read, or a definition run (and then
+/// the definition too).
 fn diff_side(
     file: &str,
     exec: &ExecArgs,
     input: Option<&str>,
     case: Option<&str>,
-) -> Result<asldbg::replay::Recording, ExitCode> {
+) -> Result<(asldbg::replay::Recording, Option<Arc<asl::Definition>>), ExitCode> {
     let doc = asl::read_document(file).map_err(fail2)?;
+    let mut ran = None;
     let events = if doc.value.get("events").is_some_and(|e| e.is_array())
         && doc.value.get("States").is_none()
     {
@@ -966,11 +975,13 @@ fn diff_side(
         if let (None, Some(m)) = (&exec.name, &opened.machine) {
             opts.state_machine_name = m.clone();
         }
-        let mut ex = Execution::new(Arc::new(opened.definition), input, runner, opts);
+        let def = Arc::new(opened.definition);
+        ran = Some(def.clone());
+        let mut ex = Execution::new(def, input, runner, opts);
         ex.run();
         json!({"events": ex.history().iter().map(|e| e.to_json()).collect::<Vec<_>>()})
     };
-    asldbg::replay::recording::read(&events).map_err(|e| {
+    let rec = asldbg::replay::recording::read(&events).map_err(|e| {
         let (line, column) = asl::parse_document(&events.to_string(), file)
             .ok()
             .and_then(|d| d.position(&e.pointer))
@@ -983,23 +994,60 @@ fn diff_side(
             message: e.message,
             expr: None,
         })
-    })
+    })?;
+    Ok((rec, ran))
 }
 
 fn diff(args: DiffArgs) -> ExitCode {
-    let a = match diff_side(&args.a, &args.exec, args.exec.input.as_deref(), None) {
+    let (a, def_a) = match diff_side(&args.a, &args.exec, args.exec.input.as_deref(), None) {
         Ok(r) => r,
         Err(code) => return code,
     };
     let b_input = args.b_input.as_deref().or(args.exec.input.as_deref());
-    let b = match diff_side(&args.b, &args.exec, b_input, args.b_test_case.as_deref()) {
+    let (b, def_b) = match diff_side(&args.b, &args.exec, b_input, args.b_test_case.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,
     };
     let d = asldbg::replay::diff::diff(&a, &b);
+    // The graph: --definition, else a definition side's (the first).
+    let drawing = if args.graph {
+        let def = match &args.definition {
+            Some(f) => match load_or_exit(f, &args.exec.source, args.exec.express(), true) {
+                Ok(o) => Arc::new(o.definition),
+                Err(code) => return code,
+            },
+            None => match def_a.or(def_b) {
+                Some(d) => d,
+                None => {
+                    return fail2(
+                        "--graph needs a definition to draw: both sides are histories, pass --definition DEF",
+                    )
+                }
+            },
+        };
+        let marks = asldbg::replay::diff::marks(&def, &a, &b);
+        let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&def, 0, false));
+        Some(asldbg::graph::text::with_marks(&drawn, &marks))
+    } else {
+        None
+    };
     match args.format {
-        Format::Json => asldbg::output::out_json_pretty(&d.to_json()),
+        Format::Json => {
+            let mut j = d.to_json();
+            if let (Some(lines), Some(o)) = (&drawing, j.as_object_mut()) {
+                o.insert("graph".into(), json!(lines));
+            }
+            asldbg::output::out_json_pretty(&j)
+        }
         Format::Text => {
+            if let Some(lines) = &drawing {
+                outln!(
+                    "graph (heavy: taken by either run; •: entered by both; a, b: by one only):"
+                );
+                for l in lines {
+                    outln!("{l}");
+                }
+            }
             let compact = |v: &Option<Value>| match v {
                 Some(v) => serde_json::to_string(v).unwrap_or_default(),
                 None => "(none)".into(),

@@ -297,3 +297,47 @@ fn diff_runs_one_definition_two_ways() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn diff_draws_both_runs_on_one_graph() {
+    let def = std::fs::read_to_string(f("order.asl.json"))
+        .unwrap()
+        .replace(
+            "\"NumericGreaterThan\": 1000",
+            "\"NumericGreaterThan\": 2000",
+        );
+    let fixed = temp_file("order-graph.asl.json", &def);
+    let mocks = temp_file(
+        "order-graph-mocks.json",
+        r#"{"StateMachines": {"order": {"TestCases": {"T": {"Charge": "C"}}}},
+            "MockedResponses": {"C": {"0": {"Return": {"Payload": {"charged": 1500}}}}}}"#,
+    );
+    let input = temp_file("order-graph-in.json", r#"{"id": "o-17", "amount": 1500}"#);
+    let h = f("history.json");
+    let o = asldbg(&[
+        "diff", &h, &fixed, "--input", &input, "--mocks", &mocks, "--graph",
+    ]);
+    let out = text(&o.stdout);
+    assert!(out.contains("│a◷ Review│"), "{out}");
+    assert!(out.contains("│•✓ Done│"), "{out}");
+    assert!(out.contains("│•◇ Large?│"), "{out}");
+    assert!(out.contains('┃'), "the transitions taken are heavy: {out}");
+    // Two histories need a definition to draw.
+    let o = asldbg(&["diff", &h, &h, "--graph"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--graph needs a definition to draw"));
+    let o = asldbg(&[
+        "diff",
+        &h,
+        &h,
+        "--graph",
+        "--definition",
+        &f("order.asl.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).contains("│•◷ Review│"),
+        "{}",
+        text(&o.stdout)
+    );
+}

@@ -37,6 +37,9 @@ pub struct Marks {
     pub visits: FastMap<Id, usize>,
     /// Transitions taken: (machine, from, to).
     pub taken: FastSet<(MachineId, StateId, StateId)>,
+    /// States only one of two compared runs entered, with that run's
+    /// letter (`diff --graph`).
+    pub only: FastMap<Id, char>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

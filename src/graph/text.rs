@@ -493,7 +493,10 @@ pub fn box_marks(r: &Rendered, m: &Marks) -> Vec<(usize, usize, String)> {
         if m.caught.contains(k) && b.2 >= 5 {
             out.push((b.0 + b.2 - 3, b.1, "↯".into()));
         }
-        let mark = if m.failed.contains(k) {
+        let only = m.only.get(k).map(|c| c.to_string());
+        let mark = if let Some(c) = only.as_deref() {
+            Some(c)
+        } else if m.failed.contains(k) {
             Some("✗")
         } else if m.visited.contains(k) {
             Some("•")

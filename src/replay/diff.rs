@@ -214,6 +214,57 @@ pub fn diff(a: &Recording, b: &Recording) -> RunDiff {
     }
 }
 
+/// The states a state may go to next: `Next`, Choice rules and
+/// `Default`, catchers.
+fn successors(st: &crate::asl::model::State) -> Vec<crate::asl::model::StateId> {
+    let mut out: Vec<_> = st.next.into_iter().collect();
+    out.extend(st.catch.iter().map(|c| c.next));
+    if let crate::asl::model::Kind::Choice { choices, default } = &st.kind {
+        out.extend(choices.iter().map(|c| c.next));
+        out.extend(*default);
+    }
+    out
+}
+
+/// Both runs on `def`'s graph: the transitions either took (heavy), the
+/// states both entered (`•`), and those only one entered (`a` or `b`).
+pub fn marks(def: &crate::asl::Definition, a: &Recording, b: &Recording) -> crate::graph::Marks {
+    let mut m = crate::graph::Marks::default();
+    let mut entered = |rec: &Recording| {
+        let vs = visits(rec);
+        let mut seen = std::collections::HashSet::new();
+        for w in vs.windows(2) {
+            if let (Some((m1, s1)), Some((m2, s2))) = (def.find(&w[0].state), def.find(&w[1].state))
+            {
+                if m1 == m2 && successors(&def.machines[m1].states[s1]).contains(&s2) {
+                    m.taken.insert((m1, s1, s2));
+                }
+            }
+        }
+        for v in &vs {
+            if let Some(id) = def.find(&v.state) {
+                seen.insert(id);
+            }
+        }
+        seen
+    };
+    let (sa, sb) = (entered(a), entered(b));
+    for id in sa.union(&sb) {
+        match (sa.contains(id), sb.contains(id)) {
+            (true, true) => {
+                m.visited.insert(*id);
+            }
+            (true, false) => {
+                m.only.insert(*id, 'a');
+            }
+            _ => {
+                m.only.insert(*id, 'b');
+            }
+        }
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

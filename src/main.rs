@@ -508,7 +508,13 @@ fn load_or_exit(
     check_only: bool,
 ) -> Result<asl::Opened, ExitCode> {
     let opts = source.options(express, check_only).map_err(fail2)?;
-    match asl::load(file, &opts) {
+    opened_or_exit(asl::load(file, &opts))
+}
+
+/// An opened definition with its notes and warnings printed, or every
+/// problem printed and exit code 2.
+fn opened_or_exit(loaded: Loaded) -> Result<asl::Opened, ExitCode> {
+    match loaded {
         Loaded::Ok(o) => {
             for line in said(&o) {
                 errln!("asldbg: {line}");
@@ -758,17 +764,7 @@ fn replay_setup(
     source: &SourceArgs,
 ) -> Result<ReplaySetup, ExitCode> {
     let doc = asl::read_document(history).map_err(fail2)?;
-    let rec = asldbg::replay::recording::read(&doc.value).map_err(|e| {
-        let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
-        fail2(LoadError {
-            file: history.into(),
-            pointer: e.pointer,
-            line,
-            column,
-            message: e.message,
-            expr: None,
-        })
-    })?;
+    let rec = history_of(history, &doc)?;
     let info = match execution {
         Some(f) => {
             let d = asl::read_document(f).map_err(fail2)?;
@@ -794,19 +790,7 @@ fn replay_setup(
             )))
         }
     };
-    let opened = match loaded {
-        Loaded::Ok(o) => *o,
-        Loaded::Unreadable(e) => return Err(fail2(e)),
-        Loaded::Invalid(errs) => {
-            for e in &errs {
-                errln!("asldbg: {e}");
-            }
-            return Err(ExitCode::from(2));
-        }
-    };
-    for line in said(&opened) {
-        errln!("asldbg: {line}");
-    }
+    let opened = opened_or_exit(loaded)?;
     asldbg::replay::check(&opened.definition, &rec)
         .map_err(|m| fail2(format!("{history}: {m} ({label})")))?;
     Ok(ReplaySetup {
@@ -949,43 +933,16 @@ fn replay(args: ReplayArgs) -> ExitCode {
     }
 }
 
-/// One side of `diff`: a history read, or a definition run (and then
-/// the definition too).
-fn diff_side(
-    file: &str,
-    exec: &ExecArgs,
-    input: Option<&str>,
-    case: Option<&str>,
-) -> Result<(asldbg::replay::Recording, Option<Arc<asl::Definition>>), ExitCode> {
-    let doc = asl::read_document(file).map_err(fail2)?;
-    let mut ran = None;
-    let events = if doc.value.get("events").is_some_and(|e| e.is_array())
-        && doc.value.get("States").is_none()
-    {
-        doc.value
-    } else {
-        let opened = load_or_exit(file, &exec.source, exec.express(), false)?;
-        let input = match input {
-            Some(f) => read_input(f, true).map_err(fail2)?,
-            None => Val::empty_obj(),
-        };
-        let runner = build_runner(exec, opened.machine.as_deref(), case)?;
-        let mut opts = exec.options().map_err(fail2)?;
-        opts.express |= opened.express;
-        if let (None, Some(m)) = (&exec.name, &opened.machine) {
-            opts.state_machine_name = m.clone();
-        }
-        let def = Arc::new(opened.definition);
-        ran = Some(def.clone());
-        let mut ex = Execution::new(def, input, runner, opts);
-        ex.run();
-        json!({"events": ex.history().iter().map(|e| e.to_json()).collect::<Vec<_>>()})
-    };
-    let rec = asldbg::replay::recording::read(&events).map_err(|e| {
-        let (line, column) = asl::parse_document(&events.to_string(), file)
-            .ok()
-            .and_then(|d| d.position(&e.pointer))
-            .unwrap_or((1, 1));
+/// Whether a document holds an execution history rather than a definition.
+fn is_history(v: &Value) -> bool {
+    v.get("States").is_none() && v.get("events").is_some_and(|e| e.is_array())
+}
+
+/// The history in `doc`, or its problem printed with the file, line:column
+/// and pointer (exit 2).
+fn history_of(file: &str, doc: &asl::Document) -> Result<asldbg::replay::Recording, ExitCode> {
+    asldbg::replay::recording::read(&doc.value).map_err(|e| {
+        let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
         fail2(LoadError {
             file: file.into(),
             pointer: e.pointer,
@@ -994,8 +951,45 @@ fn diff_side(
             message: e.message,
             expr: None,
         })
+    })
+}
+
+/// One side of `diff`: a history read, or a definition run (and then
+/// the definition too). The file is read once.
+fn diff_side(
+    file: &str,
+    exec: &ExecArgs,
+    input: Option<&str>,
+    case: Option<&str>,
+) -> Result<(asldbg::replay::Recording, Option<Arc<asl::Definition>>), ExitCode> {
+    let opts = exec.source.options(exec.express(), false).map_err(fail2)?;
+    let doc = asl::load_document(file, &opts).map_err(fail2)?;
+    if is_history(&doc.value) {
+        return Ok((history_of(file, &doc)?, None));
+    }
+    let opened = opened_or_exit(asl::open(file, doc, &opts))?;
+    let input = match input {
+        Some(f) => read_input(f, true).map_err(fail2)?,
+        None => Val::empty_obj(),
+    };
+    let runner = build_runner(exec, opened.machine.as_deref(), case)?;
+    let mut opts = exec.options().map_err(fail2)?;
+    opts.express |= opened.express;
+    if let (None, Some(m)) = (&exec.name, &opened.machine) {
+        opts.state_machine_name = m.clone();
+    }
+    let def = Arc::new(opened.definition);
+    let mut ex = Execution::new(def.clone(), input, runner, opts);
+    ex.run();
+    let events = json!({"events": ex.history().iter().map(|e| e.to_json()).collect::<Vec<_>>()});
+    // A run's own history always reads; a failure here is asldbg's.
+    let rec = asldbg::replay::recording::read(&events).map_err(|e| {
+        fail2(format!(
+            "{file}: the run's history does not read back: {}",
+            e.message
+        ))
     })?;
-    Ok((rec, ran))
+    Ok((rec, Some(def)))
 }
 
 fn diff(args: DiffArgs) -> ExitCode {
@@ -1375,11 +1369,6 @@ fn debug(args: DebugArgs) -> ExitCode {
         if args.replay_definition.is_some() || args.execution.is_some() {
             return debug_replay(&args, history);
         }
-        if is_history(history) {
-            return fail2(format!(
-                "{history} is an execution history: pass --definition DEF (or --execution FILE) to replay it in the debugger"
-            ));
-        }
     }
     // Which definition: a file, a named sample, or one picked from the list.
     let sample = match (&args.definition, &args.sample) {
@@ -1419,6 +1408,18 @@ fn debug(args: DebugArgs) -> ExitCode {
     let opened = match loaded {
         Loaded::Ok(o) => *o,
         Loaded::Unreadable(e) => return fail2(e),
+        // Not a definition: perhaps a history given without its definition
+        // (looked at only now, so that a definition is read once).
+        Loaded::Invalid(_)
+            if args
+                .definition
+                .as_deref()
+                .is_some_and(|f| asl::read_document(f).is_ok_and(|d| is_history(&d.value))) =>
+        {
+            return fail2(format!(
+                "{label} is an execution history: pass --definition DEF (or --execution FILE) to replay it in the debugger"
+            ));
+        }
         Loaded::Invalid(errs) => {
             for e in errs {
                 errln!("asldbg: {e}");
@@ -1561,13 +1562,6 @@ fn debug(args: DebugArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(e),
     }
-}
-
-/// Whether `file` holds an execution history rather than a definition.
-fn is_history(file: &str) -> bool {
-    asl::read_document(file).is_ok_and(|d| {
-        d.value.get("States").is_none() && d.value.get("events").is_some_and(|e| e.is_array())
-    })
 }
 
 /// `asldbg HISTORY --definition DEF`: the debugger on a recorded execution,

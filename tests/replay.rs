@@ -341,3 +341,39 @@ fn diff_draws_both_runs_on_one_graph() {
         text(&o.stdout)
     );
 }
+
+#[test]
+fn a_history_opened_as_a_definition_or_diffed_broken_says_what_to_do() {
+    // The debugger given a history without its definition.
+    let o = asldbg(&[&f("history.json")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("history.json is an execution history: pass --definition DEF"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A broken history on one side of a diff is placed in its own file.
+    let h: Value =
+        serde_json::from_str(&std::fs::read_to_string(f("history.json")).unwrap()).unwrap();
+    let mut events = h["events"].as_array().unwrap().clone();
+    events.swap(3, 5);
+    let pretty = serde_json::to_string_pretty(&serde_json::json!({ "events": events })).unwrap();
+    let swapped = temp_file("diff-swapped.json", &pretty);
+    let o = asldbg(&["diff", &f("history.json"), &swapped]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    let line = pretty
+        .lines()
+        .position(|l| l.contains("\"id\": 6"))
+        .expect("event 6");
+    assert!(
+        e.contains("diff-swapped.json:")
+            && e.contains("events out of order")
+            && e.contains("(at /events/4)"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("diff-swapped.json:1:1:"),
+        "placed on its line ({line}): {e}"
+    );
+}

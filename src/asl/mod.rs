@@ -411,11 +411,16 @@ pub fn load_definition_as(file: &str, express: bool) -> Loaded {
 
 /// Open `file`: a definition (JSON or YAML), or a template that holds one.
 pub fn load(file: &str, opts: &OpenOptions) -> Loaded {
-    let doc = match read_document_filling(file, MAX_DOCUMENT_BYTES, &opts.subs) {
-        Ok(d) => d,
-        Err(e) => return Loaded::Unreadable(e),
-    };
-    open(file, doc, opts)
+    match load_document(file, opts) {
+        Ok(doc) => open(file, doc, opts),
+        Err(e) => Loaded::Unreadable(e),
+    }
+}
+
+/// The document of `file` as [`load`] reads it (placeholders outside
+/// strings filled), for a caller that looks at it before [`open`]ing it.
+pub fn load_document(file: &str, opts: &OpenOptions) -> Result<Document, LoadError> {
+    read_document_filling(file, MAX_DOCUMENT_BYTES, &opts.subs)
 }
 
 /// Reads `file`; text that is not JSON only because of `${…}` placeholders
@@ -607,8 +612,13 @@ fn finish(
     } = origin;
     let express = opts.express || express;
     // An unfilled number stands as 0 so that the rest is checked; for a run
-    // it is an error all the same.
-    let unfilled = placeholders::fill(&mut doc.value, subs, true);
+    // it is an error all the same. A text with no `${` has nothing to fill:
+    // the walk over the whole definition is skipped.
+    let unfilled = if doc.text.as_deref().is_some_and(|t| !t.contains("${")) {
+        Vec::new()
+    } else {
+        placeholders::fill(&mut doc.value, subs, true)
+    };
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     for u in unfilled {

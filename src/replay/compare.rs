@@ -250,12 +250,21 @@ pub fn first_divergence(
             d += 1;
         }
     }
-    let region_end = |i: usize| -> usize {
-        if depth[i] == 0 {
-            return i + 1;
+    // The end of each event's region, found once for all (the first later
+    // event that stands shallower), with a stack of the events still open.
+    let mut region_end = vec![n; n];
+    let mut open: Vec<usize> = Vec::new();
+    for j in 0..n {
+        while open.last().is_some_and(|&i| depth[j] < depth[i]) {
+            region_end[open.pop().expect("checked")] = j;
         }
-        (i + 1..n).find(|&j| depth[j] < depth[i]).unwrap_or(n)
-    };
+        open.push(j);
+    }
+    for (i, end) in region_end.iter_mut().enumerate() {
+        if depth[i] == 0 {
+            *end = i + 1;
+        }
+    }
     let mut used = vec![false; n];
     let mut next = 0usize;
     for l in local {
@@ -275,7 +284,7 @@ pub fn first_divergence(
                 fields: Vec::new(),
             });
         }
-        let end = region_end(next);
+        let end = region_end[next];
         match (next..end).find(|&j| !used[j] && matches(&rec.events[j], l, hook)) {
             Some(j) => used[j] = true,
             None => {

@@ -253,30 +253,28 @@ impl Parser<'_> {
         Ok(())
     }
     pub(super) fn filter_or(&mut self) -> Result<Filter, ExprError> {
-        let mut terms = vec![self.filter_and()?];
-        loop {
-            self.ws();
-            if self.s[self.i..].starts_with(b"||") {
-                self.i += 2;
-                terms.push(self.filter_and()?);
-            } else if terms.len() == 1 {
-                return Ok(terms.pop().unwrap());
-            } else {
-                return Ok(Filter::Or(terms));
-            }
-        }
+        self.chain(b"||", Parser::filter_and, Filter::Or)
     }
     pub(super) fn filter_and(&mut self) -> Result<Filter, ExprError> {
-        let mut terms = vec![self.filter_unary()?];
+        self.chain(b"&&", Parser::filter_unary, Filter::And)
+    }
+    /// Terms read by `term`, joined by `op` (one term stands alone).
+    fn chain(
+        &mut self,
+        op: &[u8],
+        term: fn(&mut Self) -> Result<Filter, ExprError>,
+        join: fn(Vec<Filter>) -> Filter,
+    ) -> Result<Filter, ExprError> {
+        let mut terms = vec![term(self)?];
         loop {
             self.ws();
-            if self.s[self.i..].starts_with(b"&&") {
-                self.i += 2;
-                terms.push(self.filter_unary()?);
+            if self.s[self.i..].starts_with(op) {
+                self.i += op.len();
+                terms.push(term(self)?);
             } else if terms.len() == 1 {
-                return Ok(terms.pop().unwrap());
+                return Ok(terms.pop().expect("one term"));
             } else {
-                return Ok(Filter::And(terms));
+                return Ok(join(terms));
             }
         }
     }

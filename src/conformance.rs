@@ -387,6 +387,9 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         }
         return Some(res);
     }
+    if kind == "test_state" {
+        return test_state_case(c, &def_v, res);
+    }
     if kind != "execution" {
         return None;
     }
@@ -798,6 +801,98 @@ pub fn run_dir(dir: &str) -> Result<Vec<CaseResult>, String> {
         }
     }
     Ok(out)
+}
+
+/// A value of a TestState response as JSON: AWS gives JSON documents as
+/// strings (the recorder parsed some of them back).
+fn document(v: &Value) -> Value {
+    match v {
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
+        other => other.clone(),
+    }
+}
+
+/// The fields of a TestState response (or of its inspectionData) that
+/// differ from the recorded one.
+fn response_diff(expected: &Value, got: &Value, at: &str, out: &mut Vec<String>) {
+    let (Some(e), Some(g)) = (expected.as_object(), got.as_object()) else {
+        return;
+    };
+    for k in e.keys().chain(g.keys().filter(|k| !e.contains_key(*k))) {
+        if k == "ResponseMetadata" {
+            continue;
+        }
+        let name = format!("{at}{k}");
+        match (e.get(k), g.get(k)) {
+            (Some(x), Some(y)) if k == "inspectionData" => {
+                response_diff(x, y, "inspectionData.", out)
+            }
+            (Some(x), Some(y)) => {
+                let same = match (x, y) {
+                    (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+                    (Value::Object(_), Value::Object(_)) if k == "errorDetails" => {
+                        let num = |v: &Value| -> Vec<(String, f64)> {
+                            v.as_object()
+                                .into_iter()
+                                .flatten()
+                                .map(|(k, n)| (k.clone(), n.as_f64().unwrap_or(f64::NAN)))
+                                .collect()
+                        };
+                        let (mut a, mut b) = (num(x), num(y));
+                        a.sort_by(|p, q| p.0.cmp(&q.0));
+                        b.sort_by(|p, q| p.0.cmp(&q.0));
+                        a == b
+                    }
+                    _ => wild_eq(&document(x), &document(y)),
+                };
+                if !same {
+                    out.push(format!("{name}: got {y}, AWS {x}"));
+                }
+            }
+            (Some(x), None) => out.push(format!("{name}: missing (AWS {x})")),
+            (None, Some(y)) => out.push(format!("{name}: not in AWS's response (got {y})")),
+            (None, None) => {}
+        }
+    }
+}
+
+/// A TestState case: the recorded request run by `asldbg test-state`,
+/// its response compared with AWS's. `None` when the state calls a real
+/// service without a mock (not runnable offline).
+fn test_state_case(c: &Value, def: &Value, mut res: CaseResult) -> Option<CaseResult> {
+    use crate::testing::test_state::{test_state, Request, Settings};
+    let args = c.pointer("/extra/test_state_args")?;
+    let expected = c.pointer("/extra/test_state_response")?;
+    let mut request = args.clone();
+    let obj = request.as_object_mut()?;
+    obj.insert("definition".into(), json!(def.to_string()));
+    let input = c.get("input").cloned().unwrap_or(json!({}));
+    obj.insert("input".into(), json!(input.to_string()));
+    let req = match Request::from_json(&request) {
+        Ok(r) => r,
+        Err(e) => {
+            res.detail = format!("request refused: {e}");
+            return Some(res);
+        }
+    };
+    // The recordings were made in account 111111111111.
+    let settings = Settings {
+        account: "111111111111".into(),
+        ..Settings::default()
+    };
+    let got = match test_state(&req, &settings) {
+        Ok(g) => g,
+        Err(e) if e.message.contains("calls no AWS service") => return None,
+        Err(e) => {
+            res.detail = format!("request refused: {e}");
+            return Some(res);
+        }
+    };
+    let mut diffs = Vec::new();
+    response_diff(expected, &got, "", &mut diffs);
+    res.passed = diffs.is_empty();
+    res.detail = diffs.join("; ");
+    Some(res)
 }
 
 #[cfg(test)]

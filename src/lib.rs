@@ -15,4 +15,5 @@ pub mod jsonata_suite;
 pub mod output;
 pub mod replay;
 pub mod samples;
+pub mod testing;
 pub mod tui;

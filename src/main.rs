@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod cli;
+
 /// The allocator: the JSONata path converts whole documents into the
 /// library's values and back, and spends ~40% of its time in glibc malloc
 /// and free; with mimalloc the 10,000-item benchmark drops from ~11 ms to
@@ -324,6 +326,11 @@ enum Command {
     /// input and output differ, visit by visit (exit 0: the same, 1: they
     /// differ, 2: bad input).
     Diff(DiffArgs),
+    /// AWS's TestState API offline: run one state (of a state or a state
+    /// machine definition) with a mock, and print the response AWS gives:
+    /// status, output, next state, error, and at DEBUG the value after each
+    /// stage (exit 0 whatever the status; 2: a request AWS would refuse).
+    TestState(cli::test_state::TestStateArgs),
     /// Time the engine on the standard workloads (../shared/bench).
     Bench {
         #[arg(default_value = "../shared/bench")]
@@ -377,6 +384,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Replay(args) => replay(args),
         Command::Diff(args) => diff(args),
+        Command::TestState(args) => cli::test_state::run(args),
         Command::Validate {
             definition,
             source,
@@ -1195,6 +1203,13 @@ fn conformance_cmd(
         "ValidateStateMachineDefinition answers matched (OK or FAIL): {val_ok}/{}",
         val.len()
     );
+    let ts: Vec<_> = results.iter().filter(|r| r.kind == "test_state").collect();
+    let ts_ok = ts.iter().filter(|r| r.passed).count();
+    outln!(
+        "TestState responses matched: {ts_ok}/{} ({:.1}%)",
+        ts.len(),
+        pct(ts_ok, ts.len())
+    );
     let replayed: Vec<_> = results.iter().filter(|r| r.replay.is_some()).collect();
     let replay_ok = replayed.iter().filter(|r| r.replay == Some(true)).count();
     outln!(
@@ -1240,6 +1255,7 @@ fn conformance_cmd(
             ("invalid", inv_ok),
             ("replay", replay_ok),
             ("validate", val_ok),
+            ("test_state", ts_ok),
         ];
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();

@@ -53,6 +53,7 @@ impl Execution {
         input: &Val,
     ) -> Result<(), StateError> {
         let eff = self.select(&f.input_path, input)?;
+        self.stage().after_input_path = Some(eff.clone());
         let mut chosen: Option<(StateId, Option<&Template>)> = None;
         for (ci, c) in choices.iter().enumerate() {
             let RuleTest::JsonPath { rule, assign } = &c.test else {

@@ -6,6 +6,21 @@ impl Execution {
     pub(super) fn context(&self, map_item: Option<(usize, &Val)>) -> Val {
         let f = self.frames.last().expect("a frame");
         let st = &self.def.machines[f.machine].states[f.state];
+        if let Some(given) = self.probe_context() {
+            // A probe's context is the state's whole `$$`; a Map's item is
+            // still its own.
+            let mut c = given.as_object().cloned().unwrap_or_default();
+            if let Some((i, v)) = map_item {
+                c.insert(
+                    "Map".into(),
+                    Val::object([(
+                        "Item",
+                        Val::object([("Index", Val::from(i)), ("Value", v.clone())]),
+                    )]),
+                );
+            }
+            return Val::obj(c);
+        }
         let mut c = Map::default();
         // Member order as AWS writes it; Execution and StateMachine are the
         // same for the whole run (built once, shared).

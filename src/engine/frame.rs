@@ -27,6 +27,13 @@ pub struct StageRecord {
     pub retries: Vec<RetryTrace>,
     /// The catcher that handled the error, by index.
     pub caught_by: Option<usize>,
+    /// The retrier that matched the error but had no attempts left.
+    pub exhausted_retrier: Option<usize>,
+    /// Map: MaxConcurrency, ToleratedFailureCount and
+    /// ToleratedFailurePercentage as evaluated.
+    pub max_concurrency: Option<f64>,
+    pub tolerated_count: Option<f64>,
+    pub tolerated_percentage: Option<f64>,
 }
 
 /// One Choice rule as it was evaluated.
@@ -218,7 +225,9 @@ impl Execution {
             }
         }
         self.push_stage();
-        let out = out;
+        if next.is_some() && self.probe_exit(&out) {
+            return;
+        }
         match next {
             Some(n) => {
                 let f = self.top_mut();

@@ -31,10 +31,19 @@ impl Execution {
                     None => src,
                 };
                 if !items.is_array() {
-                    return Err(self.runtime(&format!(
-                        "Map state input must be an array but was: {}",
-                        to_compact(&items)
-                    )));
+                    // A context path's message names the path without its
+                    // first `$` (recorded by TestState).
+                    let context_path = items_path
+                        .as_ref()
+                        .and_then(|p| p.source.strip_prefix('$'))
+                        .filter(|p| p.starts_with('$'));
+                    return Err(self.runtime(&match context_path {
+                        Some(p) => format!("Reference path \"{p}\" must point to array."),
+                        None => format!(
+                            "Map state input must be an array but was: {}",
+                            to_compact(&items)
+                        ),
+                    }));
                 }
                 items.into_array().unwrap_or_default()
             }
@@ -75,6 +84,10 @@ impl Execution {
             }
             None => None,
         };
+        let stage = &mut self.top_mut().stage;
+        stage.max_concurrency = Some(max_concurrency.unwrap_or(0.0));
+        stage.tolerated_count = tolerated;
+        stage.tolerated_percentage = tolerated_pct;
         let mut inputs = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             inputs.push(match &spec.items {
@@ -128,6 +141,10 @@ impl Execution {
             Some(n) if n >= 1.0 => (n as usize).min(MAX_INLINE_CONCURRENCY),
             _ => MAX_INLINE_CONCURRENCY,
         };
+        if let Some(r) = self.probe_children(tolerated, tolerated_pct, inputs.len()) {
+            self.set_phase(Phase::Finish(r?));
+            return Ok(());
+        }
         let mut children = Children::new(inputs, limit, !spec.distributed);
         children.tolerated = tolerated;
         children.tolerated_pct = tolerated_pct;
@@ -157,20 +174,24 @@ impl Execution {
         };
         // The Map state has no task of its own: a mock or runner answers its
         // ItemReader under the Map state's name.
+        let given = self.probing().and_then(|p| p.item_reader_data.clone());
         let call = self.state().name.to_string();
         let n = self.task_calls.entry(call.clone()).or_insert(0);
         let invocation = *n;
         *n += 1;
         let resource = reader.resource.clone();
-        let outcome = self.runner.invoke(&TaskRequest {
-            state: &call,
-            resource: &resource,
-            input: &params,
-            invocation,
-            task_token: None,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-        });
+        let outcome = match given {
+            Some(data) => TaskOutcome::Succeeded(data),
+            None => self.runner.invoke(&TaskRequest {
+                state: &call,
+                resource: &resource,
+                input: &params,
+                invocation,
+                task_token: None,
+                timeout_seconds: None,
+                heartbeat_seconds: None,
+            }),
+        };
         let data = match outcome {
             TaskOutcome::Succeeded(v) => v,
             TaskOutcome::Failed { error, cause } => return Err(StateError::given(error, cause)),

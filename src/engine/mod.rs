@@ -14,6 +14,7 @@ pub mod history;
 mod jsonata_flow;
 mod map;
 mod path_flow;
+mod probe;
 mod recover;
 mod states;
 pub mod task;
@@ -26,6 +27,7 @@ pub use events::EventType;
 use events::TaskEnd;
 use frame::{Frame, FrameKind, Phase};
 pub use frame::{RetryTrace, RuleTrace, StageRecord};
+pub use probe::{Probe, Retriable};
 
 use crate::asl::intrinsics::{uuid_v4, Random};
 use crate::asl::json::{as_f64, to_compact};
@@ -165,6 +167,10 @@ pub struct Execution {
     yielded: Option<i64>,
     /// The context object's `Execution` and `StateMachine` members.
     run_context: (Val, Val),
+    /// A single state run as TestState runs it.
+    probe: Option<Box<Probe>>,
+    /// The probed state's error will be retried (the probe stopped).
+    retriable: Option<Retriable>,
 }
 
 impl Execution {
@@ -215,6 +221,8 @@ impl Execution {
             awaiting: false,
             yielded: None,
             run_context,
+            probe: None,
+            retriable: None,
         };
         let role = format!("arn:aws:iam::{}:role/asldbg", ex.opts.account);
         ex.emit_raw(

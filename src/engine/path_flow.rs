@@ -5,6 +5,10 @@ use super::*;
 
 impl Execution {
     pub(super) fn runtime_cause(&self, detail: &str) -> String {
+        // TestState gives the message alone (no execution, no event ids).
+        if self.probing().is_some() {
+            return detail.to_string();
+        }
         let f = self.frames.last().expect("a frame");
         format!(
             "An error occurred while executing the state '{}' (entered at the event id #{}). {detail}",

@@ -32,8 +32,15 @@ impl Execution {
                 .position(|r| r.errors.iter().any(|p| error_matches(p, &err.error)))
             {
                 let r = &st.retry[i];
+                let given = self.probing().map(|p| p.retrier_retry_count);
                 let f = self.top_mut();
+                if let Some(n) = given {
+                    f.retrier_attempts[i] = n;
+                }
                 let attempt = f.retrier_attempts[i];
+                if attempt >= r.max_attempts {
+                    f.stage.exhausted_retrier = Some(i);
+                }
                 if attempt < r.max_attempts {
                     f.retrier_attempts[i] += 1;
                     f.retry_count += 1;
@@ -47,6 +54,9 @@ impl Execution {
                     // A delay past the execution's maximum duration cannot
                     // happen before the execution times out.
                     let delay_ms = (delay * 1000.0).min(MAX_CLOCK_STEP_MS as f64) as i64;
+                    if self.probe_retry(i, delay_ms, &err) {
+                        return;
+                    }
                     let wake = self.now_ms.saturating_add(delay_ms);
                     self.sleep_until(wake);
                     let trace = RetryTrace {

@@ -20,10 +20,13 @@ impl Execution {
         );
         let now = self.now_ms;
         let path = self.frame_path();
+        // A probed state may have been retried already (TestState's
+        // retrierRetryCount).
+        let retried = self.probing().map_or(0, |p| p.retrier_retry_count);
         let f = self.top_mut();
         f.entered_event = id;
         f.entered_ms = now;
-        f.retry_count = 0;
+        f.retry_count = retried;
         f.retrier_attempts = vec![0; st.retry.len()];
         f.started = false;
         f.eval_reported = false;
@@ -61,6 +64,10 @@ impl Execution {
             }
             Kind::Parallel { branches } => {
                 let bin = self.arguments(st, &input)?;
+                if let Some(r) = self.probe_children(None, None, branches.len()) {
+                    self.set_phase(Phase::Finish(r?));
+                    return Ok(());
+                }
                 self.start_branches(bin, branches.len());
                 Ok(())
             }
@@ -144,6 +151,7 @@ impl Execution {
         let out = match &st.flow {
             Dataflow::JsonPath(f) => {
                 let eff = self.select(&f.input_path, input)?;
+                self.stage().after_input_path = Some(eff.clone());
                 self.select(&f.output_path, &eff)?
             }
             Dataflow::Jsonata(f) => {

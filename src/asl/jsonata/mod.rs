@@ -308,6 +308,19 @@ pub struct Env<'a> {
     pub now_ms: i64,
 }
 
+/// Whether `src` uses `$states` as a whole (`$states`, `$keys($states)`,
+/// `$states[…]`), not only through its members (`$states.input`).
+fn uses_whole_states(src: &str) -> bool {
+    src.match_indices("$states").any(|(i, m)| {
+        let rest = src[i + m.len()..].trim_start();
+        let name_goes_on = src[i + m.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !name_goes_on && !rest.starts_with('.')
+    })
+}
+
 /// One evaluation session: `$states` converted once, the variables that the
 /// session's expressions mention bound once.
 pub struct Session {
@@ -330,7 +343,9 @@ impl Session {
             if n == "states" {
                 // Convert only the members of `$states` the expressions name
                 // (the context alone holds a second copy of the execution input).
+                let whole = exprs.iter().any(|e| uses_whole_states(&e.source));
                 let states = match env.states.as_object() {
+                    Some(_) if whole => env.states.clone(),
                     Some(members) => Val::obj(
                         members
                             .iter()

@@ -231,3 +231,24 @@ fn numbers_print_like_javascript() {
     );
     assert_eq!(ev("1.5").unwrap().unwrap().to_compact(), "1.5");
 }
+
+#[test]
+fn states_as_a_whole_has_every_member() {
+    let states = json!({"input": {"a": 1}, "context": {"State": {"Name": "S"}}, "result": 2});
+    let whole = eval_with("{% $states %}", states.clone(), &[])
+        .unwrap()
+        .unwrap();
+    assert_eq!(whole.to_json(), states);
+    let keys = eval_with("{% $keys($states) %}", states.clone(), &[])
+        .unwrap()
+        .unwrap();
+    assert_eq!(keys.to_json(), json!(["input", "context", "result"]));
+    // A member alone still converts only that member.
+    let input = eval_with("{% $states.input %}", states, &[])
+        .unwrap()
+        .unwrap();
+    assert_eq!(input.to_json(), json!({"a": 1}));
+    assert!(!uses_whole_states("$states.input.a"));
+    assert!(uses_whole_states("$merge([$states, {}])"));
+    assert!(!uses_whole_states("$statesman"));
+}

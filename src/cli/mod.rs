@@ -1,0 +1,3 @@
+//! Commands of the `asldbg` binary that live in their own files.
+
+pub mod test_state;

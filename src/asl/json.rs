@@ -154,13 +154,16 @@ impl SourceMap {
     pub fn from_yaml(text: &str, value: &Value) -> SourceMap {
         let mut map = HashMap::new();
         let lines: Vec<&str> = text.lines().collect();
+        /// Returns the last line a key of `v` was found on (or `start`):
+        /// the next item of a list is looked for after it.
         fn walk(
             v: &Value,
             ptr: String,
             start: usize,
             lines: &[&str],
             map: &mut HashMap<String, (usize, usize)>,
-        ) {
+        ) -> usize {
+            let mut last = start;
             if let Value::Object(o) = v {
                 let mut from = start;
                 for (k, child) in o {
@@ -176,17 +179,32 @@ impl SourceMap {
                             let col = line.len() - t.len() + 1;
                             let p = format!("{ptr}/{}", pointer_token(k));
                             map.insert(p.clone(), (li + 1, col));
-                            walk(child, p, li, lines, map);
+                            // A flow value (`key: {…}` / `key: […]`) has no
+                            // lines of its own: its members take its position.
+                            let value = t.split_once(':').map_or("", |x| x.1).trim_start();
+                            let flow = value.starts_with('{') || value.starts_with('[');
+                            let end = if flow {
+                                li
+                            } else {
+                                walk(child, p, li, lines, map)
+                            };
+                            last = last.max(end).max(li);
                             from = li + 1;
                             break;
                         }
                     }
                 }
             } else if let Value::Array(a) = v {
+                let mut from = start;
                 for (i, child) in a.iter().enumerate() {
-                    walk(child, format!("{ptr}/{i}"), start, lines, map);
+                    let end = walk(child, format!("{ptr}/{i}"), from, lines, map);
+                    if end > from || (end == from && child.is_object()) {
+                        from = end + 1;
+                    }
+                    last = last.max(end);
                 }
             }
+            last
         }
         map.insert(String::new(), (1, 1));
         walk(value, String::new(), 0, &lines, &mut map);

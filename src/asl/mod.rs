@@ -61,27 +61,19 @@ impl std::fmt::Display for LoadError {
 /// found only when a diagnostic asks (a valid document never pays for it).
 pub struct Document {
     pub value: Value,
-    /// The JSON text the positions are found in.
+    /// The JSON or YAML text the positions are found in.
     text: Option<String>,
     map: std::cell::OnceCell<SourceMap>,
+    yaml: bool,
 }
 
 impl Document {
-    fn with_map(value: Value, map: SourceMap) -> Document {
-        Document {
-            value,
-            text: None,
-            map: map.into(),
-        }
-    }
-
     /// Where each value stands (built on first use).
     pub fn source_map(&self) -> &SourceMap {
-        self.map.get_or_init(|| {
-            self.text
-                .as_deref()
-                .map(SourceMap::from_json)
-                .unwrap_or_default()
+        self.map.get_or_init(|| match self.text.as_deref() {
+            Some(t) if self.yaml => SourceMap::from_yaml(t, &self.value),
+            Some(t) => SourceMap::from_json(t),
+            None => SourceMap::default(),
         })
     }
 
@@ -135,8 +127,13 @@ fn parse_owned(text: String, file: &str) -> Result<Document, LoadError> {
             message: format!("invalid YAML: {}", e.message),
             expr: None,
         })?;
-        let source_map = SourceMap::from_yaml(&text, &value);
-        return Ok(Document::with_map(value, source_map));
+        // Positions are found when a problem asks for one.
+        return Ok(Document {
+            value,
+            text: Some(text),
+            map: Default::default(),
+            yaml: true,
+        });
     }
     let value: Value = serde_json::from_str(&text).map_err(|e| json_error(file, e))?;
     // A key given twice: JSON parsers keep the last one, which silently drops
@@ -173,6 +170,7 @@ fn parse_owned(text: String, file: &str) -> Result<Document, LoadError> {
         value,
         text: Some(text),
         map: Default::default(),
+        yaml: false,
     })
 }
 
@@ -515,6 +513,7 @@ fn open_machine(
                 value: v.clone(),
                 text: None,
                 map: Default::default(),
+                yaml: false,
             };
             let mut o = finish(inner, origin(file, &found.pointer), opts, &subs)
                 .map_err(|errs| relocate(&doc, errs))?;

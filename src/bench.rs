@@ -270,3 +270,66 @@ pub fn process(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<Process
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(out)
 }
+
+/// The suite benchmark: how long `asldbg test` takes, as a whole process,
+/// on a suite of `cases` cases over the credit-card sample (its five test
+/// cases in turn, each with its path and output checked).
+pub struct SuiteResult {
+    pub cases: usize,
+    pub passed: usize,
+    pub best: Duration,
+}
+
+pub fn suite(samples: &str, cases: usize, runs: usize) -> Result<SuiteResult, String> {
+    let src = std::path::Path::new(samples).join("credit-card");
+    let dir = std::env::temp_dir().join(format!("asldbg-bench-suite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for f in [
+        "credit-card.asl.json",
+        "mocks.json",
+        "input.json",
+        "credit-card.test.yaml",
+    ] {
+        std::fs::copy(src.join(f), dir.join(f))
+            .map_err(|e| format!("{}: {e}", src.join(f).display()))?;
+    }
+    // The sample's own suite, its cases repeated under new names.
+    let one =
+        std::fs::read_to_string(dir.join("credit-card.test.yaml")).map_err(|e| e.to_string())?;
+    let (head, body) = one
+        .split_once("cases:\n")
+        .ok_or("the credit-card suite has no cases")?;
+    let per: Vec<&str> = body.split("\n  - name: ").collect();
+    let mut text = format!("{head}cases:\n");
+    for i in 0..cases {
+        let case = per[i % per.len()].trim_start_matches("  - name: ");
+        let (name, rest) = case.split_once('\n').ok_or("a case without a body")?;
+        text.push_str(&format!(
+            "  - name: \"{} #{i}\"\n{}\n",
+            name.trim_matches('"'),
+            rest.trim_end()
+        ));
+    }
+    std::fs::remove_file(dir.join("credit-card.test.yaml")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("bench.test.yaml"), text).map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut best = Duration::MAX;
+    let mut passed = 0;
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let out = std::process::Command::new(&exe)
+            .args(["test", &dir.to_string_lossy(), "--format", "json"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        best = best.min(start.elapsed());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("asldbg test gave no report: {e}"))?;
+        passed = v["passed"].as_u64().unwrap_or(0) as usize;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(SuiteResult {
+        cases,
+        passed,
+        best,
+    })
+}

@@ -305,6 +305,11 @@ enum Command {
         /// Draw this Parallel or Map state as one box (repeatable).
         #[arg(long, value_name = "STATE")]
         collapse: Vec<String>,
+        /// Show what tests covered (the JSON of `asldbg test --coverage-out`):
+        /// transitions taken in heavy lines, states entered marked •, states
+        /// never entered marked ○.
+        #[arg(long, value_name = "FILE")]
+        coverage: Option<String>,
         #[command(flatten)]
         source: SourceArgs,
     },
@@ -326,6 +331,10 @@ enum Command {
     /// input and output differ, visit by visit (exit 0: the same, 1: they
     /// differ, 2: bad input).
     Diff(DiffArgs),
+    /// Run test suites (*.test.yaml, *.test.json): each case runs the
+    /// definition on its input and mocks and checks what it expects
+    /// (exit 0: all pass, 1: a case failed, 2: an invalid suite).
+    Test(cli::test::TestArgs),
     /// AWS's TestState API offline: run one state (of a state or a state
     /// machine definition) with a mock, and print the response AWS gives:
     /// status, output, next state, error, and at DEBUG the value after each
@@ -348,6 +357,10 @@ enum Command {
         /// floor (a one-state run's process + serde_json parsing the files).
         #[arg(long)]
         process: bool,
+        /// Time `asldbg test` on a suite of 1,000 cases over the credit-card
+        /// sample (target: at most 1 s).
+        #[arg(long)]
+        suite: bool,
     },
     /// Run the JSONata reference suite (../shared/jsonata-suite) through our adapter.
     JsonataSuite {
@@ -385,6 +398,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay(args),
         Command::Diff(args) => diff(args),
         Command::TestState(args) => cli::test_state::run(args),
+        Command::Test(args) => cli::test::run(args),
         Command::Validate {
             definition,
             source,
@@ -395,6 +409,7 @@ fn main() -> ExitCode {
             format,
             compact,
             collapse,
+            coverage,
             source,
         } => {
             // A definition with problems is drawn all the same, its states
@@ -421,11 +436,23 @@ fn main() -> ExitCode {
                 errln!("asldbg: {e}");
             }
             let def = opened.definition;
-            let marks = asldbg::graph::problem_marks(
+            let mut marks = asldbg::graph::problem_marks(
                 &def,
                 &opened.prefix,
                 opened.problems.iter().map(|e| e.pointer.as_str()),
             );
+            let mut legend = None;
+            if let Some(file) = &coverage {
+                if format != GraphFormat::Text {
+                    return fail2("--coverage draws the text graph (--format text)");
+                }
+                let report = match cli::test::coverage_of(file, &definition) {
+                    Ok(r) => r,
+                    Err(e) => return fail2(e),
+                };
+                marks = asldbg::testing::coverage::marks(&def, &report);
+                legend = Some(cli::test::coverage_legend(&report));
+            }
             let collapsed = match asldbg::graph::containers_named(&def, &collapse) {
                 Ok(c) => c,
                 Err(e) => {
@@ -438,6 +465,9 @@ fn main() -> ExitCode {
                     let l = asldbg::graph::layout_with(&def, 0, compact, &collapsed);
                     let drawn = asldbg::graph::text::render(&l);
                     for line in asldbg::graph::text::with_marks(&drawn, &marks) {
+                        outln!("{line}");
+                    }
+                    for line in legend.iter().flatten() {
                         outln!("{line}");
                     }
                 }
@@ -462,6 +492,25 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Bench {
+            suite: true, runs, ..
+        } => match asldbg::bench::suite("samples", 1000, runs) {
+            Ok(r) => {
+                outln!(
+                    "asldbg test on {} cases over samples/credit-card: {:.3} s as a whole process (best of {}), {} passed; target 1 s",
+                    r.cases,
+                    r.best.as_secs_f64(),
+                    runs.max(1),
+                    r.passed
+                );
+                if r.passed == r.cases {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => fail2(e),
+        },
         Command::Bench { ui: true, runs, .. } => {
             for (what, t) in asldbg::tui::bench::run(runs.max(1)) {
                 outln!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);

@@ -592,4 +592,66 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn test_state_requests_answer_or_refuse_without_panicking(
+        edits in prop::collection::vec((any::<usize>(), json_value()), 0..4),
+        which in 0usize..3,
+    ) {
+        use asldbg::testing::test_state::{test_state, Request, Settings};
+        let defs = [
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+                   "ResultSelector": {"v.$": "$.Payload"}, "Retry": [{"ErrorEquals": ["E"], "MaxAttempts": 2}],
+                   "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}], "Next": "N"}),
+            json!({"Type": "Map", "ItemsPath": "$.xs", "ToleratedFailureCount": 1, "MaxConcurrency": 2,
+                   "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}),
+            json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": {"Type": "Choice",
+                   "Choices": [{"Condition": "{% $states.input.n > 1 %}", "Next": "D"}], "Default": "D"}, "D": {"Type": "Succeed"}}}),
+        ];
+        let mut req = json!({
+            "definition": defs[which].to_string(),
+            "stateName": if which == 2 { json!("C") } else { Value::Null },
+            "input": "{\"xs\": [1, 2], \"n\": 3}",
+            "inspectionLevel": "DEBUG",
+            "mock": {"result": "[1, 2]"},
+            "context": "{\"Execution\": {}}",
+            "stateConfiguration": {"retrierRetryCount": 1, "mapIterationFailureCount": 1}
+        });
+        for (at, by) in edits {
+            mutate(&mut req, at, by);
+        }
+        if let Ok(r) = Request::from_json(&req) {
+            let _ = test_state(&r, &Settings::default());
+        }
+    }
+
+    #[test]
+    fn test_suites_load_and_run_without_panicking(
+        edits in prop::collection::vec((any::<usize>(), json_value()), 0..4),
+    ) {
+        let mut suite = json!({
+            "definition": "route.asl.json",
+            "cases": [
+                {"name": "a", "input": {"amount": 5}, "answers": {"X": {"Return": 1}},
+                 "expect": {"status": "SUCCEEDED", "path": ["Route"], "output-contains": {"amount": 5},
+                            "variables": {}, "output": "snapshot"}}
+            ]
+        });
+        for (at, by) in edits {
+            mutate(&mut suite, at, by);
+        }
+        let dir = std::env::temp_dir().join(format!("asldbg-fuzz-suite-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let def = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/choice-rules/choice-rules.asl.json");
+        std::fs::copy(def, dir.join("route.asl.json")).unwrap();
+        let file = dir.join("f.test.json");
+        std::fs::write(&file, suite.to_string()).unwrap();
+        if let Ok(s) = asldbg::testing::suite::Suite::load(file.to_str().unwrap()) {
+            let suites = vec![s];
+            let results = asldbg::testing::suite::run_all(&suites, 2, true);
+            let _ = asldbg::testing::suite::coverage(&suites, &results);
+            let _ = asldbg::testing::suggest::suggest(&suites, &results);
+            let _ = asldbg::testing::suite::junit(&results, std::time::Duration::ZERO);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Every sample and every test case runs headless and takes its intended
-//! path to its intended result (`expect.json` beside each sample); every
-//! sample validates and has a lesson that says what to watch for.
+//! path to its intended result (the `*.test.yaml` suite beside each sample,
+//! run by `asldbg test samples`); every sample validates and has a lesson
+//! that says what to watch for.
 
 use serde_json::Value;
 use std::path::Path;
@@ -14,95 +15,79 @@ fn asldbg(args: &[&str]) -> std::process::Output {
         .expect("run asldbg")
 }
 
+/// `asldbg test` on `path`, its JSON report.
+fn suite_report(path: &str) -> Value {
+    let o = asldbg(&["test", path, "--format", "json"]);
+    let report: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&o.stderr)));
+    assert_eq!(o.status.code(), Some(0), "{path}: {report:#}");
+    report
+}
+
 #[test]
 fn every_sample_and_test_case_takes_its_intended_path() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let mut runs = 0;
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     dirs.sort();
-    for dir in dirs {
+    for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let expect: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("expect.json"))
-                .unwrap_or_else(|_| panic!("{name}: expect.json")),
-        )
-        .unwrap();
         let lesson = std::fs::read_to_string(dir.join("lesson.md"))
             .unwrap_or_else(|_| panic!("{name}: lesson.md"));
         assert!(
             lesson.contains("Watch for"),
             "{name}: the lesson names what to observe"
         );
-        for (def, cases) in expect.as_object().unwrap() {
-            let def_path = dir.join(def);
-            let def_path = def_path.to_str().unwrap();
-            assert!(def.ends_with(".asl.json"), "{name}: {def}");
-            let v = asldbg(&["validate", def_path]);
-            assert_eq!(
-                v.status.code(),
-                Some(0),
-                "{name}: {}",
-                String::from_utf8_lossy(&v.stdout)
-            );
-            for (case, want) in cases.as_object().unwrap() {
-                let input = dir.join("input.json");
-                let mocks = dir.join("mocks.json");
-                let s3 = dir.join("data");
-                let mut args = vec![
-                    "run",
-                    def_path,
-                    "--input",
-                    input.to_str().unwrap(),
-                    "--format",
-                    "json",
-                    "--events",
-                ];
-                match case.as_str() {
-                    "default" => {}
-                    "s3-dir" => args.extend(["--s3-dir", s3.to_str().unwrap()]),
-                    c => args.extend(["--mocks", mocks.to_str().unwrap(), "--test-case", c]),
-                }
-                let o = asldbg(&args);
-                let got: Value = serde_json::from_slice(&o.stdout)
-                    .unwrap_or_else(|e| panic!("{name}/{case}: {e}"));
-                let path: Vec<Value> = got["events"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|e| e["type"].as_str().unwrap().ends_with("StateEntered"))
-                    .map(|e| e["stateEnteredEventDetails"]["name"].clone())
-                    .collect();
-                assert_eq!(got["status"], want["status"], "{name}/{def}/{case}");
-                assert_eq!(got["error"], want["error"], "{name}/{def}/{case}");
-                assert_eq!(
-                    Value::Array(path),
-                    want["path"],
-                    "{name}/{def}/{case}: path"
+        // Each definition validates and has its suite.
+        for f in std::fs::read_dir(dir).unwrap() {
+            let f = f.unwrap().path();
+            let file = f.to_string_lossy().to_string();
+            if let Some(stem) = file.strip_suffix(".asl.json") {
+                let v = asldbg(&["validate", &file]);
+                assert_eq!(v.status.code(), Some(0), "{file}");
+                assert!(
+                    Path::new(&format!("{stem}.test.yaml")).is_file(),
+                    "{file} has a suite"
                 );
-                assert_eq!(got["output"], want["output"], "{name}/{def}/{case}: output");
-                runs += 1;
             }
         }
     }
-    assert!(runs >= 25, "every sample ran ({runs} runs)");
+    let report = suite_report("samples");
+    assert_eq!(report["failed"], 0, "{report:#}");
+    let cases = report["cases"].as_array().unwrap();
+    assert!(
+        cases.len() >= 25,
+        "every sample ran ({} cases)",
+        cases.len()
+    );
+    // Every case states its status, path and output.
+    for d in &dirs {
+        for f in std::fs::read_dir(d).unwrap() {
+            let f = f.unwrap().path();
+            if f.to_string_lossy().ends_with(".test.yaml") {
+                let text = std::fs::read_to_string(&f).unwrap();
+                let n = text.matches("  - name: ").count();
+                for field in ["status: ", "path:", "output: "] {
+                    assert_eq!(text.matches(field).count(), n, "{}: {field}", f.display());
+                }
+            }
+        }
+    }
 }
 
 #[test]
 fn the_jsonata_credit_card_matches_the_jsonpath_one() {
-    let e: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/credit-card/expect.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let (a, b) = (
-        &e["credit-card.asl.json"],
-        &e["credit-card.jsonata.asl.json"],
-    );
+    let report = suite_report("samples/credit-card");
+    let cases = report["cases"].as_array().unwrap();
+    let of = |suite: &str, case: &str| {
+        cases
+            .iter()
+            .find(|c| c["suite"].as_str().unwrap().ends_with(suite) && c["case"] == case)
+            .unwrap_or_else(|| panic!("{suite} :: {case}"))
+            .clone()
+    };
     for case in [
         "AutoApproved",
         "HumanApprovalGranted",
@@ -110,11 +95,17 @@ fn the_jsonata_credit_card_matches_the_jsonpath_one() {
         "IdentityCheckFails",
         "ThrottledThenSucceeds",
     ] {
-        assert_eq!(a[case], b[case], "{case}");
+        let (a, b) = (
+            of("credit-card.test.yaml", case),
+            of("credit-card.jsonata.test.yaml", case),
+        );
+        for k in ["status", "error", "path", "output"] {
+            assert_eq!(a[k], b[k], "{case}: {k}");
+        }
     }
     // The intended path of each test case, spelled out.
     let path = |c: &str| {
-        a[c]["path"]
+        of("credit-card.test.yaml", c)["path"]
             .as_array()
             .unwrap()
             .iter()
@@ -131,8 +122,14 @@ fn the_jsonata_credit_card_matches_the_jsonpath_one() {
         path("IdentityCheckFails").last().unwrap(),
         "Application rejected"
     );
-    assert_eq!(a["IdentityCheckFails"]["error"], "ApplicationRejected");
-    assert_eq!(a["ThrottledThenSucceeds"]["status"], "SUCCEEDED");
+    assert_eq!(
+        of("credit-card.test.yaml", "IdentityCheckFails")["error"],
+        "ApplicationRejected"
+    );
+    assert_eq!(
+        of("credit-card.test.yaml", "ThrottledThenSucceeds")["status"],
+        "SUCCEEDED"
+    );
 }
 
 #[test]

@@ -66,3 +66,227 @@ fn test_state_refuses_what_aws_refuses_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("InvalidExecutionInput"));
 }
+
+/// A folder with a copy of the choice-rules sample and `suite` beside it.
+fn suite_dir(name: &str, suite: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("asldbg-suite-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/choice-rules");
+    std::fs::copy(
+        root.join("choice-rules.asl.json"),
+        dir.join("route.asl.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("route.test.yaml"), suite).unwrap();
+    dir
+}
+
+const ROUTE_SUITE: &str = r#"definition: route.asl.json
+cases:
+  - name: large amount
+    input: {"amount": 5000, "customer": "a@example.com", "note": "n", "due": "2030-01-01T00:00:00Z"}
+    expect:
+      status: SUCCEEDED
+      path: [Route, Large]
+      output-contains: {"amount": 5000}
+  - name: wrong on purpose
+    input: {"amount": 5, "customer": "a@example.com", "note": "n", "due": "2030-01-01T00:00:00Z"}
+    expect:
+      status: SUCCEEDED
+      path: [Route, Large]
+      output: {"amount": 6}
+"#;
+
+#[test]
+fn a_suite_reports_each_case_writes_junit_and_exits_1_on_a_failure() {
+    let dir = suite_dir("junit", ROUTE_SUITE);
+    let junit = dir.join("junit.xml");
+    let out = asldbg(&[
+        "test",
+        dir.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(":: large amount ... ok"), "{stdout}");
+    assert!(
+        stdout.contains(":: wrong on purpose ... FAILED"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("path parts at step 2: expected 'Large', got 'Standard'"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("/amount: expected 6, got 5"), "{stdout}");
+    assert!(
+        stdout.contains("test result: FAILED. 1 passed; 1 failed"),
+        "{stdout}"
+    );
+    // The JUnit file parses, and says the same.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures, mut root) = (Vec::new(), 0, None);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                let attr = |k: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == k)
+                        .map(|a| {
+                            a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                                .unwrap()
+                                .into_owned()
+                        })
+                };
+                match e.name().as_ref() {
+                    "testsuites" => root = Some((attr("tests"), attr("failures"))),
+                    "testcase" => cases.push(attr("name").unwrap()),
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(root, Some((Some("2".into()), Some("1".into()))));
+    assert_eq!(cases, ["large amount", "wrong on purpose"]);
+    assert_eq!(failures, 1);
+    // JSON format: the same results, for scripts.
+    let out = asldbg(&["test", dir.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["passed"].clone(), v["failed"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(v["cases"][1]["path"], json!(["Route", "Standard"]));
+}
+
+#[test]
+fn coverage_counts_a_choice_rule_never_matched_and_suggest_finds_the_input_that_matches_it() {
+    let suite = ROUTE_SUITE
+        .replace("output: {\"amount\": 6}", "output-contains: {}")
+        .replace(
+            "path: [Route, Large]\n      output-contains: {}",
+            "path: [Route, Standard]\n      output-contains: {}",
+        );
+    let dir = suite_dir("coverage", &suite);
+    let cov = dir.join("cov.json");
+    let out = asldbg(&[
+        "test",
+        dir.to_str().unwrap(),
+        "--coverage-out",
+        cov.to_str().unwrap(),
+        "--suggest",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&cov).unwrap()).unwrap();
+    let rules = &report["definitions"][0]["tallies"]["choice_rules"];
+    // Route has 5 rules and a Default: rule 2 and the Default were taken.
+    assert_eq!(rules["total"], json!(6), "{rules}");
+    assert_eq!(rules["covered"], json!(2), "{rules}");
+    assert!(rules["missed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m.as_str().unwrap().starts_with("Route: rule 1 ")));
+    // The And rule on $.priority is matched once the input has it; the Or
+    // rule once $.note is null.
+    assert!(
+        stdout.contains("'Route' rule 1 is matched by case 'large amount' with $.priority = \"urgent\" in its input (now absent)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("'Route' rule 5 is matched by case"),
+        "{stdout}"
+    );
+    // The drawing marks the states never entered.
+    let def = dir.join("route.asl.json");
+    let out = asldbg(&[
+        "graph",
+        def.to_str().unwrap(),
+        "--coverage",
+        cov.to_str().unwrap(),
+    ]);
+    let drawing = text(&out.stdout);
+    assert!(drawing.contains("○") && drawing.contains("•"), "{drawing}");
+    assert!(drawing.contains("choice rules 2/6"), "{drawing}");
+}
+
+#[test]
+fn update_records_a_snapshot_in_place_and_the_next_run_checks_it() {
+    let suite = "# kept as written\ndefinition: route.asl.json\ncases:\n  - name: snap\n    input: {\"amount\": 1, \"customer\": \"a@example.com\", \"note\": \"n\", \"due\": \"2030-01-01T00:00:00Z\"}\n    expect:\n      output: snapshot # recorded by --update\n";
+    let dir = suite_dir("update", suite);
+    let file = dir.join("route.test.yaml");
+    let out = asldbg(&["test", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("run with --update"));
+    let out = asldbg(&["test", file.to_str().unwrap(), "--update"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert!(now.starts_with("# kept as written\n"), "{now}");
+    assert!(
+        now.contains("      output: {\"amount\":1,\"customer\":\"a@example.com\",\"note\":\"n\",\"due\":\"2030-01-01T00:00:00Z\"} # recorded by --update\n"),
+        "{now}"
+    );
+    let out = asldbg(&["test", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // A changed output now fails against the snapshot.
+    std::fs::write(&file, now.replace("\"amount\":1,", "\"amount\":2,")).unwrap();
+    let out = asldbg(&["test", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("/amount: expected 2, got 1"));
+}
+
+#[test]
+fn an_invalid_suite_is_exit_2_with_each_problem_at_its_position() {
+    let suite = "definition: route.asl.json\nmock: m.json\ncases:\n  - name: a\n    expect:\n      status: DONE\n  - name: a\n    inpt: {}\n    expect: {}\n";
+    let dir = suite_dir("invalid", suite);
+    let out = asldbg(&["test", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    let file = dir.join("route.test.yaml");
+    let f = file.to_str().unwrap();
+    for want in [
+        format!("{f}:2:1: unknown field 'mock'"),
+        format!("{f}:6:7: status 'DONE' is not one of"),
+        format!("{f}:7:5: two cases are named 'a'"),
+        format!("{f}:8:5: unknown field 'inpt'"),
+    ] {
+        assert!(err.contains(&want), "{want}\n{err}");
+    }
+    assert!(text(&out.stdout).is_empty(), "nothing was run");
+    let out = asldbg(&["test", "/no/such/folder"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_readme_suite_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let at = readme.find("## Testing in CI").expect("the section");
+    let block = &readme[at..];
+    let start = block.find("```yaml\n").unwrap() + 8;
+    let suite = &block[start..start + block[start..].find("```").unwrap()];
+    let dir = std::env::temp_dir().join(format!("asldbg-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/credit-card");
+    for f in ["credit-card.asl.json", "mocks.json", "input.json"] {
+        std::fs::copy(sample.join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(dir.join("readme.test.yaml"), suite).unwrap();
+    let out = asldbg(&["test", dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("2 passed; 0 failed"));
+}

@@ -1,3 +1,4 @@
 //! Commands of the `asldbg` binary that live in their own files.
 
+pub mod test;
 pub mod test_state;

@@ -1,3 +1,8 @@
-//! Testing with asldbg: AWS's TestState API run offline ([`test_state`]).
+//! Testing with asldbg: AWS's TestState API run offline ([`test_state`]),
+//! test suites with expectations ([`suite`]) and what they covered
+//! ([`coverage`]).
 
+pub mod coverage;
+pub mod suggest;
+pub mod suite;
 pub mod test_state;

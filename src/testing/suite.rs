@@ -1,0 +1,1177 @@
+//! Test suites: a definition, its mocks, and cases that state what a run
+//! must give (status, output, error, the states it enters, variables).
+//! A suite is a `*.test.yaml` or `*.test.json` file; the paths in it are
+//! relative to it. Cases run in parallel, each on its own engine.
+//!
+//! ```yaml
+//! definition: credit-card.asl.json
+//! mocks: mocks.json
+//! cases:
+//!   - name: auto approved
+//!     input-file: input.json
+//!     test-case: AutoApproved
+//!     expect:
+//!       status: SUCCEEDED
+//!       path: [Get credit limit, Credit applied >= 5000?, Auto-approve limit]
+//! ```
+
+use super::coverage::Coverage;
+use crate::asl::value::{Map, Val};
+use crate::asl::{self, Definition, Document, LoadError};
+use crate::engine::task::{Chain, LocalS3, MockRunner, NoRunner, TaskRunner};
+use crate::engine::{Execution, Options, StageRecord};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What a case expects of its run; each part left out is not checked.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    pub status: Option<String>,
+    /// The exact output.
+    pub output: Option<Value>,
+    /// `output: snapshot`: the output is to be recorded (`--update`).
+    pub snapshot: bool,
+    /// A part of the output (objects: these members; arrays: these
+    /// elements, in order).
+    pub output_contains: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// The states entered, in order (those of Parallel branches and Map
+    /// iterations too, as the history has them).
+    pub path: Option<Vec<String>>,
+    /// Variables the main flow holds at the end (a part of them).
+    pub variables: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    /// Where the case stands in its suite file (a JSON pointer).
+    pub pointer: String,
+    pub input: Val,
+    pub test_case: Option<String>,
+    /// Inline answers: state name → a MockConfigFile response.
+    pub answers: Option<Value>,
+    pub s3_dir: Option<PathBuf>,
+    pub expect: Expect,
+}
+
+/// A suite, read and checked, its definition loaded once.
+pub struct Suite {
+    pub file: String,
+    pub definition_file: String,
+    pub definition: Arc<Definition>,
+    pub machine_name: Option<String>,
+    pub express: bool,
+    mocks: Option<(String, Value)>,
+    s3_dir: Option<PathBuf>,
+    pub cases: Vec<Case>,
+    /// Where each case that asks for a snapshot has its `output` key.
+    snapshot_at: Vec<(usize, (usize, usize))>,
+    text: String,
+}
+
+const SUITE_FIELDS: &[&str] = &["definition", "machine", "mocks", "s3-dir", "type", "cases"];
+const CASE_FIELDS: &[&str] = &[
+    "name",
+    "input",
+    "input-file",
+    "test-case",
+    "answers",
+    "s3-dir",
+    "expect",
+];
+const EXPECT_FIELDS: &[&str] = &[
+    "status",
+    "output",
+    "output-contains",
+    "error",
+    "cause",
+    "path",
+    "variables",
+];
+const STATUSES: &[&str] = &["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+
+/// Whether `path` names a suite file.
+pub fn is_suite(path: &Path) -> bool {
+    let n = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    n.ends_with(".test.yaml") || n.ends_with(".test.yml") || n.ends_with(".test.json")
+}
+
+/// The suite files that `paths` name: files as given, folders searched
+/// recursively (sorted, so that reports read the same each time). A path
+/// that does not exist is an error.
+pub fn find(paths: &[String]) -> Result<Vec<String>, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), String> {
+        if depth > 32 {
+            return Ok(());
+        }
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            // Symbolic links are not followed: a loop cannot hold the search.
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                let hidden = p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "target");
+                if !hidden {
+                    walk(&p, out, depth + 1)?;
+                }
+            } else if t.is_file() && is_suite(&p) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let path = Path::new(p);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found, 0)?;
+            found.sort();
+            out.extend(found.into_iter().map(|p| p.to_string_lossy().into_owned()));
+        } else if path.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{p}: no such file or folder"));
+        }
+    }
+    Ok(out)
+}
+
+/// A problem in a suite, at its position.
+fn problem(file: &str, doc: &Document, pointer: &str, message: impl Into<String>) -> LoadError {
+    let (line, column) = doc.position(pointer).unwrap_or((1, 1));
+    LoadError {
+        file: file.into(),
+        pointer: pointer.into(),
+        line,
+        column,
+        message: message.into(),
+        expr: None,
+    }
+}
+
+/// A path written in a suite: relative to the suite's folder.
+fn beside(suite: &str, p: &str) -> PathBuf {
+    let base = Path::new(suite).parent().unwrap_or(Path::new(""));
+    base.join(p)
+}
+
+impl Suite {
+    /// Read `file`, its definition and its mocks; every problem, positioned.
+    pub fn load(file: &str) -> Result<Suite, Vec<LoadError>> {
+        let doc = asl::read_document(file).map_err(|e| vec![e])?;
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let mut errs = Vec::new();
+        let v = doc.value.clone();
+        let Some(top) = v.as_object() else {
+            return Err(vec![problem(
+                file,
+                &doc,
+                "",
+                "a suite is an object with 'definition' and 'cases'",
+            )]);
+        };
+        for k in top.keys().filter(|k| !SUITE_FIELDS.contains(&k.as_str())) {
+            errs.push(problem(
+                file,
+                &doc,
+                &format!("/{k}"),
+                format!(
+                    "unknown field '{k}' (a suite has {})",
+                    SUITE_FIELDS.join(", ")
+                ),
+            ));
+        }
+        let string = |k: &str, errs: &mut Vec<LoadError>| match top.get(k) {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errs.push(problem(
+                    file,
+                    &doc,
+                    &format!("/{k}"),
+                    format!("'{k}' must be a string"),
+                ));
+                None
+            }
+        };
+        let definition = string("definition", &mut errs);
+        let machine = string("machine", &mut errs);
+        let mocks_file = string("mocks", &mut errs);
+        let s3_dir = string("s3-dir", &mut errs).map(|d| beside(file, &d));
+        let express = match string("type", &mut errs).as_deref() {
+            None | Some("STANDARD") => false,
+            Some("EXPRESS") => true,
+            Some(t) => {
+                errs.push(problem(
+                    file,
+                    &doc,
+                    "/type",
+                    format!("type '{t}' is not STANDARD or EXPRESS"),
+                ));
+                false
+            }
+        };
+        if definition.is_none() && !top.contains_key("definition") {
+            errs.push(problem(
+                file,
+                &doc,
+                "",
+                "a suite needs 'definition' (the definition or template it tests)",
+            ));
+        }
+        let mocks = match &mocks_file {
+            Some(m) => {
+                let p = beside(file, m).to_string_lossy().into_owned();
+                match asl::read_document(&p) {
+                    Ok(d) => Some((p, d.value)),
+                    Err(e) => {
+                        errs.push(e);
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let cases = match top.get("cases") {
+            Some(Value::Array(a)) if !a.is_empty() => {
+                let mut out: Vec<Case> = Vec::new();
+                let mut names: Vec<&str> = Vec::new();
+                for (i, c) in a.iter().enumerate() {
+                    let at = format!("/cases/{i}");
+                    if let Some(n) = c.get("name").and_then(|n| n.as_str()) {
+                        if names.contains(&n) {
+                            errs.push(problem(
+                                file,
+                                &doc,
+                                &format!("{at}/name"),
+                                format!("two cases are named '{n}'"),
+                            ));
+                        }
+                        names.push(n);
+                    }
+                    match read_case(file, &doc, &at, c, s3_dir.as_deref()) {
+                        Ok(case) => out.push(case),
+                        Err(mut e) => errs.append(&mut e),
+                    }
+                }
+                out
+            }
+            _ => {
+                errs.push(problem(
+                    file,
+                    &doc,
+                    "/cases",
+                    "'cases' must be a list of at least one case",
+                ));
+                Vec::new()
+            }
+        };
+        let (definition, definition_file, machine_name, express) = match definition {
+            Some(d) => {
+                let p = beside(file, &d).to_string_lossy().into_owned();
+                let opts = asl::OpenOptions {
+                    express,
+                    machine: machine.clone(),
+                    ..Default::default()
+                };
+                match asl::load(&p, &opts) {
+                    asl::Loaded::Ok(o) => {
+                        let name = o.machine.clone();
+                        let express = o.express;
+                        (Some(Arc::new(o.definition)), p, name, express)
+                    }
+                    asl::Loaded::Unreadable(e) => {
+                        errs.push(e);
+                        (None, p, None, express)
+                    }
+                    asl::Loaded::Invalid(mut e) => {
+                        errs.append(&mut e);
+                        (None, p, None, express)
+                    }
+                }
+            }
+            None => (None, String::new(), None, express),
+        };
+        // Each case's test case must be in the mock file; its answers
+        // well formed.
+        if let Some(def) = &definition {
+            let s = Suite {
+                file: file.into(),
+                definition_file: definition_file.clone(),
+                definition: def.clone(),
+                machine_name: machine_name.clone(),
+                express,
+                mocks: mocks.clone(),
+                s3_dir: s3_dir.clone(),
+                cases: Vec::new(),
+                snapshot_at: Vec::new(),
+                text: String::new(),
+            };
+            for c in &cases {
+                if let Err(e) = s.runner(c) {
+                    errs.push(problem(file, &doc, &c.pointer, e));
+                }
+            }
+        }
+        if !errs.is_empty() {
+            errs.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+            return Err(errs);
+        }
+        let snapshot_at = cases
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.expect.snapshot)
+            .filter_map(|(i, c)| Some((i, doc.position(&format!("{}/expect/output", c.pointer))?)))
+            .collect();
+        Ok(Suite {
+            file: file.into(),
+            definition_file,
+            definition: definition.expect("no problem: the definition loaded"),
+            machine_name,
+            express,
+            mocks,
+            s3_dir,
+            cases,
+            snapshot_at,
+            text,
+        })
+    }
+
+    /// The task runner of case `c`: its inline answers, then its test case
+    /// of the mock file; a local S3 folder under both.
+    fn runner(&self, c: &Case) -> Result<Box<dyn TaskRunner>, String> {
+        let mut runner: Box<dyn TaskRunner> = Box::new(NoRunner);
+        if let Some((file, v)) = &self.mocks {
+            let name = self.machine_name.as_deref().filter(|m| {
+                v.pointer(&format!(
+                    "/StateMachines/{}",
+                    crate::asl::json::pointer_token(m)
+                ))
+                .is_some()
+            });
+            if let Some(tc) = &c.test_case {
+                let r = MockRunner::from_value(v, file, name, tc)
+                    .map_err(|e| format!("test-case: {} ({}{})", e.message, file, e.pointer))?;
+                runner = Box::new(r);
+            }
+        } else if let Some(tc) = &c.test_case {
+            return Err(format!("test-case '{tc}' needs the suite's 'mocks' file"));
+        }
+        if let Some(a) = &c.answers {
+            let inline = answers_runner(a)?;
+            runner = Box::new(Chain {
+                first: Box::new(inline),
+                then: runner,
+            });
+        }
+        if let Some(dir) = c.s3_dir.clone().or_else(|| self.s3_dir.clone()) {
+            runner = Box::new(LocalS3 {
+                root: dir,
+                inner: runner,
+            });
+        }
+        Ok(runner)
+    }
+
+    /// Record the observed output in the cases that ask for a snapshot;
+    /// the file keeps its text otherwise. Returns the cases written (a run
+    /// that gave no output has none to record).
+    pub fn update(&self, results: &[CaseResult]) -> Result<Vec<String>, String> {
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        let mut written = Vec::new();
+        let lines: Vec<&str> = self.text.split_inclusive('\n').collect();
+        for &(i, (line, col)) in &self.snapshot_at {
+            let c = &self.cases[i];
+            let Some(r) = results
+                .iter()
+                .find(|r| r.suite == self.file && r.case == c.name)
+            else {
+                continue;
+            };
+            let Some(out) = &r.outcome.output else {
+                continue;
+            };
+            let Some(text) = lines.get(line - 1) else {
+                continue;
+            };
+            let start: usize = lines[..line - 1].iter().map(|l| l.len()).sum();
+            let from = text
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            let rest = &text[from..];
+            let Some(k) = rest.find("snapshot") else {
+                return Err(format!(
+                    "{}:{line}:{col}: 'output: snapshot' must stand on one line",
+                    self.file
+                ));
+            };
+            // The scalar, with its quotes when it has them.
+            let (mut a, mut b) = (from + k, from + k + "snapshot".len());
+            let bytes = text.as_bytes();
+            if a > 0
+                && b < bytes.len()
+                && matches!(bytes[a - 1], b'"' | b'\'')
+                && bytes[b] == bytes[a - 1]
+            {
+                a -= 1;
+                b += 1;
+            }
+            edits.push((
+                start + a,
+                start + b,
+                serde_json::to_string(out).unwrap_or_default(),
+            ));
+            written.push(c.name.clone());
+        }
+        if edits.is_empty() {
+            return Ok(written);
+        }
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut text = self.text.clone();
+        for (a, b, with) in &edits {
+            text.replace_range(*a..*b, with);
+        }
+        std::fs::write(&self.file, text).map_err(|e| format!("{}: {e}", self.file))?;
+        Ok(written)
+    }
+}
+
+/// Inline answers as a mock runner: each state's value is a MockConfigFile
+/// response: `{"Return": …}` / `{"Throw": …}` for every call, or
+/// `{"0": …, "1-2": …}` by call.
+fn answers_runner(a: &Value) -> Result<MockRunner, String> {
+    let Some(states) = a.as_object() else {
+        return Err("answers: an object of state name → response".into());
+    };
+    let mut case = serde_json::Map::new();
+    let mut responses = serde_json::Map::new();
+    for (i, (state, resp)) in states.iter().enumerate() {
+        let name = format!("answer{i}");
+        let by_call = if resp.get("Return").is_some() || resp.get("Throw").is_some() {
+            json!({"0-1000000000": resp})
+        } else {
+            resp.clone()
+        };
+        case.insert(state.clone(), json!(name));
+        responses.insert(name, by_call);
+    }
+    let config = json!({
+        "StateMachines": {"Suite": {"TestCases": {"Inline": case}}},
+        "MockedResponses": responses,
+    });
+    MockRunner::from_value(&config, "answers", Some("Suite"), "Inline").map_err(|e| {
+        let at = e.pointer.replace("/MockedResponses/answer", "/answers/#");
+        format!("answers: {} ({at})", e.message)
+    })
+}
+
+fn read_case(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    c: &Value,
+    default_s3: Option<&Path>,
+) -> Result<Case, Vec<LoadError>> {
+    let mut errs = Vec::new();
+    let Some(o) = c.as_object() else {
+        return Err(vec![problem(
+            file,
+            doc,
+            at,
+            "a case is an object with 'name' and 'expect'",
+        )]);
+    };
+    for k in o.keys().filter(|k| !CASE_FIELDS.contains(&k.as_str())) {
+        errs.push(problem(
+            file,
+            doc,
+            &format!("{at}/{k}"),
+            format!(
+                "unknown field '{k}' (a case has {})",
+                CASE_FIELDS.join(", ")
+            ),
+        ));
+    }
+    let string = |k: &str, errs: &mut Vec<LoadError>| match o.get(k) {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/{k}"),
+                format!("'{k}' must be a string"),
+            ));
+            None
+        }
+    };
+    let name = string("name", &mut errs).unwrap_or_else(|| {
+        if !o.contains_key("name") {
+            errs.push(problem(file, doc, at, "a case needs a 'name'"));
+        }
+        String::new()
+    });
+    let input = match (o.get("input"), string("input-file", &mut errs)) {
+        (Some(_), Some(_)) => {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/input-file"),
+                "give 'input' or 'input-file', not both",
+            ));
+            Val::Null
+        }
+        (Some(v), None) => Val::from(v),
+        (None, Some(f)) => {
+            let p = beside(file, &f).to_string_lossy().into_owned();
+            match asl::read_document(&p) {
+                Ok(d) => Val::from(&d.value),
+                Err(e) => {
+                    errs.push(e);
+                    Val::Null
+                }
+            }
+        }
+        (None, None) => Val::empty_obj(),
+    };
+    let test_case = string("test-case", &mut errs);
+    let s3_dir = string("s3-dir", &mut errs)
+        .map(|d| beside(file, &d))
+        .or_else(|| default_s3.map(Path::to_path_buf));
+    let answers = o.get("answers").cloned();
+    if answers.as_ref().is_some_and(|a| !a.is_object()) {
+        errs.push(problem(
+            file,
+            doc,
+            &format!("{at}/answers"),
+            "'answers' maps state names to MockConfigFile responses",
+        ));
+    }
+    let expect = match o.get("expect") {
+        Some(e) => read_expect(file, doc, &format!("{at}/expect"), e, &mut errs),
+        None => {
+            errs.push(problem(file, doc, at, "a case needs 'expect' (status, output, output-contains, error, cause, path, variables)"));
+            Expect::default()
+        }
+    };
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(Case {
+        name,
+        pointer: at.into(),
+        input,
+        test_case,
+        answers,
+        s3_dir,
+        expect,
+    })
+}
+
+fn read_expect(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    e: &Value,
+    errs: &mut Vec<LoadError>,
+) -> Expect {
+    let Some(o) = e.as_object() else {
+        errs.push(problem(file, doc, at, "'expect' is an object"));
+        return Expect::default();
+    };
+    for k in o.keys().filter(|k| !EXPECT_FIELDS.contains(&k.as_str())) {
+        errs.push(problem(
+            file,
+            doc,
+            &format!("{at}/{k}"),
+            format!(
+                "unknown expectation '{k}' (one of {})",
+                EXPECT_FIELDS.join(", ")
+            ),
+        ));
+    }
+    let mut string = |k: &str| match o.get(k) {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/{k}"),
+                format!("'{k}' must be a string"),
+            ));
+            None
+        }
+    };
+    let status = string("status");
+    let error = string("error");
+    let cause = string("cause");
+    if let Some(s) = &status {
+        if !STATUSES.contains(&s.as_str()) {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/status"),
+                format!("status '{s}' is not one of {}", STATUSES.join(", ")),
+            ));
+        }
+    }
+    let path = match o.get("path") {
+        None => None,
+        Some(Value::Array(a)) if a.iter().all(|s| s.is_string()) => Some(
+            a.iter()
+                .map(|s| s.as_str().unwrap_or_default().to_string())
+                .collect(),
+        ),
+        Some(_) => {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/path"),
+                "'path' is a list of state names",
+            ));
+            None
+        }
+    };
+    let variables = o.get("variables").cloned();
+    if variables.as_ref().is_some_and(|v| !v.is_object()) {
+        errs.push(problem(
+            file,
+            doc,
+            &format!("{at}/variables"),
+            "'variables' is an object of variable → value",
+        ));
+    }
+    let snapshot = o.get("output").is_some_and(|v| v == "snapshot");
+    Expect {
+        status,
+        output: o.get("output").filter(|_| !snapshot).cloned(),
+        snapshot,
+        output_contains: o.get("output-contains").cloned(),
+        error,
+        cause,
+        path,
+        variables,
+    }
+}
+
+/// What a case's run gave.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub status: String,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub path: Vec<String>,
+    pub variables: serde_json::Map<String, Value>,
+}
+
+/// A case's result: what went wrong (nothing: it passed).
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub suite: String,
+    pub case: String,
+    pub failures: Vec<String>,
+    pub outcome: Outcome,
+    pub time: Duration,
+    /// The stage records of the run (for coverage).
+    pub stages: Vec<StageRecord>,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Run case `c` of suite `s`.
+pub fn run_case(s: &Suite, c: &Case, coverage: bool) -> CaseResult {
+    let started = Instant::now();
+    let runner = match s.runner(c) {
+        Ok(r) => r,
+        Err(e) => {
+            return CaseResult {
+                suite: s.file.clone(),
+                case: c.name.clone(),
+                failures: vec![e],
+                outcome: Outcome::default(),
+                time: started.elapsed(),
+                stages: Vec::new(),
+            }
+        }
+    };
+    let mut opts = Options {
+        express: s.express,
+        ..Options::default()
+    };
+    if let Some(m) = &s.machine_name {
+        opts.state_machine_name = m.clone();
+    }
+    let mut ex = Execution::new(s.definition.clone(), c.input.clone(), runner, opts);
+    ex.run();
+    let path: Vec<String> = ex
+        .history()
+        .iter()
+        .filter(|e| e.event_type.as_str().ends_with("StateEntered"))
+        .filter_map(|e| e.state.as_deref().map(str::to_string))
+        .collect();
+    // The main flow's variables: what its states assigned, in order.
+    let mut vars = Map::default();
+    for r in ex.stages().iter().filter(|r| r.frame.is_empty()) {
+        for (k, v) in r.assigned.iter().flatten() {
+            vars.insert(k.clone(), v.clone());
+        }
+    }
+    let outcome = Outcome {
+        status: ex.status().as_str().to_string(),
+        output: ex.output().map(Val::to_json),
+        error: ex.error().and_then(|e| e.name()).map(str::to_string),
+        cause: ex.error().and_then(|e| e.cause()).map(str::to_string),
+        path,
+        variables: vars.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+    };
+    let failures = check(&c.expect, &outcome);
+    CaseResult {
+        suite: s.file.clone(),
+        case: c.name.clone(),
+        failures,
+        outcome,
+        time: started.elapsed(),
+        stages: if coverage {
+            ex.stages().to_vec()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// What in `o` does not meet `e`, a message each.
+pub fn check(e: &Expect, o: &Outcome) -> Vec<String> {
+    let mut out = Vec::new();
+    let failed_with = || match (&o.error, &o.cause) {
+        (Some(e), Some(c)) => format!(" ({e}: {c})"),
+        (Some(e), None) => format!(" ({e})"),
+        _ => String::new(),
+    };
+    if let Some(s) = &e.status {
+        if *s != o.status {
+            out.push(format!(
+                "status: expected {s}, got {}{}",
+                o.status,
+                failed_with()
+            ));
+        }
+    }
+    let got = o.output.clone().unwrap_or(Value::Null);
+    if let Some(want) = &e.output {
+        let d = diff(want, &got);
+        if !d.is_empty() {
+            out.push(format!("output differs:\n{}", indent(&d)));
+        }
+    }
+    if e.snapshot {
+        out.push(match &o.output {
+            Some(_) => "output: a snapshot not recorded yet (run with --update)".into(),
+            None => format!(
+                "output: a snapshot not recorded yet, and the run gave no output to record ({}{})",
+                o.status,
+                failed_with()
+            ),
+        });
+    }
+    if let Some(want) = &e.output_contains {
+        let d = contains(want, &got, "");
+        if !d.is_empty() {
+            out.push(format!(
+                "output does not contain what is expected:\n{}",
+                indent(&d)
+            ));
+        }
+    }
+    for (what, want, got) in [("error", &e.error, &o.error), ("cause", &e.cause, &o.cause)] {
+        if let Some(w) = want {
+            if Some(w) != got.as_ref() {
+                out.push(format!(
+                    "{what}: expected {}, got {}",
+                    json!(w),
+                    got.as_ref()
+                        .map_or("none".to_string(), |g| json!(g).to_string())
+                ));
+            }
+        }
+    }
+    if let Some(want) = &e.path {
+        if *want != o.path {
+            let at = want
+                .iter()
+                .zip(&o.path)
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.len().min(o.path.len()));
+            let name = |p: &[String], i: usize| {
+                p.get(i)
+                    .map_or("(the end)".to_string(), |s| format!("'{s}'"))
+            };
+            out.push(format!(
+                "path parts at step {}: expected {}, got {}\n    expected: {}\n    got:      {}",
+                at + 1,
+                name(want, at),
+                name(&o.path, at),
+                want.join(" → "),
+                o.path.join(" → ")
+            ));
+        }
+    }
+    if let Some(want) = &e.variables {
+        let d = contains(want, &Value::Object(o.variables.clone()), "");
+        if !d.is_empty() {
+            out.push(format!("variables:\n{}", indent(&d)));
+        }
+    }
+    out
+}
+
+fn indent(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The most differences a report lists for one value.
+const MAX_DIFFS: usize = 20;
+
+/// Where `got` differs from `want`, by JSON pointer (numbers compare by
+/// value: 1 and 1.0 are the same).
+pub fn diff(want: &Value, got: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_at(want, got, "", &mut out);
+    if out.len() > MAX_DIFFS {
+        let more = out.len() - MAX_DIFFS;
+        out.truncate(MAX_DIFFS);
+        out.push(format!("… and {more} more"));
+    }
+    out
+}
+
+fn at(p: &str) -> &str {
+    if p.is_empty() {
+        "(the whole value)"
+    } else {
+        p
+    }
+}
+
+fn diff_at(want: &Value, got: &Value, p: &str, out: &mut Vec<String>) {
+    if out.len() > MAX_DIFFS {
+        return;
+    }
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, wv) in w {
+                let kp = format!("{p}/{}", crate::asl::json::pointer_token(k));
+                match g.get(k) {
+                    Some(gv) => diff_at(wv, gv, &kp, out),
+                    None => out.push(format!("{kp}: missing (expected {})", short(wv))),
+                }
+            }
+            for (k, gv) in g.iter().filter(|(k, _)| !w.contains_key(*k)) {
+                let kp = format!("{p}/{}", crate::asl::json::pointer_token(k));
+                out.push(format!("{kp}: not expected (got {})", short(gv)));
+            }
+        }
+        (Value::Array(w), Value::Array(g)) => {
+            for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
+                diff_at(wv, gv, &format!("{p}/{i}"), out);
+            }
+            if w.len() != g.len() {
+                out.push(format!(
+                    "{}: expected {} items, got {}",
+                    at(p),
+                    w.len(),
+                    g.len()
+                ));
+            }
+        }
+        _ if crate::asl::json::value_eq(want, got) => {}
+        _ => out.push(format!(
+            "{}: expected {}, got {}",
+            at(p),
+            short(want),
+            short(got)
+        )),
+    }
+}
+
+/// A value in a report line: compact JSON, at most 120 characters (the
+/// whole value is in the JSON report).
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 120 {
+        let cut: String = s.chars().take(119).collect();
+        format!("{cut}…")
+    } else {
+        s
+    }
+}
+
+/// Where `got` does not contain `want`: objects need want's members (each
+/// contained), arrays want's elements in order (each contained in a later
+/// one), other values equality.
+pub fn contains(want: &Value, got: &Value, p: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, wv) in w {
+                let kp = format!("{p}/{}", crate::asl::json::pointer_token(k));
+                match g.get(k) {
+                    Some(gv) => out.extend(contains(wv, gv, &kp)),
+                    None => out.push(format!("{kp}: missing (expected {})", short(wv))),
+                }
+            }
+        }
+        (Value::Array(w), Value::Array(g)) => {
+            let mut from = 0;
+            for (i, wv) in w.iter().enumerate() {
+                match (from..g.len()).find(|&j| contains(wv, &g[j], "").is_empty()) {
+                    Some(j) => from = j + 1,
+                    None => {
+                        out.push(format!(
+                            "{}: no item contains {} (item {i} of the expected list, in order)",
+                            at(p),
+                            short(wv)
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        _ if crate::asl::json::value_eq(want, got) => {}
+        _ => out.push(format!(
+            "{}: expected {}, got {}",
+            at(p),
+            short(want),
+            short(got)
+        )),
+    }
+    out
+}
+
+/// Run every case of `suites` on `jobs` threads; results in suite and case
+/// order.
+pub fn run_all(suites: &[Suite], jobs: usize, coverage: bool) -> Vec<CaseResult> {
+    let work: Vec<(usize, usize)> = suites
+        .iter()
+        .enumerate()
+        .flat_map(|(s, suite)| (0..suite.cases.len()).map(move |c| (s, c)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<CaseResult>>> =
+        std::sync::Mutex::new(vec![None; work.len()]);
+    let jobs = jobs.clamp(1, work.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&(s, c)) = work.get(i) else { break };
+                let r = run_case(&suites[s], &suites[s].cases[c], coverage);
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Coverage of every suite's definition by the results.
+pub fn coverage(suites: &[Suite], results: &[CaseResult]) -> Vec<Coverage> {
+    let mut out: Vec<Coverage> = Vec::new();
+    for s in suites {
+        let key = s.definition_file.clone();
+        let idx = match out.iter().position(|c| c.definition_file == key) {
+            Some(i) => i,
+            None => {
+                out.push(Coverage::new(&key, s.definition.clone()));
+                out.len() - 1
+            }
+        };
+        for r in results.iter().filter(|r| r.suite == s.file) {
+            out[idx].record(&r.stages);
+        }
+    }
+    out
+}
+
+/// JUnit XML of the results (the format CI systems read).
+pub fn junit(results: &[CaseResult], total: Duration) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let failures = results.iter().filter(|r| !r.passed()).count();
+    x.push_str(&format!(
+        "<testsuites name=\"asldbg\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{:.3}\">\n",
+        results.len(),
+        total.as_secs_f64()
+    ));
+    let mut suites: Vec<&str> = Vec::new();
+    for r in results {
+        if !suites.contains(&r.suite.as_str()) {
+            suites.push(&r.suite);
+        }
+    }
+    for s in suites {
+        let cases: Vec<&CaseResult> = results.iter().filter(|r| r.suite == s).collect();
+        let time: Duration = cases.iter().map(|c| c.time).sum();
+        x.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3}\">\n",
+            xml(s),
+            cases.len(),
+            cases.iter().filter(|c| !c.passed()).count(),
+            time.as_secs_f64()
+        ));
+        for c in cases {
+            x.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.6}\"",
+                xml(&c.case),
+                xml(s),
+                c.time.as_secs_f64()
+            ));
+            if c.passed() {
+                x.push_str("/>\n");
+            } else {
+                let first = c.failures[0].lines().next().unwrap_or_default();
+                x.push_str(&format!(
+                    ">\n      <failure message=\"{}\" type=\"AssertionError\">{}</failure>\n    </testcase>\n",
+                    xml(first),
+                    xml(&c.failures.join("\n"))
+                ));
+            }
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+/// Text for XML: the five special characters escaped, and the characters
+/// XML 1.0 cannot hold replaced.
+fn xml(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            '\t' | '\n' | '\r' => o.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => o.push('\u{FFFD}'),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diff_names_each_difference_by_pointer() {
+        let d = diff(
+            &json!({"a": {"b": 1, "c": [1, 2]}, "gone": true, "n": 1.0}),
+            &json!({"a": {"b": 2, "c": [1]}, "extra": 0, "n": 1}),
+        );
+        assert_eq!(
+            d,
+            [
+                "/a/b: expected 1, got 2",
+                "/a/c: expected 2 items, got 1",
+                "/gone: missing (expected true)",
+                "/extra: not expected (got 0)",
+            ]
+        );
+        assert!(diff(&json!([1, {"x": "y"}]), &json!([1, {"x": "y"}])).is_empty());
+    }
+
+    #[test]
+    fn contains_takes_members_and_items_in_order() {
+        let got =
+            json!({"a": 1, "b": {"c": 2, "d": 3}, "xs": [{"id": 1, "v": 0}, {"id": 2}, {"id": 3}]});
+        assert!(contains(
+            &json!({"b": {"c": 2}, "xs": [{"id": 1}, {"id": 3}]}),
+            &got,
+            ""
+        )
+        .is_empty());
+        assert_eq!(
+            contains(&json!({"xs": [{"id": 3}, {"id": 1}]}), &got, ""),
+            ["/xs: no item contains {\"id\":1} (item 1 of the expected list, in order)"]
+        );
+        assert_eq!(
+            contains(&json!({"z": 1}), &got, ""),
+            ["/z: missing (expected 1)"]
+        );
+    }
+
+    #[test]
+    fn check_reports_each_unmet_expectation() {
+        let o = Outcome {
+            status: "FAILED".into(),
+            error: Some("Boom".into()),
+            cause: Some("why".into()),
+            path: vec!["A".into(), "B".into()],
+            ..Outcome::default()
+        };
+        let e = Expect {
+            status: Some("SUCCEEDED".into()),
+            error: Some("Other".into()),
+            path: Some(vec!["A".into(), "C".into()]),
+            ..Expect::default()
+        };
+        let f = check(&e, &o);
+        assert_eq!(f[0], "status: expected SUCCEEDED, got FAILED (Boom: why)");
+        assert_eq!(f[1], "error: expected \"Other\", got \"Boom\"");
+        assert!(
+            f[2].starts_with("path parts at step 2: expected 'C', got 'B'"),
+            "{}",
+            f[2]
+        );
+        assert_eq!(f.len(), 3);
+    }
+
+    #[test]
+    fn junit_escapes_what_xml_cannot_hold() {
+        let r = CaseResult {
+            suite: "s<1>.test.yaml".into(),
+            case: "a \"b\" & 'c'".into(),
+            failures: vec!["bad \u{1b}[31m <x>".into()],
+            outcome: Outcome::default(),
+            time: Duration::from_millis(1),
+            stages: Vec::new(),
+        };
+        let x = junit(&[r], Duration::from_millis(2));
+        assert!(
+            x.contains("name=\"a &quot;b&quot; &amp; &apos;c&apos;\""),
+            "{x}"
+        );
+        assert!(x.contains("bad \u{FFFD}[31m &lt;x&gt;"), "{x}");
+        assert!(x.contains("classname=\"s&lt;1&gt;.test.yaml\""), "{x}");
+    }
+}

@@ -10,15 +10,7 @@ impl Execution {
             // A probe's context is the state's whole `$$`; a Map's item is
             // still its own.
             let mut c = given.as_object().cloned().unwrap_or_default();
-            if let Some((i, v)) = map_item {
-                c.insert(
-                    "Map".into(),
-                    Val::object([(
-                        "Item",
-                        Val::object([("Index", Val::from(i)), ("Value", v.clone())]),
-                    )]),
-                );
-            }
+            insert_map_item(&mut c, map_item);
             return Val::obj(c);
         }
         let mut c = Map::default();
@@ -43,15 +35,7 @@ impl Execution {
                 Val::object([("Token", Val::from(t.as_str()))]),
             );
         }
-        if let Some((i, v)) = map_item {
-            c.insert(
-                "Map".into(),
-                Val::object([(
-                    "Item",
-                    Val::object([("Index", Val::from(i)), ("Value", v.clone())]),
-                )]),
-            );
-        }
+        insert_map_item(&mut c, map_item);
         Val::obj(c)
     }
 
@@ -67,6 +51,19 @@ impl Execution {
             }
         }
         None
+    }
+}
+
+/// A Map iteration's `$$.Map.Item` (`Index`, `Value`).
+fn insert_map_item(c: &mut Map, map_item: Option<(usize, &Val)>) {
+    if let Some((i, v)) = map_item {
+        c.insert(
+            "Map".into(),
+            Val::object([(
+                "Item",
+                Val::object([("Index", Val::from(i)), ("Value", v.clone())]),
+            )]),
+        );
     }
 }
 

@@ -180,30 +180,9 @@ impl Suite {
                 "a suite is an object with 'definition' and 'cases'",
             )]);
         };
-        for k in top.keys().filter(|k| !SUITE_FIELDS.contains(&k.as_str())) {
-            errs.push(problem(
-                file,
-                &doc,
-                &format!("/{k}"),
-                format!(
-                    "unknown field '{k}' (a suite has {})",
-                    SUITE_FIELDS.join(", ")
-                ),
-            ));
-        }
-        let string = |k: &str, errs: &mut Vec<LoadError>| match top.get(k) {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                errs.push(problem(
-                    file,
-                    &doc,
-                    &format!("/{k}"),
-                    format!("'{k}' must be a string"),
-                ));
-                None
-            }
-        };
+        unknown_fields(file, &doc, "", top, SUITE_FIELDS, "field", &mut errs);
+        let string =
+            |k: &str, errs: &mut Vec<LoadError>| string_member(file, &doc, "", top, k, errs);
         let definition = string("definition", &mut errs);
         let machine = string("machine", &mut errs);
         let mocks_file = string("mocks", &mut errs);
@@ -477,6 +456,50 @@ fn answers_runner(a: &Value) -> Result<MockRunner, String> {
     })
 }
 
+/// Each member of `o` (at `at`) that is not one of `allowed`, a problem.
+fn unknown_fields(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    o: &serde_json::Map<String, Value>,
+    allowed: &[&str],
+    what: &str,
+    errs: &mut Vec<LoadError>,
+) {
+    for k in o.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        errs.push(problem(
+            file,
+            doc,
+            &format!("{at}/{k}"),
+            format!("unknown {what} '{k}' (one of {})", allowed.join(", ")),
+        ));
+    }
+}
+
+/// Member `k` of `o` as a string; a problem when it is something else.
+fn string_member(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    o: &serde_json::Map<String, Value>,
+    k: &str,
+    errs: &mut Vec<LoadError>,
+) -> Option<String> {
+    match o.get(k) {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/{k}"),
+                format!("'{k}' must be a string"),
+            ));
+            None
+        }
+    }
+}
+
 fn read_case(
     file: &str,
     doc: &Document,
@@ -493,30 +516,8 @@ fn read_case(
             "a case is an object with 'name' and 'expect'",
         )]);
     };
-    for k in o.keys().filter(|k| !CASE_FIELDS.contains(&k.as_str())) {
-        errs.push(problem(
-            file,
-            doc,
-            &format!("{at}/{k}"),
-            format!(
-                "unknown field '{k}' (a case has {})",
-                CASE_FIELDS.join(", ")
-            ),
-        ));
-    }
-    let string = |k: &str, errs: &mut Vec<LoadError>| match o.get(k) {
-        None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errs.push(problem(
-                file,
-                doc,
-                &format!("{at}/{k}"),
-                format!("'{k}' must be a string"),
-            ));
-            None
-        }
-    };
+    unknown_fields(file, doc, at, o, CASE_FIELDS, "field", &mut errs);
+    let string = |k: &str, errs: &mut Vec<LoadError>| string_member(file, doc, at, o, k, errs);
     let name = string("name", &mut errs).unwrap_or_else(|| {
         if !o.contains_key("name") {
             errs.push(problem(file, doc, at, "a case needs a 'name'"));
@@ -591,30 +592,8 @@ fn read_expect(
         errs.push(problem(file, doc, at, "'expect' is an object"));
         return Expect::default();
     };
-    for k in o.keys().filter(|k| !EXPECT_FIELDS.contains(&k.as_str())) {
-        errs.push(problem(
-            file,
-            doc,
-            &format!("{at}/{k}"),
-            format!(
-                "unknown expectation '{k}' (one of {})",
-                EXPECT_FIELDS.join(", ")
-            ),
-        ));
-    }
-    let mut string = |k: &str| match o.get(k) {
-        None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errs.push(problem(
-                file,
-                doc,
-                &format!("{at}/{k}"),
-                format!("'{k}' must be a string"),
-            ));
-            None
-        }
-    };
+    unknown_fields(file, doc, at, o, EXPECT_FIELDS, "expectation", errs);
+    let mut string = |k: &str| string_member(file, doc, at, o, k, errs);
     let status = string("status");
     let error = string("error");
     let cause = string("cause");

@@ -557,6 +557,12 @@ fn inspection(def: &Definition, st: &State, r: &StageRecord) -> serde_json::Map<
         }
     };
     put("input", r.input.as_ref());
+    // Without Parameters, the value after them is the one after InputPath.
+    let params = r.after_parameters.as_ref().or(if has("Parameters") {
+        None
+    } else {
+        r.after_input_path.as_ref()
+    });
     let selected = |r: &StageRecord| {
         r.after_result_selector
             .as_ref()
@@ -594,22 +600,12 @@ fn inspection(def: &Definition, st: &State, r: &StageRecord) -> serde_json::Map<
             }
             Kind::Pass { result: None } => {
                 put("afterInputPath", r.after_input_path.as_ref());
-                let params = r.after_parameters.as_ref().or(if has("Parameters") {
-                    None
-                } else {
-                    r.after_input_path.as_ref()
-                });
                 put("afterParameters", params);
                 put("afterResultSelector", r.result.as_ref());
                 put("afterResultPath", r.after_result_path.as_ref());
             }
             Kind::Task(_) | Kind::Parallel { .. } => {
                 put("afterInputPath", r.after_input_path.as_ref());
-                let params = r.after_parameters.as_ref().or(if has("Parameters") {
-                    None
-                } else {
-                    r.after_input_path.as_ref()
-                });
                 put("afterParameters", params);
                 if r.caught_by.is_none() {
                     put("result", r.result.as_ref());

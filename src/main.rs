@@ -195,6 +195,10 @@ struct DebugArgs {
     /// definition to run it on; tasks are answered as recorded.
     #[arg(long = "definition", value_name = "DEF")]
     replay_definition: Option<String>,
+    /// What test suites covered (the JSON of `asldbg test --coverage-out`):
+    /// `C` shows it on the graph.
+    #[arg(long, value_name = "FILE")]
+    coverage: Option<String>,
     /// With a history: what `describe-state-machine-for-execution` (its
     /// definition) or `describe-execution` printed.
     #[arg(long, value_name = "FILE")]
@@ -1592,8 +1596,24 @@ fn debug(args: DebugArgs) -> ExitCode {
         }),
         None => runner,
     };
+    let coverage = match &args.coverage {
+        Some(file) => {
+            let of = args.definition.as_deref().unwrap_or_default();
+            match cli::test::coverage_of(file, of) {
+                Ok(report) => Some((
+                    asldbg::testing::coverage::marks(&def, &report),
+                    cli::test::coverage_legend(&report)
+                        .pop()
+                        .unwrap_or_default(),
+                )),
+                Err(e) => return fail2(e),
+            }
+        }
+        None => None,
+    };
     let session = Session::new(Arc::new(def), input, runner, opts);
     let mut app = App::new(session, label, theme);
+    app.coverage = coverage;
     app.mouse = !args.no_mouse;
     app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
     app.background = background;

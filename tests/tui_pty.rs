@@ -664,3 +664,49 @@ fn a_recorded_execution_replays_in_the_debugger() {
     t.wait_for("7 TaskFailed          Charge");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn the_graph_shows_what_the_test_suites_covered() {
+    // Coverage of the credit-card suite that reaches only some of it.
+    let dir = std::env::temp_dir().join(format!("asldbg-pty-cov-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["credit-card.asl.json", "mocks.json", "input.json"] {
+        std::fs::copy(format!("samples/credit-card/{f}"), dir.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("auto.test.yaml"),
+        "definition: credit-card.asl.json\nmocks: mocks.json\ncases:\n  - name: auto\n    input-file: input.json\n    test-case: AutoApproved\n    expect: {status: SUCCEEDED}\n",
+    )
+    .unwrap();
+    let cov = dir.join("cov.json");
+    let out = common::asldbg(&[
+        "test",
+        dir.to_str().unwrap(),
+        "--coverage-out",
+        cov.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stdout));
+    let def = dir.join("credit-card.asl.json");
+    let mut t = Tui::start_sized(
+        &[
+            def.to_str().unwrap(),
+            "--coverage",
+            cov.to_str().unwrap(),
+            "--no-mouse",
+        ],
+        40,
+        120,
+    );
+    t.wait_for("Get credit limit");
+    t.keys("C");
+    t.wait_for("Graph (test coverage)");
+    // The counts first on the status line; states never entered marked ○.
+    t.wait_for("Test coverage: states 9/13 · transitions 5/10 · choice rules 1/3 · retriers 0/1");
+    t.wait_for("│○⚙ Wait for human approval│");
+    t.wait_for("│•→ Auto-approve limit│");
+    // C again: the run's marks (nothing entered yet).
+    t.keys("C");
+    t.wait_for("The run again (C: test coverage).");
+    t.wait_for("│ ⚙ Wait for human approval│");
+    t.quit_and_check_restored();
+}

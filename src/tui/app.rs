@@ -142,6 +142,10 @@ pub struct App {
     /// What the execution has done so far (visited, failed, caught, visit
     /// counts, transitions taken), from its history.
     pub trace: crate::debugger::trace::Trace,
+    /// What test suites covered (`--coverage FILE`), and its counts in a line.
+    pub coverage: Option<(crate::graph::Marks, String)>,
+    /// The graph and the list show the coverage instead of the run (`C`).
+    pub show_coverage: bool,
     pub watches: Vec<crate::debugger::watch::Watch>,
     pub drafts: HashMap<String, String>,
     pub mouse: bool,
@@ -232,6 +236,15 @@ fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut V
 }
 
 impl App {
+    /// The marks the graph and the state list show: the run's, or what the
+    /// test suites covered when that view is on.
+    pub fn shown_marks(&self) -> &crate::graph::Marks {
+        match &self.coverage {
+            Some((m, _)) if self.show_coverage => m,
+            _ => &self.trace,
+        }
+    }
+
     pub fn new(session: Session, title: String, theme: Theme) -> App {
         let mut rows = Vec::new();
         outline(session.definition(), 0, 0, &mut rows);
@@ -252,6 +265,8 @@ impl App {
             mode: Mode::Normal,
             message: "Ready: s steps, c continues, ? shows every key.".into(),
             trace: Default::default(),
+            coverage: None,
+            show_coverage: false,
             watches: Vec::new(),
             drafts: HashMap::new(),
             mouse: true,

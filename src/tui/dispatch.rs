@@ -193,6 +193,20 @@ impl App {
             Command::GraphMove(d) => self.graph_move(d),
             Command::GraphPage(p) => self.graph_page(p),
             Command::ToggleFold => self.toggle_collapse(),
+            Command::Coverage => match &self.coverage {
+                Some((_, counts)) => {
+                    self.show_coverage = !self.show_coverage;
+                    self.left = LeftPane::Graph;
+                    self.message = if self.show_coverage {
+                        format!("Test coverage: {counts} (• entered, ○ never, heavy: taken; C: the run)")
+                    } else {
+                        "The run again (C: test coverage).".into()
+                    };
+                }
+                None => {
+                    self.message = "No coverage loaded: asldbg test --coverage-out FILE, then open with --coverage FILE.".into();
+                }
+            },
             Command::Compact => {
                 self.graph_compact = !self.graph_compact;
                 self.regraph();

@@ -15,10 +15,11 @@ use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, window: GraphWindow) {
     let focused = app.focus == Focus::States;
-    let title = if app.graph_compact {
-        "Graph (compact)"
-    } else {
-        "Graph"
+    let title = match (app.graph_compact, app.show_coverage) {
+        (true, true) => "Graph (compact, test coverage)",
+        (true, false) => "Graph (compact)",
+        (false, true) => "Graph (test coverage)",
+        (false, false) => "Graph",
     };
     let b = app.theme.pane(title, focused);
     let inner = b.inner(area);
@@ -45,6 +46,8 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
     // (with the branch/iteration path it ran in).
     let (at, path) = app.moment();
     let current = at.map(|c| app.shown(c));
+    // The run's marks, or what the test suites covered.
+    let shown = app.shown_marks();
     let selected = app.selected_id().map(|s| app.shown(s));
     let (h, w) = (area.height as usize, area.width as usize);
     // Owners of the visible cells: boxes by decreasing size (containers
@@ -70,6 +73,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
     // drawn heavy so they read without colour.
     let arriving = app
         .current()
+        .filter(|_| !app.show_coverage)
         .and_then(|c| app.trace.arriving(c, &app.session.exec.frame_path()));
     let trail: std::collections::HashSet<(usize, usize)> = g
         .drawn
@@ -77,7 +81,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
         .iter()
         .filter(|e| {
             let t = (e.machine, e.from, e.to);
-            app.trace.taken.contains(&t) || arriving == Some(t)
+            shown.taken.contains(&t) || arriving == Some(t)
         })
         .flat_map(|e| e.cells.iter().copied())
         .collect();
@@ -117,9 +121,9 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
         let id = o.id;
         let mut st = if Some(id) == current {
             app.theme.accent
-        } else if app.trace.failed.contains(&id) {
+        } else if shown.failed.contains(&id) {
             app.theme.bad
-        } else if app.trace.visited.contains(&id) {
+        } else if shown.visited.contains(&id) {
             app.theme.good
         } else {
             app.theme.base
@@ -135,7 +139,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
     // Marks written over the drawing: the run's (×N visits, ↯ caught, • / ✗
     // in the box), ▶ the current state, ● breakpoints, #i the Map iteration
     // the current state runs in.
-    let mut marks = crate::graph::text::box_marks(&g.drawn, &app.trace);
+    let mut marks = crate::graph::text::box_marks(&g.drawn, shown);
     for (k, b) in boxes.iter() {
         if Some(*k) == current {
             marks.push((b.0 + 1, b.1 + 1, "▶".into()));

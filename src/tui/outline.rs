@@ -18,6 +18,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(b, area);
     let h = inner.height as usize;
     let current = app.current();
+    let marks = app.shown_marks();
     let lines: Vec<Line> = app
         .rows
         .iter()
@@ -33,14 +34,16 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             };
             let mark = if current == Some(id) {
                 Span::styled("▶", app.theme.accent)
-            } else if app.trace.failed.contains(&id) {
+            } else if marks.failed.contains(&id) {
                 Span::styled("✗", app.theme.bad)
-            } else if app.trace.visited.contains(&id) {
+            } else if marks.visited.contains(&id) {
                 Span::styled("•", app.theme.good)
+            } else if let Some(c) = marks.only.get(&id) {
+                Span::styled(c.to_string(), app.theme.muted)
             } else {
                 Span::raw(" ")
             };
-            let visits = app.trace.visits.get(&id).copied().unwrap_or(0);
+            let visits = marks.visits.get(&id).copied().unwrap_or(0);
             let count = if visits > 1 {
                 format!(" ×{visits}")
             } else {

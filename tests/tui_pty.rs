@@ -710,3 +710,44 @@ fn the_graph_shows_what_the_test_suites_covered() {
     t.wait_for("│ ⚙ Wait for human approval│");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn stepping_back_shows_the_moment_before_and_an_edit_there_forks_the_run() {
+    let def = temp_file(
+        "back.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "B"},
+            "B": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 10)"}, "Next": "C"},
+            "C": {"Type": "Pass", "End": true}}}"#,
+    );
+    let input = temp_file("back-in.json", r#"{"n": 1}"#);
+    let mut t = Tui::start_sized(&[&def, "--input", &input, "--no-mouse"], 24, 80);
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at B");
+    t.keys("s");
+    t.wait_for("at C");
+    t.wait_for("\"n\": 12");
+    // Back one state: B's input, as it was.
+    t.keys("S");
+    t.wait_for("at B");
+    t.wait_for("⏪ event 3 of 5");
+    t.wait_for("\"n\": 2");
+    // Replaying forward gives the same run.
+    t.keys("s");
+    t.wait_for("at C");
+    t.wait_for("\"n\": 12");
+    // Back again, and edit B's input: the run forks.
+    t.keys("S");
+    t.wait_for("at B");
+    t.keys("e");
+    t.wait_for("Input of the next state");
+    // The editor holds B's input pretty-printed: the 2 ends line 2.
+    t.keys("\x1b[B\x1b[F\x7f100");
+    t.keys("\x1bOQ");
+    t.wait_for("Forked here");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.keys("2");
+    t.wait_for("\"n\": 110");
+    t.quit_and_check_restored();
+}

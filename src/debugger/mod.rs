@@ -158,6 +158,15 @@ pub struct Session {
     goal: Option<Goal>,
     /// Engine steps taken since the session (re)started.
     pub steps: u64,
+    /// Where the debugger paused (engine steps, frame depth), in order:
+    /// the moments `step_back` and `back_over` go back to.
+    pub pauses: Vec<(u64, usize)>,
+    /// The furthest moment reached (engine steps, history events): after
+    /// going back it lies ahead, and stepping on replays the run up to it.
+    pub horizon: (u64, usize),
+    /// The last edit was made in the past and forked the run: how many
+    /// edits of the old future it dropped.
+    pub forked: Option<usize>,
 }
 
 impl Session {
@@ -186,6 +195,9 @@ impl Session {
             missed: Vec::new(),
             goal: None,
             steps: 0,
+            pauses: vec![(0, 0)],
+            horizon: (0, 1),
+            forked: None,
         }
     }
 
@@ -310,6 +322,7 @@ impl Session {
     pub fn set_state_input(&mut self, v: Val) -> bool {
         let ok = self.exec.set_current_input(v.clone());
         if ok {
+            self.fork();
             self.edits.push(Edit::StateInput {
                 event: self.exec.history().len(),
                 step: self.steps,
@@ -321,6 +334,7 @@ impl Session {
     }
 
     pub fn set_variable(&mut self, name: &str, v: Val) {
+        self.fork();
         self.exec.set_variable(name, v.clone());
         self.edits.push(Edit::Variable {
             event: self.exec.history().len(),
@@ -333,6 +347,7 @@ impl Session {
 
     /// Answer the waiting task by hand; a restart gives the same answer.
     pub fn answer_task_by_hand(&mut self, outcome: TaskOutcome) {
+        self.fork();
         self.edits.push(Edit::TaskAnswer {
             event: self.exec.history().len(),
             step: self.steps,
@@ -434,6 +449,143 @@ impl Session {
 
     /// Carry out the current command for at most `budget` engine steps.
     pub fn run(&mut self, budget: u64) -> Stop {
+        let stop = self.run_goal(budget);
+        if !matches!(stop, Stop::Budget) {
+            self.note_pause();
+        }
+        self.note_horizon();
+        stop
+    }
+
+    /// Remember this moment as one the user saw (for `step_back`).
+    fn note_pause(&mut self) {
+        let here = (self.steps, self.exec.depth());
+        match self.pauses.binary_search_by_key(&here.0, |p| p.0) {
+            Ok(i) => self.pauses[i] = here,
+            Err(i) => self.pauses.insert(i, here),
+        }
+    }
+
+    fn note_horizon(&mut self) {
+        if self.steps >= self.horizon.0 {
+            self.horizon = (self.steps, self.exec.history().len());
+        }
+    }
+
+    /// The moment shown and the furthest one reached, in history events,
+    /// when the debugger has gone back (None: at the front of the run).
+    pub fn behind(&self) -> Option<(usize, usize)> {
+        (self.steps < self.horizon.0).then(|| (self.exec.history().len(), self.horizon.1))
+    }
+
+    /// Go back to `target` engine steps: the run is replayed from its start
+    /// (same answers, same edits, at the same moments), so every value is
+    /// as it was when the run first passed there.
+    pub fn travel(&mut self, target: u64) {
+        self.travel_until(|s| s.steps >= target);
+    }
+
+    /// Replay from the start until `done` holds (or the run ends or waits
+    /// for an answer no edit gives).
+    fn travel_until(&mut self, done: impl Fn(&Session) -> bool) {
+        let keep = (self.pauses.clone(), self.horizon, self.forked);
+        self.restart();
+        (self.pauses, self.horizon, self.forked) = keep;
+        while !done(self) && !self.exec.is_done() {
+            let progressed = self.exec.step();
+            self.steps += 1;
+            if !self.pending.is_empty() {
+                self.replay_due();
+            }
+            if !progressed && self.exec.waiting_for_task() {
+                break;
+            }
+        }
+        self.note_horizon();
+    }
+
+    /// Back to the moment the debugger paused before this one (one state,
+    /// as `s` went). False at the start.
+    pub fn step_back(&mut self) -> bool {
+        match self.pauses.iter().rev().find(|p| p.0 < self.steps) {
+            Some(&(t, _)) => {
+                self.travel(t);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Back over a whole Parallel or Map: to the last pause before this one
+    /// at this frame depth or above.
+    pub fn back_over(&mut self) -> bool {
+        let depth = self.exec.depth();
+        match self
+            .pauses
+            .iter()
+            .rev()
+            .find(|p| p.0 < self.steps && p.1 <= depth)
+        {
+            Some(&(t, _)) => {
+                self.travel(t);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// To the moment history event `k` (1-based: `ExecutionStarted` is 1)
+    /// was the last one written.
+    pub fn travel_to_event(&mut self, k: usize) {
+        let k = k.max(1);
+        self.travel_until(|s| s.exec.history().len() >= k);
+    }
+
+    /// One history event back. False at the first.
+    pub fn event_back(&mut self) -> bool {
+        let n = self.exec.history().len();
+        if n <= 1 {
+            return false;
+        }
+        self.travel_to_event(n - 1);
+        true
+    }
+
+    /// One history event forward (replaying the run where it went before).
+    /// False when the run has ended or waits for an answer.
+    pub fn event_forward(&mut self) -> bool {
+        let n = self.exec.history().len();
+        while self.exec.history().len() == n && !self.exec.is_done() {
+            let progressed = self.exec.step();
+            self.steps += 1;
+            if !self.pending.is_empty() {
+                self.replay_due();
+            }
+            if !progressed && self.exec.waiting_for_task() {
+                break;
+            }
+        }
+        self.note_pause();
+        self.note_horizon();
+        self.exec.history().len() > n
+    }
+
+    /// An edit in the past forks the run: the old future's edits are
+    /// dropped (the run goes on from this edit).
+    fn fork(&mut self) {
+        if self.steps >= self.horizon.0 {
+            return;
+        }
+        let now = self.steps;
+        let before = self.edits.len();
+        self.edits.retain(|e| e.step().is_none_or(|s| s <= now));
+        self.forked = Some(before - self.edits.len());
+        self.pending.clear();
+        self.pauses.retain(|p| p.0 <= now);
+        self.horizon = (now, self.exec.history().len());
+    }
+
+    fn run_goal(&mut self, budget: u64) -> Stop {
         let Some(goal) = self.goal.clone() else {
             return Stop::Paused;
         };
@@ -760,5 +912,106 @@ mod tests {
             s.exec.output().unwrap().to_json(),
             json!({"typed": "by hand"})
         );
+    }
+}
+
+#[cfg(test)]
+mod time_travel_tests {
+    use super::*;
+    use crate::engine::task::MockRunner;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    /// A session on bundled sample `i`, its tasks answered by its mocks.
+    fn sample_session(i: usize) -> Session {
+        let s = &crate::samples::SAMPLES[i % crate::samples::SAMPLES.len()];
+        let def =
+            Arc::new(Definition::from_value(&serde_json::from_str(s.definition).unwrap()).unwrap());
+        let input = Val::parse(s.input).unwrap();
+        let mocks: Option<Value> = s.mocks.map(|m| serde_json::from_str(m).unwrap());
+        let case = s.test_case.unwrap_or_default().to_string();
+        let factory: RunnerFactory = Box::new(move || match &mocks {
+            Some(m) => Box::new(MockRunner::from_value(m, "mocks", None, &case).unwrap())
+                as Box<dyn TaskRunner>,
+            None => Box::new(crate::engine::task::NoRunner),
+        });
+        Session::new(def, input, factory, Options::default())
+    }
+
+    /// Everything a moment shows.
+    fn moment(s: &Session) -> Value {
+        let ex = &s.exec;
+        json!({
+            "steps": s.steps,
+            "history": ex.history().iter().map(|e| e.to_readable().to_json()).collect::<Vec<_>>(),
+            "input": ex.current_input().map(Val::to_json),
+            "variables": ex.variables().into_iter().map(|(k, v, d)| json!([k, v.to_json(), d])).collect::<Vec<_>>(),
+            "context": ex.context_object().map(|c| c.to_json()),
+            "clock": ex.now_ms(),
+            "status": ex.status().as_str(),
+            "output": ex.output().map(Val::to_json),
+            "stages": ex.stages().len(),
+        })
+    }
+
+    /// `s` pressed `n` times (or until the run ends); how many moved it.
+    fn steps(s: &mut Session, n: usize) -> usize {
+        let mut moved = 0;
+        for _ in 0..n {
+            let before = s.steps;
+            s.step();
+            s.run_all();
+            if s.steps == before {
+                break;
+            }
+            moved += 1;
+        }
+        moved
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn forward_n_then_back_m_is_forward_n_minus_m(which in 0usize..64, n in 1usize..40, m in 0usize..40) {
+            let mut a = sample_session(which);
+            let moved = steps(&mut a, n);
+            let m = m.min(moved);
+            for _ in 0..m {
+                prop_assert!(a.step_back());
+            }
+            let mut b = sample_session(which);
+            steps(&mut b, moved - m);
+            prop_assert_eq!(moment(&a), moment(&b));
+            // And forward again replays the same run.
+            steps(&mut a, m);
+            let mut c = sample_session(which);
+            steps(&mut c, moved);
+            prop_assert_eq!(moment(&a), moment(&c));
+        }
+    }
+
+    #[test]
+    fn events_back_and_forward_and_a_fork_drops_the_old_future() {
+        let mut s = sample_session(0);
+        steps(&mut s, 6);
+        let front = moment(&s);
+        let events = s.exec.history().len();
+        assert!(s.event_back());
+        assert_eq!(s.exec.history().len(), events - 1);
+        assert_eq!(s.behind(), Some((events - 1, events)));
+        assert!(s.event_forward());
+        assert_eq!(s.exec.history().len(), events);
+        // At the front again, the same moment.
+        assert_eq!(moment(&s)["history"], front["history"]);
+        s.travel_to_event(3);
+        assert_eq!(s.exec.history().len(), 3);
+        // An edit back there forks: the horizon comes back to here.
+        let at = s.steps;
+        s.set_variable("x", Val::from(1i64));
+        assert_eq!(s.forked, Some(0));
+        assert_eq!(s.horizon.0, at);
+        assert_eq!(s.behind(), None);
+        assert!(s.pauses.iter().all(|p| p.0 <= at));
     }
 }

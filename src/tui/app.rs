@@ -1242,5 +1242,17 @@ impl App {
             }
             EditTarget::Watch | EditTarget::BreakCondition(_) | EditTarget::BreakIteration(_) => {}
         }
+        // An edit made after going back forks the run.
+        if let Some(n) = self.session.forked.take() {
+            let dropped = match n {
+                0 => String::new(),
+                1 => " (its 1 later edit dropped)".into(),
+                n => format!(" (its {n} later edits dropped)"),
+            };
+            self.message = format!(
+                "{} Forked here: the old future is gone{dropped}; the run goes on from this edit.",
+                self.message
+            );
+        }
     }
 }

@@ -356,5 +356,25 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         "continue: longest slice = worst wait for the pause key".into(),
         worst,
     ));
+    // Going back in time on that run: one event back from its end, and a
+    // jump to its middle (replayed from the start, then drawn).
+    let events = app.session.exec.history().len();
+    let t = Instant::now();
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('['),
+        KeyModifiers::NONE,
+    )));
+    term.draw(|f| view::draw(f, &app)).expect("draw");
+    out.push((
+        format!("step back one event at the end of that run ({events} events), to its frame"),
+        t.elapsed(),
+    ));
+    let t = Instant::now();
+    app.session.travel_to_event(events / 2);
+    term.draw(|f| view::draw(f, &app)).expect("draw");
+    out.push((
+        format!("jump to event {} of that run, to its frame", events / 2),
+        t.elapsed(),
+    ));
     out
 }

@@ -12,6 +12,15 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Command {
     Step,
+    /// Back to the moment before (one state, as `s` went).
+    StepBack,
+    /// Back over a whole Parallel or Map.
+    BackOver,
+    /// One history event back / forward.
+    EventBack,
+    EventForward,
+    /// Move the run to the History event selected.
+    JumpToEvent,
     StepOver,
     StepInto,
     StepOut,
@@ -174,6 +183,11 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('i')], "i", C::StepInto, S::Anywhere, "into", "step into the next branch or iteration"),
     bind(&[c('o')], "o", C::StepOut, S::Anywhere, "out", "step out of the branch or iteration"),
     bind(&[c('c')], "c", C::Continue, S::Anywhere, "continue", "continue to a breakpoint or the end"),
+    bind(&[c('S')], "S", C::StepBack, S::Anywhere, "back", "step back (one state, as s went): every pane as it was then"),
+    bind(&[c('N')], "N", C::BackOver, S::Anywhere, "", "step back over a whole Parallel or Map"),
+    bind(&[c('[')], "[ / ]", C::EventBack, S::Anywhere, "", "one history event back / forward"),
+    bind(&[c(']')], "", C::EventForward, S::Anywhere, "", ""),
+    bind(&[c('J')], "J", C::JumpToEvent, S::DataTab(Tab::History), "jump", "History: move the run to the selected event (s and c replay from there)"),
     bind(&[c(' '), c('p')], "space", C::Pause, S::Anywhere, "pause", "pause a running continue (p too)"),
     bind(&[c('u')], "u", C::RunUntil, S::States, "until", "run until the selected state"),
     bind(&[c('b')], "b", C::ToggleBreakpoint, S::States, "break", "toggle a breakpoint on the selected state"),

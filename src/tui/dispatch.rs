@@ -408,6 +408,34 @@ impl App {
                 _ => self.message = "No task waits for an answer.".into(),
             },
             Command::Restart => self.restart(),
+            Command::StepBack => {
+                let moved = self.session.step_back();
+                self.travelled(moved, "Already at the start.");
+            }
+            Command::BackOver => {
+                let moved = self.session.back_over();
+                self.travelled(moved, "Already at the start.");
+            }
+            Command::EventBack => {
+                let moved = self.session.event_back();
+                self.travelled(moved, "Already at the first event.");
+            }
+            Command::EventForward => {
+                let moved = self.session.event_forward();
+                self.travelled(
+                    moved,
+                    "No event further: the run has ended or waits for an answer.",
+                );
+            }
+            Command::JumpToEvent => match self.history_selected {
+                Some(i) => {
+                    self.session.travel_to_event(i + 1);
+                    self.travelled(true, "");
+                }
+                None => {
+                    self.message = "Select an event in History first (↑/↓), then J.".into();
+                }
+            },
             Command::Mouse => {
                 self.mouse = !self.mouse;
                 self.message = format!("Mouse {}", if self.mouse { "on" } else { "off" });
@@ -445,6 +473,32 @@ impl App {
     }
 
     /// Start the run over: keeps breakpoints, replays the edits.
+    /// After the run moved in time: every pane shows the new moment.
+    fn travelled(&mut self, moved: bool, stuck: &str) {
+        if !moved {
+            self.message = stuck.into();
+            return;
+        }
+        // A task command of the other moment must not answer this one.
+        if let Some(b) = &self.background {
+            b.cancel();
+            if let Ok(mut slot) = b.slot.lock() {
+                *slot = None;
+            }
+        }
+        self.generation += 1;
+        self.history_selected = None;
+        self.absorb_history();
+        self.follow_current();
+        let n = self.session.exec.history().len();
+        self.message = match self.session.behind() {
+            Some((at, of)) => format!(
+                "⏪ at event {at} of {of}: s and c replay the same run; an edit here forks it."
+            ),
+            None => format!("At event {n}, the front of the run."),
+        };
+    }
+
     pub(super) fn restart(&mut self) {
         // A task command of the old run must not answer the new one.
         if let Some(b) = &self.background {

@@ -716,7 +716,7 @@ fn the_help_scrolls_when_it_is_taller_than_the_screen() {
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("scroll"), "{s}");
     assert!(!s.contains("Glyphs:"), "{s}");
-    press(&mut app, &"j".repeat(40));
+    press(&mut app, &"j".repeat(80));
     assert!(matches!(app.mode, Mode::Help));
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("Glyphs:"), "{s}");

@@ -136,6 +136,14 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
             format!("  clock +{elapsed}s  steps {}  ", app.session.steps),
             app.theme.muted,
         ),
+        // The moment shown, when the debugger has gone back.
+        Span::styled(
+            app.session
+                .behind()
+                .map(|(at, of)| format!("⏪ event {at} of {of}  "))
+                .unwrap_or_default(),
+            app.theme.warn.add_modifier(Modifier::BOLD),
+        ),
         Span::styled(app.title.clone(), app.theme.muted),
     ]);
     f.render_widget(Paragraph::new(line), area);

@@ -167,7 +167,17 @@ pub struct Session {
     /// The last edit was made in the past and forked the run: how many
     /// edits of the old future it dropped.
     pub forked: Option<usize>,
+    /// Snapshots of the run every [`SNAPSHOT_EVERY`] engine steps (by step):
+    /// going back restores the last one before the moment and replays
+    /// only from there.
+    snapshots: Vec<(u64, crate::engine::Snapshot)>,
+    /// Engine steps between two snapshots (default [`SNAPSHOT_EVERY`]).
+    pub snapshot_every: u64,
 }
+
+/// Engine steps between two snapshots: going back replays at most this
+/// many (~1 ms), and a snapshot costs the frames, not the history.
+pub const SNAPSHOT_EVERY: u64 = 2048;
 
 impl Session {
     pub fn new(
@@ -198,6 +208,8 @@ impl Session {
             pauses: vec![(0, 0)],
             horizon: (0, 1),
             forked: None,
+            snapshots: Vec::new(),
+            snapshot_every: SNAPSHOT_EVERY,
         }
     }
 
@@ -293,6 +305,9 @@ impl Session {
     /// Forget edit `i` (a restart no longer replays it).
     pub fn drop_edit(&mut self, i: usize) {
         if i < self.edits.len() {
+            // The run from that edit on is another one.
+            self.snapshots.clear();
+            self.horizon = (self.steps, self.exec.history().len());
             self.edits.remove(i);
             self.pending.retain(|p| *p != i);
             for p in &mut self.pending {
@@ -305,6 +320,7 @@ impl Session {
 
     /// Replace the execution input (restarts the execution).
     pub fn set_execution_input(&mut self, v: Val) {
+        self.snapshots.clear();
         self.input = v.clone();
         self.edits.retain(|e| !matches!(e, Edit::ExecutionInput(_)));
         self.edits.push(Edit::ExecutionInput(v));
@@ -478,25 +494,65 @@ impl Session {
         (self.steps < self.horizon.0).then(|| (self.exec.history().len(), self.horizon.1))
     }
 
-    /// Go back to `target` engine steps: the run is replayed from its start
-    /// (same answers, same edits, at the same moments), so every value is
-    /// as it was when the run first passed there.
+    /// Go back (or forward) to `target` engine steps: from the last
+    /// snapshot before it (or the start) the run is replayed — same
+    /// answers, same edits at the same moments — so every value is as it was
+    /// when the run first passed there.
     pub fn travel(&mut self, target: u64) {
-        self.travel_until(|s| s.steps >= target);
+        let ahead = target > self.steps;
+        self.travel_until(|s| s.steps >= target, ahead, |steps, _| steps <= target);
     }
 
-    /// Replay from the start until `done` holds (or the run ends or waits
-    /// for an answer no edit gives).
-    fn travel_until(&mut self, done: impl Fn(&Session) -> bool) {
-        let keep = (self.pauses.clone(), self.horizon, self.forked);
-        self.restart();
-        (self.pauses, self.horizon, self.forked) = keep;
+    /// Apply the edits due at this step, and take a snapshot every
+    /// [`SNAPSHOT_EVERY`] steps (once per moment of the run).
+    fn after_step(&mut self) {
+        if !self.pending.is_empty() {
+            self.replay_due();
+        }
+        if self.steps.is_multiple_of(self.snapshot_every.max(1))
+            && self.snapshots.last().is_none_or(|(s, _)| *s < self.steps)
+        {
+            if let Some(snap) = self.exec.snapshot() {
+                self.snapshots.push((self.steps, snap));
+            }
+        }
+    }
+
+    /// Move until `done` holds (or the run ends or waits for an answer no
+    /// edit gives): from here when the moment is `ahead`, else from the last
+    /// `usable` snapshot (by its steps and history length) or the start.
+    fn travel_until(
+        &mut self,
+        done: impl Fn(&Session) -> bool,
+        ahead: bool,
+        usable: impl Fn(u64, usize) -> bool,
+    ) {
+        if !ahead {
+            let keep = (self.pauses.clone(), self.horizon, self.forked);
+            let from = self
+                .snapshots
+                .iter()
+                .rposition(|(s, snap)| usable(*s, snap.history_len()));
+            let restored = from.is_some_and(|i| self.exec.restore(&self.snapshots[i].1));
+            if restored {
+                let steps = self.snapshots[from.unwrap_or(0)].0;
+                self.steps = steps;
+                self.goal = None;
+                self.missed.clear();
+                let mut pending: Vec<usize> = (0..self.edits.len())
+                    .filter(|i| self.edits[*i].step().is_some_and(|s| s > steps))
+                    .collect();
+                pending.sort_by_key(|i| (self.edits[*i].step(), *i));
+                self.pending = pending;
+            } else {
+                self.restart();
+            }
+            (self.pauses, self.horizon, self.forked) = keep;
+        }
         while !done(self) && !self.exec.is_done() {
             let progressed = self.exec.step();
             self.steps += 1;
-            if !self.pending.is_empty() {
-                self.replay_due();
-            }
+            self.after_step();
             if !progressed && self.exec.waiting_for_task() {
                 break;
             }
@@ -538,7 +594,8 @@ impl Session {
     /// was the last one written.
     pub fn travel_to_event(&mut self, k: usize) {
         let k = k.max(1);
-        self.travel_until(|s| s.exec.history().len() >= k);
+        let ahead = k > self.exec.history().len();
+        self.travel_until(|s| s.exec.history().len() >= k, ahead, |_, h| h < k);
     }
 
     /// One history event back. False at the first.
@@ -558,9 +615,7 @@ impl Session {
         while self.exec.history().len() == n && !self.exec.is_done() {
             let progressed = self.exec.step();
             self.steps += 1;
-            if !self.pending.is_empty() {
-                self.replay_due();
-            }
+            self.after_step();
             if !progressed && self.exec.waiting_for_task() {
                 break;
             }
@@ -582,6 +637,7 @@ impl Session {
         self.forked = Some(before - self.edits.len());
         self.pending.clear();
         self.pauses.retain(|p| p.0 <= now);
+        self.snapshots.retain(|(s, _)| *s <= now);
         self.horizon = (now, self.exec.history().len());
     }
 
@@ -601,9 +657,7 @@ impl Session {
             let progressed = self.exec.step();
             self.steps += 1;
             taken += 1;
-            if !self.pending.is_empty() {
-                self.replay_due();
-            }
+            self.after_step();
             if self.exec.is_done() {
                 self.goal = None;
                 return Stop::Finished(self.exec.status());
@@ -973,8 +1027,10 @@ mod time_travel_tests {
         #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
-        fn forward_n_then_back_m_is_forward_n_minus_m(which in 0usize..64, n in 1usize..40, m in 0usize..40) {
+        fn forward_n_then_back_m_is_forward_n_minus_m(which in 0usize..64, n in 1usize..40, m in 0usize..40, every in prop_oneof![Just(SNAPSHOT_EVERY), 1u64..6]) {
             let mut a = sample_session(which);
+            // Snapshots every few steps, or (the samples are short) none.
+            a.snapshot_every = every;
             let moved = steps(&mut a, n);
             let m = m.min(moved);
             for _ in 0..m {
@@ -1013,5 +1069,42 @@ mod time_travel_tests {
         assert_eq!(s.horizon.0, at);
         assert_eq!(s.behind(), None);
         assert!(s.pauses.iter().all(|p| p.0 <= at));
+    }
+
+    #[test]
+    fn going_back_restores_a_snapshot_and_replays_only_from_there() {
+        // A loop of 5,000 Pass states' worth of steps.
+        let def = Arc::new(
+            Definition::from_value(&json!({"StartAt": "L", "States": {
+                "L": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "C"},
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 2500, "Next": "L"}], "Default": "E"},
+                "E": {"Type": "Succeed"}}}))
+            .unwrap(),
+        );
+        let make = || {
+            Session::new(
+                def.clone(),
+                Val::from(json!({"n": 0})),
+                Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+                Options::default(),
+            )
+        };
+        let mut a = make();
+        a.snapshot_every = 500;
+        a.continue_run();
+        a.run_all();
+        let end = a.exec.history().len();
+        assert!(a.snapshots.len() >= 10, "{} snapshots", a.snapshots.len());
+        for k in [end - 1, end / 2, 3, end / 3 + 7] {
+            a.travel_to_event(k);
+            let mut b = make();
+            b.travel_to_event(k);
+            assert_eq!(moment(&a), moment(&b), "event {k}");
+        }
+        // And on to the end again: the same run.
+        a.continue_run();
+        a.run_all();
+        assert_eq!(a.exec.history().len(), end);
+        assert_eq!(a.exec.output().map(Val::to_json), Some(json!({"n": 2500})));
     }
 }

@@ -16,6 +16,7 @@ mod map;
 mod path_flow;
 mod probe;
 mod recover;
+mod snapshot;
 mod states;
 pub mod task;
 mod task_state;
@@ -28,6 +29,7 @@ use events::TaskEnd;
 use frame::{Frame, FrameKind, Phase};
 pub use frame::{RetryTrace, RuleTrace, StageRecord};
 pub use probe::{Probe, Retriable};
+pub use snapshot::Snapshot;
 
 use crate::asl::intrinsics::{uuid_v4, Random};
 use crate::asl::json::{as_f64, to_compact};

@@ -60,6 +60,10 @@ impl Answers {
 }
 
 impl TaskRunner for Answers {
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(self.clone()))
+    }
+
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         let Some(mut m) = self.take(req) else {
             return TaskOutcome::failed(

@@ -371,6 +371,10 @@ impl CommandRunner {
 }
 
 impl TaskRunner for CommandRunner {
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(self.clone()))
+    }
+
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         CommandRunner::run(&self.command, req)
     }

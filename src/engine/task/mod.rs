@@ -63,6 +63,14 @@ pub trait TaskRunner {
     fn knows(&self, _req: &TaskRequest) -> bool {
         true
     }
+
+    /// A copy that answers the rest of the run as this one would from
+    /// here (for the debugger's snapshots); None when it cannot be copied
+    /// (a command running in the background), and going back then replays
+    /// the run from its start.
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        None
+    }
 }
 
 /// Answers from `inner` where it can, and leaves the other tasks pending so
@@ -72,6 +80,12 @@ pub struct Interactive {
 }
 
 impl TaskRunner for Interactive {
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(Interactive {
+            inner: self.inner.snapshot()?,
+        }))
+    }
+
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         if self.inner.knows(req) {
             self.inner.invoke(req)
@@ -85,6 +99,10 @@ impl TaskRunner for Interactive {
 pub struct NoRunner;
 
 impl TaskRunner for NoRunner {
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(NoRunner))
+    }
+
     fn knows(&self, _req: &TaskRequest) -> bool {
         false
     }
@@ -104,6 +122,13 @@ pub struct Chain {
 }
 
 impl TaskRunner for Chain {
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(Chain {
+            first: self.first.snapshot()?,
+            then: self.then.snapshot()?,
+        }))
+    }
+
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         if self.first.knows(req) {
             self.first.invoke(req)
@@ -302,6 +327,10 @@ impl MockRunner {
 }
 
 impl TaskRunner for MockRunner {
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(self.clone()))
+    }
+
     fn knows(&self, req: &TaskRequest) -> bool {
         self.states.contains_key(req.state)
     }

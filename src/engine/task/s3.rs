@@ -191,6 +191,13 @@ impl LocalS3 {
 }
 
 impl TaskRunner for LocalS3 {
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(LocalS3 {
+            root: self.root.clone(),
+            inner: self.inner.snapshot()?,
+        }))
+    }
+
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         let get = |k: &str| req.input.get(k).and_then(|v| v.as_str()).unwrap_or("");
         let answer = if is_item_reader(req.resource, "getObject") {

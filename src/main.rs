@@ -199,6 +199,13 @@ struct DebugArgs {
     /// `C` shows it on the graph.
     #[arg(long, value_name = "FILE")]
     coverage: Option<String>,
+    /// A session file: opened where it was when it exists (breakpoints,
+    /// watches, edits, the seed, the moment); `W` saves to it.
+    #[arg(long, value_name = "FILE")]
+    session: Option<String>,
+    /// On quit, write the run's history (`get-execution-history` shape).
+    #[arg(long = "save-history", value_name = "FILE")]
+    save_history: Option<String>,
     /// With a history: what `describe-state-machine-for-execution` (its
     /// definition) or `describe-execution` printed.
     #[arg(long, value_name = "FILE")]
@@ -1496,7 +1503,7 @@ fn debug(args: DebugArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let to_say = said(&opened);
+    let mut to_say = said(&opened);
     let def = opened.definition;
     let input = match (&args.exec.input, sample) {
         (Some(f), _) => match read_input(f, true) {
@@ -1639,12 +1646,64 @@ fn debug(args: DebugArgs) -> ExitCode {
     } else if let Some(n) = opened.notes.first() {
         app.message = format!("note ({} in all, listed on exit): {n}", opened.notes.len());
     }
-    let ran = asldbg::tui::run(app);
+    if let Some(file) = &args.session {
+        app.session_file = Some(file.clone());
+        if std::path::Path::new(file).exists() {
+            let doc = match asl::read_document(file) {
+                Ok(d) => d,
+                Err(e) => return fail2(e),
+            };
+            let restored = match asldbg::debugger::saved::restore(&mut app.session, &doc.value) {
+                Ok(r) => r,
+                Err(e) => return fail2(format!("{file}: {e}")),
+            };
+            let mut gone = restored.gone;
+            for w in restored.watches {
+                match asldbg::debugger::watch::Watch::new(&w) {
+                    Ok(w) => app.watches.push(w),
+                    Err(e) => gone.push(format!("watch {w}: {e}")),
+                }
+            }
+            app.absorb_history();
+            app.message = match gone.len() {
+                0 => format!(
+                    "Session {file} restored at event {}.",
+                    app.session.exec.history().len()
+                ),
+                n => format!(
+                    "No longer in the definition: {} ({n} in all, listed on exit); session {file} restored.",
+                    gone[0]
+                ),
+            };
+            to_say.extend(
+                gone.iter()
+                    .map(|g| format!("{file}: no longer in the definition: {g}")),
+            );
+        }
+    }
+    let ran = asldbg::tui::run_with(app);
     for line in &to_say {
         errln!("asldbg: {line}");
     }
     match ran {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(app) => {
+            if let Some(file) = &args.save_history {
+                let events: Vec<Value> = app
+                    .session
+                    .exec
+                    .history()
+                    .iter()
+                    .map(|e| e.to_json())
+                    .collect();
+                let doc = json!({"events": events});
+                if let Err(e) =
+                    std::fs::write(file, serde_json::to_string_pretty(&doc).unwrap_or_default())
+                {
+                    return fail2(format!("{file}: {e}"));
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => fail2(e),
     }
 }

@@ -751,3 +751,49 @@ fn stepping_back_shows_the_moment_before_and_an_edit_there_forks_the_run() {
     t.wait_for("\"n\": 110");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn a_saved_session_reopens_at_its_moment_and_an_older_one_says_what_is_gone() {
+    let def = temp_file(
+        "sess.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "C"}, "C": {"Type": "Pass", "End": true}}}"#,
+    );
+    let file = std::env::temp_dir().join(format!("asldbg-pty-session-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let history =
+        std::env::temp_dir().join(format!("asldbg-pty-history-{}.json", std::process::id()));
+    let (f, h) = (file.to_str().unwrap(), history.to_str().unwrap());
+    let mut t = Tui::start_sized(
+        &[&def, "--session", f, "--save-history", h, "--no-mouse"],
+        24,
+        80,
+    );
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at B");
+    t.keys("W");
+    t.wait_for("Session saved to");
+    t.quit_and_check_restored();
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(saved["position"]["event"], 3);
+    let events: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert_eq!(events["events"][1]["type"], "PassStateEntered");
+    // Reopened: at B again.
+    let t = Tui::start_sized(&[&def, "--session", f, "--no-mouse"], 24, 80);
+    t.wait_for("at B");
+    t.wait_for("restored at event 3");
+    t.quit_and_check_restored();
+    // On a definition where B is gone, with a breakpoint on it saved.
+    let mut saved = saved;
+    saved["breakpoints"] = serde_json::json!([{"state": "B", "enabled": true}]);
+    std::fs::write(&file, saved.to_string()).unwrap();
+    let renamed = temp_file(
+        "sess2.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "X"}, "X": {"Type": "Pass", "End": true}}}"#,
+    );
+    let t = Tui::start_sized(&[&renamed, "--session", f, "--no-mouse"], 24, 80);
+    t.wait_for("No longer in the definition: breakpoint on 'B' (1 in all");
+    t.quit_and_check_restored();
+}

@@ -6,6 +6,7 @@
 //! Nothing here knows about the terminal; the TUI only drives this API.
 
 pub mod pipeline;
+pub mod saved;
 pub mod trace;
 pub mod watch;
 
@@ -215,6 +216,29 @@ impl Session {
 
     pub fn definition(&self) -> &Arc<Definition> {
         &self.def
+    }
+
+    /// The seed of `States.UUID`, `States.MathRandom`, task tokens and jitter.
+    pub fn seed(&self) -> u64 {
+        self.opts.seed
+    }
+
+    /// Take `edits` (and `seed`) as the session's, from the start: an
+    /// execution input among them is the run's input. The run restarts.
+    pub fn load_edits(&mut self, edits: Vec<Edit>, seed: Option<u64>) {
+        if let Some(seed) = seed {
+            self.opts.seed = seed;
+        }
+        for e in &edits {
+            if let Edit::ExecutionInput(v) = e {
+                self.input = v.clone();
+            }
+        }
+        self.edits = edits;
+        self.snapshots.clear();
+        self.pauses = vec![(0, 0)];
+        self.horizon = (0, 1);
+        self.restart();
     }
 
     pub fn is_running(&self) -> bool {

@@ -146,6 +146,8 @@ pub struct App {
     pub coverage: Option<(crate::graph::Marks, String)>,
     /// The graph and the list show the coverage instead of the run (`C`).
     pub show_coverage: bool,
+    /// Where `W` saves the session (`--session FILE`).
+    pub session_file: Option<String>,
     pub watches: Vec<crate::debugger::watch::Watch>,
     pub drafts: HashMap<String, String>,
     pub mouse: bool,
@@ -267,6 +269,7 @@ impl App {
             trace: Default::default(),
             coverage: None,
             show_coverage: false,
+            session_file: None,
             watches: Vec::new(),
             drafts: HashMap::new(),
             mouse: true,
@@ -650,7 +653,7 @@ impl App {
     }
 
     /// Record visited and failed states from new history events.
-    pub(super) fn absorb_history(&mut self) {
+    pub fn absorb_history(&mut self) {
         self.trace
             .absorb(self.session.definition(), self.session.exec.history());
         self.trace

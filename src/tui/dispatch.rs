@@ -207,6 +207,25 @@ impl App {
                     self.message = "No coverage loaded: asldbg test --coverage-out FILE, then open with --coverage FILE.".into();
                 }
             },
+            Command::SaveSession => match self.session_file.clone() {
+                Some(file) => {
+                    let watches: Vec<String> =
+                        self.watches.iter().map(|w| w.source.clone()).collect();
+                    let doc = crate::debugger::saved::to_json(&self.session, &watches);
+                    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+                    self.message = match std::fs::write(&file, text) {
+                        Ok(()) => format!(
+                            "Session saved to {file} (at event {}; asldbg DEF --session {file} reopens it here).",
+                            self.session.exec.history().len()
+                        ),
+                        Err(e) => format!("Could not save the session: {file}: {e}"),
+                    };
+                }
+                None => {
+                    self.message =
+                        "Open the debugger with --session FILE to save the session there.".into();
+                }
+            },
             Command::Compact => {
                 self.graph_compact = !self.graph_compact;
                 self.regraph();

@@ -240,7 +240,12 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
 }
 
 /// Run the debugger on `app` until the user quits.
-pub fn run(mut app: App) -> io::Result<()> {
+pub fn run(app: App) -> io::Result<()> {
+    run_with(app).map(|_| ())
+}
+
+/// Run the debugger and hand the app back (its session as the user left it).
+pub fn run_with(mut app: App) -> io::Result<App> {
     use std::io::IsTerminal;
     if !io::stdout().is_terminal() {
         return Err(io::Error::other(
@@ -258,7 +263,7 @@ pub fn run(mut app: App) -> io::Result<()> {
     if let Some(b) = &app.background {
         b.cancel();
     }
-    r
+    r.map(|_| app)
 }
 
 /// A full-screen list to pick a bundled sample; `None` when the user quits.

@@ -268,11 +268,7 @@ impl Session {
         self.goal = None;
         self.steps = 0;
         self.missed.clear();
-        let mut pending: Vec<usize> = (0..self.edits.len())
-            .filter(|i| self.edits[*i].step().is_some())
-            .collect();
-        pending.sort_by_key(|i| (self.edits[*i].step(), *i));
-        self.pending = pending;
+        self.pending = self.pending_after(None);
         self.replay_due();
     }
 
@@ -563,17 +559,20 @@ impl Session {
                 self.steps = steps;
                 self.goal = None;
                 self.missed.clear();
-                let mut pending: Vec<usize> = (0..self.edits.len())
-                    .filter(|i| self.edits[*i].step().is_some_and(|s| s > steps))
-                    .collect();
-                pending.sort_by_key(|i| (self.edits[*i].step(), *i));
-                self.pending = pending;
+                self.pending = self.pending_after(Some(steps));
             } else {
                 self.restart();
             }
             (self.pauses, self.horizon, self.forked) = keep;
         }
-        while !done(self) && !self.exec.is_done() {
+        self.advance_while(|s| !done(s));
+        self.note_horizon();
+    }
+
+    /// Step the engine while `go_on` holds, the run goes on and no task
+    /// waits for an answer that no edit gives.
+    fn advance_while(&mut self, go_on: impl Fn(&Session) -> bool) {
+        while go_on(self) && !self.exec.is_done() {
             let progressed = self.exec.step();
             self.steps += 1;
             self.after_step();
@@ -581,7 +580,19 @@ impl Session {
                 break;
             }
         }
-        self.note_horizon();
+    }
+
+    /// The edits made after engine step `steps`, in the order they apply.
+    fn pending_after(&self, steps: Option<u64>) -> Vec<usize> {
+        let mut pending: Vec<usize> = (0..self.edits.len())
+            .filter(|i| {
+                self.edits[*i]
+                    .step()
+                    .is_some_and(|s| steps.is_none_or(|after| s > after))
+            })
+            .collect();
+        pending.sort_by_key(|i| (self.edits[*i].step(), *i));
+        pending
     }
 
     /// Back to the moment the debugger paused before this one (one state,
@@ -636,14 +647,7 @@ impl Session {
     /// False when the run has ended or waits for an answer.
     pub fn event_forward(&mut self) -> bool {
         let n = self.exec.history().len();
-        while self.exec.history().len() == n && !self.exec.is_done() {
-            let progressed = self.exec.step();
-            self.steps += 1;
-            self.after_step();
-            if !progressed && self.exec.waiting_for_task() {
-                break;
-            }
-        }
+        self.advance_while(|s| s.exec.history().len() == n);
         self.note_pause();
         self.note_horizon();
         self.exec.history().len() > n

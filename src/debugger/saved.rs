@@ -93,6 +93,11 @@ pub struct Restored {
     pub gone: Vec<String>,
 }
 
+/// The items of list `k` of `v` (none when it is missing).
+fn list<'a>(v: &'a Value, k: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(k).and_then(|x| x.as_array()).into_iter().flatten()
+}
+
 fn field<'a>(v: &'a Value, at: &str, k: &str) -> Result<&'a Value, String> {
     v.get(k).ok_or_else(|| format!("{at}: '{k}' is missing"))
 }
@@ -176,13 +181,7 @@ pub fn restore(s: &mut Session, v: &Value) -> Result<Restored, String> {
     let mut out = Restored::default();
     let def = s.definition().clone();
     let mut breakpoints = Vec::new();
-    for (i, b) in v
-        .get("breakpoints")
-        .and_then(|x| x.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, b) in list(v, "breakpoints").enumerate() {
         let at = format!("/breakpoints/{i}");
         let state = string(b, &at, "state")?;
         let Some((m, st)) = def.find(&state) else {
@@ -203,13 +202,7 @@ pub fn restore(s: &mut Session, v: &Value) -> Result<Restored, String> {
         });
     }
     let mut edits = Vec::new();
-    for (i, e) in v
-        .get("edits")
-        .and_then(|x| x.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, e) in list(v, "edits").enumerate() {
         let edit = edit_of(e, &format!("/edits/{i}"))?;
         let state = match &edit {
             Edit::ExecutionInput(_) => None,
@@ -224,13 +217,7 @@ pub fn restore(s: &mut Session, v: &Value) -> Result<Restored, String> {
             _ => edits.push(edit),
         }
     }
-    for (i, w) in v
-        .get("watches")
-        .and_then(|x| x.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, w) in list(v, "watches").enumerate() {
         out.watches.push(
             w.as_str()
                 .ok_or_else(|| format!("/watches/{i}: must be a string"))?

@@ -30,6 +30,8 @@ pub struct Refused {
     /// `ValidationException`, `InvalidDefinition` or `InvalidExecutionInput`.
     pub name: &'static str,
     pub message: String,
+    /// AWS would run it, calling a real service; asldbg needs a mock.
+    pub needs_service: bool,
 }
 
 impl std::fmt::Display for Refused {
@@ -42,6 +44,7 @@ fn refused(name: &'static str, message: impl Into<String>) -> Refused {
     Refused {
         name,
         message: message.into(),
+        needs_service: false,
     }
 }
 
@@ -354,12 +357,15 @@ pub fn test_state(req: &Request, settings: &Settings) -> Result<Value, Refused> 
     let (m, s) = def.find(&name).expect("machine_of found the state");
     let st = &def.machines[m].states[s];
     if mock.is_none() && runs_tasks(&def, st) {
-        return Err(refused(
-            "ValidationException",
-            format!(
-                "state '{name}' runs a task: asldbg calls no AWS service, so give a mock (mock.result or mock.errorOutput)"
-            ),
-        ));
+        return Err(Refused {
+            needs_service: true,
+            ..refused(
+                "ValidationException",
+                format!(
+                    "state '{name}' runs a task: asldbg calls no AWS service, so give a mock (mock.result or mock.errorOutput)"
+                ),
+            )
+        });
     }
     if mock.is_some()
         && !matches!(
@@ -770,6 +776,7 @@ mod tests {
         let task = r#"{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}"#;
         let e = run(json!({"definition": task})).unwrap_err();
         assert_eq!(e.name, "ValidationException");
+        assert!(e.needs_service);
         assert!(e.message.contains("mock"), "{e}");
         let e = run(json!({"definition": r#"{"Type":"Pass","End":true}"#, "input": "{nope"}))
             .unwrap_err();

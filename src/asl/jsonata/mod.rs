@@ -43,6 +43,9 @@ pub struct Expr {
     ast: AstNode,
     /// `$names` mentioned in the text (variables and functions alike).
     refs: BTreeSet<String>,
+    /// `$states` is used whole, not only through members (found once, at
+    /// parse: a session binds all of it then).
+    whole_states: bool,
 }
 
 /// True when the whole string is an expression.
@@ -168,7 +171,13 @@ impl Expr {
         if let Some(n) = cur.filter(|n| !n.is_empty()) {
             refs.insert(n);
         }
-        Ok(Expr { source, ast, refs })
+        let whole_states = uses_whole_states(&source);
+        Ok(Expr {
+            source,
+            ast,
+            refs,
+            whole_states,
+        })
     }
 
     pub fn mentions(&self, name: &str) -> bool {
@@ -343,7 +352,7 @@ impl Session {
             if n == "states" {
                 // Convert only the members of `$states` the expressions name
                 // (the context alone holds a second copy of the execution input).
-                let whole = exprs.iter().any(|e| uses_whole_states(&e.source));
+                let whole = exprs.iter().any(|e| e.whole_states);
                 let states = match env.states.as_object() {
                     Some(_) if whole => env.states.clone(),
                     Some(members) => Val::obj(

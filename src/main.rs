@@ -526,6 +526,9 @@ fn main() -> ExitCode {
             for (what, t) in asldbg::tui::bench::run(runs.max(1)) {
                 outln!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);
             }
+            for (what, bytes) in asldbg::tui::bench::memory() {
+                outln!("{:>10.3} MB  {what}", bytes as f64 / 1e6);
+            }
             ExitCode::SUCCESS
         }
         Command::Bench {
@@ -1504,6 +1507,11 @@ fn debug(args: DebugArgs) -> ExitCode {
         }
     };
     let mut to_say = said(&opened);
+    // A file is watched: when it changes the debugger runs the new one.
+    let watched = args
+        .definition
+        .as_ref()
+        .map(|f| asldbg::tui::reload::DefinitionFile::new(f, open_opts.clone(), &opened.prefix));
     let def = opened.definition;
     let input = match (&args.exec.input, sample) {
         (Some(f), _) => match read_input(f, true) {
@@ -1607,12 +1615,7 @@ fn debug(args: DebugArgs) -> ExitCode {
         Some(file) => {
             let of = args.definition.as_deref().unwrap_or_default();
             match cli::test::coverage_of(file, of) {
-                Ok(report) => Some((
-                    asldbg::testing::coverage::marks(&def, &report),
-                    cli::test::coverage_legend(&report)
-                        .pop()
-                        .unwrap_or_default(),
-                )),
+                Ok(report) => Some(report),
                 Err(e) => return fail2(e),
             }
         }
@@ -1620,7 +1623,14 @@ fn debug(args: DebugArgs) -> ExitCode {
     };
     let session = Session::new(Arc::new(def), input, runner, opts);
     let mut app = App::new(session, label, theme);
-    app.coverage = coverage;
+    app.coverage = coverage.as_ref().map(|report| {
+        (
+            asldbg::testing::coverage::marks(app.session.definition(), report),
+            cli::test::coverage_legend(report).pop().unwrap_or_default(),
+        )
+    });
+    app.coverage_report = coverage;
+    app.definition_file = watched;
     app.mouse = !args.no_mouse;
     app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
     app.background = background;

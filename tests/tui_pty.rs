@@ -82,6 +82,17 @@ impl Tui {
         );
     }
 
+    fn wait_for_gone(&self, text: &str) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if !self.screen().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("'{text}' stayed; the screen was:\n{}", self.screen());
+    }
+
     fn keys(&mut self, k: &str) {
         self.writer.write_all(k.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -186,8 +197,8 @@ fn an_edited_value_shows_in_the_output() {
     t.keys("c");
     t.wait_for("SUCCEEDED");
     t.wait_for("│47 ");
-    // R lists the edits; d drops one; the next run has the input as given.
-    t.keys("R");
+    // U lists the edits; d drops one; the next run has the input as given.
+    t.keys("U");
     t.wait_for("input of B = 47");
     t.keys("d");
     t.wait_for("Dropped: input of B = 47");
@@ -795,5 +806,69 @@ fn a_saved_session_reopens_at_its_moment_and_an_older_one_says_what_is_gone() {
     );
     let t = Tui::start_sized(&[&renamed, "--session", f, "--no-mouse"], 24, 80);
     t.wait_for("No longer in the definition: breakpoint on 'B' (1 in all");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn editing_the_definition_file_while_it_runs_moves_the_run_to_the_new_one() {
+    let text = r#"{
+  "StartAt": "A",
+  "States": {
+    "A": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "B"},
+    "B": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 10)"}, "Next": "C"},
+    "C": {
+      "Type": "Pass",
+      "End": true
+    }
+  }
+}"#;
+    let def = temp_file("live.asl.json", text);
+    let input = temp_file("live-in.json", r#"{"n": 1}"#);
+    let mut t = Tui::start_sized(&[&def, "--input", &input, "--no-mouse"], 24, 80);
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at B");
+    t.keys("s");
+    t.wait_for("at C");
+    t.wait_for("\"n\": 12");
+    // G + a number moves the whole debugger to that event.
+    t.keys("G3\r");
+    t.wait_for("⏪ event 3 of 5");
+    t.wait_for("at B");
+    t.keys("G5\r");
+    t.wait_for("at C");
+    // B adds 100 now: the re-run parts from the run before at B's exit,
+    // and stops there, showing the new value.
+    std::fs::write(&def, text.replace("$.n, 10", "$.n, 100")).unwrap();
+    t.wait_for("live.asl.json changed: the run now parts from the one before at event 5");
+    t.wait_for("\"n\": 102");
+    // An invalid file is shown in place; the definition before runs on.
+    std::fs::write(&def, text.replace("\"Next\": \"C\"", "\"Next\": \"D\"")).unwrap();
+    t.wait_for("but it is not valid");
+    t.keys("6");
+    t.wait_for("The file does not load (2 problems)");
+    t.wait_for("'D' does not name a state in the same States block");
+    t.wait_for("'C' is not reachable from StartAt (at /States/C)");
+    // Fixed again (B adds 100): the same moment, the problems gone.
+    std::fs::write(&def, text.replace("$.n, 10", "$.n, 100")).unwrap();
+    t.wait_for("re-run to the same moment (event 5)");
+    t.wait_for_gone("The file does not load");
+    // e on the ASL tab edits C and writes it back into the file.
+    t.keys("e");
+    t.wait_for("/States/C → the definition file");
+    t.keys("\x1b[B\x1b[F");
+    t.keys(" \"Result\": {\"done\": true},");
+    t.keys("\x1bOQ");
+    t.wait_for("C written to live.asl.json");
+    let written = std::fs::read_to_string(&def).unwrap();
+    let want = text.replace("$.n, 10", "$.n, 100").replace(
+        "\"C\": {\n      \"Type\": \"Pass\",\n      \"End\": true\n    }",
+        "\"C\": {\n      \"Type\": \"Pass\",\n      \"Result\": {\n        \"done\": true\n      },\n      \"End\": true\n    }",
+    );
+    assert_eq!(written, want, "only C was rewritten");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.keys("2");
+    t.wait_for("\"done\": true");
     t.quit_and_check_restored();
 }

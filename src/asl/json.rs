@@ -78,6 +78,59 @@ pub fn value_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The first place (a JSON pointer, in document order) where `a` and `b`
+/// differ, with the value each has there (None: missing). Numbers compare
+/// by value, as in [`value_eq`].
+pub fn first_difference<'a>(
+    a: &'a Value,
+    b: &'a Value,
+) -> Option<(String, Option<&'a Value>, Option<&'a Value>)> {
+    fn walk<'a>(
+        a: &'a Value,
+        b: &'a Value,
+        at: &mut String,
+    ) -> Option<(String, Option<&'a Value>, Option<&'a Value>)> {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, v) in x {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&pointer_token(k));
+                    let found = match y.get(k) {
+                        Some(w) => walk(v, w, at),
+                        None => Some((at.clone(), Some(v), None)),
+                    };
+                    if found.is_some() {
+                        return found;
+                    }
+                    at.truncate(len);
+                }
+                y.iter()
+                    .find(|(k, _)| !x.contains_key(*k))
+                    .map(|(k, w)| (format!("{at}/{}", pointer_token(k)), None, Some(w)))
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                for i in 0..x.len().max(y.len()) {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    let found = match (x.get(i), y.get(i)) {
+                        (Some(v), Some(w)) => walk(v, w, at),
+                        (v, w) => Some((at.clone(), v, w)),
+                    };
+                    if found.is_some() {
+                        return found;
+                    }
+                    at.truncate(len);
+                }
+                None
+            }
+            _ if value_eq(a, b) => None,
+            _ => Some((at.clone(), Some(a), Some(b))),
+        }
+    }
+    walk(a, b, &mut String::new())
+}
+
 /// Name of a JSON type as AWS error texts spell it.
 pub fn type_name(v: &Val) -> &'static str {
     match v {
@@ -131,14 +184,7 @@ impl SourceMap {
 
     /// Scan `text` (already known to be valid JSON) and record positions.
     pub fn from_json(text: &str) -> SourceMap {
-        let mut s = Scanner {
-            b: text.as_bytes(),
-            i: 0,
-            line: 1,
-            col: 1,
-            map: HashMap::new(),
-            duplicates: Vec::new(),
-        };
+        let mut s = Scanner::new(text, None);
         s.ws();
         let at = (s.line, s.col);
         s.value(String::new(), at);
@@ -223,9 +269,26 @@ struct Scanner<'a> {
     col: usize,
     map: HashMap<String, (usize, usize)>,
     duplicates: Vec<Duplicate>,
+    /// The value whose byte range [`value_span`] looks for, and the range.
+    want: Option<String>,
+    span: Option<(usize, usize)>,
 }
 
 impl Scanner<'_> {
+    /// A scanner at the start of `text`, looking for the value at `want`.
+    fn new<'a>(text: &'a str, want: Option<&str>) -> Scanner<'a> {
+        Scanner {
+            b: text.as_bytes(),
+            i: 0,
+            line: 1,
+            col: 1,
+            map: HashMap::new(),
+            duplicates: Vec::new(),
+            want: want.map(str::to_string),
+            span: None,
+        }
+    }
+
     fn bump(&mut self) {
         if self.i < self.b.len() {
             if self.b[self.i] == b'\n' {
@@ -259,6 +322,15 @@ impl Scanner<'_> {
         serde_json::from_str::<String>(raw).unwrap_or_default()
     }
     fn value(&mut self, ptr: String, at: (usize, usize)) {
+        let start = self.i;
+        if self.want.as_deref() == Some(ptr.as_str()) {
+            self.value_here(ptr, at);
+            self.span = Some((start, self.i));
+        } else {
+            self.value_here(ptr, at);
+        }
+    }
+    fn value_here(&mut self, ptr: String, at: (usize, usize)) {
         self.map.insert(ptr.clone(), at);
         match self.peek() {
             b'{' => {
@@ -322,6 +394,46 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// The byte range of the value at `pointer` in `text` (valid JSON).
+pub fn value_span(text: &str, pointer: &str) -> Option<(usize, usize)> {
+    let mut s = Scanner::new(text, Some(pointer));
+    s.ws();
+    s.value(String::new(), (1, 1));
+    s.span
+}
+
+/// `text` (valid JSON) with the value at `pointer` replaced by `new`, the
+/// rest of the text as it was: `new` is written with the file's own indent
+/// unit and line ends, under the indentation of the line it starts on.
+pub fn replace_value(text: &str, pointer: &str, new: &Value) -> Option<String> {
+    use serde::Serialize;
+    let (start, end) = value_span(text, pointer)?;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let base: String = text[line_start..start]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    // The indent unit: the smallest indentation a line of the file has.
+    let unit = text
+        .lines()
+        .map(|l| {
+            l.chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .min_by_key(|w| w.len())
+        .unwrap_or_else(|| "  ".to_string());
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(unit.as_bytes());
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    new.serialize(&mut ser).ok()?;
+    let pretty = String::from_utf8(buf).ok()?;
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let written = pretty.replace('\n', &format!("{eol}{base}"));
+    Some(format!("{}{written}{}", &text[..start], &text[end..]))
 }
 
 /// Whether an object of `text` (valid JSON) gives a key twice. One pass
@@ -507,5 +619,50 @@ mod tests {
     fn parse_errors_name_file_and_position() {
         let e = parse_json("{\n  \"a\": ,\n}", "x.json").unwrap_err();
         assert!(e.starts_with("x.json:2:8:"), "{e}");
+    }
+
+    #[test]
+    fn one_value_is_rewritten_and_the_rest_of_the_text_kept() {
+        let text = "{\n    \"StartAt\": \"A\",  \"Comment\" : \"keep  me\",\n    \"States\": {\n        \"A\": {\"Type\": \"Pass\", \"End\": true},\n        \"B\": {\"Type\": \"Succeed\"}\n    }\n}\n";
+        let (a, b) = value_span(text, "/States/A").unwrap();
+        assert_eq!(&text[a..b], "{\"Type\": \"Pass\", \"End\": true}");
+        let (a, b) = value_span(text, "/Comment").unwrap();
+        assert_eq!(&text[a..b], "\"keep  me\"");
+        assert_eq!(value_span(text, "/States/C"), None);
+        let out = replace_value(
+            text,
+            "/States/A",
+            &json!({"Type": "Pass", "Result": 1, "End": true}),
+        )
+        .unwrap();
+        // The file's four-space unit, under the line's own indentation;
+        // everything else byte for byte.
+        assert_eq!(
+            out,
+            "{\n    \"StartAt\": \"A\",  \"Comment\" : \"keep  me\",\n    \"States\": {\n        \"A\": {\n            \"Type\": \"Pass\",\n            \"Result\": 1,\n            \"End\": true\n        },\n        \"B\": {\"Type\": \"Succeed\"}\n    }\n}\n"
+        );
+        let crlf = text.replace('\n', "\r\n");
+        let out = replace_value(&crlf, "/States/B", &json!({"Type": "Fail"})).unwrap();
+        assert!(
+            out.contains("\"B\": {\r\n            \"Type\": \"Fail\"\r\n        }"),
+            "{out}"
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&out).unwrap()["States"]["B"]["Type"],
+            "Fail"
+        );
+    }
+
+    #[test]
+    fn the_first_difference_is_found_in_document_order() {
+        let a = json!({"x": 1, "y": {"z": [1, 2, 3]}, "w": true});
+        let b = json!({"x": 1.0, "y": {"z": [1, 5]}, "w": false});
+        let (at, was, now) = first_difference(&a, &b).unwrap();
+        assert_eq!(at, "/y/z/1");
+        assert_eq!((was, now), (Some(&json!(2)), Some(&json!(5))));
+        let (x, y) = (json!({"a": 1}), json!({"a": 1, "b": 2}));
+        let (at, was, now) = first_difference(&x, &y).unwrap();
+        assert_eq!((at.as_str(), was, now), ("/b", None, Some(&json!(2))));
+        assert_eq!(first_difference(&a, &a.clone()), None);
     }
 }

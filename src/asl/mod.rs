@@ -77,6 +77,11 @@ impl Document {
         })
     }
 
+    /// Whether the text was YAML.
+    pub fn is_yaml(&self) -> bool {
+        self.yaml
+    }
+
     /// The line and column of the value at `pointer` (or of the closest
     /// parent that has one).
     pub fn position(&self, pointer: &str) -> Option<(usize, usize)> {
@@ -410,6 +415,15 @@ pub fn load_definition_as(file: &str, express: bool) -> Loaded {
 /// Open `file`: a definition (JSON or YAML), or a template that holds one.
 pub fn load(file: &str, opts: &OpenOptions) -> Loaded {
     match load_document(file, opts) {
+        Ok(doc) => open(file, doc, opts),
+        Err(e) => Loaded::Unreadable(e),
+    }
+}
+
+/// [`load`] on `text` as the content of `file` (the file as it would be
+/// written, checked before it is).
+pub fn load_text(file: &str, text: String, opts: &OpenOptions) -> Loaded {
+    match parse_filling(text, file, &opts.subs) {
         Ok(doc) => open(file, doc, opts),
         Err(e) => Loaded::Unreadable(e),
     }

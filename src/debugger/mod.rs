@@ -141,6 +141,65 @@ impl Edit {
     }
 }
 
+/// What [`Session::reload`] did.
+#[derive(Debug, Default)]
+pub struct Reloaded {
+    /// Breakpoints on states the new definition no longer has.
+    pub gone: Vec<String>,
+    /// Where the re-run parted from the run before (None: it reached the
+    /// same moment through the same events).
+    pub diverged: Option<Divergence>,
+}
+
+/// The first history event where a re-run differs from the run before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Divergence {
+    /// The event's number (1-based, as History shows it).
+    pub event: usize,
+    /// What differs, in one line: the event before and now, or the first
+    /// field that changed.
+    pub why: String,
+}
+
+impl Divergence {
+    fn between(
+        event: usize,
+        was: Option<&crate::engine::history::Event>,
+        now: Option<&crate::engine::history::Event>,
+    ) -> Divergence {
+        let label = |e: &crate::engine::history::Event| match &e.state {
+            Some(s) => format!("{} ({s})", e.event_type.as_str()),
+            None => e.event_type.as_str().to_string(),
+        };
+        let why = match (was, now) {
+            (Some(w), Some(n)) if w.event_type != n.event_type || w.state != n.state => {
+                format!("was {}, now {}", label(w), label(n))
+            }
+            (Some(w), Some(n)) => {
+                let (a, b) = (w.to_readable().to_json(), n.to_readable().to_json());
+                match crate::asl::json::first_difference(&a, &b) {
+                    Some((at, x, y)) => {
+                        // `/stateExitedEventDetails/output/x` reads as `output/x`.
+                        let at = match at.split_once("EventDetails/") {
+                            Some((head, rest)) if !head[1..].contains('/') => rest.to_string(),
+                            _ => at,
+                        };
+                        let show = |v: Option<&serde_json::Value>| {
+                            v.map_or("nothing".to_string(), |v| Val::from(v).preview(60))
+                        };
+                        format!("{} {at}: was {}, now {}", label(n), show(x), show(y))
+                    }
+                    None => label(n),
+                }
+            }
+            (Some(w), None) => format!("was {}, now the run stops before it", label(w)),
+            (None, Some(n)) => format!("now {}", label(n)),
+            (None, None) => String::new(),
+        };
+        Divergence { event, why }
+    }
+}
+
 pub type RunnerFactory = Box<dyn Fn() -> Box<dyn TaskRunner>>;
 
 pub struct Session {
@@ -669,6 +728,107 @@ impl Session {
         self.horizon = (now, self.exec.history().len());
     }
 
+    /// Run `def` in place of the definition: breakpoints follow their
+    /// states (by place in the definition, else by name), and the run is
+    /// re-executed from the start — same input, seed, answers and edits —
+    /// to the moment shown, or only up to the first history event where it
+    /// parts from the run before (the old future is dropped either way).
+    pub fn reload(&mut self, def: Arc<Definition>) -> Reloaded {
+        let mut out = Reloaded::default();
+        let old_def = std::mem::replace(&mut self.def, def);
+        let new_def = self.def.clone();
+        let moved = |m: MachineId, s: StateId| -> Option<(MachineId, StateId)> {
+            let st = &old_def.machines[m].states[s];
+            new_def
+                .machines
+                .iter()
+                .enumerate()
+                .find_map(|(nm, mc)| {
+                    mc.states
+                        .iter()
+                        .position(|n| n.pointer == st.pointer && n.name == st.name)
+                        .map(|ns| (nm, ns))
+                })
+                .or_else(|| new_def.find(&st.name))
+        };
+        self.breakpoints.retain_mut(|b| {
+            let (m, s) = match b.at {
+                BreakAt::State(m, s) | BreakAt::Iteration(m, s, _) => (m, s),
+                BreakAt::Error => return true,
+            };
+            match moved(m, s) {
+                Some((nm, ns)) => {
+                    b.at = match b.at {
+                        BreakAt::Iteration(_, _, i) => BreakAt::Iteration(nm, ns, i),
+                        _ => BreakAt::State(nm, ns),
+                    };
+                    true
+                }
+                None => {
+                    let name = &old_def.machines[m].states[s].name;
+                    out.gone.push(format!("breakpoint on '{name}'"));
+                    false
+                }
+            }
+        });
+        let target = self.steps;
+        let before = std::mem::replace(
+            &mut self.exec,
+            Execution::new(
+                self.def.clone(),
+                self.input.clone(),
+                (self.make_runner)(),
+                self.opts.clone(),
+            ),
+        );
+        let old = before.history();
+        self.snapshots.clear();
+        self.goal = None;
+        self.steps = 0;
+        self.missed.clear();
+        self.pending = self.pending_after(None);
+        self.replay_due();
+        let mut checked = 0;
+        loop {
+            let now = self.exec.history();
+            while checked < now.len() && checked < old.len() {
+                if now[checked] != old[checked] {
+                    out.diverged = Some(Divergence::between(
+                        checked + 1,
+                        Some(&old[checked]),
+                        Some(&now[checked]),
+                    ));
+                    break;
+                }
+                checked += 1;
+            }
+            if out.diverged.is_some() || self.steps >= target || self.exec.is_done() {
+                break;
+            }
+            let progressed = self.exec.step();
+            self.steps += 1;
+            self.after_step();
+            if !progressed && self.exec.waiting_for_task() {
+                break;
+            }
+        }
+        let now = self.exec.history();
+        if out.diverged.is_none() && now.len() < old.len() {
+            out.diverged = Some(Divergence::between(
+                now.len() + 1,
+                Some(&old[now.len()]),
+                None,
+            ));
+        }
+        self.edits
+            .retain(|e| e.step().is_none_or(|s| s <= self.steps));
+        self.pauses.retain(|p| p.0 <= self.steps);
+        self.horizon = (self.steps, self.exec.history().len());
+        self.forked = None;
+        self.note_pause();
+        out
+    }
+
     fn run_goal(&mut self, budget: u64) -> Stop {
         let Some(goal) = self.goal.clone() else {
             return Stop::Paused;
@@ -1004,6 +1164,94 @@ mod time_travel_tests {
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
+    /// The standard bench workloads' shapes (`../shared/bench/gen.py`) at
+    /// a size a property test can afford: a Pass chain with paths, a Map of
+    /// Choice + Pass, an intrinsics loop, a Parallel of Pass chains, a
+    /// payload moved by InputPath/ResultPath/OutputPath.
+    fn workload(i: usize) -> (Value, Value) {
+        let chain = |n: usize, name: &dyn Fn(usize) -> String, body: &dyn Fn(usize) -> Value| {
+            let mut states = serde_json::Map::new();
+            for k in 0..n {
+                let mut st = body(k);
+                if k + 1 == n {
+                    st["End"] = json!(true);
+                } else {
+                    st["Next"] = json!(name(k + 1));
+                }
+                states.insert(name(k), st);
+            }
+            json!({"StartAt": name(0), "States": states})
+        };
+        match i % 5 {
+            0 => (
+                chain(
+                    25,
+                    &|k| format!("P{k}"),
+                    &|k| json!({"Type": "Pass", "Parameters": {"step": k, "prev.$": "$.last.step", "tag.$": "$.tag"}, "ResultPath": "$.last"}),
+                ),
+                json!({"tag": "a", "last": {"step": -1}}),
+            ),
+            1 => (
+                json!({"StartAt": "M", "States": {
+                    "M": {"Type": "Map", "ItemsPath": "$.items", "ResultSelector": {"r.$": "$"}, "Next": "Count",
+                          "ItemProcessor": {"StartAt": "C", "States": {
+                              "C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericGreaterThanEquals": 50, "Next": "Big"}], "Default": "Small"},
+                              "Big": {"Type": "Pass", "Parameters": {"i.$": "$.id", "b": 1}, "End": true},
+                              "Small": {"Type": "Pass", "Parameters": {"i.$": "$.id", "b": 0}, "End": true}}}},
+                    "Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($.r)"}, "End": true}}}),
+                json!({"items": (0..12).map(|k| json!({"id": k, "v": k * 9 % 100})).collect::<Vec<_>>()}),
+            ),
+            2 => (
+                json!({"StartAt": "Check", "States": {
+                    "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 8, "Next": "Work"}], "Default": "Done"},
+                    "Work": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)", "s.$": "States.Format('[{},\"{}\"]', $.i, $.name)", "name.$": "$.name"}, "Next": "Hash"},
+                    "Hash": {"Type": "Pass", "Parameters": {"i.$": "$.i", "name.$": "$.name", "obj.$": "States.StringToJson($.s)", "h.$": "States.Hash($.s, 'SHA-256')"}, "Next": "Check"},
+                    "Done": {"Type": "Succeed"}}}),
+                json!({"i": 0, "name": "c"}),
+            ),
+            3 => {
+                let branches: Vec<Value> = (0..3)
+                    .map(|b| {
+                        chain(6, &|k| format!("B{b}S{k}"), &|k| {
+                            json!({"Type": "Pass", "Parameters": {"b": b, "i": k, "x.$": "$.x"}})
+                        })
+                    })
+                    .collect();
+                (
+                    json!({"StartAt": "Par", "States": {"Par": {"Type": "Parallel", "Branches": branches, "End": true}}}),
+                    json!({"x": 1}),
+                )
+            }
+            _ => (
+                chain(8, &|k| format!("E{k}"), &|k| {
+                    if k % 2 == 0 {
+                        json!({"Type": "Pass", "InputPath": "$", "Parameters": {"payload.$": "$.payload", "step": k}, "OutputPath": "$"})
+                    } else {
+                        json!({"Type": "Pass", "InputPath": "$.payload", "Parameters": {"payload.$": "$"}, "ResultPath": "$.wrapped", "OutputPath": "$.wrapped"})
+                    }
+                }),
+                json!({"payload": {"recs": [{"id": 1, "name": "x"}, {"id": 2, "name": "y"}]}}),
+            ),
+        }
+    }
+
+    /// Machine `i`: a bundled sample (its tasks answered by its mocks) or,
+    /// past them, a bench workload.
+    fn machine_session(i: usize) -> Session {
+        let n = crate::samples::SAMPLES.len();
+        let i = i % (n + 5);
+        if i < n {
+            return sample_session(i);
+        }
+        let (def, input) = workload(i - n);
+        Session::new(
+            Arc::new(Definition::from_value(&def).unwrap()),
+            Val::from(input),
+            Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+            Options::default(),
+        )
+    }
+
     /// A session on bundled sample `i`, its tasks answered by its mocks.
     fn sample_session(i: usize) -> Session {
         let s = &crate::samples::SAMPLES[i % crate::samples::SAMPLES.len()];
@@ -1052,24 +1300,24 @@ mod time_travel_tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn forward_n_then_back_m_is_forward_n_minus_m(which in 0usize..64, n in 1usize..40, m in 0usize..40, every in prop_oneof![Just(SNAPSHOT_EVERY), 1u64..6]) {
-            let mut a = sample_session(which);
-            // Snapshots every few steps, or (the samples are short) none.
+            let mut a = machine_session(which);
+            // Snapshots every few steps, or (the machines are short) none.
             a.snapshot_every = every;
             let moved = steps(&mut a, n);
             let m = m.min(moved);
             for _ in 0..m {
                 prop_assert!(a.step_back());
             }
-            let mut b = sample_session(which);
+            let mut b = machine_session(which);
             steps(&mut b, moved - m);
             prop_assert_eq!(moment(&a), moment(&b));
             // And forward again replays the same run.
             steps(&mut a, m);
-            let mut c = sample_session(which);
+            let mut c = machine_session(which);
             steps(&mut c, moved);
             prop_assert_eq!(moment(&a), moment(&c));
         }
@@ -1134,5 +1382,92 @@ mod time_travel_tests {
         a.run_all();
         assert_eq!(a.exec.history().len(), end);
         assert_eq!(a.exec.output().map(Val::to_json), Some(json!({"n": 2500})));
+    }
+
+    fn reloaded(s: &mut Session, def: Value) -> Reloaded {
+        s.reload(Arc::new(Definition::from_value(&def).unwrap()))
+    }
+
+    #[test]
+    fn a_reload_re_runs_to_the_same_moment_and_keeps_breakpoints_by_state() {
+        let (def, _) = workload(0);
+        let mut s = machine_session(crate::samples::SAMPLES.len());
+        let (m, p) = s.definition().find("P20").unwrap();
+        s.toggle_breakpoint(BreakAt::State(m, p));
+        steps(&mut s, 6);
+        s.set_variable("seen", Val::from(1i64));
+        steps(&mut s, 2);
+        let before = moment(&s);
+        // A later state changes (and one more is added before it in the
+        // file): the run up to here is the same, so it reaches this moment.
+        let mut changed = def.clone();
+        changed["States"]["P22"]["Parameters"]["step"] = json!("changed");
+        let r = reloaded(&mut s, changed);
+        assert_eq!(r.diverged, None);
+        assert!(r.gone.is_empty());
+        assert_eq!(moment(&s), before);
+        assert_eq!(s.edits.len(), 1, "the edit was replayed");
+        assert!(s.missed.is_empty());
+        let (m, p) = s.definition().find("P20").unwrap();
+        assert!(s.has_breakpoint(m, p));
+        // Continuing runs the new definition.
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Breakpoint(0));
+        s.continue_run();
+        s.run_all();
+        let out = s
+            .exec
+            .history()
+            .iter()
+            .rev()
+            .find_map(|e| match e.detail("output") {
+                Some(crate::engine::history::Field::Payload(v))
+                    if e.state.as_deref() == Some("P22") =>
+                {
+                    Some(v.to_json())
+                }
+                _ => None,
+            });
+        assert_eq!(out.unwrap()["last"]["step"], json!("changed"));
+    }
+
+    #[test]
+    fn a_reload_stops_where_the_new_definition_parts_from_the_run() {
+        let (def, _) = workload(0);
+        let mut s = machine_session(crate::samples::SAMPLES.len());
+        let (m, p) = s.definition().find("P9").unwrap();
+        s.toggle_breakpoint(BreakAt::State(m, p));
+        steps(&mut s, 8);
+        let events = s.exec.history().len();
+        let mut changed = def.clone();
+        changed["States"]["P2"]["Parameters"]["step"] = json!(200);
+        // P9 is gone: its breakpoint with it.
+        let mut states = changed["States"].as_object().unwrap().clone();
+        states.remove("P9");
+        states["P8"]["Next"] = json!("P10");
+        changed["States"] = Value::Object(states);
+        let r = reloaded(&mut s, changed);
+        assert_eq!(r.gone, ["breakpoint on 'P9'"]);
+        assert!(s.breakpoints.is_empty());
+        let d = r.diverged.expect("P2's output differs");
+        // ExecutionStarted, then P0, P1 entered/exited (4), P2 entered: its
+        // exit is the first event that differs.
+        assert_eq!(d.event, 7, "{d:?}");
+        assert_eq!(s.exec.history().len(), 7);
+        assert!(d.why.contains("PassStateExited (P2)"), "{}", d.why);
+        assert!(
+            d.why.contains(" output/last/step: was 2, now 200"),
+            "{}",
+            d.why
+        );
+        assert!(events > 7);
+        assert_eq!(s.behind(), None, "the old future is dropped");
+        // A definition where the run takes another way says so.
+        let mut other = def.clone();
+        other["StartAt"] = json!("Q");
+        other["States"]["Q"] = json!({"Type": "Pass", "Next": "P0"});
+        let d = reloaded(&mut s, other).diverged.unwrap();
+        assert_eq!(d.event, 2);
+        assert_eq!(d.why, "was PassStateEntered (P0), now PassStateEntered (Q)");
     }
 }

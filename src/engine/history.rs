@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// A detail field. Payloads stay as values until export, where AWS writes them
 /// as JSON strings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Field {
     Str(String),
     Payload(Val),
@@ -29,7 +29,7 @@ fn details_of(key: &str) -> Option<&'static str> {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub id: u64,
     pub previous_event_id: u64,

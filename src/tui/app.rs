@@ -61,6 +61,8 @@ pub enum EditTarget {
     BreakCondition(usize),
     /// Make breakpoint n stop only in one Map iteration.
     BreakIteration(usize),
+    /// A state of the definition file, at this JSON pointer of the file.
+    Definition(String),
 }
 
 impl EditTarget {
@@ -81,6 +83,7 @@ impl EditTarget {
             EditTarget::BreakIteration(_) => {
                 "Break only in Map iteration number (empty: every iteration)".into()
             }
+            EditTarget::Definition(at) => format!("{at} → the definition file (rest kept)"),
         }
     }
 }
@@ -100,7 +103,9 @@ pub enum Mode {
     },
     /// Typing the History filter (`/` in History).
     HistoryFilter,
-    /// The edits a restart replays (`R`): drop one with `d`.
+    /// Typing the number of the History event to go to (`G`).
+    GoTo(String),
+    /// The edits a restart replays (`U`): drop one with `d`.
     Edits {
         selected: usize,
     },
@@ -118,6 +123,8 @@ pub enum Action {
     Paste(String),
     /// Time to run the next slice of a continue.
     Tick,
+    /// Time to look whether the definition file changed.
+    Watch,
 }
 
 /// A built task panel's run, history length and width.
@@ -146,6 +153,13 @@ pub struct App {
     pub coverage: Option<(crate::graph::Marks, String)>,
     /// The graph and the list show the coverage instead of the run (`C`).
     pub show_coverage: bool,
+    /// The coverage report (`--coverage FILE`): drawn again on a reload.
+    pub coverage_report: Option<serde_json::Value>,
+    /// The definition file, watched for changes (None: a bundled sample).
+    pub definition_file: Option<super::reload::DefinitionFile>,
+    /// Why the definition file as it is now cannot run (the definition
+    /// before it still runs); the ASL tab shows them.
+    pub definition_problems: Vec<String>,
     /// Where `W` saves the session (`--session FILE`).
     pub session_file: Option<String>,
     pub watches: Vec<crate::debugger::watch::Watch>,
@@ -218,6 +232,14 @@ pub struct App {
         std::cell::RefCell<Option<(stage_blocks::Key, std::rc::Rc<stage_blocks::Pipeline>)>>,
 }
 
+/// The state list's rows: every state, branches and iterations indented
+/// under their Parallel or Map.
+pub(super) fn outline_rows(def: &crate::asl::Definition) -> Vec<Row> {
+    let mut rows = Vec::new();
+    outline(def, 0, 0, &mut rows);
+    rows
+}
+
 fn outline(def: &crate::asl::Definition, m: MachineId, depth: usize, out: &mut Vec<Row>) {
     for (i, st) in def.machines[m].states.iter().enumerate() {
         out.push(Row {
@@ -248,8 +270,7 @@ impl App {
     }
 
     pub fn new(session: Session, title: String, theme: Theme) -> App {
-        let mut rows = Vec::new();
-        outline(session.definition(), 0, 0, &mut rows);
+        let rows = outline_rows(session.definition());
         let parents = crate::graph::containers(session.definition());
         let mut app = App {
             session,
@@ -269,6 +290,9 @@ impl App {
             trace: Default::default(),
             coverage: None,
             show_coverage: false,
+            coverage_report: None,
+            definition_file: None,
+            definition_problems: Vec::new(),
             session_file: None,
             watches: Vec::new(),
             drafts: HashMap::new(),
@@ -1122,6 +1146,10 @@ impl App {
                         _ => String::new(),
                     }
                 }
+                EditTarget::Definition(_) => match self.definition_to_edit() {
+                    Ok((_, v)) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+                    Err(_) => String::new(),
+                },
             },
         };
         let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
@@ -1209,6 +1237,22 @@ impl App {
             }
         };
         let target = ed.target.clone();
+        if let EditTarget::Definition(at) = &target {
+            // Written only when the new definition is valid; else the
+            // editor stays open with the reason.
+            let value = v.to_json();
+            return match self.write_definition(at, &value) {
+                Ok(()) => {
+                    self.drafts.remove(&key);
+                    self.mode = Mode::Normal;
+                }
+                Err(e) => {
+                    if let Mode::Edit(ed) = &mut self.mode {
+                        ed.error = Some(e);
+                    }
+                }
+            };
+        }
         self.drafts.remove(&key);
         self.mode = Mode::Normal;
         match target {
@@ -1243,7 +1287,10 @@ impl App {
                 });
                 self.message = "Task failed as typed: s or c goes on.".into();
             }
-            EditTarget::Watch | EditTarget::BreakCondition(_) | EditTarget::BreakIteration(_) => {}
+            EditTarget::Watch
+            | EditTarget::BreakCondition(_)
+            | EditTarget::BreakIteration(_)
+            | EditTarget::Definition(_) => {}
         }
         // An edit made after going back forks the run.
         if let Some(n) = self.session.forked.take() {

@@ -94,6 +94,39 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
+    // Edit-and-continue: the definition file read again, validated, laid
+    // out, and the run re-executed to the moment shown (here its end),
+    // then drawn.
+    let file = std::env::temp_dir().join(format!("asldbg-bench-{}.asl.json", std::process::id()));
+    let sample = crate::samples::find("credit-card").expect("bundled");
+    std::fs::write(&file, sample.definition).expect("a temporary file");
+    let path = file.to_string_lossy().into_owned();
+    out.push((
+        "reload the credit-card definition file + re-run to its last moment, to its frame".into(),
+        best(runs, || {
+            let mut app = credit_card();
+            app.definition_file = Some(super::reload::DefinitionFile::new(
+                &path,
+                Default::default(),
+                "",
+            ));
+            app.session.continue_run();
+            app.session.run_all();
+            let mut term = Terminal::new(TestBackend::new(120, 40)).expect("backend");
+            term.draw(|f| view::draw(f, &app)).expect("draw");
+            let end = app.session.exec.history().len();
+            let t = Instant::now();
+            app.update(Action::Key(KeyEvent::new(
+                KeyCode::Char('R'),
+                KeyModifiers::NONE,
+            )));
+            term.draw(|f| view::draw(f, &app)).expect("draw");
+            let took = t.elapsed();
+            assert_eq!(app.session.exec.history().len(), end, "{}", app.message);
+            took
+        }),
+    ));
+    let _ = std::fs::remove_file(&file);
     // The state graph of a 200-state machine: layout once, then its text.
     let big = Definition::from_value(&crate::graph::big_machine(200)).expect("valid");
     out.push((
@@ -377,4 +410,51 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         t.elapsed(),
     ));
     out
+}
+
+/// Memory figures (bytes): what going back in time keeps. Counted by the
+/// binary's allocator (0 elsewhere).
+pub fn memory() -> Vec<(String, usize)> {
+    let def = Arc::new(
+        Definition::from_value(
+            &serde_json::json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}),
+        )
+        .expect("valid"),
+    );
+    let run = |every: u64| {
+        crate::alloc::live_bytes_of(|| {
+            let mut s = Session::new(
+                def.clone(),
+                Val::empty_obj(),
+                Box::new(|| Box::new(crate::engine::task::NoRunner) as Box<dyn TaskRunner>),
+                Options {
+                    max_events: 200_001,
+                    ..Options::default()
+                },
+            );
+            s.snapshot_every = every;
+            s.continue_run();
+            s.run_all();
+            s
+        })
+    };
+    let (plain, without) = run(u64::MAX);
+    let (snapped, with) = run(crate::debugger::SNAPSHOT_EVERY);
+    let events = plain.exec.history().len();
+    drop((plain, snapped));
+    vec![
+        (
+            format!(
+                "a 100,000-transition run kept by the debugger ({events} events, no snapshots)"
+            ),
+            without,
+        ),
+        (
+            format!(
+                "its snapshots (every {} engine steps): target <= the run's own",
+                crate::debugger::SNAPSHOT_EVERY
+            ),
+            with.saturating_sub(without),
+        ),
+    ]
 }

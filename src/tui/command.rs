@@ -21,6 +21,12 @@ pub enum Command {
     EventForward,
     /// Move the run to the History event selected.
     JumpToEvent,
+    /// Type an event number and move the run there.
+    GoToEvent,
+    /// Read the definition file again and run it.
+    Reload,
+    /// Edit the selected state's JSON and write it back to the file.
+    EditDefinition,
     StepOver,
     StepInto,
     StepOut,
@@ -189,6 +195,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('[')], "[ / ]", C::EventBack, S::Anywhere, "", "one history event back / forward"),
     bind(&[c(']')], "", C::EventForward, S::Anywhere, "", ""),
     bind(&[c('J')], "J", C::JumpToEvent, S::DataTab(Tab::History), "jump", "History: move the run to the selected event (s and c replay from there)"),
+    bind(&[c('G')], "G", C::GoToEvent, S::Anywhere, "", "go to event number … (the whole debugger moves there)"),
     bind(&[c(' '), c('p')], "space", C::Pause, S::Anywhere, "pause", "pause a running continue (p too)"),
     bind(&[c('u')], "u", C::RunUntil, S::States, "until", "run until the selected state"),
     bind(&[c('b')], "b", C::ToggleBreakpoint, S::States, "break", "toggle a breakpoint on the selected state"),
@@ -214,6 +221,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('/')], "/", C::FilterHistory, S::DataTab(Tab::History), "filter", "History: filter the events by type or state name"),
     bind(&[c('/')], "/", C::FindState, S::Anywhere, "find", "find a state by name"),
     bind(&[c('e')], "e", C::EditVariable, S::DataTab(Tab::Variables), "edit", "Variables: edit the selected variable"),
+    bind(&[c('e')], "e", C::EditDefinition, S::DataTab(Tab::State), "edit", "ASL: edit the state's JSON; written back to the file (rest kept), then reloaded"),
     bind(&[c('e')], "e", C::EditInput, S::Anywhere, "edit", "edit the input of the next state (at the start: the execution's)"),
     bind(&[c('d')], "d", C::DeleteWatch, S::DataTab(Tab::Variables), "delete", "Variables: delete the selected watch"),
     bind(&[c('d')], "d", C::ToggleDiff, S::Anywhere, "diff/full", "Stages: what each stage changed, or full values"),
@@ -237,7 +245,8 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('L')], "L", C::Lesson, S::Anywhere, "lesson", "the sample's lesson beside the data (again: closes)"),
     bind(&[c('A')], "A", C::Abort, S::Anywhere, "abort", "abort the execution, as StopExecution does (ABORTED)"),
     bind(&[c('r')], "r", C::Restart, S::Anywhere, "restart", "restart: keeps breakpoints, replays edits where they were made"),
-    bind(&[c('R')], "R", C::Edits, S::Anywhere, "edits", "edits a restart replays (state input, variables, task answers); d drops one"),
+    bind(&[c('R')], "R", C::Reload, S::Anywhere, "reload", "reload the definition file (it is also watched): re-runs to this moment or to where the run parts"),
+    bind(&[c('U')], "U", C::Edits, S::Anywhere, "edits", "edits a restart replays (state input, variables, task answers); d drops one"),
     bind(&[Key(KeyCode::Tab)], "tab", C::NextTab, S::Anywhere, "tabs", "next tab (shift-tab: previous; focuses the data pane)"),
     bind(&[Key(KeyCode::BackTab)], "", C::PrevTab, S::Anywhere, "", ""),
     bind(&[c('1')], "1-6", C::PickTab(Tab::Input), S::Anywhere, "", "pick a tab: Input Output Stages History Variables ASL"),

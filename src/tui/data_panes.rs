@@ -49,12 +49,32 @@ pub fn definition(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let lines = app.pretty_other.lines(&v);
-    let mut text = vec![Line::styled(
-        format!("{}  ({})", st.name, st.pointer),
-        app.theme.accent,
-    )];
+    // The file as it is now cannot run: why, first and whole (wrapped).
+    let mut text: Vec<Line> = Vec::new();
+    if !app.definition_problems.is_empty() {
+        let width = area.width.max(1) as usize;
+        let head = format!(
+            "The file does not load ({} problem{}); this is the definition still running:",
+            app.definition_problems.len(),
+            if app.definition_problems.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+        for p in std::iter::once(&head).chain(&app.definition_problems) {
+            let line = Line::styled(p.clone(), app.theme.bad);
+            text.extend(super::markdown::word_wrap(line, width, 2));
+        }
+    }
+    let head = Line::styled(format!("{}  ({})", st.name, st.pointer), app.theme.accent);
+    text.extend(super::markdown::word_wrap(
+        head,
+        area.width.max(1) as usize,
+        2,
+    ));
     let below = Rect {
-        height: area.height.saturating_sub(1),
+        height: area.height.saturating_sub(text.len() as u16),
         ..area
     };
     text.extend(json_lines(app, Tab::State, &lines, below, None, None));

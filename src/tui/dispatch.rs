@@ -116,6 +116,9 @@ impl App {
                     self.after_stop(stop);
                 }
             }
+            Action::Watch => {
+                self.check_definition_file();
+            }
             Action::Mouse(m) => self.mouse_event(m),
             Action::Key(k) => self.key(k),
         }
@@ -315,6 +318,12 @@ impl App {
             }
             Command::Breakpoints => self.mode = Mode::Breakpoints { selected: 0 },
             Command::Edits => self.mode = Mode::Edits { selected: 0 },
+            Command::Reload => self.reload_definition(false),
+            Command::EditDefinition => self.edit_definition(),
+            Command::GoToEvent => {
+                self.mode = Mode::GoTo(String::new());
+                self.message = go_to_prompt("", self.session.horizon.1);
+            }
             Command::Abort => {
                 if self.session.exec.is_done() {
                     self.message = "The execution has ended: r restarts it.".into();
@@ -493,6 +502,21 @@ impl App {
 
     /// Start the run over: keeps breakpoints, replays the edits.
     /// After the run moved in time: every pane shows the new moment.
+    /// Move the whole debugger to History event `n` (`G`, `J`): as far as
+    /// the run goes when it has fewer.
+    pub(super) fn go_to_event(&mut self, n: usize) {
+        let before = self.session.exec.history().len();
+        self.session.travel_to_event(n);
+        let at = self.session.exec.history().len();
+        self.travelled(at != before, &format!("Already at event {at}."));
+        if at < n {
+            self.message = format!(
+                "The run has {at} events (it ends or waits there): at event {at}. {}",
+                self.message
+            );
+        }
+    }
+
     fn travelled(&mut self, moved: bool, stuck: &str) {
         if !moved {
             self.message = stuck.into();
@@ -534,9 +558,9 @@ impl App {
         let n = self.session.replayable().len();
         self.message = match n {
             0 => "Restarted (breakpoints kept).".into(),
-            1 => "Restarted: 1 edit is replayed when the run reaches it (R lists it).".into(),
+            1 => "Restarted: 1 edit is replayed when the run reaches it (U lists it).".into(),
             n => format!(
-                "Restarted: {n} edits are replayed when the run reaches them (R lists them)."
+                "Restarted: {n} edits are replayed when the run reaches them (U lists them)."
             ),
         };
     }
@@ -677,6 +701,35 @@ impl App {
                 }
                 return;
             }
+            Mode::GoTo(typed) => {
+                match k.code {
+                    KeyCode::Esc => {
+                        self.mode = Mode::Normal;
+                        self.message = "Go to: cancelled.".into();
+                    }
+                    KeyCode::Enter => {
+                        let n = typed.parse::<usize>().ok();
+                        self.mode = Mode::Normal;
+                        match n {
+                            Some(n) if n >= 1 => self.go_to_event(n),
+                            _ => {
+                                self.message =
+                                    "Go to: type an event number (1 is ExecutionStarted).".into()
+                            }
+                        }
+                    }
+                    KeyCode::Backspace => {
+                        typed.pop();
+                        self.message = go_to_prompt(typed, self.session.horizon.1);
+                    }
+                    KeyCode::Char(c) if c.is_ascii_digit() && typed.len() < 12 => {
+                        typed.push(c);
+                        self.message = go_to_prompt(typed, self.session.horizon.1);
+                    }
+                    _ => {}
+                }
+                return;
+            }
             Mode::HistoryFilter => {
                 match k.code {
                     KeyCode::Esc => {
@@ -763,4 +816,9 @@ impl App {
             self.run(cmd);
         }
     }
+}
+
+/// The `G` prompt on the status line.
+fn go_to_prompt(typed: &str, known: usize) -> String {
+    format!("Go to event (1–{known} so far; enter goes, esc cancels): {typed}▏")
 }

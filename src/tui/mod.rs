@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod outline;
 pub mod panes;
 pub mod popups;
+pub mod reload;
 pub mod stage_blocks;
 pub mod stages;
 pub mod task_panel;
@@ -159,6 +160,10 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
     let mut stale = false;
     // How long the last frame took to draw.
     let mut frame_cost = Duration::ZERO;
+    // The definition file is looked at a few times a second (one stat).
+    let mut watch = tokio::time::interval(Duration::from_millis(300));
+    watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let watching = app.definition_file.is_some();
     loop {
         let running = app.session.is_running();
         let waiting = app.command_running.is_some() && !running;
@@ -203,6 +208,15 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
                 frame_cost = t.elapsed();
                 last_draw = Instant::now();
                 stale = false;
+            }
+            _ = watch.tick(), if watching && !app.editing() => {
+                let before = app.generation;
+                let problems = app.definition_problems.len();
+                let said = app.message.clone();
+                app.update(Action::Watch);
+                stale |= app.generation != before
+                    || app.definition_problems.len() != problems
+                    || app.message != said;
             }
             _ = tokio::time::sleep(Duration::from_millis(10)), if waiting => {
                 app.update(Action::Tick);

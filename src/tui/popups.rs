@@ -186,21 +186,41 @@ pub fn editor(f: &mut Frame, app: &App, area: Rect) {
         area.height.saturating_sub(4).max(8),
     );
     f.render_widget(Clear, r);
-    let title = ed.target.title();
+    // A title longer than the border ends in … (never cut silently).
+    let full = ed.target.title();
+    let (shown, cut) = super::json_view::fit_line(&full, r.width.saturating_sub(4) as usize);
+    let title = if cut {
+        format!("{shown}…")
+    } else {
+        full.clone()
+    };
     let b = app.theme.pane(&title, true);
     let inner = b.inner(r);
     f.render_widget(b, r);
-    let parts = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Min(1), Constraint::Length(1)])
-        .split(inner);
-    f.render_widget(&ed.area, parts[0]);
-    let status = match &ed.error {
-        Some(e) => Line::styled(format!("✗ {e}"), app.theme.bad),
-        None => Line::styled(
+    // The error whole, wrapped, in up to half the editor's height.
+    let status: Vec<Line> = match &ed.error {
+        Some(e) => {
+            let mut rows = super::markdown::word_wrap(
+                Line::styled(format!("✗ {e}"), app.theme.bad),
+                inner.width.max(1) as usize,
+                2,
+            );
+            let room = (inner.height / 2).max(1) as usize;
+            if rows.len() > room {
+                rows.truncate(room);
+                rows[room - 1] = Line::styled("  … (the rest: fix these first)", app.theme.bad);
+            }
+            rows
+        }
+        None => vec![Line::styled(
             "Ctrl-O or F2 applies, Esc puts the text aside",
             app.theme.muted,
-        ),
+        )],
     };
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(status.len() as u16)])
+        .split(inner);
+    f.render_widget(&ed.area, parts[0]);
     f.render_widget(Paragraph::new(status).style(Style::default()), parts[1]);
 }

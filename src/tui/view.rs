@@ -57,7 +57,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Edits { selected } => super::popups::edits(f, app, area, *selected),
         Mode::Edit(_) => super::popups::editor(f, app, area),
         Mode::View(v) => v.draw(f, &app.theme, area),
-        Mode::Normal | Mode::Search(_) | Mode::HistoryFilter => {}
+        Mode::Normal | Mode::Search(_) | Mode::HistoryFilter | Mode::GoTo(_) => {}
     }
     super::glyphs::apply(app.glyphs, f.buffer_mut());
 }
@@ -209,6 +209,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
         Mode::Help => vec![("any key", "close")],
         Mode::Edits { .. } => vec![("↑/↓", "select"), ("d", "drop"), ("esc", "close")],
         Mode::HistoryFilter => vec![("type", "filter"), ("enter", "keep"), ("esc", "clear")],
+        Mode::GoTo(_) => vec![("type", "event number"), ("enter", "go"), ("esc", "cancel")],
         Mode::View(_) => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),

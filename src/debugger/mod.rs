@@ -233,6 +233,9 @@ pub struct Session {
     snapshots: Vec<(u64, crate::engine::Snapshot)>,
     /// Engine steps between two snapshots (default [`SNAPSHOT_EVERY`]).
     pub snapshot_every: u64,
+    /// What the runner was last told about replaying (None: a new
+    /// execution's runner, told nothing yet).
+    held: Option<bool>,
 }
 
 /// Engine steps between two snapshots: going back replays at most this
@@ -270,6 +273,7 @@ impl Session {
             forked: None,
             snapshots: Vec::new(),
             snapshot_every: SNAPSHOT_EVERY,
+            held: None,
         }
     }
 
@@ -324,11 +328,33 @@ impl Session {
             (self.make_runner)(),
             self.opts.clone(),
         );
+        self.held = None;
         self.goal = None;
         self.steps = 0;
         self.missed.clear();
         self.pending = self.pending_after(None);
         self.replay_due();
+    }
+
+    /// One engine step, then the edits due and a snapshot. While the next
+    /// edit to replay is a task's answer, the task runner is told to start
+    /// nothing: the task it answers is the next one the runner would be
+    /// asked (every task before it was answered by a mock, or by an edit
+    /// that comes first), and it gets the recorded answer instead of a
+    /// command run again.
+    fn engine_step(&mut self) -> bool {
+        let replaying = self
+            .pending
+            .first()
+            .is_some_and(|&i| matches!(self.edits[i], Edit::TaskAnswer { .. }));
+        if self.held != Some(replaying) {
+            self.exec.hold_tasks(replaying);
+            self.held = Some(replaying);
+        }
+        let progressed = self.exec.step();
+        self.steps += 1;
+        self.after_step();
+        progressed
     }
 
     /// Apply the edits made at this step of an earlier run.
@@ -440,7 +466,9 @@ impl Session {
         });
     }
 
-    /// Answer the waiting task by hand; a restart gives the same answer.
+    /// Answer the waiting task by hand (or with what a task command
+    /// printed); replaying the run — a restart, going back, a reload —
+    /// gives the same answer at the same moment.
     pub fn answer_task_by_hand(&mut self, outcome: TaskOutcome) {
         self.fork();
         self.edits.push(Edit::TaskAnswer {
@@ -614,6 +642,7 @@ impl Session {
                 .rposition(|(s, snap)| usable(*s, snap.history_len()));
             let restored = from.is_some_and(|i| self.exec.restore(&self.snapshots[i].1));
             if restored {
+                self.held = None;
                 let steps = self.snapshots[from.unwrap_or(0)].0;
                 self.steps = steps;
                 self.goal = None;
@@ -632,9 +661,7 @@ impl Session {
     /// waits for an answer that no edit gives.
     fn advance_while(&mut self, go_on: impl Fn(&Session) -> bool) {
         while go_on(self) && !self.exec.is_done() {
-            let progressed = self.exec.step();
-            self.steps += 1;
-            self.after_step();
+            let progressed = self.engine_step();
             if !progressed && self.exec.waiting_for_task() {
                 break;
             }
@@ -782,6 +809,7 @@ impl Session {
             ),
         );
         let old = before.history();
+        self.held = None;
         self.snapshots.clear();
         self.goal = None;
         self.steps = 0;
@@ -805,9 +833,7 @@ impl Session {
             if out.diverged.is_some() || self.steps >= target || self.exec.is_done() {
                 break;
             }
-            let progressed = self.exec.step();
-            self.steps += 1;
-            self.after_step();
+            let progressed = self.engine_step();
             if !progressed && self.exec.waiting_for_task() {
                 break;
             }
@@ -842,10 +868,8 @@ impl Session {
             if taken >= budget {
                 return Stop::Budget;
             }
-            let progressed = self.exec.step();
-            self.steps += 1;
+            let progressed = self.engine_step();
             taken += 1;
-            self.after_step();
             if self.exec.is_done() {
                 self.goal = None;
                 return Stop::Finished(self.exec.status());
@@ -1469,5 +1493,76 @@ mod time_travel_tests {
         let d = reloaded(&mut s, other).diverged.unwrap();
         assert_eq!(d.event, 2);
         assert_eq!(d.why, "was PassStateEntered (P0), now PassStateEntered (Q)");
+    }
+
+    /// A runner like a background task command: it starts something (and
+    /// counts it) unless held, and leaves the task pending.
+    struct Spawner {
+        started: std::rc::Rc<std::cell::Cell<usize>>,
+        held: bool,
+    }
+
+    impl TaskRunner for Spawner {
+        fn invoke(&mut self, _req: &crate::engine::task::TaskRequest) -> TaskOutcome {
+            if !self.held {
+                self.started.set(self.started.get() + 1);
+            }
+            TaskOutcome::Pending
+        }
+        fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+            Some(Box::new(Spawner {
+                started: self.started.clone(),
+                held: self.held,
+            }))
+        }
+        fn hold(&mut self, on: bool) {
+            self.held = on;
+        }
+    }
+
+    #[test]
+    fn going_back_over_a_task_a_command_answered_replays_its_answer_without_running_it() {
+        let started = std::rc::Rc::new(std::cell::Cell::new(0));
+        let count = started.clone();
+        let def = json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Z"},
+            "Z": {"Type": "Pass", "End": true}}});
+        let mut s = Session::new(
+            Arc::new(Definition::from_value(&def).unwrap()),
+            Val::from(json!({})),
+            Box::new(move || {
+                Box::new(Spawner {
+                    started: count.clone(),
+                    held: false,
+                }) as Box<dyn TaskRunner>
+            }),
+            Options::default(),
+        );
+        s.snapshot_every = 1;
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::TaskPending);
+        assert_eq!(started.get(), 1);
+        // The command's answer, as the front end gives it.
+        s.answer_task_by_hand(TaskOutcome::Succeeded(Val::from(json!({"from": "cmd"}))));
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Finished(Status::Succeeded));
+        let end = moment(&s);
+        // Back to the start and forward again, through snapshots or not.
+        s.travel_to_event(2);
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Finished(Status::Succeeded));
+        assert_eq!(moment(&s), end);
+        s.snapshots.clear();
+        s.travel_to_event(3);
+        s.travel_to_event(end["history"].as_array().unwrap().len());
+        assert_eq!(moment(&s), end);
+        assert_eq!(started.get(), 1, "the command ran once");
+        // Past the furthest moment reached, a task starts its command again.
+        s.drop_edit(0);
+        s.restart();
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::TaskPending);
+        assert_eq!(started.get(), 2);
     }
 }

@@ -22,6 +22,12 @@ impl Snapshot {
 }
 
 impl Execution {
+    /// While `on`, tasks are answered by what the debugger replays: the
+    /// runner starts nothing with side effects ([`TaskRunner::hold`]).
+    pub fn hold_tasks(&mut self, on: bool) {
+        self.runner.hold(on);
+    }
+
     /// This moment, to come back to; None when the task runner cannot be
     /// copied.
     pub fn snapshot(&self) -> Option<Snapshot> {

@@ -102,7 +102,10 @@ impl App {
                         .and_then(|b| b.slot.lock().ok().and_then(|mut s| s.take()));
                     if let Some(outcome) = done {
                         self.command_running = None;
-                        self.session.answer_task(outcome);
+                        // Recorded like an answer typed by hand: going back
+                        // and forth (or a reload) replays it instead of
+                        // running the command again.
+                        self.session.answer_task_by_hand(outcome);
                         self.message = "The task command answered.".into();
                         if resume {
                             self.session.continue_run();

@@ -389,6 +389,8 @@ pub struct Background {
     pub slot: Arc<Mutex<Option<TaskOutcome>>>,
     pub busy: Arc<AtomicBool>,
     cancel: Arc<Mutex<Cancel>>,
+    /// The debugger replays answers it has: start no command.
+    held: bool,
 }
 
 impl Background {
@@ -408,7 +410,20 @@ impl Background {
 }
 
 impl TaskRunner for Background {
+    /// A copy shares the slot and the cancel switch: it stands for the
+    /// same command line (snapshots replay answers; they start nothing).
+    fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn hold(&mut self, on: bool) {
+        self.held = on;
+    }
+
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        if self.held {
+            return TaskOutcome::Pending;
+        }
         let command = self.command.clone();
         let slot = self.slot.clone();
         let busy = self.busy.clone();

@@ -71,6 +71,12 @@ pub trait TaskRunner {
     fn snapshot(&self) -> Option<Box<dyn TaskRunner>> {
         None
     }
+
+    /// While `on`, the debugger replays a stretch of the run it has already
+    /// seen, whose answers it gives itself: a runner with side effects (a
+    /// command started in the background) starts nothing and leaves the
+    /// task pending. Runners that wrap another pass it on.
+    fn hold(&mut self, _on: bool) {}
 }
 
 /// Answers from `inner` where it can, and leaves the other tasks pending so
@@ -84,6 +90,10 @@ impl TaskRunner for Interactive {
         Some(Box::new(Interactive {
             inner: self.inner.snapshot()?,
         }))
+    }
+
+    fn hold(&mut self, on: bool) {
+        self.inner.hold(on);
     }
 
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
@@ -127,6 +137,11 @@ impl TaskRunner for Chain {
             first: self.first.snapshot()?,
             then: self.then.snapshot()?,
         }))
+    }
+
+    fn hold(&mut self, on: bool) {
+        self.first.hold(on);
+        self.then.hold(on);
     }
 
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {

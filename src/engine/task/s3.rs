@@ -198,6 +198,10 @@ impl TaskRunner for LocalS3 {
         }))
     }
 
+    fn hold(&mut self, on: bool) {
+        self.inner.hold(on);
+    }
+
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
         let get = |k: &str| req.input.get(k).and_then(|v| v.as_str()).unwrap_or("");
         let answer = if is_item_reader(req.resource, "getObject") {

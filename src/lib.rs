@@ -15,5 +15,6 @@ pub mod jsonata_suite;
 pub mod output;
 pub mod replay;
 pub mod samples;
+pub mod serve;
 pub mod testing;
 pub mod tui;

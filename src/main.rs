@@ -351,6 +351,9 @@ enum Command {
     /// status, output, next state, error, and at DEBUG the value after each
     /// stage (exit 0 whatever the status; 2: a request AWS would refuse).
     TestState(cli::test_state::TestStateArgs),
+    /// Teach a class over SSH: each student who connects (`ssh -p 2222
+    /// class@HOST`) gets their own debugger on the lessons served.
+    Serve(cli::serve::ServeArgs),
     /// Time the engine on the standard workloads (../shared/bench).
     Bench {
         #[arg(default_value = "../shared/bench")]
@@ -409,6 +412,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay(args),
         Command::Diff(args) => diff(args),
         Command::TestState(args) => cli::test_state::run(args),
+        Command::Serve(args) => cli::serve::run(args),
         Command::Test(args) => cli::test::run(args),
         Command::Validate {
             definition,

@@ -18,6 +18,7 @@ pub mod glyphs;
 pub mod graph_pane;
 pub mod history;
 pub mod json_view;
+pub mod keys;
 pub mod layout;
 pub mod lesson;
 pub mod markdown;
@@ -51,19 +52,58 @@ use std::time::{Duration, Instant};
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
-/// Put the terminal back as it was (idempotent; safe from a panic hook).
-pub fn restore_terminal() {
-    let mut out = io::stdout();
-    let _ = execute!(
+/// Where the front end's events come from: the local terminal (read by
+/// crossterm) or bytes from a remote one ([`keys::Decoder`]).
+pub trait Input {
+    /// The next event; None when the input has ended.
+    fn next(&mut self) -> impl std::future::Future<Output = Option<io::Result<Event>>>;
+    /// An event already received, without waiting for one.
+    fn ready(&mut self) -> io::Result<Option<Event>>;
+}
+
+/// The local terminal's events.
+struct Local(EventStream);
+
+impl Input for Local {
+    fn next(&mut self) -> impl std::future::Future<Output = Option<io::Result<Event>>> {
+        self.0.next()
+    }
+    fn ready(&mut self) -> io::Result<Option<Event>> {
+        // A zero timeout never sees buffered events; 1 µs does.
+        if crossterm::event::poll(Duration::from_micros(1))? {
+            crossterm::event::read().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// The sequences that open the debugger's screen on a terminal.
+pub fn enter_screen<W: Write>(out: &mut W, mouse: bool) -> io::Result<()> {
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// The sequences that give a terminal back as it was.
+pub fn leave_screen<W: Write>(out: &mut W) -> io::Result<()> {
+    execute!(
         out,
         EndSynchronizedUpdate,
         DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         cursor::Show
-    );
+    )?;
+    out.flush()
+}
+
+/// Put the terminal back as it was (idempotent; safe from a panic hook).
+pub fn restore_terminal() {
+    let _ = leave_screen(&mut io::stdout());
     let _ = terminal::disable_raw_mode();
-    let _ = out.flush();
 }
 
 fn install_panic_hook() {
@@ -82,24 +122,21 @@ fn install_panic_hook() {
 fn setup(mouse: bool) -> io::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
-    if mouse {
-        execute!(out, EnableMouseCapture)?;
-    }
+    enter_screen(&mut out, mouse)?;
     Terminal::new(CrosstermBackend::new(out))
 }
 
-fn draw(term: &mut Term, app: &mut App) -> io::Result<()> {
+fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &mut App) -> io::Result<()> {
     if let Some(text) = app.clipboard.take() {
         // OSC 52: the terminal (local or at the other end of SSH) puts the
         // text on its clipboard.
-        let mut out = io::stdout();
+        let out = term.backend_mut();
         out.write_all(viewer::osc52(&text).as_bytes())?;
         out.flush()?;
     }
-    execute!(io::stdout(), BeginSynchronizedUpdate)?;
+    execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| view::draw(f, app))?;
-    execute!(io::stdout(), EndSynchronizedUpdate)
+    execute!(term.backend_mut(), EndSynchronizedUpdate)
 }
 
 /// Gives one terminal event to the app; true when the input has ended.
@@ -107,7 +144,12 @@ fn draw(term: &mut Term, app: &mut App) -> io::Result<()> {
 /// `typed` and inserted at once by [`flush`]: the editor widget re-measures
 /// its whole text on every edit, so a long paste without bracketed paste
 /// (one key event per character) grew quadratic.
-fn handle(app: &mut App, ev: Option<io::Result<Event>>, typed: &mut String) -> io::Result<bool> {
+fn handle<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    app: &mut App,
+    ev: Option<io::Result<Event>>,
+    typed: &mut String,
+) -> io::Result<bool> {
     use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
     if let Some(Ok(Event::Key(k))) = &ev {
         let plain = k.modifiers.difference(KeyModifiers::SHIFT).is_empty();
@@ -131,7 +173,11 @@ fn handle(app: &mut App, ev: Option<io::Result<Event>>, typed: &mut String) -> i
             app.update(Action::Key(k))
         }
         Some(Ok(Event::Mouse(m))) => app.update(Action::Mouse(m)),
-        Some(Ok(Event::Resize(w, h))) => app.update(Action::Resize(w, h)),
+        Some(Ok(Event::Resize(w, h))) => {
+            // A remote terminal's size is known only from what it says.
+            term.resize(ratatui::layout::Rect::new(0, 0, w, h))?;
+            app.update(Action::Resize(w, h))
+        }
         Some(Ok(Event::Paste(text))) => app.update(Action::Paste(text)),
         Some(Ok(_)) => {}
         Some(Err(e)) => return Err(e),
@@ -147,12 +193,19 @@ fn flush(app: &mut App, typed: &mut String) {
     }
 }
 
-async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
-    let mut events = EventStream::new();
-    #[cfg(unix)]
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let size = term.size()?;
-    app.update(Action::Resize(size.width, size.height));
+/// The debugger on `app` in terminal `term`, taking events from `input`,
+/// until the user quits, the input ends or `stop` completes (SIGTERM, a
+/// server shutting down). The same loop serves the local terminal and an
+/// SSH channel.
+pub async fn event_loop<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    app: &mut App,
+    input: &mut impl Input,
+    size: (u16, u16),
+    stop: impl std::future::Future<Output = ()>,
+) -> io::Result<()> {
+    tokio::pin!(stop);
+    app.update(Action::Resize(size.0, size.1));
     draw(term, app)?;
     let mut mouse_on = app.mouse;
     let mut last_draw = Instant::now();
@@ -167,17 +220,13 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
     loop {
         let running = app.session.is_running();
         let waiting = app.command_running.is_some() && !running;
-        #[cfg(unix)]
-        let term_signal = sigterm.recv();
-        #[cfg(not(unix))]
-        let term_signal = std::future::pending::<Option<()>>();
         tokio::select! {
             biased;
             // SIGTERM before anything the terminal sends.
-            _ = term_signal => return Ok(()),
-            ev = events.next() => {
+            _ = &mut stop => return Ok(()),
+            ev = input.next() => {
                 let mut typed = String::new();
-                if handle(app, ev, &mut typed)? {
+                if handle(term, app, ev, &mut typed)? {
                     return Ok(());
                 }
                 stale = true;
@@ -186,11 +235,9 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
                 // made a 40 KB paste without bracketed paste take 10 s. (A
                 // zero timeout never sees buffered events; 1 µs does.)
                 let burst = Instant::now();
-                while !app.quit
-                    && burst.elapsed() < Duration::from_millis(50)
-                    && crossterm::event::poll(Duration::from_micros(1))?
-                {
-                    if handle(app, Some(crossterm::event::read()), &mut typed)? {
+                while !app.quit && burst.elapsed() < Duration::from_millis(50) {
+                    let Some(ev) = input.ready()? else { break };
+                    if handle(term, app, Some(Ok(ev)), &mut typed)? {
                         return Ok(());
                     }
                 }
@@ -233,9 +280,9 @@ async fn event_loop(term: &mut Term, app: &mut App) -> io::Result<()> {
         if app.mouse != mouse_on {
             mouse_on = app.mouse;
             if mouse_on {
-                execute!(io::stdout(), EnableMouseCapture)?;
+                execute!(term.backend_mut(), EnableMouseCapture)?;
             } else {
-                execute!(io::stdout(), DisableMouseCapture)?;
+                execute!(term.backend_mut(), DisableMouseCapture)?;
             }
         }
         // While running or under a flood of events, about 30 frames a
@@ -271,7 +318,27 @@ pub fn run_with(mut app: App) -> io::Result<App> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let r = rt.block_on(event_loop(&mut term, &mut app));
+    let r = rt.block_on(async {
+        let size = term.size()?;
+        let mut input = Local(EventStream::new());
+        #[cfg(unix)]
+        let mut sigterm =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        #[cfg(unix)]
+        let stop = async move {
+            sigterm.recv().await;
+        };
+        #[cfg(not(unix))]
+        let stop = std::future::pending::<()>();
+        event_loop(
+            &mut term,
+            &mut app,
+            &mut input,
+            (size.width, size.height),
+            stop,
+        )
+        .await
+    });
     restore_terminal();
     // A task command still running is killed with its process group.
     if let Some(b) = &app.background {

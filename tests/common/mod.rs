@@ -1,7 +1,11 @@
 //! Helpers shared by the end-to-end tests.
 
+#[allow(dead_code)]
+pub mod pty;
+
 /// A file with `contents` in a fresh temporary directory (one per test
 /// process and file name); its path.
+#[allow(dead_code)]
 pub fn temp_file(name: &str, contents: &str) -> String {
     let dir = std::env::temp_dir().join(format!(
         "asldbg-test-{}-{}",

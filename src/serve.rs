@@ -1,0 +1,759 @@
+//! `asldbg serve`: the classroom. An SSH server (russh) whose every
+//! connection that asks for a terminal gets its own debugger on the lessons
+//! the teacher served — the same front end as the local one, drawn into
+//! the SSH channel, its input decoded from the channel's bytes. Only that
+//! interactive session is served: exec, subsystems (sftp), forwarding of
+//! ports, agents and X11 are refused, and nothing a student types opens a
+//! file or runs a command on the host.
+
+use crate::asl::value::Val;
+use crate::asl::Definition;
+use crate::debugger::Session as DebugSession;
+use crate::engine::task::{Interactive, MockRunner, NoRunner, TaskRunner};
+use crate::engine::Options;
+use crate::tui::app::App;
+use crate::tui::keys::Decoder;
+use crossterm::event::Event;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use russh::keys::ssh_key::{self, PublicKey};
+use russh::keys::PrivateKey;
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Server as _, Session};
+use russh::{Channel, ChannelId, MethodKind, MethodSet};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// One thing the picker offers: a bundled sample or a definition file the
+/// teacher named (read once, at start).
+#[derive(Clone)]
+pub struct Lesson {
+    pub name: String,
+    pub description: String,
+    definition: Arc<Definition>,
+    input: Val,
+    /// Mock file and test case answering its tasks.
+    mocks: Option<(serde_json::Value, String)>,
+    text: Option<String>,
+}
+
+impl Lesson {
+    /// Bundled sample `s`.
+    pub fn sample(s: &crate::samples::Sample) -> Result<Lesson, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(s.definition).map_err(|e| format!("{}: {e}", s.name))?;
+        let definition = Definition::from_value(&value)
+            .map_err(|e| format!("sample {}: {} problems", s.name, e.len()))?;
+        let mocks = match s.mocks {
+            Some(m) => {
+                let doc: serde_json::Value =
+                    serde_json::from_str(m).map_err(|e| format!("{}: {e}", s.name))?;
+                let case = s
+                    .test_case
+                    .map(str::to_string)
+                    .or_else(|| first_test_case(&doc))
+                    .unwrap_or_default();
+                Some((doc, case))
+            }
+            None => None,
+        };
+        Ok(Lesson {
+            name: s.name.to_string(),
+            description: s.description.to_string(),
+            definition: Arc::new(definition),
+            input: Val::parse(s.input).unwrap_or_else(|_| Val::empty_obj()),
+            mocks,
+            text: Some(s.lesson.to_string()),
+        })
+    }
+
+    /// Definition file `file`, with `input.json`, `mocks.json` and
+    /// `lesson.md` beside it when they are there (a sample's layout).
+    pub fn file(file: &str) -> Result<Lesson, String> {
+        let opened = match crate::asl::load_definition(file) {
+            crate::asl::Loaded::Ok(o) => o,
+            crate::asl::Loaded::Unreadable(e) => return Err(e.to_string()),
+            crate::asl::Loaded::Invalid(errs) => {
+                return Err(errs
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            }
+        };
+        let dir = Path::new(file).parent().unwrap_or(Path::new("."));
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+        let input = match read("input.json") {
+            Some(t) => {
+                Val::parse(&t).map_err(|e| format!("{}: {e}", dir.join("input.json").display()))?
+            }
+            None => Val::empty_obj(),
+        };
+        let mocks = match read("mocks.json") {
+            Some(t) => {
+                let doc: serde_json::Value = serde_json::from_str(&t)
+                    .map_err(|e| format!("{}: {e}", dir.join("mocks.json").display()))?;
+                let case = first_test_case(&doc).unwrap_or_default();
+                Some((doc, case))
+            }
+            None => None,
+        };
+        Ok(Lesson {
+            name: file.to_string(),
+            description: opened
+                .definition
+                .comment
+                .clone()
+                .unwrap_or_else(|| "a definition".into()),
+            definition: Arc::new(opened.definition),
+            input,
+            mocks,
+            text: read("lesson.md"),
+        })
+    }
+
+    /// A debugger on this lesson: tasks answered by its mocks, or by the
+    /// student (no command, no file is ever opened for it).
+    fn app(&self) -> App {
+        let mocks = self
+            .mocks
+            .as_ref()
+            .and_then(|(doc, case)| MockRunner::from_value(doc, "mocks.json", None, case).ok());
+        let session = DebugSession::new(
+            self.definition.clone(),
+            self.input.clone(),
+            Box::new(move || {
+                let inner: Box<dyn TaskRunner> = match &mocks {
+                    Some(m) => Box::new(m.clone()),
+                    None => Box::new(NoRunner),
+                };
+                Box::new(Interactive { inner }) as Box<dyn TaskRunner>
+            }),
+            Options::default(),
+        );
+        // The built-in theme always loads; 256 colours (a class's terminals).
+        let theme = crate::tui::theme::Theme::load("dark", crate::tui::theme::ColorMode::Ansi256)
+            .expect("the built-in theme");
+        let mut app = App::new(session, self.name.clone(), theme);
+        app.lesson = self.text.clone();
+        if app.lesson.is_some() {
+            app.message =
+                "Ready: L shows the lesson, s steps, c continues, ? shows every key.".into();
+        }
+        app
+    }
+}
+
+fn first_test_case(mocks: &serde_json::Value) -> Option<String> {
+    let m = mocks.get("StateMachines")?.as_object()?.values().next()?;
+    m.get("TestCases")?.as_object()?.keys().next().cloned()
+}
+
+/// How the server runs.
+pub struct Config {
+    pub listen: String,
+    pub host_key: PathBuf,
+    /// Public keys let in (OpenSSH `authorized_keys` format).
+    pub authorized_keys: Vec<PublicKey>,
+    /// `user:password` pairs let in.
+    pub passwords: Vec<(String, String)>,
+    pub lessons: Vec<Lesson>,
+    pub max_sessions: usize,
+    pub idle_timeout: Duration,
+}
+
+impl Config {
+    /// Nobody is checked: only on a loopback address.
+    fn open(&self) -> bool {
+        self.authorized_keys.is_empty() && self.passwords.is_empty()
+    }
+}
+
+/// Read `authorized_keys`: one key a line, `#` comments and blank lines
+/// skipped; a line that is not a key is an error naming it.
+pub fn read_authorized_keys(file: &str) -> Result<Vec<PublicKey>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(i, l)| {
+            PublicKey::from_openssh(l.trim())
+                .map_err(|e| format!("{file}:{}: not a public key: {e}", i + 1))
+        })
+        .collect()
+}
+
+/// Read a password file: `user:password` a line.
+pub fn read_passwords(file: &str) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(i, l)| match l.split_once(':') {
+            Some((u, p)) if !u.is_empty() && !p.is_empty() => Ok((u.to_string(), p.to_string())),
+            _ => Err(format!("{file}:{}: expected user:password", i + 1)),
+        })
+        .collect()
+}
+
+/// The host key in `file`, made (Ed25519, mode 0600) on first start.
+pub fn host_key(file: &Path) -> Result<PrivateKey, String> {
+    let shown = file.display();
+    if file.exists() {
+        return russh::keys::load_secret_key(file, None).map_err(|e| format!("{shown}: {e}"));
+    }
+    let mut seed = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut seed))
+        .map_err(|e| format!("no randomness for a host key: {e}"))?;
+    let pair = ssh_key::private::Ed25519Keypair::from_seed(&seed);
+    let key = PrivateKey::from(pair);
+    let text = key
+        .to_openssh(ssh_key::LineEnding::LF)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(file).map_err(|e| format!("{shown}: {e}"))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("{shown}: {e}"))?;
+    Ok(key)
+}
+
+/// Whether `addr` only listens on this machine.
+fn loopback(addr: &std::net::SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Run the server until it is stopped. `ready` is told the address it
+/// listens on (port 0 picks one).
+pub async fn serve(
+    config: Config,
+    key: PrivateKey,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("{}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if config.open() && !loopback(&addr) {
+        return Err(format!(
+            "refusing to serve {addr} without --authorized-keys or --password-file: anyone who \
+             can reach it would get in (without them only a loopback address such as \
+             127.0.0.1:2222 is served)"
+        ));
+    }
+    let mut methods = MethodSet::empty();
+    if config.open() {
+        methods.push(MethodKind::None);
+    }
+    if !config.authorized_keys.is_empty() {
+        methods.push(MethodKind::PublicKey);
+    }
+    if !config.passwords.is_empty() {
+        methods.push(MethodKind::Password);
+    }
+    let ssh = Arc::new(russh::server::Config {
+        methods,
+        keys: vec![key],
+        inactivity_timeout: Some(config.idle_timeout),
+        auth_rejection_time: Duration::from_millis(500),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        nodelay: true,
+        ..Default::default()
+    });
+    ready(addr);
+    let mut server = Server {
+        config: Arc::new(config),
+        active: Arc::new(AtomicUsize::new(0)),
+    };
+    server
+        .run_on_socket(ssh, &listener)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[derive(Clone)]
+struct Server {
+    config: Arc<Config>,
+    /// Debugger sessions running now.
+    active: Arc<AtomicUsize>,
+}
+
+impl russh::server::Server for Server {
+    type Handler = Connection;
+    fn new_client(&mut self, _: Option<std::net::SocketAddr>) -> Connection {
+        Connection {
+            server: self.clone(),
+            channel: None,
+            size: (80, 24),
+            input: None,
+            decoder: Decoder::default(),
+        }
+    }
+}
+
+/// One SSH connection: at most one session channel, with one debugger.
+struct Connection {
+    server: Server,
+    channel: Option<ChannelId>,
+    size: (u16, u16),
+    /// Where its debugger takes events (once started).
+    input: Option<mpsc::UnboundedSender<Event>>,
+    decoder: Decoder,
+}
+
+fn clamp(v: u32) -> u16 {
+    v.clamp(1, 1000) as u16
+}
+
+impl Connection {
+    fn refuse(&self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
+        session.channel_failure(channel)?;
+        session.close(channel)
+    }
+}
+
+impl russh::server::Handler for Connection {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(if self.server.config.open() {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        })
+    }
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        let ok = self
+            .server
+            .config
+            .passwords
+            .iter()
+            .any(|(u, p)| u == user && p == password);
+        Ok(if ok { Auth::Accept } else { Auth::reject() })
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        offer: russh::server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(if self.known(offer.public_key) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        })
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: russh::server::VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(if self.known(key.public_key) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        })
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.channel.is_some() {
+            reply
+                .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        }
+        self.channel = Some(channel.id());
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        cols: u32,
+        rows: u32,
+        _pw: u32,
+        _ph: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.size = (clamp(cols), clamp(rows));
+        session.channel_success(channel)
+    }
+
+    async fn window_change_request(
+        &mut self,
+        _channel: ChannelId,
+        cols: u32,
+        rows: u32,
+        _pw: u32,
+        _ph: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.size = (clamp(cols), clamp(rows));
+        if let Some(tx) = &self.input {
+            let _ = tx.send(Event::Resize(self.size.0, self.size.1));
+        }
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.input.is_some() || self.channel != Some(channel) {
+            return self.refuse(channel, session);
+        }
+        let config = &self.server.config;
+        let active = self.server.active.clone();
+        if active.fetch_add(1, Ordering::SeqCst) >= config.max_sessions {
+            active.fetch_sub(1, Ordering::SeqCst);
+            session.channel_success(channel)?;
+            session.data(
+                channel,
+                format!(
+                    "asldbg: the class is full ({} sessions); try again later.\r\n",
+                    config.max_sessions
+                ),
+            )?;
+            session.exit_status_request(channel, 1)?;
+            session.eof(channel)?;
+            return session.close(channel);
+        }
+        session.channel_success(channel)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.input = Some(tx);
+        let handle = session.handle();
+        let lessons = config.lessons.clone();
+        let size = self.size;
+        // The debugger is not Send (its caches are per thread): each
+        // session runs on a thread of its own, with its own event loop.
+        let (out_tx, out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        tokio::spawn(forward(handle, channel, out_rx));
+        std::thread::spawn(move || {
+            // Counted out however the session ends (a panic in it ends
+            // only this thread: the others go on).
+            struct Leaving(Arc<AtomicUsize>);
+            impl Drop for Leaving {
+                fn drop(&mut self) {
+                    self.0.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
+            let _leaving = Leaving(active);
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(run_session(lessons, size, rx, out_tx));
+            }
+        });
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.refuse(channel, session)
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.refuse(channel, session)
+    }
+
+    async fn x11_request(
+        &mut self,
+        channel: ChannelId,
+        _single: bool,
+        _proto: &str,
+        _cookie: &str,
+        _screen: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)
+    }
+
+    async fn agent_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(false)
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        _value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)
+    }
+
+    async fn tcpip_forward(
+        &mut self,
+        _address: &str,
+        _port: &mut u32,
+        _session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        Ok(false)
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.channel != Some(channel) {
+            return Ok(());
+        }
+        if let Some(tx) = &self.input {
+            let mut events = self.decoder.feed(data);
+            // A read that ends in Esc (and nothing more) is the Esc key:
+            // terminals send a sequence in one piece.
+            events.extend(self.decoder.flush());
+            for ev in events {
+                let _ = tx.send(ev);
+            }
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.channel == Some(channel) {
+            // Dropping the sender ends the debugger's input: it quits.
+            self.input = None;
+        }
+        Ok(())
+    }
+}
+
+impl Connection {
+    fn known(&self, key: &PublicKey) -> bool {
+        self.server
+            .config
+            .authorized_keys
+            .iter()
+            .any(|k| k.key_data() == key.key_data())
+    }
+}
+
+/// Send what the debugger draws to the client; when it ends, the session
+/// ends with exit status 0.
+async fn forward(handle: Handle, channel: ChannelId, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
+    while let Some(bytes) = rx.recv().await {
+        if handle.data(channel, bytes).await.is_err() {
+            return;
+        }
+    }
+    let _ = handle.exit_status_request(channel, 0).await;
+    let _ = handle.eof(channel).await;
+    let _ = handle.close(channel).await;
+}
+
+/// The bytes a terminal backend writes, handed to the forwarder at each
+/// flush (one frame, one SSH message).
+struct ChannelWriter {
+    buf: Vec<u8>,
+    out: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out
+                .send(std::mem::take(&mut self.buf))
+                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client has gone"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The events of one session's channel.
+struct Remote(mpsc::UnboundedReceiver<Event>);
+
+impl crate::tui::Input for Remote {
+    async fn next(&mut self) -> Option<io::Result<Event>> {
+        self.0.recv().await.map(Ok)
+    }
+    fn ready(&mut self) -> io::Result<Option<Event>> {
+        Ok(self.0.try_recv().ok())
+    }
+}
+
+/// One student's session: the picker, then the debugger on the lesson
+/// picked; q (in either) ends it.
+async fn run_session(
+    lessons: Vec<Lesson>,
+    size: (u16, u16),
+    rx: mpsc::UnboundedReceiver<Event>,
+    out: mpsc::UnboundedSender<Vec<u8>>,
+) {
+    let mut writer = ChannelWriter {
+        buf: Vec::new(),
+        out,
+    };
+    if crate::tui::enter_screen(&mut writer, true).is_err() {
+        return;
+    }
+    let backend = CrosstermBackend::new(writer);
+    let Ok(mut term) = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, size.0, size.1)),
+        },
+    ) else {
+        return;
+    };
+    let mut input = Remote(rx);
+    let mut size = size;
+    if let Some(i) = pick(&mut term, &lessons, &mut input, &mut size).await {
+        let mut app = lessons[i].app();
+        let _ = crate::tui::event_loop(
+            &mut term,
+            &mut app,
+            &mut input,
+            size,
+            std::future::pending(),
+        )
+        .await;
+    }
+    let _ = crate::tui::leave_screen(term.backend_mut());
+}
+
+/// The lesson picker: ↑/↓ and Enter; q or Esc ends the session.
+async fn pick(
+    term: &mut Terminal<CrosstermBackend<ChannelWriter>>,
+    lessons: &[Lesson],
+    input: &mut Remote,
+    size: &mut (u16, u16),
+) -> Option<usize> {
+    use crate::tui::Input;
+    use crossterm::event::KeyCode;
+    use ratatui::text::Line;
+    use ratatui::widgets::{Block, Borders, Paragraph};
+    let mut sel = 0usize;
+    loop {
+        let drawn = term.draw(|f| {
+            let rows = f.area().height.saturating_sub(2) as usize;
+            let top = sel.saturating_sub(rows.saturating_sub(1));
+            let width = f.area().width.saturating_sub(2) as usize;
+            let lines: Vec<Line> = lessons
+                .iter()
+                .enumerate()
+                .skip(top)
+                .map(|(i, l)| {
+                    let mark = if i == sel { "▶ " } else { "  " };
+                    let text = format!("{mark}{:<18} {}", l.name, l.description);
+                    let (shown, cut) = crate::tui::json_view::fit_line(&text, width);
+                    Line::from(if cut {
+                        format!("{shown}…")
+                    } else {
+                        shown.to_string()
+                    })
+                })
+                .collect();
+            f.render_widget(
+                Paragraph::new(lines).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" asldbg class — pick a lesson (↑/↓, Enter; q leaves) "),
+                ),
+                f.area(),
+            );
+        });
+        if drawn.is_err() {
+            return None;
+        }
+        match input.next().await? {
+            Ok(Event::Resize(w, h)) => {
+                *size = (w, h);
+                let _ = term.resize(Rect::new(0, 0, w, h));
+            }
+            Ok(Event::Key(k)) => match k.code {
+                KeyCode::Up | KeyCode::Char('k') => sel = sel.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => {
+                    sel = (sel + 1).min(lessons.len().saturating_sub(1))
+                }
+                KeyCode::Enter => return Some(sel),
+                KeyCode::Char('q') | KeyCode::Esc => return None,
+                KeyCode::Char('c')
+                    if k.modifiers
+                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
+                {
+                    return None
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_sample_is_a_lesson() {
+        for s in crate::samples::SAMPLES {
+            let l = Lesson::sample(s).unwrap();
+            let app = l.app();
+            assert_eq!(app.title, s.name);
+        }
+    }
+
+    #[test]
+    fn a_made_host_key_is_kept_private_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("asldbg-hostkey-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let file = dir.join("host_ed25519");
+        let made = host_key(&file).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = host_key(&file).unwrap();
+        assert_eq!(made.public_key(), again.public_key());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,243 @@
+//! `asldbg serve` with the real OpenSSH client: students' sessions in
+//! pseudo-terminals, and what the server must refuse.
+
+mod common;
+use common::pty::Tui;
+use portable_pty::CommandBuilder;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A folder with two client keys (`in`, let in; `out`, not), the
+/// authorized_keys file and a password file.
+fn keys(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("asldbg-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for k in ["in", "out"] {
+        let made = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", k, "-f"])
+            .arg(dir.join(k))
+            .status()
+            .expect("ssh-keygen (openssh-client; .ci/run installs it)");
+        assert!(made.success());
+    }
+    std::fs::copy(dir.join("in.pub"), dir.join("authorized_keys")).unwrap();
+    std::fs::write(dir.join("passwords"), "class:sesame\n").unwrap();
+    dir
+}
+
+/// The server on a port of its own; its port.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asldbg"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0", "--host-key"])
+        .arg(dir.join("host_key"))
+        .args(extra)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("asldbg serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    Server { child, port }
+}
+
+fn ssh_args(port: u16) -> Vec<String> {
+    [
+        "-p",
+        &port.to_string(),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// `ssh -tt` as a student, in a terminal of `rows`×`cols`.
+fn student(port: u16, key: &Path, rows: u16, cols: u16) -> Tui {
+    let mut cmd = CommandBuilder::new("ssh");
+    cmd.arg("-tt");
+    cmd.args(ssh_args(port));
+    cmd.args(["-o", "BatchMode=yes", "-i"]);
+    cmd.arg(key);
+    cmd.arg("class@127.0.0.1");
+    Tui::spawn(cmd, rows, cols)
+}
+
+/// `ssh` (not in a terminal) with `args`: its exit code and stderr.
+fn ssh_batch(port: u16, key: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new("ssh")
+        .args(ssh_args(port))
+        .args(["-o", "BatchMode=yes", "-i"])
+        .arg(key)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_student_picks_a_lesson_steps_resizes_and_quits_and_two_are_independent() {
+    let dir = keys("session");
+    let ak = dir.join("authorized_keys");
+    let server = serve(
+        &dir,
+        &[
+            "credit-card",
+            "wait",
+            "--authorized-keys",
+            ak.to_str().unwrap(),
+        ],
+    );
+    let mut a = student(server.port, &dir.join("in"), 24, 80);
+    a.wait_for("pick a lesson");
+    a.wait_for("▶ credit-card");
+    a.wait_for("wait ");
+    a.keys("\r");
+    a.wait_for("PAUSED  at Get credit limit");
+    a.keys("s");
+    a.wait_for("at Credit applied >= 5000?");
+    // A second student at the same time has a run of their own.
+    let mut b = student(server.port, &dir.join("in"), 24, 80);
+    b.wait_for("pick a lesson");
+    b.keys("\x1b[B\r");
+    b.wait_for("clock +0s");
+    b.wait_for("wait");
+    a.wait_for("at Credit applied >= 5000?");
+    // The window grows: the screen is laid out again for 120 columns.
+    a.resize(40, 120);
+    a.wait_for("←↑↓→ hjkl move");
+    a.keys("q");
+    let status = a.exit_status(Duration::from_secs(10));
+    assert!(status.success(), "ssh exited with {status:?}");
+    b.keys("q");
+    assert!(b.exit_status(Duration::from_secs(10)).success());
+    // The host key was made once, private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("host_key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn only_the_interactive_session_is_served_and_only_to_those_let_in() {
+    let dir = keys("refuse");
+    let ak = dir.join("authorized_keys");
+    let pw = dir.join("passwords");
+    let server = serve(
+        &dir,
+        &[
+            "--authorized-keys",
+            ak.to_str().unwrap(),
+            "--password-file",
+            pw.to_str().unwrap(),
+        ],
+    );
+    let port = server.port;
+    let (inn, out) = (dir.join("in"), dir.join("out"));
+    // A key not in authorized_keys.
+    let (code, err) = ssh_batch(port, &out, &["class@127.0.0.1"]);
+    assert_eq!(code, 255, "{err}");
+    assert!(err.contains("Permission denied"), "{err}");
+    // A command (exec), stdio forwarding (-W), sftp: refused.
+    let (code, err) = ssh_batch(port, &inn, &["class@127.0.0.1", "ls", "/"]);
+    assert_ne!(code, 0, "exec was served: {err}");
+    assert!(err.contains("exec request failed"), "{err}");
+    let (code, err) = ssh_batch(port, &inn, &["-W", "127.0.0.1:22", "class@127.0.0.1"]);
+    assert_ne!(code, 0, "-W was served: {err}");
+    let sftp = Command::new("sftp")
+        .args(["-P", &port.to_string()])
+        .args(ssh_args(port).iter().skip(2))
+        .args(["-o", "BatchMode=yes", "-i"])
+        .arg(&inn)
+        .arg("class@127.0.0.1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!sftp.status.success(), "sftp was served");
+    assert!(
+        String::from_utf8_lossy(&sftp.stderr).contains("subsystem request failed"),
+        "{}",
+        String::from_utf8_lossy(&sftp.stderr)
+    );
+    // Passwords: a wrong one is refused, the right one lets in.
+    let password = |typed: &str| {
+        let mut cmd = CommandBuilder::new("ssh");
+        cmd.arg("-tt");
+        cmd.args(ssh_args(port));
+        cmd.args([
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+            "class@127.0.0.1",
+        ]);
+        let mut t = Tui::spawn(cmd, 24, 80);
+        t.wait_for("password:");
+        t.keys(&format!("{typed}\r"));
+        t
+    };
+    let mut wrong = password("open-sesame");
+    wrong.wait_for("Permission denied");
+    assert!(!wrong.exit_status(Duration::from_secs(10)).success());
+    let mut right = password("sesame");
+    right.wait_for("pick a lesson");
+    right.keys("q");
+    assert!(right.exit_status(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn no_one_is_let_in_on_a_public_address_without_keys_or_passwords() {
+    let dir = std::env::temp_dir().join(format!("asldbg-serve-{}-public", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_asldbg"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--host-key"])
+        .arg(dir.join("host_key"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to serve 0.0.0.0:") && err.contains("--authorized-keys"),
+        "{err}"
+    );
+}

@@ -153,6 +153,38 @@ fn first_test_case(mocks: &serde_json::Value) -> Option<String> {
     m.get("TestCases")?.as_object()?.keys().next().cloned()
 }
 
+/// Who the teacher is: their public key, or its SHA256 fingerprint.
+#[derive(Clone, Debug)]
+pub enum Teacher {
+    Key(PublicKey),
+    Fingerprint(String),
+}
+
+impl Teacher {
+    /// From `--teacher`: a public key file, the key itself, or
+    /// `SHA256:…` as `ssh-keygen -lf` prints it.
+    pub fn parse(text: &str) -> Result<Teacher, String> {
+        if text.starts_with("SHA256:") {
+            return Ok(Teacher::Fingerprint(text.to_string()));
+        }
+        let line = match std::fs::read_to_string(text) {
+            Ok(t) => t,
+            Err(_) if text.contains(' ') => text.to_string(),
+            Err(e) => return Err(format!("--teacher {text}: {e}")),
+        };
+        PublicKey::from_openssh(line.trim())
+            .map(Teacher::Key)
+            .map_err(|e| format!("--teacher {text}: not a public key or SHA256 fingerprint: {e}"))
+    }
+
+    fn is(&self, key: &PublicKey) -> bool {
+        match self {
+            Teacher::Key(k) => k.key_data() == key.key_data(),
+            Teacher::Fingerprint(f) => key.fingerprint(ssh_key::HashAlg::Sha256).to_string() == *f,
+        }
+    }
+}
+
 /// How the server runs.
 pub struct Config {
     pub listen: String,
@@ -164,6 +196,8 @@ pub struct Config {
     pub lessons: Vec<Lesson>,
     pub max_sessions: usize,
     pub idle_timeout: Duration,
+    /// The teacher, whose session students can follow (`F`).
+    pub teacher: Option<Teacher>,
 }
 
 impl Config {
@@ -255,10 +289,13 @@ pub async fn serve(
     if config.open() {
         methods.push(MethodKind::None);
     }
-    if !config.authorized_keys.is_empty() {
+    // Keys are asked for the teacher's too.
+    if !config.authorized_keys.is_empty() || config.teacher.is_some() {
         methods.push(MethodKind::PublicKey);
     }
-    if !config.passwords.is_empty() {
+    // An open server that asks for keys (to know the teacher) lets in
+    // those with none by any password.
+    if !config.passwords.is_empty() || (config.open() && config.teacher.is_some()) {
         methods.push(MethodKind::Password);
     }
     let ssh = Arc::new(russh::server::Config {
@@ -271,9 +308,15 @@ pub async fn serve(
         ..Default::default()
     });
     ready(addr);
+    let (broadcast, _) = tokio::sync::watch::channel(None);
     let mut server = Server {
         config: Arc::new(config),
         active: Arc::new(AtomicUsize::new(0)),
+        class: Arc::new(ClassShared {
+            broadcast,
+            followers: AtomicUsize::new(0),
+            followers_changed: tokio::sync::Notify::new(),
+        }),
     };
     server
         .run_on_socket(ssh, &listener)
@@ -286,6 +329,22 @@ struct Server {
     config: Arc<Config>,
     /// Debugger sessions running now.
     active: Arc<AtomicUsize>,
+    class: Arc<ClassShared>,
+}
+
+/// The teacher's moment, as followers take it: the lesson and the
+/// session (a session file's content: replayed, the engine being
+/// deterministic, it is the same run at the same moment).
+struct Broadcast {
+    lesson: usize,
+    session: serde_json::Value,
+}
+
+/// What the sessions of one class share.
+struct ClassShared {
+    broadcast: tokio::sync::watch::Sender<Option<Arc<Broadcast>>>,
+    followers: AtomicUsize,
+    followers_changed: tokio::sync::Notify,
 }
 
 impl russh::server::Server for Server {
@@ -293,6 +352,7 @@ impl russh::server::Server for Server {
     fn new_client(&mut self, _: Option<std::net::SocketAddr>) -> Connection {
         Connection {
             server: self.clone(),
+            teacher: false,
             channel: None,
             size: (80, 24),
             input: None,
@@ -304,6 +364,8 @@ impl russh::server::Server for Server {
 /// One SSH connection: at most one session channel, with one debugger.
 struct Connection {
     server: Server,
+    /// Logged in with the teacher's key.
+    teacher: bool,
     channel: Option<ChannelId>,
     size: (u16, u16),
     /// Where its debugger takes events (once started).
@@ -326,20 +388,19 @@ impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
     async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
-        Ok(if self.server.config.open() {
-            Auth::Accept
-        } else {
-            Auth::reject()
-        })
+        // With a teacher named, keys are asked for (to know the teacher).
+        Ok(
+            if self.server.config.open() && self.server.config.teacher.is_none() {
+                Auth::Accept
+            } else {
+                Auth::reject()
+            },
+        )
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        let ok = self
-            .server
-            .config
-            .passwords
-            .iter()
-            .any(|(u, p)| u == user && p == password);
+        let c = &self.server.config;
+        let ok = c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password);
         Ok(if ok { Auth::Accept } else { Auth::reject() })
     }
 
@@ -360,6 +421,9 @@ impl russh::server::Handler for Connection {
         _user: &str,
         key: russh::server::VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
+        if self.is_teacher(key.public_key) {
+            self.teacher = true;
+        }
         Ok(if self.known(key.public_key) {
             Auth::Accept
         } else {
@@ -445,6 +509,11 @@ impl russh::server::Handler for Connection {
         let handle = session.handle();
         let lessons = config.lessons.clone();
         let size = self.size;
+        let class = ClassHooks::new(
+            self.server.class.clone(),
+            self.teacher,
+            config.teacher.is_some(),
+        );
         // The debugger is not Send (its caches are per thread): each
         // session runs on a thread of its own, with its own event loop.
         let (out_tx, out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
@@ -463,7 +532,7 @@ impl russh::server::Handler for Connection {
                 .enable_all()
                 .build()
             {
-                rt.block_on(run_session(lessons, size, rx, out_tx));
+                rt.block_on(run_session(lessons, size, rx, out_tx, class));
             }
         });
         Ok(())
@@ -562,12 +631,22 @@ impl russh::server::Handler for Connection {
 }
 
 impl Connection {
+    /// Let in: a listed key, the teacher's, or any on an open server.
     fn known(&self, key: &PublicKey) -> bool {
+        let c = &self.server.config;
+        c.open()
+            || self.is_teacher(key)
+            || c.authorized_keys
+                .iter()
+                .any(|k| k.key_data() == key.key_data())
+    }
+
+    fn is_teacher(&self, key: &PublicKey) -> bool {
         self.server
             .config
-            .authorized_keys
-            .iter()
-            .any(|k| k.key_data() == key.key_data())
+            .teacher
+            .as_ref()
+            .is_some_and(|t| t.is(key))
     }
 }
 
@@ -619,12 +698,14 @@ impl crate::tui::Input for Remote {
 }
 
 /// One student's session: the picker, then the debugger on the lesson
-/// picked; q (in either) ends it.
+/// picked; q (in either) ends it. A follower goes wherever the teacher's
+/// lesson is.
 async fn run_session(
     lessons: Vec<Lesson>,
     size: (u16, u16),
     rx: mpsc::UnboundedReceiver<Event>,
     out: mpsc::UnboundedSender<Vec<u8>>,
+    mut class: ClassHooks,
 ) {
     let mut writer = ChannelWriter {
         buf: Vec::new(),
@@ -644,18 +725,161 @@ async fn run_session(
     };
     let mut input = Remote(rx);
     let mut size = size;
-    if let Some(i) = pick(&mut term, &lessons, &mut input, &mut size).await {
+    let mut next = pick(&mut term, &lessons, &mut input, &mut size).await;
+    while let Some(i) = next.take() {
         let mut app = lessons[i].app();
-        let _ = crate::tui::event_loop(
+        class.enter(&mut app, i);
+        let _ = term.clear();
+        let ended = crate::tui::event_loop(
             &mut term,
             &mut app,
             &mut input,
+            &mut class,
             size,
             std::future::pending(),
         )
         .await;
+        size = app.size;
+        if ended.is_ok() {
+            next = class.switch.take();
+        }
     }
     let _ = crate::tui::leave_screen(term.backend_mut());
+}
+
+/// The classroom in a session's loop: the teacher's session is broadcast
+/// at every change; a follower's run is moved to the teacher's moment.
+struct ClassHooks {
+    shared: Arc<ClassShared>,
+    teacher: bool,
+    /// A teacher is named (students can follow).
+    class: bool,
+    lesson: usize,
+    rx: tokio::sync::watch::Receiver<Option<Arc<Broadcast>>>,
+    /// Counted among the followers.
+    following: bool,
+    /// The teacher's last broadcast session, to send only changes.
+    last: Option<serde_json::Value>,
+    /// The teacher is on another lesson: the follower goes there.
+    switch: Option<usize>,
+}
+
+impl ClassHooks {
+    fn new(shared: Arc<ClassShared>, teacher: bool, class: bool) -> ClassHooks {
+        let rx = shared.broadcast.subscribe();
+        ClassHooks {
+            shared,
+            teacher,
+            class,
+            lesson: 0,
+            rx,
+            following: false,
+            last: None,
+            switch: None,
+        }
+    }
+
+    /// A debugger on lesson `i` starts in this session.
+    fn enter(&mut self, app: &mut App, i: usize) {
+        self.lesson = i;
+        self.last = None;
+        app.class.can_follow = self.class && !self.teacher;
+        app.class.following = self.following;
+        if self.teacher {
+            app.class.followers = Some(self.shared.followers.load(Ordering::SeqCst));
+        }
+        if self.following {
+            // Take the teacher's moment at once.
+            self.rx.mark_changed();
+        }
+    }
+
+    fn set_following(&mut self, on: bool) {
+        if on == self.following {
+            return;
+        }
+        self.following = on;
+        if on {
+            self.shared.followers.fetch_add(1, Ordering::SeqCst);
+            self.rx.mark_changed();
+        } else {
+            self.shared.followers.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.shared.followers_changed.notify_waiters();
+    }
+}
+
+impl Drop for ClassHooks {
+    fn drop(&mut self) {
+        self.set_following(false);
+    }
+}
+
+impl crate::tui::Hooks for ClassHooks {
+    fn after(&mut self, app: &mut App) {
+        if self.teacher {
+            let watches: Vec<String> = app.watches.iter().map(|w| w.source.clone()).collect();
+            let doc = crate::debugger::saved::to_json(&app.session, &watches);
+            if self.last.as_ref() != Some(&doc) {
+                self.shared.broadcast.send_replace(Some(Arc::new(Broadcast {
+                    lesson: self.lesson,
+                    session: doc.clone(),
+                })));
+                self.last = Some(doc);
+            }
+            app.class.followers = Some(self.shared.followers.load(Ordering::SeqCst));
+        } else {
+            self.set_following(app.class.following);
+        }
+    }
+
+    async fn outside(&mut self) {
+        if self.teacher {
+            self.shared.followers_changed.notified().await;
+        } else if self.following {
+            if self.rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        } else {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    fn apply(&mut self, app: &mut App) -> bool {
+        if self.teacher {
+            app.class.followers = Some(self.shared.followers.load(Ordering::SeqCst));
+            return true;
+        }
+        if !self.following {
+            return false;
+        }
+        let Some(b) = self.rx.borrow_and_update().clone() else {
+            app.message = "Following the teacher, who has not opened a lesson yet.".into();
+            return true;
+        };
+        if b.lesson != self.lesson {
+            // The debugger ends here and opens the teacher's lesson.
+            self.switch = Some(b.lesson);
+            app.quit = true;
+            return true;
+        }
+        match crate::debugger::saved::restore(&mut app.session, &b.session) {
+            Ok(r) => {
+                app.watches = r
+                    .watches
+                    .iter()
+                    .filter_map(|w| crate::debugger::watch::Watch::new(w).ok())
+                    .collect();
+                app.moved_from_outside();
+                app.message = format!(
+                    "Following the teacher: at event {}. F: your own copy from here.",
+                    app.session.exec.history().len()
+                );
+            }
+            Err(e) => app.message = format!("The teacher's session did not load: {e}"),
+        }
+        true
+    }
 }
 
 /// The lesson picker: ↑/↓ and Enter; q or Esc ends the session.

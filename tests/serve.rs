@@ -65,6 +65,19 @@ fn serve(dir: &Path, extra: &[&str]) -> Server {
     Server { child, port }
 }
 
+/// A class on two lessons (credit-card, wait), the `in` key let in.
+fn class(dir: &Path, extra: &[&str]) -> Server {
+    let ak = dir.join("authorized_keys");
+    let mut args = vec![
+        "credit-card",
+        "wait",
+        "--authorized-keys",
+        ak.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    serve(dir, &args)
+}
+
 fn ssh_args(port: u16) -> Vec<String> {
     [
         "-p",
@@ -111,16 +124,7 @@ fn ssh_batch(port: u16, key: &Path, args: &[&str]) -> (i32, String) {
 #[test]
 fn a_student_picks_a_lesson_steps_resizes_and_quits_and_two_are_independent() {
     let dir = keys("session");
-    let ak = dir.join("authorized_keys");
-    let server = serve(
-        &dir,
-        &[
-            "credit-card",
-            "wait",
-            "--authorized-keys",
-            ak.to_str().unwrap(),
-        ],
-    );
+    let server = class(&dir, &[]);
     let mut a = student(server.port, &dir.join("in"), 24, 80);
     a.wait_for("pick a lesson");
     a.wait_for("▶ credit-card");
@@ -240,4 +244,54 @@ fn no_one_is_let_in_on_a_public_address_without_keys_or_passwords() {
         err.contains("refusing to serve 0.0.0.0:") && err.contains("--authorized-keys"),
         "{err}"
     );
+}
+
+#[test]
+fn students_follow_the_teacher_and_f_again_gives_them_their_own_copy() {
+    let dir = keys("follow");
+    // The teacher's key is the one not in authorized_keys: --teacher lets
+    // it in.
+    let teacher_key = dir.join("out.pub");
+    let server = class(&dir, &["--teacher", teacher_key.to_str().unwrap()]);
+    let mut teacher = student(server.port, &dir.join("out"), 24, 80);
+    teacher.wait_for("pick a lesson");
+    teacher.keys("\r");
+    teacher.wait_for("teacher · 0 following");
+    // A student on another lesson follows: they are taken to the
+    // teacher's, at the teacher's moment.
+    let mut s = student(server.port, &dir.join("in"), 30, 100);
+    s.wait_for("pick a lesson");
+    s.keys("\x1b[B\r");
+    s.wait_for("wait");
+    s.keys("F");
+    s.wait_for("◉ FOLLOWING THE TEACHER");
+    s.wait_for("at Get credit limit");
+    teacher.wait_for("teacher · 1 following");
+    teacher.keys("s");
+    teacher.wait_for("at Credit applied >= 5000?");
+    s.wait_for("at Credit applied >= 5000?");
+    // Following, the student's keys only look.
+    s.keys("s");
+    s.wait_for("their keys move the run");
+    // F again: their own copy from there, which the teacher's keys no
+    // longer move.
+    s.keys("F");
+    s.wait_for("Your own copy");
+    teacher.wait_for("teacher · 0 following");
+    s.keys("s");
+    s.wait_for("at Wait for human approval");
+    teacher.keys("s");
+    teacher.wait_for("at Wait for human approval");
+    teacher.keys("s");
+    teacher.wait_for("at Credit limit approved");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !s.screen().contains("at Credit limit approved"),
+        "{}",
+        s.screen()
+    );
+    s.keys("q");
+    assert!(s.exit_status(Duration::from_secs(10)).success());
+    teacher.keys("q");
+    assert!(teacher.exit_status(Duration::from_secs(10)).success());
 }

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Debugger sessions at once; more are told the class is full.
     #[arg(long, default_value_t = 50, value_name = "N")]
     max_sessions: usize,
+    /// The teacher: a public key file, the key, or its SHA256 fingerprint
+    /// (`ssh-keygen -lf`). Students press F to follow the teacher's session.
+    #[arg(long, value_name = "KEY")]
+    teacher: Option<String>,
     /// A connection with no traffic this long is closed (30s, 20m, 1h).
     #[arg(long, default_value = "30m", value_name = "DUR")]
     idle_timeout: String,
@@ -78,6 +82,10 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
         lessons,
         max_sessions: args.max_sessions.max(1),
         idle_timeout: duration(&args.idle_timeout)?,
+        teacher: match &args.teacher {
+            Some(t) => Some(serve::Teacher::parse(t)?),
+            None => None,
+        },
     })
 }
 

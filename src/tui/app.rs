@@ -88,6 +88,17 @@ impl EditTarget {
     }
 }
 
+/// The classroom (`asldbg serve --teacher`): following the teacher.
+#[derive(Debug, Default, Clone)]
+pub struct Class {
+    /// A teacher is named: `F` follows their session.
+    pub can_follow: bool,
+    /// Following now: the run moves with the teacher's; keys only look.
+    pub following: bool,
+    /// This is the teacher's session: how many students follow it.
+    pub followers: Option<usize>,
+}
+
 pub struct Editor {
     pub target: EditTarget,
     pub area: TextArea<'static>,
@@ -160,6 +171,8 @@ pub struct App {
     /// Why the definition file as it is now cannot run (the definition
     /// before it still runs); the ASL tab shows them.
     pub definition_problems: Vec<String>,
+    /// The classroom's state of this session (served with a teacher).
+    pub class: Class,
     /// Where `W` saves the session (`--session FILE`).
     pub session_file: Option<String>,
     pub watches: Vec<crate::debugger::watch::Watch>,
@@ -291,6 +304,7 @@ impl App {
             coverage: None,
             show_coverage: false,
             coverage_report: None,
+            class: Class::default(),
             definition_file: None,
             definition_problems: Vec::new(),
             session_file: None,
@@ -674,6 +688,16 @@ impl App {
         if let Some(i) = self.current().and_then(|c| self.row_of(c)) {
             self.selected = i;
         }
+    }
+
+    /// The run was moved from outside (the teacher's, when following):
+    /// every view of it is drawn again at its moment.
+    pub fn moved_from_outside(&mut self) {
+        self.generation += 1;
+        self.history_selected = None;
+        self.trace = Default::default();
+        self.absorb_history();
+        self.follow_current();
     }
 
     /// Record visited and failed states from new history events.

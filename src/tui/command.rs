@@ -60,6 +60,8 @@ pub enum Command {
     Coverage,
     SaveSession,
     Lesson,
+    /// Follow the teacher's session (the classroom), or stop following.
+    Follow,
     Abort,
     Restart,
     Edits,
@@ -242,6 +244,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('z')], "z", C::Compact, S::Anywhere, "compact", "compact state graph (small boxes, short names) on/off"),
     bind(&[c('C')], "C", C::Coverage, S::Anywhere, "coverage", "graph and list: what the test suites covered (--coverage FILE) or the run"),
     bind(&[c('W')], "W", C::SaveSession, S::Anywhere, "save", "save the session (breakpoints, watches, edits, the moment) to --session FILE"),
+    bind(&[c('F')], "F", C::Follow, S::Anywhere, "", "class: follow the teacher's session (again: your own copy from there)"),
     bind(&[c('L')], "L", C::Lesson, S::Anywhere, "lesson", "the sample's lesson beside the data (again: closes)"),
     bind(&[c('A')], "A", C::Abort, S::Anywhere, "abort", "abort the execution, as StopExecution does (ABORTED)"),
     bind(&[c('r')], "r", C::Restart, S::Anywhere, "restart", "restart: keeps breakpoints, replays edits where they were made"),
@@ -268,6 +271,45 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('?')], "?", C::Help, S::Anywhere, "help", "this help"),
     bind(&[c('q')], "q", C::Quit, S::Anywhere, "quit", "quit"),
 ];
+
+/// Whether `c` only looks (allowed while following the teacher, whose
+/// session moves the run).
+pub fn only_looks(c: Command) -> bool {
+    use Command::*;
+    matches!(
+        c,
+        FindState
+            | FilterHistory
+            | ToggleFold
+            | ToggleLeftPane
+            | ViewValue
+            | ViewTaskInput
+            | ToggleDiff
+            | Maximise
+            | Messages
+            | Explain
+            | Compact
+            | Coverage
+            | Lesson
+            | Follow
+            | NextTab
+            | PrevTab
+            | PickTab(_)
+            | FocusStates
+            | FocusData
+            | Move(_)
+            | GraphMove(_)
+            | GraphPage(_)
+            | LessonScroll(_)
+            | Sideways(_)
+            | Deselect
+            | Mouse
+            | Help
+            | Quit
+            | PickRow(_)
+            | PickGraphCell(..)
+    )
+}
 
 /// The command `k` runs where the keyboard is, if any.
 pub fn lookup(k: &KeyEvent, cx: &Context) -> Option<Command> {

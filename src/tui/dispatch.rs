@@ -321,6 +321,18 @@ impl App {
             }
             Command::Breakpoints => self.mode = Mode::Breakpoints { selected: 0 },
             Command::Edits => self.mode = Mode::Edits { selected: 0 },
+            Command::Follow => {
+                if !self.class.can_follow {
+                    self.message = "F follows the teacher, in a class served with one (asldbg serve --teacher).".into();
+                } else {
+                    self.class.following = !self.class.following;
+                    self.message = if self.class.following {
+                        "Following the teacher: the run moves with theirs; you can look around. F: your own copy.".into()
+                    } else {
+                        "Your own copy, from the teacher's moment: step, edit, try things. F follows again.".into()
+                    };
+                }
+            }
             Command::Reload => self.reload_definition(false),
             Command::EditDefinition => self.edit_definition(),
             Command::GoToEvent => {
@@ -816,6 +828,12 @@ impl App {
             Mode::Normal => {}
         }
         if let Some(cmd) = command::lookup(&k, &self.context()) {
+            if self.class.following && !command::only_looks(cmd) {
+                self.message =
+                    "Following the teacher: their keys move the run. F takes your own copy from here."
+                        .into();
+                return;
+            }
             self.run(cmd);
         }
     }

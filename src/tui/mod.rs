@@ -61,6 +61,28 @@ pub trait Input {
     fn ready(&mut self) -> io::Result<Option<Event>>;
 }
 
+/// What a front end adds to the loop: the classroom's teacher broadcasts
+/// their session, a follower's run is moved by it. The local terminal has
+/// none ([`NoHooks`]).
+pub trait Hooks {
+    /// After the app took events or ran a slice.
+    fn after(&mut self, _app: &mut App) {}
+    /// Resolves when something outside the terminal changed.
+    fn outside(&mut self) -> impl std::future::Future<Output = ()>;
+    /// Take in what changed outside; true when the screen changed.
+    fn apply(&mut self, _app: &mut App) -> bool {
+        false
+    }
+}
+
+pub struct NoHooks;
+
+impl Hooks for NoHooks {
+    fn outside(&mut self) -> impl std::future::Future<Output = ()> {
+        std::future::pending()
+    }
+}
+
 /// The local terminal's events.
 struct Local(EventStream);
 
@@ -201,6 +223,7 @@ pub async fn event_loop<W: Write>(
     term: &mut Terminal<CrosstermBackend<W>>,
     app: &mut App,
     input: &mut impl Input,
+    hooks: &mut impl Hooks,
     size: (u16, u16),
     stop: impl std::future::Future<Output = ()>,
 ) -> io::Result<()> {
@@ -256,6 +279,9 @@ pub async fn event_loop<W: Write>(
                 last_draw = Instant::now();
                 stale = false;
             }
+            _ = hooks.outside() => {
+                stale |= hooks.apply(app);
+            }
             _ = watch.tick(), if watching && !app.editing() => {
                 let before = app.generation;
                 let problems = app.definition_problems.len();
@@ -274,6 +300,7 @@ pub async fn event_loop<W: Write>(
                 stale = true;
             }
         }
+        hooks.after(app);
         if app.quit {
             return Ok(());
         }
@@ -334,6 +361,7 @@ pub fn run_with(mut app: App) -> io::Result<App> {
             &mut term,
             &mut app,
             &mut input,
+            &mut NoHooks,
             (size.width, size.height),
             stop,
         )

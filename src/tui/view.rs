@@ -131,6 +131,15 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::raw(" "),
         Span::styled(label, style.add_modifier(Modifier::BOLD)),
+        // The classroom: following the teacher, or the teacher's followers.
+        Span::styled(
+            match (&app.class.followers, app.class.following) {
+                (_, true) => "  ◉ FOLLOWING THE TEACHER".to_string(),
+                (Some(n), _) => format!("  teacher · {n} following"),
+                _ => String::new(),
+            },
+            app.theme.warn.add_modifier(Modifier::BOLD),
+        ),
         Span::styled(format!("  at {}", app.header_name()), app.theme.base),
         Span::styled(
             format!("  clock +{elapsed}s  steps {}  ", app.session.steps),
@@ -146,7 +155,10 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::styled(app.title.clone(), app.theme.muted),
     ]);
-    f.render_widget(Paragraph::new(line), area);
+    f.render_widget(
+        Paragraph::new(fit_spans(line, area.width as usize, app)),
+        area,
+    );
 }
 
 fn draw_tabbed(f: &mut Frame, app: &App, area: Rect, tab: Tab, tabs: &[Tab]) {
@@ -237,4 +249,37 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
         used += n;
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `line` cut to `width` columns, ending in a muted `…` where it was cut.
+fn fit_spans<'a>(line: Line<'a>, width: usize, app: &App) -> Line<'a> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if line.width() <= width {
+        return line;
+    }
+    // Room for the text and the `…`.
+    let budget = width.saturating_sub(1);
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let w = span.content.width();
+        if used + w <= budget {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let mut cut = String::new();
+        for c in span.content.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > budget {
+                break;
+            }
+            used += cw;
+            cut.push(c);
+        }
+        out.push(Span::styled(cut, span.style));
+        break;
+    }
+    out.push(Span::styled("…", app.theme.muted));
+    Line::from(out)
 }

@@ -375,6 +375,11 @@ enum Command {
         /// sample (target: at most 1 s).
         #[arg(long)]
         suite: bool,
+        /// A class on this machine: `asldbg serve` with this many real
+        /// OpenSSH clients stepping through the credit-card lesson (key
+        /// press to frame, p50/p99; memory per session).
+        #[arg(long, value_name = "CLIENTS")]
+        serve: Option<usize>,
     },
     /// Run the JSONata reference suite (../shared/jsonata-suite) through our adapter.
     JsonataSuite {
@@ -526,6 +531,33 @@ fn main() -> ExitCode {
             }
             Err(e) => fail2(e),
         },
+        Command::Bench {
+            serve: Some(clients),
+            ..
+        } => {
+            let pace = std::time::Duration::from_millis(200);
+            match asldbg::serve::bench::run(clients.max(1), 40, pace) {
+                Ok(r) => {
+                    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+                    outln!(
+                        "{} SSH sessions stepping credit-card, a key every {} ms each: key press to finished frame p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} presses)",
+                        r.clients,
+                        pace.as_millis(),
+                        ms(r.percentile(0.5)),
+                        ms(r.percentile(0.99)),
+                        ms(r.percentile(1.0)),
+                        r.latencies.len()
+                    );
+                    outln!(
+                        "server memory with every session open: +{:.1} MB, {:.2} MB a session",
+                        r.memory as f64 / 1e6,
+                        r.memory as f64 / 1e6 / r.clients as f64
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail2(e),
+            }
+        }
         Command::Bench { ui: true, runs, .. } => {
             for (what, t) in asldbg::tui::bench::run(runs.max(1)) {
                 outln!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);

@@ -28,6 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+pub mod bench;
+
 /// One thing the picker offers: a bundled sample or a definition file the
 /// teacher named (read once, at start).
 #[derive(Clone)]
@@ -459,7 +461,11 @@ impl russh::server::Handler for Connection {
         _modes: &[(russh::Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.size = (clamp(cols), clamp(rows));
+        // A client with no terminal of its own (`ssh -tt` from a script)
+        // says 0×0: it gets 80×24.
+        if cols > 0 && rows > 0 {
+            self.size = (clamp(cols), clamp(rows));
+        }
         session.channel_success(channel)
     }
 

@@ -124,7 +124,8 @@ fn ssh_batch(port: u16, key: &Path, args: &[&str]) -> (i32, String) {
 #[test]
 fn a_student_picks_a_lesson_steps_resizes_and_quits_and_two_are_independent() {
     let dir = keys("session");
-    let server = class(&dir, &[]);
+    let records = dir.join("records");
+    let server = class(&dir, &["--record", records.to_str().unwrap()]);
     let mut a = student(server.port, &dir.join("in"), 24, 80);
     a.wait_for("pick a lesson");
     a.wait_for("▶ credit-card");
@@ -148,6 +149,29 @@ fn a_student_picks_a_lesson_steps_resizes_and_quits_and_two_are_independent() {
     assert!(status.success(), "ssh exited with {status:?}");
     b.keys("q");
     assert!(b.exit_status(Duration::from_secs(10)).success());
+    // --record kept both sessions: who, the lesson, every key, the final
+    // run (a session file's content and its history).
+    let mut records: Vec<serde_json::Value> = std::fs::read_dir(&records)
+        .unwrap()
+        .map(|f| {
+            serde_json::from_str(&std::fs::read_to_string(f.unwrap().path()).unwrap()).unwrap()
+        })
+        .collect();
+    assert_eq!(records.len(), 2);
+    records.sort_by_key(|r| r["lesson"].as_str().unwrap_or_default().to_string());
+    let a = &records[0];
+    assert_eq!(a["user"], "class");
+    assert_eq!(a["lesson"], "credit-card");
+    let keys: Vec<&str> = a["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["Enter", "s", "resize 120x40", "q"], "{a}");
+    assert_eq!(a["session"]["position"]["event"], 6);
+    assert_eq!(a["history"]["events"][5]["type"], "TaskStateExited");
+    assert_eq!(records[1]["lesson"], "wait");
     // The host key was made once, private.
     #[cfg(unix)]
     {

@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// (`ssh-keygen -lf`). Students press F to follow the teacher's session.
     #[arg(long, value_name = "KEY")]
     teacher: Option<String>,
+    /// Keep each session's key presses and final run (its session file and
+    /// history) in DIR, one JSON file a session (opt-in).
+    #[arg(long, value_name = "DIR")]
+    record: Option<String>,
     /// A connection with no traffic this long is closed (30s, 20m, 1h).
     #[arg(long, default_value = "30m", value_name = "DUR")]
     idle_timeout: String,
@@ -82,6 +86,13 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
         lessons,
         max_sessions: args.max_sessions.max(1),
         idle_timeout: duration(&args.idle_timeout)?,
+        record: match &args.record {
+            Some(d) => {
+                std::fs::create_dir_all(d).map_err(|e| format!("--record {d}: {e}"))?;
+                Some(d.into())
+            }
+            None => None,
+        },
         teacher: match &args.teacher {
             Some(t) => Some(serve::Teacher::parse(t)?),
             None => None,

@@ -141,6 +141,7 @@ pub fn run(clients: usize, keys: usize, pace: Duration) -> Result<Report, String
         max_sessions: clients,
         idle_timeout: Duration::from_secs(600),
         teacher: None,
+        record: None,
     };
     let before = resident();
     let (ready_tx, ready_rx) = std_mpsc::channel();

@@ -200,6 +200,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// The teacher, whose session students can follow (`F`).
     pub teacher: Option<Teacher>,
+    /// Keep each session's events and final run here (`--record`).
+    pub record: Option<PathBuf>,
 }
 
 impl Config {
@@ -354,6 +356,7 @@ impl russh::server::Server for Server {
     fn new_client(&mut self, _: Option<std::net::SocketAddr>) -> Connection {
         Connection {
             server: self.clone(),
+            user: String::new(),
             teacher: false,
             channel: None,
             size: (80, 24),
@@ -366,6 +369,8 @@ impl russh::server::Server for Server {
 /// One SSH connection: at most one session channel, with one debugger.
 struct Connection {
     server: Server,
+    /// Who logged in (the name given to ssh).
+    user: String,
     /// Logged in with the teacher's key.
     teacher: bool,
     channel: Option<ChannelId>,
@@ -389,7 +394,8 @@ impl Connection {
 impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
-    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+    async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        self.user = user.to_string();
         // With a teacher named, keys are asked for (to know the teacher).
         Ok(
             if self.server.config.open() && self.server.config.teacher.is_none() {
@@ -401,6 +407,7 @@ impl russh::server::Handler for Connection {
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        self.user = user.to_string();
         let c = &self.server.config;
         let ok = c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password);
         Ok(if ok { Auth::Accept } else { Auth::reject() })
@@ -420,9 +427,10 @@ impl russh::server::Handler for Connection {
 
     async fn auth_publickey(
         &mut self,
-        _user: &str,
+        user: &str,
         key: russh::server::VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
+        self.user = user.to_string();
         if self.is_teacher(key.public_key) {
             self.teacher = true;
         }
@@ -515,6 +523,10 @@ impl russh::server::Handler for Connection {
         let handle = session.handle();
         let lessons = config.lessons.clone();
         let size = self.size;
+        let record = config.record.as_ref().map(|dir| Recording {
+            dir: dir.clone(),
+            user: self.user.clone(),
+        });
         let class = ClassHooks::new(
             self.server.class.clone(),
             self.teacher,
@@ -538,7 +550,7 @@ impl russh::server::Handler for Connection {
                 .enable_all()
                 .build()
             {
-                rt.block_on(run_session(lessons, size, rx, out_tx, class));
+                rt.block_on(run_session(lessons, size, rx, out_tx, class, record));
             }
         });
         Ok(())
@@ -692,14 +704,95 @@ impl Write for ChannelWriter {
 }
 
 /// The events of one session's channel.
-struct Remote(mpsc::UnboundedReceiver<Event>);
+struct Remote {
+    rx: mpsc::UnboundedReceiver<Event>,
+    /// `--record`: every event, with the milliseconds since the start.
+    log: Option<(std::time::Instant, Vec<serde_json::Value>)>,
+}
+
+impl Remote {
+    fn note(&mut self, ev: &Event) {
+        if let Some((start, log)) = &mut self.log {
+            let ms = start.elapsed().as_millis() as u64;
+            log.push(serde_json::json!({"ms": ms, "event": describe(ev)}));
+        }
+    }
+}
+
+/// An event as a record shows it: `s`, `Enter`, `Ctrl-c`, `paste 120
+/// bytes`, `resize 120x40`, `mouse Down(Left) 10,4`.
+fn describe(ev: &Event) -> String {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    match ev {
+        Event::Key(k) => {
+            let mut s = String::new();
+            if k.modifiers.contains(KeyModifiers::CONTROL) {
+                s.push_str("Ctrl-");
+            }
+            if k.modifiers.contains(KeyModifiers::ALT) {
+                s.push_str("Alt-");
+            }
+            match k.code {
+                KeyCode::Char(c) => s.push(c),
+                other => s.push_str(&format!("{other:?}")),
+            }
+            s
+        }
+        Event::Paste(t) => format!("paste {} bytes", t.len()),
+        Event::Resize(w, h) => format!("resize {w}x{h}"),
+        Event::Mouse(m) => format!("mouse {:?} {},{}", m.kind, m.column, m.row),
+        other => format!("{other:?}"),
+    }
+}
 
 impl crate::tui::Input for Remote {
     async fn next(&mut self) -> Option<io::Result<Event>> {
-        self.0.recv().await.map(Ok)
+        let ev = self.rx.recv().await?;
+        self.note(&ev);
+        Some(Ok(ev))
     }
     fn ready(&mut self) -> io::Result<Option<Event>> {
-        Ok(self.0.try_recv().ok())
+        let ev = self.rx.try_recv().ok();
+        if let Some(ev) = &ev {
+            self.note(ev);
+        }
+        Ok(ev)
+    }
+}
+
+/// Where `--record` keeps one session, and who it was.
+struct Recording {
+    dir: PathBuf,
+    user: String,
+}
+
+/// The record of a session that ended: the user, the lesson, every event
+/// and the final run (a session file's content and the history in
+/// `get-execution-history` shape), in `DIR/session-<time>-<n>.json`.
+fn write_record(
+    rec: &Recording,
+    log: Vec<serde_json::Value>,
+    last: Option<(String, serde_json::Value, serde_json::Value)>,
+) {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let n = COUNT.fetch_add(1, Ordering::SeqCst);
+    let (lesson, session, history) = last.unwrap_or_default();
+    let doc = serde_json::json!({
+        "user": rec.user,
+        "lesson": lesson,
+        "events": log,
+        "session": session,
+        "history": history,
+    });
+    let file = rec.dir.join(format!("session-{secs}-{n}.json"));
+    if let Err(e) = std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&doc).unwrap_or_default(),
+    ) {
+        crate::errln!("asldbg serve: {}: {e}", file.display());
     }
 }
 
@@ -712,6 +805,7 @@ async fn run_session(
     rx: mpsc::UnboundedReceiver<Event>,
     out: mpsc::UnboundedSender<Vec<u8>>,
     mut class: ClassHooks,
+    record: Option<Recording>,
 ) {
     let mut writer = ChannelWriter {
         buf: Vec::new(),
@@ -729,8 +823,14 @@ async fn run_session(
     ) else {
         return;
     };
-    let mut input = Remote(rx);
+    let mut input = Remote {
+        rx,
+        log: record
+            .as_ref()
+            .map(|_| (std::time::Instant::now(), Vec::new())),
+    };
     let mut size = size;
+    let mut last = None;
     let mut next = pick(&mut term, &lessons, &mut input, &mut size).await;
     while let Some(i) = next.take() {
         let mut app = lessons[i].app();
@@ -746,11 +846,29 @@ async fn run_session(
         )
         .await;
         size = app.size;
+        if record.is_some() {
+            let watches: Vec<String> = app.watches.iter().map(|w| w.source.clone()).collect();
+            let events: Vec<serde_json::Value> = app
+                .session
+                .exec
+                .history()
+                .iter()
+                .map(|e| e.to_json())
+                .collect();
+            last = Some((
+                lessons[i].name.clone(),
+                crate::debugger::saved::to_json(&app.session, &watches),
+                serde_json::json!({ "events": events }),
+            ));
+        }
         if ended.is_ok() {
             next = class.switch.take();
         }
     }
     let _ = crate::tui::leave_screen(term.backend_mut());
+    if let (Some(rec), Some((_, log))) = (&record, input.log.take()) {
+        write_record(rec, log, last);
+    }
 }
 
 /// The classroom in a session's loop: the teacher's session is broadcast

@@ -1088,7 +1088,7 @@ fn diff_side(
     let def = Arc::new(opened.definition);
     let mut ex = Execution::new(def.clone(), input, runner, opts);
     ex.run();
-    let events = json!({"events": ex.history().iter().map(|e| e.to_json()).collect::<Vec<_>>()});
+    let events = asldbg::engine::history::export(ex.history());
     // A run's own history always reads; a failure here is asldbg's.
     let rec = asldbg::replay::recording::read(&events).map_err(|e| {
         fail2(format!(
@@ -1734,14 +1734,7 @@ fn debug(args: DebugArgs) -> ExitCode {
     match ran {
         Ok(app) => {
             if let Some(file) = &args.save_history {
-                let events: Vec<Value> = app
-                    .session
-                    .exec
-                    .history()
-                    .iter()
-                    .map(|e| e.to_json())
-                    .collect();
-                let doc = json!({"events": events});
+                let doc = asldbg::engine::history::export(app.session.exec.history());
                 if let Err(e) =
                     std::fs::write(file, serde_json::to_string_pretty(&doc).unwrap_or_default())
                 {

@@ -42,6 +42,15 @@ pub struct Event {
     pub state: Option<std::sync::Arc<str>>,
 }
 
+/// `events` in `GetExecutionHistory` shape (`{"events": [...]}`), as
+/// `--save-history`, replay and the classroom's records write it.
+pub fn export(events: &[Event]) -> Value {
+    let list: Vec<Value> = events.iter().map(Event::to_json).collect();
+    let mut m = Map::new();
+    m.insert("events".into(), Value::Array(list));
+    Value::Object(m)
+}
+
 /// A branch/iteration path as the debugger shows it: `[1.0]` (Map
 /// iteration 1, its Parallel's branch 0); empty for the main flow.
 pub fn path_label(path: &[usize]) -> String {

@@ -380,6 +380,14 @@ struct Connection {
     decoder: Decoder,
 }
 
+fn verdict(ok: bool) -> Auth {
+    if ok {
+        Auth::Accept
+    } else {
+        Auth::reject()
+    }
+}
+
 fn clamp(v: u32) -> u16 {
     v.clamp(1, 1000) as u16
 }
@@ -397,20 +405,15 @@ impl russh::server::Handler for Connection {
     async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
         self.user = user.to_string();
         // With a teacher named, keys are asked for (to know the teacher).
-        Ok(
-            if self.server.config.open() && self.server.config.teacher.is_none() {
-                Auth::Accept
-            } else {
-                Auth::reject()
-            },
-        )
+        let c = &self.server.config;
+        Ok(verdict(c.open() && c.teacher.is_none()))
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         self.user = user.to_string();
         let c = &self.server.config;
         let ok = c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password);
-        Ok(if ok { Auth::Accept } else { Auth::reject() })
+        Ok(verdict(ok))
     }
 
     async fn auth_publickey_offered(
@@ -418,11 +421,7 @@ impl russh::server::Handler for Connection {
         _user: &str,
         offer: russh::server::PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
-        Ok(if self.known(offer.public_key) {
-            Auth::Accept
-        } else {
-            Auth::reject()
-        })
+        Ok(verdict(self.known(offer.public_key)))
     }
 
     async fn auth_publickey(
@@ -434,11 +433,7 @@ impl russh::server::Handler for Connection {
         if self.is_teacher(key.public_key) {
             self.teacher = true;
         }
-        Ok(if self.known(key.public_key) {
-            Auth::Accept
-        } else {
-            Auth::reject()
-        })
+        Ok(verdict(self.known(key.public_key)))
     }
 
     async fn channel_open_session(
@@ -847,18 +842,10 @@ async fn run_session(
         .await;
         size = app.size;
         if record.is_some() {
-            let watches: Vec<String> = app.watches.iter().map(|w| w.source.clone()).collect();
-            let events: Vec<serde_json::Value> = app
-                .session
-                .exec
-                .history()
-                .iter()
-                .map(|e| e.to_json())
-                .collect();
             last = Some((
                 lessons[i].name.clone(),
-                crate::debugger::saved::to_json(&app.session, &watches),
-                serde_json::json!({ "events": events }),
+                app.session_json(),
+                crate::engine::history::export(app.session.exec.history()),
             ));
         }
         if ended.is_ok() {
@@ -942,8 +929,7 @@ impl Drop for ClassHooks {
 impl crate::tui::Hooks for ClassHooks {
     fn after(&mut self, app: &mut App) {
         if self.teacher {
-            let watches: Vec<String> = app.watches.iter().map(|w| w.source.clone()).collect();
-            let doc = crate::debugger::saved::to_json(&app.session, &watches);
+            let doc = app.session_json();
             if self.last.as_ref() != Some(&doc) {
                 self.shared.broadcast.send_replace(Some(Arc::new(Broadcast {
                     lesson: self.lesson,

@@ -690,6 +690,12 @@ impl App {
         }
     }
 
+    /// The session as a session file has it, with the watches' texts.
+    pub fn session_json(&self) -> serde_json::Value {
+        let watches: Vec<String> = self.watches.iter().map(|w| w.source.clone()).collect();
+        crate::debugger::saved::to_json(&self.session, &watches)
+    }
+
     /// The run was moved from outside (the teacher's, when following):
     /// every view of it is drawn again at its moment.
     pub fn moved_from_outside(&mut self) {

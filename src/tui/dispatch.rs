@@ -215,9 +215,7 @@ impl App {
             },
             Command::SaveSession => match self.session_file.clone() {
                 Some(file) => {
-                    let watches: Vec<String> =
-                        self.watches.iter().map(|w| w.source.clone()).collect();
-                    let doc = crate::debugger::saved::to_json(&self.session, &watches);
+                    let doc = self.session_json();
                     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
                     self.message = match std::fs::write(&file, text) {
                         Ok(()) => format!(

@@ -196,20 +196,24 @@ fn parse_escape(b: &[u8]) -> Parsed {
     }
 }
 
-/// xterm's modifier parameter (1 + bits: shift 1, alt 2, ctrl 4).
-fn modifiers(p: u16) -> KeyModifiers {
-    let bits = p.saturating_sub(1);
+/// The modifiers whose bits (`[shift, alt, ctrl]`) are set in `bits`.
+fn modifier_bits(bits: u16, [shift, alt, ctrl]: [u16; 3]) -> KeyModifiers {
     let mut m = KeyModifiers::NONE;
-    if bits & 1 != 0 {
-        m |= KeyModifiers::SHIFT;
-    }
-    if bits & 2 != 0 {
-        m |= KeyModifiers::ALT;
-    }
-    if bits & 4 != 0 {
-        m |= KeyModifiers::CONTROL;
+    for (bit, modifier) in [
+        (shift, KeyModifiers::SHIFT),
+        (alt, KeyModifiers::ALT),
+        (ctrl, KeyModifiers::CONTROL),
+    ] {
+        if bits & bit != 0 {
+            m |= modifier;
+        }
     }
     m
+}
+
+/// xterm's modifier parameter (1 + bits: shift 1, alt 2, ctrl 4).
+fn modifiers(p: u16) -> KeyModifiers {
+    modifier_bits(p.saturating_sub(1), [1, 2, 4])
 }
 
 fn parse_csi(b: &[u8]) -> Parsed {
@@ -271,16 +275,8 @@ fn mouse(params: &[u8], press: bool) -> Option<Event> {
     let s = std::str::from_utf8(params).ok()?;
     let mut it = s.split(';').map(|p| p.parse::<u16>().ok());
     let (b, x, y) = (it.next()??, it.next()??, it.next()??);
-    let mut m = KeyModifiers::NONE;
-    if b & 4 != 0 {
-        m |= KeyModifiers::SHIFT;
-    }
-    if b & 8 != 0 {
-        m |= KeyModifiers::ALT;
-    }
-    if b & 16 != 0 {
-        m |= KeyModifiers::CONTROL;
-    }
+    // SGR: shift 4, alt (meta) 8, ctrl 16.
+    let m = modifier_bits(b, [4, 8, 16]);
     let button = match b & 3 {
         0 => MouseButton::Left,
         1 => MouseButton::Middle,

@@ -40,19 +40,17 @@ fn stamp_of(path: &str) -> Option<(SystemTime, u64)> {
 
 impl App {
     /// Reload the definition when its file changed since it was read
-    /// (called a few times a second). True when something was done.
-    pub fn check_definition_file(&mut self) -> bool {
+    /// (called a few times a second).
+    pub fn check_definition_file(&mut self) {
         let Some(f) = &self.definition_file else {
-            return false;
+            return;
         };
         let now = stamp_of(&f.path);
         // A file being replaced (an editor's save) may be missing for a
         // moment: wait for it to come back.
-        if now.is_none() || now == f.stamp {
-            return false;
+        if now.is_some() && now != f.stamp {
+            self.reload_definition(true);
         }
-        self.reload_definition(true);
-        true
     }
 
     /// Read the definition file again and run it (`R`, or the file changed).

@@ -725,6 +725,17 @@ fn editing_the_definition_file_while_it_runs_moves_the_run_to_the_new_one() {
     t.wait_for("The file does not load (2 problems)");
     t.wait_for("'D' does not name a state in the same States block");
     t.wait_for("'C' is not reachable from StartAt (at /States/C)");
+    // Writing a state back into a file that does not load is refused, the
+    // problems whole in the editor, and the file left as it is.
+    let broken = std::fs::read_to_string(&def).unwrap();
+    t.keys("e");
+    t.wait_for("/States/C → the definition file");
+    t.keys("\x1bOQ");
+    t.wait_for("✗ not written (2 problems)");
+    t.wait_for("  reachable from StartAt (at /States/C)");
+    assert_eq!(std::fs::read_to_string(&def).unwrap(), broken);
+    t.keys("\x1b");
+    t.wait_for("Edit put aside");
     // Fixed again (B adds 100): the same moment, the problems gone.
     std::fs::write(&def, text.replace("$.n, 10", "$.n, 100")).unwrap();
     t.wait_for("re-run to the same moment (event 5)");

@@ -319,3 +319,256 @@ fn students_follow_the_teacher_and_f_again_gives_them_their_own_copy() {
     teacher.keys("q");
     assert!(teacher.exit_status(Duration::from_secs(10)).success());
 }
+
+/// The server's resident memory, in KB.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A student on credit-card, stepped once: its screen says where it is.
+fn stepped_student(port: u16, key: &Path, rows: u16, cols: u16) -> Tui {
+    let mut t = student(port, key, rows, cols);
+    t.wait_for("pick a lesson");
+    t.keys("\r");
+    t.wait_for("at Get credit limit");
+    t
+}
+
+/// The other students go on while one misbehaves: `who` steps and sees it.
+fn still_served(t: &mut Tui, who: &str) {
+    t.keys("s");
+    t.wait_for("at Credit applied >= 5000?");
+    t.keys("S");
+    t.wait_for("at Get credit limit");
+    assert!(t.child.try_wait().unwrap().is_none(), "{who}'s ssh ended");
+}
+
+#[test]
+fn a_client_that_stalls_floods_or_vanishes_never_blocks_or_crashes_the_others() {
+    let dir = keys("misbehave");
+    let key = dir.join("in");
+    let records = dir.join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    let server = class(
+        &dir,
+        &["--max-sessions", "3", "--record", records.to_str().unwrap()],
+    );
+    let pid = server.child.id();
+    let port = server.port;
+    let mut good = stepped_student(port, &key, 24, 80);
+    let before = rss_kb(pid);
+
+    // 1. A client that stops reading while its screen keeps changing (each
+    // resize draws the whole 200-column screen, and so does each ? that
+    // opens or closes the list of keys): the server keeps a bounded backlog,
+    // the others are served meanwhile, and when it reads again it is shown
+    // the present, whole.
+    let mut slow = stepped_student(port, &key, 50, 200);
+    slow.stop_reading();
+    let flood = std::time::Instant::now();
+    for i in 1..=1000u16 {
+        slow.resize(50, 200 - i % 2);
+        std::thread::sleep(Duration::from_millis(4));
+    }
+    // After the last resize, only keys: what the client missed comes back
+    // only by the repaint the server asks of the session.
+    for _ in 0..400 {
+        slow.send(b"?");
+        std::thread::sleep(Duration::from_millis(6));
+    }
+    let flooded = flood.elapsed();
+    still_served(&mut good, "a reading student");
+    let grown = rss_kb(pid).saturating_sub(before);
+    eprintln!("a stalled client flooded for {flooded:?}: the server grew {grown} KB");
+    // (Keeping every frame for it, the server grew by ~22 MB here.)
+    assert!(grown < 8 << 10, "the server grew {grown} KB");
+    slow.read_again();
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        slow.wait_for("at Get credit limit")
+    }))
+    .is_err()
+    {
+        // What the sessions that ended took (--record), to see why.
+        for f in std::fs::read_dir(&records).unwrap().flatten() {
+            let doc = std::fs::read_to_string(f.path()).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+            let events = v["events"].as_array().unwrap();
+            let last = &events[events.len().saturating_sub(8)..];
+            eprintln!(
+                "record {}: {} events, the last {}",
+                f.path().display(),
+                events.len(),
+                serde_json::Value::from(last.to_vec())
+            );
+        }
+        let raw = slow.raw.lock().unwrap();
+        let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(400)..]).into_owned();
+        panic!("the stalled student's session did not come back; it last got {tail:?}");
+    }
+    // Whole: the list of keys closed (400 ?s), the key bar on the last
+    // line, the input pane's last line — not some frame of the backlog.
+    let start = std::time::Instant::now();
+    loop {
+        let screen = slow.screen();
+        let whole = !screen.contains("Keys (↑/↓")
+            && screen.lines().last().unwrap_or("").contains("q quit")
+            && screen.contains("\"zip\": \"43219\"");
+        if whole {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the stalled student never got the present screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    slow.keys("s");
+    slow.wait_for("at Credit applied >= 5000?");
+    slow.keys("q");
+    assert!(slow.exit_status(Duration::from_secs(20)).success());
+
+    // 2. Garbage: 2 MB of every byte but q and Ctrl-C (escape sequences cut anywhere), then a
+    // bracketed paste larger than any kept (its end marker never sent
+    // first), then the end marker. ssh's escape character is off, or `~.`
+    // in the garbage would end the client rather than test the server.
+    let mut cmd = CommandBuilder::new("ssh");
+    cmd.arg("-tt");
+    cmd.args(ssh_args(port));
+    cmd.args(["-e", "none", "-o", "BatchMode=yes", "-i"]);
+    cmd.arg(&key);
+    cmd.arg("class@127.0.0.1");
+    let mut noisy = Tui::spawn(cmd, 24, 80);
+    noisy.wait_for("pick a lesson");
+    noisy.keys("\r");
+    noisy.wait_for("at Get credit limit");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let garbage: Vec<u8> = (0..2 << 20)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        // Not the keys that rightly end a session (q, Ctrl-C).
+        .filter(|b| !matches!(b, b'q' | b'Q' | 3))
+        .collect();
+    for chunk in garbage.chunks(64 << 10) {
+        noisy.send(chunk);
+    }
+    noisy.send(b"\x1b[200~");
+    let paste = vec![b'x'; 6 << 20];
+    for chunk in paste.chunks(64 << 10) {
+        noisy.send(chunk);
+    }
+    noisy.send(b"\x1b[201~");
+    still_served(&mut good, "a student beside the noise");
+    assert!(
+        server_alive(&server),
+        "the server ended while a client sent garbage"
+    );
+
+    // 3. Gone mid-frame: killed while a whole screen is on its way.
+    noisy.resize(50, 200);
+    noisy.child.kill().unwrap();
+    let _ = noisy.child.wait();
+    still_served(&mut good, "a student after one vanished");
+
+    // Every misbehaving session was ended and counted out: with three
+    // places, two new students still get in.
+    let a = stepped_student(port, &key, 24, 80);
+    let b = stepped_student(port, &key, 24, 80);
+    let grown = rss_kb(pid).saturating_sub(before);
+    eprintln!("after garbage and a vanished client: the server grew {grown} KB");
+    assert!(grown < 40 << 10, "the server grew {grown} KB");
+    for mut t in [a, b, good] {
+        t.keys("q");
+        assert!(t.exit_status(Duration::from_secs(10)).success());
+    }
+}
+
+fn server_alive(server: &Server) -> bool {
+    std::fs::metadata(format!("/proc/{}", server.child.id())).is_ok()
+        && !std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+            .unwrap_or_default()
+            .contains("(zombie)")
+}
+
+#[test]
+fn port_forwarding_either_way_is_refused() {
+    let dir = keys("forward");
+    let server = class(&dir, &[]);
+    // A service of our own the forwarding would reach.
+    let target = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    target.set_nonblocking(true).unwrap();
+    let target_port = target.local_addr().unwrap().port();
+    // -L: ssh listens locally; what connects there is refused by the
+    // server (direct-tcpip), and never reaches the target.
+    let local = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let local_port = local.local_addr().unwrap().port();
+    drop(local);
+    let mut l = Command::new("ssh")
+        .args(ssh_args(server.port))
+        .args([
+            "-N",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ExitOnForwardFailure=yes",
+        ])
+        .arg("-L")
+        .arg(format!("{local_port}:127.0.0.1:{target_port}"))
+        .arg("-i")
+        .arg(dir.join("in"))
+        .arg("class@127.0.0.1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut conn = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", local_port)) {
+            Ok(c) => break c,
+            Err(_) if start.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            Err(e) => panic!("ssh -L never listened: {e}"),
+        }
+    };
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let read = std::io::Read::read(&mut conn, &mut buf);
+    assert!(
+        matches!(read, Ok(0)) || read.is_err(),
+        "the forwarded connection was served: {read:?}"
+    );
+    assert!(
+        target.accept().is_err(),
+        "the forwarding reached the target"
+    );
+    let _ = l.kill();
+    let out = l.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("Permission denied"), "{err}");
+    // -R: the server is asked to listen for the client; it refuses, and
+    // ssh (told to give up then) ends with an error.
+    let (code, err) = ssh_batch(
+        server.port,
+        &dir.join("in"),
+        &[
+            "-N",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-R",
+            &format!("0:127.0.0.1:{target_port}"),
+            "class@127.0.0.1",
+        ],
+    );
+    assert_eq!(code, 255, "{err}");
+    assert!(err.contains("forwarding failed"), "{err}");
+}

@@ -13,8 +13,8 @@ use crate::engine::task::{Interactive, MockRunner, NoRunner, TaskRunner};
 use crate::engine::Options;
 use crate::tui::app::App;
 use crate::tui::keys::Decoder;
+use crate::tui::screen::{RemoteBackend, Screen};
 use crossterm::event::Event;
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::keys::ssh_key::{self, PublicKey};
@@ -29,6 +29,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub mod bench;
+mod outbox;
+use outbox::{ChannelWriter, Next, Outbox};
 
 /// One thing the picker offers: a bundled sample or a definition file the
 /// teacher named (read once, at start).
@@ -376,7 +378,7 @@ struct Connection {
     channel: Option<ChannelId>,
     size: (u16, u16),
     /// Where its debugger takes events (once started).
-    input: Option<mpsc::UnboundedSender<Event>>,
+    input: Option<mpsc::Sender<Event>>,
     decoder: Decoder,
 }
 
@@ -388,8 +390,15 @@ fn verdict(ok: bool) -> Auth {
     }
 }
 
-fn clamp(v: u32) -> u16 {
-    v.clamp(1, 1000) as u16
+/// The events that may wait for a session: a client that sends faster
+/// than its debugger takes (garbage, a key held down over a slow link)
+/// loses what comes beyond, not the server its memory.
+const INPUT_QUEUE: usize = 1024;
+
+/// A terminal's size as a client says it, within what a screen can be:
+/// each session keeps two buffers of this many cells.
+fn clamp(cols: u32, rows: u32) -> (u16, u16) {
+    (cols.clamp(1, 512) as u16, rows.clamp(1, 256) as u16)
 }
 
 impl Connection {
@@ -467,7 +476,7 @@ impl russh::server::Handler for Connection {
         // A client with no terminal of its own (`ssh -tt` from a script)
         // says 0×0: it gets 80×24.
         if cols > 0 && rows > 0 {
-            self.size = (clamp(cols), clamp(rows));
+            self.size = clamp(cols, rows);
         }
         session.channel_success(channel)
     }
@@ -481,9 +490,9 @@ impl russh::server::Handler for Connection {
         _ph: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.size = (clamp(cols), clamp(rows));
+        self.size = clamp(cols, rows);
         if let Some(tx) = &self.input {
-            let _ = tx.send(Event::Resize(self.size.0, self.size.1));
+            let _ = tx.try_send(Event::Resize(self.size.0, self.size.1));
         }
         Ok(())
     }
@@ -513,7 +522,7 @@ impl russh::server::Handler for Connection {
             return session.close(channel);
         }
         session.channel_success(channel)?;
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         self.input = Some(tx);
         let handle = session.handle();
         let lessons = config.lessons.clone();
@@ -529,8 +538,8 @@ impl russh::server::Handler for Connection {
         );
         // The debugger is not Send (its caches are per thread): each
         // session runs on a thread of its own, with its own event loop.
-        let (out_tx, out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-        tokio::spawn(forward(handle, channel, out_rx));
+        let outbox = Arc::new(Outbox::default());
+        tokio::spawn(forward(handle, channel, outbox.clone()));
         std::thread::spawn(move || {
             // Counted out however the session ends (a panic in it ends
             // only this thread: the others go on).
@@ -545,7 +554,7 @@ impl russh::server::Handler for Connection {
                 .enable_all()
                 .build()
             {
-                rt.block_on(run_session(lessons, size, rx, out_tx, class, record));
+                rt.block_on(run_session(lessons, size, rx, outbox, class, record));
             }
         });
         Ok(())
@@ -624,7 +633,7 @@ impl russh::server::Handler for Connection {
             // terminals send a sequence in one piece.
             events.extend(self.decoder.flush());
             for ev in events {
-                let _ = tx.send(ev);
+                let _ = tx.try_send(ev);
             }
         }
         Ok(())
@@ -663,12 +672,21 @@ impl Connection {
     }
 }
 
-/// Send what the debugger draws to the client; when it ends, the session
-/// ends with exit status 0.
-async fn forward(handle: Handle, channel: ChannelId, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
-    while let Some(bytes) = rx.recv().await {
-        if handle.data(channel, bytes).await.is_err() {
-            return;
+/// Send what the debugger draws to the client, as fast as it takes it
+/// ([`Outbox`]); when the session ends, the channel ends with exit
+/// status 0.
+async fn forward(handle: Handle, channel: ChannelId, outbox: Arc<Outbox>) {
+    loop {
+        match outbox.next() {
+            Next::Send(bytes) => {
+                if handle.data(channel, bytes).await.is_err() {
+                    outbox.gone();
+                    return;
+                }
+            }
+            Next::Repaint => outbox.ask_repaint(),
+            Next::Wait => outbox.wait().await,
+            Next::Done => break,
         }
     }
     let _ = handle.exit_status_request(channel, 0).await;
@@ -676,37 +694,26 @@ async fn forward(handle: Handle, channel: ChannelId, mut rx: mpsc::UnboundedRece
     let _ = handle.close(channel).await;
 }
 
-/// The bytes a terminal backend writes, handed to the forwarder at each
-/// flush (one frame, one SSH message).
-struct ChannelWriter {
-    buf: Vec<u8>,
-    out: mpsc::UnboundedSender<Vec<u8>>,
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.out
-                .send(std::mem::take(&mut self.buf))
-                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client has gone"))?;
-        }
-        Ok(())
-    }
-}
-
 /// The events of one session's channel.
 struct Remote {
-    rx: mpsc::UnboundedReceiver<Event>,
+    rx: mpsc::Receiver<Event>,
+    /// Where the session's frames go: a repaint it wants comes as
+    /// `FocusGained` (which draws the screen whole).
+    outbox: Arc<Outbox>,
     /// `--record`: every event, with the milliseconds since the start.
     log: Option<(std::time::Instant, Vec<serde_json::Value>)>,
 }
 
 impl Remote {
-    fn note(&mut self, ev: &Event) {
+    /// An event the session takes: noted for `--record`; one that draws
+    /// the screen whole lets frames through again.
+    fn took(&mut self, ev: &Event) {
+        if matches!(ev, Event::Resize(..) | Event::FocusGained) {
+            self.outbox.repainting();
+        }
+        if matches!(ev, Event::FocusGained) {
+            return;
+        }
         if let Some((start, log)) = &mut self.log {
             let ms = start.elapsed().as_millis() as u64;
             log.push(serde_json::json!({"ms": ms, "event": describe(ev)}));
@@ -742,14 +749,17 @@ fn describe(ev: &Event) -> String {
 
 impl crate::tui::Input for Remote {
     async fn next(&mut self) -> Option<io::Result<Event>> {
-        let ev = self.rx.recv().await?;
-        self.note(&ev);
+        let ev = tokio::select! {
+            ev = self.rx.recv() => ev?,
+            _ = self.outbox.repaint_wanted() => Event::FocusGained,
+        };
+        self.took(&ev);
         Some(Ok(ev))
     }
     fn ready(&mut self) -> io::Result<Option<Event>> {
         let ev = self.rx.try_recv().ok();
         if let Some(ev) = &ev {
-            self.note(ev);
+            self.took(ev);
         }
         Ok(ev)
     }
@@ -797,19 +807,16 @@ fn write_record(
 async fn run_session(
     lessons: Vec<Lesson>,
     size: (u16, u16),
-    rx: mpsc::UnboundedReceiver<Event>,
-    out: mpsc::UnboundedSender<Vec<u8>>,
+    rx: mpsc::Receiver<Event>,
+    outbox: Arc<Outbox>,
     mut class: ClassHooks,
     record: Option<Recording>,
 ) {
-    let mut writer = ChannelWriter {
-        buf: Vec::new(),
-        out,
-    };
+    let mut writer = ChannelWriter::new(outbox.clone());
     if crate::tui::enter_screen(&mut writer, true).is_err() {
         return;
     }
-    let backend = CrosstermBackend::new(writer);
+    let backend = RemoteBackend::new(writer, size.0, size.1);
     let Ok(mut term) = Terminal::with_options(
         backend,
         TerminalOptions {
@@ -820,6 +827,7 @@ async fn run_session(
     };
     let mut input = Remote {
         rx,
+        outbox,
         log: record
             .as_ref()
             .map(|_| (std::time::Instant::now(), Vec::new())),
@@ -994,7 +1002,7 @@ impl crate::tui::Hooks for ClassHooks {
 
 /// The lesson picker: ↑/↓ and Enter; q or Esc ends the session.
 async fn pick(
-    term: &mut Terminal<CrosstermBackend<ChannelWriter>>,
+    term: &mut Terminal<RemoteBackend<ChannelWriter>>,
     lessons: &[Lesson],
     input: &mut Remote,
     size: &mut (u16, u16),
@@ -1039,7 +1047,11 @@ async fn pick(
         match input.next().await? {
             Ok(Event::Resize(w, h)) => {
                 *size = (w, h);
+                term.backend_mut().resized(w, h);
                 let _ = term.resize(Rect::new(0, 0, w, h));
+            }
+            Ok(Event::FocusGained) => {
+                let _ = term.clear();
             }
             Ok(Event::Key(k)) => match k.code {
                 KeyCode::Up | KeyCode::Char('k') => sel = sel.saturating_sub(1),

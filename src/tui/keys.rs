@@ -14,9 +14,9 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
-/// The longest paste kept (a larger one is cut there: an editor, not a
-/// file transfer).
-const MAX_PASTE: usize = 4 << 20;
+/// The longest paste kept (a larger one is cut there: an editor over SSH,
+/// not a file transfer; every session of a class may paste at once).
+const MAX_PASTE: usize = 1 << 20;
 
 /// Bytes kept while a sequence is incomplete; past this the buffer is
 /// garbage and dropped.

@@ -26,6 +26,7 @@ pub mod outline;
 pub mod panes;
 pub mod popups;
 pub mod reload;
+pub mod screen;
 pub mod stage_blocks;
 pub mod stages;
 pub mod task_panel;
@@ -148,13 +149,13 @@ fn setup(mouse: bool) -> io::Result<Term> {
     Terminal::new(CrosstermBackend::new(out))
 }
 
-fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &mut App) -> io::Result<()> {
+fn draw<B: screen::Screen>(term: &mut Terminal<B>, app: &mut App) -> io::Result<()> {
     if let Some(text) = app.clipboard.take() {
         // OSC 52: the terminal (local or at the other end of SSH) puts the
         // text on its clipboard.
         let out = term.backend_mut();
         out.write_all(viewer::osc52(&text).as_bytes())?;
-        out.flush()?;
+        Write::flush(out)?;
     }
     execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| view::draw(f, app))?;
@@ -166,8 +167,8 @@ fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &mut App) -> io
 /// `typed` and inserted at once by [`flush`]: the editor widget re-measures
 /// its whole text on every edit, so a long paste without bracketed paste
 /// (one key event per character) grew quadratic.
-fn handle<W: Write>(
-    term: &mut Terminal<CrosstermBackend<W>>,
+fn handle<B: screen::Screen>(
+    term: &mut Terminal<B>,
     app: &mut App,
     ev: Option<io::Result<Event>>,
     typed: &mut String,
@@ -197,10 +198,14 @@ fn handle<W: Write>(
         Some(Ok(Event::Mouse(m))) => app.update(Action::Mouse(m)),
         Some(Ok(Event::Resize(w, h))) => {
             // A remote terminal's size is known only from what it says.
+            term.backend_mut().resized(w, h);
             term.resize(ratatui::layout::Rect::new(0, 0, w, h))?;
             app.update(Action::Resize(w, h))
         }
         Some(Ok(Event::Paste(text))) => app.update(Action::Paste(text)),
+        // The terminal's screen is not known (a remote one that stopped
+        // reading lost frames): the next frame draws it whole.
+        Some(Ok(Event::FocusGained)) => term.clear()?,
         Some(Ok(_)) => {}
         Some(Err(e)) => return Err(e),
         None => return Ok(true),
@@ -219,8 +224,8 @@ fn flush(app: &mut App, typed: &mut String) {
 /// until the user quits, the input ends or `stop` completes (SIGTERM, a
 /// server shutting down). The same loop serves the local terminal and an
 /// SSH channel.
-pub async fn event_loop<W: Write>(
-    term: &mut Terminal<CrosstermBackend<W>>,
+pub async fn event_loop<B: screen::Screen>(
+    term: &mut Terminal<B>,
     app: &mut App,
     input: &mut impl Input,
     hooks: &mut impl Hooks,

@@ -3,6 +3,7 @@
 
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,9 @@ pub struct Tui {
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
     /// Kept as long as the terminal is used (and for resizing it).
     master: Box<dyn portable_pty::MasterPty + Send>,
+    /// The terminal does not read what the program writes (a stalled
+    /// client): the program's writes block once the pty's buffer is full.
+    stalled: Arc<AtomicBool>,
 }
 
 impl Tui {
@@ -49,9 +53,16 @@ impl Tui {
         let p = parser.clone();
         let raw = Arc::new(Mutex::new(Vec::new()));
         let r = raw.clone();
+        let stalled = Arc::new(AtomicBool::new(false));
+        let st = stalled.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
+            loop {
+                if st.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                let Ok(n) = reader.read(&mut buf) else { break };
                 if n == 0 {
                     break;
                 }
@@ -66,7 +77,23 @@ impl Tui {
             writer,
             child,
             master: pair.master,
+            stalled,
         }
+    }
+
+    /// Stop reading the program's output (until [`Tui::read_again`]).
+    pub fn stop_reading(&self) {
+        self.stalled.store(true, Ordering::SeqCst);
+    }
+
+    pub fn read_again(&self) {
+        self.stalled.store(false, Ordering::SeqCst);
+    }
+
+    /// Bytes sent as typed, all at once (no pause after).
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
     }
 
     pub fn screen(&self) -> String {

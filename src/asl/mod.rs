@@ -285,6 +285,10 @@ fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
 /// expression is placed on its offending character when the file holds
 /// the string as written (no escapes before it).
 pub fn locate(file: &str, doc: &Document, diags: Vec<Diagnostic>) -> Vec<LoadError> {
+    // No diagnostic, no source map: a valid document never pays for one.
+    if diags.is_empty() {
+        return Vec::new();
+    }
     let map = doc.source_map();
     diags
         .into_iter()
@@ -727,6 +731,21 @@ mod tests {
         let d = parse_document(text, "m.yaml").unwrap();
         assert!(Definition::from_value(&d.value).is_ok());
         assert_eq!(d.position("/States/A/Type"), Some((4, 5)));
+    }
+
+    #[test]
+    fn a_valid_document_is_never_mapped_for_positions() {
+        let text = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}"#;
+        let d = parse_document(text, "m.json").unwrap();
+        assert!(locate("m.json", &d, Vec::new()).is_empty());
+        assert!(d.map.get().is_none(), "no diagnostic, no source map");
+        let diag = Diagnostic {
+            pointer: "/States/A".into(),
+            message: "m".into(),
+            expr: None,
+        };
+        let e = locate("m.json", &d, vec![diag]);
+        assert_eq!((e[0].line, e[0].column), (1, 29));
     }
 
     #[test]

@@ -872,16 +872,33 @@ fn replay_setup(
 ) -> Result<ReplaySetup, ExitCode> {
     let doc = asl::read_document(history).map_err(fail2)?;
     let rec = history_of(history, &doc)?;
-    let info = match execution {
-        Some(f) => {
+    // Without --execution: what the AWS CLI printed of the execution, if
+    // it was saved beside the history.
+    let found = match execution {
+        Some(_) => None,
+        None => asldbg::replay::discover(std::path::Path::new(history))
+            .map_err(|m| fail2(format!("{history}: {m}")))?,
+    };
+    let info = match (execution, &found) {
+        (Some(f), _) => {
             let d = asl::read_document(f).map_err(fail2)?;
             asldbg::replay::ExecutionInfo::read(&d.value).map_err(|m| fail2(format!("{f}: {m}")))?
         }
-        None => Default::default(),
+        (None, Some((files, info))) => {
+            asldbg::errln!(
+                "asldbg: {history}: with {} (found beside it)",
+                files.join(" and ")
+            );
+            info.clone()
+        }
+        (None, None) => Default::default(),
     };
+    let described = execution
+        .map(str::to_string)
+        .or_else(|| found.as_ref().map(|(files, _)| files[0].clone()));
     let express = info.express;
     let opts = source.options(express, false).map_err(fail2)?;
-    let (label, loaded) = match (definition, &info.definition, execution) {
+    let (label, loaded) = match (definition, &info.definition, described.as_deref()) {
         (Some(f), _, _) => (f.to_string(), asl::load(f, &opts)),
         (None, Some(text), Some(f)) => {
             let label = format!("{f} (definition)");
@@ -893,7 +910,7 @@ fn replay_setup(
         }
         _ => {
             return Err(fail2(format!(
-                "{history}: which definition? pass --definition FILE, or --execution FILE with what `aws stepfunctions describe-state-machine-for-execution` printed"
+                "{history}: which definition? pass --definition FILE, or --execution FILE with what `aws stepfunctions describe-state-machine-for-execution` printed (or save that beside the history)"
             )))
         }
     };
@@ -1531,9 +1548,9 @@ fn debug(args: DebugArgs) -> ExitCode {
                 .as_deref()
                 .is_some_and(|f| asl::read_document(f).is_ok_and(|d| is_history(&d.value))) =>
         {
-            return fail2(format!(
-                "{label} is an execution history: pass --definition DEF (or --execution FILE) to replay it in the debugger"
-            ));
+            // Its definition may be saved beside it (what the AWS CLI
+            // printed); if not, replay says what to pass.
+            return debug_replay(&args, &label);
         }
         Loaded::Invalid(errs) => {
             for e in errs {

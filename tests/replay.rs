@@ -86,6 +86,53 @@ fn the_definition_and_names_can_come_from_describe_output_and_the_history_may_be
 }
 
 #[test]
+fn describe_output_saved_beside_the_history_is_found_and_must_be_of_one_execution() {
+    let dir = std::env::temp_dir().join(format!("asldbg-replay-beside-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = |name: &str, to: &str| std::fs::copy(f(name), dir.join(to)).unwrap();
+    copy("history.json", "history.json");
+    let history = dir.join("history.json");
+    let history = history.to_str().unwrap();
+    // Alone, the history names no definition.
+    for args in [vec!["replay", history], vec![history]] {
+        let o = asldbg(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&o.stderr).contains("which definition?"),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+    // With what the AWS CLI printed saved beside it (any names): found,
+    // said, and used (the definition, the execution's name).
+    copy("describe-state-machine-for-execution.json", "machine.json");
+    copy("describe-execution.json", "execution.json");
+    let o = asldbg(&["replay", history, "--format", "json"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("machine.json") && err.contains("execution.json"),
+        "{err}"
+    );
+    assert!(err.contains("found beside it"), "{err}");
+    assert_eq!(json_of(&o)["status"], "SUCCEEDED");
+    // Two executions' outputs: which one is not guessed.
+    let other = std::fs::read_to_string(f("describe-execution.json"))
+        .unwrap()
+        .replace(":o-17-charge\"", ":o-18-other\"");
+    std::fs::write(dir.join("execution-2.json"), other).unwrap();
+    let o = asldbg(&["replay", history]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("describe different executions") && err.contains("--execution FILE"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_changed_definition_shows_where_it_parts_from_the_recording() {
     let def = std::fs::read_to_string(f("order.asl.json"))
         .unwrap()
@@ -185,7 +232,6 @@ fn broken_histories_are_clear_errors() {
         (vec![&truncated, "--definition", &def], "the history is truncated, or the execution is still running: it ends at event 17 (SucceedStateExited)"),
         (vec![&swapped, "--definition", &def], "events out of order: event 5 comes after event 6"),
         (vec![&not_history, "--definition", &def], "not-history.json:1:1: not an execution history"),
-        (vec![&history], "which definition? pass --definition FILE"),
         (vec![&history, "--definition", "samples/parallel/parallel.asl.json"], "the history is not of this definition: it enters Tag, Charge, Large?, Review, Done"),
     ];
     for (args, want) in cases {
@@ -344,11 +390,15 @@ fn diff_draws_both_runs_on_one_graph() {
 
 #[test]
 fn a_history_opened_as_a_definition_or_diffed_broken_says_what_to_do() {
-    // The debugger given a history without its definition.
-    let o = asldbg(&[&f("history.json")]);
+    // The debugger given a history without its definition (and none
+    // beside it).
+    let alone = std::env::temp_dir().join(format!("asldbg-history-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&alone).unwrap();
+    std::fs::copy(f("history.json"), alone.join("history.json")).unwrap();
+    let o = asldbg(&[alone.join("history.json").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o.stderr).contains("history.json is an execution history: pass --definition DEF"),
+        text(&o.stderr).contains("history.json: which definition? pass --definition FILE"),
         "{}",
         text(&o.stderr)
     );

@@ -97,6 +97,98 @@ impl ExecutionInfo {
     }
 }
 
+impl ExecutionInfo {
+    /// What `other` says that this does not (the two outputs of
+    /// `describe-execution` and `describe-state-machine-for-execution`).
+    fn or(self, other: ExecutionInfo) -> ExecutionInfo {
+        ExecutionInfo {
+            name: self.name.or(other.name),
+            state_machine: self.state_machine.or(other.state_machine),
+            region: self.region.or(other.region),
+            account: self.account.or(other.account),
+            definition: self.definition.or(other.definition),
+            express: self.express || other.express,
+        }
+    }
+}
+
+/// The `describe-execution` / `describe-state-machine-for-execution`
+/// outputs saved beside a history (`*.json` in its folder, not below it):
+/// the files (the one with the definition first) and what they say
+/// together. None when there are none; an
+/// error naming them when they are of different executions or machines
+/// (then `--execution FILE` picks one).
+pub fn discover(history: &std::path::Path) -> Result<Option<(Vec<String>, ExecutionInfo)>, String> {
+    let dir = match history.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && p.file_name() != history.file_name()
+                && p.metadata()
+                    .is_ok_and(|m| m.is_file() && m.len() <= 10 << 20)
+        })
+        .collect();
+    files.sort();
+    let mut found: Vec<(String, Option<String>, Option<String>, ExecutionInfo)> = Vec::new();
+    for p in files {
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        // Only what the AWS CLI prints for an execution or the machine it
+        // ran: an execution's ARN, or a definition with its machine's ARN.
+        let execution = s("executionArn");
+        let machine = s("stateMachineArn").filter(|_| s("definition").is_some());
+        if execution.is_none() && machine.is_none() {
+            continue;
+        }
+        if let Ok(info) = ExecutionInfo::read(&v) {
+            found.push((p.display().to_string(), execution, machine, info));
+        }
+    }
+    if found.is_empty() {
+        return Ok(None);
+    }
+    for (what, pick) in [("executions", 1usize), ("state machines", 2)] {
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for (file, execution, machine, _) in &found {
+            let arn = if pick == 1 { execution } else { machine };
+            if let Some(a) = arn {
+                if !seen.iter().any(|(_, x)| x == a) {
+                    seen.push((file, a));
+                }
+            }
+        }
+        if seen.len() > 1 {
+            let list: Vec<String> = seen.iter().map(|(f, a)| format!("{f} ({a})")).collect();
+            return Err(format!(
+                "the files beside the history describe different {what}: {}; pick one with --execution FILE",
+                list.join(", ")
+            ));
+        }
+    }
+    // The file the definition comes from first (it names the definition).
+    found.sort_by_key(|(_, _, _, i)| i.definition.is_none());
+    let mut files = Vec::new();
+    let mut info = ExecutionInfo::default();
+    for (file, _, _, i) in found {
+        files.push(file);
+        info = info.or(i);
+    }
+    Ok(Some((files, info)))
+}
+
 /// Checks that `rec` can be a run of `def`: the states it enters must be
 /// the definition's (a history of another machine names none of them).
 pub fn check(def: &Definition, rec: &Recording) -> Result<(), String> {

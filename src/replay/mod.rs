@@ -137,7 +137,7 @@ pub fn discover(history: &std::path::Path) -> Result<Option<(Vec<String>, Execut
         })
         .collect();
     files.sort();
-    let mut found: Vec<(String, Option<String>, Option<String>, ExecutionInfo)> = Vec::new();
+    let mut found = Vec::new();
     for p in files {
         let Ok(text) = std::fs::read_to_string(&p) else {
             continue;
@@ -160,24 +160,28 @@ pub fn discover(history: &std::path::Path) -> Result<Option<(Vec<String>, Execut
     if found.is_empty() {
         return Ok(None);
     }
-    for (what, pick) in [("executions", 1usize), ("state machines", 2)] {
+    // One execution, one machine: which of several is not guessed.
+    type Found = (String, Option<String>, Option<String>, ExecutionInfo);
+    let one = |what: &str, arn: fn(&Found) -> &Option<String>| -> Result<(), String> {
         let mut seen: Vec<(&str, &str)> = Vec::new();
-        for (file, execution, machine, _) in &found {
-            let arn = if pick == 1 { execution } else { machine };
-            if let Some(a) = arn {
+        for f in &found {
+            if let Some(a) = arn(f) {
                 if !seen.iter().any(|(_, x)| x == a) {
-                    seen.push((file, a));
+                    seen.push((&f.0, a));
                 }
             }
         }
-        if seen.len() > 1 {
-            let list: Vec<String> = seen.iter().map(|(f, a)| format!("{f} ({a})")).collect();
-            return Err(format!(
-                "the files beside the history describe different {what}: {}; pick one with --execution FILE",
-                list.join(", ")
-            ));
+        if seen.len() < 2 {
+            return Ok(());
         }
-    }
+        let list: Vec<String> = seen.iter().map(|(f, a)| format!("{f} ({a})")).collect();
+        Err(format!(
+            "the files beside the history describe different {what}: {}; pick one with --execution FILE",
+            list.join(", ")
+        ))
+    };
+    one("executions", |f| &f.1)?;
+    one("state machines", |f| &f.2)?;
     // The file the definition comes from first (it names the definition).
     found.sort_by_key(|(_, _, _, i)| i.definition.is_none());
     let mut files = Vec::new();

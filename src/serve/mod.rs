@@ -1007,41 +1007,18 @@ async fn pick(
     input: &mut Remote,
     size: &mut (u16, u16),
 ) -> Option<usize> {
+    use crate::tui::picker::{Picked, Picker};
     use crate::tui::Input;
-    use crossterm::event::KeyCode;
-    use ratatui::text::Line;
-    use ratatui::widgets::{Block, Borders, Paragraph};
-    let mut sel = 0usize;
+    let items: Vec<(String, String)> = lessons
+        .iter()
+        .map(|l| (l.name.clone(), l.description.clone()))
+        .collect();
+    let mut picker = Picker::new(
+        &items,
+        " asldbg class — pick a lesson (↑/↓, Enter; q leaves) ",
+    );
     loop {
-        let drawn = term.draw(|f| {
-            let rows = f.area().height.saturating_sub(2) as usize;
-            let top = sel.saturating_sub(rows.saturating_sub(1));
-            let width = f.area().width.saturating_sub(2) as usize;
-            let lines: Vec<Line> = lessons
-                .iter()
-                .enumerate()
-                .skip(top)
-                .map(|(i, l)| {
-                    let mark = if i == sel { "▶ " } else { "  " };
-                    let text = format!("{mark}{:<18} {}", l.name, l.description);
-                    let (shown, cut) = crate::tui::json_view::fit_line(&text, width);
-                    Line::from(if cut {
-                        format!("{shown}…")
-                    } else {
-                        shown.to_string()
-                    })
-                })
-                .collect();
-            f.render_widget(
-                Paragraph::new(lines).block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(" asldbg class — pick a lesson (↑/↓, Enter; q leaves) "),
-                ),
-                f.area(),
-            );
-        });
-        if drawn.is_err() {
+        if term.draw(|f| picker.draw(f)).is_err() {
             return None;
         }
         match input.next().await? {
@@ -1053,20 +1030,10 @@ async fn pick(
             Ok(Event::FocusGained) => {
                 let _ = term.clear();
             }
-            Ok(Event::Key(k)) => match k.code {
-                KeyCode::Up | KeyCode::Char('k') => sel = sel.saturating_sub(1),
-                KeyCode::Down | KeyCode::Char('j') => {
-                    sel = (sel + 1).min(lessons.len().saturating_sub(1))
-                }
-                KeyCode::Enter => return Some(sel),
-                KeyCode::Char('q') | KeyCode::Esc => return None,
-                KeyCode::Char('c')
-                    if k.modifiers
-                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
-                {
-                    return None
-                }
-                _ => {}
+            Ok(Event::Key(k)) => match picker.key(k) {
+                Some(Picked::Item(i)) => return Some(i),
+                Some(Picked::Leave) => return None,
+                None => {}
             },
             _ => {}
         }

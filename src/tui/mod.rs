@@ -24,6 +24,7 @@ pub mod lesson;
 pub mod markdown;
 pub mod outline;
 pub mod panes;
+pub mod picker;
 pub mod popups;
 pub mod reload;
 pub mod screen;
@@ -382,9 +383,7 @@ pub fn run_with(mut app: App) -> io::Result<App> {
 
 /// A full-screen list to pick a bundled sample; `None` when the user quits.
 pub fn pick(items: &[(String, String)]) -> io::Result<Option<usize>> {
-    use crossterm::event::{self, KeyCode};
-    use ratatui::text::Line;
-    use ratatui::widgets::{Block, Borders, Paragraph};
+    use crossterm::event;
     use std::io::IsTerminal;
     if !io::stdout().is_terminal() {
         return Err(io::Error::other(
@@ -393,39 +392,14 @@ pub fn pick(items: &[(String, String)]) -> io::Result<Option<usize>> {
     }
     install_panic_hook();
     let mut term = setup(false)?;
-    let mut sel = 0usize;
+    let mut picker = picker::Picker::new(items, " asldbg — pick a sample (↑/↓, Enter, q) ");
     let result = loop {
-        term.draw(|f| {
-            let lines: Vec<Line> = items
-                .iter()
-                .enumerate()
-                .map(|(i, (n, d))| {
-                    let mark = if i == sel { "▶ " } else { "  " };
-                    Line::from(format!("{mark}{n:<24} {d}"))
-                })
-                .collect();
-            let p = Paragraph::new(lines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" asldbg — pick a sample (↑/↓, Enter, q) "),
-            );
-            f.render_widget(p, f.area());
-        })?;
+        term.draw(|f| picker.draw(f))?;
         if let Event::Key(k) = event::read()? {
-            match k.code {
-                KeyCode::Up | KeyCode::Char('k') => sel = sel.saturating_sub(1),
-                KeyCode::Down | KeyCode::Char('j') => {
-                    sel = (sel + 1).min(items.len().saturating_sub(1))
-                }
-                KeyCode::Enter => break Some(sel),
-                KeyCode::Char('q') | KeyCode::Esc => break None,
-                KeyCode::Char('c')
-                    if k.modifiers
-                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
-                {
-                    break None
-                }
-                _ => {}
+            match picker.key(k) {
+                Some(picker::Picked::Item(i)) => break Some(i),
+                Some(picker::Picked::Leave) => break None,
+                None => {}
             }
         }
     };

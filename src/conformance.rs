@@ -540,7 +540,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
 /// --output json` prints them: payloads as JSON text, epoch timestamps,
 /// numeric ids (events a transformer reordered lost theirs: they get their
 /// place's).
-fn cli_history(events: &[Value], input: Option<&Value>) -> Value {
+fn cli_history(events: &[Value], input: Option<&Value>, start: f64) -> Value {
     let text = |v: &Value| match v {
         Value::String(s) => Value::String(s.clone()),
         other => Value::String(serde_json::to_string(other).unwrap_or_default()),
@@ -548,17 +548,36 @@ fn cli_history(events: &[Value], input: Option<&Value>) -> Value {
     let n = events.len() as u64;
     let descending = events.first().and_then(|e| e.get("id")?.as_u64())
         > events.last().and_then(|e| e.get("id")?.as_u64());
-    // A transformer that reordered events numbered them anew: all take
-    // their place's id then.
+    // A transformer that reordered events (a Parallel's) took their ids:
+    // they take the ids after the last one kept, so the ids the recording
+    // skips (events it left out) stay known. When they do not fit, all
+    // events take their place's id.
     let renumber = events
         .iter()
         .any(|e| !e.get("id").is_some_and(|x| x.is_u64()));
+    let kept = (renumber && !descending)
+        .then(|| {
+            let mut last = 0u64;
+            let mut ids = Vec::with_capacity(events.len());
+            for e in events {
+                last = match e.get("id").and_then(|x| x.as_u64()) {
+                    Some(id) if id <= last => return None,
+                    Some(id) => id,
+                    None => last + 1,
+                };
+                ids.push(last);
+            }
+            Some(ids)
+        })
+        .flatten();
     let out: Vec<Value> = events
         .iter()
         .enumerate()
         .map(|(i, e)| {
             let mut e = e.clone();
-            let place = if descending {
+            let place = if let Some(ids) = &kept {
+                ids[i]
+            } else if descending {
                 n - i as u64
             } else {
                 i as u64 + 1
@@ -574,7 +593,7 @@ fn cli_history(events: &[Value], input: Option<&Value>) -> Value {
                 if !o.get("previousEventId").is_some_and(|x| x.is_u64()) {
                     o.insert("previousEventId".into(), json!(0));
                 }
-                o.insert("timestamp".into(), json!(1_700_000_000.0 + place as f64));
+                o.insert("timestamp".into(), json!(start + place as f64));
                 for (k, d) in o.iter_mut() {
                     if !k.ends_with("EventDetails") {
                         continue;
@@ -721,6 +740,14 @@ fn normalise_event(key: &str, d: &mut Map<String, Value>, transformers: &[Value]
     }
 }
 
+/// When the case was recorded on AWS (`source.recorded_date`,
+/// `dd-mm-yyyy, HH:MM:SS`), in epoch seconds: its history's clock.
+fn recorded_at(c: &Value) -> Option<f64> {
+    let d = c.pointer("/source/recorded_date")?.as_str()?;
+    let t = chrono::NaiveDateTime::parse_from_str(d, "%d-%m-%Y, %H:%M:%S").ok()?;
+    Some(t.and_utc().timestamp() as f64)
+}
+
 /// `asldbg replay` of the case's recorded history: whether the local run
 /// reproduced it, and where it parted.
 fn replay_case(
@@ -741,6 +768,7 @@ fn replay_case(
         input
             .map(|i| Value::String(serde_json::to_string(i).unwrap_or_default()))
             .as_ref(),
+        recorded_at(c).unwrap_or(1_700_000_000.0),
     );
     resolve_placeholders(&mut history, mocks, None);
     let rec = match crate::replay::recording::read(&history) {

@@ -121,7 +121,8 @@ struct ExecArgs {
     /// The state machine's name in the mock file (default: its only one).
     #[arg(long)]
     name: Option<String>,
-    /// Virtual start time (RFC 3339).
+    /// Virtual start time (RFC 3339; default 2024-11-14T22:13:20Z). Before
+    /// 2023-11-15 the context object has no Execution.RedriveCount, as on AWS then.
     #[arg(long = "start-time")]
     start_time: Option<String>,
     /// Seed for States.UUID, States.MathRandom, task tokens and retry jitter.
@@ -994,6 +995,14 @@ fn replay(args: ReplayArgs) -> ExitCode {
             }
             if let Some(c) = &report.cause {
                 outln!("cause: {c}");
+            }
+            for (a, b) in &report.left_out {
+                let which = if a == b {
+                    format!("event {a} is")
+                } else {
+                    format!("events {a}..{b} are")
+                };
+                outln!("{which} not in the history (left out of it): the local run's events there are not compared");
             }
             match &report.divergence {
                 None => outln!("reproduced: every recorded event, in order"),

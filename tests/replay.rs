@@ -427,3 +427,72 @@ fn a_history_opened_as_a_definition_or_diffed_broken_says_what_to_do() {
         "placed on its line ({line}): {e}"
     );
 }
+
+#[test]
+fn a_history_with_events_left_out_is_compared_where_it_has_them() {
+    // What `--query 'events[?type!=`TaskStarted` && !starts_with(type, `Choice`)]'` prints.
+    let h: Value =
+        serde_json::from_str(&std::fs::read_to_string(f("history.json")).unwrap()).unwrap();
+    let events: Vec<Value> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            let t = e["type"].as_str().unwrap();
+            t != "TaskStarted" && !t.starts_with("Choice")
+        })
+        .cloned()
+        .collect();
+    let filtered = temp_file(
+        "filtered-history.json",
+        &serde_json::json!({ "events": events }).to_string(),
+    );
+    let o = asldbg(&[
+        "replay",
+        &filtered,
+        "--definition",
+        &f("order.asl.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let r = json_of(&o);
+    assert_eq!(r["divergence"], Value::Null, "{r}");
+    // The retried task was still answered as recorded: the TaskFailed's
+    // link to its call went through a TaskStarted that is gone.
+    assert_eq!(r["output"]["charge"]["charged"], 1500, "{r}");
+    assert_eq!(
+        r["leftOut"],
+        serde_json::json!([{"from": 6, "to": 6}, {"from": 9, "to": 9}, {"from": 12, "to": 13}])
+    );
+    let t = text(&asldbg(&["replay", &filtered, "--definition", &f("order.asl.json")]).stdout);
+    assert!(
+        t.contains("events 12..13 are not in the history (left out of it): the local run's events there are not compared"),
+        "{t}"
+    );
+    assert!(
+        t.contains("reproduced: every recorded event, in order"),
+        "{t}"
+    );
+    // What the history does hold is still compared: a changed threshold
+    // parts from it where the recorded Wait is.
+    let def = std::fs::read_to_string(f("order.asl.json"))
+        .unwrap()
+        .replace(
+            "\"NumericGreaterThan\": 1000",
+            "\"NumericGreaterThan\": 2000",
+        );
+    let fixed = temp_file("order-fixed-filtered.asl.json", &def);
+    let o = asldbg(&[
+        "replay",
+        &filtered,
+        "--definition",
+        &fixed,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json_of(&o);
+    assert_eq!(r["divergence"]["eventId"], 14, "{r}");
+    assert_eq!(r["divergence"]["got"]["type"], "SucceedStateEntered");
+}

@@ -85,9 +85,14 @@ pub(super) fn execution_arn(o: &Options) -> String {
     }
 }
 
+/// When AWS added redrive (2023-11-15T00:00:00Z), and with it
+/// `$$.Execution.RedriveCount`: executions started before then have none
+/// (the recordings of October 2023 show it).
+pub const REDRIVE_SINCE_MS: i64 = 1_700_006_400_000;
+
 /// The context object's `Execution` and `StateMachine` members, in the
-/// order AWS writes them (express executions cannot be redriven: no
-/// `RedriveCount`).
+/// order AWS writes them (express executions cannot be redriven, nor could
+/// executions started before redrive existed: no `RedriveCount`).
 pub(super) fn run_context(o: &Options, input: &Val) -> (Val, Val) {
     let mut exec = Map::default();
     exec.insert("Id".into(), Val::from(execution_arn(o)));
@@ -101,7 +106,7 @@ pub(super) fn run_context(o: &Options, input: &Val) -> (Val, Val) {
         "RoleArn".into(),
         Val::from(format!("arn:aws:iam::{}:role/asldbg", o.account)),
     );
-    if !o.express {
+    if !o.express && o.start_time_ms >= REDRIVE_SINCE_MS {
         exec.insert("RedriveCount".into(), Val::from(0i64));
     }
     let machine = Val::object([

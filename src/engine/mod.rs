@@ -100,10 +100,13 @@ pub struct Options {
     pub express: bool,
 }
 
+/// The virtual clock's start when none is given: 2024-11-14T22:13:20Z.
+pub const DEFAULT_START_MS: i64 = 1_731_622_400_000;
+
 impl Default for Options {
     fn default() -> Self {
         Options {
-            start_time_ms: 1_700_000_000_000,
+            start_time_ms: DEFAULT_START_MS,
             seed: 0,
             quota: true,
             max_events: 25_000,

@@ -470,6 +470,25 @@ fn express_executions_have_an_express_arn_and_no_redrive_count() {
 }
 
 #[test]
+fn executions_started_before_redrive_existed_have_no_redrive_count() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"c.$": "$$.Execution"}, "End": true}}});
+    let at = |ms: i64| {
+        let opts = Options {
+            start_time_ms: ms,
+            ..Options::default()
+        };
+        let mut ex = exec_with(def.clone(), json!({}), vec![], opts);
+        ex.run();
+        out(&ex)["c"].clone()
+    };
+    // Recorded on AWS in October 2023: no RedriveCount.
+    assert!(at(context::REDRIVE_SINCE_MS - 1)
+        .get("RedriveCount")
+        .is_none());
+    assert_eq!(at(context::REDRIVE_SINCE_MS)["RedriveCount"], 0);
+}
+
+#[test]
 fn a_failure_without_error_or_cause_shows_them_as_null() {
     let def = json!({"StartAt": "T", "States": {
         "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,

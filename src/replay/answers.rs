@@ -105,7 +105,7 @@ impl TaskRunner for Answers {
 /// error, cause}` in the order they were scheduled.
 pub fn calls(rec: &Recording) -> BTreeMap<String, Vec<Value>> {
     use EventType::*;
-    let at = |id: u64| rec.events.get((id as usize).checked_sub(1)?);
+    let at = |id: u64| rec.by_id(id);
     // The state an event belongs to: the entered event its chain leads back to.
     let state_of = |mut id: u64| -> Option<String> {
         for _ in 0..rec.events.len() {
@@ -130,10 +130,11 @@ pub fn calls(rec: &Recording) -> BTreeMap<String, Vec<Value>> {
         // A history whose previousEventId links were lost (an export that
         // dropped them): the Task entered last before the call.
         let Some(state) = state_of(e.previous).or_else(|| {
-            rec.events[..(e.id as usize).saturating_sub(1)]
+            rec.events
                 .iter()
-                .rev()
-                .find(|p| p.event_type == TaskStateEntered)
+                .take_while(|p| p.id < e.id)
+                .filter(|p| p.event_type == TaskStateEntered)
+                .last()
                 .and_then(|p| p.name().map(str::to_string))
         }) else {
             continue;
@@ -165,6 +166,8 @@ pub fn calls(rec: &Recording) -> BTreeMap<String, Vec<Value>> {
         // Back to the call it answers (through Started, Submitted, …).
         let mut id = e.previous;
         let mut call = None;
+        // The chain leads to an event the history left out (or none).
+        let mut lost = id == 0;
         for _ in 0..rec.events.len() {
             if let Some(c) = open.get(&id) {
                 call = Some(c.clone());
@@ -172,11 +175,15 @@ pub fn calls(rec: &Recording) -> BTreeMap<String, Vec<Value>> {
             }
             match at(id) {
                 Some(p) if !p.event_type.as_str().ends_with("StateEntered") => id = p.previous,
-                _ => break,
+                Some(_) => break,
+                None => {
+                    lost = true;
+                    break;
+                }
             }
         }
         // Links lost: the oldest call still unanswered.
-        if call.is_none() && e.previous == 0 {
+        if call.is_none() && lost {
             call = open
                 .iter()
                 .filter(|(id, _)| **id < e.id)

@@ -224,12 +224,14 @@ pub fn state_of(rec: &Recording, i: usize) -> Option<String> {
         if e.event_type.as_str().ends_with("StateEntered") || e.name().is_some() {
             return e.name().map(str::to_string);
         }
-        e = rec.events.get((e.previous as usize).checked_sub(1)?)?;
+        e = rec.by_id(e.previous)?;
     }
     None
 }
 
 /// Matches `local` against `rec` in order; the first divergence, if any.
+/// Where the history leaves events out (ids it skips), as many local
+/// events may go unmatched there.
 pub fn first_divergence(
     rec: &Recording,
     local: &[Local],
@@ -265,6 +267,12 @@ pub fn first_divergence(
             *end = i + 1;
         }
     }
+    // Events the history leaves out: as many local events as it skipped
+    // there may match nothing.
+    let mut skips = vec![0usize; n + 1];
+    for g in rec.gaps() {
+        skips[g.after + 1] += g.len();
+    }
     let mut used = vec![false; n];
     let mut next = 0usize;
     for l in local {
@@ -287,6 +295,7 @@ pub fn first_divergence(
         let end = region_end[next];
         match (next..end).find(|&j| !used[j] && matches(&rec.events[j], l, hook)) {
             Some(j) => used[j] = true,
+            None if skips[next] > 0 => skips[next] -= 1,
             None => {
                 return Some(Divergence {
                     event_id: rec.events[next].id,

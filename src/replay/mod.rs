@@ -29,6 +29,8 @@ pub struct Report {
     /// Events recorded, and made by the local run.
     pub recorded: usize,
     pub local: usize,
+    /// Ids of events the history leaves out (`from..=to`): not compared.
+    pub left_out: Vec<(u64, u64)>,
 }
 
 impl Report {
@@ -46,6 +48,7 @@ impl Report {
                 "got": d.got,
                 "fields": d.fields,
             })),
+            "leftOut": self.left_out.iter().map(|(a, b)| json!({"from": a, "to": b})).collect::<Vec<_>>(),
         })
     }
 }
@@ -277,6 +280,7 @@ pub fn replay_with(
         divergence,
         recorded: n,
         local: local.len(),
+        left_out: rec.gaps().iter().map(|g| (g.from, g.to)).collect(),
     }
 }
 

@@ -211,6 +211,11 @@ struct DebugArgs {
     /// definition) or `describe-execution` printed.
     #[arg(long, value_name = "FILE")]
     execution: Option<String>,
+    /// A history to compare the run with (`get-execution-history` output,
+    /// or `asldbg run --events --format json`): `D` shows where they part
+    /// and what differs.
+    #[arg(long, value_name = "HISTORY")]
+    compare: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -1693,6 +1698,12 @@ fn debug(args: DebugArgs) -> ExitCode {
     });
     app.coverage_report = coverage;
     app.definition_file = watched;
+    app.open_files = true;
+    if let Some(file) = &args.compare {
+        if let Err(e) = app.load_compare(file) {
+            return fail2(e);
+        }
+    }
     app.mouse = !args.no_mouse;
     app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
     app.background = background;
@@ -1803,7 +1814,7 @@ fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
         .unwrap_or_else(|| history.to_string());
     let message = match &report.divergence {
         None => format!(
-            "Replaying {short}: the local run reproduces all {} recorded events. s steps, c continues.",
+            "Replaying {short}: the local run reproduces all {} recorded events. s steps, c continues, D compares.",
             report.recorded
         ),
         Some(d) => {
@@ -1821,7 +1832,7 @@ fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
                 format!(" (differs in {})", d.fields.join(", "))
             };
             format!(
-                "Diverges at event {}: AWS {}, here {}{differs}; replaying {short} (`asldbg replay` prints both whole)",
+                "Diverges at event {}: AWS {}, here {}{differs}; replaying {short} (D compares, at any moment)",
                 d.event_id,
                 what(&d.expected),
                 what(&d.got)
@@ -1841,6 +1852,16 @@ fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
     app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
     app.task_source = format!("{history} has no recorded answer for it");
     app.message = message;
+    app.open_files = true;
+    app.compare = Some(asldbg::debugger::compare::Against {
+        rec: setup.rec,
+        label: short,
+    });
+    if let Some(file) = &args.compare {
+        if let Err(e) = app.load_compare(file) {
+            return fail2(e);
+        }
+    }
     match asldbg::tui::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(e),

@@ -542,13 +542,89 @@ fn a_recorded_execution_replays_in_the_debugger() {
     t.wait_for("Diverges at event 14: AWS WaitStateEntered 'Review', here Succeed");
     // The whole message, in the message log.
     t.keys("M");
-    t.wait_for("replaying history.json (`asldbg replay` prints both whole)");
+    t.wait_for("replaying history.json (D compares, at any moment)");
+    t.keys("\x1b");
+    // Before the Choice decides, D finds the run the recording's so far.
+    t.keys("D");
+    t.wait_for("This run beside history.json");
+    t.wait_for("\"verdict\": \"The same so far: this run's 1 event is history.json's");
+    t.wait_for("\"history.json goes on to\": [");
     t.keys("\x1b");
     // The tasks are answered as recorded: a throttle, a retry, the charge.
     t.keys("c");
     t.wait_for("SUCCEEDED");
     t.keys("4");
     t.wait_for("7 TaskFailed          Charge");
+    // At the end, D shows where the run parted and both events whole.
+    t.keys("D");
+    t.wait_for("\"verdict\": \"Parts at event 14 (state Review): history.json has");
+    t.wait_for("\"first different event\": {");
+    t.keys("\x1b");
+    t.wait_for_gone("This run beside history.json");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn d_compares_the_run_with_a_history_named_at_its_prompt() {
+    // Another run of the same machine, its history saved as a file.
+    let s = "samples/credit-card";
+    let (def, input, mocks) = (
+        format!("{s}/credit-card.asl.json"),
+        format!("{s}/input.json"),
+        format!("{s}/mocks.json"),
+    );
+    let o = common::asldbg(&[
+        "run",
+        &def,
+        "--input",
+        &input,
+        "--mocks",
+        &mocks,
+        "--test-case",
+        "HumanApprovalRejected",
+        "--events",
+        "--format",
+        "json",
+    ]);
+    let rejected = common::temp_file("rejected-run.json", &String::from_utf8_lossy(&o.stdout));
+    let mut t = Tui::start_sized(
+        &[
+            &def,
+            "--input",
+            &input,
+            "--mocks",
+            &mocks,
+            "--test-case",
+            "HumanApprovalGranted",
+            "--no-mouse",
+        ],
+        40,
+        120,
+    );
+    t.wait_for("Ready");
+    // A file that is not there: said with the file, the run untouched.
+    t.keys("D");
+    t.wait_for("Compare with the history in file");
+    t.keys("no-such-history.json\r");
+    t.wait_for("Compare: no-such-history.json:1:1: cannot read file");
+    // The saved run: the same so far, then where the two part.
+    t.keys("D");
+    t.keys(&rejected);
+    t.keys("\r");
+    t.wait_for("This run beside rejected-run.json");
+    t.wait_for("The same so far: this run's 1 event is rejected-run.json's");
+    t.keys("\x1b");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    // D again: the history is kept, the comparison made anew.
+    t.keys("D");
+    t.wait_for("\"verdict\": \"Parts at event 13 (state Wait for human approval)");
+    t.wait_for("rejected-run.json has TaskFailed");
+    t.wait_for(
+        "\"paths\": \"part after Wait for human approval: this run enters Credit limit approved",
+    );
+    t.keys("\x1b");
+    t.wait_for_gone("This run beside");
     t.quit_and_check_restored();
 }
 

@@ -5,6 +5,7 @@
 //!
 //! Nothing here knows about the terminal; the TUI only drives this API.
 
+pub mod compare;
 pub mod pipeline;
 pub mod saved;
 pub mod trace;

@@ -46,7 +46,9 @@ pub fn visits(rec: &Recording) -> Vec<Visit> {
 
 /// How a run ended.
 pub fn outcome(rec: &Recording) -> Value {
-    let last = &rec.events[rec.events.len() - 1];
+    let Some(last) = rec.events.last() else {
+        return json!({"status": "RUNNING", "output": null, "error": null, "cause": null});
+    };
     let status = match last.event_type {
         EventType::ExecutionSucceeded => "SUCCEEDED",
         EventType::ExecutionFailed => "FAILED",

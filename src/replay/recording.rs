@@ -158,38 +158,7 @@ pub fn read(doc: &Value) -> Result<Recording, RecordingError> {
     if list.is_empty() {
         return fail(base, "the history has no events");
     }
-    let mut events = Vec::with_capacity(list.len());
-    for (i, e) in list.iter().enumerate() {
-        let at = format!("{base}/{i}");
-        let Some(o) = e.as_object() else {
-            return fail(at, "an event must be an object");
-        };
-        let Some(id) = o.get("id").and_then(|x| x.as_u64()) else {
-            return fail(format!("{at}/id"), "an event needs a numeric id");
-        };
-        let previous = o
-            .get("previousEventId")
-            .and_then(|x| x.as_u64())
-            .unwrap_or(0);
-        let Some(ty) = o.get("type").and_then(|t| t.as_str()) else {
-            return fail(format!("{at}/type"), "an event needs a type");
-        };
-        let Ok(event_type) = ty.parse::<EventType>() else {
-            return fail(
-                format!("{at}/type"),
-                format!("'{ty}' is not a Step Functions history event type"),
-            );
-        };
-        let details = details_of(o);
-        events.push(Recorded {
-            id,
-            previous,
-            event_type,
-            timestamp_ms: o.get("timestamp").and_then(timestamp),
-            details,
-            pointer: at,
-        });
-    }
+    let mut events = events_of(list, base)?;
     // Oldest first, as a run makes them.
     let reversed = events.len() > 1 && events[0].id > events[events.len() - 1].id;
     if reversed {
@@ -238,6 +207,74 @@ pub fn read(doc: &Value) -> Result<Recording, RecordingError> {
         );
     }
     Ok(Recording { events, reversed })
+}
+
+/// The events of `list` (at `base` in the file), as they stand.
+fn events_of(list: &[Value], base: &str) -> Result<Vec<Recorded>, RecordingError> {
+    let mut events = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let at = format!("{base}/{i}");
+        let Some(o) = e.as_object() else {
+            return fail(at, "an event must be an object");
+        };
+        let Some(id) = o.get("id").and_then(|x| x.as_u64()) else {
+            return fail(format!("{at}/id"), "an event needs a numeric id");
+        };
+        let previous = o
+            .get("previousEventId")
+            .and_then(|x| x.as_u64())
+            .unwrap_or(0);
+        let Some(ty) = o.get("type").and_then(|t| t.as_str()) else {
+            return fail(format!("{at}/type"), "an event needs a type");
+        };
+        let Ok(event_type) = ty.parse::<EventType>() else {
+            return fail(
+                format!("{at}/type"),
+                format!("'{ty}' is not a Step Functions history event type"),
+            );
+        };
+        let details = details_of(o);
+        events.push(Recorded {
+            id,
+            previous,
+            event_type,
+            timestamp_ms: o.get("timestamp").and_then(timestamp),
+            details,
+            pointer: at,
+        });
+    }
+    Ok(events)
+}
+
+/// The history in `file` (JSON or YAML), or its problem with the file,
+/// line:column and pointer.
+pub fn load(file: &str) -> Result<Recording, crate::asl::LoadError> {
+    let doc = crate::asl::load_document(file, &crate::asl::OpenOptions::default())?;
+    read(&doc.value).map_err(|e| {
+        let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
+        crate::asl::LoadError {
+            file: file.into(),
+            pointer: e.pointer,
+            line,
+            column,
+            message: e.message,
+            expr: None,
+        }
+    })
+}
+
+/// A local run's history so far (it may still be running), to compare
+/// with a recording.
+pub fn of_run(history: &[crate::engine::history::Event]) -> Recording {
+    let doc = crate::engine::history::export(history);
+    let list = doc.get("events").and_then(|e| e.as_array());
+    let events = list
+        .and_then(|l| events_of(l, "/events").ok())
+        .unwrap_or_default();
+    Recording {
+        events,
+        reversed: false,
+    }
 }
 
 /// The events that end an execution.

@@ -116,6 +116,8 @@ pub enum Mode {
     HistoryFilter,
     /// Typing the number of the History event to go to (`G`).
     GoTo(String),
+    /// Typing the file of a history to compare the run with (`D`).
+    CompareFile(String),
     /// The edits a restart replays (`U`): drop one with `d`.
     Edits {
         selected: usize,
@@ -175,6 +177,12 @@ pub struct App {
     pub class: Class,
     /// Where `W` saves the session (`--session FILE`).
     pub session_file: Option<String>,
+    /// The history `D` compares the run with (`--compare FILE`, the one
+    /// replayed, or one named at `D`).
+    pub compare: Option<crate::debugger::compare::Against>,
+    /// The user may name files to open here (`D`): not in a served class,
+    /// where the files are the server's.
+    pub open_files: bool,
     pub watches: Vec<crate::debugger::watch::Watch>,
     pub drafts: HashMap<String, String>,
     pub mouse: bool,
@@ -308,6 +316,8 @@ impl App {
             definition_file: None,
             definition_problems: Vec::new(),
             session_file: None,
+            compare: None,
+            open_files: false,
             watches: Vec::new(),
             drafts: HashMap::new(),
             mouse: true,

@@ -23,6 +23,8 @@ pub enum Command {
     JumpToEvent,
     /// Type an event number and move the run there.
     GoToEvent,
+    /// The run beside a history: where they part, what differs.
+    Compare,
     /// Read the definition file again and run it.
     Reload,
     /// Edit the selected state's JSON and write it back to the file.
@@ -237,6 +239,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('B')], "B", C::Breakpoints, S::Anywhere, "breakpoints", "list breakpoints (enable, condition, remove)"),
     bind(&[c('E')], "E", C::BreakOnError, S::Anywhere, "on-error", "break on errors (before Retry/Catch)"),
     bind(&[c('f')], "f", C::Maximise, S::Anywhere, "maximise", "the focused pane fills the screen (f again restores)"),
+    bind(&[c('D')], "D", C::Compare, S::Anywhere, "", "compare the run with a history (--compare FILE, the one replayed, or a file named here): where they part, what differs"),
     bind(&[c('M')], "M", C::Messages, S::Anywhere, "messages", "every status message and error so far, whole"),
     bind(&[c('T')], "T", C::Teach, S::Anywhere, "teach", "teaching mode: s reveals one processing stage at a time"),
     bind(&[c('H')], "H", C::Heartbeat, S::Anywhere, "heartbeat", "send a heartbeat for the waiting callback task"),
@@ -287,6 +290,7 @@ pub fn only_looks(c: Command) -> bool {
             | ToggleDiff
             | Maximise
             | Messages
+            | Compare
             | Explain
             | Compact
             | Coverage

@@ -85,7 +85,9 @@ impl App {
         match a {
             Action::Resize(w, h) => self.size = (w, h),
             Action::Paste(text) => {
-                if let Mode::Edit(ed) = &mut self.mode {
+                if matches!(self.mode, Mode::CompareFile(_)) {
+                    self.compare_prompt_paste(&text);
+                } else if let Mode::Edit(ed) = &mut self.mode {
                     // Terminals send a newline as CR inside a paste.
                     ed.area
                         .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
@@ -333,6 +335,7 @@ impl App {
             }
             Command::Reload => self.reload_definition(false),
             Command::EditDefinition => self.edit_definition(),
+            Command::Compare => self.compare_command(),
             Command::GoToEvent => {
                 self.mode = Mode::GoTo(String::new());
                 self.message = go_to_prompt("", self.session.horizon.1);
@@ -712,6 +715,10 @@ impl App {
                         self.popup_scroll = 0;
                     }
                 }
+                return;
+            }
+            Mode::CompareFile(_) => {
+                self.compare_prompt_key(k);
                 return;
             }
             Mode::GoTo(typed) => {

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod bench;
 pub mod command;
+pub mod compare;
 pub mod data_panes;
 pub mod diff;
 pub mod dispatch;

@@ -1123,3 +1123,26 @@ fn the_message_log_is_bounded() {
         Some(format!("message {}", super::app::LOG_MAX + 49).as_str())
     );
 }
+
+#[test]
+fn d_names_no_file_where_files_may_not_be_opened() {
+    // As served to a class: App::new lets nobody name files.
+    let mut app = credit_card("HumanApprovalGranted", ColorMode::Ansi256);
+    press(&mut app, "D");
+    assert!(matches!(app.mode, Mode::Normal));
+    assert!(
+        app.message.starts_with("No history to compare with"),
+        "{}",
+        app.message
+    );
+    // Where the user may (the local debugger), D asks for one; a pasted
+    // name goes in whole, on one line.
+    app.open_files = true;
+    press(&mut app, "D");
+    assert!(matches!(app.mode, Mode::CompareFile(_)));
+    app.update(Action::Paste("/tmp/a b.json\nrest".into()));
+    assert!(matches!(&app.mode, Mode::CompareFile(t) if t == "/tmp/a b.json"));
+    code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(app.message, "Compare: cancelled.");
+}

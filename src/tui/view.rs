@@ -57,7 +57,11 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Edits { selected } => super::popups::edits(f, app, area, *selected),
         Mode::Edit(_) => super::popups::editor(f, app, area),
         Mode::View(v) => v.draw(f, &app.theme, area),
-        Mode::Normal | Mode::Search(_) | Mode::HistoryFilter | Mode::GoTo(_) => {}
+        Mode::Normal
+        | Mode::Search(_)
+        | Mode::HistoryFilter
+        | Mode::GoTo(_)
+        | Mode::CompareFile(_) => {}
     }
     super::glyphs::apply(app.glyphs, f.buffer_mut());
 }
@@ -222,6 +226,11 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
         Mode::Edits { .. } => vec![("↑/↓", "select"), ("d", "drop"), ("esc", "close")],
         Mode::HistoryFilter => vec![("type", "filter"), ("enter", "keep"), ("esc", "clear")],
         Mode::GoTo(_) => vec![("type", "event number"), ("enter", "go"), ("esc", "cancel")],
+        Mode::CompareFile(_) => vec![
+            ("type", "history file"),
+            ("enter", "compare"),
+            ("esc", "cancel"),
+        ],
         Mode::View(_) => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),

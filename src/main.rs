@@ -216,6 +216,11 @@ struct DebugArgs {
     /// and what differs.
     #[arg(long, value_name = "HISTORY")]
     compare: Option<String>,
+    /// The histories of the child executions a Distributed Map started
+    /// (files, or folders of `*.json` histories): their Tasks' calls
+    /// answer the Map's iterations (with a history to replay).
+    #[arg(long, value_name = "PATH")]
+    children: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -273,6 +278,11 @@ struct ReplayArgs {
     /// MockConfigFile (test case "Recorded"): the execution becomes a test.
     #[arg(long = "export-mocks", value_name = "FILE")]
     export_mocks: Option<String>,
+    /// The histories of the child executions a Distributed Map started
+    /// (files, or folders of `*.json` histories): their Tasks' calls
+    /// answer the Map's iterations.
+    #[arg(long, value_name = "PATH")]
+    children: Vec<String>,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -874,10 +884,12 @@ fn replay_setup(
     history: &str,
     definition: Option<&str>,
     execution: Option<&str>,
+    children: &[String],
     source: &SourceArgs,
 ) -> Result<ReplaySetup, ExitCode> {
     let doc = asl::read_document(history).map_err(fail2)?;
-    let rec = history_of(history, &doc)?;
+    let mut rec = history_of(history, &doc)?;
+    let kids = child_histories(children)?;
     // Without --execution: what the AWS CLI printed of the execution, if
     // it was saved beside the history.
     let found = match execution {
@@ -923,12 +935,61 @@ fn replay_setup(
     let opened = opened_or_exit(loaded)?;
     asldbg::replay::check(&opened.definition, &rec)
         .map_err(|m| fail2(format!("{history}: {m} ({label})")))?;
+    for (file, child) in kids {
+        asldbg::replay::check(&opened.definition, &child)
+            .map_err(|m| fail2(format!("{file}: {m} ({label})")))?;
+        rec.children.push(child);
+    }
+    if rec.children.is_empty()
+        && rec
+            .events
+            .iter()
+            .any(|e| e.event_type == asldbg::engine::EventType::MapRunStarted)
+    {
+        asldbg::errln!(
+            "asldbg: {history}: it ran a Distributed Map, whose iterations' Task calls are in its child executions' histories: pass them with --children DIR (see the README)"
+        );
+    }
     Ok(ReplaySetup {
         rec,
         info,
         opened,
         label,
     })
+}
+
+/// The histories in `paths` (files, or folders whose `*.json` files that
+/// hold `events` are read, in name order); every problem is exit 2.
+fn child_histories(paths: &[String]) -> Result<Vec<(String, asldbg::replay::Recording)>, ExitCode> {
+    let mut out = Vec::new();
+    for p in paths {
+        let files: Vec<String> = if std::path::Path::new(p).is_dir() {
+            let mut f: Vec<String> = std::fs::read_dir(p)
+                .map_err(|e| fail2(format!("{p}: cannot read the folder: {e}")))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "json") && f.is_file())
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect();
+            f.sort();
+            f
+        } else {
+            vec![p.clone()]
+        };
+        let before = out.len();
+        for f in files {
+            let doc = asl::read_document(&f).map_err(fail2)?;
+            // In a folder, what is not a history (describe output) is left.
+            if !is_history(&doc.value) && std::path::Path::new(p).is_dir() {
+                continue;
+            }
+            let rec = history_of(&f, &doc)?;
+            out.push((f, rec));
+        }
+        if out.len() == before {
+            return Err(fail2(format!("{p}: no execution history in it")));
+        }
+    }
+    Ok(out)
 }
 
 impl ReplaySetup {
@@ -968,6 +1029,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
         &args.history,
         args.definition.as_deref(),
         args.execution.as_deref(),
+        &args.children,
         &args.source,
     ) {
         Ok(s) => s,
@@ -1573,6 +1635,9 @@ fn debug(args: DebugArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !args.children.is_empty() {
+        return fail2("--children goes with a recorded history to replay: asldbg HISTORY --definition DEF --children DIR");
+    }
     let mut to_say = said(&opened);
     // A file is watched: when it changes the debugger runs the new one.
     let watched = args
@@ -1795,6 +1860,7 @@ fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
         history,
         args.replay_definition.as_deref(),
         args.execution.as_deref(),
+        &args.children,
         &args.exec.source,
     ) {
         Ok(s) => s,

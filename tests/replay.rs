@@ -496,3 +496,95 @@ fn a_history_with_events_left_out_is_compared_where_it_has_them() {
     assert_eq!(r["divergence"]["eventId"], 14, "{r}");
     assert_eq!(r["divergence"]["got"]["type"], "SucceedStateEntered");
 }
+
+#[test]
+fn a_distributed_map_is_answered_from_its_child_executions_histories() {
+    let (history, def, children) = (
+        f("distributed/history.json"),
+        f("distributed/batch.asl.json"),
+        f("distributed/children"),
+    );
+    // Without them, the iterations' Tasks have no answer, and it says
+    // where the answers are.
+    let o = asldbg(&["replay", &history, "--definition", &def, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("it ran a Distributed Map, whose iterations' Task calls are in its child executions' histories: pass them with --children DIR"),
+        "{}",
+        text(&o.stderr)
+    );
+    // With the folder of child histories (named in another order than
+    // the items: each call is matched by its input), it reproduces.
+    let o = asldbg(&[
+        "replay",
+        &history,
+        "--definition",
+        &def,
+        "--children",
+        &children,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let r = json_of(&o);
+    assert_eq!(r["divergence"], Value::Null, "{r}");
+    assert_eq!(
+        r["output"]["priced"],
+        serde_json::json!([{"id": "o-1", "total": 20}, {"id": "o-2", "total": 50}])
+    );
+    assert!(!text(&o.stderr).contains("Distributed Map"));
+    // The children's answers go into the exported mocks too.
+    let mocks = temp_file("distributed-mocks.json", "");
+    let o = asldbg(&[
+        "replay",
+        &history,
+        "--definition",
+        &def,
+        "--children",
+        &children,
+        "--export-mocks",
+        &mocks,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(&mocks).unwrap()).unwrap();
+    assert_eq!(
+        m["MockedResponses"]["Price (Recorded)"]
+            .as_object()
+            .unwrap()
+            .len(),
+        2,
+        "{m}"
+    );
+    // A child history of another machine, or a folder with none: exit 2.
+    let o = asldbg(&[
+        "replay",
+        &history,
+        "--definition",
+        &def,
+        "--children",
+        &f("history.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("history.json: the history is not of this definition"),
+        "{}",
+        text(&o.stderr)
+    );
+    let empty = std::env::temp_dir().join(format!("asldbg-no-children-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty = empty.to_string_lossy().into_owned();
+    let o = asldbg(&[
+        "replay",
+        &history,
+        "--definition",
+        &def,
+        "--children",
+        &empty,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("no execution history in it"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -101,9 +101,21 @@ impl TaskRunner for Answers {
     }
 }
 
-/// The calls of `rec`, by state: `{kind, resource, input, outcome, output |
-/// error, cause}` in the order they were scheduled.
+/// The calls of `rec` and then of its child executions (a Distributed
+/// Map's), by state: `{kind, resource, input, outcome, output | error,
+/// cause}` in the order they were scheduled.
 pub fn calls(rec: &Recording) -> BTreeMap<String, Vec<Value>> {
+    let mut out = own_calls(rec);
+    for child in &rec.children {
+        for (state, list) in calls(child) {
+            out.entry(state).or_default().extend(list);
+        }
+    }
+    out
+}
+
+/// The calls in `rec`'s own history.
+fn own_calls(rec: &Recording) -> BTreeMap<String, Vec<Value>> {
     use EventType::*;
     let at = |id: u64| rec.by_id(id);
     // The state an event belongs to: the entered event its chain leads back to.

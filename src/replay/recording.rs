@@ -50,6 +50,9 @@ pub struct Recording {
     pub events: Vec<Recorded>,
     /// The file listed the newest event first.
     pub reversed: bool,
+    /// The histories of the child executions a Distributed Map started
+    /// (their Tasks' calls are not in this one's history).
+    pub children: Vec<Recording>,
 }
 
 /// Events a history leaves out: ids `from..=to`, after the event at
@@ -206,7 +209,11 @@ pub fn read(doc: &Value) -> Result<Recording, RecordingError> {
             ),
         );
     }
-    Ok(Recording { events, reversed })
+    Ok(Recording {
+        events,
+        reversed,
+        children: Vec::new(),
+    })
 }
 
 /// The events of `list` (at `base` in the file), as they stand.
@@ -274,6 +281,7 @@ pub fn of_run(history: &[crate::engine::history::Event]) -> Recording {
     Recording {
         events,
         reversed: false,
+        children: Vec::new(),
     }
 }
 

@@ -441,7 +441,7 @@ pub fn replace_value(text: &str, pointer: &str, new: &Value) -> Option<String> {
 /// [`SourceMap`] that says where both keys stand is built when one is found.
 pub fn has_duplicate_keys(text: &str) -> bool {
     use std::borrow::Cow;
-    use std::collections::HashSet;
+    type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
     /// The keys of one open object: a short list, a set once it grows.
     #[derive(Default)]
     struct Keys<'a> {

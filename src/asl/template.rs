@@ -124,50 +124,57 @@ impl Template {
     }
 
     pub fn eval(&self, scope: &Scope, rng: &mut dyn Random) -> Result<Val, TemplateError> {
-        self.eval_in(scope, rng, "")
-    }
-
-    fn eval_in(
-        &self,
-        scope: &Scope,
-        rng: &mut dyn Random,
-        field: &str,
-    ) -> Result<Val, TemplateError> {
         match self {
             Template::Lit(v) => Ok(v.clone()),
             Template::Arr(a) => a
                 .iter()
-                .map(|t| t.eval_in(scope, rng, field))
+                .map(|t| t.eval(scope, rng))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Val::arr),
             Template::Obj(fields) => {
                 let mut m = Map::with_capacity_and_hasher(fields.len(), Default::default());
                 for (k, t) in fields {
-                    let key_field = match t {
-                        Template::Path(_) | Template::Call(_) => format!("{k}.$"),
-                        _ => k.clone(),
-                    };
-                    m.insert(k.clone(), t.eval_in(scope, rng, &key_field)?);
+                    // The field an error names is made only for an error.
+                    let v = t.eval(scope, rng).map_err(|e| {
+                        e.in_field(|| match t {
+                            Template::Path(_) | Template::Call(_) => format!("{k}.$"),
+                            _ => k.clone(),
+                        })
+                    })?;
+                    m.insert(k.clone(), v);
                 }
                 Ok(Val::obj(m))
             }
             Template::Path(p) => p.eval(scope).map_err(|detail| TemplateError::PathMissing {
-                field: field.to_string(),
+                field: String::new(),
                 path: p.source.clone(),
                 detail,
             }),
             Template::Call(c) => c.eval(scope, rng).map_err(|e| match e {
                 IntrinsicError::Failure(message) => TemplateError::Intrinsic {
-                    field: field.to_string(),
+                    field: String::new(),
                     message,
                 },
                 IntrinsicError::Path(path, detail) => TemplateError::PathMissing {
-                    field: field.to_string(),
+                    field: String::new(),
                     path,
                     detail,
                 },
             }),
         }
+    }
+}
+
+impl TemplateError {
+    /// The error with the field it happened in, when a deeper one has not
+    /// named it already.
+    fn in_field(mut self, field: impl FnOnce() -> String) -> TemplateError {
+        let (TemplateError::PathMissing { field: f, .. }
+        | TemplateError::Intrinsic { field: f, .. }) = &mut self;
+        if f.is_empty() {
+            *f = field();
+        }
+        self
     }
 }
 

@@ -67,7 +67,7 @@ impl Builder {
         self.machines.push(Machine {
             start_at: 0,
             states: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: NameMap::default(),
             pointer: ptr.to_string(),
         });
         // Borrowed, not copied: a copy here copied every nested machine
@@ -87,7 +87,7 @@ impl Builder {
                 &empty
             }
         };
-        let mut by_name = HashMap::with_capacity(states_obj.len());
+        let mut by_name = NameMap::with_capacity_and_hasher(states_obj.len(), Default::default());
         // Each state's pointer, made once.
         let mut pointers = Vec::with_capacity(states_obj.len());
         for (i, name) in states_obj.keys().enumerate() {

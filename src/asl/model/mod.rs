@@ -25,7 +25,9 @@ use crate::asl::jsonpath::Path;
 use crate::asl::template::Template;
 use crate::asl::timestamp::parse_timestamp;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+/// Maps and sets of names hashed with foldhash (a name per state).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 impl Definition {
     pub fn machine(&self, id: MachineId) -> &Machine {
@@ -75,8 +77,8 @@ impl Definition {
             diags: Vec::new(),
             warnings: Vec::new(),
             machines: Vec::new(),
-            all_names: HashMap::new(),
-            labels: HashSet::new(),
+            all_names: HashMap::default(),
+            labels: HashSet::default(),
             top_ql: QueryLanguage::JsonPath,
         };
         let Some(top) = v.as_object() else {

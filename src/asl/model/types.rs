@@ -6,7 +6,9 @@ use crate::asl::jsonata::{Expr, JTemplate};
 use crate::asl::jsonpath::Path;
 use crate::asl::template::Template;
 use serde_json::Value;
-use std::collections::HashMap;
+/// A map keyed by state name, hashed with foldhash (built once per
+/// definition, looked up for every transition).
+pub type NameMap<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
 
 pub type MachineId = usize;
 pub type StateId = usize;
@@ -46,7 +48,7 @@ pub struct Definition {
 pub struct Machine {
     pub start_at: StateId,
     pub states: Vec<State>,
-    pub by_name: HashMap<String, StateId>,
+    pub by_name: NameMap<StateId>,
     pub pointer: String,
 }
 

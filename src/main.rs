@@ -1079,14 +1079,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
                         .as_deref()
                         .map(|s| format!(" (state {s})"))
                         .unwrap_or_default();
-                    let what = |v: &Value| {
-                        let name = v
-                            .pointer("/details/name")
-                            .and_then(|n| n.as_str())
-                            .map(|n| format!(" '{n}'"))
-                            .unwrap_or_default();
-                        format!("{}{name}", v["type"].as_str().unwrap_or("nothing"))
-                    };
+                    let what = asldbg::replay::compare::describe;
                     if d.event_id == 0 {
                         outln!("diverges after the recording ends{state}: the local run goes on");
                     } else {
@@ -1141,17 +1134,7 @@ fn is_history(v: &Value) -> bool {
 /// The history in `doc`, or its problem printed with the file, line:column
 /// and pointer (exit 2).
 fn history_of(file: &str, doc: &asl::Document) -> Result<asldbg::replay::Recording, ExitCode> {
-    asldbg::replay::recording::read(&doc.value).map_err(|e| {
-        let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
-        fail2(LoadError {
-            file: file.into(),
-            pointer: e.pointer,
-            line,
-            column,
-            message: e.message,
-            expr: None,
-        })
-    })
+    asldbg::replay::recording::read_placed(file, doc).map_err(fail2)
 }
 
 /// One side of `diff`: a history read, or a definition run (and then
@@ -1884,14 +1867,7 @@ fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
             report.recorded
         ),
         Some(d) => {
-            let what = |v: &Value| {
-                let name = v
-                    .pointer("/details/name")
-                    .and_then(|n| n.as_str())
-                    .map(|n| format!(" '{n}'"))
-                    .unwrap_or_default();
-                format!("{}{name}", v["type"].as_str().unwrap_or("nothing"))
-            };
+            let what = asldbg::replay::compare::describe;
             let differs = if d.fields.is_empty() {
                 String::new()
             } else {

@@ -13,6 +13,18 @@ fn f(name: &str) -> String {
     format!("{DIR}/{name}")
 }
 
+/// The recorded order machine with its review threshold raised (orders of
+/// 1500 no longer go to Review), written as `name`.
+fn raised_threshold(name: &str) -> String {
+    let def = std::fs::read_to_string(f("order.asl.json"))
+        .unwrap()
+        .replace(
+            "\"NumericGreaterThan\": 1000",
+            "\"NumericGreaterThan\": 2000",
+        );
+    temp_file(name, &def)
+}
+
 fn json_of(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)))
@@ -134,13 +146,7 @@ fn describe_output_saved_beside_the_history_is_found_and_must_be_of_one_executio
 
 #[test]
 fn a_changed_definition_shows_where_it_parts_from_the_recording() {
-    let def = std::fs::read_to_string(f("order.asl.json"))
-        .unwrap()
-        .replace(
-            "\"NumericGreaterThan\": 1000",
-            "\"NumericGreaterThan\": 2000",
-        );
-    let fixed = temp_file("order-fixed.asl.json", &def);
+    let fixed = raised_threshold("order-fixed.asl.json");
     let o = asldbg(&[
         "replay",
         &f("history.json"),
@@ -346,13 +352,7 @@ fn diff_runs_one_definition_two_ways() {
 
 #[test]
 fn diff_draws_both_runs_on_one_graph() {
-    let def = std::fs::read_to_string(f("order.asl.json"))
-        .unwrap()
-        .replace(
-            "\"NumericGreaterThan\": 1000",
-            "\"NumericGreaterThan\": 2000",
-        );
-    let fixed = temp_file("order-graph.asl.json", &def);
+    let fixed = raised_threshold("order-graph.asl.json");
     let mocks = temp_file(
         "order-graph-mocks.json",
         r#"{"StateMachines": {"order": {"TestCases": {"T": {"Charge": "C"}}}},
@@ -476,13 +476,7 @@ fn a_history_with_events_left_out_is_compared_where_it_has_them() {
     );
     // What the history does hold is still compared: a changed threshold
     // parts from it where the recorded Wait is.
-    let def = std::fs::read_to_string(f("order.asl.json"))
-        .unwrap()
-        .replace(
-            "\"NumericGreaterThan\": 1000",
-            "\"NumericGreaterThan\": 2000",
-        );
-    let fixed = temp_file("order-fixed-filtered.asl.json", &def);
+    let fixed = raised_threshold("order-fixed-filtered.asl.json");
     let o = asldbg(&[
         "replay",
         &filtered,

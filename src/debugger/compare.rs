@@ -8,7 +8,7 @@
 //! order among themselves); states by visit, as `asldbg diff` does.
 
 use super::Session;
-use crate::replay::compare::{first_divergence, Local};
+use crate::replay::compare::{describe as what, first_divergence, Local};
 use crate::replay::diff::{diff, Change};
 use crate::replay::recording::{of_run, Recording};
 use serde_json::{json, Map, Value};
@@ -39,15 +39,6 @@ fn changes(c: &[Change], label: &str) -> Vec<Value> {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn what(v: &Value) -> String {
-    let name = v
-        .pointer("/details/name")
-        .and_then(|n| n.as_str())
-        .map(|n| format!(" '{n}'"))
-        .unwrap_or_default();
-    format!("{}{name}", v["type"].as_str().unwrap_or("nothing"))
 }
 
 impl Session {

@@ -209,6 +209,17 @@ pub struct Divergence {
 }
 
 /// The recorded event `r` as readable JSON.
+/// An event as [`readable`] shows it, in a few words: its type and the
+/// state it names (`WaitStateEntered 'Review'`; `nothing` for none).
+pub fn describe(v: &Value) -> String {
+    let name = v
+        .pointer("/details/name")
+        .and_then(|n| n.as_str())
+        .map(|n| format!(" '{n}'"))
+        .unwrap_or_default();
+    format!("{}{name}", v["type"].as_str().unwrap_or("nothing"))
+}
+
 pub fn readable(r: &Recorded) -> Value {
     json!({"id": r.id, "type": r.event_type.as_str(), "details": r.details})
 }

@@ -257,6 +257,15 @@ fn events_of(list: &[Value], base: &str) -> Result<Vec<Recorded>, RecordingError
 /// line:column and pointer.
 pub fn load(file: &str) -> Result<Recording, crate::asl::LoadError> {
     let doc = crate::asl::load_document(file, &crate::asl::OpenOptions::default())?;
+    read_placed(file, &doc)
+}
+
+/// [`read`] on the document of `file`, its problem placed at its
+/// line:column.
+pub fn read_placed(
+    file: &str,
+    doc: &crate::asl::Document,
+) -> Result<Recording, crate::asl::LoadError> {
     read(&doc.value).map_err(|e| {
         let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
         crate::asl::LoadError {

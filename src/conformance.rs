@@ -768,7 +768,7 @@ fn replay_case(
         input
             .map(|i| Value::String(serde_json::to_string(i).unwrap_or_default()))
             .as_ref(),
-        recorded_at(c).unwrap_or(1_700_000_000.0),
+        recorded_at(c).unwrap_or(crate::engine::DEFAULT_START_MS as f64 / 1000.0),
     );
     resolve_placeholders(&mut history, mocks, None);
     let rec = match crate::replay::recording::read(&history) {

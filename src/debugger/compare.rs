@@ -107,12 +107,10 @@ impl Session {
                 Some(s) => format!("enters {s}"),
                 None => "has ended".into(),
             };
-            // A run still going has not "ended": it is not there yet.
-            let mine = match (&p.a, ended) {
-                (None, false) => "has not gone on yet".to_string(),
-                _ => entered(&p.a),
-            };
+            // A run still going that has not gone past the history's
+            // path has not parted from it: it is not there yet.
             if p.a.is_some() || ended {
+                let mine = entered(&p.a);
                 let at = match &p.after {
                     Some(after) => format!("after {after}"),
                     None => "at the start".into(),
@@ -249,6 +247,8 @@ mod tests {
         // What the history does next is ahead, not "only in" it.
         assert_eq!(v["h.json goes on to"], json!(["Size #1", "Big #1"]), "{v}");
         assert!(v.get("first different event").is_none(), "{v}");
+        // Not parted: the run has only not got there yet.
+        assert!(v.get("paths").is_none(), "{v}");
         s.continue_run();
         s.run_all();
         let v = s.compare(&h);

@@ -442,68 +442,78 @@ pub fn replace_value(text: &str, pointer: &str, new: &Value) -> Option<String> {
 pub fn has_duplicate_keys(text: &str) -> bool {
     use std::borrow::Cow;
     type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
-    /// The keys of one open object: a short list, a set once it grows.
-    #[derive(Default)]
-    struct Keys<'a> {
-        few: Vec<Cow<'a, str>>,
-        many: HashSet<Cow<'a, str>>,
+    /// An open container: where its keys start in the shared list (objects),
+    /// and its set once it has too many keys for a list.
+    struct Open<'a> {
+        start: usize,
+        object: bool,
+        set: Option<HashSet<Cow<'a, str>>>,
     }
-    impl<'a> Keys<'a> {
-        /// False when `k` was already there.
-        fn insert(&mut self, k: Cow<'a, str>) -> bool {
-            if self.many.is_empty() {
-                if self.few.contains(&k) {
-                    return false;
-                }
-                if self.few.len() < 16 {
-                    self.few.push(k);
-                    return true;
-                }
-                self.many.extend(self.few.drain(..));
-            }
-            self.many.insert(k)
+    /// False when `k` was already a key of `o`. The keys of the innermost
+    /// open object are the tail of `keys` from its `start`: an inner object's
+    /// keys are cut off when it closes, so nothing is allocated per object.
+    fn insert<'a>(o: &mut Open<'a>, keys: &mut Vec<Cow<'a, str>>, k: Cow<'a, str>) -> bool {
+        if let Some(set) = &mut o.set {
+            return set.insert(k);
         }
+        let mine = &keys[o.start..];
+        if mine.contains(&k) {
+            return false;
+        }
+        if mine.len() < 16 {
+            keys.push(k);
+            return true;
+        }
+        let mut set: HashSet<_> = keys.drain(o.start..).collect();
+        set.insert(k);
+        o.set = Some(set);
+        true
     }
     let b = text.as_bytes();
-    // One entry per open container: Some(keys) for objects, None for arrays.
-    let mut stack: Vec<Option<Keys>> = Vec::new();
+    let mut keys: Vec<Cow<str>> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
     let mut expect_key = false;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'{' => {
-                stack.push(Some(Keys::default()));
-                expect_key = true;
-            }
-            b'[' => {
-                stack.push(None);
-                expect_key = false;
+            c @ (b'{' | b'[') => {
+                open.push(Open {
+                    start: keys.len(),
+                    object: c == b'{',
+                    set: None,
+                });
+                expect_key = c == b'{';
             }
             b'}' | b']' => {
-                stack.pop();
+                if let Some(o) = open.pop() {
+                    keys.truncate(o.start);
+                }
                 expect_key = false;
             }
-            b',' => expect_key = matches!(stack.last(), Some(Some(_))),
+            b',' => expect_key = open.last().is_some_and(|o| o.object),
             b'"' => {
                 let start = i;
                 let mut escaped = false;
                 i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        escaped = true;
-                        i += 1;
+                // To the closing quote, jumping over escapes.
+                while let Some(k) = memchr::memchr2(b'"', b'\\', &b[i.min(b.len())..]) {
+                    i += k;
+                    if b[i] == b'"' {
+                        break;
                     }
-                    i += 1;
+                    escaped = true;
+                    i += 2;
                 }
                 if expect_key {
-                    let raw = &text[start..=i.min(b.len() - 1)];
+                    let end = i.min(b.len() - 1);
+                    let raw = text.get(start..=end).unwrap_or_default();
                     let key = if escaped {
                         Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default())
                     } else {
                         Cow::Borrowed(&raw[1..raw.len().saturating_sub(1).max(1)])
                     };
-                    if let Some(Some(keys)) = stack.last_mut() {
-                        if !keys.insert(key) {
+                    if let Some(o) = open.last_mut() {
+                        if !insert(o, &mut keys, key) {
                             return true;
                         }
                     }
@@ -577,6 +587,8 @@ mod tests {
             ),
             (r#"{"o": {"p": [1, {"q": 1, "q": 2}]}}"#, true),
             (r#"{"a\"b": 1, "a\"b": 2}"#, true),
+            (r#"{"a\\": 1, "b": {"a\\": 2}, "c": "\\"}"#, false),
+            (r#"{"a\\": 1, "b": 2, "a\\": 3}"#, true),
         ];
         for (text, dup) in cases {
             assert_eq!(has_duplicate_keys(text), dup, "{text}");
@@ -591,6 +603,13 @@ mod tests {
         assert!(has_duplicate_keys(&text));
         let text = format!("{{{many} \"last\": 0}}");
         assert!(!has_duplicate_keys(&text));
+        // An object inside one that keeps a set has its own keys.
+        let text = format!("{{{many} \"in\": {{\"k1\": 1, \"k2\": 2}}, \"last\": 0}}");
+        assert!(!has_duplicate_keys(&text));
+        let text = format!("{{{many} \"in\": {{\"k1\": 1, \"k1\": 2}}}}");
+        assert!(has_duplicate_keys(&text));
+        let text = format!("{{\"in\": {{{many} \"z\": 1}}, \"k1\": 0, \"in\": 2}}");
+        assert!(has_duplicate_keys(&text));
     }
 
     #[test]

@@ -233,22 +233,23 @@ fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
     };
     // Read in chunks: text with a NUL byte is neither JSON nor YAML, so
     // binary junk is refused at its first chunk, not after a gigabyte.
+    // Each chunk is read straight into the text's buffer, sized beforehand
+    // when the file says how long it is (no copy, no regrowth).
     fn read_text(mut r: impl Read, cap: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
-        let mut chunk = vec![0u8; 1 << 16];
         loop {
-            let n = match r.read(&mut chunk) {
+            let start = bytes.len();
+            let n = match (&mut r).take(1 << 16).read_to_end(bytes) {
                 Ok(0) => return Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            if let Some(i) = chunk[..n].iter().position(|&b| b == 0) {
+            if let Some(i) = bytes[start..start + n].iter().position(|&b| b == 0) {
                 return Err(std::io::Error::other(format!(
                     "binary data (a NUL byte at offset {}), not JSON or YAML text",
-                    bytes.len() + i
+                    start + i
                 )));
             }
-            bytes.extend_from_slice(&chunk[..n]);
             if bytes.len() as u64 > cap {
                 return Ok(());
             }
@@ -259,9 +260,12 @@ fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
         read_text(std::io::stdin().lock(), cap, &mut bytes)
     } else {
         std::fs::File::open(file).and_then(|f| {
-            if !f.metadata()?.is_file() {
+            let meta = f.metadata()?;
+            if !meta.is_file() {
                 return Err(std::io::Error::other("not a regular file"));
             }
+            // One more byte than the file has: the read that finds its end.
+            bytes.reserve(meta.len().min(cap) as usize + 1);
             read_text(f, cap, &mut bytes)
         })
     };

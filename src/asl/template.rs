@@ -4,7 +4,7 @@
 
 use super::expr_error::ExprError;
 use super::intrinsics::{looks_like_call, Intrinsic, IntrinsicError, Random};
-use super::jsonpath::{Path, PathError, Scope};
+use super::jsonpath::{Path, PathError, Paths, Scope};
 use super::value::{Map, Val};
 use serde_json::Value as JsonValue;
 
@@ -61,8 +61,16 @@ impl std::fmt::Display for Problem {
 impl Template {
     /// Compile; errors carry a JSON pointer suffix relative to the template.
     pub fn compile(v: &JsonValue) -> Result<Template, Vec<(String, Problem)>> {
+        Self::compile_in(v, &mut Paths::default())
+    }
+
+    /// [`Template::compile`], its paths parsed through `paths`.
+    pub fn compile_in(
+        v: &JsonValue,
+        paths: &mut Paths,
+    ) -> Result<Template, Vec<(String, Problem)>> {
         let mut errs = Vec::new();
-        let t = Self::build(v, &mut String::new(), &mut errs);
+        let t = Self::build(v, &mut String::new(), &mut errs, paths);
         if errs.is_empty() {
             Ok(t)
         } else {
@@ -72,7 +80,12 @@ impl Template {
 
     /// `ptr` is the pointer of `v` inside the template, grown and cut back
     /// as the walk goes (no string is made for a field that has no problem).
-    fn build(v: &JsonValue, ptr: &mut String, errs: &mut Vec<(String, Problem)>) -> Template {
+    fn build(
+        v: &JsonValue,
+        ptr: &mut String,
+        errs: &mut Vec<(String, Problem)>,
+        paths: &mut Paths,
+    ) -> Template {
         if !has_dynamic(v) {
             return Template::Lit(Val::from(v));
         }
@@ -93,14 +106,14 @@ impl Template {
                             ));
                         }
                         match val {
-                            JsonValue::String(s) => match compile_expr(s) {
+                            JsonValue::String(s) => match compile_expr_in(s, paths) {
                                 Ok(t) => out.push((stripped.to_string(), t)),
                                 Err(e) => errs.push((ptr.clone(), Problem::Expr(e))),
                             },
                             _ => errs.push((ptr.clone(), Problem::Text(format!("the value of '{k}' must be a path or an intrinsic function (a string)")))),
                         }
                     } else {
-                        out.push((k.clone(), Self::build(val, ptr, errs)));
+                        out.push((k.clone(), Self::build(val, ptr, errs, paths)));
                     }
                     ptr.truncate(len);
                 }
@@ -113,7 +126,7 @@ impl Template {
                         let len = ptr.len();
                         use std::fmt::Write;
                         let _ = write!(ptr, "/{i}");
-                        let t = Self::build(x, ptr, errs);
+                        let t = Self::build(x, ptr, errs, paths);
                         ptr.truncate(len);
                         t
                     })
@@ -180,10 +193,15 @@ impl TemplateError {
 
 /// A `.$` value: an intrinsic call or a path.
 pub fn compile_expr(s: &str) -> Result<Template, ExprError> {
+    compile_expr_in(s, &mut Paths::default())
+}
+
+/// [`compile_expr`], a path parsed through `paths`.
+pub fn compile_expr_in(s: &str, paths: &mut Paths) -> Result<Template, ExprError> {
     if looks_like_call(s) {
         Intrinsic::parse(s).map(Template::Call)
     } else {
-        Path::parse(s).map(Template::Path)
+        paths.parse(s).map(Template::Path)
     }
 }
 

@@ -63,9 +63,37 @@ enum Operand {
     Lit(Val),
 }
 
-/// A compiled JSONPath.
+/// A compiled JSONPath: shared, so a copy costs a count (a definition
+/// that writes the same path in many states parses it once).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Path {
+pub struct Path(std::sync::Arc<Compiled>);
+
+/// Paths parsed once per text: a definition writes the same few paths
+/// (`$.Payload`, `$.detail`) in many states, and a loaded definition holds
+/// one of each.
+#[derive(Default)]
+pub struct Paths(std::collections::HashMap<String, Path, foldhash::fast::RandomState>);
+
+impl Paths {
+    /// [`Path::parse`], once per text.
+    pub fn parse(&mut self, src: &str) -> Result<Path, ExprError> {
+        if let Some(p) = self.0.get(src) {
+            return Ok(p.clone());
+        }
+        let p = Path::parse(src)?;
+        self.0.insert(src.to_string(), p.clone());
+        Ok(p)
+    }
+
+    /// [`Path::parse_reference`], once per text.
+    pub fn parse_reference(&mut self, src: &str) -> Result<Path, ExprError> {
+        self.parse(src)?.reference()
+    }
+}
+
+/// What a [`Path`] holds.
+#[derive(Debug, PartialEq)]
+pub struct Compiled {
     pub source: String,
     pub root: Root,
     segs: Vec<Seg>,
@@ -147,6 +175,13 @@ impl<'a> Scope<'a> {
     }
 }
 
+impl std::ops::Deref for Path {
+    type Target = Compiled;
+    fn deref(&self) -> &Compiled {
+        &self.0
+    }
+}
+
 impl Path {
     pub fn parse(src: &str) -> Result<Path, ExprError> {
         let mut p = Parser {
@@ -164,23 +199,28 @@ impl Path {
         let definite = segs
             .iter()
             .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_) | Seg::Length));
-        Ok(Path {
+        Ok(Path(std::sync::Arc::new(Compiled {
             source: src.to_string(),
             root,
             segs,
             definite,
             deferred: p.unquoted.map(Box::new),
-        })
+        })))
     }
 
     /// Parse a reference path (ResultPath, ItemsPath, …): names and indexes only.
     pub fn parse_reference(src: &str) -> Result<Path, ExprError> {
-        let p = Path::parse(src)?;
-        if !p
+        Path::parse(src)?.reference()
+    }
+
+    /// This path, if it is a reference path (names and indexes only).
+    fn reference(self) -> Result<Path, ExprError> {
+        if !self
             .segs
             .iter()
             .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_)))
         {
+            let src = &self.source;
             // Where the first wildcard, filter, slice, union or deep scan is.
             let at = ["..", "*", "?", ":", ",", "length()"]
                 .iter()
@@ -194,7 +234,7 @@ impl Path {
                 "a reference path has only names and indexes",
             ));
         }
-        Ok(p)
+        Ok(self)
     }
 
     pub fn is_definite(&self) -> bool {

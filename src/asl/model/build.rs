@@ -5,7 +5,7 @@ use super::*;
 use crate::asl::expr_error::ExprError;
 use crate::asl::template::Problem;
 
-impl Builder {
+impl<'a> Builder<'a> {
     pub(super) fn err(&mut self, pointer: &str, message: String) {
         self.diags.push(Diagnostic {
             pointer: pointer.to_string(),
@@ -59,7 +59,7 @@ impl Builder {
 
     pub(super) fn machine(
         &mut self,
-        obj: &Map<String, Value>,
+        obj: &'a Map<String, Value>,
         ptr: &str,
         ql: QueryLanguage,
     ) -> MachineId {
@@ -72,7 +72,7 @@ impl Builder {
         });
         // Borrowed, not copied: a copy here copied every nested machine
         // once per level it is nested in.
-        let empty = Map::new();
+        let empty: &'static Map<String, Value> = &EMPTY;
         let states_obj = match obj.get("States") {
             Some(Value::Object(o)) if !o.is_empty() => o,
             Some(_) => {
@@ -80,11 +80,11 @@ impl Builder {
                     &format!("{ptr}/States"),
                     "States must be a non-empty object".into(),
                 );
-                &empty
+                empty
             }
             None => {
                 self.err(ptr, "missing required field 'States'".into());
-                &empty
+                empty
             }
         };
         let mut by_name = NameMap::with_capacity_and_hasher(states_obj.len(), Default::default());
@@ -99,7 +99,8 @@ impl Builder {
                     format!("state name '{name}' must have 1 to 80 characters"),
                 );
             }
-            if let Some(prev) = self.all_names.insert(name.clone(), sp.clone()) {
+            if let Some(prev) = self.all_names.insert(name, id) {
+                let prev = format!("{}/States/{}", self.machines[prev].pointer, tok(name));
                 self.err(
                     &sp,
                     format!("duplicate state name '{name}' (also at {prev})"),
@@ -196,7 +197,7 @@ impl Builder {
         match o.get(f) {
             None => InputSel::All,
             Some(Value::Null) => InputSel::Nothing,
-            Some(Value::String(s)) => match Path::parse(s) {
+            Some(Value::String(s)) => match self.paths.parse(s) {
                 Ok(p) if p.is_root() => InputSel::All,
                 Ok(p) => InputSel::Path(p),
                 Err(e) => {
@@ -214,26 +215,38 @@ impl Builder {
         }
     }
 
-    pub(super) fn ref_path(&mut self, v: &Value, p: &str, f: &str) -> Option<Path> {
-        match v.as_str().map(Path::parse_reference) {
+    /// The reference path `v` of the field `f` of the object at `at`.
+    pub(super) fn ref_path(&mut self, v: &Value, at: &str, f: &str) -> Option<Path> {
+        match v.as_str().map(|s| self.paths.parse_reference(s)) {
             Some(Ok(path)) => Some(path),
             Some(Err(e)) => {
-                self.err_expr(p, e);
+                self.err_expr(&format!("{at}/{f}"), e);
                 None
             }
             None => {
-                self.err(p, format!("{f} must be a reference path string"));
+                self.err(
+                    &format!("{at}/{f}"),
+                    format!("{f} must be a reference path string"),
+                );
                 None
             }
         }
     }
 
-    pub(super) fn template(&mut self, v: &Value, p: &str) -> Option<Template> {
-        match Template::compile(v) {
+    /// The payload template `v`, the field `f` of the object at `at` (or
+    /// the value at `at` itself when `f` is empty); the pointer of a
+    /// problem is made only for a problem.
+    pub(super) fn template(&mut self, v: &Value, at: &str, f: &str) -> Option<Template> {
+        match Template::compile_in(v, &mut self.paths) {
             Ok(t) => Some(t),
             Err(errs) => {
                 for (sub, m) in errs {
-                    self.err_problem(&format!("{p}{sub}"), m);
+                    let pointer = if f.is_empty() {
+                        format!("{at}{sub}")
+                    } else {
+                        format!("{at}/{f}{sub}")
+                    };
+                    self.err_problem(&pointer, m);
                 }
                 None
             }
@@ -293,9 +306,7 @@ impl Builder {
             return Some(NumSpec::Fixed(v.clone()));
         }
         if let Some(v) = o.get(&pf) {
-            return self
-                .ref_path(v, &format!("{ptr}/{pf}"), &pf)
-                .map(NumSpec::Path);
+            return self.ref_path(v, ptr, &pf).map(NumSpec::Path);
         }
         None
     }
@@ -325,13 +336,15 @@ impl Builder {
                 self.err(&format!("{ptr}/{f}"), format!("{f} must be a string"));
                 FailField::None
             }
-            (None, Some(Value::String(s))) => match crate::asl::template::compile_expr(s) {
-                Ok(t) => FailField::Path(t),
-                Err(e) => {
-                    self.err_expr(&format!("{ptr}/{pf}"), e);
-                    FailField::None
+            (None, Some(Value::String(s))) => {
+                match crate::asl::template::compile_expr_in(s, &mut self.paths) {
+                    Ok(t) => FailField::Path(t),
+                    Err(e) => {
+                        self.err_expr(&format!("{ptr}/{pf}"), e);
+                        FailField::None
+                    }
                 }
-            },
+            }
             (None, Some(_)) => {
                 self.err(&format!("{ptr}/{pf}"), format!("{pf} must be a string"));
                 FailField::None
@@ -414,7 +427,7 @@ impl Builder {
         }
         let keys = o.keys().cloned().collect();
         if ql == QueryLanguage::JsonPath {
-            (self.template(v, p), keys)
+            (self.template(v, p, ""), keys)
         } else {
             (None, keys)
         }
@@ -426,7 +439,7 @@ impl Builder {
         match o.get("ResultPath") {
             None => ResultSel::Replace,
             Some(Value::Null) => ResultSel::Discard,
-            Some(v) => match self.ref_path(v, &format!("{at}/ResultPath"), "ResultPath") {
+            Some(v) => match self.ref_path(v, at, "ResultPath") {
                 Some(p) if p.is_root() => ResultSel::Replace,
                 Some(p) => ResultSel::At(p),
                 None => ResultSel::Replace,
@@ -447,8 +460,8 @@ impl Builder {
     }
 
     pub(super) fn retrier(&mut self, v: &Value, p: &str, last: bool) -> Retrier {
-        let empty = Map::new();
-        let o = v.as_object().unwrap_or(&empty);
+        let empty: &'static Map<String, Value> = &EMPTY;
+        let o = v.as_object().unwrap_or(empty);
         for k in o.keys() {
             if ![
                 "ErrorEquals",
@@ -550,8 +563,8 @@ impl Builder {
         ql: QueryLanguage,
         names: &HashMap<String, StateId>,
     ) -> Option<Catcher> {
-        let empty = Map::new();
-        let o = v.as_object().unwrap_or(&empty);
+        let empty: &'static Map<String, Value> = &EMPTY;
+        let o = v.as_object().unwrap_or(empty);
         for k in o.keys() {
             let ok = ["ErrorEquals", "Next", "Comment", "Assign"].contains(&k.as_str())
                 || (ql == QueryLanguage::JsonPath && k == "ResultPath")

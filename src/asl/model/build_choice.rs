@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl Builder {
+impl<'a> Builder<'a> {
     pub(super) fn rule(&mut self, v: &Value, p: &str, top: bool) -> Option<Rule> {
         let Some(o) = v.as_object() else {
             self.err(p, "a choice rule must be an object".into());
@@ -67,7 +67,7 @@ impl Builder {
             }
         }
         let variable = match o.get("Variable").and_then(|v| v.as_str()) {
-            Some(s) => match Path::parse(s) {
+            Some(s) => match self.paths.parse(s) {
                 Ok(p) => p,
                 Err(e) => {
                     self.err_expr(&format!("{p}/Variable"), e);

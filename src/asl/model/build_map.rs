@@ -2,8 +2,13 @@
 
 use super::*;
 
-impl Builder {
-    pub(super) fn map(&mut self, o: &Map<String, Value>, sp: &str, ql: QueryLanguage) -> MapSpec {
+impl<'a> Builder<'a> {
+    pub(super) fn map(
+        &mut self,
+        o: &'a Map<String, Value>,
+        sp: &str,
+        ql: QueryLanguage,
+    ) -> MapSpec {
         let (proc_key, pv) = match (o.get("ItemProcessor"), o.get("Iterator")) {
             (Some(p), None) => ("ItemProcessor", p),
             (None, Some(p)) => ("Iterator", p),
@@ -20,8 +25,8 @@ impl Builder {
             }
         };
         let pp = format!("{sp}/{proc_key}");
-        let empty = Map::new();
-        let po = pv.as_object().unwrap_or(&empty);
+        let empty: &'static Map<String, Value> = &EMPTY;
+        let po = pv.as_object().unwrap_or(empty);
         self.machine_fields(po, &pp, true);
         let mut distributed = false;
         if let Some(cfg) = po.get("ProcessorConfig") {
@@ -55,8 +60,8 @@ impl Builder {
             QueryLanguage::JsonPath => MapItems::JsonPath {
                 items_path: o
                     .get("ItemsPath")
-                    .and_then(|v| self.ref_path(v, &format!("{sp}/ItemsPath"), "ItemsPath")),
-                item_selector: sel.and_then(|s| self.template(s, &format!("{sp}/{sel_key}"))),
+                    .and_then(|v| self.ref_path(v, sp, "ItemsPath")),
+                item_selector: sel.and_then(|s| self.template(s, sp, sel_key)),
             },
             QueryLanguage::Jsonata => MapItems::Jsonata {
                 items: self.jt(o.get("Items"), &format!("{sp}/Items")),
@@ -176,7 +181,7 @@ impl Builder {
     /// A payload template in the state's query language.
     fn shaped(&mut self, v: &Value, p: &str, ql: QueryLanguage) -> Option<Shaped> {
         match ql {
-            QueryLanguage::JsonPath => self.template(v, p).map(Shaped::JsonPath),
+            QueryLanguage::JsonPath => self.template(v, p, "").map(Shaped::JsonPath),
             QueryLanguage::Jsonata => self.jt(Some(v), p).map(Shaped::Jsonata),
         }
     }

@@ -2,22 +2,22 @@
 
 use super::*;
 
-impl Builder {
+impl<'a> Builder<'a> {
     pub(super) fn state(
         &mut self,
         name: &str,
-        sv: &Value,
+        sv: &'a Value,
         pointer: String,
         parent_ql: QueryLanguage,
         names: &HashMap<String, StateId>,
     ) -> State {
         let sp: &str = &pointer;
-        let empty = Map::new();
+        let empty: &'static Map<String, Value> = &EMPTY;
         let o = match sv.as_object() {
             Some(o) => o,
             None => {
                 self.err(sp, format!("state '{name}' must be an object"));
-                &empty
+                empty
             }
         };
         let type_name = match o.get("Type") {
@@ -201,13 +201,13 @@ impl Builder {
                         ),
                     }
                 }
-                Kind::Task(TaskSpec {
+                Kind::Task(Box::new(TaskSpec {
                     call: ResourceKind::classify(&resource),
                     resource,
                     timeout,
                     heartbeat,
                     credentials: o.get("Credentials").cloned(),
-                })
+                }))
             }
             "Choice" => {
                 let mut choices = Vec::new();
@@ -249,7 +249,7 @@ impl Builder {
                         Kind::Wait(WaitSpec::Timestamp(t.clone()))
                     }
                 } else if let Some(tp) = o.get("TimestampPath") {
-                    match self.ref_path(tp, &format!("{sp}/TimestampPath"), "TimestampPath") {
+                    match self.ref_path(tp, sp, "TimestampPath") {
                         Some(p) => Kind::Wait(WaitSpec::TimestampPath(p)),
                         None => Kind::Wait(WaitSpec::Seconds(NumSpec::Fixed(Value::from(0)))),
                     }
@@ -316,7 +316,7 @@ impl Builder {
         let output_path = self.input_sel(o, "OutputPath", sp);
         let parameters = o
             .get("Parameters")
-            .and_then(|v| self.template(v, &format!("{sp}/Parameters")));
+            .and_then(|v| self.template(v, sp, "Parameters"));
         let result_selector = o.get("ResultSelector").and_then(|v| {
             if !v.is_object() {
                 self.err(
@@ -324,7 +324,7 @@ impl Builder {
                     "ResultSelector must be an object".into(),
                 );
             }
-            self.template(v, &format!("{sp}/ResultSelector"))
+            self.template(v, sp, "ResultSelector")
         });
         let result_path = self.result_path(o, sp);
         PathFlow {

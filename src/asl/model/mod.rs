@@ -78,6 +78,7 @@ impl Definition {
             warnings: Vec::new(),
             machines: Vec::new(),
             all_names: HashMap::default(),
+            paths: Default::default(),
             labels: HashSet::default(),
             top_ql: QueryLanguage::JsonPath,
         };
@@ -141,7 +142,7 @@ impl Definition {
             .map(str::to_string);
         b.top_ql = ql;
         b.machine(top, "", ql);
-        deferred_path_failures(v, &mut String::new(), None, &mut b.warnings);
+        deferred_path_failures(v, &mut Vec::new(), None, &mut b.warnings);
         let scope_diags = scope_diagnostics(&b.machines);
         b.diags.extend(scope_diags);
         let d = Definition {
@@ -159,9 +160,9 @@ impl Definition {
 /// JSONPaths that AWS accepts when the machine is created and fails on when
 /// they are evaluated (an unquoted word in a filter): warnings, found by
 /// the fields that hold paths (`…Path`, `Variable`, `….$`).
-fn deferred_path_failures(
-    v: &Value,
-    ptr: &mut String,
+fn deferred_path_failures<'a>(
+    v: &'a Value,
+    at: &mut Vec<Step<'a>>,
     key: Option<&str>,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -174,8 +175,19 @@ fn deferred_path_failures(
                     .ok()
                     .and_then(|p| p.fails_at_run_time().cloned())
                 {
+                    // The pointer is made here, for the rare path that fails.
+                    let mut pointer = String::new();
+                    for step in at.iter() {
+                        match step {
+                            Step::Key(k) => {
+                                pointer.push('/');
+                                pointer.push_str(&tok(k));
+                            }
+                            Step::Index(i) => pointer.push_str(&format!("/{i}")),
+                        }
+                    }
                     out.push(Diagnostic {
-                        pointer: ptr.clone(),
+                        pointer,
                         message: format!(
                             "{}; AWS accepts the definition, and the state fails with States.Runtime when it evaluates the path",
                             e.message
@@ -187,31 +199,41 @@ fn deferred_path_failures(
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                let len = ptr.len();
-                ptr.push_str(&format!("/{i}"));
-                deferred_path_failures(x, ptr, None, out);
-                ptr.truncate(len);
+                at.push(Step::Index(i));
+                deferred_path_failures(x, at, None, out);
+                at.pop();
             }
         }
         Value::Object(o) => {
             for (k, x) in o {
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&tok(k));
-                deferred_path_failures(x, ptr, Some(k), out);
-                ptr.truncate(len);
+                at.push(Step::Key(k));
+                deferred_path_failures(x, at, Some(k), out);
+                at.pop();
             }
         }
         _ => {}
     }
 }
 
-struct Builder {
+/// The object a missing or mistyped one stands for (its problem reported).
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+/// One step of the way from the document's root to a value.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Builder<'a> {
     diags: Vec<Diagnostic>,
     /// What AWS accepts at creation but fails on when it is reached.
     warnings: Vec<Diagnostic>,
     machines: Vec<Machine>,
-    all_names: HashMap<String, String>,
+    /// Every state name seen so far, with the machine that has it (names
+    /// are unique in the whole definition).
+    all_names: HashMap<&'a str, MachineId>,
+    /// Each path text parsed once.
+    paths: crate::asl::jsonpath::Paths,
     labels: HashSet<String>,
     /// The machine's own QueryLanguage: the default of every state, nested
     /// ones too, and the one a state may not step down from.

@@ -230,7 +230,7 @@ pub enum Kind {
     Pass {
         result: Option<crate::asl::value::Val>,
     },
-    Task(TaskSpec),
+    Task(Box<TaskSpec>),
     Choice {
         choices: Vec<ChoiceRule>,
         default: Option<StateId>,

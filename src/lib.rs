@@ -15,13 +15,3 @@ pub mod samples;
 pub mod serve;
 pub mod testing;
 pub mod tui;
-
-// The project's own harnesses (benchmarks, the conformance and JSONata
-// suite runners): the binary's `bench`, `conformance` and `jsonata-suite`
-// commands and the fuzz tests use them; they are not the library's face.
-#[doc(hidden)]
-pub mod bench;
-#[doc(hidden)]
-pub mod conformance;
-#[doc(hidden)]
-pub mod jsonata_suite;

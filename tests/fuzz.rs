@@ -565,7 +565,22 @@ proptest! {
         for (at, by) in edits {
             mutate(&mut case, at, by);
         }
-        let _ = asldbg::conformance::run_case("fuzz.json", &case);
+        // The conformance runner is the binary's: run it as a user would.
+        let dir = std::env::temp_dir().join(format!("asldbg-fuzz-case-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("fuzz.json"), case.to_string()).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_asldbg"))
+            .arg("conformance")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        prop_assert!(
+            out.status.code().is_some_and(|c| c <= 2) && !stderr.contains("panicked"),
+            "{:?}\n{stderr}\n{case}",
+            out.status
+        );
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! `asldbg bench`: time the engine on the standard workloads of
 //! `../shared/bench` (execution only: parsing and start-up excluded).
 
-use crate::asl::intrinsics::Random;
-use crate::asl::json::num_f64;
-use crate::asl::value::Val;
-use crate::asl::Definition;
-use crate::engine::task::{TaskOutcome, TaskRequest, TaskRunner};
-use crate::engine::{Execution, Options, Rng, Status};
+use super::args::BenchArgs;
+use super::common::*;
+use asldbg::asl::value::Val;
+use asldbg::asl::Definition;
+use asldbg::engine::task::{TaskOutcome, TaskRequest, TaskRunner};
+use asldbg::engine::{Execution, Options, Status};
+use asldbg::outln;
 use serde_json::json;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,32 +20,6 @@ pub struct BenchResult {
     pub best_history: Duration,
     pub best_no_history: Duration,
     pub status: Status,
-}
-
-/// The 5 MB input of `e_large_payload_5mb` is not stored: build one of the
-/// same shape (records of id, name, vals, flag, nested) from a fixed seed.
-pub fn large_payload(bytes: usize) -> Val {
-    let mut rng = Rng::seeded(42);
-    let mut recs = Vec::new();
-    let mut size = 0;
-    let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
-    let word = |rng: &mut Rng, n: usize, set: usize| -> String {
-        (0..n)
-            .map(|_| letters[(rng.next_u64() % set as u64) as usize])
-            .collect()
-    };
-    while size < bytes {
-        let r = json!({
-            "id": recs.len(),
-            "name": word(&mut rng, 24, 52),
-            "vals": (0..8).map(|_| rng.next_u64() % 1_000_001).collect::<Vec<_>>(),
-            "flag": rng.next_u64().is_multiple_of(2),
-            "nested": {"a": num_f64((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64), "b": word(&mut rng, 16, 26)}
-        });
-        size += serde_json::to_string(&r).map(|s| s.len()).unwrap_or(0) + 1;
-        recs.push(r);
-    }
-    Val::from(json!({"payload": {"records": recs}}))
 }
 
 /// Answers every task with its own input (for workloads that measure the
@@ -138,7 +114,7 @@ pub fn run(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<BenchResult
         let in_path = format!("{dir}/{name}.input.json");
         let input = match std::fs::read_to_string(&in_path) {
             Ok(t) => serde_json::from_str(&t).map_err(|e| format!("{in_path}: {e}"))?,
-            Err(_) if name.contains("5mb") => large_payload(5 * 1024 * 1024),
+            Err(_) if name.contains("5mb") => asldbg::tui::bench::large_payload(5 * 1024 * 1024),
             Err(e) => return Err(format!("{in_path}: {e}")),
         };
         let (best_history, transitions, status) = time_runs(&def, &input, true, runs);
@@ -228,7 +204,8 @@ pub fn process(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<Process
         if !std::path::Path::new(&input).exists() && name.contains("5mb") {
             // gen.py writes this one; without it, the same generator's payload.
             let p = tmp.join(format!("{name}.input.json"));
-            let text = serde_json::to_string(&large_payload(5 * 1024 * 1024)).unwrap_or_default();
+            let text = serde_json::to_string(&asldbg::tui::bench::large_payload(5 * 1024 * 1024))
+                .unwrap_or_default();
             std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
             input = p.to_string_lossy().to_string();
         }
@@ -332,4 +309,131 @@ pub fn suite(samples: &str, cases: usize, runs: usize) -> Result<SuiteResult, St
         passed,
         best,
     })
+}
+
+/// `asldbg bench`: the engine's workloads, or (by its flags) whole
+/// processes, the suite runner, the terminal front end or a class.
+pub(crate) fn command(args: BenchArgs) -> ExitCode {
+    match args {
+        BenchArgs {
+            suite: true, runs, ..
+        } => match suite("samples", 1000, runs) {
+            Ok(r) => {
+                outln!(
+                    "asldbg test on {} cases over samples/credit-card: {:.3} s as a whole process (best of {}), {} passed; target 1 s",
+                    r.cases,
+                    r.best.as_secs_f64(),
+                    runs.max(1),
+                    r.passed
+                );
+                if r.passed == r.cases {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => fail2(e),
+        },
+        BenchArgs {
+            serve: Some(clients),
+            ..
+        } => {
+            let pace = std::time::Duration::from_millis(200);
+            match asldbg::serve::bench::run(clients.max(1), 40, pace) {
+                Ok(r) => {
+                    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+                    outln!(
+                        "{} SSH sessions stepping credit-card, a key every {} ms each: key press to finished frame p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} presses)",
+                        r.clients,
+                        pace.as_millis(),
+                        ms(r.percentile(0.5)),
+                        ms(r.percentile(0.99)),
+                        ms(r.percentile(1.0)),
+                        r.latencies.len()
+                    );
+                    outln!(
+                        "server memory with every session open: +{:.1} MB, {:.2} MB a session",
+                        r.memory as f64 / 1e6,
+                        r.memory as f64 / 1e6 / r.clients as f64
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail2(e),
+            }
+        }
+        BenchArgs { ui: true, runs, .. } => {
+            for (what, t) in asldbg::tui::bench::run(runs.max(1)) {
+                outln!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);
+            }
+            for (what, bytes) in asldbg::tui::bench::memory() {
+                outln!("{:>10.3} MB  {what}", bytes as f64 / 1e6);
+            }
+            ExitCode::SUCCESS
+        }
+        BenchArgs {
+            dir,
+            runs,
+            only,
+            process: true,
+            ..
+        } => bench_process(&dir, runs, only.as_deref()),
+        BenchArgs {
+            dir, runs, only, ..
+        } => bench(&dir, runs, only.as_deref()),
+    }
+}
+
+pub(crate) fn bench_process(dir: &str, runs: usize, only: Option<&str>) -> ExitCode {
+    let results = match process(dir, runs.max(1), only) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    outln!(
+        "{:<24} {:>12} {:>12} {:>7}  status",
+        "workload",
+        "process",
+        "floor",
+        "ratio"
+    );
+    for r in &results {
+        outln!(
+            "{:<24} {:>10.1}ms {:>10.1}ms {:>6.1}x  {}",
+            r.name,
+            r.process.as_secs_f64() * 1000.0,
+            r.floor.as_secs_f64() * 1000.0,
+            r.process.as_secs_f64() / r.floor.as_secs_f64().max(1e-9),
+            r.status
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+pub(crate) fn bench(dir: &str, runs: usize, only: Option<&str>) -> ExitCode {
+    let results = match run(dir, runs.max(1), only) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    outln!(
+        "{:<24} {:>11} {:>12} {:>14} {:>12} {:>14}  status",
+        "workload",
+        "transitions",
+        "no history",
+        "transitions/s",
+        "history",
+        "transitions/s"
+    );
+    for r in &results {
+        let rate = |d: std::time::Duration| r.transitions as f64 / d.as_secs_f64().max(1e-9);
+        outln!(
+            "{:<24} {:>11} {:>10.3}ms {:>14.0} {:>10.3}ms {:>14.0}  {}",
+            r.name,
+            r.transitions,
+            r.best_no_history.as_secs_f64() * 1000.0,
+            rate(r.best_no_history),
+            r.best_history.as_secs_f64() * 1000.0,
+            rate(r.best_history),
+            r.status.as_str()
+        );
+    }
+    ExitCode::SUCCESS
 }

@@ -2,13 +2,17 @@
 //! `../shared/conformance/cases` through the engine and compare status,
 //! output, error, cause and the event list as the corpus README says.
 
-use crate::asl::json::value_eq;
-use crate::asl::jsonpath::Path;
-use crate::asl::value::Val;
-use crate::asl::Definition;
-use crate::engine::{Execution, Options};
-use crate::replay::answers::Answers;
+use super::common::*;
+use asldbg::asl::json::value_eq;
+use asldbg::asl::jsonpath::Path;
+use asldbg::asl::value::Val;
+use asldbg::asl::Definition;
+use asldbg::engine::{Execution, Options};
+use asldbg::replay::answers::Answers;
+use asldbg::{errln, outln};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 /// `<token>` wildcards and the bare normalised words match anything.
@@ -144,7 +148,7 @@ fn transform(v: &mut Value, transformers: &[Value]) {
         if let Some((_, inner)) = path.split_once("executionSucceededEventDetails.output.") {
             if let Ok(p) = Path::parse_reference(&format!("$.{inner}")) {
                 let mut val = Val::from(&*v);
-                if p.eval(&crate::asl::jsonpath::Scope::data(&val)).is_ok()
+                if p.eval(&asldbg::asl::jsonpath::Scope::data(&val)).is_ok()
                     && p.set(&mut val, Val::from(rep)).is_ok()
                 {
                     *v = val.to_json();
@@ -350,7 +354,7 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
         let invalid = def_v.is_null()
             || match Definition::from_value(&def_v) {
                 Err(_) => true,
-                Ok(d) => express && !crate::asl::model::express_diagnostics(&d).is_empty(),
+                Ok(d) => express && !asldbg::asl::model::express_diagnostics(&d).is_empty(),
             };
         res.passed = invalid;
         if !invalid {
@@ -371,12 +375,12 @@ pub fn run_case(file: &str, c: &Value) -> Option<CaseResult> {
                 .get("definition_text")
                 .and_then(|t| t.as_str())
                 .unwrap_or("");
-            crate::asl::parse_document(text, "definition.json").ok()
+            asldbg::asl::parse_document(text, "definition.json").ok()
         } else {
-            crate::asl::parse_document(&def_v.to_string(), "definition.json").ok()
+            asldbg::asl::parse_document(&def_v.to_string(), "definition.json").ok()
         };
         let ok =
-            doc.is_some_and(|d| crate::asl::definition_of("definition.json", d, express).is_ok());
+            doc.is_some_and(|d| asldbg::asl::definition_of("definition.json", d, express).is_ok());
         res.passed = ok == want_ok;
         if !res.passed {
             res.detail = format!(
@@ -721,7 +725,7 @@ fn normalise_event(key: &str, d: &mut Map<String, Value>, transformers: &[Value]
                     *v = rep.clone();
                 } else if let Ok(p) = Path::parse_reference(&format!("$.{inner}")) {
                     let mut val = Val::from(&*v);
-                    if p.eval(&crate::asl::jsonpath::Scope::data(&val)).is_ok()
+                    if p.eval(&asldbg::asl::jsonpath::Scope::data(&val)).is_ok()
                         && p.set(&mut val, Val::from(rep)).is_ok()
                     {
                         *v = val.to_json();
@@ -768,10 +772,10 @@ fn replay_case(
         input
             .map(|i| Value::String(serde_json::to_string(i).unwrap_or_default()))
             .as_ref(),
-        recorded_at(c).unwrap_or(crate::engine::DEFAULT_START_MS as f64 / 1000.0),
+        recorded_at(c).unwrap_or(asldbg::engine::DEFAULT_START_MS as f64 / 1000.0),
     );
     resolve_placeholders(&mut history, mocks, None);
-    let rec = match crate::replay::recording::read(&history) {
+    let rec = match asldbg::replay::recording::read(&history) {
         Ok(r) => r,
         Err(e) => return Some((false, format!("history: {} ({})", e.message, e.pointer))),
     };
@@ -787,11 +791,11 @@ fn replay_case(
         .cloned()
         .unwrap_or_default();
     let normalise = |key: &str, d: &mut Map<String, Value>| normalise_event(key, d, &transformers);
-    let how = crate::replay::Comparison {
+    let how = asldbg::replay::Comparison {
         hook: Some(corpus_str_eq),
         normalise: Some(&normalise),
     };
-    let r = crate::replay::replay_with(Arc::new(def.clone()), &rec, opts, &how);
+    let r = asldbg::replay::replay_with(Arc::new(def.clone()), &rec, opts, &how);
     let mut problems = Vec::new();
     if r.status.as_str() != status {
         problems.push(format!("status {} != {status}", r.status.as_str()));
@@ -888,7 +892,7 @@ fn response_diff(expected: &Value, got: &Value, at: &str, out: &mut Vec<String>)
 /// its response compared with AWS's. `None` when the state calls a real
 /// service without a mock (not runnable offline).
 fn test_state_case(c: &Value, def: &Value, mut res: CaseResult) -> Option<CaseResult> {
-    use crate::testing::test_state::{test_state, Request, Settings};
+    use asldbg::testing::test_state::{test_state, Request, Settings};
     let args = c.pointer("/extra/test_state_args")?;
     let expected = c.pointer("/extra/test_state_response")?;
     let mut request = args.clone();
@@ -921,6 +925,165 @@ fn test_state_case(c: &Value, def: &Value, mut res: CaseResult) -> Option<CaseRe
     res.passed = diffs.is_empty();
     res.detail = diffs.join("; ");
     Some(res)
+}
+
+pub(crate) fn conformance_cmd(
+    dir: &str,
+    report: Option<String>,
+    verbose: bool,
+    floor: Option<String>,
+) -> ExitCode {
+    let results = match run_dir(dir) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    let mut fam: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for r in &results {
+        let e = fam.entry(r.family.clone()).or_default();
+        e.1 += 1;
+        if r.passed {
+            e.0 += 1;
+        }
+        if verbose && !r.passed {
+            outln!("FAIL {} :: {}", r.file, r.detail);
+        }
+    }
+    outln!("{:<28} {:>6} {:>6}", "family", "passed", "total");
+    for (f, (p, t)) in &fam {
+        outln!("{f:<28} {p:>6} {t:>6}");
+    }
+    let exec: Vec<_> = results.iter().filter(|r| r.kind == "execution").collect();
+    let jp: Vec<_> = exec.iter().filter(|r| !r.jsonata).collect();
+    let jp_pass = jp.iter().filter(|r| r.passed).count();
+    let with_hist: Vec<_> = exec.iter().filter(|r| r.history.is_some()).collect();
+    let hist_ok = with_hist.iter().filter(|r| r.history == Some(true)).count();
+    let inv: Vec<_> = results
+        .iter()
+        .filter(|r| r.kind == "invalid_definition")
+        .collect();
+    let inv_ok = inv.iter().filter(|r| r.passed).count();
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            0.0
+        } else {
+            a as f64 * 100.0 / b as f64
+        }
+    };
+    outln!(
+        "JSONPath executions: {jp_pass}/{} ({:.1}%)",
+        jp.len(),
+        pct(jp_pass, jp.len())
+    );
+    let all_pass = exec.iter().filter(|r| r.passed).count();
+    outln!(
+        "all executions: {all_pass}/{} ({:.1}%)",
+        exec.len(),
+        pct(all_pass, exec.len())
+    );
+    outln!(
+        "history matches: {hist_ok}/{} ({:.1}%)",
+        with_hist.len(),
+        pct(hist_ok, with_hist.len())
+    );
+    outln!("invalid definitions rejected: {inv_ok}/{}", inv.len());
+    let val: Vec<_> = results
+        .iter()
+        .filter(|r| r.kind == "validate_definition")
+        .collect();
+    let val_ok = val.iter().filter(|r| r.passed).count();
+    outln!(
+        "ValidateStateMachineDefinition answers matched (OK or FAIL): {val_ok}/{}",
+        val.len()
+    );
+    let ts: Vec<_> = results.iter().filter(|r| r.kind == "test_state").collect();
+    let ts_ok = ts.iter().filter(|r| r.passed).count();
+    outln!(
+        "TestState responses matched: {ts_ok}/{} ({:.1}%)",
+        ts.len(),
+        pct(ts_ok, ts.len())
+    );
+    let replayed: Vec<_> = results.iter().filter(|r| r.replay.is_some()).collect();
+    let replay_ok = replayed.iter().filter(|r| r.replay == Some(true)).count();
+    outln!(
+        "replay of recorded histories (AWS CLI shape): {replay_ok}/{} reproduced ({:.1}%)",
+        replayed.len(),
+        pct(replay_ok, replayed.len())
+    );
+    let faithful: Vec<_> = replayed.iter().filter(|r| r.replay_faithful).collect();
+    let faithful_ok = faithful.iter().filter(|r| r.replay == Some(true)).count();
+    outln!(
+        "  of them as AWS recorded them (ids kept, input not normalised): {faithful_ok}/{} ({:.1}%)",
+        faithful.len(),
+        pct(faithful_ok, faithful.len())
+    );
+    if verbose {
+        for r in replayed.iter().filter(|r| r.replay == Some(false)) {
+            outln!("REPLAY {} :: {}", r.file, r.replay_detail);
+        }
+    }
+    if let Some(path) = report {
+        let cases: Vec<Value> = results
+            .iter()
+            .map(|r| json!({"id": r.id, "file": r.file, "family": r.family, "kind": r.kind, "jsonata": r.jsonata, "passed": r.passed, "history": r.history, "detail": r.detail, "replay": r.replay, "replay_detail": r.replay_detail, "replay_faithful": r.replay_faithful}))
+            .collect();
+        if let Err(e) = std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&json!({"cases": cases})).unwrap_or_default(),
+        ) {
+            return fail2(format!("{path}: {e}"));
+        }
+    }
+    let passed = results.iter().filter(|r| r.passed).count();
+    let mut code = ExitCode::SUCCESS;
+    if let Some(floor) = floor {
+        let text = match std::fs::read_to_string(&floor) {
+            Ok(t) => t,
+            Err(e) => return fail2(format!("{floor}: {e}")),
+        };
+        let counts = [
+            ("passed", passed),
+            ("jsonpath", jp_pass),
+            ("history", hist_ok),
+            ("invalid", inv_ok),
+            ("replay", replay_ok),
+            ("validate", val_ok),
+            ("test_state", ts_ok),
+        ];
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else {
+                return fail2(format!("{floor}:{}:1: expected key=count", n + 1));
+            };
+            let Some((_, got)) = counts.iter().find(|(name, _)| *name == k.trim()) else {
+                return fail2(format!("{floor}:{}:1: unknown key '{}'", n + 1, k.trim()));
+            };
+            let Ok(want) = v.trim().parse::<usize>() else {
+                return fail2(format!(
+                    "{floor}:{}:{}: '{}' is not a count",
+                    n + 1,
+                    k.len() + 2,
+                    v.trim()
+                ));
+            };
+            if *got < want {
+                errln!(
+                    "conformance floor broken: {} = {got}, floor {want}",
+                    k.trim()
+                );
+                code = ExitCode::from(1);
+            } else if *got > want {
+                outln!(
+                    "conformance: {} = {got} is above the floor {want}; raise it in {floor}",
+                    k.trim()
+                );
+            }
+        }
+    }
+    outln!("{} passed, {} failed", passed, results.len() - passed);
+    code
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! `asldbg jsonata-suite DIR`: the JSONata reference test suite
-//! (`../shared/jsonata-suite`) run through our adapter ([`crate::asl::jsonata`]).
+//! (`../shared/jsonata-suite`) run through our adapter ([`asldbg::asl::jsonata`]).
 //!
 //! Where Step Functions deliberately differs from jsonata-js, the case is
 //! judged by AWS's behaviour and counted as a known difference:
@@ -7,10 +7,13 @@
 //!   after JSONata 2.0.6, the version AWS runs: they must be rejected;
 //! - `$eval` (group `function-eval`) is not available on AWS: it must fail with T1006.
 
-use crate::asl::jsonata::{Env, Expr, JErrorKind, Session};
-use crate::asl::value::Val;
+use super::common::*;
+use asldbg::asl::jsonata::{Env, Expr, JErrorKind, Session};
+use asldbg::asl::value::Val;
+use asldbg::{errln, outln};
 use serde_json::Value;
 use std::path::Path;
+use std::process::ExitCode;
 
 #[derive(Debug, Clone)]
 pub struct CaseOutcome {
@@ -215,4 +218,31 @@ pub fn run(dir: &str) -> Result<Report, String> {
         }
     }
     Ok(report)
+}
+
+pub(crate) fn jsonata_suite(dir: &str, floor: Option<usize>, verbose: bool) -> ExitCode {
+    let report = match run(dir) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    let total = report.cases.len() + report.unreadable.len();
+    if verbose {
+        for c in report.cases.iter().filter(|c| !c.passed) {
+            outln!("FAIL {}#{} :: {}", c.file, c.index, c.detail);
+        }
+    }
+    let aws = report.cases.iter().filter(|c| c.aws_difference).count();
+    for u in &report.unreadable {
+        outln!("skipped (not valid UTF-8 JSON: lone surrogate): {u}");
+    }
+    outln!("cases judged by AWS's behaviour (?? and ?: rejected, no $eval): {aws}");
+    let passed = report.passed();
+    outln!("jsonata suite: {passed} of {total} cases pass");
+    if let Some(f) = floor {
+        if passed < f {
+            errln!("jsonata suite floor broken: {passed} < {f}");
+            return ExitCode::from(1);
+        }
+    }
+    ExitCode::SUCCESS
 }

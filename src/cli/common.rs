@@ -1,0 +1,150 @@
+//! What the commands share: loading a definition or exiting with its problems, the task runner of a headless run, the input file.
+
+use super::args::*;
+use asldbg::asl::value::Val;
+use asldbg::asl::{self, LoadError, Loaded};
+use asldbg::engine::task::{Chain, CommandRunner, LocalS3, MockRunner, NoRunner, TaskRunner};
+use asldbg::errln;
+use serde_json::Value;
+use std::process::ExitCode;
+
+pub(crate) fn fail2(msg: impl std::fmt::Display) -> ExitCode {
+    errln!("asldbg: {msg}");
+    ExitCode::from(2)
+}
+
+/// What opening a definition said that does not stop it: notes, then
+/// warnings, a line each.
+pub(crate) fn said(o: &asl::Opened) -> Vec<String> {
+    o.notes
+        .iter()
+        .map(|n| format!("note: {n}"))
+        .chain(o.warnings.iter().map(|w| format!("warning: {w}")))
+        .collect()
+}
+
+/// The definition with its notes and warnings printed, or every problem
+/// printed and exit code 2.
+pub(crate) fn load_or_exit(
+    file: &str,
+    source: &SourceArgs,
+    express: bool,
+    check_only: bool,
+) -> Result<asl::Opened, ExitCode> {
+    let opts = source.options(express, check_only).map_err(fail2)?;
+    opened_or_exit(asl::load(file, &opts))
+}
+
+/// An opened definition with its notes and warnings printed, or every
+/// problem printed and exit code 2.
+pub(crate) fn opened_or_exit(loaded: Loaded) -> Result<asl::Opened, ExitCode> {
+    match loaded {
+        Loaded::Ok(o) => {
+            for line in said(&o) {
+                errln!("asldbg: {line}");
+            }
+            Ok(*o)
+        }
+        Loaded::Unreadable(e) => Err(fail2(e)),
+        Loaded::Invalid(errs) => {
+            for e in &errs {
+                errln!("asldbg: {e}");
+            }
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// What answers the tasks of a headless run: the mock file's test case
+/// (`case`, else `--test-case`, else its first), then `--task-command`,
+/// with `--s3-dir` serving ItemReaders.
+pub(crate) fn build_runner(
+    exec: &ExecArgs,
+    machine: Option<&str>,
+    case: Option<&str>,
+) -> Result<Box<dyn TaskRunner>, ExitCode> {
+    let runner: Box<dyn TaskRunner> = match &exec.mocks {
+        Some(m) => {
+            let doc = match asl::read_document(m) {
+                Ok(d) => d,
+                Err(e) => return Err(fail2(e)),
+            };
+            let name = mock_machine(&doc.value, exec.name.as_deref(), machine);
+            let case = case
+                .map(str::to_string)
+                .or_else(|| exec.test_case.clone())
+                .or_else(|| first_test_case(&doc.value, name))
+                .unwrap_or_default();
+            match MockRunner::from_value(&doc.value, m, name, &case) {
+                Ok(r) => Box::new(r),
+                Err(e) => {
+                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
+                    return Err(fail2(LoadError { line, column, ..e }));
+                }
+            }
+        }
+        None => Box::new(NoRunner),
+    };
+    let runner: Box<dyn TaskRunner> = match exec.task_command.clone() {
+        Some(command) => {
+            asldbg::engine::task::kill_commands_on_signals();
+            Box::new(Chain {
+                first: runner,
+                then: Box::new(CommandRunner { command }),
+            })
+        }
+        None => runner,
+    };
+    let runner: Box<dyn TaskRunner> = match exec.s3_dir.clone() {
+        Some(dir) => Box::new(LocalS3 {
+            root: dir.into(),
+            inner: runner,
+        }),
+        None => runner,
+    };
+    Ok(runner)
+}
+
+/// The execution input from a file or `-` (standard input). With the quota
+/// on, an input over 256 KiB is refused as StartExecution refuses it, before
+/// more of it is read; without, inputs up to 1 GiB are read.
+pub(crate) fn read_input(file: &str, quota: bool) -> Result<Val, LoadError> {
+    let cap = if quota {
+        asldbg::engine::PAYLOAD_QUOTA as u64
+    } else {
+        asl::MAX_DOCUMENT_BYTES
+    };
+    match asl::read_value_capped(file, cap) {
+        Ok(v) => Ok(v),
+        Err(mut e) if quota && e.message.starts_with("larger than") => {
+            e.message = format!(
+                "the input is larger than the 256 KiB payload quota (--no-quota lifts it, up to {} MiB)",
+                asl::MAX_DOCUMENT_BYTES >> 20
+            );
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The state machine of a mock file to answer from: `--name`, else the
+/// template's machine when the file has one by that name.
+pub(crate) fn mock_machine<'a>(
+    mocks: &Value,
+    name: Option<&'a str>,
+    template_machine: Option<&'a str>,
+) -> Option<&'a str> {
+    name.or_else(|| {
+        template_machine.filter(|m| mocks.pointer(&format!("/StateMachines/{m}")).is_some())
+    })
+}
+
+/// The first test case of machine `name` (default: the file's first machine).
+pub(crate) fn first_test_case(mocks: &Value, name: Option<&str>) -> Option<String> {
+    let machines = mocks.get("StateMachines")?.as_object()?;
+    let m = match name {
+        Some(n) => machines.get(n)?,
+        None => machines.values().next()?,
+    };
+    m.get("TestCases")?.as_object()?.keys().next().cloned()
+}

@@ -1,0 +1,372 @@
+//! The debugger (`asldbg FILE`), and the debugger on a recorded history (`--replay`).
+
+use super::args::*;
+use super::common::*;
+use super::replay::{is_history, replay_setup};
+use asldbg::asl::value::Val;
+use asldbg::asl::{self, LoadError, Loaded};
+use asldbg::engine::task::{Chain, LocalS3, MockRunner, NoRunner, TaskRunner};
+use asldbg::errln;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// `asldbg [FILE]`: the terminal debugger.
+pub(crate) fn debug(args: DebugArgs) -> ExitCode {
+    use asldbg::debugger::Session;
+    use asldbg::engine::task::Interactive;
+    use asldbg::tui::{app::App, theme};
+    if let Some(history) = &args.definition {
+        if args.replay_definition.is_some() || args.execution.is_some() {
+            return debug_replay(&args, history);
+        }
+    }
+    // Which definition: a file, a named sample, or one picked from the list.
+    let sample = match (&args.definition, &args.sample) {
+        (Some(_), _) => None,
+        (None, Some(n)) => match asldbg::samples::find(n) {
+            Some(s) => Some(s),
+            None => return fail2(format!("no sample named '{n}' (see `asldbg samples`)")),
+        },
+        (None, None) => {
+            let items: Vec<(String, String)> = asldbg::samples::SAMPLES
+                .iter()
+                .map(|s| (s.name.to_string(), s.description.to_string()))
+                .collect();
+            match asldbg::tui::pick(&items) {
+                Ok(Some(i)) => Some(&asldbg::samples::SAMPLES[i]),
+                Ok(None) => return ExitCode::SUCCESS,
+                Err(e) => return fail2(e),
+            }
+        }
+    };
+    let open_opts = match args.exec.source.options(args.exec.express(), false) {
+        Ok(o) => o,
+        Err(e) => return fail2(e),
+    };
+    let (label, loaded) = match (&args.definition, sample) {
+        (Some(f), _) => (f.clone(), asl::load(f, &open_opts)),
+        (None, Some(s)) => {
+            let label = format!("sample {}", s.name);
+            let loaded = match asl::parse_document(s.definition, &format!("{}.asl.json", s.name)) {
+                Err(e) => Loaded::Unreadable(e),
+                Ok(doc) => asl::open(&label, doc, &open_opts),
+            };
+            (label, loaded)
+        }
+        (None, None) => unreachable!("a sample was chosen above"),
+    };
+    let opened = match loaded {
+        Loaded::Ok(o) => *o,
+        Loaded::Unreadable(e) => return fail2(e),
+        // Not a definition: perhaps a history given without its definition
+        // (looked at only now, so that a definition is read once).
+        Loaded::Invalid(_)
+            if args
+                .definition
+                .as_deref()
+                .is_some_and(|f| asl::read_document(f).is_ok_and(|d| is_history(&d.value))) =>
+        {
+            // Its definition may be saved beside it (what the AWS CLI
+            // printed); if not, replay says what to pass.
+            return debug_replay(&args, &label);
+        }
+        Loaded::Invalid(errs) => {
+            for e in errs {
+                errln!("asldbg: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    if !args.children.is_empty() {
+        return fail2("--children goes with a recorded history to replay: asldbg HISTORY --definition DEF --children DIR");
+    }
+    let mut to_say = said(&opened);
+    // A file is watched: when it changes the debugger runs the new one.
+    let watched = args
+        .definition
+        .as_ref()
+        .map(|f| asldbg::tui::reload::DefinitionFile::new(f, open_opts.clone(), &opened.prefix));
+    let def = opened.definition;
+    let input = match (&args.exec.input, sample) {
+        (Some(f), _) => match read_input(f, true) {
+            Ok(v) => v,
+            Err(e) => return fail2(e),
+        },
+        (None, Some(s)) => Val::parse(s.input).unwrap_or_else(|_| Val::empty_obj()),
+        (None, None) => Val::empty_obj(),
+    };
+    let mocks_doc = match (&args.exec.mocks, sample.and_then(|s| s.mocks)) {
+        (Some(f), _) => match asl::read_document(f) {
+            Ok(d) => Some((f.clone(), d)),
+            Err(e) => return fail2(e),
+        },
+        (None, Some(text)) => asl::parse_document(text, "mocks.json")
+            .ok()
+            .map(|d| ("mocks.json".to_string(), d)),
+        (None, None) => None,
+    };
+    let background = args
+        .exec
+        .task_command
+        .clone()
+        .map(asldbg::engine::task::Background::new);
+    let with_command = {
+        let background = background.clone();
+        move |first: Box<dyn TaskRunner>| -> Box<dyn TaskRunner> {
+            match &background {
+                Some(b) => Box::new(Chain {
+                    first,
+                    then: Box::new(b.clone()),
+                }),
+                None => first,
+            }
+        }
+    };
+    let mut task_source = if args.exec.task_command.is_some() {
+        "the --task-command did not answer it".to_string()
+    } else {
+        "no --mocks file answers it, and no --task-command".to_string()
+    };
+    let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
+        Some((file, doc)) => {
+            let name = mock_machine(
+                &doc.value,
+                args.exec.name.as_deref(),
+                opened.machine.as_deref(),
+            );
+            let case = args
+                .exec
+                .test_case
+                .clone()
+                .or_else(|| sample.and_then(|s| s.test_case).map(str::to_string))
+                .or_else(|| first_test_case(&doc.value, name))
+                .unwrap_or_default();
+            task_source = format!(
+                "{file} has no answer for this state in test case {case}, and no --task-command"
+            );
+            match MockRunner::from_value(&doc.value, &file, name, &case) {
+                Ok(m) => Box::new(move || {
+                    Box::new(Interactive {
+                        inner: with_command(Box::new(m.clone())),
+                    }) as Box<dyn TaskRunner>
+                }),
+                Err(e) => {
+                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
+                    return fail2(LoadError { line, column, ..e });
+                }
+            }
+        }
+        None => Box::new(move || {
+            Box::new(Interactive {
+                inner: with_command(Box::new(NoRunner)),
+            }) as Box<dyn TaskRunner>
+        }),
+    };
+    let mut opts = match args.exec.options() {
+        Ok(o) => o,
+        Err(e) => return fail2(e),
+    };
+    opts.express |= opened.express;
+    if args.exec.name.is_none() {
+        if let Some(m) = &opened.machine {
+            opts.state_machine_name = m.clone();
+        }
+    }
+    let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
+        Ok(t) => t,
+        Err(e) => return fail2(e),
+    };
+    let runner: asldbg::debugger::RunnerFactory = match args.exec.s3_dir.clone() {
+        Some(dir) => Box::new(move || {
+            Box::new(LocalS3 {
+                root: dir.clone().into(),
+                inner: runner(),
+            }) as Box<dyn TaskRunner>
+        }),
+        None => runner,
+    };
+    let coverage = match &args.coverage {
+        Some(file) => {
+            let of = args.definition.as_deref().unwrap_or_default();
+            match super::test::coverage_of(file, of) {
+                Ok(report) => Some(report),
+                Err(e) => return fail2(e),
+            }
+        }
+        None => None,
+    };
+    let session = Session::new(Arc::new(def), input, runner, opts);
+    let mut app = App::new(session, label, theme);
+    app.coverage = coverage.as_ref().map(|report| {
+        (
+            asldbg::testing::coverage::marks(app.session.definition(), report),
+            super::test::coverage_legend(report)
+                .pop()
+                .unwrap_or_default(),
+        )
+    });
+    app.coverage_report = coverage;
+    app.definition_file = watched;
+    app.open_files = true;
+    if let Some(file) = &args.compare {
+        if let Err(e) = app.load_compare(file) {
+            return fail2(e);
+        }
+    }
+    app.mouse = !args.no_mouse;
+    app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
+    app.background = background;
+    app.task_source = task_source;
+    // A sample's lesson, or a lesson.md beside the definition.
+    app.lesson = match (sample, &args.definition) {
+        (Some(s), _) => Some(s.lesson.to_string()),
+        (None, Some(f)) => std::path::Path::new(f)
+            .parent()
+            .and_then(|d| std::fs::read_to_string(d.join("lesson.md")).ok()),
+        _ => None,
+    };
+    if app.lesson.is_some() {
+        app.message = "Ready: L shows the lesson, s steps, c continues, ? shows every key.".into();
+    }
+    // What the file said that does not stop a run: the first warning (or
+    // note) on the status line, all of them on the way out.
+    if let Some(w) = opened.warnings.first() {
+        app.message = format!(
+            "warning ({} in all, listed on exit): {w}",
+            opened.warnings.len()
+        );
+    } else if let Some(n) = opened.notes.first() {
+        app.message = format!("note ({} in all, listed on exit): {n}", opened.notes.len());
+    }
+    if let Some(file) = &args.session {
+        app.session_file = Some(file.clone());
+        if std::path::Path::new(file).exists() {
+            let doc = match asl::read_document(file) {
+                Ok(d) => d,
+                Err(e) => return fail2(e),
+            };
+            let restored = match asldbg::debugger::saved::restore(&mut app.session, &doc.value) {
+                Ok(r) => r,
+                Err(e) => return fail2(format!("{file}: {e}")),
+            };
+            let mut gone = restored.gone;
+            for w in restored.watches {
+                match asldbg::debugger::watch::Watch::new(&w) {
+                    Ok(w) => app.watches.push(w),
+                    Err(e) => gone.push(format!("watch {w}: {e}")),
+                }
+            }
+            app.absorb_history();
+            app.message = match gone.len() {
+                0 => format!(
+                    "Session {file} restored at event {}.",
+                    app.session.exec.history().len()
+                ),
+                n => format!(
+                    "No longer in the definition: {} ({n} in all, listed on exit); session {file} restored.",
+                    gone[0]
+                ),
+            };
+            to_say.extend(
+                gone.iter()
+                    .map(|g| format!("{file}: no longer in the definition: {g}")),
+            );
+        }
+    }
+    let ran = asldbg::tui::run_with(app);
+    for line in &to_say {
+        errln!("asldbg: {line}");
+    }
+    match ran {
+        Ok(app) => {
+            if let Some(file) = &args.save_history {
+                let doc = asldbg::engine::history::export(app.session.exec.history());
+                if let Err(e) =
+                    std::fs::write(file, serde_json::to_string_pretty(&doc).unwrap_or_default())
+                {
+                    return fail2(format!("{file}: {e}"));
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail2(e),
+    }
+}
+
+/// `asldbg HISTORY --definition DEF`: the debugger on a recorded execution,
+/// its tasks answered as recorded; the status line says whether (and where)
+/// the local run parts from the recording.
+pub(crate) fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
+    use asldbg::debugger::Session;
+    use asldbg::engine::task::Interactive;
+    use asldbg::tui::{app::App, theme};
+    let setup = match replay_setup(
+        history,
+        args.replay_definition.as_deref(),
+        args.execution.as_deref(),
+        &args.children,
+        &args.exec.source,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
+        Ok(t) => t,
+        Err(e) => return fail2(e),
+    };
+    let opts = setup.options();
+    let def = Arc::new(setup.opened.definition);
+    // Where the local run parts from the recording, found headless first.
+    let report = asldbg::replay::replay(def.clone(), &setup.rec, opts.clone());
+    let short = std::path::Path::new(history)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| history.to_string());
+    let message = match &report.divergence {
+        None => format!(
+            "Replaying {short}: the local run reproduces all {} recorded events. s steps, c continues, D compares.",
+            report.recorded
+        ),
+        Some(d) => {
+            let what = asldbg::replay::compare::describe;
+            let differs = if d.fields.is_empty() {
+                String::new()
+            } else {
+                format!(" (differs in {})", d.fields.join(", "))
+            };
+            format!(
+                "Diverges at event {}: AWS {}, here {}{differs}; replaying {short} (D compares, at any moment)",
+                d.event_id,
+                what(&d.expected),
+                what(&d.got)
+            )
+        }
+    };
+    let answers = asldbg::replay::answers::Answers::new(asldbg::replay::answers::calls(&setup.rec));
+    let runner: asldbg::debugger::RunnerFactory = Box::new(move || {
+        Box::new(Interactive {
+            inner: Box::new(answers.clone()),
+        }) as Box<dyn TaskRunner>
+    });
+    let input = Val::from(setup.rec.input());
+    let session = Session::new(def, input, runner, opts);
+    let mut app = App::new(session, format!("{history} on {}", setup.label), theme);
+    app.mouse = !args.no_mouse;
+    app.glyphs = asldbg::tui::glyphs::Glyphs::detect(args.ascii);
+    app.task_source = format!("{history} has no recorded answer for it");
+    app.message = message;
+    app.open_files = true;
+    app.compare = Some(asldbg::debugger::compare::Against {
+        rec: setup.rec,
+        label: short,
+    });
+    if let Some(file) = &args.compare {
+        if let Err(e) = app.load_compare(file) {
+            return fail2(e);
+        }
+    }
+    match asldbg::tui::run(app) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail2(e),
+    }
+}

@@ -1,0 +1,89 @@
+//! `asldbg graph`: the state graph as text, Graphviz DOT or Mermaid.
+
+use super::args::*;
+use super::common::*;
+use asldbg::asl::{self, Loaded};
+use asldbg::{errln, outln};
+use std::process::ExitCode;
+
+pub(crate) fn graph(args: GraphArgs) -> ExitCode {
+    let GraphArgs {
+        definition,
+        format,
+        compact,
+        collapse,
+        coverage,
+        source,
+    } = args;
+    // A definition with problems is drawn all the same, its states
+    // that have them marked ✗, the problems listed on stderr.
+    let opts = match source.options(false, true) {
+        Ok(o) => asl::OpenOptions { sketch: true, ..o },
+        Err(e) => return fail2(e),
+    };
+    let opened = match asl::load(&definition, &opts) {
+        Loaded::Ok(o) => *o,
+        Loaded::Unreadable(e) => return fail2(e),
+        Loaded::Invalid(errs) => {
+            for e in &errs {
+                errln!("asldbg: {e}");
+            }
+            errln!("asldbg: {definition}: no state graph to draw");
+            return ExitCode::from(2);
+        }
+    };
+    for line in said(&opened) {
+        errln!("asldbg: {line}");
+    }
+    for e in &opened.problems {
+        errln!("asldbg: {e}");
+    }
+    let def = opened.definition;
+    let mut marks = asldbg::graph::problem_marks(
+        &def,
+        &opened.prefix,
+        opened.problems.iter().map(|e| e.pointer.as_str()),
+    );
+    let mut legend = None;
+    if let Some(file) = &coverage {
+        if format != GraphFormat::Text {
+            return fail2("--coverage draws the text graph (--format text)");
+        }
+        let report = match super::test::coverage_of(file, &definition) {
+            Ok(r) => r,
+            Err(e) => return fail2(e),
+        };
+        marks = asldbg::testing::coverage::marks(&def, &report);
+        legend = Some(super::test::coverage_legend(&report));
+    }
+    let collapsed = match asldbg::graph::containers_named(&def, &collapse) {
+        Ok(c) => c,
+        Err(e) => {
+            errln!("{definition}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match format {
+        GraphFormat::Text => {
+            let l = asldbg::graph::layout_with(&def, 0, compact, &collapsed);
+            let drawn = asldbg::graph::text::render(&l);
+            for line in asldbg::graph::text::with_marks(&drawn, &marks) {
+                outln!("{line}");
+            }
+            for line in legend.iter().flatten() {
+                outln!("{line}");
+            }
+        }
+        GraphFormat::Dot => asldbg::output::out(&asldbg::graph::to_dot(&def, &collapsed)),
+        GraphFormat::Mermaid => asldbg::output::out(&asldbg::graph::to_mermaid(&def, &collapsed)),
+    }
+    if opened.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        errln!(
+            "asldbg: {definition}: {} problem(s); the states that have them are marked ✗",
+            opened.problems.len()
+        );
+        ExitCode::from(1)
+    }
+}

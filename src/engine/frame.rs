@@ -75,15 +75,14 @@ impl FrameKind {
     }
 }
 
+/// Where a frame stands in its state. The steps of one kind only (a
+/// Task's, a Map's) are that kind's; `run_phase` matches each with its kind.
 #[derive(Debug, Clone)]
 pub(super) enum Phase {
     Enter,
     Body,
-    TaskScheduled,
-    TaskStarted,
-    TaskRun {
-        submitted: bool,
-    },
+    /// A Task between its scheduling and its answer.
+    Task(TaskStep),
     /// Parallel/Map: its branches or iterations, run by the scheduler.
     Children(Box<Children>),
     /// A Wait state inside a branch or iteration sleeps until its time
@@ -101,14 +100,34 @@ pub(super) enum Phase {
     },
 }
 
+/// A Task's steps: scheduled, started, then running until it is answered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum TaskStep {
+    Scheduled,
+    Started,
+    Running {
+        /// Its call has gone to the runner (or is waiting for a person).
+        submitted: bool,
+    },
+}
+
 impl Phase {
+    /// The first phase of a state of `kind` once it is entered (and of
+    /// each retry).
+    pub(super) fn start(kind: &Kind) -> Phase {
+        match kind {
+            Kind::Task(_) => Phase::Task(TaskStep::Scheduled),
+            _ => Phase::Body,
+        }
+    }
+
     pub(super) fn name(&self) -> &'static str {
         match self {
             Phase::Enter => "Enter",
             Phase::Body => "Body",
-            Phase::TaskScheduled => "TaskScheduled",
-            Phase::TaskStarted => "TaskStarted",
-            Phase::TaskRun { .. } => "TaskRun",
+            Phase::Task(TaskStep::Scheduled) => "TaskScheduled",
+            Phase::Task(TaskStep::Started) => "TaskStarted",
+            Phase::Task(TaskStep::Running { .. }) => "TaskRunning",
             Phase::Children(_) => "Children",
             Phase::Waiting => "Waiting",
             Phase::Finish(_) => "Finish",

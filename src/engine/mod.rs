@@ -26,7 +26,7 @@ use context::run_context;
 pub use error::{error_matches, StateError};
 pub use events::EventType;
 use events::TaskEnd;
-use frame::{Frame, FrameKind, Phase};
+use frame::{Frame, FrameKind, Phase, TaskStep};
 pub use frame::{RetryTrace, RuleTrace, StageRecord};
 pub use probe::{Probe, Retriable};
 pub use snapshot::Snapshot;
@@ -361,7 +361,7 @@ impl Execution {
     pub fn waiting_for_task(&self) -> bool {
         matches!(
             self.frames.last().map(|f| &f.phase),
-            Some(Phase::TaskRun { .. })
+            Some(Phase::Task(TaskStep::Running { .. }))
         ) && self.pending_answer.is_none()
             && self.awaiting
     }
@@ -561,12 +561,14 @@ impl Execution {
                 Ok(())
             }
             (Phase::Body, _) => self.body(),
-            (Phase::TaskScheduled, Kind::Task(spec)) => self.task_schedule(st, spec),
-            (Phase::TaskStarted, Kind::Task(spec)) => self.task_start(spec),
-            (Phase::TaskRun { submitted }, Kind::Task(spec)) => {
-                self.task_run(st, spec, submitted);
-                Ok(())
-            }
+            (Phase::Task(step), Kind::Task(spec)) => match step {
+                TaskStep::Scheduled => self.task_schedule(st, spec),
+                TaskStep::Started => self.task_start(spec),
+                TaskStep::Running { submitted } => {
+                    self.task_run(st, spec, submitted);
+                    Ok(())
+                }
+            },
             (Phase::Children(c), Kind::Parallel { .. } | Kind::Map(_)) => {
                 self.top_mut().phase = Phase::Children(c);
                 self.children()

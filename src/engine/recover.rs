@@ -71,11 +71,7 @@ impl Execution {
                     // A new attempt reports its own failed evaluations.
                     f.eval_reported = false;
                     f.task_failed = false;
-                    let restart = match st.kind {
-                        Kind::Task(_) => Phase::TaskScheduled,
-                        _ => Phase::Body,
-                    };
-                    self.set_phase(restart);
+                    self.set_phase(Phase::start(&st.kind));
                     return;
                 }
             }

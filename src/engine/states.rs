@@ -37,10 +37,7 @@ impl Execution {
             input: Some(input),
             ..Default::default()
         };
-        f.phase = match st.kind {
-            Kind::Task(_) => Phase::TaskScheduled,
-            _ => Phase::Body,
-        };
+        f.phase = Phase::start(&st.kind);
     }
 
     /// The work of a state after it is entered (a Task has its own phases).

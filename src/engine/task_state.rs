@@ -65,7 +65,7 @@ impl Execution {
         f.task_input = Some(params);
         let whole = |s: Option<f64>| s.map(|s| s.clamp(1.0, MAX_WAIT_SECONDS as f64) as u64);
         f.task_limits = (whole(timeout), whole(heartbeat));
-        f.phase = Phase::TaskStarted;
+        f.phase = Phase::Task(TaskStep::Started);
         Ok(())
     }
 
@@ -96,7 +96,7 @@ impl Execution {
         };
         self.emit(EventType::started(&spec.call), d);
         self.yield_turn();
-        self.set_phase(Phase::TaskRun { submitted: false });
+        self.set_phase(Phase::Task(TaskStep::Running { submitted: false }));
         Ok(())
     }
 
@@ -111,7 +111,7 @@ impl Execution {
             d.extend(self.service_details());
             self.emit(EventType::TaskSubmitted, d);
             self.yield_turn();
-            self.set_phase(Phase::TaskRun { submitted: true });
+            self.set_phase(Phase::Task(TaskStep::Running { submitted: true }));
             return true;
         }
         let outcome = match self.pending_answer.take() {
@@ -139,7 +139,7 @@ impl Execution {
         match outcome {
             TaskOutcome::Pending => {
                 self.awaiting = true;
-                self.set_phase(Phase::TaskRun { submitted: true });
+                self.set_phase(Phase::Task(TaskStep::Running { submitted: true }));
                 return false;
             }
             TaskOutcome::Succeeded(v) => {

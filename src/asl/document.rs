@@ -3,7 +3,7 @@
 //! file, line:column and JSON pointer.
 
 use super::expr_error::ExprError;
-use super::json::{self, SourceMap};
+use super::json::SourceMap;
 use super::model::Diagnostic;
 use super::value::Val;
 use super::yaml;
@@ -127,11 +127,11 @@ pub(crate) fn parse_owned(text: String, file: &str) -> Result<Document, LoadErro
             yaml: true,
         });
     }
-    let value: Value = serde_json::from_str(&text).map_err(|e| json_error(file, e))?;
     // A key given twice: JSON parsers keep the last one, which silently drops
-    // a state, a field or a mock. The cheap scan finds one; the source map
-    // then says where both stand.
-    let source_map = if json::has_duplicate_keys(&text) {
+    // a state, a field or a mock. The parse notices one; the source map then
+    // says where both stand.
+    let (value, twice) = super::parse::parse::<Value>(&text).map_err(|e| json_error(file, e))?;
+    let source_map = if twice {
         SourceMap::from_json(&text)
     } else {
         SourceMap::default()
@@ -197,10 +197,14 @@ pub(crate) fn display_name(file: &str) -> &str {
 pub fn read_value_capped(file: &str, cap: u64) -> Result<Val, LoadError> {
     let text = read_text_capped(file, cap)?;
     let name = display_name(file);
-    if is_yaml(name, &text) || json::has_duplicate_keys(&text) {
-        return parse_owned(text, name).map(|d| Val::from(&d.value));
+    if !is_yaml(name, &text) {
+        match super::parse::parse::<Val>(&text) {
+            Ok((v, false)) => return Ok(v),
+            Ok((_, true)) => {} // the long way below says where the key is given twice
+            Err(e) => return Err(json_error(name, e)),
+        }
     }
-    serde_json::from_str::<Val>(&text).map_err(|e| json_error(name, e))
+    parse_owned(text, name).map(|d| Val::from(&d.value))
 }
 
 /// The text of `file` (`-`: standard input), at most `cap` bytes of UTF-8.
@@ -231,7 +235,7 @@ pub(crate) fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            if let Some(i) = bytes[start..start + n].iter().position(|&b| b == 0) {
+            if let Some(i) = memchr::memchr(0, &bytes[start..start + n]) {
                 return Err(std::io::Error::other(format!(
                     "binary data (a NUL byte at offset {}), not JSON or YAML text",
                     start + i

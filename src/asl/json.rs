@@ -436,97 +436,6 @@ pub fn replace_value(text: &str, pointer: &str, new: &Value) -> Option<String> {
     Some(format!("{}{written}{}", &text[..start], &text[end..]))
 }
 
-/// Whether an object of `text` (valid JSON) gives a key twice. One pass
-/// with no positions or pointers: a valid document pays only this, and the
-/// [`SourceMap`] that says where both keys stand is built when one is found.
-pub fn has_duplicate_keys(text: &str) -> bool {
-    use std::borrow::Cow;
-    type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
-    /// An open container: where its keys start in the shared list (objects),
-    /// and its set once it has too many keys for a list.
-    struct Open<'a> {
-        start: usize,
-        object: bool,
-        set: Option<HashSet<Cow<'a, str>>>,
-    }
-    /// False when `k` was already a key of `o`. The keys of the innermost
-    /// open object are the tail of `keys` from its `start`: an inner object's
-    /// keys are cut off when it closes, so nothing is allocated per object.
-    fn insert<'a>(o: &mut Open<'a>, keys: &mut Vec<Cow<'a, str>>, k: Cow<'a, str>) -> bool {
-        if let Some(set) = &mut o.set {
-            return set.insert(k);
-        }
-        let mine = &keys[o.start..];
-        if mine.contains(&k) {
-            return false;
-        }
-        if mine.len() < 16 {
-            keys.push(k);
-            return true;
-        }
-        let mut set: HashSet<_> = keys.drain(o.start..).collect();
-        set.insert(k);
-        o.set = Some(set);
-        true
-    }
-    let b = text.as_bytes();
-    let mut keys: Vec<Cow<str>> = Vec::new();
-    let mut open: Vec<Open> = Vec::new();
-    let mut expect_key = false;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            c @ (b'{' | b'[') => {
-                open.push(Open {
-                    start: keys.len(),
-                    object: c == b'{',
-                    set: None,
-                });
-                expect_key = c == b'{';
-            }
-            b'}' | b']' => {
-                if let Some(o) = open.pop() {
-                    keys.truncate(o.start);
-                }
-                expect_key = false;
-            }
-            b',' => expect_key = open.last().is_some_and(|o| o.object),
-            b'"' => {
-                let start = i;
-                let mut escaped = false;
-                i += 1;
-                // To the closing quote, jumping over escapes.
-                while let Some(k) = memchr::memchr2(b'"', b'\\', &b[i.min(b.len())..]) {
-                    i += k;
-                    if b[i] == b'"' {
-                        break;
-                    }
-                    escaped = true;
-                    i += 2;
-                }
-                if expect_key {
-                    let end = i.min(b.len() - 1);
-                    let raw = text.get(start..=end).unwrap_or_default();
-                    let key = if escaped {
-                        Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default())
-                    } else {
-                        Cow::Borrowed(&raw[1..raw.len().saturating_sub(1).max(1)])
-                    };
-                    if let Some(o) = open.last_mut() {
-                        if !insert(o, &mut keys, key) {
-                            return true;
-                        }
-                    }
-                    expect_key = false;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    false
-}
-
 /// Parse JSON text with a readable error: `file:line:column: message`.
 pub fn parse_json(text: &str, file: &str) -> Result<Value, String> {
     serde_json::from_str(text).map_err(|e| {
@@ -574,7 +483,9 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_are_found_by_the_cheap_scan_as_by_the_source_map() {
+    fn duplicate_keys_are_noticed_by_the_parse_as_by_the_source_map() {
+        let has_duplicate_keys =
+            |t: &str| crate::asl::parse::parse::<Value>(t).is_ok_and(|(_, twice)| twice);
         let many: String = (0..40).map(|i| format!("\"k{i}\": {i},")).collect();
         let cases = [
             (r#"{"a": 1, "b": {"a": 2}}"#, false),
@@ -598,12 +509,12 @@ mod tests {
                 "{text}"
             );
         }
-        // Past 16 keys the scan keeps a set.
+        // Large objects.
         let text = format!("{{{many} \"k3\": 0}}");
         assert!(has_duplicate_keys(&text));
         let text = format!("{{{many} \"last\": 0}}");
         assert!(!has_duplicate_keys(&text));
-        // An object inside one that keeps a set has its own keys.
+        // An object inside a large one has its own keys.
         let text = format!("{{{many} \"in\": {{\"k1\": 1, \"k2\": 2}}, \"last\": 0}}");
         assert!(!has_duplicate_keys(&text));
         let text = format!("{{{many} \"in\": {{\"k1\": 1, \"k1\": 2}}}}");

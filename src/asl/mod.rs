@@ -11,6 +11,7 @@ pub mod json;
 pub mod jsonata;
 pub mod jsonpath;
 pub mod model;
+mod parse;
 pub mod placeholders;
 pub mod template;
 pub mod timestamp;

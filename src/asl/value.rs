@@ -352,76 +352,8 @@ impl fmt::Display for Val {
 /// and a fifth of the time of a run).
 impl<'de> serde::Deserialize<'de> for Val {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Val, D::Error> {
-        d.deserialize_any(ValVisitor)
-    }
-}
-
-struct ValVisitor;
-
-/// How serde_json (with `arbitrary_precision`) hands a number over: a map
-/// of this one key to the number's text.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
-
-impl<'de> serde::de::Visitor<'de> for ValVisitor {
-    type Value = Val;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<Val, E> {
-        Ok(Val::Bool(b))
-    }
-    fn visit_i64<E>(self, i: i64) -> Result<Val, E> {
-        Ok(Val::Num(i.into()))
-    }
-    fn visit_u64<E>(self, u: u64) -> Result<Val, E> {
-        Ok(Val::Num(u.into()))
-    }
-    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Val, E> {
-        serde_json::Number::from_f64(f)
-            .map(Val::Num)
-            .ok_or_else(|| E::custom("not a JSON number"))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<Val, E> {
-        Ok(Val::str(s))
-    }
-    fn visit_string<E>(self, s: String) -> Result<Val, E> {
-        Ok(Val::str(s))
-    }
-    fn visit_unit<E>(self) -> Result<Val, E> {
-        Ok(Val::Null)
-    }
-    fn visit_none<E>(self) -> Result<Val, E> {
-        Ok(Val::Null)
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
-        serde::Deserialize::deserialize(d)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(v) = seq.next_element::<Val>()? {
-            items.push(v);
-        }
-        Ok(Val::arr(items))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Val, A::Error> {
-        let mut out = Map::default();
-        let Some(first) = map.next_key::<String>()? else {
-            return Ok(Val::obj(out));
-        };
-        if first == NUMBER_TOKEN {
-            let text: String = map.next_value()?;
-            return text
-                .parse::<serde_json::Number>()
-                .map(Val::Num)
-                .map_err(serde::de::Error::custom);
-        }
-        out.insert(first, map.next_value()?);
-        while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value()?;
-            out.insert(k, v);
-        }
-        Ok(Val::obj(out))
+        use serde::de::DeserializeSeed;
+        super::parse::Seed::<Val>::new(None).deserialize(d)
     }
 }
 

@@ -20,6 +20,7 @@ pub(crate) trait Tree: Sized {
     fn str(s: &str) -> Self;
     fn array(items: Vec<Self>) -> Self;
     fn object(o: Self::Object) -> Self;
+    fn with_capacity(n: usize) -> Self::Object;
     /// Adds `k`; false when the object had it already.
     fn insert(o: &mut Self::Object, k: String, v: Self) -> bool;
 }
@@ -46,6 +47,9 @@ impl Tree for Val {
     }
     fn object(o: ValMap) -> Val {
         Val::obj(o)
+    }
+    fn with_capacity(n: usize) -> ValMap {
+        ValMap::with_capacity_and_hasher(n, Default::default())
     }
     fn insert(o: &mut ValMap, k: String, v: Val) -> bool {
         o.insert(k, v).is_none()
@@ -74,6 +78,9 @@ impl Tree for Value {
     }
     fn object(o: Map<String, Value>) -> Value {
         Value::Object(o)
+    }
+    fn with_capacity(n: usize) -> Map<String, Value> {
+        Map::with_capacity(n)
     }
     fn insert(o: &mut Map<String, Value>, k: String, v: Value) -> bool {
         o.insert(k, v).is_none()
@@ -167,9 +174,8 @@ impl<'de, T: Tree> Visitor<'de> for Seed<'_, T> {
         Ok(T::array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let mut out = T::Object::default();
         let Some(first) = map.next_key::<String>()? else {
-            return Ok(T::object(out));
+            return Ok(T::object(T::Object::default()));
         };
         if first == NUMBER_TOKEN {
             let text: String = map.next_value()?;
@@ -178,10 +184,16 @@ impl<'de, T: Tree> Visitor<'de> for Seed<'_, T> {
                 .map(T::number)
                 .map_err(serde::de::Error::custom);
         }
-        let v = map.next_value_seed(self)?;
-        T::insert(&mut out, first, v);
+        // The members are gathered first, so the object is made once at
+        // its size (growing it member by member rehashed it and left it up
+        // to twice the memory it needs).
+        let mut members = vec![(first, map.next_value_seed(self)?)];
         while let Some(k) = map.next_key::<String>()? {
             let v = map.next_value_seed(self)?;
+            members.push((k, v));
+        }
+        let mut out = T::with_capacity(members.len());
+        for (k, v) in members {
             if !T::insert(&mut out, k, v) {
                 if let Some(t) = self.twice {
                     t.set(true);

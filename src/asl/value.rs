@@ -347,16 +347,6 @@ impl fmt::Display for Val {
     }
 }
 
-/// Built straight from the parser's events: no `serde_json::Value` tree is
-/// made and dropped on the way (for a 5 MB input that was half the memory
-/// and a fifth of the time of a run).
-impl<'de> serde::Deserialize<'de> for Val {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Val, D::Error> {
-        use serde::de::DeserializeSeed;
-        super::parse::Seed::<Val>::new(None).deserialize(d)
-    }
-}
-
 impl FromIterator<Val> for Val {
     fn from_iter<I: IntoIterator<Item = Val>>(iter: I) -> Val {
         Val::arr(iter.into_iter().collect())

@@ -152,3 +152,38 @@ fn nested_states_default_to_the_machines_language_not_their_containers() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_path_written_in_many_states_is_compiled_once() {
+    use crate::asl::jsonpath::Compiled;
+    use crate::asl::template::Template;
+    let d = Definition::from_value(&json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Parameters": {"x.$": "$.in"}, "ResultPath": "$.out", "Next": "B"},
+            "B": {"Type": "Pass", "Parameters": {"y.$": "$.in"}, "ResultPath": "$.out", "End": true}
+        }
+    }))
+    .unwrap();
+    let flow = |s: usize| match &d.machines[0].states[s].flow {
+        Dataflow::JsonPath(f) => f.as_ref().clone(),
+        Dataflow::Jsonata(_) => panic!("a JSONPath state"),
+    };
+    let (a, b) = (flow(0), flow(1));
+    let (ResultSel::At(ra), ResultSel::At(rb)) = (&a.result_path, &b.result_path) else {
+        panic!("both write ResultPath $.out");
+    };
+    assert!(std::ptr::eq::<Compiled>(&**ra, &**rb));
+    let param = |t: &Option<Template>| match t {
+        Some(Template::Obj(fields)) => match &fields[0].1 {
+            Template::Path(p) => p.clone(),
+            other => panic!("a path, not {other:?}"),
+        },
+        other => panic!("Parameters, not {other:?}"),
+    };
+    let (pa, pb) = (param(&a.parameters), param(&b.parameters));
+    assert!(std::ptr::eq::<Compiled>(&*pa, &*pb));
+    assert_eq!(pa.source, "$.in");
+    // A different text is its own path.
+    assert!(!std::ptr::eq::<Compiled>(&*pa, &**ra));
+}

@@ -75,8 +75,9 @@ impl FrameKind {
     }
 }
 
-/// Where a frame stands in its state. The steps of one kind only (a
-/// Task's, a Map's) are that kind's; `run_phase` matches each with its kind.
+/// Where a frame stands in its state. A Task's own steps are their own type
+/// ([`TaskStep`]); `Children` belongs to Parallel and Map, `Waiting` to Wait,
+/// `MapDone` to Map; `run_phase` matches each with its state's kind.
 #[derive(Debug, Clone)]
 pub(super) enum Phase {
     Enter,

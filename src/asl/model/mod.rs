@@ -21,7 +21,7 @@ pub use types::*;
 
 use crate::asl::choice::{self, Rule};
 use crate::asl::jsonata::{Expr, JTemplate};
-use crate::asl::jsonpath::Path;
+use crate::asl::jsonpath::{Path, Paths};
 use crate::asl::template::Template;
 use crate::asl::timestamp::parse_timestamp;
 use serde_json::{Map, Value};
@@ -142,7 +142,7 @@ impl Definition {
             .map(str::to_string);
         b.top_ql = ql;
         b.machine(top, "", ql);
-        deferred_path_failures(v, &mut Vec::new(), None, &mut b.warnings);
+        deferred_path_failures(v, &mut Vec::new(), None, &mut b.paths, &mut b.warnings);
         let scope_diags = scope_diagnostics(&b.machines);
         b.diags.extend(scope_diags);
         let d = Definition {
@@ -164,6 +164,7 @@ fn deferred_path_failures<'a>(
     v: &'a Value,
     at: &mut Vec<Step<'a>>,
     key: Option<&str>,
+    paths: &mut Paths,
     out: &mut Vec<Diagnostic>,
 ) {
     match v {
@@ -171,7 +172,9 @@ fn deferred_path_failures<'a>(
             let holds_path =
                 key.is_some_and(|k| k.ends_with(".$") || k.ends_with("Path") || k == "Variable");
             if holds_path && s.starts_with('$') && s.contains("[?") {
-                if let Some(e) = Path::parse(s)
+                // The builder has parsed the paths it reads: this finds them.
+                if let Some(e) = paths
+                    .parse(s)
                     .ok()
                     .and_then(|p| p.fails_at_run_time().cloned())
                 {
@@ -200,14 +203,14 @@ fn deferred_path_failures<'a>(
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
                 at.push(Step::Index(i));
-                deferred_path_failures(x, at, None, out);
+                deferred_path_failures(x, at, None, paths, out);
                 at.pop();
             }
         }
         Value::Object(o) => {
             for (k, x) in o {
                 at.push(Step::Key(k));
-                deferred_path_failures(x, at, Some(k), out);
+                deferred_path_failures(x, at, Some(k), paths, out);
                 at.pop();
             }
         }
@@ -233,7 +236,7 @@ struct Builder<'a> {
     /// are unique in the whole definition).
     all_names: HashMap<&'a str, MachineId>,
     /// Each path text parsed once.
-    paths: crate::asl::jsonpath::Paths,
+    paths: Paths,
     labels: HashSet<String>,
     /// The machine's own QueryLanguage: the default of every state, nested
     /// ones too, and the one a state may not step down from.

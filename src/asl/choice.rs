@@ -2,6 +2,7 @@
 //! variants), `And`/`Or`/`Not`, `Is*` tests, `StringMatches` and timestamps.
 //! A type mismatch is `false`; a missing `Variable` is an error.
 
+use super::doc::Obj;
 use super::json::{as_f64, json_eq};
 use super::jsonpath::{Path, PathError, Scope};
 use super::timestamp::parse_timestamp;
@@ -93,12 +94,10 @@ pub const TYPE_TESTS: &[&str] = &[
 
 /// Parse the operator part of a rule object (one of the operator fields).
 /// Returns `Ok(None)` when the object carries no operator.
-pub fn parse_test(
-    rule: &serde_json::Map<String, serde_json::Value>,
-) -> Result<Option<(String, Test)>, String> {
+pub fn parse_test(rule: &Obj) -> Result<Option<(String, Test)>, String> {
     let mut found: Vec<(String, Test)> = Vec::new();
-    for (k, v) in rule {
-        if let Some((_, kind, cmp)) = COMPARISONS.iter().find(|(n, _, _)| n == k) {
+    for (k, v) in rule.iter() {
+        if let Some((_, kind, cmp)) = COMPARISONS.iter().find(|(n, _, _)| *n == k) {
             let ok = match kind {
                 Kind::String | Kind::Timestamp => v.is_string(),
                 Kind::Numeric => v.is_number(),
@@ -111,7 +110,7 @@ pub fn parse_test(
                 return Err(format!("the value of '{k}' is not an RFC 3339 timestamp"));
             }
             found.push((
-                k.clone(),
+                k.to_string(),
                 Test::Compare(*kind, *cmp, Operand::Val(Val::from(v))),
             ));
         } else if let Some(base) = k.strip_suffix("Path") {
@@ -120,18 +119,18 @@ pub fn parse_test(
                     .as_str()
                     .ok_or_else(|| format!("the value of '{k}' must be a path"))?;
                 let p = Path::parse(s).map_err(|e| e.to_string())?;
-                found.push((k.clone(), Test::Compare(*kind, *cmp, Operand::Path(p))));
+                found.push((k.to_string(), Test::Compare(*kind, *cmp, Operand::Path(p))));
             }
         } else if k == "StringMatches" {
             let s = v
                 .as_str()
                 .ok_or("the value of 'StringMatches' must be a string")?;
-            found.push((k.clone(), Test::Matches(s.to_string())));
-        } else if TYPE_TESTS.contains(&k.as_str()) {
+            found.push((k.to_string(), Test::Matches(s.to_string())));
+        } else if TYPE_TESTS.contains(&k) {
             let b = v
                 .as_bool()
                 .ok_or_else(|| format!("the value of '{k}' must be true or false"))?;
-            let t = match k.as_str() {
+            let t = match k {
                 "IsNull" => Test::IsNull(b),
                 "IsPresent" => Test::IsPresent(b),
                 "IsNumeric" => Test::IsNumeric(b),
@@ -139,7 +138,7 @@ pub fn parse_test(
                 "IsBoolean" => Test::IsBoolean(b),
                 _ => Test::IsTimestamp(b),
             };
-            found.push((k.clone(), t));
+            found.push((k.to_string(), t));
         }
     }
     match found.len() {
@@ -331,7 +330,8 @@ mod tests {
 
     fn rule(v: serde_json::Value) -> Rule {
         let o = v.as_object().unwrap();
-        let (op, test) = parse_test(o).unwrap().unwrap();
+        let doc = crate::asl::doc::Doc::from_value(&v);
+        let (op, test) = parse_test(doc.as_object().unwrap()).unwrap().unwrap();
         Rule::Test {
             variable: Path::parse(o["Variable"].as_str().unwrap()).unwrap(),
             test,

@@ -284,12 +284,28 @@ pub fn locate(file: &str, doc: &Document, diags: Vec<Diagnostic>) -> Vec<LoadErr
     if diags.is_empty() {
         return Vec::new();
     }
-    let map = doc.source_map();
+    locate_with(file, doc.source_map(), doc.text.as_deref(), diags)
+}
+
+/// [`locate`] in a JSON text.
+pub(crate) fn locate_in_json(file: &str, text: &str, diags: Vec<Diagnostic>) -> Vec<LoadError> {
+    if diags.is_empty() {
+        return Vec::new();
+    }
+    locate_with(file, &SourceMap::from_json(text), Some(text), diags)
+}
+
+fn locate_with(
+    file: &str,
+    map: &SourceMap,
+    text: Option<&str>,
+    diags: Vec<Diagnostic>,
+) -> Vec<LoadError> {
     diags
         .into_iter()
         .map(|d| {
             let (line, mut column) = map.get(&d.pointer).unwrap_or((1, 1));
-            if let (Some(e), Some(text)) = (&d.expr, doc.text.as_deref()) {
+            if let (Some(e), Some(text)) = (&d.expr, text) {
                 if let Some(c) = column_in_string(text, line, column, e) {
                     column = c;
                 }

@@ -4,6 +4,7 @@
 
 pub mod choice;
 pub mod deploy;
+pub mod doc;
 mod document;
 pub mod expr_error;
 pub mod intrinsics;
@@ -92,8 +93,8 @@ pub fn load_definition_as(file: &str, express: bool) -> Loaded {
 
 /// Open `file`: a definition (JSON or YAML), or a template that holds one.
 pub fn load(file: &str, opts: &OpenOptions) -> Loaded {
-    match load_document(file, opts) {
-        Ok(doc) => open(file, doc, opts),
+    match read_text_capped(file, MAX_DOCUMENT_BYTES) {
+        Ok(text) => load_text(file, text, opts),
         Err(e) => Loaded::Unreadable(e),
     }
 }
@@ -101,7 +102,11 @@ pub fn load(file: &str, opts: &OpenOptions) -> Loaded {
 /// [`load`] on `text` as the content of `file` (the file as it would be
 /// written, checked before it is).
 pub fn load_text(file: &str, text: String, opts: &OpenOptions) -> Loaded {
-    match parse_filling(text, file, &opts.subs) {
+    let text = match open_plain_json(file, text, opts) {
+        Ok(loaded) => return loaded,
+        Err(text) => text,
+    };
+    match parse_filling(text, display_name(file), &opts.subs) {
         Ok(doc) => open(file, doc, opts),
         Err(e) => Loaded::Unreadable(e),
     }
@@ -334,17 +339,93 @@ fn finish(
             warnings.push(d);
         }
     }
-    let prefixed = |diags: Vec<Diagnostic>| {
+    let tree = doc::Doc::from_value(&doc.value);
+    let said = conclude(&tree, opts, express, problems, warnings, |diags| {
         let mut v = locate(file, &doc, diags);
         for e in &mut v {
             e.pointer = format!("{prefix}{}", e.pointer);
         }
         v
+    });
+    drop(tree);
+    let Checked {
+        mut definition,
+        warnings,
+        problems,
+    } = said?;
+    // The definition keeps the document's value (positions come from the
+    // text, which a later diagnostic would read).
+    definition.source = model::Source::value(std::mem::take(&mut doc.value));
+    Ok(Opened {
+        definition,
+        warnings,
+        notes,
+        machine,
+        express,
+        prefix: prefix.to_string(),
+        problems,
+    })
+}
+
+/// A plain JSON definition file (no template, no placeholder, no key
+/// given twice), read straight into the builder's document: no
+/// `serde_json::Value` tree is made on the way (the state JSON the
+/// debugger shows is parsed from the kept text when it is first asked
+/// for). Anything else comes back to go the long way.
+fn open_plain_json(file: &str, text: String, opts: &OpenOptions) -> Result<Loaded, String> {
+    let name = display_name(file);
+    if document::is_yaml(name, &text) || text.contains("${") {
+        return Err(text);
+    }
+    let built = match doc::parse(&text) {
+        Ok((tree, false)) if tree.get("States").is_some() && tree.get("StartAt").is_some() => {
+            conclude(&tree, opts, opts.express, Vec::new(), Vec::new(), |diags| {
+                document::locate_in_json(file, &text, diags)
+            })
+        }
+        _ => return Err(text),
     };
+    Ok(loaded(built.map(|c| {
+        let Checked {
+            mut definition,
+            warnings,
+            problems,
+        } = c;
+        definition.source = model::Source::text(text);
+        Opened {
+            definition,
+            warnings,
+            notes: Vec::new(),
+            machine: None,
+            express: opts.express,
+            prefix: String::new(),
+            problems,
+        }
+    })))
+}
+
+/// A definition that was built and checked, with what was said of it.
+struct Checked {
+    definition: Definition,
+    warnings: Vec<LoadError>,
+    /// What makes it invalid, when it is only sketched.
+    problems: Vec<LoadError>,
+}
+
+/// The model built from `tree` and checked, with what was found before
+/// (`problems`, `warnings`), each placed by `locate`; or every problem.
+fn conclude(
+    tree: &doc::Doc,
+    opts: &OpenOptions,
+    express: bool,
+    mut problems: Vec<Diagnostic>,
+    mut warnings: Vec<Diagnostic>,
+    locate: impl Fn(Vec<Diagnostic>) -> Vec<LoadError>,
+) -> Result<Checked, Vec<LoadError>> {
     let (built, mut diags) = if opts.sketch {
-        Definition::sketch(&doc.value)
+        Definition::sketch(tree)
     } else {
-        match Definition::build(&doc.value) {
+        match Definition::build(tree) {
             Ok(d) => (Some(d), Vec::new()),
             Err(e) => (None, e),
         }
@@ -355,22 +436,13 @@ fn finish(
     }
     let mut d = match built {
         Some(d) if problems.is_empty() || opts.sketch => d,
-        _ => return Err(prefixed(problems)),
+        _ => return Err(locate(problems)),
     };
     warnings.append(&mut d.warnings);
-    let warnings = prefixed(warnings);
-    let problems = prefixed(problems);
-    // The definition keeps the document's value (positions come from the
-    // text, which a later diagnostic would read).
-    d.source = std::sync::Arc::new(std::mem::take(&mut doc.value));
-    Ok(Opened {
+    Ok(Checked {
         definition: d,
-        warnings,
-        notes,
-        machine,
-        express,
-        prefix: prefix.to_string(),
-        problems,
+        warnings: locate(warnings),
+        problems: locate(problems),
     })
 }
 
@@ -396,6 +468,141 @@ pub fn definition_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a load came to, every part a user sees (a machine's name map
+    /// is left out: its order is its hasher's).
+    fn describe(l: &Loaded) -> String {
+        match l {
+            Loaded::Ok(o) => {
+                let d = &o.definition;
+                let machines: Vec<_> = d
+                    .machines
+                    .iter()
+                    .map(|m| format!("{} {} {:?}", m.pointer, m.start_at, m.states))
+                    .collect();
+                let raw: Vec<_> = d
+                    .machines
+                    .iter()
+                    .flat_map(|m| &m.states)
+                    .map(|s| d.raw(s).to_string())
+                    .collect();
+                format!(
+                    "ok {machines:?} {:?} {:?} {:?} {:?} {:?} {raw:?}",
+                    d.timeout_seconds, d.comment, o.warnings, o.problems, o.express
+                )
+            }
+            Loaded::Unreadable(e) => format!("unreadable {e:?}"),
+            Loaded::Invalid(e) => format!("invalid {e:?}"),
+        }
+    }
+
+    /// `s` without JSONata's step numbers (a count kept across parses).
+    fn no_step_ids(s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("StepId(") {
+            out.push_str(&rest[..i + 7]);
+            rest = rest[i + 7..].trim_start_matches(|c: char| c.is_ascii_digit());
+        }
+        out + rest
+    }
+
+    /// A plain JSON file read straight into the builder's document, and the
+    /// same text the long way (a `serde_json::Value` first): the same model,
+    /// state JSON, warnings and errors at the same places.
+    fn both_ways(file: &str, text: &str, opts: &OpenOptions) -> String {
+        let fast = match open_plain_json(file, text.to_string(), opts) {
+            Ok(l) => l,
+            Err(_) => panic!("{file}: the plain path refused it"),
+        };
+        let long = match parse_owned(text.to_string(), file) {
+            Ok(doc) => open(file, doc, opts),
+            Err(e) => Loaded::Unreadable(e),
+        };
+        let (fast, long) = (describe(&fast), describe(&long));
+        assert_eq!(no_step_ids(&fast), no_step_ids(&long), "{file}");
+        fast
+    }
+
+    #[test]
+    fn a_plain_json_file_loads_as_the_long_way_loads_it() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            for f in std::fs::read_dir(entry.unwrap().path()).unwrap() {
+                let path = f.unwrap().path();
+                let name = path.to_string_lossy().to_string();
+                if name.ends_with(".asl.json") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    assert!(both_ways(&name, &text, &OpenOptions::default()).starts_with("ok"));
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 13, "{seen} samples");
+        let invalid = [
+            // An unknown field, a Next to nowhere, an unreachable state.
+            r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B", "Bogus": 1}, "C": {"Type": "Succeed"}}}"#,
+            // A malformed path (its column inside the string) and a bad template.
+            "{\"StartAt\": \"A\",\n \"States\": {\"A\": {\"Type\": \"Pass\", \"InputPath\": \"$.a[\", \"Parameters\": {\"x.$\": 1}, \"End\": true}}}",
+            // Not an object at all, and a state that is not one.
+            r#"{"StartAt": "A", "States": {"A": 3}}"#,
+            // Choice rules, retriers and catchers with problems.
+            r#"{"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": "1", "Next": "D"}, {"And": [], "Next": "D"}]}, "D": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "Retry": [{"ErrorEquals": []}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Nowhere"}], "End": true}}}"#,
+        ];
+        for text in invalid {
+            assert!(both_ways("bad.json", text, &OpenOptions::default()).starts_with("invalid"));
+        }
+        // Accepted with a warning: a filter AWS fails on when it runs.
+        let warned = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "OutputPath": "$.items[?(@.kind == fruit)]", "End": true}}}"#;
+        let said = both_ways("warned.json", warned, &OpenOptions::default());
+        assert!(said.contains("States.Runtime"), "{said}");
+        // EXPRESS checks, and a sketch that keeps a drawable invalid machine.
+        let sync = r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": true}}}"#;
+        let express = OpenOptions {
+            express: true,
+            ..OpenOptions::default()
+        };
+        assert!(both_ways("x.json", sync, &express).starts_with("invalid"));
+        let sketch = OpenOptions {
+            sketch: true,
+            check_only: true,
+            ..OpenOptions::default()
+        };
+        assert!(both_ways("s.json", invalid[0], &sketch).starts_with("ok"));
+    }
+
+    #[test]
+    fn what_is_not_a_plain_json_definition_goes_the_long_way() {
+        let opts = OpenOptions::default();
+        for (file, text) in [
+            (
+                "m.yaml",
+                "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n",
+            ),
+            ("t.json", r#"{"Resources": {}}"#),
+            (
+                "p.json",
+                r#"{"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": ${Wait}, "End": true}}}"#,
+            ),
+            (
+                "d.json",
+                r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "A": {"Type": "Fail"}}}"#,
+            ),
+            ("e.json", r#"{"StartAt": "A", "#),
+        ] {
+            assert_eq!(
+                open_plain_json(file, text.into(), &opts).err().as_deref(),
+                Some(text),
+                "{file}"
+            );
+        }
+        // The long way then says where the key is given twice.
+        let Loaded::Unreadable(e) = load_text("d.json", r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "A": {"Type": "Fail"}}}"#.into(), &opts) else {
+            panic!("a key given twice is an error");
+        };
+        assert!(e.message.starts_with("duplicate key 'A'"), "{e}");
+    }
 
     #[test]
     fn yaml_definitions_parse() {

@@ -2,6 +2,7 @@
 //! `Assign`): static JSON with `"key.$"` members whose values are paths or
 //! intrinsic calls. Compiled once; evaluation clones only what it must.
 
+use super::doc::Doc;
 use super::expr_error::ExprError;
 use super::intrinsics::{looks_like_call, Intrinsic, IntrinsicError, Random};
 use super::jsonpath::{Path, PathError, Paths, Scope};
@@ -33,10 +34,10 @@ pub enum TemplateError {
     },
 }
 
-fn has_dynamic(v: &JsonValue) -> bool {
+fn has_dynamic(v: &Doc) -> bool {
     match v {
-        JsonValue::Object(o) => o.iter().any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
-        JsonValue::Array(a) => a.iter().any(has_dynamic),
+        Doc::Obj(o) => o.iter().any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
+        Doc::Arr(a) => a.iter().any(has_dynamic),
         _ => false,
     }
 }
@@ -69,6 +70,11 @@ impl Template {
         v: &JsonValue,
         paths: &mut Paths,
     ) -> Result<Template, Vec<(String, Problem)>> {
+        Self::compile_doc(&Doc::from_value(v), paths)
+    }
+
+    /// [`Template::compile_in`] on a document.
+    pub fn compile_doc(v: &Doc, paths: &mut Paths) -> Result<Template, Vec<(String, Problem)>> {
         let mut errs = Vec::new();
         let t = Self::build(v, &mut String::new(), &mut errs, paths);
         if errs.is_empty() {
@@ -81,7 +87,7 @@ impl Template {
     /// `ptr` is the pointer of `v` inside the template, grown and cut back
     /// as the walk goes (no string is made for a field that has no problem).
     fn build(
-        v: &JsonValue,
+        v: &Doc,
         ptr: &mut String,
         errs: &mut Vec<(String, Problem)>,
         paths: &mut Paths,
@@ -90,9 +96,9 @@ impl Template {
             return Template::Lit(Val::from(v));
         }
         match v {
-            JsonValue::Object(o) => {
+            Doc::Obj(o) => {
                 let mut out = Vec::with_capacity(o.len());
-                for (k, val) in o {
+                for (k, val) in o.iter() {
                     let len = ptr.len();
                     ptr.push('/');
                     ptr.push_str(&super::json::pointer_token(k));
@@ -106,20 +112,20 @@ impl Template {
                             ));
                         }
                         match val {
-                            JsonValue::String(s) => match compile_expr_in(s, paths) {
+                            Doc::Str(s) => match compile_expr_in(s, paths) {
                                 Ok(t) => out.push((stripped.to_string(), t)),
                                 Err(e) => errs.push((ptr.clone(), Problem::Expr(e))),
                             },
                             _ => errs.push((ptr.clone(), Problem::Text(format!("the value of '{k}' must be a path or an intrinsic function (a string)")))),
                         }
                     } else {
-                        out.push((k.clone(), Self::build(val, ptr, errs, paths)));
+                        out.push((k.to_string(), Self::build(val, ptr, errs, paths)));
                     }
                     ptr.truncate(len);
                 }
                 Template::Obj(out)
             }
-            JsonValue::Array(a) => Template::Arr(
+            Doc::Arr(a) => Template::Arr(
                 a.iter()
                     .enumerate()
                     .map(|(i, x)| {

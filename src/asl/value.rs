@@ -273,6 +273,24 @@ impl From<&Value> for Val {
     }
 }
 
+impl From<&super::doc::Doc<'_>> for Val {
+    fn from(v: &super::doc::Doc) -> Val {
+        use super::doc::Doc;
+        match v {
+            Doc::Null => Val::Null,
+            Doc::Bool(b) => Val::Bool(*b),
+            Doc::Num(n) => Val::Num(n.clone()),
+            Doc::Str(s) => Val::str(s.as_ref()),
+            Doc::Arr(a) => Val::arr(a.iter().map(Val::from).collect()),
+            Doc::Obj(o) => Val::obj(
+                o.iter()
+                    .map(|(k, v)| (k.to_string(), Val::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 impl From<Value> for Val {
     fn from(v: Value) -> Val {
         Val::from(&v)

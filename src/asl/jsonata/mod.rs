@@ -14,6 +14,7 @@
 //! - conversion between our [`Val`] and the library's values, done only for
 //!   the variables an expression mentions and once per evaluation session.
 
+use super::doc::Doc;
 use super::intrinsics::uuid_v4;
 use super::intrinsics::Random;
 use super::value::{Map, Val};
@@ -201,11 +202,11 @@ pub enum JTemplate {
     Arr(Vec<JTemplate>),
 }
 
-fn has_expr(v: &serde_json::Value) -> bool {
+fn has_expr(v: &Doc) -> bool {
     match v {
-        serde_json::Value::String(s) => is_expr(s),
-        serde_json::Value::Array(a) => a.iter().any(has_expr),
-        serde_json::Value::Object(o) => o.values().any(has_expr),
+        Doc::Str(s) => is_expr(s),
+        Doc::Arr(a) => a.iter().any(has_expr),
+        Doc::Obj(o) => o.values().any(has_expr),
         _ => false,
     }
 }
@@ -213,6 +214,11 @@ fn has_expr(v: &serde_json::Value) -> bool {
 impl JTemplate {
     /// Compile; errors carry the JSON pointer suffix of the bad expression.
     pub fn compile(v: &serde_json::Value) -> Result<JTemplate, Vec<(String, String)>> {
+        Self::compile_doc(&Doc::from_value(v))
+    }
+
+    /// [`JTemplate::compile`] on a document.
+    pub fn compile_doc(v: &Doc) -> Result<JTemplate, Vec<(String, String)>> {
         let mut errs = Vec::new();
         let t = Self::build(v, "", &mut errs);
         if errs.is_empty() {
@@ -222,29 +228,29 @@ impl JTemplate {
         }
     }
 
-    fn build(v: &serde_json::Value, ptr: &str, errs: &mut Vec<(String, String)>) -> JTemplate {
+    fn build(v: &Doc, ptr: &str, errs: &mut Vec<(String, String)>) -> JTemplate {
         if !has_expr(v) {
             return JTemplate::Lit(Val::from(v));
         }
         match v {
-            serde_json::Value::String(s) => match Expr::parse(s) {
+            Doc::Str(s) => match Expr::parse(s) {
                 Ok(e) => JTemplate::Expr(Box::new(e)),
                 Err(m) => {
                     errs.push((ptr.to_string(), m));
                     JTemplate::Lit(Val::Null)
                 }
             },
-            serde_json::Value::Array(a) => JTemplate::Arr(
+            Doc::Arr(a) => JTemplate::Arr(
                 a.iter()
                     .enumerate()
                     .map(|(i, x)| Self::build(x, &format!("{ptr}/{i}"), errs))
                     .collect(),
             ),
-            serde_json::Value::Object(o) => JTemplate::Obj(
+            Doc::Obj(o) => JTemplate::Obj(
                 o.iter()
                     .map(|(k, x)| {
                         (
-                            k.clone(),
+                            k.to_string(),
                             Self::build(
                                 x,
                                 &format!("{ptr}/{}", super::json::pointer_token(k)),

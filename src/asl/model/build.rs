@@ -32,8 +32,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Compile a JSONata template (a value with `{% %}` strings) or report where it fails.
-    pub(super) fn jt(&mut self, v: Option<&Value>, p: &str) -> Option<JTemplate> {
-        match JTemplate::compile(v?) {
+    pub(super) fn jt(&mut self, v: Option<&Doc>, p: &str) -> Option<JTemplate> {
+        match JTemplate::compile_doc(v?) {
             Ok(t) => Some(t),
             Err(errs) => {
                 for (sub, m) in errs {
@@ -57,12 +57,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub(super) fn machine(
-        &mut self,
-        obj: &'a Map<String, Value>,
-        ptr: &str,
-        ql: QueryLanguage,
-    ) -> MachineId {
+    pub(super) fn machine(&mut self, obj: &'a Obj<'a>, ptr: &str, ql: QueryLanguage) -> MachineId {
         let id = self.machines.len();
         self.machines.push(Machine {
             start_at: 0,
@@ -72,9 +67,9 @@ impl<'a> Builder<'a> {
         });
         // Borrowed, not copied: a copy here copied every nested machine
         // once per level it is nested in.
-        let empty: &'static Map<String, Value> = &EMPTY;
+        let empty: &'static Obj<'static> = &EMPTY;
         let states_obj = match obj.get("States") {
-            Some(Value::Object(o)) if !o.is_empty() => o,
+            Some(Doc::Obj(o)) if !o.is_empty() => o,
             Some(_) => {
                 self.err(
                     &format!("{ptr}/States"),
@@ -91,7 +86,7 @@ impl<'a> Builder<'a> {
         // Each state's pointer, made once.
         let mut pointers = Vec::with_capacity(states_obj.len());
         for (i, name) in states_obj.keys().enumerate() {
-            by_name.insert(name.clone(), i);
+            by_name.insert(name.to_string(), i);
             let sp = format!("{ptr}/States/{}", tok(name));
             if name.is_empty() || name.chars().count() > 80 {
                 self.err(
@@ -110,7 +105,7 @@ impl<'a> Builder<'a> {
         }
 
         let start_at = match obj.get("StartAt") {
-            Some(Value::String(s)) => match by_name.get(s) {
+            Some(Doc::Str(s)) => match by_name.get(s.as_ref()) {
                 Some(i) => *i,
                 None => {
                     self.err(
@@ -170,13 +165,13 @@ impl<'a> Builder<'a> {
     /// pointer of a problem is `{at}/{what}` (made only for a problem).
     pub(super) fn target(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Obj,
         at: &str,
         what: &str,
         names: &HashMap<String, StateId>,
     ) -> Option<StateId> {
         match o.get(what)? {
-            Value::String(s) => match names.get(s) {
+            Doc::Str(s) => match names.get(s.as_ref()) {
                 Some(i) => Some(*i),
                 None => {
                     self.err(
@@ -193,11 +188,11 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub(super) fn input_sel(&mut self, o: &Map<String, Value>, f: &str, ptr: &str) -> InputSel {
+    pub(super) fn input_sel(&mut self, o: &Obj, f: &str, ptr: &str) -> InputSel {
         match o.get(f) {
             None => InputSel::All,
-            Some(Value::Null) => InputSel::Nothing,
-            Some(Value::String(s)) => match self.paths.parse(s) {
+            Some(Doc::Null) => InputSel::Nothing,
+            Some(Doc::Str(s)) => match self.paths.parse(s) {
                 Ok(p) if p.is_root() => InputSel::All,
                 Ok(p) => InputSel::Path(p),
                 Err(e) => {
@@ -216,7 +211,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The reference path `v` of the field `f` of the object at `at`.
-    pub(super) fn ref_path(&mut self, v: &Value, at: &str, f: &str) -> Option<Path> {
+    pub(super) fn ref_path(&mut self, v: &Doc, at: &str, f: &str) -> Option<Path> {
         match v.as_str().map(|s| self.paths.parse_reference(s)) {
             Some(Ok(path)) => Some(path),
             Some(Err(e)) => {
@@ -236,8 +231,8 @@ impl<'a> Builder<'a> {
     /// The payload template `v`, the field `f` of the object at `at` (or
     /// the value at `at` itself when `f` is empty); the pointer of a
     /// problem is made only for a problem.
-    pub(super) fn template(&mut self, v: &Value, at: &str, f: &str) -> Option<Template> {
-        match Template::compile_in(v, &mut self.paths) {
+    pub(super) fn template(&mut self, v: &Doc, at: &str, f: &str) -> Option<Template> {
+        match Template::compile_doc(v, &mut self.paths) {
             Ok(t) => Some(t),
             Err(errs) => {
                 for (sub, m) in errs {
@@ -265,7 +260,7 @@ impl<'a> Builder<'a> {
 
     pub(super) fn num_spec(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Obj,
         f: &str,
         ptr: &str,
         ql: QueryLanguage,
@@ -303,7 +298,7 @@ impl<'a> Builder<'a> {
                 );
                 return None;
             }
-            return Some(NumSpec::Fixed(v.clone()));
+            return Some(NumSpec::Fixed(v.to_value()));
         }
         if let Some(v) = o.get(&pf) {
             return self.ref_path(v, ptr, &pf).map(NumSpec::Path);
@@ -313,7 +308,7 @@ impl<'a> Builder<'a> {
 
     pub(super) fn fail_field(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Obj,
         f: &str,
         ptr: &str,
         ql: QueryLanguage,
@@ -326,17 +321,16 @@ impl<'a> Builder<'a> {
             );
         }
         match (o.get(f), o.get(&pf)) {
-            (Some(Value::String(s)), _) if ql == QueryLanguage::Jsonata && is_jsonata_expr(s) => {
-                self.jexpr(s, &format!("{ptr}/{f}"))
-                    .map(FailField::Expr)
-                    .unwrap_or(FailField::None)
-            }
-            (Some(Value::String(s)), _) => FailField::Literal(s.clone()),
+            (Some(Doc::Str(s)), _) if ql == QueryLanguage::Jsonata && is_jsonata_expr(s) => self
+                .jexpr(s, &format!("{ptr}/{f}"))
+                .map(FailField::Expr)
+                .unwrap_or(FailField::None),
+            (Some(Doc::Str(s)), _) => FailField::Literal(s.to_string()),
             (Some(_), _) => {
                 self.err(&format!("{ptr}/{f}"), format!("{f} must be a string"));
                 FailField::None
             }
-            (None, Some(Value::String(s))) => {
+            (None, Some(Doc::Str(s))) => {
                 match crate::asl::template::compile_expr_in(s, &mut self.paths) {
                     Ok(t) => FailField::Path(t),
                     Err(e) => {
@@ -353,9 +347,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub(super) fn error_list(&mut self, v: Option<&Value>, ptr: &str, last: bool) -> Vec<String> {
+    pub(super) fn error_list(&mut self, v: Option<&Doc>, ptr: &str, last: bool) -> Vec<String> {
         let list: Vec<String> = match v {
-            Some(Value::Array(a)) if !a.is_empty() && a.iter().all(|x| x.is_string()) => {
+            Some(Doc::Arr(a)) if !a.is_empty() && a.iter().all(|x| x.is_string()) => {
                 a.iter().map(|x| x.as_str().unwrap().to_string()).collect()
             }
             _ => {
@@ -375,10 +369,10 @@ impl<'a> Builder<'a> {
         list
     }
 
-    pub(super) fn machine_fields(&mut self, o: &Map<String, Value>, p: &str, map: bool) {
+    pub(super) fn machine_fields(&mut self, o: &Obj, p: &str, map: bool) {
         for k in o.keys() {
-            let ok = ["StartAt", "States", "Comment"].contains(&k.as_str())
-                || (map && k == "ProcessorConfig");
+            let ok =
+                ["StartAt", "States", "Comment"].contains(&k) || (map && k == "ProcessorConfig");
             if !ok {
                 self.err(
                     &format!("{p}/{}", tok(k)),
@@ -390,7 +384,7 @@ impl<'a> Builder<'a> {
 
     pub(super) fn assign(
         &mut self,
-        v: Option<&Value>,
+        v: Option<&Doc>,
         p: &str,
         ql: QueryLanguage,
     ) -> (Option<Template>, Vec<String>) {
@@ -405,7 +399,7 @@ impl<'a> Builder<'a> {
             let name = if ql == QueryLanguage::JsonPath {
                 k.strip_suffix(".$").unwrap_or(k)
             } else {
-                k.as_str()
+                k
             };
             let valid = name
                 .chars()
@@ -425,7 +419,7 @@ impl<'a> Builder<'a> {
                 );
             }
         }
-        let keys = o.keys().cloned().collect();
+        let keys = o.keys().map(str::to_string).collect();
         if ql == QueryLanguage::JsonPath {
             (self.template(v, p, ""), keys)
         } else {
@@ -435,10 +429,10 @@ impl<'a> Builder<'a> {
 
     /// `ResultPath` of a state or catcher at `at`: `$` (the default) puts
     /// the result in place of the input, `null` discards it.
-    pub(super) fn result_path(&mut self, o: &Map<String, Value>, at: &str) -> ResultSel {
+    pub(super) fn result_path(&mut self, o: &Obj, at: &str) -> ResultSel {
         match o.get("ResultPath") {
             None => ResultSel::Replace,
-            Some(Value::Null) => ResultSel::Discard,
+            Some(Doc::Null) => ResultSel::Discard,
             Some(v) => match self.ref_path(v, at, "ResultPath") {
                 Some(p) if p.is_root() => ResultSel::Replace,
                 Some(p) => ResultSel::At(p),
@@ -448,7 +442,7 @@ impl<'a> Builder<'a> {
     }
 
     /// JSONata's `Output` and `Assign` of a state, catcher or rule at `p`.
-    pub(super) fn jsonata_tail(&mut self, o: &Map<String, Value>, p: &str) -> JsonataTail {
+    pub(super) fn jsonata_tail(&mut self, o: &Obj, p: &str) -> JsonataTail {
         JsonataTail {
             output: o
                 .get("Output")
@@ -459,8 +453,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub(super) fn retrier(&mut self, v: &Value, p: &str, last: bool) -> Retrier {
-        let empty: &'static Map<String, Value> = &EMPTY;
+    pub(super) fn retrier(&mut self, v: &Doc, p: &str, last: bool) -> Retrier {
+        let empty: &'static Obj<'static> = &EMPTY;
         let o = v.as_object().unwrap_or(empty);
         for k in o.keys() {
             if ![
@@ -472,7 +466,7 @@ impl<'a> Builder<'a> {
                 "JitterStrategy",
                 "Comment",
             ]
-            .contains(&k.as_str())
+            .contains(&k)
             {
                 self.err(
                     &format!("{p}/{}", tok(k)),
@@ -557,16 +551,16 @@ impl<'a> Builder<'a> {
 
     pub(super) fn catcher(
         &mut self,
-        v: &Value,
+        v: &Doc,
         p: &str,
         last: bool,
         ql: QueryLanguage,
         names: &HashMap<String, StateId>,
     ) -> Option<Catcher> {
-        let empty: &'static Map<String, Value> = &EMPTY;
+        let empty: &'static Obj<'static> = &EMPTY;
         let o = v.as_object().unwrap_or(empty);
         for k in o.keys() {
-            let ok = ["ErrorEquals", "Next", "Comment", "Assign"].contains(&k.as_str())
+            let ok = ["ErrorEquals", "Next", "Comment", "Assign"].contains(&k)
                 || (ql == QueryLanguage::JsonPath && k == "ResultPath")
                 || (ql == QueryLanguage::Jsonata && k == "Output");
             if !ok {

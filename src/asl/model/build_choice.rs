@@ -3,7 +3,7 @@
 use super::*;
 
 impl<'a> Builder<'a> {
-    pub(super) fn rule(&mut self, v: &Value, p: &str, top: bool) -> Option<Rule> {
+    pub(super) fn rule(&mut self, v: &Doc, p: &str, top: bool) -> Option<Rule> {
         let Some(o) = v.as_object() else {
             self.err(p, "a choice rule must be an object".into());
             return None;
@@ -16,7 +16,7 @@ impl<'a> Builder<'a> {
         }
         let combinators = ["And", "Or", "Not"]
             .iter()
-            .filter(|k| o.contains_key(**k))
+            .filter(|k| o.contains_key(k))
             .count();
         if combinators > 0 {
             if combinators > 1 || o.contains_key("Variable") {
@@ -53,11 +53,11 @@ impl<'a> Builder<'a> {
             });
         }
         for k in o.keys() {
-            let known = ["Variable", "Next", "Comment", "Assign"].contains(&k.as_str())
+            let known = ["Variable", "Next", "Comment", "Assign"].contains(&k)
                 || choice::COMPARISONS
                     .iter()
-                    .any(|(n, _, _)| n == k || k.strip_suffix("Path") == Some(n))
-                || choice::TYPE_TESTS.contains(&k.as_str())
+                    .any(|(n, _, _)| *n == k || k.strip_suffix("Path") == Some(n))
+                || choice::TYPE_TESTS.contains(&k)
                 || k == "StringMatches";
             if !known {
                 self.err(
@@ -98,7 +98,7 @@ impl<'a> Builder<'a> {
 
     pub(super) fn choice_rule(
         &mut self,
-        v: &Value,
+        v: &Doc,
         p: &str,
         ql: QueryLanguage,
         names: &HashMap<String, StateId>,
@@ -111,7 +111,7 @@ impl<'a> Builder<'a> {
         let (assign, assigns) = self.assign(o.get("Assign"), &format!("{p}/Assign"), ql);
         let test = if ql == QueryLanguage::Jsonata {
             for k in o.keys() {
-                if !["Condition", "Next", "Comment", "Assign", "Output"].contains(&k.as_str()) {
+                if !["Condition", "Next", "Comment", "Assign", "Output"].contains(&k) {
                     self.err(
                         &format!("{p}/{}", tok(k)),
                         format!("the field '{k}' is not allowed in a JSONata choice rule"),
@@ -119,10 +119,10 @@ impl<'a> Builder<'a> {
                 }
             }
             let condition = match o.get("Condition") {
-                Some(Value::String(s)) if is_jsonata_expr(s) => {
+                Some(Doc::Str(s)) if is_jsonata_expr(s) => {
                     self.jexpr(s, &format!("{p}/Condition"))?
                 }
-                Some(Value::Bool(b)) => {
+                Some(Doc::Bool(b)) => {
                     self.jexpr(&format!("{{% {b} %}}"), &format!("{p}/Condition"))?
                 }
                 _ => {
@@ -158,15 +158,24 @@ impl<'a> Builder<'a> {
 
 /// A Choice rule without its `Next` (and Assign, Output, Comment), as
 /// compact JSON.
-pub fn rule_text(raw: &Value) -> String {
+pub fn rule_text(raw: &Doc) -> String {
     match raw.as_object() {
         Some(o) => {
-            let rest: Map<String, Value> = o
-                .iter()
-                .filter(|(k, _)| !["Next", "Assign", "Output", "Comment"].contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            serde_json::to_string(&rest).unwrap_or_default()
+            use serde::ser::{SerializeMap, Serializer};
+            let mut out = Vec::new();
+            let mut ser = serde_json::Serializer::new(&mut out);
+            let written = ser.serialize_map(None).and_then(|mut map| {
+                for (k, v) in o.iter() {
+                    if !["Next", "Assign", "Output", "Comment"].contains(&k) {
+                        map.serialize_entry(k, v)?;
+                    }
+                }
+                map.end()
+            });
+            match written {
+                Ok(()) => String::from_utf8(out).unwrap_or_default(),
+                Err(_) => String::new(),
+            }
         }
         None => serde_json::to_string(raw).unwrap_or_default(),
     }

@@ -3,12 +3,7 @@
 use super::*;
 
 impl<'a> Builder<'a> {
-    pub(super) fn map(
-        &mut self,
-        o: &'a Map<String, Value>,
-        sp: &str,
-        ql: QueryLanguage,
-    ) -> MapSpec {
+    pub(super) fn map(&mut self, o: &'a Obj<'a>, sp: &str, ql: QueryLanguage) -> MapSpec {
         let (proc_key, pv) = match (o.get("ItemProcessor"), o.get("Iterator")) {
             (Some(p), None) => ("ItemProcessor", p),
             (None, Some(p)) => ("Iterator", p),
@@ -21,11 +16,11 @@ impl<'a> Builder<'a> {
             }
             (None, None) => {
                 self.err(sp, "a Map state needs an ItemProcessor".into());
-                ("ItemProcessor", &Value::Null)
+                ("ItemProcessor", &Doc::Null)
             }
         };
         let pp = format!("{sp}/{proc_key}");
-        let empty: &'static Map<String, Value> = &EMPTY;
+        let empty: &'static Obj<'static> = &EMPTY;
         let po = pv.as_object().unwrap_or(empty);
         self.machine_fields(po, &pp, true);
         let mut distributed = false;
@@ -70,7 +65,7 @@ impl<'a> Builder<'a> {
         };
         let label = match o.get("Label") {
             None => None,
-            Some(Value::String(l)) => {
+            Some(Doc::Str(l)) => {
                 let bad = l.chars().count() > 40
                     || l.chars().any(|c| {
                         c.is_whitespace()
@@ -80,10 +75,10 @@ impl<'a> Builder<'a> {
                 if bad {
                     self.err(&format!("{sp}/Label"), "Label must have at most 40 characters and no whitespace, brackets, wildcards or special characters".into());
                 }
-                if !self.labels.insert(l.clone()) {
+                if !self.labels.insert(l.to_string()) {
                     self.err(&format!("{sp}/Label"), format!("Label '{l}' is used twice"));
                 }
-                Some(l.clone())
+                Some(l.to_string())
             }
             Some(_) => {
                 self.err(&format!("{sp}/Label"), "Label must be a string".into());
@@ -135,11 +130,11 @@ impl<'a> Builder<'a> {
             label,
             item_reader,
             item_batcher,
-            result_writer: o.get("ResultWriter").cloned(),
+            result_writer: o.get("ResultWriter").map(Doc::to_value),
         }
     }
 
-    pub(super) fn item_reader(&mut self, r: &Value, rp: &str, ql: QueryLanguage) -> ItemReader {
+    pub(super) fn item_reader(&mut self, r: &Doc, rp: &str, ql: QueryLanguage) -> ItemReader {
         let ro = r.as_object().cloned().unwrap_or_default();
         let resource = ro
             .get("Resource")
@@ -174,12 +169,12 @@ impl<'a> Builder<'a> {
             csv_delimiter: s("CSVDelimiter"),
             max_items: self.num_spec(&cfg, "MaxItems", &format!("{rp}/ReaderConfig"), ql, false),
             resource,
-            raw: r.clone(),
+            raw: r.to_value(),
         }
     }
 
     /// A payload template in the state's query language.
-    fn shaped(&mut self, v: &Value, p: &str, ql: QueryLanguage) -> Option<Shaped> {
+    fn shaped(&mut self, v: &Doc, p: &str, ql: QueryLanguage) -> Option<Shaped> {
         match ql {
             QueryLanguage::JsonPath => self.template(v, p, "").map(Shaped::JsonPath),
             QueryLanguage::Jsonata => self.jt(Some(v), p).map(Shaped::Jsonata),

@@ -6,13 +6,13 @@ impl<'a> Builder<'a> {
     pub(super) fn state(
         &mut self,
         name: &str,
-        sv: &'a Value,
+        sv: &'a Doc<'a>,
         pointer: String,
         parent_ql: QueryLanguage,
         names: &HashMap<String, StateId>,
     ) -> State {
         let sp: &str = &pointer;
-        let empty: &'static Map<String, Value> = &EMPTY;
+        let empty: &'static Obj<'static> = &EMPTY;
         let o = match sv.as_object() {
             Some(o) => o,
             None => {
@@ -21,7 +21,7 @@ impl<'a> Builder<'a> {
             }
         };
         let type_name = match o.get("Type") {
-            Some(Value::String(t)) => t.clone(),
+            Some(Doc::Str(t)) => t.to_string(),
             Some(_) => {
                 self.err(&format!("{sp}/Type"), "Type must be a string".into());
                 String::new()
@@ -33,7 +33,7 @@ impl<'a> Builder<'a> {
         };
         let ql = match o.get("QueryLanguage") {
             None => parent_ql,
-            Some(Value::String(s)) if s == "JSONPath" => {
+            Some(Doc::Str(s)) if s == "JSONPath" => {
                 if self.top_ql == QueryLanguage::Jsonata {
                     self.err(
                         &format!("{sp}/QueryLanguage"),
@@ -42,7 +42,7 @@ impl<'a> Builder<'a> {
                 }
                 QueryLanguage::JsonPath
             }
-            Some(Value::String(s)) if s == "JSONata" => QueryLanguage::Jsonata,
+            Some(Doc::Str(s)) if s == "JSONata" => QueryLanguage::Jsonata,
             Some(_) => {
                 self.err(
                     &format!("{sp}/QueryLanguage"),
@@ -54,7 +54,7 @@ impl<'a> Builder<'a> {
         match allowed(&type_name, ql) {
             Some(fields) => {
                 for k in o.keys() {
-                    if !fields.contains(&k.as_str()) {
+                    if !fields.contains(&k) {
                         let msg = if other_language_field(k, ql) {
                             format!(
                                 "the field '{k}' is not supported in {} states (QueryLanguage {})",
@@ -89,7 +89,7 @@ impl<'a> Builder<'a> {
         let next = self.target(o, sp, "Next", names);
         let end = match o.get("End") {
             None => false,
-            Some(Value::Bool(true)) => true,
+            Some(Doc::Bool(true)) => true,
             Some(_) => {
                 self.err(&format!("{sp}/End"), "End must be true when present".into());
                 false
@@ -153,7 +153,7 @@ impl<'a> Builder<'a> {
             },
             "Task" => {
                 let resource = match o.get("Resource") {
-                    Some(Value::String(r)) => r.clone(),
+                    Some(Doc::Str(r)) => r.to_string(),
                     _ => {
                         self.err(sp, "a Task state needs a Resource string".into());
                         String::new()
@@ -206,7 +206,7 @@ impl<'a> Builder<'a> {
                     resource,
                     timeout,
                     heartbeat,
-                    credentials: o.get("Credentials").cloned(),
+                    credentials: o.get("Credentials").map(Doc::to_value),
                 }))
             }
             "Choice" => {
@@ -228,12 +228,12 @@ impl<'a> Builder<'a> {
             "Wait" => {
                 let forms = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
                     .iter()
-                    .filter(|f| o.contains_key(**f))
+                    .filter(|f| o.contains_key(f))
                     .count();
                 if forms != 1 {
                     self.err(sp, "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath".into());
                 }
-                if let Some(Value::String(t)) = o.get("Timestamp") {
+                if let Some(Doc::Str(t)) = o.get("Timestamp") {
                     if ql == QueryLanguage::Jsonata && is_jsonata_expr(t) {
                         match self.jexpr(t, &format!("{sp}/Timestamp")) {
                             Some(e) => Kind::Wait(WaitSpec::TimestampExpr(e)),
@@ -246,7 +246,7 @@ impl<'a> Builder<'a> {
                                 "String does not match RFC3339 timestamp".into(),
                             );
                         }
-                        Kind::Wait(WaitSpec::Timestamp(t.clone()))
+                        Kind::Wait(WaitSpec::Timestamp(t.to_string()))
                     }
                 } else if let Some(tp) = o.get("TimestampPath") {
                     match self.ref_path(tp, sp, "TimestampPath") {
@@ -306,12 +306,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The JSONPath fields of a state.
-    fn path_flow(
-        &mut self,
-        o: &Map<String, Value>,
-        sp: &str,
-        assign: Option<Template>,
-    ) -> PathFlow {
+    fn path_flow(&mut self, o: &Obj, sp: &str, assign: Option<Template>) -> PathFlow {
         let input_path = self.input_sel(o, "InputPath", sp);
         let output_path = self.input_sel(o, "OutputPath", sp);
         let parameters = o

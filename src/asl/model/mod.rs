@@ -20,11 +20,12 @@ use scopes::scope_diagnostics;
 pub use types::*;
 
 use crate::asl::choice::{self, Rule};
+use crate::asl::doc::{Doc, Obj, EMPTY};
 use crate::asl::jsonata::{Expr, JTemplate};
 use crate::asl::jsonpath::{Path, Paths};
 use crate::asl::template::Template;
 use crate::asl::timestamp::parse_timestamp;
-use serde_json::{Map, Value};
+use serde_json::Value;
 /// Maps and sets of names hashed with foldhash (a name per state).
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
@@ -45,19 +46,19 @@ impl Definition {
 
     /// Parse and validate. All problems are returned at once.
     pub fn from_value(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
-        let mut d = Definition::build(v)?;
-        d.source = std::sync::Arc::new(v.clone());
+        let mut d = Definition::build(&Doc::from_value(v))?;
+        d.source = Source::value(v.clone());
         Ok(d)
     }
 
     /// The JSON of state `st` as written.
     pub fn raw(&self, st: &State) -> &Value {
         static NULL: Value = Value::Null;
-        self.source.pointer(&st.pointer).unwrap_or(&NULL)
+        self.source.get().pointer(&st.pointer).unwrap_or(&NULL)
     }
 
     /// The model of `v`, without its source.
-    pub(crate) fn build(v: &Value) -> Result<Definition, Vec<Diagnostic>> {
+    pub(crate) fn build(v: &Doc) -> Result<Definition, Vec<Diagnostic>> {
         match Definition::build_anyway(v) {
             (Some(d), diags) if diags.is_empty() => Ok(d),
             (_, diags) => Err(diags),
@@ -66,13 +67,13 @@ impl Definition {
 
     /// The model of `v` however many problems it has, when it still has a
     /// shape to draw (every States block holds a state), with the problems.
-    pub(crate) fn sketch(v: &Value) -> (Option<Definition>, Vec<Diagnostic>) {
+    pub(crate) fn sketch(v: &Doc) -> (Option<Definition>, Vec<Diagnostic>) {
         let (d, diags) = Definition::build_anyway(v);
         let drawable = d.filter(|d| d.machines.iter().all(|m| !m.states.is_empty()));
         (drawable, diags)
     }
 
-    fn build_anyway(v: &Value) -> (Option<Definition>, Vec<Diagnostic>) {
+    fn build_anyway(v: &Doc) -> (Option<Definition>, Vec<Diagnostic>) {
         let mut b = Builder {
             diags: Vec::new(),
             warnings: Vec::new(),
@@ -101,15 +102,15 @@ impl Definition {
                 "TimeoutSeconds",
                 "QueryLanguage",
             ]
-            .contains(&k.as_str())
+            .contains(&k)
             {
                 b.err(&format!("/{k}"), format!("unknown top-level field '{k}'"));
             }
         }
         let ql = match top.get("QueryLanguage") {
             None => QueryLanguage::JsonPath,
-            Some(Value::String(s)) if s == "JSONPath" => QueryLanguage::JsonPath,
-            Some(Value::String(s)) if s == "JSONata" => QueryLanguage::Jsonata,
+            Some(Doc::Str(s)) if s == "JSONPath" => QueryLanguage::JsonPath,
+            Some(Doc::Str(s)) if s == "JSONata" => QueryLanguage::Jsonata,
             Some(_) => {
                 b.err(
                     "/QueryLanguage",
@@ -119,7 +120,7 @@ impl Definition {
             }
         };
         if let Some(ver) = top.get("Version") {
-            if ver != "1.0" {
+            if ver.as_str() != Some("1.0") {
                 b.err("/Version", "Version must be \"1.0\"".into());
             }
         }
@@ -150,7 +151,7 @@ impl Definition {
             timeout_seconds,
             query_language: ql,
             comment,
-            source: Default::default(),
+            source: Source::default(),
             warnings: b.warnings,
         };
         (Some(d), b.diags)
@@ -161,14 +162,14 @@ impl Definition {
 /// they are evaluated (an unquoted word in a filter): warnings, found by
 /// the fields that hold paths (`…Path`, `Variable`, `….$`).
 fn deferred_path_failures<'a>(
-    v: &'a Value,
+    v: &'a Doc,
     at: &mut Vec<Step<'a>>,
     key: Option<&str>,
     paths: &mut Paths,
     out: &mut Vec<Diagnostic>,
 ) {
     match v {
-        Value::String(s) => {
+        Doc::Str(s) => {
             let holds_path =
                 key.is_some_and(|k| k.ends_with(".$") || k.ends_with("Path") || k == "Variable");
             if holds_path && s.starts_with('$') && s.contains("[?") {
@@ -200,15 +201,15 @@ fn deferred_path_failures<'a>(
                 }
             }
         }
-        Value::Array(a) => {
+        Doc::Arr(a) => {
             for (i, x) in a.iter().enumerate() {
                 at.push(Step::Index(i));
                 deferred_path_failures(x, at, None, paths, out);
                 at.pop();
             }
         }
-        Value::Object(o) => {
-            for (k, x) in o {
+        Doc::Obj(o) => {
+            for (k, x) in o.iter() {
                 at.push(Step::Key(k));
                 deferred_path_failures(x, at, Some(k), paths, out);
                 at.pop();
@@ -217,9 +218,6 @@ fn deferred_path_failures<'a>(
         _ => {}
     }
 }
-
-/// The object a missing or mistyped one stands for (its problem reported).
-static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
 /// One step of the way from the document's root to a value.
 enum Step<'a> {

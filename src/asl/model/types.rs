@@ -38,7 +38,7 @@ pub struct Definition {
     pub comment: Option<String>,
     /// The definition as written (each state's JSON is found in it by its
     /// pointer: [`Definition::raw`]), kept whole instead of copied per state.
-    pub source: std::sync::Arc<Value>,
+    pub source: Source,
     /// What AWS accepts at creation but fails on when the state runs (an
     /// unquoted word in a JSONPath filter, …): `validate` shows them.
     pub warnings: Vec<Diagnostic>,
@@ -363,3 +363,42 @@ impl std::fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// The definition as written, for showing a state's JSON: a value, or the
+/// JSON text it was read from, parsed the first time it is asked for (a
+/// run that shows no state's JSON never builds that tree). Clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct Source(std::sync::Arc<SourceInner>);
+
+#[derive(Debug, Default)]
+struct SourceInner {
+    text: Option<String>,
+    value: std::sync::OnceLock<Value>,
+}
+
+impl Source {
+    pub fn value(v: Value) -> Source {
+        Source(std::sync::Arc::new(SourceInner {
+            text: None,
+            value: v.into(),
+        }))
+    }
+
+    /// The JSON text of a definition that parsed.
+    pub fn text(t: String) -> Source {
+        Source(std::sync::Arc::new(SourceInner {
+            text: Some(t),
+            value: Default::default(),
+        }))
+    }
+
+    pub fn get(&self) -> &Value {
+        self.0.value.get_or_init(|| {
+            self.0
+                .text
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default()
+        })
+    }
+}

@@ -154,37 +154,43 @@ pub struct ProcessResult {
     pub status: String,
 }
 
-/// Best wall time of `runs` runs of `exe args`, its output thrown away.
-fn best_process(
+/// Best wall time of `runs` runs of each command (`exe` with each set of
+/// arguments), run in turn (A B A B …): a machine whose speed drifts during
+/// the call moves both bests alike, so their ratio holds. Output is thrown
+/// away.
+fn best_processes<const N: usize>(
     exe: &std::path::Path,
-    args: &[&str],
+    commands: [&[&str]; N],
     runs: usize,
-) -> Result<std::time::Duration, String> {
-    let mut best = std::time::Duration::MAX;
+) -> Result<[std::time::Duration; N], String> {
+    let mut best = [std::time::Duration::MAX; N];
     for _ in 0..runs {
-        let t = std::time::Instant::now();
-        let st = std::process::Command::new(exe)
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .map_err(|e| format!("{}: {e}", exe.display()))?;
-        let d = t.elapsed();
-        if st.code().is_none() {
-            return Err(format!(
-                "{} {}: killed by a signal",
-                exe.display(),
-                args.join(" ")
-            ));
+        for (args, best) in commands.iter().zip(best.iter_mut()) {
+            let t = std::time::Instant::now();
+            let st = std::process::Command::new(exe)
+                .args(*args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .map_err(|e| format!("{}: {e}", exe.display()))?;
+            let d = t.elapsed();
+            if st.code().is_none() {
+                return Err(format!(
+                    "{} {}: killed by a signal",
+                    exe.display(),
+                    args.join(" ")
+                ));
+            }
+            *best = (*best).min(d);
         }
-        best = best.min(d);
     }
     Ok(best)
 }
 
 /// Time each workload as a whole process (`asldbg run --no-quota`) against
-/// the floor measured in the same call: the process of a one-state run plus
-/// the best serde_json parse of the workload's files.
+/// the floor measured beside it: the process of a one-state run (its runs
+/// taken in turn with the workload's) plus the best serde_json parse of the
+/// workload's files.
 pub fn process(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<ProcessResult>, String> {
     let exe = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
     let tmp = std::env::temp_dir().join(format!("asldbg-bench-{}", std::process::id()));
@@ -196,7 +202,7 @@ pub fn process(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<Process
     )
     .map_err(|e| format!("{}: {e}", one.display()))?;
     let one = one.to_string_lossy().to_string();
-    let start = best_process(&exe, &["run", "--no-quota", &one], runs)?;
+    let start: &[&str] = &["run", "--no-quota", &one];
     let mut out = Vec::new();
     for name in workloads(dir, only)? {
         let def = format!("{dir}/{name}.asl.json");
@@ -229,7 +235,7 @@ pub fn process(dir: &str, runs: usize, only: Option<&str>) -> Result<Vec<Process
             "--format",
             "json",
         ];
-        let process = best_process(&exe, &args, runs)?;
+        let [start, process] = best_processes(&exe, [start, &args], runs)?;
         let status = std::process::Command::new(&exe)
             .args(args)
             .output()

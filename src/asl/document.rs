@@ -247,6 +247,7 @@ pub(crate) fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError
         }
     }
     let mut bytes = Vec::new();
+    let mut too_big = false;
     let read = if file == "-" {
         read_text(std::io::stdin().lock(), cap, &mut bytes)
     } else {
@@ -255,13 +256,19 @@ pub(crate) fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError
             if !meta.is_file() {
                 return Err(std::io::Error::other("not a regular file"));
             }
+            // A file that says it is over the cap is refused unread (no
+            // buffer is reserved for it).
+            if meta.len() > cap {
+                too_big = true;
+                return Ok(());
+            }
             // One more byte than the file has: the read that finds its end.
-            bytes.reserve(meta.len().min(cap) as usize + 1);
+            bytes.reserve(meta.len() as usize + 1);
             read_text(f, cap, &mut bytes)
         })
     };
     read.map_err(|e| fail(format!("cannot read file: {e}")))?;
-    if bytes.len() as u64 > cap {
+    if too_big || bytes.len() as u64 > cap {
         return Err(fail(format!("larger than {cap} bytes")));
     }
     String::from_utf8(bytes).map_err(|e| {

@@ -152,7 +152,10 @@ pub fn fitted_line<'a>(line: &'a str, width: usize, t: &Theme, mark: Option<Styl
 
 /// Split a styled line into rows of at most `width` columns; rows after the
 /// first start with `indent` spaces (the line's own indent and two more), so
-/// a wrapped value reads as one.
+/// a wrapped value reads as one. A row ends after a word when the next word
+/// does not fit (a space where a row breaks is left out), and inside a word
+/// only when that word is longer than half a row (a long string, a URL):
+/// text reads as text, and a value is never scattered over half-empty rows.
 /// At most `max_rows` rows are made (a line of a megabyte costs no more
 /// than the rows drawn).
 pub fn wrap_line(
@@ -166,32 +169,77 @@ pub fn wrap_line(
     let indent = indent.min(width.saturating_sub(1));
     let base = line.style;
     let mut rows: Vec<Line<'static>> = Vec::new();
-    let mut cur: Vec<Span<'static>> = Vec::new();
+    // The row being filled: its characters with their style and width, the
+    // columns it takes (with its indent), and where the text after its last
+    // space between words starts.
+    let mut cur: Vec<(char, Style, usize)> = Vec::new();
+    let mut lead = 0;
     let mut used = 0;
+    let mut after_space: Option<usize> = None;
     for span in line.spans {
-        let mut piece = String::new();
         for c in span.content.chars() {
             let cw = c.width().unwrap_or(0);
-            if used + cw > width && used > indent {
-                if !piece.is_empty() {
-                    cur.push(Span::styled(std::mem::take(&mut piece), span.style));
+            if used + cw > width && used > lead {
+                let carry_from = match after_space {
+                    _ if c == ' ' => cur.len(),
+                    Some(i)
+                        if 2 * cur[i..].iter().map(|x| x.2).sum::<usize>() <= width - indent =>
+                    {
+                        i
+                    }
+                    _ => cur.len(),
+                };
+                let carried = cur.split_off(carry_from);
+                // The space the row breaks at is left out.
+                if cur.last().is_some_and(|x| x.0 == ' ') && !carried.is_empty() {
+                    cur.pop();
                 }
-                rows.push(Line::from(std::mem::take(&mut cur)).style(base));
+                rows.push(row(std::mem::take(&mut cur), lead, base));
                 if rows.len() >= max_rows {
                     return rows;
                 }
-                cur.push(Span::raw(" ".repeat(indent)));
-                used = indent;
+                lead = indent;
+                used = indent + carried.iter().map(|x| x.2).sum::<usize>();
+                cur = carried;
+                after_space = None;
+                if c == ' ' {
+                    continue;
+                }
             }
-            piece.push(c);
+            if c == ' ' && cur.iter().any(|x| x.0 != ' ') {
+                after_space = Some(cur.len() + 1);
+            }
+            cur.push((c, span.style, cw));
             used += cw;
         }
-        if !piece.is_empty() {
-            cur.push(Span::styled(piece, span.style));
-        }
     }
-    rows.push(Line::from(cur).style(base));
+    rows.push(row(cur, lead, base));
     rows
+}
+
+/// One row of [`wrap_line`]: `lead` spaces, then its characters, one span
+/// per run of a style.
+fn row(cells: Vec<(char, Style, usize)>, lead: usize, base: Style) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    if lead > 0 {
+        spans.push(Span::raw(" ".repeat(lead)));
+    }
+    let mut piece = String::new();
+    let mut style = None;
+    for (c, st, _) in cells {
+        if style.is_some_and(|s| s != st) {
+            spans.push(Span::styled(
+                std::mem::take(&mut piece),
+                style.unwrap_or_default(),
+            ));
+        }
+        style = Some(st);
+        piece.push(c);
+    }
+    if !piece.is_empty() {
+        spans.push(Span::styled(piece, style.unwrap_or_default()));
+    }
+    Line::from(spans).style(base)
 }
 
 /// Columns `left..left + width` of a styled line, ending in a muted `…` when
@@ -294,12 +342,36 @@ mod tests {
 
     #[test]
     fn wrapped_rows_keep_every_character_and_the_indent() {
+        let text = |rows: &[Line]| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+        // A word that does not fit starts the next row; a long one is cut.
         let l = Line::from(vec![Span::raw("  \"k\": "), Span::raw("\"abcdefghij\"")]);
         let rows = wrap_line(l.clone(), 10, 4, usize::MAX);
         assert_eq!(wrap_line(l, 10, 4, 2).len(), 2);
-        let text: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
-        assert_eq!(text, ["  \"k\": \"ab", "    cdefgh", "    ij\""]);
+        assert_eq!(text(&rows), ["  \"k\":", "    \"abcde", "    fghij\""]);
         assert!(rows.iter().all(|r| r.width() <= 10));
+        // Prose breaks between words, the space it breaks at left out.
+        let l = Line::from("▶ ResultPath \"$.approval\" (changes to the input) → output");
+        let rows = wrap_line(l, 30, 4, usize::MAX);
+        assert_eq!(
+            text(&rows),
+            [
+                "▶ ResultPath \"$.approval\"",
+                "    (changes to the input) →",
+                "    output"
+            ]
+        );
+        // Every character but the spaces rows break at, in order, with its style.
+        let red = Style::default().fg(ratatui::style::Color::Red);
+        let l = Line::from(vec![Span::raw("ab cd "), Span::styled("ef gh ij", red)]);
+        let rows = wrap_line(l, 5, 1, usize::MAX);
+        assert_eq!(text(&rows), ["ab cd", " ef", " gh", " ij"]);
+        assert!(rows[1]
+            .spans
+            .iter()
+            .any(|s| s.content == "ef" && s.style == red));
+        // Leading spaces are the line's indent, not a place to break.
+        let rows = wrap_line(Line::from("      abcdefgh"), 8, 2, usize::MAX);
+        assert_eq!(text(&rows), ["      ab", "  cdefgh"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use asldbg::asl::intrinsics::{Intrinsic, Random};
 use asldbg::asl::jsonata::{Env, Expr, Session};
 use asldbg::asl::jsonpath::{Path, Scope};
 use asldbg::asl::value::Val;
-use asldbg::asl::{parse_document, Definition};
+use asldbg::asl::{load_text, open, parse_document, Definition, Loaded, OpenOptions};
 use asldbg::engine::task::{MockRunner, NoRunner};
 use asldbg::engine::{Execution, Options};
 use proptest::prelude::*;
@@ -405,6 +405,26 @@ fn mutate(v: &mut Value, choice: usize, by: Value) {
 }
 
 /// Runs a valid definition for at most a few thousand events.
+/// What a load said: that it opened (with its warnings), or every error.
+fn said(l: &Loaded) -> String {
+    match l {
+        Loaded::Ok(o) => format!(
+            "opened {} states; {:?}",
+            o.definition
+                .machines
+                .iter()
+                .map(|m| m.states.len())
+                .sum::<usize>(),
+            o.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>()
+        ),
+        Loaded::Unreadable(e) => format!("unreadable: {e}"),
+        Loaded::Invalid(errs) => format!(
+            "invalid: {:?}",
+            errs.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+        ),
+    }
+}
+
 fn run_bounded(def: Definition, input: Val) {
     let mut ex = Execution::new(Arc::new(def), input, Box::new(NoRunner), Options::default());
     for _ in 0..3000 {
@@ -483,6 +503,15 @@ proptest! {
                 run_bounded(def, Val::from(json!({})));
             }
         }
+        // Opened as a file is opened (a plain definition read straight into
+        // the builder's document), it says what the long way says.
+        let opts = OpenOptions::default();
+        let plain = load_text("fuzz.json", text.clone(), &opts);
+        let long = match parse_document(&text, "fuzz.json") {
+            Ok(doc) => open("fuzz.json", doc, &opts),
+            Err(e) => Loaded::Unreadable(e),
+        };
+        prop_assert_eq!(said(&plain), said(&long));
     }
 
     #[test]

@@ -283,3 +283,67 @@ fn bad_templates_are_clear_errors() {
     assert_eq!(bad_sub.status.code(), Some(2));
     assert!(text(&bad_sub.stderr).contains("expected NAME=VALUE"));
 }
+
+#[test]
+fn terraform_state_machines_open_from_jsonencode_a_heredoc_and_templatefile() {
+    let t = fixture("terraform/main.tf");
+    // Several machines: their names, exit 2.
+    let out = asldbg(&["validate", &t]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            "3 state machines: pick one with --machine NAME (orders, greeting, templated)"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    // jsonencode({…}): references made up from the resources' names, said in notes.
+    let out = asldbg(&["validate", &t, "--machine", "orders"]);
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("state machine orders valid (3 states)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("aws_lambda_function.check.arn → arn:aws:lambda:us-east-1:123456789012:function:check-order"),
+        "{said}"
+    );
+    // A heredoc: var.env from its default, or from --sub.
+    let (v, out) = run_json(&[&t, "--machine", "greeting"]);
+    assert_eq!(v["output"]["env"], "dev", "{}", text(&out.stderr));
+    let (v, _) = run_json(&[&t, "--machine", "greeting", "--sub", "env=prod"]);
+    assert_eq!(v["output"]["env"], "prod");
+    // templatefile(path, {…}): the file beside it, its ${…} filled (a number too).
+    let (v, out) = run_json(&[&t, "--machine", "templated"]);
+    assert_eq!(v["status"], "SUCCEEDED", "{}", text(&out.stderr));
+    assert_eq!(
+        v["output"]["queue"],
+        "arn:aws:sqs:us-east-1:123456789012:orders-dlq"
+    );
+    assert_eq!(waited(&v), 3.0);
+    // The machine's EXPRESS type counts: no .sync integration in it.
+    let bad = temp_file(
+        "express.tf",
+        r#"resource "aws_sfn_state_machine" "x" {
+  type = "EXPRESS"
+  definition = jsonencode({ StartAt = "A", States = { A = { Type = "Task", Resource = "arn:aws:states:::ecs:runTask.sync", End = true } } })
+}"#,
+    );
+    let out = asldbg(&["validate", &bad]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Express state machine does not support '.sync'"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Not HCL: where the parser stopped.
+    let broken = temp_file(
+        "broken.tf",
+        "resource \"aws_sfn_state_machine\" \"x\" {\n  definition = \n}\n",
+    );
+    let out = asldbg(&["validate", &broken]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("broken.tf:2:16: invalid Terraform"), "{err}");
+}

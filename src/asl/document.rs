@@ -55,6 +55,16 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document with no text to place problems in (they stand at 1:1).
+    pub(crate) fn without_positions() -> Document {
+        Document {
+            value: Value::Null,
+            text: None,
+            map: Default::default(),
+            yaml: false,
+        }
+    }
+
     /// Where each value stands (built on first use).
     pub fn source_map(&self) -> &SourceMap {
         self.map.get_or_init(|| match self.text.as_deref() {

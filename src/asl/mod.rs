@@ -102,6 +102,9 @@ pub fn load(file: &str, opts: &OpenOptions) -> Loaded {
 /// [`load`] on `text` as the content of `file` (the file as it would be
 /// written, checked before it is).
 pub fn load_text(file: &str, text: String, opts: &OpenOptions) -> Loaded {
+    if is_terraform(file) {
+        return open_terraform(file, &text, opts);
+    }
     let text = match open_plain_json(file, text, opts) {
         Ok(loaded) => return loaded,
         Err(text) => text,
@@ -365,6 +368,54 @@ fn finish(
         prefix: prefix.to_string(),
         problems,
     })
+}
+
+/// A Terraform file (HCL, read by its name: `.tf`).
+pub fn is_terraform(file: &str) -> bool {
+    file.to_ascii_lowercase().ends_with(".tf")
+}
+
+/// The state machine of a Terraform file (`--machine` picks one of
+/// several): its definition as `jsonencode` gives it, or the text or file
+/// it names. A definition from a `.tf` file has no JSON positions there:
+/// its problems name the file and the pointer inside the definition.
+fn open_terraform(file: &str, text: &str, opts: &OpenOptions) -> Loaded {
+    let unreadable = |line, column, message| {
+        Loaded::Unreadable(LoadError {
+            file: file.into(),
+            pointer: String::new(),
+            line,
+            column,
+            message,
+            expr: None,
+        })
+    };
+    let found = match deploy::terraform::machines(text, &opts.subs) {
+        Ok(found) => found,
+        Err(e) => {
+            return unreadable(
+                e.line,
+                e.column,
+                format!("invalid Terraform: {}", e.message),
+            )
+        }
+    };
+    if found.is_empty() {
+        return unreadable(
+            1,
+            1,
+            "no aws_sfn_state_machine resource in this Terraform file".into(),
+        );
+    }
+    match deploy::pick(found, opts.machine.as_deref()) {
+        Ok(found) => loaded(open_machine(
+            file,
+            Document::without_positions(),
+            found,
+            opts,
+        )),
+        Err(message) => unreadable(1, 1, message),
+    }
 }
 
 /// A plain JSON definition file (no template, no placeholder, no key

@@ -20,11 +20,15 @@ pub(crate) fn diff_side(
     case: Option<&str>,
 ) -> Result<(asldbg::replay::Recording, Option<Arc<asl::Definition>>), ExitCode> {
     let opts = exec.source.options(exec.express(), false).map_err(fail2)?;
-    let doc = asl::load_document(file, &opts).map_err(fail2)?;
-    if is_history(&doc.value) {
-        return Ok((history_of(file, &doc)?, None));
-    }
-    let opened = opened_or_exit(asl::open(file, doc, &opts))?;
+    let opened = if asl::is_terraform(file) {
+        opened_or_exit(asl::load(file, &opts))?
+    } else {
+        let doc = asl::load_document(file, &opts).map_err(fail2)?;
+        if is_history(&doc.value) {
+            return Ok((history_of(file, &doc)?, None));
+        }
+        opened_or_exit(asl::open(file, doc, &opts))?
+    };
     let input = match input {
         Some(f) => read_input(f, true).map_err(fail2)?,
         None => Val::empty_obj(),

@@ -192,6 +192,13 @@ impl App {
             .selected_definition()
             .ok_or("Select a state (in the graph or the list) first.")?;
         let at = format!("{}{}", f.prefix, st.pointer);
+        if asl::is_terraform(&f.path) {
+            return Err(format!(
+                "{} is a Terraform file: the ASL tab writes back into JSON files only. Edit it in \
+                 your editor: asldbg reloads it when it is saved.",
+                f.path
+            ));
+        }
         let doc = asl::read_document(&f.path).map_err(|e| e.to_string())?;
         if doc.is_yaml() {
             return Err(format!(

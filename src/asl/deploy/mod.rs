@@ -7,6 +7,7 @@
 //! the caller (this module does no I/O).
 
 mod cfn;
+pub mod terraform;
 
 pub use cfn::arn_of;
 use cfn::Cfn;

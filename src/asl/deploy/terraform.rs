@@ -1,0 +1,486 @@
+//! Terraform: the `aws_sfn_state_machine` resources of a `.tf` file, their
+//! `definition` given as `jsonencode({…})`, a heredoc or a quoted string,
+//! `file(…)` or `templatefile(…, {…})`. References are read as far as the
+//! file says: `var.x` from `--sub x=…` or the variable's `default`,
+//! `local.x` from `locals`, `path.module` as the file's folder, and another
+//! resource's `arn`, `name`, `id` or `url` made up from its name (with a
+//! note), as a template's `!GetAtt` is.
+
+use super::{Body, Found};
+use crate::asl::placeholders::Substitutions;
+use hcl::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl::template::{Element, Template};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// A `.tf` file that does not parse: the parser's message and where.
+#[derive(Debug)]
+pub struct SyntaxError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The state machines of a Terraform file, in the order written.
+pub fn machines(text: &str, given: &Substitutions) -> Result<Vec<Found>, SyntaxError> {
+    let body = hcl::parse(text).map_err(|e| match e {
+        hcl::Error::Parse(p) => SyntaxError {
+            message: p.message().to_string(),
+            line: p.location().line(),
+            column: p.location().column(),
+        },
+        other => SyntaxError {
+            message: other.to_string(),
+            line: 1,
+            column: 1,
+        },
+    })?;
+    let mut file = File {
+        given,
+        variables: HashMap::new(),
+        locals: HashMap::new(),
+        resources: HashMap::new(),
+    };
+    let mut machines = Vec::new();
+    for block in body.blocks() {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        match (block.identifier.as_str(), labels.as_slice()) {
+            ("variable", [name]) => {
+                if let Some(a) = block
+                    .body
+                    .attributes()
+                    .find(|a| a.key.as_str() == "default")
+                {
+                    file.variables.insert(name.to_string(), &a.expr);
+                }
+            }
+            ("locals", []) => {
+                for a in block.body.attributes() {
+                    file.locals.insert(a.key.to_string(), &a.expr);
+                }
+            }
+            ("resource", [ty, name]) => {
+                // A resource's own name, when the file gives it literally.
+                let own = ["name", "function_name"].iter().find_map(|k| {
+                    match &block.body.attributes().find(|a| a.key.as_str() == *k)?.expr {
+                        Expression::String(s) => Some(s.clone()),
+                        _ => None,
+                    }
+                });
+                file.resources
+                    .insert(format!("{ty}.{name}"), own.unwrap_or(name.to_string()));
+                if *ty == "aws_sfn_state_machine" {
+                    machines.push((name.to_string(), &block.body));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(machines
+        .into_iter()
+        .map(|(name, body)| file.machine(name, body))
+        .collect())
+}
+
+/// What the file declares that a definition may refer to.
+struct File<'a> {
+    given: &'a Substitutions,
+    variables: HashMap<String, &'a Expression>,
+    locals: HashMap<String, &'a Expression>,
+    /// `type.name` → the resource's own name.
+    resources: HashMap<String, String>,
+}
+
+/// How deep references may lead (a local that names itself ends here).
+const MAX_DEPTH: usize = 32;
+
+impl File<'_> {
+    fn machine(&self, name: String, body: &hcl::Body) -> Found {
+        let attr = |k: &str| body.attributes().find(|a| a.key.as_str() == k);
+        let mut notes = Vec::new();
+        let express = attr("type").is_some_and(|a| {
+            matches!(self.value(&a.expr, &mut notes, 0), Ok(Value::String(t)) if t == "EXPRESS")
+        });
+        let mut substitutions = Substitutions::default();
+        let body = match attr("definition").map(|a| &a.expr) {
+            None => Body::Unreadable(format!("aws_sfn_state_machine.{name} has no definition")),
+            Some(def) => match self.definition(def, &mut substitutions, &mut notes) {
+                Ok(b) => b,
+                Err(m) => Body::Unreadable(format!("aws_sfn_state_machine.{name}: {m}")),
+            },
+        };
+        Found {
+            name,
+            pointer: String::new(),
+            body,
+            substitutions,
+            notes,
+            express,
+        }
+    }
+
+    /// The `definition` attribute: an object (`jsonencode`), a file
+    /// (`file`, `templatefile` and its variables) or text.
+    fn definition(
+        &self,
+        e: &Expression,
+        subs: &mut Substitutions,
+        notes: &mut Vec<String>,
+    ) -> Result<Body, String> {
+        if let Expression::FuncCall(f) = e {
+            let name = f.name.name.as_str();
+            match (name, f.args.as_slice()) {
+                ("jsonencode", [arg]) => return Ok(Body::Object(self.value(arg, notes, 0)?)),
+                ("file", [path]) => return Ok(Body::File(self.text(path, notes, 0)?)),
+                ("templatefile", [path, vars]) => {
+                    match self.value(vars, notes, 0)? {
+                        Value::Object(o) => {
+                            for (k, v) in o {
+                                // A template's variables are text where they stand.
+                                let v = match v {
+                                    Value::String(s) => Value::String(s),
+                                    other => Value::String(other.to_string()),
+                                };
+                                subs.set(k, v);
+                            }
+                        }
+                        other => {
+                            return Err(format!(
+                                "templatefile's variables are {other}, not an object"
+                            ))
+                        }
+                    }
+                    return Ok(Body::File(self.text(path, notes, 0)?));
+                }
+                _ => {}
+            }
+        }
+        match self.value(e, notes, 0)? {
+            Value::String(s) => Ok(Body::Text(s)),
+            other => Err(format!("the definition is {other}, not text or an object")),
+        }
+    }
+
+    fn text(
+        &self,
+        e: &Expression,
+        notes: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<String, String> {
+        match self.value(e, notes, depth)? {
+            Value::String(s) => Ok(s),
+            other => Ok(other.to_string()),
+        }
+    }
+
+    /// The JSON value of an HCL expression, as far as the file says.
+    fn value(
+        &self,
+        e: &Expression,
+        notes: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<Value, String> {
+        if depth > MAX_DEPTH {
+            return Err("references nested too deep (a local that refers to itself?)".into());
+        }
+        let d = depth + 1;
+        Ok(match e {
+            Expression::Null => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b),
+            Expression::Number(n) => number(n),
+            Expression::String(s) => Value::String(s.clone()),
+            Expression::Array(a) => Value::Array(
+                a.iter()
+                    .map(|x| self.value(x, notes, d))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expression::Object(o) => {
+                let mut out = Map::new();
+                for (k, v) in o {
+                    let key = match k {
+                        ObjectKey::Identifier(i) => i.to_string(),
+                        ObjectKey::Expression(k) => self.text(k, notes, d)?,
+                        _ => return Err("an object key that is not a name or an expression".into()),
+                    };
+                    out.insert(key, self.value(v, notes, d)?);
+                }
+                Value::Object(out)
+            }
+            Expression::TemplateExpr(t) => {
+                let t = Template::from_expr(t).map_err(|e| e.to_string())?;
+                let mut s = String::new();
+                for el in t.elements() {
+                    match el {
+                        Element::Literal(l) => s.push_str(l),
+                        Element::Interpolation(i) => s.push_str(&self.text(&i.expr, notes, d)?),
+                        _ => return Err("a template directive (%{…}) is not evaluated".into()),
+                    }
+                }
+                Value::String(s)
+            }
+            Expression::Parenthesis(x) => self.value(x, notes, d)?,
+            Expression::Traversal(t) => self.reference(t, notes, d)?,
+            Expression::Variable(v) => return Err(format!("'{}' alone names nothing", v.as_str())),
+            Expression::Conditional(c) => match self.value(&c.cond_expr, notes, d)? {
+                Value::Bool(false) => self.value(&c.false_expr, notes, d)?,
+                Value::Bool(true) => self.value(&c.true_expr, notes, d)?,
+                _ => {
+                    notes.push(
+                        "a condition that cannot be evaluated here took its first branch".into(),
+                    );
+                    self.value(&c.true_expr, notes, d)?
+                }
+            },
+            Expression::FuncCall(f) => {
+                let name = f.name.name.as_str();
+                match (name, f.args.as_slice()) {
+                    ("jsonencode", [x]) => Value::String(self.value(x, notes, d)?.to_string()),
+                    (other, _) => {
+                        return Err(format!("the function {other}() is not evaluated here"))
+                    }
+                }
+            }
+            _ => return Err("an operation or a for expression is not evaluated here".into()),
+        })
+    }
+
+    /// `var.x`, `local.x`, `path.module`, `type.name.attr`.
+    fn reference(
+        &self,
+        t: &hcl::expr::Traversal,
+        notes: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<Value, String> {
+        let Expression::Variable(root) = &t.expr else {
+            return Err("a reference that does not start with a name".into());
+        };
+        let names: Vec<&str> = t
+            .operators
+            .iter()
+            .map_while(|op| match op {
+                TraversalOperator::GetAttr(i) => Some(i.as_str()),
+                _ => None,
+            })
+            .collect();
+        if names.len() != t.operators.len() {
+            return Err("an index or splat in a reference is not evaluated here".into());
+        }
+        let written = format!("{}.{}", root.as_str(), names.join("."));
+        match (root.as_str(), names.as_slice()) {
+            ("var", [name]) => {
+                if let Some(v) = self.given.get(name) {
+                    return Ok(v);
+                }
+                match self.variables.get(*name) {
+                    Some(e) => self.value(e, notes, depth),
+                    None => {
+                        notes.push(format!(
+                            "{written} has no default: --sub {name}=VALUE gives it"
+                        ));
+                        Ok(Value::String(format!("${{{written}}}")))
+                    }
+                }
+            }
+            ("local", [name]) => match self.locals.get(*name) {
+                Some(e) => self.value(e, notes, depth),
+                None => Err(format!("{written}: no such local value in this file")),
+            },
+            ("path", ["module" | "root" | "cwd"]) => Ok(Value::String(".".into())),
+            (ty, [name, attr]) => {
+                let own = self
+                    .resources
+                    .get(&format!("{ty}.{name}"))
+                    .cloned()
+                    .unwrap_or(name.to_string());
+                let made = match *attr {
+                    "arn" => super::arn_of(cfn_type(ty), &own),
+                    "name" | "id" | "function_name" => own.clone(),
+                    "url" | "id_url" if ty == "aws_sqs_queue" => format!(
+                        "https://sqs.{}.amazonaws.com/{}/{own}",
+                        crate::asl::placeholders::DEFAULT_REGION,
+                        crate::asl::placeholders::DEFAULT_ACCOUNT
+                    ),
+                    _ => {
+                        notes.push(format!("{written} is left as written"));
+                        return Ok(Value::String(format!("${{{written}}}")));
+                    }
+                };
+                notes.push(format!(
+                    "{written} → {made} (made up from the resource's name)"
+                ));
+                Ok(Value::String(made))
+            }
+            _ => Err(format!("{written} is not a reference asldbg can read")),
+        }
+    }
+}
+
+/// The CloudFormation type of a Terraform resource type (for its ARN).
+fn cfn_type(ty: &str) -> &'static str {
+    match ty {
+        "aws_lambda_function" => "AWS::Lambda::Function",
+        "aws_sqs_queue" => "AWS::SQS::Queue",
+        "aws_sns_topic" => "AWS::SNS::Topic",
+        "aws_dynamodb_table" => "AWS::DynamoDB::Table",
+        "aws_s3_bucket" => "AWS::S3::Bucket",
+        "aws_sfn_state_machine" => "AWS::StepFunctions::StateMachine",
+        "aws_sfn_activity" => "AWS::StepFunctions::Activity",
+        "aws_cloudwatch_event_bus" => "AWS::Events::EventBus",
+        "aws_iam_role" => "AWS::IAM::Role",
+        "aws_ecs_cluster" => "AWS::ECS::Cluster",
+        "aws_ecs_task_definition" => "AWS::ECS::TaskDefinition",
+        "aws_batch_job_queue" => "AWS::Batch::JobQueue",
+        "aws_batch_job_definition" => "AWS::Batch::JobDefinition",
+        _ => "",
+    }
+}
+
+fn number(n: &hcl::Number) -> Value {
+    if let Some(i) = n.as_i64() {
+        Value::Number(i.into())
+    } else if let Some(u) = n.as_u64() {
+        Value::Number(u.into())
+    } else {
+        n.as_f64()
+            .and_then(Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TF: &str = r#"
+variable "wait_seconds" {
+  default = 5
+}
+variable "env" {}
+locals {
+  prefix = "orders-${var.env}"
+}
+resource "aws_lambda_function" "check" {
+  function_name = "check-order"
+}
+resource "aws_sqs_queue" "dlq" {
+  name = "orders-dlq"
+}
+resource "aws_sfn_state_machine" "orders" {
+  name     = local.prefix
+  type     = "EXPRESS"
+  definition = jsonencode({
+    Comment = "Orders for ${local.prefix}"
+    StartAt = "Check"
+    States = {
+      Check = {
+        Type     = "Task"
+        Resource = aws_lambda_function.check.arn
+        Next     = "Wait"
+      }
+      Wait = { Type = "Wait", Seconds = var.wait_seconds, Next = "Send" }
+      Send = {
+        Type     = "Task"
+        Resource = "arn:aws:states:::sqs:sendMessage"
+        Parameters = { QueueUrl = aws_sqs_queue.dlq.url, "MessageBody.$" = "$" }
+        End      = true
+      }
+    }
+  })
+}
+resource "aws_sfn_state_machine" "heredoc" {
+  name       = "heredoc"
+  definition = <<EOF
+{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "${var.env}", "End": true}}}
+EOF
+}
+resource "aws_sfn_state_machine" "templated" {
+  name       = "templated"
+  definition = templatefile("${path.module}/sm.asl.json", { queue = aws_sqs_queue.dlq.arn, n = 3 })
+}
+"#;
+
+    #[test]
+    fn state_machines_are_read_with_their_references() {
+        let mut given = Substitutions::default();
+        given.set("env", Value::String("prod".into()));
+        let found = machines(TF, &given).unwrap();
+        let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["orders", "heredoc", "templated"]);
+        let orders = &found[0];
+        assert!(orders.express);
+        let Body::Object(def) = &orders.body else {
+            panic!("jsonencode gives an object: {:?}", orders.body);
+        };
+        assert_eq!(def["Comment"], "Orders for orders-prod");
+        assert_eq!(
+            def["States"]["Check"]["Resource"],
+            "arn:aws:lambda:us-east-1:123456789012:function:check-order"
+        );
+        assert_eq!(def["States"]["Wait"]["Seconds"], 5);
+        assert_eq!(
+            def["States"]["Send"]["Parameters"]["QueueUrl"],
+            "https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq"
+        );
+        assert!(orders
+            .notes
+            .iter()
+            .any(|n| n.contains("aws_lambda_function.check.arn")));
+        let Body::Text(t) = &found[1].body else {
+            panic!("a heredoc is text");
+        };
+        assert!(t.contains(r#""Result": "prod""#), "{t}");
+        let Body::File(path) = &found[2].body else {
+            panic!("templatefile names a file");
+        };
+        assert_eq!(path, "./sm.asl.json");
+        assert_eq!(
+            found[2].substitutions.get("queue"),
+            Some(Value::String(
+                "arn:aws:sqs:us-east-1:123456789012:orders-dlq".into()
+            ))
+        );
+        assert_eq!(
+            found[2].substitutions.get("n"),
+            Some(Value::String("3".into()))
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_read_says_why() {
+        let none = Substitutions::default();
+        let e = machines(
+            "resource \"aws_sfn_state_machine\" \"x\" {\n  definition = \n}",
+            &none,
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 16), "{e:?}");
+        let found = machines(
+            r#"
+locals { a = local.a }
+resource "aws_sfn_state_machine" "loop" { definition = local.a }
+resource "aws_sfn_state_machine" "func" { definition = jsonencode(merge({}, {})) }
+resource "aws_sfn_state_machine" "none" { name = "n" }
+resource "aws_sfn_state_machine" "var" { definition = jsonencode({ StartAt = var.start }) }
+"#,
+            &none,
+        )
+        .unwrap();
+        let said: Vec<String> = found
+            .iter()
+            .map(|f| match &f.body {
+                Body::Unreadable(m) => m.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert!(said[0].contains("nested too deep"), "{}", said[0]);
+        assert!(said[1].contains("merge() is not evaluated"), "{}", said[1]);
+        assert!(said[2].contains("has no definition"), "{}", said[2]);
+        // A variable with no default and no --sub stays a placeholder, said in a note.
+        assert!(said[3].contains("${var.start}"), "{}", said[3]);
+        assert!(found[3]
+            .notes
+            .iter()
+            .any(|n| n.contains("--sub start=VALUE")));
+    }
+}

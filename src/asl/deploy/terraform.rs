@@ -352,53 +352,8 @@ fn number(n: &hcl::Number) -> Value {
 mod tests {
     use super::*;
 
-    const TF: &str = r#"
-variable "wait_seconds" {
-  default = 5
-}
-variable "env" {}
-locals {
-  prefix = "orders-${var.env}"
-}
-resource "aws_lambda_function" "check" {
-  function_name = "check-order"
-}
-resource "aws_sqs_queue" "dlq" {
-  name = "orders-dlq"
-}
-resource "aws_sfn_state_machine" "orders" {
-  name     = local.prefix
-  type     = "EXPRESS"
-  definition = jsonencode({
-    Comment = "Orders for ${local.prefix}"
-    StartAt = "Check"
-    States = {
-      Check = {
-        Type     = "Task"
-        Resource = aws_lambda_function.check.arn
-        Next     = "Wait"
-      }
-      Wait = { Type = "Wait", Seconds = var.wait_seconds, Next = "Send" }
-      Send = {
-        Type     = "Task"
-        Resource = "arn:aws:states:::sqs:sendMessage"
-        Parameters = { QueueUrl = aws_sqs_queue.dlq.url, "MessageBody.$" = "$" }
-        End      = true
-      }
-    }
-  })
-}
-resource "aws_sfn_state_machine" "heredoc" {
-  name       = "heredoc"
-  definition = <<EOF
-{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "${var.env}", "End": true}}}
-EOF
-}
-resource "aws_sfn_state_machine" "templated" {
-  name       = "templated"
-  definition = templatefile("${path.module}/sm.asl.json", { queue = aws_sqs_queue.dlq.arn, n = 3 })
-}
-"#;
+    /// The fixture the CLI tests run: three machines, the three ways.
+    const TF: &str = include_str!("../../../tests/fixtures/templates/terraform/main.tf");
 
     #[test]
     fn state_machines_are_read_with_their_references() {
@@ -406,9 +361,10 @@ resource "aws_sfn_state_machine" "templated" {
         given.set("env", Value::String("prod".into()));
         let found = machines(TF, &given).unwrap();
         let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["orders", "heredoc", "templated"]);
+        assert_eq!(names, ["orders", "greeting", "templated"]);
         let orders = &found[0];
         assert!(orders.express);
+        assert!(!found[1].express);
         let Body::Object(def) = &orders.body else {
             panic!("jsonencode gives an object: {:?}", orders.body);
         };
@@ -417,7 +373,7 @@ resource "aws_sfn_state_machine" "templated" {
             def["States"]["Check"]["Resource"],
             "arn:aws:lambda:us-east-1:123456789012:function:check-order"
         );
-        assert_eq!(def["States"]["Wait"]["Seconds"], 5);
+        assert_eq!(def["States"]["Wait"]["Seconds"], 2);
         assert_eq!(
             def["States"]["Send"]["Parameters"]["QueueUrl"],
             "https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq"
@@ -429,19 +385,19 @@ resource "aws_sfn_state_machine" "templated" {
         let Body::Text(t) = &found[1].body else {
             panic!("a heredoc is text");
         };
-        assert!(t.contains(r#""Result": "prod""#), "{t}");
+        assert!(t.contains(r#""env": "prod""#), "{t}");
         let Body::File(path) = &found[2].body else {
             panic!("templatefile names a file");
         };
-        assert_eq!(path, "./sm.asl.json");
+        assert_eq!(path, "./templated.asl.json");
         assert_eq!(
-            found[2].substitutions.get("queue"),
+            found[2].substitutions.get("queue_arn"),
             Some(Value::String(
                 "arn:aws:sqs:us-east-1:123456789012:orders-dlq".into()
             ))
         );
         assert_eq!(
-            found[2].substitutions.get("n"),
+            found[2].substitutions.get("seconds"),
             Some(Value::String("3".into()))
         );
     }

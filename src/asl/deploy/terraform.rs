@@ -233,12 +233,15 @@ impl File<'_> {
             },
             Expression::FuncCall(f) => {
                 let name = f.name.name.as_str();
-                match (name, f.args.as_slice()) {
-                    ("jsonencode", [x]) => Value::String(self.value(x, notes, d)?.to_string()),
-                    (other, _) => {
-                        return Err(format!("the function {other}() is not evaluated here"))
-                    }
+                if !f.name.namespace.is_empty() || f.expand_final {
+                    return Err(format!("the call {name}(…) is not evaluated here"));
                 }
+                let args = f
+                    .args
+                    .iter()
+                    .map(|a| self.value(a, notes, d))
+                    .collect::<Result<Vec<_>, _>>()?;
+                call(name, args)?
             }
             _ => return Err("an operation or a for expression is not evaluated here".into()),
         })
@@ -313,6 +316,100 @@ impl File<'_> {
             _ => Err(format!("{written} is not a reference asldbg can read")),
         }
     }
+}
+
+/// Terraform's functions that a definition uses most, on evaluated arguments.
+fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(match (name, args.as_slice()) {
+        ("jsonencode", [x]) => Value::String(x.to_string()),
+        ("jsondecode", [Value::String(s)]) => {
+            serde_json::from_str(s).map_err(|e| format!("jsondecode: {e}"))?
+        }
+        ("tostring", [x]) => Value::String(text(x)),
+        ("tonumber", [Value::String(s)]) => serde_json::from_str::<Number>(s.trim())
+            .map(Value::Number)
+            .map_err(|_| format!("tonumber: '{s}' is not a number"))?,
+        ("tonumber", [n @ Value::Number(_)]) => n.clone(),
+        ("lower", [Value::String(s)]) => Value::String(s.to_lowercase()),
+        ("upper", [Value::String(s)]) => Value::String(s.to_uppercase()),
+        ("replace", [Value::String(s), Value::String(from), Value::String(to)]) => {
+            if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
+                return Err("replace with a regular expression is not evaluated here".into());
+            }
+            Value::String(s.replace(from.as_str(), to))
+        }
+        ("join", [Value::String(sep), Value::Array(items)]) => {
+            Value::String(items.iter().map(text).collect::<Vec<_>>().join(sep))
+        }
+        ("concat", lists) if lists.iter().all(Value::is_array) => Value::Array(
+            lists
+                .iter()
+                .flat_map(|l| l.as_array().into_iter().flatten().cloned())
+                .collect(),
+        ),
+        ("merge", maps) if maps.iter().all(|m| m.is_object() || m.is_null()) => {
+            let mut out = Map::new();
+            for m in maps.iter().filter_map(Value::as_object) {
+                for (k, v) in m {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        ("lookup", [Value::Object(m), Value::String(k), rest @ ..]) if rest.len() <= 1 => {
+            match (m.get(k), rest.first()) {
+                (Some(v), _) => v.clone(),
+                (None, Some(default)) => default.clone(),
+                (None, None) => return Err(format!("lookup: no key '{k}'")),
+            }
+        }
+        ("format", [Value::String(f), rest @ ..]) => Value::String(format_verbs(f, rest)?),
+        (other, _) => {
+            return Err(format!(
+                "the function {other}() (with these arguments) is not evaluated here"
+            ))
+        }
+    })
+}
+
+/// Terraform's `format`: `%s` `%v` `%d` `%f` `%t` `%q` and `%%`.
+fn format_verbs(f: &str, args: &[Value]) -> Result<String, String> {
+    let mut out = String::new();
+    let mut next = args.iter();
+    let mut chars = f.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let verb = chars.next().ok_or("format: a '%' at the end")?;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = next
+            .next()
+            .ok_or_else(|| format!("format: no value for %{verb}"))?;
+        match (verb, arg) {
+            ('s' | 'v', Value::String(s)) => out.push_str(s),
+            ('s' | 'v' | 'd' | 'f' | 't', other) if !other.is_string() => {
+                out.push_str(&other.to_string())
+            }
+            ('q', other) => out.push_str(
+                &Value::String(match other {
+                    Value::String(s) => s.clone(),
+                    o => o.to_string(),
+                })
+                .to_string(),
+            ),
+            _ => return Err(format!("format: %{verb} with {arg} is not evaluated here")),
+        }
+    }
+    Ok(out)
 }
 
 /// The CloudFormation type of a Terraform resource type (for its ARN).
@@ -403,6 +500,49 @@ mod tests {
     }
 
     #[test]
+    fn the_functions_a_definition_uses_most_are_evaluated() {
+        let tf = r#"
+locals {
+  base   = { Type = "Pass", End = true }
+  names  = ["a", "b"]
+}
+resource "aws_sfn_state_machine" "f" {
+  definition = jsonencode({
+    StartAt = "A"
+    States = {
+      A = merge(local.base, { Result = {
+        f = format("%s-%d %q %%", "x", 3, "y")
+        j = join(",", concat(local.names, ["c"]))
+        l = lookup({ k = 1 }, "nope", "dflt")
+        r = upper(replace("a.b", ".", "_"))
+        n = tonumber("12")
+        s = tostring(true)
+        d = jsondecode("{\"z\": [1]}")
+      } })
+    }
+  })
+}
+"#;
+        let found = machines(tf, &Substitutions::default()).unwrap();
+        let Body::Object(def) = &found[0].body else {
+            panic!("{:?}", found[0].body);
+        };
+        let a = &def["States"]["A"];
+        assert_eq!(a["Type"], "Pass");
+        assert_eq!(a["End"], true);
+        let r = &a["Result"];
+        assert_eq!(r["f"], "x-3 \"y\" %");
+        assert_eq!(r["j"], "a,b,c");
+        assert_eq!(r["l"], "dflt");
+        assert_eq!(r["r"], "A_B");
+        assert_eq!(r["n"], 12);
+        assert_eq!(r["s"], "true");
+        assert_eq!(r["d"]["z"][0], 1);
+        assert!(call("replace", vec!["a".into(), "/a/".into(), "b".into()]).is_err());
+        assert!(format_verbs("%d", &[]).is_err());
+    }
+
+    #[test]
     fn what_cannot_be_read_says_why() {
         let none = Substitutions::default();
         let e = machines(
@@ -415,7 +555,7 @@ mod tests {
             r#"
 locals { a = local.a }
 resource "aws_sfn_state_machine" "loop" { definition = local.a }
-resource "aws_sfn_state_machine" "func" { definition = jsonencode(merge({}, {})) }
+resource "aws_sfn_state_machine" "func" { definition = jsonencode(cidrsubnet("10.0.0.0/16", 8, 1)) }
 resource "aws_sfn_state_machine" "none" { name = "n" }
 resource "aws_sfn_state_machine" "var" { definition = jsonencode({ StartAt = var.start }) }
 "#,
@@ -430,7 +570,11 @@ resource "aws_sfn_state_machine" "var" { definition = jsonencode({ StartAt = var
             })
             .collect();
         assert!(said[0].contains("nested too deep"), "{}", said[0]);
-        assert!(said[1].contains("merge() is not evaluated"), "{}", said[1]);
+        assert!(
+            said[1].contains("cidrsubnet() (with these arguments) is not evaluated"),
+            "{}",
+            said[1]
+        );
         assert!(said[2].contains("has no definition"), "{}", said[2]);
         // A variable with no default and no --sub stays a placeholder, said in a note.
         assert!(said[3].contains("${var.start}"), "{}", said[3]);

@@ -835,3 +835,30 @@ fn editing_the_definition_file_while_it_runs_moves_the_run_to_the_new_one() {
     t.wait_for("\"done\": true");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn a_terraform_machine_opens_in_the_debugger_and_the_asl_tab_does_not_write_into_it() {
+    let tf = "tests/fixtures/templates/terraform/main.tf";
+    let mut t = Tui::start_sized(
+        &[
+            tf,
+            "--machine",
+            "greeting",
+            "--sub",
+            "env=prod",
+            "--no-mouse",
+        ],
+        24,
+        80,
+    );
+    t.wait_for("at Greet");
+    // The heredoc's ${var.env}, filled from --sub, whole on the ASL tab.
+    t.keys("6");
+    t.wait_for("Greet  (/States/Greet)");
+    t.wait_for("\"env\": \"prod\"");
+    t.keys("e");
+    t.wait_for("main.tf is a Terraform file: the ASL tab");
+    t.keys("c");
+    t.wait_for("SUCCEEDED");
+    t.quit_and_check_restored();
+}

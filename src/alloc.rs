@@ -99,6 +99,24 @@ pub fn with_budget<R>(limit: usize, hook: CancelHook, f: impl FnOnce() -> R) -> 
     (r, exceeded)
 }
 
+/// How the global allocator gives freed memory back to the system now
+/// (set by the binary; an allocator that keeps freed pages for reuse holds
+/// them until this thread allocates again, which an idle session may not).
+static RELEASE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Set how freed memory is given back (once, at start).
+pub fn set_release(f: fn()) {
+    let _ = RELEASE.set(f);
+}
+
+/// Give this thread's freed memory back to the system (after a piece of
+/// work that passed its budget freed a lot at once).
+pub fn release() {
+    if let Some(f) = RELEASE.get() {
+        f();
+    }
+}
+
 /// Runs `f` and gives the bytes it left allocated on this thread (what it
 /// allocated less what it freed), for benchmarks of memory. Only counted
 /// where [`Budgeted`] is the global allocator (the binary): elsewhere 0.

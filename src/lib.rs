@@ -6,6 +6,7 @@
 
 pub mod alloc;
 pub mod asl;
+pub mod budget;
 pub mod debugger;
 pub mod engine;
 pub mod graph;

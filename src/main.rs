@@ -18,6 +18,8 @@ static GLOBAL: asldbg::alloc::Budgeted<mimalloc::MiMalloc> =
     asldbg::alloc::Budgeted(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
+    // SAFETY: mimalloc's collection of this thread's heap; no argument.
+    asldbg::alloc::set_release(|| unsafe { libmimalloc_sys::mi_collect(true) });
     let cli = Cli::parse();
     let Some(command) = cli.command else {
         return cli::debug::debug(cli.debug);

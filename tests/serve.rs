@@ -356,7 +356,14 @@ fn a_client_that_stalls_floods_or_vanishes_never_blocks_or_crashes_the_others() 
     std::fs::create_dir_all(&records).unwrap();
     let server = class(
         &dir,
-        &["--max-sessions", "3", "--record", records.to_str().unwrap()],
+        &[
+            "--max-sessions",
+            "3",
+            "--max-per-student",
+            "3",
+            "--record",
+            records.to_str().unwrap(),
+        ],
     );
     let pid = server.child.id();
     let port = server.port;
@@ -571,4 +578,245 @@ fn port_forwarding_either_way_is_refused() {
     );
     assert_eq!(code, 255, "{err}");
     assert!(err.contains("forwarding failed"), "{err}");
+}
+
+/// Another client key `name` in `dir`, let in (added to authorized_keys).
+fn add_key(dir: &Path, name: &str) -> PathBuf {
+    let key = dir.join(name);
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut ak = std::fs::read_to_string(dir.join("authorized_keys")).unwrap();
+    ak.push_str(&std::fs::read_to_string(dir.join(format!("{name}.pub"))).unwrap());
+    std::fs::write(dir.join("authorized_keys"), ak).unwrap();
+    key
+}
+
+/// Wait until the server's log holds `text`; the log.
+fn log_has(log: &Path, text: &str) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let l = std::fs::read_to_string(log).unwrap_or_default();
+        if l.contains(text) {
+            return l;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the log never said {text:?}:\n{l}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One `s` then `S` (restart) by a student on credit-card: how long the
+/// two took to show.
+fn step_and_restart(t: &mut Tui) -> Duration {
+    let start = std::time::Instant::now();
+    t.send(b"s");
+    t.wait_for("at Credit applied >= 5000?");
+    t.send(b"S");
+    t.wait_for("at Get credit limit");
+    start.elapsed()
+}
+
+#[test]
+fn one_students_bombs_stay_in_their_session_and_one_key_cannot_fill_the_class() {
+    let dir = keys("hostile");
+    let other = add_key(&dir, "other");
+    add_key(&dir, "third");
+    let stranger = dir.join("out");
+    let teacher = add_key(&dir, "teacher");
+    // The teacher's key is named by --teacher only (not a student's).
+    let ak = std::fs::read_to_string(dir.join("authorized_keys")).unwrap();
+    let teacher_pub = std::fs::read_to_string(dir.join("teacher.pub")).unwrap();
+    std::fs::write(dir.join("authorized_keys"), ak.replace(&teacher_pub, "")).unwrap();
+    let log = dir.join("serve.log");
+    let server = class(
+        &dir,
+        &[
+            "--max-sessions",
+            "3",
+            "--teacher",
+            dir.join("teacher.pub").to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ],
+    );
+    let (pid, port) = (server.child.id(), server.port);
+    let inn = dir.join("in");
+
+    // B, another student, steps at normal speed throughout.
+    let mut b = stepped_student(port, &other, 24, 80);
+    let normal = step_and_restart(&mut b);
+    let base = rss_kb(pid);
+
+    // A's watch bomb: ten million numbers doubled, counted. It fails in
+    // A's session (the session's 64 MiB), and so does every re-evaluation.
+    let mut a = stepped_student(port, &inn, 50, 200);
+    a.keys("w");
+    a.keys("$count([1..9999999].($ * 2))");
+    a.keys("\x0f");
+    a.wait_for("= D2015: The maximu");
+    // A string doubled forty times is stopped by the memory count.
+    a.keys("w");
+    a.keys("$length($reduce([1..40], function($a, $b){$a & $a}, 'x'))");
+    a.keys("\x0f");
+    a.wait_for("= U1004: the expres");
+    log_has(&log, "stopped by the session's budget (64 MiB of memory");
+    // A keeps stepping (each step evaluates the watch again) while B steps.
+    let mut worst = Duration::ZERO;
+    for _ in 0..5 {
+        a.send(b"sS");
+        worst = worst.max(step_and_restart(&mut b));
+    }
+    eprintln!("B's step and restart: {normal:?} alone, at worst {worst:?} beside A's bomb");
+    assert!(
+        worst < Duration::from_secs(2),
+        "B waited {worst:?} for a step beside A's watch"
+    );
+
+    // A's second session (one key holds at most 2): pastes pile up to the
+    // editor's cap and no further.
+    let mut a2 = stepped_student(port, &inn, 24, 80);
+    a2.keys("w");
+    let chunk = vec![b'x'; 900 << 10];
+    for _ in 0..3 {
+        a2.send(b"\x1b[200~");
+        a2.send(&chunk);
+        a2.send(b"\x1b[201~");
+    }
+    a2.wait_for("Not pasted");
+    let grown = rss_kb(pid).saturating_sub(base);
+    eprintln!("the server grew {grown} KB with a watch bomb and a paste flood");
+    // The budget (64 MiB) for each of the two misbehaving sessions, and
+    // room for the sessions themselves.
+    assert!(grown < (2 * 64 + 48) << 10, "the server grew {grown} KB");
+
+    // A third session with A's key is refused, saying why.
+    let mut a3 = student(port, &inn, 24, 80);
+    a3.wait_for("you already have 2 sessions open");
+    assert!(!a3.exit_status(Duration::from_secs(10)).success());
+    log_has(&log, "already holds 2 (--max-per-student)");
+
+    // The class is full (3 sessions): another student is told so, and
+    // the teacher still gets in.
+    let mut c = student(port, &dir.join("third"), 24, 80);
+    c.wait_for("the class is full (3 sessions)");
+    assert!(!c.exit_status(Duration::from_secs(10)).success());
+    let mut t = student(port, &teacher, 24, 80);
+    t.wait_for("pick a lesson");
+    t.keys("\r");
+    t.wait_for("teacher · 0 following");
+    // B follows; when the teacher leaves, B is told and has their copy.
+    b.keys("F");
+    b.wait_for("◉ FOLLOWING THE TEACHER");
+    t.keys("q");
+    assert!(t.exit_status(Duration::from_secs(10)).success());
+    b.wait_for("The teacher left the class");
+    b.wait_for_gone("◉ FOLLOWING THE TEACHER");
+    still_served(&mut b, "B after the teacher left");
+
+    // A key login must give the class's user name.
+    let (code, err) = ssh_batch(port, &inn, &["root@127.0.0.1"]);
+    assert_eq!(code, 255, "{err}");
+    // A key not let in: refused and logged with its fingerprint.
+    let (code, _) = ssh_batch(port, &stranger, &["class@127.0.0.1"]);
+    assert_eq!(code, 255);
+    let l = log_has(&log, "authentication failed: unknown key SHA256:");
+    assert!(
+        l.contains("a known key with the wrong user name, key SHA256:")
+            && l.contains("for user \"root\""),
+        "{l}"
+    );
+    // A2's editor is open: Esc puts it aside first.
+    a2.keys("\x1b");
+    for mut s in [a, a2, b] {
+        s.keys("q");
+        assert!(s.exit_status(Duration::from_secs(10)).success());
+    }
+    let l = log_has(&log, "session end:");
+    for said in [
+        "login: a student as \"class\" from 127.0.0.1:",
+        "login: the teacher as \"class\"",
+        "opened the lesson credit-card",
+        "session start:",
+    ] {
+        assert!(l.contains(said), "the log does not say {said:?}:\n{l}");
+    }
+    assert!(
+        !l.contains(&dir.display().to_string()),
+        "the log names host paths:\n{l}"
+    );
+}
+
+#[test]
+fn thousands_of_idle_connections_neither_end_the_server_nor_keep_a_student_out() {
+    let dir = keys("idle");
+    let log = dir.join("serve.log");
+    // The server with few file descriptors and room for more waiting
+    // connections than it has descriptors, so that accepting fails
+    // (EMFILE) while the idle connections come.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_asldbg"))
+        .args([
+            "serve",
+            "credit-card",
+            "--listen",
+            "127.0.0.1:0",
+            "--host-key",
+        ])
+        .arg(dir.join("host_key"))
+        .arg("--authorized-keys")
+        .arg(dir.join("authorized_keys"))
+        .arg("--log")
+        .arg(&log)
+        .args(["--max-startups", "200", "--max-startups-per-address", "200"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    let server = Server { child, port };
+    // 5,000 connections from another loopback address that never speak.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let held = rt.block_on(async {
+        let mut held = Vec::new();
+        for _ in 0..5000 {
+            let s = tokio::net::TcpSocket::new_v4().unwrap();
+            s.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+            let to = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            if let Ok(Ok(c)) = tokio::time::timeout(Duration::from_secs(2), s.connect(to)).await {
+                held.push(c);
+            }
+        }
+        held
+    });
+    eprintln!("{} idle connections made", held.len());
+    assert!(server_alive(&server), "the server ended");
+    // A student still gets in and steps, while the idle ones are held.
+    let mut s = stepped_student(port, &dir.join("in"), 24, 80);
+    still_served(&mut s, "a student beside 5,000 idle connections");
+    s.keys("q");
+    assert!(s.exit_status(Duration::from_secs(10)).success());
+    log_has(&log, "connection(s) not yet logged in to make room");
+    assert!(server_alive(&server), "the server ended");
+    drop(held);
 }

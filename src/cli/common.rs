@@ -90,7 +90,10 @@ pub(crate) fn build_runner(
             asldbg::engine::task::kill_commands_on_signals();
             Box::new(Chain {
                 first: runner,
-                then: Box::new(CommandRunner { command }),
+                then: Box::new(CommandRunner {
+                    command,
+                    limit: exec.task_timeout()?,
+                }),
             })
         }
         None => runner,
@@ -109,12 +112,12 @@ pub(crate) fn build_runner(
 /// on, an input over 256 KiB is refused as StartExecution refuses it, before
 /// more of it is read; without, inputs up to 1 GiB are read.
 pub(crate) fn read_input(file: &str, quota: bool) -> Result<Val, LoadError> {
-    let cap = if quota {
-        asldbg::engine::PAYLOAD_QUOTA as u64
+    let read = if quota {
+        asl::read_value_quota(file, asldbg::engine::PAYLOAD_QUOTA as u64)
     } else {
-        asl::MAX_DOCUMENT_BYTES
+        asl::read_value_capped(file, asl::MAX_DOCUMENT_BYTES)
     };
-    match asl::read_value_capped(file, cap) {
+    match read {
         Ok(v) => Ok(v),
         Err(mut e) if quota && e.message.starts_with("larger than") => {
             e.message = format!(
@@ -147,4 +150,24 @@ pub(crate) fn first_test_case(mocks: &Value, name: Option<&str>) -> Option<Strin
         None => machines.values().next()?,
     };
     m.get("TestCases")?.as_object()?.keys().next().cloned()
+}
+
+/// `500ms`, `30s`, `20m`, `1h` (a bare number is seconds).
+pub(crate) fn duration(flag: &str, text: &str) -> Result<std::time::Duration, String> {
+    let (n, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("--{flag} {text}: expected a number and ms, s, m or h (20m)"))?;
+    let ms = match unit {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        _ => return Err(format!("--{flag} {text}: the unit is ms, s, m or h")),
+    };
+    let ms = ms.ok_or_else(|| format!("--{flag} {text}: out of range"))?;
+    Ok(std::time::Duration::from_millis(ms.max(1)))
 }

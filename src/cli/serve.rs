@@ -1,6 +1,8 @@
 //! `asldbg serve`: the classroom server (see `asldbg::serve`).
 
-use asldbg::serve::{self, Config, Lesson};
+use super::common::duration;
+use asldbg::serve::guard::StartupLimits;
+use asldbg::serve::{self, Config, Lesson, Limits};
 use asldbg::{errln, outln};
 use clap::Args;
 use std::process::ExitCode;
@@ -40,23 +42,64 @@ pub struct ServeArgs {
     /// A connection with no traffic this long is closed (30s, 20m, 1h).
     #[arg(long, default_value = "30m", value_name = "DUR")]
     idle_timeout: String,
+    /// The user name to log in as with a key (`ssh class@HOST`).
+    #[arg(long, default_value = "class", value_name = "NAME")]
+    user: String,
+    /// Also append the log (connections, logins, failures, sessions,
+    /// refusals, budget hits) to FILE; it always goes to standard error.
+    #[arg(long, value_name = "FILE")]
+    log: Option<String>,
+    /// Sessions one student (one key, or one password login) may hold at
+    /// once; the teacher's are not limited.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    max_per_student: usize,
+    /// Memory one evaluation of a session may hold (watches, breakpoint
+    /// conditions, the lesson's expressions): 64M, 512K, 1G.
+    #[arg(long, default_value = "64M", value_name = "SIZE")]
+    session_memory: String,
+    /// Time one expression of a session may run (500ms, 2s).
+    #[arg(long, default_value = "500ms", value_name = "DUR")]
+    eval_time: String,
+    /// Time all the evaluations one key press causes may take together.
+    #[arg(long, default_value = "1s", value_name = "DUR")]
+    key_time: String,
+    /// Text a session's editors may hold together, drafts included.
+    #[arg(long, default_value = "1M", value_name = "SIZE")]
+    editor_limit: String,
+    /// Bytes of key presses --record writes for one session (the rest are
+    /// counted in the record's events_dropped).
+    #[arg(long, default_value = "4M", value_name = "SIZE")]
+    record_limit: String,
+    /// Time a connection has to log in (OpenSSH's LoginGraceTime).
+    #[arg(long, default_value = "30s", value_name = "DUR")]
+    login_grace: String,
+    /// Connections not yet logged in, at most; a new one closes the oldest
+    /// (OpenSSH's MaxStartups).
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    max_startups: usize,
+    /// Connections not yet logged in from one address, at most; a new one
+    /// closes that address's oldest.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    max_startups_per_address: usize,
 }
 
-fn duration(text: &str) -> Result<Duration, String> {
-    let (n, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = n
+/// `64M`, `512K`, `1G`, `1000` (bytes).
+fn size(flag: &str, text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: usize = n
         .parse()
-        .map_err(|_| format!("--idle-timeout {text}: expected a number and s, m or h (20m)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("--idle-timeout {text}: the unit is s, m or h")),
+        .map_err(|_| format!("--{flag} {text}: expected a number and K, M or G (64M)"))?;
+    let shift = match unit.trim_end_matches(['B', 'b', 'i']) {
+        "" => 0,
+        "K" | "k" => 10,
+        "M" | "m" => 20,
+        "G" | "g" => 30,
+        _ => return Err(format!("--{flag} {text}: the unit is K, M or G")),
     };
-    Ok(Duration::from_secs(secs.max(1)))
+    n.checked_shl(shift)
+        .filter(|v| *v >> shift == n && *v > 0)
+        .ok_or_else(|| format!("--{flag} {text}: out of range"))
 }
 
 fn config(args: &ServeArgs) -> Result<Config, String> {
@@ -85,7 +128,24 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
         },
         lessons,
         max_sessions: args.max_sessions.max(1),
-        idle_timeout: duration(&args.idle_timeout)?,
+        idle_timeout: duration("idle-timeout", &args.idle_timeout)?.max(Duration::from_secs(1)),
+        user: args.user.clone(),
+        log: args.log.as_ref().map(Into::into),
+        limits: Limits {
+            per_student: args.max_per_student.max(1),
+            budget: asldbg::budget::Budget {
+                memory: size("session-memory", &args.session_memory)?,
+                expr_time: duration("eval-time", &args.eval_time)?,
+                per_turn: Some(duration("key-time", &args.key_time)?),
+            },
+            startups: StartupLimits {
+                total: args.max_startups.max(1),
+                per_address: args.max_startups_per_address.max(1),
+                grace: duration("login-grace", &args.login_grace)?,
+            },
+            editor: size("editor-limit", &args.editor_limit)?,
+            record: size("record-limit", &args.record_limit)?,
+        },
         record: match &args.record {
             Some(d) => {
                 std::fs::create_dir_all(d).map_err(|e| format!("--record {d}: {e}"))?;
@@ -100,7 +160,26 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
     })
 }
 
+/// A server holds a descriptor per connection: take the most files the
+/// system lets this process open (the soft limit raised to the hard one).
+#[cfg(unix)]
+fn raise_open_files_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on a local struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 pub fn run(args: ServeArgs) -> ExitCode {
+    #[cfg(unix)]
+    raise_open_files_limit();
     let config = match config(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -140,5 +219,24 @@ pub fn run(args: ServeArgs) -> ExitCode {
             errln!("asldbg: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations_read_as_written_and_nonsense_is_refused() {
+        assert_eq!(size("x", "64M"), Ok(64 << 20));
+        assert_eq!(size("x", "512K"), Ok(512 << 10));
+        assert_eq!(size("x", "1GiB"), Ok(1 << 30));
+        assert_eq!(size("x", "1000"), Ok(1000));
+        assert!(size("x", "0").is_err());
+        assert!(size("x", "64Q").is_err());
+        assert!(size("x", "99999999999999999999G").is_err());
+        assert_eq!(duration("x", "500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("x", "20m"), Ok(Duration::from_secs(1200)));
+        assert!(duration("x", "5 parsecs").is_err());
     }
 }

@@ -68,7 +68,11 @@ impl Watch {
                 };
                 let mut s = crate::asl::jsonata::Session::new(&env, &[e], 0);
                 s.set_data(Some(&input));
-                s.eval_expr(e, "watch").map_err(|e| e.describe())
+                // The watch's row names the expression: only what went wrong.
+                s.eval_expr(e, "watch").map_err(|e| match e.kind {
+                    crate::asl::jsonata::JErrorKind::Failed(m) => m,
+                    crate::asl::jsonata::JErrorKind::Undefined => e.describe(),
+                })
             }
         }
     }

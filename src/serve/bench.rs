@@ -142,6 +142,9 @@ pub fn run(clients: usize, keys: usize, pace: Duration) -> Result<Report, String
         idle_timeout: Duration::from_secs(600),
         teacher: None,
         record: None,
+        user: "class".into(),
+        log: None,
+        limits: crate::serve::Limits::default(),
     };
     let before = resident();
     let (ready_tx, ready_rx) = std_mpsc::channel();

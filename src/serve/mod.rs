@@ -19,7 +19,7 @@ use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::keys::ssh_key::{self, PublicKey};
 use russh::keys::PrivateKey;
-use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Server as _, Session};
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Session};
 use russh::{Channel, ChannelId, MethodKind, MethodSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -29,7 +29,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub mod bench;
+pub mod guard;
 mod outbox;
+use guard::{Failures, Log, Seat, Seats, StartupLimits, Startups};
 use outbox::{ChannelWriter, Next, Outbox};
 
 /// One thing the picker offers: a bundled sample or a definition file the
@@ -107,7 +109,7 @@ impl Lesson {
             None => None,
         };
         Ok(Lesson {
-            name: file.to_string(),
+            name: lesson_name(Path::new(file)),
             description: opened
                 .definition
                 .comment
@@ -150,6 +152,28 @@ impl Lesson {
         }
         app
     }
+}
+
+/// What students see of a lesson served by path: its folder's name when
+/// the folder is the lesson's (a `lesson.md` beside it), else the file's
+/// stem; never the host's path.
+fn lesson_name(file: &Path) -> String {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+    let folder = dir
+        .filter(|d| d.join("lesson.md").is_file())
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    folder.unwrap_or_else(|| {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut stem = name.as_str();
+        for ext in [".json", ".yaml", ".yml"] {
+            stem = stem.strip_suffix(ext).unwrap_or(stem);
+        }
+        stem.strip_suffix(".asl").unwrap_or(stem).to_string()
+    })
 }
 
 fn first_test_case(mocks: &serde_json::Value) -> Option<String> {
@@ -204,6 +228,39 @@ pub struct Config {
     pub teacher: Option<Teacher>,
     /// Keep each session's events and final run here (`--record`).
     pub record: Option<PathBuf>,
+    /// The user name logins with a key must give (`class`).
+    pub user: String,
+    /// Where the log goes besides standard error (`--log`).
+    pub log: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+/// What one student, one session and the room may take.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Sessions one student (one key, or one password login) holds at once.
+    pub per_student: usize,
+    /// Each session's evaluations (watches, conditions, the lesson's own
+    /// expressions, edits).
+    pub budget: crate::budget::Budget,
+    /// Connections that have not logged in.
+    pub startups: StartupLimits,
+    /// Text one session's editors hold together, drafts included.
+    pub editor: usize,
+    /// Bytes of events `--record` writes for one session.
+    pub record: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_student: 2,
+            budget: crate::budget::Budget::SESSION,
+            startups: StartupLimits::default(),
+            editor: 1 << 20,
+            record: 4 << 20,
+        }
+    }
 }
 
 impl Config {
@@ -313,6 +370,7 @@ pub async fn serve(
         nodelay: true,
         ..Default::default()
     });
+    let log = Arc::new(Log::new(config.log.as_deref())?);
     ready(addr);
     let (broadcast, _) = tokio::sync::watch::channel(None);
     let mut server = Server {
@@ -323,19 +381,130 @@ pub async fn serve(
             followers: AtomicUsize::new(0),
             followers_changed: tokio::sync::Notify::new(),
         }),
+        log,
+        startups: Arc::new(Startups::default()),
+        failures: Arc::new(Failures::default()),
+        seats: Arc::new(Seats::default()),
     };
-    server
-        .run_on_socket(ssh, &listener)
-        .await
-        .map_err(|e| e.to_string())
+    server.log.line(&format!("listening on {addr}"));
+    accept_loop(&mut server, ssh, &listener).await;
+    Ok(())
+}
+
+/// Take connections until the server is stopped. Nothing a client does
+/// ends it: a failed `accept` (out of file descriptors) is logged and
+/// tried again after a pause.
+async fn accept_loop(
+    server: &mut Server,
+    ssh: Arc<russh::server::Config>,
+    listener: &tokio::net::TcpListener,
+) {
+    use russh::server::Server as _;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => {
+                pause = Duration::from_millis(10);
+                c
+            }
+            Err(e) => {
+                // Out of file descriptors (or another passing failure): the
+                // oldest connection not logged in makes room, else wait.
+                let freed = server.startups.evict_oldest();
+                if freed > 0 {
+                    server.log.line_at_most_each_second(
+                        "accept",
+                        &format!(
+                            "accepting a connection failed: {e}; closed the oldest {freed} \
+                             connection(s) not yet logged in to make room"
+                        ),
+                    );
+                    // Their tasks close them.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                } else {
+                    server.log.line_at_most_each_second(
+                        "accept",
+                        &format!(
+                            "accepting a connection failed: {e}; trying again in {} ms",
+                            pause.as_millis()
+                        ),
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                continue;
+            }
+        };
+        let limits = server.config.limits.startups;
+        let (slot, pushed) = server.startups.enter(peer.ip(), limits);
+        if pushed > 0 {
+            server.log.line_at_most_each_second(
+                "pushed",
+                &format!(
+                    "{pushed} connection(s) not yet logged in closed to make room for {peer} \
+                 (at most {} waiting, {} from one address)",
+                    limits.total, limits.per_address
+                ),
+            );
+        }
+        let handler = server.new_client(Some(peer));
+        let authed = handler.authed.clone();
+        let log = server.log.clone();
+        let ssh = ssh.clone();
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let grace = tokio::time::sleep(limits.grace);
+            tokio::pin!(grace);
+            let evict = slot.evict.clone();
+            let why = tokio::select! {
+                s = russh::server::run_stream(ssh, stream, {
+                    handler.log.line(&format!("connection from {peer}"));
+                    handler
+                }) => match s {
+                    Ok(session) => {
+                        let handle = session.handle();
+                        tokio::pin!(session);
+                        let why = tokio::select! {
+                            _ = &mut session => return,
+                            _ = authed.notified() => None,
+                            _ = &mut grace => Some("no login within the grace time"),
+                            _ = evict.notified() => Some("pushed out by newer connections not logged in"),
+                        };
+                        match why {
+                            None => {
+                                // Logged in: no longer waiting.
+                                drop(slot);
+                                let _ = session.await;
+                                return;
+                            }
+                            Some(why) => {
+                                let _ = handle
+                                    .disconnect(russh::Disconnect::ByApplication, why.into(), String::new())
+                                    .await;
+                                why
+                            }
+                        }
+                    }
+                    Err(_) => return,
+                },
+                _ = &mut grace => "no SSH greeting within the grace time",
+                _ = evict.notified() => "pushed out by newer connections not logged in",
+            };
+            log.line_at_most_each_second("closed", &format!("closed {peer}: {why}"));
+        });
+    }
 }
 
 #[derive(Clone)]
 struct Server {
     config: Arc<Config>,
-    /// Debugger sessions running now.
+    /// Students' debugger sessions running now (teachers' are not counted).
     active: Arc<AtomicUsize>,
     class: Arc<ClassShared>,
+    log: Arc<Log>,
+    startups: Arc<Startups>,
+    failures: Arc<Failures>,
+    seats: Arc<Seats>,
 }
 
 /// The teacher's moment, as followers take it: the lesson and the
@@ -344,6 +513,8 @@ struct Server {
 struct Broadcast {
     lesson: usize,
     session: serde_json::Value,
+    /// The teacher's session ended: followers are let go.
+    left: bool,
 }
 
 /// What the sessions of one class share.
@@ -355,11 +526,15 @@ struct ClassShared {
 
 impl russh::server::Server for Server {
     type Handler = Connection;
-    fn new_client(&mut self, _: Option<std::net::SocketAddr>) -> Connection {
+    fn new_client(&mut self, peer: Option<std::net::SocketAddr>) -> Connection {
         Connection {
+            log: self.log.clone(),
             server: self.clone(),
+            peer,
             user: String::new(),
+            who: String::new(),
             teacher: false,
+            authed: Arc::new(tokio::sync::Notify::new()),
             channel: None,
             size: (80, 24),
             input: None,
@@ -371,23 +546,22 @@ impl russh::server::Server for Server {
 /// One SSH connection: at most one session channel, with one debugger.
 struct Connection {
     server: Server,
+    log: Arc<Log>,
+    peer: Option<std::net::SocketAddr>,
     /// Who logged in (the name given to ssh).
     user: String,
+    /// Who the student is, for their count of sessions and the log: the
+    /// key's fingerprint, or the user name of a password login.
+    who: String,
     /// Logged in with the teacher's key.
     teacher: bool,
+    /// Told when the login succeeds (the connection stops waiting).
+    authed: Arc<tokio::sync::Notify>,
     channel: Option<ChannelId>,
     size: (u16, u16),
     /// Where its debugger takes events (once started).
     input: Option<mpsc::Sender<Event>>,
     decoder: Decoder,
-}
-
-fn verdict(ok: bool) -> Auth {
-    if ok {
-        Auth::Accept
-    } else {
-        Auth::reject()
-    }
 }
 
 /// The events that may wait for a session: a client that sends faster
@@ -406,6 +580,20 @@ impl Connection {
         session.channel_failure(channel)?;
         session.close(channel)
     }
+
+    /// Say why there is no session, and end the channel (exit status 1).
+    fn turn_away(
+        &self,
+        channel: ChannelId,
+        session: &mut Session,
+        why: &str,
+    ) -> Result<(), russh::Error> {
+        session.channel_success(channel)?;
+        session.data(channel, format!("{why}\r\n"))?;
+        session.exit_status_request(channel, 1)?;
+        session.eof(channel)?;
+        session.close(channel)
+    }
 }
 
 impl russh::server::Handler for Connection {
@@ -415,22 +603,54 @@ impl russh::server::Handler for Connection {
         self.user = user.to_string();
         // With a teacher named, keys are asked for (to know the teacher).
         let c = &self.server.config;
-        Ok(verdict(c.open() && c.teacher.is_none()))
+        if c.open() && c.teacher.is_none() {
+            return Ok(self.let_in(format!("user {user}"), "no login asked"));
+        }
+        Ok(Auth::reject())
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         self.user = user.to_string();
         let c = &self.server.config;
-        let ok = c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password);
-        Ok(verdict(ok))
+        if c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password) {
+            return Ok(self.let_in(format!("user {user}"), "password"));
+        }
+        let wait = self
+            .server
+            .failures
+            .failed(self.peer.map(|p| p.ip()), Some(user));
+        self.log.line(&format!(
+            "authentication failed: password for user {user:?} from {}{}",
+            self.from(),
+            slowed(wait)
+        ));
+        tokio::time::sleep(wait).await;
+        Ok(Auth::reject())
     }
 
     async fn auth_publickey_offered(
         &mut self,
-        _user: &str,
+        user: &str,
         offer: russh::server::PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
-        Ok(verdict(self.known(offer.public_key)))
+        let key = offer.public_key;
+        if self.known(key) && self.user_ok(user) {
+            return Ok(Auth::Accept);
+        }
+        let wait = self.server.failures.failed(self.peer.map(|p| p.ip()), None);
+        self.log.line(&format!(
+            "authentication failed: {} key {} for user {user:?} from {}{}",
+            if self.known(key) {
+                "a known key with the wrong user name,"
+            } else {
+                "unknown"
+            },
+            key.fingerprint(ssh_key::HashAlg::Sha256),
+            self.from(),
+            slowed(wait)
+        ));
+        tokio::time::sleep(wait).await;
+        Ok(Auth::reject())
     }
 
     async fn auth_publickey(
@@ -439,10 +659,21 @@ impl russh::server::Handler for Connection {
         key: russh::server::VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
         self.user = user.to_string();
-        if self.is_teacher(key.public_key) {
+        let key = key.public_key;
+        if !(self.known(key) && self.user_ok(user)) {
+            return Ok(Auth::reject());
+        }
+        if self.is_teacher(key) {
             self.teacher = true;
         }
-        Ok(verdict(self.known(key.public_key)))
+        let fp = key.fingerprint(ssh_key::HashAlg::Sha256).to_string();
+        let comment = key.comment();
+        let how = if comment.is_empty() {
+            format!("key {fp}")
+        } else {
+            format!("key {fp} ({comment})")
+        };
+        Ok(self.let_in(fp, &how))
     }
 
     async fn channel_open_session(
@@ -505,21 +736,50 @@ impl russh::server::Handler for Connection {
         if self.input.is_some() || self.channel != Some(channel) {
             return self.refuse(channel, session);
         }
-        let config = &self.server.config;
+        let config = self.server.config.clone();
         let active = self.server.active.clone();
-        if active.fetch_add(1, Ordering::SeqCst) >= config.max_sessions {
-            active.fetch_sub(1, Ordering::SeqCst);
-            session.channel_success(channel)?;
-            session.data(
-                channel,
-                format!(
-                    "asldbg: the class is full ({} sessions); try again later.\r\n",
+        // The teacher's sessions are not counted against the class.
+        let counted = !self.teacher;
+        let seat: Option<Seat>;
+        if counted {
+            // One student's seats first: their own limit is what they hit.
+            seat = self.server.seats.take(&self.who, config.limits.per_student);
+            if seat.is_none() {
+                self.log.line(&format!(
+                    "refused a session to {} from {}: already holds {} (--max-per-student)",
+                    self.who,
+                    self.from(),
+                    config.limits.per_student
+                ));
+                return self.turn_away(
+                    channel,
+                    session,
+                    &format!(
+                        "asldbg: you already have {} sessions open, the most one student may \
+                         hold; leave one (q) and try again.",
+                        config.limits.per_student
+                    ),
+                );
+            }
+            if active.fetch_add(1, Ordering::SeqCst) >= config.max_sessions {
+                active.fetch_sub(1, Ordering::SeqCst);
+                self.log.line(&format!(
+                    "refused a session to {} from {}: the class is full ({} sessions)",
+                    self.who,
+                    self.from(),
                     config.max_sessions
-                ),
-            )?;
-            session.exit_status_request(channel, 1)?;
-            session.eof(channel)?;
-            return session.close(channel);
+                ));
+                return self.turn_away(
+                    channel,
+                    session,
+                    &format!(
+                        "asldbg: the class is full ({} sessions); try again later.",
+                        config.max_sessions
+                    ),
+                );
+            }
+        } else {
+            seat = None;
         }
         session.channel_success(channel)?;
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
@@ -530,7 +790,17 @@ impl russh::server::Handler for Connection {
         let record = config.record.as_ref().map(|dir| Recording {
             dir: dir.clone(),
             user: self.user.clone(),
+            cap: config.limits.record,
         });
+        let who = Who {
+            log: self.log.clone(),
+            name: if self.teacher {
+                format!("the teacher ({})", self.who)
+            } else {
+                self.who.clone()
+            },
+        };
+        let limits = config.limits;
         let class = ClassHooks::new(
             self.server.class.clone(),
             self.teacher,
@@ -543,18 +813,36 @@ impl russh::server::Handler for Connection {
         std::thread::spawn(move || {
             // Counted out however the session ends (a panic in it ends
             // only this thread: the others go on).
-            struct Leaving(Arc<AtomicUsize>);
+            // The student's seat is given back with it.
+            struct Leaving {
+                active: Option<Arc<AtomicUsize>>,
+                _seat: Option<Seat>,
+            }
             impl Drop for Leaving {
                 fn drop(&mut self) {
-                    self.0.fetch_sub(1, Ordering::SeqCst);
+                    if let Some(active) = &self.active {
+                        active.fetch_sub(1, Ordering::SeqCst);
+                    }
                 }
             }
-            let _leaving = Leaving(active);
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
+            let _leaving = Leaving {
+                active: counted.then_some(active),
+                _seat: seat,
+            };
+            // This student's evaluations run under the session's budget.
+            crate::budget::set(limits.budget);
+            // Timers only: a session opens no file descriptor of its own,
+            // so one is never refused for want of them.
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_time()
                 .build()
             {
-                rt.block_on(run_session(lessons, size, rx, outbox, class, record));
+                Ok(rt) => rt.block_on(run_session(
+                    lessons, size, rx, outbox, class, record, who, limits,
+                )),
+                Err(e) => who
+                    .log
+                    .line(&format!("session of {} not started: {e}", who.name)),
             }
         });
         Ok(())
@@ -563,19 +851,53 @@ impl russh::server::Handler for Connection {
     async fn exec_request(
         &mut self,
         channel: ChannelId,
-        _data: &[u8],
+        data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        let shown: String = String::from_utf8_lossy(data).chars().take(80).collect();
+        self.log.line(&format!(
+            "refused a command ({shown:?}) to {} from {}",
+            self.who,
+            self.from()
+        ));
         self.refuse(channel, session)
     }
 
     async fn subsystem_request(
         &mut self,
         channel: ChannelId,
-        _name: &str,
+        name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        let shown: String = name.chars().take(40).collect();
+        self.log.line(&format!(
+            "refused the subsystem {shown:?} to {} from {}",
+            self.who,
+            self.from()
+        ));
         self.refuse(channel, session)
+    }
+
+    async fn channel_open_direct_tcpip(
+        &mut self,
+        _channel: Channel<Msg>,
+        host: &str,
+        port: u32,
+        _originator_address: &str,
+        _originator_port: u32,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let shown: String = host.chars().take(80).collect();
+        self.log.line(&format!(
+            "refused forwarding to {shown}:{port} to {} from {}",
+            self.who,
+            self.from()
+        ));
+        reply
+            .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
+            .await;
+        Ok(())
     }
 
     async fn x11_request(
@@ -611,10 +933,16 @@ impl russh::server::Handler for Connection {
 
     async fn tcpip_forward(
         &mut self,
-        _address: &str,
-        _port: &mut u32,
+        address: &str,
+        port: &mut u32,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
+        let shown: String = address.chars().take(80).collect();
+        self.log.line(&format!(
+            "refused remote forwarding of {shown}:{port} to {} from {}",
+            self.who,
+            self.from()
+        ));
         Ok(false)
     }
 
@@ -652,7 +980,47 @@ impl russh::server::Handler for Connection {
     }
 }
 
+/// ", answered after 2 s" for a failure that waits, else nothing.
+fn slowed(wait: Duration) -> String {
+    if wait.is_zero() {
+        String::new()
+    } else {
+        format!(", answered after {}", crate::budget::show_time(wait))
+    }
+}
+
 impl Connection {
+    /// Where the connection comes from, for the log.
+    fn from(&self) -> String {
+        self.peer
+            .map_or_else(|| "an unknown address".into(), |p| p.to_string())
+    }
+
+    /// A key login gives the class's user name (any name on a server
+    /// that checks nobody).
+    fn user_ok(&self, user: &str) -> bool {
+        self.server.config.open() || user == self.server.config.user
+    }
+
+    /// The login succeeded: `who` is the student (their seats are counted
+    /// under it), `how` the method, for the log.
+    fn let_in(&mut self, who: String, how: &str) -> Auth {
+        self.who = who;
+        self.server.failures.succeeded(self.peer.map(|p| p.ip()));
+        self.authed.notify_one();
+        self.log.line(&format!(
+            "login: {} as {:?} from {} ({how})",
+            if self.teacher {
+                "the teacher"
+            } else {
+                "a student"
+            },
+            self.user,
+            self.from()
+        ));
+        Auth::Accept
+    }
+
     /// Let in: a listed key, the teacher's, or any on an open server.
     fn known(&self, key: &PublicKey) -> bool {
         let c = &self.server.config;
@@ -700,8 +1068,11 @@ struct Remote {
     /// Where the session's frames go: a repaint it wants comes as
     /// `FocusGained` (which draws the screen whole).
     outbox: Arc<Outbox>,
-    /// `--record`: every event, with the milliseconds since the start.
-    log: Option<(std::time::Instant, Vec<serde_json::Value>)>,
+    /// `--record`: every event, with the milliseconds since the start,
+    /// written as it comes.
+    record: Option<RecordFile>,
+    /// Who this is, for the log (evaluations stopped by the budget).
+    who: Who,
 }
 
 impl Remote {
@@ -714,11 +1085,33 @@ impl Remote {
         if matches!(ev, Event::FocusGained) {
             return;
         }
-        if let Some((start, log)) = &mut self.log {
-            let ms = start.elapsed().as_millis() as u64;
-            log.push(serde_json::json!({"ms": ms, "event": describe(ev)}));
+        if let Some(r) = &mut self.record {
+            r.event(&describe(ev));
         }
     }
+
+    /// Log the evaluations the budget stopped since the last look.
+    fn budget_hits(&self) {
+        let hits = crate::budget::take_hits();
+        if hits > 0 {
+            let b = crate::budget::get();
+            self.who.log.line(&format!(
+                "{}: {hits} evaluation(s) stopped by the session's budget ({} of memory, {} \
+                 an expression, {} a key press)",
+                self.who.name,
+                crate::budget::show_bytes(b.memory),
+                crate::budget::show_time(b.expr_time),
+                b.per_turn
+                    .map_or("no limit".into(), crate::budget::show_time),
+            ));
+        }
+    }
+}
+
+/// Who a session is, for the log.
+struct Who {
+    log: Arc<Log>,
+    name: String,
 }
 
 /// An event as a record shows it: `s`, `Enter`, `Ctrl-c`, `paste 120
@@ -749,6 +1142,7 @@ fn describe(ev: &Event) -> String {
 
 impl crate::tui::Input for Remote {
     async fn next(&mut self) -> Option<io::Result<Event>> {
+        self.budget_hits();
         let ev = tokio::select! {
             ev = self.rx.recv() => ev?,
             _ = self.outbox.repaint_wanted() => Event::FocusGained,
@@ -769,41 +1163,102 @@ impl crate::tui::Input for Remote {
 struct Recording {
     dir: PathBuf,
     user: String,
+    /// Bytes of events written at most.
+    cap: usize,
 }
 
-/// The record of a session that ended: the user, the lesson, every event
-/// and the final run (a session file's content and the history in
-/// `get-execution-history` shape), in `DIR/session-<time>-<n>.json`.
-fn write_record(
-    rec: &Recording,
-    log: Vec<serde_json::Value>,
-    last: Option<(String, serde_json::Value, serde_json::Value)>,
-) {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let n = COUNT.fetch_add(1, Ordering::SeqCst);
-    let (lesson, session, history) = last.unwrap_or_default();
-    let doc = serde_json::json!({
-        "user": rec.user,
-        "lesson": lesson,
-        "events": log,
-        "session": session,
-        "history": history,
-    });
-    let file = rec.dir.join(format!("session-{secs}-{n}.json"));
-    if let Err(e) = std::fs::write(
-        &file,
-        serde_json::to_string_pretty(&doc).unwrap_or_default(),
-    ) {
-        crate::errln!("asldbg serve: {}: {e}", file.display());
+/// One session's record, `DIR/session-<time>-<n>.json`, written as the
+/// session goes: the user and every event as they come (up to the cap;
+/// past it they are counted, not kept), and when it ends the lesson and
+/// the final run (a session file's content and the history in
+/// `get-execution-history` shape). A server that stops mid-session
+/// leaves the events written so far.
+struct RecordFile {
+    out: Option<io::BufWriter<std::fs::File>>,
+    file: PathBuf,
+    start: std::time::Instant,
+    written: usize,
+    cap: usize,
+    events: usize,
+    dropped: usize,
+}
+
+impl RecordFile {
+    fn open(rec: &Recording) -> RecordFile {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let n = COUNT.fetch_add(1, Ordering::SeqCst);
+        let file = rec.dir.join(format!("session-{secs}-{n}.json"));
+        let mut out = match std::fs::File::create(&file) {
+            Ok(f) => Some(io::BufWriter::new(f)),
+            Err(e) => {
+                crate::errln!("asldbg serve: {}: {e}", file.display());
+                None
+            }
+        };
+        if let Some(o) = &mut out {
+            let head = format!(
+                "{{\n\"user\": {},\n\"events\": [",
+                serde_json::json!(rec.user)
+            );
+            if o.write_all(head.as_bytes()).is_err() {
+                out = None;
+            }
+        }
+        RecordFile {
+            out,
+            file,
+            start: std::time::Instant::now(),
+            written: 0,
+            cap: rec.cap,
+            events: 0,
+            dropped: 0,
+        }
+    }
+
+    fn event(&mut self, what: &str) {
+        let ms = self.start.elapsed().as_millis() as u64;
+        let line = format!(
+            "{}\n{}",
+            if self.events == 0 { "" } else { "," },
+            serde_json::json!({"ms": ms, "event": what})
+        );
+        if self.written + line.len() > self.cap {
+            self.dropped += 1;
+            return;
+        }
+        if let Some(o) = &mut self.out {
+            if o.write_all(line.as_bytes()).is_err() {
+                self.out = None;
+            }
+        }
+        self.written += line.len();
+        self.events += 1;
+    }
+
+    /// Close the record with the lesson and the final run.
+    fn finish(mut self, last: Option<(String, serde_json::Value, serde_json::Value)>) {
+        let (lesson, session, history) = last.unwrap_or_default();
+        let Some(mut o) = self.out.take() else { return };
+        let tail = format!(
+            "\n],\n\"events_dropped\": {},\n\"lesson\": {},\n\"session\": {},\n\"history\": {}\n}}\n",
+            self.dropped,
+            serde_json::json!(lesson),
+            session,
+            history
+        );
+        if let Err(e) = o.write_all(tail.as_bytes()).and_then(|_| o.flush()) {
+            crate::errln!("asldbg serve: {}: {e}", self.file.display());
+        }
     }
 }
 
 /// One student's session: the picker, then the debugger on the lesson
 /// picked; q (in either) ends it. A follower goes wherever the teacher's
 /// lesson is.
+#[allow(clippy::too_many_arguments)]
 async fn run_session(
     lessons: Vec<Lesson>,
     size: (u16, u16),
@@ -811,6 +1266,8 @@ async fn run_session(
     outbox: Arc<Outbox>,
     mut class: ClassHooks,
     record: Option<Recording>,
+    who: Who,
+    limits: Limits,
 ) {
     let mut writer = ChannelWriter::new(outbox.clone());
     if crate::tui::enter_screen(&mut writer, true).is_err() {
@@ -825,18 +1282,22 @@ async fn run_session(
     ) else {
         return;
     };
+    let log = who.log.clone();
+    let name = who.name.clone();
+    log.line(&format!("session start: {name}"));
     let mut input = Remote {
         rx,
         outbox,
-        log: record
-            .as_ref()
-            .map(|_| (std::time::Instant::now(), Vec::new())),
+        record: record.as_ref().map(RecordFile::open),
+        who,
     };
     let mut size = size;
     let mut last = None;
     let mut next = pick(&mut term, &lessons, &mut input, &mut size).await;
     while let Some(i) = next.take() {
+        log.line(&format!("{name} opened the lesson {}", lessons[i].name));
         let mut app = lessons[i].app();
+        app.set_editor_cap(limits.editor);
         class.enter(&mut app, i);
         let _ = term.clear();
         let ended = crate::tui::event_loop(
@@ -861,9 +1322,11 @@ async fn run_session(
         }
     }
     let _ = crate::tui::leave_screen(term.backend_mut());
-    if let (Some(rec), Some((_, log))) = (&record, input.log.take()) {
-        write_record(rec, log, last);
+    input.budget_hits();
+    if let Some(r) = input.record.take() {
+        r.finish(last);
     }
+    log.line(&format!("session end: {name}"));
 }
 
 /// The classroom in a session's loop: the teacher's session is broadcast
@@ -931,6 +1394,13 @@ impl ClassHooks {
 impl Drop for ClassHooks {
     fn drop(&mut self) {
         self.set_following(false);
+        if self.teacher {
+            self.shared.broadcast.send_replace(Some(Arc::new(Broadcast {
+                lesson: self.lesson,
+                session: serde_json::Value::Null,
+                left: true,
+            })));
+        }
     }
 }
 
@@ -942,6 +1412,7 @@ impl crate::tui::Hooks for ClassHooks {
                 self.shared.broadcast.send_replace(Some(Arc::new(Broadcast {
                     lesson: self.lesson,
                     session: doc.clone(),
+                    left: false,
                 })));
                 self.last = Some(doc);
             }
@@ -975,6 +1446,13 @@ impl crate::tui::Hooks for ClassHooks {
             app.message = "Following the teacher, who has not opened a lesson yet.".into();
             return true;
         };
+        if b.left {
+            app.class.following = false;
+            self.set_following(false);
+            app.message =
+                "The teacher left the class: no longer following; this copy is yours.".into();
+            return true;
+        }
         if b.lesson != self.lesson {
             // The debugger ends here and opens the teacher's lesson.
             self.switch = Some(b.lesson);

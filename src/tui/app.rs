@@ -20,6 +20,11 @@ use std::collections::{HashMap, HashSet};
 /// Engine steps per slice while continuing: small enough that a key press
 /// (pause) is seen within a few milliseconds.
 pub const SLICE: u64 = 20_000;
+/// A watch's text and its value now (or why it has none).
+pub type WatchValue = (String, Result<Val, String>);
+
+/// What the editor and its drafts may hold together, locally.
+pub const EDITOR_CAP: usize = 256 << 20;
 
 /// Status messages `M` keeps (the oldest tenth goes when it is full).
 pub const LOG_MAX: usize = 2_000;
@@ -185,6 +190,11 @@ pub struct App {
     pub open_files: bool,
     pub watches: Vec<crate::debugger::watch::Watch>,
     pub drafts: HashMap<String, String>,
+    /// Each watch's value at this moment, evaluated once per action.
+    pub(super) watch_cache: std::cell::RefCell<Option<Vec<WatchValue>>>,
+    /// Text the editor and the drafts may hold together (a class session's
+    /// is small: every student may paste at once).
+    pub editor_cap: usize,
     pub mouse: bool,
     /// Plain-language explanations in the Stages pane.
     pub explain: bool,
@@ -320,6 +330,8 @@ impl App {
             open_files: false,
             watches: Vec::new(),
             drafts: HashMap::new(),
+            watch_cache: Default::default(),
+            editor_cap: EDITOR_CAP,
             mouse: true,
             explain: false,
             teach: false,
@@ -710,6 +722,7 @@ impl App {
     /// every view of it is drawn again at its moment.
     pub fn moved_from_outside(&mut self) {
         self.generation += 1;
+        self.watch_cache.take();
         self.history_selected = None;
         self.trace = Default::default();
         self.absorb_history();
@@ -1075,8 +1088,18 @@ impl App {
     }
 
     /// Each watch and its value now (or why it has none).
-    pub fn watch_values(&self) -> Vec<(String, Result<Val, String>)> {
-        self.watches
+    pub fn watch_values(&self) -> Vec<WatchValue> {
+        if let Some(v) = &*self.watch_cache.borrow() {
+            if v.len() == self.watches.len()
+                && v.iter()
+                    .zip(&self.watches)
+                    .all(|((s, _), w)| *s == w.source)
+            {
+                return v.clone();
+            }
+        }
+        let values: Vec<_> = self
+            .watches
             .iter()
             .map(|w| {
                 let v = w
@@ -1084,7 +1107,9 @@ impl App {
                     .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")));
                 (w.source.clone(), v)
             })
-            .collect()
+            .collect();
+        *self.watch_cache.borrow_mut() = Some(values.clone());
+        values
     }
 
     /// The state (and branch/iteration) the panes show, for titles.
@@ -1140,6 +1165,28 @@ impl App {
         self.stage_scroll = 0;
         let stop = self.session.run(SLICE);
         self.after_stop(stop);
+    }
+
+    /// Limit what the editor and its drafts hold together (a class session).
+    pub fn set_editor_cap(&mut self, bytes: usize) {
+        self.editor_cap = bytes;
+    }
+
+    /// Bytes the open editor may still take: the cap less its text and the
+    /// drafts of the other editors.
+    pub(super) fn editor_room(&self) -> usize {
+        let Mode::Edit(ed) = &self.mode else {
+            return 0;
+        };
+        let own = format!("{:?}", ed.target);
+        let text: usize = ed.area.lines().iter().map(|l| l.len() + 1).sum();
+        let drafts: usize = self
+            .drafts
+            .iter()
+            .filter(|(k, _)| **k != own)
+            .map(|(_, v)| v.len())
+            .sum();
+        self.editor_cap.saturating_sub(text + drafts)
     }
 
     /// Whether an editor is open (typed text goes into it).

@@ -66,6 +66,9 @@ impl App {
     }
 
     pub fn update(&mut self, a: Action) {
+        // Watches are evaluated again at most once per action (not per
+        // frame): anything the action does may change their values.
+        self.watch_cache.take();
         self.act(a);
         // The state list scrolls only as far as its selection (its height
         // is the body's: no layout, so no content measured, per action).
@@ -87,11 +90,23 @@ impl App {
             Action::Paste(text) => {
                 if matches!(self.mode, Mode::CompareFile(_)) {
                     self.compare_prompt_paste(&text);
-                } else if let Mode::Edit(ed) = &mut self.mode {
-                    // Terminals send a newline as CR inside a paste.
-                    ed.area
-                        .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
-                    ed.error = None;
+                } else if let Mode::Edit(_) = &self.mode {
+                    let room = self.editor_room();
+                    if let Mode::Edit(ed) = &mut self.mode {
+                        if text.len() > room {
+                            self.message = format!(
+                                "Not pasted: {} bytes would pass what the editor may hold ({}, \
+                                 drafts included).",
+                                text.len(),
+                                crate::budget::show_bytes(self.editor_cap)
+                            );
+                        } else {
+                            // Terminals send a newline as CR inside a paste.
+                            ed.area
+                                .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+                            ed.error = None;
+                        }
+                    }
                 } else {
                     self.message = "Paste goes into an editor (e, t, x, w open one).".into();
                 }
@@ -656,8 +671,18 @@ impl App {
                     self.mode = Mode::Normal;
                     self.message = "Edit put aside (e reopens it with your text).".into();
                 } else {
-                    ed.area.input(k);
-                    ed.error = None;
+                    let grows = matches!(k.code, KeyCode::Char(_) | KeyCode::Enter | KeyCode::Tab)
+                        && !k.modifiers.contains(KeyModifiers::CONTROL)
+                        && !k.modifiers.contains(KeyModifiers::ALT);
+                    if grows && self.editor_room() == 0 {
+                        self.message = format!(
+                            "The editor is full: it holds at most {} (drafts included).",
+                            crate::budget::show_bytes(self.editor_cap)
+                        );
+                    } else if let Mode::Edit(ed) = &mut self.mode {
+                        ed.area.input(k);
+                        ed.error = None;
+                    }
                 }
                 return;
             }

@@ -255,6 +255,9 @@ pub async fn event_loop<B: screen::Screen>(
             // SIGTERM before anything the terminal sends.
             _ = &mut stop => return Ok(()),
             ev = input.next() => {
+                // What this key press (and those read with it) causes
+                // shares one turn of the evaluation budget.
+                crate::budget::new_turn();
                 let mut typed = String::new();
                 if handle(term, app, ev, &mut typed)? {
                     return Ok(());
@@ -303,6 +306,7 @@ pub async fn event_loop<B: screen::Screen>(
                 stale = true;
             }
             _ = tokio::task::yield_now(), if running => {
+                crate::budget::new_turn();
                 app.update(Action::Tick);
                 stale = true;
             }

@@ -25,16 +25,22 @@ use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-/// Time allowed for one expression.
+/// Time allowed for one expression when running locally (a thread's
+/// [`crate::budget`] may allow less).
 pub const TIME_LIMIT_MS: u64 = 2_000;
 /// Evaluation nesting allowed for one expression.
 pub const MAX_DEPTH: usize = 1_000;
-/// Memory one evaluation may hold (counted by the binary's allocator, see
-/// [`crate::alloc`]); past it the evaluation stops with an error.
-pub const MAX_MEMORY_BYTES: usize = 1 << 30;
 /// The longest sequence one step may build ($append, $range, mapping, …).
 pub const MAX_SEQUENCE: usize = 10_000_000;
 const MAX_PAD: f64 = 1_000_000.0;
+
+/// The longest sequence an evaluation with `memory` bytes may build: a
+/// sequence is made at its full length before the memory count can stop
+/// it, so its length is bounded beforehand (an item takes at least 32
+/// bytes), at most [`MAX_SEQUENCE`].
+pub fn sequence_limit(memory: usize) -> usize {
+    (memory / 32).min(MAX_SEQUENCE)
+}
 
 /// A parsed JSONata expression.
 #[derive(Debug, Clone)]
@@ -343,6 +349,9 @@ pub struct Session {
     data: JValue,
     /// Held while the session lives; the watchdog cancels it at the deadline.
     _deadline: std::sync::Arc<CancelToken>,
+    /// What the thread's budget allowed when the session began.
+    budget: crate::budget::Budget,
+    allowance: crate::budget::Allowance,
 }
 
 impl Session {
@@ -375,11 +384,16 @@ impl Session {
                 ctx.bind(n.clone(), to_j(&v));
             }
         }
-        let deadline = builtins::watchdog::token(std::time::Duration::from_millis(TIME_LIMIT_MS));
+        let budget = crate::budget::get();
+        let allowance = crate::budget::allowance();
+        let deadline = builtins::watchdog::token(allowance.time);
+        if allowance.time.is_zero() {
+            deadline.cancel();
+        }
         let opts = EvaluatorOptions {
             cancel: Some((*deadline).clone()),
             max_stack_depth: Some(MAX_DEPTH),
-            max_sequence_length: Some(MAX_SEQUENCE),
+            max_sequence_length: Some(sequence_limit(budget.memory)),
             ..Default::default()
         };
         let mut ev = Evaluator::with_options(ctx, opts);
@@ -388,6 +402,8 @@ impl Session {
             ev,
             data: JValue::Null,
             _deadline: deadline,
+            budget,
+            allowance,
         }
     }
 
@@ -417,6 +433,10 @@ impl Session {
         };
         s.ev = Evaluator::with_options(ctx, opts);
         s._deadline = deadline;
+        s.allowance = crate::budget::Allowance {
+            time: std::time::Duration::from_millis(time_ms),
+            by_turn: false,
+        };
         install(&mut s.ev, Rc::new(Cell::new(seed)), env.now_ms);
         s
     }
@@ -436,20 +456,44 @@ impl Session {
             unsafe { (*(token as *const CancelToken)).cancel() }
         }
         let token = std::sync::Arc::as_ptr(&self._deadline) as *const ();
-        let (r, too_much_memory) =
-            crate::alloc::with_budget(MAX_MEMORY_BYTES, (cancel, token), || {
+        let memory = self.budget.memory;
+        let (r, too_much_memory) = crate::budget::timed(|| {
+            crate::alloc::with_budget(memory, (cancel, token), || {
                 guarded(|| ev.evaluate(&e.ast, data))
-            });
+            })
+        });
         let fail = |m: String| JError {
             field: field.to_string(),
             expr: e.source.clone(),
             kind: JErrorKind::Failed(m),
         };
         if too_much_memory {
+            crate::budget::hit();
+            crate::alloc::release();
             return Err(fail(format!(
-                "U1004: the expression used more than {} MiB of memory",
-                MAX_MEMORY_BYTES >> 20
+                "U1004: the expression used more than {} of memory",
+                crate::budget::show_bytes(memory)
             )));
+        }
+        if let Ok(Err(er)) = &r {
+            if er.code() == Some("D2015") {
+                // The sequence bound follows the memory budget.
+                crate::budget::hit();
+            }
+            if matches!(er.code(), Some("D1012") | Some("U1003")) {
+                crate::budget::hit();
+                return Err(fail(if self.allowance.by_turn {
+                    format!(
+                        "U1001: Timeout: this key press's evaluations ran longer than their {} together",
+                        crate::budget::show_time(self.budget.per_turn.unwrap_or_default())
+                    )
+                } else {
+                    format!(
+                        "U1001: Timeout: the expression ran longer than the limit ({})",
+                        crate::budget::show_time(self.allowance.time)
+                    )
+                }));
+            }
         }
         match r {
             // JSON has no Infinity or NaN: AWS fails such a result (1/0).

@@ -1,0 +1,183 @@
+//! What one evaluation may spend, and what one turn of a front end may
+//! spend on evaluations, on the current thread.
+//!
+//! Every JSONata evaluation (a watch, a breakpoint condition, an edited
+//! definition's or the lesson's own expressions) runs under the thread's
+//! [`Budget`]: memory it may hold (counted by [`crate::alloc`]) and time.
+//! A front end also marks its *turns* (one input event, or one slice of a
+//! run): the evaluations one turn causes share `per_turn` of time, so a
+//! watch that costs a second cannot make every step cost a second.
+//!
+//! Locally the defaults are generous; the class server gives each
+//! session's thread a small budget, so one student's expression fails in
+//! that student's session only.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+/// Limits for the evaluations of one thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Memory one evaluation may hold (bytes).
+    pub memory: usize,
+    /// Time one expression may run.
+    pub expr_time: Duration,
+    /// Time all the evaluations of one turn may take together (`None`:
+    /// no limit beyond each expression's).
+    pub per_turn: Option<Duration>,
+}
+
+impl Budget {
+    /// Running locally: room for the largest sequence (10M items).
+    pub const LOCAL: Budget = Budget {
+        memory: 1 << 30,
+        expr_time: Duration::from_secs(2),
+        per_turn: None,
+    };
+    /// A class session's default: 50 of them fit the machine.
+    pub const SESSION: Budget = Budget {
+        memory: 64 << 20,
+        expr_time: Duration::from_millis(500),
+        per_turn: Some(Duration::from_secs(1)),
+    };
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget::LOCAL
+    }
+}
+
+thread_local! {
+    static BUDGET: Cell<Budget> = const { Cell::new(Budget::LOCAL) };
+    /// Evaluation time spent in the current turn.
+    static SPENT: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+    /// Evaluations stopped by the budget since the counter was last taken.
+    static HITS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The current thread's budget.
+pub fn get() -> Budget {
+    BUDGET.get()
+}
+
+/// Set the current thread's budget (a class session's thread, at start).
+pub fn set(b: Budget) {
+    BUDGET.set(b);
+}
+
+/// A new turn starts: its evaluations get `per_turn` afresh.
+pub fn new_turn() {
+    SPENT.set(Duration::ZERO);
+}
+
+/// What the budget allows the next evaluation, and why it would stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allowance {
+    pub time: Duration,
+    /// The turn's time, not the expression's, is what bounds it.
+    pub by_turn: bool,
+}
+
+/// The time the next evaluation may take.
+pub fn allowance() -> Allowance {
+    let b = BUDGET.get();
+    match b.per_turn {
+        Some(turn) => {
+            let left = turn.saturating_sub(SPENT.get());
+            if left < b.expr_time {
+                Allowance {
+                    time: left,
+                    by_turn: true,
+                }
+            } else {
+                Allowance {
+                    time: b.expr_time,
+                    by_turn: false,
+                }
+            }
+        }
+        None => Allowance {
+            time: b.expr_time,
+            by_turn: false,
+        },
+    }
+}
+
+/// Runs one evaluation, counting its time against the turn.
+pub fn timed<R>(f: impl FnOnce() -> R) -> R {
+    let t = Instant::now();
+    let r = f();
+    SPENT.set(SPENT.get().saturating_add(t.elapsed()));
+    r
+}
+
+/// An evaluation was stopped by the budget.
+pub fn hit() {
+    HITS.set(HITS.get().saturating_add(1));
+}
+
+/// How many evaluations the budget stopped since the last call.
+pub fn take_hits() -> u32 {
+    HITS.replace(0)
+}
+
+/// `n` bytes as people read them: `64 MiB`, `512 KiB`, `100 bytes`.
+pub fn show_bytes(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// A duration as people read it: `500 ms`, `2 s`.
+pub fn show_time(d: Duration) -> String {
+    if d.as_millis().is_multiple_of(1000) {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_shares_its_time_between_evaluations_and_starts_afresh() {
+        set(Budget {
+            memory: 1 << 20,
+            expr_time: Duration::from_millis(300),
+            per_turn: Some(Duration::from_millis(400)),
+        });
+        new_turn();
+        assert_eq!(
+            allowance(),
+            Allowance {
+                time: Duration::from_millis(300),
+                by_turn: false
+            }
+        );
+        timed(|| std::thread::sleep(Duration::from_millis(250)));
+        let a = allowance();
+        assert!(a.by_turn && a.time <= Duration::from_millis(150), "{a:?}");
+        timed(|| std::thread::sleep(Duration::from_millis(200)));
+        assert_eq!(allowance().time, Duration::ZERO);
+        new_turn();
+        assert!(!allowance().by_turn);
+        set(Budget::LOCAL);
+        assert_eq!(allowance().time, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn sizes_and_times_read_as_people_write_them() {
+        assert_eq!(show_bytes(64 << 20), "64 MiB");
+        assert_eq!(show_bytes(512 << 10), "512 KiB");
+        assert_eq!(show_bytes(1000), "1000 bytes");
+        assert_eq!(show_time(Duration::from_millis(500)), "500 ms");
+        assert_eq!(show_time(Duration::from_secs(2)), "2 s");
+    }
+}

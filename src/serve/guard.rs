@@ -1,0 +1,395 @@
+//! What keeps a class up against its own room: the server's log, the
+//! bound on connections that have not logged in (OpenSSH's `MaxStartups`
+//! and `LoginGraceTime`), the slowing of repeated authentication failures
+//! from one address, and the count of sessions each student holds.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// The server's log: one line an event, on standard error and, with
+/// `--log FILE`, appended to that file.
+pub struct Log {
+    file: Option<Mutex<std::fs::File>>,
+    /// Lines of one kind written at most once a second: when it was last
+    /// written, and how many were held back since.
+    quiet: Mutex<HashMap<&'static str, (Instant, u64)>>,
+    /// Lines are also kept here (tests).
+    #[cfg(test)]
+    pub kept: Mutex<Vec<String>>,
+}
+
+impl Log {
+    pub fn new(file: Option<&Path>) -> Result<Log, String> {
+        let file = match file {
+            Some(f) => Some(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(f)
+                    .map_err(|e| format!("--log {}: {e}", f.display()))?,
+            )),
+            None => None,
+        };
+        Ok(Log {
+            file,
+            quiet: Mutex::new(HashMap::new()),
+            #[cfg(test)]
+            kept: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Write a line of kind `kind` at most once a second (a flood of the
+    /// same failure is one line a second, with how many it stands for).
+    pub fn line_at_most_each_second(&self, kind: &'static str, text: &str) {
+        let now = Instant::now();
+        let held = {
+            let mut q = self.quiet.lock().unwrap_or_else(|e| e.into_inner());
+            let e = q.entry(kind).or_insert((now - Duration::from_secs(2), 0));
+            if now.duration_since(e.0) < Duration::from_secs(1) {
+                e.1 += 1;
+                return;
+            }
+            e.0 = now;
+            std::mem::take(&mut e.1)
+        };
+        if held > 0 {
+            self.line(&format!(
+                "{text} (and {held} more like it in the last second)"
+            ));
+        } else {
+            self.line(text);
+        }
+    }
+
+    /// Write one line, stamped with the time (UTC, to the second).
+    pub fn line(&self, text: &str) {
+        let stamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        // A student's text (a user name) never breaks a line in two.
+        let text: String = text
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        let line = format!("{stamp} asldbg serve: {text}\n");
+        crate::output::err(&line);
+        if let Some(f) = &self.file {
+            if let Ok(mut f) = f.lock() {
+                let _ = f.write_all(line.as_bytes());
+            }
+        }
+        #[cfg(test)]
+        if let Ok(mut k) = self.kept.lock() {
+            k.push(text);
+        }
+    }
+}
+
+/// Bounds on connections that have not logged in yet.
+#[derive(Clone, Copy, Debug)]
+pub struct StartupLimits {
+    /// At most this many at once; a new one pushes out the oldest.
+    pub total: usize,
+    /// At most this many from one address; a new one pushes out that
+    /// address's oldest.
+    pub per_address: usize,
+    /// Time from the connection to a successful login.
+    pub grace: Duration,
+}
+
+impl Default for StartupLimits {
+    fn default() -> StartupLimits {
+        StartupLimits {
+            total: 128,
+            per_address: 32,
+            grace: Duration::from_secs(30),
+        }
+    }
+}
+
+struct Waiting {
+    id: u64,
+    ip: IpAddr,
+    evict: Arc<Notify>,
+}
+
+#[derive(Default)]
+struct Table {
+    next: u64,
+    /// Oldest first.
+    waiting: VecDeque<Waiting>,
+}
+
+/// The connections that have not logged in yet.
+#[derive(Default)]
+pub struct Startups {
+    table: Mutex<Table>,
+}
+
+/// One connection's place among those not logged in: it leaves when
+/// dropped (logged in, or gone). `evicted` resolves when a newer
+/// connection took its place.
+pub struct Slot {
+    startups: Arc<Startups>,
+    id: u64,
+    pub evict: Arc<Notify>,
+}
+
+impl Startups {
+    /// Take a place for a connection from `ip`; the places of the
+    /// connections pushed out to make room are told so. Returns the slot
+    /// and how many were pushed out.
+    pub fn enter(self: &Arc<Self>, ip: IpAddr, limits: StartupLimits) -> (Slot, usize) {
+        let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pushed = 0;
+        let from_ip = t.waiting.iter().filter(|w| w.ip == ip).count();
+        if from_ip >= limits.per_address.max(1) {
+            if let Some(i) = t.waiting.iter().position(|w| w.ip == ip) {
+                if let Some(w) = t.waiting.remove(i) {
+                    w.evict.notify_one();
+                    pushed += 1;
+                }
+            }
+        }
+        while t.waiting.len() >= limits.total.max(1) {
+            match t.waiting.pop_front() {
+                Some(w) => {
+                    w.evict.notify_one();
+                    pushed += 1;
+                }
+                None => break,
+            }
+        }
+        let id = t.next;
+        t.next += 1;
+        let evict = Arc::new(Notify::new());
+        t.waiting.push_back(Waiting {
+            id,
+            ip,
+            evict: evict.clone(),
+        });
+        (
+            Slot {
+                startups: self.clone(),
+                id,
+                evict,
+            },
+            pushed,
+        )
+    }
+
+    /// Push out the oldest eighth of the waiting connections, at least
+    /// one (to free their file descriptors when accepting fails for want
+    /// of one); how many went.
+    pub fn evict_oldest(&self) -> usize {
+        let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let n = (t.waiting.len() / 8).max(1).min(t.waiting.len());
+        for w in t.waiting.drain(..n) {
+            w.evict.notify_one();
+        }
+        n
+    }
+
+    /// How many wait now.
+    pub fn waiting(&self) -> usize {
+        self.table.lock().map(|t| t.waiting.len()).unwrap_or(0)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut t) = self.startups.table.lock() {
+            if let Some(i) = t.waiting.iter().position(|w| w.id == self.id) {
+                t.waiting.remove(i);
+            }
+        }
+    }
+}
+
+/// Authentication failures by address and by user name, each slowing the
+/// next answer from there (doubling from 250 ms to 16 s), as OpenSSH slows
+/// guessing. A success from an address forgets its failures.
+#[derive(Default)]
+pub struct Failures {
+    by: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+/// Past this many remembered sources, those not heard from for a while go.
+const FAILURES_KEPT: usize = 10_000;
+const FORGET_AFTER: Duration = Duration::from_secs(600);
+
+impl Failures {
+    fn key_ip(ip: IpAddr) -> String {
+        format!("ip {ip}")
+    }
+    fn key_user(user: &str) -> String {
+        format!("user {user}")
+    }
+
+    /// The wait before answering a failed attempt from `ip` (as `user`,
+    /// for a password: a key is not a guess at a user's secret).
+    pub fn failed(&self, ip: Option<IpAddr>, user: Option<&str>) -> Duration {
+        let mut by = self.by.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if by.len() > FAILURES_KEPT {
+            by.retain(|_, (_, at)| now.duration_since(*at) < FORGET_AFTER);
+        }
+        let mut worst = 0;
+        let mut keys: Vec<String> = user.map(Self::key_user).into_iter().collect();
+        if let Some(ip) = ip {
+            keys.push(Self::key_ip(ip));
+        }
+        for k in keys {
+            let e = by.entry(k).or_insert((0, now));
+            if now.duration_since(e.1) > FORGET_AFTER {
+                e.0 = 0;
+            }
+            e.0 = e.0.saturating_add(1);
+            e.1 = now;
+            worst = worst.max(e.0);
+        }
+        delay(worst)
+    }
+
+    /// A login succeeded from `ip`.
+    pub fn succeeded(&self, ip: Option<IpAddr>) {
+        if let (Some(ip), Ok(mut by)) = (ip, self.by.lock()) {
+            by.remove(&Self::key_ip(ip));
+        }
+    }
+}
+
+/// The wait after the `n`th failure in a row: none for the first (a
+/// client tries its keys one by one), then 250 ms doubling to 16 s.
+pub fn delay(n: u32) -> Duration {
+    match n {
+        0 | 1 => Duration::ZERO,
+        n => Duration::from_millis(250u64 << (n - 2).min(6)),
+    }
+}
+
+/// Sessions held by each student (a key's fingerprint, or the user name
+/// of a password login).
+#[derive(Default)]
+pub struct Seats {
+    held: Mutex<HashMap<String, usize>>,
+}
+
+/// A student's seat, given back when dropped.
+pub struct Seat {
+    seats: Arc<Seats>,
+    who: String,
+}
+
+impl Seats {
+    /// A seat for `who` if they hold fewer than `max`.
+    pub fn take(self: &Arc<Self>, who: &str, max: usize) -> Option<Seat> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let n = held.entry(who.to_string()).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Seat {
+            seats: self.clone(),
+            who: who.to_string(),
+        })
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        if let Ok(mut held) = self.seats.held.lock() {
+            if let Some(n) = held.get_mut(&self.who) {
+                *n -= 1;
+                if *n == 0 {
+                    held.remove(&self.who);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_table_pushes_out_the_oldest_and_an_address_its_own_oldest() {
+        let s = Arc::new(Startups::default());
+        let limits = StartupLimits {
+            total: 3,
+            per_address: 2,
+            grace: Duration::from_secs(1),
+        };
+        let a: IpAddr = "127.0.0.2".parse().unwrap();
+        let b: IpAddr = "127.0.0.1".parse().unwrap();
+        let (a1, n) = s.enter(a, limits);
+        assert_eq!(n, 0);
+        let (_a2, _) = s.enter(a, limits);
+        // A third from a: a1 goes, not b's.
+        let (_a3, n) = s.enter(a, limits);
+        assert_eq!(n, 1);
+        assert_eq!(s.waiting(), 2);
+        drop(a1);
+        assert_eq!(s.waiting(), 2, "a pushed-out slot leaves once");
+        let (b1, n) = s.enter(b, limits);
+        assert_eq!((n, s.waiting()), (0, 3));
+        let (_b2, n) = s.enter(b, limits);
+        assert_eq!((n, s.waiting()), (1, 3), "full: the oldest (a2) goes");
+        drop(b1);
+        assert_eq!(s.waiting(), 2);
+    }
+
+    #[test]
+    fn failures_slow_down_doubling_and_a_success_forgets_the_address() {
+        let f = Failures::default();
+        let ip: IpAddr = "127.0.0.9".parse().unwrap();
+        assert_eq!(f.failed(Some(ip), Some("a")), Duration::ZERO);
+        assert_eq!(f.failed(Some(ip), Some("b")), Duration::from_millis(250));
+        assert_eq!(f.failed(Some(ip), Some("c")), Duration::from_millis(500));
+        // Another address guessing the same user is slowed by the user's count.
+        let other: IpAddr = "127.0.0.10".parse().unwrap();
+        assert_eq!(f.failed(Some(other), Some("a")), Duration::from_millis(250));
+        f.succeeded(Some(ip));
+        assert_eq!(f.failed(Some(ip), None), Duration::ZERO);
+        assert_eq!(delay(40), Duration::from_secs(16));
+    }
+
+    #[test]
+    fn a_student_holds_at_most_max_seats_and_gets_them_back() {
+        let s = Arc::new(Seats::default());
+        let one = s.take("SHA256:x", 2).unwrap();
+        let _two = s.take("SHA256:x", 2).unwrap();
+        assert!(s.take("SHA256:x", 2).is_none());
+        assert!(s.take("SHA256:y", 2).is_some());
+        drop(one);
+        assert!(s.take("SHA256:x", 2).is_some());
+    }
+
+    #[test]
+    fn a_flood_of_one_kind_of_line_is_one_line_a_second() {
+        let log = Log::new(None).unwrap();
+        for _ in 0..100 {
+            log.line_at_most_each_second("accept", "accepting failed");
+        }
+        assert_eq!(log.kept.lock().unwrap().len(), 1);
+        std::thread::sleep(Duration::from_millis(1100));
+        log.line_at_most_each_second("accept", "accepting failed");
+        let kept = log.kept.lock().unwrap();
+        assert_eq!(kept.len(), 2);
+        assert!(kept[1].contains("and 99 more like it"), "{kept:?}");
+    }
+
+    #[test]
+    fn a_log_line_cannot_be_split_by_what_a_client_sent() {
+        let log = Log::new(None).unwrap();
+        log.line("auth failed for user \"a\nFAKE line\"");
+        let kept = log.kept.lock().unwrap();
+        assert_eq!(kept.len(), 1);
+        assert!(!kept[0].contains('\n'));
+    }
+}

@@ -578,6 +578,96 @@ fn a_task_command_is_held_to_the_task_timeout() {
 }
 
 #[test]
+fn task_timeout_stops_a_hung_command_whose_task_sets_no_timeout() {
+    let def = temp_file(
+        "hung.asl.json",
+        r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+    );
+    let t = std::time::Instant::now();
+    let o = asldbg(&[
+        "run",
+        &def,
+        "--task-command",
+        "sleep 600",
+        "--task-timeout",
+        "300ms",
+        "--format",
+        "json",
+    ]);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"], "States.Timeout", "{v}");
+    assert!(
+        v["cause"].as_str().unwrap().contains("--task-timeout"),
+        "{v}"
+    );
+    let o = asldbg(&[
+        "run",
+        &def,
+        "--task-command",
+        "true",
+        "--task-timeout",
+        "soon",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("--task-timeout soon"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn exactly_256_kib_of_input_is_taken_and_one_byte_more_is_not() {
+    let pad = 262_144 - r#"{"a":""}"#.len();
+    let exact = format!("{{\"a\":\"{}\"}}", "x".repeat(pad));
+    assert_eq!(exact.len(), 262_144);
+    let pass = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+    let def = temp_file("quota.asl.json", pass);
+    // With the newline a file ends with, too.
+    for input in [exact.clone(), format!("{exact}\n")] {
+        let o = asldbg_stdin(&["run", &def, "--input", "-", "--format", "json"], &input);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    let over = format!("{{\"a\":\"{}\"}}", "x".repeat(pad + 1));
+    let o = asldbg_stdin(&["run", &def, "--input", "-"], &over);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("256 KiB payload quota"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_folder_given_as_a_file_is_refused_at_once() {
+    let dir = std::env::temp_dir().join(format!("asldbg-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("input.json");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let t = std::time::Instant::now();
+    let fifo = fifo.to_str().unwrap();
+    let o = asldbg(&["run", SAMPLE, "--input", fifo]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("not a regular file"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = asldbg(&["validate", fifo]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = asldbg(&["run", SAMPLE, "--mocks", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
 fn an_input_over_the_quota_is_refused_before_it_is_read_whole() {
     let big = format!("{{\"a\": \"{}\"}}", "x".repeat(300_000));
     let o = asldbg_stdin(&["run", SAMPLE, "--input", "-"], &big);

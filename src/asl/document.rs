@@ -206,6 +206,30 @@ pub(crate) fn display_name(file: &str) -> &str {
 /// long way that can say where).
 pub fn read_value_capped(file: &str, cap: u64) -> Result<Val, LoadError> {
     let text = read_text_capped(file, cap)?;
+    value_of_text(file, text)
+}
+
+/// Like [`read_value_capped`] for a payload quota: `quota` bytes of text
+/// are allowed (inclusive, as AWS counts the input string), not counting
+/// the line ending(s) a file ends with.
+pub fn read_value_quota(file: &str, quota: u64) -> Result<Val, LoadError> {
+    // Room for the file's last line ending ("\r\n" at most, twice).
+    let text = read_text_capped(file, quota + 4)?;
+    let body = text.trim_end_matches(['\n', '\r']).len() as u64;
+    if body > quota {
+        return Err(LoadError {
+            file: display_name(file).into(),
+            pointer: String::new(),
+            line: 1,
+            column: 1,
+            message: format!("larger than {quota} bytes"),
+            expr: None,
+        });
+    }
+    value_of_text(file, text)
+}
+
+fn value_of_text(file: &str, text: String) -> Result<Val, LoadError> {
     let name = display_name(file);
     if !is_yaml(name, &text) {
         match super::parse::parse::<Val>(&text) {
@@ -261,21 +285,32 @@ pub(crate) fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError
     let read = if file == "-" {
         read_text(std::io::stdin().lock(), cap, &mut bytes)
     } else {
-        std::fs::File::open(file).and_then(|f| {
-            let meta = f.metadata()?;
-            if !meta.is_file() {
-                return Err(std::io::Error::other("not a regular file"));
-            }
-            // A file that says it is over the cap is refused unread (no
-            // buffer is reserved for it).
-            if meta.len() > cap {
-                too_big = true;
-                return Ok(());
-            }
-            // One more byte than the file has: the read that finds its end.
-            bytes.reserve(meta.len() as usize + 1);
-            read_text(f, cap, &mut bytes)
-        })
+        // Looked at before it is opened: opening a FIFO waits for a writer.
+        std::fs::metadata(file)
+            .and_then(|meta| {
+                if !meta.is_file() {
+                    return Err(std::io::Error::other(
+                        "not a regular file (a FIFO, device or folder is not read)",
+                    ));
+                }
+                Ok(())
+            })
+            .and_then(|()| std::fs::File::open(file))
+            .and_then(|f| {
+                let meta = f.metadata()?;
+                if !meta.is_file() {
+                    return Err(std::io::Error::other("not a regular file"));
+                }
+                // A file that says it is over the cap is refused unread (no
+                // buffer is reserved for it).
+                if meta.len() > cap {
+                    too_big = true;
+                    return Ok(());
+                }
+                // One more byte than the file has: the read that finds its end.
+                bytes.reserve(meta.len() as usize + 1);
+                read_text(f, cap, &mut bytes)
+            })
     };
     read.map_err(|e| fail(format!("cannot read file: {e}")))?;
     if too_big || bytes.len() as u64 > cap {

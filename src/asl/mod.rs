@@ -20,8 +20,8 @@ pub mod value;
 pub mod yaml;
 
 pub use document::{
-    locate, parse_document, read_document, read_document_capped, read_value_capped, Document,
-    LoadError, MAX_DOCUMENT_BYTES,
+    locate, parse_document, read_document, read_document_capped, read_value_capped,
+    read_value_quota, Document, LoadError, MAX_DOCUMENT_BYTES,
 };
 pub use model::{Definition, Diagnostic};
 
@@ -231,7 +231,13 @@ fn open_machine(
             finish(inner, origin(&label, ""), opts, &subs)
         }
         deploy::Body::File(path) => {
-            let target = beside(file, path).map_err(|m| one(&found.pointer, m))?;
+            let what = if found.pointer.ends_with("/DefinitionUri") {
+                "DefinitionUri"
+            } else {
+                "the definition file"
+            };
+            let target =
+                beside(file, path).map_err(|m| one(&found.pointer, format!("{what} {m}")))?;
             let inner =
                 read_document_filling(&target, MAX_DOCUMENT_BYTES, &subs).map_err(|e| vec![e])?;
             finish(inner, origin(&target, ""), opts, &subs)
@@ -265,11 +271,28 @@ fn beside(template: &str, uri: &str) -> Result<String, String> {
             .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
     {
         return Err(format!(
-            "DefinitionUri '{uri}' must be a path inside the template's folder"
+            "'{uri}' must be a path inside the template's folder"
         ));
     }
     let dir = Path::new(template).parent().unwrap_or(Path::new(""));
-    Ok(dir.join(rel).to_string_lossy().into_owned())
+    let target = dir.join(rel);
+    // A symbolic link on the way may lead out of the folder: where the
+    // path really goes must still be inside it.
+    let real_dir = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    });
+    if let (Ok(real_dir), Ok(real)) = (real_dir, std::fs::canonicalize(&target)) {
+        if !real.starts_with(&real_dir) {
+            return Err(format!(
+                "'{uri}' leads outside the template's folder (through a symbolic link, to {}): \
+                 only files inside it are read",
+                real.display()
+            ));
+        }
+    }
+    Ok(target.to_string_lossy().into_owned())
 }
 
 /// Where a definition comes from: the file its positions are in, its

@@ -3,6 +3,7 @@
 use asldbg::asl::{self, LoadError};
 use asldbg::engine::Options;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -118,6 +119,12 @@ pub(crate) struct ExecArgs {
     /// on stdout); in the debugger it runs on its own thread.
     #[arg(long = "task-command")]
     pub(crate) task_command: Option<String>,
+    /// Stop a --task-command still running after DURATION (500ms, 30s, 5m)
+    /// when its Task sets no TimeoutSeconds: the task fails with
+    /// States.Timeout. Without it such a command may run for ever, as AWS
+    /// would wait (in the debugger, A aborts it).
+    #[arg(long = "task-timeout", value_name = "DURATION")]
+    pub(crate) task_timeout: Option<String>,
     /// Workflow type: EXPRESS rejects activities, .sync and .waitForTaskToken, and its
     /// context object has an express execution ARN and no RedriveCount.
     #[arg(long = "type", value_enum, ignore_case = true, default_value_t = WorkflowType::Standard)]
@@ -131,6 +138,15 @@ pub(crate) enum WorkflowType {
 }
 
 impl ExecArgs {
+    /// `--task-timeout`, read.
+    pub(crate) fn task_timeout(&self) -> Result<Option<std::time::Duration>, ExitCode> {
+        self.task_timeout
+            .as_deref()
+            .map(|t| super::common::duration("task-timeout", t))
+            .transpose()
+            .map_err(super::common::fail2)
+    }
+
     pub(crate) fn express(&self) -> bool {
         self.workflow_type == WorkflowType::Express
     }

@@ -31,6 +31,11 @@ pub const MAX_ERROR_BYTES: usize = 256;
 #[derive(Debug, Clone)]
 pub struct CommandRunner {
     pub command: String,
+    /// The longest a command may run for a Task that sets no
+    /// `TimeoutSeconds` (`--task-timeout`); past it the command is killed
+    /// and the task fails with `States.Timeout`. None: it may run for ever,
+    /// as AWS waits.
+    pub limit: Option<Duration>,
 }
 
 /// Stops a command run from another thread: the run ends with `Pending`,
@@ -236,12 +241,18 @@ impl Drain {
 impl CommandRunner {
     /// Runs `command` for `req` to the end.
     pub fn run(command: &str, req: &TaskRequest) -> TaskOutcome {
-        CommandRunner::run_until(command, req, &Cancel::default())
+        CommandRunner::run_until(command, req, &Cancel::default(), None)
     }
 
     /// Runs `command` for `req` until it answers, breaks a limit of the task,
     /// or `cancel` is set (then the outcome is `Pending`: nobody waits for it).
-    pub fn run_until(command: &str, req: &TaskRequest, cancel: &Cancel) -> TaskOutcome {
+    /// `limit`: see [`CommandRunner::limit`].
+    pub fn run_until(
+        command: &str,
+        req: &TaskRequest,
+        cancel: &Cancel,
+        limit: Option<Duration>,
+    ) -> TaskOutcome {
         let payload = Val::object([
             ("state", Val::from(req.state)),
             ("resource", Val::from(req.resource)),
@@ -315,6 +326,16 @@ impl CommandRunner {
             if timeout.is_some_and(|t| started.elapsed() >= t) {
                 return TaskOutcome::TimedOut { heartbeat: false };
             }
+            if timeout.is_none() && limit.is_some_and(|l| started.elapsed() >= l) {
+                return TaskOutcome::failed(
+                    "States.Timeout",
+                    format!(
+                        "`{command}` ran longer than --task-timeout ({} s) and was stopped (the \
+                         Task sets no TimeoutSeconds)",
+                        limit.unwrap_or_default().as_secs_f64()
+                    ),
+                );
+            }
             if heartbeat.is_some_and(|h| err.since_line(started) >= h) {
                 return TaskOutcome::TimedOut { heartbeat: true };
             }
@@ -376,7 +397,7 @@ impl TaskRunner for CommandRunner {
     }
 
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
-        CommandRunner::run(&self.command, req)
+        CommandRunner::run_until(&self.command, req, &Cancel::default(), self.limit)
     }
 }
 
@@ -434,7 +455,7 @@ impl TaskRunner for Background {
         let req = OwnedRequest::of(req);
         busy.store(true, Ordering::SeqCst);
         std::thread::spawn(move || {
-            let outcome = CommandRunner::run_until(&command, &req.borrow(), &cancel);
+            let outcome = CommandRunner::run_until(&command, &req.borrow(), &cancel, None);
             if !cancel.is_set() {
                 if let Ok(mut s) = slot.lock() {
                     *s = Some(outcome);
@@ -479,6 +500,32 @@ mod tests {
             &req,
         );
         assert_eq!(failed, TaskOutcome::failed("My.Error", "because"));
+    }
+
+    #[test]
+    fn task_timeout_stops_a_hung_command_only_where_the_task_sets_no_timeout() {
+        let input = Val::Null;
+        let req = request(&input);
+        let t = Instant::now();
+        let mut r = CommandRunner {
+            command: "sleep 600".into(),
+            limit: Some(Duration::from_millis(300)),
+        };
+        let got = r.invoke(&req);
+        assert!(
+            matches!(&got, TaskOutcome::Failed { error: Some(e), cause: Some(c) }
+                if e == "States.Timeout" && c.contains("--task-timeout")),
+            "{got:?}"
+        );
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        // The Task's own TimeoutSeconds is AWS's: it holds, not the flag.
+        let req = TaskRequest {
+            timeout_seconds: Some(1),
+            ..request(&input)
+        };
+        let t = Instant::now();
+        assert_eq!(r.invoke(&req), TaskOutcome::TimedOut { heartbeat: false });
+        assert!(t.elapsed() >= Duration::from_secs(1));
     }
 
     #[test]

@@ -268,6 +268,44 @@ fn bad_templates_are_clear_errors() {
         "{}",
         text(&o.stderr)
     );
+    // Inside the folder by name, outside through a symbolic link: refused,
+    // unread.
+    #[cfg(unix)]
+    {
+        let dir = std::path::Path::new(&outside)
+            .parent()
+            .unwrap()
+            .join("linked");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink("/", dir.join("root")).unwrap();
+        let t = dir.join("template.yaml");
+        std::fs::write(
+            &t,
+            "Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: root/etc/hostname\n",
+        )
+        .unwrap();
+        let o = asldbg(&["run", t.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            text(&o.stderr).contains("template.yaml:5:7: DefinitionUri 'root/etc/hostname' leads outside the template's folder (through a symbolic link"),
+            "{}",
+            text(&o.stderr)
+        );
+        let tf = dir.join("main.tf");
+        std::fs::write(
+            &tf,
+            "resource \"aws_sfn_state_machine\" \"m\" {\n  name = \"m\"\n  definition = file(\"root/etc/hostname\")\n}\n",
+        )
+        .unwrap();
+        let o = asldbg(&["run", tf.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            text(&o.stderr).contains("leads outside the template's folder"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
     let s3 = temp_file(
         "s3.json",
         r#"{"Resources": {"M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"DefinitionS3Location": {"Bucket": "b", "Key": "k"}}}}}"#,

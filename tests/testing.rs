@@ -243,6 +243,42 @@ fn update_records_a_snapshot_in_place_and_the_next_run_checks_it() {
 }
 
 #[test]
+fn update_replaces_only_the_output_snapshot_when_another_value_says_snapshot() {
+    let suite = "definition: route.asl.json\ncases:\n  - name: snap\n    input: {\"amount\": 1, \"customer\": \"a@example.com\", \"note\": \"snapshot\", \"due\": \"2030-01-01T00:00:00Z\"}\n    expect: {status: SUCCEEDED, output: snapshot}\n";
+    let dir = suite_dir("update-flow", suite);
+    let file = dir.join("route.test.yaml");
+    let out = asldbg(&["test", file.to_str().unwrap(), "--update"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        now.contains("\"note\": \"snapshot\", \"due\""),
+        "the input was rewritten:\n{now}"
+    );
+    assert!(
+        now.contains("expect: {status: SUCCEEDED, output: {\"amount\":1,"),
+        "{now}"
+    );
+    let out = asldbg(&["test", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_mocks_file_that_is_not_a_mock_file_is_an_error_even_when_no_case_uses_it() {
+    let suite = "definition: route.asl.json\nmocks: /etc/hostname\ncases:\n  - name: a\n    input: {\"amount\": 1, \"customer\": \"a@example.com\", \"note\": \"n\", \"due\": \"2030-01-01T00:00:00Z\"}\n    expect: {status: SUCCEEDED}\n";
+    let dir = suite_dir("not-mocks", suite);
+    std::fs::write(dir.join("hostname.json"), "[1, 2]").unwrap();
+    let file = dir.join("route.test.yaml");
+    std::fs::write(&file, suite.replace("/etc/hostname", "hostname.json")).unwrap();
+    let out = asldbg(&["test", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("route.test.yaml:2:1: 'hostname.json' is not a mock file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn an_invalid_suite_is_exit_2_with_each_problem_at_its_position() {
     let suite = "definition: route.asl.json\nmock: m.json\ncases:\n  - name: a\n    expect:\n      status: DONE\n  - name: a\n    inpt: {}\n    expect: {}\n";
     let dir = suite_dir("invalid", suite);

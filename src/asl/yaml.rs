@@ -35,9 +35,36 @@ pub fn parse(text: &str) -> Result<Value, YamlError> {
             Some(i) => message[..i].to_string(),
             None => message,
         };
+        if message.contains("used as a key has no JSON form") {
+            return locate_collection_key(text, (line, column), message);
+        }
         locate_duplicate(text, (line, column), message)
     })?;
     Ok(v)
+}
+
+/// For a sequence or mapping used as a key the reader points at the start
+/// of the mapping that holds it: find the first complex key below that
+/// point (`? ` or a flow collection followed by `:`).
+fn locate_collection_key(text: &str, at: (usize, usize), message: String) -> YamlError {
+    for (i, l) in text.lines().enumerate().skip(at.0.saturating_sub(1)) {
+        let t = l.trim_start_matches([' ', '-']);
+        let col = l.len() - t.len();
+        let flow_key = (t.starts_with('[') || t.starts_with('{'))
+            && (t.contains("]:") || t.contains("}:") || t.contains("] :") || t.contains("} :"));
+        if t.starts_with("? ") || t == "?" || flow_key {
+            return YamlError {
+                line: i + 1,
+                column: col + 1,
+                message,
+            };
+        }
+    }
+    YamlError {
+        line: at.0,
+        column: at.1,
+        message,
+    }
 }
 
 /// For a duplicate key the reader points at the start of the mapping: find
@@ -157,6 +184,19 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
         Ok(Value::from(n))
     }
+    // Integers past 64 bits stay whole, as JSON keeps them.
+    fn visit_i128<E: de::Error>(self, n: i128) -> Result<Value, E> {
+        n.to_string()
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .map_err(E::custom)
+    }
+    fn visit_u128<E: de::Error>(self, n: u128) -> Result<Value, E> {
+        n.to_string()
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .map_err(E::custom)
+    }
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
         serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
             E::custom(format!(
@@ -196,12 +236,16 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(Strict(k)) = map.next_key()? {
-            let key = match k {
-                Value::String(s) => s,
-                // YAML allows other keys; JSON keys are their text.
-                Value::Null => "null".to_string(),
-                other => other.to_string(),
-            };
+            let key =
+                match k {
+                    Value::String(s) => s,
+                    // YAML allows other keys; JSON keys are their text.
+                    Value::Null => "null".to_string(),
+                    Value::Array(_) | Value::Object(_) => return Err(de::Error::custom(
+                        "a sequence or mapping used as a key has no JSON form: keys are strings",
+                    )),
+                    other => other.to_string(),
+                };
             if out.contains_key(&key) {
                 return Err(de::Error::custom(format!(
                     "duplicate key {}",
@@ -282,6 +326,26 @@ mod tests {
         assert_eq!(e.line, 6, "{e:?}");
         assert!(e.message.contains("duplicate key \"A\""), "{e:?}");
         assert!(e.message.contains("first at 3:3"), "{e:?}");
+    }
+
+    #[test]
+    fn integers_past_64_bits_stay_whole_and_collection_keys_are_refused_where_they_stand() {
+        let v = parse("a: 123456789012345678901234567890\nb: -98765432109876543210\n").unwrap();
+        assert_eq!(v["a"].to_string(), "123456789012345678901234567890");
+        assert_eq!(v["b"].to_string(), "-98765432109876543210");
+        for t in ["x: 1\n? [a, b]\n: 1\n", "x: 1\n{a: 1}: x\n"] {
+            let e = parse(t).unwrap_err();
+            assert!(
+                e.message.contains("used as a key has no JSON form"),
+                "{t}: {e:?}"
+            );
+            assert_eq!(e.line, 2, "{t}: {e:?}");
+        }
+        // Numbers and booleans as keys are their text, as before.
+        assert_eq!(
+            parse("200: ok\ntrue: y\n").unwrap(),
+            json!({"200": "ok", "true": "y"})
+        );
     }
 
     #[test]

@@ -95,12 +95,19 @@ const JSON_TEXT: &[&str] = &["input", "output", "parameters", "result"];
 /// or as epoch seconds (`1714564800.123`).
 fn timestamp(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_f64().map(|s| (s * 1000.0).round() as i64),
+        Value::Number(n) => n.as_f64().and_then(seconds_to_ms),
         Value::String(s) => crate::asl::timestamp::parse_timestamp(s)
             .map(|d| d.timestamp_millis())
-            .or_else(|| s.parse::<f64>().ok().map(|x| (x * 1000.0).round() as i64)),
+            .or_else(|| s.parse::<f64>().ok().and_then(seconds_to_ms)),
         _ => None,
     }
+}
+
+/// Epoch seconds as milliseconds, when they are a time (finite, within
+/// what a date can be).
+fn seconds_to_ms(s: f64) -> Option<i64> {
+    let ms = (s * 1000.0).round();
+    (ms.is_finite() && ms.abs() < 8.64e18).then_some(ms as i64)
 }
 
 /// The `…EventDetails` object of an event, its JSON-text fields parsed.
@@ -240,12 +247,27 @@ fn events_of(list: &[Value], base: &str) -> Result<Vec<Recorded>, RecordingError
                 format!("'{ty}' is not a Step Functions history event type"),
             );
         };
+        let timestamp_ms = match o.get("timestamp") {
+            None | Some(Value::Null) => None,
+            Some(v) => match timestamp(v) {
+                Some(t) => Some(t),
+                None => {
+                    return fail(
+                        format!("{at}/timestamp"),
+                        format!(
+                            "{v} is not a timestamp (RFC 3339, as the AWS CLI prints it, or epoch \
+                             seconds)"
+                        ),
+                    )
+                }
+            },
+        };
         let details = details_of(o);
         events.push(Recorded {
             id,
             previous,
             event_type,
-            timestamp_ms: o.get("timestamp").and_then(timestamp),
+            timestamp_ms,
             details,
             pointer: at,
         });
@@ -393,6 +415,16 @@ mod tests {
         assert_eq!(r.start_ms(), Some(1714564800123));
         assert_eq!(r.account().as_deref(), Some("210987654321"));
         assert_eq!(r.events[1].timestamp_ms, Some(1714564800500));
+        // A timestamp that is none is an error at its place, not ignored.
+        let mut bad = history(evs.clone());
+        bad["events"][1]["timestamp"] = json!("yesterday-ish");
+        let e = read(&bad).unwrap_err();
+        assert_eq!(e.pointer, "/events/1/timestamp");
+        assert!(
+            e.message.contains("\"yesterday-ish\" is not a timestamp"),
+            "{}",
+            e.message
+        );
         assert_eq!(r.states(), vec!["P"]);
         let mut rev = evs.as_array().unwrap().clone();
         rev.reverse();

@@ -212,6 +212,20 @@ impl Suite {
             Some(m) => {
                 let p = beside(file, m).to_string_lossy().into_owned();
                 match asl::read_document(&p) {
+                    Ok(d) if !d.value.get("StateMachines").is_some_and(Value::is_object) => {
+                        // Whatever a case names or not: a file that is not
+                        // a mock file is a mistake in the suite.
+                        errs.push(problem(
+                            file,
+                            &doc,
+                            "/mocks",
+                            format!(
+                                "'{m}' is not a mock file (a MockConfigFile has a \
+                                 \"StateMachines\" object)"
+                            ),
+                        ));
+                        None
+                    }
                     Ok(d) => Some((p, d.value)),
                     Err(e) => {
                         errs.push(e);
@@ -380,33 +394,26 @@ impl Suite {
             let Some(out) = &r.outcome.output else {
                 continue;
             };
-            let Some(text) = lines.get(line - 1) else {
+            if lines.get(line - 1).is_none() {
                 continue;
-            };
+            }
             let start: usize = lines[..line - 1].iter().map(|l| l.len()).sum();
-            let from = text
+            let from = lines[line - 1]
                 .char_indices()
                 .nth(col.saturating_sub(1))
                 .map(|(i, _)| i)
                 .unwrap_or(0);
-            let rest = &text[from..];
-            let Some(k) = rest.find("snapshot") else {
+            // The position is the value's, or its mapping's when the
+            // mapping is written in flow style: the value is the first
+            // `snapshot` written as the `output` key's (never another key's
+            // value that happens to say snapshot).
+            let Some((a, b)) = snapshot_value(&self.text[start + from..]) else {
                 return Err(format!(
-                    "{}:{line}:{col}: 'output: snapshot' must stand on one line",
+                    "{}:{line}:{col}: 'output: snapshot' not found where the suite says it is",
                     self.file
                 ));
             };
-            // The scalar, with its quotes when it has them.
-            let (mut a, mut b) = (from + k, from + k + "snapshot".len());
-            let bytes = text.as_bytes();
-            if a > 0
-                && b < bytes.len()
-                && matches!(bytes[a - 1], b'"' | b'\'')
-                && bytes[b] == bytes[a - 1]
-            {
-                a -= 1;
-                b += 1;
-            }
+            let (a, b) = (from + a, from + b);
             edits.push((
                 start + a,
                 start + b,
@@ -425,6 +432,50 @@ impl Suite {
         std::fs::write(&self.file, text).map_err(|e| format!("{}: {e}", self.file))?;
         Ok(written)
     }
+}
+
+/// Where, in `text`, the first `output: snapshot` member's value is (with
+/// its quotes when it has them): the key `output` (quoted or not, a whole
+/// word), a colon, then the scalar `snapshot`.
+fn snapshot_value(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    let mut at = 0;
+    while let Some(k) = text[at..].find("output") {
+        let key = at + k;
+        at = key + "output".len();
+        let mut i = at;
+        if key > 0 && word(bytes[key - 1]) || i < bytes.len() && word(bytes[i]) {
+            continue;
+        }
+        // A quoted key ends with its quote.
+        if i < bytes.len() && matches!(bytes[i], b'"' | b'\'') {
+            i += 1;
+        }
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b':') {
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        let quote = bytes.get(i).copied().filter(|q| matches!(q, b'"' | b'\''));
+        let v = i + usize::from(quote.is_some());
+        if !text[v..].starts_with("snapshot") {
+            continue;
+        }
+        let end = v + "snapshot".len();
+        return match quote {
+            Some(q) if bytes.get(end) == Some(&q) => Some((i, end + 1)),
+            Some(_) => None,
+            None if bytes.get(end).is_some_and(|&c| word(c)) => None,
+            None => Some((i, end)),
+        };
+    }
+    None
 }
 
 /// Inline answers as a mock runner: each state's value is a MockConfigFile
@@ -1070,6 +1121,26 @@ fn xml(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_snapshot_replaced_is_the_output_keys_value_only() {
+        fn find(t: &str) -> Option<&str> {
+            snapshot_value(t).map(|(a, b)| &t[a..b])
+        }
+        let t = r#"{path: [A, "snapshot"], output: snapshot}"#;
+        let (a, b) = snapshot_value(t).unwrap();
+        assert_eq!(
+            (&t[a..b], a > t.find("output").unwrap()),
+            ("snapshot", true)
+        );
+        assert_eq!(find(r#"{"output": "snapshot"}"#), Some("\"snapshot\""));
+        assert_eq!(
+            find("{note: output, output : 'snapshot' }"),
+            Some("'snapshot'")
+        );
+        assert_eq!(find("{myoutput: snapshot, output: snapshots}"), None);
+        assert_eq!(find("output:\n  snapshot"), Some("snapshot"));
+    }
 
     #[test]
     fn a_diff_names_each_difference_by_pointer() {

@@ -618,6 +618,36 @@ fn task_timeout_stops_a_hung_command_whose_task_sets_no_timeout() {
 }
 
 #[test]
+fn graph_draws_a_hundred_thousand_unreachable_states_without_stalling() {
+    // Each unreachable state is a problem, found by pointer once (a scan of
+    // every state per problem took a minute here).
+    let mut states = serde_json::Map::new();
+    states.insert("S".into(), serde_json::json!({"Type": "Succeed"}));
+    for i in 0..100_000 {
+        states.insert(
+            format!("U{i}"),
+            serde_json::json!({"Type": "Pass", "End": true}),
+        );
+    }
+    let def = temp_file(
+        "unreachable.asl.json",
+        &serde_json::json!({"StartAt": "S", "States": states}).to_string(),
+    );
+    let t = std::time::Instant::now();
+    let o = asldbg(&["graph", &def]);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        text(&o.stderr).contains("100000 problem(s); the states that have them are marked ✗"),
+        "{}",
+        &text(&o.stderr)[text(&o.stderr).len().saturating_sub(300)..]
+    );
+}
+
+#[test]
 fn exactly_256_kib_of_input_is_taken_and_one_byte_more_is_not() {
     let pad = 262_144 - r#"{"a":""}"#.len();
     let exact = format!("{{\"a\":\"{}\"}}", "x".repeat(pad));

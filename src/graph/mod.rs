@@ -643,25 +643,30 @@ pub fn problem_marks<'a>(
     pointers: impl Iterator<Item = &'a str>,
 ) -> Marks {
     let mut marks = Marks::default();
+    // Each state by its pointer, once: a problem's state is found by its
+    // pointer's longest prefix that is one (linear in the problems, not
+    // problems × states).
+    let mut at: FastMap<&str, Id> = FastMap::default();
+    for (m, mc) in def.machines.iter().enumerate() {
+        for (s, st) in mc.states.iter().enumerate() {
+            at.insert(st.pointer.as_str(), (m, s));
+        }
+    }
     for p in pointers {
         let Some(inner) = p.strip_prefix(prefix) else {
             continue;
         };
         // The innermost state whose pointer the problem's starts with.
-        let best = def
-            .machines
-            .iter()
-            .enumerate()
-            .flat_map(|(m, mc)| mc.states.iter().enumerate().map(move |(s, st)| (m, s, st)))
-            .filter(|(_, _, st)| {
-                inner == st.pointer
-                    || inner
-                        .strip_prefix(st.pointer.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            })
-            .max_by_key(|(_, _, st)| st.pointer.len());
-        if let Some((m, s, _)) = best {
-            marks.failed.insert((m, s));
+        let mut probe = inner;
+        loop {
+            if let Some(id) = at.get(probe) {
+                marks.failed.insert(*id);
+                break;
+            }
+            match probe.rfind('/') {
+                Some(i) => probe = &probe[..i],
+                None => break,
+            }
         }
     }
     marks

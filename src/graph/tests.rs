@@ -308,3 +308,37 @@ fn an_end_state_with_a_catch_still_shows_its_end() {
     // One ◉ for T (beside its catch edge), one under H.
     assert_eq!(text.matches('◉').count(), 2, "{text}");
 }
+
+#[test]
+fn a_problem_marks_the_innermost_state_whose_pointer_holds_it() {
+    let d = def(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "Next": "Pa",
+        "Branches": [{"StartAt": "In", "States": {"In": {"Type": "Pass", "End": true}}}]},
+        "Pa": {"Type": "Pass", "Next": "Pad"}, "Pad": {"Type": "Pass", "End": true}}}),
+    );
+    let id = |name: &str| {
+        d.machines
+            .iter()
+            .enumerate()
+            .flat_map(|(m, mc)| mc.states.iter().enumerate().map(move |(s, st)| (m, s, st)))
+            .find(|(_, _, st)| &*st.name == name)
+            .map(|(m, s, _)| (m, s))
+            .unwrap()
+    };
+    let marks = problem_marks(
+        &d,
+        "/x",
+        [
+            "/x/States/P/Branches/0/States/In/Parameters/a",
+            "/x/States/Pad",
+            "/y/States/Pa",
+            "/x/Comment",
+        ]
+        .into_iter(),
+    );
+    let mut want: FastSet<Id> = FastSet::default();
+    want.insert(id("In"));
+    want.insert(id("Pad"));
+    // Not P (In is inside it), not Pa (another prefix; "Pad" does not hold it).
+    assert_eq!(marks.failed, want);
+}

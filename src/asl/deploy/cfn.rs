@@ -15,6 +15,36 @@ pub struct Cfn<'a> {
     pub given: &'a Substitutions,
     /// What could only be approximated, one line each.
     pub notes: Vec<String>,
+    /// Bytes of text the functions produced so far (see
+    /// [`super::MAX_EXPANSION`]).
+    produced: usize,
+    /// Why resolving stopped: what it produced passed the bound.
+    pub over: Option<String>,
+}
+
+impl<'a> Cfn<'a> {
+    pub fn new(template: &'a Value, given: &'a Substitutions) -> Cfn<'a> {
+        Cfn {
+            template,
+            given,
+            notes: Vec::new(),
+            produced: 0,
+            over: None,
+        }
+    }
+
+    /// `n` more bytes were produced; false (and `over` said) past the bound.
+    fn grow(&mut self, n: usize) -> bool {
+        self.produced = self.produced.saturating_add(n);
+        if self.produced > super::MAX_EXPANSION && self.over.is_none() {
+            self.over = Some(format!(
+                "the template's functions (Fn::Sub, Ref, Fn::Join…) expand this machine past {} \
+                 MiB; a definition is at most 1 MB (AWS's quota)",
+                super::MAX_EXPANSION >> 20
+            ));
+        }
+        self.over.is_none()
+    }
 }
 
 fn resources(t: &Value) -> Option<&Map<String, Value>> {
@@ -64,9 +94,15 @@ impl Cfn<'_> {
             crate::asl::json::pointer_token(name)
         )) {
             if let Some(d) = param.get("Default") {
-                return match d {
+                let v = match d {
                     Value::String(_) | Value::Number(_) | Value::Bool(_) => d.clone(),
                     other => Value::String(other.to_string()),
+                };
+                let n = v.as_str().map_or(8, str::len);
+                return if self.grow(n) {
+                    v
+                } else {
+                    Value::String(String::new())
                 };
             }
             self.note(format!(
@@ -123,7 +159,12 @@ impl Cfn<'_> {
     fn sub(&mut self, text: &str, vars: &Map<String, Value>) -> String {
         let mut out = String::new();
         let mut rest = text;
+        // Each variable is resolved once, however often the text names it.
+        let mut resolved: std::collections::HashMap<&str, Value> = Default::default();
         while let Some(i) = rest.find("${") {
+            if self.over.is_some() {
+                return String::new();
+            }
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
             let Some(j) = after.find('}') else {
@@ -136,8 +177,15 @@ impl Cfn<'_> {
                 out.push_str(&format!("${{{lit}}}"));
                 continue;
             }
-            let v = match vars.get(name) {
-                Some(v) => self.resolve(v),
+            let v = match vars.get_key_value(name) {
+                Some((k, v)) => match resolved.get(k.as_str()) {
+                    Some(done) => done.clone(),
+                    None => {
+                        let done = self.resolve(v);
+                        resolved.insert(k.as_str(), done.clone());
+                        done
+                    }
+                },
                 None => match name.split_once('.') {
                     Some((r, a))
                         if resources(self.template).is_some_and(|rs| rs.contains_key(r)) =>
@@ -147,10 +195,14 @@ impl Cfn<'_> {
                     _ => self.reference(name),
                 },
             };
-            out.push_str(&match v {
+            let piece = match v {
                 Value::String(s) => s,
                 other => other.to_string(),
-            });
+            };
+            if !self.grow(piece.len()) {
+                return String::new();
+            }
+            out.push_str(&piece);
         }
         out.push_str(rest);
         out
@@ -158,6 +210,9 @@ impl Cfn<'_> {
 
     /// `v` with every intrinsic function in it resolved.
     pub fn resolve(&mut self, v: &Value) -> Value {
+        if self.over.is_some() {
+            return Value::Null;
+        }
         match v {
             Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x)).collect()),
             Value::Object(o) if o.len() == 1 => {
@@ -211,7 +266,11 @@ impl Cfn<'_> {
                 let sep = p.first()?.as_str()?.to_string();
                 let parts = self.resolve(p.get(1)?);
                 let parts: Vec<String> = parts.as_array()?.iter().cloned().map(s).collect();
-                Value::String(parts.join(&sep))
+                let joined = parts.join(&sep);
+                if !self.grow(joined.len()) {
+                    return Some(Value::Null);
+                }
+                Value::String(joined)
             }
             "Fn::Select" => {
                 let p = arg.as_array()?;
@@ -256,6 +315,9 @@ impl Cfn<'_> {
             "Fn::Base64" => {
                 use base64::Engine;
                 let text = s(self.resolve(arg));
+                if !self.grow(text.len() / 3 * 4 + 4) {
+                    return Some(Value::Null);
+                }
                 Value::String(base64::engine::general_purpose::STANDARD.encode(text))
             }
             _ => return None,
@@ -303,6 +365,37 @@ pub fn arn_of(ty: &str, id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_subs_and_a_large_default_used_often_are_bounded_not_expanded_without_end() {
+        // 40 levels, each naming the next twice: 2^40 characters unbounded.
+        let mut v = json!("x");
+        for _ in 0..40 {
+            v = json!({"Fn::Sub": ["${V}${V}", {"V": v}]});
+        }
+        let t = json!({});
+        let given = Substitutions::default();
+        let mut c = Cfn::new(&t, &given);
+        let started = std::time::Instant::now();
+        c.resolve(&v);
+        assert!(
+            c.over.as_deref().is_some_and(|m| m.contains("past 8 MiB")),
+            "{:?}",
+            c.over
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // A 10 KB default named 20,000 times (200 MB unbounded).
+        let t = json!({"Parameters": {"Big": {"Type": "String", "Default": "y".repeat(10_000)}}});
+        let mut c = Cfn::new(&t, &given);
+        let refs: Vec<Value> = (0..20_000).map(|_| json!({"Ref": "Big"})).collect();
+        c.resolve(&Value::Array(refs));
+        assert!(c.over.is_some());
+        // What real templates do stays well within.
+        let t = json!({"Parameters": {"Stage": {"Type": "String", "Default": "dev"}}});
+        let mut c = Cfn::new(&t, &given);
+        let r = c.resolve(&json!({"Fn::Sub": ["${A}-${A}-${Stage}", {"A": {"Ref": "Stage"}}]}));
+        assert_eq!((r, c.over), (json!("dev-dev-dev"), None));
+    }
     use serde_json::json;
 
     #[test]
@@ -315,11 +408,7 @@ mod tests {
                 "Named": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "real-name"}},
                 "Q": {"Type": "AWS::SQS::Queue"}}});
         let given = Substitutions::default();
-        let mut c = Cfn {
-            template: &t,
-            given: &given,
-            notes: vec![],
-        };
+        let mut c = Cfn::new(&t, &given);
         let v = c.resolve(&json!({
             "a": {"Fn::GetAtt": ["Fn", "Arn"]},
             "b": {"Fn::Sub": "${Named.Arn}/${Stage}/${AWS::Region}/${!Keep}"},

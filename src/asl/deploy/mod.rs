@@ -10,6 +10,13 @@ mod cfn;
 pub mod terraform;
 
 pub use cfn::arn_of;
+/// What resolving one machine's template functions (CloudFormation's
+/// `Fn::Sub`, `Ref`s to parameter defaults, Terraform's locals and
+/// functions) may produce in all, in bytes: a definition is at most 1 MB
+/// (AWS's quota), so a template that expands past this is refused instead
+/// of growing without end (nested `Fn::Sub`s double at each level).
+pub const MAX_EXPANSION: usize = 8 << 20;
+
 use cfn::Cfn;
 
 use super::placeholders::Substitutions;
@@ -68,11 +75,7 @@ pub fn machines(doc: &Value, given: &Substitutions) -> Option<Vec<Found>> {
         }
         let base = format!("/Resources/{}/Properties", pointer_token(id));
         let props = r.get("Properties").cloned().unwrap_or(Value::Null);
-        let mut c = Cfn {
-            template: doc,
-            given,
-            notes: Vec::new(),
-        };
+        let mut c = Cfn::new(doc, given);
         let (pointer, body) = if let Some(d) = props.get("Definition") {
             (format!("{base}/Definition"), Body::Object(c.resolve(d)))
         } else if let Some(d) = props.get("DefinitionString") {
@@ -114,6 +117,11 @@ pub fn machines(doc: &Value, given: &Substitutions) -> Option<Vec<Found>> {
                 substitutions.set(k.clone(), c.resolve(v));
             }
         }
+        // Expansion that passed its bound leaves a cut value: refused.
+        let body = match c.over.take() {
+            Some(m) => Body::Unreadable(m),
+            None => body,
+        };
         let express = ["StateMachineType", "Type"]
             .iter()
             .any(|k| props.get(*k).and_then(|t| t.as_str()) == Some("EXPRESS"));
@@ -181,11 +189,7 @@ fn serverless(doc: &Value, sf: &Value, given: &Substitutions) -> Vec<Found> {
     let template = serde_json::json!({"Resources": functions});
     let mut out = Vec::new();
     for (key, m) in machines {
-        let mut c = Cfn {
-            template: &template,
-            given,
-            notes: Vec::new(),
-        };
+        let mut c = Cfn::new(&template, given);
         let pointer = format!(
             "/stepFunctions/stateMachines/{}/definition",
             pointer_token(key)
@@ -194,7 +198,10 @@ fn serverless(doc: &Value, sf: &Value, given: &Substitutions) -> Vec<Found> {
             Some(d) => {
                 let mut d = c.resolve(d);
                 serverless_variables(&mut d, doc, &mut c.notes);
-                Body::Object(d)
+                match c.over.take() {
+                    Some(m) => Body::Unreadable(m),
+                    None => Body::Object(d),
+                }
             }
             None => Body::Unreadable("no definition".into()),
         };

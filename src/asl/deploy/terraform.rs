@@ -40,6 +40,8 @@ pub fn machines(text: &str, given: &Substitutions) -> Result<Vec<Found>, SyntaxE
         variables: HashMap::new(),
         locals: HashMap::new(),
         resources: HashMap::new(),
+        known: Default::default(),
+        produced: Default::default(),
     };
     let mut machines = Vec::new();
     for block in body.blocks() {
@@ -89,13 +91,77 @@ struct File<'a> {
     locals: HashMap<String, &'a Expression>,
     /// `type.name` → the resource's own name.
     resources: HashMap<String, String>,
+    /// Each `local.x` / `var.x` once evaluated: a reference takes its
+    /// value, not a new evaluation (a fan-out of locals naming locals was
+    /// evaluated once per path: exponential).
+    known: std::cell::RefCell<HashMap<String, Option<Value>>>,
+    /// Bytes of values made so far for the machine at hand (see
+    /// [`super::MAX_EXPANSION`]).
+    produced: std::cell::Cell<usize>,
 }
 
-/// How deep references may lead (a local that names itself ends here).
-const MAX_DEPTH: usize = 32;
+/// How deep expressions and references may nest (a local that names
+/// itself is found as such before this).
+const MAX_DEPTH: usize = 512;
+
+/// About how many bytes `v` takes as JSON text.
+fn size_of(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 2,
+        Value::Array(a) => 2 + a.iter().map(|x| size_of(x) + 1).sum::<usize>(),
+        Value::Object(o) => {
+            2 + o
+                .iter()
+                .map(|(k, x)| k.len() + 4 + size_of(x))
+                .sum::<usize>()
+        }
+        _ => 8,
+    }
+}
 
 impl File<'_> {
+    /// `v` was made: counted, and refused past the bound.
+    fn made(&self, v: Value) -> Result<Value, String> {
+        let n = self.produced.get().saturating_add(size_of(&v));
+        self.produced.set(n);
+        if n > super::MAX_EXPANSION {
+            return Err(format!(
+                "its locals, variables and functions expand past {} MiB; a definition is at \
+                 most 1 MB (AWS's quota)",
+                super::MAX_EXPANSION >> 20
+            ));
+        }
+        Ok(v)
+    }
+
+    /// The value of `local.name` / `var.name` (`key`), evaluated once.
+    fn named(
+        &self,
+        key: String,
+        e: &Expression,
+        notes: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<Value, String> {
+        let known = self.known.borrow().get(&key).cloned();
+        let v = match known {
+            Some(Some(v)) => v,
+            Some(None) => return Err(format!("{key} refers to itself")),
+            None => {
+                // In progress: meeting it again inside is a cycle.
+                self.known.borrow_mut().insert(key.clone(), None);
+                let v = self.value(e, notes, depth);
+                match &v {
+                    Ok(v) => self.known.borrow_mut().insert(key, Some(v.clone())),
+                    Err(_) => self.known.borrow_mut().remove(&key),
+                };
+                v?
+            }
+        };
+        self.made(v)
+    }
+
     fn machine(&self, name: String, body: &hcl::Body) -> Found {
+        self.produced.set(0);
         let attr = |k: &str| body.attributes().find(|a| a.key.as_str() == k);
         let mut notes = Vec::new();
         let express = attr("type").is_some_and(|a| {
@@ -181,7 +247,7 @@ impl File<'_> {
         depth: usize,
     ) -> Result<Value, String> {
         if depth > MAX_DEPTH {
-            return Err("references nested too deep (a local that refers to itself?)".into());
+            return Err("expressions nested too deep".into());
         }
         let d = depth + 1;
         Ok(match e {
@@ -216,7 +282,7 @@ impl File<'_> {
                         _ => return Err("a template directive (%{…}) is not evaluated".into()),
                     }
                 }
-                Value::String(s)
+                self.made(Value::String(s))?
             }
             Expression::Parenthesis(x) => self.value(x, notes, d)?,
             Expression::Traversal(t) => self.reference(t, notes, d)?,
@@ -241,7 +307,7 @@ impl File<'_> {
                     .iter()
                     .map(|a| self.value(a, notes, d))
                     .collect::<Result<Vec<_>, _>>()?;
-                call(name, args)?
+                self.made(call(name, args)?)?
             }
             _ => return Err("an operation or a for expression is not evaluated here".into()),
         })
@@ -275,7 +341,7 @@ impl File<'_> {
                     return Ok(v);
                 }
                 match self.variables.get(*name) {
-                    Some(e) => self.value(e, notes, depth),
+                    Some(e) => self.named(format!("var.{name}"), e, notes, depth),
                     None => {
                         notes.push(format!(
                             "{written} has no default: --sub {name}=VALUE gives it"
@@ -285,7 +351,7 @@ impl File<'_> {
                 }
             }
             ("local", [name]) => match self.locals.get(*name) {
-                Some(e) => self.value(e, notes, depth),
+                Some(e) => self.named(format!("local.{name}"), e, notes, depth),
                 None => Err(format!("{written}: no such local value in this file")),
             },
             ("path", ["module" | "root" | "cwd"]) => Ok(Value::String(".".into())),
@@ -543,6 +609,59 @@ resource "aws_sfn_state_machine" "f" {
     }
 
     #[test]
+    fn locals_are_evaluated_once_and_what_they_expand_to_is_bounded() {
+        let none = Substitutions::default();
+        // 40 locals, each naming the one before twice: 2^40 characters,
+        // and as many evaluations, unbounded.
+        let mut tf = String::from("locals {\n  l0 = \"x\"\n");
+        for i in 1..=40 {
+            tf.push_str(&format!(
+                "  l{i} = \"${{local.l{}}}${{local.l{}}}\"\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        tf.push_str("}\nresource \"aws_sfn_state_machine\" \"m\" { definition = local.l40 }\n");
+        let t = std::time::Instant::now();
+        let found = machines(&tf, &none).unwrap();
+        assert!(
+            matches!(&found[0].body, Body::Unreadable(m) if m.contains("expand past 8 MiB")),
+            "{:?}",
+            found[0].body
+        );
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        // The same with lists (concat).
+        let mut tf = String::from("locals {\n  c0 = [\"x\"]\n");
+        for i in 1..=40 {
+            tf.push_str(&format!(
+                "  c{i} = concat(local.c{}, local.c{})\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        tf.push_str(
+            "}\nresource \"aws_sfn_state_machine\" \"m\" { definition = jsonencode(local.c40) }\n",
+        );
+        let found = machines(&tf, &none).unwrap();
+        assert!(matches!(&found[0].body, Body::Unreadable(m) if m.contains("expand past")));
+        // A local named many times is one evaluation, and small stays whole.
+        let found = machines(
+            "locals {\n  s = \"Pass\"\n}\nresource \"aws_sfn_state_machine\" \"m\" { definition = jsonencode({ StartAt = \"A\", States = { A = { Type = local.s, End = true }, B = { Type = local.s } } }) }\n",
+            &none,
+        )
+        .unwrap();
+        assert!(
+            matches!(&found[0].body, Body::Object(_)),
+            "{:?}",
+            found[0].body
+        );
+    }
+
+    #[test]
     fn what_cannot_be_read_says_why() {
         let none = Substitutions::default();
         let e = machines(
@@ -569,7 +688,7 @@ resource "aws_sfn_state_machine" "var" { definition = jsonencode({ StartAt = var
                 other => format!("{other:?}"),
             })
             .collect();
-        assert!(said[0].contains("nested too deep"), "{}", said[0]);
+        assert!(said[0].contains("local.a refers to itself"), "{}", said[0]);
         assert!(
             said[1].contains("cidrsubnet() (with these arguments) is not evaluated"),
             "{}",

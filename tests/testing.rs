@@ -65,6 +65,18 @@ fn test_state_refuses_what_aws_refuses_with_exit_2() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("InvalidExecutionInput"));
+    // A request with a key given twice: where, not the last one silently.
+    let req = temp_file(
+        "dup-req.json",
+        "{\"definition\": \"{\\\"Type\\\":\\\"Pass\\\",\\\"End\\\":true}\",\n \"input\": \"{}\",\n \"input\": \"{}\"}",
+    );
+    let out = asldbg(&["test-state", "--cli-input-json", &format!("file://{req}")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--cli-input-json:3:2: duplicate key 'input' (first at 2:2)"),
+        "{err}"
+    );
 }
 
 /// A folder with a copy of the choice-rules sample and `suite` beside it.

@@ -241,8 +241,9 @@ fn value_of_text(file: &str, text: String) -> Result<Val, LoadError> {
     parse_owned(text, name).map(|d| Val::from(&d.value))
 }
 
-/// The text of `file` (`-`: standard input), at most `cap` bytes of UTF-8.
-pub(crate) fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
+/// The text of `file` (`-`: standard input), at most `cap` bytes of UTF-8;
+/// what is not a regular file is refused unread.
+pub fn read_text_capped(file: &str, cap: u64) -> Result<String, LoadError> {
     use std::io::Read;
     let fail = |message: String| LoadError {
         file: if file == "-" {

@@ -20,12 +20,12 @@ pub mod value;
 pub mod yaml;
 
 pub use document::{
-    locate, parse_document, read_document, read_document_capped, read_value_capped,
-    read_value_quota, Document, LoadError, MAX_DOCUMENT_BYTES,
+    locate, parse_document, read_document, read_document_capped, read_text_capped,
+    read_value_capped, read_value_quota, Document, LoadError, MAX_DOCUMENT_BYTES,
 };
 pub use model::{Definition, Diagnostic};
 
-use document::{display_name, parse_owned, read_text_capped};
+use document::{display_name, parse_owned};
 
 /// How to open a definition file.
 #[derive(Debug, Clone, Default)]

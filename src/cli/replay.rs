@@ -25,7 +25,8 @@ pub(crate) fn replay_setup(
     children: &[String],
     source: &SourceArgs,
 ) -> Result<ReplaySetup, ExitCode> {
-    let doc = asl::read_document(history).map_err(fail2)?;
+    let doc =
+        asl::read_document_capped(history, asldbg::replay::recording::MAX_BYTES).map_err(fail2)?;
     let mut rec = history_of(history, &doc)?;
     let kids = child_histories(children)?;
     // Without --execution: what the AWS CLI printed of the execution, if
@@ -117,7 +118,8 @@ pub(crate) fn child_histories(
         };
         let before = out.len();
         for f in files {
-            let doc = asl::read_document(&f).map_err(fail2)?;
+            let doc = asl::read_document_capped(&f, asldbg::replay::recording::MAX_BYTES)
+                .map_err(fail2)?;
             // In a folder, what is not a history (describe output) is left.
             if !is_history(&doc.value) && std::path::Path::new(p).is_dir() {
                 continue;

@@ -62,11 +62,15 @@ pub struct TestStateArgs {
 fn given(what: &str, v: &str) -> Result<String, String> {
     let path = v.strip_prefix("file://");
     let looks_inline = v.trim_start().starts_with(['{', '[', '"']);
+    // Read as every input file is: capped, and only a regular file (a
+    // FIFO would wait for a writer).
+    let read = |p: &str| {
+        asldbg::asl::read_text_capped(p, asldbg::asl::MAX_DOCUMENT_BYTES)
+            .map_err(|e| format!("{what}: {e}"))
+    };
     match path {
-        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{what}: {p}: {e}")),
-        None if !looks_inline && std::path::Path::new(v).is_file() => {
-            std::fs::read_to_string(v).map_err(|e| format!("{what}: {v}: {e}"))
-        }
+        Some(p) => read(p),
+        None if !looks_inline && std::path::Path::new(v).is_file() => read(v),
         None => Ok(v.to_string()),
     }
 }
@@ -75,8 +79,17 @@ fn request(a: &TestStateArgs) -> Result<Request, String> {
     let mut base = match &a.cli_input_json {
         Some(v) => {
             let text = given("--cli-input-json", v)?;
-            serde_json::from_str::<Value>(&text)
-                .map_err(|e| format!("--cli-input-json: {}:{}: {e}", e.line(), e.column()))?
+            // Read as asldbg reads every document: a key given twice is an
+            // error at its place (serde_json alone kept the last silently).
+            asldbg::asl::parse_document(&text, "request.json")
+                .map_err(|e| {
+                    let e = asldbg::asl::LoadError {
+                        file: "--cli-input-json".into(),
+                        ..e
+                    };
+                    e.to_string()
+                })?
+                .value
         }
         None => json!({}),
     };

@@ -88,6 +88,12 @@ fn fail<T>(pointer: impl Into<String>, message: impl Into<String>) -> Result<T, 
     })
 }
 
+/// The most events a history may hold: AWS's quota for one execution's
+/// history (a longer one cannot come from AWS).
+pub const MAX_EVENTS: usize = 25_000;
+/// The largest history file read (25,000 events with large payloads fit).
+pub const MAX_BYTES: u64 = 256 << 20;
+
 /// Fields AWS writes as JSON text.
 const JSON_TEXT: &[&str] = &["input", "output", "parameters", "result"];
 
@@ -167,6 +173,16 @@ pub fn read(doc: &Value) -> Result<Recording, RecordingError> {
     };
     if list.is_empty() {
         return fail(base, "the history has no events");
+    }
+    if list.len() > MAX_EVENTS {
+        return fail(
+            base,
+            format!(
+                "the history has {} events: an execution's history holds at most {MAX_EVENTS} \
+                 (AWS's quota)",
+                list.len()
+            ),
+        );
     }
     let mut events = events_of(list, base)?;
     // Oldest first, as a run makes them.
@@ -278,7 +294,7 @@ fn events_of(list: &[Value], base: &str) -> Result<Vec<Recorded>, RecordingError
 /// The history in `file` (JSON or YAML), or its problem with the file,
 /// line:column and pointer.
 pub fn load(file: &str) -> Result<Recording, crate::asl::LoadError> {
-    let doc = crate::asl::load_document(file, &crate::asl::OpenOptions::default())?;
+    let doc = crate::asl::read_document_capped(file, MAX_BYTES)?;
     read_placed(file, &doc)
 }
 
@@ -415,6 +431,12 @@ mod tests {
         assert_eq!(r.start_ms(), Some(1714564800123));
         assert_eq!(r.account().as_deref(), Some("210987654321"));
         assert_eq!(r.events[1].timestamp_ms, Some(1714564800500));
+        // More events than AWS keeps for one execution: refused.
+        let many: Vec<Value> = (1..=MAX_EVENTS as u64 + 1)
+            .map(|i| json!({"id": i, "previousEventId": i - 1, "type": "PassStateEntered"}))
+            .collect();
+        let e = read(&history(Value::Array(many))).unwrap_err();
+        assert!(e.message.contains("25001 events"), "{}", e.message);
         // A timestamp that is none is an error at its place, not ignored.
         let mut bad = history(evs.clone());
         bad["events"][1]["timestamp"] = json!("yesterday-ish");

@@ -67,6 +67,9 @@ pub struct Request {
     pub map_item_reader_data: Option<String>,
 }
 
+/// `stateConfiguration.mapItemReaderData`'s longest (AWS's constraint).
+pub const MAX_ITEM_READER_DATA: usize = 262_144;
+
 fn string_field(v: &Value, key: &str) -> Result<Option<String>, Refused> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -159,6 +162,21 @@ impl Request {
             r.map_iteration_failure_count = count_field(c, "mapIterationFailureCount")?;
             r.error_caused_by_state = string_field(c, "errorCausedByState")?;
             r.map_item_reader_data = string_field(c, "mapItemReaderData")?;
+            // AWS's length constraint on the field (TestStateConfiguration).
+            if let Some(d) = &r.map_item_reader_data {
+                let n = d.chars().count();
+                if n > MAX_ITEM_READER_DATA {
+                    return Err(refused(
+                        "ValidationException",
+                        format!(
+                            "1 validation error detected: Value at \
+                             'stateConfiguration.mapItemReaderData' failed to satisfy \
+                             constraint: Member must have length less than or equal to \
+                             {MAX_ITEM_READER_DATA} (it has {n})"
+                        ),
+                    ));
+                }
+            }
         }
         Ok(r)
     }
@@ -790,6 +808,16 @@ mod tests {
         assert_eq!(e.name, "ValidationException");
         let e = Request::from_json(&json!({"definition": "{}", "stateNme": "x"})).unwrap_err();
         assert!(e.message.contains("stateNme"), "{e}");
+        // ItemReader data past AWS's 262,144 characters: refused before it is read.
+        let e = Request::from_json(&json!({"definition": "{}",
+            "stateConfiguration": {"mapItemReaderData": "a,b\n".repeat(70_000)}}))
+        .unwrap_err();
+        assert_eq!(e.name, "ValidationException");
+        assert!(
+            e.message
+                .contains("less than or equal to 262144 (it has 280000)"),
+            "{e}"
+        );
     }
 
     #[test]

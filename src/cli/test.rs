@@ -101,6 +101,7 @@ pub fn run(a: TestArgs) -> ExitCode {
                 errln!("asldbg: {}: recorded {} snapshot(s)", s.file, written.len());
             }
             // A snapshot just recorded is what the case expects now.
+            let written: std::collections::HashSet<&String> = written.iter().collect();
             for r in results
                 .iter_mut()
                 .filter(|r| r.suite == s.file && written.contains(&r.case))

@@ -238,11 +238,13 @@ impl Suite {
         let cases = match top.get("cases") {
             Some(Value::Array(a)) if !a.is_empty() => {
                 let mut out: Vec<Case> = Vec::new();
-                let mut names: Vec<&str> = Vec::new();
+                // Names seen, by hash: a list scanned per case made 100,000
+                // cases quadratic.
+                let mut names: std::collections::HashSet<&str> = Default::default();
                 for (i, c) in a.iter().enumerate() {
                     let at = format!("/cases/{i}");
                     if let Some(n) = c.get("name").and_then(|n| n.as_str()) {
-                        if names.contains(&n) {
+                        if !names.insert(n) {
                             errs.push(problem(
                                 file,
                                 &doc,
@@ -250,7 +252,6 @@ impl Suite {
                                 format!("two cases are named '{n}'"),
                             ));
                         }
-                        names.push(n);
                     }
                     match read_case(file, &doc, &at, c, s3_dir.as_deref()) {
                         Ok(case) => out.push(case),
@@ -383,12 +384,22 @@ impl Suite {
         let mut edits: Vec<(usize, usize, String)> = Vec::new();
         let mut written = Vec::new();
         let lines: Vec<&str> = self.text.split_inclusive('\n').collect();
+        // This suite's results by case name, once (not a scan per case).
+        let mine: std::collections::HashMap<&str, &CaseResult> = results
+            .iter()
+            .filter(|r| r.suite == self.file)
+            .map(|r| (r.case.as_str(), r))
+            .collect();
+        // Where each line starts, once.
+        let mut starts = Vec::with_capacity(lines.len());
+        let mut at = 0;
+        for l in &lines {
+            starts.push(at);
+            at += l.len();
+        }
         for &(i, (line, col)) in &self.snapshot_at {
             let c = &self.cases[i];
-            let Some(r) = results
-                .iter()
-                .find(|r| r.suite == self.file && r.case == c.name)
-            else {
+            let Some(r) = mine.get(c.name.as_str()) else {
                 continue;
             };
             let Some(out) = &r.outcome.output else {
@@ -397,7 +408,7 @@ impl Suite {
             if lines.get(line - 1).is_none() {
                 continue;
             }
-            let start: usize = lines[..line - 1].iter().map(|l| l.len()).sum();
+            let start = starts[line - 1];
             let from = lines[line - 1]
                 .char_indices()
                 .nth(col.saturating_sub(1))
@@ -424,11 +435,17 @@ impl Suite {
         if edits.is_empty() {
             return Ok(written);
         }
-        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-        let mut text = self.text.clone();
+        // The new text in one pass (replacing in place moved the rest of the
+        // file at each edit).
+        edits.sort_by_key(|e| e.0);
+        let mut text = String::with_capacity(self.text.len());
+        let mut from = 0;
         for (a, b, with) in &edits {
-            text.replace_range(*a..*b, with);
+            text.push_str(&self.text[from..*a]);
+            text.push_str(with);
+            from = *b;
         }
+        text.push_str(&self.text[from..]);
         std::fs::write(&self.file, text).map_err(|e| format!("{}: {e}", self.file))?;
         Ok(written)
     }

@@ -20,6 +20,7 @@ pub struct Cfn<'a> {
     produced: usize,
     /// Why resolving stopped: what it produced passed the bound.
     pub over: Option<String>,
+    noted: std::collections::HashSet<String>,
 }
 
 impl<'a> Cfn<'a> {
@@ -30,6 +31,7 @@ impl<'a> Cfn<'a> {
             notes: Vec::new(),
             produced: 0,
             over: None,
+            noted: Default::default(),
         }
     }
 
@@ -72,7 +74,9 @@ fn given_name(res: &Value) -> Option<&str> {
 
 impl Cfn<'_> {
     fn note(&mut self, s: String) {
-        if !self.notes.contains(&s) {
+        // Each note once, found by hash (80,000 distinct Refs were 80,000
+        // scans of the notes so far).
+        if self.noted.insert(s.clone()) {
             self.notes.push(s);
         }
     }

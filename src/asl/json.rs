@@ -200,6 +200,41 @@ impl SourceMap {
     pub fn from_yaml(text: &str, value: &Value) -> SourceMap {
         let mut map = HashMap::new();
         let lines: Vec<&str> = text.lines().collect();
+        /// Every pointer inside `v` (below `ptr`) at `at`: a value written
+        /// in flow style (`{…}`, `[…]`) on one line has no lines of its own.
+        fn all_at(
+            v: &Value,
+            ptr: &str,
+            at: (usize, usize),
+            map: &mut HashMap<String, (usize, usize)>,
+        ) {
+            match v {
+                Value::Object(o) => {
+                    for (k, child) in o {
+                        let p = format!("{ptr}/{}", pointer_token(k));
+                        map.insert(p.clone(), at);
+                        all_at(child, &p, at, map);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, child) in a.iter().enumerate() {
+                        let p = format!("{ptr}/{i}");
+                        map.insert(p.clone(), at);
+                        all_at(child, &p, at, map);
+                    }
+                }
+                _ => {}
+            }
+        }
+        /// The indentation of `line` (spaces before its text).
+        fn indent(line: &str) -> usize {
+            line.len() - line.trim_start_matches(' ').len()
+        }
+        /// A line with nothing to read (blank, or only a comment).
+        fn empty(line: &str) -> bool {
+            let t = line.trim_start();
+            t.is_empty() || t.starts_with('#')
+        }
         /// Returns the last line a key of `v` was found on (or `start`):
         /// the next item of a list is looked for after it.
         fn walk(
@@ -212,17 +247,29 @@ impl SourceMap {
             let mut last = start;
             if let Value::Object(o) = v {
                 let mut from = start;
+                // The column of this mapping's keys, once one is found: a
+                // line less indented ends the mapping (a key not found is
+                // not looked for in the rest of the file, nor in the next
+                // item of a list).
+                let mut keys_at: Option<usize> = None;
                 for (k, child) in o {
                     let needle_plain = format!("{k}:");
                     let needle_q = format!("\"{k}\":");
                     let needle_sq = format!("'{k}':");
                     for (li, line) in lines.iter().enumerate().skip(from) {
+                        if empty(line) {
+                            continue;
+                        }
+                        if keys_at.is_some_and(|c| indent(line) < c && li > start) {
+                            break;
+                        }
                         let t = line.trim_start().trim_start_matches("- ");
                         if t.starts_with(&needle_plain)
                             || t.starts_with(&needle_q)
                             || t.starts_with(&needle_sq)
                         {
                             let col = line.len() - t.len() + 1;
+                            keys_at.get_or_insert(col - 1);
                             let p = format!("{ptr}/{}", pointer_token(k));
                             map.insert(p.clone(), (li + 1, col));
                             // A flow value (`key: {…}` / `key: […]`) has no
@@ -230,6 +277,7 @@ impl SourceMap {
                             let value = t.split_once(':').map_or("", |x| x.1).trim_start();
                             let flow = value.starts_with('{') || value.starts_with('[');
                             let end = if flow {
+                                all_at(child, &p, (li + 1, col), map);
                                 li
                             } else {
                                 walk(child, p, li, lines, map)
@@ -243,7 +291,29 @@ impl SourceMap {
             } else if let Value::Array(a) = v {
                 let mut from = start;
                 for (i, child) in a.iter().enumerate() {
-                    let end = walk(child, format!("{ptr}/{i}"), from, lines, map);
+                    let p = format!("{ptr}/{i}");
+                    // An item written in flow style on its own line
+                    // (`- {Variable: $.x, Next: A}`): it and all it holds
+                    // are on that line.
+                    let next = (from..lines.len())
+                        .find(|&li| !empty(lines[li]) && lines[li].trim_start().starts_with('-'));
+                    if let Some(li) = next {
+                        let t = lines[li].trim_start();
+                        if let Some(item) = t.strip_prefix("- ") {
+                            let item = item.trim_start();
+                            let col = lines[li].len() - item.len() + 1;
+                            if item.starts_with('{') || item.starts_with('[') {
+                                map.insert(p.clone(), (li + 1, col));
+                                all_at(child, &p, (li + 1, col), map);
+                                last = last.max(li);
+                                from = li + 1;
+                                continue;
+                            }
+                            // A block item: it starts where its text does.
+                            map.insert(p.clone(), (li + 1, col));
+                        }
+                    }
+                    let end = walk(child, p, from, lines, map);
                     if end > from || (end == from && child.is_object()) {
                         from = end + 1;
                     }

@@ -820,3 +820,59 @@ fn thousands_of_idle_connections_neither_end_the_server_nor_keep_a_student_out()
     assert!(server_alive(&server), "the server ended");
     drop(held);
 }
+
+/// How many files the process `pid` has open.
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn connections_that_greet_and_stall_are_closed_when_pushed_out_or_past_the_grace() {
+    let dir = keys("greet");
+    let server = class(&dir, &["--max-startups", "40", "--login-grace", "3s"]);
+    let (pid, port) = (server.child.id(), server.port);
+    let before = open_files(pid);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // 300 connections that send the SSH greeting, then nothing: a server
+    // that only asked them to disconnect kept every one open (in the key
+    // exchange it reads before it looks at requests).
+    let held = rt.block_on(async {
+        use tokio::io::AsyncWriteExt;
+        let mut held = Vec::new();
+        for i in 0..300u32 {
+            let s = tokio::net::TcpSocket::new_v4().unwrap();
+            s.bind(std::net::SocketAddr::from((
+                [127, 0, 1, (i % 5) as u8 + 1],
+                0,
+            )))
+            .unwrap();
+            let to = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            if let Ok(mut c) = s.connect(to).await {
+                let _ = c.write_all(b"SSH-2.0-OpenSSH_9.6\r\n").await;
+                held.push(c);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        held
+    });
+    let pushed = open_files(pid).saturating_sub(before);
+    eprintln!(
+        "{} greeted; the server holds {pushed} more files",
+        held.len()
+    );
+    assert!(pushed <= 40 + 10, "the server holds {pushed} more files");
+    // Past the grace time every one of them is closed.
+    std::thread::sleep(Duration::from_secs(4));
+    let left = open_files(pid).saturating_sub(before);
+    assert!(left <= 2, "the server still holds {left} more files");
+    // And a student gets in.
+    let mut s = stepped_student(port, &dir.join("in"), 24, 80);
+    s.keys("q");
+    assert!(s.exit_status(Duration::from_secs(10)).success());
+    drop(held);
+}

@@ -206,6 +206,9 @@ pub type RunnerFactory = Box<dyn Fn() -> Box<dyn TaskRunner>>;
 pub struct Session {
     def: Arc<Definition>,
     input: Val,
+    /// Why the last breakpoint condition could not be evaluated (it then
+    /// stops: a condition that fails is not taken as false).
+    condition_error: std::cell::RefCell<Option<String>>,
     make_runner: RunnerFactory,
     opts: Options,
     pub exec: Execution,
@@ -259,6 +262,7 @@ impl Session {
         Session {
             def,
             input,
+            condition_error: Default::default(),
             make_runner,
             opts,
             exec,
@@ -568,7 +572,26 @@ impl Session {
         };
         let mut js = JSession::new(&env, &[c], 0);
         js.set_data(Some(&input));
-        matches!(js.eval_expr(c, "condition"), Ok(Some(Val::Bool(true))))
+        match js.eval_expr(c, "condition") {
+            Ok(v) => matches!(v, Some(Val::Bool(true))),
+            // A condition that cannot be evaluated (it failed, or passed
+            // the evaluation budget) stops, saying why, rather than being
+            // taken as false and letting the run go on unseen.
+            Err(e) => {
+                let why = match e.kind {
+                    crate::asl::jsonata::JErrorKind::Failed(m) => m,
+                    crate::asl::jsonata::JErrorKind::Undefined => "it gave nothing".into(),
+                };
+                *self.condition_error.borrow_mut() = Some(format!("{}: {why}", c.source));
+                true
+            }
+        }
+    }
+
+    /// Why the breakpoint just hit stopped although its condition could
+    /// not be evaluated (once).
+    pub fn take_condition_error(&self) -> Option<String> {
+        self.condition_error.borrow_mut().take()
     }
 
     /// Carry out the current command for at most `budget` engine steps.

@@ -88,6 +88,88 @@ impl Log {
     }
 }
 
+/// Ends a connection from outside, whatever it waits for: its reads and
+/// writes fail from then on, so the SSH session reading it ends and the
+/// socket is closed (asking the session to disconnect is not enough: in
+/// the middle of a key exchange it reads before it looks at requests).
+#[derive(Default)]
+pub struct KillSwitch {
+    dead: std::sync::atomic::AtomicBool,
+    waker: Mutex<Option<std::task::Waker>>,
+}
+
+impl KillSwitch {
+    pub fn kill(&self) {
+        self.dead.store(true, std::sync::atomic::Ordering::SeqCst);
+        let w = self.waker.lock().ok().and_then(|mut w| w.take());
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+
+    fn dead(&self) -> bool {
+        self.dead.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A stream that its [`KillSwitch`] can end.
+pub struct Killable<S> {
+    pub inner: S,
+    pub switch: Arc<KillSwitch>,
+}
+
+fn killed() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "closed by the server",
+    )
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Killable<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.switch.dead() {
+            return std::task::Poll::Ready(Err(killed()));
+        }
+        if let Ok(mut w) = self.switch.waker.lock() {
+            *w = Some(cx.waker().clone());
+        }
+        // Killed between the look and the waker's registration.
+        if self.switch.dead() {
+            return std::task::Poll::Ready(Err(killed()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Killable<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.switch.dead() {
+            return std::task::Poll::Ready(Err(killed()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 /// Bounds on connections that have not logged in yet.
 #[derive(Clone, Copy, Debug)]
 pub struct StartupLimits {
@@ -316,6 +398,32 @@ impl Drop for Seat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_killed_stream_ends_a_read_that_waits() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use tokio::io::AsyncReadExt;
+            // The other end never writes.
+            let (a, _b) = tokio::io::duplex(64);
+            let switch = Arc::new(KillSwitch::default());
+            let mut k = Killable {
+                inner: a,
+                switch: switch.clone(),
+            };
+            let s2 = switch.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                s2.kill();
+            });
+            let mut buf = [0u8; 8];
+            let r = tokio::time::timeout(Duration::from_secs(5), k.read(&mut buf)).await;
+            assert!(matches!(r, Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionAborted));
+        });
+    }
 
     #[test]
     fn a_full_table_pushes_out_the_oldest_and_an_address_its_own_oldest() {

@@ -451,18 +451,22 @@ async fn accept_loop(
         let authed = handler.authed.clone();
         let log = server.log.clone();
         let ssh = ssh.clone();
+        let switch = Arc::new(guard::KillSwitch::default());
+        let _ = stream.set_nodelay(true);
+        let stream = guard::Killable {
+            inner: stream,
+            switch: switch.clone(),
+        };
         tokio::spawn(async move {
-            let _ = stream.set_nodelay(true);
             let grace = tokio::time::sleep(limits.grace);
             tokio::pin!(grace);
             let evict = slot.evict.clone();
-            let why = tokio::select! {
+            let why: &'static str = tokio::select! {
                 s = russh::server::run_stream(ssh, stream, {
                     handler.log.line(&format!("connection from {peer}"));
                     handler
                 }) => match s {
                     Ok(session) => {
-                        let handle = session.handle();
                         tokio::pin!(session);
                         let why = tokio::select! {
                             _ = &mut session => return,
@@ -478,9 +482,9 @@ async fn accept_loop(
                                 return;
                             }
                             Some(why) => {
-                                let _ = handle
-                                    .disconnect(russh::Disconnect::ByApplication, why.into(), String::new())
-                                    .await;
+                                // Its reads fail: the session ends and the
+                                // socket closes, whatever it was waiting for.
+                                switch.kill();
                                 why
                             }
                         }
@@ -490,7 +494,7 @@ async fn accept_loop(
                 _ = &mut grace => "no SSH greeting within the grace time",
                 _ = evict.notified() => "pushed out by newer connections not logged in",
             };
-            log.line_at_most_each_second("closed", &format!("closed {peer}: {why}"));
+            log.line_at_most_each_second(why, &format!("closed {peer}: {why}"));
         });
     }
 }
@@ -604,7 +608,7 @@ impl russh::server::Handler for Connection {
         // With a teacher named, keys are asked for (to know the teacher).
         let c = &self.server.config;
         if c.open() && c.teacher.is_none() {
-            return Ok(self.let_in(format!("user {user}"), "no login asked"));
+            return Ok(self.let_in(format!("user {}", shown(user)), "no login asked"));
         }
         Ok(Auth::reject())
     }
@@ -613,14 +617,15 @@ impl russh::server::Handler for Connection {
         self.user = user.to_string();
         let c = &self.server.config;
         if c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password) {
-            return Ok(self.let_in(format!("user {user}"), "password"));
+            return Ok(self.let_in(format!("user {}", shown(user)), "password"));
         }
         let wait = self
             .server
             .failures
             .failed(self.peer.map(|p| p.ip()), Some(user));
         self.log.line(&format!(
-            "authentication failed: password for user {user:?} from {}{}",
+            "authentication failed: password for user {:?} from {}{}",
+            shown(user),
             self.from(),
             slowed(wait)
         ));
@@ -639,13 +644,14 @@ impl russh::server::Handler for Connection {
         }
         let wait = self.server.failures.failed(self.peer.map(|p| p.ip()), None);
         self.log.line(&format!(
-            "authentication failed: {} key {} for user {user:?} from {}{}",
+            "authentication failed: {} key {} for user {:?} from {}{}",
             if self.known(key) {
                 "a known key with the wrong user name,"
             } else {
                 "unknown"
             },
             key.fingerprint(ssh_key::HashAlg::Sha256),
+            shown(user),
             self.from(),
             slowed(wait)
         ));
@@ -792,12 +798,15 @@ impl russh::server::Handler for Connection {
             user: self.user.clone(),
             cap: config.limits.record,
         });
+        // Numbered: one student's two sessions are told apart in the log.
+        static SESSIONS: AtomicUsize = AtomicUsize::new(1);
+        let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let who = Who {
             log: self.log.clone(),
             name: if self.teacher {
-                format!("the teacher ({})", self.who)
+                format!("session {n} (the teacher, {})", self.who)
             } else {
-                self.who.clone()
+                format!("session {n} ({})", self.who)
             },
         };
         let limits = config.limits;
@@ -810,41 +819,50 @@ impl russh::server::Handler for Connection {
         // session runs on a thread of its own, with its own event loop.
         let outbox = Arc::new(Outbox::default());
         tokio::spawn(forward(handle, channel, outbox.clone()));
-        std::thread::spawn(move || {
-            // Counted out however the session ends (a panic in it ends
-            // only this thread: the others go on).
-            // The student's seat is given back with it.
-            struct Leaving {
-                active: Option<Arc<AtomicUsize>>,
-                _seat: Option<Seat>,
-            }
-            impl Drop for Leaving {
-                fn drop(&mut self) {
-                    if let Some(active) = &self.active {
-                        active.fetch_sub(1, Ordering::SeqCst);
-                    }
+        // Counted out however the session ends (a panic in it ends only its
+        // thread: the others go on; a thread that cannot start drops it at
+        // once). The student's seat is given back with it.
+        struct Leaving {
+            active: Option<Arc<AtomicUsize>>,
+            _seat: Option<Seat>,
+        }
+        impl Drop for Leaving {
+            fn drop(&mut self) {
+                if let Some(active) = &self.active {
+                    active.fetch_sub(1, Ordering::SeqCst);
                 }
             }
-            let _leaving = Leaving {
-                active: counted.then_some(active),
-                _seat: seat,
-            };
-            // This student's evaluations run under the session's budget.
-            crate::budget::set(limits.budget);
-            // Timers only: a session opens no file descriptor of its own,
-            // so one is never refused for want of them.
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .build()
-            {
-                Ok(rt) => rt.block_on(run_session(
-                    lessons, size, rx, outbox, class, record, who, limits,
-                )),
-                Err(e) => who
-                    .log
-                    .line(&format!("session of {} not started: {e}", who.name)),
-            }
-        });
+        }
+        let leaving = Leaving {
+            active: counted.then_some(active),
+            _seat: seat,
+        };
+        // A stack as large as a main thread's: the debugger walks values
+        // and definitions recursively (their depth is bounded for that).
+        let spawned = std::thread::Builder::new()
+            .name("session".into())
+            .stack_size(8 << 20)
+            .spawn(move || {
+                let _leaving = leaving;
+                // This student's evaluations run under the session's budget.
+                crate::budget::set(limits.budget);
+                // Timers only: a session opens no file descriptor of its own,
+                // so one is never refused for want of them.
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(run_session(
+                        lessons, size, rx, outbox, class, record, who, limits,
+                    )),
+                    Err(e) => who
+                        .log
+                        .line(&format!("session of {} not started: {e}", who.name)),
+                }
+            });
+        if let Err(e) = spawned {
+            self.log.line(&format!("a session could not start: {e}"));
+        }
         Ok(())
     }
 
@@ -980,6 +998,15 @@ impl russh::server::Handler for Connection {
     }
 }
 
+/// A client's name as the log shows it: at most 64 characters.
+fn shown(name: &str) -> String {
+    let mut s: String = name.chars().take(64).collect();
+    if s.len() < name.len() {
+        s.push('…');
+    }
+    s
+}
+
 /// ", answered after 2 s" for a failure that waits, else nothing.
 fn slowed(wait: Duration) -> String {
     if wait.is_zero() {
@@ -1015,7 +1042,7 @@ impl Connection {
             } else {
                 "a student"
             },
-            self.user,
+            shown(&self.user),
             self.from()
         ));
         Auth::Accept
@@ -1229,8 +1256,12 @@ impl RecordFile {
             self.dropped += 1;
             return;
         }
+        // On disk as it comes (a server stopped mid-session keeps it).
         if let Some(o) = &mut self.out {
-            if o.write_all(line.as_bytes()).is_err() {
+            if o.write_all(line.as_bytes())
+                .and_then(|_| o.flush())
+                .is_err()
+            {
                 self.out = None;
             }
         }
@@ -1322,6 +1353,9 @@ async fn run_session(
         }
     }
     let _ = crate::tui::leave_screen(term.backend_mut());
+    // The cursor shown now: if the client has gone this says so once, and
+    // the terminal's own last try (when dropped) does not print a complaint.
+    let _ = term.show_cursor();
     input.budget_hits();
     if let Some(r) = input.record.take() {
         r.finish(last);

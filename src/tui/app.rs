@@ -20,6 +20,10 @@ use std::collections::{HashMap, HashSet};
 /// Engine steps per slice while continuing: small enough that a key press
 /// (pause) is seen within a few milliseconds.
 pub const SLICE: u64 = 20_000;
+/// The most watches one debugger keeps, and the longest watch text.
+pub const MAX_WATCHES: usize = 32;
+pub const MAX_WATCH_TEXT: usize = 4 << 10;
+
 /// A watch's text and its value now (or why it has none).
 pub type WatchValue = (String, Result<Val, String>);
 
@@ -742,7 +746,13 @@ impl App {
         self.follow_current();
         self.message = match stop {
             Stop::Stepped => format!("Paused before {}", self.current_name()),
-            Stop::Breakpoint(_) => format!("Breakpoint: paused before {}", self.current_name()),
+            Stop::Breakpoint(_) => match self.session.take_condition_error() {
+                Some(e) => format!(
+                    "Breakpoint: paused before {}: its condition failed ({e})",
+                    self.current_name()
+                ),
+                None => format!("Breakpoint: paused before {}", self.current_name()),
+            },
             Stop::ErrorRaised => {
                 let e = self
                     .session
@@ -1102,9 +1112,20 @@ impl App {
             .watches
             .iter()
             .map(|w| {
+                // What a watch keeps to show is bounded with the budget
+                // (1 MiB of JSON in a class session, 16 MiB locally).
+                let keep = crate::budget::get().memory / 64;
                 let v = w
                     .eval(&self.session.exec)
-                    .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")));
+                    .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")))
+                    .and_then(|v| match v.json_size() {
+                        n if n > keep => Err(format!(
+                            "the value is {n} bytes of JSON, more than a watch keeps ({}): \
+                             narrow the expression",
+                            crate::budget::show_bytes(keep)
+                        )),
+                        _ => Ok(v),
+                    });
                 (w.source.clone(), v)
             })
             .collect();
@@ -1301,6 +1322,20 @@ impl App {
         if ed.target == EditTarget::Watch {
             // A JSONPath or intrinsic compiles as a path expression; anything
             // else is JSONata. Compiled here once, evaluated at each step.
+            if self.watches.len() >= MAX_WATCHES {
+                ed.error = Some(format!(
+                    "At most {MAX_WATCHES} watches: delete one (d in the Vars tab) first."
+                ));
+                return;
+            }
+            if text.len() > MAX_WATCH_TEXT {
+                ed.error = Some(format!(
+                    "A watch is at most {} of text (this is {} bytes).",
+                    crate::budget::show_bytes(MAX_WATCH_TEXT),
+                    text.len()
+                ));
+                return;
+            }
             match crate::debugger::watch::Watch::new(&text) {
                 Ok(w) => {
                     self.watches.push(w);

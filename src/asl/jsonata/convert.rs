@@ -68,6 +68,30 @@ pub(super) fn canonical(v: &JValue, out: &mut String) -> bool {
 }
 
 /// Whether every number in `v` is finite.
+/// Whether `v` nests deeper than `limit` arrays and objects, found
+/// without recursion (the value may be nested past what a stack holds).
+pub(super) fn deeper_than(v: &JValue, limit: usize) -> bool {
+    let mut stack: Vec<(&JValue, usize)> = vec![(v, 0)];
+    while let Some((v, d)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &JValue>> = match v {
+            JValue::Array(_) => match v.as_array() {
+                Some(a) => Box::new(a.iter()),
+                None => continue,
+            },
+            JValue::Object(_) => match v.as_object() {
+                Some(o) => Box::new(o.values()),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if d >= limit {
+            return true;
+        }
+        stack.extend(children.map(|c| (c, d + 1)));
+    }
+    false
+}
+
 pub(super) fn finite(v: &JValue) -> bool {
     match v {
         JValue::Number(f) => f.is_finite(),

@@ -30,6 +30,8 @@ use std::rc::Rc;
 pub const TIME_LIMIT_MS: u64 = 2_000;
 /// Evaluation nesting allowed for one expression.
 pub const MAX_DEPTH: usize = 1_000;
+/// The deepest a result may nest (arrays and objects).
+pub const MAX_RESULT_DEPTH: usize = 512;
 /// The longest sequence one step may build ($append, $range, mapping, …).
 pub const MAX_SEQUENCE: usize = 10_000_000;
 const MAX_PAD: f64 = 1_000_000.0;
@@ -496,6 +498,12 @@ impl Session {
             }
         }
         match r {
+            // Every consumer of a value (its JSON text, the panes, a
+            // comparison) walks it: a result nested past what the stack
+            // holds would end the process, not the evaluation.
+            Ok(Ok(v)) if deeper_than(&v, MAX_RESULT_DEPTH) => Err(fail(format!(
+                "D1001: the result is nested deeper than {MAX_RESULT_DEPTH} levels"
+            ))),
             // JSON has no Infinity or NaN: AWS fails such a result (1/0).
             Ok(Ok(v)) if !finite(&v) => Err(fail(
                 "D1001: Number out of range: the result holds Infinity or NaN".into(),
@@ -611,4 +619,4 @@ mod convert;
 mod tests;
 
 use builtins::install;
-use convert::{canonical, finite, from_j, to_j};
+use convert::{canonical, deeper_than, finite, from_j, to_j};

@@ -252,3 +252,17 @@ fn states_as_a_whole_has_every_member() {
     assert!(uses_whole_states("$merge([$states, {}])"));
     assert!(!uses_whole_states("$statesman"));
 }
+
+#[test]
+fn a_result_nested_past_what_a_stack_holds_is_an_error_not_a_crash() {
+    // Ten thousand objects one inside the other: converting or printing it
+    // recursively overflowed a session thread's stack and ended the server.
+    let e = ev("$reduce([1..10000], function($a, $b){ {'a': $a} }, 0)")
+        .unwrap_err()
+        .describe();
+    assert!(e.contains("nested deeper than 512 levels"), "{e}");
+    // 500 levels is a value like any other.
+    assert!(ev("$reduce([1..500], function($a, $b){ [$a] }, 0)")
+        .unwrap()
+        .is_some());
+}

@@ -58,8 +58,17 @@ pub enum Stop {
 enum Goal {
     /// The next state entry of the branch or iteration the command started
     /// in (deeper, or after it ends, outside): with branches and iterations
-    /// running interleaved, a step follows one of them.
+    /// running interleaved, a step follows one of them — but never passes
+    /// the entry of a state in another branch or iteration that has not
+    /// been a stop yet, so every branch and iteration is stepped through.
     Step(Vec<usize>),
+    /// The next state entry, in whichever branch or iteration (`i`): every
+    /// one in the order the engine runs them.
+    Into,
+    /// The end of the branch or iteration the command started in (`o`):
+    /// the next state entry once it has ended — another branch's, the next
+    /// iteration's, or after the container.
+    Out(Vec<usize>),
     /// The next state entry at depth <= d, in the same branch or iteration.
     Depth(usize, Vec<usize>),
     /// Only breakpoints, errors (when asked) and the end.
@@ -225,6 +234,10 @@ pub struct Session {
     /// Where the debugger paused (engine steps, frame depth), in order:
     /// the moments `step_back` and `back_over` go back to.
     pub pauses: Vec<(u64, usize)>,
+    /// Each state that has been a stop, in its branch or iteration (frame
+    /// path), with the engine step of its first stop: a step does not pass
+    /// one that has not (see [`Goal::Step`]).
+    stops: std::collections::HashMap<(Vec<usize>, MachineId, StateId), u64>,
     /// The furthest moment reached (engine steps, history events): after
     /// going back it lies ahead, and stepping on replays the run up to it.
     pub horizon: (u64, usize),
@@ -274,6 +287,7 @@ impl Session {
             goal: None,
             steps: 0,
             pauses: vec![(0, 0)],
+            stops: Default::default(),
             horizon: (0, 1),
             forked: None,
             snapshots: Vec::new(),
@@ -511,16 +525,23 @@ impl Session {
     pub fn step(&mut self) {
         self.goal = Some(Goal::Step(self.exec.frame_path()));
     }
+    /// The next state that runs, in any branch or iteration.
+    pub fn step_into(&mut self) {
+        self.goal = Some(Goal::Into);
+    }
     /// Run a whole Parallel or Map (or any state) as one step.
     pub fn step_over(&mut self) {
         self.goal = Some(Goal::Depth(self.exec.depth(), self.exec.frame_path()));
     }
     /// Run to the end of the current branch or iteration.
     pub fn step_out(&mut self) {
-        self.goal = Some(Goal::Depth(
-            self.exec.depth().saturating_sub(1),
-            self.exec.frame_path(),
-        ));
+        let path = self.exec.frame_path();
+        self.goal = Some(if path.is_empty() {
+            // Not in a branch or iteration: out of the whole run's level.
+            Goal::Depth(self.exec.depth().saturating_sub(1), path)
+        } else {
+            Goal::Out(path)
+        });
     }
     pub fn continue_run(&mut self) {
         self.goal = Some(Goal::Continue);
@@ -594,11 +615,38 @@ impl Session {
         self.condition_error.borrow_mut().take()
     }
 
+    /// Whether the state entered now, in its branch or iteration (`path`),
+    /// has been a stop before this moment of the run.
+    fn been_a_stop(&self, path: &[usize]) -> bool {
+        let Some((m, s)) = self.exec.current_ids() else {
+            return true;
+        };
+        self.stops
+            .get(&(path.to_vec(), m, s))
+            .is_some_and(|&at| at < self.steps)
+    }
+
+    /// The state entered now is a stop: remembered with the moment (a
+    /// moment gone back before forgets it).
+    fn note_stop(&mut self) {
+        if let (true, Some((m, s))) = (self.exec.at_state_entry(), self.exec.current_ids()) {
+            let at = self.steps;
+            let e = self
+                .stops
+                .entry((self.exec.frame_path(), m, s))
+                .or_insert(at);
+            if *e > at {
+                *e = at;
+            }
+        }
+    }
+
     /// Carry out the current command for at most `budget` engine steps.
     pub fn run(&mut self, budget: u64) -> Stop {
         let stop = self.run_goal(budget);
         if !matches!(stop, Stop::Budget) {
             self.note_pause();
+            self.note_stop();
         }
         self.note_horizon();
         stop
@@ -921,8 +969,13 @@ impl Session {
                     // Once the branch followed has ended, a sibling's
                     // next state will do.
                     Goal::Step(ref start) => {
-                        follows(&self.exec.frame_path(), start) || !self.exec.path_alive(start)
+                        let path = self.exec.frame_path();
+                        follows(&path, start)
+                            || !self.exec.path_alive(start)
+                            || !self.been_a_stop(&path)
                     }
+                    Goal::Into => true,
+                    Goal::Out(ref start) => !self.exec.path_alive(start),
                     Goal::Depth(d, ref start) => {
                         self.exec.depth() <= d && follows(&self.exec.frame_path(), start)
                     }
@@ -1075,11 +1128,22 @@ mod tests {
         s.step();
         s.run_all();
         assert_eq!((name(&s), s.exec.frame_path()), ("W".to_string(), vec![0]));
-        s.step();
-        s.run_all();
-        // Iterations 1 and 2 entered their Wait meanwhile; the step stayed
-        // in iteration 0.
-        assert_eq!((name(&s), s.exec.frame_path()), ("P".to_string(), vec![0]));
+        // Iterations 1 and 2 enter their Wait while 0 waits: a step stops
+        // at each (a state of an iteration not yet a stop is never passed),
+        // then follows the iteration it is in.
+        let mut stops = Vec::new();
+        loop {
+            s.step();
+            if matches!(s.run_all(), Stop::Finished(_)) {
+                break;
+            }
+            stops.push((name(&s), s.exec.frame_path()));
+        }
+        let st = |n: &str, i: usize| (n.to_string(), vec![i]);
+        assert_eq!(stops[..2], [st("W", 1), st("W", 2)]);
+        for i in 0..3 {
+            assert!(stops.contains(&st("P", i)), "{stops:?}");
+        }
         let entered_w = s
             .exec
             .history()
@@ -1100,9 +1164,13 @@ mod tests {
             (name(&s).as_str(), s.exec.depth(), s.exec.frame_path()),
             ("X", 1, vec![0])
         );
-        s.step_out();
-        s.run_all();
-        assert_eq!(name(&s), "Z");
+        // Out of iteration 0: the next iteration is where it stops, then
+        // the one after, then the state after the Map.
+        for (want, path) in [("X", vec![1]), ("X", vec![2]), ("Z", vec![])] {
+            s.step_out();
+            s.run_all();
+            assert_eq!((name(&s).as_str(), s.exec.frame_path()), (want, path));
+        }
     }
 
     #[test]
@@ -1314,6 +1382,63 @@ mod time_travel_tests {
             None => Box::new(crate::engine::task::NoRunner),
         });
         Session::new(def, input, factory, Options::default())
+    }
+
+    /// Press one key (`s` or `i`) until the run ends (or waits for a task
+    /// nobody answers): every state entered, in its branch or iteration,
+    /// and the ones that were stops.
+    fn stepped_through(
+        i: usize,
+        key: char,
+    ) -> (
+        std::collections::BTreeSet<(Vec<usize>, String)>,
+        std::collections::BTreeSet<(Vec<usize>, String)>,
+        Stop,
+    ) {
+        let mut s = sample_session(i);
+        let mut stops = std::collections::BTreeSet::new();
+        let here = |s: &Session| {
+            s.exec
+                .current_state()
+                .map(|st| (s.exec.frame_path(), st.name.to_string()))
+        };
+        stops.extend(here(&s));
+        let mut last = Stop::Paused;
+        for _ in 0..10_000 {
+            match key {
+                'i' => s.step_into(),
+                _ => s.step(),
+            }
+            last = s.run_all();
+            if matches!(last, Stop::Finished(_) | Stop::TaskPending) {
+                break;
+            }
+            stops.extend(here(&s));
+        }
+        let entered = s
+            .exec
+            .history()
+            .iter()
+            .filter(|e| e.event_type.as_str().ends_with("StateEntered"))
+            .filter_map(|e| Some((e.frame.clone(), e.state.as_deref()?.to_string())))
+            .collect();
+        (entered, stops, last)
+    }
+
+    #[test]
+    fn stepping_with_s_or_i_stops_at_every_state_of_every_branch_and_iteration() {
+        for (i, sample) in crate::samples::SAMPLES.iter().enumerate() {
+            for key in ['s', 'i'] {
+                let (entered, stops, last) = stepped_through(i, key);
+                let missed: Vec<_> = entered.difference(&stops).collect();
+                assert!(
+                    missed.is_empty(),
+                    "{}: with only {key}, these states ran but were never a stop: {missed:?} \
+                     (the run ended {last:?})",
+                    sample.name
+                );
+            }
+        }
     }
 
     /// Everything a moment shows.

@@ -191,8 +191,8 @@ const STEPPING: usize = 5;
 pub const KEYMAP: &[Binding] = &[
     bind(&[c('s')], "s", C::Step, S::Anywhere, "step", "step (one state; enters branches and iterations)"),
     bind(&[c('n')], "n", C::StepOver, S::Anywhere, "over", "step over (a whole Parallel or Map)"),
-    bind(&[c('i')], "i", C::StepInto, S::Anywhere, "into", "step into the next branch or iteration"),
-    bind(&[c('o')], "o", C::StepOut, S::Anywhere, "out", "step out of the branch or iteration"),
+    bind(&[c('i')], "i", C::StepInto, S::Anywhere, "into", "the next state that runs, in any branch or iteration"),
+    bind(&[c('o')], "o", C::StepOut, S::Anywhere, "out", "finish this branch or iteration, stop at what runs next"),
     bind(&[c('c')], "c", C::Continue, S::Anywhere, "continue", "continue to a breakpoint or the end"),
     bind(&[c('S')], "S", C::StepBack, S::Anywhere, "back", "step back (one state, as s went): every pane as it was then"),
     bind(&[c('N')], "N", C::BackOver, S::Anywhere, "", "step back over a whole Parallel or Map"),

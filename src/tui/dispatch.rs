@@ -281,7 +281,11 @@ impl App {
                 };
             }
             Command::Step | Command::StepInto => {
-                self.command(|s| s.step());
+                if cmd == Command::StepInto {
+                    self.command(|s| s.step_into());
+                } else {
+                    self.command(|s| s.step());
+                }
                 if self.teach {
                     self.revealed = 1;
                     self.tab = Tab::Inspector;

@@ -123,9 +123,13 @@ fn stepping_into_a_map_iteration_follows_it() {
     assert_eq!(app.current_name(), "Get scores from all credit bureaus");
     press(&mut app, "i");
     assert_eq!(app.current_name(), "Get all scores [0]");
-    // The three iterations run interleaved; `s` follows iteration 0, whose
-    // one state is its last: the others had entered theirs meanwhile, so
-    // the run goes on to its end.
+    // The three iterations run interleaved; `s` follows iteration 0, but
+    // never past a state of another iteration that has not been a stop:
+    // iterations 1 and 2 are stops, then the run goes on to its end.
+    press(&mut app, "s");
+    assert_eq!(app.current_name(), "Get all scores [1]");
+    press(&mut app, "s");
+    assert_eq!(app.current_name(), "Get all scores [2]");
     press(&mut app, "s");
     assert_eq!(app.session.exec.status(), Status::Succeeded);
     assert_eq!(

@@ -1384,17 +1384,13 @@ mod time_travel_tests {
         Session::new(def, input, factory, Options::default())
     }
 
+    /// States in their branch or iteration (frame path, name).
+    type Visited = std::collections::BTreeSet<(Vec<usize>, String)>;
+
     /// Press one key (`s` or `i`) until the run ends (or waits for a task
     /// nobody answers): every state entered, in its branch or iteration,
     /// and the ones that were stops.
-    fn stepped_through(
-        i: usize,
-        key: char,
-    ) -> (
-        std::collections::BTreeSet<(Vec<usize>, String)>,
-        std::collections::BTreeSet<(Vec<usize>, String)>,
-        Stop,
-    ) {
+    fn stepped_through(i: usize, key: char) -> (Visited, Visited, Stop) {
         let mut s = sample_session(i);
         let mut stops = std::collections::BTreeSet::new();
         let here = |s: &Session| {

@@ -665,6 +665,16 @@ fn one_students_bombs_stay_in_their_session_and_one_key_cannot_fill_the_class() 
     a.keys("$length($reduce([1..40], function($a, $b){$a & $a}, 'x'))");
     a.keys("\x0f");
     a.wait_for("= U1004: the expres");
+    // Values 50,000 levels deep walked recursively inside JSONata's own
+    // functions: the session's stack holds it (8 MiB overflowed, and the
+    // abort ended every session).
+    a.keys("w");
+    a.keys(
+        "($x := $reduce([1..50000], function($a, $b){{'a': $a}}, 0); $count($distinct([$x, $x])))",
+    );
+    a.keys("\x0f");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(server_alive(&server), "a deep value ended the server");
     log_has(&log, "stopped by the session's budget (64 MiB of memory");
     // A keeps stepping (each step evaluates the watch again) while B steps.
     let mut worst = Duration::ZERO;

@@ -385,6 +385,7 @@ pub async fn serve(
         startups: Arc::new(Startups::default()),
         failures: Arc::new(Failures::default()),
         seats: Arc::new(Seats::default()),
+        logins: Arc::new(Seats::default()),
     };
     server.log.line(&format!("listening on {addr}"));
     accept_loop(&mut server, ssh, &listener).await;
@@ -463,7 +464,9 @@ async fn accept_loop(
             let evict = slot.evict.clone();
             let why: &'static str = tokio::select! {
                 s = russh::server::run_stream(ssh, stream, {
-                    handler.log.line(&format!("connection from {peer}"));
+                    handler
+                        .log
+                        .line_at_most_each_second("connection", &format!("connection from {peer}"));
                     handler
                 }) => match s {
                     Ok(session) => {
@@ -509,6 +512,9 @@ struct Server {
     startups: Arc<Startups>,
     failures: Arc<Failures>,
     seats: Arc<Seats>,
+    /// Logged-in connections by student (a connection that opens no
+    /// session holds a descriptor until the idle timeout).
+    logins: Arc<Seats>,
 }
 
 /// The teacher's moment, as followers take it: the lesson and the
@@ -539,6 +545,7 @@ impl russh::server::Server for Server {
             who: String::new(),
             teacher: false,
             authed: Arc::new(tokio::sync::Notify::new()),
+            login: None,
             channel: None,
             size: (80, 24),
             input: None,
@@ -561,12 +568,17 @@ struct Connection {
     teacher: bool,
     /// Told when the login succeeds (the connection stops waiting).
     authed: Arc<tokio::sync::Notify>,
+    /// This connection's place among its student's logged-in connections.
+    login: Option<Seat>,
     channel: Option<ChannelId>,
     size: (u16, u16),
     /// Where its debugger takes events (once started).
     input: Option<mpsc::Sender<Event>>,
     decoder: Decoder,
 }
+
+/// A session thread's stack (see where it is spawned).
+const SESSION_STACK: usize = 512 << 20;
 
 /// The events that may wait for a session: a client that sends faster
 /// than its debugger takes (garbage, a key held down over a slow link)
@@ -837,11 +849,14 @@ impl russh::server::Handler for Connection {
             active: counted.then_some(active),
             _seat: seat,
         };
-        // A stack as large as a main thread's: the debugger walks values
-        // and definitions recursively (their depth is bounded for that).
+        // A large stack (reserved, not used, until something recurses that
+        // deep): JSONata's own functions walk values recursively ($distinct
+        // of two values 50,000 levels deep overflowed 8 MiB and aborted the
+        // server), and the session's memory budget bounds how deep a value
+        // can be built to well within this.
         let spawned = std::thread::Builder::new()
             .name("session".into())
-            .stack_size(8 << 20)
+            .stack_size(SESSION_STACK)
             .spawn(move || {
                 let _leaving = leaving;
                 // This student's evaluations run under the session's budget.
@@ -1032,6 +1047,20 @@ impl Connection {
     /// The login succeeded: `who` is the student (their seats are counted
     /// under it), `how` the method, for the log.
     fn let_in(&mut self, who: String, how: &str) -> Auth {
+        if !self.teacher {
+            // Each session needs a connection; a few more for reconnecting.
+            let most = self.server.config.limits.per_student * 2 + 2;
+            match self.server.logins.take(&who, most) {
+                Some(seat) => self.login = Some(seat),
+                None => {
+                    self.log.line(&format!(
+                        "refused a login to {who} from {}: already {most} connections logged in",
+                        self.from()
+                    ));
+                    return Auth::reject();
+                }
+            }
+        }
         self.who = who;
         self.server.failures.succeeded(self.peer.map(|p| p.ip()));
         self.authed.notify_one();

@@ -17,9 +17,27 @@ mod cli;
 static GLOBAL: asldbg::alloc::Budgeted<mimalloc::MiMalloc> =
     asldbg::alloc::Budgeted(mimalloc::MiMalloc);
 
+/// The stack the command runs on: reserved, and used only by what recurses
+/// that deep (JSONata's own functions walk values recursively: a value
+/// 50,000 levels deep, built within the memory budget, overflowed the main
+/// thread's 8 MiB and aborted the process).
+const STACK: usize = 512 << 20;
+
 fn main() -> ExitCode {
     // SAFETY: mimalloc's collection of this thread's heap; no argument.
     asldbg::alloc::set_release(|| unsafe { libmimalloc_sys::mi_collect(true) });
+    match std::thread::Builder::new()
+        .name("asldbg".into())
+        .stack_size(STACK)
+        .spawn(command)
+    {
+        Ok(t) => t.join().unwrap_or(ExitCode::from(101)),
+        // No room for the large stack: run here, as before.
+        Err(_) => command(),
+    }
+}
+
+fn command() -> ExitCode {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
         return cli::debug::debug(cli.debug);

@@ -741,6 +741,20 @@ fn a_jsonata_expression_that_eats_memory_fails_the_state() {
 }
 
 #[test]
+fn a_value_nested_300000_levels_inside_jsonata_does_not_abort_the_process() {
+    // $distinct walks its values recursively inside the JSONata library:
+    // 300,000 levels overflowed the main thread's 8 MiB stack.
+    let def = temp_file(
+        "deep.asl.json",
+        r#"{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% ($x := $reduce([1..300000], function($a, $b){{'a': $a}}, 0); $count($distinct([$x, $x]))) %}", "End": true}}}"#,
+    );
+    let o = asldbg(&["run", &def, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["output"], 1, "{v}");
+}
+
+#[test]
 fn no_quota_lifts_the_history_limit_of_standard_workflows() {
     // A loop of 10,000 turns: ~30,000 events, past AWS's 25,000.
     let def = temp_file(

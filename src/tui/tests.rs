@@ -1150,3 +1150,24 @@ fn d_names_no_file_where_files_may_not_be_opened() {
     assert!(matches!(app.mode, Mode::Normal));
     assert_eq!(app.message, "Compare: cancelled.");
 }
+
+#[test]
+fn a_long_watch_shows_its_value_on_the_next_line_and_cuts_with_a_marker() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    press(&mut app, "s");
+    let long = "$reduce([1..10000], function($a, $b){{'a': $a}}, 0)";
+    app.watches
+        .push(crate::debugger::watch::Watch::new(long).unwrap());
+    app.tab = Tab::Variables;
+    let s = screen(&render(&mut app, 80, 24));
+    // The expression takes the row; its value (here why it has none) is
+    // on the next, cut with `…`, never pushed out of sight.
+    assert!(s.contains("D1001: the result is nested"), "{s}");
+    let heading = s.lines().find(|l| l.contains("Watches (w adds")).unwrap();
+    assert!(
+        heading.trim_end_matches(['│', ' ']).ends_with('…'),
+        "{heading}"
+    );
+    let value_line = s.lines().find(|l| l.contains("D1001")).unwrap();
+    assert!(value_line.contains('…'), "{value_line}");
+}

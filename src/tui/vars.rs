@@ -25,25 +25,29 @@ fn lines(app: &App, w: usize) -> Vec<Line<'static>> {
         out.push(Line::styled("  (none assigned yet)", app.theme.muted));
     }
     let selected = |i: usize| i == app.var_selected && app.focus == Focus::Data;
-    let row = |i: usize, name: String, value: String, style: Style| {
+    // One row a variable or watch: `name = value` on one line; a name that
+    // takes more than half the width (a long watch expression) puts a value
+    // that does not fit beside it on the next line, so the value is never pushed out of sight.
+    // Whatever does not fit ends in `…`.
+    let row = |i: usize, name: String, value: String, style: Style| -> Vec<Line<'static>> {
+        let key = if selected(i) {
+            app.theme.key.patch(app.theme.selection)
+        } else {
+            app.theme.key
+        };
+        let fitted = |text: &str, room: usize, style: Style| fitted(text, room, style, app);
         let head = format!("  {name} = ");
-        let room = w.saturating_sub(head.chars().count());
-        let (shown, cut) = super::json_view::fit_line(&value, room);
-        let mut spans = vec![
-            Span::styled(
-                head,
-                if selected(i) {
-                    app.theme.key.patch(app.theme.selection)
-                } else {
-                    app.theme.key
-                },
-            ),
-            Span::styled(shown.to_string(), style),
-        ];
-        if cut {
-            spans.push(Span::styled("…", app.theme.muted));
+        let head_w = unicode_width::UnicodeWidthStr::width(head.as_str());
+        let value_w = unicode_width::UnicodeWidthStr::width(value.as_str());
+        if head_w <= w / 2 || head_w + value_w <= w {
+            let mut spans = vec![Span::styled(head, key)];
+            spans.extend(fitted(&value, w.saturating_sub(head_w), style));
+            return vec![Line::from(spans)];
         }
-        Line::from(spans)
+        let first = fitted(&format!("  {name} ="), w, key);
+        let mut second = vec![Span::raw("    ")];
+        second.extend(fitted(&value, w.saturating_sub(4), style));
+        vec![Line::from(first), Line::from(second)]
     };
     for (i, (k, v, depth)) in vars.iter().enumerate() {
         let scope = if *depth == 0 {
@@ -51,23 +55,25 @@ fn lines(app: &App, w: usize) -> Vec<Line<'static>> {
         } else {
             format!(" (scope {depth})")
         };
-        out.push(row(
+        out.extend(row(
             i,
             format!("${k}{scope}"),
             v.to_compact(),
             app.theme.string,
         ));
     }
-    out.push(Line::styled(
+    out.push(Line::from(fitted(
         "Watches (w adds, d deletes; enter shows a value whole)",
+        w,
         app.theme.accent,
-    ));
+        app,
+    )));
     for (i, (wexpr, val)) in app.watch_values().into_iter().enumerate() {
         let (text, style) = match val {
             Ok(v) => (v.to_compact(), app.theme.string),
             Err(e) => (e, app.theme.bad),
         };
-        out.push(row(vars.len() + i, wexpr, text, style));
+        out.extend(row(vars.len() + i, wexpr, text, style));
     }
     out.push(Line::styled(
         "Context object ($$ / $states.context)",
@@ -83,4 +89,18 @@ fn lines(app: &App, w: usize) -> Vec<Line<'static>> {
         }
     }
     out
+}
+
+/// `text` in `style` cut to `w` columns, ending in `…` when it does not fit.
+fn fitted(text: &str, w: usize, style: Style, app: &App) -> Vec<Span<'static>> {
+    match super::json_view::fit_line(text, w) {
+        (whole, false) => vec![Span::styled(whole.to_string(), style)],
+        _ => {
+            let (shown, _) = super::json_view::fit_line(text, w.saturating_sub(1));
+            vec![
+                Span::styled(shown.to_string(), style),
+                Span::styled("…", app.theme.muted),
+            ]
+        }
+    }
 }

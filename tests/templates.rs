@@ -177,7 +177,20 @@ fn cloudformation_json_with_fn_join_runs() {
             .contains("https://sqs.us-east-1.amazonaws.com/123456789012/Jobs"),
         "{p}"
     );
-    // The notes go to standard error, the run's report stays clean JSON.
+    // The notes are said with --verbose, on standard error: the run's
+    // report stays clean JSON.
+    assert!(!text(&o.stderr).contains("note:"), "{}", text(&o.stderr));
+    let t = fixture("cfn.json");
+    let o = asldbg(&[
+        "run",
+        "--format",
+        "json",
+        "--verbose",
+        "--mocks",
+        &mocks,
+        &t,
+    ]);
+    assert!(serde_json::from_slice::<Value>(&o.stdout).is_ok());
     assert!(text(&o.stderr).contains("note: Ref Jobs (AWS::SQS::Queue) stands as"));
 }
 
@@ -264,7 +277,7 @@ fn bad_templates_are_clear_errors() {
     let o = asldbg(&["run", &outside]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o.stderr).contains("outside.yaml:5:7: DefinitionUri '../../etc/passwd' must be a path inside the template's folder"),
+        text(&o.stderr).contains("outside.yaml:5:7: DefinitionUri '../../etc/passwd' leads outside the template's folder and the current folder"),
         "{}",
         text(&o.stderr)
     );
@@ -288,7 +301,7 @@ fn bad_templates_are_clear_errors() {
         let o = asldbg(&["run", t.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(2));
         assert!(
-            text(&o.stderr).contains("template.yaml:5:7: DefinitionUri 'root/etc/hostname' leads outside the template's folder (through a symbolic link"),
+            text(&o.stderr).contains("template.yaml:5:7: DefinitionUri 'root/etc/hostname' leads outside the template's folder and the current folder (to /etc/hostname)"),
             "{}",
             text(&o.stderr)
         );
@@ -313,7 +326,10 @@ fn bad_templates_are_clear_errors() {
     let o = asldbg(&["run", &s3]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o.stderr).contains("M: DefinitionS3Location points to S3"),
+        text(&o.stderr).contains(
+            "s3.json:1:81: M: the definition is in S3 (s3://b/k), which asldbg does not read: \
+             download it beside the template as k"
+        ),
         "{}",
         text(&o.stderr)
     );
@@ -325,8 +341,17 @@ fn bad_templates_are_clear_errors() {
 #[test]
 fn terraform_state_machines_open_from_jsonencode_a_heredoc_and_templatefile() {
     let t = fixture("terraform/main.tf");
-    // Several machines: their names, exit 2.
+    // Several machines: validate checks each one; a run asks which.
     let out = asldbg(&["validate", &t]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for m in ["orders", "greeting", "templated"] {
+        assert!(
+            text(&out.stdout).contains(&format!("state machine {m} valid")),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let out = asldbg(&["run", &t]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains(
@@ -384,6 +409,181 @@ fn terraform_state_machines_open_from_jsonencode_a_heredoc_and_templatefile() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(err.contains("broken.tf:2:16: invalid Terraform"), "{err}");
+}
+
+/// A Terraform module as projects lay one out: variables.tf, tfvars, a
+/// template_file data source rendering a file, data sources in ARNs.
+#[test]
+fn a_terraform_module_with_data_sources_and_variables_files_runs() {
+    let t = fixture("terraform-module/main.tf");
+    let out = asldbg(&["validate", &t]);
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains(
+            "data.aws_region.current.name → us-east-1 (as CloudFormation's AWS::Region; --sub \
+             AWS::Region=… sets it)"
+        ),
+        "{said}"
+    );
+    let (v, out) = run_json(&[&t, "--sub", "AWS::Region=eu-west-1"]);
+    let check = event(&v, "LambdaFunctionScheduled");
+    assert_eq!(
+        check["lambdaFunctionScheduledEventDetails"]["resource"],
+        "arn:aws:lambda:eu-west-1:123456789012:function:shop-check",
+        "{}",
+        text(&out.stderr)
+    );
+    // terraform.tfvars set wait_seconds = 1 over the default 10.
+    let (v, _) = run_json(&[&t, "--task-command", "echo {}"]);
+    assert_eq!(waited(&v), 1.0, "{v}");
+    // The machine's name is `name`: what $$.StateMachine.Name says.
+    assert_eq!(v["output"]["machine"], "shop-orders", "{v}");
+    // The notes are said by validate; a run says them with --verbose.
+    let quiet = asldbg(&["run", &t, "--task-command", "echo {}"]);
+    assert!(
+        !text(&quiet.stderr).contains("note:"),
+        "{}",
+        text(&quiet.stderr)
+    );
+    let loud = asldbg(&["run", &t, "--task-command", "echo {}", "--verbose"]);
+    assert!(
+        text(&loud.stderr).contains("note: data.aws_region"),
+        "{}",
+        text(&loud.stderr)
+    );
+    // A problem in the definition is placed at its `definition =` line.
+    let dir = std::path::Path::new(&temp_file("probe.txt", ""))
+        .parent()
+        .unwrap()
+        .join("tf-bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("main.tf");
+    std::fs::write(
+        &bad,
+        "variable \"x\" {}\n\nresource \"aws_sfn_state_machine\" \"m\" {\n  name = \"m\"\n  definition = jsonencode({ StartAt = \"Nope\", States = { A = { Type = \"Pass\", End = true } } })\n}\n",
+    )
+    .unwrap();
+    let out = asldbg(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("main.tf:5:3:"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A definition file that is not there: at the definition line, exit 2.
+    std::fs::write(
+        &bad,
+        "resource \"aws_sfn_state_machine\" \"m\" {\n  name = \"m\"\n  definition = file(\"${path.module}/missing.asl.json\")\n}\n",
+    )
+    .unwrap();
+    let out = asldbg(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("main.tf:3:3: the definition file names")
+            && text(&out.stderr).contains("missing.asl.json, which does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A SAM project with the company real ones keep: Globals, Mappings,
+/// Conditions, a parameter and a resource given twice, two machines.
+#[test]
+fn a_sam_project_with_duplicates_conditions_and_names_runs() {
+    let t = fixture("sam-project/template.yaml");
+    let mocks = fixture("sam-project/mocks.json");
+    // Keys given twice outside the definitions: kept last, with a warning
+    // naming both lines. Both machines are checked.
+    let out = asldbg(&["validate", &t]);
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains(
+            "template.yaml:44:3: duplicate key 'OrdersTable' (first at 38:3): CloudFormation \
+             keeps the last one, and so does asldbg"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("state machine OrderStateMachine valid"),
+        "{said}"
+    );
+    assert!(
+        said.contains("state machine AuditStateMachine valid"),
+        "{said}"
+    );
+    let out = asldbg(&["graph", &t]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("── AuditStateMachine (EXPRESS"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Conditions evaluated: us-east-1 is not China, Stage is not prod;
+    // the name is the template's Name, the mock file keyed by it.
+    let args = ["--machine", "OrderStateMachine", "--mocks", mocks.as_str()];
+    let mut plain = vec![t.as_str()];
+    plain.extend(args);
+    let (v, out) = run_json(&plain);
+    assert_eq!(v["status"], "SUCCEEDED", "{}", text(&out.stderr));
+    assert_eq!(
+        v["output"],
+        serde_json::json!({"table": "orders-test", "endpoint": "https://api.example.amazonaws.com", "machine": "stack-orders-test"})
+    );
+    let mut china = vec![t.as_str()];
+    china.extend(args);
+    china.extend(["--sub", "AWS::Partition=aws-cn", "--sub", "Stage=prod"]);
+    let (v, out) = run_json(&china);
+    assert_eq!(v["status"], "SUCCEEDED", "{}", text(&out.stderr));
+    assert_eq!(
+        v["output"],
+        serde_json::json!({"table": "orders", "endpoint": "https://api.example.amazonaws.com.cn", "machine": "stack-orders-prod"})
+    );
+    // Inside a definition a key given twice stays an error.
+    let dup = temp_file(
+        "dup-in-def.yaml",
+        "Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Definition:\n        StartAt: A\n        States:\n          A: {Type: Pass, End: true}\n          A: {Type: Succeed}\n",
+    );
+    let out = asldbg(&["validate", &dup]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("dup-in-def.yaml:9:11: duplicate key 'A' in a state machine's definition (first at 8:11)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_packaged_template_uses_the_local_copy_or_says_it_cannot_read_s3() {
+    let t = fixture("packaged/packaged.yaml");
+    let (v, out) = run_json(&[&t, "--machine", "Orders", "--verbose"]);
+    assert_eq!(v["output"], "local copy", "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(
+            "the local tests/fixtures/templates/packaged/statemachine/orders.asl.json stands in"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = asldbg(&["run", &t, "--machine", "Gone"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("packaged.yaml:12:7: Gone: the definition is in S3 (s3://my-artifacts/orders-app/9a8b7c6d)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_serverless_definition_from_a_file_runs_with_its_stage_in_its_name() {
+    let (v, out) = run_json(&[&fixture("serverless-file/serverless.yml")]);
+    assert_eq!(
+        v["output"]["machine"],
+        "checkout-qa",
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

@@ -862,3 +862,17 @@ fn a_terraform_machine_opens_in_the_debugger_and_the_asl_tab_does_not_write_into
     t.wait_for("SUCCEEDED");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn a_template_with_two_machines_offers_them_to_pick() {
+    let mut t = Tui::start(&[
+        "tests/fixtures/templates/sam-project/template.yaml",
+        "--no-mouse",
+    ]);
+    t.wait_for("template.yaml — pick a state machine (↑/↓, Enter, q)");
+    t.wait_for("OrderStateMachine  STANDARD, definition in statemachine/orders.asl.json");
+    t.wait_for("AuditStateMachine  EXPRESS, definition in the template");
+    t.keys("j\r");
+    t.wait_for("at Record");
+    t.quit_and_check_restored();
+}

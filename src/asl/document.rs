@@ -3,7 +3,7 @@
 //! file, line:column and JSON pointer.
 
 use super::expr_error::ExprError;
-use super::json::SourceMap;
+use super::json::{Duplicate, SourceMap};
 use super::model::Diagnostic;
 use super::value::Val;
 use super::yaml;
@@ -174,6 +174,66 @@ pub(crate) fn parse_owned(text: String, file: &str) -> Result<Document, LoadErro
         map: Default::default(),
         yaml: false,
     })
+}
+
+/// `text` read as CloudFormation reads a template: a key given twice keeps
+/// its last value. Each key given twice comes with where it first stands
+/// and where it stands again. A text that does not parse is `None` (the
+/// strict parse has said why).
+pub(crate) fn parse_keeping_last(text: &str, file: &str) -> Option<(Document, Vec<Duplicate>)> {
+    if is_yaml(file, text) {
+        let (value, pointers) = yaml::parse_keeping_last(text).ok()?;
+        let map = SourceMap::from_yaml(text, &value);
+        let lines: Vec<&str> = text.lines().collect();
+        let duplicates = pointers
+            .into_iter()
+            .map(|p| {
+                let first = map.get(&p).unwrap_or((1, 1));
+                let key = p
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .replace("~1", "/")
+                    .replace("~0", "~");
+                // Where the key stands again: below the first, at its column.
+                let again = lines
+                    .iter()
+                    .enumerate()
+                    .skip(first.0)
+                    .find(|(_, l)| {
+                        let t = l.trim_start_matches([' ', '-']);
+                        l.len() - t.len() + 1 == first.1
+                            && [
+                                format!("{key}:"),
+                                format!("\"{key}\":"),
+                                format!("'{key}':"),
+                            ]
+                            .iter()
+                            .any(|w| t.starts_with(w.as_str()))
+                    })
+                    .map(|(i, _)| (i + 1, first.1))
+                    .unwrap_or(first);
+                (p, first, again)
+            })
+            .collect();
+        let doc = Document {
+            value,
+            text: Some(text.to_string()),
+            map: map.into(),
+            yaml: true,
+        };
+        return Some((doc, duplicates));
+    }
+    let (value, _) = super::parse::parse::<Value>(text).ok()?;
+    let map = SourceMap::from_json(text);
+    let duplicates = map.duplicates.clone();
+    let doc = Document {
+        value,
+        text: Some(text.to_string()),
+        map: map.into(),
+        yaml: false,
+    };
+    Some((doc, duplicates))
 }
 
 /// The largest file asldbg reads (a definition, mock file or input).

@@ -55,8 +55,10 @@ pub struct Opened {
     /// What a template could only approximate (a resource's ARN made up
     /// from its name, a condition not evaluated, …).
     pub notes: Vec<String>,
-    /// The state machine's name in its template.
+    /// The state machine's name in its template (what `--machine` takes).
     pub machine: Option<String>,
+    /// The name the template deploys it under, when it gives one.
+    pub deployed: Option<String>,
     /// EXPRESS, by the options or the template.
     pub express: bool,
     /// Where the definition stands in its file (a JSON pointer; empty when
@@ -65,6 +67,21 @@ pub struct Opened {
     /// What makes it invalid, when it was opened only to be drawn
     /// ([`OpenOptions::sketch`]); empty otherwise.
     pub problems: Vec<LoadError>,
+}
+
+impl Opened {
+    /// The state machine's name for a run (`$$.StateMachine.Name`, the
+    /// mock file's key): the name it is deployed under, else its name in
+    /// the template.
+    pub fn run_name(&self) -> Option<&str> {
+        self.deployed.as_deref().or(self.machine.as_deref())
+    }
+
+    /// The names a mock file may key this machine by: the deployed name,
+    /// then its name in the template.
+    pub fn mock_names(&self) -> Vec<String> {
+        self.deployed.iter().chain(&self.machine).cloned().collect()
+    }
 }
 
 /// Outcome of loading a definition file.
@@ -109,10 +126,109 @@ pub fn load_text(file: &str, text: String, opts: &OpenOptions) -> Loaded {
         Ok(loaded) => return loaded,
         Err(text) => text,
     };
-    match parse_filling(text, display_name(file), &opts.subs) {
+    let name = display_name(file);
+    match parse_filling(text.clone(), name, &opts.subs) {
         Ok(doc) => open(file, doc, opts),
+        Err(e) if e.message.contains("duplicate key") => open_keeping_last(file, &text, e, opts),
         Err(e) => Loaded::Unreadable(e),
     }
+}
+
+/// A file with a key given twice. In a template, outside its state
+/// machines' definitions, CloudFormation keeps the last value, and so does
+/// asldbg, with a warning naming both places; inside a definition (or in a
+/// file that is a definition) it stays the error `strict` is.
+fn open_keeping_last(file: &str, text: &str, strict: LoadError, opts: &OpenOptions) -> Loaded {
+    let Some((doc, duplicates)) = document::parse_keeping_last(text, display_name(file)) else {
+        return Loaded::Unreadable(strict);
+    };
+    let Some(found) = deploy::machines(&doc.value, &opts.subs) else {
+        return Loaded::Unreadable(strict);
+    };
+    let key_of = |p: &str| {
+        p.rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .replace("~1", "/")
+            .replace("~0", "~")
+    };
+    let inside = |p: &str| {
+        found.iter().any(|f| {
+            !f.pointer.is_empty() && (p == f.pointer || p.starts_with(&format!("{}/", f.pointer)))
+        })
+    };
+    if let Some((p, (l1, c1), (line, column))) = duplicates.iter().find(|d| inside(&d.0)) {
+        return Loaded::Unreadable(LoadError {
+            file: file.into(),
+            pointer: p.clone(),
+            line: *line,
+            column: *column,
+            message: format!(
+                "duplicate key '{}' in a state machine's definition (first at {l1}:{c1})",
+                key_of(p)
+            ),
+            expr: None,
+        });
+    }
+    let mut loaded = open(file, doc, opts);
+    if let Loaded::Ok(o) = &mut loaded {
+        for (p, (l1, c1), (line, column)) in &duplicates {
+            o.warnings.push(LoadError {
+                file: file.into(),
+                pointer: p.clone(),
+                line: *line,
+                column: *column,
+                message: format!(
+                    "duplicate key '{}' (first at {l1}:{c1}): CloudFormation keeps the last \
+                     one, and so does asldbg",
+                    key_of(p)
+                ),
+                expr: None,
+            });
+        }
+    }
+    loaded
+}
+
+/// The state machines of a template that holds more than one, when
+/// `opts` does not pick one: each one's name (what `--machine` takes) and
+/// a line saying what it is. Empty for a definition, a template with one
+/// machine, or a file that does not open (loading it says why).
+pub fn machines_to_pick(file: &str, opts: &OpenOptions) -> Vec<(String, String)> {
+    if opts.machine.is_some() {
+        return Vec::new();
+    }
+    let Ok(text) = read_text_capped(file, MAX_DOCUMENT_BYTES) else {
+        return Vec::new();
+    };
+    let found = if is_terraform(file) {
+        deploy::terraform::machines(&text, &terraform_module(file), &opts.subs).unwrap_or_default()
+    } else {
+        let name = display_name(file);
+        let doc = match parse_filling(text.clone(), name, &opts.subs) {
+            Ok(d) => Some(d),
+            Err(_) => document::parse_keeping_last(&text, name).map(|(d, _)| d),
+        };
+        doc.and_then(|d| deploy::machines(&d.value, &opts.subs))
+            .unwrap_or_default()
+    };
+    if found.len() < 2 {
+        return Vec::new();
+    }
+    found
+        .into_iter()
+        .map(|f| {
+            let kind = if f.express { "EXPRESS" } else { "STANDARD" };
+            let from = match &f.body {
+                deploy::Body::Object(_) => "definition in the template".to_string(),
+                deploy::Body::Text(_) => "definition string in the template".to_string(),
+                deploy::Body::File(p) => format!("definition in {p}"),
+                deploy::Body::S3 { location, .. } => format!("definition in {location}"),
+                deploy::Body::Unreadable(m) => m.clone(),
+            };
+            (f.name, format!("{kind}, {from}"))
+        })
+        .collect()
 }
 
 /// The document of `file` as [`load`] reads it (placeholders outside
@@ -160,7 +276,7 @@ pub fn open(file: &str, doc: Document, opts: &OpenOptions) -> Loaded {
         return loaded(finish(doc, Origin::file(file), opts, &opts.subs));
     };
     match deploy::pick(found, opts.machine.as_deref()) {
-        Ok(found) => loaded(open_machine(file, doc, found, opts)),
+        Ok(found) => open_machine(file, doc, found, opts),
         Err(message) => Loaded::Unreadable(LoadError {
             file: file.into(),
             pointer: String::new(),
@@ -180,31 +296,32 @@ fn loaded(r: Result<Opened, Vec<LoadError>>) -> Loaded {
 }
 
 /// The definition of one machine of a template.
-fn open_machine(
-    file: &str,
-    doc: Document,
-    found: deploy::Found,
-    opts: &OpenOptions,
-) -> Result<Opened, Vec<LoadError>> {
-    let one = |pointer: &str, message: String| {
-        let (line, column) = doc.position(pointer).unwrap_or((1, 1));
-        vec![LoadError {
+fn open_machine(file: &str, doc: Document, found: deploy::Found, opts: &OpenOptions) -> Loaded {
+    let at = |pointer: &str, message: String| {
+        let (line, column) = doc.position(pointer).or(found.position).unwrap_or((1, 1));
+        LoadError {
             file: file.into(),
             pointer: pointer.into(),
             line,
             column,
             message,
             expr: None,
-        }]
+        }
     };
     let mut subs = found.substitutions.clone();
     subs.extend(&opts.subs);
-    let origin = |file, prefix| Origin {
+    let origin = |file, prefix, notes: Vec<String>| Origin {
         file,
         prefix,
-        notes: found.notes.clone(),
+        notes,
         machine: Some(found.name.clone()),
+        deployed: found.deployed.clone(),
         express: found.express,
+    };
+    let what = if found.pointer.ends_with("/DefinitionUri") {
+        "DefinitionUri"
+    } else {
+        "the definition file"
     };
     match &found.body {
         deploy::Body::Object(v) => {
@@ -215,43 +332,143 @@ fn open_machine(
                 map: Default::default(),
                 yaml: false,
             };
-            let mut o = finish(inner, origin(file, &found.pointer), opts, &subs)
-                .map_err(|errs| relocate(&doc, errs))?;
-            o.warnings = relocate(&doc, o.warnings);
-            o.problems = relocate(&doc, o.problems);
-            Ok(o)
+            let place = found.position;
+            let o = finish(
+                inner,
+                origin(file, &found.pointer, found.notes.clone()),
+                opts,
+                &subs,
+            );
+            loaded(
+                o.map(|mut o| {
+                    o.warnings = relocate(&doc, place, o.warnings);
+                    o.problems = relocate(&doc, place, o.problems);
+                    o
+                })
+                .map_err(|errs| relocate(&doc, place, errs)),
+            )
         }
         deploy::Body::Text(text) => {
             let label = format!("{file} ({} DefinitionString)", found.name);
-            let inner =
-                parse_filling(text.clone(), &format!("{label}.json"), &subs).map_err(|mut e| {
-                    e.file = label.clone();
-                    vec![e]
-                })?;
-            finish(inner, origin(&label, ""), opts, &subs)
+            match parse_filling(text.clone(), &format!("{label}.json"), &subs) {
+                Ok(inner) => loaded(finish(
+                    inner,
+                    origin(&label, "", found.notes.clone()),
+                    opts,
+                    &subs,
+                )),
+                Err(mut e) => {
+                    e.file = label;
+                    Loaded::Invalid(vec![e])
+                }
+            }
         }
         deploy::Body::File(path) => {
-            let what = if found.pointer.ends_with("/DefinitionUri") {
-                "DefinitionUri"
-            } else {
-                "the definition file"
+            let target = match beside(file, path) {
+                Ok(t) => t,
+                Err(m) => return Loaded::Invalid(vec![at(&found.pointer, format!("{what} {m}"))]),
             };
-            let target =
-                beside(file, path).map_err(|m| one(&found.pointer, format!("{what} {m}")))?;
-            let inner =
-                read_document_filling(&target, MAX_DOCUMENT_BYTES, &subs).map_err(|e| vec![e])?;
-            finish(inner, origin(&target, ""), opts, &subs)
+            if !std::path::Path::new(&target).exists() {
+                let hint = if path.contains("${") {
+                    " (a variable in its name has no value: --sub NAME=VALUE gives it)"
+                } else {
+                    ""
+                };
+                return Loaded::Unreadable(at(
+                    &found.pointer,
+                    format!("{what} names {target}, which does not exist{hint}"),
+                ));
+            }
+            open_file_of(
+                &target,
+                origin(&target, "", found.notes.clone()),
+                opts,
+                &subs,
+            )
         }
-        deploy::Body::Unreadable(m) => Err(one(&found.pointer, format!("{}: {m}", found.name))),
+        deploy::Body::S3 {
+            location,
+            file: key,
+        } => {
+            // A packaged template: the definition was uploaded from a file
+            // of the same name, which may still stand beside the template.
+            match key.as_deref().and_then(|k| local_copy(file, k)) {
+                Some(local) => {
+                    let mut notes = found.notes.clone();
+                    notes.push(format!(
+                        "the definition is in S3 ({location}); the local {local} stands in for it"
+                    ));
+                    open_file_of(&local, origin(&local, "", notes), opts, &subs)
+                }
+                None => Loaded::Unreadable(at(
+                    &found.pointer,
+                    format!(
+                        "{}: the definition is in S3 ({location}), which asldbg does not read: \
+                         download it beside the template{}",
+                        found.name,
+                        key.as_deref()
+                            .map(|k| format!(" as {k}"))
+                            .unwrap_or_default()
+                    ),
+                )),
+            }
+        }
+        deploy::Body::Unreadable(m) => {
+            Loaded::Invalid(vec![at(&found.pointer, format!("{}: {m}", found.name))])
+        }
     }
 }
 
+/// A definition file a template names, read and checked.
+fn open_file_of(
+    target: &str,
+    origin: Origin,
+    opts: &OpenOptions,
+    subs: &placeholders::Substitutions,
+) -> Loaded {
+    match read_document_filling(target, MAX_DOCUMENT_BYTES, subs) {
+        Ok(inner) => loaded(finish(inner, origin, opts, subs)),
+        Err(e) => Loaded::Unreadable(e),
+    }
+}
+
+/// A file named `name` in the template's folder or one folder below it
+/// (`statemachine/`), where `sam package` took it from.
+fn local_copy(template: &str, name: &str) -> Option<String> {
+    use std::path::Path;
+    if name.contains(['/', '\\']) || name.starts_with('.') {
+        return None;
+    }
+    let dir = match Path::new(template).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let here = dir.join(name);
+    if here.is_file() {
+        return Some(here.to_string_lossy().into_owned());
+    }
+    let mut subdirs: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .take(1024)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subdirs.sort();
+    subdirs
+        .into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .and_then(|p| beside(template, &p.strip_prefix(dir).ok()?.to_string_lossy()).ok())
+}
+
 /// Errors found in a definition taken out of a template: placed by their
-/// full pointer in the template's text.
-fn relocate(doc: &Document, errs: Vec<LoadError>) -> Vec<LoadError> {
+/// full pointer in the template's text, or at the definition (`at`) in a
+/// file that has no JSON positions (Terraform).
+fn relocate(doc: &Document, at: Option<(usize, usize)>, errs: Vec<LoadError>) -> Vec<LoadError> {
     errs.into_iter()
         .map(|mut e| {
-            if let Some((l, c)) = doc.position(&e.pointer) {
+            if let Some((l, c)) = doc.position(&e.pointer).or(at) {
                 (e.line, e.column) = (l, c);
             }
             e
@@ -260,39 +477,72 @@ fn relocate(doc: &Document, errs: Vec<LoadError>) -> Vec<LoadError> {
 }
 
 /// The file a template's `DefinitionUri` names, which must stand in the
-/// template's own folder or below it (a template cannot make asldbg read
-/// anything else).
+/// template's own folder or below it, or in the folder asldbg runs in
+/// (a SAM project keeps its template in `sam-app/` and its definition in
+/// `../step-functions/`): a template cannot make asldbg read anything else.
 fn beside(template: &str, uri: &str) -> Result<String, String> {
     use std::path::{Component, Path};
     let rel = Path::new(uri);
-    if rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-    {
+    if rel.is_absolute() {
         return Err(format!(
-            "'{uri}' must be a path inside the template's folder"
+            "'{uri}' must be a path relative to the template's folder"
         ));
     }
     let dir = Path::new(template).parent().unwrap_or(Path::new(""));
-    let target = dir.join(rel);
-    // A symbolic link on the way may lead out of the folder: where the
-    // path really goes must still be inside it.
-    let real_dir = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+    let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
-    });
-    if let (Ok(real_dir), Ok(real)) = (real_dir, std::fs::canonicalize(&target)) {
-        if !real.starts_with(&real_dir) {
-            return Err(format!(
-                "'{uri}' leads outside the template's folder (through a symbolic link, to {}): \
-                 only files inside it are read",
-                real.display()
-            ));
+    };
+    let target = dir.join(rel);
+    let climbs = rel.components().any(|c| c == Component::ParentDir);
+    // Where the path really goes (through `..` and symbolic links) must
+    // be inside one of the folders allowed.
+    let real_dir = std::fs::canonicalize(dir);
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    match (real_dir, std::fs::canonicalize(&target)) {
+        (Ok(real_dir), Ok(real)) => {
+            let inside =
+                real.starts_with(&real_dir) || cwd.as_ref().is_ok_and(|c| real.starts_with(c));
+            if !inside {
+                return Err(format!(
+                    "'{uri}' leads outside the template's folder and the current folder (to \
+                     {}): only files inside them are read (run asldbg from the project's folder)",
+                    real.display()
+                ));
+            }
         }
+        // A file that does not exist is said so by the caller; a path that
+        // climbs out must still stay inside the current folder.
+        _ if climbs => {
+            let lexical =
+                lexical_normal(&std::env::current_dir().unwrap_or_default().join(&target));
+            if !cwd.as_ref().is_ok_and(|c| lexical.starts_with(c)) {
+                return Err(format!(
+                    "'{uri}' leads outside the template's folder and the current folder: only \
+                     files inside them are read"
+                ));
+            }
+        }
+        _ => {}
     }
     Ok(target.to_string_lossy().into_owned())
+}
+
+/// `p` with `.` and `..` taken away without asking the file system.
+fn lexical_normal(p: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Where a definition comes from: the file its positions are in, its
@@ -302,6 +552,7 @@ struct Origin<'a> {
     prefix: &'a str,
     notes: Vec<String>,
     machine: Option<String>,
+    deployed: Option<String>,
     express: bool,
 }
 
@@ -313,6 +564,7 @@ impl<'a> Origin<'a> {
             prefix: "",
             notes: Vec::new(),
             machine: None,
+            deployed: None,
             express: false,
         }
     }
@@ -330,6 +582,7 @@ fn finish(
         prefix,
         notes,
         machine,
+        deployed,
         express,
     } = origin;
     let express = opts.express || express;
@@ -387,6 +640,7 @@ fn finish(
         warnings,
         notes,
         machine,
+        deployed,
         express,
         prefix: prefix.to_string(),
         problems,
@@ -413,14 +667,18 @@ fn open_terraform(file: &str, text: &str, opts: &OpenOptions) -> Loaded {
             expr: None,
         })
     };
-    let found = match deploy::terraform::machines(text, &opts.subs) {
+    let module = terraform_module(file);
+    let found = match deploy::terraform::machines(text, &module, &opts.subs) {
         Ok(found) => found,
         Err(e) => {
-            return unreadable(
-                e.line,
-                e.column,
-                format!("invalid Terraform: {}", e.message),
-            )
+            return Loaded::Unreadable(LoadError {
+                file: e.file.unwrap_or_else(|| file.into()),
+                pointer: String::new(),
+                line: e.line,
+                column: e.column,
+                message: format!("invalid Terraform: {}", e.message),
+                expr: None,
+            })
         }
     };
     if found.is_empty() {
@@ -431,14 +689,62 @@ fn open_terraform(file: &str, text: &str, opts: &OpenOptions) -> Loaded {
         );
     }
     match deploy::pick(found, opts.machine.as_deref()) {
-        Ok(found) => loaded(open_machine(
-            file,
-            Document::without_positions(),
-            found,
-            opts,
-        )),
+        Ok(found) => open_machine(file, Document::without_positions(), found, opts),
         Err(message) => unreadable(1, 1, message),
     }
+}
+
+/// How many other files of a Terraform module are read, and how large
+/// each may be.
+const MODULE_FILES: usize = 64;
+const MODULE_FILE_BYTES: u64 = 8 << 20;
+
+/// The other files of the module `file` is in, as Terraform reads them:
+/// every `.tf` file of its folder, `terraform.tfvars` and `*.auto.tfvars`.
+/// Only regular files inside the folder are read (a symbolic link that
+/// leads out of it is passed over), at most [`MODULE_FILES`].
+fn terraform_module(file: &str) -> deploy::terraform::Module {
+    use std::path::Path;
+    let path = Path::new(file);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let (Ok(real_dir), Ok(entries)) = (std::fs::canonicalize(dir), std::fs::read_dir(dir)) else {
+        return Default::default();
+    };
+    let own = std::fs::canonicalize(path).ok();
+    let mut names: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            name.ends_with(".tf") || name == "terraform.tfvars" || name.ends_with(".auto.tfvars")
+        })
+        .filter(|p| {
+            let real = std::fs::canonicalize(p).ok();
+            real.as_ref()
+                .is_some_and(|r| r.starts_with(&real_dir) && r.is_file())
+                && real != own
+        })
+        .collect();
+    names.sort();
+    // Declarations first, then the values that set variables.
+    names.sort_by_key(|p| p.to_string_lossy().ends_with(".tfvars"));
+    let files = names
+        .into_iter()
+        .take(MODULE_FILES)
+        .filter_map(|p| {
+            let name = p.to_string_lossy().into_owned();
+            read_text_capped(&name, MODULE_FILE_BYTES)
+                .ok()
+                .map(|t| (name, t))
+        })
+        .collect();
+    deploy::terraform::Module { files }
 }
 
 /// A plain JSON definition file (no template, no placeholder, no key
@@ -471,6 +777,7 @@ fn open_plain_json(file: &str, text: String, opts: &OpenOptions) -> Result<Loade
             warnings,
             notes: Vec::new(),
             machine: None,
+            deployed: None,
             express: opts.express,
             prefix: String::new(),
             problems,

@@ -89,6 +89,48 @@ impl Substitutions {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
+
+    /// The region, account and partition resources are made up in:
+    /// `--sub AWS::Region=…` (and `AWS::AccountId`, `AWS::Partition`) over
+    /// the defaults.
+    pub fn place(&self) -> Place {
+        let text = |name: &str| match self.get(name) {
+            Some(Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        Place {
+            region: text("AWS::Region"),
+            account: text("AWS::AccountId"),
+            partition: text("AWS::Partition"),
+        }
+    }
+}
+
+/// Where a local run's made-up resources live (see [`Substitutions::place`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub region: String,
+    pub account: String,
+    pub partition: String,
+}
+
+impl Place {
+    /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:REST`.
+    pub fn arn(&self, service: &str, rest: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{rest}",
+            self.partition, self.region, self.account
+        )
+    }
+
+    /// An SQS queue's URL.
+    pub fn queue_url(&self, name: &str) -> String {
+        format!(
+            "https://sqs.{}.amazonaws.com/{}/{name}",
+            self.region, self.account
+        )
+    }
 }
 
 /// A placeholder nothing filled: its name, the first place it stands (a

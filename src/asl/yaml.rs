@@ -22,6 +22,53 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// Keys given twice, when a parse keeps the last one
+/// ([`parse_keeping_last`]): the path being read and the pointers of the
+/// duplicates found. `None` in a strict parse.
+struct Lenient {
+    path: Vec<String>,
+    duplicates: Vec<String>,
+}
+
+thread_local! {
+    static LENIENT: std::cell::RefCell<Option<Lenient>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Parses `text` as [`parse`] does, except that a key given twice keeps its
+/// last value, as CloudFormation reads a template: the JSON pointers of the
+/// keys given twice come with the value.
+pub fn parse_keeping_last(text: &str) -> Result<(Value, Vec<String>), YamlError> {
+    LENIENT.with(|l| {
+        *l.borrow_mut() = Some(Lenient {
+            path: Vec::new(),
+            duplicates: Vec::new(),
+        })
+    });
+    let v = parse(text);
+    let found = LENIENT.with(|l| l.borrow_mut().take());
+    v.map(|v| (v, found.map(|f| f.duplicates).unwrap_or_default()))
+}
+
+/// In a lenient parse, `f` runs with `step` added to the path.
+fn inside<T>(step: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
+    let on = LENIENT.with(|l| match l.borrow_mut().as_mut() {
+        Some(l) => {
+            l.path.push(step());
+            true
+        }
+        None => false,
+    });
+    let r = f();
+    if on {
+        LENIENT.with(|l| {
+            if let Some(l) = l.borrow_mut().as_mut() {
+                l.path.pop();
+            }
+        });
+    }
+    r
+}
+
 /// Parses `text` into a JSON value.
 pub fn parse(text: &str) -> Result<Value, YamlError> {
     check_depth(text)?;
@@ -221,7 +268,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
+        while let Some(Strict(v)) = inside(|| out.len().to_string(), || seq.next_element())? {
             out.push(v);
         }
         Ok(Value::Array(out))
@@ -247,12 +294,26 @@ impl<'de> Visitor<'de> for StrictVisitor {
                     other => other.to_string(),
                 };
             if out.contains_key(&key) {
-                return Err(de::Error::custom(format!(
-                    "duplicate key {}",
-                    Value::String(key)
-                )));
+                let kept = LENIENT.with(|l| match l.borrow_mut().as_mut() {
+                    Some(l) => {
+                        let mut p = String::new();
+                        for step in l.path.iter().chain([&key]) {
+                            p.push('/');
+                            p.push_str(&crate::asl::json::pointer_token(step));
+                        }
+                        l.duplicates.push(p);
+                        true
+                    }
+                    None => false,
+                });
+                if !kept {
+                    return Err(de::Error::custom(format!(
+                        "duplicate key {}",
+                        Value::String(key)
+                    )));
+                }
             }
-            let Strict(v) = map.next_value()?;
+            let Strict(v) = inside(|| key.clone(), || map.next_value())?;
             out.insert(key, v);
         }
         Ok(Value::Object(out))

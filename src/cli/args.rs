@@ -256,6 +256,10 @@ pub(crate) struct RunArgs {
     /// heavy lines, visited (•) and failed (✗) states, ×N visits.
     #[arg(long)]
     pub(crate) graph: bool,
+    /// Also print the template's notes (what a reference stands as, …):
+    /// `validate` prints them always.
+    #[arg(long, short = 'v')]
+    pub(crate) verbose: bool,
 }
 
 #[derive(Args)]

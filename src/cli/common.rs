@@ -19,8 +19,13 @@ pub(crate) fn said(o: &asl::Opened) -> Vec<String> {
     o.notes
         .iter()
         .map(|n| format!("note: {n}"))
-        .chain(o.warnings.iter().map(|w| format!("warning: {w}")))
+        .chain(warned(o))
         .collect()
+}
+
+/// Only the warnings of [`said`] (a run says the notes with `--verbose`).
+pub(crate) fn warned(o: &asl::Opened) -> impl Iterator<Item = String> + '_ {
+    o.warnings.iter().map(|w| format!("warning: {w}"))
 }
 
 /// The definition with its notes and warnings printed, or every problem
@@ -33,6 +38,25 @@ pub(crate) fn load_or_exit(
 ) -> Result<asl::Opened, ExitCode> {
     let opts = source.options(express, check_only).map_err(fail2)?;
     opened_or_exit(asl::load(file, &opts))
+}
+
+/// [`load_or_exit`] saying only the warnings (notes with `verbose`).
+pub(crate) fn load_quietly_or_exit(
+    file: &str,
+    source: &SourceArgs,
+    express: bool,
+    verbose: bool,
+) -> Result<asl::Opened, ExitCode> {
+    let opts = source.options(express, false).map_err(fail2)?;
+    match asl::load(file, &opts) {
+        Loaded::Ok(o) if !verbose => {
+            for line in warned(&o) {
+                errln!("asldbg: {line}");
+            }
+            Ok(*o)
+        }
+        other => opened_or_exit(other),
+    }
 }
 
 /// An opened definition with its notes and warnings printed, or every
@@ -60,7 +84,7 @@ pub(crate) fn opened_or_exit(loaded: Loaded) -> Result<asl::Opened, ExitCode> {
 /// with `--s3-dir` serving ItemReaders.
 pub(crate) fn build_runner(
     exec: &ExecArgs,
-    machine: Option<&str>,
+    template: &[String],
     case: Option<&str>,
 ) -> Result<Box<dyn TaskRunner>, ExitCode> {
     let runner: Box<dyn TaskRunner> = match &exec.mocks {
@@ -69,7 +93,7 @@ pub(crate) fn build_runner(
                 Ok(d) => d,
                 Err(e) => return Err(fail2(e)),
             };
-            let name = mock_machine(&doc.value, exec.name.as_deref(), machine);
+            let name = mock_machine(&doc.value, exec.name.as_deref(), template);
             let case = case
                 .map(str::to_string)
                 .or_else(|| exec.test_case.clone())
@@ -131,14 +155,18 @@ pub(crate) fn read_input(file: &str, quota: bool) -> Result<Val, LoadError> {
 }
 
 /// The state machine of a mock file to answer from: `--name`, else the
-/// template's machine when the file has one by that name.
+/// template's machine when the file has one by its deployed name or by its
+/// name in the template.
 pub(crate) fn mock_machine<'a>(
     mocks: &Value,
     name: Option<&'a str>,
-    template_machine: Option<&'a str>,
+    template: &'a [String],
 ) -> Option<&'a str> {
     name.or_else(|| {
-        template_machine.filter(|m| mocks.pointer(&format!("/StateMachines/{m}")).is_some())
+        template
+            .iter()
+            .map(String::as_str)
+            .find(|m| mocks.get("StateMachines").and_then(|s| s.get(*m)).is_some())
     })
 }
 

@@ -39,10 +39,35 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
             }
         }
     };
-    let open_opts = match args.exec.source.options(args.exec.express(), false) {
+    let mut open_opts = match args.exec.source.options(args.exec.express(), false) {
         Ok(o) => o,
         Err(e) => return fail2(e),
     };
+    // A template with several machines: the user picks one, as from the samples.
+    if let Some(f) = &args.definition {
+        let machines = asl::machines_to_pick(f, &open_opts);
+        if !machines.is_empty() {
+            let names: Vec<&str> = machines.iter().map(|(n, _)| n.as_str()).collect();
+            match asldbg::tui::pick_from(
+                &machines,
+                &format!(
+                    " {} — pick a state machine (↑/↓, Enter, q) ",
+                    std::path::Path::new(f)
+                        .file_name()
+                        .map_or(f.clone(), |n| n.to_string_lossy().into_owned())
+                ),
+                &format!(
+                    "{f} holds {} state machines: pick one with --machine NAME ({})",
+                    machines.len(),
+                    names.join(", ")
+                ),
+            ) {
+                Ok(Some(i)) => open_opts.machine = Some(machines[i].0.clone()),
+                Ok(None) => return ExitCode::SUCCESS,
+                Err(e) => return fail2(e),
+            }
+        }
+    }
     let (label, loaded) = match (&args.definition, sample) {
         (Some(f), _) => (f.clone(), asl::load(f, &open_opts)),
         (None, Some(s)) => {
@@ -86,6 +111,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
         .definition
         .as_ref()
         .map(|f| asldbg::tui::reload::DefinitionFile::new(f, open_opts.clone(), &opened.prefix));
+    let names = opened.mock_names();
     let def = opened.definition;
     let input = match (&args.exec.input, sample) {
         (Some(f), _) => match read_input(f, true) {
@@ -129,11 +155,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
     };
     let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
         Some((file, doc)) => {
-            let name = mock_machine(
-                &doc.value,
-                args.exec.name.as_deref(),
-                opened.machine.as_deref(),
-            );
+            let name = mock_machine(&doc.value, args.exec.name.as_deref(), &names);
             let case = args
                 .exec
                 .test_case
@@ -168,8 +190,8 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
     };
     opts.express |= opened.express;
     if args.exec.name.is_none() {
-        if let Some(m) = &opened.machine {
-            opts.state_machine_name = m.clone();
+        if let Some(m) = names.first() {
+            opts.state_machine_name = m.to_string();
         }
     }
     let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {

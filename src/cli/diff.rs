@@ -33,11 +33,11 @@ pub(crate) fn diff_side(
         Some(f) => read_input(f, true).map_err(fail2)?,
         None => Val::empty_obj(),
     };
-    let runner = build_runner(exec, opened.machine.as_deref(), case)?;
+    let runner = build_runner(exec, &opened.mock_names(), case)?;
     let mut opts = exec.options().map_err(fail2)?;
     opts.express |= opened.express;
-    if let (None, Some(m)) = (&exec.name, &opened.machine) {
-        opts.state_machine_name = m.clone();
+    if let (None, Some(m)) = (&exec.name, opened.run_name()) {
+        opts.state_machine_name = m.to_string();
     }
     let def = Arc::new(opened.definition);
     let mut ex = Execution::new(def.clone(), input, runner, opts);

@@ -21,7 +21,64 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
         Ok(o) => asl::OpenOptions { sketch: true, ..o },
         Err(e) => return fail2(e),
     };
-    let opened = match asl::load(&definition, &opts) {
+    let machines = asl::machines_to_pick(&definition, &opts);
+    if machines.is_empty() {
+        return draw(
+            &definition,
+            &opts,
+            format,
+            compact,
+            &collapse,
+            coverage.as_deref(),
+        );
+    }
+    // A template with several machines: each one drawn under its name.
+    if format != GraphFormat::Text {
+        return fail2(format!(
+            "{definition} holds {} state machines: pick one with --machine NAME ({})",
+            machines.len(),
+            machines
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut worst = ExitCode::SUCCESS;
+    for (i, (name, what)) in machines.into_iter().enumerate() {
+        if i > 0 {
+            outln!("");
+        }
+        outln!("── {name} ({what})");
+        let one = asl::OpenOptions {
+            machine: Some(name),
+            ..opts.clone()
+        };
+        let code = draw(
+            &definition,
+            &one,
+            format,
+            compact,
+            &collapse,
+            coverage.as_deref(),
+        );
+        if code != ExitCode::SUCCESS && worst == ExitCode::SUCCESS {
+            worst = code;
+        }
+    }
+    worst
+}
+
+/// One state machine drawn.
+fn draw(
+    definition: &str,
+    opts: &asl::OpenOptions,
+    format: GraphFormat,
+    compact: bool,
+    collapse: &[String],
+    coverage: Option<&str>,
+) -> ExitCode {
+    let opened = match asl::load(definition, opts) {
         Loaded::Ok(o) => *o,
         Loaded::Unreadable(e) => return fail2(e),
         Loaded::Invalid(errs) => {
@@ -45,18 +102,18 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
         opened.problems.iter().map(|e| e.pointer.as_str()),
     );
     let mut legend = None;
-    if let Some(file) = &coverage {
+    if let Some(file) = coverage {
         if format != GraphFormat::Text {
             return fail2("--coverage draws the text graph (--format text)");
         }
-        let report = match super::test::coverage_of(file, &definition) {
+        let report = match super::test::coverage_of(file, definition) {
             Ok(r) => r,
             Err(e) => return fail2(e),
         };
         marks = asldbg::testing::coverage::marks(&def, &report);
         legend = Some(super::test::coverage_legend(&report));
     }
-    let collapsed = match asldbg::graph::containers_named(&def, &collapse) {
+    let collapsed = match asldbg::graph::containers_named(&def, collapse) {
         Ok(c) => c,
         Err(e) => {
             errln!("{definition}: {e}");

@@ -149,6 +149,7 @@ impl ReplaySetup {
             .info
             .state_machine
             .as_ref()
+            .or(self.opened.deployed.as_ref())
             .or(self.opened.machine.as_ref())
         {
             o.state_machine_name = m.clone();

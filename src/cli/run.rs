@@ -15,7 +15,27 @@ pub(crate) fn validate(file: &str, source: &SourceArgs, express: bool) -> ExitCo
         Ok(o) => o,
         Err(e) => return fail2(e),
     };
-    match asl::load(file, &opts) {
+    // A template with several machines: each one is checked.
+    let machines = asl::machines_to_pick(file, &opts);
+    if !machines.is_empty() {
+        let mut worst = ExitCode::SUCCESS;
+        for (name, _) in machines {
+            let one = asl::OpenOptions {
+                machine: Some(name),
+                ..opts.clone()
+            };
+            let code = validate_one(file, &one);
+            if code != ExitCode::SUCCESS && worst == ExitCode::SUCCESS {
+                worst = code;
+            }
+        }
+        return worst;
+    }
+    validate_one(file, &opts)
+}
+
+fn validate_one(file: &str, opts: &asl::OpenOptions) -> ExitCode {
+    match asl::load(file, opts) {
         Loaded::Ok(o) => {
             for line in said(&o) {
                 outln!("{line}");
@@ -53,12 +73,14 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         format,
         events,
         graph,
+        verbose,
     } = args;
     let file = definition.as_str();
-    let opened = match load_or_exit(file, &exec.source, exec.express(), false) {
+    let opened = match load_quietly_or_exit(file, &exec.source, exec.express(), verbose) {
         Ok(d) => d,
         Err(code) => return code,
     };
+    let names = opened.mock_names();
     let def = opened.definition;
     let input = match exec.input.as_deref() {
         None => Val::empty_obj(),
@@ -67,7 +89,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             Err(e) => return fail2(e),
         },
     };
-    let runner = match build_runner(&exec, opened.machine.as_deref(), None) {
+    let runner = match build_runner(&exec, &names, None) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -77,8 +99,8 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     };
     opts.express |= opened.express;
     if exec.name.is_none() {
-        if let Some(m) = opened.machine {
-            opts.state_machine_name = m;
+        if let Some(m) = names.first() {
+            opts.state_machine_name = m.to_string();
         }
     }
     opts.quota = !no_quota;

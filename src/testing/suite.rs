@@ -280,7 +280,7 @@ impl Suite {
                 };
                 match asl::load(&p, &opts) {
                     asl::Loaded::Ok(o) => {
-                        let name = o.machine.clone();
+                        let name = o.run_name().map(str::to_string);
                         let express = o.express;
                         (Some(Arc::new(o.definition)), p, name, express)
                     }

@@ -388,16 +388,28 @@ pub fn run_with(mut app: App) -> io::Result<App> {
 
 /// A full-screen list to pick a bundled sample; `None` when the user quits.
 pub fn pick(items: &[(String, String)]) -> io::Result<Option<usize>> {
+    pick_from(
+        items,
+        " asldbg — pick a sample (↑/↓, Enter, q) ",
+        "the sample picker needs a terminal (try `asldbg samples`)",
+    )
+}
+
+/// A full-screen list titled `title`; `None` when the user quits. Without a
+/// terminal, an error saying `no_terminal`.
+pub fn pick_from(
+    items: &[(String, String)],
+    title: &str,
+    no_terminal: &str,
+) -> io::Result<Option<usize>> {
     use crossterm::event;
     use std::io::IsTerminal;
     if !io::stdout().is_terminal() {
-        return Err(io::Error::other(
-            "the sample picker needs a terminal (try `asldbg samples`)",
-        ));
+        return Err(io::Error::other(no_terminal.to_string()));
     }
     install_panic_hook();
     let mut term = setup(false)?;
-    let mut picker = picker::Picker::new(items, " asldbg — pick a sample (↑/↓, Enter, q) ");
+    let mut picker = picker::Picker::new(items, title);
     let result = loop {
         term.draw(|f| picker.draw(f))?;
         if let Event::Key(k) = event::read()? {

@@ -3,9 +3,7 @@
 //! parameters their stand-ins, and a reference to a resource becomes the
 //! readable name or ARN that resource would have, with a note saying so.
 
-use super::super::placeholders::{
-    pseudo_parameter, Substitutions, DEFAULT_ACCOUNT, DEFAULT_REGION,
-};
+use super::super::placeholders::{Place, Substitutions};
 use serde_json::{Map, Value};
 
 /// What the intrinsics of one template can see.
@@ -13,6 +11,8 @@ pub struct Cfn<'a> {
     pub template: &'a Value,
     /// `--sub` values: they win over parameter defaults.
     pub given: &'a Substitutions,
+    /// The region and account resources are made up in.
+    place: Place,
     /// What could only be approximated, one line each.
     pub notes: Vec<String>,
     /// Bytes of text the functions produced so far (see
@@ -21,6 +21,8 @@ pub struct Cfn<'a> {
     /// Why resolving stopped: what it produced passed the bound.
     pub over: Option<String>,
     noted: std::collections::HashSet<String>,
+    /// How many resources' names are being resolved, one inside another.
+    naming: usize,
 }
 
 impl<'a> Cfn<'a> {
@@ -28,10 +30,12 @@ impl<'a> Cfn<'a> {
         Cfn {
             template,
             given,
+            place: given.place(),
             notes: Vec::new(),
             produced: 0,
             over: None,
             noted: Default::default(),
+            naming: 0,
         }
     }
 
@@ -53,26 +57,47 @@ fn resources(t: &Value) -> Option<&Map<String, Value>> {
     t.get("Resources")?.as_object()
 }
 
-/// A resource's own name when its template gives one literally.
-fn given_name(res: &Value) -> Option<&str> {
-    let p = res.get("Properties")?;
-    [
-        "FunctionName",
-        "QueueName",
-        "TopicName",
-        "TableName",
-        "BucketName",
-        "StateMachineName",
-        "Name",
-        "EventBusName",
-        "ClusterName",
-        "JobName",
-    ]
-    .iter()
-    .find_map(|k| p.get(*k)?.as_str())
-}
+/// The properties that give a resource its own name.
+const NAME_PROPERTIES: [&str; 10] = [
+    "FunctionName",
+    "QueueName",
+    "TopicName",
+    "TableName",
+    "BucketName",
+    "StateMachineName",
+    "Name",
+    "EventBusName",
+    "ClusterName",
+    "JobName",
+];
 
 impl Cfn<'_> {
+    /// A resource's own name when its template gives one (`FunctionName:
+    /// !Sub "${Stage}-check"` resolved too).
+    fn given_name(&mut self, res: &Value) -> Option<String> {
+        let p = res.get("Properties")?;
+        let v = NAME_PROPERTIES.iter().find_map(|k| p.get(*k))?;
+        if let Value::String(s) = v {
+            return Some(s.clone());
+        }
+        // Names built from other resources' names stop at a few levels
+        // (a name that names itself would go on for ever).
+        if self.naming > 8 {
+            return None;
+        }
+        self.naming += 1;
+        let notes = self.notes.len();
+        let r = self.resolve(v);
+        self.naming -= 1;
+        for n in self.notes.split_off(notes) {
+            self.noted.remove(&n);
+        }
+        match r {
+            Value::String(s) if !s.is_empty() => Some(s),
+            _ => None,
+        }
+    }
+
     fn note(&mut self, s: String) {
         // Each note once, found by hash (80,000 distinct Refs were 80,000
         // scans of the notes so far).
@@ -83,15 +108,10 @@ impl Cfn<'_> {
 
     /// The value of `Ref: name`.
     fn reference(&mut self, name: &str) -> Value {
-        if let Some(v) = self
-            .given
-            .get(name)
-            .filter(|_| pseudo_parameter(name).is_none())
-        {
+        // A value given (`--sub AWS::Region=eu-west-1` too), or a pseudo
+        // parameter's stand-in.
+        if let Some(v) = self.given.get(name) {
             return v;
-        }
-        if let Some(p) = pseudo_parameter(name) {
-            return Value::String(p.into());
         }
         if let Some(param) = self.template.pointer(&format!(
             "/Parameters/{}",
@@ -121,17 +141,14 @@ impl Cfn<'_> {
             return Value::String(name.into());
         };
         let ty = res.get("Type").and_then(|t| t.as_str()).unwrap_or("");
-        let id = given_name(res).unwrap_or(name).to_string();
+        let id = self.given_name(res).unwrap_or(name.to_string());
         // What Ref returns for the resource types state machines call.
         let v = match ty {
-            "AWS::SQS::Queue" => {
-                format!("https://sqs.{DEFAULT_REGION}.amazonaws.com/{DEFAULT_ACCOUNT}/{id}")
-            }
-            "AWS::SNS::Topic" => arn("sns", &id),
-            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
-                arn("states", &format!("stateMachine:{id}"))
-            }
-            "AWS::StepFunctions::Activity" => arn("states", &format!("activity:{id}")),
+            "AWS::SQS::Queue" => self.place.queue_url(&id),
+            "AWS::SNS::Topic"
+            | "AWS::StepFunctions::StateMachine"
+            | "AWS::Serverless::StateMachine"
+            | "AWS::StepFunctions::Activity" => arn_of(ty, &id, &self.place),
             _ => id,
         };
         self.note(format!("Ref {name} ({ty}) stands as {v}"));
@@ -145,13 +162,15 @@ impl Cfn<'_> {
             .and_then(|r| r.get("Type"))
             .and_then(|t| t.as_str())
             .unwrap_or("");
-        let id = res.and_then(given_name).unwrap_or(name).to_string();
+        let id = res
+            .and_then(|r| self.given_name(r))
+            .unwrap_or(name.to_string());
         let v = match (ty, attr) {
             (_, "Name" | "QueueName" | "TopicName" | "FunctionName") => id,
-            ("AWS::SQS::Queue", "QueueUrl") => {
-                format!("https://sqs.{DEFAULT_REGION}.amazonaws.com/{DEFAULT_ACCOUNT}/{id}")
+            ("AWS::SQS::Queue", "QueueUrl") => self.place.queue_url(&id),
+            (_, "Arn" | "TopicArn" | "StateMachineArn" | "FunctionArn") => {
+                arn_of(ty, &id, &self.place)
             }
-            (_, "Arn" | "TopicArn" | "StateMachineArn" | "FunctionArn") => arn_of(ty, &id),
             _ => format!("{name}.{attr}"),
         };
         self.note(format!("GetAtt {name}.{attr} stands as {v}"));
@@ -210,6 +229,67 @@ impl Cfn<'_> {
         }
         out.push_str(rest);
         out
+    }
+
+    /// The template's condition `name` (`Conditions`), evaluated on the
+    /// parameters' values and the pseudo parameters; `None` when it uses
+    /// what cannot be known here.
+    fn condition(&mut self, name: &str, depth: usize) -> Option<bool> {
+        let rule = self
+            .template
+            .pointer(&format!(
+                "/Conditions/{}",
+                crate::asl::json::pointer_token(name)
+            ))?
+            .clone();
+        self.truth(&rule, depth + 1)
+    }
+
+    /// A condition function's value (`Fn::Equals`, `Fn::Not`, `Fn::And`,
+    /// `Fn::Or`, `Condition`).
+    fn truth(&mut self, rule: &Value, depth: usize) -> Option<bool> {
+        // Conditions naming each other in a circle stop here.
+        if depth > 32 {
+            return None;
+        }
+        let (f, arg) = rule.as_object().filter(|o| o.len() == 1)?.iter().next()?;
+        match f.as_str() {
+            "Condition" => self.condition(arg.as_str()?, depth),
+            "Fn::Equals" => {
+                let p = arg.as_array().filter(|p| p.len() == 2)?;
+                let notes = self.notes.len();
+                let (a, b) = (self.resolve(&p[0]), self.resolve(&p[1]));
+                // A value that only stands in (a resource's made-up name)
+                // cannot decide anything.
+                if self.notes.len() > notes {
+                    for n in self.notes.split_off(notes) {
+                        self.noted.remove(&n);
+                    }
+                    return None;
+                }
+                let text = |v: Value| match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                Some(text(a) == text(b))
+            }
+            "Fn::Not" => Some(!self.truth(arg.as_array()?.first()?, depth + 1)?),
+            "Fn::And" => {
+                let mut all = true;
+                for c in arg.as_array()? {
+                    all &= self.truth(c, depth + 1)?;
+                }
+                Some(all)
+            }
+            "Fn::Or" => {
+                let mut any = false;
+                for c in arg.as_array()? {
+                    any |= self.truth(c, depth + 1)?;
+                }
+                Some(any)
+            }
+            _ => None,
+        }
     }
 
     /// `v` with every intrinsic function in it resolved.
@@ -304,10 +384,17 @@ impl Cfn<'_> {
             "Fn::If" => {
                 let p = arg.as_array()?;
                 let cond = p.first()?.as_str().unwrap_or("?");
-                self.note(format!(
-                    "Fn::If {cond}: conditions are not evaluated; its true branch stands"
-                ));
-                self.resolve(p.get(1)?)
+                match self.condition(cond, 0) {
+                    Some(true) => self.resolve(p.get(1)?),
+                    Some(false) => self.resolve(p.get(2)?),
+                    None => {
+                        self.note(format!(
+                            "Fn::If {cond}: the condition cannot be evaluated here; its true \
+                             branch stands"
+                        ));
+                        self.resolve(p.get(1)?)
+                    }
+                }
             }
             "Fn::ImportValue" => {
                 let name = s(self.resolve(arg));
@@ -329,12 +416,9 @@ impl Cfn<'_> {
     }
 }
 
-fn arn(service: &str, rest: &str) -> String {
-    format!("arn:aws:{service}:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:{rest}")
-}
-
-/// The ARN a resource of type `ty` named `id` would have.
-pub fn arn_of(ty: &str, id: &str) -> String {
+/// The ARN a resource of type `ty` named `id` would have in `place`.
+pub fn arn_of(ty: &str, id: &str, place: &Place) -> String {
+    let arn = |service: &str, rest: &str| place.arn(service, rest);
     match ty {
         "AWS::Lambda::Function" | "AWS::Serverless::Function" | "" => {
             arn("lambda", &format!("function:{id}"))
@@ -344,13 +428,13 @@ pub fn arn_of(ty: &str, id: &str) -> String {
         "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => {
             arn("dynamodb", &format!("table/{id}"))
         }
-        "AWS::S3::Bucket" => format!("arn:aws:s3:::{id}"),
+        "AWS::S3::Bucket" => format!("arn:{}:s3:::{id}", place.partition),
         "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
             arn("states", &format!("stateMachine:{id}"))
         }
         "AWS::StepFunctions::Activity" => arn("states", &format!("activity:{id}")),
         "AWS::Events::EventBus" => arn("events", &format!("event-bus/{id}")),
-        "AWS::IAM::Role" => format!("arn:aws:iam::{DEFAULT_ACCOUNT}:role/{id}"),
+        "AWS::IAM::Role" => format!("arn:{}:iam::{}:role/{id}", place.partition, place.account),
         "AWS::ECS::Cluster" => arn("ecs", &format!("cluster/{id}")),
         "AWS::ECS::TaskDefinition" => arn("ecs", &format!("task-definition/{id}")),
         "AWS::Batch::JobQueue" => arn("batch", &format!("job-queue/{id}")),
@@ -369,6 +453,46 @@ pub fn arn_of(ty: &str, id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_are_evaluated_on_parameters_and_pseudo_parameters() {
+        let t = json!({
+            "Parameters": {"Stage": {"Type": "String", "Default": "prod"}, "Free": {"Type": "String"}},
+            "Conditions": {
+                "IsChinaRegion": {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]},
+                "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+                "ProdOutsideChina": {"Fn::And": [{"Condition": "IsProd"}, {"Fn::Not": [{"Condition": "IsChinaRegion"}]}]},
+                "Either": {"Fn::Or": [{"Condition": "IsChinaRegion"}, {"Fn::Equals": ["a", "b"]}]},
+                "Unknown": {"Fn::Equals": [{"Ref": "Free"}, "x"]},
+                "Loop": {"Condition": "Loop"}
+            }
+        });
+        let given = Substitutions::default();
+        let mut c = Cfn::new(&t, &given);
+        let pick = |c: &mut Cfn, cond: &str| c.resolve(&json!({"Fn::If": [cond, "yes", "no"]}));
+        assert_eq!(
+            c.resolve(&json!({"Fn::If": ["IsChinaRegion", "amazonaws.com.cn", "amazonaws.com"]})),
+            "amazonaws.com"
+        );
+        assert_eq!(pick(&mut c, "IsProd"), "yes");
+        assert_eq!(pick(&mut c, "ProdOutsideChina"), "yes");
+        assert_eq!(pick(&mut c, "Either"), "no");
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        // What cannot be known takes the first branch, and says so.
+        assert_eq!(pick(&mut c, "Unknown"), "yes");
+        assert_eq!(pick(&mut c, "Loop"), "yes");
+        assert_eq!(c.notes.len(), 2, "{:?}", c.notes);
+        // --sub reaches the pseudo parameters.
+        let mut given = Substitutions::default();
+        given.set("AWS::Partition", json!("aws-cn"));
+        given.set("AWS::Region", json!("cn-north-1"));
+        let mut c = Cfn::new(&t, &given);
+        assert_eq!(pick(&mut c, "IsChinaRegion"), "yes");
+        assert_eq!(
+            c.resolve(&json!({"Fn::Sub": "${AWS::Region}"})),
+            "cn-north-1"
+        );
+    }
 
     #[test]
     fn nested_subs_and_a_large_default_used_often_are_bounded_not_expanded_without_end() {

@@ -37,6 +37,13 @@ pub struct Found {
     pub notes: Vec<String>,
     /// The template says EXPRESS.
     pub express: bool,
+    /// The name it is deployed under (`StateMachineName`, SAM's `Name`,
+    /// Serverless' and Terraform's `name`), resolved: what
+    /// `$$.StateMachine.Name` says and a mock file's machine key.
+    pub deployed: Option<String>,
+    /// Where the definition stands in a file that has no JSON pointers
+    /// (Terraform's `definition` attribute): line and column.
+    pub position: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +54,13 @@ pub enum Body {
     Text(String),
     /// A file beside the template (`DefinitionUri`), as written.
     File(String),
-    /// Where the definition cannot be read from here (an S3 location).
+    /// A definition in S3 (a packaged template): where, and the file
+    /// name of its key (a local copy of that name may stand beside).
+    S3 {
+        location: String,
+        file: Option<String>,
+    },
+    /// Why the definition cannot be read from here.
     Unreadable(String),
 }
 
@@ -89,20 +102,13 @@ pub fn machines(doc: &Value, given: &Substitutions) -> Option<Vec<Found>> {
             (format!("{base}/DefinitionString"), body)
         } else if let Some(u) = props.get("DefinitionUri") {
             let body = match c.resolve(u) {
+                Value::String(s) if s.starts_with("s3://") => s3(&Value::String(s)),
                 Value::String(s) => Body::File(s),
-                other => Body::Unreadable(format!(
-                    "DefinitionUri points to S3 ({}): download the file and open it",
-                    serde_json::to_string(&other).unwrap_or_default()
-                )),
+                other => s3(&other),
             };
             (format!("{base}/DefinitionUri"), body)
-        } else if props.get("DefinitionS3Location").is_some() {
-            (
-                format!("{base}/DefinitionS3Location"),
-                Body::Unreadable(
-                    "DefinitionS3Location points to S3: download the file and open it".into(),
-                ),
-            )
+        } else if let Some(l) = props.get("DefinitionS3Location") {
+            (format!("{base}/DefinitionS3Location"), s3(&c.resolve(l)))
         } else {
             (
                 base.clone(),
@@ -122,6 +128,13 @@ pub fn machines(doc: &Value, given: &Substitutions) -> Option<Vec<Found>> {
             Some(m) => Body::Unreadable(m),
             None => body,
         };
+        let deployed =
+            ["StateMachineName", "Name"]
+                .iter()
+                .find_map(|k| match c.resolve(props.get(*k)?) {
+                    Value::String(s) if !s.is_empty() => Some(s),
+                    _ => None,
+                });
         let express = ["StateMachineType", "Type"]
             .iter()
             .any(|k| props.get(*k).and_then(|t| t.as_str()) == Some("EXPRESS"));
@@ -132,9 +145,30 @@ pub fn machines(doc: &Value, given: &Substitutions) -> Option<Vec<Found>> {
             substitutions,
             notes: c.notes,
             express,
+            deployed,
+            position: None,
         });
     }
     Some(out)
+}
+
+/// A definition in S3: `s3://bucket/key` or `{Bucket, Key}`.
+fn s3(location: &Value) -> Body {
+    let (text, key) = match location {
+        Value::String(s) => (s.clone(), s.rsplit('/').next().map(str::to_string)),
+        other => {
+            let key = other.get("Key").and_then(|k| k.as_str());
+            let bucket = other.get("Bucket").and_then(|k| k.as_str()).unwrap_or("?");
+            (
+                format!("s3://{bucket}/{}", key.unwrap_or("?")),
+                key.and_then(|k| k.rsplit('/').next()).map(str::to_string),
+            )
+        }
+    };
+    Body::S3 {
+        location: text,
+        file: key.filter(|k| !k.is_empty()),
+    }
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -195,9 +229,19 @@ fn serverless(doc: &Value, sf: &Value, given: &Substitutions) -> Vec<Found> {
             pointer_token(key)
         );
         let body = match m.get("definition") {
+            // `definition: ${file(./machine.asl.json)}`: a file beside it.
+            Some(Value::String(d)) if file_variable(d).is_some() => {
+                match file_variable(d).expect("just seen") {
+                    (path, None) => Body::File(path.to_string()),
+                    (path, Some(key)) => Body::Unreadable(format!(
+                        "${{file({path}):{key}}} reads a part of a file: give the whole file \
+                         as the definition (${{file({path})}})"
+                    )),
+                }
+            }
             Some(d) => {
                 let mut d = c.resolve(d);
-                serverless_variables(&mut d, doc, &mut c.notes);
+                serverless_variables(&mut d, doc, given, &mut c.notes);
                 match c.over.take() {
                     Some(m) => Body::Unreadable(m),
                     None => Body::Object(d),
@@ -206,6 +250,10 @@ fn serverless(doc: &Value, sf: &Value, given: &Substitutions) -> Vec<Found> {
             None => Body::Unreadable("no definition".into()),
         };
         let express = m.get("type").and_then(|t| t.as_str()) == Some("EXPRESS");
+        let deployed = m
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map(|n| serverless_str(n, doc, given, &mut c.notes, 0));
         out.push(Found {
             name: key.clone(),
             pointer,
@@ -213,29 +261,54 @@ fn serverless(doc: &Value, sf: &Value, given: &Substitutions) -> Vec<Found> {
             substitutions: Substitutions::default(),
             notes: c.notes,
             express,
+            deployed,
+            position: None,
         });
     }
     out
 }
 
+/// `${file(PATH)}` or `${file(PATH):KEY}`: the path and the key.
+fn file_variable(s: &str) -> Option<(&str, Option<&str>)> {
+    let inner = s.trim().strip_prefix("${file(")?.strip_suffix('}')?;
+    let (path, rest) = inner.split_once(')')?;
+    let path = path.trim().trim_matches(['\'', '"']);
+    match rest.strip_prefix(':') {
+        Some(key) => Some((path, Some(key.trim()))),
+        None if rest.trim().is_empty() => Some((path, None)),
+        None => None,
+    }
+}
+
 /// Fills `${self:path}`, `${opt:x, default}`, `${sls:stage}` and the
 /// serverless-pseudo-parameters `#{AWS::Region}` forms in strings.
-fn serverless_variables(v: &mut Value, doc: &Value, notes: &mut Vec<String>) {
+fn serverless_variables(
+    v: &mut Value,
+    doc: &Value,
+    given: &Substitutions,
+    notes: &mut Vec<String>,
+) {
     match v {
-        Value::String(s) => *s = serverless_str(s, doc, notes, 0),
+        Value::String(s) => *s = serverless_str(s, doc, given, notes, 0),
         Value::Array(a) => a
             .iter_mut()
-            .for_each(|x| serverless_variables(x, doc, notes)),
+            .for_each(|x| serverless_variables(x, doc, given, notes)),
         Value::Object(o) => o
             .values_mut()
-            .for_each(|x| serverless_variables(x, doc, notes)),
+            .for_each(|x| serverless_variables(x, doc, given, notes)),
         _ => {}
     }
 }
 
 /// One string's Serverless variables; a value read with `${self:…}` may
 /// hold variables itself (followed a few levels deep).
-fn serverless_str(s: &str, doc: &Value, notes: &mut Vec<String>, depth: usize) -> String {
+fn serverless_str(
+    s: &str,
+    doc: &Value,
+    given: &Substitutions,
+    notes: &mut Vec<String>,
+    depth: usize,
+) -> String {
     let s = s.replace("#{AWS::", "${AWS::");
     let mut out = String::new();
     let mut rest = s.as_str();
@@ -254,12 +327,46 @@ fn serverless_str(s: &str, doc: &Value, notes: &mut Vec<String>, depth: usize) -
                 .map(|p| format!("/{}", pointer_token(p)))
                 .collect();
             doc.pointer(&ptr).and_then(|x| match x {
-                Value::String(s) if depth < 8 => Some(serverless_str(s, doc, notes, depth + 1)),
+                Value::String(s) if depth < 8 => {
+                    Some(serverless_str(s, doc, given, notes, depth + 1))
+                }
                 Value::Number(_) | Value::Bool(_) => Some(x.to_string()),
                 _ => None,
             })
         } else if expr == "sls:stage" || expr == "opt:stage" {
-            Some(default.unwrap_or("dev").to_string())
+            // The stage: `provider.stage` when the file sets it, else the default.
+            let provider = doc
+                .pointer("/provider/stage")
+                .and_then(|s| s.as_str())
+                .filter(|s| !s.contains("${"));
+            Some(provider.or(default).unwrap_or("dev").to_string())
+        } else if expr == "opt:region" || expr == "aws:region" {
+            let provider = doc
+                .pointer("/provider/region")
+                .and_then(|s| s.as_str())
+                .filter(|s| !s.contains("${"));
+            Some(
+                provider
+                    .or(default)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| given.place().region),
+            )
+        } else if expr == "aws:accountId" {
+            Some(given.place().account)
+        } else if let Some(name) = expr.strip_prefix("env:") {
+            // An environment variable: `--sub env:NAME=…` gives it (asldbg
+            // does not read its own environment into a definition).
+            given
+                .get(expr)
+                .map(|v| v.as_str().map(str::to_string).unwrap_or(v.to_string()))
+                .or_else(|| {
+                    default.is_none().then(|| {
+                        notes.push(format!(
+                            "${{env:{name}}} has no default: --sub 'env:{name}=VALUE' gives it"
+                        ));
+                    });
+                    None
+                })
         } else {
             None
         };
@@ -348,7 +455,11 @@ mod tests {
             f[1].substitutions.get("FnArn"),
             Some(json!("arn:aws:lambda:us-east-1:123456789012:function:Fn"))
         );
-        assert!(matches!(&f[2].body, Body::Unreadable(m) if m.contains("S3")));
+        assert!(
+            matches!(&f[2].body, Body::S3 { location, .. } if location.starts_with("s3://")),
+            "{:?}",
+            f[2].body
+        );
         let e = pick(f.clone(), None).unwrap_err();
         assert!(
             e.contains("3 state machines") && e.contains("A, B, C"),

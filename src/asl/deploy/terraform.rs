@@ -7,90 +7,138 @@
 //! note), as a template's `!GetAtt` is.
 
 use super::{Body, Found};
-use crate::asl::placeholders::Substitutions;
+use crate::asl::placeholders::{Place, Substitutions};
 use hcl::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl::template::{Element, Template};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
-/// A `.tf` file that does not parse: the parser's message and where.
+/// A `.tf` file that does not parse: the parser's message and where
+/// (`file` is `None` for the file named, or the other file of its module).
 #[derive(Debug)]
 pub struct SyntaxError {
+    pub file: Option<String>,
     pub message: String,
     pub line: usize,
     pub column: usize,
 }
 
-/// The state machines of a Terraform file, in the order written.
-pub fn machines(text: &str, given: &Substitutions) -> Result<Vec<Found>, SyntaxError> {
-    let body = hcl::parse(text).map_err(|e| match e {
+/// The other files of the module a `.tf` file is in, as Terraform reads
+/// them: `.tf` files declare variables, locals, resources and data
+/// sources; `.tfvars` files give variables their values.
+#[derive(Debug, Default)]
+pub struct Module {
+    /// (file name, text), in the order they are read.
+    pub files: Vec<(String, String)>,
+}
+
+fn parse(text: &str, file: Option<&str>) -> Result<hcl::Body, SyntaxError> {
+    hcl::parse(text).map_err(|e| match e {
         hcl::Error::Parse(p) => SyntaxError {
+            file: file.map(str::to_string),
             message: p.message().to_string(),
             line: p.location().line(),
             column: p.location().column(),
         },
         other => SyntaxError {
+            file: file.map(str::to_string),
             message: other.to_string(),
             line: 1,
             column: 1,
         },
-    })?;
+    })
+}
+
+/// The state machines of a Terraform file, in the order written, with
+/// what the rest of its module (`module`) declares.
+pub fn machines(
+    text: &str,
+    module: &Module,
+    given: &Substitutions,
+) -> Result<Vec<Found>, SyntaxError> {
+    let main = parse(text, None)?;
+    let mut others = Vec::new();
+    for (name, t) in &module.files {
+        others.push((name.as_str(), parse(t, Some(name))?));
+    }
     let mut file = File {
         given,
+        place: given.place(),
         variables: HashMap::new(),
+        assigned: HashMap::new(),
         locals: HashMap::new(),
         resources: HashMap::new(),
+        data: HashMap::new(),
         known: Default::default(),
         produced: Default::default(),
     };
-    let mut machines = Vec::new();
-    for block in body.blocks() {
-        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-        match (block.identifier.as_str(), labels.as_slice()) {
-            ("variable", [name]) => {
-                if let Some(a) = block
-                    .body
-                    .attributes()
-                    .find(|a| a.key.as_str() == "default")
-                {
-                    file.variables.insert(name.to_string(), &a.expr);
-                }
+    // The module's other files first: the file named has the last word.
+    for (name, body) in &others {
+        if name.ends_with(".tfvars") {
+            for a in body.attributes() {
+                file.assigned.insert(a.key.to_string(), &a.expr);
             }
-            ("locals", []) => {
-                for a in block.body.attributes() {
-                    file.locals.insert(a.key.to_string(), &a.expr);
-                }
-            }
-            ("resource", [ty, name]) => {
-                // A resource's own name, when the file gives it literally.
-                let own = ["name", "function_name"].iter().find_map(|k| {
-                    match &block.body.attributes().find(|a| a.key.as_str() == *k)?.expr {
-                        Expression::String(s) => Some(s.clone()),
-                        _ => None,
-                    }
-                });
-                file.resources
-                    .insert(format!("{ty}.{name}"), own.unwrap_or(name.to_string()));
-                if *ty == "aws_sfn_state_machine" {
-                    machines.push((name.to_string(), &block.body));
-                }
-            }
-            _ => {}
+        } else {
+            file.declare(body, None);
         }
     }
+    let mut machines = Vec::new();
+    file.declare(&main, Some(&mut machines));
     Ok(machines
         .into_iter()
-        .map(|(name, body)| file.machine(name, body))
+        .map(|(name, body)| {
+            let mut found = file.machine(name.clone(), body);
+            found.position = definition_position(text, &name);
+            found
+        })
         .collect())
 }
 
-/// What the file declares that a definition may refer to.
+/// Where `resource "aws_sfn_state_machine" "NAME"`'s `definition` stands
+/// in `text` (or the block itself, without one).
+fn definition_position(text: &str, name: &str) -> Option<(usize, usize)> {
+    let mut in_block = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let col = line.len() - t.len() + 1;
+        if in_block.is_none() {
+            let words: Vec<&str> = t
+                .split(|c: char| c.is_whitespace() || c == '{')
+                .filter(|w| !w.is_empty())
+                .map(|w| w.trim_matches('"'))
+                .collect();
+            if words.len() >= 3
+                && words[0] == "resource"
+                && words[1] == "aws_sfn_state_machine"
+                && words[2] == name
+            {
+                in_block = Some((i + 1, col));
+            }
+        } else if t.starts_with("resource ") || t.starts_with("data ") {
+            break;
+        } else if let Some(rest) = t.strip_prefix("definition") {
+            if rest.trim_start().starts_with('=') {
+                return Some((i + 1, col));
+            }
+        }
+    }
+    in_block
+}
+
+/// What the module declares that a definition may refer to.
 struct File<'a> {
     given: &'a Substitutions,
+    /// The region and account data sources and made-up ARNs are in.
+    place: Place,
+    /// Variables' defaults.
     variables: HashMap<String, &'a Expression>,
+    /// Variables' values from `.tfvars` files (over their defaults).
+    assigned: HashMap<String, &'a Expression>,
     locals: HashMap<String, &'a Expression>,
     /// `type.name` → the resource's own name.
     resources: HashMap<String, String>,
+    /// `type.name` → a data source's block.
+    data: HashMap<String, &'a hcl::Body>,
     /// Each `local.x` / `var.x` once evaluated: a reference takes its
     /// value, not a new evaluation (a fan-out of locals naming locals was
     /// evaluated once per path: exponential).
@@ -116,6 +164,55 @@ fn size_of(v: &Value) -> usize {
                 .sum::<usize>()
         }
         _ => 8,
+    }
+}
+
+/// A state machine block: its name and body.
+type Machine<'a> = (String, &'a hcl::Body);
+
+impl<'a> File<'a> {
+    /// Takes in what `body` declares; its state machines go to `machines`
+    /// when given (only the file named is asked for its machines).
+    fn declare(&mut self, body: &'a hcl::Body, mut machines: Option<&mut Vec<Machine<'a>>>) {
+        for block in body.blocks() {
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            match (block.identifier.as_str(), labels.as_slice()) {
+                ("variable", [name]) => {
+                    if let Some(a) = block
+                        .body
+                        .attributes()
+                        .find(|a| a.key.as_str() == "default")
+                    {
+                        self.variables.insert(name.to_string(), &a.expr);
+                    }
+                }
+                ("locals", []) => {
+                    for a in block.body.attributes() {
+                        self.locals.insert(a.key.to_string(), &a.expr);
+                    }
+                }
+                ("data", [ty, name]) => {
+                    self.data.insert(format!("{ty}.{name}"), &block.body);
+                }
+                ("resource", [ty, name]) => {
+                    // A resource's own name, when the file gives it literally.
+                    let own = ["name", "function_name"].iter().find_map(|k| {
+                        match &block.body.attributes().find(|a| a.key.as_str() == *k)?.expr {
+                            Expression::String(s) => Some(s.clone()),
+                            _ => None,
+                        }
+                    });
+                    self.resources
+                        .insert(format!("{ty}.{name}"), own.unwrap_or(name.to_string()));
+                    if *ty == "aws_sfn_state_machine" {
+                        if let Some(m) = machines.as_deref_mut() {
+                            m.push((name.to_string(), &block.body));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -167,6 +264,10 @@ impl File<'_> {
         let express = attr("type").is_some_and(|a| {
             matches!(self.value(&a.expr, &mut notes, 0), Ok(Value::String(t)) if t == "EXPRESS")
         });
+        let deployed = attr("name").and_then(|a| match self.value(&a.expr, &mut notes, 0) {
+            Ok(Value::String(s)) if !s.contains("${") => Some(s),
+            _ => None,
+        });
         let mut substitutions = Substitutions::default();
         let body = match attr("definition").map(|a| &a.expr) {
             None => Body::Unreadable(format!("aws_sfn_state_machine.{name} has no definition")),
@@ -182,6 +283,8 @@ impl File<'_> {
             substitutions,
             notes,
             express,
+            deployed,
+            position: None,
         }
     }
 
@@ -193,29 +296,29 @@ impl File<'_> {
         subs: &mut Substitutions,
         notes: &mut Vec<String>,
     ) -> Result<Body, String> {
+        if let Some(body) = self.template_file(e) {
+            // `data.template_file.x.rendered`: templatefile as a data source.
+            let attr = |k: &str| body.attributes().find(|a| a.key.as_str() == k);
+            if let Some(vars) = attr("vars") {
+                self.template_variables(&vars.expr, subs, notes)?;
+            }
+            let Some(template) = attr("template") else {
+                return Err("its template_file has no template".into());
+            };
+            return match &template.expr {
+                Expression::FuncCall(f) if f.name.name.as_str() == "file" && f.args.len() == 1 => {
+                    Ok(Body::File(self.text(&f.args[0], notes, 0)?))
+                }
+                other => Ok(Body::Text(self.text(other, notes, 0)?)),
+            };
+        }
         if let Expression::FuncCall(f) = e {
             let name = f.name.name.as_str();
             match (name, f.args.as_slice()) {
                 ("jsonencode", [arg]) => return Ok(Body::Object(self.value(arg, notes, 0)?)),
                 ("file", [path]) => return Ok(Body::File(self.text(path, notes, 0)?)),
                 ("templatefile", [path, vars]) => {
-                    match self.value(vars, notes, 0)? {
-                        Value::Object(o) => {
-                            for (k, v) in o {
-                                // A template's variables are text where they stand.
-                                let v = match v {
-                                    Value::String(s) => Value::String(s),
-                                    other => Value::String(other.to_string()),
-                                };
-                                subs.set(k, v);
-                            }
-                        }
-                        other => {
-                            return Err(format!(
-                                "templatefile's variables are {other}, not an object"
-                            ))
-                        }
-                    }
+                    self.template_variables(vars, subs, notes)?;
                     return Ok(Body::File(self.text(path, notes, 0)?));
                 }
                 _ => {}
@@ -224,6 +327,56 @@ impl File<'_> {
         match self.value(e, notes, 0)? {
             Value::String(s) => Ok(Body::Text(s)),
             other => Err(format!("the definition is {other}, not text or an object")),
+        }
+    }
+
+    /// The block of the `template_file` data source `e` renders
+    /// (`data.template_file.NAME.rendered`), if it is one.
+    fn template_file(&self, e: &Expression) -> Option<&hcl::Body> {
+        let Expression::Traversal(t) = e else {
+            return None;
+        };
+        let Expression::Variable(root) = &t.expr else {
+            return None;
+        };
+        let names: Vec<&str> = t
+            .operators
+            .iter()
+            .filter_map(|op| match op {
+                TraversalOperator::GetAttr(i) => Some(i.as_str()),
+                _ => None,
+            })
+            .collect();
+        match (root.as_str(), names.as_slice()) {
+            ("data", ["template_file", name, "rendered"]) => {
+                self.data.get(&format!("template_file.{name}")).copied()
+            }
+            _ => None,
+        }
+    }
+
+    /// A template's variables (`templatefile`'s map, `template_file`'s
+    /// `vars`) as substitutions: text where they stand.
+    fn template_variables(
+        &self,
+        vars: &Expression,
+        subs: &mut Substitutions,
+        notes: &mut Vec<String>,
+    ) -> Result<(), String> {
+        match self.value(vars, notes, 0)? {
+            Value::Object(o) => {
+                for (k, v) in o {
+                    let v = match v {
+                        Value::String(s) => Value::String(s),
+                        other => Value::String(other.to_string()),
+                    };
+                    subs.set(k, v);
+                }
+                Ok(())
+            }
+            other => Err(format!(
+                "the template's variables are {other}, not an object"
+            )),
         }
     }
 
@@ -323,22 +476,28 @@ impl File<'_> {
         let Expression::Variable(root) = &t.expr else {
             return Err("a reference that does not start with a name".into());
         };
+        // `aws_lambda_function.x[0].arn` names the one resource of a count
+        // as `aws_lambda_function.x.arn` does.
         let names: Vec<&str> = t
             .operators
             .iter()
-            .map_while(|op| match op {
+            .filter_map(|op| match op {
                 TraversalOperator::GetAttr(i) => Some(i.as_str()),
                 _ => None,
             })
             .collect();
-        if names.len() != t.operators.len() {
-            return Err("an index or splat in a reference is not evaluated here".into());
-        }
         let written = format!("{}.{}", root.as_str(), names.join("."));
+        let left = |notes: &mut Vec<String>, why: &str| {
+            notes.push(format!("{written} {why}: it is left as written"));
+            Ok(Value::String(format!("${{{written}}}")))
+        };
         match (root.as_str(), names.as_slice()) {
-            ("var", [name]) => {
+            ("var", [name, ..]) => {
                 if let Some(v) = self.given.get(name) {
                     return Ok(v);
+                }
+                if let Some(e) = self.assigned.get(*name) {
+                    return self.named(format!("var.{name}"), e, notes, depth);
                 }
                 match self.variables.get(*name) {
                     Some(e) => self.named(format!("var.{name}"), e, notes, depth),
@@ -350,37 +509,130 @@ impl File<'_> {
                     }
                 }
             }
-            ("local", [name]) => match self.locals.get(*name) {
+            ("local", [name, ..]) => match self.locals.get(*name) {
                 Some(e) => self.named(format!("local.{name}"), e, notes, depth),
-                None => Err(format!("{written}: no such local value in this file")),
+                None => Err(format!("{written}: no such local value in this module")),
             },
             ("path", ["module" | "root" | "cwd"]) => Ok(Value::String(".".into())),
-            (ty, [name, attr]) => {
+            ("data", [ty, name, attr, ..]) => self.data_source(ty, name, attr, &written, notes),
+            ("module" | "terraform" | "each" | "count" | "self", _) => {
+                left(notes, "is only known when Terraform plans")
+            }
+            (ty, [name, attr, ..]) => {
                 let own = self
                     .resources
                     .get(&format!("{ty}.{name}"))
                     .cloned()
                     .unwrap_or(name.to_string());
-                let made = match *attr {
-                    "arn" => super::arn_of(cfn_type(ty), &own),
-                    "name" | "id" | "function_name" => own.clone(),
-                    "url" | "id_url" if ty == "aws_sqs_queue" => format!(
-                        "https://sqs.{}.amazonaws.com/{}/{own}",
-                        crate::asl::placeholders::DEFAULT_REGION,
-                        crate::asl::placeholders::DEFAULT_ACCOUNT
-                    ),
-                    _ => {
-                        notes.push(format!("{written} is left as written"));
-                        return Ok(Value::String(format!("${{{written}}}")));
+                match self.made_up(ty, &own, attr) {
+                    Some(made) => {
+                        notes.push(format!(
+                            "{written} → {made} (made up from the resource's name)"
+                        ));
+                        Ok(Value::String(made))
                     }
-                };
-                notes.push(format!(
-                    "{written} → {made} (made up from the resource's name)"
-                ));
-                Ok(Value::String(made))
+                    None => left(notes, "is an attribute asldbg does not make up"),
+                }
             }
             _ => Err(format!("{written} is not a reference asldbg can read")),
         }
+    }
+
+    /// The `attr` of a resource of type `ty` named `own`, made up.
+    fn made_up(&self, ty: &str, own: &str, attr: &str) -> Option<String> {
+        Some(match attr {
+            "arn" | "qualified_arn" | "invoke_arn" => super::arn_of(cfn_type(ty), own, &self.place),
+            // An SQS queue's id is its URL.
+            "url" | "id_url" | "id" if ty == "aws_sqs_queue" => self.place.queue_url(own),
+            "name" | "id" | "function_name" | "bucket" => own.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// `data.TYPE.NAME.ATTR`: the region, partition and account take the
+    /// values CloudFormation's pseudo parameters have (`--sub AWS::Region=…`
+    /// sets them), a template_file its rendered text, any other data
+    /// source's ARN or name is made up as a resource's is.
+    fn data_source(
+        &self,
+        ty: &str,
+        name: &str,
+        attr: &str,
+        written: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Value, String> {
+        let pseudo = |v: &str, p: &str| {
+            let note = format!("{written} → {v} (as CloudFormation's {p}; --sub {p}=… sets it)");
+            (v.to_string(), note)
+        };
+        let (v, note) = match (ty, attr) {
+            ("aws_region", "name" | "id" | "region") => pseudo(&self.place.region, "AWS::Region"),
+            ("aws_partition", "partition" | "id") => {
+                pseudo(&self.place.partition, "AWS::Partition")
+            }
+            ("aws_partition", "dns_suffix") => pseudo("amazonaws.com", "AWS::URLSuffix"),
+            ("aws_caller_identity", "account_id" | "id") => {
+                pseudo(&self.place.account, "AWS::AccountId")
+            }
+            ("aws_caller_identity", "arn") => {
+                let arn = format!(
+                    "arn:{}:iam::{}:root",
+                    self.place.partition, self.place.account
+                );
+                (arn.clone(), format!("{written} → {arn} (made up)"))
+            }
+            ("template_file", "rendered") => {
+                let Some(body) = self.data.get(&format!("template_file.{name}")) else {
+                    return Err(format!("{written}: no such data source in this module"));
+                };
+                let attr = |k: &str| body.attributes().find(|a| a.key.as_str() == k);
+                let Some(t) = attr("template") else {
+                    return Err(format!("{written}: its template_file has no template"));
+                };
+                if matches!(&t.expr, Expression::FuncCall(f) if f.name.name.as_str() == "file") {
+                    return Err(format!(
+                        "{written} reads a file inside an expression: give it as the \
+                         definition itself (definition = {written})"
+                    ));
+                }
+                let text = self.text(&t.expr, notes, 0)?;
+                let mut subs = Substitutions::default();
+                if let Some(vars) = attr("vars") {
+                    self.template_variables(&vars.expr, &mut subs, notes)?;
+                }
+                let filled = crate::asl::placeholders::fill_str(&text, &subs, &mut Vec::new());
+                return self.made(Value::String(filled));
+            }
+            _ => {
+                let own = self
+                    .data
+                    .get(&format!("{ty}.{name}"))
+                    .and_then(|b| {
+                        ["name", "function_name"].iter().find_map(|k| {
+                            match &b.attributes().find(|a| a.key.as_str() == *k)?.expr {
+                                Expression::String(s) => Some(s.clone()),
+                                _ => None,
+                            }
+                        })
+                    })
+                    .unwrap_or(name.to_string());
+                let ty = ty.trim_start_matches("aws_");
+                match self.made_up(&format!("aws_{ty}"), &own, attr) {
+                    Some(v) => {
+                        let note = format!("{written} → {v} (made up from the data source's name)");
+                        (v, note)
+                    }
+                    None => {
+                        notes.push(format!(
+                            "{written} is a data source asldbg does not read: it is left as written"
+                        ));
+                        return Ok(Value::String(format!("${{{written}}}")));
+                    }
+                }
+            }
+        };
+        notes.push(note);
+        Ok(Value::String(v))
     }
 }
 
@@ -518,11 +770,104 @@ mod tests {
     /// The fixture the CLI tests run: three machines, the three ways.
     const TF: &str = include_str!("../../../tests/fixtures/templates/terraform/main.tf");
 
+    /// A module as Terraform projects write one: variables in their own
+    /// file, values in terraform.tfvars, the definition rendered by a
+    /// template_file data source, ARNs built from data sources.
+    #[test]
+    fn a_module_with_data_sources_variables_files_and_tfvars_is_read() {
+        let main = r#"
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+data "template_file" "sfn" {
+  template = file("${path.module}/sm.asl.json")
+  vars = {
+    fn_arn = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${var.prefix}-fn"
+  }
+}
+
+data "template_file" "inline" {
+  template = <<EOT
+{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "$${who}", "End": true}}}
+EOT
+  vars = { who = var.who }
+}
+
+resource "aws_sfn_state_machine" "main" {
+  name       = "${var.prefix}-machine"
+  role_arn   = aws_iam_role.sfn[0].arn
+  definition = data.template_file.sfn.rendered
+}
+
+resource "aws_sfn_state_machine" "inline" {
+  name = "inline"
+  definition = jsonencode({
+    StartAt = "A"
+    States = { A = { Type = "Pass", Result = data.template_file.inline.rendered, End = true } }
+  })
+}
+"#;
+        let module = Module {
+            files: vec![
+                (
+                    "variables.tf".into(),
+                    "variable \"prefix\" { default = \"dev\" }\nvariable \"who\" {}\n".into(),
+                ),
+                (
+                    "terraform.tfvars".into(),
+                    "prefix = \"prod\"\nwho = \"ann\"\n".into(),
+                ),
+            ],
+        };
+        let mut given = Substitutions::default();
+        given.set("AWS::Region", Value::String("eu-west-1".into()));
+        let found = machines(main, &module, &given).unwrap();
+        assert_eq!(found.len(), 2);
+        let m = &found[0];
+        let Body::File(path) = &m.body else {
+            panic!("a template_file of a file names the file: {:?}", m.body);
+        };
+        assert_eq!(path, "./sm.asl.json");
+        assert_eq!(
+            m.substitutions.get("fn_arn"),
+            Some(Value::String(
+                "arn:aws:lambda:eu-west-1:123456789012:function:prod-fn".into()
+            ))
+        );
+        assert_eq!(m.deployed.as_deref(), Some("prod-machine"));
+        // Where `definition =` stands: errors are placed there, not at 1:1.
+        assert_eq!(m.position, Some((23, 3)));
+        assert!(
+            m.notes
+                .iter()
+                .any(|n| n.contains("data.aws_region.current.name → eu-west-1")),
+            "{:?}",
+            m.notes
+        );
+        let Body::Object(d) = &found[1].body else {
+            panic!("jsonencode gives an object");
+        };
+        let rendered: Value =
+            serde_json::from_str(d["States"]["A"]["Result"].as_str().unwrap()).unwrap();
+        assert_eq!(rendered["States"]["A"]["Result"], "ann");
+    }
+
+    #[test]
+    fn a_module_file_that_does_not_parse_is_named_with_its_position() {
+        let module = Module {
+            files: vec![("vars.tf".into(), "variable \"x\" {\n  default = \n".into())],
+        };
+        let e = machines("", &module, &Substitutions::default()).unwrap_err();
+        assert_eq!(e.file.as_deref(), Some("vars.tf"));
+        assert!(e.line >= 2, "{e:?}");
+    }
+
     #[test]
     fn state_machines_are_read_with_their_references() {
         let mut given = Substitutions::default();
         given.set("env", Value::String("prod".into()));
-        let found = machines(TF, &given).unwrap();
+        let found = machines(TF, &Module::default(), &given).unwrap();
         let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["orders", "greeting", "templated"]);
         let orders = &found[0];
@@ -589,7 +934,7 @@ resource "aws_sfn_state_machine" "f" {
   })
 }
 "#;
-        let found = machines(tf, &Substitutions::default()).unwrap();
+        let found = machines(tf, &Module::default(), &Substitutions::default()).unwrap();
         let Body::Object(def) = &found[0].body else {
             panic!("{:?}", found[0].body);
         };
@@ -623,7 +968,7 @@ resource "aws_sfn_state_machine" "f" {
         }
         tf.push_str("}\nresource \"aws_sfn_state_machine\" \"m\" { definition = local.l40 }\n");
         let t = std::time::Instant::now();
-        let found = machines(&tf, &none).unwrap();
+        let found = machines(&tf, &Module::default(), &none).unwrap();
         assert!(
             matches!(&found[0].body, Body::Unreadable(m) if m.contains("expand past 8 MiB")),
             "{:?}",
@@ -646,11 +991,11 @@ resource "aws_sfn_state_machine" "f" {
         tf.push_str(
             "}\nresource \"aws_sfn_state_machine\" \"m\" { definition = jsonencode(local.c40) }\n",
         );
-        let found = machines(&tf, &none).unwrap();
+        let found = machines(&tf, &Module::default(), &none).unwrap();
         assert!(matches!(&found[0].body, Body::Unreadable(m) if m.contains("expand past")));
         // A local named many times is one evaluation, and small stays whole.
-        let found = machines(
-            "locals {\n  s = \"Pass\"\n}\nresource \"aws_sfn_state_machine\" \"m\" { definition = jsonencode({ StartAt = \"A\", States = { A = { Type = local.s, End = true }, B = { Type = local.s } } }) }\n",
+        let found = machines("locals {\n  s = \"Pass\"\n}\nresource \"aws_sfn_state_machine\" \"m\" { definition = jsonencode({ StartAt = \"A\", States = { A = { Type = local.s, End = true }, B = { Type = local.s } } }) }\n",
+            &Module::default(),
             &none,
         )
         .unwrap();
@@ -666,6 +1011,7 @@ resource "aws_sfn_state_machine" "f" {
         let none = Substitutions::default();
         let e = machines(
             "resource \"aws_sfn_state_machine\" \"x\" {\n  definition = \n}",
+            &Module::default(),
             &none,
         )
         .unwrap_err();
@@ -678,6 +1024,7 @@ resource "aws_sfn_state_machine" "func" { definition = jsonencode(cidrsubnet("10
 resource "aws_sfn_state_machine" "none" { name = "n" }
 resource "aws_sfn_state_machine" "var" { definition = jsonencode({ StartAt = var.start }) }
 "#,
+            &Module::default(),
             &none,
         )
         .unwrap();

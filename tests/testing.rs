@@ -363,3 +363,185 @@ fn the_readme_suite_runs_as_written() {
     );
     assert!(text(&out.stdout).contains("2 passed; 0 failed"));
 }
+
+/// A suite of a real project: a template's machine with its placeholders
+/// (`sub`), its deployed name (`name`), a local command for the Tasks the
+/// mocks leave, and what each Task was called with.
+#[test]
+fn a_suite_asserts_what_each_task_was_called_with_and_what_each_state_gave() {
+    let dir = std::env::temp_dir().join(format!("asldbg-suite-{}-calls", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("charge.asl.json"),
+        r#"{"StartAt": "Charge card", "States": {
+  "Charge card": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": "${ChargeFn}", "Payload": {"card.$": "$.card", "amount.$": "$.amount", "by.$": "$$.StateMachine.Name"}},
+    "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+    "ResultSelector": {"id.$": "$.Payload.id"}, "ResultPath": "$.charge", "Next": "Notify"},
+  "Notify": {"Type": "Map", "ItemsPath": "$.emails", "ItemSelector": {"to.$": "$$.Map.Item.Value"},
+    "ItemProcessor": {"StartAt": "Send", "States": {"Send": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+      "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message.$": "$.to"}, "End": true}}},
+    "ResultPath": null, "Next": "Done"},
+  "Done": {"Type": "Pass", "Parameters": {"charged.$": "$.charge.id"}, "End": true}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("mocks.json"),
+        r#"{"StateMachines": {"billing": {"TestCases": {"Busy once": {"Charge card": "BusyThenOk"}}}},
+            "MockedResponses": {"BusyThenOk": {"0": {"Throw": {"Error": "Busy", "Cause": "try again"}},
+                                                "1": {"Return": {"Payload": {"id": "ch_1"}, "StatusCode": 200}}}}}"#,
+    )
+    .unwrap();
+    let suite = r#"definition: charge.asl.json
+name: billing
+type: express
+sub: {ChargeFn: "arn:aws:lambda:us-east-1:123456789012:function:charge"}
+mocks: mocks.json
+task-command: "echo '{\"MessageId\": \"m\"}'"
+cases:
+  - name: charged after one retry, both told
+    test-case: Busy once
+    input: {"card": "4242", "amount": 5, "emails": ["a@x", "b@x"]}
+    expect:
+      status: SUCCEEDED
+      error: null
+      cause: null
+      output: {"charged": "ch_1"}
+      calls:
+        Charge card:
+          - parameters: {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:charge", "Payload": {"card": "4242", "amount": 5, "by": "billing"}}
+          - parameters-contains: {"Payload": {"amount": 5}}
+        Send: {count: 2, each: [{parameters-contains: {"Message": "a@x"}}, {parameters-contains: {"Message": "b@x"}}]}
+      states:
+        Charge card: {output-contains: {"charge": {"id": "ch_1"}}, visits: 1}
+        Send: {visits: 2, output: {"MessageId": "m"}}
+  - name: every expectation wrong
+    test-case: Busy once
+    input: {"card": "4242", "amount": 5, "emails": ["a@x"]}
+    expect:
+      error: "States.TaskFailed"
+      cause: null
+      calls:
+        Charge card: [{parameters-contains: {"Payload": {"amount": 6}}}]
+        Send: {count: 3}
+        Refund: {count: 1}
+      states:
+        Done: {output: {"charged": "ch_2"}, visits: 2}
+        Refund: {output-contains: {}}
+"#;
+    std::fs::write(dir.join("billing.test.yaml"), suite).unwrap();
+    let out = asldbg(&["test", dir.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains(":: charged after one retry, both told ... ok"),
+        "{stdout}"
+    );
+    for said in [
+        "error: expected \"States.TaskFailed\", got none",
+        "calls of 'Charge card': expected 1, got 2",
+        "call 1 of 'Charge card': its parameters differ:\n    /Payload/amount: expected 6, got 5",
+        "calls of 'Send': expected 3, got 1",
+        "calls of 'Refund': expected 1, got 0 (the run never entered it)",
+        "output of 'Done' differs:\n    /charged: expected \"ch_2\", got \"ch_1\"",
+        "visits of 'Done': expected 2, got 1",
+        "output of 'Refund': expected one, but the run never entered it",
+    ] {
+        assert!(stdout.contains(said), "{said}\n---\n{stdout}");
+    }
+    assert!(
+        stdout.contains("test result: FAILED. 1 passed; 1 failed"),
+        "{stdout}"
+    );
+    // `error: null` fails a run that failed; a malformed expectation is
+    // placed in the suite.
+    std::fs::write(
+        dir.join("billing.test.yaml"),
+        "definition: charge.asl.json\nsub: {ChargeFn: f}\ncases:\n  - name: no mock\n    expect: {error: null}\n  - name: bad\n    expect:\n      calls: {A: [{parameter: 1}]}\n      states: {B: {visits: -1}}\n",
+    )
+    .unwrap();
+    let out = asldbg(&["test", dir.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}{err}", text(&out.stdout));
+    assert!(
+        err.contains("billing.test.yaml:8:7: unknown field 'parameter' (one of parameters, parameters-contains)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a count is a whole number, 0 or more (at /cases/1/expect/states/B/visits)"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("billing.test.yaml"),
+        "definition: charge.asl.json\nsub: {ChargeFn: f}\ncases:\n  - name: no mock\n    expect: {error: null}\n",
+    )
+    .unwrap();
+    let out = asldbg(&["test", dir.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error: expected none, got \"States.Runtime\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn mocks_check_finds_a_misspelled_state_and_gaps_and_the_run_names_what_it_looked_for() {
+    let mocks = temp_file(
+        "check-mocks.json",
+        r#"{"StateMachines": {"stack-orders-test": {"TestCases": {"HappyPath": {"Chek": "Checked"}}}},
+ "MockedResponses": {"Checked": {"0": {"Return": {"ok": true}}, "2": {"Return": {}}}}}"#,
+    );
+    let t = "tests/fixtures/templates/sam-project/template.yaml";
+    let args = ["--definition", t, "--machine", "OrderStateMachine"];
+    let mut check = vec!["mocks", "check", mocks.as_str()];
+    check.extend(args);
+    let out = asldbg(&check);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}{}", text(&out.stderr));
+    assert!(
+        said.contains("check-mocks.json:1:70: test case 'HappyPath' mocks 'Chek', which is not a Task state of the machine (did you mean 'Check'?)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("check-mocks.json:2:65: calls 1 of 'Checked' have no answer"),
+        "{said}"
+    );
+    // The same said as warnings by a run, whose failure names what it
+    // looked for and what the file has.
+    let out = asldbg(&[
+        "run",
+        t,
+        "--machine",
+        "OrderStateMachine",
+        "--mocks",
+        &mocks,
+    ]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: ") && err.contains("(did you mean 'Check'?)"),
+        "{err}"
+    );
+    assert!(
+        text(&out.stdout).contains("No mock for Task state 'Check' (resource arn:aws:lambda:us-east-1:123456789012:function:test-check) in test case 'HappyPath' of machine 'stack-orders-test'"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("it mocks 'Chek'"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A right file: exit 0.
+    let out = asldbg(&[
+        "mocks",
+        "check",
+        "tests/fixtures/templates/sam-project/mocks.json",
+        "--definition",
+        t,
+        "--machine",
+        "OrderStateMachine",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}

@@ -319,9 +319,31 @@ pub(crate) struct DiffArgs {
 }
 
 #[derive(Subcommand)]
+pub(crate) enum MocksCommand {
+    /// Read a mock file against the machine it mocks: test cases naming no
+    /// Task state (with the closest name), machines under another name,
+    /// invocation keys with gaps or overlaps. Exit 1 when something is found.
+    Check {
+        /// The mock file (Step Functions Local's MockConfigFile).
+        mocks: String,
+        /// The definition or template it mocks.
+        #[arg(long, value_name = "DEF")]
+        definition: String,
+        /// The machine's name in the mock file, when not its deployed name.
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+}
+
+#[derive(Subcommand)]
 pub(crate) enum Command {
     /// Run a state machine headless and print the result.
     Run(RunArgs),
+    /// Mock files: `asldbg mocks check MOCKS --definition DEF`.
+    #[command(subcommand)]
+    Mocks(MocksCommand),
     /// List the bundled samples.
     Samples,
     /// Print the state graph (text, Graphviz DOT or Mermaid).

@@ -154,6 +154,34 @@ pub(crate) fn read_input(file: &str, quota: bool) -> Result<Val, LoadError> {
     }
 }
 
+/// What `asldbg mocks check` finds in `mocks` (the file `file`) for the
+/// opened machine, as warnings placed in the mock file.
+pub(crate) fn mock_warnings(
+    file: &str,
+    mocks: &asl::Document,
+    opened: &asl::Opened,
+    name: Option<&str>,
+) -> Vec<LoadError> {
+    let names: Vec<String> = match name {
+        Some(n) => vec![n.to_string()],
+        None => opened.mock_names(),
+    };
+    asldbg::testing::mocks::check(&mocks.value, &opened.definition, &names)
+        .into_iter()
+        .map(|f| {
+            let (line, column) = mocks.position(&f.pointer).unwrap_or((1, 1));
+            LoadError {
+                file: file.into(),
+                pointer: f.pointer,
+                line,
+                column,
+                message: f.message,
+                expr: None,
+            }
+        })
+        .collect()
+}
+
 /// The state machine of a mock file to answer from: `--name`, else the
 /// template's machine when the file has one by its deployed name or by its
 /// name in the template.

@@ -106,6 +106,13 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
         return fail2("--children goes with a recorded history to replay: asldbg HISTORY --definition DEF --children DIR");
     }
     let mut to_say = said(&opened);
+    // What the mock file leaves unused or unanswered, said on load.
+    if let Some(f) = &args.exec.mocks {
+        if let Ok(doc) = asl::read_document(f) {
+            let found = mock_warnings(f, &doc, &opened, args.exec.name.as_deref());
+            to_say.extend(found.into_iter().map(|w| format!("warning: {w}")));
+        }
+    }
     // A file is watched: when it changes the debugger runs the new one.
     let watched = args
         .definition

@@ -80,6 +80,13 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         Ok(d) => d,
         Err(code) => return code,
     };
+    if let Some(f) = &exec.mocks {
+        if let Ok(doc) = asl::read_document(f) {
+            for w in mock_warnings(f, &doc, &opened, exec.name.as_deref()) {
+                asldbg::errln!("asldbg: warning: {w}");
+            }
+        }
+    }
     let names = opened.mock_names();
     let def = opened.definition;
     let input = match exec.input.as_deref() {

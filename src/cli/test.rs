@@ -68,7 +68,12 @@ pub fn run(a: TestArgs) -> ExitCode {
     let mut invalid = 0;
     for f in &files {
         match Suite::load(f) {
-            Ok(s) => suites.push(s),
+            Ok(s) => {
+                for w in &s.warnings {
+                    errln!("asldbg: warning: {w}");
+                }
+                suites.push(s)
+            }
             Err(errs) => {
                 invalid += 1;
                 for e in errs {
@@ -271,4 +276,33 @@ pub fn coverage_legend(report: &Value) -> Vec<String> {
         out.push(parts.join(" · "));
     }
     out
+}
+
+/// `asldbg mocks check MOCKS --definition DEF`.
+pub(crate) fn mocks(cmd: super::args::MocksCommand) -> ExitCode {
+    let super::args::MocksCommand::Check {
+        mocks,
+        definition,
+        name,
+        source,
+    } = cmd;
+    let opened = match super::common::load_or_exit(&definition, &source, false, true) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let doc = match asldbg::asl::read_document(&mocks) {
+        Ok(d) => d,
+        Err(e) => return super::common::fail2(e),
+    };
+    let found = super::common::mock_warnings(&mocks, &doc, &opened, name.as_deref());
+    for f in &found {
+        asldbg::outln!("{f}");
+    }
+    if found.is_empty() {
+        asldbg::outln!("{mocks}: every mock answers a state of {definition}");
+        ExitCode::SUCCESS
+    } else {
+        asldbg::outln!("{mocks}: {} problem(s)", found.len());
+        ExitCode::from(1)
+    }
 }

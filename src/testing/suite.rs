@@ -36,13 +36,44 @@ pub struct Expect {
     /// A part of the output (objects: these members; arrays: these
     /// elements, in order).
     pub output_contains: Option<Value>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
+    /// `Some(None)`: `error: null`, there must be none.
+    pub error: Option<Option<String>>,
+    pub cause: Option<Option<String>>,
     /// The states entered, in order (those of Parallel branches and Map
     /// iterations too, as the history has them).
     pub path: Option<Vec<String>>,
     /// Variables the main flow holds at the end (a part of them).
     pub variables: Option<Value>,
+    /// What each Task state was called with, by state name.
+    pub calls: Vec<(String, Calls)>,
+    /// What each state gave, by state name.
+    pub states: Vec<(String, StateExpect)>,
+}
+
+/// What one Task state's calls must be: each listed call in order (the
+/// first ones), and how many there were.
+#[derive(Debug, Clone, Default)]
+pub struct Calls {
+    pub each: Vec<CallExpect>,
+    pub count: Option<usize>,
+}
+
+/// One call: its parameters exactly, or a part of them.
+#[derive(Debug, Clone)]
+pub enum CallExpect {
+    Exactly(Value),
+    Contains(Value),
+    /// Anything (`{}`: the call happened).
+    Any,
+}
+
+/// What one state must have given: its last output (exact or a part) and
+/// how many times it was entered.
+#[derive(Debug, Clone, Default)]
+pub struct StateExpect {
+    pub output: Option<Value>,
+    pub output_contains: Option<Value>,
+    pub visits: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +86,8 @@ pub struct Case {
     /// Inline answers: state name → a MockConfigFile response.
     pub answers: Option<Value>,
     pub s3_dir: Option<PathBuf>,
+    /// A local command answering what the mocks do not (`task-command`).
+    pub task_command: Option<String>,
     pub expect: Expect,
 }
 
@@ -67,13 +100,27 @@ pub struct Suite {
     pub express: bool,
     mocks: Option<(String, Value)>,
     s3_dir: Option<PathBuf>,
+    task_command: Option<String>,
     pub cases: Vec<Case>,
     /// Where each case that asks for a snapshot has its `output` key.
     snapshot_at: Vec<(usize, (usize, usize))>,
     text: String,
+    /// What `asldbg mocks check` finds in the suite's mock file.
+    pub warnings: Vec<LoadError>,
 }
 
-const SUITE_FIELDS: &[&str] = &["definition", "machine", "mocks", "s3-dir", "type", "cases"];
+const SUITE_FIELDS: &[&str] = &[
+    "definition",
+    "machine",
+    "name",
+    "mocks",
+    "s3-dir",
+    "task-command",
+    "type",
+    "sub",
+    "subs",
+    "cases",
+];
 const CASE_FIELDS: &[&str] = &[
     "name",
     "input",
@@ -81,6 +128,7 @@ const CASE_FIELDS: &[&str] = &[
     "test-case",
     "answers",
     "s3-dir",
+    "task-command",
     "expect",
 ];
 const EXPECT_FIELDS: &[&str] = &[
@@ -91,7 +139,11 @@ const EXPECT_FIELDS: &[&str] = &[
     "cause",
     "path",
     "variables",
+    "calls",
+    "states",
 ];
+const CALL_FIELDS: &[&str] = &["parameters", "parameters-contains"];
+const STATE_FIELDS: &[&str] = &["output", "output-contains", "visits"];
 const STATUSES: &[&str] = &["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
 
 /// Whether `path` names a suite file.
@@ -185,9 +237,13 @@ impl Suite {
             |k: &str, errs: &mut Vec<LoadError>| string_member(file, &doc, "", top, k, errs);
         let definition = string("definition", &mut errs);
         let machine = string("machine", &mut errs);
+        let run_name = string("name", &mut errs);
+        let task_command = string("task-command", &mut errs);
         let mocks_file = string("mocks", &mut errs);
         let s3_dir = string("s3-dir", &mut errs).map(|d| beside(file, &d));
-        let express = match string("type", &mut errs).as_deref() {
+        let subs = substitutions(file, &doc, top, &mut errs);
+        let ty = string("type", &mut errs).map(|t| t.to_ascii_uppercase());
+        let express = match ty.as_deref() {
             None | Some("STANDARD") => false,
             Some("EXPRESS") => true,
             Some(t) => {
@@ -226,7 +282,7 @@ impl Suite {
                         ));
                         None
                     }
-                    Ok(d) => Some((p, d.value)),
+                    Ok(d) => Some((p, d)),
                     Err(e) => {
                         errs.push(e);
                         None
@@ -270,17 +326,37 @@ impl Suite {
                 Vec::new()
             }
         };
+        let mocks = mocks;
+        let mut warnings = Vec::new();
         let (definition, definition_file, machine_name, express) = match definition {
             Some(d) => {
                 let p = beside(file, &d).to_string_lossy().into_owned();
                 let opts = asl::OpenOptions {
                     express,
                     machine: machine.clone(),
+                    subs: subs.clone(),
                     ..Default::default()
                 };
                 match asl::load(&p, &opts) {
                     asl::Loaded::Ok(o) => {
-                        let name = o.run_name().map(str::to_string);
+                        let name = run_name.clone().or(o.run_name().map(str::to_string));
+                        if let Some((mf, md)) = &mocks {
+                            let names = match &run_name {
+                                Some(n) => vec![n.clone()],
+                                None => o.mock_names(),
+                            };
+                            for f in super::mocks::check(&md.value, &o.definition, &names) {
+                                let (line, column) = md.position(&f.pointer).unwrap_or((1, 1));
+                                warnings.push(LoadError {
+                                    file: mf.clone(),
+                                    pointer: f.pointer,
+                                    line,
+                                    column,
+                                    message: f.message,
+                                    expr: None,
+                                });
+                            }
+                        }
                         let express = o.express;
                         (Some(Arc::new(o.definition)), p, name, express)
                     }
@@ -296,6 +372,7 @@ impl Suite {
             }
             None => (None, String::new(), None, express),
         };
+        let mocks: Option<(String, Value)> = mocks.map(|(p, d)| (p, d.value));
         // Each case's test case must be in the mock file; its answers
         // well formed.
         if let Some(def) = &definition {
@@ -307,9 +384,11 @@ impl Suite {
                 express,
                 mocks: mocks.clone(),
                 s3_dir: s3_dir.clone(),
+                task_command: task_command.clone(),
                 cases: Vec::new(),
                 snapshot_at: Vec::new(),
                 text: String::new(),
+                warnings: Vec::new(),
             };
             for c in &cases {
                 if let Err(e) = s.runner(c) {
@@ -335,9 +414,11 @@ impl Suite {
             express,
             mocks,
             s3_dir,
+            task_command,
             cases,
             snapshot_at,
             text,
+            warnings,
         })
     }
 
@@ -366,6 +447,15 @@ impl Suite {
             runner = Box::new(Chain {
                 first: Box::new(inline),
                 then: runner,
+            });
+        }
+        if let Some(command) = c.task_command.clone().or_else(|| self.task_command.clone()) {
+            runner = Box::new(Chain {
+                first: runner,
+                then: Box::new(crate::engine::task::CommandRunner {
+                    command,
+                    limit: None,
+                }),
             });
         }
         if let Some(dir) = c.s3_dir.clone().or_else(|| self.s3_dir.clone()) {
@@ -616,6 +706,7 @@ fn read_case(
         (None, None) => Val::empty_obj(),
     };
     let test_case = string("test-case", &mut errs);
+    let task_command = string("task-command", &mut errs);
     let s3_dir = string("s3-dir", &mut errs)
         .map(|d| beside(file, &d))
         .or_else(|| default_s3.map(Path::to_path_buf));
@@ -631,7 +722,13 @@ fn read_case(
     let expect = match o.get("expect") {
         Some(e) => read_expect(file, doc, &format!("{at}/expect"), e, &mut errs),
         None => {
-            errs.push(problem(file, doc, at, "a case needs 'expect' (status, output, output-contains, error, cause, path, variables)"));
+            errs.push(problem(
+                file,
+                doc,
+                at,
+                "a case needs 'expect' (status, output, output-contains, error, cause, path, \
+                 variables, calls, states)",
+            ));
             Expect::default()
         }
     };
@@ -645,8 +742,66 @@ fn read_case(
         test_case,
         answers,
         s3_dir,
+        task_command,
         expect,
     })
+}
+
+/// The suite's placeholder values: `subs` (a file, beside the suite) under
+/// `sub` (an object), as `--subs` and `--sub`.
+fn substitutions(
+    file: &str,
+    doc: &Document,
+    top: &serde_json::Map<String, Value>,
+    errs: &mut Vec<LoadError>,
+) -> asl::placeholders::Substitutions {
+    let mut subs = asl::placeholders::Substitutions::default();
+    match top.get("subs") {
+        None => {}
+        Some(Value::String(f)) => {
+            let p = beside(file, f).to_string_lossy().into_owned();
+            match asl::read_document(&p) {
+                Ok(d) => match d.value.as_object() {
+                    Some(m) => {
+                        if let Err((pointer, message)) = subs.set_all(m) {
+                            let (line, column) = d.position(&pointer).unwrap_or((1, 1));
+                            errs.push(LoadError {
+                                file: p.clone(),
+                                pointer,
+                                line,
+                                column,
+                                message,
+                                expr: None,
+                            });
+                        }
+                    }
+                    None => errs.push(problem(
+                        file,
+                        doc,
+                        "/subs",
+                        format!("'{f}' must hold an object of NAME: value"),
+                    )),
+                },
+                Err(e) => errs.push(e),
+            }
+        }
+        Some(_) => errs.push(problem(file, doc, "/subs", "'subs' is a file name")),
+    }
+    match top.get("sub") {
+        None => {}
+        Some(Value::Object(m)) => {
+            if let Err((pointer, message)) = subs.set_all(m) {
+                errs.push(problem(file, doc, &format!("/sub{pointer}"), message));
+            }
+        }
+        Some(_) => errs.push(problem(
+            file,
+            doc,
+            "/sub",
+            "'sub' is an object of NAME: value (the --sub values)",
+        )),
+    }
+    subs
 }
 
 fn read_expect(
@@ -661,10 +816,17 @@ fn read_expect(
         return Expect::default();
     };
     unknown_fields(file, doc, at, o, EXPECT_FIELDS, "expectation", errs);
+    // `error: null` / `cause: null`: there must be none.
+    let nullable = |k: &str, errs: &mut Vec<LoadError>| match o.get(k) {
+        Some(Value::Null) => Some(None),
+        _ => string_member(file, doc, at, o, k, errs).map(Some),
+    };
+    let error = nullable("error", errs);
+    let cause = nullable("cause", errs);
+    let calls = read_calls(file, doc, at, o.get("calls"), errs);
+    let states = read_states(file, doc, at, o.get("states"), errs);
     let mut string = |k: &str| string_member(file, doc, at, o, k, errs);
     let status = string("status");
-    let error = string("error");
-    let cause = string("cause");
     if let Some(s) = &status {
         if !STATUSES.contains(&s.as_str()) {
             errs.push(problem(
@@ -711,7 +873,182 @@ fn read_expect(
         cause,
         path,
         variables,
+        calls,
+        states,
     }
+}
+
+/// A non-negative whole number, or a problem at `at`.
+fn count_at(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    v: &Value,
+    errs: &mut Vec<LoadError>,
+) -> Option<usize> {
+    match v.as_u64() {
+        Some(n) => Some(n as usize),
+        None => {
+            errs.push(problem(
+                file,
+                doc,
+                at,
+                "a count is a whole number, 0 or more",
+            ));
+            None
+        }
+    }
+}
+
+/// `calls: {STATE: [call…]}` (exactly these calls, in order) or
+/// `{STATE: {count: N, each: [call…]}}` (N calls, the first ones these); a
+/// call is `{parameters: …}`, `{parameters-contains: …}` or `{}`.
+fn read_calls(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    v: Option<&Value>,
+    errs: &mut Vec<LoadError>,
+) -> Vec<(String, Calls)> {
+    let Some(v) = v else { return Vec::new() };
+    let at = format!("{at}/calls");
+    let Some(m) = v.as_object() else {
+        errs.push(problem(
+            file,
+            doc,
+            &at,
+            "'calls' maps Task state names to their calls",
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (state, c) in m {
+        let here = format!("{at}/{}", crate::asl::json::pointer_token(state));
+        let one = |i: usize, call: &Value, errs: &mut Vec<LoadError>| {
+            let here = format!("{here}/{i}");
+            let Some(o) = call.as_object() else {
+                errs.push(problem(
+                    file,
+                    doc,
+                    &here,
+                    "a call is {parameters: …} or {parameters-contains: …}",
+                ));
+                return CallExpect::Any;
+            };
+            unknown_fields(file, doc, &here, o, CALL_FIELDS, "field", errs);
+            match (o.get("parameters"), o.get("parameters-contains")) {
+                (Some(_), Some(_)) => {
+                    errs.push(problem(
+                        file,
+                        doc,
+                        &here,
+                        "give 'parameters' or 'parameters-contains', not both",
+                    ));
+                    CallExpect::Any
+                }
+                (Some(p), None) => CallExpect::Exactly(p.clone()),
+                (None, Some(p)) => CallExpect::Contains(p.clone()),
+                (None, None) => CallExpect::Any,
+            }
+        };
+        let calls = match c {
+            Value::Array(a) => Calls {
+                each: a.iter().enumerate().map(|(i, x)| one(i, x, errs)).collect(),
+                count: Some(a.len()),
+            },
+            Value::Object(o) => {
+                unknown_fields(file, doc, &here, o, &["count", "each"], "field", errs);
+                let count = o
+                    .get("count")
+                    .and_then(|n| count_at(file, doc, &format!("{here}/count"), n, errs));
+                let each = match o.get("each") {
+                    None => Vec::new(),
+                    Some(Value::Array(a)) => {
+                        let base = format!("{here}/each");
+                        a.iter()
+                            .enumerate()
+                            .map(|(i, x)| {
+                                let mut e = Vec::new();
+                                let r = one(i, x, &mut e);
+                                for mut p in e {
+                                    p.pointer = p.pointer.replacen(&here, &base, 1);
+                                    errs.push(p);
+                                }
+                                r
+                            })
+                            .collect()
+                    }
+                    Some(_) => {
+                        errs.push(problem(
+                            file,
+                            doc,
+                            &format!("{here}/each"),
+                            "'each' is a list of calls",
+                        ));
+                        Vec::new()
+                    }
+                };
+                Calls { each, count }
+            }
+            _ => {
+                errs.push(problem(
+                    file,
+                    doc,
+                    &here,
+                    "a state's calls are a list, or {count: N, each: [...]}",
+                ));
+                continue;
+            }
+        };
+        out.push((state.clone(), calls));
+    }
+    out
+}
+
+/// `states: {STATE: {output: …, output-contains: …, visits: N}}`.
+fn read_states(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    v: Option<&Value>,
+    errs: &mut Vec<LoadError>,
+) -> Vec<(String, StateExpect)> {
+    let Some(v) = v else { return Vec::new() };
+    let at = format!("{at}/states");
+    let Some(m) = v.as_object() else {
+        errs.push(problem(
+            file,
+            doc,
+            &at,
+            "'states' maps state names to what they gave",
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (state, e) in m {
+        let here = format!("{at}/{}", crate::asl::json::pointer_token(state));
+        let Some(o) = e.as_object() else {
+            errs.push(problem(
+                file,
+                doc,
+                &here,
+                "a state's expectation is {output, output-contains, visits}",
+            ));
+            continue;
+        };
+        unknown_fields(file, doc, &here, o, STATE_FIELDS, "expectation", errs);
+        out.push((
+            state.clone(),
+            StateExpect {
+                output: o.get("output").cloned(),
+                output_contains: o.get("output-contains").cloned(),
+                visits: o
+                    .get("visits")
+                    .and_then(|n| count_at(file, doc, &format!("{here}/visits"), n, errs)),
+            },
+        ));
+    }
+    out
 }
 
 /// What a case's run gave.
@@ -723,6 +1060,10 @@ pub struct Outcome {
     pub cause: Option<String>,
     pub path: Vec<String>,
     pub variables: serde_json::Map<String, Value>,
+    /// Each Task state's calls in order: what its resource was called with.
+    pub calls: std::collections::BTreeMap<String, Vec<Value>>,
+    /// Each state entered: how many times, and its last output.
+    pub states: std::collections::BTreeMap<String, (usize, Option<Value>)>,
 }
 
 /// A case's result: what went wrong (nothing: it passed).
@@ -781,7 +1122,10 @@ pub fn run_case(s: &Suite, c: &Case, coverage: bool) -> CaseResult {
             vars.insert(k.clone(), v.clone());
         }
     }
+    let (calls, states) = calls_and_states(ex.history());
     let outcome = Outcome {
+        calls,
+        states,
         status: ex.status().as_str().to_string(),
         output: ex.output().map(Val::to_json),
         error: ex.error().and_then(|e| e.name()).map(str::to_string),
@@ -802,6 +1146,55 @@ pub fn run_case(s: &Suite, c: &Case, coverage: bool) -> CaseResult {
             Vec::new()
         },
     }
+}
+
+/// The calls of each Task state and the visits and last output of each
+/// state, from a run's history (branches and iterations together).
+#[allow(clippy::type_complexity)]
+fn calls_and_states(
+    history: &[crate::engine::history::Event],
+) -> (
+    std::collections::BTreeMap<String, Vec<Value>>,
+    std::collections::BTreeMap<String, (usize, Option<Value>)>,
+) {
+    use crate::engine::history::Field;
+    use crate::engine::EventType as E;
+    let mut calls: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    let mut states: std::collections::BTreeMap<String, (usize, Option<Value>)> = Default::default();
+    let payload = |e: &crate::engine::history::Event, key: &str| {
+        e.details
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, f)| match f {
+                Field::Payload(v) => v.to_json(),
+                Field::Json(v) => (**v).clone(),
+                Field::Str(s) => serde_json::from_str(s).unwrap_or(Value::String(s.clone())),
+                Field::Name(n) => Value::String(n.to_string()),
+                Field::Int(i) => json!(i),
+            })
+    };
+    for e in history {
+        let Some(state) = e.state.as_deref() else {
+            continue;
+        };
+        let t = e.event_type.as_str();
+        match e.event_type {
+            E::TaskScheduled => calls
+                .entry(state.to_string())
+                .or_default()
+                .push(payload(e, "parameters").unwrap_or(Value::Null)),
+            E::LambdaFunctionScheduled | E::ActivityScheduled => calls
+                .entry(state.to_string())
+                .or_default()
+                .push(payload(e, "input").unwrap_or(Value::Null)),
+            _ if t.ends_with("StateEntered") => states.entry(state.to_string()).or_default().0 += 1,
+            _ if t.ends_with("StateExited") => {
+                states.entry(state.to_string()).or_default().1 = payload(e, "output")
+            }
+            _ => {}
+        }
+    }
+    (calls, states)
 }
 
 /// What in `o` does not meet `e`, a message each.
@@ -849,12 +1242,88 @@ pub fn check(e: &Expect, o: &Outcome) -> Vec<String> {
     }
     for (what, want, got) in [("error", &e.error, &o.error), ("cause", &e.cause, &o.cause)] {
         if let Some(w) = want {
-            if Some(w) != got.as_ref() {
-                out.push(format!(
-                    "{what}: expected {}, got {}",
-                    json!(w),
-                    got.as_ref()
+            if w != got {
+                let said = |v: &Option<String>| {
+                    v.as_ref()
                         .map_or("none".to_string(), |g| json!(g).to_string())
+                };
+                out.push(format!("{what}: expected {}, got {}", said(w), said(got)));
+            }
+        }
+    }
+    for (state, want) in &e.calls {
+        let got = o.calls.get(state).map(Vec::as_slice).unwrap_or_default();
+        if let Some(n) = want.count {
+            if n != got.len() {
+                out.push(format!(
+                    "calls of '{state}': expected {n}, got {}{}",
+                    got.len(),
+                    if o.states.contains_key(state) || o.calls.contains_key(state) {
+                        String::new()
+                    } else {
+                        " (the run never entered it)".to_string()
+                    }
+                ));
+            }
+        }
+        for (i, w) in want.each.iter().enumerate() {
+            let Some(g) = got.get(i) else {
+                if want.count.is_none() {
+                    out.push(format!(
+                        "calls of '{state}': call {} expected, got {} call(s)",
+                        i + 1,
+                        got.len()
+                    ));
+                }
+                break;
+            };
+            let d = match w {
+                CallExpect::Exactly(p) => diff(p, g),
+                CallExpect::Contains(p) => contains(p, g, ""),
+                CallExpect::Any => Vec::new(),
+            };
+            if !d.is_empty() {
+                out.push(format!(
+                    "call {} of '{state}': its parameters differ:\n{}",
+                    i + 1,
+                    indent(&d)
+                ));
+            }
+        }
+    }
+    for (state, want) in &e.states {
+        let (visits, output) = o.states.get(state).cloned().unwrap_or_default();
+        if let Some(n) = want.visits {
+            if n != visits {
+                out.push(format!("visits of '{state}': expected {n}, got {visits}"));
+            }
+        }
+        if want.output.is_none() && want.output_contains.is_none() {
+            continue;
+        }
+        let Some(got) = output else {
+            out.push(format!(
+                "output of '{state}': expected one, but {}",
+                if visits == 0 {
+                    "the run never entered it"
+                } else {
+                    "it never gave one (it failed, or the run stopped in it)"
+                }
+            ));
+            continue;
+        };
+        if let Some(w) = &want.output {
+            let d = diff(w, &got);
+            if !d.is_empty() {
+                out.push(format!("output of '{state}' differs:\n{}", indent(&d)));
+            }
+        }
+        if let Some(w) = &want.output_contains {
+            let d = contains(w, &got, "");
+            if !d.is_empty() {
+                out.push(format!(
+                    "output of '{state}' does not contain what is expected:\n{}",
+                    indent(&d)
                 ));
             }
         }
@@ -1208,7 +1677,7 @@ mod tests {
         };
         let e = Expect {
             status: Some("SUCCEEDED".into()),
-            error: Some("Other".into()),
+            error: Some(Some("Other".into())),
             path: Some(vec!["A".into(), "C".into()]),
             ..Expect::default()
         };

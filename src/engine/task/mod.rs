@@ -207,6 +207,10 @@ pub struct MockRunner {
     states: HashMap<String, Vec<(u64, u64, Answer)>>,
     calls: HashMap<String, u64>,
     pub test_case: String,
+    /// Where the answers come from: the file and its machine (for the
+    /// message when a state has none).
+    file: String,
+    machine: String,
 }
 
 impl MockRunner {
@@ -337,6 +341,8 @@ impl MockRunner {
             states,
             calls: HashMap::new(),
             test_case: test_case.to_string(),
+            file: file.to_string(),
+            machine: name,
         })
     }
 }
@@ -355,7 +361,30 @@ impl TaskRunner for MockRunner {
         let k = *n;
         *n += 1;
         let Some(ranges) = self.states.get(req.state) else {
-            return NoRunner.invoke(req);
+            // What was looked for, and what the file has.
+            let mut mocked: Vec<&str> = self.states.keys().map(String::as_str).collect();
+            mocked.sort();
+            return TaskOutcome::failed(
+                "States.Runtime",
+                format!(
+                    "No mock for Task state '{}' (resource {}) in test case '{}' of machine '{}' \
+                     in {}: it mocks {} (`asldbg mocks check` says which names are wrong)",
+                    req.state,
+                    req.resource,
+                    self.test_case,
+                    self.machine,
+                    self.file,
+                    if mocked.is_empty() {
+                        "no state".to_string()
+                    } else {
+                        mocked
+                            .iter()
+                            .map(|m| format!("'{m}'"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            );
         };
         match ranges
             .iter()

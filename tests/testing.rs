@@ -545,3 +545,102 @@ fn mocks_check_finds_a_misspelled_state_and_gaps_and_the_run_names_what_it_looke
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
+
+/// `asldbg init` then `asldbg test`, with no edit in between, on projects
+/// laid out as real ones are.
+#[test]
+fn init_writes_mocks_an_input_and_a_suite_that_passes_at_once() {
+    let base = std::env::temp_dir().join(format!("asldbg-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    for (i, (def, machine)) in [
+        (
+            "tests/fixtures/templates/sam-project/template.yaml",
+            Some("OrderStateMachine"),
+        ),
+        ("tests/fixtures/templates/terraform-module/main.tf", None),
+        (
+            "tests/fixtures/templates/serverless-file/serverless.yml",
+            None,
+        ),
+        ("samples/credit-card/credit-card.asl.json", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = base.join(i.to_string());
+        let d = dir.to_str().unwrap();
+        let mut args = vec!["init", def, "--dir", d];
+        if let Some(m) = machine {
+            args.extend(["--machine", m]);
+        }
+        let out = asldbg(&args);
+        let said = text(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{def}: {said}{}",
+            text(&out.stderr)
+        );
+        assert!(said.contains("HappyPath: SUCCEEDED"), "{def}: {said}");
+        let out = asldbg(&["test", d]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{def}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        // Every Task is answered, in the service's shape.
+        let mocks: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("mocks.json")).unwrap())
+                .unwrap();
+        let out = asldbg(
+            &[
+                "mocks",
+                "check",
+                dir.join("mocks.json").to_str().unwrap(),
+                "--definition",
+                def,
+            ]
+            .into_iter()
+            .chain(machine.map(|m| ["--machine", m]).into_iter().flatten())
+            .collect::<Vec<_>>(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{def}: {}", text(&out.stdout));
+        // A Lambda called by its ARN answers its payload; through
+        // lambda:invoke, the invoke response around it.
+        let answer =
+            |state: &str| &mocks["MockedResponses"][format!("{state}HappyPath")]["0"]["Return"];
+        if i == 0 {
+            assert!(answer("Check").is_object(), "{mocks}");
+        }
+        if i == 3 {
+            let limit = answer("Get credit limit");
+            assert_eq!(limit["StatusCode"], 200, "{mocks}");
+            assert_eq!(limit["ExecutedVersion"], "$LATEST", "{mocks}");
+            assert!(limit.get("Payload").is_some(), "{mocks}");
+        }
+    }
+    // Nothing is written over without --force.
+    let d = base.join("3");
+    let out = asldbg(&[
+        "init",
+        "samples/credit-card/credit-card.asl.json",
+        "--dir",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("already there: --force overwrites"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = asldbg(&[
+        "init",
+        "samples/credit-card/credit-card.asl.json",
+        "--dir",
+        d.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+}

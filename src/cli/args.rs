@@ -318,6 +318,21 @@ pub(crate) struct DiffArgs {
     pub(crate) definition: Option<String>,
 }
 
+#[derive(Args)]
+pub(crate) struct InitArgs {
+    /// The definition or template to write a mock file, an input and a
+    /// suite for.
+    pub(crate) definition: String,
+    /// Where to write them (default: beside the definition).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<String>,
+    /// Overwrite files that are there already.
+    #[arg(long)]
+    pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) source: SourceArgs,
+}
+
 #[derive(Subcommand)]
 pub(crate) enum MocksCommand {
     /// Read a mock file against the machine it mocks: test cases naming no
@@ -344,6 +359,9 @@ pub(crate) enum Command {
     /// Mock files: `asldbg mocks check MOCKS --definition DEF`.
     #[command(subcommand)]
     Mocks(MocksCommand),
+    /// Write mocks.json, input.json and NAME.test.yaml for a definition: a
+    /// suite that passes at once, to edit.
+    Init(InitArgs),
     /// List the bundled samples.
     Samples,
     /// Print the state graph (text, Graphviz DOT or Mermaid).

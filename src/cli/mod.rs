@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod debug;
 pub mod diff;
 pub mod graph;
+pub mod init;
 pub mod jsonata_suite;
 pub mod replay;
 pub mod run;

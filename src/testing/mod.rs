@@ -3,6 +3,7 @@
 //! ([`coverage`]).
 
 pub mod coverage;
+pub mod init;
 pub mod mocks;
 pub mod suggest;
 pub mod suite;

@@ -1,0 +1,479 @@
+//! `asldbg init`: from a definition to a mock file, an input and a suite
+//! that passes. Every Task (and ItemReader Map) is answered with a response
+//! shaped like its service's (Lambda's invoke response, SQS's `MessageId`,
+//! …); then the machine is run, and each value the run finds missing
+//! (`The JSONPath '$.order.id' … could not be found`) is added where it
+//! should have come from — the result of the Task that gave the state its
+//! input, or the execution input — until the run gets through or nothing
+//! more can be added.
+
+use crate::asl::model::{Definition, Kind};
+use crate::asl::value::Val;
+use crate::engine::task::MockRunner;
+use crate::engine::{Execution, Options, Status};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// The test case `init` writes.
+pub const TEST_CASE: &str = "HappyPath";
+
+/// How many times the machine is run to find what it reads.
+const ROUNDS: usize = 64;
+
+/// What `init` writes, and what its last run gave.
+#[derive(Debug)]
+pub struct Scaffold {
+    pub mocks: Value,
+    pub input: Value,
+    pub status: String,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// What could not be made to pass (the last failure's reason).
+    pub notes: Vec<String>,
+}
+
+/// A response shaped like what `resource`'s service returns.
+pub fn response_for(resource: &str) -> Value {
+    let meta = json!({"HttpStatusCode": 200});
+    let rid = json!({"RequestId": "00000000-0000-0000-0000-000000000000"});
+    let r = resource
+        .trim_end_matches(".waitForTaskToken")
+        .trim_end_matches(".sync:2")
+        .trim_end_matches(".sync");
+    let sync = resource.contains(".sync");
+    if resource.starts_with("arn:aws:lambda:") || resource.contains(":activity:") {
+        return json!({});
+    }
+    if resource.ends_with(".waitForTaskToken") {
+        // The answer is what the worker sends back with the token.
+        return json!({});
+    }
+    let Some(api) = r.strip_prefix("arn:aws:states:::") else {
+        return json!({});
+    };
+    let with_meta = |mut v: Value| {
+        if let Some(o) = v.as_object_mut() {
+            o.insert("SdkHttpMetadata".into(), meta.clone());
+            o.insert("SdkResponseMetadata".into(), rid.clone());
+        }
+        v
+    };
+    match api {
+        "lambda:invoke" => with_meta(json!({
+            "ExecutedVersion": "$LATEST", "Payload": {}, "StatusCode": 200
+        })),
+        "sqs:sendMessage" => with_meta(json!({
+            "MD5OfMessageBody": "d41d8cd98f00b204e9800998ecf8427e",
+            "MessageId": "00000000-0000-0000-0000-000000000001"
+        })),
+        "sns:publish" => with_meta(json!({"MessageId": "00000000-0000-0000-0000-000000000002"})),
+        "dynamodb:getItem" => with_meta(json!({"Item": {}})),
+        "dynamodb:putItem" | "dynamodb:updateItem" | "dynamodb:deleteItem" => with_meta(json!({})),
+        "events:putEvents" => {
+            json!({"Entries": [{"EventId": "00000000-0000-0000-0000-000000000003"}], "FailedEntryCount": 0})
+        }
+        "states:startExecution" if sync => json!({
+            "ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:1",
+            "Output": if resource.ends_with(":2") { json!({}) } else { json!("{}") },
+            "Status": "SUCCEEDED", "StartDate": 1731622400000u64, "StopDate": 1731622400000u64
+        }),
+        "states:startExecution" => json!({
+            "ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:1",
+            "StartDate": 1731622400000u64
+        }),
+        "ecs:runTask" => {
+            json!({"Tasks": [{"LastStatus": if sync { "STOPPED" } else { "PENDING" }}], "Failures": []})
+        }
+        "batch:submitJob" => {
+            json!({"JobId": "00000000-0000-0000-0000-000000000004", "JobName": "job"})
+        }
+        "glue:startJobRun" => {
+            json!({"JobRunId": "jr_0000", "JobRunState": if sync { "SUCCEEDED" } else { "RUNNING" }})
+        }
+        "athena:startQueryExecution" => {
+            json!({"QueryExecutionId": "00000000-0000-0000-0000-000000000005"})
+        }
+        "athena:getQueryResults" => json!({"ResultSet": {"Rows": []}}),
+        "bedrock:invokeModel" => json!({"Body": {}, "ContentType": "application/json"}),
+        "http:invoke" => {
+            json!({"ResponseBody": {}, "StatusCode": 200, "StatusText": "OK", "Headers": {}})
+        }
+        "s3:getObject" => json!({"Body": ""}),
+        "s3:putObject" => json!({"ETag": "\"d41d8cd98f00b204e9800998ecf8427e\""}),
+        _ => json!({}),
+    }
+}
+
+/// `v` with `value` put at the plain JSONPath `path` (`$.a.b`, `$['a']`),
+/// objects made on the way; false when the path is not a plain one or a
+/// value on the way is not an object.
+fn put(v: &mut Value, path: &str, value: Value) -> bool {
+    let Some(rest) = path.strip_prefix('$') else {
+        return false;
+    };
+    let mut names = Vec::new();
+    let mut r = rest;
+    while !r.is_empty() {
+        if let Some(x) = r.strip_prefix('.') {
+            let end = x.find(['.', '[']).unwrap_or(x.len());
+            if end == 0 {
+                return false;
+            }
+            names.push(x[..end].to_string());
+            r = &x[end..];
+        } else if let Some(x) = r.strip_prefix("['") {
+            let Some(end) = x.find("']") else {
+                return false;
+            };
+            names.push(x[..end].to_string());
+            r = &x[end + 2..];
+        } else {
+            return false;
+        }
+    }
+    let Some((last, on_the_way)) = names.split_last() else {
+        return false;
+    };
+    let mut at = v;
+    for n in on_the_way {
+        // A placeholder put before where an object is now read through.
+        if *at == json!("…") {
+            *at = Value::Object(Map::new());
+        }
+        if !at.is_object() {
+            return false;
+        }
+        at = at
+            .as_object_mut()
+            .expect("an object")
+            .entry(n.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    if *at == json!("…") {
+        *at = Value::Object(Map::new());
+    }
+    match at.as_object_mut() {
+        // A value not there, or a placeholder of the wrong kind: `value`.
+        Some(o) if o.get(last).is_none_or(|x| *x == json!("…") && value != *x) => {
+            o.insert(last.clone(), value);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The missing path and the state a run's failure names, when it failed
+/// because a path found nothing.
+fn missing(cause: &str) -> Option<(String, String)> {
+    let state = cause
+        .split("executing the state '")
+        .nth(1)?
+        .split('\'')
+        .next()?
+        .to_string();
+    let quoted = ["The JSONPath '", "Invalid path '", "path '"]
+        .iter()
+        .find_map(|k| cause.split(k).nth(1))
+        .and_then(|r| r.split('\'').next());
+    // `The SecondsPath parameter does not reference an input value: $.delay`
+    let after = cause
+        .split("does not reference an input value: ")
+        .nth(1)
+        .map(|r| r.trim_end_matches('.'));
+    let path = quoted.or(after)?.to_string();
+    // The execution input read through the context object.
+    let path = match path.strip_prefix("$$.Execution.Input") {
+        Some(rest) => format!("${rest}"),
+        None => path,
+    };
+    (path.starts_with('$') && !path.starts_with("$$")).then_some((state, path))
+}
+
+/// Whether the payload template `t` reads `path` (a `.$` field naming it).
+fn reads(t: &Value, path: &str) -> bool {
+    match t {
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, v)| (k.ends_with(".$") && v.as_str() == Some(path)) || reads(v, path)),
+        Value::Array(a) => a.iter().any(|v| reads(v, path)),
+        _ => false,
+    }
+}
+
+/// A value of the kind a Choice rule on `path` compares (so that its first
+/// rule matches when it can); text otherwise.
+fn placeholder(raw: &Value, path: &str) -> Value {
+    let at = |k: &str| raw.get(k).and_then(|v| v.as_str()) == Some(path);
+    if at("SecondsPath") {
+        return json!(1);
+    }
+    if at("TimestampPath") {
+        return json!("2024-11-14T22:13:21Z");
+    }
+    if at("ItemsPath") {
+        return json!([{}]);
+    }
+    let rules = raw.get("Choices").and_then(|c| c.as_array());
+    for rule in rules.into_iter().flatten() {
+        let mut stack = vec![rule];
+        while let Some(r) = stack.pop() {
+            for k in ["And", "Or"] {
+                if let Some(a) = r.get(k).and_then(|a| a.as_array()) {
+                    stack.extend(a);
+                }
+            }
+            if let Some(n) = r.get("Not") {
+                stack.push(n);
+            }
+            if r.get("Variable").and_then(|v| v.as_str()) != Some(path) {
+                continue;
+            }
+            for (k, v) in r.as_object().into_iter().flatten() {
+                match k.as_str() {
+                    "StringEquals" | "NumericEquals" | "BooleanEquals" | "TimestampEquals" => {
+                        return v.clone()
+                    }
+                    k if k.starts_with("Numeric") => return json!(0),
+                    k if k.starts_with("Boolean") || k == "IsBoolean" => return json!(true),
+                    k if k.starts_with("Timestamp") || k == "IsTimestamp" => {
+                        return json!("2024-11-14T22:13:20Z")
+                    }
+                    "IsNumeric" => return json!(0),
+                    "IsNull" => return Value::Null,
+                    "StringMatches" => {
+                        return json!(v.as_str().unwrap_or_default().replace('*', "x"))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    json!("…")
+}
+
+/// Where a path the state `state` read should have come from: the Task
+/// whose result became its input (by the history: the state exited just
+/// before it was entered), as the pointer into that Task's mock answer;
+/// `None`: the execution input.
+fn source_of(
+    def: &Definition,
+    ex: &Execution,
+    state: &str,
+    path: &str,
+) -> Option<(String, String)> {
+    let h = ex.history();
+    let entered = h.iter().rposition(|e| {
+        e.state.as_deref() == Some(state) && e.event_type.as_str().ends_with("StateEntered")
+    })?;
+    let before = h[..entered]
+        .iter()
+        .rev()
+        .find(|e| e.event_type.as_str().ends_with("StateExited"))?;
+    let prev = before.state.as_deref()?;
+    let (m, s) = def.find(prev)?;
+    let st = &def.machine(m).states[s];
+    if !matches!(st.kind, Kind::Task(_)) {
+        return None;
+    }
+    let raw = def.raw(st);
+    if raw.get("ResultSelector").is_some() || raw.get("Output").is_some() {
+        return None;
+    }
+    let into = |p: &str, prefix: &str| -> Option<String> {
+        match prefix {
+            "$" => Some(p.to_string()),
+            pre => p
+                .strip_prefix(pre)
+                .filter(|r| r.starts_with(['.', '[']))
+                .map(|r| format!("${r}")),
+        }
+    };
+    // The result stands at ResultPath in the state's output, OutputPath
+    // then picks a part of that.
+    let result_path = raw
+        .get("ResultPath")
+        .and_then(|r| r.as_str())
+        .unwrap_or("$");
+    let output_path = raw
+        .get("OutputPath")
+        .and_then(|r| r.as_str())
+        .unwrap_or("$");
+    let in_output = match output_path {
+        "$" => path.to_string(),
+        op => format!("{op}{}", path.strip_prefix('$')?),
+    };
+    let in_result = into(&in_output, result_path)?;
+    Some((prev.to_string(), in_result))
+}
+
+/// Mocks, an input and the run they give, for machine `name` of `def`.
+pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
+    let states = super::mocks::mockable_states(&def);
+    let mut responses = Map::new();
+    let mut case = Map::new();
+    for s in &states {
+        let (m, id) = def.find(s).expect("a state of the machine");
+        let st = &def.machine(m).states[id];
+        let answer = match &st.kind {
+            Kind::Task(t) => response_for(&t.resource),
+            // A Map's ItemReader: the items it reads.
+            _ => json!([{}]),
+        };
+        let key = format!("{s}{TEST_CASE}");
+        responses.insert(key.clone(), json!({"0": {"Return": answer}}));
+        case.insert(s.clone(), Value::String(key));
+    }
+    let mut mocks = json!({
+        "StateMachines": {name: {"TestCases": {TEST_CASE: case}}},
+        "MockedResponses": responses,
+    });
+    let mut input = json!({});
+    let mut notes = Vec::new();
+    for _ in 0..ROUNDS {
+        let runner = match MockRunner::from_value(&mocks, "mocks.json", Some(name), TEST_CASE) {
+            Ok(r) => r,
+            Err(e) => {
+                notes.push(format!("the mocks made do not read: {}", e.message));
+                break;
+            }
+        };
+        let opts = Options {
+            express,
+            state_machine_name: name.to_string(),
+            ..Options::default()
+        };
+        let mut ex = Execution::new(def.clone(), Val::from(&input), Box::new(runner), opts);
+        ex.run();
+        let cause = ex.error().and_then(|e| e.cause()).map(str::to_string);
+        let done = Scaffold {
+            mocks: mocks.clone(),
+            input: input.clone(),
+            status: ex.status().as_str().to_string(),
+            output: ex.output().map(Val::to_json),
+            error: ex.error().and_then(|e| e.name()).map(str::to_string),
+            cause: cause.clone(),
+            notes: notes.clone(),
+        };
+        if ex.status() != Status::Failed {
+            return done;
+        }
+        let found = cause.as_deref().and_then(missing).or_else(|| {
+            // A Map whose items are not a list: its ItemsPath takes one.
+            let c = cause.as_deref()?;
+            if !c.contains("Map state input must be an array") {
+                return None;
+            }
+            let state = c
+                .split("executing the state '")
+                .nth(1)?
+                .split('\'')
+                .next()?;
+            let (m, id) = def.find(state)?;
+            let raw = def.raw(&def.machine(m).states[id]);
+            let p = raw.get("ItemsPath").and_then(|p| p.as_str()).unwrap_or("$");
+            Some((state.to_string(), p.to_string()))
+        });
+        let Some((state, path)) = found else {
+            return done;
+        };
+        let raw = def
+            .find(&state)
+            .map(|(m, s)| def.raw(&def.machine(m).states[s]).clone())
+            .unwrap_or_default();
+        let value = placeholder(&raw, &path);
+        // The state's own ResultSelector reads its result: its answer.
+        let own = raw
+            .get("ResultSelector")
+            .is_some_and(|rs| reads(rs, &path))
+            .then(|| (state.clone(), path.clone()));
+        let added = match own.or_else(|| source_of(&def, &ex, &state, &path)) {
+            Some((task, at)) => {
+                let key = format!("{task}{TEST_CASE}");
+                let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
+                put(answer, &at, value)
+            }
+            None => put(&mut input, &path, value),
+        };
+        if !added {
+            let mut done = done;
+            done.notes.push(format!(
+                "'{state}' reads {path}, which asldbg could not supply: edit the input or the \
+                 mocks"
+            ));
+            return done;
+        }
+    }
+    notes.push("the machine still reads values nobody supplies after many rounds".into());
+    let mut s = scaffold_last(def, name, express, mocks, input);
+    s.notes = notes;
+    s
+}
+
+/// The run of `mocks` and `input` as they stand.
+fn scaffold_last(
+    def: Arc<Definition>,
+    name: &str,
+    express: bool,
+    mocks: Value,
+    input: Value,
+) -> Scaffold {
+    let runner = MockRunner::from_value(&mocks, "mocks.json", Some(name), TEST_CASE)
+        .map(|r| Box::new(r) as Box<dyn crate::engine::task::TaskRunner>)
+        .unwrap_or_else(|_| Box::new(crate::engine::task::NoRunner));
+    let opts = Options {
+        express,
+        state_machine_name: name.to_string(),
+        ..Options::default()
+    };
+    let mut ex = Execution::new(def, Val::from(&input), runner, opts);
+    ex.run();
+    Scaffold {
+        status: ex.status().as_str().to_string(),
+        output: ex.output().map(Val::to_json),
+        error: ex.error().and_then(|e| e.name()).map(str::to_string),
+        cause: ex.error().and_then(|e| e.cause()).map(str::to_string),
+        mocks,
+        input,
+        notes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(v: Value) -> Arc<Definition> {
+        Arc::new(Definition::from_value(&v).unwrap())
+    }
+
+    #[test]
+    fn what_the_machine_reads_is_found_in_the_input_and_the_task_results() {
+        let d = def(json!({"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": "f", "Payload.$": "$.order"},
+                  "ResultSelector": {"id.$": "$.Payload.orderId"}, "ResultPath": "$.res", "Next": "B"},
+            "B": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                  "Parameters": {"QueueUrl": "q", "MessageBody.$": "$.res.id"}, "ResultPath": "$.sent", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.amount", "NumericGreaterThan": 10, "Next": "D"}], "Default": "D"},
+            "D": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:g", "Next": "E"},
+            "E": {"Type": "Pass", "Parameters": {"who.$": "$.customer.email"}, "End": true}}}));
+        let s = scaffold(d, "orders", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        assert_eq!(s.input, json!({"order": "…", "amount": 0}));
+        assert_eq!(
+            s.mocks["MockedResponses"]["AHappyPath"]["0"]["Return"]["Payload"],
+            json!({"orderId": "…"})
+        );
+        assert_eq!(
+            s.mocks["MockedResponses"]["BHappyPath"]["0"]["Return"]["MessageId"],
+            "00000000-0000-0000-0000-000000000001"
+        );
+        // D's result is the state's output: E reads it there.
+        assert_eq!(
+            s.mocks["MockedResponses"]["DHappyPath"]["0"]["Return"],
+            json!({"customer": {"email": "…"}})
+        );
+        assert_eq!(s.output, Some(json!({"who": "…"})));
+    }
+}

@@ -873,3 +873,36 @@ fn a_parallel_may_assign_its_branches_names_in_its_own_catch() {
     assert_eq!(r["status"], "SUCCEEDED", "{r} {}", text(&o.stderr));
     assert_eq!(r["output"], "caught");
 }
+
+#[test]
+fn a_distributed_map_failed_past_its_tolerance_names_its_first_failed_iteration() {
+    let def = temp_file(
+        "dmap-fail.asl.json",
+        r#"{"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items",
+  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+    "StartAt": "Check", "States": {"Check": {"Type": "Choice",
+      "Choices": [{"Variable": "$.ok", "BooleanEquals": true, "Next": "Fine"}], "Default": "Bad"},
+      "Fine": {"Type": "Succeed"}, "Bad": {"Type": "Fail", "Error": "NotOk", "Cause": "item refused"}}},
+  "End": true}}}"#,
+    );
+    let input = temp_file(
+        "dmap-in.json",
+        r#"{"items": [{"ok": true}, {"ok": false}, {"ok": false}]}"#,
+    );
+    let out = asldbg(&["run", &def, "--input", &input]);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("error: States.ExceedToleratedFailureThreshold"),
+        "{said}"
+    );
+    assert!(
+        said.contains("first failed iteration: [1] at Bad: NotOk: item refused"),
+        "{said}"
+    );
+    let out = asldbg(&["run", &def, "--input", &input, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["firstFailedIteration"],
+        serde_json::json!({"iteration": 1, "state": "Bad", "error": "NotOk", "cause": "item refused"})
+    );
+}

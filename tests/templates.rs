@@ -276,8 +276,21 @@ fn bad_templates_are_clear_errors() {
     );
     let o = asldbg(&["run", &outside]);
     assert_eq!(o.status.code(), Some(2));
+    // A definition-like file outside both the template's folder and the
+    // current one: refused too.
+    let outside_json = temp_file(
+        "outside-json.yaml",
+        "Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: ../elsewhere/machine.json\n",
+    );
+    let o2 = asldbg(&["run", &outside_json]);
+    assert_eq!(o2.status.code(), Some(2));
     assert!(
-        text(&o.stderr).contains("outside.yaml:5:7: DefinitionUri '../../etc/passwd' leads outside the template's folder and the current folder"),
+        text(&o2.stderr).contains("leads outside the template's folder and the current folder"),
+        "{}",
+        text(&o2.stderr)
+    );
+    assert!(
+        text(&o.stderr).contains("outside.yaml:5:7: DefinitionUri '../../etc/passwd' leads outside the template's folder to a file that is not JSON or YAML"),
         "{}",
         text(&o.stderr)
     );
@@ -572,6 +585,57 @@ fn a_packaged_template_uses_the_local_copy_or_says_it_cannot_read_s3() {
         text(&out.stderr).contains("packaged.yaml:12:7: Gone: the definition is in S3 (s3://my-artifacts/orders-app/9a8b7c6d)"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_packaged_templates_local_copy_is_not_followed_out_of_its_folder() {
+    #[cfg(unix)]
+    {
+        let t = temp_file(
+            "pack-link.yaml",
+            "Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: s3://b/k/secret.json\n",
+        );
+        let dir = std::path::Path::new(&t).parent().unwrap();
+        let outside =
+            std::env::temp_dir().join(format!("asldbg-secret-{}.json", std::process::id()));
+        std::fs::write(
+            &outside,
+            r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+        )
+        .unwrap();
+        let _ = std::fs::remove_file(dir.join("secret.json"));
+        std::os::unix::fs::symlink(&outside, dir.join("secret.json")).unwrap();
+        let o = asldbg(&["run", &t]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+        assert!(
+            text(&o.stderr).contains("which asldbg does not read"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_terraform_module_that_terraform_refuses_is_refused() {
+    let dir = std::path::Path::new(&temp_file("probe2.txt", ""))
+        .parent()
+        .unwrap()
+        .join("tf-twice");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.tf"), "locals {\n  x = \"a\"\n}\n").unwrap();
+    std::fs::write(dir.join("b.tf"), "locals {\n  x = \"b\"\n}\n").unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sfn_state_machine\" \"m\" {\n  definition = jsonencode({ StartAt = \"P\", States = { P = { Type = \"Pass\", Result = local.x, End = true } } })\n}\n",
+    )
+    .unwrap();
+    let o = asldbg(&["validate", dir.join("main.tf").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("the local value 'x' is defined twice in this module"),
+        "{}",
+        text(&o.stderr)
     );
 }
 

@@ -202,7 +202,10 @@ pub fn machines_to_pick(file: &str, opts: &OpenOptions) -> Vec<(String, String)>
         return Vec::new();
     };
     let found = if is_terraform(file) {
-        deploy::terraform::machines(&text, &terraform_module(file), &opts.subs).unwrap_or_default()
+        terraform_module(file)
+            .ok()
+            .and_then(|m| deploy::terraform::machines(&text, &m, &opts.subs).ok())
+            .unwrap_or_default()
     } else {
         let name = display_name(file);
         let doc = match parse_filling(text.clone(), name, &opts.subs) {
@@ -443,9 +446,10 @@ fn local_copy(template: &str, name: &str) -> Option<String> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let here = dir.join(name);
-    if here.is_file() {
-        return Some(here.to_string_lossy().into_owned());
+    // Through `beside`: a symbolic link of that name leading out of the
+    // template's folder is not followed.
+    if dir.join(name).is_file() {
+        return beside(template, name).ok();
     }
     let mut subdirs: Vec<_> = std::fs::read_dir(dir)
         .ok()?
@@ -496,6 +500,18 @@ fn beside(template: &str, uri: &str) -> Result<String, String> {
     };
     let target = dir.join(rel);
     let climbs = rel.components().any(|c| c == Component::ParentDir);
+    // Out of the template's folder only to a definition's kind of file
+    // (a template from elsewhere cannot make asldbg open a key or a log).
+    let definition_like = ["json", "yaml", "yml", "asl"].iter().any(|x| {
+        rel.extension()
+            .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case(x))
+    });
+    if climbs && !definition_like {
+        return Err(format!(
+            "'{uri}' leads outside the template's folder to a file that is not JSON or YAML: \
+             only definition files (.json, .yaml, .yml) are read there"
+        ));
+    }
     // Where the path really goes (through `..` and symbolic links) must
     // be inside one of the folders allowed.
     let real_dir = std::fs::canonicalize(dir);
@@ -667,7 +683,10 @@ fn open_terraform(file: &str, text: &str, opts: &OpenOptions) -> Loaded {
             expr: None,
         })
     };
-    let module = terraform_module(file);
+    let module = match terraform_module(file) {
+        Ok(m) => m,
+        Err(e) => return Loaded::Unreadable(e),
+    };
     let found = match deploy::terraform::machines(text, &module, &opts.subs) {
         Ok(found) => found,
         Err(e) => {
@@ -702,8 +721,10 @@ const MODULE_FILE_BYTES: u64 = 8 << 20;
 /// The other files of the module `file` is in, as Terraform reads them:
 /// every `.tf` file of its folder, `terraform.tfvars` and `*.auto.tfvars`.
 /// Only regular files inside the folder are read (a symbolic link that
-/// leads out of it is passed over), at most [`MODULE_FILES`].
-fn terraform_module(file: &str) -> deploy::terraform::Module {
+/// leads out of it is passed over). A module of more than [`MODULE_FILES`]
+/// files, or a file of it that cannot be read (too large, not UTF-8), is
+/// an error: a declaration left out would change what the machine is.
+fn terraform_module(file: &str) -> Result<deploy::terraform::Module, LoadError> {
     use std::path::Path;
     let path = Path::new(file);
     let dir = match path.parent() {
@@ -711,40 +732,51 @@ fn terraform_module(file: &str) -> deploy::terraform::Module {
         _ => Path::new("."),
     };
     let (Ok(real_dir), Ok(entries)) = (std::fs::canonicalize(dir), std::fs::read_dir(dir)) else {
-        return Default::default();
+        return Ok(Default::default());
     };
     let own = std::fs::canonicalize(path).ok();
-    let mut names: Vec<_> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            name.ends_with(".tf") || name == "terraform.tfvars" || name.ends_with(".auto.tfvars")
-        })
-        .filter(|p| {
-            let real = std::fs::canonicalize(p).ok();
-            real.as_ref()
-                .is_some_and(|r| r.starts_with(&real_dir) && r.is_file())
-                && real != own
-        })
-        .collect();
+    let mut names = Vec::new();
+    for p in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if !(name.ends_with(".tf") || name == "terraform.tfvars" || name.ends_with(".auto.tfvars"))
+        {
+            continue;
+        }
+        let real = std::fs::canonicalize(&p).ok();
+        if real
+            .as_ref()
+            .is_some_and(|r| r.starts_with(&real_dir) && r.is_file())
+            && real != own
+        {
+            names.push(p);
+        }
+        if names.len() > MODULE_FILES {
+            return Err(LoadError {
+                file: file.into(),
+                pointer: String::new(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "its folder holds more than {MODULE_FILES} other .tf and .tfvars files: \
+                     asldbg reads a module of at most that many"
+                ),
+                expr: None,
+            });
+        }
+    }
     names.sort();
     // Declarations first, then the values that set variables.
     names.sort_by_key(|p| p.to_string_lossy().ends_with(".tfvars"));
-    let files = names
-        .into_iter()
-        .take(MODULE_FILES)
-        .filter_map(|p| {
-            let name = p.to_string_lossy().into_owned();
-            read_text_capped(&name, MODULE_FILE_BYTES)
-                .ok()
-                .map(|t| (name, t))
-        })
-        .collect();
-    deploy::terraform::Module { files }
+    let mut files = Vec::new();
+    for p in names {
+        let name = p.to_string_lossy().into_owned();
+        let text = read_text_capped(&name, MODULE_FILE_BYTES)?;
+        files.push((name, text));
+    }
+    Ok(deploy::terraform::Module { files })
 }
 
 /// A plain JSON definition file (no template, no placeholder, no key

@@ -65,6 +65,21 @@ fn validate_one(file: &str, opts: &asl::OpenOptions) -> ExitCode {
     }
 }
 
+/// The first iteration of a Map that failed and was not caught: its index,
+/// state, error and cause (`{"iteration", "state", "error", "cause"}`).
+fn first_failed_iteration(stages: &[asldbg::engine::StageRecord]) -> Option<Value> {
+    let r = stages
+        .iter()
+        .find(|r| !r.frame.is_empty() && r.error.is_some() && r.caught_by.is_none())?;
+    let e = r.error.as_ref()?;
+    Some(json!({
+        "iteration": r.frame.first().copied(),
+        "state": r.state,
+        "error": e.name(),
+        "cause": e.cause(),
+    }))
+}
+
 pub(crate) fn run(args: RunArgs) -> ExitCode {
     let RunArgs {
         definition,
@@ -118,6 +133,10 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         opts.max_events = asldbg::engine::EVENTS_WITHOUT_QUOTA;
     }
     let def = Arc::new(def);
+    // Kept for a second run that records what the first did not (below).
+    // Never when a local command answers tasks: it would run twice.
+    let again = (!opts.record_history && exec.task_command.is_none())
+        .then(|| (input.clone(), opts.clone()));
     let mut ex = Execution::new(def.clone(), input, runner, opts);
     let status = ex.run();
     let drawing = graph.then(|| {
@@ -131,6 +150,28 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         .error()
         .map(|e| (json!(e.name()), json!(e.cause())))
         .unwrap_or((Value::Null, Value::Null));
+    // A Distributed Map that failed past its tolerance: why its first
+    // iteration failed (the Map's own error says only that too many did).
+    let first_failed = if error == "States.ExceedToleratedFailureThreshold" {
+        match again {
+            // The same run again, recording its stages this time: the
+            // engine is deterministic, so it fails the same way.
+            Some((input, mut o)) => {
+                o.record_history = true;
+                match build_runner(&exec, &names, None) {
+                    Ok(runner) => {
+                        let mut second = Execution::new(def.clone(), input, runner, o);
+                        second.run();
+                        first_failed_iteration(second.stages())
+                    }
+                    Err(_) => None,
+                }
+            }
+            None => first_failed_iteration(ex.stages()),
+        }
+    } else {
+        None
+    };
     match format {
         Format::Json => {
             /// The report, serialised straight from the engine's values (the
@@ -141,6 +182,11 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
                 output: Option<&'a Val>,
                 error: Value,
                 cause: Value,
+                #[serde(
+                    skip_serializing_if = "Option::is_none",
+                    rename = "firstFailedIteration"
+                )]
+                first_failed: Option<Value>,
                 #[serde(skip_serializing_if = "Option::is_none")]
                 events: Option<Vec<Value>>,
                 #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,6 +197,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
                 output: ex.output(),
                 error,
                 cause,
+                first_failed: first_failed.clone(),
                 events: events.then(|| ex.history().iter().map(|e| e.to_json()).collect()),
                 graph: drawing.as_ref(),
             };
@@ -171,6 +218,15 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             if let Some(e) = ex.error() {
                 outln!("error: {}", e.name().unwrap_or("(none given)"));
                 outln!("cause: {}", e.cause().unwrap_or("(none given)"));
+            }
+            if let Some(f) = &first_failed {
+                outln!(
+                    "first failed iteration: [{}] at {}: {}: {}",
+                    f["iteration"],
+                    f["state"].as_str().unwrap_or("?"),
+                    f["error"].as_str().unwrap_or("(none given)"),
+                    f["cause"].as_str().unwrap_or("(none given)")
+                );
             }
             if let Some(o) = ex.output() {
                 outln!(

@@ -61,6 +61,15 @@ pub fn check(mocks: &Value, def: &Definition, names: &[String]) -> Vec<Finding> 
             message: "a mock file needs a StateMachines object".into(),
         }];
     };
+    if names.is_empty() && machines.len() > 1 {
+        out.push(Finding {
+            pointer: "/StateMachines".into(),
+            message: format!(
+                "the file mocks {} machines and this one has no name to pick by: pass --name",
+                machines.len()
+            ),
+        });
+    }
     if !names.is_empty() && machines.len() > 1 {
         for k in machines.keys().filter(|k| !names.contains(k)) {
             out.push(Finding {
@@ -139,15 +148,30 @@ pub fn check(mocks: &Value, def: &Definition, names: &[String]) -> Vec<Finding> 
 /// Invocation keys of one response that overlap or leave a gap (calls
 /// no key answers take the last answer, which is seldom what was meant).
 fn ranges(name: &str, r: &serde_json::Map<String, Value>) -> Vec<Finding> {
-    let mut keyed: Vec<(u64, u64, &str)> = r
-        .keys()
-        .filter_map(|k| {
-            let (a, b) = k.split_once('-').unwrap_or((k, k));
-            Some((a.trim().parse().ok()?, b.trim().parse().ok()?, k.as_str()))
-        })
-        .collect();
-    keyed.sort();
     let mut out = Vec::new();
+    let mut keyed: Vec<(u64, u64, &str)> = Vec::new();
+    for (k, answer) in r {
+        let pointer = format!("/MockedResponses/{}/{}", token(name), token(k));
+        let (a, b) = k.split_once('-').unwrap_or((k, k));
+        match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
+            (Ok(a), Ok(b)) if a <= b => keyed.push((a, b, k.as_str())),
+            _ => out.push(Finding {
+                pointer: pointer.clone(),
+                message: format!(
+                    "'{k}' is not an invocation number or a range like \"1-3\" (a run refuses it)"
+                ),
+            }),
+        }
+        let has = |f: &str| answer.get(f).is_some();
+        if has("Return") == has("Throw") {
+            out.push(Finding {
+                pointer,
+                message: "each answer needs exactly one of Return or Throw (a run refuses it)"
+                    .into(),
+            });
+        }
+    }
+    keyed.sort();
     let mut next = 0u64;
     for (i, (from, to, k)) in keyed.iter().enumerate() {
         let pointer = format!("/MockedResponses/{}/{}", token(name), token(k));

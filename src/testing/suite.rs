@@ -340,6 +340,54 @@ impl Suite {
                 match asl::load(&p, &opts) {
                     asl::Loaded::Ok(o) => {
                         let name = run_name.clone().or(o.run_name().map(str::to_string));
+                        // What a case expects of a state the machine does
+                        // not have would pass without checking anything.
+                        let mockable = super::mocks::mockable_states(&o.definition);
+                        let mut all: Vec<String> = o
+                            .definition
+                            .machines
+                            .iter()
+                            .flat_map(|m| &m.states)
+                            .map(|st| st.name.to_string())
+                            .collect();
+                        all.sort();
+                        all.dedup();
+                        for c in &cases {
+                            let named = |kind: &str, names: &[String], state: &str| {
+                                let hint = super::mocks::did_you_mean(state, names)
+                                    .map(|n| format!(" (did you mean '{n}'?)"))
+                                    .unwrap_or_default();
+                                format!("'{state}' is not {kind} of the machine{hint}")
+                            };
+                            for (state, _) in &c.expect.calls {
+                                if !mockable.contains(state) {
+                                    errs.push(problem(
+                                        file,
+                                        &doc,
+                                        &format!(
+                                            "{}/expect/calls/{}",
+                                            c.pointer,
+                                            crate::asl::json::pointer_token(state)
+                                        ),
+                                        named("a Task state", &mockable, state),
+                                    ));
+                                }
+                            }
+                            for (state, _) in &c.expect.states {
+                                if !all.contains(state) {
+                                    errs.push(problem(
+                                        file,
+                                        &doc,
+                                        &format!(
+                                            "{}/expect/states/{}",
+                                            c.pointer,
+                                            crate::asl::json::pointer_token(state)
+                                        ),
+                                        named("a state", &all, state),
+                                    ));
+                                }
+                            }
+                        }
                         if let Some((mf, md)) = &mocks {
                             let names = match &run_name {
                                 Some(n) => vec![n.clone()],
@@ -450,10 +498,16 @@ impl Suite {
             });
         }
         if let Some(command) = c.task_command.clone().or_else(|| self.task_command.clone()) {
+            // Run in the suite's folder: paths in a suite are relative to it.
+            let dir = Path::new(&self.file)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let quoted = dir.to_string_lossy().replace('\'', "'\\''");
             runner = Box::new(Chain {
                 first: runner,
                 then: Box::new(crate::engine::task::CommandRunner {
-                    command,
+                    command: format!("cd '{quoted}' && {command}"),
                     limit: None,
                 }),
             });

@@ -69,6 +69,7 @@ pub fn machines(
         locals: HashMap::new(),
         resources: HashMap::new(),
         data: HashMap::new(),
+        conflicts: Vec::new(),
         known: Default::default(),
         produced: Default::default(),
     };
@@ -84,6 +85,14 @@ pub fn machines(
     }
     let mut machines = Vec::new();
     file.declare(&main, Some(&mut machines));
+    if let Some(c) = file.conflicts.first() {
+        return Err(SyntaxError {
+            file: None,
+            message: format!("{c} in this module (Terraform refuses it)"),
+            line: 1,
+            column: 1,
+        });
+    }
     Ok(machines
         .into_iter()
         .map(|(name, body)| {
@@ -139,6 +148,8 @@ struct File<'a> {
     resources: HashMap<String, String>,
     /// `type.name` → a data source's block.
     data: HashMap<String, &'a hcl::Body>,
+    /// What Terraform refuses in the module (a local defined twice).
+    conflicts: Vec<String>,
     /// Each `local.x` / `var.x` once evaluated: a reference takes its
     /// value, not a new evaluation (a fan-out of locals naming locals was
     /// evaluated once per path: exponential).
@@ -167,6 +178,29 @@ fn size_of(v: &Value) -> usize {
     }
 }
 
+/// The names a reference reads through (`data.aws_region.current.name`),
+/// indexes passed over: `aws_lambda_function.x[0].arn` names the one
+/// resource of a count as `aws_lambda_function.x.arn` does.
+fn attribute_names(t: &hcl::expr::Traversal) -> Vec<&str> {
+    t.operators
+        .iter()
+        .filter_map(|op| match op {
+            TraversalOperator::GetAttr(i) => Some(i.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A block's own name (`name`, `function_name`), when written literally.
+fn literal_name(body: &hcl::Body) -> Option<String> {
+    ["name", "function_name"].iter().find_map(|k| {
+        match &body.attributes().find(|a| a.key.as_str() == *k)?.expr {
+            Expression::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    })
+}
+
 /// A state machine block: its name and body.
 type Machine<'a> = (String, &'a hcl::Body);
 
@@ -183,12 +217,18 @@ impl<'a> File<'a> {
                         .attributes()
                         .find(|a| a.key.as_str() == "default")
                     {
-                        self.variables.insert(name.to_string(), &a.expr);
+                        if self.variables.insert(name.to_string(), &a.expr).is_some() {
+                            self.conflicts
+                                .push(format!("the variable '{name}' is declared twice"));
+                        }
                     }
                 }
                 ("locals", []) => {
                     for a in block.body.attributes() {
-                        self.locals.insert(a.key.to_string(), &a.expr);
+                        if self.locals.insert(a.key.to_string(), &a.expr).is_some() {
+                            self.conflicts
+                                .push(format!("the local value '{}' is defined twice", a.key));
+                        }
                     }
                 }
                 ("data", [ty, name]) => {
@@ -196,12 +236,7 @@ impl<'a> File<'a> {
                 }
                 ("resource", [ty, name]) => {
                     // A resource's own name, when the file gives it literally.
-                    let own = ["name", "function_name"].iter().find_map(|k| {
-                        match &block.body.attributes().find(|a| a.key.as_str() == *k)?.expr {
-                            Expression::String(s) => Some(s.clone()),
-                            _ => None,
-                        }
-                    });
+                    let own = literal_name(&block.body);
                     self.resources
                         .insert(format!("{ty}.{name}"), own.unwrap_or(name.to_string()));
                     if *ty == "aws_sfn_state_machine" {
@@ -339,15 +374,7 @@ impl File<'_> {
         let Expression::Variable(root) = &t.expr else {
             return None;
         };
-        let names: Vec<&str> = t
-            .operators
-            .iter()
-            .filter_map(|op| match op {
-                TraversalOperator::GetAttr(i) => Some(i.as_str()),
-                _ => None,
-            })
-            .collect();
-        match (root.as_str(), names.as_slice()) {
+        match (root.as_str(), attribute_names(t).as_slice()) {
             ("data", ["template_file", name, "rendered"]) => {
                 self.data.get(&format!("template_file.{name}")).copied()
             }
@@ -476,16 +503,7 @@ impl File<'_> {
         let Expression::Variable(root) = &t.expr else {
             return Err("a reference that does not start with a name".into());
         };
-        // `aws_lambda_function.x[0].arn` names the one resource of a count
-        // as `aws_lambda_function.x.arn` does.
-        let names: Vec<&str> = t
-            .operators
-            .iter()
-            .filter_map(|op| match op {
-                TraversalOperator::GetAttr(i) => Some(i.as_str()),
-                _ => None,
-            })
-            .collect();
+        let names = attribute_names(t);
         let written = format!("{}.{}", root.as_str(), names.join("."));
         let left = |notes: &mut Vec<String>, why: &str| {
             notes.push(format!("{written} {why}: it is left as written"));
@@ -607,14 +625,7 @@ impl File<'_> {
                 let own = self
                     .data
                     .get(&format!("{ty}.{name}"))
-                    .and_then(|b| {
-                        ["name", "function_name"].iter().find_map(|k| {
-                            match &b.attributes().find(|a| a.key.as_str() == *k)?.expr {
-                                Expression::String(s) => Some(s.clone()),
-                                _ => None,
-                            }
-                        })
-                    })
+                    .and_then(|b| literal_name(b))
                     .unwrap_or(name.to_string());
                 let ty = ty.trim_start_matches("aws_");
                 match self.made_up(&format!("aws_{ty}"), &own, attr) {

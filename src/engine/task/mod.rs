@@ -105,6 +105,14 @@ impl TaskRunner for Interactive {
     }
 }
 
+/// A read `--s3-dir` can serve (a Distributed Map's ItemReader, mostly).
+fn is_item_reader(req: &TaskRequest) -> bool {
+    matches!(
+        req.resource,
+        "arn:aws:states:::s3:getObject" | "arn:aws:states:::s3:listObjectsV2"
+    )
+}
+
 /// Answers every task with an error saying it has no mock.
 pub struct NoRunner;
 
@@ -118,6 +126,12 @@ impl TaskRunner for NoRunner {
     }
 
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {
+        if is_item_reader(req) {
+            return TaskOutcome::failed("States.Runtime", format!(
+                "Nothing answers the S3 read of '{}' (resource {}): for a Map's ItemReader, pass --s3-dir DIR (it reads DIR/<Bucket>/<Key>) or mock '{}' with the items; else pass --mocks FILE --test-case NAME",
+                req.state, req.resource, req.state
+            ));
+        }
         TaskOutcome::failed("States.Runtime", format!(
                 "No mock for Task state '{}' (resource {}): pass --mocks FILE --test-case NAME, or answer it in the debugger",
                 req.state, req.resource

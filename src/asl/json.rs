@@ -168,6 +168,11 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// Every value's pointer and line:column, in no order.
+    pub fn positions(&self) -> impl Iterator<Item = (&str, (usize, usize))> {
+        self.positions.iter().map(|(p, at)| (p.as_str(), *at))
+    }
+
     pub fn get(&self, pointer: &str) -> Option<(usize, usize)> {
         // Fall back to the closest parent that has a position.
         let mut p = pointer;

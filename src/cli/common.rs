@@ -227,3 +227,87 @@ pub(crate) fn duration(flag: &str, text: &str) -> Result<std::time::Duration, St
     let ms = ms.ok_or_else(|| format!("--{flag} {text}: out of range"))?;
     Ok(std::time::Duration::from_millis(ms.max(1)))
 }
+
+/// What answers the tasks in the debugger (the TUI and `asldbg dap`).
+pub(crate) struct DebugRunner {
+    pub(crate) factory: asldbg::debugger::RunnerFactory,
+    /// The `--task-command`, run on its own thread.
+    pub(crate) background: Option<asldbg::engine::task::Background>,
+    /// Why a task waits for the user, in one line.
+    pub(crate) task_source: String,
+}
+
+/// The debugger's task runner: the mock file's test case (`mocks`: its
+/// name and document; the case from `--test-case`, else `case`, else the
+/// file's first), then the task command on its own thread, then the user;
+/// `--s3-dir` serving ItemReaders around it all.
+pub(crate) fn debug_runner(
+    exec: &ExecArgs,
+    names: &[String],
+    mocks: Option<(String, asl::Document)>,
+    case: Option<&str>,
+) -> Result<DebugRunner, LoadError> {
+    use asldbg::engine::task::{Background, Interactive};
+    let background = exec.task_command.clone().map(Background::new);
+    let with_command = {
+        let background = background.clone();
+        move |first: Box<dyn TaskRunner>| -> Box<dyn TaskRunner> {
+            match &background {
+                Some(b) => Box::new(Chain {
+                    first,
+                    then: Box::new(b.clone()),
+                }),
+                None => first,
+            }
+        }
+    };
+    let mut task_source = if exec.task_command.is_some() {
+        "the --task-command did not answer it".to_string()
+    } else {
+        "no --mocks file answers it, and no --task-command".to_string()
+    };
+    let factory: asldbg::debugger::RunnerFactory = match mocks {
+        Some((file, doc)) => {
+            let name = mock_machine(&doc.value, exec.name.as_deref(), names);
+            let case = exec
+                .test_case
+                .clone()
+                .or_else(|| case.map(str::to_string))
+                .or_else(|| first_test_case(&doc.value, name))
+                .unwrap_or_default();
+            task_source = format!(
+                "{file} has no answer for this state in test case {case}, and no --task-command"
+            );
+            match MockRunner::from_value(&doc.value, &file, name, &case) {
+                Ok(m) => Box::new(move || {
+                    Box::new(Interactive {
+                        inner: with_command(Box::new(m.clone())),
+                    }) as Box<dyn TaskRunner>
+                }),
+                Err(e) => {
+                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
+                    return Err(LoadError { line, column, ..e });
+                }
+            }
+        }
+        None => Box::new(move || {
+            Box::new(Interactive {
+                inner: with_command(Box::new(NoRunner)),
+            }) as Box<dyn TaskRunner>
+        }),
+    };
+    let factory: asldbg::debugger::RunnerFactory = match exec.s3_dir.clone() {
+        Some(dir) => Box::new(move || {
+            Box::new(LocalS3 {
+                root: dir.clone().into(),
+                inner: factory(),
+            }) as Box<dyn TaskRunner>
+        }),
+        None => factory,
+    };
+    Ok(DebugRunner {
+        factory,
+        background,
+        task_source,
+    })
+}

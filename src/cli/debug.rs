@@ -4,8 +4,8 @@ use super::args::*;
 use super::common::*;
 use super::replay::{is_history, replay_setup};
 use asldbg::asl::value::Val;
-use asldbg::asl::{self, LoadError, Loaded};
-use asldbg::engine::task::{Chain, LocalS3, MockRunner, NoRunner, TaskRunner};
+use asldbg::asl::{self, Loaded};
+use asldbg::engine::task::TaskRunner;
 use asldbg::errln;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,7 +13,6 @@ use std::sync::Arc;
 /// `asldbg [FILE]`: the terminal debugger.
 pub(crate) fn debug(args: DebugArgs) -> ExitCode {
     use asldbg::debugger::Session;
-    use asldbg::engine::task::Interactive;
     use asldbg::tui::{app::App, theme};
     if let Some(history) = &args.definition {
         if args.replay_definition.is_some() || args.execution.is_some() {
@@ -138,58 +137,14 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
             .map(|d| ("mocks.json".to_string(), d)),
         (None, None) => None,
     };
-    let background = args
-        .exec
-        .task_command
-        .clone()
-        .map(asldbg::engine::task::Background::new);
-    let with_command = {
-        let background = background.clone();
-        move |first: Box<dyn TaskRunner>| -> Box<dyn TaskRunner> {
-            match &background {
-                Some(b) => Box::new(Chain {
-                    first,
-                    then: Box::new(b.clone()),
-                }),
-                None => first,
-            }
-        }
-    };
-    let mut task_source = if args.exec.task_command.is_some() {
-        "the --task-command did not answer it".to_string()
-    } else {
-        "no --mocks file answers it, and no --task-command".to_string()
-    };
-    let runner: asldbg::debugger::RunnerFactory = match mocks_doc {
-        Some((file, doc)) => {
-            let name = mock_machine(&doc.value, args.exec.name.as_deref(), &names);
-            let case = args
-                .exec
-                .test_case
-                .clone()
-                .or_else(|| sample.and_then(|s| s.test_case).map(str::to_string))
-                .or_else(|| first_test_case(&doc.value, name))
-                .unwrap_or_default();
-            task_source = format!(
-                "{file} has no answer for this state in test case {case}, and no --task-command"
-            );
-            match MockRunner::from_value(&doc.value, &file, name, &case) {
-                Ok(m) => Box::new(move || {
-                    Box::new(Interactive {
-                        inner: with_command(Box::new(m.clone())),
-                    }) as Box<dyn TaskRunner>
-                }),
-                Err(e) => {
-                    let (line, column) = doc.position(&e.pointer).unwrap_or((1, 1));
-                    return fail2(LoadError { line, column, ..e });
-                }
-            }
-        }
-        None => Box::new(move || {
-            Box::new(Interactive {
-                inner: with_command(Box::new(NoRunner)),
-            }) as Box<dyn TaskRunner>
-        }),
+    let case = sample.and_then(|s| s.test_case);
+    let DebugRunner {
+        factory: runner,
+        background,
+        task_source,
+    } = match debug_runner(&args.exec, &names, mocks_doc, case) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
     };
     let mut opts = match args.exec.options() {
         Ok(o) => o,
@@ -204,15 +159,6 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
     let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
         Ok(t) => t,
         Err(e) => return fail2(e),
-    };
-    let runner: asldbg::debugger::RunnerFactory = match args.exec.s3_dir.clone() {
-        Some(dir) => Box::new(move || {
-            Box::new(LocalS3 {
-                root: dir.clone().into(),
-                inner: runner(),
-            }) as Box<dyn TaskRunner>
-        }),
-        None => runner,
     };
     let coverage = match &args.coverage {
         Some(file) => {
@@ -289,7 +235,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
             app.message = match gone.len() {
                 0 => format!(
                     "Session {file} restored at event {}.",
-                    app.session.exec.history().len()
+                    app.session.moment().history().len()
                 ),
                 n => format!(
                     "No longer in the definition: {} ({n} in all, listed on exit); session {file} restored.",
@@ -309,7 +255,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
     match ran {
         Ok(app) => {
             if let Some(file) = &args.save_history {
-                let doc = asldbg::engine::history::export(app.session.exec.history());
+                let doc = asldbg::engine::history::export(app.session.moment().history());
                 if let Err(e) =
                     std::fs::write(file, serde_json::to_string_pretty(&doc).unwrap_or_default())
                 {
@@ -327,7 +273,6 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
 /// the local run parts from the recording.
 pub(crate) fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
     use asldbg::debugger::Session;
-    use asldbg::engine::task::Interactive;
     use asldbg::tui::{app::App, theme};
     let setup = match replay_setup(
         history,
@@ -373,7 +318,7 @@ pub(crate) fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
     };
     let answers = asldbg::replay::answers::Answers::new(asldbg::replay::answers::calls(&setup.rec));
     let runner: asldbg::debugger::RunnerFactory = Box::new(move || {
-        Box::new(Interactive {
+        Box::new(asldbg::engine::task::Interactive {
             inner: Box::new(answers.clone()),
         }) as Box<dyn TaskRunner>
     });

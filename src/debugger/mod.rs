@@ -6,12 +6,14 @@
 //! Nothing here knows about the terminal; the TUI only drives this API.
 
 pub mod compare;
+pub mod moment;
 pub mod pipeline;
 pub mod saved;
 pub mod trace;
 pub mod watch;
 
-use crate::asl::jsonata::{Env, Expr, Session as JSession};
+pub use moment::Moment;
+
 use crate::asl::model::{Definition, MachineId, StateId};
 use crate::asl::value::Val;
 use crate::engine::task::{TaskOutcome, TaskRunner};
@@ -29,13 +31,83 @@ pub enum BreakAt {
     Error,
 }
 
-#[derive(Debug, Clone)]
 pub struct Breakpoint {
     pub at: BreakAt,
     pub enabled: bool,
-    /// A JSONata expression over the state input (`$` and `$states.input`):
-    /// stop only when it is true.
-    pub condition: Option<Expr>,
+    /// A JSONPath (`$.amount`, `$$.Execution.Input`, `$var`) or JSONata
+    /// expression over the state input and the variables in scope: stop
+    /// only when it is true (a JSONPath: when it selects something other
+    /// than `false`, `null` or `[]`). Compiled once, when set.
+    pub condition: Option<watch::Watch>,
+    /// Stop only on some of the hits: `5` or `>= 5` (from the fifth on),
+    /// `> 5`, `== 5`, `% 5` (every fifth).
+    pub hit: Option<HitCondition>,
+    /// Times the breakpoint's place was reached with its condition true.
+    pub hits: u64,
+    /// A logpoint: instead of stopping, say this (`{expression}` parts
+    /// evaluated as conditions are); [`Session::take_logs`] gives it.
+    pub log: Option<String>,
+}
+
+impl Breakpoint {
+    pub fn new(at: BreakAt) -> Breakpoint {
+        Breakpoint {
+            at,
+            enabled: true,
+            condition: None,
+            hit: None,
+            hits: 0,
+            log: None,
+        }
+    }
+}
+
+/// Which hits of a breakpoint stop (DAP's `hitCondition`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HitCondition {
+    AtLeast(u64),
+    MoreThan(u64),
+    Exactly(u64),
+    Every(u64),
+}
+
+impl HitCondition {
+    /// `5`, `>= 5`, `> 5`, `== 5`, `= 5`, `% 5`.
+    pub fn parse(text: &str) -> Result<HitCondition, String> {
+        let t = text.trim();
+        let (op, n) = ["==", ">=", "%", ">", "="]
+            .iter()
+            .find_map(|op| t.strip_prefix(op).map(|n| (*op, n)))
+            .unwrap_or(("", t));
+        let n: u64 = n.trim().parse().map_err(|_| {
+            format!("hit condition '{t}': expected a count: 5, >= 5, > 5, == 5 or % 5")
+        })?;
+        Ok(match op {
+            "" | ">=" => HitCondition::AtLeast(n),
+            ">" => HitCondition::MoreThan(n),
+            "==" | "=" => HitCondition::Exactly(n),
+            _ if n == 0 => return Err(format!("hit condition '{t}': % 0 never stops")),
+            _ => HitCondition::Every(n),
+        })
+    }
+
+    fn holds(&self, hits: u64) -> bool {
+        match *self {
+            HitCondition::AtLeast(n) => hits >= n,
+            HitCondition::MoreThan(n) => hits > n,
+            HitCondition::Exactly(n) => hits == n,
+            HitCondition::Every(n) => hits.is_multiple_of(n),
+        }
+    }
+}
+
+/// Whether a condition's value counts as true.
+fn truthy(v: &Option<Val>) -> bool {
+    match v {
+        None | Some(Val::Null) | Some(Val::Bool(false)) => false,
+        Some(Val::Arr(a)) => !a.is_empty(),
+        Some(_) => true,
+    }
 }
 
 /// Why a run stopped.
@@ -218,9 +290,11 @@ pub struct Session {
     /// Why the last breakpoint condition could not be evaluated (it then
     /// stops: a condition that fails is not taken as false).
     condition_error: std::cell::RefCell<Option<String>>,
+    /// What logpoints said, not yet taken.
+    logs: Vec<String>,
     make_runner: RunnerFactory,
     opts: Options,
-    pub exec: Execution,
+    exec: Execution,
     pub breakpoints: Vec<Breakpoint>,
     pub break_on_error: bool,
     pub edits: Vec<Edit>,
@@ -276,6 +350,7 @@ impl Session {
             def,
             input,
             condition_error: Default::default(),
+            logs: Vec::new(),
             make_runner,
             opts,
             exec,
@@ -298,6 +373,11 @@ impl Session {
 
     pub fn definition(&self) -> &Arc<Definition> {
         &self.def
+    }
+
+    /// What a front end may read of the run at the moment it stands at.
+    pub fn moment(&self) -> Moment<'_> {
+        Moment::of(&self.exec)
     }
 
     /// The seed of `States.UUID`, `States.MathRandom`, task tokens and jitter.
@@ -351,6 +431,9 @@ impl Session {
         self.goal = None;
         self.steps = 0;
         self.missed.clear();
+        for b in &mut self.breakpoints {
+            b.hits = 0;
+        }
         self.pending = self.pending_after(None);
         self.replay_due();
     }
@@ -509,11 +592,7 @@ impl Session {
             Some(i) => {
                 self.breakpoints.remove(i);
             }
-            None => self.breakpoints.push(Breakpoint {
-                at,
-                enabled: true,
-                condition: None,
-            }),
+            None => self.breakpoints.push(Breakpoint::new(at)),
         }
     }
 
@@ -559,50 +638,111 @@ impl Session {
         self.exec.stop(None, None);
     }
 
-    fn breakpoint_hit(&self) -> Option<usize> {
+    /// Set (or with an empty text clear) breakpoint `i`'s condition: a
+    /// JSONPath or JSONata expression, compiled now. On a syntax error the
+    /// breakpoint is left as it was.
+    pub fn set_condition(&mut self, i: usize, text: &str) -> Result<(), String> {
+        let t = text.trim();
+        let condition = if t.is_empty() {
+            None
+        } else {
+            Some(watch::Watch::new(t)?)
+        };
+        let b = self
+            .breakpoints
+            .get_mut(i)
+            .ok_or_else(|| format!("there is no breakpoint {}", i + 1))?;
+        b.condition = condition;
+        Ok(())
+    }
+
+    /// What logpoints said since the last call, in order.
+    pub fn take_logs(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.logs)
+    }
+
+    /// The breakpoint that stops here, if any: its place is reached, its
+    /// condition holds and its hit count says so. Logpoints reached say
+    /// their message and do not stop.
+    fn breakpoint_hit(&mut self) -> Option<usize> {
         if !self.exec.at_state_entry() {
             return None;
         }
         let (m, s) = self.exec.current_ids()?;
         let index = self.exec.frame_path().last().copied();
-        self.breakpoints.iter().position(|b| {
-            b.enabled
+        let mut stop = None;
+        for i in 0..self.breakpoints.len() {
+            let b = &self.breakpoints[i];
+            let here = b.enabled
                 && match b.at {
                     BreakAt::State(bm, bs) => bm == m && bs == s,
-                    BreakAt::Iteration(bm, bs, i) => bm == m && bs == s && index == Some(i),
+                    BreakAt::Iteration(bm, bs, n) => bm == m && bs == s && index == Some(n),
                     BreakAt::Error => false,
+                };
+            if !here || !b.condition.as_ref().is_none_or(|c| self.condition_holds(c)) {
+                continue;
+            }
+            let b = &mut self.breakpoints[i];
+            b.hits += 1;
+            if !b.hit.is_none_or(|h| h.holds(b.hits)) {
+                continue;
+            }
+            match b.log.clone() {
+                Some(text) => {
+                    let said = self.interpolate(&text);
+                    self.logs.push(said);
                 }
-                && b.condition.as_ref().is_none_or(|c| self.condition_holds(c))
-        })
+                None => {
+                    stop.get_or_insert(i);
+                }
+            }
+        }
+        stop
     }
 
-    fn condition_holds(&self, c: &Expr) -> bool {
-        let input = self.exec.current_input().cloned().unwrap_or_default();
-        let states = Val::object([("input", input.clone())]);
-        let vars = |n: &str| {
-            self.exec
-                .variables()
-                .into_iter()
-                .find(|(k, _, _)| k == n)
-                .map(|(_, v, _)| v)
-        };
-        let env = Env {
-            states,
-            vars: &vars,
-            now_ms: self.exec.now_ms(),
-        };
-        let mut js = JSession::new(&env, &[c], 0);
-        js.set_data(Some(&input));
-        match js.eval_expr(c, "condition") {
-            Ok(v) => matches!(v, Some(Val::Bool(true))),
+    /// A logpoint's message: each `{expression}` replaced by its value
+    /// (a string as it is, anything else as JSON); `{{` and `}}` are braces.
+    fn interpolate(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find(['{', '}']) {
+            out.push_str(&rest[..i]);
+            let c = rest.as_bytes()[i];
+            if rest[i + 1..].starts_with(c as char) {
+                out.push(c as char);
+                rest = &rest[i + 2..];
+                continue;
+            }
+            if c == b'}' {
+                out.push('}');
+                rest = &rest[i + 1..];
+                continue;
+            }
+            let Some(end) = rest[i..].find('}') else {
+                out.push_str(&rest[i..]);
+                return out;
+            };
+            let expr = &rest[i + 1..i + end];
+            let shown = match watch::Watch::new(expr).and_then(|w| w.eval(&self.moment())) {
+                Ok(Some(Val::Str(s))) => s.to_string(),
+                Ok(Some(v)) => v.to_json().to_string(),
+                Ok(None) => "(nothing)".into(),
+                Err(e) => format!("<{expr}: {e}>"),
+            };
+            out.push_str(&shown);
+            rest = &rest[i + end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn condition_holds(&self, c: &watch::Watch) -> bool {
+        match c.eval(&self.moment()) {
+            Ok(v) => truthy(&v),
             // A condition that cannot be evaluated (it failed, or passed
             // the evaluation budget) stops, saying why, rather than being
             // taken as false and letting the run go on unseen.
-            Err(e) => {
-                let why = match e.kind {
-                    crate::asl::jsonata::JErrorKind::Failed(m) => m,
-                    crate::asl::jsonata::JErrorKind::Undefined => "it gave nothing".into(),
-                };
+            Err(why) => {
                 *self.condition_error.borrow_mut() = Some(format!("{}: {why}", c.source));
                 true
             }
@@ -1189,11 +1329,9 @@ mod tests {
         assert_eq!((name(&s).as_str(), s.exec.frame_path()), ("Y", vec![2]));
         s.breakpoints.clear();
         s.restart();
-        s.breakpoints.push(Breakpoint {
-            at: BreakAt::State(inner, y),
-            enabled: true,
-            condition: Some(Expr::parse("{% $states.input = 2 %}").unwrap()),
-        });
+        s.breakpoints
+            .push(Breakpoint::new(BreakAt::State(inner, y)));
+        s.set_condition(0, "{% $states.input = 2 %}").unwrap();
         s.continue_run();
         s.run_all();
         assert_eq!(s.exec.current_input().unwrap().to_json(), json!(2));

@@ -5,7 +5,6 @@
 //! is reported and left out.
 
 use super::{BreakAt, Breakpoint, Edit, Session};
-use crate::asl::jsonata::Expr;
 use crate::asl::value::Val;
 use crate::engine::task::TaskOutcome;
 use serde_json::{json, Value};
@@ -189,17 +188,18 @@ pub fn restore(s: &mut Session, v: &Value) -> Result<Restored, String> {
             continue;
         };
         let condition = match b.get("condition").and_then(|c| c.as_str()) {
-            Some(text) => Some(Expr::parse(text).map_err(|e| format!("{at}/condition: {e}"))?),
+            Some(text) => {
+                Some(super::watch::Watch::new(text).map_err(|e| format!("{at}/condition: {e}"))?)
+            }
             None => None,
         };
-        breakpoints.push(Breakpoint {
-            at: match b.get("iteration").and_then(|x| x.as_u64()) {
-                Some(i) => BreakAt::Iteration(m, st, i as usize),
-                None => BreakAt::State(m, st),
-            },
-            enabled: b.get("enabled").and_then(|x| x.as_bool()).unwrap_or(true),
-            condition,
+        let mut bp = Breakpoint::new(match b.get("iteration").and_then(|x| x.as_u64()) {
+            Some(i) => BreakAt::Iteration(m, st, i as usize),
+            None => BreakAt::State(m, st),
         });
+        bp.enabled = b.get("enabled").and_then(|x| x.as_bool()).unwrap_or(true);
+        bp.condition = condition;
+        breakpoints.push(bp);
     }
     let mut edits = Vec::new();
     for (i, e) in list(v, "edits").enumerate() {
@@ -265,7 +265,7 @@ mod tests {
         let mut s = session(DEF);
         let (m, b) = s.definition().find("B").unwrap();
         s.toggle_breakpoint(BreakAt::State(m, b));
-        s.breakpoints[0].condition = Some(Expr::parse("{% $states.input.n > 1 %}").unwrap());
+        s.set_condition(0, "{% $states.input.n > 1 %}").unwrap();
         s.step();
         s.run_all();
         assert!(s.set_state_input(Val::from(json!({"n": 100}))));
@@ -286,7 +286,7 @@ mod tests {
         assert_eq!(t.breakpoints.len(), 1);
         assert_eq!(
             t.breakpoints[0].condition.as_ref().unwrap().source,
-            "$states.input.n > 1"
+            "{% $states.input.n > 1 %}"
         );
         assert_eq!(t.edits, s.edits);
         // Saved again, it is the same file.

@@ -1,8 +1,8 @@
 //! Watch expressions: compiled once when added, evaluated against the state
 //! input, the variables and the context object of the moment shown.
 
+use super::Moment;
 use crate::asl::value::Val;
-use crate::engine::Execution;
 
 enum Compiled {
     /// A JSONPath (`$.a`, `$$.Execution.Id`, `$var`) or intrinsic function.
@@ -31,7 +31,15 @@ impl Watch {
     pub fn new(text: &str) -> Result<Watch, String> {
         let t = text.trim();
         let compiled = if is_path(t) {
-            Compiled::Path(crate::asl::template::compile_expr(t).map_err(|e| e.to_string())?)
+            match crate::asl::template::compile_expr(t) {
+                Ok(p) => Compiled::Path(p),
+                // `$.a + 1` is no JSONPath, but it is JSONata (an
+                // intrinsic's error stays an intrinsic's).
+                Err(e) => match crate::asl::jsonata::Expr::parse(t) {
+                    Ok(j) if t.starts_with('$') => Compiled::Jsonata(j),
+                    _ => return Err(e.to_string()),
+                },
+            }
         } else {
             Compiled::Jsonata(crate::asl::jsonata::Expr::parse(t)?)
         };
@@ -43,7 +51,7 @@ impl Watch {
 
     /// The watch's value for the state about to run (its input, the
     /// variables in scope, the context object); `Ok(None)`: undefined.
-    pub fn eval(&self, exec: &Execution) -> Result<Option<Val>, String> {
+    pub fn eval(&self, exec: &Moment) -> Result<Option<Val>, String> {
         let input = exec.current_input().cloned().unwrap_or_default();
         let lookup = |n: &str| exec.lookup_var(n);
         match &self.compiled {
@@ -85,6 +93,13 @@ mod tests {
     #[test]
     fn paths_and_jsonata_are_told_apart_and_bad_ones_refused() {
         assert!(is_path("$.a") && is_path("$$.Execution.Id") && is_path("States.Array(1)"));
+        // Not a JSONPath, but JSONata: taken as JSONata.
+        assert!(matches!(
+            Watch::new("$.a + 1").map(|w| w.compiled),
+            Ok(Compiled::Jsonata(_))
+        ));
+        // Neither: the JSONPath's error.
+        assert!(Watch::new("$.a[").is_err());
         assert!(!is_path("amount > 5") && !is_path("$sum(items)"));
         assert!(Watch::new("$.a[").is_err());
         assert!(Watch::new("amount >").is_err());

@@ -338,3 +338,68 @@ fn alive(stack: &[Frame], path: &[usize]) -> bool {
         _ => false,
     }
 }
+
+/// One line of work running in an execution: the main flow, or a Parallel
+/// branch / Map iteration that has started and not ended (in its turn or
+/// parked between turns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strand {
+    /// Branch / iteration indexes from the main flow (as
+    /// [`Execution::frame_path`] gives them; empty: the main flow).
+    pub path: Vec<usize>,
+    /// The states it stands in, outermost first: the containers above it,
+    /// then its own states (the last is where it is); each with the path
+    /// of the branch or iteration it runs in.
+    pub stack: Vec<(MachineId, StateId, Vec<usize>)>,
+    /// The strand whose turn it is (the one the next step moves).
+    pub current: bool,
+}
+
+impl Execution {
+    /// Every strand of the run, the current one marked, in path order
+    /// (the main flow first). Empty once the execution has ended.
+    pub fn strands(&self) -> Vec<Strand> {
+        let mut out = Vec::new();
+        walk_strands(&self.frames, &[], &[], true, &mut out);
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+}
+
+fn walk_strands(
+    frames: &[Frame],
+    base_stack: &[(MachineId, StateId, Vec<usize>)],
+    base_path: &[usize],
+    current: bool,
+    out: &mut Vec<Strand>,
+) {
+    if frames.is_empty() {
+        return;
+    }
+    let mut stack = base_stack.to_vec();
+    let mut path = base_path.to_vec();
+    for (i, f) in frames.iter().enumerate() {
+        if let Some(k) = f.kind.index() {
+            if i > 0 {
+                // The strand above stands at its container while this runs.
+                out.push(Strand {
+                    path: path.clone(),
+                    stack: stack.clone(),
+                    current: false,
+                });
+            }
+            path.push(k);
+        }
+        stack.push((f.machine, f.state, path.clone()));
+        if let Phase::Children(c) = &f.phase {
+            for p in &c.parked {
+                walk_strands(&p.frames, &stack, &path, false, out);
+            }
+        }
+    }
+    out.push(Strand {
+        path,
+        stack,
+        current,
+    });
+}

@@ -21,6 +21,7 @@ mod states;
 pub mod task;
 mod task_state;
 
+pub use concurrency::Strand;
 use concurrency::{Children, MAX_INLINE_CONCURRENCY};
 use context::run_context;
 pub use error::{error_matches, StateError};

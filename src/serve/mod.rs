@@ -1374,7 +1374,7 @@ async fn run_session(
             last = Some((
                 lessons[i].name.clone(),
                 app.session_json(),
-                crate::engine::history::export(app.session.exec.history()),
+                crate::engine::history::export(app.session.moment().history()),
             ));
         }
         if ended.is_ok() {
@@ -1532,7 +1532,7 @@ impl crate::tui::Hooks for ClassHooks {
                 app.moved_from_outside();
                 app.message = format!(
                     "Following the teacher: at event {}. F: your own copy from here.",
-                    app.session.exec.history().len()
+                    app.session.moment().history().len()
                 );
             }
             Err(e) => app.message = format!("The teacher's session did not load: {e}"),

@@ -379,7 +379,7 @@ impl App {
 
     /// The state the execution is at (about to run), if any.
     pub fn current(&self) -> Option<(MachineId, StateId)> {
-        self.session.exec.current_ids()
+        self.session.moment().current_ids()
     }
 
     /// The graph for the current settings, laid out and drawn on first use.
@@ -434,7 +434,7 @@ impl App {
     /// The waiting task's panel at width `w` (None: no task waits), built
     /// once per task and width.
     pub fn task_panel(&self, w: u16) -> Option<std::rc::Rc<super::task_panel::Panel>> {
-        let ex = &self.session.exec;
+        let ex = &self.session.moment();
         if !ex.waiting_for_task() {
             return None;
         }
@@ -511,14 +511,14 @@ impl App {
         }
         let picked = self
             .history_selected
-            .and_then(|i| self.session.exec.history().get(i))
+            .and_then(|i| self.session.moment().history().get(i))
             .and_then(|e| {
                 let id = self.session.definition().find(e.state.as_deref()?)?;
                 Some((id, e.frame.clone()))
             });
         match picked {
             Some((id, path)) => (Some(id), path),
-            None => (self.current(), self.session.exec.frame_path()),
+            None => (self.current(), self.session.moment().frame_path()),
         }
     }
 
@@ -736,9 +736,11 @@ impl App {
     /// Record visited and failed states from new history events.
     pub fn absorb_history(&mut self) {
         self.trace
-            .absorb(self.session.definition(), self.session.exec.history());
-        self.trace
-            .absorb_children(self.session.definition(), self.session.exec.child_events());
+            .absorb(self.session.definition(), self.session.moment().history());
+        self.trace.absorb_children(
+            self.session.definition(),
+            self.session.moment().child_events(),
+        );
     }
 
     pub(super) fn after_stop(&mut self, stop: Stop) {
@@ -756,7 +758,7 @@ impl App {
             Stop::ErrorRaised => {
                 let e = self
                     .session
-                    .exec
+                    .moment()
                     .error_pending()
                     .map(|e| e.to_string())
                     .unwrap_or_default();
@@ -777,7 +779,7 @@ impl App {
             Stop::TaskPending if self.auto_answer => {
                 let input = self
                     .session
-                    .exec
+                    .moment()
                     .pending_task_input()
                     .cloned()
                     .unwrap_or_default();
@@ -795,7 +797,7 @@ impl App {
             Stop::TaskPending => {
                 let token = self
                     .session
-                    .exec
+                    .moment()
                     .task_token()
                     .map(|t| format!(" (task token {t})"))
                     .unwrap_or_default();
@@ -809,7 +811,7 @@ impl App {
                 _ => {
                     let e = self
                         .session
-                        .exec
+                        .moment()
                         .error()
                         .map(|e| e.to_string())
                         .unwrap_or_default();
@@ -830,7 +832,7 @@ impl App {
     /// picked in History, else the selected state's last run, else the last
     /// state run (in teaching mode always the last).
     pub fn record_index(&self) -> Option<usize> {
-        let stages = self.session.exec.stages();
+        let stages = self.session.moment().stages();
         if stages.is_empty() {
             return None;
         }
@@ -839,7 +841,7 @@ impl App {
         }
         let from_history = self
             .history_selected
-            .and_then(|i| self.session.exec.history().get(i))
+            .and_then(|i| self.session.moment().history().get(i))
             .and_then(|e| e.state.as_deref());
         let selected = from_history.or(self.rows.get(self.selected).map(|r| r.name.as_str()));
         Some(
@@ -856,7 +858,7 @@ impl App {
         let index = self.record_index()?;
         let key = stage_blocks::Key {
             generation: self.generation,
-            records: self.session.exec.stages().len(),
+            records: self.session.moment().stages().len(),
             index,
             settings: stage_blocks::Settings {
                 diff: self.stage_diff,
@@ -869,7 +871,7 @@ impl App {
                 return Some(p.clone());
             }
         }
-        let rec = &self.session.exec.stages()[index];
+        let rec = &self.session.moment().stages()[index];
         let p = std::rc::Rc::new(stage_blocks::build(
             self.session.definition(),
             rec,
@@ -893,7 +895,7 @@ impl App {
         if !self.teach || self.revealed >= self.stage_count() {
             return None;
         }
-        self.session.exec.stages().last()
+        self.session.moment().stages().last()
     }
 
     /// The header's "at …": the state about to run, or in teaching mode the
@@ -916,7 +918,7 @@ impl App {
 
     /// Stages of the last state run that the Stages pane can show.
     pub fn stage_count(&self) -> usize {
-        let records = self.session.exec.stages();
+        let records = self.session.moment().stages();
         let key = (self.generation, records.len());
         if let Some((k, n)) = self.stage_total.get() {
             if k == key {
@@ -958,15 +960,15 @@ impl App {
         }
         if let Some(e) = self
             .history_selected
-            .and_then(|i| self.session.exec.history().get(i))
+            .and_then(|i| self.session.moment().history().get(i))
         {
             if let Some(crate::engine::history::Field::Payload(v)) = e.detail("input") {
                 return Some(v.clone());
             }
         }
-        self.session.exec.current_input().cloned().or_else(|| {
+        self.session.moment().current_input().cloned().or_else(|| {
             self.session
-                .exec
+                .moment()
                 .stages()
                 .last()
                 .and_then(|s| s.input.clone())
@@ -981,18 +983,18 @@ impl App {
         }
         if let Some(e) = self
             .history_selected
-            .and_then(|i| self.session.exec.history().get(i))
+            .and_then(|i| self.session.moment().history().get(i))
         {
             if let Some(crate::engine::history::Field::Payload(v)) = e.detail("output") {
                 return (Some(v.clone()), None);
             }
         }
-        if let Some(o) = self.session.exec.output() {
+        if let Some(o) = self.session.moment().output() {
             return (Some(o.clone()), None);
         }
         let last = self
             .session
-            .exec
+            .moment()
             .stages()
             .iter()
             .rev()
@@ -1038,7 +1040,7 @@ impl App {
                 }
             }
             Tab::History => {
-                let h = self.session.exec.history();
+                let h = self.session.moment().history();
                 let i = self.history_selected.unwrap_or(h.len().saturating_sub(1));
                 match h.get(i) {
                     Some(e) => {
@@ -1064,7 +1066,7 @@ impl App {
 
     /// The History events the filter keeps, by index.
     pub fn history_rows(&self) -> Vec<usize> {
-        let h = self.session.exec.history();
+        let h = self.session.moment().history();
         if self.history_filter.is_empty() {
             return (0..h.len()).collect();
         }
@@ -1086,7 +1088,7 @@ impl App {
     pub fn var_rows(&self) -> Vec<(String, Val)> {
         let mut out: Vec<(String, Val)> = self
             .session
-            .exec
+            .moment()
             .variables()
             .into_iter()
             .map(|(k, v, _)| (format!("${k}"), v))
@@ -1116,7 +1118,7 @@ impl App {
                 // (1 MiB of JSON in a class session, 16 MiB locally).
                 let keep = crate::budget::get().memory / 64;
                 let v = w
-                    .eval(&self.session.exec)
+                    .eval(&self.session.moment())
                     .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")))
                     .and_then(|v| match v.json_size() {
                         n if n > keep => Err(format!(
@@ -1137,7 +1139,7 @@ impl App {
     pub(super) fn moment_name(&self) -> String {
         match self
             .history_selected
-            .and_then(|i| self.session.exec.history().get(i))
+            .and_then(|i| self.session.moment().history().get(i))
         {
             Some(e) => format!(
                 "event {} {}",
@@ -1151,11 +1153,11 @@ impl App {
     pub fn current_name(&self) -> String {
         let mut name = self
             .session
-            .exec
+            .moment()
             .current_state()
             .map(|s| s.name.to_string())
             .unwrap_or_else(|| "(end)".into());
-        let path = self.session.exec.frame_path();
+        let path = self.session.moment().frame_path();
         if !path.is_empty() {
             name.push(' ');
             name.push_str(&crate::engine::history::path_label(&path));
@@ -1170,11 +1172,11 @@ impl App {
 
     /// Run a command until it stops (or its first slice, for continue).
     pub(super) fn command(&mut self, start: impl FnOnce(&mut Session)) {
-        if self.session.exec.is_done() {
+        if self.session.moment().is_done() {
             self.message = "The execution has ended: r restarts it.".into();
             return;
         }
-        if self.session.exec.waiting_for_task() {
+        if self.session.moment().waiting_for_task() {
             self.message = "A task waits for an answer: t (result) or x (error).".into();
             return;
         }
@@ -1220,16 +1222,16 @@ impl App {
         let text = match self.drafts.get(&key) {
             Some(d) => d.clone(),
             None => match &target {
-                EditTarget::ExecutionInput => self.session.exec.execution_input().to_pretty(),
+                EditTarget::ExecutionInput => self.session.moment().execution_input().to_pretty(),
                 EditTarget::StateInput => self
                     .session
-                    .exec
+                    .moment()
                     .current_input()
                     .map(Val::to_pretty)
                     .unwrap_or_else(|| "{}".into()),
                 EditTarget::Variable(n) => self
                     .session
-                    .exec
+                    .moment()
                     .variables()
                     .into_iter()
                     .find(|(k, _, _)| k == n)
@@ -1279,23 +1281,17 @@ impl App {
         let key = format!("{:?}", ed.target);
         if let EditTarget::BreakCondition(i) | EditTarget::BreakIteration(i) = ed.target {
             let t = text.trim();
-            let Some(b) = self.session.breakpoints.get_mut(i) else {
-                self.mode = Mode::Breakpoints { selected: 0 };
-                return;
-            };
             if matches!(ed.target, EditTarget::BreakCondition(_)) {
-                if t.is_empty() {
-                    b.condition = None;
-                } else {
-                    match crate::asl::jsonata::Expr::parse(t) {
-                        Ok(e) => b.condition = Some(e),
-                        Err(e) => {
-                            ed.error = Some(e);
-                            return;
-                        }
-                    }
+                if let Err(e) = self.session.set_condition(i, t) {
+                    ed.error = Some(e);
+                    return;
                 }
-            } else {
+            }
+            if let EditTarget::BreakIteration(_) = ed.target {
+                let Some(b) = self.session.breakpoints.get_mut(i) else {
+                    self.mode = Mode::Breakpoints { selected: 0 };
+                    return;
+                };
                 let (m, st) = match b.at {
                     BreakAt::State(m, s) | BreakAt::Iteration(m, s, _) => (m, s),
                     BreakAt::Error => {

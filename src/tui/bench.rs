@@ -114,7 +114,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             app.session.run_all();
             let mut term = Terminal::new(TestBackend::new(120, 40)).expect("backend");
             term.draw(|f| view::draw(f, &app)).expect("draw");
-            let end = app.session.exec.history().len();
+            let end = app.session.moment().history().len();
             let t = Instant::now();
             app.update(Action::Key(KeyEvent::new(
                 KeyCode::Char('R'),
@@ -122,7 +122,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             )));
             term.draw(|f| view::draw(f, &app)).expect("draw");
             let took = t.elapsed();
-            assert_eq!(app.session.exec.history().len(), end, "{}", app.message);
+            assert_eq!(app.session.moment().history().len(), end, "{}", app.message);
             took
         }),
     ));
@@ -391,7 +391,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
     ));
     // Going back in time on that run: one event back from its end, and a
     // jump to its middle (replayed from the start, then drawn).
-    let events = app.session.exec.history().len();
+    let events = app.session.moment().history().len();
     let t = Instant::now();
     app.update(Action::Key(KeyEvent::new(
         KeyCode::Char('['),
@@ -440,7 +440,7 @@ pub fn memory() -> Vec<(String, usize)> {
     };
     let (plain, without) = run(u64::MAX);
     let (snapped, with) = run(crate::debugger::SNAPSHOT_EVERY);
-    let events = plain.exec.history().len();
+    let events = plain.moment().history().len();
     drop((plain, snapped));
     vec![
         (

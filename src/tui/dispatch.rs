@@ -39,7 +39,7 @@ impl App {
                     }
                 }
                 Tab::Variables => {
-                    let n = self.session.exec.variables().len() + self.watches.len();
+                    let n = self.session.moment().variables().len() + self.watches.len();
                     self.var_selected = (self.var_selected as isize + d)
                         .clamp(0, n.saturating_sub(1) as isize)
                         as usize;
@@ -237,7 +237,7 @@ impl App {
                     self.message = match std::fs::write(&file, text) {
                         Ok(()) => format!(
                             "Session saved to {file} (at event {}; asldbg DEF --session {file} reopens it here).",
-                            self.session.exec.history().len()
+                            self.session.moment().history().len()
                         ),
                         Err(e) => format!("Could not save the session: {file}: {e}"),
                     };
@@ -305,8 +305,8 @@ impl App {
                 );
             }
             Command::Heartbeat => {
-                self.message = match self.session.exec.task_token() {
-                    Some(t) if self.session.exec.waiting_for_task() => {
+                self.message = match self.session.moment().task_token() {
+                    Some(t) if self.session.moment().waiting_for_task() => {
                         format!("Heartbeat sent for task token {t} (asldbg simulates no heartbeat timeout; the task still waits)")
                     }
                     _ => "No callback task waits for a heartbeat.".into(),
@@ -360,7 +360,7 @@ impl App {
                 self.message = go_to_prompt("", self.session.horizon.1);
             }
             Command::Abort => {
-                if self.session.exec.is_done() {
+                if self.session.moment().is_done() {
                     self.message = "The execution has ended: r restarts it.".into();
                 } else {
                     self.session.stop();
@@ -379,7 +379,8 @@ impl App {
                     }
                 );
             }
-            Command::EditVariable => match self.session.exec.variables().get(self.var_selected) {
+            Command::EditVariable => match self.session.moment().variables().get(self.var_selected)
+            {
                 Some((n, _, _)) => {
                     let n = n.clone();
                     self.open_editor(EditTarget::Variable(n));
@@ -387,7 +388,7 @@ impl App {
                 None => self.message = "Select a variable to edit (↑/↓).".into(),
             },
             Command::DeleteWatch => {
-                let vars = self.session.exec.variables().len();
+                let vars = self.session.moment().variables().len();
                 match self.var_selected.checked_sub(vars) {
                     Some(i) if i < self.watches.len() => {
                         let w = self.watches.remove(i);
@@ -424,14 +425,14 @@ impl App {
             Command::EditInput => {
                 if self.session.at_start() {
                     self.open_editor(EditTarget::ExecutionInput)
-                } else if self.session.exec.at_state_entry() {
+                } else if self.session.moment().at_state_entry() {
                     self.open_editor(EditTarget::StateInput)
                 } else {
                     self.message = "Nothing to edit here: step to the next state first.".into();
                 }
             }
             Command::AnswerTask | Command::FailTask => {
-                if self.session.exec.waiting_for_task() {
+                if self.session.moment().waiting_for_task() {
                     self.open_editor(if cmd == Command::AnswerTask {
                         EditTarget::TaskResult
                     } else {
@@ -443,7 +444,7 @@ impl App {
             }
             Command::AddWatch => self.open_editor(EditTarget::Watch),
             Command::AnswerEmpty => {
-                if self.session.exec.waiting_for_task() {
+                if self.session.moment().waiting_for_task() {
                     self.session
                         .answer_task_by_hand(TaskOutcome::Succeeded(Val::empty_obj()));
                     self.message = "Task answered with {}: s or c goes on.".into();
@@ -458,12 +459,12 @@ impl App {
                 } else {
                     "Auto-answer off: tasks with no answer wait for you.".into()
                 };
-                if self.auto_answer && self.session.exec.waiting_for_task() {
+                if self.auto_answer && self.session.moment().waiting_for_task() {
                     self.after_stop(Stop::TaskPending);
                 }
             }
-            Command::ViewTaskInput => match self.session.exec.pending_task_input() {
-                Some(v) if self.session.exec.waiting_for_task() => {
+            Command::ViewTaskInput => match self.session.moment().pending_task_input() {
+                Some(v) if self.session.moment().waiting_for_task() => {
                     let title = format!("Input of the waiting task {}", self.current_name());
                     let v = v.clone();
                     self.view(title, v);
@@ -540,9 +541,9 @@ impl App {
     /// Move the whole debugger to History event `n` (`G`, `J`): as far as
     /// the run goes when it has fewer.
     pub(super) fn go_to_event(&mut self, n: usize) {
-        let before = self.session.exec.history().len();
+        let before = self.session.moment().history().len();
         self.session.travel_to_event(n);
-        let at = self.session.exec.history().len();
+        let at = self.session.moment().history().len();
         self.travelled(at != before, &format!("Already at event {at}."));
         if at < n {
             self.message = format!(
@@ -568,7 +569,7 @@ impl App {
         self.history_selected = None;
         self.absorb_history();
         self.follow_current();
-        let n = self.session.exec.history().len();
+        let n = self.session.moment().history().len();
         self.message = match self.session.behind() {
             Some((at, of)) => format!(
                 "⏪ at event {at} of {of}: s and c replay the same run; an edit here forks it."

@@ -74,7 +74,7 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
     let arriving = app
         .current()
         .filter(|_| !app.show_coverage)
-        .and_then(|c| app.trace.arriving(c, &app.session.exec.frame_path()));
+        .and_then(|c| app.trace.arriving(c, &app.session.moment().frame_path()));
     let trail: std::collections::HashSet<(usize, usize)> = g
         .drawn
         .edges

@@ -17,7 +17,7 @@ pub fn event_value(e: &Event) -> Val {
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let h = app.session.exec.history();
+    let h = app.session.moment().history();
     let sel = app.history_selected;
     let detail_h = if sel.is_some() {
         (area.height / 2).max(3)

@@ -117,7 +117,7 @@ impl App {
             .iter()
             .map(|id| self.state_pointer(*id))
             .collect();
-        let shown = self.session.exec.history().len();
+        let shown = self.session.moment().history().len();
         let r = self.session.reload(std::sync::Arc::new(def));
         // Everything laid out or numbered after the old definition.
         self.rows = super::app::outline_rows(self.session.definition());
@@ -143,7 +143,7 @@ impl App {
         if follow {
             self.follow_current();
         }
-        let n = self.session.exec.history().len();
+        let n = self.session.moment().history().len();
         let mut msg = match &r.diverged {
             None if n == shown => format!("{what}: re-run to the same moment (event {n})."),
             None => format!("{what}: re-run to event {n}."),

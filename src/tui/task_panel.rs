@@ -5,7 +5,7 @@
 use super::json_view::{color_line, owned, wrap_line};
 use super::theme::Theme;
 use crate::asl::model::Kind;
-use crate::engine::Execution;
+use crate::debugger::Moment;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -13,7 +13,7 @@ use ratatui::Frame;
 
 /// The panel's lines for the waiting task, `w` columns wide (None: no task
 /// waits); `why` says why nothing answered it.
-fn lines(ex: &Execution, t: &Theme, why: &str, w: usize) -> Option<Vec<Line<'static>>> {
+fn lines(ex: &Moment, t: &Theme, why: &str, w: usize) -> Option<Vec<Line<'static>>> {
     if !ex.waiting_for_task() {
         return None;
     }
@@ -83,7 +83,7 @@ pub struct Panel {
 }
 
 /// The panel for a pane `w` wide (None: no task waits).
-pub fn panel(ex: &Execution, t: &Theme, why: &str, w: u16) -> Option<Panel> {
+pub fn panel(ex: &Moment, t: &Theme, why: &str, w: u16) -> Option<Panel> {
     let inner = w.saturating_sub(2) as usize;
     let mut lines = lines(ex, t, why, inner)?;
     let keys = super::markdown::word_wrap(keys(t), inner, 1);

@@ -112,7 +112,7 @@ fn breakpoint_then_continue_stops_there() {
     assert!(app.message.starts_with("Breakpoint"));
     press(&mut app, "b"); // removes it (selection follows the current state)
     press(&mut app, "c");
-    assert_eq!(app.session.exec.status(), Status::Succeeded);
+    assert_eq!(app.session.moment().status(), Status::Succeeded);
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn stepping_into_a_map_iteration_follows_it() {
     press(&mut app, "s");
     assert_eq!(app.current_name(), "Get all scores [2]");
     press(&mut app, "s");
-    assert_eq!(app.session.exec.status(), Status::Succeeded);
+    assert_eq!(app.session.moment().status(), Status::Succeeded);
     assert_eq!(
         app.trace.visits.get(
             &(app
@@ -196,7 +196,7 @@ fn an_edit_that_does_not_parse_keeps_the_text_and_shows_where() {
     assert!(matches!(app.mode, Mode::Normal));
     press(&mut app, "c");
     assert_eq!(
-        app.session.exec.output().unwrap().to_json(),
+        app.session.moment().output().unwrap().to_json(),
         json!({"x": 2, "y": 3})
     );
 }
@@ -223,7 +223,7 @@ fn an_unmocked_task_asks_for_its_result_or_error() {
     code(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
     press(&mut app, "c");
     assert_eq!(
-        app.session.exec.output().unwrap().to_json(),
+        app.session.moment().output().unwrap().to_json(),
         json!({"ok": true})
     );
     // The same with an error.
@@ -240,7 +240,7 @@ fn an_unmocked_task_asks_for_its_result_or_error() {
     code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
     press(&mut app, "c");
     assert_eq!(
-        app.session.exec.output().unwrap().to_json(),
+        app.session.moment().output().unwrap().to_json(),
         json!({"Error": "Typed", "Cause": "by hand"})
     );
     // An error with neither name nor cause, as SendTaskFailure allows: the
@@ -260,8 +260,8 @@ fn an_unmocked_task_asks_for_its_result_or_error() {
     type_text(&mut app, "{\"Error\": null}");
     code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
     press(&mut app, "c");
-    assert_eq!(app.session.exec.status(), Status::Failed);
-    let e = app.session.exec.error().unwrap();
+    assert_eq!(app.session.moment().status(), Status::Failed);
+    let e = app.session.moment().error().unwrap();
     assert_eq!((e.name(), e.cause()), (None, None));
 }
 
@@ -270,7 +270,7 @@ fn variables_watches_restart_and_quit() {
     let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"n": 1}, "Next": "B"}, "B": {"Type": "Pass", "End": true}}});
     let mut app = machine(def, json!({"v": 5}));
     press(&mut app, "s");
-    assert_eq!(app.session.exec.variables()[0].0, "n");
+    assert_eq!(app.session.moment().variables()[0].0, "n");
     press(&mut app, "w");
     type_text(&mut app, "v * 2");
     code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
@@ -415,7 +415,7 @@ fn breakpoint_conditions_and_iterations_from_the_list() {
     assert_eq!(app.current_name(), "Get all scores [2]");
     assert_eq!(
         app.session
-            .exec
+            .moment()
             .current_input()
             .unwrap()
             .get("bureau")
@@ -488,7 +488,7 @@ fn explanations_and_the_lesson() {
     let text = screen(&render(&mut app, 160, 60));
     assert!(text.contains("↳ ResultPath `$.credit` put"), "{text}");
     let def = app.session.definition().clone();
-    let stage = app.session.exec.stages().last().unwrap().clone();
+    let stage = app.session.moment().stages().last().unwrap().clone();
     let st = def.machines[0]
         .states
         .iter()
@@ -509,7 +509,7 @@ fn explanations_and_the_lesson() {
         "ResultPath `$.credit` put the result under `credit` in the state's original input (not the InputPath one)."
     );
     press(&mut app, "s");
-    let stage = app.session.exec.stages().last().unwrap().clone();
+    let stage = app.session.moment().stages().last().unwrap().clone();
     let st = def.machines[0]
         .states
         .iter()
@@ -575,7 +575,7 @@ fn a_callback_task_shows_its_token_and_takes_a_heartbeat() {
         "Parameters": {"token.$": "$$.Task.Token"}, "End": true}}});
     let mut app = machine(def, json!({}));
     press(&mut app, "c");
-    let token = app.session.exec.task_token().unwrap().to_string();
+    let token = app.session.moment().task_token().unwrap().to_string();
     assert!(app.message.contains(&token), "{}", app.message);
     code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     press(&mut app, "H");
@@ -587,7 +587,7 @@ fn a_callback_task_shows_its_token_and_takes_a_heartbeat() {
     press(&mut app, "x");
     code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
     press(&mut app, "c");
-    assert_eq!(app.session.exec.error().unwrap().error, "Custom.Error");
+    assert_eq!(app.session.moment().error().unwrap().error, "Custom.Error");
 }
 
 #[test]
@@ -626,13 +626,13 @@ fn task_commands_run_off_the_ui_thread() {
     assert!(app.command_running.is_some(), "{}", app.message);
     assert!(app.message.starts_with("Running the task command"));
     let start = std::time::Instant::now();
-    while app.session.exec.status() == Status::Running {
+    while app.session.moment().status() == Status::Running {
         assert!(start.elapsed().as_secs() < 10, "the command never answered");
         std::thread::sleep(std::time::Duration::from_millis(10));
         app.update(Action::Tick);
     }
     assert_eq!(
-        app.session.exec.output().unwrap().to_json(),
+        app.session.moment().output().unwrap().to_json(),
         json!({"slow": true})
     );
 }
@@ -850,7 +850,7 @@ fn slash_finds_a_state_by_name_and_esc_goes_back() {
 fn taken_edges_are_drawn_in_the_visited_colour() {
     let mut app = credit_card("AutoApproved", ColorMode::TrueColor);
     press(&mut app, "c");
-    assert_eq!(app.session.exec.status(), Status::Succeeded);
+    assert_eq!(app.session.moment().status(), Status::Succeeded);
     let def = app.session.definition().clone();
     let id = |n: &str| def.machines[0].by_name[n];
     assert!(app.trace.taken.contains(&(
@@ -999,10 +999,10 @@ fn the_graph_shows_which_map_iteration_runs() {
 fn an_event_picked_in_history_shows_its_state_and_iteration_on_the_graph() {
     let mut app = credit_card("HumanApprovalGranted", ColorMode::TrueColor);
     press(&mut app, "c");
-    assert_eq!(app.session.exec.status(), Status::Succeeded);
+    assert_eq!(app.session.moment().status(), Status::Succeeded);
     let i = app
         .session
-        .exec
+        .moment()
         .history()
         .iter()
         .position(|e| e.state.as_deref() == Some("Get all scores") && e.frame == [2])
@@ -1024,9 +1024,9 @@ fn capital_a_aborts_the_execution_as_stop_execution_does() {
     let mut app = credit_card("HumanApprovalGranted", ColorMode::None);
     press(&mut app, "ss");
     press(&mut app, "A");
-    assert_eq!(app.session.exec.status(), Status::Aborted);
+    assert_eq!(app.session.moment().status(), Status::Aborted);
     assert_eq!(
-        app.session.exec.history().last().map(|e| e.event_type),
+        app.session.moment().history().last().map(|e| e.event_type),
         Some(crate::engine::EventType::ExecutionAborted)
     );
     let s = screen(&render(&mut app, 80, 24));
@@ -1035,7 +1035,7 @@ fn capital_a_aborts_the_execution_as_stop_execution_does() {
     press(&mut app, "s");
     assert!(app.message.contains("r restarts"), "{}", app.message);
     press(&mut app, "r");
-    assert_eq!(app.session.exec.status(), Status::Running);
+    assert_eq!(app.session.moment().status(), Status::Running);
 }
 
 #[test]

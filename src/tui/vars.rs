@@ -20,7 +20,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
 
 fn lines(app: &App, w: usize) -> Vec<Line<'static>> {
     let mut out = vec![Line::styled("Variables", app.theme.accent)];
-    let vars = app.session.exec.variables();
+    let vars = app.session.moment().variables();
     if vars.is_empty() {
         out.push(Line::styled("  (none assigned yet)", app.theme.muted));
     }
@@ -81,7 +81,7 @@ fn lines(app: &App, w: usize) -> Vec<Line<'static>> {
     ));
     // Wrapped under their start like the JSON panes: an execution ARN is
     // longer than most panes are wide.
-    if let Some(c) = app.session.exec.context_object() {
+    if let Some(c) = app.session.moment().context_object() {
         for l in c.to_pretty().lines() {
             let indent = l.len() - l.trim_start().len() + 4;
             let line = Line::styled(format!("  {l}"), app.theme.muted);

@@ -110,7 +110,7 @@ fn draw_tab_content(f: &mut Frame, app: &App, area: Rect, tab: Tab) {
 }
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
-    let ex = &app.session.exec;
+    let ex = &app.session.moment();
     let (label, style) = match ex.status() {
         Status::Running if app.session.is_running() => ("RUNNING", app.theme.warn),
         Status::Running if ex.waiting_for_task() => ("WAITING FOR TASK", app.theme.warn),

@@ -7,6 +7,7 @@
 pub mod alloc;
 pub mod asl;
 pub mod budget;
+pub mod dap;
 pub mod debugger;
 pub mod engine;
 pub mod graph;

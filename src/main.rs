@@ -50,6 +50,7 @@ fn command() -> ExitCode {
         Command::Diff(args) => cli::diff::diff(args),
         Command::TestState(args) => cli::test_state::run(args),
         Command::Serve(args) => cli::serve::run(args),
+        Command::Dap(args) => cli::dap::run(args),
         Command::Test(args) => cli::test::run(args),
         Command::Validate {
             definition,

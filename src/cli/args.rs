@@ -396,6 +396,9 @@ pub(crate) enum Command {
     /// Teach a class over SSH: each student who connects (`ssh -p 2222
     /// class@HOST`) gets their own debugger on the lessons served.
     Serve(super::serve::ServeArgs),
+    /// The debugger for editors: the Debug Adapter Protocol on standard
+    /// input and output (VS Code, neovim, helix, Zed; see the README).
+    Dap(super::dap::DapArgs),
     /// Time the engine on the standard workloads (../shared/bench).
     Bench(BenchArgs),
     /// Run the JSONata reference suite (../shared/jsonata-suite) through our adapter.

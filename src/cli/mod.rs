@@ -4,6 +4,7 @@ pub mod args;
 pub mod bench;
 pub mod common;
 pub mod conformance;
+pub mod dap;
 pub mod debug;
 pub mod diff;
 pub mod graph;

@@ -219,15 +219,43 @@ impl Val {
 
     /// Compact JSON text cut to `max` characters (ending in `…` when cut),
     /// for one-line mentions of a value.
+    /// Only the first `max` characters are made: a preview of a 5 MB value
+    /// costs what a preview of a small one does.
     pub fn preview(&self, max: usize) -> String {
-        let s = self.to_compact();
+        /// Keeps the first `cap` bytes written, then refuses the rest
+        /// (which ends the serialisation).
+        struct Capped {
+            buf: Vec<u8>,
+            cap: usize,
+        }
+        impl std::io::Write for Capped {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                let n = b.len().min(self.cap - self.buf.len());
+                self.buf.extend_from_slice(&b[..n]);
+                if n < b.len() {
+                    return Err(std::io::Error::other("preview full"));
+                }
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        // A character is at most 4 bytes: past this, more than `max` were
+        // written, and the cut (perhaps inside one) is dropped below.
+        let mut w = Capped {
+            buf: Vec::new(),
+            cap: max.saturating_mul(4).saturating_add(4),
+        };
+        let _ = serde_json::to_writer(&mut w, self);
+        let s = String::from_utf8_lossy(&w.buf);
         if s.chars().count() > max {
             format!(
                 "{}…",
                 s.chars().take(max.saturating_sub(1)).collect::<String>()
             )
         } else {
-            s
+            s.into_owned()
         }
     }
 
@@ -400,6 +428,20 @@ impl Serialize for Val {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_preview_is_the_compact_text_cut_with_an_ellipsis() {
+        let v = Val::parse(r#"{"a":"éééééé","b":[1,2,3]}"#).unwrap();
+        assert_eq!(v.preview(100), v.to_compact());
+        assert_eq!(v.preview(10), r#"{"a":"ééé…"#);
+        assert_eq!(v.preview(v.to_compact().chars().count()), v.to_compact());
+        // Four-byte characters cut anywhere still give whole ones.
+        let wide = Val::str("😀".repeat(50));
+        assert_eq!(wide.preview(5), "\"😀😀😀…");
+        // A large value is not written whole to preview it.
+        let big = Val::arr(vec![Val::str("x".repeat(1000)); 5000]);
+        assert_eq!(big.preview(8).chars().count(), 8);
+    }
 
     #[test]
     fn round_trip_and_sizes() {

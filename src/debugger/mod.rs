@@ -295,35 +295,35 @@ pub struct Session {
     make_runner: RunnerFactory,
     opts: Options,
     exec: Execution,
-    pub breakpoints: Vec<Breakpoint>,
-    pub break_on_error: bool,
-    pub edits: Vec<Edit>,
+    breakpoints: Vec<Breakpoint>,
+    break_on_error: bool,
+    edits: Vec<Edit>,
     /// Edits still to replay in this run (indexes into `edits`, by step).
     pending: Vec<usize>,
     /// Edits a restart could not replay (their state was not there).
-    pub missed: Vec<String>,
+    missed: Vec<String>,
     goal: Option<Goal>,
     /// Engine steps taken since the session (re)started.
-    pub steps: u64,
+    steps: u64,
     /// Where the debugger paused (engine steps, frame depth), in order:
     /// the moments `step_back` and `back_over` go back to.
-    pub pauses: Vec<(u64, usize)>,
+    pauses: Vec<(u64, usize)>,
     /// Each state that has been a stop, in its branch or iteration (frame
     /// path), with the engine step of its first stop: a step does not pass
     /// one that has not (see [`Goal::Step`]).
     stops: std::collections::HashMap<(Vec<usize>, MachineId, StateId), u64>,
     /// The furthest moment reached (engine steps, history events): after
     /// going back it lies ahead, and stepping on replays the run up to it.
-    pub horizon: (u64, usize),
+    horizon: (u64, usize),
     /// The last edit was made in the past and forked the run: how many
     /// edits of the old future it dropped.
-    pub forked: Option<usize>,
+    forked: Option<usize>,
     /// Snapshots of the run every [`SNAPSHOT_EVERY`] engine steps (by step):
     /// going back restores the last one before the moment and replays
     /// only from there.
     snapshots: Vec<(u64, crate::engine::Snapshot)>,
     /// Engine steps between two snapshots (default [`SNAPSHOT_EVERY`]).
-    pub snapshot_every: u64,
+    snapshot_every: u64,
     /// What the runner was last told about replaying (None: a new
     /// execution's runner, told nothing yet).
     held: Option<bool>,
@@ -378,6 +378,91 @@ impl Session {
     /// What a front end may read of the run at the moment it stands at.
     pub fn moment(&self) -> Moment<'_> {
         Moment::of(&self.exec)
+    }
+
+    pub fn breakpoints(&self) -> &[Breakpoint] {
+        &self.breakpoints
+    }
+
+    /// Add a breakpoint; its index.
+    pub fn add_breakpoint(&mut self, b: Breakpoint) -> usize {
+        self.breakpoints.push(b);
+        self.breakpoints.len() - 1
+    }
+
+    pub fn clear_breakpoints(&mut self) {
+        self.breakpoints.clear();
+    }
+
+    pub fn remove_breakpoint(&mut self, i: usize) {
+        if i < self.breakpoints.len() {
+            self.breakpoints.remove(i);
+        }
+    }
+
+    /// Turn breakpoint `i` off, or on again.
+    pub fn toggle_enabled(&mut self, i: usize) {
+        if let Some(b) = self.breakpoints.get_mut(i) {
+            b.enabled = !b.enabled;
+        }
+    }
+
+    /// Breakpoint `i` stops only in iteration `n` of its Map (None: on
+    /// every visit).
+    pub fn set_iteration(&mut self, i: usize, n: Option<usize>) -> Result<(), String> {
+        let b = self
+            .breakpoints
+            .get_mut(i)
+            .ok_or_else(|| format!("there is no breakpoint {}", i + 1))?;
+        let (m, s) = match b.at {
+            BreakAt::State(m, s) | BreakAt::Iteration(m, s, _) => (m, s),
+            BreakAt::Error => return Err("an error breakpoint has no iteration".into()),
+        };
+        b.at = match n {
+            Some(n) => BreakAt::Iteration(m, s, n),
+            None => BreakAt::State(m, s),
+        };
+        Ok(())
+    }
+
+    /// Stop when a state raises an error, before its Retry and Catch.
+    pub fn break_on_error(&self) -> bool {
+        self.break_on_error
+    }
+
+    pub fn set_break_on_error(&mut self, on: bool) {
+        self.break_on_error = on;
+    }
+
+    /// The edits made, in the order they were made.
+    pub fn edits(&self) -> &[Edit] {
+        &self.edits
+    }
+
+    /// Edits the last restart could not replay (their state was not there).
+    pub fn missed(&self) -> &[String] {
+        &self.missed
+    }
+
+    /// Engine steps taken since the session (re)started.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The last edit forked the run (it was made in the past): how many
+    /// edits of the old future it dropped (told once).
+    pub fn take_forked(&mut self) -> Option<usize> {
+        self.forked.take()
+    }
+
+    /// History events of the furthest moment reached.
+    pub fn horizon_events(&self) -> usize {
+        self.horizon.1
+    }
+
+    /// Engine steps between two snapshots (default [`SNAPSHOT_EVERY`]).
+    pub fn set_snapshot_every(&mut self, n: u64) {
+        self.snapshot_every = n;
     }
 
     /// The seed of `States.UUID`, `States.MathRandom`, task tokens and jitter.
@@ -656,6 +741,14 @@ impl Session {
         Ok(())
     }
 
+    /// The breakpoint that stops at this moment, if any (a run stops at
+    /// breakpoints as it enters states; the first state is entered before
+    /// any command runs, so a front end that does not pause there asks
+    /// here). Counts the hit, and logpoints say their message.
+    pub fn check_breakpoint(&mut self) -> Option<usize> {
+        self.breakpoint_hit()
+    }
+
     /// What logpoints said since the last call, in order.
     pub fn take_logs(&mut self) -> Vec<String> {
         std::mem::take(&mut self.logs)
@@ -903,6 +996,37 @@ impl Session {
             }
             None => false,
         }
+    }
+
+    /// Back to the entry of the state entered last before this moment (in
+    /// whichever branch or iteration): one state back, however the run got
+    /// here. False at the start.
+    pub fn state_back(&mut self) -> bool {
+        let h = self.exec.history();
+        // At a state's entry its StateEntered is not written yet: the last
+        // one written is the state before.
+        let Some(i) = h
+            .iter()
+            .rposition(|e| e.event_type.as_str().ends_with("StateEntered"))
+        else {
+            return false;
+        };
+        // The moment its state was about to be entered: event i (1-based)
+        // the last written, that state's strand's turn, at its entry.
+        let (name, frame) = (h[i].state.clone(), h[i].frame.clone());
+        self.travel_until(
+            move |s| {
+                let n = s.exec.history().len();
+                n > i
+                    || (n == i
+                        && s.exec.at_state_entry()
+                        && s.exec.current_state().map(|st| &*st.name) == name.as_deref()
+                        && s.exec.frame_path() == frame)
+            },
+            false,
+            |_, h| h < i,
+        );
+        true
     }
 
     /// Back over a whole Parallel or Map: to the last pause before this one

@@ -63,9 +63,12 @@ impl Watch {
                     vars: &lookup,
                 };
                 let mut rng = crate::engine::Rng::seeded(0);
-                t.eval(&scope, &mut rng)
-                    .map(Some)
-                    .map_err(|e| format!("{e:?}"))
+                t.eval(&scope, &mut rng).map(Some).map_err(|e| match e {
+                    crate::asl::template::TemplateError::PathMissing { detail, .. } => {
+                        format!("selects nothing: {detail}")
+                    }
+                    crate::asl::template::TemplateError::Intrinsic { message, .. } => message,
+                })
             }
             Compiled::Jsonata(e) => {
                 let states = Val::object([("input", input.clone())]);

@@ -818,7 +818,7 @@ impl App {
                     format!("Execution {}: {e}", s.as_str())
                 }
             },
-            Stop::Budget => format!("Running… {} steps", self.session.steps),
+            Stop::Budget => format!("Running… {} steps", self.session.steps()),
             Stop::Paused => format!("Paused before {}", self.current_name()),
         };
     }
@@ -1245,13 +1245,13 @@ impl App {
                 EditTarget::Watch => String::new(),
                 EditTarget::BreakCondition(i) => self
                     .session
-                    .breakpoints
+                    .breakpoints()
                     .get(*i)
                     .and_then(|b| b.condition.as_ref())
                     .map(|c| c.source.clone())
                     .unwrap_or_default(),
                 EditTarget::BreakIteration(i) => {
-                    match self.session.breakpoints.get(*i).map(|b| &b.at) {
+                    match self.session.breakpoints().get(*i).map(|b| &b.at) {
                         Some(BreakAt::Iteration(_, _, n)) => n.to_string(),
                         _ => String::new(),
                     }
@@ -1288,28 +1288,21 @@ impl App {
                 }
             }
             if let EditTarget::BreakIteration(_) = ed.target {
-                let Some(b) = self.session.breakpoints.get_mut(i) else {
-                    self.mode = Mode::Breakpoints { selected: 0 };
-                    return;
-                };
-                let (m, st) = match b.at {
-                    BreakAt::State(m, s) | BreakAt::Iteration(m, s, _) => (m, s),
-                    BreakAt::Error => {
-                        self.mode = Mode::Breakpoints { selected: i };
-                        return;
-                    }
-                };
-                if t.is_empty() {
-                    b.at = BreakAt::State(m, st);
+                let n = if t.is_empty() {
+                    None
                 } else {
                     match t.parse::<usize>() {
-                        Ok(n) => b.at = BreakAt::Iteration(m, st, n),
+                        Ok(n) => Some(n),
                         Err(_) => {
                             ed.error =
                                 Some(format!("'{t}' is not an iteration number (0, 1, 2, …)"));
                             return;
                         }
                     }
+                };
+                if self.session.set_iteration(i, n).is_err() {
+                    self.mode = Mode::Breakpoints { selected: i };
+                    return;
                 }
             }
             self.mode = Mode::Breakpoints { selected: i };
@@ -1411,7 +1404,7 @@ impl App {
             | EditTarget::Definition(_) => {}
         }
         // An edit made after going back forks the run.
-        if let Some(n) = self.session.forked.take() {
+        if let Some(n) = self.session.take_forked() {
             let dropped = match n {
                 0 => String::new(),
                 1 => " (its 1 later edit dropped)".into(),

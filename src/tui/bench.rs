@@ -432,7 +432,7 @@ pub fn memory() -> Vec<(String, usize)> {
                     ..Options::default()
                 },
             );
-            s.snapshot_every = every;
+            s.set_snapshot_every(every);
             s.continue_run();
             s.run_all();
             s

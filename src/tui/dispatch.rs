@@ -357,7 +357,7 @@ impl App {
             Command::Compare => self.compare_command(),
             Command::GoToEvent => {
                 self.mode = Mode::GoTo(String::new());
-                self.message = go_to_prompt("", self.session.horizon.1);
+                self.message = go_to_prompt("", self.session.horizon_events());
             }
             Command::Abort => {
                 if self.session.moment().is_done() {
@@ -369,10 +369,11 @@ impl App {
                 }
             }
             Command::BreakOnError => {
-                self.session.break_on_error = !self.session.break_on_error;
+                self.session
+                    .set_break_on_error(!self.session.break_on_error());
                 self.message = format!(
                     "Break on errors {}",
-                    if self.session.break_on_error {
+                    if self.session.break_on_error() {
                         "on"
                     } else {
                         "off"
@@ -770,11 +771,11 @@ impl App {
                     }
                     KeyCode::Backspace => {
                         typed.pop();
-                        self.message = go_to_prompt(typed, self.session.horizon.1);
+                        self.message = go_to_prompt(typed, self.session.horizon_events());
                     }
                     KeyCode::Char(c) if c.is_ascii_digit() && typed.len() < 12 => {
                         typed.push(c);
-                        self.message = go_to_prompt(typed, self.session.horizon.1);
+                        self.message = go_to_prompt(typed, self.session.horizon_events());
                     }
                     _ => {}
                 }
@@ -824,7 +825,7 @@ impl App {
                     }
                     KeyCode::Char('d') | KeyCode::Delete if *selected < list.len() => {
                         let i = list[*selected];
-                        let what = self.session.edits[i].describe();
+                        let what = self.session.edits()[i].describe();
                         self.session.drop_edit(i);
                         *selected = (*selected).min(list.len().saturating_sub(2));
                         self.message = format!("Dropped: {what} (the next restart leaves it out)");
@@ -834,15 +835,14 @@ impl App {
                 return;
             }
             Mode::Breakpoints { selected } => {
-                let n = self.session.breakpoints.len();
+                let n = self.session.breakpoints().len();
                 match k.code {
                     KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
                     KeyCode::Down | KeyCode::Char('j') => {
                         *selected = (*selected + 1).min(n.saturating_sub(1))
                     }
                     KeyCode::Char(' ') | KeyCode::Enter if *selected < n => {
-                        let b = &mut self.session.breakpoints[*selected];
-                        b.enabled = !b.enabled;
+                        self.session.toggle_enabled(*selected);
                     }
                     KeyCode::Char('c') if *selected < n => {
                         let i = *selected;
@@ -853,7 +853,7 @@ impl App {
                         self.open_editor(EditTarget::BreakIteration(i));
                     }
                     KeyCode::Char('d') | KeyCode::Delete if *selected < n => {
-                        self.session.breakpoints.remove(*selected);
+                        self.session.remove_breakpoint(*selected);
                         *selected = (*selected).min(n.saturating_sub(2));
                     }
                     _ => self.mode = Mode::Normal,

@@ -106,7 +106,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     // the event of that index), the later ones first.
     let mut marks: Vec<(usize, String)> = app
         .session
-        .edits
+        .edits()
         .iter()
         .map(|ed| {
             let what = match ed {

@@ -75,7 +75,7 @@ pub fn breakpoints(f: &mut Frame, app: &App, area: Rect, selected: usize) {
     let def = app.session.definition();
     let mut lines: Vec<Line> = app
         .session
-        .breakpoints
+        .breakpoints()
         .iter()
         .enumerate()
         .map(|(i, b)| {
@@ -113,7 +113,7 @@ pub fn breakpoints(f: &mut Frame, app: &App, area: Rect, selected: usize) {
     lines.push(Line::styled(
         format!(
             " Break on errors: {}",
-            if app.session.break_on_error {
+            if app.session.break_on_error() {
                 "on"
             } else {
                 "off"
@@ -161,7 +161,7 @@ pub fn edits(f: &mut Frame, app: &App, area: Rect, selected: usize) {
             app.theme.muted,
         ));
     }
-    for m in &app.session.missed {
+    for m in app.session.missed() {
         lines.push(Line::styled(
             format!(" not replayed (its state was not reached): {m}"),
             app.theme.warn,

@@ -155,10 +155,10 @@ impl App {
         if !r.gone.is_empty() {
             msg.push_str(&format!(" No longer there: {}.", r.gone.join(", ")));
         }
-        if !self.session.missed.is_empty() {
+        if !self.session.missed().is_empty() {
             msg.push_str(&format!(
                 " Edits that no longer apply: {}.",
-                self.session.missed.join("; ")
+                self.session.missed().join("; ")
             ));
         }
         self.message = msg;

@@ -146,7 +146,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::styled(format!("  at {}", app.header_name()), app.theme.base),
         Span::styled(
-            format!("  clock +{elapsed}s  steps {}  ", app.session.steps),
+            format!("  clock +{elapsed}s  steps {}  ", app.session.steps()),
             app.theme.muted,
         ),
         // The moment shown, when the debugger has gone back.

@@ -804,6 +804,27 @@ fn bench_process_times_whole_runs_against_the_floor() {
 }
 
 #[test]
+fn bench_dap_times_the_adapters_answers() {
+    // The 5 MB workload's definition; its input is generated when missing.
+    let def = temp_file(
+        "e_large_payload_5mb.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}"#,
+    );
+    let dir = std::path::Path::new(&def)
+        .parent()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let o = asldbg(&["bench", &dir, "--dap", "--runs", "1"]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    for what in ["next (to stopped)", "stackTrace", "variables (Input)"] {
+        let row = out.lines().find(|l| l.contains(what)).expect(&out);
+        assert!(row.contains("p50") && row.contains("p99"), "{row}");
+    }
+}
+
+#[test]
 fn an_unquoted_word_in_a_filter_warns_and_fails_the_state_as_aws_does() {
     let def = temp_file(
         "unquoted.asl.json",

@@ -325,6 +325,151 @@ fn a_whole_session_on_credit_card() {
 }
 
 #[test]
+fn logpoints_set_expression_and_goto_a_past_moment() {
+    let mut c = Client::start();
+    c.ok("initialize", json!({}));
+    c.ok(
+        "launch",
+        json!({"definition": "samples/credit-card/credit-card.asl.json",
+               "cwd": env!("CARGO_MANIFEST_DIR"),
+               "input": "samples/credit-card/input.json", "mocks": "samples/credit-card/mocks.json",
+               "stopOnEntry": true, "stopAtEnd": true}),
+    );
+    let log = c.ok(
+        "setFunctionBreakpoints",
+        json!({"breakpoints": [{"name": "Get all scores", "logMessage": "scoring {$} for {{you}}"}]}),
+    );
+    assert_eq!(log["breakpoints"][0]["verified"], true);
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.stopped()["reason"], "entry");
+    // Before the first state: its input can be set by path.
+    let set = c.ok(
+        "setExpression",
+        json!({"expression": "$.data['firstname']", "value": "\"Ann\""}),
+    );
+    assert_eq!(set["value"], r#""Ann""#);
+    let e = c.ok(
+        "evaluate",
+        json!({"expression": "$.data.firstname", "context": "repl"}),
+    );
+    assert_eq!(e["result"], r#""Ann""#);
+    let bad = c.request("setExpression", json!({"expression": "$..x", "value": "1"}));
+    assert_eq!(bad["success"], false);
+    // The logpoints say their message three times and never stop.
+    c.ok("continue", json!({"threadId": 1}));
+    let mut stop = c.stopped();
+    while stop["reason"] == "pause" {
+        // The human approval has no mock here: answer it.
+        c.ok(
+            "evaluate",
+            json!({"expression": "answer {}", "context": "repl"}),
+        );
+        c.ok("continue", json!({"threadId": 1}));
+        stop = c.stopped();
+    }
+    assert_eq!(stop["reason"], "end", "{stop}");
+    assert!(!c.seen.iter().any(|v| v["event"] == "terminated"));
+    let said: Vec<String> = c
+        .seen
+        .iter()
+        .filter(|v| v["event"] == "output")
+        .filter_map(|v| v["body"]["output"].as_str())
+        .filter(|o| o.starts_with("scoring "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(said.len(), 3, "{said:?}");
+    assert!(said[0].ends_with(" for {you}\n"), "{said:?}");
+    // One state back from the end: the last state entered.
+    c.ok("stepBack", json!({"threadId": 1}));
+    let s = c.stopped();
+    assert_eq!(s["reason"], "step");
+    let frames = c.ok("stackTrace", json!({"threadId": s["threadId"]}));
+    assert_eq!(frames["stackFrames"][0]["name"], "Get all scores [2]");
+    // And one more: the iteration before.
+    c.ok("stepBack", json!({"threadId": 1}));
+    let s = c.stopped();
+    let frames = c.ok("stackTrace", json!({"threadId": s["threadId"]}));
+    assert_eq!(frames["stackFrames"][0]["name"], "Get all scores [1]");
+    // On to the end again (the same run: no question asked this time).
+    c.ok("continue", json!({"threadId": 1}));
+    assert_eq!(c.stopped()["reason"], "end");
+    // Go to the moment the second iteration entered its state.
+    let text = std::fs::read_to_string(sample("credit-card.asl.json")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"Get all scores\": {"))
+        .unwrap()
+        + 1;
+    let t = c.ok(
+        "gotoTargets",
+        json!({"source": {"path": sample("credit-card.asl.json")}, "line": line}),
+    );
+    let targets = t["targets"].as_array().unwrap();
+    let second = targets
+        .iter()
+        .find(|t| {
+            t["label"]
+                .as_str()
+                .unwrap()
+                .contains("TaskStateEntered [1]")
+        })
+        .unwrap_or_else(|| panic!("{t}"));
+    c.ok("goto", json!({"threadId": 1, "targetId": second["id"]}));
+    assert_eq!(c.stopped()["reason"], "goto");
+    let threads = c.ok("threads", json!({}));
+    assert!(
+        threads.to_string().contains("Get all scores [1]"),
+        "{threads}"
+    );
+    c.ok("disconnect", json!({}));
+    assert!(c.child.wait().unwrap().success());
+}
+
+#[test]
+fn a_breakpoint_on_the_first_state_stops_and_restart_reads_the_file_again() {
+    let text = "{\"StartAt\": \"First\",\n \"States\": {\n  \"First\": {\"Type\": \"Pass\", \"Next\": \"Second\"},\n  \"Second\": {\"Type\": \"Pass\", \"End\": true}}}";
+    let def = common::temp_file("dap-restart.asl.json", text);
+    let mut c = Client::start();
+    c.ok("initialize", json!({}));
+    c.ok("launch", json!({"definition": def}));
+    let b = c.ok(
+        "setBreakpoints",
+        json!({"source": {"path": def}, "breakpoints": [{"line": 3}, {"line": 1}, {"line": 99}]}),
+    );
+    assert_eq!(b["breakpoints"][0]["verified"], true);
+    // Lines outside every state's text hold no breakpoint.
+    for k in [1, 2] {
+        assert_eq!(b["breakpoints"][k]["verified"], false, "{b}");
+    }
+    c.ok("configurationDone", json!({}));
+    let s = c.stopped();
+    assert_eq!(s["reason"], "breakpoint", "{s}");
+    assert_eq!(s["hitBreakpointIds"][0], b["breakpoints"][0]["id"]);
+    // The file changes; a restart runs what it says now, the breakpoint
+    // still on its line.
+    std::fs::write(&def, text.replace("First", "Renamed")).unwrap();
+    c.ok("restart", json!({}));
+    let s = c.stopped();
+    assert_eq!(s["reason"], "breakpoint", "{s}");
+    let frames = c.ok("stackTrace", json!({"threadId": 1}));
+    assert_eq!(frames["stackFrames"][0]["name"], "Renamed");
+    // A restart whose arguments do not launch keeps the session.
+    let r = c.request(
+        "restart",
+        json!({"arguments": {"definition": "/nonexistent.asl.json"}}),
+    );
+    assert_eq!(r["success"], false);
+    // terminate ends the execution; the adapter waits for disconnect.
+    c.ok("terminate", json!({}));
+    assert_eq!(c.event("exited")["exitCode"], 1);
+    c.event("terminated");
+    let t = c.ok("threads", json!({}));
+    assert_eq!(t["threads"][0]["id"], 1);
+    c.ok("disconnect", json!({}));
+    assert!(c.child.wait().unwrap().success());
+}
+
+#[test]
 fn a_task_with_no_mock_waits_and_is_answered_from_the_console() {
     let mut c = Client::start();
     c.ok("initialize", json!({"adapterID": "asldbg"}));

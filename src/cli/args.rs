@@ -473,4 +473,8 @@ pub(crate) struct BenchArgs {
     /// press to frame, p50/p99; memory per session).
     #[arg(long, value_name = "CLIENTS")]
     pub(crate) serve: Option<usize>,
+    /// The debug adapter (`asldbg dap`) on the 5 MB workload: request to
+    /// answer for next, stackTrace and variables, p50/p99 (target p99 <= 20 ms).
+    #[arg(long)]
+    pub(crate) dap: bool,
 }

@@ -23,6 +23,7 @@ pub struct DapArgs {
 
 pub(crate) fn run(args: DapArgs) -> ExitCode {
     let launcher = |v: &Value| launch(v);
+    #[allow(clippy::let_and_return)]
     let served = match &args.listen {
         None => asldbg::dap::serve(
             BufReader::new(std::io::stdin()),
@@ -159,10 +160,16 @@ fn launch(v: &Value) -> Result<Launched, String> {
         }
     };
     let mut said: Vec<String> = said(&opened);
+    let no_quota = match v.get("noQuota") {
+        None | Some(Value::Null) => false,
+        Some(x) => x
+            .as_bool()
+            .ok_or("launch: 'noQuota' must be true or false")?,
+    };
     let input = match (v.get("inputJson"), &exec.input) {
         (Some(j), None) if !j.is_null() => {
             let val = asldbg::asl::value::Val::from(j);
-            if asldbg::engine::payload_size(&val) > asldbg::engine::PAYLOAD_QUOTA {
+            if !no_quota && asldbg::engine::payload_size(&val) > asldbg::engine::PAYLOAD_QUOTA {
                 return Err(
                     "launch: 'inputJson' is larger than the 256 KiB payload quota".to_string(),
                 );
@@ -172,7 +179,7 @@ fn launch(v: &Value) -> Result<Launched, String> {
         (Some(j), Some(_)) if !j.is_null() => {
             return Err("launch: give 'input' (a file) or 'inputJson' (a value), not both".into())
         }
-        (_, Some(f)) => read_input(f, true).map_err(|e| e.to_string())?,
+        (_, Some(f)) => read_input(f, !no_quota).map_err(|e| e.to_string())?,
         _ => asldbg::asl::value::Val::empty_obj(),
     };
     let mocks = match &exec.mocks {
@@ -188,6 +195,7 @@ fn launch(v: &Value) -> Result<Launched, String> {
     let runner = debug_runner(&exec, &names, mocks, None).map_err(|e| e.to_string())?;
     let mut opts = exec.options()?;
     opts.express |= opened.express;
+    opts.quota = !no_quota;
     if exec.name.is_none() {
         if let Some(m) = names.first() {
             opts.state_machine_name = m.to_string();
@@ -224,4 +232,107 @@ fn launch(v: &Value) -> Result<Launched, String> {
         background: runner.background,
         said,
     })
+}
+
+/// Request → answer times of the adapter (`asldbg bench --dap`): `next`
+/// to its `stopped` event, `stackTrace` and `variables` (the Input scope)
+/// to their responses, on `definition` run with `input`, `n` of each.
+/// The adapter runs in this process, on pipes, as an editor's would.
+pub(crate) fn bench(
+    definition: &str,
+    input: &str,
+    n: usize,
+) -> Result<Vec<(&'static str, Vec<std::time::Duration>)>, String> {
+    use asldbg::dap::protocol::{read_message, write_message, Incoming};
+    use serde_json::json;
+    use std::time::Instant;
+    let (to_adapter_r, mut to_adapter) = std::io::pipe().map_err(|e| e.to_string())?;
+    let (from_adapter, from_adapter_w) = std::io::pipe().map_err(|e| e.to_string())?;
+    let adapter = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            let launcher = |v: &Value| launch(v);
+            asldbg::dap::serve(BufReader::new(to_adapter_r), from_adapter_w, &launcher)
+        })
+        .map_err(|e| e.to_string())?;
+    let mut from = BufReader::new(from_adapter);
+    let mut seq = 0;
+    let mut send =
+        |w: &mut std::io::PipeWriter, command: &str, args: Value| -> Result<i64, String> {
+            seq += 1;
+            write_message(
+                w,
+                &json!({"seq": seq, "type": "request", "command": command, "arguments": args}),
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(seq)
+        };
+    // The next message that `pred` accepts (the others are skipped).
+    let mut until = |pred: &dyn Fn(&Value) -> bool| -> Result<Value, String> {
+        loop {
+            match read_message(&mut from).map_err(|e| e.to_string())? {
+                Incoming::Message(m) if pred(&m) => return Ok(m),
+                Incoming::Message(_) => {}
+                other => return Err(format!("the adapter stopped answering: {other:?}")),
+            }
+        }
+    };
+    let response = |s: i64| move |m: &Value| m["type"] == "response" && m["request_seq"] == s;
+    let stopped = |m: &Value| m["event"] == "stopped";
+    send(&mut to_adapter, "initialize", json!({}))?;
+    let s = send(
+        &mut to_adapter,
+        "launch",
+        json!({"definition": definition, "input": input, "noQuota": true, "stopOnEntry": true, "stopAtEnd": true}),
+    )?;
+    let r = until(&response(s))?;
+    if r["success"] != true {
+        return Err(format!("launch: {}", r["message"]));
+    }
+    send(&mut to_adapter, "configurationDone", json!({}))?;
+    until(&stopped)?;
+    let (mut next, mut frames, mut vars) = (Vec::new(), Vec::new(), Vec::new());
+    while next.len() < n {
+        let t = Instant::now();
+        send(&mut to_adapter, "next", json!({"threadId": 1}))?;
+        let m = until(&stopped)?;
+        next.push(t.elapsed());
+        if m["body"]["reason"] == "end" {
+            let s = send(&mut to_adapter, "restart", json!({}))?;
+            until(&response(s))?;
+            until(&stopped)?;
+            continue;
+        }
+        let t = Instant::now();
+        let s = send(&mut to_adapter, "stackTrace", json!({"threadId": 1}))?;
+        let st = until(&response(s))?;
+        frames.push(t.elapsed());
+        let frame = st["body"]["stackFrames"][0]["id"].clone();
+        let s = send(&mut to_adapter, "scopes", json!({"frameId": frame}))?;
+        let sc = until(&response(s))?;
+        let Some(input) = sc["body"]["scopes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["name"] == "Input"))
+            .map(|x| x["variablesReference"].clone())
+        else {
+            continue;
+        };
+        let t = Instant::now();
+        let s = send(
+            &mut to_adapter,
+            "variables",
+            json!({"variablesReference": input}),
+        )?;
+        until(&response(s))?;
+        vars.push(t.elapsed());
+    }
+    let s = send(&mut to_adapter, "disconnect", json!({}))?;
+    until(&response(s))?;
+    drop(to_adapter);
+    let _ = adapter.join();
+    Ok(vec![
+        ("next (to stopped)", next),
+        ("stackTrace", frames),
+        ("variables (Input)", vars),
+    ])
 }

@@ -55,9 +55,16 @@ impl Lines {
     }
 
     /// The state whose text holds `line` (the innermost, when states
-    /// nest), with its first line; a line between states or after the
-    /// last goes to the next state below it, then to the one above.
+    /// nest), with its first line; a line between two states goes to the
+    /// next one below it.
+    /// A line before the first state or after the last one's text holds
+    /// none.
     pub fn state_at(&self, line: usize) -> Option<(MachineId, StateId, usize)> {
+        let first = self.spans.first()?.0;
+        let last = self.spans.iter().map(|s| s.1).max()?;
+        if line < first || line > last {
+            return None;
+        }
         let holding = self
             .spans
             .iter()
@@ -73,5 +80,50 @@ impl Lines {
     /// The first line of a state's text.
     pub fn line_of(&self, m: MachineId, s: StateId) -> Option<usize> {
         self.by_state.get(&(m, s)).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_line_belongs_to_the_innermost_state_that_holds_it() {
+        let text = r#"{
+  "StartAt": "A",
+  "States": {
+    "A": {
+      "Type": "Pass",
+      "Next": "P"
+    },
+
+    "P": {
+      "Type": "Parallel",
+      "Branches": [
+        {"StartAt": "B", "States": {
+          "B": {"Type": "Pass", "End": true}
+        }}
+      ],
+      "End": true
+    }
+  }
+}"#;
+        let doc = crate::asl::parse_document(text, "t.asl.json").unwrap();
+        let def = Definition::from_value(&doc.value).unwrap();
+        let lines = Lines::of(&def, &doc, "").unwrap();
+        let name = |line| {
+            lines
+                .state_at(line)
+                .map(|(m, s, first)| format!("{}@{first}", def.machines[m].states[s].name))
+        };
+        assert_eq!(name(1), None);
+        assert_eq!(name(4).as_deref(), Some("A@4"));
+        assert_eq!(name(6).as_deref(), Some("A@4"));
+        // Between two states: the next one.
+        assert_eq!(name(8).as_deref(), Some("P@9"));
+        assert_eq!(name(13).as_deref(), Some("B@13"));
+        assert_eq!(name(16).as_deref(), Some("P@9"));
+        assert_eq!(name(18), None);
+        assert_eq!(name(1000), None);
     }
 }

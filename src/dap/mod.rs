@@ -46,8 +46,10 @@ pub struct Launched {
 /// text to show (positioned, as `validate` prints it).
 pub type Launcher<'a> = dyn Fn(&Value) -> Result<Launched, String> + 'a;
 
-/// Engine steps run between two looks at the client's requests.
-const SLICE: u64 = 2_000;
+/// Engine steps run at a time, and the longest the client waits for its
+/// requests to be read while a command runs.
+const SLICE: u64 = 64;
+const SLICE_TIME: Duration = Duration::from_millis(10);
 
 /// Serve one client on `input` / `output` until it disconnects (or the
 /// stream ends): nothing is left running afterwards.
@@ -83,11 +85,20 @@ enum Cmd {
     StepOut,
 }
 
+#[derive(Clone)]
+enum Want {
+    Line(String, usize),
+    Name(String),
+}
+
 /// A breakpoint as the client asked for it.
 #[derive(Clone)]
 struct Asked {
     id: i64,
+    /// Where it was asked for: a line of a file, or a state's name.
+    want: Want,
     at: Option<BreakAt>,
+    /// The line it stands at (the state's first line).
     line: Option<usize>,
     condition: Option<String>,
     hit: Option<String>,
@@ -103,6 +114,13 @@ struct Adapter<'l, W: Write> {
     launched: Option<Launched>,
     configured: bool,
     stop_on_entry: bool,
+    /// Stop at the execution's end (to look at it, go back, restart) and
+    /// end the session only when the user goes on; else it ends there.
+    stop_at_end: bool,
+    /// The launch request's arguments (a restart launches them again).
+    launch_args: Value,
+    /// `exited` and `terminated` have been sent.
+    terminated: bool,
     /// Breakpoints by source path (as the client gave it), and by name.
     by_source: BTreeMap<String, Vec<Asked>>,
     by_name: Vec<Asked>,
@@ -117,7 +135,11 @@ struct Adapter<'l, W: Write> {
     /// The command the task command interrupted, while it runs.
     command_waits: Option<Cmd>,
     last: Cmd,
-    threads: BTreeMap<Vec<usize>, i64>,
+    /// Each strand's thread id, kept for the session (a strand seen again,
+    /// after going back, has the id it had).
+    ids: BTreeMap<Vec<usize>, i64>,
+    /// The strands running now.
+    live: std::collections::BTreeSet<Vec<usize>>,
     next_thread: i64,
     refs: Refs,
     /// History events sent to the console so far (the furthest reached).
@@ -139,6 +161,9 @@ impl<'l, W: Write> Adapter<'l, W> {
             launched: None,
             configured: false,
             stop_on_entry: false,
+            stop_at_end: false,
+            launch_args: Value::Null,
+            terminated: false,
             by_source: BTreeMap::new(),
             by_name: Vec::new(),
             on_error: false,
@@ -148,7 +173,8 @@ impl<'l, W: Write> Adapter<'l, W> {
             running: None,
             command_waits: None,
             last: Cmd::Continue,
-            threads: BTreeMap::new(),
+            ids: BTreeMap::from([(Vec::new(), 1)]),
+            live: std::collections::BTreeSet::from([Vec::new()]),
             next_thread: 2,
             refs: Refs::default(),
             sent: 0,
@@ -246,7 +272,7 @@ impl<'l, W: Write> Adapter<'l, W> {
         let args = m.get("arguments").cloned().unwrap_or(Value::Null);
         let needs_session = !matches!(
             command.as_str(),
-            "initialize" | "launch" | "attach" | "disconnect" | "terminate"
+            "initialize" | "launch" | "attach" | "disconnect"
         );
         if needs_session && self.launched.is_none() {
             let known = KNOWN.contains(&command.as_str());
@@ -275,6 +301,9 @@ impl<'l, W: Write> Adapter<'l, W> {
             "scopes" => self.scopes(&args),
             "variables" => self.variables(&args),
             "setVariable" => self.set_variable(&args),
+            "setExpression" => self.set_expression(&args),
+            "gotoTargets" => self.goto_targets(&args),
+            "goto" => return self.goto(&m, &args),
             "evaluate" => self.evaluate(&args),
             "continue" => return self.start(&m, Cmd::Continue),
             "next" => return self.start(&m, Cmd::Next),
@@ -282,19 +311,32 @@ impl<'l, W: Write> Adapter<'l, W> {
             "stepOut" => return self.start(&m, Cmd::StepOut),
             "pause" => return self.pause(&m),
             "stepBack" | "reverseContinue" => return self.back(&m, command == "stepBack"),
-            "restart" => return self.restart(&m),
+            "restart" => return self.restart(&m, &args),
             "source" => Err("the definition is its file: open it in the editor".into()),
             "loadedSources" => Ok(json!({"sources": self.sources()})),
-            "disconnect" | "terminate" => {
+            "terminate" => {
+                // The execution ends (as StopExecution ends it); the
+                // adapter waits for the client's disconnect.
+                self.running = None;
+                self.command_waits = None;
+                if let Some(l) = self.launched.as_mut() {
+                    if let Some(b) = &l.background {
+                        b.cancel();
+                    }
+                    if !l.session.moment().is_done() {
+                        l.session.stop();
+                    }
+                }
+                self.reply(&m, Ok(json!({})))?;
+                self.emit_history()?;
+                return self.end_session();
+            }
+            "disconnect" => {
                 self.quit = true;
                 if let Some(b) = self.launched.as_ref().and_then(|l| l.background.as_ref()) {
                     b.cancel();
                 }
-                self.reply(&m, Ok(json!({})))?;
-                if command == "terminate" {
-                    self.event("terminated", json!({}))?;
-                }
-                return Ok(());
+                return self.reply(&m, Ok(json!({})));
             }
             other => Err(format!("unknown request '{other}'")),
         };
@@ -316,12 +358,20 @@ impl<'l, W: Write> Adapter<'l, W> {
                 Err("already launched: restart, or disconnect first".into()),
             );
         }
-        match (self.launcher)(args) {
-            Ok(l) => {
+        let flag = |k: &str| match &args[k] {
+            Value::Null => Ok(false),
+            Value::Bool(b) => Ok(*b),
+            _ => Err(format!("launch: '{k}' must be true or false")),
+        };
+        let flags = flag("stopOnEntry").and_then(|e| Ok((e, flag("stopAtEnd")?)));
+        let launched = flags.and_then(|f| Ok((f, (self.launcher)(args)?)));
+        match launched {
+            Ok(((on_entry, at_end), l)) => {
                 let said = l.said.clone();
-                self.stop_on_entry = args["stopOnEntry"].as_bool().unwrap_or(false);
+                self.stop_on_entry = on_entry;
+                self.stop_at_end = at_end;
+                self.launch_args = args.clone();
                 self.launched = Some(l);
-                self.threads.insert(Vec::new(), 1);
                 for line in said {
                     self.console("console", &line)?;
                 }
@@ -342,6 +392,29 @@ impl<'l, W: Write> Adapter<'l, W> {
         }
         self.configured = true;
         self.emit_history()?;
+        self.begin()
+    }
+
+    /// The run's first moment: paused there when asked, or at a breakpoint
+    /// on the first state; else it runs.
+    fn begin(&mut self) -> io::Result<()> {
+        let l = self.launched.as_mut().expect("launched");
+        let hit = l.session.check_breakpoint();
+        let logs = l.session.take_logs();
+        for line in logs {
+            self.console("console", &line)?;
+        }
+        if let Some(i) = hit {
+            let here = self
+                .launched
+                .as_ref()
+                .expect("launched")
+                .session
+                .moment()
+                .label();
+            let id = self.bp_ids.get(i).copied();
+            return self.stopped("breakpoint", &format!("Breakpoint before {here}"), id);
+        }
         if self.stop_on_entry {
             self.stopped("entry", "Paused before the first state", None)
         } else {
@@ -357,40 +430,14 @@ impl<'l, W: Write> Adapter<'l, W> {
             .or_else(|| args["source"]["name"].as_str())
             .unwrap_or_default()
             .to_string();
-        let ours = {
-            let l = self.launched.as_ref().expect("launched");
-            l.file.as_deref().is_some_and(|f| same_file(f, &path))
-        };
         let mut list = Vec::new();
         for b in args["breakpoints"].as_array().into_iter().flatten() {
-            let line = b["line"].as_u64().unwrap_or(0) as usize;
-            let mut asked = self.asked(b);
-            let l = self.launched.as_ref().expect("launched");
-            asked.line = Some(line);
-            if !ours {
-                asked.problem = Some(format!(
-                    "{path} is not the definition being debugged{}",
-                    l.file
-                        .as_deref()
-                        .map(|f| format!(" ({f})"))
-                        .unwrap_or_default()
-                ));
-            } else {
-                match l.lines.as_ref().and_then(|ls| ls.state_at(line)) {
-                    Some((m, s, first)) => {
-                        asked.at = Some(BreakAt::State(m, s));
-                        asked.line = Some(first);
-                    }
-                    None => {
-                        asked.problem = Some(
-                            "this file does not hold the states as they run (a definition \
-                             given as a string, or built by Terraform): set a function \
-                             breakpoint on the state's name"
-                                .into(),
-                        )
-                    }
-                }
+            let line = b["line"].as_u64().map(|n| n as usize);
+            let mut asked = self.asked(b, Want::Line(path.clone(), line.unwrap_or(0)));
+            if line.is_none() {
+                asked.problem = Some("a breakpoint needs a line (a whole number)".into());
             }
+            self.place(&mut asked);
             list.push(asked);
         }
         self.by_source.insert(path.clone(), list);
@@ -403,31 +450,11 @@ impl<'l, W: Write> Adapter<'l, W> {
     }
 
     fn set_function_breakpoints(&mut self, args: &Value) -> Result<Value, String> {
-        let def = self
-            .launched
-            .as_ref()
-            .expect("launched")
-            .session
-            .definition()
-            .clone();
         let mut list = Vec::new();
         for b in args["breakpoints"].as_array().into_iter().flatten() {
-            let name = b["name"].as_str().unwrap_or_default();
-            let mut asked = self.asked(b);
-            match def.find(name) {
-                Some((m, s)) => asked.at = Some(BreakAt::State(m, s)),
-                None => {
-                    let names: Vec<String> = def
-                        .machines
-                        .iter()
-                        .flat_map(|mc| mc.states.iter().map(|s| s.name.to_string()))
-                        .collect();
-                    asked.problem = Some(match crate::testing::mocks::did_you_mean(name, &names) {
-                        Some(n) => format!("no state named '{name}' (did you mean '{n}'?)"),
-                        None => format!("no state named '{name}'"),
-                    });
-                }
-            }
+            let name = b["name"].as_str().unwrap_or_default().to_string();
+            let mut asked = self.asked(b, Want::Name(name));
+            self.place(&mut asked);
             list.push(asked);
         }
         self.by_name = list;
@@ -451,13 +478,13 @@ impl<'l, W: Write> Adapter<'l, W> {
         self.on_uncaught = filters.contains(&"uncaught");
         let on = self.on_error || self.on_uncaught;
         if let Some(s) = self.session() {
-            s.break_on_error = on;
+            s.set_break_on_error(on);
         }
         let n = filters.len();
         Ok(json!({"breakpoints": vec![json!({"verified": true}); n]}))
     }
 
-    fn asked(&mut self, b: &Value) -> Asked {
+    fn asked(&mut self, b: &Value, want: Want) -> Asked {
         let id = self.next_bp;
         self.next_bp += 1;
         let text = |k: &str| {
@@ -466,8 +493,12 @@ impl<'l, W: Write> Adapter<'l, W> {
                 .filter(|t| !t.is_empty())
                 .map(str::to_string)
         };
+        let wrong = ["condition", "hitCondition", "logMessage"]
+            .into_iter()
+            .find(|k| !b[*k].is_null() && !b[*k].is_string());
         let mut a = Asked {
             id,
+            want,
             at: None,
             line: None,
             condition: text("condition"),
@@ -485,7 +516,71 @@ impl<'l, W: Write> Adapter<'l, W> {
                 a.problem = Some(e);
             }
         }
+        if let Some(k) = wrong {
+            a.problem = Some(format!("'{k}' must be a string"));
+        }
         a
+    }
+
+    /// Find where `a` stands in the definition being debugged: the state
+    /// holding its line, or the state of its name.
+    fn place(&self, a: &mut Asked) {
+        let l = self.launched.as_ref().expect("launched");
+        a.at = None;
+        match &a.want {
+            Want::Line(path, line) => {
+                a.line = Some(*line);
+                if a.problem.is_some() {
+                    return;
+                }
+                if !l.file.as_deref().is_some_and(|f| same_file(f, path)) {
+                    a.problem = Some(format!(
+                        "{path} is not the definition being debugged{}",
+                        l.file
+                            .as_deref()
+                            .map(|f| format!(" ({f})"))
+                            .unwrap_or_default()
+                    ));
+                    return;
+                }
+                let Some(lines) = l.lines.as_ref() else {
+                    a.problem = Some(
+                        "this file does not hold the states as they run (a definition given as \
+                         a string, or built by Terraform): set a function breakpoint on the \
+                         state's name"
+                            .into(),
+                    );
+                    return;
+                };
+                match lines.state_at(*line) {
+                    Some((m, s, first)) => {
+                        a.at = Some(BreakAt::State(m, s));
+                        a.line = Some(first);
+                    }
+                    None => a.problem = Some("no state's text holds this line".into()),
+                }
+            }
+            Want::Name(name) => {
+                if a.problem.is_some() {
+                    return;
+                }
+                let def = l.session.definition();
+                match def.find(name) {
+                    Some((m, s)) => a.at = Some(BreakAt::State(m, s)),
+                    None => {
+                        let names: Vec<String> = def
+                            .machines
+                            .iter()
+                            .flat_map(|mc| mc.states.iter().map(|s| s.name.to_string()))
+                            .collect();
+                        a.problem = Some(match crate::testing::mocks::did_you_mean(name, &names) {
+                            Some(n) => format!("no state named '{name}' (did you mean '{n}'?)"),
+                            None => format!("no state named '{name}'"),
+                        });
+                    }
+                }
+            }
+        }
     }
 
     fn describe(&self, a: &Asked, path: Option<&str>) -> Value {
@@ -513,15 +608,14 @@ impl<'l, W: Write> Adapter<'l, W> {
         let Some(s) = self.launched.as_mut().map(|l| &mut l.session) else {
             return;
         };
-        s.breakpoints.clear();
+        s.clear_breakpoints();
         self.bp_ids.clear();
         for a in asked {
             let Some(at) = a.at.clone() else { continue };
             let mut b = Breakpoint::new(at);
             b.hit = a.hit.as_deref().and_then(|h| HitCondition::parse(h).ok());
             b.log = a.log.clone();
-            s.breakpoints.push(b);
-            let i = s.breakpoints.len() - 1;
+            let i = s.add_breakpoint(b);
             if let Some(c) = &a.condition {
                 let _ = s.set_condition(i, c);
             }
@@ -537,10 +631,9 @@ impl<'l, W: Write> Adapter<'l, W> {
             .as_ref()
             .is_some_and(|l| l.session.moment().is_done());
         if done {
-            return self.reply(
-                m,
-                Err("the execution has ended: restart it (or step back)".into()),
-            );
+            // Going on from the end ends the session.
+            self.reply(m, Ok(json!({})))?;
+            return self.end_session();
         }
         let body = if cmd == Cmd::Continue {
             json!({"allThreadsContinued": true})
@@ -586,7 +679,13 @@ impl<'l, W: Write> Adapter<'l, W> {
         let Some(s) = self.session() else {
             return Ok(());
         };
-        let stop = s.run(SLICE);
+        // Small slices up to a few milliseconds: a pause (or any request)
+        // is answered at once however slow a state is.
+        let started = std::time::Instant::now();
+        let mut stop = s.run(SLICE);
+        while stop == Stop::Budget && started.elapsed() < SLICE_TIME {
+            stop = s.run(SLICE);
+        }
         let logs = s.take_logs();
         for l in logs {
             self.console("console", &l)?;
@@ -707,11 +806,25 @@ impl<'l, W: Write> Adapter<'l, W> {
             ),
         };
         self.console("console", &text)?;
-        // Stopped at the end: the run can still be looked at, stepped back
-        // through or restarted. The editor ends the session when asked.
-        self.stopped("end", &text, None)?;
-        let code = if status == Status::Succeeded { 0 } else { 1 };
-        self.event("exited", json!({"exitCode": code}))?;
+        if self.stop_at_end {
+            // Stopped at the end: the run can still be looked at, stepped
+            // back through or restarted; going on ends the session.
+            return self.stopped("end", &format!("{text} (continue ends the session)"), None);
+        }
+        self.end_session()
+    }
+
+    /// `exited` with the execution's outcome, then `terminated` (once).
+    fn end_session(&mut self) -> io::Result<()> {
+        if self.terminated {
+            return Ok(());
+        }
+        self.terminated = true;
+        let ok = self
+            .launched
+            .as_ref()
+            .is_some_and(|l| l.session.moment().status() == Status::Succeeded);
+        self.event("exited", json!({"exitCode": if ok { 0 } else { 1 }}))?;
         self.event("terminated", json!({}))
     }
 
@@ -740,11 +853,11 @@ impl<'l, W: Write> Adapter<'l, W> {
         }
         let s = &mut l.session;
         let moved = if one {
-            s.step_back()
+            s.state_back()
         } else {
             // Back to the last breakpoint passed, else the start.
             let mut moved = false;
-            while s.step_back() {
+            while s.state_back() {
                 moved = true;
                 let here = s.moment().current_ids();
                 if here.is_some_and(|(mc, st)| s.has_breakpoint(mc, st)) {
@@ -761,23 +874,60 @@ impl<'l, W: Write> Adapter<'l, W> {
         self.stopped("step", "Went back", None)
     }
 
-    fn restart(&mut self, m: &Value) -> io::Result<()> {
+    /// Launch again — the definition as its file reads now, and the
+    /// arguments the client sends (else the first ones) — with the same
+    /// breakpoints, placed in the new definition.
+    fn restart(&mut self, m: &Value, args: &Value) -> io::Result<()> {
+        let launch = match &args["arguments"] {
+            Value::Object(_) => args["arguments"].clone(),
+            _ => self.launch_args.clone(),
+        };
+        let fresh = match (self.launcher)(&launch) {
+            Ok(l) => l,
+            Err(e) => {
+                self.console("stderr", &e)?;
+                return self.reply(m, Err(e));
+            }
+        };
         self.running = None;
         self.command_waits = None;
-        if let Some(l) = self.launched.as_mut() {
-            if let Some(b) = &l.background {
-                b.cancel();
-            }
-            l.session.restart();
+        if let Some(b) = self.launched.as_ref().and_then(|l| l.background.as_ref()) {
+            b.cancel();
+        }
+        self.stop_on_entry = launch["stopOnEntry"]
+            .as_bool()
+            .unwrap_or(self.stop_on_entry);
+        self.stop_at_end = launch["stopAtEnd"].as_bool().unwrap_or(self.stop_at_end);
+        let said = fresh.said.clone();
+        self.launched = Some(fresh);
+        self.launch_args = launch;
+        let mut asked: Vec<Asked> = std::mem::take(&mut self.by_name);
+        for a in &mut asked {
+            a.problem = None;
+            self.place(a);
+        }
+        self.by_name = asked;
+        let mut by_source = std::mem::take(&mut self.by_source);
+        for a in by_source.values_mut().flatten() {
+            a.problem = None;
+            self.place(a);
+        }
+        self.by_source = by_source;
+        self.sync_breakpoints();
+        let on = self.on_error || self.on_uncaught;
+        if let Some(s) = self.session() {
+            s.set_break_on_error(on);
         }
         self.ended = false;
+        self.terminated = false;
+        self.sent = 0;
         self.reply(m, Ok(json!({})))?;
-        self.console("console", "Restarted.")?;
-        if self.stop_on_entry {
-            self.stopped("entry", "Paused before the first state", None)
-        } else {
-            self.go(Cmd::Continue)
+        for line in said {
+            self.console("console", &line)?;
         }
+        self.console("console", "Restarted.")?;
+        self.emit_history()?;
+        self.begin()
     }
 
     fn stopped(&mut self, reason: &str, text: &str, bp: Option<i64>) -> io::Result<()> {
@@ -805,7 +955,7 @@ impl<'l, W: Write> Adapter<'l, W> {
             .as_ref()
             .map(|l| l.session.moment().frame_path())
             .unwrap_or_default();
-        self.threads.get(&path).copied().unwrap_or(1)
+        self.ids.get(&path).copied().unwrap_or(1)
     }
 
     /// Threads for the strands running now; started/exited events for the
@@ -824,23 +974,21 @@ impl<'l, W: Write> Adapter<'l, W> {
         if !now.contains(&Vec::new()) {
             now.push(Vec::new());
         }
-        let gone: Vec<(Vec<usize>, i64)> = self
-            .threads
-            .iter()
-            .filter(|(p, _)| !now.contains(p))
-            .map(|(p, id)| (p.clone(), *id))
-            .collect();
-        for (p, id) in gone {
-            self.threads.remove(&p);
+        let now: std::collections::BTreeSet<Vec<usize>> = now.into_iter().collect();
+        let gone: Vec<Vec<usize>> = self.live.difference(&now).cloned().collect();
+        let came: Vec<Vec<usize>> = now.difference(&self.live).cloned().collect();
+        self.live = now;
+        for p in gone {
+            let id = self.ids.get(&p).copied().unwrap_or(1);
             self.event("thread", json!({"reason": "exited", "threadId": id}))?;
         }
-        for p in now {
-            if !self.threads.contains_key(&p) {
-                let id = self.next_thread;
-                self.next_thread += 1;
-                self.threads.insert(p, id);
-                self.event("thread", json!({"reason": "started", "threadId": id}))?;
-            }
+        for p in came {
+            let next = &mut self.next_thread;
+            let id = *self.ids.entry(p).or_insert_with(|| {
+                *next += 1;
+                *next - 1
+            });
+            self.event("thread", json!({"reason": "started", "threadId": id}))?;
         }
         Ok(())
     }
@@ -851,8 +999,9 @@ impl<'l, W: Write> Adapter<'l, W> {
         let def = m.definition();
         let strands = m.strands();
         let threads: Vec<Value> = self
-            .threads
+            .live
             .iter()
+            .map(|path| (path, self.ids.get(path).copied().unwrap_or(1)))
             .map(|(path, id)| {
                 let name = if path.is_empty() {
                     "main flow".to_string()
@@ -875,7 +1024,7 @@ impl<'l, W: Write> Adapter<'l, W> {
     /// state, path).
     fn frames_of(&self, id: i64) -> Vec<(usize, usize, Vec<usize>)> {
         let l = self.launched.as_ref().expect("launched");
-        let Some(path) = self.threads.iter().find(|(_, t)| **t == id).map(|(p, _)| p) else {
+        let Some(path) = self.ids.iter().find(|(_, t)| **t == id).map(|(p, _)| p) else {
             return Vec::new();
         };
         l.session
@@ -996,9 +1145,7 @@ impl<'l, W: Write> Adapter<'l, W> {
         let r = args["variablesReference"].as_i64().unwrap_or(0);
         let name = args["name"].as_str().unwrap_or_default();
         let text = args["value"].as_str().unwrap_or_default();
-        let value = Val::parse(text.trim()).map_err(|e| {
-            format!("'{text}' is not JSON ({e}): a string is written in quotes, \"like this\"")
-        })?;
+        let value = Val::parse(text.trim()).map_err(|e| not_json(text, e))?;
         if self.running.is_some() {
             return Err("pause first".into());
         }
@@ -1007,10 +1154,76 @@ impl<'l, W: Write> Adapter<'l, W> {
         Ok(json!({"value": shown}))
     }
 
+    fn set_expression(&mut self, args: &Value) -> Result<Value, String> {
+        let text = args["expression"].as_str().unwrap_or_default();
+        let raw = args["value"].as_str().unwrap_or_default();
+        let value = Val::parse(raw.trim()).map_err(|e| not_json(raw, e))?;
+        if self.running.is_some() {
+            return Err("pause first".into());
+        }
+        let l = self.launched.as_mut().expect("launched");
+        let shown = vars::set_expression(text, value, &mut l.session)?;
+        Ok(json!({"value": shown}))
+    }
+
+    /// The moments a line's state was at: each history event of that
+    /// state so far (going to one travels back, or forward, to it).
+    fn goto_targets(&mut self, args: &Value) -> Result<Value, String> {
+        let line = args["line"].as_u64().unwrap_or(0) as usize;
+        let l = self.launched.as_ref().expect("launched");
+        let (mc, st, first) = l
+            .lines
+            .as_ref()
+            .and_then(|ls| ls.state_at(line))
+            .ok_or("no state at this line")?;
+        let m = l.session.moment();
+        let name = &m.definition().machines[mc].states[st].name;
+        let targets: Vec<Value> = m
+            .history()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.state.as_deref() == Some(&**name))
+            .map(|(i, e)| {
+                let mut label = format!("{} {}", e.id, e.event_type.as_str());
+                if !e.frame.is_empty() {
+                    label.push(' ');
+                    label.push_str(&crate::engine::history::path_label(&e.frame));
+                }
+                json!({"id": i + 1, "label": label, "line": first})
+            })
+            .collect();
+        if targets.is_empty() {
+            return Err(format!("'{name}' has not run yet: no moment to go to"));
+        }
+        Ok(json!({ "targets": targets }))
+    }
+
+    fn goto(&mut self, m: &Value, args: &Value) -> io::Result<()> {
+        let k = args["targetId"].as_u64().unwrap_or(0) as usize;
+        if self.running.is_some() {
+            return self.reply(m, Err("pause first".into()));
+        }
+        let l = self.launched.as_mut().expect("launched");
+        if k == 0
+            || k > l
+                .session
+                .moment()
+                .history()
+                .len()
+                .max(l.session.horizon_events())
+        {
+            return self.reply(m, Err(format!("no history event {k}")));
+        }
+        l.session.travel_to_event(k);
+        self.ended = false;
+        self.reply(m, Ok(json!({})))?;
+        self.stopped("goto", &format!("At history event {k}"), None)
+    }
+
     fn evaluate(&mut self, args: &Value) -> Result<Value, String> {
         let text = args["expression"]
             .as_str()
-            .unwrap_or_default()
+            .ok_or("'expression' must be a string")?
             .trim()
             .to_string();
         let context = args["context"].as_str().unwrap_or("repl");
@@ -1052,7 +1265,7 @@ impl<'l, W: Write> Adapter<'l, W> {
         let outcome = match word {
             "answer" => TaskOutcome::Succeeded(
                 Val::parse(rest.trim())
-                    .map_err(|e| format!("answer: '{}' is not JSON ({e})", rest.trim()))?,
+                    .map_err(|e| format!("answer: {}", not_json(rest.trim(), e)))?,
             ),
             "fail" => {
                 let rest = rest.trim();
@@ -1126,6 +1339,9 @@ const KNOWN: &[&str] = &[
     "scopes",
     "variables",
     "setVariable",
+    "setExpression",
+    "gotoTargets",
+    "goto",
     "evaluate",
     "continue",
     "next",
@@ -1151,6 +1367,8 @@ fn capabilities() -> Value {
         "supportsEvaluateForHovers": true,
         "supportsStepBack": true,
         "supportsSetVariable": true,
+        "supportsSetExpression": true,
+        "supportsGotoTargetsRequest": true,
         "supportsRestartRequest": true,
         "supportsTerminateRequest": true,
         "supportsLoadedSourcesRequest": true,
@@ -1160,6 +1378,13 @@ fn capabilities() -> Value {
             {"filter": "uncaught", "label": "Uncaught errors", "description": "Stop when a state raises an error that no Catch (of the state or a container) takes", "default": true}
         ],
     })
+}
+
+/// A value typed that is not JSON, quoted short.
+fn not_json(text: &str, e: impl std::fmt::Display) -> String {
+    let shown: String = text.chars().take(60).collect();
+    let cut = if shown.len() < text.len() { "…" } else { "" };
+    format!("'{shown}{cut}' is not JSON ({e}): a string is written in quotes, \"like this\"")
 }
 
 fn source(path: &str) -> Value {

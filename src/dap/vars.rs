@@ -172,29 +172,93 @@ impl Refs {
             }),
         }
         .ok_or("only the state input and the variables can be changed")?;
-        let root = match &place.root {
-            Root::Input => m.current_input().cloned(),
-            Root::Var(n) => m.lookup_var(n),
-        }
-        .ok_or("there is nothing here to change")?;
-        let new =
-            replace(&root, &place.keys, value.clone()).ok_or("that member is no longer there")?;
-        match &place.root {
-            Root::Input => {
-                if !m.at_state_entry() || !s.set_state_input(new) {
-                    return Err(
-                        "the input can be changed before a state runs: step to a state's entry"
-                            .into(),
-                    );
-                }
-            }
-            Root::Var(n) => {
-                let n = n.clone();
-                s.set_variable(&n, new)
-            }
-        }
+        apply(&place, value.clone(), s)?;
         Ok(show(&value, None).0)
     }
+}
+
+/// Set the value at `place` through the session.
+fn apply(place: &Place, value: Val, s: &mut Session) -> Result<(), String> {
+    let m = s.moment();
+    let root = match &place.root {
+        Root::Input => m.current_input().cloned(),
+        Root::Var(n) => m.lookup_var(n),
+    }
+    .ok_or("there is nothing here to change")?;
+    let new = replace(&root, &place.keys, value).ok_or(
+        "that member is not there: only members the value has can be set (set the whole \
+         object to add one)",
+    )?;
+    match &place.root {
+        Root::Input => {
+            if !m.at_state_entry() || !s.set_state_input(new) {
+                return Err(
+                    "the input can be changed before a state runs: step to a state's entry".into(),
+                );
+            }
+        }
+        Root::Var(n) => {
+            let n = n.clone();
+            s.set_variable(&n, new)
+        }
+    }
+    Ok(())
+}
+
+/// `setExpression`: `$` / `$.a.b[0]` / `$['a b']` (the state input) or
+/// `$name.a` (a variable) set to `value`; the value as shown.
+pub(super) fn set_expression(text: &str, value: Val, s: &mut Session) -> Result<String, String> {
+    let place = parse_place(text.trim()).ok_or_else(|| {
+        format!(
+            "'{text}' cannot be set: give a path into the input ($.a.b[0]) or a variable ($name.a)"
+        )
+    })?;
+    apply(&place, value.clone(), s)?;
+    Ok(show(&value, None).0)
+}
+
+/// A plain path: `$` then `.name`, `['name']` or `[index]` parts; or
+/// `$name` then such parts.
+fn parse_place(t: &str) -> Option<Place> {
+    let rest = t.strip_prefix('$')?;
+    let (root, mut rest) = if rest.is_empty() || rest.starts_with(['.', '[']) {
+        (Root::Input, rest)
+    } else {
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            return None;
+        }
+        (Root::Var(rest[..end].to_string()), &rest[end..])
+    };
+    let mut keys = Vec::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            // A plain name (anything else is written ['like this']).
+            if end == 0
+                || !r[..end]
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            {
+                return None;
+            }
+            keys.push(Key::Field(r[..end].to_string()));
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix("['") {
+            let end = r.find("']")?;
+            keys.push(Key::Field(r[..end].to_string()));
+            rest = &r[end + 2..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            keys.push(Key::Index(r[..end].trim().parse().ok()?));
+            rest = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(Place { root, keys })
 }
 
 impl Place {
@@ -426,4 +490,44 @@ pub(super) fn scopes(
     }
     out.push(("Execution".to_string(), Node::List(exec), true));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(t: &str) -> Option<String> {
+        parse_place(t).map(|p| format!("{:?} {:?}", p.root, p.keys))
+    }
+
+    #[test]
+    fn places_to_set_are_plain_paths_into_the_input_or_a_variable() {
+        assert_eq!(keys("$").unwrap(), "Input []");
+        assert_eq!(
+            keys("$.a['b c'][2].d").unwrap(),
+            r#"Input [Field("a"), Field("b c"), Index(2), Field("d")]"#
+        );
+        assert_eq!(keys("$total.n").unwrap(), r#"Var("total") [Field("n")]"#);
+        for bad in [
+            "$.a..b",
+            "$..a",
+            "$.a[?(@.x)]",
+            "a",
+            "$$.Execution",
+            "$.a[",
+            "$.a + 1",
+        ] {
+            assert!(keys(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_member_is_replaced_deep_inside_and_the_rest_kept() {
+        let v = Val::parse(r#"{"a": [1, {"b": 2}], "c": 3}"#).unwrap();
+        let p = parse_place("$.a[1].b").unwrap();
+        let new = replace(&v, &p.keys, Val::parse("9").unwrap()).unwrap();
+        assert_eq!(new.to_compact(), r#"{"a":[1,{"b":9}],"c":3}"#);
+        let missing = parse_place("$.x.y").unwrap();
+        assert!(replace(&v, &missing.keys, Val::Null).is_none());
+    }
 }

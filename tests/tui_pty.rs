@@ -37,11 +37,12 @@ fn steps_into_a_map_iteration() {
     t.keys("u");
     t.wait_for("at Get scores from all credit bureaus");
     t.keys("i");
-    t.wait_for("at Get all scores [0]");
+    // The status line says where in the fan-out (80 columns: whole).
+    t.wait_for("at Get all scores [0] (iteration 1 of 3)");
     // The iterations run interleaved: a breakpoint in the Map stops in each.
     t.keys("b");
     t.keys("c");
-    t.wait_for("at Get all scores [1]");
+    t.wait_for("at Get all scores [1] (iteration 2 of 3)");
     t.quit_and_check_restored();
 }
 

@@ -1304,6 +1304,39 @@ mod tests {
     }
 
     #[test]
+    fn the_moment_says_where_it_stands_in_the_fan_out_and_lists_the_strands() {
+        let mut s = session(map_machine());
+        assert_eq!(s.moment().fan_out(), "");
+        let mut seen = Vec::new();
+        while !s.moment().is_done() {
+            s.step_into();
+            s.run_all();
+            if name(&s) == "X" {
+                seen.push(s.moment().fan_out());
+                // The iteration running is a strand, beside the main flow.
+                let strands = s.moment().strands();
+                assert!(strands.iter().any(|st| st.path.is_empty() && !st.current));
+                let here = strands.iter().find(|st| st.current).unwrap();
+                assert_eq!(here.path, s.moment().frame_path());
+                assert_eq!(here.stack.len(), 2, "{here:?}");
+            }
+        }
+        assert_eq!(
+            seen,
+            ["iteration 1 of 3", "iteration 2 of 3", "iteration 3 of 3"]
+        );
+        // One state back from the end: the last state entered (Z).
+        assert!(s.state_back());
+        assert_eq!(name(&s), "Z");
+        assert!(s.moment().at_state_entry());
+        assert!(s.state_back());
+        assert_eq!(
+            (name(&s), s.moment().frame_path()),
+            ("Y".to_string(), vec![2])
+        );
+    }
+
+    #[test]
     fn restart_replays_state_input_variable_and_task_answer_edits() {
         let def = json!({"StartAt": "A", "States": {
             "A": {"Type": "Pass", "Assign": {"v": 1}, "Next": "B"},

@@ -108,6 +108,23 @@ impl<'a> Moment<'a> {
     pub fn strands(&self) -> Vec<Strand> {
         self.exec.strands()
     }
+    /// Where the current strand stands in the fan-outs around it, innermost
+    /// first: `branch 2 of 2`, `iteration 3 of 3, in branch 1 of 2`
+    /// (empty in the main flow).
+    pub fn fan_out(&self) -> String {
+        let parts: Vec<String> = self
+            .exec
+            .fan_out()
+            .into_iter()
+            .rev()
+            .map(|(iteration, i, n)| {
+                let what = if iteration { "iteration" } else { "branch" };
+                format!("{what} {} of {n}", i + 1)
+            })
+            .collect();
+        parts.join(", in ")
+    }
+
     /// The state about to run with its branch/iteration path, as the
     /// debugger names it (`Verify address [1]`; `(end)` once it has ended).
     pub fn label(&self) -> String {

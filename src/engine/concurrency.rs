@@ -403,3 +403,26 @@ fn walk_strands(
         current,
     });
 }
+
+impl Execution {
+    /// Where the current strand stands in each fan-out around it, outermost
+    /// first: (a Map iteration, not a Parallel branch; its index; how many
+    /// branches or iterations the container runs).
+    pub fn fan_out(&self) -> Vec<(bool, usize, usize)> {
+        self.frames
+            .windows(2)
+            .filter_map(|w| {
+                let (iteration, index) = match w[1].kind {
+                    FrameKind::Root => return None,
+                    FrameKind::Branch(i) => (false, i),
+                    FrameKind::Iteration(i) => (true, i),
+                };
+                let total = match &w[0].phase {
+                    Phase::Children(c) => c.inputs.len(),
+                    _ => index + 1,
+                };
+                Some((iteration, index, total))
+            })
+            .collect()
+    }
+}

@@ -1161,6 +1161,11 @@ impl App {
         if !path.is_empty() {
             name.push(' ');
             name.push_str(&crate::engine::history::path_label(&path));
+            // Where in the fan-out: `(branch 2 of 2)`, `(iteration 3 of 3)`.
+            let at = self.session.moment().fan_out();
+            if !at.is_empty() && !self.session.moment().is_done() {
+                name.push_str(&format!(" ({at})"));
+            }
         }
         name
     }

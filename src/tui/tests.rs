@@ -122,14 +122,14 @@ fn stepping_into_a_map_iteration_follows_it() {
     press(&mut app, "u");
     assert_eq!(app.current_name(), "Get scores from all credit bureaus");
     press(&mut app, "i");
-    assert_eq!(app.current_name(), "Get all scores [0]");
+    assert_eq!(app.current_name(), "Get all scores [0] (iteration 1 of 3)");
     // The three iterations run interleaved; `s` follows iteration 0, but
     // never past a state of another iteration that has not been a stop:
     // iterations 1 and 2 are stops, then the run goes on to its end.
     press(&mut app, "s");
-    assert_eq!(app.current_name(), "Get all scores [1]");
+    assert_eq!(app.current_name(), "Get all scores [1] (iteration 2 of 3)");
     press(&mut app, "s");
-    assert_eq!(app.current_name(), "Get all scores [2]");
+    assert_eq!(app.current_name(), "Get all scores [2] (iteration 3 of 3)");
     press(&mut app, "s");
     assert_eq!(app.session.moment().status(), Status::Succeeded);
     assert_eq!(
@@ -412,7 +412,7 @@ fn breakpoint_conditions_and_iterations_from_the_list() {
     code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
     code(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     press(&mut app, "c");
-    assert_eq!(app.current_name(), "Get all scores [2]");
+    assert_eq!(app.current_name(), "Get all scores [2] (iteration 3 of 3)");
     assert_eq!(
         app.session
             .moment()
@@ -990,7 +990,7 @@ fn the_graph_shows_which_map_iteration_runs() {
     // A breakpoint inside the Map stops at each iteration in turn.
     press(&mut app, "b");
     press(&mut app, "c");
-    assert_eq!(app.current_name(), "Get all scores [1]");
+    assert_eq!(app.current_name(), "Get all scores [1] (iteration 2 of 3)");
     let s = screen(&render(&mut app, 160, 48));
     assert!(s.contains("╭─#1"), "{s}");
 }

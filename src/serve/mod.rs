@@ -42,8 +42,9 @@ pub struct Lesson {
     pub description: String,
     definition: Arc<Definition>,
     input: Val,
-    /// Mock file and test case answering its tasks.
-    mocks: Option<(serde_json::Value, String)>,
+    /// The mock file's test case answering its tasks (read and checked
+    /// once, when the lesson is loaded).
+    mocks: Option<MockRunner>,
     text: Option<String>,
 }
 
@@ -63,7 +64,10 @@ impl Lesson {
                     .map(str::to_string)
                     .or_else(|| first_test_case(&doc))
                     .unwrap_or_default();
-                Some((doc, case))
+                Some(
+                    MockRunner::from_value(&doc, "mocks.json", None, &case)
+                        .map_err(|e| format!("sample {}: mocks.json: {e}", s.name))?,
+                )
             }
             None => None,
         };
@@ -101,10 +105,13 @@ impl Lesson {
         };
         let mocks = match read("mocks.json") {
             Some(t) => {
-                let doc: serde_json::Value = serde_json::from_str(&t)
-                    .map_err(|e| format!("{}: {e}", dir.join("mocks.json").display()))?;
+                let file = dir.join("mocks.json").display().to_string();
+                let doc: serde_json::Value =
+                    serde_json::from_str(&t).map_err(|e| format!("{file}: {e}"))?;
                 let case = first_test_case(&doc).unwrap_or_default();
-                Some((doc, case))
+                // A mock file that does not read stops the server at start
+                // (it used to leave the lesson's tasks unanswered, unsaid).
+                Some(MockRunner::from_value(&doc, &file, None, &case).map_err(|e| e.to_string())?)
             }
             None => None,
         };
@@ -125,10 +132,7 @@ impl Lesson {
     /// A debugger on this lesson: tasks answered by its mocks, or by the
     /// student (no command, no file is ever opened for it).
     fn app(&self) -> App {
-        let mocks = self
-            .mocks
-            .as_ref()
-            .and_then(|(doc, case)| MockRunner::from_value(doc, "mocks.json", None, case).ok());
+        let mocks = self.mocks.clone();
         let session = DebugSession::new(
             self.definition.clone(),
             self.input.clone(),

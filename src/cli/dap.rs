@@ -22,8 +22,7 @@ pub struct DapArgs {
 }
 
 pub(crate) fn run(args: DapArgs) -> ExitCode {
-    let launcher = |v: &Value| launch(v);
-    #[allow(clippy::let_and_return)]
+    let launcher = |v: &Value| launch(v).map_err(|e| in_launch_words(&e));
     let served = match &args.listen {
         None => asldbg::dap::serve(
             BufReader::new(std::io::stdin()),
@@ -53,6 +52,26 @@ pub(crate) fn run(args: DapArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(format!("dap: {e}")),
     }
+}
+
+/// A message that names the command line's flags, in the launch
+/// arguments' words (`--no-quota` → `"noQuota": true`).
+fn in_launch_words(m: &str) -> String {
+    [
+        ("--no-quota", "\"noQuota\": true"),
+        ("--start-time", "\"startTime\""),
+        ("--subs", "\"subs\""),
+        ("--sub ", "\"sub\" "),
+        ("--machine", "\"machine\""),
+        ("--test-case", "\"testCase\""),
+        ("--mocks", "\"mocks\""),
+        ("--task-command", "\"taskCommand\""),
+        ("--s3-dir", "\"s3Dir\""),
+        ("--name", "\"stateMachineName\""),
+        ("--input", "\"input\""),
+    ]
+    .iter()
+    .fold(m.to_string(), |m, (flag, arg)| m.replace(flag, arg))
 }
 
 /// A string argument (None when absent; an error when not a string).
@@ -196,6 +215,10 @@ fn launch(v: &Value) -> Result<Launched, String> {
     let mut opts = exec.options()?;
     opts.express |= opened.express;
     opts.quota = !no_quota;
+    if no_quota {
+        // As `run --no-quota`: the history may outgrow AWS's 25,000 events.
+        opts.max_events = asldbg::engine::EVENTS_WITHOUT_QUOTA;
+    }
     if exec.name.is_none() {
         if let Some(m) = names.first() {
             opts.state_machine_name = m.to_string();

@@ -46,6 +46,9 @@ pub struct Launched {
 /// text to show (positioned, as `validate` prints it).
 pub type Launcher<'a> = dyn Fn(&Value) -> Result<Launched, String> + 'a;
 
+/// More history events than this at once go to the console in blocks.
+const BATCH: usize = 50;
+
 /// Engine steps run at a time, and the longest the client waits for its
 /// requests to be read while a command runs.
 const SLICE: u64 = 64;
@@ -283,6 +286,25 @@ impl<'l, W: Write> Adapter<'l, W> {
                 } else {
                     format!("unknown request '{command}'")
                 }),
+            );
+        }
+        let moves = matches!(
+            command.as_str(),
+            "continue"
+                | "next"
+                | "stepIn"
+                | "stepOut"
+                | "pause"
+                | "stepBack"
+                | "reverseContinue"
+                | "goto"
+                | "setVariable"
+                | "setExpression"
+        );
+        if moves && self.terminated {
+            return self.reply(
+                &m,
+                Err("the debug session has ended (terminated): restart it, or disconnect".into()),
             );
         }
         let out = match command.as_str() {
@@ -871,7 +893,26 @@ impl<'l, W: Write> Adapter<'l, W> {
         if !moved {
             return self.stopped("entry", "At the start of the run", None);
         }
-        self.stopped("step", "Went back", None)
+        let l = self.launched.as_ref().expect("launched");
+        let here = l.session.moment().label();
+        if !one {
+            // At a breakpoint's state: which one.
+            let at = l.session.moment().current_ids();
+            let hit = l.session.breakpoints().iter().position(|b| {
+                b.enabled
+                    && matches!(b.at, BreakAt::State(bm, bs) | BreakAt::Iteration(bm, bs, _)
+                        if Some((bm, bs)) == at)
+            });
+            if let Some(i) = hit {
+                let id = self.bp_ids.get(i).copied();
+                return self.stopped(
+                    "breakpoint",
+                    &format!("Back at the breakpoint before {here}"),
+                    id,
+                );
+            }
+        }
+        self.stopped("step", &format!("Went back: before {here}"), None)
     }
 
     /// Launch again — the definition as its file reads now, and the
@@ -882,6 +923,12 @@ impl<'l, W: Write> Adapter<'l, W> {
             Value::Object(_) => args["arguments"].clone(),
             _ => self.launch_args.clone(),
         };
+        let flags = ["stopOnEntry", "stopAtEnd"]
+            .iter()
+            .find(|k| !launch[**k].is_null() && !launch[**k].is_boolean());
+        if let Some(k) = flags {
+            return self.reply(m, Err(format!("restart: '{k}' must be true or false")));
+        }
         let fresh = match (self.launcher)(&launch) {
             Ok(l) => l,
             Err(e) => {
@@ -1171,6 +1218,10 @@ impl<'l, W: Write> Adapter<'l, W> {
     fn goto_targets(&mut self, args: &Value) -> Result<Value, String> {
         let line = args["line"].as_u64().unwrap_or(0) as usize;
         let l = self.launched.as_ref().expect("launched");
+        let path = args["source"]["path"].as_str().unwrap_or_default();
+        if !l.file.as_deref().is_some_and(|f| same_file(f, path)) {
+            return Err(format!("{path} is not the definition being debugged"));
+        }
         let (mc, st, first) = l
             .lines
             .as_ref()
@@ -1315,11 +1366,21 @@ impl<'l, W: Write> Adapter<'l, W> {
             })
             .collect();
         self.sent = history.len();
-        for (line, r) in lines {
-            self.event(
-                "output",
-                json!({"category": "console", "output": format!("{line}\n"), "variablesReference": r}),
-            )?;
+        if lines.len() <= BATCH {
+            for (line, r) in lines {
+                self.event(
+                    "output",
+                    json!({"category": "console", "output": format!("{line}\n"), "variablesReference": r}),
+                )?;
+            }
+            return Ok(());
+        }
+        // A flood (a continue through thousands of events): lines in
+        // blocks, so that the client keeps up and a pause is read at once
+        // (a line in a block does not expand to its event).
+        for block in lines.chunks(BATCH * 10) {
+            let text: String = block.iter().map(|(l, _)| format!("{l}\n")).collect();
+            self.event("output", json!({"category": "console", "output": text}))?;
         }
         Ok(())
     }

@@ -63,12 +63,15 @@ impl Watch {
                     vars: &lookup,
                 };
                 let mut rng = crate::engine::Rng::seeded(0);
-                t.eval(&scope, &mut rng).map(Some).map_err(|e| match e {
-                    crate::asl::template::TemplateError::PathMissing { detail, .. } => {
-                        format!("selects nothing: {detail}")
+                match t.eval(&scope, &mut rng) {
+                    Ok(v) => Ok(Some(v)),
+                    // A path that selects nothing has no value (as JSONata's
+                    // undefined): a condition on it is false.
+                    Err(crate::asl::template::TemplateError::PathMissing { .. }) => Ok(None),
+                    Err(crate::asl::template::TemplateError::Intrinsic { message, .. }) => {
+                        Err(short(message))
                     }
-                    crate::asl::template::TemplateError::Intrinsic { message, .. } => message,
-                })
+                }
             }
             Compiled::Jsonata(e) => {
                 let states = Val::object([("input", input.clone())]);
@@ -80,13 +83,27 @@ impl Watch {
                 let mut s = crate::asl::jsonata::Session::new(&env, &[e], 0);
                 s.set_data(Some(&input));
                 // The watch's row names the expression: only what went wrong.
-                s.eval_expr(e, "watch").map_err(|e| match e.kind {
-                    crate::asl::jsonata::JErrorKind::Failed(m) => m,
-                    crate::asl::jsonata::JErrorKind::Undefined => e.describe(),
+                s.eval_expr(e, "watch").map_err(|e| {
+                    short(match e.kind {
+                        crate::asl::jsonata::JErrorKind::Failed(m) => m,
+                        crate::asl::jsonata::JErrorKind::Undefined => e.describe(),
+                    })
                 })
             }
         }
     }
+}
+
+/// An error message cut to a few hundred characters: some quote the value
+/// they failed on, which may be megabytes.
+fn short(m: String) -> String {
+    const MAX: usize = 400;
+    if m.chars().count() <= MAX {
+        return m;
+    }
+    let mut cut: String = m.chars().take(MAX - 1).collect();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]

@@ -314,21 +314,10 @@ fn child(name: String, v: &Val, eval: Option<String>, place: Option<Place>) -> C
     Child {
         name,
         value,
-        kind: Some(kind(v)),
+        kind: Some(crate::asl::json::type_name(v)),
         evaluate: eval,
         node,
         indexed,
-    }
-}
-
-fn kind(v: &Val) -> &'static str {
-    match v {
-        Val::Null => "null",
-        Val::Bool(_) => "boolean",
-        Val::Num(_) => "number",
-        Val::Str(_) => "string",
-        Val::Arr(_) => "array",
-        Val::Obj(_) => "object",
     }
 }
 

@@ -1113,6 +1113,16 @@ impl Session {
                         .map(|ns| (nm, ns))
                 })
                 .or_else(|| new_def.find(&st.name))
+                .or_else(|| {
+                    // Renamed: at the same place of the same machine stands a
+                    // state the old definition did not have, and the old name
+                    // is gone.
+                    let nm = new_def.machines.get(m)?;
+                    let ns = nm.states.get(s)?;
+                    let same_shape = nm.states.len() == old_def.machines[m].states.len()
+                        && nm.pointer == old_def.machines[m].pointer;
+                    (same_shape && old_def.find(&ns.name).is_none()).then_some((m, s))
+                })
         };
         self.breakpoints.retain_mut(|b| {
             let (m, s) = match b.at {
@@ -1301,6 +1311,23 @@ mod tests {
             .current_state()
             .map(|st| st.name.to_string())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_breakpoint_follows_its_state_through_a_rename() {
+        let mut s = session(map_machine());
+        let (m, y) = s.definition().find("Y").unwrap();
+        s.toggle_breakpoint(BreakAt::State(m, y));
+        let renamed = serde_json::to_string(&map_machine())
+            .unwrap()
+            .replace("\"Y\"", "\"Why\"");
+        let def: serde_json::Value = serde_json::from_str(&renamed).unwrap();
+        let r = s.reload(Arc::new(Definition::from_value(&def).unwrap()));
+        assert!(r.gone.is_empty(), "{:?}", r.gone);
+        assert_eq!(s.breakpoints().len(), 1);
+        s.continue_run();
+        assert!(matches!(s.run_all(), Stop::Breakpoint(0)));
+        assert_eq!(name(&s), "Why");
     }
 
     #[test]

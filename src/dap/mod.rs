@@ -151,10 +151,6 @@ struct Adapter<'l, W: Write> {
     quit: bool,
 }
 
-fn error_text(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
 impl<'l, W: Write> Adapter<'l, W> {
     fn new(out: W, launcher: &'l Launcher<'l>) -> Self {
         Adapter {
@@ -753,10 +749,7 @@ impl<'l, W: Write> Adapter<'l, W> {
                 )
             }
             Stop::TaskPending => {
-                let busy = l.background.as_ref().is_some_and(|b| {
-                    b.busy.load(std::sync::atomic::Ordering::SeqCst)
-                        || b.slot.lock().map(|s| s.is_some()).unwrap_or(false)
-                });
+                let busy = l.background.as_ref().is_some_and(|b| b.pending());
                 if busy {
                     self.command_waits = Some(cmd);
                     return self
@@ -1284,7 +1277,7 @@ impl<'l, W: Write> Adapter<'l, W> {
             }
         }
         let l = self.launched.as_ref().expect("launched");
-        let w = crate::debugger::watch::Watch::new(&text).map_err(error_text)?;
+        let w = crate::debugger::watch::Watch::new(&text)?;
         let v = w.eval(&l.session.moment())?;
         let Some(v) = v else {
             return Ok(

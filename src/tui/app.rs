@@ -767,12 +767,7 @@ impl App {
                     self.current_name()
                 )
             }
-            Stop::TaskPending
-                if self.background.as_ref().is_some_and(|b| {
-                    b.busy.load(std::sync::atomic::Ordering::SeqCst)
-                        || b.slot.lock().map(|s| s.is_some()).unwrap_or(false)
-                }) =>
-            {
+            Stop::TaskPending if self.background.as_ref().is_some_and(|b| b.pending()) => {
                 self.command_running = Some(self.last_was_continue);
                 format!("Running the task command for {}…", self.current_name())
             }
@@ -1151,21 +1146,12 @@ impl App {
     }
 
     pub fn current_name(&self) -> String {
-        let mut name = self
-            .session
-            .moment()
-            .current_state()
-            .map(|s| s.name.to_string())
-            .unwrap_or_else(|| "(end)".into());
-        let path = self.session.moment().frame_path();
-        if !path.is_empty() {
-            name.push(' ');
-            name.push_str(&crate::engine::history::path_label(&path));
-            // Where in the fan-out: `(branch 2 of 2)`, `(iteration 3 of 3)`.
-            let at = self.session.moment().fan_out();
-            if !at.is_empty() && !self.session.moment().is_done() {
-                name.push_str(&format!(" ({at})"));
-            }
+        let m = self.session.moment();
+        let mut name = m.label();
+        // Where in the fan-out: `(branch 2 of 2)`, `(iteration 3 of 3)`.
+        let at = m.fan_out();
+        if !at.is_empty() && !m.is_done() {
+            name.push_str(&format!(" ({at})"));
         }
         name
     }

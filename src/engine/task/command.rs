@@ -422,6 +422,11 @@ impl Background {
         }
     }
 
+    /// A command is running, or its answer waits to be taken from `slot`.
+    pub fn pending(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) || self.slot.lock().map(|s| s.is_some()).unwrap_or(false)
+    }
+
     /// Kills the running command, if any; its answer is dropped.
     pub fn cancel(&self) {
         if let Ok(c) = self.cancel.lock() {

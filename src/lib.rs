@@ -11,6 +11,7 @@ pub mod dap;
 pub mod debugger;
 pub mod engine;
 pub mod graph;
+pub mod lsp;
 pub mod output;
 pub mod replay;
 pub mod samples;

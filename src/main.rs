@@ -51,6 +51,7 @@ fn command() -> ExitCode {
         Command::TestState(args) => cli::test_state::run(args),
         Command::Serve(args) => cli::serve::run(args),
         Command::Dap(args) => cli::dap::run(args),
+        Command::Lsp(args) => cli::lsp::run(args),
         Command::Test(args) => cli::test::run(args),
         Command::Validate {
             definition,

@@ -37,7 +37,8 @@ pub enum IntrinsicError {
     Path(String, PathError),
 }
 
-const FUNCTIONS: &[&str] = &[
+/// Every intrinsic function's name.
+pub const FUNCTIONS: &[&str] = &[
     "States.Format",
     "States.StringToJson",
     "States.JsonToString",

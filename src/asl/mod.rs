@@ -201,16 +201,24 @@ pub fn machines_to_pick(file: &str, opts: &OpenOptions) -> Vec<(String, String)>
     let Ok(text) = read_text_capped(file, MAX_DOCUMENT_BYTES) else {
         return Vec::new();
     };
+    machines_to_pick_in(file, &text, opts)
+}
+
+/// [`machines_to_pick`] on `text` as the content of `file`.
+pub fn machines_to_pick_in(file: &str, text: &str, opts: &OpenOptions) -> Vec<(String, String)> {
+    if opts.machine.is_some() {
+        return Vec::new();
+    }
     let found = if is_terraform(file) {
         terraform_module(file)
             .ok()
-            .and_then(|m| deploy::terraform::machines(&text, &m, &opts.subs).ok())
+            .and_then(|m| deploy::terraform::machines(text, &m, &opts.subs).ok())
             .unwrap_or_default()
     } else {
         let name = display_name(file);
-        let doc = match parse_filling(text.clone(), name, &opts.subs) {
+        let doc = match parse_filling(text.to_string(), name, &opts.subs) {
             Ok(d) => Some(d),
-            Err(_) => document::parse_keeping_last(&text, name).map(|(d, _)| d),
+            Err(_) => document::parse_keeping_last(text, name).map(|(d, _)| d),
         };
         doc.and_then(|d| deploy::machines(&d.value, &opts.subs))
             .unwrap_or_default()

@@ -399,6 +399,11 @@ pub(crate) enum Command {
     /// The debugger for editors: the Debug Adapter Protocol on standard
     /// input and output (VS Code, neovim, helix, Zed; see the README).
     Dap(super::dap::DapArgs),
+    /// The language server for editors: `validate`'s problems as you type,
+    /// go to a state, rename it, completion, and hover with the values of
+    /// the nearest test suite's run (the Language Server Protocol on
+    /// standard input and output; see the README).
+    Lsp(super::lsp::LspArgs),
     /// Time the engine on the standard workloads (../shared/bench).
     Bench(BenchArgs),
     /// Run the JSONata reference suite (../shared/jsonata-suite) through our adapter.
@@ -477,4 +482,9 @@ pub(crate) struct BenchArgs {
     /// answer for next, stackTrace and variables, p50/p99 (target p99 <= 20 ms).
     #[arg(long)]
     pub(crate) dap: bool,
+    /// The language server (`asldbg lsp`) on a generated definition of
+    /// 1,000 states: an edit to its diagnostics (target <= 100 ms) and
+    /// hover, completion, definition and references, p50/p99.
+    #[arg(long)]
+    pub(crate) lsp: bool,
 }

@@ -373,6 +373,9 @@ pub(crate) fn command(args: BenchArgs) -> ExitCode {
             runs,
             ..
         } => bench_dap(&dir, runs),
+        BenchArgs {
+            lsp: true, runs, ..
+        } => bench_lsp(runs),
         BenchArgs { ui: true, runs, .. } => {
             for (what, t) in asldbg::tui::bench::run(runs.max(1)) {
                 outln!("{:>10.3} ms  {what}", t.as_secs_f64() * 1000.0);
@@ -393,6 +396,34 @@ pub(crate) fn command(args: BenchArgs) -> ExitCode {
             dir, runs, only, ..
         } => bench(&dir, runs, only.as_deref()),
     }
+}
+
+/// `bench --lsp`: the language server on a definition of 1,000 states.
+fn bench_lsp(runs: usize) -> ExitCode {
+    let states = 1000;
+    let rows = match asldbg::lsp::bench::run(states, (runs.max(1) * 10).max(50)) {
+        Ok(r) => r,
+        Err(e) => return fail2(e),
+    };
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    for (what, mut times) in rows {
+        times.sort();
+        let Some(&last) = times.last() else { continue };
+        let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        let target = if what.starts_with("edit") {
+            "target <= 100 ms"
+        } else {
+            "target p99 <= 20 ms"
+        };
+        outln!(
+            "lsp {what:<20} on {states} states: p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms  ({} samples; {target})",
+            ms(at(0.5)),
+            ms(at(0.99)),
+            ms(last),
+            times.len()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 /// `bench --dap`: the adapter on the 5 MB payload workload.

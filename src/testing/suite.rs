@@ -472,6 +472,16 @@ impl Suite {
 
     /// The task runner of case `c`: its inline answers, then its test case
     /// of the mock file; a local S3 folder under both.
+    /// Leave tasks that a local command would answer unanswered (a
+    /// language server runs no commands); whether any was to.
+    pub fn without_commands(&mut self) -> bool {
+        let mut had = self.task_command.take().is_some();
+        for c in &mut self.cases {
+            had |= c.task_command.take().is_some();
+        }
+        had
+    }
+
     fn runner(&self, c: &Case) -> Result<Box<dyn TaskRunner>, String> {
         let mut runner: Box<dyn TaskRunner> = Box::new(NoRunner);
         if let Some((file, v)) = &self.mocks {

@@ -1,0 +1,324 @@
+//! One open file, analysed once per change: its problems as `validate`
+//! reports them, and the index every request reads.
+
+use super::index::Index;
+use super::text::{Lines, Places};
+use crate::asl::{self, LoadError, Loaded, OpenOptions};
+use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString};
+use serde_json::Value;
+
+/// What a file holds, as last analysed.
+pub struct Analysis {
+    pub path: String,
+    pub text: String,
+    pub lines: Lines,
+    pub places: Places,
+    pub index: Index,
+    /// The parsed document (None: it does not parse, or is Terraform).
+    pub value: Option<Value>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the text is YAML (a rename writes names as YAML does).
+    pub yaml: bool,
+}
+
+/// Whether `path` is a file the server looks at: a definition or a
+/// template (JSON, YAML, Terraform).
+pub fn is_ours(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    [".json", ".yaml", ".yml", ".tf", ".asl"]
+        .iter()
+        .any(|e| l.ends_with(e))
+}
+
+impl Analysis {
+    /// Parse, index and check `text` as the content of `path`.
+    pub fn new(path: &str, text: String) -> Analysis {
+        let mut a = Analysis::parsed(path, text);
+        a.diagnostics = a.diagnose();
+        a
+    }
+
+    /// [`Analysis::new`] without the check (a text repaired to complete in).
+    pub fn parsed(path: &str, text: String) -> Analysis {
+        let lines = Lines::new(&text);
+        let yaml = !asl::is_terraform(path) && is_yaml(path, &text);
+        let (value, places) = if asl::is_terraform(path) {
+            (None, Places::default())
+        } else if yaml {
+            match asl::parse_document(&text, path) {
+                Ok(doc) => {
+                    let places = Places::yaml(&text, doc.source_map().positions());
+                    (Some(doc.value), places)
+                }
+                Err(_) => (None, Places::default()),
+            }
+        } else {
+            match serde_json::from_str::<Value>(&text) {
+                Ok(v) => (Some(v), Places::json(&text).unwrap_or_default()),
+                Err(_) => (None, Places::default()),
+            }
+        };
+        let index = match &value {
+            Some(v) => Index::build(v, &places, &roots(v)).resolve(v),
+            None => Index::default(),
+        };
+        Analysis {
+            path: path.to_string(),
+            text,
+            lines,
+            places,
+            index,
+            value,
+            diagnostics: Vec::new(),
+            yaml,
+        }
+    }
+
+    /// Whether the file holds a state machine (or a template of some).
+    pub fn holds_machines(&self) -> bool {
+        !self.index.scopes.is_empty()
+    }
+
+    /// `validate`'s problems, one diagnostic each; every machine of a
+    /// template with several.
+    fn diagnose(&self) -> Vec<Diagnostic> {
+        // A JSON or YAML file with no state machine in it (a package.json,
+        // a workflow of some CI) is not ours to judge.
+        if self.value.is_some() && !self.holds_machines() && !looks_like_template(&self.value) {
+            return Vec::new();
+        }
+        let opts = OpenOptions {
+            check_only: true,
+            ..OpenOptions::default()
+        };
+        let picks = asl::machines_to_pick_in(&self.path, &self.text, &opts);
+        let each: Vec<OpenOptions> = if picks.is_empty() {
+            vec![opts]
+        } else {
+            picks
+                .into_iter()
+                .map(|(m, _)| OpenOptions {
+                    machine: Some(m),
+                    ..opts.clone()
+                })
+                .collect()
+        };
+        let mut out: Vec<Diagnostic> = Vec::new();
+        for o in &each {
+            let found = match asl::load_text(&self.path, self.text.clone(), o) {
+                Loaded::Ok(opened) => opened
+                    .warnings
+                    .iter()
+                    .map(|w| (w.clone(), DiagnosticSeverity::WARNING))
+                    .collect::<Vec<_>>(),
+                Loaded::Unreadable(e) => vec![(e, DiagnosticSeverity::ERROR)],
+                Loaded::Invalid(errs) => errs
+                    .into_iter()
+                    .map(|e| (e, DiagnosticSeverity::ERROR))
+                    .collect(),
+            };
+            for (e, sev) in found {
+                let d = self.diagnostic(&e, sev);
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+
+    /// A problem as a diagnostic, over the key or value it names.
+    pub fn diagnostic(&self, e: &LoadError, severity: DiagnosticSeverity) -> Diagnostic {
+        let here = same_file(&e.file, &self.path);
+        let (message, offset) = if here {
+            (
+                e.message.clone(),
+                self.lines.offset_of_column(&self.text, e.line, e.column),
+            )
+        } else {
+            // A definition in another text (a DefinitionString, a file it
+            // names): the problem where that text stands, with its place.
+            let at = self.machine_offset().unwrap_or(0);
+            (
+                format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message),
+                at,
+            )
+        };
+        let mut message = message;
+        if let Some(x) = &e.expr {
+            message.push('\n');
+            message.push_str(&x.caret(""));
+        }
+        let span = if here {
+            self.span_of(e, offset)
+        } else {
+            self.token_at(offset)
+        };
+        Diagnostic {
+            range: self.lines.range(&self.text, span),
+            severity: Some(severity),
+            code: (!e.pointer.is_empty()).then(|| NumberOrString::String(e.pointer.clone())),
+            source: Some("asldbg".into()),
+            message,
+            ..Diagnostic::default()
+        }
+    }
+
+    /// The text a problem names: the member at its pointer (its value when
+    /// the message quotes the value, else key and value), when that member
+    /// stands where the problem is placed; else the token there.
+    fn span_of(&self, e: &LoadError, offset: usize) -> (usize, usize) {
+        let line_of = |o: usize| self.lines.position(&self.text, o).line as usize + 1;
+        let candidates = std::iter::once(e.pointer.clone()).chain(
+            self.index
+                .scopes
+                .iter()
+                .filter(|s| !s.pointer.is_empty())
+                .map(|s| format!("{}{}", s.pointer, e.pointer)),
+        );
+        for p in candidates {
+            let Some(place) = self.places.get(&p) else {
+                continue;
+            };
+            let start = place.key.map_or(place.value.0, |k| k.0);
+            if line_of(start) != e.line {
+                continue;
+            }
+            let quoted = self
+                .value
+                .as_ref()
+                .and_then(|v| v.pointer(&p))
+                .and_then(Value::as_str)
+                .is_some_and(|s| e.message.contains(&format!("'{s}'")));
+            // An object or array: its key (the whole would cover lines).
+            let container = self
+                .value
+                .as_ref()
+                .and_then(|v| v.pointer(&p))
+                .is_some_and(|v| v.is_object() || v.is_array());
+            return match place.key {
+                Some(k) if container => k,
+                Some(_) if quoted => place.value,
+                Some(k) => (k.0, place.value.1),
+                None => place.value,
+            };
+        }
+        self.token_at(offset)
+    }
+
+    /// Where the first machine's definition stands.
+    fn machine_offset(&self) -> Option<usize> {
+        let s = self.index.scopes.first()?;
+        let p = self.places.get(&s.pointer)?;
+        Some(p.key.map_or(p.value.0, |k| k.0))
+    }
+
+    /// The key or value that starts at `offset` (a problem's column is
+    /// where it is written); else the word there.
+    pub fn token_at(&self, offset: usize) -> (usize, usize) {
+        let mut best: Option<(usize, usize)> = None;
+        if let Some((p, on_key)) = self.places.at(offset + 1) {
+            if let Some(place) = self.places.get(p) {
+                let s = if on_key {
+                    place.key.unwrap_or(place.value)
+                } else {
+                    place.value
+                };
+                // A key's or string's span starts inside its quote.
+                if s.0 == offset || s.0 == offset + 1 {
+                    best = Some(s);
+                }
+            }
+        }
+        best.unwrap_or_else(|| {
+            let b = self.text.as_bytes();
+            let mut e = offset;
+            while e < b.len() && !matches!(b[e], b'\n' | b',' | b' ' | b'}' | b']') {
+                e += 1;
+            }
+            (offset, e.max(offset))
+        })
+    }
+}
+
+/// Whether a document looks like a template (CloudFormation, SAM,
+/// Serverless): its problems are ours even when no machine was found.
+fn looks_like_template(v: &Option<Value>) -> bool {
+    v.as_ref().is_some_and(|v| {
+        v.get("Resources").is_some()
+            || v.get("AWSTemplateFormatVersion").is_some()
+            || v.get("stepFunctions").is_some()
+            || v.get("StartAt").is_some()
+            || v.get("States").is_some()
+    })
+}
+
+fn is_yaml(path: &str, text: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    if l.ends_with(".yaml") || l.ends_with(".yml") {
+        return true;
+    }
+    if l.ends_with(".json") {
+        return false;
+    }
+    !matches!(text.trim_start().chars().next(), Some('{') | Some('['))
+}
+
+fn same_file(a: &str, b: &str) -> bool {
+    a == b || {
+        let (pa, pb) = (std::path::Path::new(a), std::path::Path::new(b));
+        pa.file_name() == pb.file_name()
+            && matches!((pa.canonicalize(), pb.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
+/// The definitions a document holds: the document itself, or each one
+/// written as an object in a template.
+pub fn roots(v: &Value) -> Vec<String> {
+    if v.get("States").is_some() || v.get("StartAt").is_some() {
+        return vec![String::new()];
+    }
+    asl::deploy::machines(v, &Default::default())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| matches!(f.body, asl::deploy::Body::Object(_)))
+        .map(|f| f.pointer)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_are_validates_at_the_key_or_value_they_name() {
+        let t = "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"Bb\"},\
+                 \"B\":{\"Type\":\"Pass\",\"End\":true}}}";
+        let a = Analysis::new("x.asl.json", t.to_string());
+        let msgs: Vec<&str> = a.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            msgs[0].contains("Next 'Bb' does not name a state"),
+            "{msgs:?}"
+        );
+        let r = a.diagnostics[0].range;
+        let (s, e) = (
+            a.lines.offset(&a.text, r.start),
+            a.lines.offset(&a.text, r.end),
+        );
+        assert_eq!(&t[s..e], "Bb");
+        assert_eq!(a.diagnostics[0].severity, Some(DiagnosticSeverity::ERROR));
+        // A JSON file with no machine in it: nothing to say.
+        assert!(Analysis::new("package.json", "{\"name\": 1}".into())
+            .diagnostics
+            .is_empty());
+    }
+
+    #[test]
+    fn a_template_with_two_machines_is_checked_whole() {
+        let t = "Resources:\n  One:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      Definition:\n        StartAt: A\n        States:\n          A:\n            Type: Pass\n            Next: Nope\n  Two:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      Definition:\n        StartAt: B\n        States:\n          B:\n            Type: Pass\n            End: true\n";
+        let a = Analysis::new("template.yaml", t.to_string());
+        assert_eq!(a.index.scopes.len(), 2);
+        assert_eq!(a.diagnostics.len(), 1, "{:?}", a.diagnostics);
+        assert_eq!(a.diagnostics[0].range.start.line, 9);
+    }
+}

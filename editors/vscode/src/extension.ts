@@ -1,11 +1,18 @@
 // The asldbg debug type: VS Code runs `asldbg dap` and speaks the Debug
-// Adapter Protocol with it on its standard input and output.
+// Adapter Protocol with it on its standard input and output. And the
+// language server: `asldbg lsp`, the Language Server Protocol on the same.
 import * as vscode from 'vscode';
+import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
+
+let client: LanguageClient | undefined;
+
+function binary(): string {
+  return vscode.workspace.getConfiguration('asldbg').get<string>('path') || 'asldbg';
+}
 
 class Factory implements vscode.DebugAdapterDescriptorFactory {
   createDebugAdapterDescriptor(): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {
-    const bin = vscode.workspace.getConfiguration('asldbg').get<string>('path') || 'asldbg';
-    return new vscode.DebugAdapterExecutable(bin, ['dap']);
+    return new vscode.DebugAdapterExecutable(binary(), ['dap']);
   }
 }
 
@@ -37,6 +44,25 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterDescriptorFactory('asldbg', new Factory()),
     vscode.debug.registerDebugConfigurationProvider('asldbg', new Configurations()),
   );
+  if (vscode.workspace.getConfiguration('asldbg').get<boolean>('languageServer') !== false) {
+    const run = { command: binary(), args: ['lsp'], transport: TransportKind.stdio };
+    client = new LanguageClient(
+      'asldbg',
+      'asldbg (Step Functions)',
+      { run, debug: run },
+      {
+        // Definitions and the templates that hold them; the server says
+        // nothing about a file with no state machine in it.
+        documentSelector: ['json', 'jsonc', 'yaml', 'terraform'].map((language) => ({
+          scheme: 'file',
+          language,
+        })),
+      },
+    );
+    void client.start();
+  }
 }
 
-export function deactivate(): void {}
+export function deactivate(): Thenable<void> | undefined {
+  return client?.stop();
+}

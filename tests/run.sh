@@ -35,4 +35,7 @@ fi
 # Pinned by their package-lock.json files.
 (cd tests/dap && npm ci --no-audit --no-fund --loglevel=error)
 (cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run --silent compile)
+# The Zed extension (editors/zed; Zed builds it to WebAssembly itself):
+# checked against the extension API it pins, so that it cannot rot.
+(cd editors/zed && cargo check --locked --quiet)
 exec cargo test --release "$@"

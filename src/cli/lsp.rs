@@ -14,12 +14,15 @@ pub struct LspArgs {
 
 pub(crate) fn run(args: LspArgs) -> ExitCode {
     let _ = args.stdio;
-    let (conn, threads) = lsp_server::Connection::stdio();
+    let (conn, writer) = asldbg::lsp::transport::stdio();
     let served = asldbg::lsp::serve(&conn);
+    // What was sent is written before the process ends.
     drop(conn);
-    let joined = threads.join();
-    match (served, joined) {
-        (Ok(()), _) => ExitCode::SUCCESS,
-        (Err(e), _) => fail2(format!("lsp: {e}")),
+    let _ = writer.join();
+    match served {
+        Ok(true) => ExitCode::SUCCESS,
+        // `exit` without `shutdown`: 1, as the protocol says.
+        Ok(false) => ExitCode::from(1),
+        Err(e) => fail2(format!("lsp: {e}")),
     }
 }

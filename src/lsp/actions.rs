@@ -13,6 +13,8 @@ pub struct Fix {
     pub edits: Vec<TextEdit>,
     /// Whether it is the one fix for its problem.
     pub preferred: bool,
+    /// What the problems it fixes say (to tag them).
+    pub about: &'static str,
 }
 
 /// The fixes for what lies in `span`.
@@ -35,11 +37,8 @@ pub fn fixes(a: &Analysis, span: Span) -> Vec<Fix> {
             .or_else(|| closest(&r.target, &names));
         if let Some(best) = best {
             let quoted = serde_json::to_string(&best).unwrap_or_default();
-            let written = if a.yaml {
-                best.clone()
-            } else {
-                quoted[1..quoted.len() - 1].to_string()
-            };
+            let _ = quoted;
+            let written = super::nav::write_name(a, r.span, &best);
             out.push(Fix {
                 title: format!("Change '{}' to '{best}'", r.target),
                 edits: vec![TextEdit {
@@ -47,6 +46,7 @@ pub fn fixes(a: &Analysis, span: Span) -> Vec<Fix> {
                     new_text: written,
                 }],
                 preferred: true,
+                about: "does not name a state",
             });
         }
     }
@@ -62,11 +62,13 @@ pub fn fixes(a: &Analysis, span: Span) -> Vec<Fix> {
             Some("Pass" | "Task" | "Wait" | "Parallel" | "Map")
         );
         if flows && !o.contains_key("Next") && !o.contains_key("End") {
-            if let Some(edit) = add_member(a, st.body, "End", "true") {
+            let value = a.places.get(&st.pointer).map_or(st.body, |p| p.value);
+            if let Some(edit) = add_member(a, st.body, value, "End", "true") {
                 out.push(Fix {
                     title: format!("Add \"End\": true to '{}'", st.name),
                     edits: vec![edit],
                     preferred: true,
+                    about: "needs either Next",
                 });
             }
         }
@@ -88,8 +90,19 @@ fn closest(wrong: &str, names: &[String]) -> Option<String> {
 
 /// An edit adding `key: value` as the last member of the object whose text
 /// is `body` (a state, key to closing brace).
-fn add_member(a: &Analysis, body: Span, key: &str, value: &str) -> Option<TextEdit> {
+fn add_member(a: &Analysis, body: Span, object: Span, key: &str, value: &str) -> Option<TextEdit> {
     let t = &a.text;
+    let flow = t[object.0..object.1].trim_end();
+    if a.yaml && flow.starts_with('{') && flow.ends_with('}') {
+        // A flow mapping (`A: {Type: Pass}`): a member before its `}`.
+        let close = object.0 + flow.len() - 1;
+        let empty = flow[1..flow.len() - 1].trim().is_empty();
+        let at = a.lines.position(t, close);
+        return Some(TextEdit {
+            range: lsp_types::Range::new(at, at),
+            new_text: format!("{}{key}: {value}", if empty { "" } else { ", " }),
+        });
+    }
     if a.yaml {
         // A line below the state's name, indented as its first field.
         let line_end = body.0 + t[body.0..].find('\n')?;
@@ -184,5 +197,11 @@ mod tests {
             "StartAt: A\nStates:\n  A:\n    End: true\n    Type: Pass\n"
         );
         assert!(Analysis::new("m.asl.yaml", fixed).diagnostics.is_empty());
+        // A state written in flow style gets the member inside its braces.
+        let t = "StartAt: A\nStates:\n  A: {Type: Pass}\n";
+        let a = Analysis::new("m.asl.yaml", t.to_string());
+        let fs = fixes(&a, (0, t.len()));
+        let fixed = apply(t, &a, &fs[0].edits);
+        assert_eq!(fixed, "StartAt: A\nStates:\n  A: {Type: Pass, End: true}\n");
     }
 }

@@ -7,6 +7,10 @@ use crate::asl::{self, LoadError, Loaded, OpenOptions};
 use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString};
 use serde_json::Value;
 
+/// The largest file analysed: AWS takes definitions up to 1 MiB, and a
+/// template holding a few of them is far below this.
+pub const MAX_BYTES: usize = 16 << 20;
+
 /// What a file holds, as last analysed.
 pub struct Analysis {
     pub path: String,
@@ -33,9 +37,38 @@ pub fn is_ours(path: &str) -> bool {
 impl Analysis {
     /// Parse, index and check `text` as the content of `path`.
     pub fn new(path: &str, text: String) -> Analysis {
+        if text.len() > MAX_BYTES {
+            return Analysis::too_large(path, text);
+        }
         let mut a = Analysis::parsed(path, text);
         a.diagnostics = a.diagnose();
         a
+    }
+
+    /// A file past [`MAX_BYTES`]: one diagnostic saying so, nothing else.
+    fn too_large(path: &str, text: String) -> Analysis {
+        let diagnostics = vec![Diagnostic {
+            range: lsp_types::Range::default(),
+            severity: Some(DiagnosticSeverity::INFORMATION),
+            source: Some("asldbg".into()),
+            message: format!(
+                "not checked: {:.1} MB is more than the {} MiB asldbg lsp reads (AWS takes \
+                 definitions up to 1 MiB); asldbg validate checks it",
+                text.len() as f64 / 1e6,
+                MAX_BYTES >> 20
+            ),
+            ..Diagnostic::default()
+        }];
+        Analysis {
+            path: path.to_string(),
+            lines: Lines::new(""),
+            text: String::new(),
+            places: Places::default(),
+            index: Index::default(),
+            value: None,
+            diagnostics,
+            yaml: false,
+        }
     }
 
     /// [`Analysis::new`] without the check (a text repaired to complete in).
@@ -104,6 +137,8 @@ impl Analysis {
                 .collect()
         };
         let mut out: Vec<Diagnostic> = Vec::new();
+        // A problem outside the machines is found once per machine.
+        let mut seen: std::collections::HashSet<(u32, u32, String)> = Default::default();
         for o in &each {
             let found = match asl::load_text(&self.path, self.text.clone(), o) {
                 Loaded::Ok(opened) => opened
@@ -118,8 +153,12 @@ impl Analysis {
                     .collect(),
             };
             for (e, sev) in found {
-                let d = self.diagnostic(&e, sev);
-                if !out.contains(&d) {
+                let d = self.diagnostic_of(&e, sev, o.machine.as_deref());
+                if seen.insert((
+                    d.range.start.line,
+                    d.range.start.character,
+                    d.message.clone(),
+                )) {
                     out.push(d);
                 }
             }
@@ -129,6 +168,17 @@ impl Analysis {
 
     /// A problem as a diagnostic, over the key or value it names.
     pub fn diagnostic(&self, e: &LoadError, severity: DiagnosticSeverity) -> Diagnostic {
+        self.diagnostic_of(e, severity, None)
+    }
+
+    /// [`Analysis::diagnostic`] of a problem found in the template's
+    /// machine `machine` (where one in another text is shown).
+    fn diagnostic_of(
+        &self,
+        e: &LoadError,
+        severity: DiagnosticSeverity,
+        machine: Option<&str>,
+    ) -> Diagnostic {
         let here = same_file(&e.file, &self.path);
         let (message, offset) = if here {
             (
@@ -138,7 +188,7 @@ impl Analysis {
         } else {
             // A definition in another text (a DefinitionString, a file it
             // names): the problem where that text stands, with its place.
-            let at = self.machine_offset().unwrap_or(0);
+            let at = self.machine_offset(machine).unwrap_or(0);
             (
                 format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message),
                 at,
@@ -169,11 +219,12 @@ impl Analysis {
     /// stands where the problem is placed; else the token there.
     fn span_of(&self, e: &LoadError, offset: usize) -> (usize, usize) {
         let line_of = |o: usize| self.lines.position(&self.text, o).line as usize + 1;
+        // The pointer as given, or under a template's machine.
         let candidates = std::iter::once(e.pointer.clone()).chain(
             self.index
                 .scopes
                 .iter()
-                .filter(|s| !s.pointer.is_empty())
+                .filter(|s| !s.pointer.is_empty() && s.parent.is_none())
                 .map(|s| format!("{}{}", s.pointer, e.pointer)),
         );
         for p in candidates {
@@ -206,10 +257,16 @@ impl Analysis {
         self.token_at(offset)
     }
 
-    /// Where the first machine's definition stands.
-    fn machine_offset(&self) -> Option<usize> {
-        let s = self.index.scopes.first()?;
-        let p = self.places.get(&s.pointer)?;
+    /// Where a template's machine (`machine`, else its only one) gives
+    /// its definition: the key of its `Definition`, `DefinitionString` or
+    /// `DefinitionUri`.
+    fn machine_offset(&self, machine: Option<&str>) -> Option<usize> {
+        let found = asl::deploy::machines(self.value.as_ref()?, &Default::default())?;
+        let f = match machine {
+            Some(m) => found.iter().find(|f| f.name == m)?,
+            None => found.first()?,
+        };
+        let p = self.places.get(&f.pointer)?;
         Some(p.key.map_or(p.value.0, |k| k.0))
     }
 

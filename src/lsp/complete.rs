@@ -5,7 +5,10 @@
 
 use super::analysis::Analysis;
 use crate::asl::model::{state_fields, QueryLanguage};
-use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind};
+use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, MarkupContent,
+    MarkupKind, TextEdit,
+};
 use serde_json::Value;
 
 /// The intrinsic functions with their signatures.
@@ -248,131 +251,320 @@ fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
 
 /// What the cursor at `offset` of the file `a` analysed may complete. A
 /// text being typed often does not parse (a key with no value yet, a
-/// string not closed): it is completed in the text made whole.
-pub fn complete_in(a: &Analysis, offset: usize) -> Vec<CompletionItem> {
+/// string not closed, a comma missing): it is completed in the text made
+/// whole, else with the states of the file as it last parsed (`last_good`).
+pub fn complete_in(
+    a: &Analysis,
+    offset: usize,
+    last_good: Option<&Analysis>,
+) -> Vec<CompletionItem> {
     let text = &a.text;
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     if a.value.is_some() {
-        return complete(a, text, offset);
+        return complete(a, text, offset, offset);
     }
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..offset];
-    let (mended, at) = if is_key_position(before) {
-        let key_start = line_start + (before.len() - before.trim_start().len());
-        let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'"';
-        let end = offset + text[offset..].bytes().take_while(word).count();
-        let rest = &text[end..];
-        let mut t = text[..key_start].to_string();
-        if a.yaml {
-            t.push_str("__k: 0");
-        } else {
-            t.push_str("\"__k\": 0");
-            if rest.trim_start().starts_with('"') {
-                t.push(',');
+    // Mends, tried in turn: the text with what is being typed made whole.
+    let mut mends: Vec<(String, usize)> = Vec::new();
+    match context(before, a.yaml) {
+        Ctx::Key { start, .. } => {
+            let mut key_start = line_start + start;
+            if !a.yaml && text[..key_start].ends_with('"') {
+                key_start -= 1;
+            }
+            let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'"';
+            let end = offset + text[offset..].bytes().take_while(word).count();
+            let (head, rest) = (&text[..key_start], &text[end..]);
+            let fillers: &[&str] = if a.yaml {
+                &["__k: 0"]
+            } else {
+                &["\"__k\": 0", "\"__k\": 0,"]
+            };
+            for filler in fillers {
+                mends.push((format!("{head}{filler}{rest}"), key_start + 1));
             }
         }
-        t.push_str(rest);
-        (t, key_start + 1)
-    } else {
-        // An open string: closed where the cursor is.
-        let rest_of_line = text[offset..].split('\n').next().unwrap_or("");
-        if rest_of_line.trim_start().starts_with('"') {
-            return Vec::new();
+        _ => {
+            let (head, rest) = text.split_at(offset);
+            for filler in ["\"", "\",", "\"\"", "\"\",", "null", "null,"] {
+                mends.push((format!("{head}{filler}{rest}"), offset));
+            }
         }
-        (format!("{}\"{}", &text[..offset], &text[offset..]), offset)
-    };
-    let b = Analysis::parsed(&a.path, mended);
-    if b.value.is_none() {
-        return Vec::new();
     }
-    // Completed as typed: the prefix is the original one.
-    complete(&b, text, at.min(offset)).into_iter().collect()
+    for (mended, at) in mends {
+        let b = Analysis::parsed(&a.path, mended);
+        if b.value.is_some() {
+            // The context read from the text as typed; the states from
+            // the mended one (the same offsets before the cursor).
+            return complete(&b, text, offset, at.min(offset));
+        }
+    }
+    // The file as it last parsed: the cursor at the same line and column.
+    let Some(g) = last_good.filter(|g| g.value.is_some()) else {
+        return Vec::new();
+    };
+    let at = g.lines.offset(&g.text, a.lines.position(text, offset));
+    complete(g, text, offset, at)
+}
+
+/// Where the cursor is, read from its line up to it.
+#[derive(Debug, PartialEq)]
+enum Ctx {
+    /// In a member's value (or an item of its array): the key, and where
+    /// the value's text begins on the line; `quoted`: inside its quotes.
+    Value {
+        key: String,
+        start: usize,
+        quoted: bool,
+    },
+    /// Where a member's name goes: where it begins on the line.
+    Key {
+        start: usize,
+        quoted: bool,
+    },
+    None,
+}
+
+/// The last JSON string at `s`'s end (`Key` of `… "Key"`).
+fn last_string(s: &str) -> Option<String> {
+    let h = s.trim_end().strip_suffix('"')?;
+    let k = h.rfind('"')?;
+    Some(h[k + 1..].to_string())
+}
+
+/// The innermost bracket still open in `s` (strings skipped): where, which.
+fn open_bracket(s: &str) -> Option<(usize, u8)> {
+    let b = s.as_bytes();
+    let mut stack: Vec<(usize, u8)> = Vec::new();
+    let mut i = 0;
+    let mut in_str = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'{' | b'[' if !in_str => stack.push((i, b[i])),
+            b'}' | b']' if !in_str => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    stack.pop()
+}
+
+/// The key of the array whose `[` ends `head`.
+fn array_key(head: &str) -> Option<String> {
+    last_string(head.trim_end().strip_suffix(':')?)
+}
+
+fn context(before: &str, yaml: bool) -> Ctx {
+    if yaml {
+        return yaml_context(before);
+    }
+    // JSON: inside a string when an odd number of quotes stands before.
+    let b = before.as_bytes();
+    let (mut quotes, mut last_quote, mut i) = (0, 0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'"' => {
+                quotes += 1;
+                last_quote = i;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let value = |key: Option<String>, start: usize, quoted: bool| match key {
+        Some(key) => Ctx::Value { key, start, quoted },
+        None => Ctx::None,
+    };
+    if quotes % 2 == 1 {
+        let open = last_quote;
+        let head = before[..open].trim_end();
+        return match head.chars().last() {
+            Some(':') => value(last_string(&head[..head.len() - 1]), open + 1, true),
+            Some('[') => value(array_key(&head[..head.len() - 1]), open + 1, true),
+            Some(',') | Some('{') | None => match open_bracket(head) {
+                Some((at, b'[')) => value(array_key(&head[..at]), open + 1, true),
+                _ => Ctx::Key {
+                    start: open + 1,
+                    quoted: true,
+                },
+            },
+            _ => Ctx::None,
+        };
+    }
+    let t = before.trim_end();
+    if let Some(h) = t.strip_suffix(':') {
+        return value(last_string(h), before.len(), false);
+    }
+    // A name typed with no quote yet.
+    let word = before
+        .bytes()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    let head = before[..before.len() - word].trim_end();
+    let in_array = matches!(open_bracket(head), Some((_, b'[')));
+    match head.chars().last() {
+        None | Some('{') | Some(',') if !in_array => Ctx::Key {
+            start: before.len() - word,
+            quoted: false,
+        },
+        _ => Ctx::None,
+    }
+}
+
+fn yaml_context(before: &str) -> Ctx {
+    let t = before.trim_start();
+    let mut lead = before.len() - t.len();
+    let t = match t.strip_prefix("- ") {
+        Some(r) => {
+            lead += 2;
+            r
+        }
+        None => t,
+    };
+    if let Some((k, v)) = t.split_once(':') {
+        let key = k.trim().trim_matches(|c| c == '"' || c == '\'');
+        if key.is_empty() || key.contains(' ') {
+            return Ctx::None;
+        }
+        let vstart = lead + k.len() + 1 + (v.len() - v.trim_start().len());
+        let v = v.trim_start();
+        // A flow list (`[a, b`): its last item.
+        let (item_at, item) = match v.rfind([',', '[']) {
+            Some(i) if v.starts_with('[') => (i + 1, &v[i + 1..]),
+            _ => (0, v),
+        };
+        let pad = item.len() - item.trim_start().len();
+        let quoted = item.trim_start().starts_with(['"', '\'']);
+        return Ctx::Value {
+            key: key.to_string(),
+            start: vstart + item_at + pad + usize::from(quoted),
+            quoted,
+        };
+    }
+    if t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ctx::Key {
+            start: lead,
+            quoted: false,
+        }
+    } else {
+        Ctx::None
+    }
 }
 
 /// What the cursor at `offset` of `text` may complete. `a` is the file as
-/// last parsed (the text itself when it parses): where its states are.
-pub fn complete(a: &Analysis, text: &str, offset: usize) -> Vec<CompletionItem> {
+/// parsed and `at` the cursor's offset in it (where its states are). Each
+/// item replaces what is typed of the word (and the rest of the word or
+/// quoted text after the cursor).
+pub fn complete(a: &Analysis, text: &str, offset: usize, at: usize) -> Vec<CompletionItem> {
     let offset = offset.min(text.len());
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..offset];
-    let state = a.index.state_at(offset);
-    // Inside `{% … %}`: JSONata.
+    let state = a.index.state_at(at);
+    let after = &text[offset..];
+    // The positions of `text` (the analysis' own, when it is its text).
+    let own;
+    let lines = if text == a.text {
+        &a.lines
+    } else {
+        own = super::text::Lines::new(text);
+        &own
+    };
+    let edit = |start: usize, quoted: bool, items: Vec<CompletionItem>, wrap: bool| {
+        let end = if quoted {
+            match after.find(['"', '\n']) {
+                Some(e) if after.as_bytes()[e] == b'"' => e,
+                _ => 0,
+            }
+        } else {
+            after
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
+                .count()
+        };
+        let range = lines.range(text, (line_start + start.min(before.len()), offset + end));
+        items
+            .into_iter()
+            .map(|mut i| {
+                let word = i.insert_text.take().unwrap_or_else(|| i.label.clone());
+                let new_text = if wrap { format!("\"{word}\"") } else { word };
+                i.filter_text = Some(i.label.clone());
+                i.text_edit = Some(CompletionTextEdit::Edit(TextEdit { range, new_text }));
+                i
+            })
+            .collect::<Vec<_>>()
+    };
+    // Inside `{% … %}`: JSONata, the word from its `$`.
     if let Some(open) = before.rfind("{%") {
         if !before[open..].contains("%}") {
-            return jsonata(a, state, &before[open + 2..]);
+            let expr = &before[open + 2..];
+            let word = expr
+                .bytes()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$')
+                .count();
+            return edit(before.len() - word, false, jsonata(a, state, expr), false);
         }
     }
-    if let Some((key, partial)) = member_value(before) {
-        return match key.as_str() {
-            "Next" | "Default" | "StartAt" => state_names(a, offset, state, &key),
-            "Type" => TYPES
-                .iter()
-                .map(|(t, d)| item(t, CompletionItemKind::ENUM_MEMBER, d))
-                .collect(),
-            "QueryLanguage" => ["JSONPath", "JSONata"]
-                .iter()
-                .map(|t| item(t, CompletionItemKind::ENUM_MEMBER, ""))
-                .collect(),
-            "JitterStrategy" => ["FULL", "NONE"]
-                .iter()
-                .map(|t| item(t, CompletionItemKind::ENUM_MEMBER, ""))
-                .collect(),
-            "ErrorEquals" => errors(a),
-            _ => path_value(a, state, &partial),
-        };
-    }
-    // An item of ErrorEquals on a line of its own.
-    if let Some((p, _)) = a.places.at(offset) {
-        if p.contains("/ErrorEquals") {
-            return errors(a);
+    let json = !a.yaml;
+    match context(before, a.yaml) {
+        Ctx::Value { key, start, quoted } => {
+            let wrap = json && !quoted;
+            let values = |v: &[&str]| {
+                v.iter()
+                    .map(|t| item(t, CompletionItemKind::ENUM_MEMBER, ""))
+                    .collect()
+            };
+            match key.as_str() {
+                "Next" | "Default" | "StartAt" => {
+                    edit(start, quoted, state_names(a, at, state, &key), wrap)
+                }
+                "Type" => {
+                    let types = TYPES
+                        .iter()
+                        .map(|(t, d)| item(t, CompletionItemKind::ENUM_MEMBER, d))
+                        .collect();
+                    edit(start, quoted, types, wrap)
+                }
+                "QueryLanguage" => edit(start, quoted, values(&["JSONPath", "JSONata"]), wrap),
+                "JitterStrategy" => edit(start, quoted, values(&["FULL", "NONE"]), wrap),
+                "ErrorEquals" => edit(start, quoted, errors(a), wrap),
+                _ => {
+                    // A path or an intrinsic: the word at the cursor.
+                    let partial = &before[start.min(before.len())..];
+                    let word = partial
+                        .bytes()
+                        .rev()
+                        .take_while(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$')
+                        })
+                        .count();
+                    let items = path_value(a, state, &partial[partial.len() - word..]);
+                    edit(before.len() - word, false, items, wrap)
+                }
+            }
         }
-    }
-    if is_key_position(before) {
-        return fields(a, offset, state);
-    }
-    Vec::new()
-}
-
-/// When `before` ends inside a member's value (`"Key": "partia` in JSON,
-/// `Key: partia` in YAML, `["x", "partia` after `"ErrorEquals":`): the key
-/// and what is typed of the value.
-fn member_value(before: &str) -> Option<(String, String)> {
-    // JSON: the last `"Key": "` whose string is still open.
-    let quotes = before.matches('"').count() - before.matches("\\\"").count();
-    if quotes % 2 == 1 {
-        let open = before.rfind('"')?;
-        let partial = before[open + 1..].to_string();
-        let head = before[..open].trim_end();
-        if let Some(h) = head.strip_suffix(':') {
-            let h = h.trim_end().strip_suffix('"')?;
-            let k = h.rfind('"')?;
-            return Some((h[k + 1..].to_string(), partial));
+        Ctx::Key { start, quoted } => {
+            // An item of ErrorEquals on a line of its own.
+            if a.places
+                .at(at)
+                .is_some_and(|(p, _)| p.contains("/ErrorEquals"))
+            {
+                return edit(start, quoted, errors(a), json && !quoted);
+            }
+            edit(start, quoted, fields(a, at, state), json && !quoted)
         }
-        // An array item: the key before the open bracket.
-        let bracket = head.rfind('[')?;
-        let h = head[..bracket].trim_end().strip_suffix(':')?;
-        let h = h.trim_end().strip_suffix('"')?;
-        let k = h.rfind('"')?;
-        return Some((h[k + 1..].to_string(), partial));
+        Ctx::None => Vec::new(),
     }
-    // YAML: `Key: partial` (the key plain or quoted).
-    let t = before.trim_start().trim_start_matches("- ");
-    let (k, v) = t.split_once(':')?;
-    let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
-    if k.is_empty() || k.contains(' ') || before.trim_start().starts_with('"') {
-        return None;
-    }
-    let v = v.trim_start().trim_start_matches(['"', '\'', '[']);
-    let v = v.rsplit([',', ' ']).next().unwrap_or(v);
-    Some((k.to_string(), v.trim_start_matches(['"', '\'']).to_string()))
-}
-
-/// Whether `before` is where an object's member name goes.
-fn is_key_position(before: &str) -> bool {
-    let t = before.trim_start();
-    let t = t.strip_prefix('"').unwrap_or(t);
-    let t = t.strip_prefix("- ").unwrap_or(t);
-    t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn state_names(
@@ -637,7 +829,12 @@ mod tests {
     #[test]
     fn transitions_complete_state_names() {
         let a = Analysis::new("m.asl.json", T.to_string());
-        let got = labels(complete(&a, T, at(r#""Next": """#) - 1));
+        let got = labels(complete(
+            &a,
+            T,
+            at(r#""Next": """#) - 1,
+            at(r#""Next": """#) - 1,
+        ));
         assert_eq!(got, ["Load", "Done", "Boom"]);
     }
 
@@ -648,7 +845,7 @@ mod tests {
         let a = Analysis::new("m.asl.json", t.clone());
         assert!(a.value.is_none(), "the key has no value yet");
         let off = t.find("      \"\"}").unwrap() + 7;
-        let got = labels(complete_in(&a, off));
+        let got = labels(complete_in(&a, off, None));
         assert!(got.contains(&"TimeoutSeconds".to_string()), "{got:?}");
         assert!(got.contains(&"Catch".to_string()));
         assert!(!got.contains(&"Retry".to_string()), "has it already");
@@ -658,22 +855,92 @@ mod tests {
     #[test]
     fn intrinsics_errors_and_variables() {
         let a = Analysis::new("m.asl.json", T.to_string());
-        let got = labels(complete(&a, T, at("\"States.")));
+        let got = labels(complete(&a, T, at("\"States."), at("\"States.")));
         assert!(got.contains(&"States.Format".to_string()), "{got:?}");
-        let got = labels(complete(&a, T, at("[\"States.ALL")));
+        let got = labels(complete(&a, T, at("[\"States.ALL"), at("[\"States.ALL")));
         assert!(got.contains(&"States.TaskFailed".to_string()), "{got:?}");
         assert!(got.contains(&"My.Error".to_string()), "{got:?}");
         // JSONata in Done: $total assigned by Load, upstream of it.
         let t = T.replace("\"States.\"", "\"{% $t %}\"");
         let a = Analysis::new("m.asl.json", t.clone());
         let off = t.find("$t ").unwrap() + 2;
-        let got = labels(complete(&a, &t, off));
+        let got = labels(complete(&a, &t, off, off));
         assert!(got.contains(&"$total".to_string()) && got.contains(&"$sum".to_string()));
         let off = t.find("$t ").unwrap();
         let t2 = format!("{}$states.{}", &t[..off], &t[off..]);
-        let got = labels(complete(&a, &t2, off + 8));
+        let got = labels(complete(&a, &t2, off + 8, off));
         assert_eq!(got, ["input", "result", "errorOutput", "context"]);
-        let got = labels(complete(&a, T, at("\"Type\": \"")));
+        let got = labels(complete(&a, T, at("\"Type\": \""), at("\"Type\": \"")));
         assert!(got.contains(&"Parallel".to_string()));
+    }
+
+    fn edit_of(i: &CompletionItem) -> (lsp_types::Range, String) {
+        match i.text_edit.as_ref().unwrap() {
+            CompletionTextEdit::Edit(e) => (e.range, e.new_text.clone()),
+            CompletionTextEdit::InsertAndReplace(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn items_replace_what_is_typed() {
+        // `States.Ma|`: the item replaces the whole word, not after it.
+        let t = T.replace("\"States.\"", "\"States.Ma\"");
+        let a = Analysis::new("m.asl.json", t.clone());
+        let off = t.find("States.Ma").unwrap() + 9;
+        let got = complete(&a, &t, off, off);
+        let add = got.iter().find(|i| i.label == "States.MathAdd").unwrap();
+        let (r, new) = edit_of(add);
+        let s = a.lines.offset(&t, r.start);
+        let e = a.lines.offset(&t, r.end);
+        assert_eq!(&t[s..e], "States.Ma");
+        assert_eq!(new, "States.MathAdd(");
+        // In the middle of a quoted name: the whole name is replaced.
+        let off = T.find("\"Check\"").unwrap() + 3;
+        let a = Analysis::new("m.asl.json", T.to_string());
+        let got = complete(&a, T, off, off);
+        let (r, _) = edit_of(&got[0]);
+        assert_eq!(
+            &T[a.lines.offset(T, r.start)..a.lines.offset(T, r.end)],
+            "Check"
+        );
+    }
+
+    #[test]
+    fn keys_after_a_closed_array_on_the_same_line() {
+        let t = T.replace(
+            "\"Retry\": [{\"ErrorEquals\": [\"States.ALL\"]}]",
+            "\"Retry\": [{\"ErrorEquals\": [\"States.ALL\"], \"\": 1}]",
+        );
+        let a = Analysis::new("m.asl.json", t.clone());
+        let off = t.find("\"\": 1").unwrap() + 1;
+        let got = labels(complete(&a, &t, off, off));
+        assert!(got.contains(&"MaxAttempts".to_string()), "{got:?}");
+        assert!(!got.contains(&"States.Format".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn text_that_does_not_parse_yet() {
+        // A string not closed, on a line with no comma after it.
+        let t = T.replace("{\"Type\": \"Fail\",", "{\"Type\": \"Fa\n      ");
+        let a = Analysis::new("m.asl.json", t.clone());
+        assert!(a.value.is_none());
+        let off = t.find("\"Fa\n").unwrap() + 3;
+        assert!(labels(complete_in(&a, off, None)).contains(&"Fail".to_string()));
+        // A key with no value yet: names with their quotes.
+        let t = T.replace("\"Default\": \"Done\"", "\"Default\": ");
+        let a = Analysis::new("m.asl.json", t.clone());
+        let off = t.find("\"Default\": ").unwrap() + 11;
+        let got = complete_in(&a, off, None);
+        let done = got.iter().find(|i| i.label == "Done").unwrap();
+        assert_eq!(edit_of(done).1, "\"Done\"");
+        // A comma missing elsewhere: the states of the file as it last parsed.
+        let good = Analysis::new("m.asl.json", T.to_string());
+        let t = T
+            .replace("\"Next\": \"Check\"}", "\"Next\": \"\"}")
+            .replace("\"End\": true}", "\"End\": true \"x\": 1}");
+        let a = Analysis::new("m.asl.json", t.clone());
+        let off = t.find("\"Next\": \"\"}").unwrap() + 9;
+        let got = labels(complete_in(&a, off, Some(&good)));
+        assert!(got.contains(&"Check".to_string()), "{got:?}");
     }
 }

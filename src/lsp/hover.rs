@@ -62,6 +62,17 @@ pub fn find_suite(definition: &Path, levels: usize) -> Option<PathBuf> {
 /// the editor (when it is valid; else as saved). Tasks a local command
 /// would answer are left unanswered: the server runs no commands.
 pub fn run(suite_file: &Path, a: &Analysis) -> Result<LastRun, String> {
+    run_text(suite_file, &a.path, &a.text, None)
+}
+
+/// [`run`] on the definition `text` of the file `path`, stopped at
+/// `deadline` (the hover then says so).
+pub fn run_text(
+    suite_file: &Path,
+    path: &str,
+    text: &str,
+    deadline: Option<std::time::Instant>,
+) -> Result<LastRun, String> {
     let file = suite_file.to_string_lossy().into_owned();
     let mut s = Suite::load(&file).map_err(|errs| {
         errs.first()
@@ -69,7 +80,7 @@ pub fn run(suite_file: &Path, a: &Analysis) -> Result<LastRun, String> {
             .unwrap_or_else(|| format!("{file}: cannot be read"))
     })?;
     if let crate::asl::Loaded::Ok(o) =
-        crate::asl::load_text(&a.path, a.text.clone(), &Default::default())
+        crate::asl::load_text(path, text.to_string(), &Default::default())
     {
         s.definition = Arc::new(o.definition);
     }
@@ -77,7 +88,7 @@ pub fn run(suite_file: &Path, a: &Analysis) -> Result<LastRun, String> {
     let Some(case) = s.cases.first() else {
         return Err(format!("{file}: no cases"));
     };
-    let r = suite::run_case(&s, case, true);
+    let r = suite::run_case_until(&s, case, true, deadline);
     let name = suite_file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -86,11 +97,15 @@ pub fn run(suite_file: &Path, a: &Analysis) -> Result<LastRun, String> {
         label: format!("{name}, case \"{}\"", case.name),
         status: r.outcome.status.clone(),
         stages: r.stages,
-        note: commands.then(|| {
-            "the suite answers tasks with a local command, which the language server does not \
-             run: tasks no mock answers fail"
-                .to_string()
-        }),
+        note: if r.outcome.status == "RUNNING" && deadline.is_some() {
+            Some("the run was stopped after its time; what it reached is shown".to_string())
+        } else {
+            commands.then(|| {
+                "the suite answers tasks with a local command, which the language server does \
+                 not run: tasks no mock answers fail"
+                    .to_string()
+            })
+        },
     })
 }
 
@@ -108,6 +123,9 @@ pub fn hover(a: &Analysis, offset: usize, run: Option<&LastRun>) -> Option<Strin
     let rel = pointer.strip_prefix(st.pointer.as_str())?;
     let v = a.value.as_ref()?.pointer(pointer)?;
     let field = rel.split('/').nth(1).unwrap_or("");
+    if field.is_empty() {
+        return None;
+    }
     let mut out = String::new();
     let what = what_is(field, rel, v, on_key, st.jsonata);
     out.push_str(&what);
@@ -249,7 +267,8 @@ fn evaluate(expr: &str, data: &Val, r: &StageRecord, run: &LastRun) -> Option<St
         let env = crate::asl::jsonata::Env {
             states: Val::object(states),
             vars: &lookup,
-            now_ms: 0,
+            // The run's clock: the suite's runs start at the default time.
+            now_ms: crate::engine::DEFAULT_START_MS,
         };
         let mut s = crate::asl::jsonata::Session::new(&env, &[&e], 0);
         s.set_data(r.input.as_ref());
@@ -350,7 +369,7 @@ fn describe_state(a: &Analysis, s: usize, run: Option<&LastRun>) -> String {
             errs(r),
             n("MaxAttempts").unwrap_or("3".into()),
             n("IntervalSeconds").unwrap_or("1".into()),
-            n("BackoffRate").unwrap_or("2.0".into()),
+            n("BackoffRate").unwrap_or("2".into()),
         ));
     }
     for c in v
@@ -427,4 +446,92 @@ fn describe_state(a: &Analysis, s: usize, run: Option<&LastRun>) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEF: &str = r#"{
+  "StartAt": "Charge",
+  "States": {
+    "Charge": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": {"amount.$": "$.order.total", "id.$": "States.Format('o-{}', $.order.id)"},
+      "ResultPath": "$.charge",
+      "Next": "Done"
+    },
+    "Done": {"Type": "Succeed"}
+  }
+}"#;
+
+    fn folder(name: &str, suite: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("asldbg-hover-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("tests")).unwrap();
+        std::fs::write(d.join("orders.asl.json"), DEF).unwrap();
+        std::fs::write(d.join("tests/orders.test.yaml"), suite).unwrap();
+        d
+    }
+
+    fn hover_at(a: &Analysis, needle: &str, run: &LastRun) -> String {
+        let off = a.text.find(needle).unwrap() + 2;
+        hover(a, off, Some(run)).unwrap()
+    }
+
+    #[test]
+    fn values_come_from_the_suites_first_case() {
+        let suite = "definition: ../orders.asl.json\ncases:\n  - name: big order\n    input: {order: {total: 42, id: 7}}\n    answers:\n      Charge: {Return: {ok: true}}\n    expect: {status: SUCCEEDED}\n";
+        let d = folder("values", suite);
+        let def = d.join("orders.asl.json");
+        let found = find_suite(&def, 0).unwrap();
+        assert!(found.ends_with("tests/orders.test.yaml"));
+        let a = Analysis::new(&def.to_string_lossy(), DEF.to_string());
+        let run = run(&found, &a).unwrap();
+        assert_eq!(run.status, "SUCCEEDED");
+        let h = hover_at(&a, "$.order.total", &run);
+        assert!(h.contains("orders.test.yaml, case \"big order\""), "{h}");
+        assert!(h.contains("was:\n```json\n42\n```"), "{h}");
+        let h = hover_at(&a, "States.Format", &run);
+        assert!(
+            h.contains("an intrinsic function call") && h.contains("\"o-7\""),
+            "{h}"
+        );
+        let h = hover_at(&a, "\"$.charge\"", &run);
+        assert!(
+            h.contains("before (the input)") && h.contains("after ResultPath"),
+            "{h}"
+        );
+        assert!(h.contains("\"charge\": {\n    \"ok\": true"), "{h}");
+        // A state's name: its summary and what it did.
+        let h = hover_at(&a, "\"Charge\": {", &run);
+        assert!(h.starts_with("**Charge** — Task (JSONPath)"), "{h}");
+        assert!(
+            h.contains("Next → Done") && h.contains("Entered from: StartAt"),
+            "{h}"
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_suites_command_is_never_run() {
+        let d = std::env::temp_dir().join(format!("asldbg-hover-ran-{}", std::process::id()));
+        let marker = d.join("ran");
+        let suite = format!(
+            "definition: ../orders.asl.json\ntask-command: touch {}\ncases:\n  - name: one\n    input: {{order: {{total: 1, id: 1}}}}\n    expect: {{status: SUCCEEDED}}\n",
+            marker.display()
+        );
+        let d = folder("command", &suite);
+        let def = d.join("orders.asl.json");
+        let a = Analysis::new(&def.to_string_lossy(), DEF.to_string());
+        let run = run(&find_suite(&def, 0).unwrap(), &a).unwrap();
+        assert!(!marker.exists(), "the command ran");
+        assert_eq!(run.status, "FAILED");
+        assert!(run.note.as_deref().unwrap().contains("does not run"));
+        // What ran before the task still has its values.
+        let h = hover_at(&a, "$.order.total", &run);
+        assert!(h.contains("was:\n```json\n1\n```"), "{h}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

@@ -37,6 +37,14 @@ pub struct Scope {
     pub jsonata: bool,
 }
 
+impl Index {
+    /// The States blocks that run inside state `s` (a Parallel's branches,
+    /// a Map's processor).
+    pub fn blocks_in(&self, s: usize) -> &[usize] {
+        self.inner.get(s).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// A transition: a field naming a state.
 #[derive(Debug, Clone)]
 pub struct Ref {
@@ -57,6 +65,8 @@ pub struct Index {
     pub states: Vec<StateInfo>,
     pub scopes: Vec<Scope>,
     pub refs: Vec<Ref>,
+    /// Each state's blocks (see [`Index::blocks_in`]).
+    inner: Vec<Vec<usize>>,
 }
 
 impl Index {
@@ -82,6 +92,9 @@ impl Index {
         jsonata: bool,
     ) {
         let scope = self.scopes.len();
+        if let Some(p) = parent {
+            self.inner[p].push(scope);
+        }
         self.scopes.push(Scope {
             pointer: ptr.to_string(),
             states: Vec::new(),
@@ -110,6 +123,7 @@ impl Index {
                 scope,
             });
             self.scopes[scope].states.push(id);
+            self.inner.push(Vec::new());
             let here = Some(id);
             self.reference(&format!("{p}/Next"), places, scope, here, "Next");
             self.reference(&format!("{p}/Default"), places, scope, here, "Default");
@@ -225,21 +239,29 @@ impl Index {
     /// The states that can run before `id` in its States block, the blocks
     /// around it included: the ones whose assignments it may read.
     pub fn upstream(&self, id: usize) -> Vec<usize> {
+        // The transitions into each state, once.
+        let mut into: std::collections::HashMap<(usize, &str), Vec<usize>> = Default::default();
+        for r in &self.refs {
+            if let Some(f) = r.from {
+                into.entry((r.scope, r.target.as_str()))
+                    .or_default()
+                    .push(f);
+            }
+        }
         let mut seen = vec![false; self.states.len()];
         let mut out = Vec::new();
         let mut todo = vec![id];
         while let Some(s) = todo.pop() {
             let scope = self.states[s].scope;
-            for r in &self.refs {
-                if r.scope != scope || r.target != self.states[s].name {
-                    continue;
-                }
-                if let Some(f) = r.from {
-                    if !seen[f] {
-                        seen[f] = true;
-                        out.push(f);
-                        todo.push(f);
-                    }
+            for &f in into
+                .get(&(scope, self.states[s].name.as_str()))
+                .into_iter()
+                .flatten()
+            {
+                if !seen[f] {
+                    seen[f] = true;
+                    out.push(f);
+                    todo.push(f);
                 }
             }
             // The state a branch or iteration runs in, and what ran before it.

@@ -12,6 +12,7 @@ pub mod hover;
 pub mod index;
 pub mod nav;
 pub mod text;
+pub mod transport;
 
 use analysis::Analysis;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -34,19 +35,37 @@ struct Doc {
     due: Option<Instant>,
     /// The text, ahead of `analysis` while `due`.
     text: String,
+    /// The last analysis whose text parsed, while the current one does
+    /// not (completion reads its states).
+    last_good: Option<Analysis>,
 }
 
 /// A suite's run for a file, kept while neither changes.
 struct Run {
     key: (u64, Option<std::time::SystemTime>),
-    result: Result<hover::LastRun, String>,
+    state: RunState,
 }
+
+enum RunState {
+    Done(Result<hover::LastRun, String>),
+    /// Running on a thread of its own (a slow suite never holds the
+    /// server): its result comes here.
+    Going(std::sync::mpsc::Receiver<Result<hover::LastRun, String>>),
+}
+
+/// How long a hover waits for a run before it answers without values.
+const RUN_WAIT: Duration = Duration::from_millis(1500);
+/// How long a run may take in all (it is stopped there).
+const RUN_LIMIT: Duration = Duration::from_secs(20);
 
 pub struct Server {
     docs: HashMap<Url, Doc>,
     runs: HashMap<Url, Run>,
     /// The workspace's folder: suites are looked for up to it.
     root: Option<PathBuf>,
+    /// Files analysed for a request before their changes settled: their
+    /// diagnostics are published after it.
+    stale: Vec<Url>,
 }
 
 /// What the server can do (the `initialize` answer's capabilities).
@@ -86,24 +105,17 @@ pub fn capabilities() -> ServerCapabilities {
     }
 }
 
-/// Serve `conn` until the client says `exit`.
-pub fn serve(conn: &Connection) -> Result<(), String> {
-    let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
-    let init = conn.initialize(caps).map_err(|e| e.to_string())?;
-    let params: InitializeParams = serde_json::from_value(init).unwrap_or_default();
-    #[allow(deprecated)]
-    let root = params
-        .workspace_folders
-        .as_ref()
-        .and_then(|f| f.first())
-        .map(|f| f.uri.clone())
-        .or(params.root_uri.clone())
-        .and_then(|u| u.to_file_path().ok());
+/// Serve `conn` until the client says `exit` (or goes): whether it asked
+/// to shut down first (the exit code is 1 when it did not).
+pub fn serve(conn: &Connection) -> Result<bool, String> {
     let mut server = Server {
         docs: HashMap::new(),
         runs: HashMap::new(),
-        root,
+        root: None,
+        stale: Vec::new(),
     };
+    let mut initialized = false;
+    let mut shutdown = false;
     loop {
         let wait = server
             .docs
@@ -114,29 +126,77 @@ pub fn serve(conn: &Connection) -> Result<(), String> {
         let msg = match wait {
             Some(w) => match conn.receiver.recv_timeout(w) {
                 Ok(m) => Some(m),
-                Err(crossbeam_timeout) if crossbeam_timeout.is_timeout() => None,
-                Err(_) => return Ok(()),
+                Err(e) if e.is_timeout() => None,
+                Err(_) => return Ok(true),
             },
             None => match conn.receiver.recv() {
                 Ok(m) => Some(m),
-                Err(_) => return Ok(()),
+                Err(_) => return Ok(true),
             },
         };
         match msg {
             None => server.settle(conn, Instant::now()),
             Some(Message::Request(r)) => {
-                match conn.handle_shutdown(&r) {
-                    Ok(false) => {}
-                    // Shut down; or asked to and gone before `exit`.
-                    Ok(true) | Err(_) => return Ok(()),
-                }
-                let resp = server.request(r);
+                let refuse = |code: ErrorCode, m: &str| {
+                    Response::new_err(r.id.clone(), code as i32, m.into())
+                };
+                let resp = if r.method == req::Initialize::METHOD {
+                    if initialized {
+                        refuse(ErrorCode::InvalidRequest, "already initialized")
+                    } else {
+                        initialized = true;
+                        server.root = root_of(&r.params);
+                        Response::new_ok(
+                            r.id.clone(),
+                            InitializeResult {
+                                capabilities: capabilities(),
+                                server_info: Some(ServerInfo {
+                                    name: "asldbg".into(),
+                                    version: Some(env!("CARGO_PKG_VERSION").into()),
+                                }),
+                            },
+                        )
+                    }
+                } else if !initialized {
+                    refuse(ErrorCode::ServerNotInitialized, "initialize first")
+                } else if shutdown {
+                    refuse(ErrorCode::InvalidRequest, "the server is shutting down")
+                } else if r.method == req::Shutdown::METHOD {
+                    shutdown = true;
+                    Response::new_ok(r.id.clone(), Value::Null)
+                } else {
+                    server.request(r)
+                };
                 send(conn, Message::Response(resp));
             }
-            Some(Message::Notification(n)) => server.notification(conn, n),
+            Some(Message::Notification(n)) if n.method == note::Exit::METHOD => {
+                return Ok(shutdown)
+            }
+            Some(Message::Notification(n)) => {
+                if initialized && !shutdown {
+                    server.notification(conn, n);
+                }
+            }
             Some(Message::Response(_)) => {}
         }
+        // Files a request had analysed before their time: their problems.
+        for u in std::mem::take(&mut server.stale) {
+            server.publish(conn, &u);
+        }
     }
+}
+
+/// The workspace's folder an `initialize` request names.
+fn root_of(params: &Value) -> Option<PathBuf> {
+    let params: InitializeParams = serde_json::from_value(params.clone()).unwrap_or_default();
+    #[allow(deprecated)]
+    params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .map(|f| f.uri.clone())
+        .or(params.root_uri.clone())
+        .and_then(|u| u.to_file_path().ok())
 }
 
 fn send(conn: &Connection, m: Message) {
@@ -155,6 +215,8 @@ impl Server {
             .collect();
         for u in due {
             self.analyse(&u);
+        }
+        for u in std::mem::take(&mut self.stale) {
             self.publish(conn, &u);
         }
     }
@@ -162,7 +224,14 @@ impl Server {
     fn analyse(&mut self, uri: &Url) {
         if let Some(d) = self.docs.get_mut(uri) {
             if d.due.take().is_some() {
-                d.analysis = Analysis::new(&path_of(uri), d.text.clone());
+                let new = Analysis::new(&path_of(uri), d.text.clone());
+                let old = std::mem::replace(&mut d.analysis, new);
+                if d.analysis.value.is_some() {
+                    d.last_good = None;
+                } else if old.value.is_some() {
+                    d.last_good = Some(old);
+                }
+                self.stale.push(uri.clone());
             }
         }
     }
@@ -199,6 +268,7 @@ impl Server {
                         analysis,
                         due: None,
                         text: p.text_document.text,
+                        last_good: None,
                     },
                 );
                 self.publish(conn, &uri);
@@ -290,11 +360,13 @@ impl Server {
                 let p: CompletionParams = params(r.params)?;
                 let uri = p.text_document_position.text_document.uri;
                 let pos = p.text_document_position.position;
-                let Some(a) = self.current(&uri) else {
+                self.analyse(&uri);
+                let Some(d) = self.docs.get(&uri) else {
                     return ok(Value::Null);
                 };
+                let a = &d.analysis;
                 let off = a.lines.offset(&a.text, pos);
-                let items = complete::complete_in(a, off);
+                let items = complete::complete_in(a, off, d.last_good.as_ref());
                 ok(json(&CompletionResponse::Array(items)))
             }
             req::GotoDefinition::METHOD => {
@@ -391,7 +463,14 @@ impl Server {
                         CodeActionOrCommand::CodeAction(CodeAction {
                             title: f.title,
                             kind: Some(CodeActionKind::QUICKFIX),
-                            diagnostics: Some(p.context.diagnostics.clone()),
+                            diagnostics: Some(
+                                p.context
+                                    .diagnostics
+                                    .iter()
+                                    .filter(|d| d.message.contains(f.about))
+                                    .cloned()
+                                    .collect(),
+                            ),
                             edit: Some(WorkspaceEdit {
                                 changes: Some(changes),
                                 ..WorkspaceEdit::default()
@@ -413,7 +492,8 @@ impl Server {
     fn hover(&mut self, uri: &Url, pos: Position) -> Option<String> {
         self.analyse(uri);
         let path = uri.to_file_path().ok();
-        // The run, made again when the text or the suite changed.
+        // The run, made again when the text or the suite changed (once the
+        // one going has finished).
         if let Some(path) = &path {
             let d = self.docs.get(uri)?;
             let levels = self
@@ -421,24 +501,67 @@ impl Server {
                 .as_ref()
                 .and_then(|r| path.strip_prefix(r).ok())
                 .map_or(2, |rel| rel.components().count().saturating_sub(1));
-            if let Some(suite) = hover::find_suite(path, levels) {
-                let modified = std::fs::metadata(&suite).and_then(|m| m.modified()).ok();
-                let key = (hash(&d.analysis.text), modified);
-                if self.runs.get(uri).is_none_or(|r| r.key != key) {
-                    let result = hover::run(&suite, &d.analysis);
-                    self.runs.insert(uri.clone(), Run { key, result });
+            match hover::find_suite(path, levels) {
+                Some(suite) => {
+                    let modified = std::fs::metadata(&suite).and_then(|m| m.modified()).ok();
+                    let key = (hash(&d.analysis.text), modified);
+                    let going = matches!(
+                        self.runs.get(uri),
+                        Some(Run {
+                            state: RunState::Going(_),
+                            ..
+                        })
+                    );
+                    if !going && self.runs.get(uri).is_none_or(|r| r.key != key) {
+                        let (tx, rx) = std::sync::mpsc::channel();
+                        let (p, t) = (d.analysis.path.clone(), d.analysis.text.clone());
+                        let spawned = std::thread::Builder::new()
+                            .name("asldbg-lsp-run".into())
+                            .stack_size(64 << 20)
+                            .spawn(move || {
+                                let deadline = Instant::now() + RUN_LIMIT;
+                                let _ = tx.send(hover::run_text(&suite, &p, &t, Some(deadline)));
+                            });
+                        let state = match spawned {
+                            Ok(_) => RunState::Going(rx),
+                            Err(e) => RunState::Done(Err(e.to_string())),
+                        };
+                        self.runs.insert(uri.clone(), Run { key, state });
+                    }
+                    if let Some(r) = self.runs.get_mut(uri) {
+                        if let RunState::Going(rx) = &r.state {
+                            let waited = match rx.recv_timeout(RUN_WAIT) {
+                                Ok(result) => Some(result),
+                                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                                Err(_) => Some(Err("the run ended without a result".into())),
+                            };
+                            if let Some(result) = waited {
+                                r.state = RunState::Done(result);
+                            }
+                        }
+                    }
                 }
-            } else {
-                self.runs.remove(uri);
+                None => {
+                    self.runs.remove(uri);
+                }
             }
         }
         let d = self.docs.get(uri)?;
         let a = &d.analysis;
         let off = a.lines.offset(&a.text, pos);
         let run = self.runs.get(uri);
-        let mut text = hover::hover(a, off, run.and_then(|r| r.result.as_ref().ok()))?;
-        if let Some(Run { result: Err(e), .. }) = run {
-            text.push_str(&format!("\n\n*The test suite did not run:* {e}"));
+        let last = match run.map(|r| &r.state) {
+            Some(RunState::Done(Ok(r))) => Some(r),
+            _ => None,
+        };
+        let mut text = hover::hover(a, off, last)?;
+        match run.map(|r| &r.state) {
+            Some(RunState::Done(Err(e))) => {
+                text.push_str(&format!("\n\n*The test suite did not run:* {e}"))
+            }
+            Some(RunState::Going(_)) => text
+                .push_str("\n\n*The test suite's run is still going: hover again for its values.*"),
+            _ => {}
         }
         Some(text)
     }
@@ -566,8 +689,36 @@ mod tests {
         assert_eq!(syms[0]["name"], "A");
         let unknown = exchange(&client, 3, "textDocument/nope", serde_json::json!({}));
         assert!(unknown.as_str().unwrap().contains("does not answer"));
+        // A request right after a change: its problems are still published.
+        notify(
+            &client,
+            "textDocument/didChange",
+            serde_json::json!({"textDocument": {"uri": uri, "version": 3},
+              "contentChanges": [{"range": {"start": {"line": 0, "character": 13}, "end": {"line": 0, "character": 14}}, "text": "A"}]}),
+        );
+        exchange(
+            &client,
+            5,
+            "textDocument/documentSymbol",
+            serde_json::json!({"textDocument": {"uri": uri}}),
+        );
+        assert!(diagnostics(&client).is_empty());
+        let again = exchange(
+            &client,
+            6,
+            "initialize",
+            serde_json::json!({"capabilities": {}}),
+        );
+        assert_eq!(again, "already initialized");
         exchange(&client, 4, "shutdown", Value::Null);
+        let late = exchange(
+            &client,
+            7,
+            "textDocument/documentSymbol",
+            serde_json::json!({"textDocument": {"uri": uri}}),
+        );
+        assert_eq!(late, "the server is shutting down");
         notify(&client, "exit", Value::Null);
-        t.join().unwrap().unwrap();
+        assert!(t.join().unwrap().unwrap(), "shut down, then exit");
     }
 }

@@ -92,27 +92,56 @@ pub fn rename(a: &Analysis, offset: usize, new: &str) -> Result<Vec<TextEdit>, S
              unique in a definition"
         ));
     }
-    let written = write_name(new, a.yaml);
     Ok(spans_of(a, s, true)
         .into_iter()
         .map(|sp| TextEdit {
             range: a.lines.range(&a.text, sp),
-            new_text: written.clone(),
+            new_text: write_name(a, sp, new),
         })
         .collect())
 }
 
-/// A name as it goes between the quotes of a JSON string, or as a YAML
-/// plain scalar (which the spans hold without quotes).
-fn write_name(name: &str, yaml: bool) -> String {
-    if yaml {
-        // The span of a quoted YAML scalar is inside its quotes: written
-        // as a JSON string's content, which reads the same in double
-        // quotes, and plain when no character needs quoting.
-        return name.to_string();
+/// `name` as it goes in place of the text at `span`: inside a JSON string
+/// escaped; in YAML inside its quotes as those quotes escape, or plain when
+/// it reads back as the same string, else double-quoted.
+pub fn write_name(a: &Analysis, span: Span, name: &str) -> String {
+    let json = || {
+        let q = serde_json::to_string(name).unwrap_or_default();
+        q[1..q.len() - 1].to_string()
+    };
+    if !a.yaml {
+        return json();
     }
-    let quoted = serde_json::to_string(name).unwrap_or_default();
-    quoted[1..quoted.len() - 1].to_string()
+    let b = a.text.as_bytes();
+    let quote = span.0.checked_sub(1).and_then(|i| b.get(i)).copied();
+    match quote {
+        Some(b'"') if b.get(span.1) == Some(&b'"') => json(),
+        Some(b'\'') if b.get(span.1) == Some(&b'\'') => name.replace('\'', "''"),
+        _ if yaml_plain(name) => name.to_string(),
+        _ => serde_json::to_string(name).unwrap_or_default(),
+    }
+}
+
+/// Whether `s` written plain in YAML reads back as the string `s`.
+fn yaml_plain(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let lower = s.to_ascii_lowercase();
+    let special = [
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", ".nan", ".inf", "-.inf",
+        ".inf",
+    ];
+    !(s.trim() != s
+        || "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with(':')
+        || s.chars().any(|c| c.is_control())
+        || special.contains(&lower.as_str())
+        || s.parse::<f64>().is_ok()
+        || lower.starts_with("0x")
+        || lower.starts_with("0o"))
 }
 
 /// The states as a tree: a Parallel's branches and a Map's processor
@@ -166,9 +195,7 @@ fn scope_symbols(a: &Analysis, scope: usize) -> Vec<DocumentSymbol> {
         .iter()
         .map(|&s| {
             let st = &ix.states[s];
-            let inner: Vec<usize> = (0..ix.scopes.len())
-                .filter(|&c| ix.scopes[c].parent == Some(s))
-                .collect();
+            let inner = ix.blocks_in(s);
             let children: Vec<DocumentSymbol> = if st.ty.as_deref() == Some("Parallel") {
                 inner
                     .iter()
@@ -272,6 +299,41 @@ mod tests {
         assert!(edits.iter().all(|e| e.new_text == "Start \\\"here\\\""));
         let err = rename(&a, at("\"First\"", 0), "Left").unwrap_err();
         assert!(err.contains("already has a state named 'Left'"), "{err}");
+    }
+
+    #[test]
+    fn yaml_names_are_quoted_when_plain_would_not_read_back() {
+        let t =
+            "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Next: 'B'\n  B:\n    Type: Succeed\n";
+        for new in [
+            "a: b",
+            "#x",
+            "true",
+            "123",
+            "Café ☕ ",
+            "it's",
+            "plain name",
+        ] {
+            let a = Analysis::new("m.asl.yaml", t.to_string());
+            let off = t.find("  B:").unwrap() + 2;
+            let mut edits = rename(&a, off, new).unwrap();
+            edits.sort_by_key(|e| std::cmp::Reverse((e.range.start.line, e.range.start.character)));
+            let mut out = t.to_string();
+            for e in &edits {
+                let (s, en) = (
+                    a.lines.offset(t, e.range.start),
+                    a.lines.offset(t, e.range.end),
+                );
+                out.replace_range(s..en, &e.new_text);
+            }
+            let b = Analysis::new("m.asl.yaml", out.clone());
+            assert!(
+                b.diagnostics.is_empty(),
+                "{new:?}: {out}\n{:?}",
+                b.diagnostics
+            );
+            assert!(b.index.named(new).is_some(), "{new:?}: {out}");
+        }
     }
 
     #[test]

@@ -301,15 +301,34 @@ fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
-/// Byte offsets ↔ protocol positions (0-based lines, UTF-16 columns).
+/// Byte offsets ↔ protocol positions (0-based lines, UTF-16 columns),
+/// in time independent of a line's length: a minified definition is one
+/// line of a megabyte.
 pub struct Lines {
     starts: Vec<usize>,
+    /// Every [`STRIDE`] bytes (at a character boundary): the byte offset,
+    /// and the characters and UTF-16 units before it in the text.
+    marks: Vec<(usize, usize, usize)>,
 }
+
+const STRIDE: usize = 256;
 
 impl Lines {
     pub fn new(text: &str) -> Lines {
+        let mut marks = vec![(0, 0, 0)];
+        let (mut chars, mut units) = (0, 0);
+        let mut next = STRIDE;
+        for (i, c) in text.char_indices() {
+            if i >= next {
+                marks.push((i, chars, units));
+                next = i + STRIDE;
+            }
+            chars += 1;
+            units += c.len_utf16();
+        }
         Lines {
             starts: line_starts(text),
+            marks,
         }
     }
 
@@ -322,16 +341,45 @@ impl Lines {
         self.starts.get(line).copied()
     }
 
+    /// Characters and UTF-16 units before byte `offset` (a boundary).
+    fn counts(&self, text: &str, offset: usize) -> (usize, usize) {
+        let k = self.marks.partition_point(|m| m.0 <= offset) - 1;
+        let (at, mut chars, mut units) = self.marks[k];
+        for c in text.get(at..offset).unwrap_or("").chars() {
+            chars += 1;
+            units += c.len_utf16();
+        }
+        (chars, units)
+    }
+
+    /// The byte offset at which `key` (characters or UTF-16 units, by
+    /// `units`) reaches `target`, not past `limit`.
+    fn seek(&self, text: &str, target: usize, units: bool, limit: usize) -> usize {
+        let of = |m: &(usize, usize, usize)| if units { m.2 } else { m.1 };
+        let k = self.marks.partition_point(|m| of(m) <= target).max(1) - 1;
+        let (at, chars, u) = self.marks[k];
+        let mut count = if units { u } else { chars };
+        for (i, c) in text[at..].char_indices() {
+            if count >= target || at + i >= limit {
+                return (at + i).min(limit);
+            }
+            count += if units { c.len_utf16() } else { 1 };
+        }
+        text.len().min(limit)
+    }
+
+    /// The end of 0-based line `line`'s text (before its newline).
+    fn line_end(&self, text: &str, line: usize) -> usize {
+        self.starts.get(line + 1).map_or(text.len(), |e| e - 1)
+    }
+
     pub fn position(&self, text: &str, offset: usize) -> Position {
-        let offset = offset.min(text.len());
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let from = self.starts[line];
-        let col: usize = text
-            .get(from..offset)
-            .unwrap_or("")
-            .chars()
-            .map(char::len_utf16)
-            .sum();
+        let col = self.counts(text, offset).1 - self.counts(text, self.starts[line]).1;
         Position::new(line as u32, col as u32)
     }
 
@@ -340,36 +388,33 @@ impl Lines {
     }
 
     pub fn offset(&self, text: &str, p: Position) -> usize {
-        let Some(&from) = self.starts.get(p.line as usize) else {
+        let line = p.line as usize;
+        let Some(&from) = self.starts.get(line) else {
             return text.len();
         };
-        let mut units = 0u32;
-        for (i, c) in text[from..].char_indices() {
-            if units >= p.character || c == '\n' {
-                return from + i;
-            }
-            units += c.len_utf16() as u32;
-        }
-        text.len()
+        let base = self.counts(text, from).1;
+        self.seek(
+            text,
+            base + p.character as usize,
+            true,
+            self.line_end(text, line).max(from),
+        )
     }
 
     /// The offset of a 1-based line and 1-based column counted in
     /// characters (how problems are placed).
     pub fn offset_of_column(&self, text: &str, line: usize, column: usize) -> usize {
-        let Some(&from) = self.starts.get(line.saturating_sub(1)) else {
+        let l = line.saturating_sub(1);
+        let Some(&from) = self.starts.get(l) else {
             return text.len();
         };
-        text[from..]
-            .char_indices()
-            .take_while(|(_, c)| *c != '\n')
-            .nth(column.saturating_sub(1))
-            .map_or_else(
-                || {
-                    let e = self.starts.get(line).map_or(text.len(), |e| e - 1);
-                    e.max(from)
-                },
-                |(i, _)| from + i,
-            )
+        let base = self.counts(text, from).0;
+        self.seek(
+            text,
+            base + column.saturating_sub(1),
+            false,
+            self.line_end(text, l).max(from),
+        )
     }
 }
 
@@ -420,5 +465,14 @@ mod tests {
         assert_eq!(l.position(t, off), Position::new(1, 2));
         assert_eq!(l.offset(t, Position::new(1, 2)), off);
         assert_eq!(l.offset_of_column(t, 2, 2), off);
+        // Past the line's end: its end.
+        assert_eq!(l.offset(t, Position::new(0, 99)), 1);
+        // A long line of wide characters: the same answers far into it.
+        let long = format!("x\n{}é\"", "😀".repeat(5000));
+        let l = Lines::new(&long);
+        let at = long.find('é').unwrap();
+        assert_eq!(l.position(&long, at), Position::new(1, 10000));
+        assert_eq!(l.offset(&long, Position::new(1, 10000)), at);
+        assert_eq!(l.offset_of_column(&long, 2, 5001), at);
     }
 }

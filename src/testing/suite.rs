@@ -1150,6 +1150,16 @@ impl CaseResult {
 
 /// Run case `c` of suite `s`.
 pub fn run_case(s: &Suite, c: &Case, coverage: bool) -> CaseResult {
+    run_case_until(s, c, coverage, None)
+}
+
+/// [`run_case`], stopped (still RUNNING) at `deadline`.
+pub fn run_case_until(
+    s: &Suite,
+    c: &Case,
+    coverage: bool,
+    deadline: Option<Instant>,
+) -> CaseResult {
     let started = Instant::now();
     let runner = match s.runner(c) {
         Ok(r) => r,
@@ -1172,7 +1182,18 @@ pub fn run_case(s: &Suite, c: &Case, coverage: bool) -> CaseResult {
         opts.state_machine_name = m.clone();
     }
     let mut ex = Execution::new(s.definition.clone(), c.input.clone(), runner, opts);
-    ex.run();
+    match deadline {
+        None => {
+            ex.run();
+        }
+        Some(d) => {
+            while ex.step() {
+                if Instant::now() >= d {
+                    break;
+                }
+            }
+        }
+    }
     let path: Vec<String> = ex
         .history()
         .iter()

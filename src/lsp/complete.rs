@@ -4,7 +4,7 @@
 //! members and the variables assigned upstream.
 
 use super::analysis::Analysis;
-use crate::asl::model::{state_fields, QueryLanguage};
+use crate::asl::model::{state_fields, QueryLanguage, RETRIER_FIELDS};
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, MarkupContent,
     MarkupKind, TextEdit,
@@ -229,15 +229,6 @@ const MACHINE_FIELDS: &[&str] = &[
     "TimeoutSeconds",
     "Version",
     "QueryLanguage",
-];
-const RETRIER_FIELDS: &[&str] = &[
-    "ErrorEquals",
-    "IntervalSeconds",
-    "MaxAttempts",
-    "BackoffRate",
-    "MaxDelaySeconds",
-    "JitterStrategy",
-    "Comment",
 ];
 
 fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {

@@ -457,17 +457,7 @@ impl<'a> Builder<'a> {
         let empty: &'static Obj<'static> = &EMPTY;
         let o = v.as_object().unwrap_or(empty);
         for k in o.keys() {
-            if ![
-                "ErrorEquals",
-                "IntervalSeconds",
-                "MaxAttempts",
-                "BackoffRate",
-                "MaxDelaySeconds",
-                "JitterStrategy",
-                "Comment",
-            ]
-            .contains(&k)
-            {
+            if !super::RETRIER_FIELDS.contains(&k) {
                 self.err(
                     &format!("{p}/{}", tok(k)),
                     format!("the field '{k}' is not allowed in a retrier"),

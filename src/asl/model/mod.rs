@@ -30,6 +30,17 @@ use serde_json::Value;
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
+/// The fields a retrier may have.
+pub const RETRIER_FIELDS: &[&str] = &[
+    "ErrorEquals",
+    "IntervalSeconds",
+    "MaxAttempts",
+    "BackoffRate",
+    "MaxDelaySeconds",
+    "JitterStrategy",
+    "Comment",
+];
+
 /// The fields a state of type `type_name` may have in `ql` (None: no such
 /// type), as AWS checks them.
 pub fn state_fields(type_name: &str, ql: QueryLanguage) -> Option<&'static [&'static str]> {

@@ -22,7 +22,7 @@ pub fn fixes(a: &Analysis, span: Span) -> Vec<Fix> {
     let ix = &a.index;
     let mut out = Vec::new();
     let overlaps = |s: Span| s.0 <= span.1 && span.0 <= s.1;
-    for r in ix.refs.iter().filter(|r| overlaps(r.span)) {
+    for r in ix.refs.iter().filter(|r| r.exact && overlaps(r.span)) {
         if ix.in_scope(r.scope, &r.target).is_some() {
             continue;
         }
@@ -53,7 +53,7 @@ pub fn fixes(a: &Analysis, span: Span) -> Vec<Fix> {
     let Some(v) = &a.value else {
         return out;
     };
-    for st in ix.states.iter().filter(|s| overlaps(s.key)) {
+    for st in ix.states.iter().filter(|s| s.exact && overlaps(s.key)) {
         let Some(o) = v.pointer(&st.pointer).and_then(Value::as_object) else {
             continue;
         };
@@ -93,14 +93,19 @@ fn closest(wrong: &str, names: &[String]) -> Option<String> {
 fn add_member(a: &Analysis, body: Span, object: Span, key: &str, value: &str) -> Option<TextEdit> {
     let t = &a.text;
     let flow = t[object.0..object.1].trim_end();
-    if a.yaml && flow.starts_with('{') && flow.ends_with('}') {
+    if a.yaml && flow.starts_with('{') {
+        if !flow.ends_with('}') || flow.contains('\n') {
+            // A flow mapping over several lines: not edited.
+            return None;
+        }
         // A flow mapping (`A: {Type: Pass}`): a member before its `}`.
         let close = object.0 + flow.len() - 1;
-        let empty = flow[1..flow.len() - 1].trim().is_empty();
+        let inner = flow[1..flow.len() - 1].trim_end();
+        let empty = inner.trim().is_empty() || inner.ends_with(',');
         let at = a.lines.position(t, close);
         return Some(TextEdit {
             range: lsp_types::Range::new(at, at),
-            new_text: format!("{}{key}: {value}", if empty { "" } else { ", " }),
+            new_text: format!("{}{key}: {value}", if empty { " " } else { ", " }),
         });
     }
     if a.yaml {

@@ -312,6 +312,11 @@ fn looks_like_template(v: &Option<Value>) -> bool {
 
 fn is_yaml(path: &str, text: &str) -> bool {
     let l = path.to_ascii_lowercase();
+    // JSON is YAML: a `.yaml` file written as JSON is read as JSON (its
+    // places are exact).
+    if text.trim_start().starts_with('{') && serde_json::from_str::<Value>(text).is_ok() {
+        return false;
+    }
     if l.ends_with(".yaml") || l.ends_with(".yml") {
         return true;
     }

@@ -270,13 +270,16 @@ pub fn complete_in(
             let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'"';
             let end = offset + text[offset..].bytes().take_while(word).count();
             let (head, rest) = (&text[..key_start], &text[end..]);
+            // (With a comma before it too: the one missing after the
+            // member above.)
             let fillers: &[&str] = if a.yaml {
                 &["__k: 0"]
             } else {
-                &["\"__k\": 0", "\"__k\": 0,"]
+                &["\"__k\": 0", "\"__k\": 0,", ",\"__k\": 0", ",\"__k\": 0,"]
             };
             for filler in fillers {
-                mends.push((format!("{head}{filler}{rest}"), key_start + 1));
+                let at = key_start + 1 + usize::from(filler.starts_with(','));
+                mends.push((format!("{head}{filler}{rest}"), at));
             }
         }
         _ => {
@@ -470,12 +473,21 @@ pub fn complete(a: &Analysis, text: &str, offset: usize, at: usize) -> Vec<Compl
         own = super::text::Lines::new(text);
         &own
     };
+    // YAML's `Key:` with no space yet: one before the value.
+    let pad = if a.yaml && before.ends_with(':') {
+        " "
+    } else {
+        ""
+    };
     let edit = |start: usize, quoted: bool, items: Vec<CompletionItem>, wrap: bool| {
         let end = if quoted {
             match after.find(['"', '\n']) {
                 Some(e) if after.as_bytes()[e] == b'"' => e,
                 _ => 0,
             }
+        } else if wrap && after.starts_with('"') {
+            // The cursor before a string: the string is replaced.
+            after[1..].find('"').map_or(0, |e| e + 2)
         } else {
             after
                 .bytes()
@@ -487,7 +499,11 @@ pub fn complete(a: &Analysis, text: &str, offset: usize, at: usize) -> Vec<Compl
             .into_iter()
             .map(|mut i| {
                 let word = i.insert_text.take().unwrap_or_else(|| i.label.clone());
-                let new_text = if wrap { format!("\"{word}\"") } else { word };
+                let new_text = if wrap {
+                    format!("\"{word}\"")
+                } else {
+                    format!("{pad}{word}")
+                };
                 i.filter_text = Some(i.label.clone());
                 i.text_edit = Some(CompletionTextEdit::Edit(TextEdit { range, new_text }));
                 i
@@ -503,7 +519,19 @@ pub fn complete(a: &Analysis, text: &str, offset: usize, at: usize) -> Vec<Compl
                 .rev()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$')
                 .count();
-            return edit(before.len() - word, false, jsonata(a, state, expr), false);
+            let head = &expr[..expr.len() - word];
+            let items = if head.ends_with("$states.") {
+                STATES_MEMBERS
+                    .iter()
+                    .map(|(m, d)| item(m, CompletionItemKind::FIELD, d))
+                    .collect()
+            } else if head.ends_with('.') {
+                // A member of some other value: not known here.
+                Vec::new()
+            } else {
+                jsonata(a, state, expr)
+            };
+            return edit(before.len() - word, false, items, false);
         }
     }
     let json = !a.yaml;
@@ -631,10 +659,11 @@ fn path_value(a: &Analysis, state: Option<usize>, partial: &str) -> Vec<Completi
         .unwrap_or("");
     let mut out = Vec::new();
     if word.is_empty() || "States.".starts_with(word) || word.starts_with("States.") {
-        out.extend(INTRINSICS.iter().map(|(n, sig)| CompletionItem {
-            insert_text: Some(format!("{n}(")),
-            ..item(n, CompletionItemKind::FUNCTION, sig)
-        }));
+        out.extend(
+            INTRINSICS
+                .iter()
+                .map(|(n, sig)| item(n, CompletionItemKind::FUNCTION, sig)),
+        );
     }
     if word.starts_with('$') && !word.starts_with("$.") && !word.starts_with("$$") {
         out.extend(variables(a, state));
@@ -884,7 +913,7 @@ mod tests {
         let s = a.lines.offset(&t, r.start);
         let e = a.lines.offset(&t, r.end);
         assert_eq!(&t[s..e], "States.Ma");
-        assert_eq!(new, "States.MathAdd(");
+        assert_eq!(new, "States.MathAdd");
         // In the middle of a quoted name: the whole name is replaced.
         let off = T.find("\"Check\"").unwrap() + 3;
         let a = Analysis::new("m.asl.json", T.to_string());
@@ -933,5 +962,32 @@ mod tests {
         let off = t.find("\"Next\": \"\"}").unwrap() + 9;
         let got = labels(complete_in(&a, off, Some(&good)));
         assert!(got.contains(&"Check".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn edits_that_keep_the_text_valid() {
+        // The cursor before a name already there: the name is replaced.
+        let t = T.to_string();
+        let off = t.find("\"Default\": ").unwrap() + 11;
+        let a = Analysis::new("m.asl.json", t.clone());
+        let got = complete(&a, &t, off, off);
+        let (r, new) = edit_of(got.iter().find(|i| i.label == "Load").unwrap());
+        let mut out = t.clone();
+        out.replace_range(a.lines.offset(&t, r.start)..a.lines.offset(&t, r.end), &new);
+        assert!(out.contains("\"Default\": \"Load\"}"), "{out}");
+        // `$states.in`: the members, over what is typed.
+        let t = T.replace("\"States.\"", "\"{% $states.in %}\"");
+        let a = Analysis::new("m.asl.json", t.clone());
+        let off = t.find("$states.in").unwrap() + 10;
+        assert_eq!(labels(complete(&a, &t, off, off))[0], "input");
+        // YAML's `Next:` with no space: one is written.
+        let y = "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Next:\n  B:\n    Type: Succeed\n";
+        let a = Analysis::new("m.asl.yaml", y.to_string());
+        let off = y.find("Next:").unwrap() + 5;
+        let got = complete_in(&a, off, None);
+        assert_eq!(
+            edit_of(got.iter().find(|i| i.label == "B").unwrap()).1,
+            " B"
+        );
     }
 }

@@ -421,6 +421,9 @@ fn describe_state(a: &Analysis, s: usize, run: Option<&LastRun>) -> String {
         lines.push(format!("Entered from: {}", into.join(", ")));
     }
     let mut out = lines.join("  \n");
+    if let Some(n) = run.and_then(|r| r.note.as_ref()) {
+        out.push_str(&format!("\n\n*{n}*"));
+    }
     if let Some(run) = run {
         match run.stages.iter().find(|r| r.state == st.name) {
             Some(r) => {
@@ -439,6 +442,10 @@ fn describe_state(a: &Analysis, s: usize, run: Option<&LastRun>) -> String {
                     ));
                 }
             }
+            None if run.status == "RUNNING" => out.push_str(&format!(
+                "\n\n*Not reached before the last run was stopped* ({})",
+                run.label
+            )),
             None => out.push_str(&format!(
                 "\n\n*Not reached in the last run* ({}: {})",
                 run.label, run.status

@@ -19,6 +19,8 @@ pub struct StateInfo {
     /// Its whole text, key to closing brace.
     pub body: Span,
     pub ty: Option<String>,
+    /// Whether its name's span is its own (not inside a YAML flow mapping).
+    pub exact: bool,
     /// Whether it is written in JSONata (its own or its machine's choice).
     pub jsonata: bool,
     /// The States block it belongs to.
@@ -58,6 +60,8 @@ pub struct Ref {
     /// `StartAt`, `Next`, `Default`, or `Catch` (a catcher's `Next`),
     /// `Choices` (a rule's `Next`).
     pub field: &'static str,
+    /// Whether its span is its own (not inside a YAML flow collection).
+    pub exact: bool,
 }
 
 #[derive(Debug, Default)]
@@ -119,6 +123,7 @@ impl Index {
                 key: place.key.unwrap_or(place.value),
                 body: (place.key.map_or(place.value.0, |k| k.0), place.value.1),
                 ty: st.get("Type").and_then(Value::as_str).map(str::to_string),
+                exact: place.exact,
                 jsonata,
                 scope,
             });
@@ -165,6 +170,7 @@ impl Index {
             scope,
             from,
             field,
+            exact: place.exact,
         });
     }
 
@@ -201,7 +207,7 @@ impl Index {
         self.states
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.body.0 <= offset && offset <= s.body.1)
+            .filter(|(_, s)| s.exact && s.body.0 <= offset && offset <= s.body.1)
             .min_by_key(|(_, s)| s.body.1 - s.body.0)
             .map(|(i, _)| i)
     }
@@ -210,14 +216,14 @@ impl Index {
     pub fn ref_at(&self, offset: usize) -> Option<&Ref> {
         self.refs
             .iter()
-            .find(|r| r.span.0 <= offset && offset <= r.span.1)
+            .find(|r| r.exact && r.span.0 <= offset && offset <= r.span.1)
     }
 
     /// The state whose name (its key) holds `offset`.
     pub fn name_at(&self, offset: usize) -> Option<usize> {
         self.states
             .iter()
-            .position(|s| s.key.0 <= offset && offset <= s.key.1)
+            .position(|s| s.exact && s.key.0 <= offset && offset <= s.key.1)
     }
 
     /// The states of the same machine (top level) as state `id`, with the

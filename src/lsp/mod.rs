@@ -54,7 +54,7 @@ enum RunState {
 }
 
 /// How long a hover waits for a run before it answers without values.
-const RUN_WAIT: Duration = Duration::from_millis(1500);
+const RUN_WAIT: Duration = Duration::from_millis(250);
 /// How long a run may take in all (it is stopped there).
 const RUN_LIMIT: Duration = Duration::from_secs(20);
 
@@ -555,6 +555,12 @@ impl Server {
             _ => None,
         };
         let mut text = hover::hover(a, off, last)?;
+        if last.is_some() && run.is_some_and(|r| r.key.0 != hash(&a.text)) {
+            text.push_str(
+                "\n\n*These values are from the text before your last change; hover again for \
+                 a run of this one.*",
+            );
+        }
         match run.map(|r| &r.state) {
             Some(RunState::Done(Err(e))) => {
                 text.push_str(&format!("\n\n*The test suite did not run:* {e}"))

@@ -46,7 +46,7 @@ fn spans_of(a: &Analysis, s: usize, declaration: bool) -> Vec<Span> {
     out.extend(
         ix.refs
             .iter()
-            .filter(|r| r.scope == st.scope && r.target == st.name)
+            .filter(|r| r.exact && r.scope == st.scope && r.target == st.name)
             .map(|r| r.span),
     );
     out
@@ -90,6 +90,18 @@ pub fn rename(a: &Analysis, offset: usize, new: &str) -> Result<Vec<TextEdit>, S
         return Err(format!(
             "the definition already has a state named '{new}' (line {line}): state names are \
              unique in a definition"
+        ));
+    }
+    let st = &ix.states[s];
+    let flow = !st.exact
+        || ix
+            .refs
+            .iter()
+            .any(|r| !r.exact && r.scope == st.scope && r.target == st.name);
+    if flow {
+        return Err(format!(
+            "'{old}' is named inside a YAML flow collection ({{…}} or […] on one line), where \
+             asldbg cannot place an edit safely: write that part in block style to rename it"
         ));
     }
     Ok(spans_of(a, s, true)
@@ -334,6 +346,18 @@ mod tests {
             );
             assert!(b.index.named(new).is_some(), "{new:?}: {out}");
         }
+    }
+
+    #[test]
+    fn yaml_flow_collections_are_never_edited() {
+        let t = "StartAt: A\nStates:\n  A: {Type: Pass, Next: B}\n  B: {Type: Succeed}\n";
+        let a = Analysis::new("m.asl.yaml", t.to_string());
+        let off = t.find("  B:").unwrap() + 2;
+        let err = rename(&a, off, "Zz").unwrap_err();
+        assert!(err.contains("flow collection"), "{err}");
+        // Nothing in A's braces is taken for B.
+        let inside = t.find("Next: B").unwrap() + 6;
+        assert!(state_under(&a, inside).is_none());
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub type Span = (usize, usize);
 pub struct Place {
     pub key: Option<Span>,
     pub value: Span,
+    /// Whether the spans are this value's own: false inside a YAML flow
+    /// collection (`{…}`, `[…]` on one line), whose members share its
+    /// place (nothing is edited there).
+    pub exact: bool,
 }
 
 /// Every value's [`Place`], by JSON pointer.
@@ -64,6 +68,7 @@ impl Places {
             Place {
                 key: None,
                 value: (start, end),
+                exact: true,
             },
         );
         Some(Places { map: s.map })
@@ -99,10 +104,26 @@ impl Places {
             }
         }
         let mut map = HashMap::new();
+        let by_pointer: HashMap<&str, (usize, usize)> = positions.iter().copied().collect();
         for (p, (line, col)) in &positions {
             let Some(&ls) = starts.get(line - 1) else {
                 continue;
             };
+            // A member of a flow collection stands where its parent does:
+            // no span of its own (and no scan of its long line).
+            let parent = p.rfind('/').map(|i| &p[..i]).filter(|q| !q.is_empty());
+            if parent.is_some_and(|q| by_pointer.get(q) == Some(&(*line, *col))) {
+                let at = ls + col - 1;
+                map.insert(
+                    p.to_string(),
+                    Place {
+                        key: None,
+                        value: (at, at),
+                        exact: false,
+                    },
+                );
+                continue;
+            }
             let l = line_of(*line);
             let at = (col - 1).min(l.len());
             let rest = &l[at..];
@@ -131,7 +152,14 @@ impl Places {
                 let (a, b) = yaml_scalar(trimmed);
                 (ls + vs + a, ls + vs + b)
             };
-            map.insert(p.to_string(), Place { key, value });
+            map.insert(
+                p.to_string(),
+                Place {
+                    key,
+                    value,
+                    exact: true,
+                },
+            );
         }
         Places { map }
     }
@@ -234,6 +262,7 @@ impl Scan<'_> {
                         Place {
                             key: Some(key),
                             value: v,
+                            exact: true,
                         },
                     );
                     self.ws();
@@ -265,6 +294,7 @@ impl Scan<'_> {
                         Place {
                             key: None,
                             value: v,
+                            exact: true,
                         },
                     );
                     n += 1;

@@ -19,7 +19,28 @@ pub enum Frame {
     Body(Vec<u8>),
     /// A problem to answer (-32700) before reading on.
     Bad(String),
+    /// A body too large to keep: answered (-32700), then read past.
+    TooLarge(usize),
     End,
+}
+
+impl Frame {
+    /// What to tell the client about a frame that is no message.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Frame::Bad(m) => Some(m.clone()),
+            Frame::TooLarge(n) => Some(format!(
+                "a message of {n} bytes: asldbg lsp reads messages up to {} MiB",
+                MAX_MESSAGE >> 20
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Read past `n` bytes of a body too large to keep.
+pub fn skip(r: &mut impl BufRead, n: usize) {
+    let _ = std::io::copy(&mut r.by_ref().take(n as u64), &mut std::io::sink());
 }
 
 /// Read one frame from `r`.
@@ -80,12 +101,7 @@ pub fn read_frame(r: &mut impl BufRead) -> Frame {
 
 fn read_body(r: &mut impl BufRead, n: usize) -> Frame {
     if n > MAX_MESSAGE {
-        // Read past it without keeping it.
-        let _ = std::io::copy(&mut r.by_ref().take(n as u64), &mut std::io::sink());
-        return Frame::Bad(format!(
-            "a message of {n} bytes: asldbg lsp reads messages up to {} MiB",
-            MAX_MESSAGE >> 20
-        ));
+        return Frame::TooLarge(n);
     }
     let mut body = Vec::new();
     match r.by_ref().take(n as u64).read_to_end(&mut body) {
@@ -107,11 +123,16 @@ pub fn parse(body: &[u8]) -> Result<Message, Value> {
         },
     };
     let id = value.get("id").cloned().unwrap_or(Value::Null);
-    let id = if id.is_string() || id.is_number() {
-        id
-    } else {
-        Value::Null
-    };
+    let valid = id.is_string() || id.is_i64() || id.is_u64();
+    if value.get("id").is_some() && !valid && value.get("method").is_some() {
+        // A request whose id is no id: answered, not taken for a notification.
+        return Err(error(
+            Value::Null,
+            -32600,
+            "a request's id is a string or an integer",
+        ));
+    }
+    let id = if valid { id } else { Value::Null };
     serde_json::from_value::<Message>(value).map_err(|e| {
         error(
             id,
@@ -189,10 +210,13 @@ pub fn stdio() -> (Connection, std::thread::JoinHandle<()>) {
     std::thread::spawn(move || {
         let mut input = std::io::BufReader::new(std::io::stdin());
         loop {
-            let answer = match read_frame(&mut input) {
+            let frame = read_frame(&mut input);
+            let answer = match &frame {
                 Frame::End => break,
-                Frame::Bad(m) => error(Value::Null, -32700, &m),
-                Frame::Body(b) => match parse(&b) {
+                Frame::Bad(_) | Frame::TooLarge(_) => {
+                    error(Value::Null, -32700, &frame.problem().unwrap_or_default())
+                }
+                Frame::Body(b) => match parse(b) {
                     Ok(m) => {
                         if to_server.send(m).is_err() {
                             break;
@@ -205,6 +229,11 @@ pub fn stdio() -> (Connection, std::thread::JoinHandle<()>) {
             let body = serde_json::to_vec(&answer).unwrap_or_default();
             if write_frame(&mut std::io::stdout().lock(), &body).is_err() {
                 break;
+            }
+            // Answered first, then read past (the client may wait for the
+            // answer before sending the rest).
+            if let Frame::TooLarge(n) = frame {
+                skip(&mut input, n);
             }
         }
         // Standard input closed: the server's loop ends.
@@ -228,6 +257,10 @@ mod tests {
         loop {
             match read_frame(&mut r) {
                 Frame::End => return out,
+                Frame::TooLarge(n) => {
+                    out.push(Frame::TooLarge(n));
+                    skip(&mut r, n);
+                }
                 f => out.push(f),
             }
         }
@@ -246,10 +279,8 @@ mod tests {
     #[test]
     fn a_huge_length_is_refused_without_reading_it_into_memory() {
         let got = frames(b"Content-Length: 999999999999\r\n\r\n{}");
-        assert!(
-            matches!(&got[0], Frame::Bad(m) if m.contains("999999999999 bytes")),
-            "{got:?}"
-        );
+        assert_eq!(got[0], Frame::TooLarge(999999999999));
+        assert!(got[0].problem().unwrap().contains("999999999999 bytes"));
         assert_eq!(got.len(), 1);
         let got = frames(b"Content-Length: nope\r\n\r\n");
         assert!(matches!(&got[0], Frame::Bad(_)));
@@ -262,6 +293,8 @@ mod tests {
         assert_eq!(parse(b"null").unwrap_err()["error"]["code"], -32600);
         let e = parse(br#"{"jsonrpc":"2.0","id":{},"x":1}"#).unwrap_err();
         assert_eq!(e["id"], Value::Null);
+        let e = parse(br#"{"jsonrpc":"2.0","id":1.5,"method":"textDocument/hover"}"#).unwrap_err();
+        assert_eq!(e["error"]["code"], -32600);
         // Invalid UTF-8 and a lone surrogate: read, with U+FFFD for them.
         let m = parse(b"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"t\":\"a\xff\xfeb \\ud800 \\ud83d\\ude00\"}}").unwrap();
         let Message::Notification(n) = m else {

@@ -36,8 +36,6 @@ pub fn fixes(a: &Analysis, span: Span) -> Vec<Fix> {
             .map(str::to_string)
             .or_else(|| closest(&r.target, &names));
         if let Some(best) = best {
-            let quoted = serde_json::to_string(&best).unwrap_or_default();
-            let _ = quoted;
             let written = super::nav::write_name(a, r.span, &best);
             out.push(Fix {
                 title: format!("Change '{}' to '{best}'", r.target),

@@ -153,7 +153,7 @@ impl Analysis {
                     .collect(),
             };
             for (e, sev) in found {
-                let d = self.diagnostic_of(&e, sev, o.machine.as_deref());
+                let d = self.diagnostic(&e, sev, o.machine.as_deref());
                 if seen.insert((
                     d.range.start.line,
                     d.range.start.character,
@@ -166,14 +166,10 @@ impl Analysis {
         out
     }
 
-    /// A problem as a diagnostic, over the key or value it names.
-    pub fn diagnostic(&self, e: &LoadError, severity: DiagnosticSeverity) -> Diagnostic {
-        self.diagnostic_of(e, severity, None)
-    }
-
-    /// [`Analysis::diagnostic`] of a problem found in the template's
-    /// machine `machine` (where one in another text is shown).
-    fn diagnostic_of(
+    /// A problem as a diagnostic, over the key or value it names; one in
+    /// another text than the file (a DefinitionString, a file it names) is
+    /// shown where the template's machine `machine` gives its definition.
+    pub fn diagnostic(
         &self,
         e: &LoadError,
         severity: DiagnosticSeverity,

@@ -341,7 +341,6 @@ impl Server {
             serde_json::from_value(v).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))
         }
         let ok = |v: Value| Ok(v);
-        let json = |v: &dyn erased::Ser| v.to_value();
         match r.method.as_str() {
             req::HoverRequest::METHOD => {
                 let p: HoverParams = params(r.params)?;
@@ -587,20 +586,14 @@ fn path_of(uri: &Url) -> String {
         .unwrap_or_else(|_| uri.path().to_string())
 }
 
-/// Serializing the answers (one function for every type).
-mod erased {
-    pub trait Ser {
-        fn to_value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn to_value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
+/// An answer as JSON.
+fn json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 /// An id for tests that build requests.
-pub fn request_id(n: i32) -> RequestId {
+#[cfg(test)]
+fn request_id(n: i32) -> RequestId {
     RequestId::from(n)
 }
 

@@ -877,3 +877,115 @@ fn a_template_with_two_machines_offers_them_to_pick() {
     t.wait_for("at Record");
     t.quit_and_check_restored();
 }
+
+/// The screen's line holding `text`, and the one below it.
+fn line_and_next(screen: &str, text: &str) -> (String, String) {
+    let lines: Vec<&str> = screen.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("no line holds '{text}':\n{screen}"));
+    (
+        lines[i].to_string(),
+        lines.get(i + 1).unwrap_or(&"").to_string(),
+    )
+}
+
+#[test]
+fn the_lab_shows_each_expression_as_it_is_typed() {
+    let session = temp_file("lab-session.json", "");
+    std::fs::remove_file(&session).unwrap();
+    let mut t = Tui::start(&[
+        "--sample",
+        "credit-card",
+        "--no-mouse",
+        "--session",
+        &session,
+    ]);
+    t.wait_for("PAUSED");
+    t.keys(":");
+    t.wait_for("data 1/2: input of Get credit limit (about to run)");
+    // The value shows before Enter is pressed.
+    t.keys("$.data.identity.email");
+    t.wait_for("= JSONPath → a string of 16 characters");
+    t.wait_for("\"jdoe@example.com\"");
+    // Ctrl-U clears the line.
+    t.keys("\x15States.Format('{} {}', $.data.firstname, $.data.lastname)");
+    t.wait_for("= intrinsic function → a string of 8 characters");
+    t.wait_for("\"Jane Doe\"");
+    t.keys("\x15{% $states.input.data.firstname & '!' %}");
+    t.wait_for("\"Jane!\"");
+    // A syntax error: AWS's message, a caret under the token that broke it.
+    t.keys("\x15{% $states.input.data. + ) %}");
+    t.wait_for("S0211");
+    let (typed, caret) = line_and_next(&t.screen(), "› {% $states");
+    let col = typed[..typed.find('+').expect("the + is on screen")]
+        .chars()
+        .count();
+    assert_eq!(
+        caret.trim_end(),
+        format!("{}^", " ".repeat(col)),
+        "{}",
+        t.screen()
+    );
+    // A path that selects nothing: AWS's InputPath error.
+    t.keys("\x15$.data.nope");
+    t.wait_for("Invalid path '$.data.nope'");
+    // Tab completes the keys the data has at the path typed.
+    t.keys("\x15$.data.identity.em\t");
+    t.wait_for("› $.data.identity.email");
+    t.wait_for("\"jdoe@example.com\"");
+    t.keys("\x15$.data.\t");
+    t.wait_for("tab: [address]  firstname  identity  lastname");
+    // Ctrl-Y copies it as a definition holds it; Enter pins it as a watch.
+    t.keys("\x15$.data.identity.email");
+    t.keys("\x19");
+    t.wait_for("for a definition");
+    let raw = String::from_utf8_lossy(&t.raw.lock().unwrap()).to_string();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode("\"$.data.identity.email\"");
+    assert!(
+        raw.contains(&format!("\x1b]52;c;{b64}")),
+        "no OSC 52 of the quoted path"
+    );
+    t.keys("\r");
+    t.wait_for("Pinned as watch 1");
+    t.keys("\x1b");
+    t.wait_for_gone(" lab ");
+    t.keys("5");
+    t.wait_for("$.data.identity.email");
+    // Shift-Tab picks another value: the stages of the state run last.
+    t.keys("s");
+    t.wait_for("at Credit applied >= 5000?");
+    t.keys(":");
+    t.wait_for("› $.data.identity.email");
+    t.keys("\x1b[Z\x1b[Z\x1b[Z");
+    t.wait_for("data 4/7: Get credit limit: task result");
+    t.keys("\x15$.Payload");
+    t.wait_for("= JSONPath → a number");
+    // W saves the lab's history in the session file; a new debugger on it
+    // has it under ↑.
+    t.keys("\x1b");
+    t.wait_for_gone(" lab ");
+    t.keys("W");
+    t.wait_for("Session saved");
+    t.quit_and_check_restored();
+    let saved = std::fs::read_to_string(&session).unwrap();
+    assert!(saved.contains("\"lab\""), "{saved}");
+    assert!(saved.contains("$.Payload"), "{saved}");
+    let mut t = Tui::start(&[
+        "--sample",
+        "credit-card",
+        "--no-mouse",
+        "--session",
+        &session,
+    ]);
+    t.wait_for("PAUSED");
+    t.keys(":");
+    t.keys("\x1b[A");
+    t.wait_for("› $.Payload");
+    t.keys("\x1b[A");
+    t.wait_for("› $.data.identity.email");
+    t.keys("\x1b");
+    t.quit_and_check_restored();
+}

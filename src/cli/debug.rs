@@ -225,6 +225,11 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
                 Err(e) => return fail2(format!("{file}: {e}")),
             };
             let mut gone = restored.gone;
+            let keep = restored
+                .lab
+                .len()
+                .saturating_sub(asldbg::tui::lab::HISTORY_MAX);
+            app.lab_history = restored.lab[keep..].to_vec();
             for w in restored.watches {
                 match asldbg::debugger::watch::Watch::new(&w) {
                     Ok(w) => app.watches.push(w),

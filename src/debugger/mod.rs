@@ -6,6 +6,7 @@
 //! Nothing here knows about the terminal; the TUI only drives this API.
 
 pub mod compare;
+pub mod lab;
 pub mod moment;
 pub mod pipeline;
 pub mod saved;

@@ -52,7 +52,7 @@ fn edit_json(e: &Edit) -> Value {
 }
 
 /// The session as a session file, with the watches' texts.
-pub fn to_json(s: &Session, watches: &[String]) -> Value {
+pub fn to_json(s: &Session, watches: &[String], lab: &[String]) -> Value {
     let def = s.definition();
     let name = |m: usize, st: usize| def.machines[m].states[st].name.to_string();
     let breakpoints: Vec<Value> = s
@@ -79,6 +79,7 @@ pub fn to_json(s: &Session, watches: &[String]) -> Value {
         "breakpoints": breakpoints,
         "breakOnError": on_error,
         "watches": watches,
+        "lab": lab,
         "edits": s.edits.iter().map(edit_json).collect::<Vec<_>>(),
         "position": {"steps": s.steps, "event": s.exec.history().len()},
     })
@@ -88,6 +89,8 @@ pub fn to_json(s: &Session, watches: &[String]) -> Value {
 #[derive(Debug, Default)]
 pub struct Restored {
     pub watches: Vec<String>,
+    /// What was typed in the expression lab, oldest first.
+    pub lab: Vec<String>,
     /// What the file names that this definition no longer has.
     pub gone: Vec<String>,
 }
@@ -224,6 +227,13 @@ pub fn restore(s: &mut Session, v: &Value) -> Result<Restored, String> {
                 .to_string(),
         );
     }
+    for (i, w) in list(v, "lab").enumerate() {
+        out.lab.push(
+            w.as_str()
+                .ok_or_else(|| format!("/lab/{i}: must be a string"))?
+                .to_string(),
+        );
+    }
     let steps = v
         .pointer("/position/steps")
         .and_then(|x| x.as_u64())
@@ -271,7 +281,7 @@ mod tests {
         assert!(s.set_state_input(Val::from(json!({"n": 100}))));
         s.step();
         s.run_all();
-        let file = to_json(&s, &["$.n".to_string()]);
+        let file = to_json(&s, &["$.n".to_string()], &["$.a".to_string()]);
         // Through text, as on disk.
         let file: Value = serde_json::from_str(&file.to_string()).unwrap();
         let mut t = session(DEF);
@@ -290,7 +300,7 @@ mod tests {
         );
         assert_eq!(t.edits, s.edits);
         // Saved again, it is the same file.
-        assert_eq!(to_json(&t, &r.watches), file);
+        assert_eq!(to_json(&t, &r.watches, &r.lab), file);
     }
 
     #[test]
@@ -301,7 +311,7 @@ mod tests {
         s.step();
         s.run_all();
         assert!(s.set_state_input(Val::from(json!({"n": 5}))));
-        let file = to_json(&s, &[]);
+        let file = to_json(&s, &[], &[]);
         let renamed = DEF.replace("\"B\"", "\"B2\"");
         let mut t = session(&renamed);
         let r = restore(&mut t, &file).unwrap();

@@ -5,9 +5,12 @@ use super::Moment;
 use crate::asl::value::Val;
 
 enum Compiled {
-    /// A JSONPath (`$.a`, `$$.Execution.Id`, `$var`) or intrinsic function.
+    /// A JSONPath (`$.a`, `$$.Execution.Id`, `$var`), an intrinsic
+    /// function, or a payload template (JSON with `.$` keys).
     Path(crate::asl::template::Template),
     Jsonata(crate::asl::jsonata::Expr),
+    /// JSON whose strings hold `{% … %}` (a JSONata state's Arguments).
+    JsonataTemplate(crate::asl::jsonata::JTemplate),
 }
 
 pub struct Watch {
@@ -30,7 +33,28 @@ impl Watch {
     /// Compile `text`; a syntax error is returned as a positioned message.
     pub fn new(text: &str) -> Result<Watch, String> {
         let t = text.trim();
-        let compiled = if is_path(t) {
+        let json = (t.starts_with('{') && !t.starts_with("{%")) || t.starts_with('[');
+        let compiled = if let Some(v) = json
+            .then(|| serde_json::from_str::<serde_json::Value>(t).ok())
+            .flatten()
+        {
+            // A payload template; one with `{% … %}` strings is JSONata's.
+            let first = |errs: Vec<(String, String)>| {
+                errs.into_iter()
+                    .next()
+                    .map(|(p, m)| format!("at {p}: {m}"))
+                    .unwrap_or_default()
+            };
+            if t.contains("{%") {
+                Compiled::JsonataTemplate(
+                    crate::asl::jsonata::JTemplate::compile(&v).map_err(first)?,
+                )
+            } else {
+                Compiled::Path(crate::asl::template::Template::compile(&v).map_err(|errs| {
+                    first(errs.into_iter().map(|(p, m)| (p, m.to_string())).collect())
+                })?)
+            }
+        } else if is_path(t) {
             match crate::asl::template::compile_expr(t) {
                 Ok(p) => Compiled::Path(p),
                 // `$.a + 1` is no JSONPath, but it is JSONata (an
@@ -83,15 +107,30 @@ impl Watch {
                 let mut s = crate::asl::jsonata::Session::new(&env, &[e], 0);
                 s.set_data(Some(&input));
                 // The watch's row names the expression: only what went wrong.
-                s.eval_expr(e, "watch").map_err(|e| {
-                    short(match e.kind {
-                        crate::asl::jsonata::JErrorKind::Failed(m) => m,
-                        crate::asl::jsonata::JErrorKind::Undefined => e.describe(),
-                    })
-                })
+                s.eval_expr(e, "watch").map_err(jshort)
+            }
+            Compiled::JsonataTemplate(t) => {
+                let ctx = exec.context_object().unwrap_or_default();
+                let states = Val::object([("input", input.clone()), ("context", ctx)]);
+                let env = crate::asl::jsonata::Env {
+                    states,
+                    vars: &lookup,
+                    now_ms: exec.now_ms(),
+                };
+                let mut exprs = Vec::new();
+                t.exprs(&mut exprs);
+                let mut s = crate::asl::jsonata::Session::new(&env, &exprs, 0);
+                s.eval(t, "watch").map(Some).map_err(jshort)
             }
         }
     }
+}
+
+fn jshort(e: crate::asl::jsonata::JError) -> String {
+    short(match e.kind {
+        crate::asl::jsonata::JErrorKind::Failed(m) => m,
+        crate::asl::jsonata::JErrorKind::Undefined => e.describe(),
+    })
 }
 
 /// An error message cut to a few hundred characters: some quote the value
@@ -124,5 +163,18 @@ mod tests {
         assert!(Watch::new("$.a[").is_err());
         assert!(Watch::new("amount >").is_err());
         assert_eq!(Watch::new("  $.a ").unwrap().source, "$.a");
+        // Payload templates, as the lab pins them.
+        assert!(matches!(
+            Watch::new(r#"{"x.$": "$.a", "n": 1}"#).map(|w| w.compiled),
+            Ok(Compiled::Path(_))
+        ));
+        assert!(matches!(
+            Watch::new(r#"{"x": "{% $states.input.a %}"}"#).map(|w| w.compiled),
+            Ok(Compiled::JsonataTemplate(_))
+        ));
+        match Watch::new(r#"{"x.$": "$.a["}"#) {
+            Err(e) => assert!(e.contains("/x.$"), "{e}"),
+            Ok(_) => panic!("a malformed path in a template is refused"),
+        }
     }
 }

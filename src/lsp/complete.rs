@@ -57,85 +57,6 @@ pub const INTRINSICS: &[(&str, &str)] = &[
     ("States.UUID", "() → a version 4 UUID"),
 ];
 
-/// JSONata's functions (those AWS provides, its own additions included).
-pub const JSONATA: &[(&str, &str)] = &[
-    ("$sum", "(array) → number"),
-    ("$count", "(array) → number"),
-    ("$max", "(array) → number"),
-    ("$min", "(array) → number"),
-    ("$average", "(array) → number"),
-    ("$string", "(value[, prettify]) → string"),
-    ("$substring", "(str, start[, length]) → string"),
-    ("$substringBefore", "(str, chars) → string"),
-    ("$substringAfter", "(str, chars) → string"),
-    ("$uppercase", "(str) → string"),
-    ("$lowercase", "(str) → string"),
-    ("$length", "(str) → number"),
-    ("$trim", "(str) → string"),
-    ("$pad", "(str, width[, char]) → string"),
-    ("$contains", "(str, pattern) → boolean"),
-    ("$split", "(str, separator[, limit]) → array"),
-    ("$join", "(array[, separator]) → string"),
-    ("$match", "(str, pattern[, limit]) → array"),
-    ("$replace", "(str, pattern, replacement[, limit]) → string"),
-    ("$eval", "(expr[, context]) → value"),
-    ("$base64encode", "(str) → string"),
-    ("$base64decode", "(str) → string"),
-    ("$encodeUrlComponent", "(str) → string"),
-    ("$encodeUrl", "(str) → string"),
-    ("$decodeUrlComponent", "(str) → string"),
-    ("$decodeUrl", "(str) → string"),
-    ("$number", "(arg) → number"),
-    ("$abs", "(number) → number"),
-    ("$floor", "(number) → number"),
-    ("$ceil", "(number) → number"),
-    ("$round", "(number[, precision]) → number"),
-    ("$power", "(base, exponent) → number"),
-    ("$sqrt", "(number) → number"),
-    (
-        "$random",
-        "([seed]) → number in [0, 1) (AWS: an optional seed)",
-    ),
-    ("$formatNumber", "(number, picture[, options]) → string"),
-    ("$formatBase", "(number[, radix]) → string"),
-    ("$formatInteger", "(number, picture) → string"),
-    ("$parseInteger", "(string, picture) → number"),
-    ("$boolean", "(arg) → boolean"),
-    ("$not", "(arg) → boolean"),
-    ("$exists", "(arg) → boolean"),
-    ("$append", "(array1, array2) → array"),
-    ("$reverse", "(array) → array"),
-    ("$shuffle", "(array) → array"),
-    ("$distinct", "(array) → array"),
-    ("$sort", "(array[, function]) → array"),
-    ("$zip", "(array1, ...) → array"),
-    ("$keys", "(object) → array"),
-    ("$lookup", "(object, key) → value"),
-    ("$spread", "(object) → array"),
-    ("$merge", "(array<object>) → object"),
-    ("$sift", "(object, function) → object"),
-    ("$each", "(object, function) → array"),
-    ("$error", "(message) → fails the evaluation"),
-    ("$assert", "(condition, message) → fails when false"),
-    ("$type", "(value) → string"),
-    ("$map", "(array, function) → array"),
-    ("$filter", "(array, function) → array"),
-    ("$single", "(array, function) → value"),
-    ("$reduce", "(array, function[, init]) → value"),
-    ("$now", "([picture[, timezone]]) → timestamp string"),
-    ("$millis", "() → number"),
-    ("$fromMillis", "(number[, picture[, timezone]]) → string"),
-    ("$toMillis", "(timestamp[, picture]) → number"),
-    ("$partition", "(array, size) → chunks of size (AWS)"),
-    ("$range", "(start, end, step) → numbers (AWS)"),
-    (
-        "$hash",
-        "(data[, algorithm]) → hex digest (AWS): MD5, SHA-1, SHA-256, …",
-    ),
-    ("$uuid", "() → a version 4 UUID (AWS)"),
-    ("$parse", "(json_string) → the value it holds (AWS)"),
-];
-
 /// What `$states` holds in JSONata.
 pub const STATES_MEMBERS: &[(&str, &str)] = &[
     ("input", "the state's input"),
@@ -678,7 +599,7 @@ fn jsonata(a: &Analysis, state: Option<usize>, expr: &str) -> Vec<CompletionItem
             .map(|(m, d)| item(m, CompletionItemKind::FIELD, d))
             .collect();
     }
-    let mut out: Vec<CompletionItem> = JSONATA
+    let mut out: Vec<CompletionItem> = crate::asl::jsonata::FUNCTIONS
         .iter()
         .map(|(n, sig)| item(n, CompletionItemKind::FUNCTION, sig))
         .collect();

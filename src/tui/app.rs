@@ -134,6 +134,8 @@ pub enum Mode {
     Edit(Box<Editor>),
     /// A value full-screen (`Enter` on a stage, event, variable, pane).
     View(Box<super::viewer::Viewer>),
+    /// The expression lab (`:`).
+    Lab(Box<super::lab::Lab>),
 }
 
 pub enum Action {
@@ -194,6 +196,9 @@ pub struct App {
     pub open_files: bool,
     pub watches: Vec<crate::debugger::watch::Watch>,
     pub drafts: HashMap<String, String>,
+    /// What was typed in the expression lab, oldest first (kept in the
+    /// session file).
+    pub lab_history: Vec<String>,
     /// Each watch's value at this moment, evaluated once per action.
     pub(super) watch_cache: std::cell::RefCell<Option<Vec<WatchValue>>>,
     /// Text the editor and the drafts may hold together (a class session's
@@ -334,6 +339,7 @@ impl App {
             open_files: false,
             watches: Vec::new(),
             drafts: HashMap::new(),
+            lab_history: Vec::new(),
             watch_cache: Default::default(),
             editor_cap: EDITOR_CAP,
             mouse: true,
@@ -719,7 +725,7 @@ impl App {
     /// The session as a session file has it, with the watches' texts.
     pub fn session_json(&self) -> serde_json::Value {
         let watches: Vec<String> = self.watches.iter().map(|w| w.source.clone()).collect();
-        crate::debugger::saved::to_json(&self.session, &watches)
+        crate::debugger::saved::to_json(&self.session, &watches, &self.lab_history)
     }
 
     /// The run was moved from outside (the teacher's, when following):

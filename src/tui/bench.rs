@@ -62,6 +62,33 @@ fn app_on(def: serde_json::Value, input: Val, title: &str) -> App {
     )
 }
 
+/// The slowest keystroke (each the best of `runs`) of typing each of
+/// `texts` into the lab, from the key to the finished frame.
+fn lab_typing(app: &mut App, (w, h): (u16, u16), runs: usize, texts: &[&str]) -> Duration {
+    let key = |c: KeyCode, m: KeyModifiers| Action::Key(KeyEvent::new(c, m));
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("backend");
+    app.update(Action::Resize(w, h));
+    app.update(key(KeyCode::Char(':'), KeyModifiers::NONE));
+    let mut worst = Duration::ZERO;
+    for text in texts {
+        // Each key's best time over the runs.
+        let mut each = vec![Duration::MAX; text.chars().count()];
+        for _ in 0..runs {
+            app.update(key(KeyCode::Char('u'), KeyModifiers::CONTROL));
+            term.draw(|f| view::draw(f, app)).expect("draw");
+            for (i, ch) in text.chars().enumerate() {
+                let t = Instant::now();
+                app.update(key(KeyCode::Char(ch), KeyModifiers::NONE));
+                term.draw(|f| view::draw(f, app)).expect("draw");
+                each[i] = each[i].min(t.elapsed());
+            }
+        }
+        worst = worst.max(each.into_iter().max().unwrap_or_default());
+    }
+    app.update(key(KeyCode::Esc, KeyModifiers::NONE));
+    worst
+}
+
 fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     (0..runs).map(|_| f()).min().unwrap_or_default()
 }
@@ -259,6 +286,17 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
+    // The expression lab: every keystroke of typing an expression (the
+    // text evaluated against the moment, the frame drawn).
+    let mut app = credit_card();
+    out.push((
+        "lab: keystroke to finished frame, credit-card, 80x24 (worst key of a path, an intrinsic, JSONata)".into(),
+        lab_typing(&mut app, (80, 24), runs, &[
+            "$.data.identity.email",
+            "States.Format('{} {}', $.data.firstname, $.data.lastname)",
+            "{% $states.input.data.firstname & ' ' & $states.input.data.lastname %}",
+        ]),
+    ));
     // A 5 MB document in the input pane.
     let mut app = app_on(
         serde_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
@@ -279,6 +317,14 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             term.draw(|f| view::draw(f, &app)).expect("draw");
             t.elapsed()
         }),
+    ));
+    out.push((
+        "lab: keystroke to finished frame, 5 MB input, 200x50 (worst key of a path, a filter, JSONata)".into(),
+        lab_typing(&mut app, (200, 50), runs, &[
+            "$.payload.records[7].name",
+            "$.payload.records[?(@.id == 3)].nested",
+            "{% $count($states.input.payload.records) %}",
+        ]),
     ));
     // The value viewer on that 5 MB document: Enter in the Input pane.
     app.update(Action::Key(KeyEvent::new(

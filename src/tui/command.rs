@@ -50,6 +50,8 @@ pub enum Command {
     AutoAnswer,
     ViewTaskInput,
     AddWatch,
+    /// The expression lab: type an expression, see its value as you type.
+    Lab,
     DeleteWatch,
     ViewValue,
     ToggleDiff,
@@ -234,6 +236,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('{')], "{", C::AnswerEmpty, S::Anywhere, "", "answer the waiting task with {}"),
     bind(&[c('a')], "a", C::AutoAnswer, S::Anywhere, "", "answer every task that waits with its own input (on/off)"),
     bind(&[c('V')], "V", C::ViewTaskInput, S::Anywhere, "", "show the input of the waiting task whole"),
+    bind(&[c(':')], ":", C::Lab, S::Anywhere, "lab", "expression lab: a path, template or JSONata evaluated as you type"),
     bind(&[c('w')], "w", C::AddWatch, S::Anywhere, "watch", "add a watch expression"),
     bind(&[c('g')], "g", C::ToggleLeftPane, S::Anywhere, "graph/list", "left pane: state graph or list"),
     bind(&[c('B')], "B", C::Breakpoints, S::Anywhere, "breakpoints", "list breakpoints (enable, condition, remove)"),
@@ -282,6 +285,7 @@ pub fn only_looks(c: Command) -> bool {
     matches!(
         c,
         FindState
+            | Lab
             | FilterHistory
             | ToggleFold
             | ToggleLeftPane

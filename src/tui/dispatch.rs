@@ -90,6 +90,8 @@ impl App {
             Action::Paste(text) => {
                 if matches!(self.mode, Mode::CompareFile(_)) {
                     self.compare_prompt_paste(&text);
+                } else if matches!(self.mode, Mode::Lab(_)) {
+                    self.lab_paste(&text);
                 } else if let Mode::Edit(_) = &self.mode {
                     let room = self.editor_room();
                     if let Mode::Edit(ed) = &mut self.mode {
@@ -182,6 +184,7 @@ impl App {
                 };
             }
             Command::Help => self.mode = Mode::Help,
+            Command::Lab => self.open_lab(),
             Command::Lesson => match self.lesson {
                 Some(_) => {
                     self.lesson_open = !self.lesson_open;
@@ -650,6 +653,7 @@ impl App {
         }
         let viewer_size = self.viewer_size();
         match &mut self.mode {
+            Mode::Lab(_) => return self.lab_key(k),
             Mode::View(v) => {
                 match v.key(k, viewer_size) {
                     super::viewer::Outcome::Close => self.mode = Mode::Normal,

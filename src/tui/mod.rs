@@ -20,6 +20,7 @@ pub mod graph_pane;
 pub mod history;
 pub mod json_view;
 pub mod keys;
+pub mod lab;
 pub mod layout;
 pub mod lesson;
 pub mod markdown;

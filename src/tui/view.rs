@@ -57,6 +57,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Edits { selected } => super::popups::edits(f, app, area, *selected),
         Mode::Edit(_) => super::popups::editor(f, app, area),
         Mode::View(v) => v.draw(f, &app.theme, area),
+        Mode::Lab(lab) => super::lab::draw(f, app, lab, area),
         Mode::Normal
         | Mode::Search(_)
         | Mode::HistoryFilter
@@ -231,7 +232,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("enter", "compare"),
             ("esc", "cancel"),
         ],
-        Mode::View(_) => vec![],
+        Mode::View(_) | Mode::Lab(_) => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),
             ("↓/↑", "next/previous"),

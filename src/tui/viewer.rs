@@ -562,7 +562,7 @@ impl Viewer {
     }
 
     /// The value's rows from the top line, `h` rows of `w` columns.
-    fn body<'a>(&'a self, theme: &'a Theme, (w, h): (usize, usize)) -> Vec<Line<'a>> {
+    pub(super) fn body<'a>(&'a self, theme: &'a Theme, (w, h): (usize, usize)) -> Vec<Line<'a>> {
         let mut out = Vec::with_capacity(h);
         let mut at = Some(self.top);
         while let Some(i) = at {

@@ -989,3 +989,62 @@ fn the_lab_shows_each_expression_as_it_is_typed() {
     t.keys("\x1b");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn a_stage_field_edited_in_the_stages_tab_recomputes_live_and_enter_writes_only_it() {
+    let dir = std::env::temp_dir().join(format!("asldbg-whatif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/credit-card");
+    for f in ["credit-card.asl.json", "input.json", "mocks.json"] {
+        std::fs::copy(sample.join(f), dir.join(f)).unwrap();
+    }
+    let def = dir
+        .join("credit-card.asl.json")
+        .to_string_lossy()
+        .into_owned();
+    let input = dir.join("input.json").to_string_lossy().into_owned();
+    let mocks = dir.join("mocks.json").to_string_lossy().into_owned();
+    let before = std::fs::read_to_string(&def).unwrap();
+    let mut t = Tui::start(&[&def, "--input", &input, "--mocks", &mocks, "--no-mouse"]);
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at Credit applied >= 5000?");
+    // The Stages tab opens on the last block, ResultPath: e edits it.
+    t.keys("3");
+    t.wait_for("ResultPath  \"$.credit\"");
+    t.keys("e");
+    t.wait_for("what if  Get credit limit › ResultPath");
+    t.wait_for("› $.credit");
+    t.keys("\x15$.other");
+    // The new output shows before anything is kept.
+    t.wait_for("ResultPath  \"$.other\"  ← edited");
+    t.wait_for("+   \"other\": {");
+    t.wait_for("-   \"credit\": {");
+    // An invalid path: the validation error, as AWS words it.
+    t.keys("[");
+    t.wait_for("would not validate");
+    // Esc puts everything back: the file and the run are as they were.
+    t.keys("\x1b");
+    t.wait_for("put back as it was");
+    assert_eq!(std::fs::read_to_string(&def).unwrap(), before);
+    t.wait_for("ResultPath  \"$.credit\"");
+    // Enter keeps it: the file changes in that field only.
+    t.keys("e");
+    t.wait_for("› $.credit");
+    t.keys("\x15$.other");
+    t.wait_for("+   \"other\": {");
+    t.keys("\r");
+    t.wait_for("ResultPath written to credit-card.asl.json");
+    let after = std::fs::read_to_string(&def).unwrap();
+    assert_eq!(
+        after,
+        before.replacen(
+            "\"ResultPath\": \"$.credit\"",
+            "\"ResultPath\": \"$.other\"",
+            1
+        )
+    );
+    t.wait_for("ResultPath  \"$.other\"");
+    t.quit_and_check_restored();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -95,10 +95,17 @@ pub fn evaluate(text: &str, scope: &Scope) -> Outcome {
         (Kind::Path, Err(LabError { message: "Type a JSONPath ($.a), an intrinsic (States.Format(…)), a payload template ({\"x.$\": \"$.a\"}) or JSONata ({% … %})".into(), at: None }))
     } else if jsonata::is_expr(t) {
         (Kind::Jsonata, jsonata_value(t, scope, false))
+    } else if let Some(open) = t.strip_prefix("{%") {
+        // Being typed: `%}` has not come yet.
+        let text = format!("{{%{open} %}}");
+        (Kind::Jsonata, jsonata_value(&text, scope, false))
     } else if t.starts_with('{') || t.starts_with('[') {
-        match serde_json::from_str::<serde_json::Value>(t) {
-            Ok(json) if scope.jsonata => (Kind::JsonataTemplate, jsonata_template(&json, scope)),
-            Ok(json) => (Kind::Template, payload_template(&json, scope)),
+        // Read as a definition's JSON is (its numbers as AWS keeps them).
+        match crate::asl::parse_document(t, "lab.json") {
+            Ok(doc) if scope.jsonata => {
+                (Kind::JsonataTemplate, jsonata_template(&doc.value, scope))
+            }
+            Ok(doc) => (Kind::Template, payload_template(&doc.value, scope)),
             // `{"a": $x}` is JSONata's object constructor.
             Err(_) if scope.jsonata && jsonata::Expr::parse(t).is_ok() => {
                 (Kind::BareJsonata, jsonata_value(t, scope, true))
@@ -106,12 +113,12 @@ pub fn evaluate(text: &str, scope: &Scope) -> Outcome {
             Err(e) => (
                 Kind::Template,
                 Err(LabError {
-                    message: format!("not JSON: {}", strip_position(&e.to_string())),
-                    at: Some(json_error_offset(t, e.line(), e.column())),
+                    message: e.message,
+                    at: Some(json_error_offset(t, e.line, e.column)),
                 }),
             ),
         }
-    } else if super::watch::is_path(t) {
+    } else if super::watch::is_path(t) || (!scope.jsonata && is_variable_path(t)) {
         match template::compile_expr(t) {
             Ok(compiled) => {
                 let kind = match compiled {
@@ -148,12 +155,12 @@ pub fn evaluate(text: &str, scope: &Scope) -> Outcome {
     }
 }
 
-/// serde_json's message without its " at line L column C".
-fn strip_position(m: &str) -> String {
-    match m.rfind(" at line ") {
-        Some(i) => m[..i].to_string(),
-        None => m.to_string(),
-    }
+/// `$name…`: a variable read by a JSONPath state's path.
+fn is_variable_path(t: &str) -> bool {
+    t.strip_prefix('$')
+        .and_then(|r| r.chars().next())
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && template::compile_expr(t).is_ok()
 }
 
 /// The character offset of (1-based) `line`, `column` in `text`.
@@ -310,7 +317,9 @@ pub fn jsonata_error_at(text: &str) -> usize {
         for (n, (i, c)) in chars.iter().enumerate() {
             let prefix = &t[..i + c.len_utf8()];
             if let Err(m) = jsonata::Expr::parse(prefix) {
-                let at_end = m.contains("S0207") || m.contains("Unexpected end")
+                let at_end = m.contains("S0207")
+                    || m.contains("Eof")
+                    || m.contains("end of expression") || m.contains("Unexpected end")
                     || m.contains("S0101") // an open string
                     || m.contains("S0106") // an open comment
                     || m.contains("S0105"); // an open quoted name
@@ -360,7 +369,9 @@ pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) 
     if word.is_empty() {
         return none;
     }
-    let jsonata_text = scope.jsonata || text.trim_start().starts_with("{%");
+    let jsonata_text = scope.jsonata
+        || text.trim_start().starts_with("{%")
+        || !(word.starts_with('$') || word.starts_with('@'));
     let (head, last) = match word.rfind('.') {
         Some(i) => (&word[..i], &word[i + 1..]),
         None => ("", word),
@@ -430,11 +441,43 @@ pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) 
         let Some(at) = walk(&base, &rest) else {
             return none;
         };
-        items = keys(at)
+        // A JSONPath (`$.`, `@.`, `$$.`, a JSONPath state's `$var.`) writes
+        // a key that is no plain name as `['a b']`, in place of its dot;
+        // JSONata quotes it in backticks.
+        let jsonpath = matches!(root, "$" | "@" | "$$")
+            || (root.starts_with('$') && root != "$states" && !jsonata_text);
+        let mut keys: Vec<String> = keys(at)
             .into_iter()
-            .filter(|k| k.starts_with(last) && k != last)
-            .map(|k| quoted(&k, jsonata_text))
+            .filter(|k| k.starts_with(last))
             .collect();
+        keys.sort();
+        if keys.len() == 1 && keys[0] == last {
+            return none;
+        }
+        keys.truncate(MAX_ITEMS);
+        let items = if jsonpath {
+            keys.iter()
+                .map(|k| match plain(k) {
+                    true => format!(".{k}"),
+                    false => format!("['{}']", k.replace('\\', "\\\\").replace('\'', "\\'")),
+                })
+                .collect()
+        } else {
+            keys.iter()
+                .map(|k| match plain(k) {
+                    true => k.clone(),
+                    false => format!("`{k}`"),
+                })
+                .collect()
+        };
+        return Completions {
+            start: if jsonpath {
+                replace_from - 1
+            } else {
+                replace_from
+            },
+            items,
+        };
     }
     items.sort();
     items.dedup();
@@ -445,19 +488,13 @@ pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) 
     }
 }
 
-/// A key as it can follow a `.`: JSONata quotes any other name in
-/// backticks; JSONPath's dot notation takes it as it is.
-fn quoted(k: &str, jsonata: bool) -> String {
-    let plain = k
-        .chars()
+/// A key that can follow a `.` as it is: a letter or `_`, then letters,
+/// digits and `_`.
+fn plain(k: &str) -> bool {
+    k.chars()
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if jsonata && !plain {
-        format!("`{k}`")
-    } else {
-        k.to_string()
-    }
+        && k.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Follow `segments` (`a`, `b[0]`, `c[*]`) from `v`; through an array
@@ -632,20 +669,35 @@ mod tests {
         assert_eq!(
             c("$.data.identity.", false),
             (
-                "$.data.identity.".into(),
-                vec!["email".into(), "phone".into()]
+                "$.data.identity".into(),
+                vec![".email".into(), ".phone".into()]
             )
         );
-        assert_eq!(c("$.data.identity.e", false).1, ["email"]);
-        assert_eq!(c("$.data.items[0].", false).1, ["sku"]);
-        assert_eq!(c("$$.Execution.", false).1, ["Id", "Input"]);
+        assert_eq!(c("$.data.identity.e", false).1, [".email"]);
+        assert_eq!(c("$.data.items[0].", false).1, [".sku"]);
+        assert_eq!(c("$$.Execution.", false).1, [".Id", ".Input"]);
         assert_eq!(c("States.Fo", false).1, ["States.Format("]);
         assert_eq!(c("$states.in", true).1, ["input"]);
         assert_eq!(c("$states.input.data.", true).1, ["identity", "items"]);
         assert_eq!(c("data.items.", true).1, ["sku"]);
         assert!(c("$su", true).1.contains(&"$sum".to_string()));
         assert_eq!(c("$tot", false).1, ["$total"]);
-        assert_eq!(c("$total.", false).1, ["sum"]);
+        assert_eq!(c("$total.", false).1, [".sum"]);
+        // Keys that are no plain names are quoted as each language does.
+        let odd = json!({"o": {"a b": 1, "x'y": 2, "$w": 3, "ab": 4, "abc": 5}});
+        let c2 = |text: &str| {
+            with(odd.clone(), false, |s| {
+                complete(text, text.len(), s, &[]).items
+            })
+        };
+        assert_eq!(
+            c2("$.o."),
+            ["['$w']", "['a b']", ".ab", ".abc", r"['x\'y']"]
+        );
+        assert_eq!(c2("o."), ["`$w`", "`a b`", "ab", "abc", "`x'y`"]);
+        // A word typed whole is a candidate while others go on from it.
+        assert_eq!(c2("$.o.ab"), [".ab", ".abc"]);
+        assert!(c2("$.o.abc").is_empty());
         assert!(c("$.nothing.", false).1.is_empty());
         assert!(c("", false).1.is_empty());
     }

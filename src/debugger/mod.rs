@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod saved;
 pub mod trace;
 pub mod watch;
+pub mod whatif;
 
 pub use moment::Moment;
 

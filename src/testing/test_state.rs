@@ -302,7 +302,7 @@ fn machine_of(req: &Request) -> Result<(Definition, String), Refused> {
 
 /// Answers the tested state's task with the mock; a task it cannot answer
 /// fails (asldbg calls no AWS service).
-struct MockAnswer(Option<TaskOutcome>);
+pub(crate) struct MockAnswer(pub(crate) Option<TaskOutcome>);
 
 impl TaskRunner for MockAnswer {
     fn invoke(&mut self, req: &TaskRequest) -> TaskOutcome {

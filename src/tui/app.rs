@@ -136,6 +136,9 @@ pub enum Mode {
     View(Box<super::viewer::Viewer>),
     /// The expression lab (`:`).
     Lab(Box<super::lab::Lab>),
+    /// A stage's field edited in the Stages tab (`e`), the stages after it
+    /// recomputed as it is typed.
+    WhatIf(Box<super::whatif::Edit>),
 }
 
 pub enum Action {

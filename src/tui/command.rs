@@ -52,6 +52,8 @@ pub enum Command {
     AddWatch,
     /// The expression lab: type an expression, see its value as you type.
     Lab,
+    /// Stages: edit the field that made the selected stage, what-if.
+    WhatIf,
     DeleteWatch,
     ViewValue,
     ToggleDiff,
@@ -227,6 +229,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('/')], "/", C::FilterHistory, S::DataTab(Tab::History), "filter", "History: filter the events by type or state name"),
     bind(&[c('/')], "/", C::FindState, S::Anywhere, "find", "find a state by name"),
     bind(&[c('e')], "e", C::EditVariable, S::DataTab(Tab::Variables), "edit", "Variables: edit the selected variable"),
+    bind(&[c('e')], "e", C::WhatIf, S::DataTab(Tab::Inspector), "what-if", "Stages: edit the field that made the selected stage; every stage after it recomputes as you type (enter keeps it)"),
     bind(&[c('e')], "e", C::EditDefinition, S::DataTab(Tab::State), "edit", "ASL: edit the state's JSON; written back to the file (rest kept), then reloaded"),
     bind(&[c('e')], "e", C::EditInput, S::Anywhere, "edit", "edit the input of the next state (at the start: the execution's)"),
     bind(&[c('d')], "d", C::DeleteWatch, S::DataTab(Tab::Variables), "delete", "Variables: delete the selected watch"),

@@ -92,6 +92,8 @@ impl App {
                     self.compare_prompt_paste(&text);
                 } else if matches!(self.mode, Mode::Lab(_)) {
                     self.lab_paste(&text);
+                } else if matches!(self.mode, Mode::WhatIf(_)) {
+                    self.what_if_paste(&text);
                 } else if let Mode::Edit(_) = &self.mode {
                     let room = self.editor_room();
                     if let Mode::Edit(ed) = &mut self.mode {
@@ -185,6 +187,7 @@ impl App {
             }
             Command::Help => self.mode = Mode::Help,
             Command::Lab => self.open_lab(),
+            Command::WhatIf => self.open_what_if(),
             Command::Lesson => match self.lesson {
                 Some(_) => {
                     self.lesson_open = !self.lesson_open;
@@ -654,6 +657,7 @@ impl App {
         let viewer_size = self.viewer_size();
         match &mut self.mode {
             Mode::Lab(_) => return self.lab_key(k),
+            Mode::WhatIf(_) => return self.what_if_key(k),
             Mode::View(v) => {
                 match v.key(k, viewer_size) {
                     super::viewer::Outcome::Close => self.mode = Mode::Normal,

@@ -61,7 +61,9 @@ struct ShownKey {
 
 /// Tab pressed again cycles through these.
 struct Cycle {
+    /// The bytes of the text the candidate shown stands in.
     start: usize,
+    end: usize,
     items: Vec<String>,
     at: usize,
     /// The text after the last completion (another edit ends the cycle).
@@ -75,6 +77,8 @@ pub struct Lab {
     draft: String,
     cycle: Option<Cycle>,
     pub status: String,
+    /// Rows of an error's text scrolled past (PgDn).
+    scroll: usize,
     /// The value whole, full-screen (Ctrl-V), over the lab.
     pub viewing: Option<Viewer>,
     shown: RefCell<Option<(ShownKey, Shown)>>,
@@ -194,6 +198,7 @@ impl App {
             draft: String::new(),
             cycle: None,
             status: String::new(),
+            scroll: 0,
             viewing: None,
             shown: RefCell::new(None),
         }));
@@ -278,8 +283,13 @@ impl App {
             }
             KeyCode::PageDown | KeyCode::PageUp => {
                 if let Some((_, shown)) = &mut *lab.shown.borrow_mut() {
-                    if let Some(v) = &mut shown.viewer {
-                        v.key(k, size);
+                    match &mut shown.viewer {
+                        Some(v) => {
+                            v.key(k, size);
+                        }
+                        // An error's text scrolls.
+                        None if k.code == KeyCode::PageDown => lab.scroll += size.1.max(1),
+                        None => lab.scroll = lab.scroll.saturating_sub(size.1.max(1)),
                     }
                 }
             }
@@ -293,10 +303,13 @@ impl App {
                     lab.viewing = Some(full);
                 }
             }
-            // As in a shell: Ctrl-U clears to the line's start.
+            // Ctrl-U clears the line.
             KeyCode::Char('u') if ctrl => {
-                lab.input.delete_line_by_head();
+                lab.set_text("", 0);
                 lab.history_at = None;
+            }
+            KeyCode::Char('y') if ctrl && lab.text().trim().is_empty() => {
+                lab.status = "Nothing to copy: type an expression.".into();
             }
             KeyCode::Char('y') if ctrl => {
                 let text = lab.text();
@@ -325,6 +338,7 @@ impl App {
                     lab.input.input(k);
                     lab.history_at = None;
                     lab.status.clear();
+                    lab.scroll = 0;
                 }
             }
         }
@@ -383,9 +397,9 @@ impl App {
             if c.after == text && c.items.len() > 1 {
                 c.at = (c.at + 1) % c.items.len();
                 let item = &c.items[c.at];
-                let end = lab_word_end(&text, c.start);
-                let new = format!("{}{}{}", &text[..c.start], item, &text[end..]);
-                let cursor = new[..c.start + item.len()].chars().count();
+                let new = format!("{}{}{}", &text[..c.start], item, &text[c.end..]);
+                c.end = c.start + item.len();
+                let cursor = new[..c.end].chars().count();
                 c.after = new.clone();
                 lab.status = cycle_status(&c.items, c.at);
                 lab.set_text(&new, cursor);
@@ -432,6 +446,7 @@ impl App {
         };
         lab.cycle = cycle.then(|| Cycle {
             start: c.start,
+            end: c.start + insert.len(),
             items: c.items,
             at: 0,
             after: new.clone(),
@@ -520,22 +535,20 @@ fn cycle_status(items: &[String], at: usize) -> String {
         .iter()
         .enumerate()
         .take(30)
-        .map(|(i, s)| if i == at { format!("[{s}]") } else { s.clone() })
+        .map(|(i, s)| {
+            let s = s.strip_prefix('.').unwrap_or(s);
+            if i == at {
+                format!("[{s}]")
+            } else {
+                s.to_string()
+            }
+        })
         .collect();
     let more = match items.len() {
         n if n > 30 => format!(" … ({n} in all)"),
         _ => String::new(),
     };
     format!("tab: {}{more}", shown.join("  "))
-}
-
-/// The end of the completed word that starts at `start`.
-fn lab_word_end(text: &str, start: usize) -> usize {
-    text[start..]
-        .char_indices()
-        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '(' | '`' | '$' | '.')))
-        .map(|(i, _)| start + i)
-        .unwrap_or(text.len())
 }
 
 fn common_prefix(items: &[String]) -> String {
@@ -557,16 +570,27 @@ fn common_prefix(items: &[String]) -> String {
     first[..n].to_string()
 }
 
-/// Rows of `chars` `width` wide, and the row and column of char `at`.
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// `chars` cut into rows of at most `width` columns (wide characters
+/// take two, combining marks none): each row's first and end index.
 fn wrap_chars(chars: &[char], width: usize) -> Vec<(usize, usize)> {
-    let width = width.max(1);
+    let width = width.max(2);
     let mut rows = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        rows.push((i, (i + width).min(chars.len())));
-        i += width;
+    let (mut start, mut used) = (0, 0);
+    for (i, c) in chars.iter().enumerate() {
+        let w = char_width(*c);
+        if used + w > width && i > start {
+            rows.push((start, i));
+            start = i;
+            used = 0;
+        }
+        used += w;
     }
-    if rows.is_empty() || chars.len().is_multiple_of(width) {
+    rows.push((start, chars.len()));
+    if used >= width {
         // The cursor after the last character needs a cell.
         rows.push((chars.len(), chars.len()));
     }
@@ -609,83 +633,40 @@ pub fn draw(f: &mut Frame, app: &App, lab: &Lab, area: Rect) {
     let (_, shown) = shown_cell.as_ref().expect("evaluated");
     // The text, wrapped, the cursor reversed, a caret under a syntax error.
     let text = lab.text();
-    let chars: Vec<char> = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let tw = w.saturating_sub(2).max(1);
-    let wrapped = wrap_chars(&chars, tw);
-    let cursor = lab.input.cursor().1.min(chars.len());
-    let cur_row = wrapped.iter().rposition(|(s, _)| *s <= cursor).unwrap_or(0);
-    let first = cur_row.saturating_sub(INPUT_ROWS - 1);
-    for (r, (s, e)) in wrapped.iter().enumerate().skip(first).take(INPUT_ROWS) {
-        let prompt = if r == 0 {
-            "› "
-        } else if r == first && first > 0 {
-            "… "
-        } else {
-            "  "
-        };
-        let mut spans = vec![Span::styled(prompt, t.accent)];
-        let seg: String = chars[*s..*e].iter().collect();
-        if (*s..=*e).contains(&cursor) && r == cur_row {
-            let at = cursor - s;
-            let before: String = chars[*s..s + at].iter().collect();
-            let under: String = chars
-                .get(s + at)
-                .map(|c| c.to_string())
-                .unwrap_or(" ".into());
-            let after: String = chars[(s + at + 1).min(*e)..*e].iter().collect();
-            spans.push(Span::styled(before, t.base));
-            spans.push(Span::styled(under, t.base.add_modifier(Modifier::REVERSED)));
-            spans.push(Span::styled(after, t.base));
-        } else {
-            spans.push(Span::styled(seg, t.base));
-        }
-        rows.push(Line::from(spans));
-        if let Some(at) = shown.error.as_ref().and_then(|e| e.at) {
-            let at = at.min(chars.len());
-            let last = r + 1 == wrapped.len();
-            if (*s..*e).contains(&at) || (last && at == chars.len()) {
-                rows.push(Line::styled(format!("  {}^", " ".repeat(at - s)), t.bad));
-            }
-        }
-    }
-    if first + INPUT_ROWS < wrapped.len() {
-        rows.push(Line::styled("  … (more below the cursor)", t.muted));
-    }
+    let error_at = shown.error.as_ref().and_then(|e| e.at);
+    rows.extend(input_lines(t, &text, lab.input.cursor().1, w, error_at));
     // What the text is and what it gave.
     let took = match shown.took.as_micros() {
         us if us >= 1_000 => format!("  {:.1} ms", us as f64 / 1000.0),
         _ => String::new(),
     };
+    let wrap = |l: Line<'static>| super::markdown::word_wrap(l, w, 2);
+    let mut error_rows = Vec::new();
     let verdict: Vec<Line> = match (&shown.error, &shown.viewer) {
-        (Some(e), _) if text.trim().is_empty() => {
-            super::markdown::word_wrap(Line::styled(e.message.clone(), t.muted), w, 2)
+        (Some(e), _) if text.trim().is_empty() => wrap(Line::styled(e.message.clone(), t.muted)),
+        (Some(e), _) => {
+            // The error whole, in the value's place (PgDn scrolls it).
+            error_rows = wrap(Line::styled(e.message.clone(), t.bad));
+            vec![Line::styled(
+                format!("✗ {}: an error{took}", shown.kind.describe()),
+                t.bad,
+            )]
         }
-        (Some(e), _) => super::markdown::word_wrap(
-            Line::styled(format!("✗ {}: {}", shown.kind.describe(), e.message), t.bad),
-            w,
-            2,
-        )
-        .into_iter()
-        .take(6)
-        .collect(),
-        (None, Some(v)) => vec![Line::styled(
+        (None, Some(v)) => wrap(Line::styled(
             format!(
                 "= {} → {}{took}",
                 shown.kind.describe(),
                 describe(&v.tree.root)
             ),
             t.good,
-        )],
-        (None, None) => vec![Line::styled(
+        )),
+        (None, None) => wrap(Line::styled(
             format!(
                 "= {} → nothing (undefined: a field would fail or be left out){took}",
                 shown.kind.describe()
             ),
             t.warn,
-        )],
+        )),
     };
     rows.extend(verdict);
     let top = rows.len() as u16;
@@ -698,6 +679,27 @@ pub fn draw(f: &mut Frame, app: &App, lab: &Lab, area: Rect) {
     );
     // The value, as the viewer shows it.
     let body_h = area.height.saturating_sub(top + 2) as usize;
+    if !error_rows.is_empty() {
+        let n = error_rows.len();
+        let from = lab.scroll.min(n.saturating_sub(1));
+        let mut body: Vec<Line> = error_rows.into_iter().skip(from).take(body_h).collect();
+        if from + body_h < n && body_h > 0 {
+            body.truncate(body_h - 1);
+            body.push(Line::styled(
+                format!("… {} more rows (PgDn)", n - from - (body_h - 1)),
+                t.muted,
+            ));
+        }
+        f.render_widget(
+            Paragraph::new(body),
+            Rect {
+                x: area.x,
+                y: area.y + top,
+                width: area.width,
+                height: body_h as u16,
+            },
+        );
+    }
     if let Some(v) = &shown.viewer {
         let body = v.body(t, (w, body_h));
         f.render_widget(
@@ -750,6 +752,66 @@ pub fn draw(f: &mut Frame, app: &App, lab: &Lab, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), row(area.height - 1));
 }
 
+/// A one-line text as the lab and the what-if show it: wrapped to `w`
+/// (at most a few rows, around the cursor), the cursor reversed, a `^`
+/// under character `error_at`.
+pub(super) fn input_lines(
+    t: &super::theme::Theme,
+    text: &str,
+    cursor: usize,
+    w: usize,
+    error_at: Option<usize>,
+) -> Vec<Line<'static>> {
+    let mut rows = Vec::new();
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let tw = w.saturating_sub(2).max(1);
+    let wrapped = wrap_chars(&chars, tw);
+    let cursor = cursor.min(chars.len());
+    let cur_row = wrapped.iter().rposition(|(s, _)| *s <= cursor).unwrap_or(0);
+    let first = cur_row.saturating_sub(INPUT_ROWS - 1);
+    for (r, (s, e)) in wrapped.iter().enumerate().skip(first).take(INPUT_ROWS) {
+        let prompt = if r == 0 {
+            "› "
+        } else if r == first && first > 0 {
+            "… "
+        } else {
+            "  "
+        };
+        let mut spans = vec![Span::styled(prompt, t.accent)];
+        let seg: String = chars[*s..*e].iter().collect();
+        if (*s..=*e).contains(&cursor) && r == cur_row {
+            let at = cursor - s;
+            let before: String = chars[*s..s + at].iter().collect();
+            let under: String = chars
+                .get(s + at)
+                .map(|c| c.to_string())
+                .unwrap_or(" ".into());
+            let after: String = chars[(s + at + 1).min(*e)..*e].iter().collect();
+            spans.push(Span::styled(before, t.base));
+            spans.push(Span::styled(under, t.base.add_modifier(Modifier::REVERSED)));
+            spans.push(Span::styled(after, t.base));
+        } else {
+            spans.push(Span::styled(seg, t.base));
+        }
+        rows.push(Line::from(spans));
+        if let Some(at) = error_at {
+            let at = at.min(chars.len());
+            let last = r + 1 == wrapped.len();
+            if (*s..*e).contains(&at) || (last && at == chars.len()) {
+                let col: usize = chars[*s..at].iter().map(|c| char_width(*c)).sum();
+                rows.push(Line::styled(format!("  {}^", " ".repeat(col)), t.bad));
+            }
+        }
+    }
+    if first + INPUT_ROWS < wrapped.len() {
+        rows.push(Line::styled("  … (more below the cursor)", t.muted));
+    }
+    rows
+}
+
 /// A value's kind and size, in a few words.
 fn describe(v: &Val) -> String {
     match v {
@@ -779,9 +841,11 @@ mod tests {
             "em"
         );
         assert_eq!(common_prefix(&["a".into()]), "a");
-        assert_eq!(lab_word_end("$.ab + 1", 2), 4);
         let chars: Vec<char> = "abcdef".chars().collect();
         assert_eq!(wrap_chars(&chars, 3), vec![(0, 3), (3, 6), (6, 6)]);
         assert_eq!(wrap_chars(&[], 3), vec![(0, 0)]);
+        // Wide characters take two columns.
+        let wide: Vec<char> = "a日本b".chars().collect();
+        assert_eq!(wrap_chars(&wide, 4), vec![(0, 2), (2, 4)]);
     }
 }

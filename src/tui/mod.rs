@@ -37,6 +37,7 @@ pub mod theme;
 pub mod vars;
 pub mod view;
 pub mod viewer;
+pub mod whatif;
 
 use app::{Action, App};
 use crossterm::event::{

@@ -11,6 +11,9 @@ use crate::asl::{self, Loaded, OpenOptions};
 use serde_json::Value;
 use std::time::SystemTime;
 
+const NOT_A_FILE: &str =
+    "This definition is a bundled sample, not a file: there is nothing to write back to.";
+
 /// The definition file the debugger runs, as it was last read.
 #[derive(Debug, Clone)]
 pub struct DefinitionFile {
@@ -102,7 +105,7 @@ impl App {
     /// re-run did.
     /// `follow`: the selection goes to the state the run is at (else it
     /// stays on the state it was on).
-    fn run_definition(&mut self, def: crate::asl::Definition, what: &str, follow: bool) {
+    pub(super) fn run_definition(&mut self, def: crate::asl::Definition, what: &str, follow: bool) {
         self.definition_problems.clear();
         if let Some(b) = &self.background {
             b.cancel();
@@ -185,12 +188,22 @@ impl App {
     /// The selected state's JSON as the file has it, to edit (`e` on the
     /// ASL tab); or why it cannot be written back.
     pub fn definition_to_edit(&self) -> Result<(String, Value), String> {
-        let f = self.definition_file.as_ref().ok_or(
-            "This definition is a bundled sample, not a file: there is nothing to write back to.",
-        )?;
+        if self.definition_file.is_none() {
+            return Err(NOT_A_FILE.into());
+        }
         let (st, _) = self
             .selected_definition()
             .ok_or("Select a state (in the graph or the list) first.")?;
+        self.state_in_file(st)
+    }
+
+    /// Where state `st` stands in the definition file, and its JSON there,
+    /// when it can be written back (a JSON file holding it as it runs).
+    pub(super) fn state_in_file(
+        &self,
+        st: &crate::asl::model::State,
+    ) -> Result<(String, Value), String> {
+        let f = self.definition_file.as_ref().ok_or(NOT_A_FILE)?;
         let at = format!("{}{}", f.prefix, st.pointer);
         if asl::is_terraform(&f.path) {
             return Err(format!(

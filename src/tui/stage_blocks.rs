@@ -223,7 +223,7 @@ pub fn build(def: &Definition, rec: &StageRecord, t: &Theme, set: Settings) -> P
     p
 }
 
-fn diff_line(t: &Theme, l: &diff::DLine) -> Line<'static> {
+pub(super) fn diff_line(t: &Theme, l: &diff::DLine) -> Line<'static> {
     let indent = "  ".repeat(l.depth);
     let (sign, style) = match l.sign {
         Sign::Add => ("+ ", Some(t.good)),

@@ -58,6 +58,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Edit(_) => super::popups::editor(f, app, area),
         Mode::View(v) => v.draw(f, &app.theme, area),
         Mode::Lab(lab) => super::lab::draw(f, app, lab, area),
+        Mode::WhatIf(ed) => super::whatif::draw(f, app, ed, area),
         Mode::Normal
         | Mode::Search(_)
         | Mode::HistoryFilter
@@ -232,7 +233,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("enter", "compare"),
             ("esc", "cancel"),
         ],
-        Mode::View(_) | Mode::Lab(_) => vec![],
+        Mode::View(_) | Mode::Lab(_) | Mode::WhatIf(_) => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),
             ("↓/↑", "next/previous"),

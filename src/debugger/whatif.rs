@@ -228,6 +228,21 @@ mod tests {
     }
 
     #[test]
+    fn a_choice_rule_changed_picks_another_next_state() {
+        let (d, recs) = run(json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [
+                {"Variable": "$.a", "NumericGreaterThan": 0, "Next": "Big"}],
+                "Default": "Small"},
+            "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}}}));
+        let c = recs.iter().find(|r| r.state == "C").unwrap();
+        assert_eq!(c.next.as_deref(), Some("Big"));
+        let rule = json!({"Variable": "$.a", "NumericGreaterThan": 5, "Next": "Big"});
+        let w = recompute(&d, c, "/Choices/0", rule, None, Map::default()).unwrap();
+        assert_eq!(w.record.next.as_deref(), Some("Small"));
+        assert!(!w.record.rules[0].matched);
+    }
+
+    #[test]
     fn fields_are_found_from_their_stages() {
         let stage = |label: &str| Stage {
             key: "x",

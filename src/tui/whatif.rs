@@ -81,11 +81,17 @@ impl App {
         let rec = m.stages()[index].clone();
         let def = self.session.definition().clone();
         let recorded = crate::debugger::pipeline::stages(&def, &rec);
-        let Some(stage) = recorded.get(sel) else {
-            self.message = "Select a stage (↑/↓) made by a field to edit it.".into();
-            return;
-        };
-        let Some(field) = whatif::field_of(stage) else {
+        // Below the stages a Choice lists its rules: e edits the rule.
+        let rule = sel
+            .checked_sub(recorded.len())
+            .and_then(|r| rec.rules.get(r))
+            .map(|r| format!("/Choices/{}", r.index));
+        let stage = recorded.get(sel);
+        let Some(field) = rule.or_else(|| stage.and_then(whatif::field_of)) else {
+            let Some(stage) = stage else {
+                self.message = "Select a stage (↑/↓) made by a field to edit it.".into();
+                return;
+            };
             self.message = format!(
                 "The {} is not made by a field: e edits InputPath, Parameters, ResultSelector, \
                  ResultPath, OutputPath, Arguments, Output, Assign, ItemsPath, ItemSelector.",
@@ -274,6 +280,31 @@ fn stage_lines(t: &super::theme::Theme, ed: &Edit, w: &WhatIf) -> Vec<Line<'stat
                 t.muted,
             ));
         }
+    }
+    if !w.record.rules.is_empty() {
+        out.push(Line::styled("Choice rules (in order)", t.key));
+    }
+    for r in &w.record.rules {
+        let was = ed
+            .record
+            .rules
+            .iter()
+            .find(|o| o.index == r.index)
+            .map(|o| o.matched);
+        let (mark, style) = match r.matched {
+            true => ("✓", t.good),
+            false => ("✗", t.muted),
+        };
+        let change = match was {
+            Some(w) if w != r.matched => {
+                format!("  (was {})", if w { "✓" } else { "✗" })
+            }
+            _ => String::new(),
+        };
+        out.push(Line::styled(
+            format!("{mark} #{} {} → {}{change}", r.index + 1, r.rule, r.next),
+            if change.is_empty() { style } else { t.warn },
+        ));
     }
     if let Some((name, cause)) = &w.error {
         out.push(Line::styled(

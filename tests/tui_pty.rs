@@ -1022,7 +1022,8 @@ fn a_stage_field_edited_in_the_stages_tab_recomputes_live_and_enter_writes_only_
     t.wait_for("-   \"credit\": {");
     // An invalid path: the validation error, as AWS words it.
     t.keys("[");
-    t.wait_for("would not validate");
+    t.wait_for("not a value the field can hold");
+    t.wait_for("invalid JSONPath '$.other['");
     // Esc puts everything back: the file and the run are as they were.
     t.keys("\x1b");
     t.wait_for("put back as it was");

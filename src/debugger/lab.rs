@@ -449,6 +449,8 @@ pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) 
         let mut keys: Vec<String> = keys(at)
             .into_iter()
             .filter(|k| k.starts_with(last))
+            // JSONata cannot quote a name that holds a backtick.
+            .filter(|k| jsonpath || !k.contains('`'))
             .collect();
         keys.sort();
         if keys.len() == 1 && keys[0] == last {

@@ -1057,6 +1057,18 @@ impl Session {
         self.travel_until(|s| s.exec.history().len() >= k, ahead, |_, h| h < k);
     }
 
+    /// The variables in scope and the context object as they were when
+    /// history event `k` had just been written (the run is moved there and
+    /// back: it is deterministic, so it ends where it was).
+    pub fn scope_at_event(&mut self, k: usize) -> (Vec<(String, Val, usize)>, Option<Val>) {
+        let here = self.steps;
+        self.travel_to_event(k);
+        let m = self.moment();
+        let out = (m.variables(), m.context_object());
+        self.travel(here);
+        out
+    }
+
     /// One history event back. False at the first.
     pub fn event_back(&mut self) -> bool {
         let n = self.exec.history().len();

@@ -410,21 +410,15 @@ impl App {
         let Some(src) = sources.get(lab.source.min(sources.len().saturating_sub(1))) else {
             return false;
         };
-        let m = self.session.moment();
-        let context = || m.context_object().unwrap_or_default();
-        let vars = |n: &str| m.lookup_var(n);
-        let names: Vec<String> = m.variables().into_iter().map(|(n, _, _)| n).collect();
-        let scope = lab::Scope {
-            data: &src.value,
-            context: &context,
-            vars: &vars,
-            result: src.result.as_ref(),
-            error_output: src.error_output.as_ref(),
-            now_ms: m.now_ms(),
-            jsonata: src.jsonata,
-        };
+        let names: Vec<String> = self
+            .session
+            .moment()
+            .variables()
+            .into_iter()
+            .map(|(n, _, _)| n)
+            .collect();
         let cursor = lab.cursor_byte();
-        let c = lab::complete(&text, cursor, &scope, &names);
+        let c = self.with_scope(src, |scope| lab::complete(&text, cursor, scope, &names));
         if c.items.is_empty() {
             return false;
         }
@@ -453,6 +447,23 @@ impl App {
         });
         lab.set_text(&new, at);
         true
+    }
+
+    /// `f` run with what an expression sees at this moment: `src` as the
+    /// data, the context object and the variables in scope.
+    fn with_scope<R>(&self, src: &Source, f: impl FnOnce(&lab::Scope) -> R) -> R {
+        let m = self.session.moment();
+        let context = || m.context_object().unwrap_or_default();
+        let vars = |n: &str| m.lookup_var(n);
+        f(&lab::Scope {
+            data: &src.value,
+            context: &context,
+            vars: &vars,
+            result: src.result.as_ref(),
+            error_output: src.error_output.as_ref(),
+            now_ms: m.now_ms(),
+            jsonata: src.jsonata,
+        })
     }
 
     /// The result pane's size (for paging it).
@@ -484,18 +495,7 @@ impl App {
         let started = std::time::Instant::now();
         let sources = sources(self);
         let src = &sources[lab.source.min(sources.len() - 1)];
-        let context = || m.context_object().unwrap_or_default();
-        let vars = |n: &str| m.lookup_var(n);
-        let scope = lab::Scope {
-            data: &src.value,
-            context: &context,
-            vars: &vars,
-            result: src.result.as_ref(),
-            error_output: src.error_output.as_ref(),
-            now_ms: m.now_ms(),
-            jsonata: src.jsonata,
-        };
-        let outcome = lab::evaluate(&text, &scope);
+        let outcome = self.with_scope(src, |scope| lab::evaluate(&text, scope));
         // What the lab keeps to show is bounded with the budget (a class
         // session's is small), as a watch's is.
         let keep = crate::budget::get().memory / 64;
@@ -679,65 +679,84 @@ pub fn draw(f: &mut Frame, app: &App, lab: &Lab, area: Rect) {
     );
     // The value, as the viewer shows it.
     let body_h = area.height.saturating_sub(top + 2) as usize;
+    let body_area = Rect {
+        x: area.x,
+        y: area.y + top,
+        width: area.width,
+        height: body_h as u16,
+    };
     if !error_rows.is_empty() {
-        let n = error_rows.len();
-        let from = lab.scroll.min(n.saturating_sub(1));
-        let mut body: Vec<Line> = error_rows.into_iter().skip(from).take(body_h).collect();
-        if from + body_h < n && body_h > 0 {
-            body.truncate(body_h - 1);
-            body.push(Line::styled(
-                format!("… {} more rows (PgDn)", n - from - (body_h - 1)),
-                t.muted,
-            ));
-        }
-        f.render_widget(
-            Paragraph::new(body),
-            Rect {
-                x: area.x,
-                y: area.y + top,
-                width: area.width,
-                height: body_h as u16,
-            },
-        );
+        let body = scrolled(t, error_rows, lab.scroll, body_h);
+        f.render_widget(Paragraph::new(body), body_area);
     }
     if let Some(v) = &shown.viewer {
-        let body = v.body(t, (w, body_h));
-        f.render_widget(
-            Paragraph::new(body),
-            Rect {
-                x: area.x,
-                y: area.y + top,
-                width: area.width,
-                height: body_h as u16,
-            },
-        );
+        f.render_widget(Paragraph::new(v.body(t, (w, body_h))), body_area);
     }
+    let status = if lab.status.is_empty() {
+        "tab: complete · shift-tab: other data · pgup/pgdn: scroll the value"
+    } else {
+        lab.status.as_str()
+    };
+    footer(
+        f,
+        t,
+        area,
+        status,
+        &[
+            ("enter", "pin"),
+            ("tab", "complete"),
+            ("S-tab", "data"),
+            ("↑↓", "history"),
+            ("^v", "view"),
+            ("^y", "copy"),
+            ("esc", "close"),
+        ],
+    );
+}
+
+/// `room` rows of `rows` from row `from`; the last says how many more
+/// there are when they do not all fit.
+pub(super) fn scrolled(
+    t: &super::theme::Theme,
+    rows: Vec<Line<'static>>,
+    from: usize,
+    room: usize,
+) -> Vec<Line<'static>> {
+    let n = rows.len();
+    let from = from.min(n.saturating_sub(1));
+    let mut out: Vec<Line> = rows.into_iter().skip(from).take(room).collect();
+    if from + room < n && room > 0 {
+        out.truncate(room - 1);
+        out.push(Line::styled(
+            format!("… {} more rows (PgDn)", n - from - (room - 1)),
+            t.muted,
+        ));
+    }
+    out
+}
+
+/// The last two rows of a full-screen editor: a status line (cut with
+/// `…`) and the keys, as many as fit.
+pub(super) fn footer(
+    f: &mut Frame,
+    t: &super::theme::Theme,
+    area: Rect,
+    status: &str,
+    hints: &[(&str, &str)],
+) {
+    let w = area.width as usize;
     let row = |y: u16| Rect {
         x: area.x,
         y: area.y + y,
         width: area.width,
         height: 1,
     };
-    let status = if lab.status.is_empty() {
-        "tab: complete · shift-tab: other data · pgup/pgdn: scroll the value".to_string()
-    } else {
-        lab.status.clone()
-    };
-    let (fit, cut) = fit_line(&status, w.saturating_sub(1));
+    let (fit, cut) = fit_line(status, w.saturating_sub(1));
     let mut line = vec![Span::styled(fit.to_string(), t.accent)];
     if cut {
         line.push(Span::styled("…", t.muted));
     }
     f.render_widget(Paragraph::new(Line::from(line)), row(area.height - 2));
-    let hints = [
-        ("enter", "pin"),
-        ("tab", "complete"),
-        ("S-tab", "data"),
-        ("↑↓", "history"),
-        ("^v", "view"),
-        ("^y", "copy"),
-        ("esc", "close"),
-    ];
     let mut spans = Vec::new();
     let mut used = 0;
     for (k, d) in hints {

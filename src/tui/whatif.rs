@@ -33,6 +33,13 @@ pub struct Edit {
     /// recorded and what the state saw.
     state: String,
     field: String,
+    /// The stage or rule edited, as the Stages tab names it.
+    title: String,
+    /// Where Enter keeps the edit: the file's name, or "this session only".
+    writes: String,
+    /// The state calls a task (Task, Map, Parallel): its recorded answer
+    /// stands in.
+    calls: bool,
     record: crate::engine::StageRecord,
     recorded: Vec<Stage>,
     context: Option<Val>,
@@ -48,13 +55,17 @@ impl Edit {
     }
 }
 
-/// The text typed as the field's new value: JSON, or else a string (a
-/// path typed without quotes).
-fn value_of(text: &str) -> Value {
+/// The text typed as the field's new value: JSON, or a string typed
+/// without quotes (`$.other`). Text that begins as JSON does (`{`, `[`,
+/// `"`) must be JSON: its error is given, never taken as a string.
+fn value_of(text: &str) -> Result<Value, String> {
     let t = text.trim();
     match crate::asl::parse_document(t, "field.json") {
-        Ok(d) => d.value,
-        Err(_) => Value::String(t.to_string()),
+        Ok(d) => Ok(d.value),
+        Err(e) if t.starts_with(['{', '[', '"']) => {
+            Err(format!("not JSON (column {}): {}", e.column, e.message))
+        }
+        Err(_) => Ok(Value::String(t.to_string())),
     }
 }
 
@@ -102,7 +113,42 @@ impl App {
         let Some(value) = whatif::field_value(&def, &rec.state, &field) else {
             return;
         };
-        let vars: Map = m.variables().into_iter().map(|(k, v, _)| (k, v)).collect();
+        let title = match stage.filter(|_| !field.starts_with("/Choices/")) {
+            Some(s) => s.label.clone(),
+            None => format!("Choice rule #{}", sel - recorded.len() + 1),
+        };
+        let (mi, si) = def.find(&rec.state).unwrap_or_default();
+        let st = &def.machines[mi].states[si];
+        let writes = match self.state_in_file(st) {
+            Ok(_) => self
+                .definition_file
+                .as_ref()
+                .and_then(|f| std::path::Path::new(&f.path).file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Err(_) => "this session only".into(),
+        };
+        let calls = matches!(
+            st.kind,
+            crate::asl::model::Kind::Task(_)
+                | crate::asl::model::Kind::Map(_)
+                | crate::asl::model::Kind::Parallel { .. }
+        );
+        // What the state saw: the variables and the context object when it
+        // was entered (the run goes there and back).
+        let entered = m
+            .history()
+            .iter()
+            .rposition(|e| {
+                e.state.as_deref() == Some(rec.state.as_str())
+                    && e.event_type.as_str().ends_with("StateEntered")
+            })
+            .map(|i| i + 1);
+        let (vars, context) = match entered {
+            Some(k) => self.session.scope_at_event(k),
+            None => (m.variables(), m.context_object()),
+        };
+        let vars: Map = vars.into_iter().map(|(k, v, _)| (k, v)).collect();
         let text = text_of(&value);
         let mut input = TextArea::new(vec![text]);
         input.move_cursor(CursorMove::End);
@@ -110,7 +156,10 @@ impl App {
             input,
             state: rec.state.clone(),
             field,
-            context: m.context_object(),
+            title,
+            writes,
+            calls,
+            context,
             record: rec,
             recorded,
             vars,
@@ -127,7 +176,7 @@ impl App {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         match k.code {
             KeyCode::Esc => {
-                self.message = format!("{} › {}: put back as it was.", ed.state, &ed.field[1..]);
+                self.message = format!("{} › {}: put back as it was.", ed.state, ed.title);
                 return;
             }
             KeyCode::Enter => match self.keep_what_if(&ed) {
@@ -169,12 +218,16 @@ impl App {
     /// Keep the edit: into the definition file when the state can be
     /// written back there, else for this session only.
     fn keep_what_if(&mut self, ed: &Edit) -> Result<(), String> {
-        let value = value_of(&ed.text());
+        let value = value_of(&ed.text()).map_err(|e| format!("not kept: {e}"))?;
         let def = self.session.definition().clone();
         let (m, s) = def.find(&ed.state).ok_or("the state is gone")?;
         let st = &def.machines[m].states[s];
-        if let Ok((at, _)) = self.state_in_file(st) {
-            return self.write_definition(&format!("{at}{}", ed.field), &value);
+        match self.state_in_file(st) {
+            Ok((at, _)) => return self.write_definition(&format!("{at}{}", ed.field), &value),
+            // The file changed under the run (or has placeholders): said,
+            // not kept behind its back for the session.
+            Err(e) if e.contains("is not what runs") => return Err(e),
+            Err(_) => {}
         }
         let mut source = def.source.get().clone();
         if let Some(v) = source.pointer_mut(&format!("{}{}", st.pointer, ed.field)) {
@@ -187,15 +240,14 @@ impl App {
             )
         })?;
         let why = match &self.definition_file {
-            Some(f) => format!("{} is not written (a template or YAML)", f.path),
+            Some(f) => format!("{} is not written: a template, YAML or Terraform", f.path),
             None => "a bundled sample is not a file".into(),
         };
         self.run_definition(
             new,
             &format!(
                 "{} › {} changed for this session only ({why})",
-                ed.state,
-                &ed.field[1..]
+                ed.state, ed.title
             ),
             false,
         );
@@ -206,14 +258,16 @@ impl App {
         let text = ed.text();
         if ed.shown.borrow().as_ref().is_none_or(|(t, _)| *t != text) {
             let def = self.session.definition();
-            let r = whatif::recompute(
-                def,
-                &ed.record,
-                &ed.field,
-                value_of(&text),
-                ed.context.clone(),
-                ed.vars.clone(),
-            );
+            let r = value_of(&text).map_err(|e| vec![e]).and_then(|v| {
+                whatif::recompute(
+                    def,
+                    &ed.record,
+                    &ed.field,
+                    v,
+                    ed.context.clone(),
+                    ed.vars.clone(),
+                )
+            });
             *ed.shown.borrow_mut() = Some((text, r));
         }
         ed.shown.borrow()
@@ -233,7 +287,12 @@ fn stage_lines(t: &super::theme::Theme, ed: &Edit, w: &WhatIf) -> Vec<Line<'stat
             t.muted,
         ));
     }
-    for s in &w.stages[first..] {
+    let recorded_first = ed
+        .recorded
+        .iter()
+        .position(|r| whatif::field_of(r).as_deref() == Some(ed.field.as_str()))
+        .unwrap_or(0);
+    let header = |s: &Stage, out: &mut Vec<Line<'static>>| {
         let mut head = vec![
             Span::styled("▌ ", t.accent),
             Span::styled(s.label.clone(), t.key.add_modifier(Modifier::BOLD)),
@@ -245,15 +304,18 @@ fn stage_lines(t: &super::theme::Theme, ed: &Edit, w: &WhatIf) -> Vec<Line<'stat
             head.push(Span::styled("  ← edited", t.warn));
         }
         out.push(Line::from(head));
-        match ed
-            .recorded
+    };
+    // The recorded stages in order, each with what it is now.
+    for r in &ed.recorded[recorded_first.min(first)..] {
+        match w
+            .stages
             .iter()
-            .find(|r| r.key == s.key && r.label == s.label)
+            .find(|s| s.key == r.key && s.label == r.label)
         {
-            Some(r) if r.value == s.value => out.push(Line::styled("  (as recorded)", t.muted)),
-            Some(r) => {
+            Some(s) => {
+                header(s, &mut out);
                 let d = diff::diff(&r.value, &s.value);
-                if matches!(d.as_slice(), [l] if l.sign == Sign::Fold) {
+                if r.value == s.value || matches!(d.as_slice(), [l] if l.sign == Sign::Fold) {
                     out.push(Line::styled("  (as recorded)", t.muted));
                 } else {
                     out.push(Line::styled("  changed from the recorded value:", t.warn));
@@ -261,24 +323,24 @@ fn stage_lines(t: &super::theme::Theme, ed: &Edit, w: &WhatIf) -> Vec<Line<'stat
                 }
             }
             None => {
-                out.push(Line::styled(
-                    "  (new: the recorded run has no such stage)",
-                    t.warn,
-                ));
-                out.extend(diff::full(&s.value).iter().map(|l| diff_line(t, l)));
+                header(r, &mut out);
+                out.push(Line::styled("  not reached now", t.muted));
             }
         }
     }
-    for r in &ed.recorded {
-        if !w
-            .stages
+    // Stages the recorded run did not have (an error caught now).
+    for s in &w.stages[first..] {
+        if !ed
+            .recorded
             .iter()
-            .any(|s| s.key == r.key && s.label == r.label)
+            .any(|r| r.key == s.key && r.label == s.label)
         {
+            header(s, &mut out);
             out.push(Line::styled(
-                format!("▌ {}: not reached now", r.label),
-                t.muted,
+                "  (new: the recorded run has no such stage)",
+                t.warn,
             ));
+            out.extend(diff::full(&s.value).iter().map(|l| diff_line(t, l)));
         }
     }
     if !w.record.rules.is_empty() {
@@ -342,7 +404,7 @@ pub fn draw(f: &mut Frame, app: &App, ed: &Edit, area: Rect) {
         return;
     }
     let mut rows: Vec<Line> = Vec::new();
-    let head = format!(" {} › {}", ed.state, &ed.field[1..]);
+    let head = format!(" {} › {}", ed.state, ed.title);
     let (fit, cut) = fit_line(&head, w.saturating_sub(10));
     let mut title = vec![
         Span::styled(" what if ", t.accent.add_modifier(Modifier::REVERSED)),
@@ -361,7 +423,14 @@ pub fn draw(f: &mut Frame, app: &App, ed: &Edit, area: Rect) {
     ));
     rows.extend(super::markdown::word_wrap(
         Line::styled(
-            "the state's last run again, from its recorded input; the task's recorded answer stands in:",
+            match ed.calls {
+                true => {
+                    "the state's last run again, from its recorded input and variables; its \
+                         recorded answer stands in for the task (a Map's or Parallel's children \
+                         do not run again):"
+                }
+                false => "the state's last run again, from its recorded input and variables:",
+            },
             t.muted,
         ),
         w,
@@ -371,7 +440,7 @@ pub fn draw(f: &mut Frame, app: &App, ed: &Edit, area: Rect) {
     let body: Vec<Line> = match shown.as_ref().map(|(_, r)| r) {
         Some(Ok(wi)) => stage_lines(t, ed, wi),
         Some(Err(errs)) => {
-            let mut v = vec![Line::styled("✗ the definition would not validate:", t.bad)];
+            let mut v = vec![Line::styled("✗ not a value the field can hold:", t.bad)];
             for e in errs {
                 v.extend(super::markdown::word_wrap(
                     Line::styled(format!("  {e}"), t.bad),
@@ -389,59 +458,25 @@ pub fn draw(f: &mut Frame, app: &App, ed: &Edit, area: Rect) {
         .collect();
     let top = rows.len() as u16;
     let room = area.height.saturating_sub(top + 2) as usize;
-    let n = wrapped.len();
-    let from = ed.scroll.min(n.saturating_sub(1));
-    let mut shown_rows: Vec<Line> = wrapped.into_iter().skip(from).take(room).collect();
-    if from + room < n && room > 0 {
-        shown_rows.truncate(room - 1);
-        shown_rows.push(Line::styled(
-            format!("… {} more rows (PgDn)", n - from - (room - 1)),
-            t.muted,
-        ));
-    }
+    let shown_rows = super::lab::scrolled(t, wrapped, ed.scroll, room);
     rows.extend(shown_rows);
     f.render_widget(Paragraph::new(rows), area);
-    let row = |y: u16| Rect {
-        x: area.x,
-        y: area.y + y,
-        width: area.width,
-        height: 1,
+    let status = match ed.status.is_empty() {
+        true => format!("enter keeps it ({}) · esc puts it back", ed.writes),
+        false => ed.status.clone(),
     };
-    let file = match &app.definition_file {
-        Some(f) => std::path::Path::new(&f.path)
-            .file_name()
-            .map_or(f.path.clone(), |n| n.to_string_lossy().into_owned()),
-        None => "this session".into(),
-    };
-    let status = if ed.status.is_empty() {
-        format!("enter keeps it ({file}) · esc puts it back")
-    } else {
-        ed.status.clone()
-    };
-    let (fit, cut) = fit_line(&status, w.saturating_sub(1));
-    let mut line = vec![Span::styled(fit.to_string(), t.accent)];
-    if cut {
-        line.push(Span::styled("…", t.muted));
-    }
-    f.render_widget(Paragraph::new(Line::from(line)), row(area.height - 2));
-    let hints = [
-        ("enter", "keep"),
-        ("esc", "put back"),
-        ("pgup/pgdn", "scroll"),
-        ("^u", "clear"),
-    ];
-    let mut spans = Vec::new();
-    let mut used = 0;
-    for (k, d) in hints {
-        let len = k.chars().count() + d.chars().count() + 3;
-        if used + len > w {
-            break;
-        }
-        spans.push(Span::styled(format!(" {k}"), t.accent));
-        spans.push(Span::styled(format!(" {d} "), t.muted));
-        used += len;
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), row(area.height - 1));
+    super::lab::footer(
+        f,
+        t,
+        area,
+        &status,
+        &[
+            ("enter", "keep"),
+            ("esc", "put back"),
+            ("pgup/pgdn", "scroll"),
+            ("^u", "clear"),
+        ],
+    );
 }
 
 #[cfg(test)]
@@ -451,10 +486,12 @@ mod tests {
 
     #[test]
     fn a_field_is_typed_as_json_or_as_a_bare_string() {
-        assert_eq!(value_of("$.other"), json!("$.other"));
-        assert_eq!(value_of("\"$.other\""), json!("$.other"));
-        assert_eq!(value_of("null"), json!(null));
-        assert_eq!(value_of(r#"{"a.$": "$.b"}"#), json!({"a.$": "$.b"}));
+        assert_eq!(value_of("$.other"), Ok(json!("$.other")));
+        assert_eq!(value_of("\"$.other\""), Ok(json!("$.other")));
+        assert_eq!(value_of("null"), Ok(json!(null)));
+        assert_eq!(value_of(r#"{"a.$": "$.b"}"#), Ok(json!({"a.$": "$.b"})));
+        // Broken JSON is an error, not a string.
+        assert!(value_of(r#"{"items": 1"#).is_err());
         assert_eq!(text_of(&json!("$.credit")), "$.credit");
         assert_eq!(text_of(&json!("null")), "\"null\"");
         assert_eq!(text_of(&json!({"a": 1})), r#"{"a":1}"#);

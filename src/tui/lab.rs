@@ -38,6 +38,9 @@ pub struct Source {
     pub error_output: Option<Val>,
     /// The state it belongs to is a JSONata state.
     pub jsonata: bool,
+    /// A stage of the selected state's last run: evaluated with what that
+    /// run saw (its variables, its context object).
+    pub of_record: bool,
 }
 
 /// What one evaluation showed, kept until the text or the moment changes.
@@ -79,6 +82,9 @@ pub struct Lab {
     pub status: String,
     /// Rows of an error's text scrolled past (PgDn).
     scroll: usize,
+    /// What the selected state's last run saw (variables, context object),
+    /// for the stages of that run.
+    record_scope: Option<(crate::asl::value::Map, Option<Val>)>,
     /// The value whole, full-screen (Ctrl-V), over the lab.
     pub viewing: Option<Viewer>,
     shown: RefCell<Option<(ShownKey, Shown)>>,
@@ -125,6 +131,7 @@ pub fn sources(app: &App) -> Vec<Source> {
                 result: None,
                 error_output: None,
                 jsonata: current_jsonata,
+                of_record: false,
             });
         }
     } else if let Some(o) = m.output() {
@@ -134,6 +141,7 @@ pub fn sources(app: &App) -> Vec<Source> {
             result: None,
             error_output: None,
             jsonata: current_jsonata,
+            of_record: false,
         });
     }
     if let Some(i) = app.record_index() {
@@ -155,6 +163,7 @@ pub fn sources(app: &App) -> Vec<Source> {
                 result,
                 error_output,
                 jsonata,
+                of_record: true,
             });
         }
     }
@@ -163,6 +172,7 @@ pub fn sources(app: &App) -> Vec<Source> {
         value: m.execution_input().clone(),
         result: None,
         error_output: None,
+        of_record: false,
         jsonata: def.machines[0]
             .states
             .first()
@@ -191,6 +201,10 @@ impl App {
         } else {
             0
         };
+        let record_scope = self
+            .record_index()
+            .map(|i| self.session.moment().stages()[i].state.clone())
+            .map(|state| self.scope_of_run(&state));
         self.mode = Mode::Lab(Box::new(Lab {
             input: area_with(&text),
             source,
@@ -199,6 +213,7 @@ impl App {
             cycle: None,
             status: String::new(),
             scroll: 0,
+            record_scope,
             viewing: None,
             shown: RefCell::new(None),
         }));
@@ -418,7 +433,9 @@ impl App {
             .map(|(n, _, _)| n)
             .collect();
         let cursor = lab.cursor_byte();
-        let c = self.with_scope(src, |scope| lab::complete(&text, cursor, scope, &names));
+        let c = self.with_scope(lab, src, |scope| {
+            lab::complete(&text, cursor, scope, &names)
+        });
         if c.items.is_empty() {
             return false;
         }
@@ -451,10 +468,17 @@ impl App {
 
     /// `f` run with what an expression sees at this moment: `src` as the
     /// data, the context object and the variables in scope.
-    fn with_scope<R>(&self, src: &Source, f: impl FnOnce(&lab::Scope) -> R) -> R {
+    fn with_scope<R>(&self, lab: &Lab, src: &Source, f: impl FnOnce(&lab::Scope) -> R) -> R {
         let m = self.session.moment();
-        let context = || m.context_object().unwrap_or_default();
-        let vars = |n: &str| m.lookup_var(n);
+        let run = lab.record_scope.as_ref().filter(|_| src.of_record);
+        let context = || match run {
+            Some((_, c)) => c.clone().unwrap_or_default(),
+            None => m.context_object().unwrap_or_default(),
+        };
+        let vars = |n: &str| match run {
+            Some((v, _)) => v.get(n).cloned(),
+            None => m.lookup_var(n),
+        };
         f(&lab::Scope {
             data: &src.value,
             context: &context,
@@ -495,7 +519,7 @@ impl App {
         let started = std::time::Instant::now();
         let sources = sources(self);
         let src = &sources[lab.source.min(sources.len() - 1)];
-        let outcome = self.with_scope(src, |scope| lab::evaluate(&text, scope));
+        let outcome = self.with_scope(lab, src, |scope| lab::evaluate(&text, scope));
         // What the lab keeps to show is bounded with the budget (a class
         // session's is small), as a watch's is.
         let keep = crate::budget::get().memory / 64;

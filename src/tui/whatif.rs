@@ -134,21 +134,7 @@ impl App {
                 | crate::asl::model::Kind::Map(_)
                 | crate::asl::model::Kind::Parallel { .. }
         );
-        // What the state saw: the variables and the context object when it
-        // was entered (the run goes there and back).
-        let entered = m
-            .history()
-            .iter()
-            .rposition(|e| {
-                e.state.as_deref() == Some(rec.state.as_str())
-                    && e.event_type.as_str().ends_with("StateEntered")
-            })
-            .map(|i| i + 1);
-        let (vars, context) = match entered {
-            Some(k) => self.session.scope_at_event(k),
-            None => (m.variables(), m.context_object()),
-        };
-        let vars: Map = vars.into_iter().map(|(k, v, _)| (k, v)).collect();
+        let (vars, context) = self.scope_of_run(&rec.state);
         let text = text_of(&value);
         let mut input = TextArea::new(vec![text]);
         input.move_cursor(CursorMove::End);
@@ -167,6 +153,24 @@ impl App {
             status: String::new(),
             shown: RefCell::new(None),
         }));
+    }
+
+    /// What the last run of `state` saw: the variables and the context
+    /// object when it was entered (the run goes there and back).
+    pub(super) fn scope_of_run(&mut self, state: &str) -> (Map, Option<Val>) {
+        let m = self.session.moment();
+        let entered = m
+            .history()
+            .iter()
+            .rposition(|e| {
+                e.state.as_deref() == Some(state) && e.event_type.as_str().ends_with("StateEntered")
+            })
+            .map(|i| i + 1);
+        let (vars, context) = match entered {
+            Some(k) => self.session.scope_at_event(k),
+            None => (m.variables(), m.context_object()),
+        };
+        (vars.into_iter().map(|(k, v, _)| (k, v)).collect(), context)
     }
 
     pub(super) fn what_if_key(&mut self, k: KeyEvent) {

@@ -46,6 +46,7 @@ fn command() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Mocks(args) => cli::test::mocks(args),
         Command::Init(args) => cli::init::init(args),
+        Command::Lesson(args) => cli::lesson::run(args),
         Command::Replay(args) => cli::replay::replay(args),
         Command::Diff(args) => cli::diff::diff(args),
         Command::TestState(args) => cli::test_state::run(args),

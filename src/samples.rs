@@ -10,6 +10,8 @@ pub struct Sample {
     pub test_case: Option<&'static str>,
     /// What to watch for and which keys to press.
     pub lesson: &'static str,
+    /// Its `exercises.yaml` (see [`crate::testing::exercises`]).
+    pub exercises: Option<&'static str>,
 }
 
 pub const SAMPLES: &[Sample] = &[
@@ -22,6 +24,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: Some(include_str!("../samples/credit-card/mocks.json")),
         test_case: Some("HumanApprovalGranted"),
         lesson: include_str!("../samples/credit-card/lesson.md"),
+        exercises: Some(include_str!("../samples/credit-card/exercises.yaml")),
     },
     Sample {
         name: "data-flow",
@@ -31,6 +34,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: Some(include_str!("../samples/data-flow/mocks.json")),
         test_case: Some("Default"),
         lesson: include_str!("../samples/data-flow/lesson.md"),
+        exercises: Some(include_str!("../samples/data-flow/exercises.yaml")),
     },
     Sample {
         name: "intrinsics",
@@ -40,6 +44,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/intrinsics/lesson.md"),
+        exercises: Some(include_str!("../samples/intrinsics/exercises.yaml")),
     },
     Sample {
         name: "choice-rules",
@@ -49,6 +54,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/choice-rules/lesson.md"),
+        exercises: Some(include_str!("../samples/choice-rules/exercises.yaml")),
     },
     Sample {
         name: "wait",
@@ -58,6 +64,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/wait/lesson.md"),
+        exercises: Some(include_str!("../samples/wait/exercises.yaml")),
     },
     Sample {
         name: "parallel",
@@ -67,6 +74,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/parallel/lesson.md"),
+        exercises: Some(include_str!("../samples/parallel/exercises.yaml")),
     },
     Sample {
         name: "map-inline",
@@ -76,6 +84,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/map-inline/lesson.md"),
+        exercises: Some(include_str!("../samples/map-inline/exercises.yaml")),
     },
     Sample {
         name: "map-distributed",
@@ -85,6 +94,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: Some(include_str!("../samples/map-distributed/mocks.json")),
         test_case: Some("Default"),
         lesson: include_str!("../samples/map-distributed/lesson.md"),
+        exercises: Some(include_str!("../samples/map-distributed/exercises.yaml")),
     },
     Sample {
         name: "retry-catch",
@@ -94,6 +104,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: Some(include_str!("../samples/retry-catch/mocks.json")),
         test_case: Some("Declined"),
         lesson: include_str!("../samples/retry-catch/lesson.md"),
+        exercises: Some(include_str!("../samples/retry-catch/exercises.yaml")),
     },
     Sample {
         name: "callback",
@@ -103,6 +114,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/callback/lesson.md"),
+        exercises: Some(include_str!("../samples/callback/exercises.yaml")),
     },
     Sample {
         name: "variables",
@@ -112,6 +124,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/variables/lesson.md"),
+        exercises: Some(include_str!("../samples/variables/exercises.yaml")),
     },
     Sample {
         name: "context-object",
@@ -121,6 +134,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: None,
         test_case: None,
         lesson: include_str!("../samples/context-object/lesson.md"),
+        exercises: Some(include_str!("../samples/context-object/exercises.yaml")),
     },
     Sample {
         name: "jsonata",
@@ -130,6 +144,7 @@ pub const SAMPLES: &[Sample] = &[
         mocks: Some(include_str!("../samples/jsonata/mocks.json")),
         test_case: Some("Default"),
         lesson: include_str!("../samples/jsonata/lesson.md"),
+        exercises: Some(include_str!("../samples/jsonata/exercises.yaml")),
     },
 ];
 
@@ -152,6 +167,31 @@ mod tests {
             if let Some(m) = s.mocks {
                 let _: serde_json::Value = serde_json::from_str(m).unwrap();
             }
+        }
+    }
+
+    #[test]
+    fn every_bundled_lesson_has_exercises_that_check_and_match_its_folder() {
+        use crate::testing::exercises::Lesson;
+        for s in SAMPLES {
+            let l = Lesson::of_sample(s).expect("exercises").unwrap();
+            assert!(l.exercises.len() >= 3, "{}", s.name);
+            assert_eq!(l.check(), Vec::<String>::new(), "{}", s.name);
+            // `lesson check samples/NAME` reads the same run from the folder.
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("samples")
+                .join(s.name);
+            let on_disk = Lesson::load_dir(&dir).unwrap();
+            assert_eq!(on_disk.base.definition, l.base.definition, "{}", s.name);
+            assert_eq!(on_disk.base.input, l.base.input, "{}", s.name);
+            assert_eq!(on_disk.base.test_case, l.base.test_case, "{}", s.name);
+            assert_eq!(
+                on_disk.base.mocks.map(|m| m.1),
+                l.base.mocks.map(|m| m.1),
+                "{}",
+                s.name
+            );
+            assert_eq!(on_disk.exercises.len(), l.exercises.len(), "{}", s.name);
         }
     }
 }

@@ -353,6 +353,22 @@ pub(crate) enum MocksCommand {
 }
 
 #[derive(Subcommand)]
+pub(crate) enum LessonCommand {
+    /// Check lesson folders headless: every exercise in `exercises.yaml`
+    /// well formed, every moment it names reached by the lesson's run, each
+    /// reference solution passing and no starter passing already (exit 0:
+    /// all good, 1: a problem, each named).
+    Check {
+        #[arg(required = true)]
+        dirs: Vec<String>,
+    },
+    /// Write a lesson folder NAME (a machine, its input, lesson.md and
+    /// exercises.yaml with one exercise of each kind) that passes
+    /// `lesson check`, to edit.
+    New { name: String },
+}
+
+#[derive(Subcommand)]
 pub(crate) enum Command {
     /// Run a state machine headless and print the result.
     Run(RunArgs),
@@ -364,6 +380,11 @@ pub(crate) enum Command {
     Init(InitArgs),
     /// List the bundled samples.
     Samples,
+    /// Lessons for a class: `asldbg lesson check DIR…` checks each lesson
+    /// folder's exercises; `asldbg lesson new NAME` writes a folder to
+    /// start from.
+    #[command(subcommand)]
+    Lesson(LessonCommand),
     /// Print the state graph (text, Graphviz DOT or Mermaid).
     Graph(GraphArgs),
     /// Check a definition and report every problem with its position.

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod graph;
 pub mod init;
 pub mod jsonata_suite;
+pub mod lesson;
 pub mod lsp;
 pub mod replay;
 pub mod run;

@@ -3,6 +3,7 @@
 //! ([`coverage`]).
 
 pub mod coverage;
+pub mod exercises;
 pub mod init;
 pub mod mocks;
 pub mod suggest;

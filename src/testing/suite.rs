@@ -470,6 +470,30 @@ impl Suite {
         })
     }
 
+    /// A suite of one case on `definition` (a lesson's exercise: what the
+    /// student made of a starter), its tasks answered by `mocks`.
+    pub fn for_lesson(
+        file: &str,
+        definition: Arc<Definition>,
+        mocks: Option<(String, Value)>,
+        case: Case,
+    ) -> Suite {
+        Suite {
+            file: file.into(),
+            definition_file: String::new(),
+            definition,
+            machine_name: None,
+            express: false,
+            mocks,
+            s3_dir: None,
+            task_command: None,
+            cases: vec![case],
+            snapshot_at: Vec::new(),
+            text: String::new(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// The task runner of case `c`: its inline answers, then its test case
     /// of the mock file; a local S3 folder under both.
     /// Leave tasks that a local command would answer unanswered (a
@@ -720,6 +744,17 @@ fn string_member(
             None
         }
     }
+}
+
+/// A case read from `c` (at pointer `at` of `doc`) as a suite's would be;
+/// its paths are beside `file`.
+pub(crate) fn read_case_at(
+    file: &str,
+    doc: &Document,
+    at: &str,
+    c: &Value,
+) -> Result<Case, Vec<LoadError>> {
+    read_case(file, doc, at, c, None)
 }
 
 fn read_case(

@@ -203,6 +203,32 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
     if app.lesson.is_some() {
         app.message = "Ready: L shows the lesson, s steps, c continues, ? shows every key.".into();
     }
+    // A sample's exercises, or an exercises.yaml beside the definition
+    // that is about this definition.
+    let exercises = match (sample, &args.definition) {
+        (Some(s), _) => asldbg::testing::exercises::Lesson::of_sample(s),
+        (None, Some(f)) => lesson_beside(f),
+        _ => None,
+    };
+    match exercises {
+        Some(Ok(l)) => {
+            app.course = Some(Box::new(asldbg::tui::exercise::Course::new(
+                std::sync::Arc::new(l),
+                Default::default(),
+            )));
+            app.message = "Ready: L shows the lesson, X an exercise, s steps, ? every key.".into();
+        }
+        Some(Err(errs)) => {
+            app.message = format!(
+                "The lesson's exercises do not load ({} problem{}, listed on exit): {}",
+                errs.len(),
+                if errs.len() == 1 { "" } else { "s" },
+                errs[0]
+            );
+            to_say.extend(errs.iter().map(|e| e.to_string()));
+        }
+        None => {}
+    }
     // What the file said that does not stop a run: the first warning (or
     // note) on the status line, all of them on the way out.
     if let Some(w) = opened.warnings.first() {
@@ -230,6 +256,13 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
                 .len()
                 .saturating_sub(asldbg::tui::lab::HISTORY_MAX);
             app.lab_history = restored.lab[keep..].to_vec();
+            if let (Some(c), Some(p)) = (app.course.as_mut(), doc.value.get("exercises")) {
+                c.progress = asldbg::testing::exercises::Progress::from_json(p);
+                c.progress.current = c
+                    .progress
+                    .current
+                    .min(c.lesson.exercises.len().saturating_sub(1));
+            }
             for w in restored.watches {
                 match asldbg::debugger::watch::Watch::new(&w) {
                     Ok(w) => app.watches.push(w),
@@ -348,4 +381,27 @@ pub(crate) fn debug_replay(args: &DebugArgs, history: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail2(e),
     }
+}
+
+/// The exercises in the folder of definition file `f`, when they are about
+/// it (their `definition` is this file's machine).
+fn lesson_beside(
+    f: &str,
+) -> Option<Result<asldbg::testing::exercises::Lesson, Vec<asl::LoadError>>> {
+    use asldbg::testing::exercises::{Lesson, FILE};
+    let dir = std::path::Path::new(f)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !dir.join(FILE).is_file() {
+        return None;
+    }
+    let lesson = Lesson::load_dir(dir);
+    if let Ok(l) = &lesson {
+        let this = asl::read_document(f).ok()?;
+        if !asldbg::asl::json::value_eq(&this.value, &l.base.definition) {
+            return None;
+        }
+    }
+    Some(lesson)
 }

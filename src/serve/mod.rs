@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 pub mod bench;
 pub mod guard;
 mod outbox;
+mod room;
 use guard::{Failures, Log, Seat, Seats, StartupLimits, Startups};
 use outbox::{ChannelWriter, Next, Outbox};
 
@@ -46,6 +47,16 @@ pub struct Lesson {
     /// once, when the lesson is loaded).
     mocks: Option<MockRunner>,
     text: Option<String>,
+    /// Its exercises (read and checked once, when the lesson is loaded).
+    exercises: Option<Arc<crate::testing::exercises::Lesson>>,
+}
+
+/// The problems of exercises that do not load, as one message.
+fn exercise_problems(errs: Vec<crate::asl::LoadError>) -> String {
+    errs.iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Lesson {
@@ -78,6 +89,11 @@ impl Lesson {
             input: Val::parse(s.input).unwrap_or_else(|_| Val::empty_obj()),
             mocks,
             text: Some(s.lesson.to_string()),
+            exercises: match crate::testing::exercises::Lesson::of_sample(s) {
+                Some(Ok(l)) => Some(Arc::new(l)),
+                Some(Err(e)) => return Err(exercise_problems(e)),
+                None => None,
+            },
         })
     }
 
@@ -115,7 +131,16 @@ impl Lesson {
             }
             None => None,
         };
+        // Exercises beside it that are about this definition.
+        let exercises = if dir.join(crate::testing::exercises::FILE).is_file() {
+            let l = crate::testing::exercises::Lesson::load_dir(dir).map_err(exercise_problems)?;
+            let this = crate::asl::read_document(file).map_err(|e| e.to_string())?;
+            crate::asl::json::value_eq(&this.value, &l.base.definition).then(|| Arc::new(l))
+        } else {
+            None
+        };
         Ok(Lesson {
+            exercises,
             name: lesson_name(Path::new(file)),
             description: opened
                 .definition
@@ -131,7 +156,7 @@ impl Lesson {
 
     /// A debugger on this lesson: tasks answered by its mocks, or by the
     /// student (no command, no file is ever opened for it).
-    fn app(&self) -> App {
+    fn app(&self, progress: crate::testing::exercises::Progress) -> App {
         let mocks = self.mocks.clone();
         let session = DebugSession::new(
             self.definition.clone(),
@@ -153,6 +178,13 @@ impl Lesson {
         if app.lesson.is_some() {
             app.message =
                 "Ready: L shows the lesson, s steps, c continues, ? shows every key.".into();
+        }
+        if let Some(ex) = &self.exercises {
+            app.course = Some(Box::new(crate::tui::exercise::Course::new(
+                ex.clone(),
+                progress,
+            )));
+            app.message = "Ready: L shows the lesson, X an exercise, s steps, ? every key.".into();
         }
         app
     }
@@ -384,6 +416,8 @@ pub async fn serve(
             broadcast,
             followers: AtomicUsize::new(0),
             followers_changed: tokio::sync::Notify::new(),
+            push: tokio::sync::watch::channel(None).0,
+            room: room::Room::default(),
         }),
         log,
         startups: Arc::new(Startups::default()),
@@ -536,6 +570,10 @@ struct ClassShared {
     broadcast: tokio::sync::watch::Sender<Option<Arc<Broadcast>>>,
     followers: AtomicUsize,
     followers_changed: tokio::sync::Notify,
+    /// The teacher's pushes: each moves every student there once.
+    push: tokio::sync::watch::Sender<Option<Arc<Broadcast>>>,
+    /// The students, for the teacher's class view; their progress.
+    room: room::Room,
 }
 
 impl russh::server::Server for Server {
@@ -547,6 +585,7 @@ impl russh::server::Server for Server {
             peer,
             user: String::new(),
             who: String::new(),
+            label: String::new(),
             teacher: false,
             authed: Arc::new(tokio::sync::Notify::new()),
             login: None,
@@ -570,6 +609,9 @@ struct Connection {
     who: String,
     /// Logged in with the teacher's key.
     teacher: bool,
+    /// How the teacher's class view names the student: the key's comment
+    /// in authorized_keys, or the login.
+    label: String,
     /// Told when the login succeeds (the connection stops waiting).
     authed: Arc<tokio::sync::Notify>,
     /// This connection's place among its student's logged-in connections.
@@ -633,6 +675,7 @@ impl russh::server::Handler for Connection {
         self.user = user.to_string();
         let c = &self.server.config;
         if c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password) {
+            self.label = shown(user).to_string();
             return Ok(self.let_in(format!("user {}", shown(user)), "password"));
         }
         let wait = self
@@ -690,6 +733,16 @@ impl russh::server::Handler for Connection {
         }
         let fp = key.fingerprint(ssh_key::HashAlg::Sha256).to_string();
         let comment = key.comment();
+        let listed = self
+            .server
+            .config
+            .authorized_keys
+            .iter()
+            .find(|k| k.key_data() == key.key_data())
+            .map(|k| k.comment().to_string())
+            .filter(|c| !c.is_empty());
+        let short: String = fp.trim_start_matches("SHA256:").chars().take(8).collect();
+        self.label = listed.unwrap_or_else(|| format!("{} ({short})", shown(user)));
         let how = if comment.is_empty() {
             format!("key {fp}")
         } else {
@@ -826,11 +879,14 @@ impl russh::server::Handler for Connection {
             },
         };
         let limits = config.limits;
-        let class = ClassHooks::new(
+        let mut class = ClassHooks::new(
             self.server.class.clone(),
             self.teacher,
             config.teacher.is_some(),
         );
+        class.id = n;
+        class.who = self.who.clone();
+        class.label = self.label.clone();
         // The debugger is not Send (its caches are per thread): each
         // session runs on a thread of its own, with its own event loop.
         let outbox = Arc::new(Outbox::default());
@@ -1244,6 +1300,11 @@ struct RecordFile {
 }
 
 impl RecordFile {
+    /// The folder records go in.
+    fn dir(&self) -> &Path {
+        self.file.parent().unwrap_or(Path::new("."))
+    }
+
     fn open(rec: &Recording) -> RecordFile {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let secs = std::time::SystemTime::now()
@@ -1360,9 +1421,9 @@ async fn run_session(
     let mut next = pick(&mut term, &lessons, &mut input, &mut size).await;
     while let Some(i) = next.take() {
         log.line(&format!("{name} opened the lesson {}", lessons[i].name));
-        let mut app = lessons[i].app();
+        let mut app = lessons[i].app(class.shared.room.progress(&class.who, &lessons[i].name));
         app.set_editor_cap(limits.editor);
-        class.enter(&mut app, i);
+        class.enter(&mut app, i, &lessons[i].name);
         let _ = term.clear();
         let ended = crate::tui::event_loop(
             &mut term,
@@ -1374,6 +1435,18 @@ async fn run_session(
         )
         .await;
         size = app.size;
+        // Their progress, for a reconnect (and the class summary).
+        if let (Some(c), Some(ex)) = (&app.course, &lessons[i].exercises) {
+            class.shared.room.keep(
+                &class.who,
+                &class.label,
+                &lessons[i].name,
+                ex.clone(),
+                c.progress_now(),
+            );
+        }
+        class.lesson_name.clear();
+        class.shared.room.leave(class.id);
         if record.is_some() {
             last = Some((
                 lessons[i].name.clone(),
@@ -1391,7 +1464,15 @@ async fn run_session(
     let _ = term.show_cursor();
     input.budget_hits();
     if let Some(r) = input.record.take() {
+        let dir = r.dir().to_path_buf();
         r.finish(last);
+        // The class summary, as it stands when each session ends.
+        if let Err(e) = class.shared.room.write_summary(&dir) {
+            log.line(&format!(
+                "class summary not written in {}: {e}",
+                dir.display()
+            ));
+        }
     }
     log.line(&format!("session end: {name}"));
 }
@@ -1411,11 +1492,28 @@ struct ClassHooks {
     last: Option<serde_json::Value>,
     /// The teacher is on another lesson: the follower goes there.
     switch: Option<usize>,
+    /// This session's number; who the student is (their progress is kept
+    /// under it) and how the class view names them.
+    id: usize,
+    who: String,
+    label: String,
+    /// The lesson open now (its name).
+    lesson_name: String,
+    push: tokio::sync::watch::Receiver<Option<Arc<Broadcast>>>,
+    /// A push for another lesson: applied once that lesson is open.
+    pushed: Option<Arc<Broadcast>>,
+    /// A push came that is not taken yet.
+    push_new: bool,
+    /// When the student last pressed a key (the class view's idle time).
+    last_key: std::time::Instant,
 }
 
 impl ClassHooks {
     fn new(shared: Arc<ClassShared>, teacher: bool, class: bool) -> ClassHooks {
         let rx = shared.broadcast.subscribe();
+        let mut push = shared.push.subscribe();
+        // Only pushes made from now on.
+        push.mark_unchanged();
         ClassHooks {
             shared,
             teacher,
@@ -1425,13 +1523,72 @@ impl ClassHooks {
             following: false,
             last: None,
             switch: None,
+            id: 0,
+            who: String::new(),
+            label: String::new(),
+            lesson_name: String::new(),
+            push,
+            pushed: None,
+            push_new: false,
+            last_key: std::time::Instant::now(),
         }
     }
 
+    /// Put the teacher's moment `b` into this student's run (their own
+    /// copy: they do not follow).
+    fn take_moment(&mut self, app: &mut App, b: &Broadcast, what: &str) {
+        match crate::debugger::saved::restore(&mut app.session, &b.session) {
+            Ok(_) => {
+                app.moved_from_outside();
+                app.message = format!(
+                    "{what}: at event {} (your own copy: your keys move it).",
+                    app.session.moment().history().len()
+                );
+            }
+            Err(e) => app.message = format!("The teacher's moment did not load: {e}"),
+        }
+    }
+
+    /// This student's row in the teacher's class view.
+    fn publish(&self, app: &App) {
+        if self.teacher || self.lesson_name.is_empty() {
+            return;
+        }
+        let (passed, total, exercise, hand, stuck) = match &app.course {
+            Some(c) => (
+                c.progress.passed(&c.lesson),
+                c.lesson.exercises.len(),
+                c.current()
+                    .map(|e| format!("{}. {}", c.progress.current + 1, e.title))
+                    .unwrap_or_default(),
+                c.hand,
+                c.stuck(),
+            ),
+            None => (0, 0, "(no exercises)".into(), false, false),
+        };
+        self.shared.room.publish(crate::tui::class::ClassRow {
+            id: self.id,
+            who: self.label.clone(),
+            lesson: self.lesson_name.clone(),
+            passed,
+            total,
+            exercise,
+            state: app.current_name(),
+            last_key: self.last_key,
+            hand,
+            stuck,
+        });
+    }
+
     /// A debugger on lesson `i` starts in this session.
-    fn enter(&mut self, app: &mut App, i: usize) {
+    fn enter(&mut self, app: &mut App, i: usize, name: &str) {
         self.lesson = i;
+        self.lesson_name = name.to_string();
         self.last = None;
+        if let Some(b) = self.pushed.take() {
+            self.take_moment(app, &b, "The teacher moved everyone to this lesson");
+        }
+        self.publish(app);
         app.class.can_follow = self.class && !self.teacher;
         app.class.following = self.following;
         if self.teacher {
@@ -1440,6 +1597,22 @@ impl ClassHooks {
         if self.following {
             // Take the teacher's moment at once.
             self.rx.mark_changed();
+        }
+    }
+
+    /// The teacher's class view: the rows and the watched screen, fresh.
+    fn view_class(&self, app: &mut App) {
+        let open = matches!(
+            app.mode,
+            crate::tui::app::Mode::Class { .. } | crate::tui::app::Mode::Watch
+        );
+        let watching = if open { app.class.watching } else { None };
+        let (rows, screen) = self.shared.room.view(watching);
+        if open {
+            app.class.rows = rows;
+            if screen.is_some() {
+                app.class.screen = screen;
+            }
         }
     }
 
@@ -1460,6 +1633,7 @@ impl ClassHooks {
 
 impl Drop for ClassHooks {
     fn drop(&mut self) {
+        self.shared.room.leave(self.id);
         self.set_following(false);
         if self.teacher {
             self.shared.broadcast.send_replace(Some(Arc::new(Broadcast {
@@ -1472,8 +1646,32 @@ impl Drop for ClassHooks {
 }
 
 impl crate::tui::Hooks for ClassHooks {
+    fn pressed(&mut self) {
+        self.last_key = std::time::Instant::now();
+    }
+
+    fn drawn(&mut self, screen: &ratatui::buffer::Buffer) {
+        if !self.teacher {
+            self.shared.room.drawn(self.id, screen);
+        }
+    }
+
     fn after(&mut self, app: &mut App) {
         if self.teacher {
+            if app.class.push {
+                app.class.push = false;
+                let n = self.shared.room.view(None).0.len();
+                self.shared.push.send_replace(Some(Arc::new(Broadcast {
+                    lesson: self.lesson,
+                    session: app.session_json(),
+                    left: false,
+                })));
+                app.message = format!(
+                    "Your lesson and moment went to {n} student{} (they do not follow).",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+            self.view_class(app);
             let doc = app.session_json();
             if self.last.as_ref() != Some(&doc) {
                 self.shared.broadcast.send_replace(Some(Arc::new(Broadcast {
@@ -1486,25 +1684,62 @@ impl crate::tui::Hooks for ClassHooks {
             app.class.followers = Some(self.shared.followers.load(Ordering::SeqCst));
         } else {
             self.set_following(app.class.following);
+            self.publish(app);
         }
     }
 
     async fn outside(&mut self) {
         if self.teacher {
-            self.shared.followers_changed.notified().await;
-        } else if self.following {
-            if self.rx.changed().await.is_err() {
-                std::future::pending::<()>().await;
+            // The class view's idle times move on their own: once a second.
+            tokio::select! {
+                _ = self.shared.followers_changed.notified() => {}
+                _ = self.shared.room.changed.notified() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
             }
         } else {
-            std::future::pending::<()>().await;
+            let following = self.following;
+            tokio::select! {
+                r = self.rx.changed(), if following => {
+                    if r.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                r = self.push.changed() => {
+                    if r.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                    // (changed() marks the push seen: remember it is new.)
+                    self.push_new = true;
+                }
+                _ = self.shared.room.watch_started.notified() => {}
+            }
         }
     }
 
     fn apply(&mut self, app: &mut App) -> bool {
         if self.teacher {
             app.class.followers = Some(self.shared.followers.load(Ordering::SeqCst));
+            self.view_class(app);
             return true;
+        }
+        if self.shared.room.wants_frame(self.id) {
+            // The teacher started watching: a frame now, not at the next key.
+            return true;
+        }
+        if std::mem::take(&mut self.push_new) {
+            let pushed = self.push.borrow_and_update().clone();
+            if let Some(b) = pushed {
+                if b.lesson != self.lesson {
+                    // The debugger ends here and opens the teacher's lesson,
+                    // at the teacher's moment.
+                    self.pushed = Some(b);
+                    self.switch = self.pushed.as_ref().map(|b| b.lesson);
+                    app.quit = true;
+                } else if !self.following {
+                    self.take_moment(app, &b, "The teacher moved everyone here");
+                }
+                return true;
+            }
         }
         if !self.following {
             return false;
@@ -1593,7 +1828,7 @@ mod tests {
     fn every_bundled_sample_is_a_lesson() {
         for s in crate::samples::SAMPLES {
             let l = Lesson::sample(s).unwrap();
-            let app = l.app();
+            let app = l.app(Default::default());
             assert_eq!(app.title, s.name);
         }
     }

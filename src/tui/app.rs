@@ -72,6 +72,8 @@ pub enum EditTarget {
     BreakIteration(usize),
     /// A state of the definition file, at this JSON pointer of the file.
     Definition(String),
+    /// The answer to predict exercise n (JSON).
+    Prediction(usize),
 }
 
 impl EditTarget {
@@ -93,6 +95,9 @@ impl EditTarget {
                 "Break only in Map iteration number (empty: every iteration)".into()
             }
             EditTarget::Definition(at) => format!("{at} → the definition file (rest kept)"),
+            EditTarget::Prediction(n) => {
+                format!("Exercise {}: the JSON you expect (Ctrl-O checks it)", n + 1)
+            }
         }
     }
 }
@@ -106,6 +111,13 @@ pub struct Class {
     pub following: bool,
     /// This is the teacher's session: how many students follow it.
     pub followers: Option<usize>,
+    /// The teacher's class view: the students' sessions.
+    pub rows: Vec<super::class::ClassRow>,
+    /// The session the teacher watches, and its last frame.
+    pub watching: Option<usize>,
+    pub screen: Option<ratatui::buffer::Buffer>,
+    /// The teacher asked to push their lesson and moment to every student.
+    pub push: bool,
 }
 
 pub struct Editor {
@@ -139,6 +151,18 @@ pub enum Mode {
     /// A stage's field edited in the Stages tab (`e`), the stages after it
     /// recomputed as it is typed.
     WhatIf(Box<super::whatif::Edit>),
+    /// An exercise of the lesson (`X`).
+    Exercise(Box<super::exercise::Open>),
+    /// The lesson's exercises with their status (`P`).
+    ExerciseList {
+        selected: usize,
+    },
+    /// The teacher's class view (`K`).
+    Class {
+        selected: usize,
+    },
+    /// A student's screen, watched by the teacher.
+    Watch,
 }
 
 pub enum Action {
@@ -216,6 +240,8 @@ pub struct App {
     pub revealed: usize,
     /// The sample's lesson text, if there is one.
     pub lesson: Option<String>,
+    /// The lesson's exercises and how far this student is (`X`, `P`).
+    pub course: Option<Box<super::exercise::Course>>,
     /// Local task commands run on their own thread (`--task-command`).
     pub background: Option<crate::engine::task::Background>,
     /// A task command is running; `Some(true)` when a continue should go on after it.
@@ -350,6 +376,7 @@ impl App {
             teach: false,
             revealed: usize::MAX,
             lesson: None,
+            course: None,
             background: None,
             command_running: None,
             quit: false,
@@ -728,7 +755,11 @@ impl App {
     /// The session as a session file has it, with the watches' texts.
     pub fn session_json(&self) -> serde_json::Value {
         let watches: Vec<String> = self.watches.iter().map(|w| w.source.clone()).collect();
-        crate::debugger::saved::to_json(&self.session, &watches, &self.lab_history)
+        let mut v = crate::debugger::saved::to_json(&self.session, &watches, &self.lab_history);
+        if let (Some(c), Some(o)) = (&self.course, v.as_object_mut()) {
+            o.insert("exercises".into(), c.progress_now().to_json());
+        }
+        v
     }
 
     /// The run was moved from outside (the teacher's, when following):
@@ -1260,10 +1291,16 @@ impl App {
                     Ok((_, v)) => serde_json::to_string_pretty(&v).unwrap_or_default(),
                     Err(_) => String::new(),
                 },
+                EditTarget::Prediction(_) => String::new(),
             },
         };
         let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
         area.set_cursor_line_style(ratatui::style::Style::default());
+        if let EditTarget::Prediction(_) = target {
+            // After the last answer, to change it.
+            area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+            area.move_cursor(ratatui_textarea::CursorMove::End);
+        }
         self.mode = Mode::Edit(Box::new(Editor {
             target,
             area,
@@ -1306,6 +1343,19 @@ impl App {
                 }
             }
             self.mode = Mode::Breakpoints { selected: i };
+            return;
+        }
+        if let EditTarget::Prediction(i) = ed.target {
+            match self.check_prediction(i, &text) {
+                Ok(()) => {
+                    self.drafts.remove(&key);
+                }
+                Err(e) => {
+                    if let Mode::Edit(ed) = &mut self.mode {
+                        ed.error = Some(e);
+                    }
+                }
+            }
             return;
         }
         if ed.target == EditTarget::Watch {
@@ -1401,7 +1451,8 @@ impl App {
             EditTarget::Watch
             | EditTarget::BreakCondition(_)
             | EditTarget::BreakIteration(_)
-            | EditTarget::Definition(_) => {}
+            | EditTarget::Definition(_)
+            | EditTarget::Prediction(_) => {}
         }
         // An edit made after going back forks the run.
         if let Some(n) = self.session.take_forked() {

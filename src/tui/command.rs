@@ -66,6 +66,14 @@ pub enum Command {
     Coverage,
     SaveSession,
     Lesson,
+    /// The lesson's exercise at hand (`X`).
+    Exercise,
+    /// Every exercise of the lesson with its status (`P`).
+    Exercises,
+    /// Raise or lower a hand for the teacher (`!`).
+    RaiseHand,
+    /// The teacher's view of the class (`K`).
+    Class,
     /// Follow the teacher's session (the classroom), or stop following.
     Follow,
     Abort,
@@ -255,6 +263,10 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('W')], "W", C::SaveSession, S::Anywhere, "save", "save the session (breakpoints, watches, edits, the moment) to --session FILE"),
     bind(&[c('F')], "F", C::Follow, S::Anywhere, "", "class: follow the teacher's session (again: your own copy from there)"),
     bind(&[c('L')], "L", C::Lesson, S::Anywhere, "lesson", "the sample's lesson beside the data (again: closes)"),
+    bind(&[c('X')], "X", C::Exercise, S::Anywhere, "exercise", "the lesson's exercise at hand: predict a value, fix a state, choose an answer"),
+    bind(&[c('P')], "P", C::Exercises, S::Anywhere, "", "the lesson's exercises, each with its status (enter opens one)"),
+    bind(&[c('K')], "K", C::Class, S::Anywhere, "", "class (the teacher's): every student's lesson, exercises and state; enter watches one, p pushes your moment"),
+    bind(&[c('!')], "!", C::RaiseHand, S::Anywhere, "", "class: raise (or lower) your hand; the teacher's class view shows it"),
     bind(&[c('A')], "A", C::Abort, S::Anywhere, "abort", "abort the execution, as StopExecution does (ABORTED)"),
     bind(&[c('r')], "r", C::Restart, S::Anywhere, "restart", "restart: keeps breakpoints, replays edits where they were made"),
     bind(&[c('R')], "R", C::Reload, S::Anywhere, "reload", "reload the definition file (it is also watched): re-runs to this moment or to where the run parts"),
@@ -289,6 +301,10 @@ pub fn only_looks(c: Command) -> bool {
         c,
         FindState
             | Lab
+            | Exercise
+            | Exercises
+            | RaiseHand
+            | Class
             | FilterHistory
             | ToggleFold
             | ToggleLeftPane

@@ -188,8 +188,13 @@ impl App {
             Command::Help => self.mode = Mode::Help,
             Command::Lab => self.open_lab(),
             Command::WhatIf => self.open_what_if(),
-            Command::Lesson => match self.lesson {
-                Some(_) => {
+            Command::Exercise => self.open_exercise(None),
+            Command::Exercises => self.list_exercises(),
+            Command::RaiseHand => self.raise_hand(),
+            Command::Class => self.open_class(),
+            Command::Lesson => match (&self.lesson, &self.course) {
+                (None, None) => self.message = "No lesson: this is not a bundled sample.".into(),
+                _ => {
                     self.lesson_open = !self.lesson_open;
                     self.focus = Focus::States;
                     self.message = if self.lesson_open {
@@ -199,7 +204,6 @@ impl App {
                         "Lesson closed (L opens it).".into()
                     };
                 }
-                None => self.message = "No lesson: this is not a bundled sample.".into(),
             },
             Command::LessonScroll(d) => {
                 self.lesson_scroll =
@@ -657,6 +661,9 @@ impl App {
         let viewer_size = self.viewer_size();
         match &mut self.mode {
             Mode::Lab(_) => return self.lab_key(k),
+            Mode::Exercise(_) => return self.exercise_key(k),
+            Mode::ExerciseList { .. } => return self.exercise_list_key(k),
+            Mode::Class { .. } | Mode::Watch => return self.class_key(k),
             Mode::WhatIf(_) => return self.what_if_key(k),
             Mode::View(v) => {
                 match v.key(k, viewer_size) {
@@ -681,7 +688,14 @@ impl App {
                 } else if k.code == KeyCode::Esc {
                     // Keep what was typed for the next time this editor opens.
                     let key = format!("{:?}", ed.target);
+                    let target = ed.target.clone();
                     self.drafts.insert(key, ed.area.lines().join("\n"));
+                    if let EditTarget::Prediction(i) = target {
+                        // Back to the exercise it answers.
+                        self.open_exercise(Some(i));
+                        self.message = "Answer put aside (Enter reopens it with your text).".into();
+                        return;
+                    }
                     self.mode = Mode::Normal;
                     self.message = "Edit put aside (e reopens it with your text).".into();
                 } else {

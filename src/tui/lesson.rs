@@ -16,7 +16,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(b, area);
     let text = app.lesson.clone().unwrap_or_default();
     let (w, h) = (inner.width as usize, inner.height as usize);
-    let mut rows: Vec<Line> = Vec::new();
+    let mut rows: Vec<Line> = super::exercise::header(app, w);
     for l in super::markdown::render(&text, &app.theme) {
         let indent = if l.spans.first().is_some_and(|s| s.content == "• ") {
             2

@@ -9,11 +9,13 @@
 
 pub mod app;
 pub mod bench;
+pub mod class;
 pub mod command;
 pub mod compare;
 pub mod data_panes;
 pub mod diff;
 pub mod dispatch;
+pub mod exercise;
 pub mod explain;
 pub mod glyphs;
 pub mod graph_pane;
@@ -78,6 +80,10 @@ pub trait Hooks {
     fn apply(&mut self, _app: &mut App) -> bool {
         false
     }
+    /// A frame was drawn (a teacher may be watching it).
+    fn drawn(&mut self, _screen: &ratatui::buffer::Buffer) {}
+    /// The user pressed a key (a class view shows how long ago).
+    fn pressed(&mut self) {}
 }
 
 pub struct NoHooks;
@@ -153,7 +159,11 @@ fn setup(mouse: bool) -> io::Result<Term> {
     Terminal::new(CrosstermBackend::new(out))
 }
 
-fn draw<B: screen::Screen>(term: &mut Terminal<B>, app: &mut App) -> io::Result<()> {
+fn draw<B: screen::Screen, H: Hooks>(
+    term: &mut Terminal<B>,
+    app: &mut App,
+    hooks: &mut H,
+) -> io::Result<()> {
     if let Some(text) = app.clipboard.take() {
         // OSC 52: the terminal (local or at the other end of SSH) puts the
         // text on its clipboard.
@@ -162,7 +172,8 @@ fn draw<B: screen::Screen>(term: &mut Terminal<B>, app: &mut App) -> io::Result<
         Write::flush(out)?;
     }
     execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
-    term.draw(|f| view::draw(f, app))?;
+    let frame = term.draw(|f| view::draw(f, app))?;
+    hooks.drawn(frame.buffer);
     execute!(term.backend_mut(), EndSynchronizedUpdate)
 }
 
@@ -238,7 +249,7 @@ pub async fn event_loop<B: screen::Screen>(
 ) -> io::Result<()> {
     tokio::pin!(stop);
     app.update(Action::Resize(size.0, size.1));
-    draw(term, app)?;
+    draw(term, app, hooks)?;
     let mut mouse_on = app.mouse;
     let mut last_draw = Instant::now();
     // Something changed since the last frame.
@@ -260,6 +271,9 @@ pub async fn event_loop<B: screen::Screen>(
                 // What this key press (and those read with it) causes
                 // shares one turn of the evaluation budget.
                 crate::budget::new_turn();
+                if matches!(ev, Some(Ok(Event::Key(_)))) {
+                    hooks.pressed();
+                }
                 let mut typed = String::new();
                 if handle(term, app, ev, &mut typed)? {
                     return Ok(());
@@ -286,7 +300,7 @@ pub async fn event_loop<B: screen::Screen>(
             // event ready now" is not "no event coming".)
             _ = tokio::time::sleep(Duration::from_millis(3)), if stale && !running => {
                 let t = Instant::now();
-                draw(term, app)?;
+                draw(term, app, hooks)?;
                 frame_cost = t.elapsed();
                 last_draw = Instant::now();
                 stale = false;
@@ -332,7 +346,7 @@ pub async fn event_loop<B: screen::Screen>(
         let gap = Duration::from_millis(33).max(frame_cost * 4);
         if stale && (finished_run || last_draw.elapsed() > gap) {
             let t = Instant::now();
-            draw(term, app)?;
+            draw(term, app, hooks)?;
             frame_cost = t.elapsed();
             last_draw = Instant::now();
             stale = false;

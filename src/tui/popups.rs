@@ -187,7 +187,12 @@ pub fn editor(f: &mut Frame, app: &App, area: Rect) {
     );
     f.render_widget(Clear, r);
     // A title longer than the border ends in … (never cut silently).
-    let full = ed.target.title();
+    let full = match (&ed.target, &app.definition_file) {
+        (super::app::EditTarget::Definition(at), Some(f)) if f.copy.is_some() => {
+            format!("{at} → {} (rest kept)", f.path)
+        }
+        _ => ed.target.title(),
+    };
     let (shown, cut) = super::json_view::fit_line(&full, r.width.saturating_sub(4) as usize);
     let title = if cut {
         format!("{shown}…")

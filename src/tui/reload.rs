@@ -23,6 +23,10 @@ pub struct DefinitionFile {
     pub prefix: String,
     /// Modification time and size when last read: a change reloads.
     stamp: Option<(SystemTime, u64)>,
+    /// A copy that lives in the session, never on disk (an exercise's
+    /// starter as the student edits it; in a served session, theirs alone):
+    /// `path` only names it.
+    pub copy: Option<String>,
 }
 
 impl DefinitionFile {
@@ -32,6 +36,26 @@ impl DefinitionFile {
             opts,
             prefix: prefix.to_string(),
             stamp: stamp_of(path),
+            copy: None,
+        }
+    }
+
+    /// A definition kept in the session as JSON text `text`, shown as `name`.
+    pub fn in_session(name: &str, text: String) -> DefinitionFile {
+        DefinitionFile {
+            path: name.to_string(),
+            opts: OpenOptions::default(),
+            prefix: String::new(),
+            stamp: None,
+            copy: Some(text),
+        }
+    }
+
+    /// The text as it is now: the session's copy, or the file read again.
+    fn text(&self) -> Result<String, String> {
+        match &self.copy {
+            Some(t) => Ok(t.clone()),
+            None => std::fs::read_to_string(&self.path).map_err(|e| format!("{}: {e}", self.path)),
         }
     }
 }
@@ -45,7 +69,7 @@ impl App {
     /// Reload the definition when its file changed since it was read
     /// (called a few times a second).
     pub fn check_definition_file(&mut self) {
-        let Some(f) = &self.definition_file else {
+        let Some(f) = self.definition_file.as_ref().filter(|f| f.copy.is_none()) else {
             return;
         };
         let now = stamp_of(&f.path);
@@ -66,7 +90,10 @@ impl App {
         };
         f.stamp = stamp_of(&f.path);
         let (path, opts) = (f.path.clone(), f.opts.clone());
-        let loaded = asl::load(&path, &opts);
+        let loaded = match &f.copy {
+            Some(t) => asl::load_text("copy.json", t.clone(), &opts),
+            None => asl::load(&path, &opts),
+        };
         self.take_loaded(&path, loaded, changed);
     }
 
@@ -205,14 +232,18 @@ impl App {
     ) -> Result<(String, Value), String> {
         let f = self.definition_file.as_ref().ok_or(NOT_A_FILE)?;
         let at = format!("{}{}", f.prefix, st.pointer);
-        if asl::is_terraform(&f.path) {
+        if f.copy.is_none() && asl::is_terraform(&f.path) {
             return Err(format!(
                 "{} is a Terraform file: the ASL tab writes back into JSON files only. Edit it in \
                  your editor: asldbg reloads it when it is saved.",
                 f.path
             ));
         }
-        let doc = asl::read_document(&f.path).map_err(|e| e.to_string())?;
+        let doc = match &f.copy {
+            Some(t) => asl::parse_document(t, "copy.json"),
+            None => asl::read_document(&f.path),
+        }
+        .map_err(|e| e.to_string())?;
         if doc.is_yaml() {
             return Err(format!(
                 "{} is YAML: the ASL tab writes back into JSON files only. Edit it in your editor: \
@@ -252,14 +283,28 @@ impl App {
             .definition_file
             .clone()
             .ok_or("This definition is not a file.")?;
-        let text = std::fs::read_to_string(&f.path).map_err(|e| format!("{}: {e}", f.path))?;
+        let text = f.text()?;
         let new = crate::asl::json::replace_value(&text, at, value)
             .ok_or_else(|| format!("{}: nothing at {at} any more (R reloads it)", f.path))?;
-        match asl::load_text(&f.path, new.clone(), &f.opts) {
+        let as_file = if f.copy.is_some() {
+            "copy.json"
+        } else {
+            &f.path
+        };
+        match asl::load_text(as_file, new.clone(), &f.opts) {
             Loaded::Ok(opened) => {
-                std::fs::write(&f.path, &new).map_err(|e| format!("{}: {e}", f.path))?;
-                if let Some(df) = self.definition_file.as_mut() {
-                    df.stamp = stamp_of(&f.path);
+                match &f.copy {
+                    Some(_) => {
+                        if let Some(df) = self.definition_file.as_mut() {
+                            df.copy = Some(new);
+                        }
+                    }
+                    None => {
+                        std::fs::write(&f.path, &new).map_err(|e| format!("{}: {e}", f.path))?;
+                        if let Some(df) = self.definition_file.as_mut() {
+                            df.stamp = stamp_of(&f.path);
+                        }
+                    }
                 }
                 let token = at.rsplit('/').next().unwrap_or(at);
                 let name = token.replace("~1", "/").replace("~0", "~");

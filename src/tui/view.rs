@@ -58,6 +58,10 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Edit(_) => super::popups::editor(f, app, area),
         Mode::View(v) => v.draw(f, &app.theme, area),
         Mode::Lab(lab) => super::lab::draw(f, app, lab, area),
+        Mode::Exercise(open) => super::exercise::draw(f, app, open, area),
+        Mode::ExerciseList { selected } => super::exercise::draw_list(f, app, *selected, area),
+        Mode::Class { selected } => super::class::draw(f, app, *selected, area),
+        Mode::Watch => super::class::draw_watch(f, app, area),
         Mode::WhatIf(ed) => super::whatif::draw(f, app, ed, area),
         Mode::Normal
         | Mode::Search(_)
@@ -233,7 +237,13 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("enter", "compare"),
             ("esc", "cancel"),
         ],
-        Mode::View(_) | Mode::Lab(_) | Mode::WhatIf(_) => vec![],
+        Mode::View(_)
+        | Mode::Lab(_)
+        | Mode::WhatIf(_)
+        | Mode::Exercise(_)
+        | Mode::ExerciseList { .. }
+        | Mode::Class { .. }
+        | Mode::Watch => vec![],
         Mode::Search(_) => vec![
             ("type", "name"),
             ("↓/↑", "next/previous"),

@@ -927,3 +927,49 @@ fn a_distributed_map_failed_past_its_tolerance_names_its_first_failed_iteration(
         serde_json::json!({"iteration": 1, "state": "Bad", "error": "NotOk", "cause": "item refused"})
     );
 }
+
+#[test]
+fn lesson_new_passes_lesson_check_and_a_broken_lesson_is_named_and_why() {
+    let dir = std::env::temp_dir().join(format!("asldbg-lesson-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let lesson = dir.join("greet");
+    let l = lesson.to_str().unwrap();
+    let out = asldbg(&["lesson", "new", l]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = asldbg(&["lesson", "check", l]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("3 exercises, all good"));
+    // Never over a folder that is there.
+    assert_eq!(asldbg(&["lesson", "new", l]).status.code(), Some(2));
+    // A wrong solution, a starter that passes, a file from outside.
+    let file = lesson.join("exercises.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    let broken = yaml
+        .replace("\"Hello, Ada!\"}}", "\"Hello Ada\"}}")
+        .replace("ResultPath: $.name", "ResultPath: $.out")
+        .replace("input: input.json", "input: ../../../etc/passwd");
+    std::fs::write(&file, broken).unwrap();
+    let out = asldbg(&["lesson", "check", l]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("'../../../etc/passwd' is outside the lesson's folder"),
+        "{err}"
+    );
+    std::fs::write(
+        &file,
+        yaml.replace("\"Hello, Ada!\"}}", "\"Hello Ada\"}}")
+            .replace("ResultPath: $.name", "ResultPath: $.out"),
+    )
+    .unwrap();
+    let out = asldbg(&["lesson", "check", l]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("exercises.yaml:6:5: exercise 1 'What does Greet give?': the solution is not 'Greet', after ResultPath: /out/greeting: it is \"Hello, Ada!\", you wrote \"Hello Ada\""), "{err}");
+    assert!(
+        err.contains("exercise 2 'Keep the name': the starter passes already"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

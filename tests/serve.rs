@@ -151,11 +151,18 @@ fn a_student_picks_a_lesson_steps_resizes_and_quits_and_two_are_independent() {
     assert!(b.exit_status(Duration::from_secs(10)).success());
     // --record kept both sessions: who, the lesson, every key, the final
     // run (a session file's content and its history).
+    // (Beside them, the class summary: class.json and class.txt.)
+    assert!(records.join("class.txt").is_file());
     let mut records: Vec<serde_json::Value> = std::fs::read_dir(&records)
         .unwrap()
-        .map(|f| {
-            serde_json::from_str(&std::fs::read_to_string(f.unwrap().path()).unwrap()).unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("session-")
         })
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
         .collect();
     assert_eq!(records.len(), 2);
     records.sort_by_key(|r| r["lesson"].as_str().unwrap_or_default().to_string());
@@ -885,4 +892,95 @@ fn connections_that_greet_and_stall_are_closed_when_pushed_out_or_past_the_grace
     s.keys("q");
     assert!(s.exit_status(Duration::from_secs(10)).success());
     drop(held);
+}
+
+#[test]
+fn the_teacher_sees_the_class_watches_a_student_and_pushes_a_moment() {
+    let dir = keys("classview");
+    let ann = add_key(&dir, "ann");
+    let rec = dir.join("rec");
+    let teacher_key = dir.join("out.pub");
+    let server = class(
+        &dir,
+        &[
+            "--teacher",
+            teacher_key.to_str().unwrap(),
+            "--record",
+            rec.to_str().unwrap(),
+        ],
+    );
+    let mut teacher = student(server.port, &dir.join("out"), 24, 80);
+    teacher.wait_for("pick a lesson");
+    teacher.keys("\r");
+    teacher.wait_for("teacher · 0 following");
+    // One student on the wait lesson answers an exercise…
+    let mut s1 = student(server.port, &dir.join("in"), 24, 80);
+    s1.wait_for("pick a lesson");
+    s1.keys("\x1b[B\r");
+    s1.wait_for("at Seconds");
+    s1.keys("X");
+    s1.wait_for("Exercise 1 of 4 · choose");
+    s1.keys("2");
+    s1.wait_for("✓ Right: 90 seconds");
+    s1.keys("\x1b");
+    // … another, on credit-card, raises a hand.
+    let mut s2 = student(server.port, &ann, 30, 100);
+    s2.wait_for("pick a lesson");
+    s2.keys("\r");
+    s2.wait_for("at Get credit limit");
+    s2.keys("!");
+    s2.wait_for("Hand raised");
+    // The class, who needs help first.
+    teacher.keys("K");
+    teacher.wait_for("Class: 2 students");
+    teacher.wait_for("✋ann");
+    teacher.wait_for("1/4");
+    let screen = teacher.screen();
+    let ann_row = screen.find("✋ann").unwrap();
+    let in_row = screen.find("  in ").unwrap();
+    assert!(ann_row < in_row, "{screen}");
+    // Watching ann: her screen, live.
+    teacher.keys("\r");
+    teacher.wait_for("Watching ann (read-only)");
+    teacher.wait_for("at Get credit limit");
+    s2.keys("s");
+    teacher.wait_for("at Credit applied >= 5000?");
+    teacher.keys("\x1b");
+    teacher.wait_for("Class: 2 students");
+    // The teacher's moment, pushed once: both students are taken there
+    // (the one on another lesson to the teacher's lesson), not following.
+    teacher.keys("q");
+    teacher.wait_for_gone("Class: 2 students");
+    teacher.keys("s");
+    teacher.wait_for("at Credit applied >= 5000?");
+    teacher.keys("s");
+    teacher.wait_for("at Wait for human approval");
+    teacher.keys("Kp");
+    teacher.wait_for("went to 2 students");
+    s1.wait_for("at Wait for human approval");
+    s1.wait_for("The teacher moved everyone to this lesson");
+    s2.wait_for("at Wait for human approval");
+    assert!(!s2.screen().contains("FOLLOWING"), "{}", s2.screen());
+    // Their own copy: their keys move it.
+    s2.keys("s");
+    s2.wait_for("at Credit limit approved");
+    for t in [&mut s1, &mut s2, &mut teacher] {
+        t.keys("\x1b");
+        t.keys("q");
+    }
+    for t in [&mut s1, &mut s2] {
+        assert!(t.exit_status(Duration::from_secs(10)).success());
+    }
+    // The class summary, as each session ended.
+    let summary = std::fs::read_to_string(rec.join("class.txt")).unwrap();
+    assert!(summary.contains("in "), "{summary}");
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("in ") && l.contains("wait") && l.contains("1/4")),
+        "{summary}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rec.join("class.json")).unwrap()).unwrap();
+    assert!(json["class"].as_array().unwrap().len() >= 2, "{json}");
 }

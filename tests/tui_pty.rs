@@ -1049,3 +1049,85 @@ fn a_stage_field_edited_in_the_stages_tab_recomputes_live_and_enter_writes_only_
     t.quit_and_check_restored();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_student_predicts_wrong_then_right_and_fixes_a_starter_in_the_asl_tab() {
+    let session = std::env::temp_dir().join(format!("asldbg-ex-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&session);
+    let args = [
+        "--sample",
+        "data-flow",
+        "--no-mouse",
+        "--session",
+        session.to_str().unwrap(),
+    ];
+    let mut t = Tui::start(&args);
+    t.wait_for("PAUSED");
+    t.keys("L");
+    t.wait_for("Exercise 1 of 7 · predict:");
+    t.wait_for("0/7 passed · X opens · P lists");
+    t.keys("X");
+    t.wait_for("Predict '1 InputPath', after InputPath");
+    t.keys("\r");
+    t.wait_for("Exercise 1: the JSON you expect");
+    t.keys("{\"id\": \"A-17\", \"price\": 40}\x0f");
+    t.wait_for("✗ Not quite. (1 try)");
+    t.wait_for("after a second miss, what differs is shown");
+    assert!(!t.screen().contains("/shipping"), "{}", t.screen());
+    // The editor opens on the last answer, the cursor after it.
+    t.keys("\r");
+    t.wait_for("Exercise 1: the JSON you expect");
+    t.keys("\x0f");
+    t.wait_for("✗ Not quite. (2 tries)");
+    t.wait_for("/shipping: you left it out (it is 5)");
+    // Not JSON: said in the editor, not a try.
+    t.keys("\r");
+    t.keys("\x7f, shipping: 5}\x0f");
+    t.wait_for("invalid JSON: key must be a string");
+    for _ in 0..", shipping: 5}".len() {
+        t.keys("\x7f");
+    }
+    t.keys(", \"shipping\": 5}\x0f");
+    t.wait_for("✓ Right: that is '1 InputPath', after InputPath. (3 tries)");
+    // The fix: the starter fails, an edit in the ASL tab passes.
+    t.keys("P");
+    t.wait_for("Exercises: 1 of 7 passed");
+    t.keys("jjjjj\r");
+    t.wait_for("Exercise 6 of 7 · fix");
+    t.keys("\r");
+    t.wait_for("Your copy of the machine runs now");
+    t.keys("\r");
+    t.wait_for("Not yet: the run failed with States.Runtime");
+    t.keys("\x1b");
+    t.wait_for_gone("Exercise 6 of 7 · fix · not yet");
+    t.keys("/4 Res\r6e");
+    t.wait_for("/States/4 ResultPath → your copy (A key that is not there)");
+    t.keys("\x1b[B\x1b[B\x1b[B\x1b[B\x1b[B\x1b[F\x1b[D\x1b[D\x7f\x7f\x7f\x7f\x7fstatus\x0f");
+    t.wait_for("4 ResultPath written to your copy");
+    t.keys("X\r");
+    t.wait_for("✓ Passed: the run succeeded as asked.");
+    t.wait_for("SUCCEEDED");
+    // The files are untouched; the progress goes into the session file.
+    t.keys("W");
+    t.wait_for("Session saved");
+    t.quit_and_check_restored();
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&session).unwrap()).unwrap();
+    let marks = &saved["exercises"]["marks"];
+    assert_eq!(marks["InputPath picks a part"]["tries"], 3);
+    assert_eq!(marks["InputPath picks a part"]["passed"], true);
+    assert_eq!(marks["A key that is not there"]["passed"], true);
+    assert!(marks["A key that is not there"]["answer"]
+        .as_str()
+        .unwrap()
+        .contains("\"ResultPath\": \"$.status\""));
+    // Reopened: where the student was.
+    let mut t = Tui::start(&args);
+    t.wait_for("restored at event");
+    t.keys("P");
+    t.wait_for("Exercises: 2 of 7 passed");
+    t.keys("\x1b");
+    t.wait_for_gone("Exercises: 2 of 7 passed");
+    t.quit_and_check_restored();
+    let _ = std::fs::remove_file(&session);
+}

@@ -226,6 +226,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
                 errs[0]
             );
             to_say.extend(errs.iter().map(|e| e.to_string()));
+            app.log.extend(errs.iter().map(|e| e.to_string()));
         }
         None => {}
     }

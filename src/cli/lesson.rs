@@ -19,6 +19,11 @@ fn check(dirs: &[String]) -> ExitCode {
     let mut count = 0;
     for d in dirs {
         let dir = Path::new(d);
+        if !dir.is_dir() {
+            errln!("{d}: not a folder");
+            bad += 1;
+            continue;
+        }
         if !dir.join(exercises::FILE).is_file() {
             errln!("{d}: no {} (a lesson folder has one)", exercises::FILE);
             bad += 1;
@@ -48,7 +53,13 @@ fn check(dirs: &[String]) -> ExitCode {
         errln!("{bad} problem{}", if bad == 1 { "" } else { "s" });
         ExitCode::from(1)
     } else {
-        outln!("{count} exercises in {} lessons checked", dirs.len());
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        outln!(
+            "{} in {} checked",
+            plural(count, "exercise", "exercises"),
+            plural(dirs.len(), "lesson", "lessons")
+        );
         ExitCode::SUCCESS
     }
 }

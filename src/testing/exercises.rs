@@ -259,6 +259,8 @@ impl Exercise {
 pub struct Lesson {
     /// The exercises file (for messages).
     pub file: String,
+    /// Where its run is named (`test-case`, else the top): line:column.
+    pub at: (usize, usize),
     pub base: Base,
     pub exercises: Vec<Exercise>,
 }
@@ -292,6 +294,13 @@ const MAX_EXERCISES: usize = 100;
 
 /// The name of the file in a lesson folder.
 pub const FILE: &str = "exercises.yaml";
+
+/// The most an exercises file, or a file it names, may hold (a lesson's
+/// text and machines, not data).
+pub const MAX_FILE: u64 = 4 << 20;
+
+/// The most text a typed prediction may hold.
+pub const MAX_PREDICTION: usize = 64 << 10;
 
 fn problem(file: &str, doc: &Document, pointer: &str, message: impl Into<String>) -> LoadError {
     let (line, column) = doc.position(pointer).unwrap_or((1, 1));
@@ -343,10 +352,13 @@ impl Files<'_> {
         match self {
             Files::In(dir) => {
                 let p = dir.join(name);
-                if !inside(dir, &p) {
+                // Where it really is (a symbolic link may lead out).
+                let real = std::fs::canonicalize(&p).map_err(|e| format!("'{name}': {e}"))?;
+                let home = std::fs::canonicalize(dir).map_err(|e| format!("'{name}': {e}"))?;
+                if !inside(dir, &p) || !real.starts_with(&home) {
                     return Err(format!("'{name}' is outside the lesson's folder"));
                 }
-                asl::read_document(&p.to_string_lossy()).map_err(|e| e.to_string())
+                asl::read_document_capped(&p.to_string_lossy(), MAX_FILE).map_err(|e| e.to_string())
             }
             Files::None => Err(format!(
                 "'{name}': a bundled lesson's exercises name no files (write it inline)"
@@ -370,7 +382,7 @@ impl Lesson {
     pub fn load_dir(dir: &Path) -> Result<Lesson, Vec<LoadError>> {
         let file = dir.join(FILE);
         let name = file.to_string_lossy().into_owned();
-        let doc = asl::read_document(&name).map_err(|e| vec![e])?;
+        let doc = asl::read_document_capped(&name, MAX_FILE).map_err(|e| vec![e])?;
         let mut errs = Vec::new();
         let base = read_base(&name, &doc, dir, &mut errs);
         let exercises = match &base {
@@ -379,6 +391,10 @@ impl Lesson {
         };
         match base {
             Some(base) if errs.is_empty() => Ok(Lesson {
+                at: doc
+                    .position("/test-case")
+                    .or_else(|| doc.position("/definition"))
+                    .unwrap_or((1, 1)),
                 file: name,
                 base,
                 exercises,
@@ -438,6 +454,7 @@ impl Lesson {
         }
         Ok(Lesson {
             file: file.into(),
+            at: (1, 1),
             base,
             exercises,
         })
@@ -488,6 +505,16 @@ impl Lesson {
                 details: Vec::new(),
             };
         };
+        if answer.len() > MAX_PREDICTION {
+            return Verdict {
+                passed: false,
+                summary: format!(
+                    "An answer is at most {} of text.",
+                    crate::budget::show_bytes(MAX_PREDICTION)
+                ),
+                details: Vec::new(),
+            };
+        }
         let typed = match asl::parse_document(answer, "answer.json") {
             Ok(d) if !d.is_yaml() => d.value,
             Ok(_) | Err(_) => {
@@ -557,15 +584,21 @@ impl Lesson {
             },
             Ok(r) => Verdict {
                 passed: false,
-                summary: format!(
-                    "Not yet: the run {}{}.",
-                    r.outcome.status.to_ascii_lowercase(),
-                    match &r.outcome.error {
-                        Some(e) => format!(" with {e}"),
-                        None => String::new(),
+                summary: match (r.outcome.status.as_str(), &r.outcome.error) {
+                    ("", _) => "Not yet: the check could not run.".to_string(),
+                    (s, Some(e)) => {
+                        format!("Not yet: the run {} with {e}.", s.to_ascii_lowercase())
                     }
-                ),
-                details: r.failures,
+                    (s, None) => format!(
+                        "Not yet: the run {}, but not as asked.",
+                        s.to_ascii_lowercase()
+                    ),
+                },
+                details: r
+                    .failures
+                    .iter()
+                    .flat_map(|f| f.lines().map(str::to_string))
+                    .collect(),
             },
         }
     }
@@ -609,7 +642,10 @@ impl Lesson {
         let records = match self.run() {
             Ok(r) => r,
             Err(e) => {
-                out.push(format!("{}: the lesson's run: {e}", self.file));
+                out.push(format!(
+                    "{}:{}:{}: the lesson's run: {e}",
+                    self.file, self.at.0, self.at.1
+                ));
                 return out;
             }
         };
@@ -643,10 +679,7 @@ impl Lesson {
                                 .map(|n| format!(" (did you mean '{n}'?)"))
                                 .unwrap_or_default()
                         )),
-                        (None, _) => out.push(format!(
-                            "{name}: the lesson's run never reaches {}",
-                            moment.describe()
-                        )),
+                        (None, _) => out.push(format!("{name}: {}", missing(&records, moment))),
                         (Some(_), None) => {
                             out.push(format!("{name}: no solution (the value it expects)"))
                         }
@@ -697,6 +730,28 @@ impl Lesson {
             }
         }
         out
+    }
+}
+
+/// Why `moment` has no value in the run's `records`: the state is never
+/// reached, or it has no such stage.
+fn missing(records: &[StageRecord], moment: &Moment) -> String {
+    let visits = records.iter().filter(|r| r.state == moment.state).count();
+    if visits >= moment.visit {
+        format!(
+            "'{}' has no value {} in the lesson's run (a stage its type or query language does not have)",
+            moment.state,
+            moment.stage.describe()
+        )
+    } else if visits > 0 {
+        format!(
+            "the lesson's run enters '{}' {visits} time{}, not {}",
+            moment.state,
+            if visits == 1 { "" } else { "s" },
+            moment.visit
+        )
+    } else {
+        format!("the lesson's run never reaches '{}'", moment.state)
     }
 }
 
@@ -1126,12 +1181,42 @@ fn read_fix(
     let solution = o
         .get("solution")
         .and_then(|v| read_patch(file, doc, &format!("{at}/solution"), v, files, errs));
-    // The case: the suite's reader, on this object less starter and solution.
+    // The case: the suite's reader, on this object less starter and
+    // solution; an input file is read here, from the lesson's folder only.
     let mut case_value: Map<String, Value> = o
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "starter" | "solution"))
+        .filter(|(k, _)| !matches!(k.as_str(), "starter" | "solution" | "input-file"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    if let Some(f) = o.get("input-file") {
+        if o.contains_key("input") {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/input-file"),
+                "give 'input' or 'input-file', not both",
+            ));
+            return None;
+        }
+        let Some(name) = f.as_str() else {
+            errs.push(problem(
+                file,
+                doc,
+                &format!("{at}/input-file"),
+                "'input-file' is a file name",
+            ));
+            return None;
+        };
+        match files.read(name) {
+            Ok(d) => {
+                case_value.insert("input".into(), d.value);
+            }
+            Err(e) => {
+                errs.push(problem(file, doc, &format!("{at}/input-file"), e));
+                return None;
+            }
+        }
+    }
     case_value.insert("name".into(), Value::String("exercise".into()));
     if !o.contains_key("expect") {
         errs.push(problem(
@@ -1224,6 +1309,11 @@ impl Progress {
     pub fn record(&mut self, e: &Exercise, answer: Option<String>, v: &Verdict) {
         let m = self.mark_mut(e);
         m.tries += 1;
+        if m.passed && !v.passed {
+            // Passed once, passed: a later miss (practice) keeps the answer
+            // and the verdict that passed.
+            return;
+        }
         m.passed |= v.passed;
         if !v.passed && m.tries >= 2 && !v.details.is_empty() {
             m.hints += 1;

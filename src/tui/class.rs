@@ -129,6 +129,11 @@ impl App {
 
 pub fn draw(f: &mut Frame, app: &App, selected: usize, area: Rect) {
     let rows = &app.class.rows;
+    // The status line below stays in sight (what a push did).
+    let area = Rect {
+        height: area.height.saturating_sub(2).max(3),
+        ..area
+    };
     f.render_widget(Clear, area);
     let title = format!(
         "Class: {} student{} (↑/↓, enter watches, p pushes your moment, esc)",

@@ -70,6 +70,11 @@ impl Course {
         p
     }
 
+    /// The fix exercise whose copy runs now.
+    pub fn loaded(&self) -> Option<usize> {
+        self.loaded.as_ref().map(|l| l.index)
+    }
+
     /// Count the time spent on the exercise at hand so far.
     fn settle(&mut self) {
         let spent = self.since.elapsed().as_secs();
@@ -134,7 +139,9 @@ impl App {
     /// `X`: the exercise at hand.
     pub(super) fn open_exercise(&mut self, index: Option<usize>) {
         let Some(c) = self.course.as_mut() else {
-            self.message = "No exercises: this lesson has no exercises.yaml.".into();
+            self.message = "No exercises here: none beside this definition, or they do not load \
+                            (M lists why)."
+                .into();
             return;
         };
         let i = index.unwrap_or(c.progress.current);
@@ -176,7 +183,11 @@ impl App {
                     selected: c.progress.current,
                 }
             }
-            None => self.message = "No exercises: this lesson has no exercises.yaml.".into(),
+            None => {
+                self.message = "No exercises here: none beside this definition, or they do not \
+                                load (M lists why)."
+                    .into()
+            }
         }
     }
 
@@ -501,11 +512,11 @@ pub fn header(app: &App, width: usize) -> Vec<Line<'static>> {
         Span::styled(e.title.clone(), app.theme.base),
     ]);
     let mut out = super::markdown::word_wrap(head, width, 2);
-    let hand = if c.hand { " · ✋ hand raised" } else { "" };
+    let hand = if c.hand { " · ✋ hand up" } else { "" };
     out.extend(super::markdown::word_wrap(
         Line::styled(
             format!(
-                "X opens it · P lists all · {} of {} passed{hand}",
+                "{}/{} passed · X opens · P lists{hand}",
                 c.progress.passed(&c.lesson),
                 c.lesson.exercises.len()
             ),
@@ -604,13 +615,17 @@ fn body(
                     5,
                 );
             }
-            "1-5 or ↑↓ enter: answer"
+            if answers.len() > 9 {
+                "↑↓ enter: answer"
+            } else {
+                "number or ↑↓ enter: answer"
+            }
         }
         Kind::Fix { case, .. } => {
             let what = if loaded {
                 "Your copy of the machine runs now (in this session only; the lesson's files are \
-                 never touched). Edit its states in the ASL tab: 6, select the state, e. Then X \
-                 and Enter run the check."
+                 never touched). Select a state (in the graph, or / and its name), then 6 for the \
+                 ASL tab and e to edit it. Then X and Enter run the check."
             } else if m.answer.is_some() {
                 "Enter brings your copy of the machine back, as you left it."
             } else {
@@ -653,7 +668,7 @@ fn body(
                 _ => "What the check found:",
             };
             wrap(&mut out, head.into(), t.muted, w, 0);
-            for d in &v.details {
+            for d in v.details.iter().flat_map(|d| d.lines()) {
                 wrap(&mut out, format!("  {d}"), t.warn, w, 4);
             }
         } else if !v.passed && matches!(e.kind, Kind::Predict { .. }) {

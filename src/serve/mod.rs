@@ -1435,16 +1435,19 @@ async fn run_session(
         )
         .await;
         size = app.size;
-        // Their progress, for a reconnect (and the class summary).
-        if let (Some(c), Some(ex)) = (&app.course, &lessons[i].exercises) {
-            class.shared.room.keep(
-                &class.who,
-                &class.label,
-                &lessons[i].name,
-                ex.clone(),
-                c.progress_now(),
-            );
+        // Their progress, for a reconnect (and the class summary); a hand
+        // raised stays raised in the next lesson.
+        if let (Some(p), Some(ex), false) = (
+            app.exercise_progress(),
+            &lessons[i].exercises,
+            class.teacher,
+        ) {
+            class
+                .shared
+                .room
+                .keep(&class.who, &class.label, &lessons[i].name, ex.clone(), p);
         }
+        class.hand = app.course.as_ref().is_some_and(|c| c.hand);
         class.lesson_name.clear();
         class.shared.room.leave(class.id);
         if record.is_some() {
@@ -1504,6 +1507,8 @@ struct ClassHooks {
     pushed: Option<Arc<Broadcast>>,
     /// A push came that is not taken yet.
     push_new: bool,
+    /// A hand raised in the lesson before (kept into the next).
+    hand: bool,
     /// When the student last pressed a key (the class view's idle time).
     last_key: std::time::Instant,
 }
@@ -1530,6 +1535,7 @@ impl ClassHooks {
             push,
             pushed: None,
             push_new: false,
+            hand: false,
             last_key: std::time::Instant::now(),
         }
     }
@@ -1585,6 +1591,9 @@ impl ClassHooks {
         self.lesson = i;
         self.lesson_name = name.to_string();
         self.last = None;
+        if let Some(c) = app.course.as_mut() {
+            c.hand |= std::mem::take(&mut self.hand);
+        }
         if let Some(b) = self.pushed.take() {
             self.take_moment(app, &b, "The teacher moved everyone to this lesson");
         }
@@ -1607,6 +1616,7 @@ impl ClassHooks {
             crate::tui::app::Mode::Class { .. } | crate::tui::app::Mode::Watch
         );
         let watching = if open { app.class.watching } else { None };
+        app.class.hands = self.shared.room.hands();
         let (rows, screen) = self.shared.room.view(watching);
         if open {
             app.class.rows = rows;

@@ -75,6 +75,11 @@ impl Room {
         }
     }
 
+    /// How many students have a hand raised.
+    pub fn hands(&self) -> usize {
+        lock(&self.roster).values().filter(|s| s.row.hand).count()
+    }
+
     /// Whether the teacher watches session `id` and has no frame of it yet.
     pub fn wants_frame(&self, id: usize) -> bool {
         lock(&self.roster)
@@ -137,14 +142,24 @@ impl Room {
         if m.len() >= MAX_KEPT && !m.contains_key(&(who.to_string(), lesson.to_string())) {
             return;
         }
-        m.insert(
-            (who.to_string(), lesson.to_string()),
-            Kept {
-                label: label.to_string(),
-                progress: p,
-                exercises: ex,
-            },
-        );
+        // Two sessions of one student: what each did is kept.
+        let key = (who.to_string(), lesson.to_string());
+        match m.get_mut(&key) {
+            Some(k) => {
+                k.progress.merge(&p);
+                k.label = label.to_string();
+            }
+            None => {
+                m.insert(
+                    key,
+                    Kept {
+                        label: label.to_string(),
+                        progress: p,
+                        exercises: ex,
+                    },
+                );
+            }
+        }
     }
 
     /// The class summary: `DIR/class.json` and `DIR/class.txt` (per

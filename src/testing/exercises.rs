@@ -1308,12 +1308,12 @@ impl Progress {
     /// Record `v` as the result of a check of `e` answered with `answer`.
     pub fn record(&mut self, e: &Exercise, answer: Option<String>, v: &Verdict) {
         let m = self.mark_mut(e);
-        m.tries += 1;
-        if m.passed && !v.passed {
-            // Passed once, passed: a later miss (practice) keeps the answer
-            // and the verdict that passed.
+        if m.passed {
+            // Passed once, passed: later answers (practice) are checked and
+            // said, but neither counted nor kept.
             return;
         }
+        m.tries += 1;
         m.passed |= v.passed;
         if !v.passed && m.tries >= 2 && !v.details.is_empty() {
             m.hints += 1;
@@ -1322,6 +1322,25 @@ impl Progress {
             m.answer = Some(a);
         }
         m.verdict = Some(v.clone());
+    }
+
+    /// Take in `other`, the same student's progress from another session:
+    /// a pass stays, counts and times are the larger, the answer of the
+    /// one that passed (else of `other`, the later) is kept.
+    pub fn merge(&mut self, other: &Progress) {
+        self.current = other.current;
+        for (id, o) in &other.marks {
+            let m = self.marks.entry(id.clone()).or_default();
+            let take_answer = o.passed || !m.passed;
+            m.tries = m.tries.max(o.tries);
+            m.hints = m.hints.max(o.hints);
+            m.seconds = m.seconds.max(o.seconds);
+            if take_answer {
+                m.answer = o.answer.clone().or(m.answer.take());
+                m.verdict = o.verdict.clone().or(m.verdict.take());
+            }
+            m.passed |= o.passed;
+        }
     }
 
     pub fn to_json(&self) -> Value {
@@ -1520,5 +1539,33 @@ mod tests {
         assert_eq!(p.passed(&l), 1);
         assert_eq!(Progress::from_json(&p.to_json()), p);
         assert_eq!(p.mark(&l.exercises[0]).tries, 2);
+        // Once passed, a later miss is practice: neither counted nor kept.
+        p.record(&l.exercises[0], Some("1".into()), &l.check_choice(0, 0));
+        let m = p.mark(&l.exercises[0]);
+        assert_eq!(
+            (m.tries, m.passed, m.answer.as_deref()),
+            (2, true, Some("2"))
+        );
+    }
+
+    #[test]
+    fn two_sessions_of_one_student_add_up() {
+        let l = lesson("exercises:\n  - title: a\n    choose: {answers: [x, y], solution: 1}\n  - title: b\n    choose: {answers: [x, y], solution: 2}\n").unwrap();
+        let (a, b) = (&l.exercises[0], &l.exercises[1]);
+        let mut one = Progress::default();
+        one.record(a, Some("1".into()), &l.check_choice(0, 0));
+        let mut two = Progress::default();
+        two.record(b, Some("1".into()), &l.check_choice(1, 0));
+        two.record(b, Some("2".into()), &l.check_choice(1, 1));
+        // The first session ends after the second began from nothing.
+        one.merge(&two);
+        assert_eq!(one.passed(&l), 2);
+        assert_eq!(one.mark(b).tries, 2);
+        // A miss in a later session does not take a pass away.
+        let mut three = Progress::default();
+        three.record(a, Some("2".into()), &l.check_choice(0, 1));
+        one.merge(&three);
+        assert!(one.mark(a).passed);
+        assert_eq!(one.mark(a).answer.as_deref(), Some("1"));
     }
 }

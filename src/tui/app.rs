@@ -118,6 +118,8 @@ pub struct Class {
     pub screen: Option<ratatui::buffer::Buffer>,
     /// The teacher asked to push their lesson and moment to every student.
     pub push: bool,
+    /// The teacher's header: how many students have a hand raised.
+    pub hands: usize,
 }
 
 pub struct Editor {
@@ -756,18 +758,23 @@ impl App {
     pub fn session_json(&self) -> serde_json::Value {
         let watches: Vec<String> = self.watches.iter().map(|w| w.source.clone()).collect();
         let mut v = crate::debugger::saved::to_json(&self.session, &watches, &self.lab_history);
-        if let (Some(c), Some(o)) = (&self.course, v.as_object_mut()) {
-            let mut p = c.progress_now();
-            // A fix's copy as it stands, for when the exercise is opened again.
-            let copy = self.definition_file.as_ref().and_then(|f| f.copy.clone());
-            if let (Some(e), Some(copy)) =
-                (c.loaded().and_then(|i| c.lesson.exercises.get(i)), copy)
-            {
-                p.mark_mut(e).answer = Some(copy);
-            }
+        if let (Some(p), Some(o)) = (self.exercise_progress(), v.as_object_mut()) {
             o.insert("exercises".into(), p.to_json());
         }
         v
+    }
+
+    /// The progress through the lesson's exercises as it stands: time on
+    /// the one at hand counted, a fix's copy as it is now (for when the
+    /// exercise is opened again).
+    pub fn exercise_progress(&self) -> Option<crate::testing::exercises::Progress> {
+        let c = self.course.as_ref()?;
+        let mut p = c.progress_now();
+        let copy = self.definition_file.as_ref().and_then(|f| f.copy.clone());
+        if let (Some(e), Some(copy)) = (c.loaded().and_then(|i| c.lesson.exercises.get(i)), copy) {
+            p.mark_mut(e).answer = Some(copy);
+        }
+        Some(p)
     }
 
     /// The run was moved from outside (the teacher's, when following):

@@ -177,6 +177,8 @@ pub fn draw(f: &mut Frame, app: &App, selected: usize, area: Rect) {
             "✋"
         } else if r.stuck {
             "? "
+        } else if i == selected {
+            "▶ "
         } else {
             "  "
         };
@@ -210,7 +212,14 @@ pub fn draw_watch(f: &mut Frame, app: &App, area: Rect) {
         .iter()
         .find(|r| Some(r.id) == app.class.watching)
         .map_or("a student who left".to_string(), |r| r.who.clone());
-    let banner = format!(" Watching {who} (read-only) · any key: back to the class ");
+    let cut = match &app.class.screen {
+        Some(s) if s.area.width > area.width || s.area.height + 1 > area.height => format!(
+            " · theirs is {}×{}: cut at your right and bottom edges",
+            s.area.width, s.area.height
+        ),
+        _ => String::new(),
+    };
+    let banner = format!(" Watching {who} (read-only){cut} · any key: back to the class ");
     let (fit, cut) = super::json_view::fit_line(&banner, area.width as usize);
     let banner = if cut {
         format!("{fit}…")

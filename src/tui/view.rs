@@ -145,6 +145,9 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         Span::styled(
             match (&app.class.followers, app.class.following) {
                 (_, true) => "  ◉ FOLLOWING THE TEACHER".to_string(),
+                (Some(n), _) if app.class.hands > 0 => {
+                    format!("  teacher · {n} following · ✋ {} (K)", app.class.hands)
+                }
                 (Some(n), _) => format!("  teacher · {n} following"),
                 _ => String::new(),
             },

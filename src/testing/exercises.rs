@@ -37,7 +37,7 @@
 //! Nothing here knows of a terminal: the debugger's exercise pane, the
 //! class server and `asldbg lesson check` all use it.
 
-use super::suite::{self, Case, CaseResult, Suite};
+use super::suite::{self, problem, Case, CaseResult, Suite};
 use crate::asl::value::Val;
 use crate::asl::{self, Definition, Document, LoadError};
 use crate::engine::task::{MockRunner, NoRunner, TaskRunner};
@@ -301,18 +301,6 @@ pub const MAX_FILE: u64 = 4 << 20;
 
 /// The most text a typed prediction may hold.
 pub const MAX_PREDICTION: usize = 64 << 10;
-
-fn problem(file: &str, doc: &Document, pointer: &str, message: impl Into<String>) -> LoadError {
-    let (line, column) = doc.position(pointer).unwrap_or((1, 1));
-    LoadError {
-        file: file.into(),
-        pointer: pointer.into(),
-        line,
-        column,
-        message: message.into(),
-        expr: None,
-    }
-}
 
 fn unknown(
     file: &str,

@@ -199,7 +199,13 @@ pub fn find(paths: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// A problem in a suite, at its position.
-fn problem(file: &str, doc: &Document, pointer: &str, message: impl Into<String>) -> LoadError {
+/// A problem at `pointer` of `doc`, with its line:column.
+pub(crate) fn problem(
+    file: &str,
+    doc: &Document,
+    pointer: &str,
+    message: impl Into<String>,
+) -> LoadError {
     let (line, column) = doc.position(pointer).unwrap_or((1, 1));
     LoadError {
         file: file.into(),

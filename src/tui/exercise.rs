@@ -20,6 +20,8 @@ use ratatui::Frame;
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::popups::centered;
+
 /// A lesson's exercises as one student works through them.
 pub struct Course {
     pub lesson: Arc<Lesson>,
@@ -527,17 +529,6 @@ pub fn header(app: &App, width: usize) -> Vec<Line<'static>> {
     ));
     out.push(Line::styled("─".repeat(width), app.theme.muted));
     out
-}
-
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
 }
 
 fn wrap(out: &mut Vec<Line<'static>>, text: String, style: Style, width: usize, indent: usize) {

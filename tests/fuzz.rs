@@ -540,7 +540,7 @@ proptest! {
         let opts = asldbg::asl::OpenOptions { sketch: true, check_only: true, ..Default::default() };
         if let asldbg::asl::Loaded::Ok(o) = asldbg::asl::open("fuzz.json", doc, &opts) {
             for m in 0..o.definition.machines.len() {
-                let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&o.definition, m, false));
+                let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&o.definition, m, asldbg::graph::Names::Screen));
                 let marks = asldbg::graph::problem_marks(&o.definition, "", o.problems.iter().map(|e| e.pointer.as_str()));
                 let _ = asldbg::graph::text::with_marks(&drawn, &marks);
             }

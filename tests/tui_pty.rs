@@ -1131,3 +1131,95 @@ fn a_student_predicts_wrong_then_right_and_fixes_a_starter_in_the_asl_tab() {
     t.quit_and_check_restored();
     let _ = std::fs::remove_file(&session);
 }
+
+#[test]
+fn stepping_out_of_the_map_stops_at_its_exit_and_the_panes_stay_on_their_content() {
+    let session = temp_file("exit-session.json", "");
+    let _ = std::fs::remove_file(&session);
+    let mut t = Tui::start(&[
+        "--sample",
+        "credit-card",
+        "--no-mouse",
+        "--session",
+        &session,
+    ]);
+    t.wait_for("Get credit limit");
+    t.keys("/get list\r");
+    t.keys("j");
+    t.keys("u");
+    t.wait_for("at Get scores from all credit bureaus");
+    t.keys("i");
+    t.wait_for("at Get all scores [0] (iteration 1 of 3)");
+    t.keys("s");
+    t.wait_for("at Get all scores [1] (iteration 2 of 3)");
+    t.keys("s");
+    t.wait_for("at Get all scores [2] (iteration 3 of 3)");
+    // The last iteration's last state: `s` stops at the Map's exit, its
+    // three results in the Output pane, before the state after it.
+    t.keys("s");
+    t.wait_for("Paused at the end of Get scores from all credit bureaus");
+    t.wait_for("(its 3 iterations done)");
+    t.keys("2");
+    t.wait_for("\"bureau\"");
+    // The Stages tab names whose run it shows, however far it is paged.
+    t.keys("3");
+    t.keys("\x1b[6~\x1b[6~\x1b[6~\x1b[6~");
+    t.wait_for("Get all scores [2]  its last run");
+    // End in the Input pane puts its last line at the bottom, not the
+    // pane into blank space: one ↑ shows the line before it.
+    t.keys("1");
+    t.keys("\x1b[F");
+    t.keys("\x1b[A");
+    let screen = t.screen();
+    let pane: Vec<&str> = screen
+        .lines()
+        .skip(3)
+        .take(18)
+        .map(|l| l.rsplit('│').nth(1).unwrap_or("").trim())
+        .collect();
+    assert!(
+        pane.iter().filter(|l| !l.is_empty()).count() >= 10,
+        "End then ↑ left the Input pane nearly empty:\n{screen}"
+    );
+    // A watch is a one-line prompt: Enter applies it.
+    t.keys("w");
+    t.wait_for("Watch:");
+    t.keys("$.credit\r");
+    t.wait_for("Watch added");
+    // q with a change the session file lacks asks once; W saves; q quits.
+    t.keys("q");
+    t.wait_for("Unsaved session changes");
+    t.keys("W");
+    t.wait_for("Session saved");
+    // ? lists the keys; / searches them.
+    t.keys("?");
+    t.wait_for("/ searches");
+    t.keys("/breakpoint");
+    t.wait_for("Keys matching \"breakpoint\"");
+    t.keys("\r\x1b");
+    t.wait_for_gone("Keys matching");
+    // Ctrl-Z gives the terminal back (here, with no shell to stop it, it
+    // comes straight back) and the screen is drawn again whole.
+    t.keys("\x1a");
+    t.wait_for("Get scores from all credit bureaus");
+    t.wait_for("s step");
+    t.quit_and_check_restored();
+    let _ = std::fs::remove_file(&session);
+}
+
+#[test]
+fn started_in_the_background_it_says_it_cannot_read_the_terminal() {
+    // `sh -c` has no job control: `timeout` puts the debugger in a process
+    // group of its own, which the terminal does not read for.
+    let mut cmd = portable_pty::CommandBuilder::new("sh");
+    cmd.args([
+        "-c",
+        &format!(
+            "timeout 20 {} --sample credit-card; echo \"exit $?\"; sleep 5",
+            env!("CARGO_BIN_EXE_asldbg")
+        ),
+    ]);
+    let t = Tui::spawn(cmd, 24, 80);
+    t.wait_for("cannot read the terminal");
+    t.wait_for("exit 2");
+}

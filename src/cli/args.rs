@@ -220,6 +220,10 @@ pub(crate) struct DebugArgs {
     /// answer the Map's iterations (with a history to replay).
     #[arg(long, value_name = "PATH")]
     pub(crate) children: Vec<String>,
+    /// Lift AWS's quotas, as `run --no-quota` does: the 256 KiB payload
+    /// quota, and the 25,000-event history of a Standard workflow.
+    #[arg(long = "no-quota")]
+    pub(crate) no_quota: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]

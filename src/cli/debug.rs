@@ -120,7 +120,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
     let names = opened.mock_names();
     let def = opened.definition;
     let input = match (&args.exec.input, sample) {
-        (Some(f), _) => match read_input(f, true) {
+        (Some(f), _) => match read_input(f, !args.no_quota) {
             Ok(v) => v,
             Err(e) => return fail2(e),
         },
@@ -155,6 +155,10 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
         if let Some(m) = names.first() {
             opts.state_machine_name = m.to_string();
         }
+    }
+    if args.no_quota {
+        opts.quota = false;
+        opts.max_events = asldbg::engine::EVENTS_WITHOUT_QUOTA;
     }
     let theme = match theme::Theme::load(&args.theme, theme::ColorMode::detect()) {
         Ok(t) => t,
@@ -287,6 +291,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
             );
         }
     }
+    app.session_saved();
     let ran = asldbg::tui::run_with(app);
     for line in &to_say {
         errln!("asldbg: {line}");

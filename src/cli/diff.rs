@@ -81,7 +81,11 @@ pub(crate) fn diff(args: DiffArgs) -> ExitCode {
             },
         };
         let marks = asldbg::replay::diff::marks(&def, &a, &b);
-        let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&def, 0, false));
+        let drawn = asldbg::graph::text::render(&asldbg::graph::layout(
+            &def,
+            0,
+            asldbg::graph::Names::Whole,
+        ));
         Some(asldbg::graph::text::with_marks(&drawn, &marks))
     } else {
         None

@@ -122,7 +122,16 @@ fn draw(
     };
     match format {
         GraphFormat::Text => {
-            let l = asldbg::graph::layout_with(&def, 0, compact, &collapsed);
+            let l = asldbg::graph::layout_with(
+                &def,
+                0,
+                if compact {
+                    asldbg::graph::Names::Compact
+                } else {
+                    asldbg::graph::Names::Whole
+                },
+                &collapsed,
+            );
             let drawn = asldbg::graph::text::render(&l);
             for line in asldbg::graph::text::with_marks(&drawn, &marks) {
                 outln!("{line}");

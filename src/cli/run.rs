@@ -143,7 +143,11 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         let mut trace = asldbg::debugger::trace::Trace::default();
         trace.absorb(&def, ex.history());
         trace.absorb_children(&def, ex.child_events());
-        let drawn = asldbg::graph::text::render(&asldbg::graph::layout(&def, 0, false));
+        let drawn = asldbg::graph::text::render(&asldbg::graph::layout(
+            &def,
+            0,
+            asldbg::graph::Names::Whole,
+        ));
         asldbg::graph::text::with_marks(&drawn, &trace)
     });
     let (error, cause) = ex

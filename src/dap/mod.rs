@@ -721,7 +721,13 @@ impl<'l, W: Write> Adapter<'l, W> {
         let l = self.launched.as_mut().expect("launched");
         let here = l.session.moment().label();
         match stop {
-            Stop::Stepped => self.stopped("step", &format!("Paused before {here}"), None),
+            Stop::Stepped => {
+                let text = match l.session.moment().container_exit() {
+                    Some(exit) => format!("Paused at the end of {here} ({exit})"),
+                    None => format!("Paused before {here}"),
+                };
+                self.stopped("step", &text, None)
+            }
             Stop::Breakpoint(i) => {
                 let why = l.session.take_condition_error();
                 let id = self.bp_ids.get(i).copied();

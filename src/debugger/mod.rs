@@ -137,8 +137,9 @@ enum Goal {
     /// been a stop yet, so every branch and iteration is stepped through.
     Step(Vec<usize>),
     /// The next state entry, in whichever branch or iteration (`i`): every
-    /// one in the order the engine runs them.
-    Into,
+    /// one in the order the engine runs them. (It started in the branch or
+    /// iteration at this path: a container it leaves stops at its exit.)
+    Into(Vec<usize>),
     /// The end of the branch or iteration the command started in (`o`):
     /// the next state entry once it has ended — another branch's, the next
     /// iteration's, or after the container.
@@ -313,7 +314,7 @@ pub struct Session {
     /// Each state that has been a stop, in its branch or iteration (frame
     /// path), with the engine step of its first stop: a step does not pass
     /// one that has not (see [`Goal::Step`]).
-    stops: std::collections::HashMap<(Vec<usize>, MachineId, StateId), u64>,
+    stops: std::collections::HashMap<(Vec<usize>, MachineId, StateId, bool), u64>,
     /// The furthest moment reached (engine steps, history events): after
     /// going back it lies ahead, and stepping on replays the run up to it.
     horizon: (u64, usize),
@@ -693,7 +694,7 @@ impl Session {
     }
     /// The next state that runs, in any branch or iteration.
     pub fn step_into(&mut self) {
-        self.goal = Some(Goal::Into);
+        self.goal = Some(Goal::Into(self.exec.frame_path()));
     }
     /// Run a whole Parallel or Map (or any state) as one step.
     pub fn step_over(&mut self) {
@@ -719,10 +720,14 @@ impl Session {
         self.goal = None;
     }
 
-    /// Abort the execution, as StopExecution would (status ABORTED).
+    /// Abort the execution, as StopExecution would (status ABORTED). Done
+    /// at a moment gone back to, it drops the old future (as an edit does):
+    /// the aborted run is the one shown.
     pub fn stop(&mut self) {
+        self.fork();
         self.goal = None;
         self.exec.stop(None, None);
+        self.note_horizon();
     }
 
     /// Set (or with an empty text clear) breakpoint `i`'s condition: a
@@ -850,29 +855,58 @@ impl Session {
         self.condition_error.borrow_mut().take()
     }
 
-    /// Whether the state entered now, in its branch or iteration (`path`),
-    /// has been a stop before this moment of the run.
+    /// Whether the state entered now (or the container left now), in its
+    /// branch or iteration (`path`), has been a stop before this moment of
+    /// the run.
     fn been_a_stop(&self, path: &[usize]) -> bool {
         let Some((m, s)) = self.exec.current_ids() else {
             return true;
         };
+        let exit = self.exec.at_container_exit().is_some();
         self.stops
-            .get(&(path.to_vec(), m, s))
+            .get(&(path.to_vec(), m, s, exit))
             .is_some_and(|&at| at < self.steps)
     }
 
-    /// The state entered now is a stop: remembered with the moment (a
-    /// moment gone back before forgets it).
+    /// The state entered now (or the container left now) is a stop:
+    /// remembered with the moment (a moment gone back before forgets it).
     fn note_stop(&mut self) {
-        if let (true, Some((m, s))) = (self.exec.at_state_entry(), self.exec.current_ids()) {
+        let exit = self.exec.at_container_exit().is_some();
+        if let (true, Some((m, s))) = (self.exec.at_state_entry() || exit, self.exec.current_ids())
+        {
             let at = self.steps;
             let e = self
                 .stops
-                .entry((self.exec.frame_path(), m, s))
+                .entry((self.exec.frame_path(), m, s, exit))
                 .or_insert(at);
             if *e > at {
                 *e = at;
             }
+        }
+    }
+
+    /// A command that started inside a Parallel's branch or a Map's
+    /// iteration (at `start`) stops where the container, its children all
+    /// ended, is about to deal with their results: `s`, `i`, `o` and `n`
+    /// never go past a container without showing its exit. `s` follows its
+    /// own branch out, or stops at any exit not yet a stop.
+    fn container_exit_stops(&self, goal: &Goal) -> bool {
+        if self.exec.at_container_exit().is_none() {
+            return false;
+        }
+        let here = self.exec.frame_path();
+        match goal {
+            Goal::Step(start) => {
+                start.len() > here.len()
+                    && (follows(&here, start)
+                        || !self.exec.path_alive(start)
+                        || !self.been_a_stop(&here))
+            }
+            Goal::Into(start) | Goal::Out(start) | Goal::Depth(_, start) => {
+                start.len() > here.len() && follows(&here, start)
+                    || matches!(goal, Goal::Into(_)) && !self.been_a_stop(&here)
+            }
+            Goal::Continue | Goal::RunTo(..) => false,
         }
     }
 
@@ -1252,6 +1286,10 @@ impl Session {
                 self.goal = None;
                 return Stop::Breakpoint(i);
             }
+            if self.container_exit_stops(&goal) {
+                self.goal = None;
+                return Stop::Stepped;
+            }
             if self.exec.at_state_entry() {
                 let done = match goal {
                     // Once the branch followed has ended, a sibling's
@@ -1262,7 +1300,7 @@ impl Session {
                             || !self.exec.path_alive(start)
                             || !self.been_a_stop(&path)
                     }
-                    Goal::Into => true,
+                    Goal::Into(_) => true,
                     Goal::Out(ref start) => !self.exec.path_alive(start),
                     Goal::Depth(d, ref start) => {
                         self.exec.depth() <= d && follows(&self.exec.frame_path(), start)
@@ -1503,12 +1541,39 @@ mod tests {
             ("X", 1, vec![0])
         );
         // Out of iteration 0: the next iteration is where it stops, then
-        // the one after, then the state after the Map.
-        for (want, path) in [("X", vec![1]), ("X", vec![2]), ("Z", vec![])] {
+        // the one after, then the Map's exit (its results not yet taken),
+        // then the state after it.
+        for (want, path, exit) in [
+            ("X", vec![1], false),
+            ("X", vec![2], false),
+            ("M", vec![], true),
+        ] {
             s.step_out();
             s.run_all();
-            assert_eq!((name(&s).as_str(), s.exec.frame_path()), (want, path));
+            assert_eq!(
+                (
+                    name(&s).as_str(),
+                    s.exec.frame_path(),
+                    s.exec.at_container_exit()
+                ),
+                (want, path, exit.then_some((true, Some(3))))
+            );
         }
+        assert_eq!(
+            s.moment().container_exit().as_deref(),
+            Some("its 3 iterations done")
+        );
+        s.step();
+        s.run_all();
+        assert_eq!((name(&s).as_str(), s.exec.at_state_entry()), ("Z", true));
+        // `n` at an iteration's last state also stops at the exit; from
+        // outside, `n` runs the Map whole.
+        let mut s = session(map_machine());
+        s.step();
+        s.run_all();
+        s.step_over();
+        s.run_all();
+        assert_eq!(name(&s), "Z");
     }
 
     #[test]
@@ -1539,8 +1604,11 @@ mod tests {
 
     #[test]
     fn continue_runs_in_bounded_slices() {
-        let mut s =
-            session(json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}));
+        let mut s = session(
+            json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "C"},
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$.never", "IsPresent": false, "Next": "L"}], "Default": "E"},
+                "E": {"Type": "Succeed"}}}),
+        );
         s.continue_run();
         assert_eq!(s.run(1000), Stop::Budget);
         assert!(s.is_running());
@@ -1720,8 +1788,9 @@ mod time_travel_tests {
         Session::new(def, input, factory, Options::default())
     }
 
-    /// States in their branch or iteration (frame path, name).
-    type Visited = std::collections::BTreeSet<(Vec<usize>, String)>;
+    /// States in their branch or iteration (frame path, name, and whether
+    /// it is a Parallel's or Map's exit rather than a state's entry).
+    type Visited = std::collections::BTreeSet<(Vec<usize>, String, bool)>;
 
     /// Press one key (`s` or `i`) until the run ends (or waits for a task
     /// nobody answers): every state entered, in its branch or iteration,
@@ -1730,9 +1799,10 @@ mod time_travel_tests {
         let mut s = sample_session(i);
         let mut stops = std::collections::BTreeSet::new();
         let here = |s: &Session| {
-            s.exec
-                .current_state()
-                .map(|st| (s.exec.frame_path(), st.name.to_string()))
+            s.exec.current_state().map(|st| {
+                let exit = s.exec.at_container_exit().is_some();
+                (s.exec.frame_path(), st.name.to_string(), exit)
+            })
         };
         stops.extend(here(&s));
         let mut last = Stop::Paused;
@@ -1751,14 +1821,19 @@ mod time_travel_tests {
             .exec
             .history()
             .iter()
-            .filter(|e| e.event_type.as_str().ends_with("StateEntered"))
-            .filter_map(|e| Some((e.frame.clone(), e.state.as_deref()?.to_string())))
+            .filter_map(|e| {
+                let t = e.event_type.as_str();
+                let exit = matches!(t, "ParallelStateExited" | "MapStateExited");
+                (t.ends_with("StateEntered") || exit)
+                    .then(|| Some((e.frame.clone(), e.state.as_deref()?.to_string(), exit)))?
+            })
             .collect();
         (entered, stops, last)
     }
 
     #[test]
-    fn stepping_with_s_or_i_stops_at_every_state_of_every_branch_and_iteration() {
+    fn stepping_with_s_or_i_stops_at_every_state_of_every_branch_and_iteration_and_container_exit()
+    {
         for (i, sample) in crate::samples::SAMPLES.iter().enumerate() {
             for key in ['s', 'i'] {
                 let (entered, stops, last) = stepped_through(i, key);
@@ -1850,6 +1925,22 @@ mod time_travel_tests {
         assert_eq!(s.horizon.0, at);
         assert_eq!(s.behind(), None);
         assert!(s.pauses.iter().all(|p| p.0 <= at));
+    }
+
+    #[test]
+    fn aborting_in_the_past_makes_that_the_run_shown() {
+        let mut s = sample_session(0);
+        steps(&mut s, 6);
+        s.travel_to_event(3);
+        assert!(s.behind().is_some());
+        s.stop();
+        assert_eq!(
+            s.behind(),
+            None,
+            "the header must not say ⏪ after an abort"
+        );
+        assert_eq!(s.exec.status(), Status::Aborted);
+        assert_eq!(s.exec.history().len(), 4);
     }
 
     #[test]

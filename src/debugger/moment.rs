@@ -96,6 +96,24 @@ impl<'a> Moment<'a> {
     pub fn at_state_entry(&self) -> bool {
         self.exec.at_state_entry()
     }
+    /// A Parallel or Map whose branches or iterations have all ended, about
+    /// to deal with their results: `3 iterations done`, `2 branches done`,
+    /// `a branch failed` (None elsewhere).
+    pub fn container_exit(&self) -> Option<String> {
+        let (iterations, n) = self.exec.at_container_exit()?;
+        let what = if iterations { "iteration" } else { "branch" };
+        Some(match n {
+            Some(1) => format!("its 1 {what} done"),
+            Some(n) if iterations => format!("its {n} iterations done"),
+            Some(n) => format!("its {n} branches done"),
+            None if iterations => "an iteration failed".into(),
+            None => "a branch failed".into(),
+        })
+    }
+    /// At a container's exit, the array its branches or iterations gave.
+    pub fn container_result(&self) -> Option<Val> {
+        self.exec.container_result()
+    }
     /// A task waits for the user's answer.
     pub fn waiting_for_task(&self) -> bool {
         self.exec.waiting_for_task()

@@ -358,6 +358,31 @@ impl Execution {
     pub fn at_state_entry(&self) -> bool {
         matches!(self.frames.last().map(|f| &f.phase), Some(Phase::Enter))
     }
+    /// A Parallel's or Map's branches or iterations have all ended and the
+    /// state is about to deal with their results (or with the error one of
+    /// them ended in): whether they were iterations, and how many ran
+    /// (None after an error). None elsewhere.
+    pub fn at_container_exit(&self) -> Option<(bool, Option<usize>)> {
+        let f = self.frames.last()?;
+        let st = &self.def.machines[f.machine].states[f.state];
+        match (&st.kind, &f.phase) {
+            (Kind::Parallel { branches }, Phase::Finish(_)) => Some((false, Some(branches.len()))),
+            (Kind::Map(_), Phase::MapDone { results, .. }) => Some((true, Some(results.len()))),
+            (Kind::Parallel { .. }, Phase::Error(_)) => Some((false, None)),
+            (Kind::Map(_), Phase::Error(_)) => Some((true, None)),
+            _ => None,
+        }
+    }
+    /// At a container's exit, what its branches or iterations gave (the
+    /// array its ResultSelector and ResultPath are about to take).
+    pub fn container_result(&self) -> Option<Val> {
+        let f = self.frames.last()?;
+        match (&self.def.machines[f.machine].states[f.state].kind, &f.phase) {
+            (Kind::Parallel { .. }, Phase::Finish(v)) => Some(v.clone()),
+            (Kind::Map(_), Phase::MapDone { results, .. }) => Some(Val::arr(results.clone())),
+            _ => None,
+        }
+    }
     /// True when the current task waits for an answer.
     pub fn waiting_for_task(&self) -> bool {
         matches!(

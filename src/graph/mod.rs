@@ -205,16 +205,40 @@ pub fn edges(def: &Definition, m: MachineId) -> Vec<Edge> {
     out
 }
 
-/// Box size of a state without children: `[glyph name]` plus borders.
-fn leaf_size(name: &str, compact: bool) -> (usize, usize) {
-    let n = crate::output::printable(name).chars().count();
-    let w = if compact { n.min(12) } else { n.min(32) } + 5;
+/// How much of each state's name its box shows (what does not fit ends
+/// in `…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// Every name whole (the command line: nothing limits its width).
+    Whole,
+    /// Up to 32 columns (a pane of the debugger).
+    Screen,
+    /// Up to 12 columns (`--compact`, `z`).
+    Compact,
+}
+
+impl Names {
+    fn cap(self) -> usize {
+        match self {
+            Names::Whole => usize::MAX,
+            Names::Screen => 32,
+            Names::Compact => 12,
+        }
+    }
+}
+
+/// Box size of a state without children: `[glyph name]` plus borders, the
+/// name measured in display columns (a CJK character or an emoji takes two).
+fn leaf_size(name: &str, names: Names) -> (usize, usize) {
+    use unicode_width::UnicodeWidthStr;
+    let n = crate::output::printable(name).width();
+    let w = n.min(names.cap()) + 5;
     (w.max(7), 3)
 }
 
 /// Lay out machine `m` (recursively for containers), every container expanded.
-pub fn layout(def: &Definition, m: MachineId, compact: bool) -> Layout {
-    layout_with(def, m, compact, &HashSet::new())
+pub fn layout(def: &Definition, m: MachineId, names: Names) -> Layout {
+    layout_with(def, m, names, &HashSet::new())
 }
 
 /// How many states machine `m` holds, nested ones included.
@@ -268,7 +292,7 @@ pub fn containers_named(def: &Definition, names: &[String]) -> Result<HashSet<Id
 pub fn layout_with(
     def: &Definition,
     m: MachineId,
-    compact: bool,
+    names: Names,
     collapsed: &HashSet<Id>,
 ) -> Layout {
     let mc = &def.machines[m];
@@ -423,10 +447,10 @@ pub fn layout_with(
         } else {
             inner
                 .into_iter()
-                .map(|b| layout_with(def, b, compact, collapsed))
+                .map(|b| layout_with(def, b, names, collapsed))
                 .collect()
         };
-        let (mut w, mut h) = leaf_size(&st.name, compact);
+        let (mut w, mut h) = leaf_size(&st.name, names);
         if hidden > 0 {
             // Room for "[+N]" on the bottom border.
             w = w.max(format!("[+{hidden}]").len() + 4);

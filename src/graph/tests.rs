@@ -23,13 +23,15 @@ fn layers_follow_the_flow() {
     let d = def(
         json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "C"}, "C": {"Type": "Succeed"}}}),
     );
-    let l = layout(&d, 0, false);
+    let l = layout(&d, 0, crate::graph::Names::Screen);
     let y: Vec<usize> = l.nodes.iter().map(|n| n.y).collect();
     assert!(y[0] < y[1] && y[1] < y[2]);
 }
 
 fn text_of(d: &Definition) -> String {
-    text::render(&layout(d, 0, false)).lines.join("\n")
+    text::render(&layout(d, 0, crate::graph::Names::Screen))
+        .lines
+        .join("\n")
 }
 
 #[test]
@@ -123,7 +125,7 @@ fn check(d: &Definition) {
     // Expanded, and with every container collapsed to one box.
     let all: HashSet<Id> = containers(d).into_values().collect();
     for collapsed in [HashSet::new(), all] {
-        let l = layout_with(d, 0, false, &collapsed);
+        let l = layout_with(d, 0, crate::graph::Names::Screen, &collapsed);
         let drawn = text::render(&l);
         let grid: Vec<Vec<char>> = drawn.lines.iter().map(|s| s.chars().collect()).collect();
         walk(&l, &grid, &mut Vec::new());
@@ -205,7 +207,7 @@ mod random {
             let d = Definition::from_value(&machine(&spec)).expect("a valid random machine");
             // Expanded, or with some containers collapsed.
             let collapsed: HashSet<Id> = containers(&d).into_values().filter(|c| (c.0 + c.1) % 4 < fold).collect();
-            let l = layout_with(&d, 0, false, &collapsed);
+            let l = layout_with(&d, 0, crate::graph::Names::Screen, &collapsed);
             let drawn = text::render(&l);
             for id in drawn.boxes.keys() {
                 for dir in [nav::Dir::Up, nav::Dir::Down, nav::Dir::Left, nav::Dir::Right] {
@@ -225,7 +227,7 @@ fn edges_between_the_same_states_are_drawn_once_with_all_labels() {
         "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Done",
               "Catch": [{"ErrorEquals": ["E"], "Next": "Done"}]},
         "Done": {"Type": "Succeed"}}}));
-    let drawn = text::render(&layout(&d, 0, false));
+    let drawn = text::render(&layout(&d, 0, crate::graph::Names::Screen));
     let text = drawn.lines.join("\n");
     assert!(text.contains("▼next, catch E"), "{text}");
     assert_eq!(
@@ -241,7 +243,7 @@ fn a_run_is_drawn_with_heavy_lines_and_marks() {
     let d = def(json!({"StartAt": "C", "States": {
         "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "Yes"}], "Default": "No"},
         "Yes": {"Type": "Succeed"}, "No": {"Type": "Succeed"}}}));
-    let drawn = text::render(&layout(&d, 0, false));
+    let drawn = text::render(&layout(&d, 0, crate::graph::Names::Screen));
     let mut m = Marks::default();
     let (c, yes) = (d.machines[0].by_name["C"], d.machines[0].by_name["Yes"]);
     m.visited.insert((0, c));
@@ -274,7 +276,7 @@ fn a_very_wide_choice_is_drawn_with_bounded_edge_records() {
         states.insert(format!("S{i}"), json!({"Type": "Succeed"}));
     }
     let d = def(json!({"StartAt": "C", "States": states}));
-    let r = text::render(&layout(&d, 0, false));
+    let r = text::render(&layout(&d, 0, crate::graph::Names::Screen));
     let traced: usize = r.edges.iter().map(|e| e.cells.len()).sum();
     assert!(traced <= text::MAX_TRACED_CELLS, "{traced}");
     // Every box is still drawn.
@@ -293,7 +295,7 @@ fn a_long_chain_lays_out_in_order() {
     }
     states.insert(format!("P{n}"), json!({"Type": "Succeed"}));
     let d = def(json!({"StartAt": "P0", "States": states}));
-    let l = layout(&d, 0, false);
+    let l = layout(&d, 0, crate::graph::Names::Screen);
     assert_eq!(l.nodes.len(), n + 1);
     assert!(l.nodes.windows(2).all(|w| w[0].y < w[1].y));
 }

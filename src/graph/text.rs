@@ -15,6 +15,22 @@ enum Cell {
     Char(char),
 }
 
+/// The cell after a character two columns wide: the drawing keeps one
+/// cell per column, and a line is shown with these left out
+/// ([`shown`]). (A word joiner: were one ever printed, it takes no room.)
+pub const WIDE_REST: char = '\u{2060}';
+
+/// Columns `ch` takes on a terminal (0 counted as 1: a cell is never empty).
+fn char_width(ch: char) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    ch.width().unwrap_or(1).clamp(1, 2)
+}
+
+/// A drawn line as a terminal shows it (without [`WIDE_REST`] cells).
+pub fn shown(line: &str) -> String {
+    line.replace(WIDE_REST, "")
+}
+
 /// A grid of cells where crossing and joining lines merge into the right
 /// box-drawing character.
 pub struct Canvas {
@@ -91,22 +107,39 @@ impl Canvas {
             *c = Cell::Char(ch);
         }
     }
+    /// `s` from `x`, in at most `max` columns: a character two columns
+    /// wide (CJK, most emoji) takes two cells, the second [`WIDE_REST`].
     pub fn text(&mut self, x: usize, y: usize, s: &str, max: usize) {
-        for (i, ch) in s.chars().take(max).enumerate() {
+        let mut i = 0;
+        for ch in s.chars() {
+            let w = char_width(ch);
+            if i + w > max {
+                return;
+            }
             self.put(x + i, y, ch);
+            if w == 2 {
+                self.put(x + i + 1, y, WIDE_REST);
+            }
+            i += w;
         }
     }
     /// Free cells only (labels never cover lines or boxes).
     fn label(&mut self, x: usize, y: usize, s: &str) {
-        for (i, ch) in s.chars().enumerate() {
+        let mut i = 0;
+        for ch in s.chars() {
+            let cw = char_width(ch);
             let (x, w) = (x + i, self.w);
-            if x >= w || y >= self.h {
+            if x + cw > w || y >= self.h {
                 return;
             }
-            if self.cell(x, y) != Cell::Empty {
+            if (x..x + cw).any(|x| self.cell(x, y) != Cell::Empty) {
                 return;
             }
             self.put(x, y, ch);
+            if cw == 2 {
+                self.put(x + 1, y, WIDE_REST);
+            }
+            i += cw;
         }
     }
     fn vline(&mut self, x: usize, y0: usize, y1: usize) {
@@ -182,7 +215,8 @@ pub fn type_glyph(t: &str) -> char {
         "Choice" => '◇',
         "Wait" => '◷',
         "Succeed" => '✓',
-        "Fail" => '✗',
+        // Not ✗, the mark of a state that failed.
+        "Fail" => '⊗',
         "Parallel" => '‖',
         "Map" => '≡',
         _ => '?',
@@ -444,15 +478,24 @@ fn draw_edge(
 }
 
 /// `s` in at most `n` characters, cut with `…`.
+/// `s` in at most `n` display columns, ending in `…` when cut.
 pub fn fit(s: &str, n: usize) -> String {
-    if s.chars().count() > n {
-        format!(
-            "{}…",
-            s.chars().take(n.saturating_sub(1)).collect::<String>()
-        )
-    } else {
-        s.to_string()
+    use unicode_width::UnicodeWidthStr;
+    if s.width() <= n {
+        return s.to_string();
     }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let w = char_width(ch);
+        if used + w > n.saturating_sub(1) {
+            break;
+        }
+        used += w;
+        out.push(ch);
+    }
+    out.push('…');
+    out
 }
 
 /// The whole layout as text lines, plus where each box and edge is.
@@ -667,6 +710,6 @@ pub fn with_marks(r: &Rendered, m: &Marks) -> Vec<String> {
         }
     }
     grid.into_iter()
-        .map(|row| row.into_iter().collect())
+        .map(|row| row.into_iter().filter(|c| *c != WIDE_REST).collect())
         .collect()
 }

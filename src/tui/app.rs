@@ -77,6 +77,15 @@ pub enum EditTarget {
 }
 
 impl EditTarget {
+    /// A one-line prompt: Enter applies it (a newline typed or pasted is a
+    /// space). The others are editors of JSON, where Enter is a new line.
+    pub fn one_line(&self) -> bool {
+        matches!(
+            self,
+            EditTarget::Watch | EditTarget::BreakCondition(_) | EditTarget::BreakIteration(_)
+        )
+    }
+
     pub fn title(&self) -> String {
         match self {
             EditTarget::ExecutionInput => "Execution input".into(),
@@ -131,7 +140,9 @@ pub struct Editor {
 pub enum Mode {
     Normal,
     Search(Search),
-    Help,
+    /// The keys and legend; `/` filters them (the text typed, and whether
+    /// it is still being typed).
+    Help(Option<(String, bool)>),
     Breakpoints {
         selected: usize,
     },
@@ -193,6 +204,12 @@ pub struct App {
     pub focus: Focus,
     pub tab: Tab,
     pub scroll: HashMap<Tab, usize>,
+    /// The furthest each JSON pane can be scrolled (its last line at the
+    /// bottom), as its last frame measured it: scrolling stops there.
+    pub scroll_max: std::cell::RefCell<HashMap<Tab, usize>>,
+    /// The furthest the Stages tab's selected block can be paged (its
+    /// pipeline's end at the bottom), as its last frame measured it.
+    pub stage_scroll_max: std::cell::Cell<Option<usize>>,
     /// Columns a JSON pane is scrolled to the right (0: its lines wrap).
     pub sideways: HashMap<Tab, usize>,
     pub history_selected: Option<usize>,
@@ -217,6 +234,11 @@ pub struct App {
     pub class: Class,
     /// Where `W` saves the session (`--session FILE`).
     pub session_file: Option<String>,
+    /// What the session file holds (or would, when it is new) as of the
+    /// last save: `q` asks once before what differs is lost.
+    saved_session: Option<serde_json::Value>,
+    /// `q` was pressed once with unsaved changes to the session.
+    quit_asked: bool,
     /// The history `D` compares the run with (`--compare FILE`, the one
     /// replayed, or one named at `D`).
     pub compare: Option<crate::debugger::compare::Against>,
@@ -353,6 +375,8 @@ impl App {
             focus: Focus::States,
             tab: Tab::Input,
             scroll: HashMap::new(),
+            scroll_max: Default::default(),
+            stage_scroll_max: Default::default(),
             sideways: HashMap::new(),
             history_selected: None,
             var_selected: 0,
@@ -366,6 +390,8 @@ impl App {
             definition_file: None,
             definition_problems: Vec::new(),
             session_file: None,
+            saved_session: None,
+            quit_asked: false,
             compare: None,
             open_files: false,
             watches: Vec::new(),
@@ -426,7 +452,11 @@ impl App {
             let layout = crate::graph::layout_with(
                 self.session.definition(),
                 0,
-                self.graph_compact,
+                if self.graph_compact {
+                    crate::graph::Names::Compact
+                } else {
+                    crate::graph::Names::Screen
+                },
                 &self.collapsed,
             );
             let drawn = crate::graph::text::render(&layout);
@@ -754,6 +784,43 @@ impl App {
         }
     }
 
+    /// What of the session a user would lose on quitting without saving:
+    /// breakpoints, watches, edits, the seed (not the moment, which every
+    /// step moves, nor what a session keeps as it goes: the lab's recent
+    /// texts, the time spent on exercises).
+    fn session_kept(&self) -> serde_json::Value {
+        let mut v = self.session_json();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("position");
+            o.remove("exercises");
+            o.remove("lab");
+        }
+        v
+    }
+
+    /// The session as it stands is what its file holds (on opening, and
+    /// after `W`).
+    pub fn session_saved(&mut self) {
+        self.saved_session = self.session_file.is_some().then(|| self.session_kept());
+        self.quit_asked = false;
+    }
+
+    /// `q`: quits, unless the session has changes its file lacks and this
+    /// is the first `q` since (then it says so; `q` again quits).
+    pub(super) fn quit_or_ask(&mut self) {
+        let unsaved = self
+            .saved_session
+            .as_ref()
+            .is_some_and(|saved| *saved != self.session_kept());
+        if unsaved && !self.quit_asked {
+            self.quit_asked = true;
+            self.message =
+                "Unsaved session changes: W saves them, q again quits without saving.".into();
+        } else {
+            self.quit = true;
+        }
+    }
+
     /// The session as a session file has it, with the watches' texts.
     pub fn session_json(&self) -> serde_json::Value {
         let watches: Vec<String> = self.watches.iter().map(|w| w.source.clone()).collect();
@@ -802,6 +869,10 @@ impl App {
         self.absorb_history();
         self.follow_current();
         self.message = match stop {
+            Stop::Stepped if self.session.moment().container_exit().is_some() => format!(
+                "Paused at the end of {}: its result goes on next",
+                self.current_name()
+            ),
             Stop::Stepped => format!("Paused before {}", self.current_name()),
             Stop::Breakpoint(_) => match self.session.take_condition_error() {
                 Some(e) => format!(
@@ -1042,6 +1113,10 @@ impl App {
         if let Some(o) = self.session.moment().output() {
             return (Some(o.clone()), None);
         }
+        // At a Parallel's or Map's exit: what its children gave.
+        if let Some(r) = self.session.moment().container_result() {
+            return (Some(r), None);
+        }
         let last = self
             .session
             .moment()
@@ -1205,7 +1280,9 @@ impl App {
         let mut name = m.label();
         // Where in the fan-out: `(branch 2 of 2)`, `(iteration 3 of 3)`.
         let at = m.fan_out();
-        if !at.is_empty() && !m.is_done() {
+        if let Some(exit) = m.container_exit() {
+            name.push_str(&format!(" ({exit})"));
+        } else if !at.is_empty() && !m.is_done() {
             name.push_str(&format!(" ({at})"));
         }
         name
@@ -1261,6 +1338,11 @@ impl App {
     /// Whether an editor is open (typed text goes into it).
     pub fn editing(&self) -> bool {
         matches!(self.mode, Mode::Edit(_))
+    }
+
+    /// The editor open is a one-line prompt (Enter applies it).
+    pub fn one_line_editor(&self) -> bool {
+        matches!(&self.mode, Mode::Edit(ed) if ed.target.one_line())
     }
 
     pub fn open_editor(&mut self, target: EditTarget) {

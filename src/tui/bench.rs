@@ -160,7 +160,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         "graph layout, 200 states".into(),
         best(runs, || {
             let t = Instant::now();
-            let l = crate::graph::layout(&big, 0, false);
+            let l = crate::graph::layout(&big, 0, crate::graph::Names::Screen);
             std::hint::black_box(&l);
             t.elapsed()
         }),
@@ -170,7 +170,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         "graph layout + text, 1000 states".into(),
         best(runs, || {
             let t = Instant::now();
-            let l = crate::graph::layout(&huge, 0, false);
+            let l = crate::graph::layout(&huge, 0, crate::graph::Names::Screen);
             std::hint::black_box(crate::graph::text::render(&l));
             t.elapsed()
         }),
@@ -180,7 +180,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
         "graph layout + text, 10,000 states".into(),
         best(runs.min(3), || {
             let t = Instant::now();
-            let l = crate::graph::layout(&giant, 0, false);
+            let l = crate::graph::layout(&giant, 0, crate::graph::Names::Screen);
             std::hint::black_box(crate::graph::text::render(&l));
             t.elapsed()
         }),
@@ -212,7 +212,7 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
             t.elapsed()
         }),
     ));
-    let l = crate::graph::layout(&big, 0, false);
+    let l = crate::graph::layout(&big, 0, crate::graph::Names::Screen);
     out.push((
         "graph text rendering, 200 states (whole drawing)".into(),
         best(runs, || {
@@ -399,7 +399,9 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
     // Continue through 100,000 transitions: the longest slice is the
     // longest a pause key can wait.
     let def = Definition::from_value(
-        &serde_json::json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}),
+        &serde_json::json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "E"}], "Default": "L"},
+            "E": {"Type": "Succeed"}}}),
     )
     .expect("valid");
     let session = Session::new(
@@ -463,7 +465,9 @@ pub fn run(runs: usize) -> Vec<(String, Duration)> {
 pub fn memory() -> Vec<(String, usize)> {
     let def = Arc::new(
         Definition::from_value(
-            &serde_json::json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "L"}}}),
+            &serde_json::json!({"StartAt": "L", "States": {"L": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "E"}], "Default": "L"},
+            "E": {"Type": "Succeed"}}}),
         )
         .expect("valid"),
     );

@@ -140,7 +140,7 @@ pub fn draw(f: &mut Frame, app: &App, selected: usize, area: Rect) {
         rows.len(),
         if rows.len() == 1 { "" } else { "s" }
     );
-    let b = app.theme.pane(&title, true);
+    let b = app.theme.pane_in(&title, true, area.width);
     let inner = b.inner(area);
     f.render_widget(b, area);
     let w = inner.width as usize;

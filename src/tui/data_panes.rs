@@ -81,6 +81,30 @@ pub fn definition(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(text), area);
 }
 
+/// The first line shown when `lines` are scrolled as far as they go in a
+/// pane of `w` × `h`: the last line at the bottom. Only the lines at the
+/// end are measured (wrapped as drawn, or one row each when windowed).
+fn last_top(lines: &[String], w: usize, h: usize, windowed: bool) -> usize {
+    let mut rows = 0;
+    for (i, l) in lines.iter().enumerate().rev() {
+        rows += if windowed {
+            1
+        } else {
+            use unicode_width::UnicodeWidthStr;
+            let indent = l.len() - l.trim_start_matches(' ').len();
+            if l.width() <= w {
+                1
+            } else {
+                super::json_view::wrap_line(Line::raw(l.clone()), w, indent + 2, h + 1).len()
+            }
+        };
+        if rows > h {
+            return (i + 1).min(lines.len() - 1);
+        }
+    }
+    0
+}
+
 /// The pane `tab`'s pretty JSON in `area`, from the line it is scrolled
 /// to, coloured, long lines wrapped (the rest indented under their start)
 /// so that no value is cut. Scrolled sideways (`>`), lines are not wrapped
@@ -94,8 +118,11 @@ fn json_lines<'a>(
     after: Option<&Val>,
 ) -> Vec<Line<'static>> {
     let (h, w) = (area.height as usize, area.width as usize);
-    let scroll = app.scroll.get(&tab).copied().unwrap_or(0);
     let left = app.sideways(tab);
+    // The last line at the bottom is as far as the pane scrolls.
+    let max = last_top(lines, w, h, left > 0);
+    app.scroll_max.borrow_mut().insert(tab, max);
+    let scroll = app.scroll.get(&tab).copied().unwrap_or(0).min(max);
     let mut out = Vec::with_capacity(h);
     for l in lines.iter().skip(scroll) {
         if out.len() >= h {

@@ -14,9 +14,14 @@ use crate::engine::task::TaskOutcome;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 impl App {
+    /// Scroll the pane of the current tab by `d` lines, never past its
+    /// last line at the bottom (as far as its last frame measured it).
     pub(super) fn scroll_by(&mut self, d: isize) {
+        let max = self.scroll_max.borrow().get(&self.tab).copied();
         let s = self.scroll.entry(self.tab).or_default();
-        *s = (*s as isize + d).max(0) as usize;
+        let from = max.map_or(*s, |m| (*s).min(m));
+        let to = (from as isize).saturating_add(d).max(0) as usize;
+        *s = max.map_or(to, |m| to.min(m));
     }
 
     pub(super) fn move_selection(&mut self, d: isize) {
@@ -56,8 +61,14 @@ impl App {
                         // A page: scroll lines within the selected block.
                         let page = self.size.1.saturating_sub(8).max(3) as isize;
                         self.stage_sel = sel;
-                        self.stage_scroll =
-                            (self.stage_scroll as isize + d.signum() * page).max(0) as usize;
+                        let max = self.stage_scroll_max.get();
+                        let from = max.map_or(self.stage_scroll, |m| self.stage_scroll.min(m));
+                        let to = (from as isize + d.signum() * page).max(0) as usize;
+                        // Down stops where the pipeline's end is at the bottom.
+                        self.stage_scroll = match max {
+                            Some(m) if d > 0 && to > m => from.max(m),
+                            _ => to,
+                        };
                     }
                 }
                 _ => self.scroll_by(d),
@@ -76,7 +87,13 @@ impl App {
             let rows = super::layout::left_rows(self.size);
             self.outline_scroll = super::layout::follow(self.outline_scroll, self.selected, rows);
         }
-        if self.log.last() != Some(&self.message) && !self.message.is_empty() {
+        // A prompt being typed (`/`, `G`, the history filter, a file name)
+        // shows its text on the status line: that is not a message to keep.
+        let prompting = matches!(
+            self.mode,
+            Mode::Search(_) | Mode::GoTo(_) | Mode::HistoryFilter | Mode::CompareFile(_)
+        );
+        if !prompting && self.log.last() != Some(&self.message) && !self.message.is_empty() {
             if self.log.len() >= LOG_MAX {
                 self.log.drain(..LOG_MAX / 10);
             }
@@ -105,9 +122,14 @@ impl App {
                                 crate::budget::show_bytes(self.editor_cap)
                             );
                         } else {
-                            // Terminals send a newline as CR inside a paste.
-                            ed.area
-                                .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+                            // Terminals send a newline as CR inside a paste;
+                            // a one-line prompt takes it as a space.
+                            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+                            if ed.target.one_line() {
+                                ed.area.insert_str(text.replace('\n', " "));
+                            } else {
+                                ed.area.insert_str(text);
+                            }
                             ed.error = None;
                         }
                     }
@@ -161,7 +183,7 @@ impl App {
     /// Carry out one command of the main screen.
     pub fn run(&mut self, cmd: Command) {
         match cmd {
-            Command::Quit => self.quit = true,
+            Command::Quit => self.quit_or_ask(),
             Command::FilterHistory => {
                 self.mode = Mode::HistoryFilter;
                 self.message =
@@ -185,7 +207,7 @@ impl App {
                     LeftPane::List => "State list (g: graph)".into(),
                 };
             }
-            Command::Help => self.mode = Mode::Help,
+            Command::Help => self.mode = Mode::Help(None),
             Command::Lab => self.open_lab(),
             Command::WhatIf => self.open_what_if(),
             Command::Exercise => self.open_exercise(None),
@@ -244,7 +266,11 @@ impl App {
                 Some(file) => {
                     let doc = self.session_json();
                     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-                    self.message = match std::fs::write(&file, text) {
+                    let written = std::fs::write(&file, text);
+                    if written.is_ok() {
+                        self.session_saved();
+                    }
+                    self.message = match written {
                         Ok(()) => format!(
                             "Session saved to {file} (at event {}; asldbg DEF --session {file} reopens it here).",
                             self.session.moment().history().len()
@@ -284,10 +310,19 @@ impl App {
                 self.revealed += 1;
                 self.tab = Tab::Inspector;
                 let n = self.stage_count();
-                self.message = if self.revealed < n {
-                    format!("Stage {} of {n} (s reveals the next)", self.revealed)
-                } else {
-                    format!("All {n} stages shown: s runs the next state")
+                let held = self.teaching_hold().map(|r| r.state.clone());
+                self.message = match held {
+                    // The header and the status line name the same state.
+                    Some(state) => {
+                        format!(
+                            "{state}: stage {} of {n} (s reveals the next)",
+                            self.revealed
+                        )
+                    }
+                    None => format!(
+                        "All {n} stages shown: s runs the next state ({})",
+                        self.current_name()
+                    ),
                 };
             }
             Command::Step | Command::StepInto => {
@@ -299,6 +334,16 @@ impl App {
                 if self.teach {
                     self.revealed = 1;
                     self.tab = Tab::Inspector;
+                    if let Some(r) = self.teaching_hold() {
+                        // The run waits before the next state; the screen
+                        // stays at the one just run until its stages are
+                        // shown: the status line says so, as the header.
+                        self.message = format!(
+                            "{}: stage 1 of {} (s reveals the next)",
+                            r.state,
+                            self.stage_count()
+                        );
+                    }
                 }
             }
             Command::Teach => {
@@ -682,7 +727,8 @@ impl App {
             Mode::Edit(ed) => {
                 let apply = (k.modifiers.contains(KeyModifiers::CONTROL)
                     && k.code == KeyCode::Char('o'))
-                    || k.code == KeyCode::F(2);
+                    || k.code == KeyCode::F(2)
+                    || (k.code == KeyCode::Enter && ed.target.one_line());
                 if apply {
                     self.apply_editor();
                 } else if k.code == KeyCode::Esc {
@@ -753,8 +799,33 @@ impl App {
                 }
                 return;
             }
-            Mode::Help => {
+            Mode::Help(Some((text, true))) => {
                 match k.code {
+                    KeyCode::Esc => self.mode = Mode::Help(None),
+                    KeyCode::Enter => self.mode = Mode::Help(Some((text.clone(), false))),
+                    KeyCode::Backspace => {
+                        let mut t = text.clone();
+                        t.pop();
+                        self.mode = Mode::Help(Some((t, true)));
+                    }
+                    KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                        let mut t = text.clone();
+                        if t.chars().count() < 80 {
+                            t.push(c);
+                        }
+                        self.mode = Mode::Help(Some((t, true)));
+                    }
+                    _ => {}
+                }
+                self.popup_scroll = 0;
+                return;
+            }
+            Mode::Help(_) => {
+                match k.code {
+                    KeyCode::Char('/') => {
+                        self.mode = Mode::Help(Some((String::new(), true)));
+                        self.popup_scroll = 0;
+                    }
                     KeyCode::Up | KeyCode::Char('k') => {
                         self.popup_scroll = self.popup_scroll.saturating_sub(1)
                     }

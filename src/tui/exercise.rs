@@ -738,7 +738,7 @@ pub fn draw(f: &mut Frame, app: &App, open: &Open, area: Rect) {
         c.lesson.exercises.len(),
         e.kind_name()
     );
-    let b = app.theme.pane(&title, true);
+    let b = app.theme.pane_in(&title, true, r.width);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let room = (inner.height as usize).saturating_sub(footer.len());
@@ -770,7 +770,7 @@ pub fn draw_list(f: &mut Frame, app: &App, selected: usize, area: Rect) {
         "Exercises: {} of {n} passed (↑/↓, enter opens, esc)",
         c.progress.passed(&c.lesson)
     );
-    let b = app.theme.pane(&title, true);
+    let b = app.theme.pane_in(&title, true, r.width);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let w = inner.width as usize;

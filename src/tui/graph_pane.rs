@@ -21,7 +21,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, window: GraphWindow) {
         (false, true) => "Graph (test coverage)",
         (false, false) => "Graph",
     };
-    let b = app.theme.pane(title, focused);
+    let b = app.theme.pane_in(title, focused, area.width);
     let inner = b.inner(area);
     f.render_widget(b, area);
     draw_graph(f, app, inner, window);
@@ -203,7 +203,13 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
                     ));
                 }
                 run_style = Some(st);
-                run.push(ch);
+                // The second column of a wide character is already taken
+                // by it (at the left edge, its first column is off-pane).
+                match ch {
+                    crate::graph::text::WIDE_REST if i == 0 => run.push(' '),
+                    crate::graph::text::WIDE_REST => {}
+                    ch => run.push(ch),
+                }
             }
             if !run.is_empty() {
                 spans.push(Span::styled(run, run_style.unwrap_or_default()));

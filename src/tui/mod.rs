@@ -66,6 +66,12 @@ pub trait Input {
     fn next(&mut self) -> impl std::future::Future<Output = Option<io::Result<Event>>>;
     /// An event already received, without waiting for one.
     fn ready(&mut self) -> io::Result<Option<Event>>;
+    /// Ctrl-Z: give the terminal back and stop the process until the shell
+    /// continues it (`fg`), then take the terminal again. False where there
+    /// is no process to stop (a session over SSH).
+    fn suspend(&mut self, _mouse: bool) -> io::Result<bool> {
+        Ok(false)
+    }
 }
 
 /// What a front end adds to the loop: the classroom's teacher broadcasts
@@ -101,6 +107,18 @@ impl Input for Local {
     fn next(&mut self) -> impl std::future::Future<Output = Option<io::Result<Event>>> {
         self.0.next()
     }
+    #[cfg(unix)]
+    fn suspend(&mut self, mouse: bool) -> io::Result<bool> {
+        restore_terminal();
+        // SAFETY: raise() only sends a signal to this process; SIGTSTP's
+        // default action stops it here, and it returns once continued.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        terminal::enable_raw_mode()?;
+        enter_screen(&mut io::stdout(), mouse)?;
+        Ok(true)
+    }
     fn ready(&mut self) -> io::Result<Option<Event>> {
         // A zero timeout never sees buffered events; 1 µs does.
         if crossterm::event::poll(Duration::from_micros(1))? {
@@ -131,6 +149,25 @@ pub fn leave_screen<W: Write>(out: &mut W) -> io::Result<()> {
         cursor::Show
     )?;
     out.flush()
+}
+
+/// An error when the terminal belongs to another process group: started
+/// in the background (`cmd &`, or under `timeout` without `--foreground`),
+/// the debugger could draw but never read a key (the terminal stops every
+/// read), which looks like a screen that hangs.
+fn in_the_foreground() -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        // SAFETY: plain queries of this process and of its terminal.
+        let (theirs, ours) = unsafe { (libc::tcgetpgrp(libc::STDOUT_FILENO), libc::getpgrp()) };
+        if theirs > 0 && theirs != ours {
+            return Err(io::Error::other(
+                "the debugger cannot read the terminal: it was started in the background \
+                 (its process group is not the terminal's; under `timeout`, add --foreground)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Put the terminal back as it was (idempotent; safe from a panic hook).
@@ -185,11 +222,25 @@ fn draw<B: screen::Screen, H: Hooks>(
 fn handle<B: screen::Screen>(
     term: &mut Terminal<B>,
     app: &mut App,
+    input: &mut impl Input,
     ev: Option<io::Result<Event>>,
     typed: &mut String,
 ) -> io::Result<bool> {
     use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
     if let Some(Ok(Event::Key(k))) = &ev {
+        // Ctrl-Z suspends, as in any terminal program; back on `fg`, the
+        // screen is drawn again whole.
+        if k.code == KeyCode::Char('z')
+            && k.modifiers == KeyModifiers::CONTROL
+            && k.kind != KeyEventKind::Release
+        {
+            flush(app, typed);
+            if input.suspend(app.mouse)? {
+                redraw_whole(term)?;
+                app.update(Action::Resize(app.size.0, app.size.1));
+                return Ok(false);
+            }
+        }
         let plain = k.modifiers.difference(KeyModifiers::SHIFT).is_empty();
         if k.kind != KeyEventKind::Release && plain && app.editing() {
             match k.code {
@@ -197,7 +248,7 @@ fn handle<B: screen::Screen>(
                     typed.push(c);
                     return Ok(false);
                 }
-                KeyCode::Enter => {
+                KeyCode::Enter if !app.one_line_editor() => {
                     typed.push('\n');
                     return Ok(false);
                 }
@@ -220,12 +271,20 @@ fn handle<B: screen::Screen>(
         Some(Ok(Event::Paste(text))) => app.update(Action::Paste(text)),
         // The terminal's screen is not known (a remote one that stopped
         // reading lost frames): the next frame draws it whole.
-        Some(Ok(Event::FocusGained)) => term.clear()?,
+        Some(Ok(Event::FocusGained)) => redraw_whole(term)?,
         Some(Ok(_)) => {}
         Some(Err(e)) => return Err(e),
         None => return Ok(true),
     }
     Ok(false)
+}
+
+/// The next frame draws every cell (the screen is not what the last frame
+/// left). `Terminal::clear` would ask the terminal where its cursor is,
+/// an answer the event reader takes first: this only clears.
+fn redraw_whole<B: screen::Screen>(term: &mut Terminal<B>) -> io::Result<()> {
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Inserts what [`handle`] gathered.
@@ -275,7 +334,7 @@ pub async fn event_loop<B: screen::Screen>(
                     hooks.pressed();
                 }
                 let mut typed = String::new();
-                if handle(term, app, ev, &mut typed)? {
+                if handle(term, app, input, ev, &mut typed)? {
                     return Ok(());
                 }
                 stale = true;
@@ -286,7 +345,7 @@ pub async fn event_loop<B: screen::Screen>(
                 let burst = Instant::now();
                 while !app.quit && burst.elapsed() < Duration::from_millis(50) {
                     let Some(ev) = input.ready()? else { break };
-                    if handle(term, app, Some(Ok(ev)), &mut typed)? {
+                    if handle(term, app, input, Some(Ok(ev)), &mut typed)? {
                         return Ok(());
                     }
                 }
@@ -367,6 +426,7 @@ pub fn run_with(mut app: App) -> io::Result<App> {
             "the debugger needs a terminal (use `asldbg run` for headless runs)",
         ));
     }
+    in_the_foreground()?;
     install_panic_hook();
     let mut term = setup(app.mouse)?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -423,6 +483,7 @@ pub fn pick_from(
     if !io::stdout().is_terminal() {
         return Err(io::Error::other(no_terminal.to_string()));
     }
+    in_the_foreground()?;
     install_panic_hook();
     let mut term = setup(false)?;
     let mut picker = picker::Picker::new(items, title);

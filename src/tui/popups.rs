@@ -22,11 +22,11 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// The marks and glyphs, under the keys in the help.
 const LEGEND: [&str; 5] = [
+    " Editors (e, t, x, W…): ctrl-o or F2 applies (enter in the one-line prompts: w, a breakpoint's condition or iteration), esc puts the text aside; ctrl-u undo, ctrl-r redo, ctrl-a/ctrl-e line start/end, alt-f/alt-b word, ctrl-k cut to the end, ctrl-w cut a word, ctrl-y paste what was cut, alt-</alt-> first/last line, ctrl-v/alt-v page",
+    "",
     " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits (list, graph)",
-    " Glyphs: → Pass ⚙ Task ◇ Choice ◷ Wait ✓ Succeed ✗ Fail ‖ Parallel ≡ Map",
-    " Graph:  ●▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running",
-    "         [+N] collapsed (N states)  ×N visits  ↯ caught; taken edges green, current",
-    "         state in the accent colour, breakpoints on the border",
+    " Glyphs: → Pass  ⚙ Task  ◇ Choice  ◷ Wait  ✓ Succeed  ⊗ Fail  ‖ Parallel  ≡ Map",
+    " Graph:  ●▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running  [+N] collapsed (N states)  ×N visits  ↯ caught; taken edges green, the current state in the accent colour, breakpoints on the border",
 ];
 
 pub fn help(f: &mut Frame, app: &App, area: Rect) {
@@ -39,32 +39,55 @@ pub fn help(f: &mut Frame, app: &App, area: Rect) {
         .unwrap_or(0)
         + 2;
     let w = r.width.saturating_sub(2) as usize;
+    let filter = match &app.mode {
+        super::app::Mode::Help(Some((t, _))) => Some(t.as_str()),
+        _ => None,
+    };
+    // `/` keeps the keys whose names or help hold the text (any case).
+    let wanted = filter.map(str::to_lowercase).unwrap_or_default();
     let mut lines: Vec<Line> = Vec::new();
+    let mut found = 0;
     for (keys, help) in super::command::help() {
+        if !wanted.is_empty()
+            && !keys.to_lowercase().contains(&wanted)
+            && !help.to_lowercase().contains(&wanted)
+        {
+            continue;
+        }
+        found += 1;
         let line = Line::from(vec![
             Span::styled(format!(" {keys:<0$}", col - 1), app.theme.accent),
             Span::styled(help, app.theme.base),
         ]);
         lines.extend(super::markdown::word_wrap(line, w, col));
     }
-    let r = centered(area, 80, (lines.len() + LEGEND.len()) as u16 + 3);
+    if wanted.is_empty() {
+        lines.push(Line::from(""));
+        for l in LEGEND {
+            let line = Line::styled(l, app.theme.muted);
+            lines.extend(super::markdown::word_wrap(line, w, 9));
+        }
+    } else if found == 0 {
+        lines.push(Line::styled(" No key matches.", app.theme.muted));
+    }
+    let r = centered(area, 80, lines.len() as u16 + 2);
     f.render_widget(Clear, r);
-    lines.push(Line::from(""));
-    lines.extend(LEGEND.iter().map(|l| Line::styled(*l, app.theme.muted)));
     // Taller than the screen (80×24): ↑/↓ scroll, up to the last line.
     let inner = r.height.saturating_sub(2);
     let top = app
         .popup_scroll
         .min((lines.len() as u16).saturating_sub(inner));
-    let title = if lines.len() as u16 > inner {
-        "Keys (↑/↓ scroll, any other key closes)"
-    } else {
-        "Keys"
+    let title = match filter {
+        Some(t) => format!("Keys matching \"{t}\": {found} (esc clears)"),
+        None if lines.len() as u16 > inner => {
+            "Keys (↑/↓ scroll, / searches, any other key closes)".to_string()
+        }
+        None => "Keys (/ searches)".to_string(),
     };
     f.render_widget(
         Paragraph::new(lines)
             .scroll((top, 0))
-            .block(app.theme.pane(title, true))
+            .block(app.theme.pane_in(&title, true, r.width))
             .style(app.theme.base),
         r,
     );
@@ -200,7 +223,7 @@ pub fn editor(f: &mut Frame, app: &App, area: Rect) {
     } else {
         full.clone()
     };
-    let b = app.theme.pane(&title, true);
+    let b = app.theme.pane_in(&title, true, r.width);
     let inner = b.inner(r);
     f.render_widget(b, r);
     // The error whole, wrapped, in up to half the editor's height.
@@ -218,8 +241,12 @@ pub fn editor(f: &mut Frame, app: &App, area: Rect) {
             }
             rows
         }
+        None if ed.target.one_line() => vec![Line::styled(
+            "Enter applies, Esc puts the text aside",
+            app.theme.muted,
+        )],
         None => vec![Line::styled(
-            "Ctrl-O or F2 applies, Esc puts the text aside",
+            "Ctrl-O or F2 applies, Esc puts the text aside; ? (outside) lists keys",
             app.theme.muted,
         )],
     };

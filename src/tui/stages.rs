@@ -29,9 +29,11 @@ fn lead(l: &Line) -> usize {
 /// The first line drawn: the selected block's header (plus the lines paged
 /// past it), or earlier when the pipeline ends within the pane, so the pane
 /// is never half empty while there is more above.
-pub fn top(app: &App, p: &Pipeline, (w, h): (usize, usize)) -> usize {
+pub fn top(app: &App, p: &Pipeline, (w, h): (usize, usize), scroll: usize) -> usize {
     let header = p.headers.get(app.stage_selected(p)).copied().unwrap_or(0);
-    let mut top = (header + app.stage_scroll).min(p.lines.len().saturating_sub(1));
+    let mut top = header
+        .saturating_add(scroll)
+        .min(p.lines.len().saturating_sub(1));
     let mut rows = 0;
     for l in &p.lines[top..] {
         rows += rows_of(l, w, h + 1);
@@ -64,8 +66,20 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     let (w, h) = (area.width as usize, area.height as usize);
     let mut rows: Vec<Line> = Vec::with_capacity(h);
-    let first = top(app, &p, (w, h));
+    // The heading (whose run this is: the state, its branch or iteration)
+    // stays on the first row however far the pipeline is scrolled.
+    if h == 0 {
+        return;
+    }
+    rows.push(super::view::fit_spans(p.lines[0].clone(), w, app));
+    let h = h - 1;
+    let first = top(app, &p, (w, h), app.stage_scroll).max(1);
+    // Paging further down than this shows nothing new.
+    let header = p.headers.get(app.stage_selected(&p)).copied().unwrap_or(0);
+    let last = top(app, &p, (w, h), usize::MAX);
+    app.stage_scroll_max.set(Some(last.saturating_sub(header)));
     let selected = p.headers.get(app.stage_selected(&p)).copied();
+    let h = h + 1;
     for (i, l) in p.lines.iter().enumerate().skip(first) {
         if rows.len() >= h {
             break;

@@ -125,11 +125,28 @@ fn stepping_into_a_map_iteration_follows_it() {
     assert_eq!(app.current_name(), "Get all scores [0] (iteration 1 of 3)");
     // The three iterations run interleaved; `s` follows iteration 0, but
     // never past a state of another iteration that has not been a stop:
-    // iterations 1 and 2 are stops, then the run goes on to its end.
+    // iterations 1 and 2 are stops, then the Map's exit (its results,
+    // shown in the Output pane), then the run goes on to its end.
     press(&mut app, "s");
     assert_eq!(app.current_name(), "Get all scores [1] (iteration 2 of 3)");
     press(&mut app, "s");
     assert_eq!(app.current_name(), "Get all scores [2] (iteration 3 of 3)");
+    press(&mut app, "s");
+    assert_eq!(
+        app.current_name(),
+        "Get scores from all credit bureaus (its 3 iterations done)"
+    );
+    assert!(
+        app.message.starts_with("Paused at the end of Get scores"),
+        "{}",
+        app.message
+    );
+    let results = app.output_value().0.expect("the Map's results");
+    assert_eq!(
+        results.to_json().as_array().map(Vec::len),
+        Some(3),
+        "{results:?}"
+    );
     press(&mut app, "s");
     assert_eq!(app.session.moment().status(), Status::Succeeded);
     assert_eq!(
@@ -721,7 +738,7 @@ fn the_help_scrolls_when_it_is_taller_than_the_screen() {
     assert!(s.contains("scroll"), "{s}");
     assert!(!s.contains("Glyphs:"), "{s}");
     press(&mut app, &"j".repeat(80));
-    assert!(matches!(app.mode, Mode::Help));
+    assert!(matches!(app.mode, Mode::Help(_)));
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("Glyphs:"), "{s}");
     press(&mut app, "x");

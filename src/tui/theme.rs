@@ -124,7 +124,28 @@ fn scope_style(h: &Highlighter, scope: &str, mode: ColorMode, fallback: Modifier
 
 impl Theme {
     /// A bordered pane: accent title and border while it has the keyboard.
-    pub fn pane<'a>(&self, title: &'a str, focused: bool) -> ratatui::widgets::Block<'a> {
+    /// A bordered pane titled `title`, cut with `…` to fit `width` columns
+    /// (the pane's own width: the title sits on its top border).
+    pub fn pane_in(
+        &self,
+        title: &str,
+        focused: bool,
+        width: u16,
+    ) -> ratatui::widgets::Block<'static> {
+        let (shown, cut) = super::json_view::fit_line(title, (width as usize).saturating_sub(3));
+        let text = if cut {
+            format!("{shown}…")
+        } else {
+            shown.to_string()
+        };
+        self.pane(text, focused)
+    }
+
+    pub fn pane<'a>(
+        &self,
+        title: impl Into<std::borrow::Cow<'a, str>>,
+        focused: bool,
+    ) -> ratatui::widgets::Block<'a> {
         use ratatui::widgets::{Block, Borders};
         let (border, title_style) = if focused {
             (self.border_focus, self.accent)

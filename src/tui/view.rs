@@ -52,7 +52,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     f.render_widget(Paragraph::new(status), s.message);
     draw_hints(f, app, s.hints);
     match &app.mode {
-        Mode::Help => super::popups::help(f, app, area),
+        Mode::Help(_) => super::popups::help(f, app, area),
         Mode::Breakpoints { selected } => super::popups::breakpoints(f, app, area, *selected),
         Mode::Edits { selected } => super::popups::edits(f, app, area, *selected),
         Mode::Edit(_) => super::popups::editor(f, app, area),
@@ -97,7 +97,7 @@ fn draw_data(f: &mut Frame, app: &App, s: &Screen) {
 /// A tab drawn as a pane of its own, titled with its name.
 fn draw_pane(f: &mut Frame, app: &App, area: Rect, tab: Tab) {
     let focused = app.focus == Focus::Data && app.tab == tab;
-    let b = app.theme.pane(tab.title(), focused);
+    let b = app.theme.pane_in(tab.title(), focused, area.width);
     let inner = b.inner(area);
     f.render_widget(b, area);
     draw_tab_content(f, app, inner, tab);
@@ -219,6 +219,9 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     let mut used = 0usize;
     let hints: Vec<(&str, &str)> = match &app.mode {
+        Mode::Edit(ed) if ed.target.one_line() => {
+            vec![("enter", "apply"), ("esc", "put aside"), ("←/→", "move")]
+        }
         Mode::Edit(_) => vec![
             ("ctrl-o/F2", "apply"),
             ("esc", "put aside"),
@@ -231,7 +234,14 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             ("d", "delete"),
             ("esc", "close"),
         ],
-        Mode::Help => vec![("any key", "close")],
+        Mode::Help(Some((_, true))) => {
+            vec![("type", "search"), ("enter", "keep"), ("esc", "clear")]
+        }
+        Mode::Help(_) => vec![
+            ("↑/↓", "scroll"),
+            ("/", "search"),
+            ("any other key", "close"),
+        ],
         Mode::Edits { .. } => vec![("↑/↓", "select"), ("d", "drop"), ("esc", "close")],
         Mode::HistoryFilter => vec![("type", "filter"), ("enter", "keep"), ("esc", "clear")],
         Mode::GoTo(_) => vec![("type", "event number"), ("enter", "go"), ("esc", "cancel")],
@@ -276,7 +286,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
 }
 
 /// `line` cut to `width` columns, ending in a muted `…` where it was cut.
-fn fit_spans<'a>(line: Line<'a>, width: usize, app: &App) -> Line<'a> {
+pub(super) fn fit_spans<'a>(line: Line<'a>, width: usize, app: &App) -> Line<'a> {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     if line.width() <= width {
         return line;

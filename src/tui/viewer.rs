@@ -610,10 +610,15 @@ impl Viewer {
         };
         let w = area.width as usize;
         let h = (area.height - CHROME) as usize;
-        let title = Line::from(vec![
+        // The title whole, or cut with `…` (a long state name and pointer).
+        let (shown, cut) = super::json_view::fit_line(&self.title, w.saturating_sub(7));
+        let mut title = Line::from(vec![
             Span::styled(" view ", theme.accent.add_modifier(Modifier::REVERSED)),
-            Span::styled(format!(" {}", self.title), theme.accent),
+            Span::styled(format!(" {shown}"), theme.accent),
         ]);
+        if cut {
+            title.spans.push(Span::styled("…", theme.muted));
+        }
         f.render_widget(Paragraph::new(title), row(0));
         let crumb = format!(
             " {}   line {} of {}",

@@ -563,10 +563,13 @@ fn bad_launches_and_requests_get_error_responses() {
 
 #[test]
 fn a_client_that_goes_away_mid_run_leaves_nothing_running() {
-    // An endless loop of Pass states: the adapter is busy running it.
+    // An endless loop (its way out never taken): the adapter is busy
+    // running it.
     let def = common::temp_file(
         "loop.asl.json",
-        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}"#,
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "E"}], "Default": "A"},
+            "E": {"Type": "Succeed"}}}"#,
     );
     let mut c = Client::start();
     c.ok("initialize", json!({}));

@@ -212,6 +212,40 @@ fn with_replacements(src: &str) -> Option<String> {
 }
 
 impl Expr {
+    /// A field the expression reads from its top level, where a state's
+    /// expression has no data (it reads `$states.input`): AWS refuses the
+    /// definition ("Reference to 'x' at the top level is not supported").
+    /// Names inside a path after its first step, in predicates, lambdas
+    /// and the like read the data those give, and are not looked at.
+    pub fn top_level_name(&self) -> Option<String> {
+        let mut todo: Vec<&AstNode> = vec![&self.ast];
+        while let Some(n) = todo.pop() {
+            match n {
+                AstNode::Name(s) => return Some(s.clone()),
+                AstNode::Path { steps } => todo.extend(steps.first().map(|s| &s.node)),
+                AstNode::Binary { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
+                AstNode::Unary { operand, .. } => todo.push(operand),
+                AstNode::Function { args, .. } => todo.extend(args),
+                AstNode::Call { procedure, args } => {
+                    todo.push(procedure);
+                    todo.extend(args);
+                }
+                AstNode::Array(items) | AstNode::Block(items) => todo.extend(items),
+                AstNode::Object(pairs) => pairs.iter().for_each(|(k, v)| todo.extend([k, v])),
+                AstNode::Conditional {
+                    condition,
+                    then_branch,
+                    else_branch,
+                } => {
+                    todo.extend([&**condition, &**then_branch]);
+                    todo.extend(else_branch.as_deref());
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// Parse `{% expr %}` (or bare expression text).
     pub fn parse(text: &str) -> Result<Expr, String> {
         let inner = if is_expr(text) {
@@ -358,6 +392,22 @@ impl JTemplate {
             JTemplate::Expr(e) => out.push(e),
             JTemplate::Obj(f) => f.iter().for_each(|(_, t)| t.exprs(out)),
             JTemplate::Arr(a) => a.iter().for_each(|t| t.exprs(out)),
+        }
+    }
+
+    /// Every expression in the template with the JSON pointer (below the
+    /// template) of the string that holds it.
+    pub fn exprs_at<'a>(&'a self, ptr: &str, out: &mut Vec<(String, &'a Expr)>) {
+        match self {
+            JTemplate::Lit(_) => {}
+            JTemplate::Expr(e) => out.push((ptr.to_string(), e)),
+            JTemplate::Obj(f) => f.iter().for_each(|(k, t)| {
+                t.exprs_at(&format!("{ptr}/{}", super::json::pointer_token(k)), out)
+            }),
+            JTemplate::Arr(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, t)| t.exprs_at(&format!("{ptr}/{i}"), out)),
         }
     }
 

@@ -34,7 +34,14 @@ impl<'a> Builder<'a> {
     /// Compile a JSONata template (a value with `{% %}` strings) or report where it fails.
     pub(super) fn jt(&mut self, v: Option<&Doc>, p: &str) -> Option<JTemplate> {
         match JTemplate::compile_doc(v?) {
-            Ok(t) => Some(t),
+            Ok(t) => {
+                let mut found = Vec::new();
+                t.exprs_at("", &mut found);
+                for (sub, e) in found {
+                    self.state_expr(e, &format!("{p}{sub}"));
+                }
+                Some(t)
+            }
             Err(errs) => {
                 for (sub, m) in errs {
                     self.err(
@@ -47,9 +54,37 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// What AWS refuses in a state's JSONata expression at `p` although it
+    /// parses: a field read from the top level (the expression has no data
+    /// of its own), `$states.errorOutput` outside a catcher.
+    pub(super) fn state_expr(&mut self, e: &Expr, p: &str) {
+        if let Some(name) = e.top_level_name() {
+            self.err(
+                p,
+                format!(
+                    "Reference to '{name}' at the top level is not supported (a state's data is $states.input)"
+                ),
+            );
+        }
+        let in_catcher = p.split('/').collect::<Vec<_>>().windows(3).any(|w| {
+            w[0] == "Catch"
+                && w[1].bytes().all(|b| b.is_ascii_digit())
+                && matches!(w[2], "Output" | "Assign")
+        });
+        if !in_catcher && e.source.contains("$states.errorOutput") {
+            self.err(
+                p,
+                "$states.errorOutput is only available in a Catch's Output and Assign".into(),
+            );
+        }
+    }
+
     pub(super) fn jexpr(&mut self, s: &str, p: &str) -> Option<Box<Expr>> {
         match Expr::parse(s) {
-            Ok(e) => Some(Box::new(e)),
+            Ok(e) => {
+                self.state_expr(&e, p);
+                Some(Box::new(e))
+            }
             Err(m) => {
                 self.err(p, format!("invalid JSONata expression: {m}"));
                 None
@@ -57,7 +92,16 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A `Comment` (of the machine, a state, a rule, a retrier or a
+    /// catcher) must be a string.
+    pub(super) fn comment(&mut self, o: &Obj, p: &str) {
+        if o.get("Comment").is_some_and(|c| !matches!(c, Doc::Str(_))) {
+            self.err(&format!("{p}/Comment"), "Comment must be a string".into());
+        }
+    }
+
     pub(super) fn machine(&mut self, obj: &'a Obj<'a>, ptr: &str, ql: QueryLanguage) -> MachineId {
+        self.comment(obj, ptr);
         let id = self.machines.len();
         self.machines.push(Machine {
             start_at: 0,
@@ -152,6 +196,15 @@ impl<'a> Builder<'a> {
                         format!("state '{}' is not reachable from StartAt", s.name),
                     );
                 }
+            }
+            // AWS's MISSING_END_STATE: a machine (and each branch or
+            // iteration's) must have a state that ends it.
+            let terminal = |s: &State| s.next.is_none() && !matches!(s.kind, Kind::Choice { .. });
+            if !states.iter().any(terminal) {
+                self.err(
+                    &format!("{ptr}/States"),
+                    "the workflow has no terminal state (a state with \"End\": true, a Succeed or a Fail state)".into(),
+                );
             }
         }
         let m = &mut self.machines[id];
@@ -434,6 +487,16 @@ impl<'a> Builder<'a> {
             None => ResultSel::Replace,
             Some(Doc::Null) => ResultSel::Discard,
             Some(v) => match self.ref_path(v, at, "ResultPath") {
+                // It places the result in the state's input: not in the
+                // context object, nor in a variable.
+                Some(p) if p.root != crate::asl::jsonpath::Root::Data => {
+                    self.err(
+                        &format!("{at}/ResultPath"),
+                        "ResultPath must be a reference path into the state's input ($ or $.…)"
+                            .into(),
+                    );
+                    ResultSel::Replace
+                }
                 Some(p) if p.is_root() => ResultSel::Replace,
                 Some(p) => ResultSel::At(p),
                 None => ResultSel::Replace,
@@ -456,6 +519,7 @@ impl<'a> Builder<'a> {
     pub(super) fn retrier(&mut self, v: &Doc, p: &str, last: bool) -> Retrier {
         let empty: &'static Obj<'static> = &EMPTY;
         let o = v.as_object().unwrap_or(empty);
+        self.comment(o, p);
         for k in o.keys() {
             if !super::RETRIER_FIELDS.contains(&k) {
                 self.err(
@@ -549,6 +613,7 @@ impl<'a> Builder<'a> {
     ) -> Option<Catcher> {
         let empty: &'static Obj<'static> = &EMPTY;
         let o = v.as_object().unwrap_or(empty);
+        self.comment(o, p);
         for k in o.keys() {
             let ok = ["ErrorEquals", "Next", "Comment", "Assign"].contains(&k)
                 || (ql == QueryLanguage::JsonPath && k == "ResultPath")

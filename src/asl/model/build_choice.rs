@@ -8,6 +8,7 @@ impl<'a> Builder<'a> {
             self.err(p, "a choice rule must be an object".into());
             return None;
         };
+        self.comment(o, p);
         if !top && o.contains_key("Next") {
             self.err(
                 &format!("{p}/Next"),
@@ -104,6 +105,7 @@ impl<'a> Builder<'a> {
         names: &HashMap<String, StateId>,
     ) -> Option<ChoiceRule> {
         let o = v.as_object()?;
+        self.comment(o, p);
         if !o.contains_key("Next") {
             self.err(p, "a choice rule needs Next".into());
         }

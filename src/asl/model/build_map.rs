@@ -40,6 +40,19 @@ impl<'a> Builder<'a> {
                         "ExecutionType must be STANDARD or EXPRESS".into(),
                     );
                 }
+            } else if distributed {
+                self.err(
+                    &format!("{pp}/ProcessorConfig"),
+                    "a DISTRIBUTED ProcessorConfig needs an ExecutionType (STANDARD or EXPRESS)"
+                        .into(),
+                );
+            }
+            if let Some(c) = cfg.as_object() {
+                self.only_fields(
+                    c,
+                    &format!("{pp}/ProcessorConfig"),
+                    &["Mode", "ExecutionType"],
+                );
             }
         }
         // A branch's or iteration's states default to the machine's
@@ -59,7 +72,20 @@ impl<'a> Builder<'a> {
                 item_selector: sel.and_then(|s| self.template(s, sp, sel_key)),
             },
             QueryLanguage::Jsonata => MapItems::Jsonata {
-                items: self.jt(o.get("Items"), &format!("{sp}/Items")),
+                items: {
+                    // An array, or an expression that gives one.
+                    if o.get("Items").is_some_and(|v| match v {
+                        Doc::Str(s) => !is_jsonata_expr(s),
+                        Doc::Arr(_) | Doc::Obj(_) => false,
+                        _ => true,
+                    }) {
+                        self.err(
+                            &format!("{sp}/Items"),
+                            "Items must be an array or a JSONata expression ({% … %})".into(),
+                        );
+                    }
+                    self.jt(o.get("Items"), &format!("{sp}/Items"))
+                },
                 item_selector: self.jt(sel, &format!("{sp}/{sel_key}")),
             },
         };
@@ -108,9 +134,26 @@ impl<'a> Builder<'a> {
         let item_reader = o
             .get("ItemReader")
             .map(|r| self.item_reader(r, &format!("{sp}/ItemReader"), ql));
+        // Of a Map's `…Path` fields only ItemsPath may read the context
+        // object (AWS: "Value is not a Reference Path").
+        for f in [
+            "MaxConcurrencyPath",
+            "ToleratedFailureCountPath",
+            "ToleratedFailurePercentagePath",
+        ] {
+            self.not_context(o, sp, f);
+        }
         let item_batcher = o.get("ItemBatcher").map(|b| {
             let bp = format!("{sp}/ItemBatcher");
             let bo = b.as_object().cloned().unwrap_or_default();
+            let mut known = vec!["MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"];
+            if ql == QueryLanguage::JsonPath {
+                known.extend(["MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"]);
+            }
+            self.only_fields(&bo, &bp, &known);
+            for f in ["MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"] {
+                self.not_context(&bo, &bp, f);
+            }
             let batch_input = bo
                 .get("BatchInput")
                 .and_then(|v| self.shaped(v, &format!("{bp}/BatchInput"), ql));
@@ -120,6 +163,9 @@ impl<'a> Builder<'a> {
                 batch_input,
             }
         });
+        if let Some(w) = o.get("ResultWriter") {
+            self.result_writer(w, &format!("{sp}/ResultWriter"));
+        }
         MapSpec {
             processor,
             distributed,
@@ -143,12 +189,54 @@ impl<'a> Builder<'a> {
             .to_string();
         if resource.is_empty() {
             self.err(rp, "an ItemReader needs a Resource".into());
+        } else if !crate::asl::placeholders::has_placeholder(&resource)
+            && !["s3:getObject", "s3:listObjectsV2"]
+                .iter()
+                .any(|a| resource.strip_prefix("arn:aws:states:::") == Some(a))
+        {
+            self.err(
+                &format!("{rp}/Resource"),
+                "an ItemReader's Resource must be arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2".into(),
+            );
         }
         let cfg = ro
             .get("ReaderConfig")
             .and_then(|c| c.as_object())
             .cloned()
             .unwrap_or_default();
+        let cp = format!("{rp}/ReaderConfig");
+        for (f, allowed) in [
+            (
+                "InputType",
+                &["CSV", "JSON", "JSONL", "MANIFEST", "PARQUET"][..],
+            ),
+            ("CSVHeaderLocation", &["FIRST_ROW", "GIVEN"][..]),
+            (
+                "CSVDelimiter",
+                &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"][..],
+            ),
+        ] {
+            self.one_of(&cfg, &cp, f, allowed);
+        }
+        if cfg.get("CSVHeaderLocation").and_then(|v| v.as_str()) == Some("GIVEN")
+            && !cfg.contains_key("CSVHeaders")
+        {
+            self.err(&cp, "CSVHeaderLocation GIVEN needs CSVHeaders".into());
+        }
+        if cfg
+            .get("MaxItems")
+            .and_then(|v| v.as_u64())
+            .is_some_and(|n| n > 100_000_000)
+        {
+            self.err(
+                &format!("{cp}/MaxItems"),
+                "MaxItems: Maximum value is 100000000".into(),
+            );
+        }
+        if ql == QueryLanguage::Jsonata && cfg.contains_key("MaxItemsPath") {
+            self.err(&format!("{cp}/MaxItemsPath"), "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPath' is only supported for the 'JSONPath' QueryLanguage".into());
+        }
+        self.not_context(&cfg, &cp, "MaxItemsPath");
         let s = |k: &str| cfg.get(k).and_then(|v| v.as_str()).map(str::to_string);
         ItemReader {
             params: match ql {
@@ -170,6 +258,67 @@ impl<'a> Builder<'a> {
             max_items: self.num_spec(&cfg, "MaxItems", &format!("{rp}/ReaderConfig"), ql, false),
             resource,
             raw: r.to_value(),
+        }
+    }
+
+    /// A ResultWriter: its Resource (S3's putObject, when it has one) and
+    /// the WriterConfig's values.
+    fn result_writer(&mut self, w: &Doc, wp: &str) {
+        let Some(wo) = w.as_object() else {
+            self.err(wp, "ResultWriter must be an object".into());
+            return;
+        };
+        if let Some(r) = wo.get("Resource").and_then(|r| r.as_str()) {
+            if !crate::asl::placeholders::has_placeholder(r) && r != "arn:aws:states:::s3:putObject"
+            {
+                self.err(
+                    &format!("{wp}/Resource"),
+                    "a ResultWriter's Resource must be arn:aws:states:::s3:putObject".into(),
+                );
+            }
+        }
+        if let Some(c) = wo.get("WriterConfig").and_then(|c| c.as_object()) {
+            let cp = format!("{wp}/WriterConfig");
+            self.one_of(c, &cp, "OutputType", &["JSON", "JSONL"]);
+            self.one_of(c, &cp, "Transformation", &["NONE", "COMPACT", "FLATTEN"]);
+        }
+    }
+
+    /// The string field `f` of `o`, when present, is one of `allowed`.
+    fn one_of(&mut self, o: &Obj, p: &str, f: &str, allowed: &[&str]) {
+        if let Some(v) = o.get(f) {
+            if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
+                self.err(
+                    &format!("{p}/{f}"),
+                    format!("{f} must be one of {}", allowed.join(", ")),
+                );
+            }
+        }
+    }
+
+    /// Every field of `o` (at `p`) is one of `known`: AWS refuses others.
+    fn only_fields(&mut self, o: &Obj, p: &str, known: &[&str]) {
+        for k in o.keys() {
+            if !known.contains(&k) {
+                self.err(
+                    &format!("{p}/{}", tok(k)),
+                    format!("Field '{k}' is not supported here"),
+                );
+            }
+        }
+    }
+
+    /// The path field `f` of `o` reads the state's input (or a variable),
+    /// not the context object.
+    fn not_context(&mut self, o: &Obj, p: &str, f: &str) {
+        if o.get(f)
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| s.starts_with("$$"))
+        {
+            self.err(
+                &format!("{p}/{f}"),
+                format!("{f}: Value is not a Reference Path"),
+            );
         }
     }
 

@@ -20,6 +20,7 @@ impl<'a> Builder<'a> {
                 empty
             }
         };
+        self.comment(o, sp);
         let type_name = match o.get("Type") {
             Some(Doc::Str(t)) => t.to_string(),
             Some(_) => {
@@ -113,6 +114,16 @@ impl<'a> Builder<'a> {
         let flow = if jp {
             Dataflow::JsonPath(Box::new(self.path_flow(o, sp, assign)))
         } else {
+            if o.get("Arguments").is_some_and(|v| match v {
+                Doc::Str(s) => !is_jsonata_expr(s),
+                Doc::Obj(_) => false,
+                _ => true,
+            }) {
+                self.err(
+                    &format!("{sp}/Arguments"),
+                    "Arguments must be an object or a JSONata expression ({% … %})".into(),
+                );
+            }
             Dataflow::Jsonata(JsonataFlow {
                 arguments: o
                     .get("Arguments")
@@ -172,12 +183,14 @@ impl<'a> Builder<'a> {
                         );
                     }
                 }
-                if let Some(NumSpec::Fixed(t)) = &timeout {
-                    if t.as_u64() == Some(0) {
-                        self.err(
-                            &format!("{sp}/TimeoutSeconds"),
-                            "TimeoutSeconds must be positive".into(),
-                        );
+                for (f, spec) in [
+                    ("TimeoutSeconds", &timeout),
+                    ("HeartbeatSeconds", &heartbeat),
+                ] {
+                    if let Some(NumSpec::Fixed(t)) = spec {
+                        if t.as_u64() == Some(0) {
+                            self.err(&format!("{sp}/{f}"), format!("{f} must be positive"));
+                        }
                     }
                 }
                 for (f, spec) in [
@@ -232,6 +245,14 @@ impl<'a> Builder<'a> {
                     .count();
                 if forms != 1 {
                     self.err(sp, "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath".into());
+                }
+                if o.get("Timestamp")
+                    .is_some_and(|t| !matches!(t, Doc::Str(_)))
+                {
+                    self.err(
+                        &format!("{sp}/Timestamp"),
+                        "Timestamp must be a string (an RFC3339 timestamp)".into(),
+                    );
                 }
                 if let Some(Doc::Str(t)) = o.get("Timestamp") {
                     if ql == QueryLanguage::Jsonata && is_jsonata_expr(t) {

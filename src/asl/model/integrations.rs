@@ -110,13 +110,21 @@ pub(super) fn check_resource(resource: &str) -> Result<(), String> {
     if crate::asl::placeholders::has_placeholder(resource) {
         return Ok(());
     }
+    let unknown = || {
+        Err(format!("The resource provided {resource} is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."))
+    };
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    // AWS's schema: an ARN of Step Functions (an integration, an activity)
+    // or of Lambda (a function), in any partition.
     if parts.len() < 6
         || parts[0] != "arn"
-        || parts[2] != "states"
-        || !parts[3].is_empty()
-        || !parts[4].is_empty()
+        || !parts[1].starts_with("aws")
+        || !matches!(parts[2], "states" | "lambda")
+        || parts[5].is_empty()
     {
+        return unknown();
+    }
+    if parts[2] != "states" || !parts[3].is_empty() || !parts[4].is_empty() {
         return Ok(());
     }
     let rest = parts[5];
@@ -131,7 +139,7 @@ pub(super) fn check_resource(resource: &str) -> Result<(), String> {
     let (service, action) = base.split_once(':').unwrap_or((base, ""));
     match INTEGRATIONS.iter().find(|(s, _)| *s == service) {
         Some((_, actions)) if actions.contains(&action) => Ok(()),
-        _ => Err(format!("The resource provided {resource} is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.")),
+        _ => unknown(),
     }
 }
 

@@ -144,6 +144,13 @@ impl Definition {
         let timeout_seconds = match top.get("TimeoutSeconds") {
             None => None,
             Some(t) => match t.as_u64() {
+                Some(n) if n > 99_999_999 => {
+                    b.err(
+                        "/TimeoutSeconds",
+                        "TimeoutSeconds must be at most 99999999".into(),
+                    );
+                    None
+                }
                 Some(n) if n > 0 => Some(n),
                 _ => {
                     b.err(

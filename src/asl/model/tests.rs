@@ -122,7 +122,7 @@ fn bad_paths_timestamps_and_states_all() {
         "States": {
             "A": {"Type": "Pass", "InputPath": "nope", "ResultPath": "$.a[*]", "Next": "W"},
             "W": {"Type": "Wait", "Timestamp": "2016-12-05 21:29:29Z", "Next": "T"},
-            "T": {"Type": "Task", "Resource": "r", "End": true,
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
                   "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}]}
         }
     }));

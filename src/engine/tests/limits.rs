@@ -4,7 +4,10 @@ use super::*;
 
 #[test]
 fn loops_stop_at_the_event_limit() {
-    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A"}}});
+    // Endless, though it has a terminal state (AWS refuses one without).
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.never", "IsPresent": false, "Next": "A"}], "Default": "E"},
+        "E": {"Type": "Succeed"}}});
     let mut ex = exec_with(
         def,
         json!({}),
@@ -127,7 +130,8 @@ fn literal_waits_and_timeouts_past_99999999_seconds_are_invalid() {
 
 #[test]
 fn a_huge_execution_timeout_does_not_time_out_at_once() {
-    let def = json!({"TimeoutSeconds": i64::MAX, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}});
+    // The largest AWS accepts (99999999 s, over three years).
+    let def = json!({"TimeoutSeconds": 99_999_999, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}});
     let ex = run(def, json!({}), vec![]);
     assert_eq!(ex.status(), Status::Succeeded);
 }

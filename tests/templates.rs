@@ -696,3 +696,26 @@ fn eighty_thousand_distinct_refs_are_noted_in_linear_time() {
         t.elapsed()
     );
 }
+
+#[test]
+fn a_resource_only_the_deployed_stack_knows_stays_a_placeholder() {
+    // A parameter with no Default, an import and an attribute of a
+    // resource the template does not hold: unknown until deployed, they
+    // stay placeholders (a warning), not malformed ARNs (an error).
+    let t = temp_file(
+        "stand-ins.yaml",
+        "Parameters:\n  LambdaArn: {Type: String}\nResources:\n  SM:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Definition:\n        StartAt: A\n        States:\n          A: {Type: Task, Resource: !Ref LambdaArn, Next: B}\n          B: {Type: Task, Resource: !ImportValue SharedFn, Next: C}\n          C: {Type: Task, Resource: !GetAtt Elsewhere.Arn, End: true}\n",
+    );
+    let v = asldbg(&["validate", &t]);
+    let out = text(&v.stdout);
+    assert!(v.status.success(), "{out}{}", text(&v.stderr));
+    assert!(out.contains("valid (3 states"), "{out}");
+    assert!(out.contains("${LambdaArn}"), "{out}");
+    let mocks = temp_file(
+        "stand-ins-mocks.json",
+        r#"{"StateMachines": {"SM": {"TestCases": {"T": {"A": "R", "B": "R", "C": "R"}}}},
+            "MockedResponses": {"R": {"0": {"Return": {"ok": true}}}}}"#,
+    );
+    let (r, o) = run_json(&[&t, "--mocks", &mocks]);
+    assert_eq!(r["status"], "SUCCEEDED", "{r}{}", text(&o.stderr));
+}

@@ -869,10 +869,18 @@ impl App {
         self.absorb_history();
         self.follow_current();
         self.message = match stop {
-            Stop::Stepped if self.session.moment().container_exit().is_some() => format!(
-                "Paused at the end of {}: its result goes on next",
-                self.current_name()
-            ),
+            Stop::Stepped if self.session.moment().container_exit().is_some() => {
+                match self.session.moment().container_result() {
+                    Some(_) => format!(
+                        "Paused at the end of {}: its result goes on next",
+                        self.current_name()
+                    ),
+                    None => format!(
+                        "Paused at the end of {}: its error goes to Retry/Catch next",
+                        self.current_name()
+                    ),
+                }
+            }
             Stop::Stepped => format!("Paused before {}", self.current_name()),
             Stop::Breakpoint(_) => match self.session.take_condition_error() {
                 Some(e) => format!(
@@ -1113,9 +1121,17 @@ impl App {
         if let Some(o) = self.session.moment().output() {
             return (Some(o.clone()), None);
         }
-        // At a Parallel's or Map's exit: what its children gave.
-        if let Some(r) = self.session.moment().container_result() {
-            return (Some(r), None);
+        // At a Parallel's or Map's exit: what its children gave, or the
+        // error one of them ended in.
+        if self.session.moment().container_exit().is_some() {
+            if let Some(r) = self.session.moment().container_result() {
+                return (Some(r), None);
+            }
+            if let Some(e) = self.session.moment().error_pending() {
+                let text = |t: Option<&str>| t.map(Val::str).unwrap_or(Val::Null);
+                let error = Val::object([("Error", text(e.name())), ("Cause", text(e.cause()))]);
+                return (Some(error), None);
+            }
         }
         let last = self
             .session

@@ -163,6 +163,35 @@ fn stepping_into_a_map_iteration_follows_it() {
 }
 
 #[test]
+fn a_parallel_whose_branch_failed_stops_at_its_exit_with_the_error() {
+    let mut app = machine(
+        json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Next": "Done",
+                  "Branches": [
+                      {"StartAt": "Ok", "States": {"Ok": {"Type": "Pass", "Result": 1, "End": true}}},
+                      {"StartAt": "Bad", "States": {"Bad": {"Type": "Fail", "Error": "Boom", "Cause": "bad"}}}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}]},
+            "H": {"Type": "Pass", "End": true},
+            "Done": {"Type": "Pass", "End": true}}}),
+        json!({}),
+    );
+    press(&mut app, "sss");
+    assert_eq!(app.current_name(), "P (a branch failed)");
+    assert!(
+        app.message.contains("its error goes to Retry/Catch next"),
+        "{}",
+        app.message
+    );
+    // The Output pane shows the error, not a branch's output.
+    assert_eq!(
+        app.output_value().0.map(|v| v.to_json()),
+        Some(json!({"Error": "Boom", "Cause": "bad"}))
+    );
+    press(&mut app, "s");
+    assert_eq!(app.current_name(), "H");
+}
+
+#[test]
 fn step_over_runs_a_parallel_as_one_step() {
     let mut app = credit_card("AutoApproved", ColorMode::None);
     press(&mut app, "sss");

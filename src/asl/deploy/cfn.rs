@@ -129,16 +129,19 @@ impl Cfn<'_> {
                     Value::String(String::new())
                 };
             }
+            // Unknown until deployed: a placeholder, as `${X}` in a
+            // definition file is (validate warns of it; a Resource that
+            // is one is not taken for a malformed ARN).
             self.note(format!(
-                "parameter {name} has no Default: pass --sub {name}=VALUE (its name stands in)"
+                "parameter {name} has no Default: pass --sub {name}=VALUE (it stays ${{{name}}})"
             ));
-            return Value::String(name.into());
+            return Value::String(format!("${{{name}}}"));
         }
         let Some(res) = resources(self.template).and_then(|r| r.get(name)) else {
             self.note(format!(
-                "Ref {name}: no such parameter or resource (its name stands in)"
+                "Ref {name}: no such parameter or resource (it stays ${{{name}}})"
             ));
-            return Value::String(name.into());
+            return Value::String(format!("${{{name}}}"));
         };
         let ty = res.get("Type").and_then(|t| t.as_str()).unwrap_or("");
         let id = self.given_name(res).unwrap_or(name.to_string());
@@ -171,7 +174,8 @@ impl Cfn<'_> {
             (_, "Arn" | "TopicArn" | "StateMachineArn" | "FunctionArn") => {
                 arn_of(ty, &id, &self.place)
             }
-            _ => format!("{name}.{attr}"),
+            // What only the deployed stack knows stays a placeholder.
+            _ => format!("${{{name}.{attr}}}"),
         };
         self.note(format!("GetAtt {name}.{attr} stands as {v}"));
         Value::String(v)
@@ -399,9 +403,9 @@ impl Cfn<'_> {
             "Fn::ImportValue" => {
                 let name = s(self.resolve(arg));
                 self.note(format!(
-                    "Fn::ImportValue {name}: another stack's export (its name stands in)"
+                    "Fn::ImportValue {name}: another stack's export (it stays ${{{name}}})"
                 ));
-                Value::String(name)
+                Value::String(format!("${{{name}}}"))
             }
             "Fn::Base64" => {
                 use base64::Engine;
@@ -553,7 +557,7 @@ mod tests {
                 "c": "x-dev-https://sqs.us-east-1.amazonaws.com/123456789012/Q",
                 "d": 3,
                 "e": "q!",
-                "f": "NoDefault"
+                "f": "${NoDefault}"
             })
         );
         assert!(

@@ -18,7 +18,8 @@ const INTEGRATIONS: &[(&str, &[&str])] = &[
     ("ecs", &["runTask"]),
     ("batch", &["submitJob"]),
     ("glue", &["startJobRun"]),
-    ("glue-databrew", &["startJobRun"]),
+    // AWS Glue DataBrew (`arn:aws:states:::databrew:startJobRun`).
+    ("databrew", &["startJobRun"]),
     ("apigateway", &["invoke"]),
     ("http", &["invoke"]),
     ("s3", &["getObject", "listObjectsV2", "putObject"]),
@@ -56,8 +57,9 @@ const INTEGRATIONS: &[(&str, &[&str])] = &[
             "call",
         ],
     ),
+    // Amazon EMR (`arn:aws:states:::elasticmapreduce:createCluster`).
     (
-        "emr",
+        "elasticmapreduce",
         &[
             "createCluster",
             "terminateCluster",

@@ -22,7 +22,7 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// The marks and glyphs, under the keys in the help.
 const LEGEND: [&str; 5] = [
-    " Editors (e, t, x, W…): ctrl-o or F2 applies (enter in the one-line prompts: w, a breakpoint's condition or iteration), esc puts the text aside; ctrl-u undo, ctrl-r redo, ctrl-a/ctrl-e line start/end, alt-f/alt-b word, ctrl-k cut to the end, ctrl-w cut a word, ctrl-y paste what was cut, alt-</alt-> first/last line, ctrl-v/alt-v page",
+    " Editors (e, t, x and the ASL tab): ctrl-o or F2 applies (enter in the one-line prompts: w, a breakpoint's condition or iteration), esc puts the text aside; ctrl-u undo, ctrl-r redo, ctrl-a/ctrl-e line start/end, alt-f/alt-b word, ctrl-k cut to the end, ctrl-w cut a word, ctrl-y paste what was cut, alt-</alt-> first/last line, ctrl-v/alt-v page",
     "",
     " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits (list, graph)",
     " Glyphs: → Pass  ⚙ Task  ◇ Choice  ◷ Wait  ✓ Succeed  ⊗ Fail  ‖ Parallel  ≡ Map",

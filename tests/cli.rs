@@ -454,7 +454,7 @@ fn run_draws_the_path_taken_on_the_graph() {
     let out = text(&o.stdout);
     let graph = out.split("graph:\n").nth(1).expect("a graph section");
     assert!(graph.contains("│•⚙ Get credit limit│"), "{graph}");
-    assert!(graph.contains("│•→ Auto-approve limit│"), "{graph}");
+    assert!(graph.contains("│•⇢ Auto-approve limit│"), "{graph}");
     // The human approval branch was not taken: no mark, light lines.
     assert!(graph.contains("│ ⚙ Wait for human approval│"), "{graph}");
     assert!(graph.contains('┃') && graph.contains('━'), "{graph}");
@@ -865,7 +865,7 @@ fn graph_draws_an_invalid_definition_with_its_problems_marked() {
     assert_eq!(o.status.code(), Some(1));
     let g = text(&o.stdout);
     assert!(g.contains("✗◷ B"), "{g}");
-    assert!(g.contains("→ A") && !g.contains("✗→ A"), "{g}");
+    assert!(g.contains("⇢ A") && !g.contains("✗⇢ A"), "{g}");
     let e = text(&o.stderr);
     assert!(
         e.contains(":3:25: Seconds must be a non-negative integer"),

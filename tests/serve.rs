@@ -295,7 +295,7 @@ fn students_follow_the_teacher_and_f_again_gives_them_their_own_copy() {
     s.keys("\x1b[B\r");
     s.wait_for("wait");
     s.keys("F");
-    s.wait_for("◉ FOLLOWING THE TEACHER");
+    s.wait_for("▶ FOLLOWING THE TEACHER");
     s.wait_for("at Get credit limit");
     teacher.wait_for("teacher · 1 following");
     teacher.keys("s");
@@ -729,11 +729,11 @@ fn one_students_bombs_stay_in_their_session_and_one_key_cannot_fill_the_class() 
     t.wait_for("teacher · 0 following");
     // B follows; when the teacher leaves, B is told and has their copy.
     b.keys("F");
-    b.wait_for("◉ FOLLOWING THE TEACHER");
+    b.wait_for("▶ FOLLOWING THE TEACHER");
     t.keys("q");
     assert!(t.exit_status(Duration::from_secs(10)).success());
     b.wait_for("The teacher left the class");
-    b.wait_for_gone("◉ FOLLOWING THE TEACHER");
+    b.wait_for_gone("▶ FOLLOWING THE TEACHER");
     still_served(&mut b, "B after the teacher left");
 
     // A key login must give the class's user name.

@@ -667,7 +667,7 @@ fn the_graph_shows_what_the_test_suites_covered() {
     // The counts first on the status line; states never entered marked ○.
     t.wait_for("Test coverage: states 9/13 · transitions 5/10 · choice rules 1/3 · retriers 0/1");
     t.wait_for("│○⚙ Wait for human approval│");
-    t.wait_for("│•→ Auto-approve limit│");
+    t.wait_for("│•⇢ Auto-approve limit│");
     // C again: the run's marks (nothing entered yet).
     t.keys("C");
     t.wait_for("The run again (C: test coverage).");
@@ -1222,4 +1222,170 @@ fn started_in_the_background_it_says_it_cannot_read_the_terminal() {
     let t = Tui::spawn(cmd, 24, 80);
     t.wait_for("cannot read the terminal");
     t.wait_for("exit 2");
+}
+
+/// The column and row (0-based) where `text` starts on `screen`.
+fn cell_of(screen: &str, text: &str) -> (usize, usize) {
+    for (row, line) in screen.lines().enumerate() {
+        if let Some(i) = line.find(text) {
+            return (line[..i].chars().count(), row);
+        }
+    }
+    panic!("'{text}' is not on the screen:\n{screen}");
+}
+
+/// An SGR mouse report: button `b` (0 left, 64/65 wheel up/down) at a cell.
+fn mouse(t: &mut Tui, b: u8, (x, y): (usize, usize)) {
+    t.send(format!("\x1b[<{b};{};{}M", x + 1, y + 1).as_bytes());
+    if b < 64 {
+        t.send(format!("\x1b[<{b};{};{}m", x + 1, y + 1).as_bytes());
+    }
+}
+
+#[test]
+fn a_click_picks_a_tab_and_the_wheel_scrolls_the_pane_under_the_pointer() {
+    let keys: Vec<String> = (0..80).map(|i| format!("\"key{i:02}\": {i}")).collect();
+    let input = temp_file("wheel-in.json", &format!("{{{}}}", keys.join(", ")));
+    let mut t = Tui::start_sized(&["--sample", "credit-card", "--input", &input], 40, 120);
+    t.wait_for("\"key00\": 0");
+    // The graph has the keyboard; the wheel over the Input pane scrolls it
+    // (3 lines a notch) and the keyboard stays with the graph.
+    let at = cell_of(&t.screen(), "\"key05\"");
+    mouse(&mut t, 65, at);
+    mouse(&mut t, 65, at);
+    t.wait_for_gone("\"key04\": 4");
+    t.wait_for("\"key05\": 5");
+    t.wait_for("hjkl move");
+    // Up again: the text moves at once.
+    mouse(&mut t, 64, at);
+    t.wait_for("\"key02\": 2");
+    // A click on a tab's title picks it.
+    let hist = cell_of(&t.screen(), "4 Hist");
+    mouse(&mut t, 0, hist);
+    t.wait_for("ExecutionStarted");
+    let asl = cell_of(&t.screen(), "6 ASL");
+    mouse(&mut t, 0, asl);
+    t.wait_for("(/States/Get credit limit)");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn slash_in_a_json_pane_searches_its_keys_and_values() {
+    let mut t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
+    t.wait_for("PAUSED");
+    // The Input tab: `/` searches the JSON, not the state names.
+    t.keys("1");
+    t.keys("/");
+    t.wait_for("(enter finds, esc cancels)");
+    t.keys("columbus\r");
+    t.wait_for("/columbus: match 1 of 1 (n next, N previous)");
+    t.wait_for("/data/address/city");
+    t.keys("\x1b");
+    t.wait_for_gone("match 1 of 1");
+    // Elsewhere `/` still finds a state.
+    t.keys("h");
+    t.keys("/");
+    t.wait_for("type part of a state's name");
+    t.keys("\x1b");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn colours_follow_what_the_terminal_says_it_has() {
+    let run = |term: &str, colorterm: Option<&str>| -> String {
+        let mut cmd = portable_pty::CommandBuilder::new(env!("CARGO_BIN_EXE_asldbg"));
+        cmd.args(["--sample", "credit-card", "--no-mouse"]);
+        cmd.env("TERM", term);
+        cmd.env_remove("NO_COLOR");
+        match colorterm {
+            Some(c) => cmd.env("COLORTERM", c),
+            None => cmd.env_remove("COLORTERM"),
+        }
+        let t = Tui::spawn(cmd, 24, 80);
+        t.wait_for("PAUSED");
+        std::thread::sleep(Duration::from_millis(200));
+        let raw = String::from_utf8_lossy(&t.raw.lock().unwrap()).into_owned();
+        t.quit_and_check_restored();
+        raw
+    };
+    // xterm says 16 colours: the 16 colours' own codes, no 256-colour ones.
+    let sixteen = run("xterm", None);
+    assert!(
+        !sixteen.contains("38;5;") && !sixteen.contains("48;5;"),
+        "{sixteen:?}"
+    );
+    assert!(!sixteen.contains("38;2;"));
+    assert!(
+        sixteen.contains("\x1b[3") || sixteen.contains("\x1b[9"),
+        "{sixteen:?}"
+    );
+    let indexed = run("xterm-256color", None);
+    assert!(indexed.contains("38;5;") && !indexed.contains("38;2;"));
+    let rgb = run("xterm", Some("truecolor"));
+    assert!(rgb.contains("38;2;"));
+}
+
+#[test]
+fn the_graph_opens_centred_and_counts_what_is_off_to_each_side() {
+    let branch = |n: &str| {
+        format!(
+            r#"{{"StartAt": "{n} first step of the branch", "States": {{"{n} first step of the branch": {{"Type": "Pass", "Next": "{n} second"}}, "{n} second": {{"Type": "Pass", "End": true}}}}}}"#
+        )
+    };
+    let def = temp_file(
+        "wide.asl.json",
+        &format!(
+            r#"{{"StartAt": "Fan out", "States": {{"Fan out": {{"Type": "Parallel", "Branches": [{}, {}, {}], "Next": "Done"}}, "Done": {{"Type": "Succeed"}}}}}}"#,
+            branch("Alpha"),
+            branch("Bravo"),
+            branch("Charlie")
+        ),
+    );
+    let mut t = Tui::start_sized(&[&def, "--no-mouse"], 40, 120);
+    t.wait_for("PAUSED");
+    t.keys("s");
+    t.wait_for("at Alpha first step of the branch [0]");
+    // `i`: the next state that runs, whichever branch it is in.
+    for _ in 0..4 {
+        if t.screen().contains("at Bravo first step of the branch [1]") {
+            break;
+        }
+        t.keys("i");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    t.wait_for("at Bravo first step of the branch [1]");
+    // Bravo's box whole in the middle; Alpha's two states cut on the
+    // left, Charlie's on the right, and the border says so.
+    t.wait_for("│▶⇢ Bravo first step of the branch│");
+    t.wait_for("└←2─");
+    t.wait_for("─2→┘");
+    t.quit_and_check_restored();
+}
+
+#[test]
+fn the_asl_tab_writes_back_only_what_was_edited() {
+    // Written as people write: tabs, CRLF, escapes, an exponent, a one-line
+    // Result, odd spacing.
+    let text = "{\r\n\t\"Comment\": \"caf\\u00e9\",\r\n\t\"StartAt\": \"A\",\r\n\t\"States\": {\r\n\t\t\"A\": {\r\n\t\t\t\"Type\": \"Pass\",\r\n\t\t\t\"Result\": {\"n\": 1e3, \"s\": \"\\u00e9\"},\r\n\t\t\t\"ResultPath\" :  \"$.r\",\r\n\t\t\t\"Next\": \"B\"\r\n\t\t},\r\n\t\t\"B\": {\"Type\": \"Succeed\"}\r\n\t}\r\n}\r\n";
+    let def = temp_file("bytes.asl.json", text);
+    let mut t = Tui::start(&[&def, "--no-mouse"]);
+    t.wait_for("PAUSED");
+    t.keys("6");
+    t.wait_for("(/States/A)");
+    t.keys("e");
+    t.wait_for("ctrl-o/F2");
+    // A member added on the editor's second line.
+    t.keys("\x1b[F");
+    t.keys("\r\"Comment\": \"added\",");
+    t.keys("\x0f");
+    t.wait_for("A written to bytes.asl.json");
+    let now = std::fs::read_to_string(&def).unwrap();
+    assert_eq!(
+        now,
+        text.replace(
+            "\"Next\": \"B\"\r\n\t\t}",
+            "\"Next\": \"B\",\r\n\t\t\t\"Comment\": \"added\"\r\n\t\t}"
+        )
+    );
+    t.quit_and_check_restored();
 }

@@ -14,6 +14,7 @@ pub mod jsonpath;
 pub mod model;
 mod parse;
 pub mod placeholders;
+pub mod splice;
 pub mod template;
 pub mod timestamp;
 pub mod value;

@@ -210,7 +210,8 @@ fn glyph(b: u8) -> char {
 
 pub fn type_glyph(t: &str) -> char {
     match t {
-        "Pass" => '→',
+        // Not →, an arrow in text (and `>` in ASCII, the current state's).
+        "Pass" => '⇢',
         "Task" => '⚙',
         "Choice" => '◇',
         "Wait" => '◷',
@@ -508,7 +509,8 @@ pub fn render(l: &Layout) -> Rendered {
     draw(&mut c, l, &mut out, &mut lane);
     // Start marker above the first state.
     if let Some(s) = l.nodes.iter().find(|n| n.state == l.start) {
-        c.put(s.x + s.w / 2, 0, '●');
+        // Not ●, a breakpoint's mark.
+        c.put(s.x + s.w / 2, 0, '◆');
         c.put(s.x + s.w / 2, 1, '▼');
     }
     let mut lines = c.lines();

@@ -156,7 +156,7 @@ impl Lesson {
 
     /// A debugger on this lesson: tasks answered by its mocks, or by the
     /// student (no command, no file is ever opened for it).
-    fn app(&self, progress: crate::testing::exercises::Progress) -> App {
+    fn app(&self, progress: crate::testing::exercises::Progress, look: Look) -> App {
         let mocks = self.mocks.clone();
         let session = DebugSession::new(
             self.definition.clone(),
@@ -170,10 +170,12 @@ impl Lesson {
             }),
             Options::default(),
         );
-        // The built-in theme always loads; 256 colours (a class's terminals).
-        let theme = crate::tui::theme::Theme::load("dark", crate::tui::theme::ColorMode::Ansi256)
-            .expect("the built-in theme");
+        // The built-in theme always loads, in the colours the student's
+        // terminal says it has.
+        let theme =
+            crate::tui::theme::Theme::load("dark", look.colors).expect("the built-in theme");
         let mut app = App::new(session, self.name.clone(), theme);
+        app.glyphs = look.glyphs;
         app.lesson = self.text.clone();
         if app.lesson.is_some() {
             app.message =
@@ -591,8 +593,27 @@ impl russh::server::Server for Server {
             login: None,
             channel: None,
             size: (80, 24),
+            term: None,
             input: None,
             decoder: Decoder::default(),
+        }
+    }
+}
+
+/// How a student's terminal draws: its colours and glyphs, from the `TERM`
+/// its ssh client sent (ssh sends no `COLORTERM` or `NO_COLOR` unless told
+/// to, so only `TERM` counts). A client with no pty request gets 256 colours.
+#[derive(Debug, Clone, Copy)]
+struct Look {
+    colors: crate::tui::theme::ColorMode,
+    glyphs: crate::tui::glyphs::Glyphs,
+}
+
+impl Look {
+    fn for_terminal(term: Option<&str>) -> Look {
+        Look {
+            colors: crate::tui::theme::ColorMode::for_terminal(term, None, false),
+            glyphs: crate::tui::glyphs::Glyphs::for_terminal(term, false),
         }
     }
 }
@@ -618,6 +639,8 @@ struct Connection {
     login: Option<Seat>,
     channel: Option<ChannelId>,
     size: (u16, u16),
+    /// The client's `TERM` (from its pty request).
+    term: Option<String>,
     /// Where its debugger takes events (once started).
     input: Option<mpsc::Sender<Event>>,
     decoder: Decoder,
@@ -771,7 +794,7 @@ impl russh::server::Handler for Connection {
     async fn pty_request(
         &mut self,
         channel: ChannelId,
-        _term: &str,
+        term: &str,
         cols: u32,
         rows: u32,
         _pw: u32,
@@ -779,6 +802,7 @@ impl russh::server::Handler for Connection {
         _modes: &[(russh::Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.term = Some(term.chars().take(64).collect());
         // A client with no terminal of its own (`ssh -tt` from a script)
         // says 0×0: it gets 80×24.
         if cols > 0 && rows > 0 {
@@ -862,6 +886,7 @@ impl russh::server::Handler for Connection {
         let handle = session.handle();
         let lessons = config.lessons.clone();
         let size = self.size;
+        let look = Look::for_terminal(self.term.as_deref());
         let record = config.record.as_ref().map(|dir| Recording {
             dir: dir.clone(),
             user: self.user.clone(),
@@ -928,7 +953,7 @@ impl russh::server::Handler for Connection {
                     .build()
                 {
                     Ok(rt) => rt.block_on(run_session(
-                        lessons, size, rx, outbox, class, record, who, limits,
+                        lessons, size, look, rx, outbox, class, record, who, limits,
                     )),
                     Err(e) => who
                         .log
@@ -1387,6 +1412,7 @@ impl RecordFile {
 async fn run_session(
     lessons: Vec<Lesson>,
     size: (u16, u16),
+    look: Look,
     rx: mpsc::Receiver<Event>,
     outbox: Arc<Outbox>,
     mut class: ClassHooks,
@@ -1398,7 +1424,12 @@ async fn run_session(
     if crate::tui::enter_screen(&mut writer, true).is_err() {
         return;
     }
-    let backend = RemoteBackend::new(writer, size.0, size.1);
+    let sixteen = look.colors == crate::tui::theme::ColorMode::Ansi16;
+    let backend = RemoteBackend::new(
+        crate::tui::screen::Sixteen::new(writer, sixteen),
+        size.0,
+        size.1,
+    );
     let Ok(mut term) = Terminal::with_options(
         backend,
         TerminalOptions {
@@ -1421,7 +1452,10 @@ async fn run_session(
     let mut next = pick(&mut term, &lessons, &mut input, &mut size).await;
     while let Some(i) = next.take() {
         log.line(&format!("{name} opened the lesson {}", lessons[i].name));
-        let mut app = lessons[i].app(class.shared.room.progress(&class.who, &lessons[i].name));
+        let mut app = lessons[i].app(
+            class.shared.room.progress(&class.who, &lessons[i].name),
+            look,
+        );
         app.set_editor_cap(limits.editor);
         class.enter(&mut app, i, &lessons[i].name);
         let _ = term.clear();
@@ -1792,7 +1826,7 @@ impl crate::tui::Hooks for ClassHooks {
 
 /// The lesson picker: ↑/↓ and Enter; q or Esc ends the session.
 async fn pick(
-    term: &mut Terminal<RemoteBackend<ChannelWriter>>,
+    term: &mut Terminal<RemoteBackend<crate::tui::screen::Sixteen<ChannelWriter>>>,
     lessons: &[Lesson],
     input: &mut Remote,
     size: &mut (u16, u16),
@@ -1838,7 +1872,10 @@ mod tests {
     fn every_bundled_sample_is_a_lesson() {
         for s in crate::samples::SAMPLES {
             let l = Lesson::sample(s).unwrap();
-            let app = l.app(Default::default());
+            let app = l.app(
+                Default::default(),
+                Look::for_terminal(Some("xterm-256color")),
+            );
             assert_eq!(app.title, s.name);
         }
     }

@@ -37,6 +37,8 @@ pub enum Command {
     RunUntil,
     ToggleBreakpoint,
     FindState,
+    /// `/` in a JSON pane: the value whole, searching its keys and values.
+    FindInValue,
     FilterHistory,
     ToggleFold,
     ToggleLeftPane,
@@ -235,6 +237,9 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[c('>')], "< / >", C::Sideways(8), S::Data, "", "JSON panes: scroll right / left (lines stop wrapping; back at 0 they wrap)"),
     bind(&[c('<')], "", C::Sideways(-8), S::Data, "", ""),
     bind(&[c('/')], "/", C::FilterHistory, S::DataTab(Tab::History), "filter", "History: filter the events by type or state name"),
+    bind(&[c('/')], "/", C::FindInValue, S::DataTab(Tab::Input), "find", "Input, Output, ASL: search the JSON's keys and values (the value whole; n/N next/previous)"),
+    bind(&[c('/')], "/", C::FindInValue, S::DataTab(Tab::Output), "find", ""),
+    bind(&[c('/')], "/", C::FindInValue, S::DataTab(Tab::State), "find", ""),
     bind(&[c('/')], "/", C::FindState, S::Anywhere, "find", "find a state by name"),
     bind(&[c('e')], "e", C::EditVariable, S::DataTab(Tab::Variables), "edit", "Variables: edit the selected variable"),
     bind(&[c('e')], "e", C::WhatIf, S::DataTab(Tab::Inspector), "what-if", "Stages: edit the field that made the selected stage; every stage after it recomputes as you type (enter keeps it)"),
@@ -300,6 +305,7 @@ pub fn only_looks(c: Command) -> bool {
     matches!(
         c,
         FindState
+            | FindInValue
             | Lab
             | Exercise
             | Exercises

@@ -578,6 +578,12 @@ impl App {
             Command::FocusData => self.focus = Focus::Data,
             Command::Move(d) => self.move_selection(d),
             Command::ViewValue => self.open_viewer(),
+            Command::FindInValue => {
+                self.open_viewer();
+                if let Mode::View(v) = &mut self.mode {
+                    v.typing = Some(String::new());
+                }
+            }
             Command::Deselect => self.history_selected = None,
             Command::PickRow(row) => {
                 self.focus = Focus::States;
@@ -657,44 +663,98 @@ impl App {
         };
     }
 
-    /// A mouse event: the wheel scrolls what is under the keyboard (the
-    /// viewer, a list); a click picks the pane, and in the left pane the
-    /// state under it, found on the same layout the screen was drawn with.
+    /// A mouse event: the wheel scrolls the pane under the pointer (the
+    /// viewer and the popups, what they show), leaving the keyboard where it
+    /// is; a click picks the pane, a tab by its title, and in the left pane
+    /// the state under it, found on the same layout the screen was drawn with.
     pub(super) fn mouse_event(&mut self, m: MouseEvent) {
+        use super::layout::Hit;
         if !self.mouse {
             return;
         }
-        match m.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
-                if matches!(self.mode, Mode::View(_)) =>
-            {
-                let code = if m.kind == MouseEventKind::ScrollDown {
-                    KeyCode::Down
-                } else {
-                    KeyCode::Up
-                };
+        let wheel = match m.kind {
+            MouseEventKind::ScrollDown => Some(3),
+            MouseEventKind::ScrollUp => Some(-3),
+            _ => None,
+        };
+        if let Some(by) = wheel {
+            let over_panes = matches!(
+                self.mode,
+                Mode::Normal
+                    | Mode::Search(_)
+                    | Mode::GoTo(_)
+                    | Mode::HistoryFilter
+                    | Mode::CompareFile(_)
+            );
+            if !over_panes {
+                // A popup, an editor or the viewer: what it shows scrolls.
+                let code = if by > 0 { KeyCode::Down } else { KeyCode::Up };
                 for _ in 0..3 {
                     self.key(KeyEvent::new(code, KeyModifiers::NONE));
                 }
+                return;
             }
-            MouseEventKind::ScrollDown => self.move_selection(3),
-            MouseEventKind::ScrollUp => self.move_selection(-3),
-            MouseEventKind::Down(_) if matches!(self.mode, Mode::Normal) => {
-                let screen = self.screen();
-                match screen.hit(m.column, m.row) {
-                    Some(super::layout::Hit::List(row)) => {
-                        self.run(Command::PickRow(row + self.outline_scroll))
-                    }
-                    Some(super::layout::Hit::Graph(x, y)) => {
-                        let w = self.graph_window(&screen);
-                        self.run(Command::PickGraphCell(x + w.left, y + w.top))
-                    }
-                    Some(super::layout::Hit::Left) => self.focus = Focus::States,
-                    Some(super::layout::Hit::Data) => self.focus = Focus::Data,
-                    None => {}
+            let screen = self.screen();
+            let under = match screen.hit(m.column, m.row) {
+                Some(Hit::List(_) | Hit::Graph(..) | Hit::Left) => Some((Focus::States, self.tab)),
+                Some(Hit::Beside(tab)) => Some((Focus::Data, tab)),
+                Some(Hit::TabTitles(_) | Hit::Tabbed) => {
+                    // With Input and Output beside it, the tabbed pane
+                    // shows Stages while either of them is the tab.
+                    let shown = super::view::tabs_shown(&screen);
+                    let tab = if shown.contains(&self.tab) {
+                        self.tab
+                    } else {
+                        shown[0]
+                    };
+                    Some((Focus::Data, tab))
                 }
+                Some(Hit::Task) | None => None,
+            };
+            if let Some((focus, tab)) = under {
+                let kept = (self.focus, self.tab);
+                (self.focus, self.tab) = (focus, tab);
+                self.move_selection(by);
+                (self.focus, self.tab) = kept;
             }
-            _ => {}
+            return;
+        }
+        if let MouseEventKind::Down(_) = m.kind {
+            if !matches!(self.mode, Mode::Normal) {
+                return;
+            }
+            let screen = self.screen();
+            match screen.hit(m.column, m.row) {
+                Some(Hit::List(row)) => self.run(Command::PickRow(row + self.outline_scroll)),
+                Some(Hit::Graph(x, y)) => {
+                    let w = self.graph_window(&screen);
+                    self.run(Command::PickGraphCell(x + w.left, y + w.top))
+                }
+                Some(Hit::Left) => self.focus = Focus::States,
+                Some(Hit::TabTitles(x)) => {
+                    self.focus = Focus::Data;
+                    let shown = super::view::tabs_shown(&screen);
+                    let room = super::layout::inner(screen.tabs).width as usize;
+                    if let Some(tab) = super::view::tab_at(shown, room, x) {
+                        self.tab = tab;
+                    }
+                }
+                Some(Hit::Beside(tab)) => {
+                    self.focus = Focus::Data;
+                    self.tab = tab;
+                }
+                Some(Hit::Task) => self.focus = Focus::Data,
+                Some(Hit::Tabbed) => {
+                    self.focus = Focus::Data;
+                    // The tabbed pane's own tab, not the Input or Output
+                    // beside it.
+                    let shown = super::view::tabs_shown(&screen);
+                    if !shown.contains(&self.tab) {
+                        self.tab = shown[0];
+                    }
+                }
+                None => {}
+            }
         }
     }
 

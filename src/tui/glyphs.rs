@@ -18,12 +18,16 @@ pub enum Glyphs {
 impl Glyphs {
     /// `--ascii`, else what `TERM` says.
     pub fn detect(ascii: bool) -> Glyphs {
-        if ascii {
-            Glyphs::Ascii
-        } else if std::env::var("TERM").is_ok_and(|t| t == "linux") {
-            Glyphs::Console
-        } else {
-            Glyphs::Unicode
+        Glyphs::for_terminal(std::env::var("TERM").ok().as_deref(), ascii)
+    }
+
+    /// `ascii`, else what a terminal called `term` can draw.
+    pub fn for_terminal(term: Option<&str>, ascii: bool) -> Glyphs {
+        match term {
+            _ if ascii => Glyphs::Ascii,
+            Some("linux") => Glyphs::Console,
+            Some("vt100") | Some("vt102") | Some("vt220") | Some("ansi") => Glyphs::Ascii,
+            _ => Glyphs::Unicode,
         }
     }
 }
@@ -68,6 +72,9 @@ pub fn map(g: Glyphs, c: char) -> Option<char> {
             '▶' => '►',
             '●' => '*',
             '◉' => 'o',
+            '◆' => '■',
+            '○' => '°',
+            '⇢' => '→',
             '✗' => 'x',
             '⊗' => 'F',
             '↯' => '!',
@@ -80,9 +87,11 @@ pub fn map(g: Glyphs, c: char) -> Option<char> {
             '↳' => '»',
             '›' => '»',
             '…' => '~',
-            '✎' => '*',
+            '✎' => '%',
+            '✋' => '!',
             '▏' => '|',
             '—' => '-',
+            '⏪' => '«',
             _ => return None,
         });
     }
@@ -91,27 +100,57 @@ pub fn map(g: Glyphs, c: char) -> Option<char> {
         '│' => '|',
         '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => '+',
         c if ('\u{2550}'..='\u{256C}').contains(&c) => '+',
-        '▼' | '↓' => 'v',
-        '▶' | '→' | '›' | '↳' | '»' => '>',
+        _ => return ascii_mark(c),
+    })
+}
+
+/// The ASCII stand-in of each mark and glyph the panes draw. Each meaning
+/// has its own: the legend in `?` (drawn through this table) reads true.
+const ASCII: &[(char, char, &str)] = &[
+    ('▶', '>', "the next state"),
+    ('•', 'o', "visited"),
+    ('✗', 'X', "failed"),
+    ('↯', '!', "an error caught"),
+    ('●', '*', "a breakpoint"),
+    ('×', 'x', "visits (xN)"),
+    ('⇢', '-', "Pass"),
+    ('⚙', 'T', "Task"),
+    ('◇', '?', "Choice"),
+    ('◷', 'W', "Wait"),
+    ('✓', '+', "Succeed, passed"),
+    ('⊗', 'F', "Fail"),
+    ('‖', 'P', "Parallel"),
+    ('≡', 'M', "Map"),
+    ('◆', 'S', "the start"),
+    ('◉', '=', "an end"),
+    ('↺', '@', "a loop"),
+    ('▼', 'v', "an edge's label"),
+    ('○', '_', "never entered (coverage)"),
+    ('✎', '%', "a user's edit (history)"),
+    ('✋', 'H', "a raised hand"),
+    ('⏪', '<', "in the past"),
+    ('…', '~', "cut"),
+];
+
+/// Text characters (arrows, punctuation) and their ASCII.
+fn ascii_mark(c: char) -> Option<char> {
+    if let Some((_, a, _)) = ASCII.iter().find(|(u, _, _)| *u == c) {
+        return Some(*a);
+    }
+    Some(match c {
+        '↓' => 'v',
+        '→' | '›' | '↳' | '»' => '>',
         '←' | '«' => '<',
         '↑' => '^',
-        '●' | '•' | '✎' => '*',
-        '◉' | '↺' => '@',
-        '✗' | '×' => 'x',
-        '⊗' => 'F',
-        '↯' => '!',
-        '⚙' => 'T',
-        '◇' => '?',
-        '◷' => 'W',
-        '✓' => '+',
-        '‖' | '≡' => '=',
-        '…' => '~',
         '▌' | '▏' => '|',
-        '—' => '-',
+        '—' | '–' => '-',
         '·' => '.',
         '≥' => '>',
         '≤' => '<',
         'µ' => 'u',
+        '°' => 'o',
+        '“' | '”' => '"',
+        '‘' | '’' => '\'',
         _ => return None,
     })
 }
@@ -154,5 +193,65 @@ mod tests {
         assert_eq!(map(Glyphs::Console, '▶'), Some('►'));
         assert_eq!(map(Glyphs::Unicode, '▶'), None);
         assert_eq!(map(Glyphs::Ascii, 'a'), None);
+    }
+
+    #[test]
+    fn each_mark_keeps_its_own_ascii_glyph() {
+        let mut seen = std::collections::HashMap::new();
+        for (u, a, meaning) in ASCII {
+            assert_eq!(map(Glyphs::Ascii, *u), Some(*a));
+            if let Some(other) = seen.insert(*a, *meaning) {
+                panic!("{a:?} means both {other} and {meaning}");
+            }
+            // Not a box line's ASCII either.
+            assert!(!"-|+".contains(*a) || *u == '⇢' || *u == '✓', "{u} → {a}");
+        }
+    }
+
+    /// Every non-ASCII character written in the drawing code (its strings,
+    /// char literals and comments alike) has a stand-in under `--ascii`:
+    /// nothing reaches an ASCII terminal unmapped but what the user wrote.
+    #[test]
+    fn every_glyph_the_panes_draw_has_an_ascii_stand_in() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut missing = std::collections::BTreeMap::new();
+        for dir in ["tui", "graph"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_none_or(|e| e != "rs")
+                    || path
+                        .file_name()
+                        .is_some_and(|n| n == "tests.rs" || n == "glyphs.rs")
+                {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                // The tests at the end are not drawn.
+                let drawn = text.split("#[cfg(test)]").next().unwrap_or("");
+                for line in drawn.lines() {
+                    let code = line.trim_start();
+                    // Nor are comments.
+                    if code.starts_with("//") {
+                        continue;
+                    }
+                    for c in code.chars().filter(|c| !c.is_ascii()) {
+                        if map(Glyphs::Ascii, c).is_none() {
+                            missing
+                                .entry(c)
+                                .or_insert_with(|| format!("{}: {code}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "no ASCII stand-in for:\n{}",
+            missing
+                .iter()
+                .map(|(c, at)| format!("{c:?} {at}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
     }
 }

@@ -21,8 +21,29 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, window: GraphWindow) {
         (false, true) => "Graph (test coverage)",
         (false, false) => "Graph",
     };
-    let b = app.theme.pane_in(title, focused, area.width);
+    let mut b = app.theme.pane_in(title, focused, area.width);
     let inner = b.inner(area);
+    // What the window leaves out, on the border of the side it is on:
+    // ←N and N→ at the bottom's ends, ↓N in its middle, ↑N top right.
+    let [l, r, u, d] = super::layout::off_screen(
+        &app.graph().drawn,
+        window,
+        (inner.width as usize, inner.height as usize),
+    );
+    let style = app.theme.accent;
+    let mark = |s: String| Line::styled(s, style);
+    if l > 0 {
+        b = b.title_bottom(mark(format!("←{l}")).left_aligned());
+    }
+    if d > 0 {
+        b = b.title_bottom(mark(format!("↓{d}")).centered());
+    }
+    if r > 0 {
+        b = b.title_bottom(mark(format!("{r}→")).right_aligned());
+    }
+    if u > 0 {
+        b = b.title_top(mark(format!("↑{u}")).right_aligned());
+    }
     f.render_widget(b, area);
     draw_graph(f, app, inner, window);
 }

@@ -8,7 +8,7 @@
 //! beside the tabs only when the tabs keep a readable width, as wide as
 //! their JSON needs, and an empty one gives its rows to the other.
 
-use super::panes::Focus;
+use super::panes::{Focus, Tab};
 use crate::graph::text::Rendered;
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -83,7 +83,14 @@ pub enum Hit {
     Graph(usize, usize),
     /// Elsewhere in the left pane (its border, the lesson).
     Left,
-    Data,
+    /// The tabbed pane's row of titles, this many columns into it.
+    TabTitles(usize),
+    /// The tabbed pane, elsewhere than its titles.
+    Tabbed,
+    /// The Input or Output pane standing beside the tabs.
+    Beside(Tab),
+    /// The waiting task's panel.
+    Task,
 }
 
 fn contains(r: Rect, x: u16, y: u16) -> bool {
@@ -117,16 +124,26 @@ impl Screen {
                 Left::Lesson => Hit::Left,
             });
         }
-        let data = [
-            Some(self.tabs),
-            self.task,
-            self.io.map(|p| p.0),
-            self.io.map(|p| p.1),
-        ];
-        data.into_iter()
-            .flatten()
-            .any(|r| contains(r, x, y))
-            .then_some(Hit::Data)
+        if let Some((input, output)) = self.io {
+            if contains(input, x, y) {
+                return Some(Hit::Beside(Tab::Input));
+            }
+            if contains(output, x, y) {
+                return Some(Hit::Beside(Tab::Output));
+            }
+        }
+        if self.task.is_some_and(|r| contains(r, x, y)) {
+            return Some(Hit::Task);
+        }
+        if contains(self.tabs, x, y) {
+            let i = inner(self.tabs);
+            return Some(if y == i.y && contains(i, x, y) {
+                Hit::TabTitles((x - i.x) as usize)
+            } else {
+                Hit::Tabbed
+            });
+        }
+        None
     }
 }
 
@@ -270,8 +287,8 @@ pub struct GraphWindow {
 }
 
 /// The window on the graph drawing for a pane of `w`×`h` cells: the box of
-/// `focus` centred vertically, and sideways only as far as needed to show
-/// it whole (or its left part, when it is wider than the pane).
+/// `focus` centred (its left part at the left edge when it is wider than
+/// the pane), the drawing's edges never further in than the pane's.
 pub fn graph_window(
     drawn: &Rendered,
     focus: Option<(usize, usize)>,
@@ -284,17 +301,37 @@ pub fn graph_window(
         .min(drawn.lines.len().saturating_sub(h));
     let left = b
         .map(|b| {
-            if b.0 + b.2 < w {
-                0
-            } else if b.2 + 2 > w {
+            if b.2 + 2 > w {
                 b.0.saturating_sub(1)
             } else {
-                b.0 + b.2 + 1 - w
+                (b.0 + b.2 / 2).saturating_sub(w / 2)
             }
         })
         .unwrap_or(0)
         .min(drawn.width.saturating_sub(w));
     GraphWindow { left, top }
+}
+
+/// How many states' boxes a window on the drawing does not show whole, on
+/// each side: left, right, above, below (one cut by the pane's edge counts
+/// on that side; one off to a corner on both). Containers are not counted,
+/// what they hold is.
+pub fn off_screen(
+    drawn: &Rendered,
+    GraphWindow { left, top }: GraphWindow,
+    (w, h): (usize, usize),
+) -> [usize; 4] {
+    let mut n = [0; 4];
+    for (k, b) in &drawn.boxes {
+        if drawn.containers.contains(k) {
+            continue;
+        }
+        n[0] += usize::from(b.0 < left);
+        n[1] += usize::from(b.0 + b.2 > left + w);
+        n[2] += usize::from(b.1 < top);
+        n[3] += usize::from(b.1 + b.3 > top + h);
+    }
+    n
 }
 
 /// The first row of a list `rows` high that keeps `selected` in view,
@@ -418,7 +455,7 @@ mod tests {
         let s = wants((80, 24), Focus::States, Left::List, JSON);
         assert_eq!(s.hit(3, 2), Some(Hit::List(0)));
         assert_eq!(s.hit(0, 2), Some(Hit::Left));
-        assert_eq!(s.hit(79, 5), Some(Hit::Data));
+        assert_eq!(s.hit(79, 5), Some(Hit::Tabbed));
         assert_eq!(s.hit(5, 0), None);
         let s = wants((80, 24), Focus::States, Left::Graph(20), JSON);
         assert_eq!(s.hit(4, 5), Some(Hit::Graph(3, 3)));

@@ -57,7 +57,7 @@ use ratatui::Terminal;
 use std::io::{self, Stdout, Write};
 use std::time::{Duration, Instant};
 
-type Term = Terminal<CrosstermBackend<Stdout>>;
+type Term = Terminal<CrosstermBackend<screen::Sixteen<Stdout>>>;
 
 /// Where the front end's events come from: the local terminal (read by
 /// crossterm) or bytes from a remote one ([`keys::Decoder`]).
@@ -189,11 +189,13 @@ fn install_panic_hook() {
     }));
 }
 
-fn setup(mouse: bool) -> io::Result<Term> {
+/// The terminal in raw mode on the alternate screen; `sixteen`: it has
+/// only the 16 ANSI colours (see [`screen::Sixteen`]).
+fn setup(mouse: bool, sixteen: bool) -> io::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
     enter_screen(&mut out, mouse)?;
-    Terminal::new(CrosstermBackend::new(out))
+    Terminal::new(CrosstermBackend::new(screen::Sixteen::new(out, sixteen)))
 }
 
 fn draw<B: screen::Screen, H: Hooks>(
@@ -428,7 +430,7 @@ pub fn run_with(mut app: App) -> io::Result<App> {
     }
     in_the_foreground()?;
     install_panic_hook();
-    let mut term = setup(app.mouse)?;
+    let mut term = setup(app.mouse, app.theme.colors == theme::ColorMode::Ansi16)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -485,7 +487,7 @@ pub fn pick_from(
     }
     in_the_foreground()?;
     install_panic_hook();
-    let mut term = setup(false)?;
+    let mut term = setup(false, false)?;
     let mut picker = picker::Picker::new(items, title);
     let result = loop {
         term.draw(|f| picker.draw(f))?;

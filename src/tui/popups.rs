@@ -25,8 +25,8 @@ const LEGEND: [&str; 5] = [
     " Editors (e, t, x and the ASL tab): ctrl-o or F2 applies (enter in the one-line prompts: w, a breakpoint's condition or iteration), esc puts the text aside; ctrl-u undo, ctrl-r redo, ctrl-a/ctrl-e line start/end, alt-f/alt-b word, ctrl-k cut to the end, ctrl-w cut a word, ctrl-y paste what was cut, alt-</alt-> first/last line, ctrl-v/alt-v page",
     "",
     " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits (list, graph)",
-    " Glyphs: → Pass  ⚙ Task  ◇ Choice  ◷ Wait  ✓ Succeed  ⊗ Fail  ‖ Parallel  ≡ Map",
-    " Graph:  ●▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running  [+N] collapsed (N states)  ×N visits  ↯ caught; taken edges green, the current state in the accent colour, breakpoints on the border",
+    " Glyphs: ⇢ Pass  ⚙ Task  ◇ Choice  ◷ Wait  ✓ Succeed  ⊗ Fail  ‖ Parallel  ≡ Map",
+    " Graph:  ◆▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running  [+N] collapsed (N states)  ×N visits  ↯ caught  ←N N→ ↑N ↓N states not shown whole on that side (on the border); taken edges green, the current state in the accent colour, breakpoints on the border",
 ];
 
 pub fn help(f: &mut Frame, app: &App, area: Rect) {

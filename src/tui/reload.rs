@@ -284,7 +284,7 @@ impl App {
             .clone()
             .ok_or("This definition is not a file.")?;
         let text = f.text()?;
-        let new = crate::asl::json::replace_value(&text, at, value)
+        let new = crate::asl::splice::write_at(&text, at, value)
             .ok_or_else(|| format!("{}: nothing at {at} any more (R reloads it)", f.path))?;
         let as_file = if f.copy.is_some() {
             "copy.json"

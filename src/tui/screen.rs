@@ -97,10 +97,170 @@ impl<W: Write> Backend for RemoteBackend<W> {
     }
 }
 
+/// The byte stream to a terminal that has only the 16 ANSI colours.
+/// crossterm writes every colour as `ESC [ 38;5;N m` (and `48;5;N`), which
+/// only a 256-colour terminal reads; with `on`, the 16 named ones are
+/// written in their own codes (`3x`/`9x`, `4x`/`10x`). Everything else goes
+/// through as it is.
+pub struct Sixteen<W: Write> {
+    out: W,
+    on: bool,
+    /// An escape sequence not yet whole (crossterm writes one in pieces).
+    pending: Vec<u8>,
+}
+
+/// Longer than any colour sequence: what is held back never grows past it.
+const PENDING_MAX: usize = 32;
+
+impl<W: Write> Sixteen<W> {
+    pub fn new(out: W, on: bool) -> Sixteen<W> {
+        Sixteen {
+            out,
+            on,
+            pending: Vec::new(),
+        }
+    }
+
+    /// A whole SGR sequence with every `38;5;N` and `48;5;N` (N under 16)
+    /// in it in its 16-colour form; None when it has none.
+    fn sixteen(seq: &[u8]) -> Option<String> {
+        let params = std::str::from_utf8(seq.strip_prefix(b"\x1b[")?.strip_suffix(b"m")?).ok()?;
+        let p: Vec<&str> = params.split(';').collect();
+        let mut out: Vec<String> = Vec::with_capacity(p.len());
+        let mut changed = false;
+        let mut i = 0;
+        while i < p.len() {
+            let n = p.get(i + 2).and_then(|n| n.parse::<u8>().ok());
+            let code = match (p[i], p.get(i + 1), n) {
+                ("38", Some(&"5"), Some(n @ 0..=7)) => Some(30 + n),
+                ("38", Some(&"5"), Some(n @ 8..=15)) => Some(90 + n - 8),
+                ("48", Some(&"5"), Some(n @ 0..=7)) => Some(40 + n),
+                ("48", Some(&"5"), Some(n @ 8..=15)) => Some(100 + n - 8),
+                _ => None,
+            };
+            match code {
+                Some(c) => {
+                    out.push(c.to_string());
+                    changed = true;
+                    i += 3;
+                }
+                // A colour of another kind keeps its own parameters.
+                None if matches!(p[i], "38" | "48") && p.get(i + 1) == Some(&"5") => {
+                    out.extend(p[i..(i + 3).min(p.len())].iter().map(|s| s.to_string()));
+                    i += 3;
+                }
+                None if matches!(p[i], "38" | "48") && p.get(i + 1) == Some(&"2") => {
+                    out.extend(p[i..(i + 5).min(p.len())].iter().map(|s| s.to_string()));
+                    i += 5;
+                }
+                None => {
+                    out.push(p[i].to_string());
+                    i += 1;
+                }
+            }
+        }
+        changed.then(|| format!("\x1b[{}m", out.join(";")))
+    }
+
+    /// Write what is held back, turning a whole colour sequence into its
+    /// 16-colour form; an unfinished sequence stays held (unless `all`).
+    fn drain(&mut self, all: bool) -> io::Result<()> {
+        let mut done = 0;
+        let b = std::mem::take(&mut self.pending);
+        while done < b.len() {
+            let Some(esc) = b[done..].iter().position(|c| *c == 0x1b).map(|i| done + i) else {
+                self.out.write_all(&b[done..])?;
+                break;
+            };
+            self.out.write_all(&b[done..esc])?;
+            // A CSI sequence ends at its final byte (0x40..=0x7e after `[`).
+            let end = (b.get(esc + 1) == Some(&b'['))
+                .then(|| {
+                    b[esc + 2..]
+                        .iter()
+                        .position(|c| (0x40..=0x7e).contains(c))
+                        .map(|i| esc + 2 + i + 1)
+                })
+                .flatten();
+            match end {
+                Some(end) => {
+                    match Self::sixteen(&b[esc..end]) {
+                        Some(s) => self.out.write_all(s.as_bytes())?,
+                        None => self.out.write_all(&b[esc..end])?,
+                    }
+                    done = end;
+                }
+                // Not a CSI sequence, or not whole after as many bytes as
+                // any colour takes: as it is.
+                None if all
+                    || b.len() - esc > PENDING_MAX
+                    || (b.len() > esc + 1 && b[esc + 1] != b'[') =>
+                {
+                    self.out.write_all(&b[esc..esc + 1])?;
+                    done = esc + 1;
+                }
+                None => {
+                    self.pending = b[esc..].to_vec();
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for Sixteen<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.on {
+            return self.out.write(buf);
+        }
+        self.pending.extend_from_slice(buf);
+        self.drain(false)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.on {
+            self.drain(true)?;
+        }
+        self.out.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ratatui::layout::Rect;
+
+    #[test]
+    fn sixteen_colours_are_written_in_their_own_codes() {
+        let mut s = Sixteen::new(Vec::new(), true);
+        // In pieces, as crossterm writes them.
+        for piece in [
+            "a\x1b[",
+            "38;5;",
+            "9",
+            "m",
+            "b\x1b[48;5;0m",
+            "\x1b[38;5;196m",
+            "\x1b[1;7m\x1b[39m",
+            "\x1b[48;5;15m",
+            "\x1b]52;c;eA==\x07",
+            "\x1b[38;5;3mz",
+            "\x1b[38;5;14;49m",
+            "\x1b[38;2;1;2;3;48;5;8m",
+        ] {
+            s.write_all(piece.as_bytes()).unwrap();
+        }
+        s.flush().unwrap();
+        assert_eq!(
+            String::from_utf8(s.out).unwrap(),
+            "a\x1b[91mb\x1b[40m\x1b[38;5;196m\x1b[1;7m\x1b[39m\x1b[107m\x1b]52;c;eA==\x07\x1b[33mz\x1b[96;49m\x1b[38;2;1;2;3;100m"
+        );
+        // Off: byte for byte.
+        let mut s = Sixteen::new(Vec::new(), false);
+        s.write_all(b"\x1b[38;5;9m").unwrap();
+        assert_eq!(s.out, b"\x1b[38;5;9m");
+    }
     use ratatui::{Terminal, TerminalOptions, Viewport};
 
     /// Everything a session does to its terminal works with no terminal

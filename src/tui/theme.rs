@@ -1,6 +1,9 @@
 //! Colours: TextMate `.tmTheme` files (three built in, or any file) resolved
-//! once into the styles the panes use. `NO_COLOR` turns colour off; terminals
-//! without true colour get the nearest of the 256 xterm colours.
+//! once into the styles the panes use. Colours follow what the terminal says
+//! it has: `NO_COLOR` (or `TERM=dumb`) turns them off, `COLORTERM=truecolor`
+//! gives 24-bit colour, a `TERM` naming 256 colours the nearest of xterm's
+//! 256, and any other terminal (`xterm`, `screen`, `linux`, `vt100`) the 16
+//! ANSI colours, with its own background and a reversed selection.
 
 use ratatui::style::{Color, Modifier, Style};
 use std::io::Cursor;
@@ -23,18 +26,37 @@ pub const BUILTIN: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ColorMode {
     None,
+    /// The 16 ANSI colours, on the terminal's own foreground and background.
+    Ansi16,
     Ansi256,
     TrueColor,
 }
 
 impl ColorMode {
+    /// From this process's `NO_COLOR`, `COLORTERM` and `TERM`.
     pub fn detect() -> ColorMode {
-        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let colorterm = std::env::var("COLORTERM").ok();
+        let term = std::env::var("TERM").ok();
+        ColorMode::for_terminal(term.as_deref(), colorterm.as_deref(), no_color)
+    }
+
+    /// What a terminal called `term` (its `TERM`) with `colorterm` (its
+    /// `COLORTERM`) can show. No `TERM` at all (a Windows console) is taken
+    /// as 256 colours.
+    pub fn for_terminal(term: Option<&str>, colorterm: Option<&str>, no_color: bool) -> ColorMode {
+        let term = term.map(str::to_ascii_lowercase);
+        if no_color || term.as_deref() == Some("dumb") {
             return ColorMode::None;
         }
-        match std::env::var("COLORTERM").as_deref() {
-            Ok("truecolor") | Ok("24bit") => ColorMode::TrueColor,
-            _ => ColorMode::Ansi256,
+        if matches!(colorterm, Some("truecolor") | Some("24bit")) {
+            return ColorMode::TrueColor;
+        }
+        match term.as_deref() {
+            None | Some("") => ColorMode::Ansi256,
+            Some(t) if t.ends_with("-direct") || t.contains("truecolor") => ColorMode::TrueColor,
+            Some(t) if t.contains("256") => ColorMode::Ansi256,
+            Some(_) => ColorMode::Ansi16,
         }
     }
 }
@@ -43,6 +65,8 @@ impl ColorMode {
 #[derive(Debug, Clone)]
 pub struct Theme {
     pub name: String,
+    /// The colours it was resolved for (what the terminal has).
+    pub colors: ColorMode,
     pub base: Style,
     pub muted: Style,
     pub accent: Style,
@@ -97,9 +121,60 @@ pub fn to_256(r: u8, g: u8, b: u8) -> u8 {
     }
 }
 
+/// The ANSI colour a text colour becomes on a 16-colour terminal. Greys
+/// and near-whites are the terminal's own foreground (`Reset`), mid greys
+/// its dark grey; black and white are never chosen, as one of them is the
+/// terminal's background, whichever it is.
+pub fn to_16(r: u8, g: u8, b: u8) -> Color {
+    let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+    if hi - lo < 40 {
+        return if (70..=170).contains(&hi) {
+            Color::DarkGray
+        } else {
+            Color::Reset
+        };
+    }
+    // xterm's default palette.
+    const PALETTE: [(Color, (u8, u8, u8)); 12] = [
+        (Color::Red, (205, 0, 0)),
+        (Color::Green, (0, 205, 0)),
+        (Color::Yellow, (205, 205, 0)),
+        (Color::Blue, (0, 0, 238)),
+        (Color::Magenta, (205, 0, 205)),
+        (Color::Cyan, (0, 205, 205)),
+        (Color::LightRed, (255, 0, 0)),
+        (Color::LightGreen, (0, 255, 0)),
+        (Color::LightYellow, (255, 255, 0)),
+        (Color::LightBlue, (92, 92, 255)),
+        (Color::LightMagenta, (255, 0, 255)),
+        (Color::LightCyan, (0, 255, 255)),
+    ];
+    // Compared by hue (each channel over the colour's own range), then
+    // by brightness: a pale green is still green.
+    let norm =
+        |v: u8, hi: u8, lo: u8| (v as i32 - lo as i32) * 255 / (hi as i32 - lo as i32).max(1);
+    let want = (norm(r, hi, lo), norm(g, hi, lo), norm(b, hi, lo));
+    PALETTE
+        .iter()
+        .min_by_key(|(_, (pr, pg, pb))| {
+            let (phi, plo) = ((*pr).max(*pg).max(*pb), (*pr).min(*pg).min(*pb));
+            let p = (
+                norm(*pr, phi, plo),
+                norm(*pg, phi, plo),
+                norm(*pb, phi, plo),
+            );
+            let hue = (p.0 - want.0).pow(2) + (p.1 - want.1).pow(2) + (p.2 - want.2).pow(2);
+            let light = (phi as i32 - hi as i32).pow(2);
+            hue * 4 + light
+        })
+        .map(|(c, _)| *c)
+        .unwrap_or(Color::Reset)
+}
+
 fn color(c: Option<TmColor>, mode: ColorMode) -> Color {
     match (c, mode) {
         (_, ColorMode::None) | (None, _) => Color::Reset,
+        (Some(c), ColorMode::Ansi16) => to_16(c.r, c.g, c.b),
         (Some(c), ColorMode::TrueColor) => Color::Rgb(c.r, c.g, c.b),
         (Some(c), ColorMode::Ansi256) => Color::Indexed(to_256(c.r, c.g, c.b)),
     }
@@ -184,8 +259,16 @@ impl Theme {
 
     pub fn from_tm(name: &str, tm: &TmTheme, mode: ColorMode) -> Theme {
         let h = Highlighter::new(tm);
-        let fg = color(tm.settings.foreground, mode);
-        let bg = color(tm.settings.background, mode);
+        // With 16 colours the theme's own background and foreground may
+        // be the terminal's opposite: the terminal's are kept.
+        let (fg, bg) = if mode == ColorMode::Ansi16 {
+            (Color::Reset, Color::Reset)
+        } else {
+            (
+                color(tm.settings.foreground, mode),
+                color(tm.settings.background, mode),
+            )
+        };
         let sel = color(tm.settings.selection.or(tm.settings.line_highlight), mode);
         let accent = color(tm.settings.caret.or(tm.settings.accent), mode);
         let muted = color(tm.settings.gutter_foreground, mode);
@@ -197,6 +280,12 @@ impl Theme {
                 Style::default().add_modifier(Modifier::BOLD),
                 Style::default().add_modifier(Modifier::DIM),
             )
+        } else if mode == ColorMode::Ansi16 {
+            (
+                Style::default().add_modifier(Modifier::REVERSED),
+                Style::default().fg(accent).add_modifier(Modifier::BOLD),
+                Style::default().fg(Color::DarkGray),
+            )
         } else {
             (
                 Style::default().bg(sel),
@@ -206,6 +295,7 @@ impl Theme {
         };
         Theme {
             name: name.to_string(),
+            colors: mode,
             base,
             muted: muted_style,
             accent: accent_style,
@@ -234,7 +324,12 @@ mod tests {
     #[test]
     fn builtin_themes_load_in_every_mode() {
         for (n, _) in BUILTIN {
-            for m in [ColorMode::None, ColorMode::Ansi256, ColorMode::TrueColor] {
+            for m in [
+                ColorMode::None,
+                ColorMode::Ansi16,
+                ColorMode::Ansi256,
+                ColorMode::TrueColor,
+            ] {
                 let t = Theme::load(n, m).unwrap();
                 assert_eq!(t.name, *n);
                 if m == ColorMode::None {
@@ -305,6 +400,57 @@ mod tests {
             }
         }
         assert!(low.is_empty(), "below 4.5:1 (WCAG AA):\n{}", low.join("\n"));
+    }
+
+    #[test]
+    fn colours_follow_what_the_terminal_says_it_has() {
+        use ColorMode as C;
+        let m = ColorMode::for_terminal;
+        assert_eq!(m(Some("xterm"), None, false), C::Ansi16);
+        assert_eq!(m(Some("screen"), None, false), C::Ansi16);
+        assert_eq!(m(Some("linux"), None, false), C::Ansi16);
+        assert_eq!(m(Some("vt100"), None, false), C::Ansi16);
+        assert_eq!(m(Some("xterm-256color"), None, false), C::Ansi256);
+        assert_eq!(m(Some("tmux-256color"), None, false), C::Ansi256);
+        assert_eq!(m(Some("xterm"), Some("truecolor"), false), C::TrueColor);
+        assert_eq!(
+            m(Some("xterm-256color"), Some("24bit"), false),
+            C::TrueColor
+        );
+        assert_eq!(m(Some("xterm-direct"), None, false), C::TrueColor);
+        assert_eq!(m(Some("dumb"), None, false), C::None);
+        assert_eq!(m(Some("xterm-256color"), Some("truecolor"), true), C::None);
+        assert_eq!(m(None, None, false), C::Ansi256);
+    }
+
+    #[test]
+    fn sixteen_colours_keep_the_terminals_background_and_tell_the_roles_apart() {
+        for (n, _) in BUILTIN {
+            let t = Theme::load(n, ColorMode::Ansi16).unwrap();
+            assert_eq!(t.base.bg, Some(Color::Reset), "{n}");
+            assert!(t.selection.add_modifier.contains(Modifier::REVERSED), "{n}");
+            // Nothing is drawn black or white: one of them is the background.
+            for st in [
+                t.string, t.key, t.number, t.keyword, t.good, t.bad, t.accent,
+            ] {
+                let fg = st.fg.unwrap();
+                assert!(
+                    !matches!(
+                        fg,
+                        Color::Black | Color::White | Color::Indexed(_) | Color::Rgb(..)
+                    ),
+                    "{n}: {fg:?}"
+                );
+            }
+        }
+        let dark = Theme::load("dark", ColorMode::Ansi16).unwrap();
+        assert_ne!(dark.good.fg, dark.bad.fg);
+        assert_eq!(to_16(0x98, 0xc3, 0x79), Color::Green);
+        assert_eq!(to_16(0xe0, 0x6c, 0x75), Color::Red);
+        assert_eq!(to_16(0x30, 0x60, 0xe0), Color::Blue);
+        assert_eq!(to_16(0x56, 0xb6, 0xc2), Color::Cyan);
+        assert_eq!(to_16(0xab, 0xb2, 0xbf), Color::Reset);
+        assert_eq!(to_16(0x5c, 0x63, 0x70), Color::DarkGray);
     }
 
     #[test]

@@ -87,10 +87,9 @@ fn draw_data(f: &mut Frame, app: &App, s: &Screen) {
             } else {
                 app.tab
             };
-            let tabs = [Tab::Inspector, Tab::History, Tab::Variables, Tab::State];
-            draw_tabbed(f, app, s.tabs, tab, &tabs);
+            draw_tabbed(f, app, s.tabs, tab, tabs_shown(s));
         }
-        None => draw_tabbed(f, app, s.tabs, app.tab, &TABS),
+        None => draw_tabbed(f, app, s.tabs, app.tab, tabs_shown(s)),
     }
 }
 
@@ -144,7 +143,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         // The classroom: following the teacher, or the teacher's followers.
         Span::styled(
             match (&app.class.followers, app.class.following) {
-                (_, true) => "  ◉ FOLLOWING THE TEACHER".to_string(),
+                (_, true) => "  ▶ FOLLOWING THE TEACHER".to_string(),
                 (Some(n), _) if app.class.hands > 0 => {
                     format!("  teacher · {n} following · ✋ {} (K)", app.class.hands)
                 }
@@ -174,6 +173,51 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     );
 }
 
+/// The tabs the tabbed pane shows on `s`: all of them, or, with the Input
+/// and Output beside it, the others.
+pub(super) fn tabs_shown(s: &Screen) -> &'static [Tab] {
+    if s.io.is_some() {
+        &[Tab::Inspector, Tab::History, Tab::Variables, Tab::State]
+    } else {
+        &TABS
+    }
+}
+
+/// The titles of `tabs` in a row `room` columns wide: full names where
+/// they fit, else short ones, else number and letter.
+fn tab_titles(tabs: &[Tab], room: usize) -> Vec<String> {
+    let number = |t: &Tab| TABS.iter().position(|x| x == t).unwrap_or(0) + 1;
+    let width = |name: fn(Tab) -> &'static str| -> usize {
+        tabs.iter().map(|t| name(*t).chars().count() + 3).sum()
+    };
+    tabs.iter()
+        .map(|t| {
+            let n = number(t);
+            if width(Tab::title) <= room {
+                format!("{n} {}", t.title())
+            } else if width(Tab::short) <= room {
+                format!("{n} {}", t.short())
+            } else {
+                format!("{n}{}", &t.short()[..1])
+            }
+        })
+        .collect()
+}
+
+/// The tab whose title is `x` columns into a row of `tabs` `room` wide
+/// (titles one column apart, as drawn).
+pub(super) fn tab_at(tabs: &[Tab], room: usize, x: usize) -> Option<Tab> {
+    let mut at = 0;
+    for (t, title) in tabs.iter().zip(tab_titles(tabs, room)) {
+        let w = unicode_width::UnicodeWidthStr::width(title.as_str());
+        if x >= at && x < at + w {
+            return Some(*t);
+        }
+        at += w + 1;
+    }
+    None
+}
+
 fn draw_tabbed(f: &mut Frame, app: &App, area: Rect, tab: Tab, tabs: &[Tab]) {
     let focused = app.focus == Focus::Data;
     let b = app.theme.pane("", focused);
@@ -183,24 +227,9 @@ fn draw_tabbed(f: &mut Frame, app: &App, area: Rect, tab: Tab, tabs: &[Tab]) {
         .direction(Direction::Vertical)
         .constraints([Constraint::Length(1), Constraint::Min(1)])
         .split(inner);
-    // Full tab names where they fit, else short ones, else number and letter.
-    let number = |t: &Tab| TABS.iter().position(|x| x == t).unwrap_or(0) + 1;
-    let width = |name: fn(Tab) -> &'static str| -> usize {
-        tabs.iter().map(|t| name(*t).chars().count() + 3).sum()
-    };
-    let room = inner.width as usize;
-    let titles: Vec<Line> = tabs
-        .iter()
-        .map(|t| {
-            let n = number(t);
-            Line::from(if width(Tab::title) <= room {
-                format!("{n} {}", t.title())
-            } else if width(Tab::short) <= room {
-                format!("{n} {}", t.short())
-            } else {
-                format!("{n}{}", &t.short()[..1])
-            })
-        })
+    let titles: Vec<Line> = tab_titles(tabs, inner.width as usize)
+        .into_iter()
+        .map(Line::from)
         .collect();
     let sel = tabs.iter().position(|t| *t == tab).unwrap_or(0);
     f.render_widget(
@@ -316,4 +345,26 @@ pub(super) fn fit_spans<'a>(line: Line<'a>, width: usize, app: &App) -> Line<'a>
     }
     out.push(Span::styled("…", app.theme.muted));
     Line::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{tab_at, tab_titles, Tab, TABS};
+
+    #[test]
+    fn a_click_finds_the_tab_drawn_under_it() {
+        // "1 Input 2 Output 3 Stages …" where the full names fit.
+        let titles = tab_titles(&TABS, 100);
+        assert_eq!(titles[0], "1 Input");
+        assert_eq!(tab_at(&TABS, 100, 0), Some(Tab::Input));
+        assert_eq!(tab_at(&TABS, 100, 6), Some(Tab::Input));
+        assert_eq!(tab_at(&TABS, 100, 7), None);
+        assert_eq!(tab_at(&TABS, 100, 8), Some(Tab::Output));
+        let last: usize = titles.iter().map(|t| t.len() + 1).sum::<usize>() - 2;
+        assert_eq!(tab_at(&TABS, 100, last), Some(Tab::State));
+        assert_eq!(tab_at(&TABS, 100, last + 2), None);
+        // Narrow: number and letter.
+        assert_eq!(tab_titles(&TABS, 20)[1], "2O");
+        assert_eq!(tab_at(&TABS, 20, 3), Some(Tab::Output));
+    }
 }

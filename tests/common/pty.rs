@@ -34,7 +34,8 @@ impl Tui {
         Tui::spawn(cmd, rows, cols)
     }
 
-    /// `cmd` in a `rows`×`cols` pseudo-terminal (TERM=xterm-256color).
+    /// `cmd` in a `rows`×`cols` pseudo-terminal (TERM=xterm-256color unless
+    /// `cmd` says another).
     pub fn spawn(mut cmd: CommandBuilder, rows: u16, cols: u16) -> Tui {
         let pty = native_pty_system();
         let pair = pty
@@ -45,7 +46,9 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("a pty");
-        cmd.env("TERM", "xterm-256color");
+        if cmd.get_env("TERM").is_none() {
+            cmd.env("TERM", "xterm-256color");
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn asldbg");
         drop(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));

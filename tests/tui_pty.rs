@@ -1389,3 +1389,39 @@ fn the_asl_tab_writes_back_only_what_was_edited() {
     );
     t.quit_and_check_restored();
 }
+
+#[test]
+fn z_draws_a_long_chain_twice_as_dense() {
+    let states: Vec<String> = (0..300)
+        .map(|i| {
+            let next = if i < 299 {
+                format!(r#""Next": "Step{:03}""#, i + 1)
+            } else {
+                r#""End": true"#.to_string()
+            };
+            format!(r#""Step{i:03}": {{"Type": "Pass", {next}}}"#)
+        })
+        .collect();
+    let def = temp_file(
+        "chain.asl.json",
+        &format!(
+            r#"{{"StartAt": "Step000", "States": {{{}}}}}"#,
+            states.join(", ")
+        ),
+    );
+    let mut t = Tui::start(&[&def, "--no-mouse"]);
+    t.wait_for("PAUSED");
+    let boxes = |s: &str| s.matches("⇢ Step").count();
+    let before = boxes(&t.screen());
+    t.keys("z");
+    t.wait_for("[▶⇢ Step000]");
+    let after = boxes(&t.screen());
+    assert!(
+        after >= 2 * before && after >= 6,
+        "{before} → {after}:\n{}",
+        t.screen()
+    );
+    // What is below is counted on the border.
+    t.wait_for("↓29");
+    t.quit_and_check_restored();
+}

@@ -94,6 +94,16 @@ pub struct Layout {
 pub const GAP_X: usize = 3;
 pub const GAP_Y: usize = 3;
 
+/// Rows between layers: two when compact (the arrow's row, and one where
+/// edges turn and labels go), else three.
+fn gap_y(names: Names) -> usize {
+    if names == Names::Compact {
+        2
+    } else {
+        GAP_Y
+    }
+}
+
 /// A Choice rule as an edge label: `$.x > 3`, or a JSONata condition's text.
 fn short_rule(raw: Option<&serde_json::Value>, rule: &ChoiceRule) -> String {
     if let RuleTest::Jsonata { condition, .. } = &rule.test {
@@ -229,11 +239,12 @@ impl Names {
 
 /// Box size of a state without children: `[glyph name]` plus borders, the
 /// name measured in display columns (a CJK character or an emoji takes two).
+/// Compact, a box is one row (`[▶⚙ name]`), with no border above or below.
 fn leaf_size(name: &str, names: Names) -> (usize, usize) {
     use unicode_width::UnicodeWidthStr;
     let n = crate::output::printable(name).width();
     let w = n.min(names.cap()) + 5;
-    (w.max(7), 3)
+    (w.max(7), if names == Names::Compact { 1 } else { 3 })
 }
 
 /// Lay out machine `m` (recursively for containers), every container expanded.
@@ -454,6 +465,7 @@ pub fn layout_with(
         if hidden > 0 {
             // Room for "[+N]" on the bottom border.
             w = w.max(format!("[+{hidden}]").len() + 4);
+            h = 3;
         }
         if !children.is_empty() {
             let cw: usize =
@@ -567,7 +579,7 @@ pub fn layout_with(
                 }
             }
         }
-        y += row_h + GAP_Y;
+        y += row_h + gap_y(names);
     }
     for b in bends.values_mut() {
         b.sort_by_key(|p| p.1);
@@ -584,7 +596,7 @@ pub fn layout_with(
     }
     let backs = edges.iter().filter(|e| e.back).count();
     let w = nodes.iter().map(|n| n.x + n.w).max().unwrap_or(0) + 2 * backs + 1;
-    let h = y.saturating_sub(GAP_Y);
+    let h = y.saturating_sub(gap_y(names));
     Layout {
         machine: m,
         start: mc.start_at,

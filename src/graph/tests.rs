@@ -344,3 +344,33 @@ fn a_problem_marks_the_innermost_state_whose_pointer_holds_it() {
     // Not P (In is inside it), not Pa (another prefix; "Pad" does not hold it).
     assert_eq!(marks.failed, want);
 }
+
+/// Compact: each state on one row, two rows between layers, edges that
+/// turn under a box joined to it from above, containers framed as before.
+#[test]
+fn compact_boxes_are_one_row_each() {
+    let cc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../samples/credit-card/credit-card.asl.json"
+    ))
+    .unwrap();
+    let compact = |d: &Definition| {
+        text::render(&layout(d, 0, crate::graph::Names::Compact))
+            .lines
+            .join("\n")
+    };
+    let drawn = compact(&def(cc.clone()));
+    insta::assert_snapshot!("credit_card_compact", drawn);
+    // Twice as many states in the same rows, or near it.
+    let tall = |s: &str| s.lines().count();
+    assert!(tall(&drawn) * 2 <= tall(&text_of(&def(cc))) + 8);
+    let poll = json!({"StartAt": "Poll", "States": {
+        "Poll": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Done?"},
+        "Done?": {"Type": "Choice", "Choices": [{"Variable": "$.done", "BooleanEquals": true, "Next": "Finish"}], "Default": "Wait"},
+        "Wait": {"Type": "Wait", "Seconds": 5, "Next": "Poll"},
+        "Finish": {"Type": "Succeed"}}});
+    let drawn = compact(&def(poll));
+    assert!(drawn.contains("[ ⚙ Poll]"), "{drawn}");
+    // The edges leave from under the box: ┴, never ┼.
+    assert!(!drawn.contains('┼'), "{drawn}");
+    insta::assert_snapshot!("poll_loop_compact", drawn);
+}

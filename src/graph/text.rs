@@ -224,8 +224,34 @@ pub fn type_glyph(t: &str) -> char {
     }
 }
 
+/// The row a box's name is written on: under its top border, or its only
+/// row (a compact box).
+pub fn title_row(b: (usize, usize, usize, usize)) -> usize {
+    if b.3 == 1 {
+        b.1
+    } else {
+        b.1 + 1
+    }
+}
+
 fn draw_box(c: &mut Canvas, n: &Node) {
     let (x, y, w, h) = (n.x, n.y, n.w, n.h);
+    let label = format!(
+        "{} {}",
+        type_glyph(&n.type_name),
+        crate::output::printable(&n.name)
+    );
+    let max = w.saturating_sub(3);
+    if h == 1 {
+        // Compact: `[ ⚙ name]` on one row, over whatever edge passed there.
+        c.put(x, y, '[');
+        c.put(x + w - 1, y, ']');
+        for i in 1..w - 1 {
+            c.clear(x + i, y);
+        }
+        c.text(x + 2, y, &fit(&label, max), max);
+        return;
+    }
     let container = !n.children.is_empty() || n.hidden > 0;
     let (tl, tr, bl, br, hz, vt) = if container {
         ('╭', '╮', '╰', '╯', '─', '│')
@@ -248,12 +274,6 @@ fn draw_box(c: &mut Canvas, n: &Node) {
         }
     }
     // Names are shown with terminal controls escaped (they come from the file).
-    let label = format!(
-        "{} {}",
-        type_glyph(&n.type_name),
-        crate::output::printable(&n.name)
-    );
-    let max = w.saturating_sub(3);
     c.text(x + 2, y + 1, &fit(&label, max), max);
     if n.hidden > 0 {
         // A collapsed container: how many states it holds.
@@ -446,9 +466,15 @@ fn draw_edge(
     let (mut cx, mut cy) = (center(a), a.y + a.h - 1);
     // Start one cell below the source box.
     cy += 1;
-    for (px, py) in points {
+    for (i, (px, py)) in points.into_iter().enumerate() {
         let channel = py.saturating_sub(2).max(cy);
-        c.vline(cx, cy, channel);
+        if i == 0 && channel == cy {
+            // Turning on the row right under the source (a compact box):
+            // the line comes from above only.
+            c.line(cx, cy, U);
+        } else {
+            c.vline(cx, cy, channel);
+        }
         c.hline(channel, cx, px);
         cx = px;
         cy = channel;
@@ -525,17 +551,23 @@ pub fn render(l: &Layout) -> Rendered {
 /// The marks an execution leaves on the boxes, as (x, y, text) to write over
 /// the drawing: `×N` visits on the bottom border, `↯` (a caught error) on the
 /// top border, and `✗` failed or `•` visited left of the type glyph (the
-/// list's marks, so that the drawing reads without colour too).
+/// list's marks, so that the drawing reads without colour too). A compact
+/// box has `↯` for its closing bracket and `×N` after it.
 pub fn box_marks(r: &Rendered, m: &Marks) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     for (k, b) in &r.boxes {
         let n = m.visits.get(k).copied().unwrap_or(0);
         let label = format!("×{n}");
         let len = label.chars().count();
-        if n > 1 && b.2 >= len + 4 && b.3 >= 2 {
+        let compact = b.3 == 1;
+        if n > 1 && compact {
+            out.push((b.0 + b.2, b.1, label));
+        } else if n > 1 && b.2 >= len + 4 && b.3 >= 2 {
             out.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
         }
-        if m.caught.contains(k) && b.2 >= 5 {
+        if m.caught.contains(k) && compact {
+            out.push((b.0 + b.2 - 1, b.1, "↯".into()));
+        } else if m.caught.contains(k) && b.2 >= 5 {
             out.push((b.0 + b.2 - 3, b.1, "↯".into()));
         }
         let only = m.only.get(k).map(|c| c.to_string());
@@ -549,7 +581,7 @@ pub fn box_marks(r: &Rendered, m: &Marks) -> Vec<(usize, usize, String)> {
             None
         };
         if let Some(mark) = mark {
-            out.push((b.0 + 1, b.1 + 1, mark.into()));
+            out.push((b.0 + 1, title_row(*b), mark.into()));
         }
     }
     out

@@ -80,7 +80,9 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
         let container = g.drawn.containers.contains(k);
         for y in b.1.max(top)..(b.1 + b.3).min(top + h) {
             for x in b.0.max(left)..(b.0 + b.2).min(left + w) {
-                let frame = x == b.0 || x == b.0 + b.2 - 1 || y == b.1 || y == b.1 + b.3 - 1;
+                // A compact box (one row) has only its brackets for a frame.
+                let frame =
+                    x == b.0 || x == b.0 + b.2 - 1 || (b.3 > 1 && (y == b.1 || y == b.1 + b.3 - 1));
                 let cell = &mut owner[(y - top) * w + (x - left)];
                 if frame || !container || y == b.1 + 1 {
                     *cell = Some(Owner { id: *k, frame });
@@ -163,10 +165,12 @@ fn draw_graph(f: &mut Frame, app: &App, area: Rect, GraphWindow { left, top }: G
     let mut marks = crate::graph::text::box_marks(&g.drawn, shown);
     for (k, b) in boxes.iter() {
         if Some(*k) == current {
-            marks.push((b.0 + 1, b.1 + 1, "▶".into()));
+            marks.push((b.0 + 1, crate::graph::text::title_row(*b), "▶".into()));
         }
         if breakpoints.contains(k) {
-            marks.push((b.0 + 1, b.1, "●".into()));
+            // On the top border; a compact box's opening bracket.
+            let x = if b.3 == 1 { b.0 } else { b.0 + 1 };
+            marks.push((x, b.1, "●".into()));
         }
     }
     if let Some(cur) = at {

@@ -1374,7 +1374,8 @@ fn the_asl_tab_writes_back_only_what_was_edited() {
     t.wait_for("(/States/A)");
     t.keys("e");
     t.wait_for("ctrl-o/F2");
-    // A member added on the editor's second line.
+    // A member added on the editor's second line: it goes first, in the
+    // file's tabs and CRLF; every other byte stays.
     t.keys("\x1b[F");
     t.keys("\r\"Comment\": \"added\",");
     t.keys("\x0f");
@@ -1383,8 +1384,8 @@ fn the_asl_tab_writes_back_only_what_was_edited() {
     assert_eq!(
         now,
         text.replace(
-            "\"Next\": \"B\"\r\n\t\t}",
-            "\"Next\": \"B\",\r\n\t\t\t\"Comment\": \"added\"\r\n\t\t}"
+            "\"A\": {\r\n\t\t\t\"Type\"",
+            "\"A\": {\r\n\t\t\t\"Comment\": \"added\",\r\n\t\t\t\"Type\""
         )
     );
     t.quit_and_check_restored();

@@ -230,7 +230,7 @@ fn edits(text: &str, span: &Span, new: &Value, style: &Style, out: &mut Vec<Edit
                 return whole(out);
             }
             let kept: Vec<bool> = members.iter().map(|(k, _, _)| nm.contains_key(k)).collect();
-            let Some(last_kept) = kept.iter().rposition(|k| *k) else {
+            if !kept.iter().any(|k| *k) {
                 return whole(out);
             };
             // Members kept: changed in place.
@@ -261,27 +261,56 @@ fn edits(text: &str, span: &Span, new: &Value, style: &Style, out: &mut Vec<Edit
                 }
                 i = j;
             }
-            // Members added: after the last one kept, one to a line as its
-            // siblings are (or on its line, when they share one).
+            // Members added: where they stand among the kept ones (after
+            // the kept member before them, else before the first kept one),
+            // one to a line as their siblings are (or on their line, when
+            // they share one).
             let first_key = members[0].1;
             let one_line = !text[start..first_key].contains('\n');
-            let mut added = String::new();
-            for (k, v) in nm.iter().filter(|(k, _)| !keys.contains(k.as_str())) {
+            let base = indent_of(text, first_key);
+            let member = |k: &str, v: &Value| -> Option<String> {
                 let key = serde_json::to_string(k).ok()?;
-                if one_line {
-                    added.push_str(&format!(", {key}: {}", serde_json::to_string(v).ok()?));
+                let value = if one_line {
+                    serde_json::to_string(v).ok()?
                 } else {
-                    let base = indent_of(text, first_key);
-                    added.push_str(&format!(
-                        ",{}{base}{key}: {}",
-                        style.eol,
-                        style.pretty(v, base)?
-                    ));
+                    style.pretty(v, base)?
+                };
+                Some(format!("{key}: {value}"))
+            };
+            let sep = if one_line {
+                " ".to_string()
+            } else {
+                format!("{}{base}", style.eol)
+            };
+            let end_of = |k: &str| {
+                members
+                    .iter()
+                    .find(|(m, _, _)| m == k)
+                    .map(|m| m.2.range().1)
+            };
+            let mut anchor: Option<usize> = None;
+            let mut before_first = String::new();
+            let mut after: Vec<(usize, String)> = Vec::new();
+            for (k, v) in nm {
+                if keys.contains(k.as_str()) {
+                    anchor = end_of(k);
+                    continue;
+                }
+                let m = member(k, v)?;
+                match anchor {
+                    Some(at) => match after.last_mut() {
+                        Some((a, text)) if *a == at => text.push_str(&format!(",{sep}{m}")),
+                        _ => after.push((at, format!(",{sep}{m}"))),
+                    },
+                    None => before_first.push_str(&format!("{m},{sep}")),
                 }
             }
-            if !added.is_empty() {
-                let at = members[last_kept].2.range().1;
-                out.push((at, at, added));
+            if !before_first.is_empty() {
+                let at = members[kept.iter().position(|k| *k).unwrap_or(0)].1;
+                out.push((at, at, before_first));
+            }
+            for (at, text) in after {
+                out.push((at, at, text));
             }
             Some(())
         }
@@ -400,6 +429,28 @@ mod tests {
                 "\"Type\": \"Pass\",\r\n\t\t\t\"Result\": {\"n\": 1e3, \"s\": \"\\u00e9\", \"l\": [1, 2]},\r\n\t\t\t\"ResultPath\" :  \"$.r\",\r\n\t\t\t\"Next\": \"B\"",
                 "\"Type\": \"Pass\",\r\n\t\t\t\"End\": true"
             )
+        );
+    }
+
+    #[test]
+    fn members_added_go_where_they_were_typed() {
+        // Between two kept members, and before the first.
+        let v = json!({"Comment": "first", "Type": "Pass", "Result": {"n": 1000, "s": "é", "l": [1, 2]}, "InputPath": "$", "ResultPath": "$.r", "Next": "B"});
+        let out = write_at(FILE, "/States/A", &v).unwrap();
+        assert_eq!(
+            out,
+            FILE.replace(
+                "\"Type\": \"Pass\",",
+                "\"Comment\": \"first\",\r\n\t\t\t\"Type\": \"Pass\","
+            )
+            .replace("[1, 2]},", "[1, 2]},\r\n\t\t\t\"InputPath\": \"$\",")
+        );
+        // The first kept member removed, one added before what is left.
+        let v = json!({"x": 0, "s": "é", "l": [1, 2]});
+        let out = write_at(FILE, "/States/A/Result", &v).unwrap();
+        assert!(
+            out.contains("{\"x\": 0, \"s\": \"\\u00e9\", \"l\": [1, 2]}"),
+            "{out}"
         );
     }
 

@@ -48,6 +48,62 @@ impl Default for Budget {
     }
 }
 
+/// A share of one core for a session's thread, averaged: a bucket of CPU
+/// time that fills at `share` of the wall clock, up to `burst`. A session
+/// that spends more waits (the others do not) until the bucket is back
+/// above empty. This bounds what a student holding a key down, or a run
+/// left continuing, takes from the class.
+#[derive(Debug, Clone)]
+pub struct Pace {
+    share: f64,
+    burst: f64,
+    /// CPU seconds in the bucket (negative: owed).
+    credit: f64,
+    last: Option<(Instant, Duration)>,
+}
+
+impl Pace {
+    /// `share` of one core (0 < share ≤ 1), `burst` of CPU free at once.
+    pub fn new(share: f64, burst: Duration) -> Pace {
+        Pace {
+            share: share.clamp(0.001, 1.0),
+            burst: burst.as_secs_f64(),
+            credit: burst.as_secs_f64(),
+            last: None,
+        }
+    }
+
+    /// The thread has used `cpu` of CPU time by `now`: how long it waits
+    /// before its next turn (None: it is within its share).
+    pub fn spend(&mut self, cpu: Duration, now: Instant) -> Option<Duration> {
+        if let Some((wall, was)) = self.last {
+            let refill = now.saturating_duration_since(wall).as_secs_f64() * self.share;
+            self.credit = (self.credit + refill).min(self.burst);
+            self.credit -= cpu.saturating_sub(was).as_secs_f64();
+        }
+        self.last = Some((now, cpu));
+        (self.credit < 0.0).then(|| Duration::from_secs_f64(-self.credit / self.share))
+    }
+
+    /// The CPU time this thread has used (None where it cannot be known).
+    pub fn thread_cpu() -> Option<Duration> {
+        #[cfg(unix)]
+        {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: clock_gettime writes one timespec, which `ts` is.
+            let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+            (r == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+}
+
 thread_local! {
     static BUDGET: Cell<Budget> = const { Cell::new(Budget::LOCAL) };
     /// Evaluation time spent in the current turn.
@@ -144,6 +200,27 @@ pub fn show_time(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_session_past_its_share_of_a_core_waits_for_it() {
+        let t0 = Instant::now();
+        let s = |n: u64| Duration::from_millis(n);
+        // A quarter of a core, 2 s of CPU free at once.
+        let mut p = super::Pace::new(0.25, Duration::from_secs(2));
+        assert_eq!(p.spend(s(0), t0), None);
+        // 1.5 s of CPU in 1.5 s of wall time: within the burst.
+        assert_eq!(p.spend(s(1500), t0 + s(1500)), None);
+        // 1 s more in the next second: 0.75 s in the bucket (never more
+        // than 2), 1 s spent: 0.25 s owed, paid back in 1 s.
+        let wait = p.spend(s(2500), t0 + s(2500)).unwrap();
+        assert!((wait.as_secs_f64() - 1.0).abs() < 1e-6, "{wait:?}");
+        // After waiting it, what it owes is paid: the next turn is free.
+        assert_eq!(p.spend(s(2500), t0 + s(3500)), None);
+        // Idle for a long time: the bucket is full again, never more.
+        assert_eq!(p.spend(s(4400), t0 + s(60_000)), None);
+        assert!(p.spend(s(4600), t0 + s(60_000)).is_some());
+        assert!(super::Pace::thread_cpu().is_some());
+    }
+
     use super::*;
 
     #[test]

@@ -984,3 +984,36 @@ fn the_teacher_sees_the_class_watches_a_student_and_pushes_a_moment() {
         serde_json::from_str(&std::fs::read_to_string(rec.join("class.json")).unwrap()).unwrap();
     assert!(json["class"].as_array().unwrap().len() >= 2, "{json}");
 }
+
+#[test]
+fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
+    let dir = keys("cpu-share");
+    let other = add_key(&dir, "other");
+    let log = dir.join("serve.log");
+    let server = class(&dir, &["--cpu-share", "5%", "--log", log.to_str().unwrap()]);
+    let port = server.port;
+    let inn = dir.join("in");
+    let mut b = stepped_student(port, &other, 24, 80);
+    // A's watch costs CPU at every key press (within the per-key budget);
+    // past 2 s of CPU, A's session waits for its 5% and says so.
+    let mut a = stepped_student(port, &inn, 24, 80);
+    a.keys("w");
+    a.keys("$sum([1..300000].($ * $ % 7))");
+    a.keys("\r");
+    // Shown in Vars: evaluated again at each key press there.
+    a.keys("5");
+    let start = std::time::Instant::now();
+    while !a.screen().contains("used its share of the server's CPU") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "A was never slowed:\n{}",
+            a.screen()
+        );
+        a.send(b"5");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    log_has(&log, "over its share of the CPU, slowed down");
+    // B is not: a step and a restart as ever.
+    step_and_restart(&mut b);
+    assert!(server_alive(&server));
+}

@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// counted in the record's events_dropped).
     #[arg(long, default_value = "4M", value_name = "SIZE")]
     record_limit: String,
+    /// The share of one core a student's session may use, averaged over
+    /// time (2 s of CPU free at once); past it, that session waits.
+    #[arg(long, default_value = "25%", value_name = "PERCENT")]
+    cpu_share: String,
     /// Time a connection has to log in (OpenSSH's LoginGraceTime).
     #[arg(long, default_value = "30s", value_name = "DUR")]
     login_grace: String,
@@ -84,6 +88,21 @@ pub struct ServeArgs {
 }
 
 /// `64M`, `512K`, `1G`, `1000` (bytes).
+/// A share of one core: `25%` (or `0.25`), more than 0, at most 100%.
+fn percent(flag: &str, text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match v {
+        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+        _ => Err(format!(
+            "--{flag} {text}: expected a share of one core above 0 and at most 100% (25%)"
+        )),
+    }
+}
+
 fn size(flag: &str, text: &str) -> Result<usize, String> {
     let t = text.trim();
     let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
@@ -145,6 +164,7 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
             },
             editor: size("editor-limit", &args.editor_limit)?,
             record: size("record-limit", &args.record_limit)?,
+            cpu_share: percent("cpu-share", &args.cpu_share)?,
         },
         record: match &args.record {
             Some(d) => {
@@ -238,5 +258,11 @@ mod tests {
         assert_eq!(duration("x", "500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(duration("x", "20m"), Ok(Duration::from_secs(1200)));
         assert!(duration("x", "5 parsecs").is_err());
+        assert_eq!(percent("x", "25%"), Ok(0.25));
+        assert_eq!(percent("x", "100%"), Ok(1.0));
+        assert_eq!(percent("x", "0.5"), Ok(0.5));
+        for bad in ["0%", "150%", "-5%", "lots"] {
+            assert!(percent("x", bad).is_err(), "{bad}");
+        }
     }
 }

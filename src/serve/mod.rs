@@ -287,6 +287,9 @@ pub struct Limits {
     pub editor: usize,
     /// Bytes of events `--record` writes for one session.
     pub record: usize,
+    /// The share of one core a student's session may use, averaged (the
+    /// teacher's is not bounded).
+    pub cpu_share: f64,
 }
 
 impl Default for Limits {
@@ -297,6 +300,7 @@ impl Default for Limits {
             startups: StartupLimits::default(),
             editor: 1 << 20,
             record: 4 << 20,
+            cpu_share: 0.25,
         }
     }
 }
@@ -912,6 +916,10 @@ impl russh::server::Handler for Connection {
         class.id = n;
         class.who = self.who.clone();
         class.label = self.label.clone();
+        if !self.teacher {
+            class.pace = Some(crate::budget::Pace::new(limits.cpu_share, CPU_BURST));
+            class.log = Some((who.log.clone(), who.name.clone()));
+        }
         // The debugger is not Send (its caches are per thread): each
         // session runs on a thread of its own, with its own event loop.
         let outbox = Arc::new(Outbox::default());
@@ -1545,6 +1553,12 @@ struct ClassHooks {
     hand: bool,
     /// When the student last pressed a key (the class view's idle time).
     last_key: std::time::Instant,
+    /// A student's share of the CPU (None: the teacher's, or unknown).
+    pace: Option<crate::budget::Pace>,
+    /// Waiting for its share now (said once in the log and on screen).
+    slowed: bool,
+    /// Where a session slowed down is logged, and its name there.
+    log: Option<(Arc<Log>, String)>,
 }
 
 impl ClassHooks {
@@ -1571,6 +1585,9 @@ impl ClassHooks {
             push_new: false,
             hand: false,
             last_key: std::time::Instant::now(),
+            pace: None,
+            slowed: false,
+            log: None,
         }
     }
 
@@ -1689,9 +1706,36 @@ impl Drop for ClassHooks {
     }
 }
 
+/// CPU a session may spend at once before its share applies.
+const CPU_BURST: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl crate::tui::Hooks for ClassHooks {
     fn pressed(&mut self) {
         self.last_key = std::time::Instant::now();
+    }
+
+    fn pace(&mut self, app: &mut App) -> Option<std::time::Duration> {
+        let pace = self.pace.as_mut()?;
+        let wait = pace.spend(
+            crate::budget::Pace::thread_cpu()?,
+            std::time::Instant::now(),
+        );
+        match (wait, self.slowed) {
+            (Some(w), false) => {
+                self.slowed = true;
+                app.message = format!(
+                    "This session has used its share of the server's CPU: it waits {} \
+                     (the class goes on).",
+                    crate::budget::show_time(w)
+                );
+                if let Some((log, name)) = &self.log {
+                    log.line(&format!("{name}: over its share of the CPU, slowed down"));
+                }
+            }
+            (None, true) => self.slowed = false,
+            _ => {}
+        }
+        wait
     }
 
     fn drawn(&mut self, screen: &ratatui::buffer::Buffer) {

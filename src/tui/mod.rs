@@ -90,6 +90,11 @@ pub trait Hooks {
     fn drawn(&mut self, _screen: &ratatui::buffer::Buffer) {}
     /// The user pressed a key (a class view shows how long ago).
     fn pressed(&mut self) {}
+    /// After each turn: how long this session waits before its next one
+    /// (a class session over its share of the CPU).
+    fn pace(&mut self, _app: &mut App) -> Option<Duration> {
+        None
+    }
 }
 
 pub struct NoHooks;
@@ -391,6 +396,17 @@ pub async fn event_loop<B: screen::Screen>(
         hooks.after(app);
         if app.quit {
             return Ok(());
+        }
+        if let Some(wait) = hooks.pace(app) {
+            // Why it waits, on screen first; then only this session waits.
+            draw(term, app, hooks)?;
+            last_draw = Instant::now();
+            stale = false;
+            tokio::select! {
+                biased;
+                _ = &mut stop => return Ok(()),
+                _ = tokio::time::sleep(wait) => {}
+            }
         }
         if app.mouse != mouse_on {
             mouse_on = app.mouse;

@@ -1013,6 +1013,11 @@ fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
         std::thread::sleep(Duration::from_millis(100));
     }
     log_has(&log, "over its share of the CPU, slowed down");
+    // While A waits, keys pile up past its queue (1,024): A is told how
+    // many were lost, and so is the log.
+    a.send(&[b'5'; 3000]);
+    a.wait_for("keys were lost: they came faster than this session takes them");
+    log_has(&log, "input event(s) dropped (the queue was full)");
     // B is not: a step and a restart as ever.
     step_and_restart(&mut b);
     assert!(server_alive(&server));

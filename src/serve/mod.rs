@@ -599,6 +599,7 @@ impl russh::server::Server for Server {
             size: (80, 24),
             term: None,
             input: None,
+            lost: Arc::new(AtomicUsize::new(0)),
             decoder: Decoder::default(),
         }
     }
@@ -647,6 +648,8 @@ struct Connection {
     term: Option<String>,
     /// Where its debugger takes events (once started).
     input: Option<mpsc::Sender<Event>>,
+    /// Events its debugger's full queue could not take (told to it).
+    lost: Arc<AtomicUsize>,
     decoder: Decoder,
 }
 
@@ -916,9 +919,10 @@ impl russh::server::Handler for Connection {
         class.id = n;
         class.who = self.who.clone();
         class.label = self.label.clone();
+        class.lost = self.lost.clone();
+        class.log = Some((who.log.clone(), who.name.clone()));
         if !self.teacher {
             class.pace = Some(crate::budget::Pace::new(limits.cpu_share, CPU_BURST));
-            class.log = Some((who.log.clone(), who.name.clone()));
         }
         // The debugger is not Send (its caches are per thread): each
         // session runs on a thread of its own, with its own event loop.
@@ -1087,7 +1091,9 @@ impl russh::server::Handler for Connection {
             // terminals send a sequence in one piece.
             events.extend(self.decoder.flush());
             for ev in events {
-                let _ = tx.try_send(ev);
+                if tx.try_send(ev).is_err() {
+                    self.lost.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
         Ok(())
@@ -1559,6 +1565,8 @@ struct ClassHooks {
     slowed: bool,
     /// Where a session slowed down is logged, and its name there.
     log: Option<(Arc<Log>, String)>,
+    /// Events the session's full input queue did not take.
+    lost: Arc<AtomicUsize>,
 }
 
 impl ClassHooks {
@@ -1588,6 +1596,7 @@ impl ClassHooks {
             pace: None,
             slowed: false,
             log: None,
+            lost: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -1745,6 +1754,19 @@ impl crate::tui::Hooks for ClassHooks {
     }
 
     fn after(&mut self, app: &mut App) {
+        let lost = self.lost.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            app.message = format!(
+                "{lost} key{} lost: they came faster than this session takes them (at most \
+                 {INPUT_QUEUE} wait; a paste is kept whole).",
+                if lost == 1 { " was" } else { "s were" }
+            );
+            if let Some((log, name)) = &self.log {
+                log.line(&format!(
+                    "{name}: {lost} input event(s) dropped (the queue was full)"
+                ));
+            }
+        }
         if self.teacher {
             if app.class.push {
                 app.class.push = false;

@@ -727,3 +727,32 @@ fn init_writes_only_inside_its_folder_and_its_suites_read_back() {
         assert!(!target.exists());
     }
 }
+
+#[test]
+fn a_case_walking_a_value_deeper_than_a_default_stack_runs_to_its_end() {
+    // JSONata's own functions walk values recursively: 50,000 levels
+    // overflowed a worker thread's default 2 MiB and aborted `asldbg test`.
+    let dir = std::env::temp_dir().join(format!("asldbg-suite-{}-deep", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("deep.asl.json"),
+        r#"{"QueryLanguage": "JSONata", "StartAt": "Deep", "States": {"Deep": {"Type": "Pass",
+  "Output": "{% ($x := $reduce([1..50000], function($a, $b){{'a': $a}}, 0); $count($distinct([$x, $x]))) %}",
+  "End": true}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("deep.test.yaml"),
+        "definition: deep.asl.json\ncases:\n  - name: deep\n    input: {}\n    expect: {status: SUCCEEDED, output: 1}\n",
+    )
+    .unwrap();
+    let out = asldbg(&["test", dir.join("deep.test.yaml").to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}

@@ -1611,6 +1611,9 @@ pub fn contains(want: &Value, got: &Value, p: &str) -> Vec<String> {
     out
 }
 
+/// Each worker's stack: as large as the command's (see `main`).
+const WORKER_STACK: usize = 512 << 20;
+
 /// Run every case of `suites` on `jobs` threads; results in suite and case
 /// order.
 pub fn run_all(suites: &[Suite], jobs: usize, coverage: bool) -> Vec<CaseResult> {
@@ -1623,16 +1626,26 @@ pub fn run_all(suites: &[Suite], jobs: usize, coverage: bool) -> Vec<CaseResult>
     let results: std::sync::Mutex<Vec<Option<CaseResult>>> =
         std::sync::Mutex::new(vec![None; work.len()]);
     let jobs = jobs.clamp(1, work.len().max(1));
+    let work_on = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(&(s, c)) = work.get(i) else { break };
+        let r = run_case(&suites[s], &suites[s].cases[c], coverage);
+        if let Ok(mut all) = results.lock() {
+            all[i] = Some(r);
+        }
+    };
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&(s, c)) = work.get(i) else { break };
-                let r = run_case(&suites[s], &suites[s].cases[c], coverage);
-                if let Ok(mut all) = results.lock() {
-                    all[i] = Some(r);
-                }
-            });
+            // The command's own stack (reserved, used only by what recurses
+            // that deep: JSONata walking a value 50,000 levels deep
+            // overflowed a worker's default 2 MiB and aborted the run).
+            let big = std::thread::Builder::new()
+                .name("case".into())
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, work_on);
+            if big.is_err() {
+                scope.spawn(work_on);
+            }
         }
     });
     results

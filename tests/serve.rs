@@ -1022,3 +1022,61 @@ fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
     step_and_restart(&mut b);
     assert!(server_alive(&server));
 }
+
+#[test]
+fn sigterm_ends_every_session_with_its_record_closed() {
+    let dir = keys("sigterm");
+    let records = dir.join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    let log = dir.join("serve.log");
+    let mut server = class(
+        &dir,
+        &[
+            "--record",
+            records.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ],
+    );
+    let mut a = stepped_student(server.port, &dir.join("in"), 24, 80);
+    a.keys("s");
+    a.wait_for("at Credit applied >= 5000?");
+    // A second student still picking a lesson.
+    let mut b = student(server.port, &dir.join("in"), 24, 80);
+    b.wait_for("pick a lesson");
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    log_has(&log, "SIGTERM: ending 2 session(s)");
+    log_has(&log, "stopped");
+    // Both records are whole JSON: the stepping one with its lesson and run.
+    let docs: Vec<serde_json::Value> = std::fs::read_dir(&records)
+        .unwrap()
+        .flatten()
+        .filter(|f| f.file_name().to_string_lossy().starts_with("session-"))
+        .map(|f| serde_json::from_str(&std::fs::read_to_string(f.path()).unwrap()).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert!(
+        docs.iter().any(|d| d["lesson"] == "credit-card"),
+        "{docs:?}"
+    );
+    // The students' ssh clients ended (their sessions were closed, not
+    // left hanging).
+    a.exit_status(Duration::from_secs(10));
+    b.exit_status(Duration::from_secs(10));
+}

@@ -424,6 +424,8 @@ pub async fn serve(
             followers_changed: tokio::sync::Notify::new(),
             push: tokio::sync::watch::channel(None).0,
             room: room::Room::default(),
+            stopping: tokio::sync::watch::channel(false).0,
+            sessions: AtomicUsize::new(0),
         }),
         log,
         startups: Arc::new(Startups::default()),
@@ -432,8 +434,52 @@ pub async fn serve(
         logins: Arc::new(Seats::default()),
     };
     server.log.line(&format!("listening on {addr}"));
-    accept_loop(&mut server, ssh, &listener).await;
+    let class = server.class.clone();
+    let log = server.log.clone();
+    tokio::select! {
+        _ = accept_loop(&mut server, ssh, &listener) => {}
+        signal = stop_signal() => {
+            // Every session ends as if its student quit: its record is
+            // closed, its terminal given back; then the server exits.
+            let n = class.sessions.load(Ordering::SeqCst);
+            log.line(&format!("{signal}: ending {n} session(s)"));
+            class.stopping.send_replace(true);
+            let start = std::time::Instant::now();
+            while class.sessions.load(Ordering::SeqCst) > 0 && start.elapsed() < STOP_GRACE {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            // What they last wrote, on its way to the clients.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            log.line("stopped");
+        }
+    }
     Ok(())
+}
+
+/// How long a stopping server waits for its sessions to end.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// SIGTERM or SIGINT (Ctrl-C): which came.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }
 
 /// Take connections until the server is stopped. Nothing a client does
@@ -580,6 +626,20 @@ struct ClassShared {
     push: tokio::sync::watch::Sender<Option<Arc<Broadcast>>>,
     /// The students, for the teacher's class view; their progress.
     room: room::Room,
+    /// The server is stopping (SIGTERM, Ctrl-C): every session ends.
+    stopping: tokio::sync::watch::Sender<bool>,
+    /// Session threads running now (the teacher's too).
+    sessions: AtomicUsize,
+}
+
+impl ClassShared {
+    /// Resolves once the server is stopping.
+    fn stopped(&self) -> impl std::future::Future<Output = ()> + 'static {
+        let mut rx = self.stopping.subscribe();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    }
 }
 
 impl russh::server::Server for Server {
@@ -934,17 +994,21 @@ impl russh::server::Handler for Connection {
         struct Leaving {
             active: Option<Arc<AtomicUsize>>,
             _seat: Option<Seat>,
+            class: Arc<ClassShared>,
         }
         impl Drop for Leaving {
             fn drop(&mut self) {
                 if let Some(active) = &self.active {
                     active.fetch_sub(1, Ordering::SeqCst);
                 }
+                self.class.sessions.fetch_sub(1, Ordering::SeqCst);
             }
         }
+        self.server.class.sessions.fetch_add(1, Ordering::SeqCst);
         let leaving = Leaving {
             active: counted.then_some(active),
             _seat: seat,
+            class: self.server.class.clone(),
         };
         // A large stack (reserved, not used, until something recurses that
         // deep): JSONata's own functions walk values recursively ($distinct
@@ -1463,7 +1527,11 @@ async fn run_session(
     };
     let mut size = size;
     let mut last = None;
-    let mut next = pick(&mut term, &lessons, &mut input, &mut size).await;
+    let stopping = class.shared.clone();
+    let mut next = tokio::select! {
+        picked = pick(&mut term, &lessons, &mut input, &mut size) => picked,
+        _ = stopping.stopped() => None,
+    };
     while let Some(i) = next.take() {
         log.line(&format!("{name} opened the lesson {}", lessons[i].name));
         let mut app = lessons[i].app(
@@ -1479,7 +1547,7 @@ async fn run_session(
             &mut input,
             &mut class,
             size,
-            std::future::pending(),
+            stopping.stopped(),
         )
         .await;
         size = app.size;
@@ -1505,7 +1573,7 @@ async fn run_session(
                 crate::engine::history::export(app.session.moment().history()),
             ));
         }
-        if ended.is_ok() {
+        if ended.is_ok() && !*stopping.stopping.borrow() {
             next = class.switch.take();
         }
     }

@@ -239,7 +239,7 @@ fn launch(v: &Value) -> Result<Launched, String> {
         if std::path::Path::new(&f).exists() {
             let doc = asl::read_document(&f).map_err(|e| e.to_string())?;
             let restored = asldbg::debugger::saved::restore(&mut session, &doc.value)
-                .map_err(|e| format!("{f}: {e}"))?;
+                .map_err(|e| asldbg::debugger::saved::positioned(&f, &doc, &e))?;
             said.extend(
                 restored
                     .gone

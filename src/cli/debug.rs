@@ -253,7 +253,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
             };
             let restored = match asldbg::debugger::saved::restore(&mut app.session, &doc.value) {
                 Ok(r) => r,
-                Err(e) => return fail2(format!("{file}: {e}")),
+                Err(e) => return fail2(asldbg::debugger::saved::positioned(file, &doc, &e)),
             };
             let mut gone = restored.gone;
             let keep = restored

@@ -165,6 +165,20 @@ fn edit_of(e: &Value, at: &str) -> Result<Edit, String> {
     })
 }
 
+/// An error of [`restore`] on `file` (read into `doc`) at its place:
+/// `file:line:column: /pointer: message`.
+pub fn positioned(file: &str, doc: &crate::asl::Document, err: &str) -> String {
+    let pointer = err
+        .strip_prefix('/')
+        .and_then(|rest| rest.split(": ").next())
+        .map(|p| format!("/{p}"))
+        .unwrap_or_default();
+    match doc.position(&pointer) {
+        Some((line, column)) => format!("{file}:{line}:{column}: {err}"),
+        None => format!("{file}: {err}"),
+    }
+}
+
 /// Open session file `v` on `s`: its seed, breakpoints, edits, then the
 /// moment it was at. A malformed file changes nothing (the error names
 /// the JSON pointer); states the definition no longer has are reported.
@@ -250,6 +264,17 @@ pub fn restore(s: &mut Session, v: &Value) -> Result<Restored, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bad_session_file_is_named_at_its_line_and_column() {
+        let text = "{\n  \"asldbg-session\": 1,\n  \"breakpoints\": [\n    {\"state\": 7}\n  ]\n}\n";
+        let doc = crate::asl::parse_document(text, "s.json").unwrap();
+        let mut s = session(DEF);
+        let e = super::restore(&mut s, &doc.value).unwrap_err();
+        let at = super::positioned("s.json", &doc, &e);
+        assert!(at.starts_with("s.json:4:"), "{at}");
+        assert!(at.contains("/breakpoints/0"), "{at}");
+    }
+
     use super::*;
     use crate::asl::Definition;
     use crate::engine::task::{NoRunner, TaskRunner};

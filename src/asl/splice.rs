@@ -207,6 +207,24 @@ fn indent_of(text: &str, at: usize) -> &str {
     &rest[..rest.len() - rest.trim_start_matches([' ', '\t']).len()]
 }
 
+/// `v` on one line, as people write it there: `{"a": 1, "b": [1, 2]}`.
+fn one_line(v: &Value) -> String {
+    match v {
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(one_line).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(o) => {
+            let members: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), one_line(v)))
+                .collect();
+            format!("{{{}}}", members.join(", "))
+        }
+        scalar => scalar.to_string(),
+    }
+}
+
 /// One change to the text: bytes `start..end` become `with`.
 type Edit = (usize, usize, String);
 
@@ -217,8 +235,14 @@ fn edits(text: &str, span: &Span, new: &Value, style: &Style, out: &mut Vec<Edit
     if super::json::value_eq(&old, new) {
         return Some(());
     }
+    // Written again whole: on one line where it was on one line.
     let whole = |out: &mut Vec<Edit>| -> Option<()> {
-        out.push((start, end, style.pretty(new, indent_of(text, start))?));
+        let written = if text[start..end].contains('\n') {
+            style.pretty(new, indent_of(text, start))?
+        } else {
+            one_line(new)
+        };
+        out.push((start, end, written));
         Some(())
     };
     match (span, new) {
@@ -474,13 +498,23 @@ mod tests {
         let mut v = state_a();
         v["Result"]["l"] = json!([1, 2, 3]);
         let out = write_at(FILE, "/States/A", &v).unwrap();
-        assert!(
-            out.contains("\"l\": [\r\n\t\t\t\t1,\r\n\t\t\t\t2,\r\n\t\t\t\t3\r\n\t\t\t]"),
-            "{out}"
-        );
+        // On one line, as it was.
+        assert!(out.contains("\"l\": [1, 2, 3]}"), "{out}");
         assert!(out.contains("\"n\": 1e3"));
         let written = serde_json::from_str::<Value>(&out).unwrap();
         assert!(crate::asl::json::value_eq(&written["States"]["A"], &v));
+        // A one-line value of another kind: on one line too.
+        v["Type"] = json!({"not": "a string"});
+        let out = write_at(FILE, "/States/A", &v).unwrap();
+        assert!(out.contains("\"Type\": {\"not\": \"a string\"},"), "{out}");
+        // A multi-line one (the state B on its line; C spread): in the
+        // file's indent.
+        let text = FILE.replace(
+            "\"B\": {\"Type\": \"Succeed\"}",
+            "\"B\": {\r\n\t\t\t\"Type\": \"Succeed\"\r\n\t\t}",
+        );
+        let out = write_at(&text, "/States/B", &json!([1])).unwrap();
+        assert!(out.contains("\"B\": [\r\n\t\t\t1\r\n\t\t]"), "{out}");
         // Every member gone: the object whole.
         let out = write_at(FILE, "/States/B", &json!({})).unwrap();
         assert!(out.contains("\"B\": {}"), "{out}");

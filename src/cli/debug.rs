@@ -31,7 +31,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
                 .iter()
                 .map(|s| (s.name.to_string(), s.description.to_string()))
                 .collect();
-            match asldbg::tui::pick(&items) {
+            match asldbg::tui::pick(&items, asldbg::tui::glyphs::Glyphs::detect(args.ascii)) {
                 Ok(Some(i)) => Some(&asldbg::samples::SAMPLES[i]),
                 Ok(None) => return ExitCode::SUCCESS,
                 Err(e) => return fail2(e),
@@ -60,6 +60,7 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
                     machines.len(),
                     names.join(", ")
                 ),
+                asldbg::tui::glyphs::Glyphs::detect(args.ascii),
             ) {
                 Ok(Some(i)) => open_opts.machine = Some(machines[i].0.clone()),
                 Ok(None) => return ExitCode::SUCCESS,
@@ -291,6 +292,10 @@ pub(crate) fn debug(args: DebugArgs) -> ExitCode {
             );
         }
     }
+    // The selection (and the graph with it) on the state the restored
+    // session is at.
+    app.absorb_history();
+    app.follow_current();
     app.session_saved();
     let ran = asldbg::tui::run_with(app);
     for line in &to_say {

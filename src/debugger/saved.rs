@@ -266,7 +266,8 @@ pub fn restore(s: &mut Session, v: &Value) -> Result<Restored, String> {
 mod tests {
     #[test]
     fn a_bad_session_file_is_named_at_its_line_and_column() {
-        let text = "{\n  \"asldbg-session\": 1,\n  \"breakpoints\": [\n    {\"state\": 7}\n  ]\n}\n";
+        let text =
+            "{\n  \"asldbg-session\": 1,\n  \"breakpoints\": [\n    {\"state\": 7}\n  ]\n}\n";
         let doc = crate::asl::parse_document(text, "s.json").unwrap();
         let mut s = session(DEF);
         let e = super::restore(&mut s, &doc.value).unwrap_err();

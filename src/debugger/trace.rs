@@ -23,6 +23,10 @@ pub struct Trace {
     /// Attempts of the state each frame runs (its task scheduled, its
     /// branches or iterations started): a retry is a further attempt.
     attempts: std::collections::HashMap<((MachineId, StateId), Vec<usize>), u32>,
+    /// States entered and not yet exited, in the order entered: a state
+    /// that fails with no event of its own (a Pass's path, a Choice with no
+    /// match) is the last of them when the execution fails.
+    open: Vec<(MachineId, StateId)>,
 }
 
 impl std::ops::Deref for Trace {
@@ -75,6 +79,12 @@ impl Trace {
         let mut last: Option<(Arc<str>, (MachineId, StateId))> = None;
         let m = &mut self.marks;
         for e in events {
+            if e.event_type == "ExecutionFailed" {
+                if let Some(id) = self.open.last() {
+                    m.failed.insert(*id);
+                }
+                continue;
+            }
             let Some(name) = &e.state else { continue };
             let id = match &last {
                 Some((n, id)) if Arc::ptr_eq(n, name) => *id,
@@ -96,6 +106,7 @@ impl Trace {
                 }
             }
             if e.event_type.as_str().ends_with("StateEntered") {
+                self.open.push(id);
                 self.attempts.remove(&(id, e.frame.clone()));
                 m.visited.insert(id);
                 *m.visits.entry(id).or_default() += 1;
@@ -107,6 +118,9 @@ impl Trace {
                 }
             }
             if e.event_type.as_str().ends_with("StateExited") {
+                if let Some(i) = self.open.iter().rposition(|o| *o == id) {
+                    self.open.remove(i);
+                }
                 if self.last_exit.len() <= id.0 {
                     self.last_exit.resize(id.0 + 1, None);
                 }
@@ -167,6 +181,25 @@ mod tests {
         t.absorb(&d, &h[..h.len() / 2]);
         t.absorb(&d, h);
         (d, t)
+    }
+
+    #[test]
+    fn a_state_that_fails_with_no_event_of_its_own_is_marked_failed() {
+        for def in [
+            // A Pass whose path is not in its input.
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+                "B": {"Type": "Pass", "InputPath": "$.missing", "End": true}}}),
+            // A Choice no rule matches, with no Default.
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+                "B": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "C"}]},
+                "C": {"Type": "Succeed"}}}),
+        ] {
+            let (d, t) = trace_of(def, json!({"n": 2}));
+            let b = d.find("B").unwrap();
+            let a = d.find("A").unwrap();
+            assert!(t.failed.contains(&b), "{:?}", t.marks);
+            assert!(!t.failed.contains(&a));
+        }
     }
 
     #[test]

@@ -552,23 +552,34 @@ pub fn render(l: &Layout) -> Rendered {
 /// the drawing: `×N` visits on the bottom border, `↯` (a caught error) on the
 /// top border, and `✗` failed or `•` visited left of the type glyph (the
 /// list's marks, so that the drawing reads without colour too). A compact
-/// box has `↯` for its closing bracket and `×N` after it.
+/// box has `↯` and `×N` at the end of its name, inside its brackets.
 pub fn box_marks(r: &Rendered, m: &Marks) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     for (k, b) in &r.boxes {
         let n = m.visits.get(k).copied().unwrap_or(0);
         let label = format!("×{n}");
         let len = label.chars().count();
-        let compact = b.3 == 1;
-        if n > 1 && compact {
-            out.push((b.0 + b.2, b.1, label));
-        } else if n > 1 && b.2 >= len + 4 && b.3 >= 2 {
-            out.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
-        }
-        if m.caught.contains(k) && compact {
-            out.push((b.0 + b.2 - 1, b.1, "↯".into()));
-        } else if m.caught.contains(k) && b.2 >= 5 {
-            out.push((b.0 + b.2 - 3, b.1, "↯".into()));
+        if b.3 == 1 {
+            // Compact: inside the brackets, at the end of the name (`↯`
+            // then `×N`), never over the box's neighbours.
+            let mut right = String::new();
+            if m.caught.contains(k) {
+                right.push('↯');
+            }
+            if n > 1 {
+                right.push_str(&label);
+            }
+            let w = right.chars().count();
+            if w > 0 && b.2 >= w + 5 {
+                out.push((b.0 + b.2 - 1 - w, b.1, right));
+            }
+        } else {
+            if n > 1 && b.2 >= len + 4 {
+                out.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
+            }
+            if m.caught.contains(k) && b.2 >= 5 {
+                out.push((b.0 + b.2 - 3, b.1, "↯".into()));
+            }
         }
         let only = m.only.get(k).map(|c| c.to_string());
         let mark = if let Some(c) = only.as_deref() {

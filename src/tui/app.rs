@@ -778,7 +778,8 @@ impl App {
         self.rows.iter().position(|r| (r.machine, r.state) == id)
     }
 
-    pub(super) fn follow_current(&mut self) {
+    /// Select the state the execution is at (the graph follows it).
+    pub fn follow_current(&mut self) {
         if let Some(i) = self.current().and_then(|c| self.row_of(c)) {
             self.selected = i;
         }

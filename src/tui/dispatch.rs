@@ -696,7 +696,17 @@ impl App {
             }
             let screen = self.screen();
             let under = match screen.hit(m.column, m.row) {
-                Some(Hit::List(_) | Hit::Graph(..) | Hit::Left) => Some((Focus::States, self.tab)),
+                Some(Hit::List(_) | Hit::Graph(..) | Hit::Left) => {
+                    if screen.left_shows == super::layout::Left::Lesson {
+                        self.run(Command::LessonScroll(by));
+                        return;
+                    }
+                    // The graph and the list show their selection only while
+                    // they have the keyboard: the wheel gives it to them.
+                    self.focus = Focus::States;
+                    self.move_selection(by);
+                    return;
+                }
                 Some(Hit::Beside(tab)) => Some((Focus::Data, tab)),
                 Some(Hit::TabTitles(_) | Hit::Tabbed) => {
                     // With Input and Output beside it, the tabbed pane

@@ -23,8 +23,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, window: GraphWindow) {
     };
     let mut b = app.theme.pane_in(title, focused, area.width);
     let inner = b.inner(area);
-    // What the window leaves out, on the border of the side it is on:
-    // ←N and N→ at the bottom's ends, ↓N in its middle, ↑N top right.
+    // What the window leaves out, on the bottom border (the title has the
+    // top one): ←N and N→ at its ends, ↑N ↓N in its middle.
     let [l, r, u, d] = super::layout::off_screen(
         &app.graph().drawn,
         window,
@@ -35,14 +35,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, window: GraphWindow) {
     if l > 0 {
         b = b.title_bottom(mark(format!("←{l}")).left_aligned());
     }
-    if d > 0 {
-        b = b.title_bottom(mark(format!("↓{d}")).centered());
+    let vertical = match (u, d) {
+        (0, 0) => String::new(),
+        (0, d) => format!("↓{d}"),
+        (u, 0) => format!("↑{u}"),
+        (u, d) => format!("↑{u} ↓{d}"),
+    };
+    if !vertical.is_empty() {
+        b = b.title_bottom(mark(vertical).centered());
     }
     if r > 0 {
         b = b.title_bottom(mark(format!("{r}→")).right_aligned());
-    }
-    if u > 0 {
-        b = b.title_top(mark(format!("↑{u}")).right_aligned());
     }
     f.render_widget(b, area);
     draw_graph(f, app, inner, window);

@@ -731,8 +731,8 @@ pub fn draw(f: &mut Frame, app: &App, lab: &Lab, area: Rect) {
             ("tab", "complete"),
             ("S-tab", "data"),
             ("↑↓", "history"),
-            ("^v", "view"),
-            ("^y", "copy"),
+            ("ctrl-v", "view"),
+            ("ctrl-y", "copy"),
             ("esc", "close"),
         ],
     );

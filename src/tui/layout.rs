@@ -312,20 +312,17 @@ pub fn graph_window(
     GraphWindow { left, top }
 }
 
-/// How many states' boxes a window on the drawing does not show whole, on
-/// each side: left, right, above, below (one cut by the pane's edge counts
-/// on that side; one off to a corner on both). Containers are not counted,
-/// what they hold is.
+/// How many states' boxes (a Parallel's or Map's too) a window on the
+/// drawing does not show whole, on each side: left, right, above, below
+/// (one cut by the pane's edge counts on that side; one off to a corner on
+/// both).
 pub fn off_screen(
     drawn: &Rendered,
     GraphWindow { left, top }: GraphWindow,
     (w, h): (usize, usize),
 ) -> [usize; 4] {
     let mut n = [0; 4];
-    for (k, b) in &drawn.boxes {
-        if drawn.containers.contains(k) {
-            continue;
-        }
+    for b in drawn.boxes.values() {
         n[0] += usize::from(b.0 < left);
         n[1] += usize::from(b.0 + b.2 > left + w);
         n[2] += usize::from(b.1 < top);

@@ -481,20 +481,22 @@ pub fn run_with(mut app: App) -> io::Result<App> {
 }
 
 /// A full-screen list to pick a bundled sample; `None` when the user quits.
-pub fn pick(items: &[(String, String)]) -> io::Result<Option<usize>> {
+pub fn pick(items: &[(String, String)], glyphs: glyphs::Glyphs) -> io::Result<Option<usize>> {
     pick_from(
         items,
         " asldbg — pick a sample (↑/↓, Enter, q) ",
         "the sample picker needs a terminal (try `asldbg samples`)",
+        glyphs,
     )
 }
 
-/// A full-screen list titled `title`; `None` when the user quits. Without a
-/// terminal, an error saying `no_terminal`.
+/// A full-screen list titled `title`, drawn with `glyphs`; `None` when the
+/// user quits. Without a terminal, an error saying `no_terminal`.
 pub fn pick_from(
     items: &[(String, String)],
     title: &str,
     no_terminal: &str,
+    glyphs: glyphs::Glyphs,
 ) -> io::Result<Option<usize>> {
     use crossterm::event;
     use std::io::IsTerminal;
@@ -506,7 +508,10 @@ pub fn pick_from(
     let mut term = setup(false, false)?;
     let mut picker = picker::Picker::new(items, title);
     let result = loop {
-        term.draw(|f| picker.draw(f))?;
+        term.draw(|f| {
+            picker.draw(f);
+            glyphs::apply(glyphs, f.buffer_mut());
+        })?;
         if let Event::Key(k) = event::read()? {
             match picker.key(k) {
                 Some(picker::Picked::Item(i)) => break Some(i),

@@ -26,7 +26,7 @@ const LEGEND: [&str; 5] = [
     "",
     " Legend: ▶ next state  • visited  ✗ failed  ↯ caught  ● breakpoint  ×N visits (list, graph)",
     " Glyphs: ⇢ Pass  ⚙ Task  ◇ Choice  ◷ Wait  ✓ Succeed  ⊗ Fail  ‖ Parallel  ≡ Map",
-    " Graph:  ◆▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running  [+N] collapsed (N states)  ×N visits  ↯ caught  ←N N→ ↑N ↓N states not shown whole on that side (on the border); taken edges green, the current state in the accent colour, breakpoints on the border",
+    " Graph:  ◆▼ start  ◉ end  ↺ loop  ▼label rule/Default/catch  #i Map iteration running  [+N] collapsed (N states)  ×N visits  ↯ caught  ←N N→ ↑N ↓N states not shown whole on that side (on the bottom border); taken edges green, the current state in the accent colour, breakpoints on the border",
 ];
 
 pub fn help(f: &mut Frame, app: &App, area: Rect) {

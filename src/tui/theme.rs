@@ -3,7 +3,8 @@
 //! it has: `NO_COLOR` (or `TERM=dumb`) turns them off, `COLORTERM=truecolor`
 //! gives 24-bit colour, a `TERM` naming 256 colours the nearest of xterm's
 //! 256, and any other terminal (`xterm`, `screen`, `linux`, `vt100`) the 16
-//! ANSI colours, with its own background and a reversed selection.
+//! ANSI colours, with its own background and foreground for greys, dimmed
+//! muted text and a reversed selection.
 
 use ratatui::style::{Color, Modifier, Style};
 use std::io::Cursor;
@@ -127,12 +128,10 @@ pub fn to_256(r: u8, g: u8, b: u8) -> u8 {
 /// terminal's background, whichever it is.
 pub fn to_16(r: u8, g: u8, b: u8) -> Color {
     let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+    // Greys: the terminal's own foreground (dark grey may be its
+    // background, as on Solarized Dark).
     if hi - lo < 40 {
-        return if (70..=170).contains(&hi) {
-            Color::DarkGray
-        } else {
-            Color::Reset
-        };
+        return Color::Reset;
     }
     // xterm's default palette.
     const PALETTE: [(Color, (u8, u8, u8)); 12] = [
@@ -281,10 +280,12 @@ impl Theme {
                 Style::default().add_modifier(Modifier::DIM),
             )
         } else if mode == ColorMode::Ansi16 {
+            // Muted text dimmed, not dark grey: on many 16-colour palettes
+            // (Solarized Dark) dark grey is the background.
             (
                 Style::default().add_modifier(Modifier::REVERSED),
                 Style::default().fg(accent).add_modifier(Modifier::BOLD),
-                Style::default().fg(Color::DarkGray),
+                Style::default().add_modifier(Modifier::DIM),
             )
         } else {
             (
@@ -450,7 +451,8 @@ mod tests {
         assert_eq!(to_16(0x30, 0x60, 0xe0), Color::Blue);
         assert_eq!(to_16(0x56, 0xb6, 0xc2), Color::Cyan);
         assert_eq!(to_16(0xab, 0xb2, 0xbf), Color::Reset);
-        assert_eq!(to_16(0x5c, 0x63, 0x70), Color::DarkGray);
+        assert_eq!(to_16(0x5c, 0x63, 0x70), Color::Reset);
+        assert!(dark.muted.add_modifier.contains(Modifier::DIM));
     }
 
     #[test]

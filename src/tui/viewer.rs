@@ -461,9 +461,14 @@ impl Viewer {
                             l.kind != LineKind::Close && contains_ci(&l.text, &q)
                         })
                         .collect();
-                    // The first match at or after the cursor.
+                    // The first match at or after the cursor (none: the
+                    // cursor stays where it is).
+                    let back = self.cursor;
                     self.cursor = self.cursor.saturating_sub(1);
                     self.search(true);
+                    if self.matches.is_empty() || self.query.is_empty() {
+                        self.cursor = back;
+                    }
                 }
                 KeyCode::Backspace => {
                     t.pop();
@@ -770,6 +775,16 @@ mod tests {
         assert_eq!(v.tree.pointer(v.cursor), "/a/deep/name");
         v.key(key(KeyCode::Char('N')), size);
         assert_eq!(v.tree.pointer(v.cursor), "/b");
+        // No match, or nothing typed: the cursor stays.
+        let at = v.cursor;
+        for text in ["zzz", ""] {
+            v.key(key(KeyCode::Char('/')), size);
+            for c in text.chars() {
+                v.key(key(KeyCode::Char(c)), size);
+            }
+            v.key(key(KeyCode::Enter), size);
+            assert_eq!(v.cursor, at, "/{text}");
+        }
     }
 
     #[test]

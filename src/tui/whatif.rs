@@ -478,7 +478,7 @@ pub fn draw(f: &mut Frame, app: &App, ed: &Edit, area: Rect) {
             ("enter", "keep"),
             ("esc", "put back"),
             ("pgup/pgdn", "scroll"),
-            ("^u", "clear"),
+            ("ctrl-u", "clear"),
         ],
     );
 }

@@ -1355,10 +1355,11 @@ fn the_graph_opens_centred_and_counts_what_is_off_to_each_side() {
     }
     t.wait_for("at Bravo first step of the branch [1]");
     // Bravo's box whole in the middle; Alpha's two states cut on the
-    // left, Charlie's on the right, and the border says so.
+    // left, Charlie's on the right, the Parallel's own box on both, and the
+    // border says so.
     t.wait_for("│▶⇢ Bravo first step of the branch│");
-    t.wait_for("└←2─");
-    t.wait_for("─2→┘");
+    t.wait_for("└←3─");
+    t.wait_for("─3→┘");
     t.quit_and_check_restored();
 }
 

@@ -43,7 +43,9 @@ impl App {
                         self.history_selected = Some(rows[to]);
                     }
                 }
-                Tab::Variables => {
+                // ↑/↓ select a variable or watch; a page, Home/End and the
+                // wheel scroll the tab (the context object below them).
+                Tab::Variables if d.abs() == 1 => {
                     let n = self.session.moment().variables().len() + self.watches.len();
                     self.var_selected = (self.var_selected as isize + d)
                         .clamp(0, n.saturating_sub(1) as isize)

@@ -1217,3 +1217,22 @@ fn a_long_watch_shows_its_value_on_the_next_line_and_cuts_with_a_marker() {
     let value_line = s.lines().find(|l| l.contains("D1001")).unwrap();
     assert!(value_line.contains('…'), "{value_line}");
 }
+
+#[test]
+fn the_variables_tab_pages_down_to_the_end_of_the_context_object() {
+    let mut app = credit_card("AutoApproved", ColorMode::None);
+    press(&mut app, "s");
+    app.tab = Tab::Variables;
+    app.focus = super::panes::Focus::Data;
+    let first = screen(&render(&mut app, 80, 24));
+    // Taller than the pane: End reaches its last line, PgDn no further.
+    code(&mut app, KeyCode::End, KeyModifiers::NONE);
+    let end = screen(&render(&mut app, 80, 24));
+    assert_ne!(end, first);
+    assert!(!end.contains("Watches (w adds"), "{end}");
+    code(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+    assert_eq!(screen(&render(&mut app, 80, 24)), end);
+    // ↑ moves at once: the tab stays on its content.
+    code(&mut app, KeyCode::Home, KeyModifiers::NONE);
+    assert_eq!(screen(&render(&mut app, 80, 24)), first);
+}

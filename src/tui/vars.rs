@@ -12,6 +12,13 @@ use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let lines = lines(app, area.width as usize);
+    // Each line is one row (cut or wrapped above): the last at the bottom
+    // is as far as the tab scrolls.
+    let max = lines.len().saturating_sub(area.height as usize);
+    app.scroll_max
+        .borrow_mut()
+        .insert(super::panes::Tab::Variables, max);
+    let scroll = scroll.min(max);
     f.render_widget(
         Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         area,

@@ -374,3 +374,18 @@ fn compact_boxes_are_one_row_each() {
     assert!(!drawn.contains('┼'), "{drawn}");
     insta::assert_snapshot!("poll_loop_compact", drawn);
 }
+
+/// A label that meets another drawing stops there and says it was cut.
+#[test]
+fn a_label_cut_by_another_ends_in_an_ellipsis() {
+    let d = def(json!({"StartAt": "Inc", "States": {
+        "Inc": {"Type": "Pass", "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 3, "Next": "Inc"}],
+                  "Default": "Done"},
+        "Done": {"Type": "Succeed"}}}));
+    let drawn = text::render(&layout(&d, 0, crate::graph::Names::Compact))
+        .lines
+        .join("\n");
+    // The loop's label took the row first; Default stops before it.
+    assert!(drawn.contains("▼Def…↺ $.n < 3"), "{drawn}");
+}

@@ -124,21 +124,30 @@ impl Canvas {
         }
     }
     /// Free cells only (labels never cover lines or boxes).
+    /// Text written into empty cells from `x`; where it meets something
+    /// already drawn (or the edge) it stops, its last character made `…`.
     fn label(&mut self, x: usize, y: usize, s: &str) {
         let mut i = 0;
+        let mut last: Option<(usize, usize)> = None;
         for ch in s.chars() {
             let cw = char_width(ch);
             let (x, w) = (x + i, self.w);
-            if x + cw > w || y >= self.h {
-                return;
-            }
-            if (x..x + cw).any(|x| self.cell(x, y) != Cell::Empty) {
+            let blocked =
+                x + cw > w || y >= self.h || (x..x + cw).any(|x| self.cell(x, y) != Cell::Empty);
+            if blocked {
+                if let Some((lx, lw)) = last {
+                    self.put(lx, y, '…');
+                    if lw == 2 {
+                        self.put(lx + 1, y, ' ');
+                    }
+                }
                 return;
             }
             self.put(x, y, ch);
             if cw == 2 {
                 self.put(x + 1, y, WIDE_REST);
             }
+            last = Some((x, cw));
             i += cw;
         }
     }

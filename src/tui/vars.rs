@@ -82,10 +82,12 @@ fn lines(app: &App, w: usize) -> Vec<Line<'static>> {
         };
         out.extend(row(vars.len() + i, wexpr, text, style));
     }
-    out.push(Line::styled(
+    out.push(Line::from(fitted(
         "Context object ($$ / $states.context)",
+        w,
         app.theme.accent,
-    ));
+        app,
+    )));
     // Wrapped under their start like the JSON panes: an execution ARN is
     // longer than most panes are wide.
     if let Some(c) = app.session.moment().context_object() {

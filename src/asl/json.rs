@@ -483,31 +483,9 @@ pub fn value_span(text: &str, pointer: &str) -> Option<(usize, usize)> {
 /// rest of the text as it was: `new` is written with the file's own indent
 /// unit and line ends, under the indentation of the line it starts on.
 pub fn replace_value(text: &str, pointer: &str, new: &Value) -> Option<String> {
-    use serde::Serialize;
     let (start, end) = value_span(text, pointer)?;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let base: String = text[line_start..start]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    // The indent unit: the smallest indentation a line of the file has.
-    let unit = text
-        .lines()
-        .map(|l| {
-            l.chars()
-                .take_while(|c| *c == ' ' || *c == '\t')
-                .collect::<String>()
-        })
-        .filter(|w| !w.is_empty())
-        .min_by_key(|w| w.len())
-        .unwrap_or_else(|| "  ".to_string());
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(unit.as_bytes());
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    new.serialize(&mut ser).ok()?;
-    let pretty = String::from_utf8(buf).ok()?;
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let written = pretty.replace('\n', &format!("{eol}{base}"));
+    let style = super::splice::Style::of(text);
+    let written = style.pretty(new, super::splice::indent_of(text, start))?;
     Some(format!("{}{written}{}", &text[..start], &text[end..]))
 }
 

@@ -166,13 +166,13 @@ fn find<'s>(root: &'s Span, pointer: &str) -> Option<&'s Span> {
 }
 
 /// How the file is written: its indent unit and line end.
-struct Style {
+pub(crate) struct Style {
     unit: String,
     eol: &'static str,
 }
 
 impl Style {
-    fn of(text: &str) -> Style {
+    pub(crate) fn of(text: &str) -> Style {
         // The indent unit: the smallest indentation a line of the file has.
         let unit = text
             .lines()
@@ -189,7 +189,7 @@ impl Style {
     }
 
     /// `v` pretty-printed to stand where a line indented `base` goes on.
-    fn pretty(&self, v: &Value, base: &str) -> Option<String> {
+    pub(crate) fn pretty(&self, v: &Value, base: &str) -> Option<String> {
         use serde::Serialize;
         let mut buf = Vec::new();
         let fmt = serde_json::ser::PrettyFormatter::with_indent(self.unit.as_bytes());
@@ -201,7 +201,7 @@ impl Style {
 }
 
 /// The whitespace that starts the line `at` is on.
-fn indent_of(text: &str, at: usize) -> &str {
+pub(crate) fn indent_of(text: &str, at: usize) -> &str {
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let rest = &text[line_start..];
     &rest[..rest.len() - rest.trim_start_matches([' ', '\t']).len()]

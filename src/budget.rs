@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 /// Limits for the evaluations of one thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
-    /// Memory one evaluation may hold (bytes).
+    /// Memory one evaluation may take at its peak (bytes): it is stopped
+    /// once it holds a quarter of this (see [`crate::alloc::PEAK_TO_HELD`]).
     pub memory: usize,
     /// Time one expression may run.
     pub expr_time: Duration,
@@ -28,9 +29,10 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// Running locally: room for the largest sequence (10M items).
+    /// Running locally: room for the largest sequence (10M items held,
+    /// see [`crate::asl::jsonata::sequence_limit`]).
     pub const LOCAL: Budget = Budget {
-        memory: 1 << 30,
+        memory: 4 << 30,
         expr_time: Duration::from_secs(2),
         per_turn: None,
     };
@@ -40,6 +42,14 @@ impl Budget {
         expr_time: Duration::from_millis(500),
         per_turn: Some(Duration::from_secs(1)),
     };
+}
+
+impl Budget {
+    /// The JSON a watch or the lab keeps to show: the budget ÷ 64, at most
+    /// 16 MiB (1 MiB in a class session).
+    pub fn value_kept(&self) -> usize {
+        (self.memory / 64).min(16 << 20)
+    }
 }
 
 impl Default for Budget {

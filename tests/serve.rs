@@ -998,7 +998,7 @@ fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
     // past 2 s of CPU, A's session waits for its 5% and says so.
     let mut a = stepped_student(port, &inn, 24, 80);
     a.keys("w");
-    a.keys("$sum([1..300000].($ * $ % 7))");
+    a.keys("$sum([1..1000].($x := $; $sum([1..300].($ * $x % 7))))");
     a.keys("\r");
     // Shown in Vars: evaluated again at each key press there.
     a.keys("5");
@@ -1079,4 +1079,112 @@ fn sigterm_ends_every_session_with_its_record_closed() {
     // left hanging).
     a.exit_status(Duration::from_secs(10));
     b.exit_status(Duration::from_secs(10));
+}
+
+#[test]
+fn records_and_the_log_stay_within_their_totals_over_many_sessions() {
+    let dir = keys("totals");
+    let records = dir.join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    let log = dir.join("serve.log");
+    let server = class(
+        &dir,
+        &[
+            "--record",
+            records.to_str().unwrap(),
+            "--record-total",
+            "8K",
+            "--log",
+            log.to_str().unwrap(),
+            "--log-limit",
+            "1K",
+        ],
+    );
+    // One student presses keys past what the run's records may hold.
+    let mut a = stepped_student(server.port, &dir.join("in"), 24, 80);
+    for _ in 0..60 {
+        a.send(b"jkjkjkjkjk");
+    }
+    a.keys("q");
+    assert!(a.exit_status(Duration::from_secs(10)).success());
+    // The next session is not recorded, and the log says why.
+    let mut b = stepped_student(server.port, &dir.join("in"), 24, 80);
+    b.keys("q");
+    assert!(b.exit_status(Duration::from_secs(10)).success());
+    // In the log, or in what it turned over to.
+    let said = "--record-total reached (8 KiB): sessions are no longer recorded";
+    let both = || {
+        let old = std::fs::read_to_string(dir.join("serve.log.1")).unwrap_or_default();
+        old + &std::fs::read_to_string(&log).unwrap_or_default()
+    };
+    let start = std::time::Instant::now();
+    while !both().contains(said) {
+        assert!(start.elapsed() < Duration::from_secs(15), "{}", both());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let files: Vec<_> = std::fs::read_dir(&records)
+        .unwrap()
+        .flatten()
+        .filter(|f| f.file_name().to_string_lossy().starts_with("session-"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(text.len() <= 8 << 10, "{} bytes", text.len());
+    // Whole JSON, saying how many events it could not keep.
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(doc["events_dropped"].as_u64().unwrap() > 0, "{doc}");
+    // The log turned over to serve.log.1: neither file past its limit.
+    let old = std::fs::read_to_string(dir.join("serve.log.1")).unwrap();
+    let now = std::fs::read_to_string(&log).unwrap();
+    assert!(old.len() <= 1 << 10 && now.len() <= 1 << 10, "{old}\n{now}");
+    assert!(now
+        .lines()
+        .chain(old.lines())
+        .all(|l| l.contains(" asldbg serve: ")));
+}
+
+/// A client that answers every host key (the test's own server).
+struct AnyHost;
+
+impl russh::client::Handler for AnyHost {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        _: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+#[test]
+fn a_password_on_a_server_that_takes_none_is_refused_at_once() {
+    let dir = keys("nopassword");
+    let server = class(&dir, &[]);
+    let port = server.port;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let config = std::sync::Arc::new(russh::client::Config::default());
+        let mut h = russh::client::connect(config, ("127.0.0.1", port), AnyHost)
+            .await
+            .unwrap();
+        for user in ["class", "root"] {
+            let start = std::time::Instant::now();
+            let r = tokio::time::timeout(
+                Duration::from_secs(5),
+                h.authenticate_password(user, "guess"),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("no answer to a password for {user} in 5 s"))
+            .unwrap();
+            assert!(!r.success(), "a password let {user} in");
+            assert!(
+                start.elapsed() < Duration::from_secs(3),
+                "{:?}",
+                start.elapsed()
+            );
+        }
+    });
 }

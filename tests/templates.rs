@@ -632,10 +632,12 @@ fn a_terraform_module_that_terraform_refuses_is_refused() {
     .unwrap();
     let o = asldbg(&["validate", dir.join("main.tf").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+    // At the second definition, naming the first.
+    let e = text(&o.stderr);
     assert!(
-        text(&o.stderr).contains("the local value 'x' is defined twice in this module"),
-        "{}",
-        text(&o.stderr)
+        e.contains("b.tf:2:3: invalid Terraform: the local value 'x' is defined twice in this module, first at ")
+            && e.contains("a.tf:2:3 (Terraform refuses it)"),
+        "{e}"
     );
 }
 

@@ -507,7 +507,8 @@ fn beside(template: &str, uri: &str) -> Result<String, String> {
     } else {
         dir
     };
-    let target = dir.join(rel);
+    // `./` inside the path said once (`${path.module}/x` is `./x`).
+    let target: std::path::PathBuf = dir.join(rel).components().collect();
     let climbs = rel.components().any(|c| c == Component::ParentDir);
     // Out of the template's folder only to a definition's kind of file
     // (a template from elsewhere cannot make asldbg open a key or a log).

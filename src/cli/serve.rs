@@ -70,6 +70,14 @@ pub struct ServeArgs {
     /// counted in the record's events_dropped).
     #[arg(long, default_value = "4M", value_name = "SIZE")]
     record_limit: String,
+    /// Bytes --record writes for all the sessions of this server's run;
+    /// past it, sessions are no longer recorded (the log says so).
+    #[arg(long, default_value = "1G", value_name = "SIZE")]
+    record_total: String,
+    /// Size the --log file grows to before it is moved to FILE.1 and a
+    /// new one begins (the log then takes at most twice this).
+    #[arg(long, default_value = "64M", value_name = "SIZE")]
+    log_limit: String,
     /// The share of one core a student's session may use, averaged over
     /// time (2 s of CPU free at once); past it, that session waits.
     #[arg(long, default_value = "25%", value_name = "PERCENT")]
@@ -150,6 +158,7 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
         idle_timeout: duration("idle-timeout", &args.idle_timeout)?.max(Duration::from_secs(1)),
         user: args.user.clone(),
         log: args.log.as_ref().map(Into::into),
+        log_limit: size("log-limit", &args.log_limit)? as u64,
         limits: Limits {
             per_student: args.max_per_student.max(1),
             budget: asldbg::budget::Budget {
@@ -164,6 +173,7 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
             },
             editor: size("editor-limit", &args.editor_limit)?,
             record: size("record-limit", &args.record_limit)?,
+            record_total: size("record-total", &args.record_total)? as u64,
             cpu_share: percent("cpu-share", &args.cpu_share)?,
         },
         record: match &args.record {

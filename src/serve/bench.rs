@@ -144,6 +144,7 @@ pub fn run(clients: usize, keys: usize, pace: Duration) -> Result<Report, String
         record: None,
         user: "class".into(),
         log: None,
+        log_limit: u64::MAX,
         limits: crate::serve::Limits::default(),
     };
     let before = resident();

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 /// The server's log: one line an event, on standard error and, with
 /// `--log FILE`, appended to that file.
 pub struct Log {
-    file: Option<Mutex<std::fs::File>>,
+    file: Option<Mutex<LogFile>>,
     /// Lines of one kind written at most once a second: when it was last
     /// written, and how many were held back since.
     quiet: Mutex<HashMap<&'static str, (Instant, u64)>>,
@@ -23,15 +23,56 @@ pub struct Log {
     pub kept: Mutex<Vec<String>>,
 }
 
+/// The `--log` file: past `limit` bytes it is moved to `FILE.1` (the
+/// one before dropped) and a new one begins, so a flood of logins over
+/// days cannot fill the disk (the log takes at most twice the limit).
+struct LogFile {
+    path: std::path::PathBuf,
+    out: std::fs::File,
+    size: u64,
+    limit: u64,
+}
+
+impl LogFile {
+    fn open(path: &Path, limit: u64) -> std::io::Result<LogFile> {
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        let size = out.metadata()?.len();
+        Ok(LogFile {
+            path: path.to_path_buf(),
+            out,
+            size,
+            limit,
+        })
+    }
+
+    fn write(&mut self, line: &str) {
+        if self.size > 0 && self.size + line.len() as u64 > self.limit {
+            let mut old = self.path.clone().into_os_string();
+            old.push(".1");
+            let turned = std::fs::rename(&self.path, &old)
+                .and_then(|_| LogFile::open(&self.path, self.limit));
+            match turned {
+                Ok(new) => *self = new,
+                // Could not start anew: stop writing rather than grow.
+                Err(_) => return,
+            }
+        }
+        if self.out.write_all(line.as_bytes()).is_ok() {
+            self.size += line.len() as u64;
+        }
+    }
+}
+
 impl Log {
-    pub fn new(file: Option<&Path>) -> Result<Log, String> {
+    /// The log on standard error, and appended to `file` (kept under
+    /// `limit` bytes, the previous `limit` in `FILE.1`).
+    pub fn new(file: Option<&Path>, limit: u64) -> Result<Log, String> {
         let file = match file {
             Some(f) => Some(Mutex::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(f)
-                    .map_err(|e| format!("--log {}: {e}", f.display()))?,
+                LogFile::open(f, limit).map_err(|e| format!("--log {}: {e}", f.display()))?,
             )),
             None => None,
         };
@@ -78,7 +119,7 @@ impl Log {
         crate::output::err(&line);
         if let Some(f) = &self.file {
             if let Ok(mut f) = f.lock() {
-                let _ = f.write_all(line.as_bytes());
+                f.write(&line);
             }
         }
         #[cfg(test)]
@@ -480,7 +521,7 @@ mod tests {
 
     #[test]
     fn a_flood_of_one_kind_of_line_is_one_line_a_second() {
-        let log = Log::new(None).unwrap();
+        let log = Log::new(None, u64::MAX).unwrap();
         for _ in 0..100 {
             log.line_at_most_each_second("accept", "accepting failed");
         }
@@ -493,8 +534,38 @@ mod tests {
     }
 
     #[test]
+    fn the_log_file_past_its_limit_turns_over_to_file_1() {
+        let dir = std::env::temp_dir().join(format!("asldbg-log-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("serve.log");
+        // What an earlier run left counts towards the limit.
+        std::fs::write(&path, "x".repeat(150)).unwrap();
+        let log = Log::new(Some(&path), 300).unwrap();
+        for i in 0..20 {
+            log.line(&format!("connection {i}"));
+        }
+        let now = std::fs::read_to_string(&path).unwrap();
+        let before = std::fs::read_to_string(dir.join("serve.log.1")).unwrap();
+        assert!(
+            now.len() <= 300 && before.len() <= 300,
+            "{now:?} {before:?}"
+        );
+        assert!(now.ends_with("connection 19\n"), "{now:?}");
+        assert!(
+            !before.starts_with('x'),
+            "turned over more than once: {before:?}"
+        );
+        // Every line is whole, in one file or the other.
+        for l in now.lines().chain(before.lines()) {
+            assert!(l.contains("asldbg serve: connection "), "{l:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn a_log_line_cannot_be_split_by_what_a_client_sent() {
-        let log = Log::new(None).unwrap();
+        let log = Log::new(None, u64::MAX).unwrap();
         log.line("auth failed for user \"a\nFAKE line\"");
         let kept = log.kept.lock().unwrap();
         assert_eq!(kept.len(), 1);

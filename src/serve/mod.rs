@@ -270,6 +270,8 @@ pub struct Config {
     pub user: String,
     /// Where the log goes besides standard error (`--log`).
     pub log: Option<PathBuf>,
+    /// Bytes the `--log` file grows to before it turns over to `FILE.1`.
+    pub log_limit: u64,
     pub limits: Limits,
 }
 
@@ -287,6 +289,8 @@ pub struct Limits {
     pub editor: usize,
     /// Bytes of events `--record` writes for one session.
     pub record: usize,
+    /// Bytes `--record` writes for all the sessions of this server's run.
+    pub record_total: u64,
     /// The share of one core a student's session may use, averaged (the
     /// teacher's is not bounded).
     pub cpu_share: f64,
@@ -300,6 +304,7 @@ impl Default for Limits {
             startups: StartupLimits::default(),
             editor: 1 << 20,
             record: 4 << 20,
+            record_total: 1 << 30,
             cpu_share: 0.25,
         }
     }
@@ -412,9 +417,10 @@ pub async fn serve(
         nodelay: true,
         ..Default::default()
     });
-    let log = Arc::new(Log::new(config.log.as_deref())?);
+    let log = Arc::new(Log::new(config.log.as_deref(), config.log_limit)?);
     ready(addr);
     let (broadcast, _) = tokio::sync::watch::channel(None);
+    let config_record_total = config.limits.record_total;
     let mut server = Server {
         config: Arc::new(config),
         active: Arc::new(AtomicUsize::new(0)),
@@ -432,6 +438,7 @@ pub async fn serve(
         failures: Arc::new(Failures::default()),
         seats: Arc::new(Seats::default()),
         logins: Arc::new(Seats::default()),
+        records: Arc::new(RecordTotal::new(config_record_total)),
     };
     server.log.line(&format!("listening on {addr}"));
     let class = server.class.clone();
@@ -605,6 +612,8 @@ struct Server {
     /// Logged-in connections by student (a connection that opens no
     /// session holds a descriptor until the idle timeout).
     logins: Arc<Seats>,
+    /// What `--record` has written in this run, all sessions together.
+    records: Arc<RecordTotal>,
 }
 
 /// The teacher's moment, as followers take it: the lesson and the
@@ -958,6 +967,7 @@ impl russh::server::Handler for Connection {
             dir: dir.clone(),
             user: self.user.clone(),
             cap: config.limits.record,
+            total: self.server.records.clone(),
         });
         // Numbered: one student's two sessions are told apart in the log.
         static SESSIONS: AtomicUsize = AtomicUsize::new(1);
@@ -1384,6 +1394,43 @@ struct Recording {
     user: String,
     /// Bytes of events written at most.
     cap: usize,
+    /// What every session's record may write together.
+    total: Arc<RecordTotal>,
+}
+
+/// The bytes `--record` may write in one run of the server, all sessions
+/// together (`--record-total`): a class that runs for weeks, or students
+/// who log in and out in a loop, cannot fill the disk.
+struct RecordTotal {
+    used: std::sync::atomic::AtomicU64,
+    limit: u64,
+    /// The log has said the total was reached.
+    said: std::sync::atomic::AtomicBool,
+}
+
+impl RecordTotal {
+    fn new(limit: u64) -> RecordTotal {
+        RecordTotal {
+            used: 0.into(),
+            limit,
+            said: false.into(),
+        }
+    }
+
+    /// Take `n` bytes; false (nothing taken) when they would pass the total.
+    fn take(&self, n: usize) -> bool {
+        let n = n as u64;
+        self.used
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| {
+                u.checked_add(n).filter(|t| *t <= self.limit)
+            })
+            .is_ok()
+    }
+
+    /// True the first time it is asked after the total was reached.
+    fn first_to_see_it_full(&self) -> bool {
+        !self.said.swap(true, Ordering::SeqCst)
+    }
 }
 
 /// One session's record, `DIR/session-<time>-<n>.json`, written as the
@@ -1398,6 +1445,7 @@ struct RecordFile {
     start: std::time::Instant,
     written: usize,
     cap: usize,
+    total: Arc<RecordTotal>,
     events: usize,
     dropped: usize,
 }
@@ -1408,7 +1456,19 @@ impl RecordFile {
         self.file.parent().unwrap_or(Path::new("."))
     }
 
-    fn open(rec: &Recording) -> RecordFile {
+    /// The session's record, or `None` once this run's records have
+    /// reached `--record-total` (the log says so, once).
+    fn open(rec: &Recording, log: &Log) -> Option<RecordFile> {
+        // Room for the file's head and tail at least.
+        if !rec.total.take(256) {
+            if rec.total.first_to_see_it_full() {
+                log.line(&format!(
+                    "--record-total reached ({}): sessions are no longer recorded",
+                    crate::budget::show_bytes(rec.total.limit as usize)
+                ));
+            }
+            return None;
+        }
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -1431,15 +1491,16 @@ impl RecordFile {
                 out = None;
             }
         }
-        RecordFile {
+        Some(RecordFile {
             out,
             file,
             start: std::time::Instant::now(),
             written: 0,
             cap: rec.cap,
+            total: rec.total.clone(),
             events: 0,
             dropped: 0,
-        }
+        })
     }
 
     fn event(&mut self, what: &str) {
@@ -1449,7 +1510,7 @@ impl RecordFile {
             if self.events == 0 { "" } else { "," },
             serde_json::json!({"ms": ms, "event": what})
         );
-        if self.written + line.len() > self.cap {
+        if self.written + line.len() > self.cap || !self.total.take(line.len()) {
             self.dropped += 1;
             return;
         }
@@ -1470,17 +1531,33 @@ impl RecordFile {
     fn finish(mut self, last: Option<(String, serde_json::Value, serde_json::Value)>) {
         let (lesson, session, history) = last.unwrap_or_default();
         let Some(mut o) = self.out.take() else { return };
-        let tail = format!(
-            "\n],\n\"events_dropped\": {},\n\"lesson\": {},\n\"session\": {},\n\"history\": {}\n}}\n",
-            self.dropped,
-            serde_json::json!(lesson),
-            session,
-            history
-        );
+        let tail = |session: &serde_json::Value, history: &serde_json::Value| {
+            format!(
+                "\n],\n\"events_dropped\": {},\n\"lesson\": {},\n\"session\": {},\n\"history\": {}\n}}\n",
+                self.dropped,
+                serde_json::json!(lesson),
+                session,
+                history
+            )
+        };
+        let mut tail = tail(&session, &history);
+        // Past the run's total, the record closes without the final run
+        // (its head took room for this much).
+        if tail.len() > 200 && !self.total.take(tail.len()) {
+            tail = tail_without_run(self.dropped, &lesson);
+        }
         if let Err(e) = o.write_all(tail.as_bytes()).and_then(|_| o.flush()) {
             crate::errln!("asldbg serve: {}: {e}", self.file.display());
         }
     }
+}
+
+/// A record's end when `--record-total` leaves no room for the final run.
+fn tail_without_run(dropped: usize, lesson: &str) -> String {
+    format!(
+        "\n],\n\"events_dropped\": {dropped},\n\"lesson\": {},\n\"session\": null,\n\"history\": null,\n\"cut\": \"--record-total reached\"\n}}\n",
+        serde_json::json!(lesson)
+    )
 }
 
 /// One student's session: the picker, then the debugger on the lesson
@@ -1522,7 +1599,7 @@ async fn run_session(
     let mut input = Remote {
         rx,
         outbox,
-        record: record.as_ref().map(RecordFile::open),
+        record: record.as_ref().and_then(|r| RecordFile::open(r, &log)),
         who,
     };
     let mut size = size;

@@ -1258,7 +1258,7 @@ impl App {
             .map(|w| {
                 // What a watch keeps to show is bounded with the budget
                 // (1 MiB of JSON in a class session, 16 MiB locally).
-                let keep = crate::budget::get().memory / 64;
+                let keep = crate::budget::get().value_kept();
                 let v = w
                     .eval(&self.session.moment())
                     .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")))

@@ -522,7 +522,7 @@ impl App {
         let outcome = self.with_scope(lab, src, |scope| lab::evaluate(&text, scope));
         // What the lab keeps to show is bounded with the budget (a class
         // session's is small), as a watch's is.
-        let keep = crate::budget::get().memory / 64;
+        let keep = crate::budget::get().value_kept();
         let (error, viewer) = match outcome.value {
             Ok(Some(v)) => match v.json_size() {
                 n if n > keep => (

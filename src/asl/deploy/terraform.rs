@@ -85,12 +85,30 @@ pub fn machines(
     }
     let mut machines = Vec::new();
     file.declare(&main, Some(&mut machines));
-    if let Some(c) = file.conflicts.first() {
+    if let Some((c, what)) = file.conflicts.first() {
+        // At the second declaration, in the order the files are read.
+        let texts = module
+            .files
+            .iter()
+            .filter(|(n, _)| !n.ends_with(".tfvars"))
+            .map(|(n, t)| (Some(n.clone()), t.as_str()))
+            .chain([(None, text)]);
+        let places: Vec<_> = texts
+            .flat_map(|(f, t)| what.places(t).into_iter().map(move |p| (f.clone(), p)))
+            .collect();
+        let first = match places.first() {
+            Some((f, (l, c))) if places.len() > 1 => format!(
+                ", first at {}{l}:{c}",
+                f.as_ref().map(|f| format!("{f}:")).unwrap_or_default()
+            ),
+            _ => String::new(),
+        };
+        let (file, (line, column)) = places.get(1).cloned().unwrap_or((None, (1, 1)));
         return Err(SyntaxError {
-            file: None,
-            message: format!("{c} in this module (Terraform refuses it)"),
-            line: 1,
-            column: 1,
+            file,
+            message: format!("{c} in this module{first} (Terraform refuses it)"),
+            line,
+            column,
         });
     }
     Ok(machines
@@ -148,8 +166,9 @@ struct File<'a> {
     resources: HashMap<String, String>,
     /// `type.name` → a data source's block.
     data: HashMap<String, &'a hcl::Body>,
-    /// What Terraform refuses in the module (a local defined twice).
-    conflicts: Vec<String>,
+    /// What Terraform refuses in the module (a local defined twice): what
+    /// to say, and what was declared twice.
+    conflicts: Vec<(String, Declared)>,
     /// Each `local.x` / `var.x` once evaluated: a reference takes its
     /// value, not a new evaluation (a fan-out of locals naming locals was
     /// evaluated once per path: exponential).
@@ -201,6 +220,62 @@ fn literal_name(body: &hcl::Body) -> Option<String> {
     })
 }
 
+/// A name a module may declare once.
+#[derive(Debug)]
+enum Declared {
+    Variable(String),
+    Local(String),
+}
+
+impl Declared {
+    /// Where `text` declares it (line, column), in order: a `variable
+    /// "NAME"` block, or `NAME =` directly inside a `locals` block.
+    fn places(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        // Braces open at the start of each line (strings and comments
+        // are not told apart: a declaration's own line is what matters).
+        let mut depth = 0i64;
+        let mut in_locals = false;
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            let col = line.len() - t.len() + 1;
+            let mut words = t
+                .split(|c: char| c.is_whitespace() || c == '{' || c == '=')
+                .filter(|w| !w.is_empty())
+                .map(|w| w.trim_matches('"'));
+            match self {
+                Declared::Variable(name) => {
+                    if depth == 0
+                        && words.next() == Some("variable")
+                        && words.next() == Some(name.as_str())
+                    {
+                        found.push((i + 1, col));
+                    }
+                }
+                Declared::Local(name) => {
+                    let first = words.next();
+                    if depth == 0 && first == Some("locals") {
+                        in_locals = true;
+                    } else if in_locals
+                        && depth == 1
+                        && t.strip_prefix(name.as_str())
+                            .is_some_and(|r| r.trim_start().starts_with('='))
+                    {
+                        found.push((i + 1, col));
+                    }
+                }
+            }
+            depth += line.matches(['{', '[', '(']).count() as i64;
+            depth -= line.matches(['}', ']', ')']).count() as i64;
+            if depth <= 0 {
+                depth = 0;
+                in_locals = false;
+            }
+        }
+        found
+    }
+}
+
 /// A state machine block: its name and body.
 type Machine<'a> = (String, &'a hcl::Body);
 
@@ -218,16 +293,20 @@ impl<'a> File<'a> {
                         .find(|a| a.key.as_str() == "default")
                     {
                         if self.variables.insert(name.to_string(), &a.expr).is_some() {
-                            self.conflicts
-                                .push(format!("the variable '{name}' is declared twice"));
+                            self.conflicts.push((
+                                format!("the variable '{name}' is declared twice"),
+                                Declared::Variable(name.to_string()),
+                            ));
                         }
                     }
                 }
                 ("locals", []) => {
                     for a in block.body.attributes() {
                         if self.locals.insert(a.key.to_string(), &a.expr).is_some() {
-                            self.conflicts
-                                .push(format!("the local value '{}' is defined twice", a.key));
+                            self.conflicts.push((
+                                format!("the local value '{}' is defined twice", a.key),
+                                Declared::Local(a.key.to_string()),
+                            ));
                         }
                     }
                 }
@@ -872,6 +951,40 @@ resource "aws_sfn_state_machine" "inline" {
         let e = machines("", &module, &Substitutions::default()).unwrap_err();
         assert_eq!(e.file.as_deref(), Some("vars.tf"));
         assert!(e.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn a_name_declared_twice_is_placed_at_its_second_declaration() {
+        // A variable twice in the file named.
+        let main = "variable \"region\" {\n  default = \"a\"\n}\n\n  variable \"region\" {\n  default = \"b\"\n}\n";
+        let e = machines(main, &Module::default(), &Substitutions::default()).unwrap_err();
+        assert_eq!((e.file.as_deref(), e.line, e.column), (None, 5, 3), "{e:?}");
+        assert!(e.message.contains("'region' is declared twice"), "{e:?}");
+        // A local in another file of the module, then again in the file
+        // named (a `name =` elsewhere is not a local).
+        let module = Module {
+            files: vec![(
+                "locals.tf".into(),
+                "resource \"x\" \"y\" {\n  name = 1\n}\nlocals {\n  name = \"a\"\n}\n".into(),
+            )],
+        };
+        let main = "# ünïcode\nlocals {\n  other = { name = 2 }\n    name = \"b\"\n}\n";
+        let e = machines(main, &module, &Substitutions::default()).unwrap_err();
+        assert_eq!((e.file.as_deref(), e.line, e.column), (None, 4, 5), "{e:?}");
+        assert!(e.message.contains("'name' is defined twice"), "{e:?}");
+        // Both in the other file: named there.
+        let module = Module {
+            files: vec![(
+                "vars.tf".into(),
+                "variable \"v\" {\n default = 1\n}\nvariable v {\n default = 2\n}\n".into(),
+            )],
+        };
+        let e = machines("", &module, &Substitutions::default()).unwrap_err();
+        assert_eq!(
+            (e.file.as_deref(), e.line, e.column),
+            (Some("vars.tf"), 4, 1),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -36,12 +36,17 @@ pub const MAX_RESULT_DEPTH: usize = 512;
 pub const MAX_SEQUENCE: usize = 10_000_000;
 const MAX_PAD: f64 = 1_000_000.0;
 
+/// What one item of a sequence holds while it is built (measured by
+/// `tests/budget.rs`: `[1..n].($ * 2)` holds 120 bytes an item).
+pub const SEQUENCE_ITEM_BYTES: usize = 120;
+
 /// The longest sequence an evaluation with `memory` bytes may build: a
 /// sequence is made at its full length before the memory count can stop
-/// it, so its length is bounded beforehand (an item takes at least 32
-/// bytes), at most [`MAX_SEQUENCE`].
+/// it, so its length is bounded beforehand to what the memory an
+/// evaluation may hold (a quarter of its budget, see
+/// [`crate::alloc::PEAK_TO_HELD`]) takes, at most [`MAX_SEQUENCE`].
 pub fn sequence_limit(memory: usize) -> usize {
-    (memory / 32).min(MAX_SEQUENCE)
+    (memory / crate::alloc::PEAK_TO_HELD / SEQUENCE_ITEM_BYTES).min(MAX_SEQUENCE)
 }
 
 /// JSONata's functions (those AWS provides, its own additions included).

@@ -1,0 +1,87 @@
+//! One evaluation's memory budget, measured with the binary's counting
+//! allocator: what an expression holds at its peak stays within the
+//! budget it runs under, whatever it builds (strings doubled, arrays and
+//! objects grown, values copied), and past it the evaluation fails with
+//! U1004 — the process goes on.
+
+use asldbg::asl::jsonata::{Env, Expr, Session};
+use asldbg::asl::value::Val;
+use asldbg::budget::Budget;
+use std::time::Duration;
+
+#[global_allocator]
+static GLOBAL: asldbg::alloc::Budgeted<std::alloc::System> =
+    asldbg::alloc::Budgeted(std::alloc::System);
+
+/// `src` evaluated under `memory`: its result (or error text) and the
+/// most it held at once.
+fn eval(src: &str, memory: usize) -> (Result<String, String>, usize) {
+    asldbg::budget::set(Budget {
+        memory,
+        expr_time: Duration::from_secs(20),
+        per_turn: None,
+    });
+    asldbg::budget::new_turn();
+    let e = Expr::parse(src).unwrap();
+    let none = |_: &str| None;
+    let env = Env {
+        states: Val::from(serde_json::json!({"input": {}})),
+        vars: &none,
+        now_ms: 0,
+    };
+    let r = Session::new(&env, &[&e], 0).eval_expr(&e, "Output");
+    let peak = asldbg::alloc::last_peak();
+    let shown = r
+        .map(|v| format!("{v:?}").chars().take(60).collect())
+        .map_err(|e| e.to_string());
+    (shown, peak)
+}
+
+const BUDGET: usize = 16 << 20;
+
+#[test]
+fn what_an_evaluation_holds_at_its_peak_stays_within_its_budget() {
+    let bombs = [
+        // A string doubled in a loop.
+        "$length($reduce([1..40], function($a, $b){$a & $a}, 'x'))",
+        // Doubled, then joined with itself.
+        "$reduce([1..40], function($a, $b){$join([$a, $a, $a])}, 'xy')",
+        // An array doubled.
+        "$count($reduce([1..40], function($a, $b){$append($a, $a)}, [1, 2, 3]))",
+        // An object grown key by key.
+        "$count($keys($reduce([1..40000], function($a, $b){$merge([$a, {$string($b): $b}])}, {})))",
+        // A string padded wide, again and again.
+        "$length($reduce([1..40], function($a, $b){$pad($a, $length($a) * 2 + 1, 'ab')}, 'x'))",
+        // Strings kept in a growing array.
+        "$count($reduce([1..40000], function($a, $b){$append($a, $pad('', 1000, 'x'))}, []))",
+        // A value copied into its own text, again and again.
+        "$length($reduce([1..30], function($a, $b){$string([$a, $a])}, 'x'))",
+        // A long sequence mapped.
+        "$count([1..9999999].($ * 2))",
+    ];
+    let mut over = Vec::new();
+    for src in bombs {
+        let (r, peak) = eval(src, BUDGET);
+        eprintln!("{peak:>11} bytes at the peak: {src} = {r:?}");
+        assert!(r.is_err(), "{src} fitted in the budget: {r:?}");
+        if peak > BUDGET {
+            over.push(format!("{src}: {peak} bytes"));
+        }
+    }
+    assert!(over.is_empty(), "over the budget of {BUDGET}: {over:#?}");
+}
+
+#[test]
+fn within_its_budget_an_expression_keeps_what_it_needs() {
+    // A sixteenth of the budget, built the ways above: it is not stopped
+    // (what it holds on the way is about a quarter of the budget).
+    for src in [
+        "$length($reduce([1..20], function($a, $b){$a & $a}, 'x'))",
+        "$count($reduce([1..14], function($a, $b){$append($a, $a)}, [1, 2]))",
+        "$count([1..30000].($ * 2))",
+    ] {
+        let (r, peak) = eval(src, BUDGET);
+        eprintln!("{peak:>11} bytes at the peak: {src} = {r:?}");
+        assert!(r.is_ok(), "{src}: {r:?}");
+    }
+}

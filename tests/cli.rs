@@ -396,6 +396,21 @@ fn graph_prints_text_dot_and_mermaid_with_collapsed_containers() {
     let out = asldbg(&["graph", cc, "--collapse", "Nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no state is named \"Nope\""));
+    // --ascii: the same drawing in ASCII, a letter per state type; compact
+    // with a container collapsed, that box is one row saying what it holds.
+    let out = asldbg(&["graph", cc, "--ascii"]);
+    let ascii = text(&out.stdout);
+    assert!(out.status.success() && ascii.is_ascii(), "{ascii}");
+    assert!(ascii.contains("| T Get credit limit|"), "{ascii}");
+    assert!(ascii.contains("| P Verify applicant's identity"), "{ascii}");
+    let out = asldbg(&["graph", cc, "--ascii", "--compact", "--collapse", par]);
+    let small = text(&out.stdout);
+    assert!(
+        small.is_ascii() && small.contains("[ P Verify appl~ +2]"),
+        "{small}"
+    );
+    let out = asldbg(&["graph", cc, "--ascii", "--format", "dot"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

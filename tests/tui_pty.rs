@@ -1323,6 +1323,12 @@ fn colours_follow_what_the_terminal_says_it_has() {
     assert!(indexed.contains("38;5;") && !indexed.contains("38;2;"));
     let rgb = run("xterm", Some("truecolor"));
     assert!(rgb.contains("38;2;"));
+    // 16 colours know no underline colour; a dumb terminal no colour at all.
+    assert!(!sixteen.contains("\x1b[59m"), "{sixteen:?}");
+    let dumb = run("dumb", None);
+    for code in ["38;", "48;", "[39m", "[49m", "[59m", ";39m", ";49m"] {
+        assert!(!dumb.contains(code), "{code} in {dumb:?}");
+    }
 }
 
 #[test]
@@ -1389,6 +1395,12 @@ fn the_asl_tab_writes_back_only_what_was_edited() {
             "\"A\": {\r\n\t\t\t\"Comment\": \"added\",\r\n\t\t\t\"Type\""
         )
     );
+    // Applied unchanged: the same JSON, nothing written, and it says so.
+    t.keys("e");
+    t.wait_for("ctrl-o/F2");
+    t.keys("\x0f");
+    t.wait_for("Nothing to write: the edit gives the same JSON");
+    assert_eq!(std::fs::read_to_string(&def).unwrap(), now);
     t.quit_and_check_restored();
 }
 
@@ -1425,5 +1437,13 @@ fn z_draws_a_long_chain_twice_as_dense() {
     );
     // What is below is counted on the border.
     t.wait_for("↓29");
+    t.quit_and_check_restored();
+    // In ASCII the count is in words: `v` is an edge label's sign, `>`
+    // the next state's.
+    let mut t = Tui::start(&[&def, "--no-mouse", "--ascii"]);
+    t.wait_for("PAUSED");
+    t.keys("z");
+    t.wait_for("[>- Step000]");
+    t.wait_for("-294 down-");
     t.quit_and_check_restored();
 }

@@ -473,6 +473,10 @@ pub(crate) struct GraphArgs {
     /// never entered marked ○.
     #[arg(long, value_name = "FILE")]
     pub(crate) coverage: Option<String>,
+    /// Plain ASCII (the text format): lines as `+ - |`, each mark and
+    /// state type its own letter, as the debugger's `--ascii` draws them.
+    #[arg(long)]
+    pub(crate) ascii: bool,
     #[command(flatten)]
     pub(crate) source: SourceArgs,
 }

@@ -13,8 +13,13 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
         compact,
         collapse,
         coverage,
+        ascii,
         source,
     } = args;
+    if ascii && format != GraphFormat::Text {
+        return fail2("--ascii draws the text graph (--format text)");
+    }
+    let look = Look { compact, ascii };
     // A definition with problems is drawn all the same, its states
     // that have them marked ✗, the problems listed on stderr.
     let opts = match source.options(false, true) {
@@ -27,7 +32,7 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
             &definition,
             &opts,
             format,
-            compact,
+            look,
             &collapse,
             coverage.as_deref(),
         );
@@ -49,7 +54,7 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
         if i > 0 {
             outln!("");
         }
-        outln!("── {name} ({what})");
+        outln!("{}", look.line(&format!("── {name} ({what})")));
         let one = asl::OpenOptions {
             machine: Some(name),
             ..opts.clone()
@@ -58,7 +63,7 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
             &definition,
             &one,
             format,
-            compact,
+            look,
             &collapse,
             coverage.as_deref(),
         );
@@ -69,12 +74,33 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
     worst
 }
 
+/// How the text graph is drawn.
+#[derive(Clone, Copy)]
+struct Look {
+    compact: bool,
+    ascii: bool,
+}
+
+impl Look {
+    /// `line` as drawn: with `--ascii`, each character through the
+    /// debugger's ASCII table.
+    fn line(self, line: &str) -> String {
+        use asldbg::tui::glyphs::{map, Glyphs};
+        if !self.ascii {
+            return line.to_string();
+        }
+        line.chars()
+            .map(|c| map(Glyphs::Ascii, c).unwrap_or(if c.is_ascii() { c } else { '?' }))
+            .collect()
+    }
+}
+
 /// One state machine drawn.
 fn draw(
     definition: &str,
     opts: &asl::OpenOptions,
     format: GraphFormat,
-    compact: bool,
+    look: Look,
     collapse: &[String],
     coverage: Option<&str>,
 ) -> ExitCode {
@@ -125,7 +151,7 @@ fn draw(
             let l = asldbg::graph::layout_with(
                 &def,
                 0,
-                if compact {
+                if look.compact {
                     asldbg::graph::Names::Compact
                 } else {
                     asldbg::graph::Names::Whole
@@ -134,10 +160,10 @@ fn draw(
             );
             let drawn = asldbg::graph::text::render(&l);
             for line in asldbg::graph::text::with_marks(&drawn, &marks) {
-                outln!("{line}");
+                outln!("{}", look.line(&line));
             }
             for line in legend.iter().flatten() {
-                outln!("{line}");
+                outln!("{}", look.line(line));
             }
         }
         GraphFormat::Dot => asldbg::output::out(&asldbg::graph::to_dot(&def, &collapsed)),
@@ -147,8 +173,9 @@ fn draw(
         ExitCode::SUCCESS
     } else {
         errln!(
-            "asldbg: {definition}: {} problem(s); the states that have them are marked ✗",
-            opened.problems.len()
+            "asldbg: {definition}: {} problem(s); the states that have them are marked {}",
+            opened.problems.len(),
+            look.line("✗")
         );
         ExitCode::from(1)
     }

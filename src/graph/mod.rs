@@ -462,7 +462,10 @@ pub fn layout_with(
                 .collect()
         };
         let (mut w, mut h) = leaf_size(&st.name, names);
-        if hidden > 0 {
+        if hidden > 0 && names == Names::Compact {
+            // One row too: `[‖ name +N]`.
+            w += format!(" +{hidden}").len();
+        } else if hidden > 0 {
             // Room for "[+N]" on the bottom border.
             w = w.max(format!("[+{hidden}]").len() + 4);
             h = 3;

@@ -262,6 +262,41 @@ fn a_run_is_drawn_with_heavy_lines_and_marks() {
 }
 
 #[test]
+fn a_visit_count_wider_than_its_box_is_shown_or_cut_with_a_sign() {
+    let d = def(json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "Bc"}, "Bc": {"Type": "Pass", "End": true}}}));
+    let drawn = text::render(&layout(&d, 0, crate::graph::Names::Screen));
+    let mut m = Marks::default();
+    let (a, bc) = (d.machines[0].by_name["A"], d.machines[0].by_name["Bc"]);
+    let width = |id| drawn.boxes[&(0, id)].2;
+    m.visits.insert((0, a), 100);
+    m.visits.insert((0, bc), 12345);
+    let text = text::with_marks(&drawn, &m).join("\n");
+    // ×100 fits inside A's border (the box is `width(a)` wide), ×12345 does
+    // not fit Bc's and is cut with its sign.
+    assert!(width(a) >= 6 && width(a) < 8, "{}", width(a));
+    assert!(text.contains("└×100"), "{text}");
+    assert!(width(bc) < 8, "{}", width(bc));
+    assert!(text.contains("└×…"), "{text}");
+}
+
+#[test]
+fn compact_a_collapsed_container_is_one_row_saying_what_it_holds() {
+    let d = def(json!({"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Parallel", "Next": "Done", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}},
+            {"StartAt": "C", "States": {"C": {"Type": "Pass", "End": true}}}]},
+        "Done": {"Type": "Succeed"}}}));
+    let fan = d.machines[0].by_name["Fan"];
+    let shut: HashSet<Id> = [(0, fan)].into_iter().collect();
+    let l = layout_with(&d, 0, crate::graph::Names::Compact, &shut);
+    let drawn = text::render(&l);
+    assert_eq!(drawn.boxes[&(0, fan)].3, 1, "{:?}", drawn.lines);
+    let text = drawn.lines.join("\n");
+    assert!(text.contains("[ ‖ Fan +3]"), "{text}");
+}
+
+#[test]
 fn a_very_wide_choice_is_drawn_with_bounded_edge_records() {
     let n = 8000;
     let mut states = serde_json::Map::new();

@@ -258,7 +258,15 @@ fn draw_box(c: &mut Canvas, n: &Node) {
         for i in 1..w - 1 {
             c.clear(x + i, y);
         }
+        // A collapsed container: how many states it holds, at the end.
+        let hidden = if n.hidden > 0 {
+            format!(" +{}", n.hidden)
+        } else {
+            String::new()
+        };
+        let max = max.saturating_sub(hidden.len());
         c.text(x + 2, y, &fit(&label, max), max);
+        c.text(x + w - 1 - hidden.len(), y, &hidden, hidden.len());
         return;
     }
     let container = !n.children.is_empty() || n.hidden > 0;
@@ -583,8 +591,16 @@ pub fn box_marks(r: &Rendered, m: &Marks) -> Vec<(usize, usize, String)> {
                 out.push((b.0 + b.2 - 1 - w, b.1, right));
             }
         } else {
+            // On the bottom border, before its corner; on a narrow box
+            // from just after the other corner, and cut to `×…` on one
+            // narrower still (never left out without a sign).
+            let bottom = b.1 + b.3 - 1;
             if n > 1 && b.2 >= len + 4 {
-                out.push((b.0 + b.2 - 2 - len, b.1 + b.3 - 1, label));
+                out.push((b.0 + b.2 - 2 - len, bottom, label));
+            } else if n > 1 && b.2 >= len + 2 {
+                out.push((b.0 + 1, bottom, label));
+            } else if n > 1 && b.2 >= 4 {
+                out.push((b.0 + 1, bottom, "×…".into()));
             }
             if m.caught.contains(k) && b.2 >= 5 {
                 out.push((b.0 + b.2 - 3, b.1, "↯".into()));

@@ -1579,9 +1579,8 @@ async fn run_session(
     if crate::tui::enter_screen(&mut writer, true).is_err() {
         return;
     }
-    let sixteen = look.colors == crate::tui::theme::ColorMode::Ansi16;
     let backend = RemoteBackend::new(
-        crate::tui::screen::Sixteen::new(writer, sixteen),
+        crate::tui::screen::Sixteen::new(writer, look.colors),
         size.0,
         size.1,
     );

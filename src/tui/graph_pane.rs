@@ -32,20 +32,28 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, window: GraphWindow) {
     );
     let style = app.theme.accent;
     let mark = |s: String| Line::styled(s, style);
+    // In ASCII the arrows would become `<` `>` `^` `v`, which are the next
+    // state's and an edge label's signs: words instead.
+    let words = app.glyphs == super::glyphs::Glyphs::Ascii;
+    let side = |n: usize, arrow: &str, word: &str| match (words, arrow) {
+        (true, _) => format!("{n} {word}"),
+        (false, "→") => format!("{n}→"),
+        (false, _) => format!("{arrow}{n}"),
+    };
     if l > 0 {
-        b = b.title_bottom(mark(format!("←{l}")).left_aligned());
+        b = b.title_bottom(mark(side(l, "←", "left")).left_aligned());
     }
     let vertical = match (u, d) {
         (0, 0) => String::new(),
-        (0, d) => format!("↓{d}"),
-        (u, 0) => format!("↑{u}"),
-        (u, d) => format!("↑{u} ↓{d}"),
+        (0, d) => side(d, "↓", "down"),
+        (u, 0) => side(u, "↑", "up"),
+        (u, d) => format!("{} {}", side(u, "↑", "up"), side(d, "↓", "down")),
     };
     if !vertical.is_empty() {
         b = b.title_bottom(mark(vertical).centered());
     }
     if r > 0 {
-        b = b.title_bottom(mark(format!("{r}→")).right_aligned());
+        b = b.title_bottom(mark(side(r, "→", "right")).right_aligned());
     }
     f.render_widget(b, area);
     draw_graph(f, app, inner, window);

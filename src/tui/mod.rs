@@ -194,13 +194,13 @@ fn install_panic_hook() {
     }));
 }
 
-/// The terminal in raw mode on the alternate screen; `sixteen`: it has
-/// only the 16 ANSI colours (see [`screen::Sixteen`]).
-fn setup(mouse: bool, sixteen: bool) -> io::Result<Term> {
+/// The terminal in raw mode on the alternate screen, written in the
+/// colours it has (see [`screen::Sixteen`]).
+fn setup(mouse: bool, colors: theme::ColorMode) -> io::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
     enter_screen(&mut out, mouse)?;
-    Terminal::new(CrosstermBackend::new(screen::Sixteen::new(out, sixteen)))
+    Terminal::new(CrosstermBackend::new(screen::Sixteen::new(out, colors)))
 }
 
 fn draw<B: screen::Screen, H: Hooks>(
@@ -446,7 +446,7 @@ pub fn run_with(mut app: App) -> io::Result<App> {
     }
     in_the_foreground()?;
     install_panic_hook();
-    let mut term = setup(app.mouse, app.theme.colors == theme::ColorMode::Ansi16)?;
+    let mut term = setup(app.mouse, app.theme.colors)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -505,7 +505,7 @@ pub fn pick_from(
     }
     in_the_foreground()?;
     install_panic_hook();
-    let mut term = setup(false, false)?;
+    let mut term = setup(false, theme::ColorMode::detect())?;
     let mut picker = picker::Picker::new(items, title);
     let result = loop {
         term.draw(|f| {

@@ -293,6 +293,16 @@ impl App {
         };
         match asl::load_text(as_file, new.clone(), &f.opts) {
             Loaded::Ok(opened) => {
+                if new == text {
+                    // Members reordered, a number respelt: the same JSON, whose
+                    // text in the file stays as it was.
+                    self.message = format!(
+                        "Nothing to write: the edit gives the same JSON as {} holds (members \
+                         in another order or a number written another way keep the file's text)",
+                        f.path
+                    );
+                    return Ok(());
+                }
                 match &f.copy {
                     Some(_) => {
                         if let Some(df) = self.definition_file.as_mut() {

@@ -5,6 +5,7 @@
 //! where this side last put it. (crossterm would ask the server's own
 //! terminal — which a server has none of — or spawn `tput`.)
 
+use super::theme::ColorMode;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
@@ -97,14 +98,18 @@ impl<W: Write> Backend for RemoteBackend<W> {
     }
 }
 
-/// The byte stream to a terminal that has only the 16 ANSI colours.
-/// crossterm writes every colour as `ESC [ 38;5;N m` (and `48;5;N`), which
-/// only a 256-colour terminal reads; with `on`, the 16 named ones are
-/// written in their own codes (`3x`/`9x`, `4x`/`10x`). Everything else goes
-/// through as it is.
+/// The byte stream to a terminal with fewer colours than crossterm
+/// writes. crossterm writes every colour as `ESC [ 38;5;N m` (and
+/// `48;5;N`), which only a 256-colour terminal reads, and ratatui resets
+/// the underline colour (`59`), which few others know. For a 16-colour
+/// terminal the 16 named colours are written in their own codes
+/// (`3x`/`9x`, `4x`/`10x`) and underline colours left out; for one with no
+/// colour (`TERM=dumb`, `NO_COLOR`) every colour parameter is left out (a
+/// sequence left with none is not written). Everything else goes through
+/// as it is.
 pub struct Sixteen<W: Write> {
     out: W,
-    on: bool,
+    colors: ColorMode,
     /// An escape sequence not yet whole (crossterm writes one in pieces).
     pending: Vec<u8>,
 }
@@ -113,53 +118,74 @@ pub struct Sixteen<W: Write> {
 const PENDING_MAX: usize = 32;
 
 impl<W: Write> Sixteen<W> {
-    pub fn new(out: W, on: bool) -> Sixteen<W> {
+    pub fn new(out: W, colors: ColorMode) -> Sixteen<W> {
         Sixteen {
             out,
-            on,
+            colors,
             pending: Vec::new(),
         }
     }
 
-    /// A whole SGR sequence with every `38;5;N` and `48;5;N` (N under 16)
-    /// in it in its 16-colour form; None when it has none.
-    fn sixteen(seq: &[u8]) -> Option<String> {
+    /// Whether sequences are rewritten at all.
+    fn on(&self) -> bool {
+        matches!(self.colors, ColorMode::Ansi16 | ColorMode::None)
+    }
+
+    /// A whole SGR sequence as this terminal takes it; None when it stays
+    /// as it is, `Some("")` when nothing of it is left.
+    fn sixteen(seq: &[u8], colors: ColorMode) -> Option<String> {
         let params = std::str::from_utf8(seq.strip_prefix(b"\x1b[")?.strip_suffix(b"m")?).ok()?;
+        let plain = colors == ColorMode::None;
         let p: Vec<&str> = params.split(';').collect();
         let mut out: Vec<String> = Vec::with_capacity(p.len());
         let mut changed = false;
         let mut i = 0;
         while i < p.len() {
-            let n = p.get(i + 2).and_then(|n| n.parse::<u8>().ok());
-            let code = match (p[i], p.get(i + 1), n) {
-                ("38", Some(&"5"), Some(n @ 0..=7)) => Some(30 + n),
-                ("38", Some(&"5"), Some(n @ 8..=15)) => Some(90 + n - 8),
-                ("48", Some(&"5"), Some(n @ 0..=7)) => Some(40 + n),
-                ("48", Some(&"5"), Some(n @ 8..=15)) => Some(100 + n - 8),
+            // How many parameters a colour takes: `38;5;N`, `38;2;R;G;B`.
+            let colour_len = match (p[i], p.get(i + 1)) {
+                ("38" | "48" | "58", Some(&"5")) => Some(3),
+                ("38" | "48" | "58", Some(&"2")) => Some(5),
                 _ => None,
             };
-            match code {
-                Some(c) => {
-                    out.push(c.to_string());
-                    changed = true;
-                    i += 3;
-                }
-                // A colour of another kind keeps its own parameters.
-                None if matches!(p[i], "38" | "48") && p.get(i + 1) == Some(&"5") => {
-                    out.extend(p[i..(i + 3).min(p.len())].iter().map(|s| s.to_string()));
-                    i += 3;
-                }
-                None if matches!(p[i], "38" | "48") && p.get(i + 1) == Some(&"2") => {
-                    out.extend(p[i..(i + 5).min(p.len())].iter().map(|s| s.to_string()));
-                    i += 5;
-                }
-                None => {
-                    out.push(p[i].to_string());
-                    i += 1;
-                }
+            if let Some(len) = colour_len {
+                let n = p.get(i + 2).and_then(|n| n.parse::<u8>().ok());
+                let code = match (p[i], len, n) {
+                    _ if plain || p[i] == "58" => None,
+                    ("38", 3, Some(n @ 0..=7)) => Some(30 + n),
+                    ("38", 3, Some(n @ 8..=15)) => Some(90 + n - 8),
+                    ("48", 3, Some(n @ 0..=7)) => Some(40 + n),
+                    ("48", 3, Some(n @ 8..=15)) => Some(100 + n - 8),
+                    // A colour of another kind keeps its own parameters.
+                    _ => {
+                        out.extend(p[i..(i + len).min(p.len())].iter().map(|s| s.to_string()));
+                        i += len;
+                        continue;
+                    }
+                };
+                out.extend(code.map(|c| c.to_string()));
+                changed = true;
+                i += len;
+                continue;
             }
+            let dropped = match p[i] {
+                "59" => true,
+                "39" | "49" => plain,
+                _ => false,
+            };
+            if dropped {
+                changed = true;
+            } else {
+                out.push(p[i].to_string());
+            }
+            i += 1;
         }
-        changed.then(|| format!("\x1b[{}m", out.join(";")))
+        changed.then(|| {
+            if out.is_empty() {
+                String::new()
+            } else {
+                format!("\x1b[{}m", out.join(";"))
+            }
+        })
     }
 
     /// Write what is held back, turning a whole colour sequence into its
@@ -184,7 +210,7 @@ impl<W: Write> Sixteen<W> {
                 .flatten();
             match end {
                 Some(end) => {
-                    match Self::sixteen(&b[esc..end]) {
+                    match Self::sixteen(&b[esc..end], self.colors) {
                         Some(s) => self.out.write_all(s.as_bytes())?,
                         None => self.out.write_all(&b[esc..end])?,
                     }
@@ -211,7 +237,7 @@ impl<W: Write> Sixteen<W> {
 
 impl<W: Write> Write for Sixteen<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if !self.on {
+        if !self.on() {
             return self.out.write(buf);
         }
         self.pending.extend_from_slice(buf);
@@ -219,7 +245,7 @@ impl<W: Write> Write for Sixteen<W> {
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        if self.on {
+        if self.on() {
             self.drain(true)?;
         }
         self.out.flush()
@@ -233,7 +259,7 @@ mod tests {
 
     #[test]
     fn sixteen_colours_are_written_in_their_own_codes() {
-        let mut s = Sixteen::new(Vec::new(), true);
+        let mut s = Sixteen::new(Vec::new(), ColorMode::Ansi16);
         // In pieces, as crossterm writes them.
         for piece in [
             "a\x1b[",
@@ -248,18 +274,26 @@ mod tests {
             "\x1b[38;5;3mz",
             "\x1b[38;5;14;49m",
             "\x1b[38;2;1;2;3;48;5;8m",
+            "\x1b[59m",
+            "\x1b[58;5;3;1m",
         ] {
             s.write_all(piece.as_bytes()).unwrap();
         }
         s.flush().unwrap();
         assert_eq!(
             String::from_utf8(s.out).unwrap(),
-            "a\x1b[91mb\x1b[40m\x1b[38;5;196m\x1b[1;7m\x1b[39m\x1b[107m\x1b]52;c;eA==\x07\x1b[33mz\x1b[96;49m\x1b[38;2;1;2;3;100m"
+            "a\x1b[91mb\x1b[40m\x1b[38;5;196m\x1b[1;7m\x1b[39m\x1b[107m\x1b]52;c;eA==\x07\x1b[33mz\x1b[96;49m\x1b[38;2;1;2;3;100m\x1b[1m"
         );
-        // Off: byte for byte.
-        let mut s = Sixteen::new(Vec::new(), false);
-        s.write_all(b"\x1b[38;5;9m").unwrap();
-        assert_eq!(s.out, b"\x1b[38;5;9m");
+        // No colour: none written, and a sequence of nothing else goes.
+        let mut s = Sixteen::new(Vec::new(), ColorMode::None);
+        s.write_all(b"a\x1b[39m\x1b[49m\x1b[59m\x1b[0mb\x1b[1;38;5;9;7mc\x1b[38;2;1;2;3m")
+            .unwrap();
+        s.flush().unwrap();
+        assert_eq!(String::from_utf8(s.out).unwrap(), "a\x1b[0mb\x1b[1;7mc");
+        // 256 colours: byte for byte.
+        let mut s = Sixteen::new(Vec::new(), ColorMode::Ansi256);
+        s.write_all(b"\x1b[38;5;9m\x1b[59m").unwrap();
+        assert_eq!(s.out, b"\x1b[38;5;9m\x1b[59m");
     }
     use ratatui::{Terminal, TerminalOptions, Viewport};
 

@@ -1243,6 +1243,48 @@ fn mouse(t: &mut Tui, b: u8, (x, y): (usize, usize)) {
 }
 
 #[test]
+fn clicks_pick_a_history_event_a_breakpoint_row_and_a_place_in_the_editor() {
+    let mut t = Tui::start_sized(&["--sample", "credit-card"], 40, 120);
+    t.wait_for("PAUSED");
+    t.keys("sss");
+    t.wait_for("at Credit limit approved");
+    // History: a click on an event's row shows that event.
+    t.keys("4");
+    t.wait_for("ChoiceStateEntered");
+    let at = cell_of(&t.screen(), "ChoiceStateEntered");
+    mouse(&mut t, 0, at);
+    t.wait_for("\"type\": \"ChoiceStateEntered\"");
+    // Two breakpoints, then the list: a click picks a row, a second
+    // click on it turns it off, a click outside closes the list.
+    t.keys("\x1b");
+    let first = cell_of(&t.screen(), "⇢ Credit limit approved");
+    mouse(&mut t, 0, first);
+    t.keys("b");
+    let other = cell_of(&t.screen(), "◇ Credit applied");
+    mouse(&mut t, 0, other);
+    t.keys("b");
+    t.keys("B");
+    t.wait_for("[x] Credit applied >= 5000?");
+    let row = cell_of(&t.screen(), "[x] Credit applied");
+    mouse(&mut t, 0, row);
+    mouse(&mut t, 0, row);
+    t.wait_for("[ ] Credit applied >= 5000?");
+    t.wait_for("[x] Credit limit approved");
+    mouse(&mut t, 0, (1, 38));
+    t.wait_for_gone("Break on errors");
+    // The editor: a click places the cursor where it lands.
+    t.keys("1");
+    t.keys("e");
+    t.wait_for("Input of the next state");
+    let (x, y) = cell_of(&t.screen(), "\"firstname\"");
+    mouse(&mut t, 0, (x + 1, y));
+    t.keys("ZZ");
+    t.wait_for("\"ZZfirstname\"");
+    t.keys("\x1b");
+    t.quit_and_check_restored();
+}
+
+#[test]
 fn a_click_picks_a_tab_and_the_wheel_scrolls_the_pane_under_the_pointer() {
     let keys: Vec<String> = (0..80).map(|i| format!("\"key{i:02}\": {i}")).collect();
     let input = temp_file("wheel-in.json", &format!("{{{}}}", keys.join(", ")));

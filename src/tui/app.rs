@@ -207,6 +207,12 @@ pub struct App {
     /// The furthest each JSON pane can be scrolled (its last line at the
     /// bottom), as its last frame measured it: scrolling stops there.
     pub scroll_max: std::cell::RefCell<HashMap<Tab, usize>>,
+    /// The History tab's rows as last drawn: (screen row, event index),
+    /// for a click to pick its event.
+    pub history_rows_drawn: std::cell::RefCell<Vec<(u16, usize)>>,
+    /// Where the editor's text was last drawn, for a click to place the
+    /// cursor.
+    pub editor_area_drawn: std::cell::Cell<Option<ratatui::layout::Rect>>,
     /// The furthest the Stages tab's selected block can be paged (its
     /// pipeline's end at the bottom), as its last frame measured it.
     pub stage_scroll_max: std::cell::Cell<Option<usize>>,
@@ -376,6 +382,8 @@ impl App {
             tab: Tab::Input,
             scroll: HashMap::new(),
             scroll_max: Default::default(),
+            history_rows_drawn: Default::default(),
+            editor_area_drawn: Default::default(),
             stage_scroll_max: Default::default(),
             sideways: HashMap::new(),
             history_selected: None,

@@ -733,6 +733,7 @@ impl App {
         }
         if let MouseEventKind::Down(_) = m.kind {
             if !matches!(self.mode, Mode::Normal) {
+                self.popup_click(m.column, m.row);
                 return;
             }
             let screen = self.screen();
@@ -764,9 +765,67 @@ impl App {
                     if !shown.contains(&self.tab) {
                         self.tab = shown[0];
                     }
+                    // A History row picks its event (as ↑/↓ to it would).
+                    if self.tab == Tab::History {
+                        let drawn = self.history_rows_drawn.borrow();
+                        if let Some((_, i)) = drawn.iter().find(|(y, _)| *y == m.row) {
+                            let i = *i;
+                            drop(drawn);
+                            self.history_selected = Some(i);
+                        }
+                    }
                 }
                 None => {}
             }
+        }
+    }
+
+    /// A click while a popup or the editor is open: a row of the
+    /// Breakpoints or Edits list picks it (the picked one again toggles a
+    /// breakpoint); in the editor it places the cursor; outside a list
+    /// popup it closes it. Elsewhere it does nothing (an editor's text is
+    /// never lost to a stray click).
+    fn popup_click(&mut self, x: u16, y: u16) {
+        let screen = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let inside = |r: ratatui::layout::Rect| {
+            let i = super::layout::inner(r);
+            (x >= i.x && x < i.x + i.width && y >= i.y && y < i.y + i.height)
+                .then(|| (y - i.y) as usize)
+        };
+        match &mut self.mode {
+            Mode::Breakpoints { selected } => {
+                let r = super::popups::breakpoints_area(screen);
+                let n = self.session.breakpoints().len();
+                match inside(r) {
+                    Some(row) if row < n && row == *selected => self.session.toggle_enabled(row),
+                    Some(row) if row < n => *selected = row,
+                    Some(_) => {}
+                    None => self.mode = Mode::Normal,
+                }
+            }
+            Mode::Edits { selected } => {
+                let r = super::popups::edits_area(screen);
+                let n = self.session.replayable().len();
+                match inside(r) {
+                    Some(row) if row < n => *selected = row,
+                    Some(_) => {}
+                    None => self.mode = Mode::Normal,
+                }
+            }
+            Mode::Edit(ed) => {
+                let Some(a) = self.editor_area_drawn.get() else {
+                    return;
+                };
+                if x >= a.x && x < a.x + a.width && y >= a.y && y < a.y + a.height {
+                    let (top, left) = ed.area.scroll_offset();
+                    let at = ed
+                        .area
+                        .screen_to_data((y - a.y + top) as usize, (x - a.x + left) as usize);
+                    ed.area
+                        .move_cursor(ratatui_textarea::CursorMove::Jump(at.0 as u16, at.1 as u16));
+                }
+            }
+            _ => {}
         }
     }
 

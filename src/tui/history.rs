@@ -72,6 +72,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         pad
     };
     let mut lines: Vec<Line> = Vec::new();
+    // Which event each line belongs to (a click picks it).
+    let mut owners: Vec<Option<usize>> = Vec::new();
     // The first line of each event drawn, by event index.
     let mut line_of: Vec<(usize, usize)> = Vec::new();
     for (i, e) in shown.iter().skip(start).map(|i| (*i, &h[*i])) {
@@ -100,6 +102,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let text = format!("{:>4} {clock}{:<pad$} {name}{frame}", e.id, e.event_type);
         for r in wrap_line(Line::styled(text, style), w, 6.min(w / 2), rows) {
             lines.push(r);
+            owners.push(Some(i));
         }
     }
     // User edits, at the point of the history where they were made (before
@@ -135,6 +138,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             None => continue,
         };
         lines.insert(line, Line::styled(format!("     {what}"), app.theme.warn));
+        owners.insert(line, None);
         if line <= focus_line {
             focus_line += 1;
         }
@@ -142,10 +146,18 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     // The selected (or last) event stays on screen when names wrap.
     let drop = (focus_line + 1).saturating_sub(rows);
     lines.drain(..drop.min(lines.len()));
+    owners.drain(..drop.min(owners.len()));
     lines.truncate(rows);
+    owners.truncate(rows);
     if let Some(head) = head {
         lines.insert(0, head);
+        owners.insert(0, None);
     }
+    *app.history_rows_drawn.borrow_mut() = owners
+        .iter()
+        .enumerate()
+        .filter_map(|(row, i)| Some((parts[0].y + row as u16, (*i)?)))
+        .collect();
     f.render_widget(Paragraph::new(lines), parts[0]);
     let Some(e) = sel.and_then(|i| h.get(i)) else {
         return;

@@ -93,8 +93,18 @@ pub fn help(f: &mut Frame, app: &App, area: Rect) {
     );
 }
 
+/// Where the Breakpoints popup stands on a screen of `area`.
+pub(super) fn breakpoints_area(area: Rect) -> Rect {
+    centered(area, 60, 14)
+}
+
+/// Where the Edits popup stands on a screen of `area`.
+pub(super) fn edits_area(area: Rect) -> Rect {
+    centered(area, 76, 14)
+}
+
 pub fn breakpoints(f: &mut Frame, app: &App, area: Rect, selected: usize) {
-    let r = centered(area, 60, 14);
+    let r = breakpoints_area(area);
     f.render_widget(Clear, r);
     let def = app.session.definition();
     let mut lines: Vec<Line> = app
@@ -154,7 +164,7 @@ pub fn breakpoints(f: &mut Frame, app: &App, area: Rect, selected: usize) {
 }
 
 pub fn edits(f: &mut Frame, app: &App, area: Rect, selected: usize) {
-    let r = centered(area, 76, 14);
+    let r = edits_area(area);
     f.render_widget(Clear, r);
     let w = r.width.saturating_sub(2) as usize;
     let mut lines: Vec<Line> = app
@@ -255,5 +265,6 @@ pub fn editor(f: &mut Frame, app: &App, area: Rect) {
         .constraints([Constraint::Min(1), Constraint::Length(status.len() as u16)])
         .split(inner);
     f.render_widget(&ed.area, parts[0]);
+    app.editor_area_drawn.set(Some(parts[0]));
     f.render_widget(Paragraph::new(status).style(Style::default()), parts[1]);
 }

@@ -127,6 +127,13 @@ pub fn to_256(r: u8, g: u8, b: u8) -> u8 {
 /// its dark grey; black and white are never chosen, as one of them is the
 /// terminal's background, whichever it is.
 pub fn to_16(r: u8, g: u8, b: u8) -> Color {
+    to_16_on(r, g, b, false)
+}
+
+/// [`to_16`] for a terminal with a light background (`light`): the pale
+/// colours (yellow, and the bright ones) are left out, as they cannot be
+/// read on white; a colour takes the nearest of the others.
+pub fn to_16_on(r: u8, g: u8, b: u8, light: bool) -> Color {
     let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
     // Greys: the terminal's own foreground (dark grey may be its
     // background, as on Solarized Dark).
@@ -155,6 +162,13 @@ pub fn to_16(r: u8, g: u8, b: u8) -> Color {
     let want = (norm(r, hi, lo), norm(g, hi, lo), norm(b, hi, lo));
     PALETTE
         .iter()
+        .filter(|(c, _)| {
+            !light
+                || matches!(
+                    c,
+                    Color::Red | Color::Green | Color::Blue | Color::Magenta | Color::Cyan
+                )
+        })
         .min_by_key(|(_, (pr, pg, pb))| {
             let (phi, plo) = ((*pr).max(*pg).max(*pb), (*pr).min(*pg).min(*pb));
             let p = (
@@ -170,18 +184,25 @@ pub fn to_16(r: u8, g: u8, b: u8) -> Color {
         .unwrap_or(Color::Reset)
 }
 
-fn color(c: Option<TmColor>, mode: ColorMode) -> Color {
+/// `c` in `mode`; `light`: the theme is for a light background (what the
+/// 16 colours are chosen against).
+fn color(c: Option<TmColor>, mode: ColorMode, light: bool) -> Color {
     match (c, mode) {
         (_, ColorMode::None) | (None, _) => Color::Reset,
-        (Some(c), ColorMode::Ansi16) => to_16(c.r, c.g, c.b),
+        (Some(c), ColorMode::Ansi16) => to_16_on(c.r, c.g, c.b, light),
         (Some(c), ColorMode::TrueColor) => Color::Rgb(c.r, c.g, c.b),
         (Some(c), ColorMode::Ansi256) => Color::Indexed(to_256(c.r, c.g, c.b)),
     }
 }
 
-fn scope_style(h: &Highlighter, scope: &str, mode: ColorMode, fallback: Modifier) -> Style {
+fn scope_style(
+    h: &Highlighter,
+    scope: &str,
+    (mode, light): (ColorMode, bool),
+    fallback: Modifier,
+) -> Style {
     let s = h.style_mod_for_stack(&[Scope::new(scope).unwrap_or_default()]);
-    let mut st = Style::default().fg(color(s.foreground, mode));
+    let mut st = Style::default().fg(color(s.foreground, mode, light));
     if let Some(fs) = s.font_style {
         if fs.contains(FontStyle::BOLD) {
             st = st.add_modifier(Modifier::BOLD);
@@ -258,19 +279,27 @@ impl Theme {
 
     pub fn from_tm(name: &str, tm: &TmTheme, mode: ColorMode) -> Theme {
         let h = Highlighter::new(tm);
+        // A theme for a light background (its own is light).
+        let light = tm.settings.background.is_some_and(|c| {
+            (0.2126 * c.r as f64 + 0.7152 * c.g as f64 + 0.0722 * c.b as f64) > 128.0
+        });
         // With 16 colours the theme's own background and foreground may
         // be the terminal's opposite: the terminal's are kept.
         let (fg, bg) = if mode == ColorMode::Ansi16 {
             (Color::Reset, Color::Reset)
         } else {
             (
-                color(tm.settings.foreground, mode),
-                color(tm.settings.background, mode),
+                color(tm.settings.foreground, mode, light),
+                color(tm.settings.background, mode, light),
             )
         };
-        let sel = color(tm.settings.selection.or(tm.settings.line_highlight), mode);
-        let accent = color(tm.settings.caret.or(tm.settings.accent), mode);
-        let muted = color(tm.settings.gutter_foreground, mode);
+        let sel = color(
+            tm.settings.selection.or(tm.settings.line_highlight),
+            mode,
+            light,
+        );
+        let accent = color(tm.settings.caret.or(tm.settings.accent), mode, light);
+        let muted = color(tm.settings.gutter_foreground, mode, light);
         let base = Style::default().fg(fg).bg(bg);
         let _ = (ScopeSelectors::from_str(""), StyleModifier::default());
         let (selection, accent_style, muted_style) = if mode == ColorMode::None {
@@ -301,17 +330,57 @@ impl Theme {
             muted: muted_style,
             accent: accent_style,
             selection,
-            string: scope_style(&h, "string.quoted.double.json", mode, Modifier::empty()),
-            key: scope_style(&h, "support.type.property-name.json", mode, Modifier::BOLD),
-            number: scope_style(&h, "constant.numeric.json", mode, Modifier::empty()),
-            keyword: scope_style(&h, "constant.language.json", mode, Modifier::ITALIC),
-            punct: scope_style(&h, "punctuation.separator.json", mode, Modifier::empty()),
-            good: scope_style(&h, "markup.inserted.asldbg", mode, Modifier::BOLD),
-            bad: scope_style(&h, "markup.deleted.asldbg", mode, Modifier::BOLD),
-            warn: scope_style(&h, "markup.changed.asldbg", mode, Modifier::UNDERLINED),
-            breakpoint: scope_style(&h, "invalid.breakpoint.asldbg", mode, Modifier::BOLD),
-            changed: scope_style(&h, "markup.changed.asldbg", mode, Modifier::UNDERLINED)
-                .add_modifier(Modifier::BOLD),
+            string: scope_style(
+                &h,
+                "string.quoted.double.json",
+                (mode, light),
+                Modifier::empty(),
+            ),
+            key: scope_style(
+                &h,
+                "support.type.property-name.json",
+                (mode, light),
+                Modifier::BOLD,
+            ),
+            number: scope_style(
+                &h,
+                "constant.numeric.json",
+                (mode, light),
+                Modifier::empty(),
+            ),
+            keyword: scope_style(
+                &h,
+                "constant.language.json",
+                (mode, light),
+                Modifier::ITALIC,
+            ),
+            punct: scope_style(
+                &h,
+                "punctuation.separator.json",
+                (mode, light),
+                Modifier::empty(),
+            ),
+            good: scope_style(&h, "markup.inserted.asldbg", (mode, light), Modifier::BOLD),
+            bad: scope_style(&h, "markup.deleted.asldbg", (mode, light), Modifier::BOLD),
+            warn: scope_style(
+                &h,
+                "markup.changed.asldbg",
+                (mode, light),
+                Modifier::UNDERLINED,
+            ),
+            breakpoint: scope_style(
+                &h,
+                "invalid.breakpoint.asldbg",
+                (mode, light),
+                Modifier::BOLD,
+            ),
+            changed: scope_style(
+                &h,
+                "markup.changed.asldbg",
+                (mode, light),
+                Modifier::UNDERLINED,
+            )
+            .add_modifier(Modifier::BOLD),
             border: muted_style,
             border_focus: accent_style,
         }
@@ -453,6 +522,37 @@ mod tests {
         assert_eq!(to_16(0xab, 0xb2, 0xbf), Color::Reset);
         assert_eq!(to_16(0x5c, 0x63, 0x70), Color::Reset);
         assert!(dark.muted.add_modifier.contains(Modifier::DIM));
+        // The light theme is for a white terminal: nothing pale on it, and
+        // keys, strings and numbers still apart.
+        let light = Theme::load("light", ColorMode::Ansi16).unwrap();
+        for st in [
+            light.string,
+            light.key,
+            light.number,
+            light.keyword,
+            light.good,
+            light.bad,
+            light.accent,
+            light.warn,
+        ] {
+            let fg = st.fg.unwrap();
+            assert!(
+                !matches!(
+                    fg,
+                    Color::Yellow
+                        | Color::LightYellow
+                        | Color::LightGreen
+                        | Color::LightCyan
+                        | Color::LightBlue
+                        | Color::LightRed
+                        | Color::LightMagenta
+                ),
+                "light: {fg:?}"
+            );
+        }
+        assert_ne!(light.key.fg, light.string.fg);
+        assert_ne!(light.good.fg, light.bad.fg);
+        assert_eq!(to_16_on(0xb5, 0x89, 0x00, true), Color::Red);
     }
 
     #[test]

@@ -213,6 +213,18 @@ impl Tree {
 
 /// Case-insensitive substring test (ASCII folding; other text as typed
 /// lower-cased).
+/// Where `needle` first stands in `hay`, in display columns, ignoring
+/// case (0 where lowercasing changes lengths and it cannot be told).
+fn column_ci(hay: &str, needle: &str) -> usize {
+    let (h, n) = (hay.to_lowercase(), needle.to_lowercase());
+    match h.find(&n) {
+        Some(i) if h.len() == hay.len() && hay.is_char_boundary(i) => {
+            unicode_width::UnicodeWidthStr::width(&hay[..i])
+        }
+        _ => 0,
+    }
+}
+
 fn contains_ci(hay: &str, needle: &str) -> bool {
     if needle.is_ascii() {
         let (h, n) = (hay.as_bytes(), needle.as_bytes());
@@ -403,6 +415,37 @@ impl Viewer {
         }
     }
 
+    /// Bring the match on the cursor's line into view: sideways (wrap
+    /// off), or the wrapped row it is on when the line is taller than the
+    /// pane (call after [`Viewer::follow`]).
+    fn reveal_match(&mut self, (w, h): (usize, usize)) {
+        if self.query.is_empty() || !self.matches.contains(&self.cursor) || w == 0 {
+            return;
+        }
+        let text = self.shown_text(self.cursor);
+        let col = column_ci(&text, &self.query);
+        let len = unicode_width::UnicodeWidthStr::width(self.query.as_str());
+        if !self.wrap {
+            if col < self.left || col + len > self.left + w {
+                self.left = col.saturating_sub(w / 3);
+            }
+            return;
+        }
+        let rows = self.rows_of(self.cursor, w);
+        if self.top != self.cursor || rows <= h {
+            return;
+        }
+        let indent = (self.line(self.cursor).depth as usize * 2 + 2).min(w / 2);
+        let row = if col < w {
+            0
+        } else {
+            1 + (col - w) / (w - indent).max(1)
+        };
+        if row < self.skip || row >= self.skip + h {
+            self.skip = row.min(rows - h);
+        }
+    }
+
     /// Open every folded container around line `i`.
     fn unfold_to(&mut self, i: u32) {
         let mut at = self.line(i).parent;
@@ -477,6 +520,7 @@ impl Viewer {
                 _ => {}
             }
             self.follow(size);
+            self.reveal_match(size);
             return Outcome::Stay;
         }
         let page = h.saturating_sub(1).max(1) as isize;
@@ -563,6 +607,9 @@ impl Viewer {
             self.skip = 0;
         }
         self.follow((w, h));
+        if matches!(k.code, KeyCode::Char('n' | 'N')) {
+            self.reveal_match((w, h));
+        }
         Outcome::Stay
     }
 
@@ -754,6 +801,43 @@ mod tests {
         v.key(key(KeyCode::Down), size);
         v.key(key(KeyCode::Left), size);
         assert_eq!(v.cursor, 1);
+    }
+
+    #[test]
+    fn a_match_far_along_a_long_line_is_brought_into_view() {
+        let long = format!("{}needle{}", "a".repeat(300), "b".repeat(300));
+        let v = Val::from(serde_json::json!({"x": 1, "long": long}));
+        let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        // Wrap off: scrolled sideways to it.
+        let mut vw = Viewer::new("t", v.clone());
+        vw.key(key('w'), (40, 10));
+        for c in "/needle".chars() {
+            vw.key(key(c), (40, 10));
+        }
+        vw.key(enter, (40, 10));
+        let col = column_ci(&vw.shown_text(vw.cursor), "needle");
+        assert!(col > 300, "{col}");
+        assert!(
+            vw.left <= col && col + 6 <= vw.left + 40,
+            "{} {col}",
+            vw.left
+        );
+        // Wrapped in a pane shorter than the line: the row with it shows.
+        let mut vw = Viewer::new("t", v);
+        for c in "/NEEDLE".chars() {
+            vw.key(key(c), (40, 5));
+        }
+        vw.key(enter, (40, 5));
+        assert_eq!(vw.top, vw.cursor);
+        let indent = 4;
+        let row = 1 + (col - 40) / (40 - indent);
+        assert!(
+            vw.skip <= row && row < vw.skip + 5,
+            "row {row}, skip {}",
+            vw.skip
+        );
+        assert!(vw.skip > 0);
     }
 
     #[test]

@@ -73,12 +73,13 @@ fn what_an_evaluation_holds_at_its_peak_stays_within_its_budget() {
 
 #[test]
 fn within_its_budget_an_expression_keeps_what_it_needs() {
-    // A sixteenth of the budget, built the ways above: it is not stopped
-    // (what it holds on the way is about a quarter of the budget).
+    // A small share of the budget, built the ways above: it is not
+    // stopped (what it holds on the way stays well under a quarter of the
+    // budget, with room for how allocations differ between machines).
     for src in [
-        "$length($reduce([1..20], function($a, $b){$a & $a}, 'x'))",
+        "$length($reduce([1..19], function($a, $b){$a & $a}, 'x'))",
         "$count($reduce([1..14], function($a, $b){$append($a, $a)}, [1, 2]))",
-        "$count([1..30000].($ * 2))",
+        "$count([1..20000].($ * 2))",
     ] {
         let (r, peak) = eval(src, BUDGET);
         eprintln!("{peak:>11} bytes at the peak: {src} = {r:?}");

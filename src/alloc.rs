@@ -24,9 +24,31 @@ pub const PEAK_TO_HELD: usize = 4;
 /// The global allocator `A`, counting allocations inside [`with_budget`].
 pub struct Budgeted<A>(pub A);
 
-/// What cancels the work (a function and its argument: no allocation, no
-/// drop, so it can run inside the allocator).
-pub type CancelHook = (fn(*const ()), *const ());
+/// How the work is stopped, and whether it was (functions and their
+/// argument: no allocation, no drop, so they can run inside the allocator).
+#[derive(Clone, Copy)]
+pub struct CancelHook {
+    /// Cancels the work.
+    pub cancel: fn(*const ()),
+    /// Whether the work was cancelled (by its budget or, say, its time).
+    pub cancelled: fn(*const ()) -> bool,
+    pub arg: *const (),
+}
+
+impl CancelHook {
+    /// A hook for work nothing cancels.
+    pub fn none() -> CancelHook {
+        fn cancel(_: *const ()) {}
+        fn cancelled(_: *const ()) -> bool {
+            false
+        }
+        CancelHook {
+            cancel,
+            cancelled,
+            arg: std::ptr::null(),
+        }
+    }
+}
 
 thread_local! {
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
@@ -50,11 +72,38 @@ fn grew(by: usize) {
         PEAK.set(used);
     }
     if used > LIMIT.get() / PEAK_TO_HELD && !EXCEEDED.get() {
-        EXCEEDED.set(true);
-        if let Some((f, arg)) = HOOK.get() {
-            f(arg);
-        }
+        stop();
     }
+}
+
+/// Mark the budget passed and cancel the work.
+fn stop() {
+    EXCEEDED.set(true);
+    if let Some(hook) = HOOK.get() {
+        (hook.cancel)(hook.arg);
+    }
+}
+
+/// Whether the work on this thread may hold `bytes` more than it holds now:
+/// asked by a JSONata built-in before it builds a result of known size in
+/// one call (a `$replace`, a `$join`), and with 0 now and then while it
+/// builds one piece by piece (the allocations in between are not looked at
+/// by the evaluator until its next step). No when that would pass the mark
+/// (a quarter of the budget, as for what the work holds step by step: the
+/// budget is then passed and the work cancelled), or when the work was
+/// already cancelled, for its budget or its time. Outside a budget, yes.
+pub fn may_hold(bytes: usize) -> bool {
+    if !ACTIVE.get() {
+        return true;
+    }
+    if EXCEEDED.get() {
+        return false;
+    }
+    if USED.get().saturating_add(bytes) > LIMIT.get() / PEAK_TO_HELD {
+        stop();
+        return false;
+    }
+    !HOOK.get().is_some_and(|hook| (hook.cancelled)(hook.arg))
 }
 
 fn shrank(by: usize) {
@@ -148,9 +197,8 @@ pub fn release() {
 /// allocated less what it freed), for benchmarks of memory. Only counted
 /// where [`Budgeted`] is the global allocator (the binary): elsewhere 0.
 pub fn live_bytes_of<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    fn none(_: *const ()) {}
     let mut used = 0;
-    let (r, _) = with_budget(usize::MAX, (none, std::ptr::null()), || {
+    let (r, _) = with_budget(usize::MAX, CancelHook::none(), || {
         let r = f();
         used = USED.get();
         r
@@ -170,10 +218,23 @@ mod tests {
         unsafe { (*(p as *const AtomicBool)).store(true, Ordering::SeqCst) }
     }
 
+    fn flagged(p: *const ()) -> bool {
+        // SAFETY: as in `flag`.
+        unsafe { (*(p as *const AtomicBool)).load(Ordering::SeqCst) }
+    }
+
+    fn hook_on(hit: &AtomicBool) -> CancelHook {
+        CancelHook {
+            cancel: flag,
+            cancelled: flagged,
+            arg: hit as *const AtomicBool as *const (),
+        }
+    }
+
     #[test]
     fn passing_the_budget_calls_the_hook_once_and_is_reported() {
         let hit = AtomicBool::new(false);
-        let hook: CancelHook = (flag, &hit as *const AtomicBool as *const ());
+        let hook = hook_on(&hit);
         let layout = Layout::from_size_align(4096, 8).unwrap();
         // Stopped at a quarter of 40,000 bytes held.
         let ((), over) = with_budget(40_000, hook, || unsafe {
@@ -195,5 +256,28 @@ mod tests {
         assert!(over && hit.load(Ordering::SeqCst));
         // Outside a budget nothing is counted.
         assert!(!ACTIVE.get());
+    }
+
+    #[test]
+    fn what_would_pass_the_mark_is_refused_before_it_is_allocated() {
+        assert!(
+            may_hold(usize::MAX),
+            "outside a budget anything may be held"
+        );
+        let hit = AtomicBool::new(false);
+        let ((), over) = with_budget(40_000, hook_on(&hit), || {
+            assert!(may_hold(9_000), "within a quarter of the budget");
+            assert!(!hit.load(Ordering::SeqCst));
+            assert!(!may_hold(11_000), "past a quarter of the budget");
+            assert!(hit.load(Ordering::SeqCst), "the work is cancelled");
+            assert!(!may_hold(0), "and stays stopped");
+        });
+        assert!(over, "a refusal is the budget passed");
+        // Cancelled for another reason (its time): refused, budget not passed.
+        let time_up = AtomicBool::new(true);
+        let ((), over) = with_budget(40_000, hook_on(&time_up), || {
+            assert!(!may_hold(0));
+        });
+        assert!(!over);
     }
 }

@@ -72,6 +72,46 @@ fn what_an_evaluation_holds_at_its_peak_stays_within_its_budget() {
 }
 
 #[test]
+fn one_call_of_a_built_in_stays_within_the_budget() {
+    // Each builds its whole result in one call, between two of the
+    // evaluator's steps: the built-in asks the budget as it goes.
+    let bombs = [
+        // 100,000 matches, each replaced by 40,000 characters: 4 GB.
+        "$replace($pad('', 100000, 'x'), 'x', $pad('', 40000, 'y'))",
+        // The same with a regex.
+        "$replace($pad('', 100000, 'x'), /x/, $pad('', 40000, 'y'))",
+        // One match, replaced by itself 20,000 times: 2 GB in one step.
+        "$replace($pad('', 100000, 'x'), /x+/, $pad('', 40000, '$0'))",
+        // 30,000 items joined by 20,000 characters: 600 MB.
+        "$join([1..30000].$string(), $pad('', 20000, 'y'))",
+        // A string split into characters, a value each.
+        "$count($split($pad('', 1000000, 'x'), ''))",
+        "$count($split($pad('', 1000000, 'x'), /x/))",
+        // A match object for each character.
+        "$count($match($pad('', 1000000, 'x'), /x/))",
+        // A deep value pretty-printed: its indentation grows with depth.
+        "$length($string($reduce([1..3000], function($a, $b){{'a': $a}}, {}), true))",
+        // Widths in pictures.
+        "$fromMillis(0, '[Y,100000000]')",
+        "$length($pad('x', 1000000, '\u{1F600}'))",
+        "$formatInteger(1e15, 'I')",
+    ];
+    let mut over = Vec::new();
+    for src in bombs {
+        let started = std::time::Instant::now();
+        let (r, peak) = eval(src, BUDGET);
+        let took = started.elapsed();
+        eprintln!("{peak:>11} bytes at the peak in {took:?}: {src} = {r:?}");
+        let r = r.expect_err(src);
+        assert!(r.contains("U1004"), "{src}: {r}");
+        if peak > BUDGET {
+            over.push(format!("{src}: {peak} bytes"));
+        }
+    }
+    assert!(over.is_empty(), "over the budget of {BUDGET}: {over:#?}");
+}
+
+#[test]
 fn within_its_budget_an_expression_keeps_what_it_needs() {
     // A small share of the budget, built the ways above: it is not
     // stopped (what it holds on the way stays well under a quarter of the
@@ -80,6 +120,15 @@ fn within_its_budget_an_expression_keeps_what_it_needs() {
         "$length($reduce([1..19], function($a, $b){$a & $a}, 'x'))",
         "$count($reduce([1..14], function($a, $b){$append($a, $a)}, [1, 2]))",
         "$count([1..20000].($ * 2))",
+        // The built-ins that ask the budget, on work well within it.
+        "$length($replace($pad('', 10000, 'x'), 'x', 'yy'))",
+        "$length($replace($pad('', 10000, 'x'), /x/, '$0$0'))",
+        "$length($join([1..10000].$string(), ', '))",
+        "$count($split($pad('', 10000, 'x'), ''))",
+        "$count($match($pad('', 2000, 'x'), /x/))",
+        "$length($string($reduce([1..100], function($a, $b){{'a': $a}}, {}), true))",
+        "$fromMillis(0, '[Y,10]')",
+        "$formatInteger(3999, 'I')",
     ] {
         let (r, peak) = eval(src, BUDGET);
         eprintln!("{peak:>11} bytes at the peak: {src} = {r:?}");

@@ -245,35 +245,6 @@ pub(super) fn install(ev: &mut Evaluator, rng: Rc<Cell<u64>>, now_ms: i64) {
             Ok(JValue::sequence(keys))
         }),
     );
-    reg(
-        ev,
-        "pad",
-        Box::new(|a| {
-            if num_arg(a, 1).is_some_and(|w| w.abs() > MAX_PAD) {
-                return Err(err(format!(
-                    "D3144: $pad width over the limit of {MAX_PAD} characters"
-                )));
-            }
-            builtin("pad", a)
-        }),
-    );
-    reg(
-        ev,
-        "formatInteger",
-        Box::new(|a| {
-            // Roman numerals repeat 'M' once per thousand.
-            let roman = a
-                .get(1)
-                .and_then(|p| p.as_str())
-                .is_some_and(|p| p.contains('I') || p.contains('i'));
-            if roman && num_arg(a, 0).is_some_and(|n| !n.is_finite() || n.abs() > 1e7) {
-                return Err(err(
-                    "D3145: $formatInteger: the number is too large to format",
-                ));
-            }
-            builtin("formatInteger", a)
-        }),
-    );
 }
 
 /// Cancels evaluations that run past their deadline. The library's own

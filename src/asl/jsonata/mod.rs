@@ -34,7 +34,6 @@ pub const MAX_DEPTH: usize = 1_000;
 pub const MAX_RESULT_DEPTH: usize = 512;
 /// The longest sequence one step may build ($append, $range, mapping, …).
 pub const MAX_SEQUENCE: usize = 10_000_000;
-const MAX_PAD: f64 = 1_000_000.0;
 
 /// What one item of a sequence holds while it is built (measured by
 /// `tests/budget.rs`: `[1..n].($ * 2)` holds 120 bytes an item).
@@ -532,6 +531,9 @@ impl Session {
             max_sequence_length: Some(sequence_limit(budget.memory)),
             ..Default::default()
         };
+        // The built-ins that build a large result in one call ask the
+        // thread's budget first (vendor/README.md).
+        jsonata_core::guard::set_may_hold(crate::alloc::may_hold);
         let mut ev = Evaluator::with_options(ctx, opts);
         install(&mut ev, Rc::new(Cell::new(seed)), env.now_ms);
         Session {
@@ -591,12 +593,18 @@ impl Session {
             // SAFETY: points at the session's token, alive while it evaluates.
             unsafe { (*(token as *const CancelToken)).cancel() }
         }
-        let token = std::sync::Arc::as_ptr(&self._deadline) as *const ();
+        fn cancelled(token: *const ()) -> bool {
+            // SAFETY: as in `cancel`.
+            unsafe { (*(token as *const CancelToken)).is_cancelled() }
+        }
+        let hook = crate::alloc::CancelHook {
+            cancel,
+            cancelled,
+            arg: std::sync::Arc::as_ptr(&self._deadline) as *const (),
+        };
         let memory = self.budget.memory;
         let (r, too_much_memory) = crate::budget::timed(|| {
-            crate::alloc::with_budget(memory, (cancel, token), || {
-                guarded(|| ev.evaluate(&e.ast, data))
-            })
+            crate::alloc::with_budget(memory, hook, || guarded(|| ev.evaluate(&e.ast, data)))
         });
         let fail = |m: String| JError {
             field: field.to_string(),
@@ -616,7 +624,9 @@ impl Session {
                 // The sequence bound follows the memory budget.
                 crate::budget::hit();
             }
-            if matches!(er.code(), Some("D1012") | Some("U1003")) {
+            // A built-in that asks whether it may go on is told no once the
+            // time is up (`alloc::may_hold`), and fails its own way.
+            if matches!(er.code(), Some("D1012") | Some("U1003")) || self._deadline.is_cancelled() {
                 crate::budget::hit();
                 return Err(fail(if self.allowance.by_turn {
                     format!(

@@ -623,6 +623,8 @@ pub(crate) fn dispatch_pure(
             let padding_needed = abs_width - char_count;
 
             let pad_chars: Vec<char> = pad_string.chars().collect();
+            let widest = pad_chars.iter().map(|c| c.len_utf8()).max().unwrap_or(1);
+            crate::guard::hold(padding_needed.saturating_mul(widest).saturating_mul(2))?;
             let mut padding = String::with_capacity(padding_needed);
             for i in 0..padding_needed {
                 padding.push(pad_chars[i % pad_chars.len()]);

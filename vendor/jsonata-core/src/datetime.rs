@@ -696,6 +696,9 @@ fn format_integer_value(value: f64, format: &IntegerFormat) -> Result<String, Da
             },
         ),
         PrimaryFormat::Roman => {
+            // One 'm' a thousand: a large number is a long string.
+            crate::guard::hold((value / 1000.0) as usize)
+                .map_err(|e| coded("U1004", e.to_string()))?;
             let r = decimal_to_roman(value as i64);
             if format.case == TCase::Upper {
                 r.to_uppercase()
@@ -714,6 +717,8 @@ fn format_integer_value(value: f64, format: &IntegerFormat) -> Result<String, Da
         PrimaryFormat::Decimal => {
             let mut digits = (value as i64).to_string();
             if format.mandatory_digits > digits.len() {
+                crate::guard::hold(format.mandatory_digits)
+                    .map_err(|e| coded("U1004", e.to_string()))?;
                 digits = format!(
                     "{}{}",
                     "0".repeat(format.mandatory_digits - digits.len()),
@@ -1240,7 +1245,9 @@ fn format_component(
         // §9.8.4.3 Formatting Integer-Valued Date/Time Components
         let mut value = get_date_time_fragment(dt, marker.component);
         if marker.component == 'Y' {
-            if let Some(n) = marker.n {
+            // A width of 19 digits or more keeps every year (and 10^n
+            // would overflow).
+            if let Some(n) = marker.n.filter(|n| *n < 19) {
                 value %= 10i64.pow(n);
             }
         }

@@ -216,15 +216,22 @@ pub mod string {
     ) -> Result<String, FunctionError> {
         reject_non_finite(value)?;
         let mut out = String::new();
-        write_stringified(value, indent, 0, &mut out);
+        write_stringified(value, indent, 0, &mut out)?;
         Ok(out)
     }
 
     /// Recursive writer for `stringify_value_custom`. `indent` = Some(width)
     /// pretty-prints exactly like `JSON.stringify(v, replacer, width)` (and
     /// serde_json's pretty printer): items one per line, `": "` after keys,
-    /// empty containers stay `{}`/`[]`.
-    fn write_stringified(value: &JValue, indent: Option<usize>, depth: usize, out: &mut String) {
+    /// empty containers stay `{}`/`[]`. Asks the host ([`crate::guard`])
+    /// before each item: indentation grows with the depth, so a deep value
+    /// pretty-printed is many times its size.
+    fn write_stringified(
+        value: &JValue,
+        indent: Option<usize>,
+        depth: usize,
+        out: &mut String,
+    ) -> Result<(), FunctionError> {
         let (open_sep, close_sep, item_sep, key_sep): (String, String, &str, &str) = match indent {
             Some(w) => (
                 format!("\n{}", " ".repeat(w * (depth + 1))),
@@ -250,15 +257,16 @@ pub mod string {
             JValue::Array(arr) => {
                 if arr.is_empty() {
                     out.push_str("[]");
-                    return;
+                    return Ok(());
                 }
                 out.push('[');
                 for (i, v) in arr.iter().enumerate() {
                     if i > 0 {
                         out.push_str(item_sep);
                     }
+                    crate::guard::hold(open_sep.len())?;
                     out.push_str(&open_sep);
-                    with_stack(|| write_stringified(v, indent, depth + 1, out));
+                    with_stack(|| write_stringified(v, indent, depth + 1, out))?;
                 }
                 out.push_str(&close_sep);
                 out.push(']');
@@ -266,17 +274,18 @@ pub mod string {
             JValue::Object(obj) => {
                 if obj.is_empty() {
                     out.push_str("{}");
-                    return;
+                    return Ok(());
                 }
                 out.push('{');
                 for (i, (k, v)) in obj.iter().enumerate() {
                     if i > 0 {
                         out.push_str(item_sep);
                     }
+                    crate::guard::hold(open_sep.len())?;
                     out.push_str(&open_sep);
                     write_json_escaped(k, out);
                     out.push_str(key_sep);
-                    with_stack(|| write_stringified(v, indent, depth + 1, out));
+                    with_stack(|| write_stringified(v, indent, depth + 1, out))?;
                 }
                 out.push_str(&close_sep);
                 out.push('}');
@@ -284,11 +293,12 @@ pub mod string {
             #[cfg(feature = "python")]
             JValue::LazyPyDict(lazy) => match lazy.to_object_ref() {
                 Some(obj) => {
-                    write_stringified(&JValue::object(obj.clone()), indent, depth, out);
+                    write_stringified(&JValue::object(obj.clone()), indent, depth, out)?;
                 }
                 None => out.push_str("null"),
             },
         }
+        Ok(())
     }
 
     /// Append the JSON string literal (quotes and escapes included) for `s`.
@@ -421,16 +431,9 @@ pub mod string {
         // Check if separator is a regex
         if let Some((pattern, flags)) = extract_regex(separator) {
             let re = build_regex(&pattern, &flags)?;
-
-            let parts: Vec<JValue> = re.split(s).map(JValue::string).collect();
-
-            // Truncate to limit if specified (limit is max number of results)
-            let result = if let Some(lim) = limit {
-                parts.into_iter().take(lim).collect()
-            } else {
-                parts
-            };
-
+            // Only up to the limit (max number of results), asking the host
+            // as the parts are made.
+            let result = held_parts(re.split(s), limit)?;
             return Ok(JValue::array(result));
         }
 
@@ -451,26 +454,28 @@ pub mod string {
 
         if sep.is_empty() {
             // Split into individual characters
-            let chars: Vec<JValue> = s.chars().map(|c| JValue::string(c.to_string())).collect();
-            // Truncate to limit if specified
-            let result = if let Some(lim) = limit {
-                chars.into_iter().take(lim).collect()
-            } else {
-                chars
-            };
-            return Ok(JValue::array(result));
+            let chars = s.char_indices().map(|(i, c)| &s[i..i + c.len_utf8()]);
+            return Ok(JValue::array(held_parts(chars, limit)?));
         }
 
-        let parts: Vec<JValue> = s.split(sep).map(JValue::string).collect();
+        Ok(JValue::array(held_parts(s.split(sep), limit)?))
+    }
 
-        // Truncate to limit if specified (limit is max number of results)
-        let result = if let Some(lim) = limit {
-            parts.into_iter().take(lim).collect()
-        } else {
-            parts
-        };
-
-        Ok(JValue::array(result))
+    /// The first `limit` of `parts` as values, asking the host
+    /// ([`crate::guard`]) every so many: a short string split into
+    /// characters is an array many times its size.
+    fn held_parts<'a>(
+        parts: impl Iterator<Item = &'a str>,
+        limit: Option<usize>,
+    ) -> Result<Vec<JValue>, FunctionError> {
+        let mut out = Vec::new();
+        for (i, part) in parts.take(limit.unwrap_or(usize::MAX)).enumerate() {
+            if i % 256 == 255 {
+                crate::guard::hold(0)?;
+            }
+            out.push(JValue::string(part));
+        }
+        Ok(out)
     }
 
     /// $join(array, separator) - Join array into string
@@ -490,6 +495,9 @@ pub mod string {
             .collect();
 
         let parts = parts?;
+        let size = parts.iter().map(String::len).sum::<usize>()
+            + sep.len().saturating_mul(parts.len().saturating_sub(1));
+        crate::guard::hold(size)?;
         Ok(JValue::string(parts.join(sep)))
     }
 
@@ -525,7 +533,7 @@ pub mod string {
     /// jsonata-js, `$` takes at most as many digits as the group count has
     /// (falling back to one fewer when that number is out of range), they are
     /// read with `parseInt`, and a `$` not followed by a number is kept.
-    pub fn substitute_capture_groups<'g, E>(
+    pub fn substitute_capture_groups<'g, E: From<FunctionError>>(
         out: &mut String,
         replacement: &str,
         full_match: &str,
@@ -547,6 +555,7 @@ pub mod string {
                     position += 1;
                 }
                 Some(b'0') => {
+                    crate::guard::hold(full_match.len())?;
                     out.push_str(full_match);
                     position += 1;
                 }
@@ -565,6 +574,7 @@ pub mod string {
                         Some(n) => {
                             if n >= 1 && (n as usize) <= group_count {
                                 if let Some(text) = group(n as usize - 1)? {
+                                    crate::guard::hold(text.len())?;
                                     out.push_str(&text);
                                 }
                             }
@@ -788,6 +798,7 @@ pub mod string {
         let mut matches = RegexMatches::new(re, s).counting_utf16();
         let mut current = matches.next_match()?;
         while let Some(found) = current {
+            crate::guard::hold(0)?;
             let (index, _) = found.utf16_span.expect("counting UTF-16 offsets");
             let mut match_obj = IndexMap::with_capacity(3);
             match_obj.insert("match".to_string(), JValue::string(found.text));
@@ -825,6 +836,7 @@ pub mod string {
             if limit.is_some_and(|limit| count >= limit) {
                 break;
             }
+            crate::guard::hold(0)?;
             result.push_str(&s[position..found.byte_start]);
             replacer(&found, &mut result)?;
             position = found.byte_end;
@@ -870,6 +882,11 @@ pub mod string {
             return Err(FunctionError::RuntimeError(
                 "D3010: Pattern cannot be empty".to_string(),
             ));
+        }
+        if replacement.len() > pat.len() {
+            let count = s.matches(pat).take(limit.unwrap_or(usize::MAX)).count();
+            let grows = (replacement.len() - pat.len()).saturating_mul(count);
+            crate::guard::hold(s.len().saturating_add(grows))?;
         }
 
         let result = if let Some(lim) = limit {

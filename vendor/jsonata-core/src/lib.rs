@@ -141,6 +141,7 @@ mod datetime;
 pub mod evaluator;
 pub mod expression;
 pub mod functions;
+pub mod guard;
 #[cfg(feature = "python")]
 pub mod lazy;
 pub mod parser;

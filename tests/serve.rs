@@ -1188,3 +1188,82 @@ fn a_password_on_a_server_that_takes_none_is_refused_at_once() {
         }
     });
 }
+
+#[test]
+fn password_guesses_side_by_side_are_checked_one_turn_after_another() {
+    let dir = keys("queue");
+    let pw = dir.join("passwords");
+    let server = class(&dir, &["--password-file", pw.to_str().unwrap()]);
+    let port = server.port;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let answered: Vec<Duration> = rt.block_on(async move {
+        let start = tokio::time::Instant::now();
+        let guesses = (0..7).map(|i| {
+            tokio::spawn(async move {
+                let config = std::sync::Arc::new(russh::client::Config::default());
+                let mut h = russh::client::connect(config, ("127.0.0.1", port), AnyHost)
+                    .await
+                    .unwrap();
+                let r = h
+                    .authenticate_password("class", format!("guess{i}"))
+                    .await
+                    .unwrap();
+                assert!(!r.success());
+                start.elapsed()
+            })
+        });
+        let mut times = Vec::new();
+        for g in guesses {
+            times.push(g.await.unwrap());
+        }
+        times.sort();
+        times
+    });
+    // Opened at once, the seven are checked at their turns: 0, 0, 0.25,
+    // 0.75, 1.75, 3.75 and 7.75 s (plus the half second every refusal
+    // takes), not side by side.
+    let at = |i: usize| answered[i].as_secs_f64();
+    assert!(at(1) < 3.0, "{answered:?}");
+    assert!(
+        at(4) >= 1.75 && at(5) >= 3.75 && at(6) >= 7.75,
+        "{answered:?}"
+    );
+}
+
+#[test]
+fn unknown_keys_offered_first_do_not_slow_a_student_behind_one_address() {
+    let dir = keys("nat");
+    let server = class(&dir, &[]);
+    let port = server.port;
+    let (inn, out) = (dir.join("in"), dir.join("out"));
+    // A room behind one address: twenty clients offering keys the class
+    // does not know.
+    let strangers: Vec<_> = (0..20)
+        .map(|_| {
+            let out = out.clone();
+            std::thread::spawn(move || ssh_batch(port, &out, &["class@127.0.0.1"]))
+        })
+        .collect();
+    for s in strangers {
+        let (code, err) = s.join().unwrap();
+        assert_eq!(code, 255, "{err}");
+    }
+    // Then a student whose agent offers an unknown key before the one the
+    // class knows: let in at once (the exec it asks is refused after).
+    let start = std::time::Instant::now();
+    let (_, err) = ssh_batch(
+        port,
+        &out,
+        &["-i", inn.to_str().unwrap(), "class@127.0.0.1", "true"],
+    );
+    assert!(err.contains("exec request failed"), "not let in: {err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -332,55 +332,99 @@ impl Drop for Slot {
     }
 }
 
-/// Authentication failures by address and by user name, each slowing the
-/// next answer from there (doubling from 250 ms to 16 s), as OpenSSH slows
-/// guessing. A success from an address forgets its failures.
+/// Password attempts by address and by user name. Each attempt is taken
+/// as a failure until it succeeds, and takes the next turn of its address
+/// and its user: the first two at once, then each 250 ms after the one
+/// before, doubling to 16 s (as OpenSSH slows guessing). A password is
+/// checked only at its turn, so connections opened side by side wait in
+/// one queue instead of guessing at once. A turn further off than the
+/// login grace time is not given: the attempt is refused unchecked, and
+/// the queue does not grow. A success forgets its address's and its
+/// user's attempts.
+///
+/// Keys are not counted: offering a public key is no guess at a secret,
+/// and students behind one address (a school's NAT) offer the keys their
+/// agents hold before the one the class knows. russh's own bound on the
+/// attempts of one connection (10) holds for them.
 #[derive(Default)]
 pub struct Failures {
-    by: Mutex<HashMap<String, (u32, Instant)>>,
+    by: Mutex<HashMap<String, Source>>,
+}
+
+/// One address's or one user's attempts.
+struct Source {
+    /// Attempts not followed by a success.
+    count: u32,
+    /// The earliest turn the next attempt may take.
+    next: Instant,
+    /// The last attempt.
+    at: Instant,
 }
 
 /// Past this many remembered sources, those not heard from for a while go.
 const FAILURES_KEPT: usize = 10_000;
 const FORGET_AFTER: Duration = Duration::from_secs(600);
 
+/// When a password attempt may be checked.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Turn {
+    /// After this wait.
+    After(Duration),
+    /// Not before this long: more than the attempt's connection may wait.
+    TooFar(Duration),
+}
+
 impl Failures {
-    fn key_ip(ip: IpAddr) -> String {
-        format!("ip {ip}")
-    }
-    fn key_user(user: &str) -> String {
-        format!("user {user}")
+    fn keys(ip: Option<IpAddr>, user: &str) -> Vec<String> {
+        let mut keys = vec![format!("user {user}")];
+        keys.extend(ip.map(|ip| format!("ip {ip}")));
+        keys
     }
 
-    /// The wait before answering a failed attempt from `ip` (as `user`,
-    /// for a password: a key is not a guess at a user's secret).
-    pub fn failed(&self, ip: Option<IpAddr>, user: Option<&str>) -> Duration {
+    /// A password attempt from `ip` as `user`, whose connection may wait
+    /// at most `most`: when its password may be checked.
+    pub fn attempt(&self, ip: Option<IpAddr>, user: &str, most: Duration) -> Turn {
+        self.attempt_at(ip, user, most, Instant::now())
+    }
+
+    fn attempt_at(&self, ip: Option<IpAddr>, user: &str, most: Duration, now: Instant) -> Turn {
         let mut by = self.by.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
         if by.len() > FAILURES_KEPT {
-            by.retain(|_, (_, at)| now.duration_since(*at) < FORGET_AFTER);
+            by.retain(|_, s| now.duration_since(s.at) < FORGET_AFTER);
         }
-        let mut worst = 0;
-        let mut keys: Vec<String> = user.map(Self::key_user).into_iter().collect();
-        if let Some(ip) = ip {
-            keys.push(Self::key_ip(ip));
+        let keys = Self::keys(ip, user);
+        let fresh = |s: &Source| now.duration_since(s.at) <= FORGET_AFTER;
+        let turn = keys
+            .iter()
+            .filter_map(|k| by.get(k).filter(|s| fresh(s)))
+            .map(|s| s.next.max(now))
+            .max()
+            .unwrap_or(now);
+        let wait = turn - now;
+        if wait > most {
+            return Turn::TooFar(wait);
         }
         for k in keys {
-            let e = by.entry(k).or_insert((0, now));
-            if now.duration_since(e.1) > FORGET_AFTER {
-                e.0 = 0;
+            let s = by.entry(k).or_insert(Source {
+                count: 0,
+                next: now,
+                at: now,
+            });
+            if !fresh(s) {
+                s.count = 0;
             }
-            e.0 = e.0.saturating_add(1);
-            e.1 = now;
-            worst = worst.max(e.0);
+            s.count = s.count.saturating_add(1);
+            s.at = now;
+            s.next = turn + delay(s.count);
         }
-        delay(worst)
+        Turn::After(wait)
     }
 
-    /// A login succeeded from `ip`.
-    pub fn succeeded(&self, ip: Option<IpAddr>) {
-        if let (Some(ip), Ok(mut by)) = (ip, self.by.lock()) {
-            by.remove(&Self::key_ip(ip));
+    /// A login succeeded from `ip` as `user`.
+    pub fn succeeded(&self, ip: Option<IpAddr>, user: &str) {
+        let mut by = self.by.lock().unwrap_or_else(|e| e.into_inner());
+        for k in Self::keys(ip, user) {
+            by.remove(&k);
         }
     }
 }
@@ -494,17 +538,40 @@ mod tests {
     }
 
     #[test]
-    fn failures_slow_down_doubling_and_a_success_forgets_the_address() {
+    fn password_attempts_take_turns_doubling_apart_and_a_success_forgets_them() {
         let f = Failures::default();
         let ip: IpAddr = "127.0.0.9".parse().unwrap();
-        assert_eq!(f.failed(Some(ip), Some("a")), Duration::ZERO);
-        assert_eq!(f.failed(Some(ip), Some("b")), Duration::from_millis(250));
-        assert_eq!(f.failed(Some(ip), Some("c")), Duration::from_millis(500));
-        // Another address guessing the same user is slowed by the user's count.
+        let now = Instant::now();
+        let most = Duration::from_secs(30);
+        let ms = |n| Turn::After(Duration::from_millis(n));
+        // Side by side (one instant): the first two at once, then each a
+        // doubling wait after the one before.
+        let turns: Vec<Turn> = (0..6)
+            .map(|_| f.attempt_at(Some(ip), "a", most, now))
+            .collect();
+        assert_eq!(turns, [ms(0), ms(0), ms(250), ms(750), ms(1750), ms(3750)]);
+        // Another address guessing the same user waits in the user's queue.
         let other: IpAddr = "127.0.0.10".parse().unwrap();
-        assert_eq!(f.failed(Some(other), Some("a")), Duration::from_millis(250));
-        f.succeeded(Some(ip));
-        assert_eq!(f.failed(Some(ip), None), Duration::ZERO);
+        assert_eq!(f.attempt_at(Some(other), "a", most, now), ms(7750));
+        // Another user from the first address, in the address's queue.
+        assert_eq!(f.attempt_at(Some(ip), "b", most, now), ms(7750));
+        // A turn further off than the connection may wait is not given,
+        // and does not push the queue.
+        let short = Duration::from_secs(10);
+        assert!(matches!(
+            f.attempt_at(Some(ip), "c", short, now),
+            Turn::TooFar(w) if w > short
+        ));
+        assert!(matches!(
+            f.attempt_at(Some(ip), "c", most, now),
+            Turn::After(_)
+        ));
+        // A success forgets the address and the user.
+        f.succeeded(Some(ip), "a");
+        assert_eq!(f.attempt_at(Some(ip), "d", most, now), ms(0));
+        // Ten minutes later nothing is remembered.
+        let later = now + FORGET_AFTER + Duration::from_secs(60);
+        assert_eq!(f.attempt_at(Some(other), "a", most, later), ms(0));
         assert_eq!(delay(40), Duration::from_secs(16));
     }
 

@@ -32,7 +32,7 @@ pub mod bench;
 pub mod guard;
 mod outbox;
 mod room;
-use guard::{Failures, Log, Seat, Seats, StartupLimits, Startups};
+use guard::{Failures, Log, Seat, Seats, StartupLimits, Startups, Turn};
 use outbox::{ChannelWriter, Next, Outbox};
 
 /// One thing the picker offers: a bundled sample or a definition file the
@@ -670,6 +670,7 @@ impl russh::server::Server for Server {
             input: None,
             lost: Arc::new(AtomicUsize::new(0)),
             decoder: Decoder::default(),
+            started: std::time::Instant::now(),
         }
     }
 }
@@ -720,6 +721,8 @@ struct Connection {
     /// Events its debugger's full queue could not take (told to it).
     lost: Arc<AtomicUsize>,
     decoder: Decoder,
+    /// When the connection came (its login grace time runs from here).
+    started: std::time::Instant,
 }
 
 /// A session thread's stack (see where it is spawned).
@@ -773,21 +776,48 @@ impl russh::server::Handler for Connection {
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         self.user = user.to_string();
         let c = &self.server.config;
+        let mut waited = Duration::ZERO;
+        if !c.open() {
+            // Checked at its turn in its address's and its user's queue
+            // (guard::Failures), within what is left of the grace time.
+            let most = c
+                .limits
+                .startups
+                .grace
+                .saturating_sub(self.started.elapsed());
+            match self
+                .server
+                .failures
+                .attempt(self.peer.map(|p| p.ip()), user, most)
+            {
+                Turn::After(wait) => {
+                    tokio::time::sleep(wait).await;
+                    waited = wait;
+                }
+                Turn::TooFar(wait) => {
+                    self.log.line(&format!(
+                        "authentication refused unchecked: password for user {:?} from {}: \
+                         too many failed attempts from there or for that user (the next \
+                         turn is in {}, past the login grace time)",
+                        shown(user),
+                        self.from(),
+                        crate::budget::show_time(wait)
+                    ));
+                    return Ok(Auth::reject());
+                }
+            }
+        }
+        let c = &self.server.config;
         if c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password) {
             self.label = shown(user).to_string();
             return Ok(self.let_in(format!("user {}", shown(user)), "password"));
         }
-        let wait = self
-            .server
-            .failures
-            .failed(self.peer.map(|p| p.ip()), Some(user));
         self.log.line(&format!(
             "authentication failed: password for user {:?} from {}{}",
             shown(user),
             self.from(),
-            slowed(wait)
+            slowed(waited)
         ));
-        tokio::time::sleep(wait).await;
         Ok(Auth::reject())
     }
 
@@ -800,9 +830,9 @@ impl russh::server::Handler for Connection {
         if self.known(key) && self.user_ok(user) {
             return Ok(Auth::Accept);
         }
-        let wait = self.server.failures.failed(self.peer.map(|p| p.ip()), None);
+        // Not slowed (see guard::Failures): a public key is no secret.
         self.log.line(&format!(
-            "authentication failed: {} key {} for user {:?} from {}{}",
+            "authentication failed: {} key {} for user {:?} from {}",
             if self.known(key) {
                 "a known key with the wrong user name,"
             } else {
@@ -811,9 +841,7 @@ impl russh::server::Handler for Connection {
             key.fingerprint(ssh_key::HashAlg::Sha256),
             shown(user),
             self.from(),
-            slowed(wait)
         ));
-        tokio::time::sleep(wait).await;
         Ok(Auth::reject())
     }
 
@@ -1195,12 +1223,16 @@ fn shown(name: &str) -> String {
     s
 }
 
-/// ", answered after 2 s" for a failure that waits, else nothing.
+/// ", checked after waiting its turn 2 s" for a password that waited in
+/// its queue, else nothing.
 fn slowed(wait: Duration) -> String {
     if wait.is_zero() {
         String::new()
     } else {
-        format!(", answered after {}", crate::budget::show_time(wait))
+        format!(
+            ", checked after waiting its turn {}",
+            crate::budget::show_time(wait)
+        )
     }
 }
 
@@ -1235,7 +1267,9 @@ impl Connection {
             }
         }
         self.who = who;
-        self.server.failures.succeeded(self.peer.map(|p| p.ip()));
+        self.server
+            .failures
+            .succeeded(self.peer.map(|p| p.ip()), &self.user);
         self.authed.notify_one();
         self.log.line(&format!(
             "login: {} as {:?} from {} ({how})",

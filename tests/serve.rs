@@ -1267,3 +1267,29 @@ fn unknown_keys_offered_first_do_not_slow_a_student_behind_one_address() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_server_killed_mid_session_leaves_its_records_whole_json() {
+    let dir = keys("killed");
+    let records = dir.join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    let server = class(&dir, &["--record", records.to_str().unwrap()]);
+    let mut a = stepped_student(server.port, &dir.join("in"), 24, 80);
+    still_served(&mut a, "A");
+    // SIGKILL: nothing of the server's runs after it.
+    drop(server);
+    let file = std::fs::read_dir(&records)
+        .unwrap()
+        .flatten()
+        .find(|f| f.file_name().to_string_lossy().starts_with("session-"))
+        .expect("a record");
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(doc["unfinished"], true, "{doc}");
+    let events = doc["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["event"] == "s"),
+        "the step is kept: {doc}"
+    );
+}

@@ -1433,14 +1433,23 @@ struct Recording {
 }
 
 /// The bytes `--record` may write in one run of the server, all sessions
-/// together (`--record-total`): a class that runs for weeks, or students
-/// who log in and out in a loop, cannot fill the disk.
+/// together with the class summary (`--record-total`): a class that runs
+/// for weeks, or students who log in and out in a loop, cannot fill the
+/// disk.
 struct RecordTotal {
     used: std::sync::atomic::AtomicU64,
     limit: u64,
     /// The log has said the total was reached.
     said: std::sync::atomic::AtomicBool,
+    /// The size of the class summary's files as last written (they are
+    /// written over, so only what they grow by is taken).
+    summary: std::sync::Mutex<u64>,
 }
+
+/// What a record takes before its events: its head, the end it has while
+/// it is written, and the end it closes with when the total leaves no
+/// room for the final run.
+const RECORD_ROOM: usize = 1024;
 
 impl RecordTotal {
     fn new(limit: u64) -> RecordTotal {
@@ -1448,6 +1457,52 @@ impl RecordTotal {
             used: 0.into(),
             limit,
             said: false.into(),
+            summary: std::sync::Mutex::new(0),
+        }
+    }
+
+    /// Give back `n` bytes taken.
+    fn give(&self, n: u64) {
+        let _ = self
+            .used
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |u| {
+                Some(u.saturating_sub(n))
+            });
+    }
+
+    /// The total was reached: the log says so, the first time.
+    fn reached(&self, log: &Log) {
+        if !self.said.swap(true, Ordering::SeqCst) {
+            log.line(&format!(
+                "--record-total reached ({}): sessions are no longer recorded, records under way \
+                 keep no more events (and close without their final run if it does not fit), and \
+                 the class summary is no longer updated",
+                crate::budget::show_bytes(self.limit as usize)
+            ));
+        }
+    }
+
+    /// Write the class summary's files (`(name, text)`) into `dir` if
+    /// what they grow by fits.
+    fn write_summary(&self, dir: &Path, files: &[(&str, String)], log: &Log) {
+        let mut last = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        let size: u64 = files.iter().map(|(_, text)| text.len() as u64).sum();
+        if size > *last && !self.take((size - *last) as usize) {
+            self.reached(log);
+            return;
+        }
+        if size < *last {
+            self.give(*last - size);
+        }
+        *last = size;
+        for (name, text) in files {
+            if let Err(e) = std::fs::write(dir.join(name), text) {
+                log.line(&format!(
+                    "class summary not written in {}: {e}",
+                    dir.display()
+                ));
+                return;
+            }
         }
     }
 
@@ -1460,28 +1515,60 @@ impl RecordTotal {
             })
             .is_ok()
     }
-
-    /// True the first time it is asked after the total was reached.
-    fn first_to_see_it_full(&self) -> bool {
-        !self.said.swap(true, Ordering::SeqCst)
-    }
 }
 
 /// One session's record, `DIR/session-<time>-<n>.json`, written as the
 /// session goes: the user and every event as they come (up to the cap;
 /// past it they are counted, not kept), and when it ends the lesson and
 /// the final run (a session file's content and the history in
-/// `get-execution-history` shape). A server that stops mid-session
-/// leaves the events written so far.
+/// `get-execution-history` shape). The file is whole JSON at every moment:
+/// after each event it ends with [`UNFINISHED`], which the next event or
+/// the end writes over, so a server killed mid-session leaves the events
+/// so far, readable.
 struct RecordFile {
-    out: Option<io::BufWriter<std::fs::File>>,
+    out: Option<std::fs::File>,
     file: PathBuf,
     start: std::time::Instant,
     written: usize,
     cap: usize,
     total: Arc<RecordTotal>,
+    log: Arc<Log>,
     events: usize,
     dropped: usize,
+}
+
+/// How a record ends while it is written.
+const UNFINISHED: &str = "\n],\n\"unfinished\": true\n}\n";
+
+/// Write `text` at the file's position, then [`UNFINISHED`] after it, and
+/// go back to where that begins (the next write goes over it).
+fn write_then_unfinished(o: &mut std::fs::File, text: &str) -> io::Result<()> {
+    use std::io::Seek;
+    o.write_all(text.as_bytes())?;
+    o.write_all(UNFINISHED.as_bytes())?;
+    o.seek(io::SeekFrom::Current(-(UNFINISHED.len() as i64)))?;
+    Ok(())
+}
+
+/// A record's end: the lesson and the final run, or with `run` `None` (the
+/// total left no room for it) nulls and why.
+fn record_tail(
+    dropped: usize,
+    lesson: &str,
+    run: Option<(&serde_json::Value, &serde_json::Value)>,
+) -> String {
+    let (session, history, cut) = match run {
+        Some((s, h)) => (s.to_string(), h.to_string(), ""),
+        None => (
+            "null".into(),
+            "null".into(),
+            ",\n\"cut\": \"--record-total reached\"",
+        ),
+    };
+    format!(
+        "\n],\n\"events_dropped\": {dropped},\n\"lesson\": {},\n\"session\": {session},\n\"history\": {history}{cut}\n}}\n",
+        serde_json::json!(lesson)
+    )
 }
 
 impl RecordFile {
@@ -1492,15 +1579,13 @@ impl RecordFile {
 
     /// The session's record, or `None` once this run's records have
     /// reached `--record-total` (the log says so, once).
-    fn open(rec: &Recording, log: &Log) -> Option<RecordFile> {
-        // Room for the file's head and tail at least.
-        if !rec.total.take(256) {
-            if rec.total.first_to_see_it_full() {
-                log.line(&format!(
-                    "--record-total reached ({}): sessions are no longer recorded",
-                    crate::budget::show_bytes(rec.total.limit as usize)
-                ));
-            }
+    fn open(rec: &Recording, log: &Arc<Log>) -> Option<RecordFile> {
+        let head = format!(
+            "{{\n\"user\": {},\n\"events\": [",
+            serde_json::json!(rec.user)
+        );
+        if !rec.total.take(head.len() + RECORD_ROOM) {
+            rec.total.reached(log);
             return None;
         }
         static COUNT: AtomicUsize = AtomicUsize::new(0);
@@ -1510,18 +1595,14 @@ impl RecordFile {
         let n = COUNT.fetch_add(1, Ordering::SeqCst);
         let file = rec.dir.join(format!("session-{secs}-{n}.json"));
         let mut out = match std::fs::File::create(&file) {
-            Ok(f) => Some(io::BufWriter::new(f)),
+            Ok(f) => Some(f),
             Err(e) => {
                 crate::errln!("asldbg serve: {}: {e}", file.display());
                 None
             }
         };
         if let Some(o) = &mut out {
-            let head = format!(
-                "{{\n\"user\": {},\n\"events\": [",
-                serde_json::json!(rec.user)
-            );
-            if o.write_all(head.as_bytes()).is_err() {
+            if write_then_unfinished(o, &head).is_err() {
                 out = None;
             }
         }
@@ -1532,6 +1613,7 @@ impl RecordFile {
             written: 0,
             cap: rec.cap,
             total: rec.total.clone(),
+            log: log.clone(),
             events: 0,
             dropped: 0,
         })
@@ -1544,16 +1626,18 @@ impl RecordFile {
             if self.events == 0 { "" } else { "," },
             serde_json::json!({"ms": ms, "event": what})
         );
-        if self.written + line.len() > self.cap || !self.total.take(line.len()) {
+        if self.written + line.len() > self.cap {
+            self.dropped += 1;
+            return;
+        }
+        if !self.total.take(line.len()) {
+            self.total.reached(&self.log);
             self.dropped += 1;
             return;
         }
         // On disk as it comes (a server stopped mid-session keeps it).
         if let Some(o) = &mut self.out {
-            if o.write_all(line.as_bytes())
-                .and_then(|_| o.flush())
-                .is_err()
-            {
+            if write_then_unfinished(o, &line).is_err() {
                 self.out = None;
             }
         }
@@ -1565,33 +1649,21 @@ impl RecordFile {
     fn finish(mut self, last: Option<(String, serde_json::Value, serde_json::Value)>) {
         let (lesson, session, history) = last.unwrap_or_default();
         let Some(mut o) = self.out.take() else { return };
-        let tail = |session: &serde_json::Value, history: &serde_json::Value| {
-            format!(
-                "\n],\n\"events_dropped\": {},\n\"lesson\": {},\n\"session\": {},\n\"history\": {}\n}}\n",
-                self.dropped,
-                serde_json::json!(lesson),
-                session,
-                history
-            )
-        };
-        let mut tail = tail(&session, &history);
+        let mut tail = record_tail(self.dropped, &lesson, Some((&session, &history)));
         // Past the run's total, the record closes without the final run
-        // (its head took room for this much).
-        if tail.len() > 200 && !self.total.take(tail.len()) {
-            tail = tail_without_run(self.dropped, &lesson);
+        // (its head took room for that end: RECORD_ROOM).
+        if !self.total.take(tail.len()) {
+            self.total.reached(&self.log);
+            tail = record_tail(self.dropped, &lesson, None);
         }
-        if let Err(e) = o.write_all(tail.as_bytes()).and_then(|_| o.flush()) {
+        let written = o
+            .write_all(tail.as_bytes())
+            .and_then(|_| io::Seek::stream_position(&mut o))
+            .and_then(|end| o.set_len(end));
+        if let Err(e) = written {
             crate::errln!("asldbg serve: {}: {e}", self.file.display());
         }
     }
-}
-
-/// A record's end when `--record-total` leaves no room for the final run.
-fn tail_without_run(dropped: usize, lesson: &str) -> String {
-    format!(
-        "\n],\n\"events_dropped\": {dropped},\n\"lesson\": {},\n\"session\": null,\n\"history\": null,\n\"cut\": \"--record-total reached\"\n}}\n",
-        serde_json::json!(lesson)
-    )
 }
 
 /// One student's session: the picker, then the debugger on the lesson
@@ -1694,14 +1766,11 @@ async fn run_session(
     input.budget_hits();
     if let Some(r) = input.record.take() {
         let dir = r.dir().to_path_buf();
+        let total = r.total.clone();
         r.finish(last);
         // The class summary, as it stands when each session ends.
-        if let Err(e) = class.shared.room.write_summary(&dir) {
-            log.line(&format!(
-                "class summary not written in {}: {e}",
-                dir.display()
-            ));
-        }
+        let (json, text) = class.shared.room.summary();
+        total.write_summary(&dir, &[("class.json", json), ("class.txt", text)], &log);
     }
     log.line(&format!("session end: {name}"));
 }
@@ -2111,6 +2180,83 @@ async fn pick(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_is_whole_json_while_it_is_written_and_after_it_ends() {
+        let dir = std::env::temp_dir().join(format!("asldbg-record-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = Arc::new(Log::new(None, u64::MAX).unwrap());
+        let total = Arc::new(RecordTotal::new(1 << 20));
+        let rec = Recording {
+            dir: dir.clone(),
+            user: "class".into(),
+            cap: 1 << 20,
+            total: total.clone(),
+        };
+        let read = |r: &RecordFile| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(&r.file).unwrap()).unwrap()
+        };
+        let mut r = RecordFile::open(&rec, &log).unwrap();
+        assert_eq!(read(&r)["unfinished"], true);
+        r.event("key j");
+        r.event("key k");
+        // As a server killed now leaves it.
+        let now = read(&r);
+        assert_eq!(now["unfinished"], true);
+        assert_eq!(now["events"].as_array().unwrap().len(), 2, "{now}");
+        let file = r.file.clone();
+        r.finish(Some((
+            "wait".into(),
+            serde_json::json!({"v": 1}),
+            serde_json::json!([]),
+        )));
+        let done: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(done["lesson"], "wait");
+        assert_eq!(done["events"][1]["event"], "key k");
+        assert!(done.get("unfinished").is_none(), "{done}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_class_summary_counts_toward_the_record_total_and_the_log_says_when_it_is_reached() {
+        let dir = std::env::temp_dir().join(format!("asldbg-summary-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = Log::new(None, u64::MAX).unwrap();
+        let total = RecordTotal::new(100);
+        let files = |n: usize| [("class.json", "j".repeat(n)), ("class.txt", "t".repeat(n))];
+        total.write_summary(&dir, &files(30), &log);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("class.txt"))
+                .unwrap()
+                .len(),
+            30
+        );
+        // Written over: only what it grows by is taken (60 of 100, then 80).
+        total.write_summary(&dir, &files(40), &log);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("class.txt"))
+                .unwrap()
+                .len(),
+            40
+        );
+        assert!(log.kept.lock().unwrap().is_empty());
+        // Past the total: not written, and the log says so once.
+        total.write_summary(&dir, &files(60), &log);
+        total.write_summary(&dir, &files(70), &log);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("class.txt"))
+                .unwrap()
+                .len(),
+            40
+        );
+        let kept = log.kept.lock().unwrap().clone();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert!(kept[0].contains("--record-total reached"), "{kept:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn every_bundled_sample_is_a_lesson() {

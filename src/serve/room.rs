@@ -7,7 +7,6 @@ use crate::testing::exercises::{Lesson as Exercises, Progress};
 use crate::tui::class::ClassRow;
 use ratatui::buffer::Buffer;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// One session as the teacher sees it.
@@ -162,9 +161,9 @@ impl Room {
         }
     }
 
-    /// The class summary: `DIR/class.json` and `DIR/class.txt` (per
-    /// student and lesson: exercises passed, time on each, hints used).
-    pub fn write_summary(&self, dir: &Path) -> std::io::Result<()> {
+    /// The class summary, the text of `class.json` and of `class.txt`
+    /// (per student and lesson: exercises passed, time on each, hints used).
+    pub fn summary(&self) -> (String, String) {
         let mut kept: Vec<((String, String), Kept)> = lock(&self.progress)
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -231,8 +230,7 @@ impl Room {
         }
         let body =
             serde_json::to_string_pretty(&serde_json::json!({ "class": json })).unwrap_or_default();
-        std::fs::write(dir.join("class.json"), body + "\n")?;
-        std::fs::write(dir.join("class.txt"), text)
+        (body + "\n", text)
     }
 }
 

@@ -721,3 +721,32 @@ fn a_resource_only_the_deployed_stack_knows_stays_a_placeholder() {
     let (r, o) = run_json(&[&t, "--mocks", &mocks]);
     assert_eq!(r["status"], "SUCCEEDED", "{r}{}", text(&o.stderr));
 }
+
+#[test]
+fn dot_and_mermaid_draw_every_machine_of_a_template_in_one_graph() {
+    let t = fixture("sam/template.yaml");
+    let o = asldbg(&["graph", &t, "--format", "dot"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let dot = text(&o.stdout);
+    assert_eq!(dot.matches("digraph").count(), 1, "{dot}");
+    for want in [
+        "  subgraph cluster_t0 {",
+        "    label=\"OrderMachine\";",
+        "    label=\"ExpressMachine\";",
+        "    t1start -> t1m0s0;",
+    ] {
+        assert!(dot.lines().any(|l| l == want), "no {want:?} in\n{dot}");
+    }
+    let o = asldbg(&["graph", &t, "--format", "mermaid"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let mmd = text(&o.stdout);
+    assert!(
+        mmd.lines()
+            .any(|l| l == "  subgraph t1 [\"ExpressMachine\"]"),
+        "{mmd}"
+    );
+    // --collapse names a container of any of them; one of none is refused.
+    let o = asldbg(&["graph", &t, "--format", "dot", "--collapse", "Nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("\"Nope\""), "{}", text(&o.stderr));
+}

@@ -37,17 +37,13 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
             coverage.as_deref(),
         );
     }
-    // A template with several machines: each one drawn under its name.
+    // A template with several machines: each one drawn under its name
+    // (in DOT and Mermaid, one graph with a group each).
     if format != GraphFormat::Text {
-        return fail2(format!(
-            "{definition} holds {} state machines: pick one with --machine NAME ({})",
-            machines.len(),
-            machines
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        if coverage.is_some() {
+            return fail2("--coverage draws the text graph (--format text)");
+        }
+        return export_many(&definition, &opts, format, &collapse, machines);
     }
     let mut worst = ExitCode::SUCCESS;
     for (i, (name, what)) in machines.into_iter().enumerate() {
@@ -92,6 +88,78 @@ impl Look {
         line.chars()
             .map(|c| map(Glyphs::Ascii, c).unwrap_or(if c.is_ascii() { c } else { '?' }))
             .collect()
+    }
+}
+
+/// Every machine of a template in one DOT or Mermaid graph; `--collapse`
+/// names containers of any of them.
+fn export_many(
+    definition: &str,
+    opts: &asl::OpenOptions,
+    format: GraphFormat,
+    collapse: &[String],
+    machines: Vec<(String, String)>,
+) -> ExitCode {
+    let mut drawn = Vec::new();
+    let mut problems = 0;
+    for (name, _) in machines {
+        let one = asl::OpenOptions {
+            machine: Some(name.clone()),
+            ..opts.clone()
+        };
+        let opened = match asl::load(definition, &one) {
+            Loaded::Ok(o) => *o,
+            Loaded::Unreadable(e) => return fail2(e),
+            Loaded::Invalid(errs) => {
+                for e in &errs {
+                    errln!("asldbg: {e}");
+                }
+                errln!("asldbg: {definition}: {name}: no state graph to draw");
+                return ExitCode::from(2);
+            }
+        };
+        for line in said(&opened) {
+            errln!("asldbg: {line}");
+        }
+        for e in &opened.problems {
+            errln!("asldbg: {e}");
+        }
+        problems += opened.problems.len();
+        drawn.push((name, opened.definition));
+    }
+    // A name to collapse must be a container of some machine.
+    let mut collapsed = Vec::new();
+    for (_, def) in &drawn {
+        let mine: Vec<String> = collapse
+            .iter()
+            .filter(|n| asldbg::graph::containers_named(def, std::slice::from_ref(n)).is_ok())
+            .cloned()
+            .collect();
+        collapsed.push(asldbg::graph::containers_named(def, &mine).unwrap_or_default());
+    }
+    for name in collapse {
+        let anywhere = drawn.iter().any(|(_, def)| {
+            asldbg::graph::containers_named(def, std::slice::from_ref(name)).is_ok()
+        });
+        if !anywhere {
+            errln!("{definition}: no Parallel or Map state named {name:?} in any of its machines");
+            return ExitCode::from(2);
+        }
+    }
+    let named: Vec<asldbg::graph::Named> = drawn
+        .iter()
+        .zip(&collapsed)
+        .map(|((name, def), c)| (name.as_str(), def, c))
+        .collect();
+    asldbg::output::out(&match format {
+        GraphFormat::Mermaid => asldbg::graph::many_to_mermaid(&named),
+        _ => asldbg::graph::many_to_dot(&named),
+    });
+    if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        errln!("asldbg: {definition}: {problems} problem(s)");
+        ExitCode::from(1)
     }
 }
 

@@ -7,14 +7,17 @@ use std::collections::HashSet;
 
 /// How one output language writes each part of the graph.
 trait Syntax {
-    fn header(&self) -> &'static str;
+    fn graph_open(&self) -> &'static str;
+    fn graph_close(&self) -> &'static str;
+    /// The point the run starts from, and its edge to the first state.
+    fn start(&self, id: &str) -> String;
+    fn start_edge(&self, start: &str, first: &str) -> String;
     fn node(&self, id: &str, label: &str, type_name: &str) -> String;
     fn open_group(&self, id: &str, label: &str) -> String;
     fn close_group(&self) -> &'static str;
     /// The dotted line from a container to its branch's first state.
     fn link(&self, container: &str, first: &str) -> String;
     fn edge(&self, from: &str, to: &str, kind: &EdgeKind) -> String;
-    fn footer(&self, start: &str) -> String;
 }
 
 struct Dot;
@@ -30,8 +33,17 @@ fn mm(s: &str) -> String {
 }
 
 impl Syntax for Dot {
-    fn header(&self) -> &'static str {
-        "digraph StateMachine {\n  rankdir=TB;\n  start [shape=point];\n"
+    fn graph_open(&self) -> &'static str {
+        "digraph StateMachine {\n  rankdir=TB;\n"
+    }
+    fn graph_close(&self) -> &'static str {
+        "}\n"
+    }
+    fn start(&self, id: &str) -> String {
+        format!("{id} [shape=point];")
+    }
+    fn start_edge(&self, start: &str, first: &str) -> String {
+        format!("{start} -> {first};")
     }
     fn node(&self, id: &str, label: &str, type_name: &str) -> String {
         let shape = match type_name {
@@ -62,14 +74,20 @@ impl Syntax for Dot {
         };
         format!("{from} -> {to}{attrs};")
     }
-    fn footer(&self, start: &str) -> String {
-        format!("  start -> {start};\n}}\n")
-    }
 }
 
 impl Syntax for Mermaid {
-    fn header(&self) -> &'static str {
-        "flowchart TD\n  start((start))\n"
+    fn graph_open(&self) -> &'static str {
+        "flowchart TD\n"
+    }
+    fn graph_close(&self) -> &'static str {
+        ""
+    }
+    fn start(&self, id: &str) -> String {
+        format!("{id}((start))")
+    }
+    fn start_edge(&self, start: &str, first: &str) -> String {
+        format!("{start} --> {first}")
     }
     fn node(&self, id: &str, label: &str, type_name: &str) -> String {
         let label = mm(label);
@@ -97,13 +115,11 @@ impl Syntax for Mermaid {
         };
         format!("{from} {arrow} {to}")
     }
-    fn footer(&self, start: &str) -> String {
-        format!("  start --> {start}\n")
-    }
 }
 
-fn node_id(m: MachineId, s: usize) -> String {
-    format!("m{m}s{s}")
+/// A state's node: `p` tells apart the machines of one template.
+fn node_id(p: &str, m: MachineId, s: usize) -> String {
+    format!("{p}m{m}s{s}")
 }
 
 /// A collapsed container's name gets the number of states it hides.
@@ -124,6 +140,7 @@ fn shown_name(def: &Definition, id: Id, collapsed: &HashSet<Id>) -> String {
 fn walk(
     syn: &dyn Syntax,
     def: &Definition,
+    p: &str,
     m: MachineId,
     collapsed: &HashSet<Id>,
     indent: &str,
@@ -137,7 +154,7 @@ fn walk(
         }
     };
     for (i, st) in def.machines[m].states.iter().enumerate() {
-        let id = node_id(m, i);
+        let id = node_id(p, m, i);
         let label = shown_name(def, (m, i), collapsed);
         line(out, &syn.node(&id, &label, &st.type_name));
         if collapsed.contains(&(m, i)) {
@@ -153,25 +170,64 @@ fn walk(
                 out,
                 &syn.open_group(&format!("{id}_{bi}"), &format!("{} {part}", st.name)),
             );
-            walk(syn, def, b, collapsed, &format!("{indent}  "), out);
+            walk(syn, def, p, b, collapsed, &format!("{indent}  "), out);
             line(out, syn.close_group());
-            line(out, &syn.link(&id, &node_id(b, def.machines[b].start_at)));
+            line(
+                out,
+                &syn.link(&id, &node_id(p, b, def.machines[b].start_at)),
+            );
         }
     }
     for e in edges(def, m) {
         line(
             out,
-            &syn.edge(&node_id(m, e.from), &node_id(m, e.to), &e.kind),
+            &syn.edge(&node_id(p, m, e.from), &node_id(p, m, e.to), &e.kind),
         );
     }
 }
 
+/// One machine drawn at `indent`, its node ids starting with `p`.
+fn machine(
+    syn: &dyn Syntax,
+    def: &Definition,
+    collapsed: &HashSet<Id>,
+    p: &str,
+    indent: &str,
+    out: &mut String,
+) {
+    let start = format!("{p}start");
+    out.push_str(&format!("{indent}{}\n", syn.start(&start)));
+    walk(syn, def, p, 0, collapsed, indent, out);
+    let first = node_id(p, 0, def.machines[0].start_at);
+    out.push_str(&format!("{indent}{}\n", syn.start_edge(&start, &first)));
+}
+
 fn render(syn: &dyn Syntax, def: &Definition, collapsed: &HashSet<Id>) -> String {
-    let mut out = String::from(syn.header());
-    walk(syn, def, 0, collapsed, "  ", &mut out);
-    out.push_str(&syn.footer(&node_id(0, def.machines[0].start_at)));
+    let mut out = String::from(syn.graph_open());
+    machine(syn, def, collapsed, "", "  ", &mut out);
+    out.push_str(syn.graph_close());
     out
 }
+
+/// Several machines (a template's) in one graph, each a group under its
+/// name.
+fn render_many(syn: &dyn Syntax, machines: &[Named]) -> String {
+    let mut out = String::from(syn.graph_open());
+    for (k, (name, def, collapsed)) in machines.iter().enumerate() {
+        let p = format!("t{k}");
+        for l in syn.open_group(&p, name).lines() {
+            out.push_str(&format!("  {l}\n"));
+        }
+        machine(syn, def, collapsed, &p, "    ", &mut out);
+        out.push_str(&format!("  {}\n", syn.close_group()));
+    }
+    out.push_str(syn.graph_close());
+    out
+}
+
+/// A machine of a template: its name, its definition, the containers
+/// drawn collapsed.
+pub type Named<'a> = (&'a str, &'a Definition, &'a HashSet<Id>);
 
 /// Graphviz DOT, with Parallel/Map containers as clusters (the ones in
 /// `collapsed` as a single node).
@@ -183,6 +239,16 @@ pub fn to_dot(def: &Definition, collapsed: &HashSet<Id>) -> String {
 /// ones in `collapsed` as a single node).
 pub fn to_mermaid(def: &Definition, collapsed: &HashSet<Id>) -> String {
     render(&Mermaid, def, collapsed)
+}
+
+/// The machines of a template in one Graphviz DOT graph, a cluster each.
+pub fn many_to_dot(machines: &[Named]) -> String {
+    render_many(&Dot, machines)
+}
+
+/// The machines of a template in one Mermaid flowchart, a subgraph each.
+pub fn many_to_mermaid(machines: &[Named]) -> String {
+    render_many(&Mermaid, machines)
 }
 
 #[cfg(test)]
@@ -238,6 +304,36 @@ mod tests {
             "  m0s1 -.- m2s0",
             "  m0s0 -.->|Default| m0s2",
             "  start --> m0s0",
+        ] {
+            assert!(mmd.lines().any(|l| l == want), "no line {want:?} in\n{mmd}");
+        }
+    }
+
+    #[test]
+    fn a_templates_machines_are_one_graph_a_group_each_with_ids_kept_apart() {
+        let (a, b) = (def(), def());
+        let none = HashSet::new();
+        let machines = [("Orders", &a, &none), ("Refunds", &b, &none)];
+        let dot = many_to_dot(&machines);
+        for want in [
+            "digraph StateMachine {",
+            "  subgraph cluster_t0 {",
+            "    label=\"Orders\";",
+            "    t0start [shape=point];",
+            "    t0m0s0 [label=\"Route\\n(Choice)\", shape=diamond];",
+            "    t1m0s0 -> t1m0s1 [label=\"$.a > 1\"];",
+            "    t1start -> t1m0s0;",
+        ] {
+            assert!(dot.lines().any(|l| l == want), "no line {want:?} in\n{dot}");
+        }
+        assert_eq!(dot.matches("digraph").count(), 1, "{dot}");
+        let mmd = many_to_mermaid(&machines);
+        for want in [
+            "flowchart TD",
+            "  subgraph t1 [\"Refunds\"]",
+            "    t1start((start))",
+            "    t0m0s0 -.->|Default| t0m0s2",
+            "  end",
         ] {
             assert!(mmd.lines().any(|l| l == want), "no line {want:?} in\n{mmd}");
         }

@@ -668,7 +668,7 @@ pub fn inner_machines(kind: &Kind) -> Vec<MachineId> {
     }
 }
 
-pub use export::{to_dot, to_mermaid};
+pub use export::{many_to_dot, many_to_mermaid, to_dot, to_mermaid, Named};
 
 #[cfg(test)]
 mod tests;

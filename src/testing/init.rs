@@ -105,14 +105,19 @@ pub fn response_for(resource: &str) -> Value {
     }
 }
 
-/// `v` with `value` put at the plain JSONPath `path` (`$.a.b`, `$['a']`),
-/// objects made on the way; false when the path is not a plain one or a
-/// value on the way is not an object.
+/// `v` with `value` put at the plain JSONPath `path` (`$.a.b`, `$['a']`,
+/// `$.items[0].id`), objects made on the way (and an array's next item);
+/// false when the path is not a plain one or a value on the way is not of
+/// the kind the path steps into.
 fn put(v: &mut Value, path: &str, value: Value) -> bool {
+    enum Step {
+        Name(String),
+        Index(usize),
+    }
     let Some(rest) = path.strip_prefix('$') else {
         return false;
     };
-    let mut names = Vec::new();
+    let mut steps = Vec::new();
     let mut r = rest;
     while !r.is_empty() {
         if let Some(x) = r.strip_prefix('.') {
@@ -120,42 +125,70 @@ fn put(v: &mut Value, path: &str, value: Value) -> bool {
             if end == 0 {
                 return false;
             }
-            names.push(x[..end].to_string());
+            steps.push(Step::Name(x[..end].to_string()));
             r = &x[end..];
         } else if let Some(x) = r.strip_prefix("['") {
             let Some(end) = x.find("']") else {
                 return false;
             };
-            names.push(x[..end].to_string());
+            steps.push(Step::Name(x[..end].to_string()));
             r = &x[end + 2..];
+        } else if let Some(x) = r.strip_prefix('[') {
+            let Some((n, after)) = x.split_once(']') else {
+                return false;
+            };
+            let Ok(n) = n.parse() else { return false };
+            steps.push(Step::Index(n));
+            r = after;
         } else {
             return false;
         }
     }
-    let Some((last, on_the_way)) = names.split_last() else {
+    let Some((last, on_the_way)) = steps.split_last() else {
         return false;
     };
+    let placeholder = json!("…");
     let mut at = v;
-    for n in on_the_way {
-        // A placeholder put before where an object is now read through.
-        if *at == json!("…") {
-            *at = Value::Object(Map::new());
+    for step in on_the_way {
+        match step {
+            Step::Name(n) => {
+                // A placeholder put before where an object is now read through.
+                if *at == placeholder {
+                    *at = Value::Object(Map::new());
+                }
+                let Some(o) = at.as_object_mut() else {
+                    return false;
+                };
+                at = o
+                    .entry(n.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+            }
+            Step::Index(i) => {
+                if *at == placeholder || at.as_object().is_some_and(|o| o.is_empty()) {
+                    *at = json!([]);
+                }
+                let Some(a) = at.as_array_mut() else {
+                    return false;
+                };
+                if a.len() == *i {
+                    a.push(json!({}));
+                }
+                let Some(item) = a.get_mut(*i) else {
+                    return false;
+                };
+                at = item;
+            }
         }
-        if !at.is_object() {
-            return false;
-        }
-        at = at
-            .as_object_mut()
-            .expect("an object")
-            .entry(n.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
     }
-    if *at == json!("…") {
+    let Step::Name(last) = last else {
+        return false;
+    };
+    if *at == placeholder {
         *at = Value::Object(Map::new());
     }
     match at.as_object_mut() {
         // A value not there, or a placeholder of the wrong kind: `value`.
-        Some(o) if o.get(last).is_none_or(|x| *x == json!("…") && value != *x) => {
+        Some(o) if o.get(last).is_none_or(|x| *x == placeholder && value != *x) => {
             o.insert(last.clone(), value);
             true
         }
@@ -188,6 +221,45 @@ fn missing(cause: &str) -> Option<(String, String)> {
         None => path,
     };
     (path.starts_with('$') && !path.starts_with("$$")).then_some((state, path))
+}
+
+/// The state and the input paths a JSONata expression that gave nothing
+/// read (`$states.input.order.id` is `$.order.id`), each with a value of
+/// the kind it is used as (a number next to arithmetic or a comparison),
+/// when a run failed for that.
+fn jsonata_reads(cause: &str) -> Option<(String, Vec<(String, Value)>)> {
+    let state = cause
+        .split("executing the state '")
+        .nth(1)?
+        .split('\'')
+        .next()?
+        .to_string();
+    let expr = cause.split("The JSONata expression '").nth(1)?;
+    let expr = expr.rsplit_once("' specified for the field")?.0;
+    let mut reads = Vec::new();
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    for (i, m) in expr.match_indices("$states.input.") {
+        let mut path = String::from("$");
+        let mut rest = &expr[i + m.len() - 1..];
+        while let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(|c: char| !ident(c)).unwrap_or(r.len());
+            if end == 0 {
+                break;
+            }
+            path.push('.');
+            path.push_str(&r[..end]);
+            rest = &r[end..];
+        }
+        if path == "$" {
+            continue;
+        }
+        let before = expr[..i].trim_end();
+        let after = rest.trim_start();
+        let arithmetic = |c: char| "*+-/%<>".contains(c);
+        let number = after.starts_with(arithmetic) || before.ends_with(arithmetic);
+        reads.push((path, if number { json!(0) } else { json!("…") }));
+    }
+    (!reads.is_empty()).then_some((state, reads))
 }
 
 /// Whether the payload template `t` reads `path` (a `.$` field naming it).
@@ -307,6 +379,114 @@ fn source_of(
     Some((prev.to_string(), in_result))
 }
 
+/// The state that gave `state` its input unchanged, as far back as such
+/// states go (a Choice, a Pass or Wait that reshapes nothing), in the
+/// same branch or iteration, by the run's history.
+fn passed_through(def: &Definition, ex: &Execution, state: &str) -> String {
+    let h = ex.history();
+    let mut state = state.to_string();
+    for _ in 0..def.machines.iter().map(|m| m.states.len()).sum::<usize>() {
+        let Some((m, _)) = def.find(&state) else {
+            break;
+        };
+        let Some(entered) = h.iter().rposition(|e| {
+            e.state.as_deref() == Some(state.as_str())
+                && e.event_type.as_str().ends_with("StateEntered")
+        }) else {
+            break;
+        };
+        let Some(prev) = h[..entered]
+            .iter()
+            .rev()
+            .find(|e| e.event_type.as_str().ends_with("StateExited"))
+            .and_then(|e| e.state.clone())
+        else {
+            break;
+        };
+        let Some((pm, ps)) = def.find(&prev) else {
+            break;
+        };
+        let st = &def.machine(pm).states[ps];
+        let raw = def.raw(st);
+        let reshapes = [
+            "InputPath",
+            "Parameters",
+            "Result",
+            "ResultPath",
+            "OutputPath",
+            "Output",
+            "Arguments",
+        ]
+        .iter()
+        .any(|k| raw.get(k).is_some());
+        let keeps = matches!(
+            st.kind,
+            Kind::Choice { .. } | Kind::Pass { .. } | Kind::Wait(_)
+        );
+        if pm != m || reshapes || !keeps {
+            break;
+        }
+        state = prev.to_string();
+    }
+    state
+}
+
+/// The Parallel or Map state machine `m` runs in.
+fn container_of(def: &Definition, m: usize) -> Option<(usize, usize)> {
+    def.machines.iter().enumerate().find_map(|(cm, machine)| {
+        machine.states.iter().enumerate().find_map(|(cs, st)| {
+            let inner = match &st.kind {
+                Kind::Parallel { branches } => branches.contains(&m),
+                Kind::Map(spec) => spec.processor == m,
+                _ => false,
+            };
+            inner.then_some((cm, cs))
+        })
+    })
+}
+
+/// A path read by the first state of a Parallel branch or a Map iteration
+/// is read from what its container was given: the Parallel's input, the
+/// Map's item (the first, at ItemsPath), through the container's
+/// InputPath. Lifted out, container by container, to the state whose
+/// input holds it; `None` when nothing is lifted, or a container reshapes
+/// what it passes (Parameters, ItemSelector, an ItemReader, JSONata).
+fn lifted(def: &Definition, state: &str, path: &str) -> Option<(String, String)> {
+    let (mut m, mut s) = def.find(state)?;
+    let mut path = path.to_string();
+    let mut name = None;
+    while m != 0 && def.machine(m).start_at == s {
+        let (cm, cs) = container_of(def, m)?;
+        let st = &def.machine(cm).states[cs];
+        let raw = def.raw(st);
+        let reshaped = [
+            "Parameters",
+            "ItemSelector",
+            "ItemReader",
+            "Items",
+            "Arguments",
+        ];
+        if reshaped.iter().any(|k| raw.get(k).is_some()) {
+            return None;
+        }
+        let rest = path.strip_prefix('$')?;
+        let in_input = match &st.kind {
+            Kind::Map(_) => {
+                let items = raw.get("ItemsPath").and_then(|p| p.as_str()).unwrap_or("$");
+                format!("{items}[0]{rest}")
+            }
+            _ => path.clone(),
+        };
+        path = match raw.get("InputPath").and_then(|p| p.as_str()) {
+            Some(ip) if ip != "$" => format!("{ip}{}", in_input.strip_prefix('$')?),
+            _ => in_input,
+        };
+        name = Some(st.name.to_string());
+        (m, s) = (cm, cs);
+    }
+    name.map(|n| (n, path))
+}
+
 /// Mocks, an input and the run they give, for machine `name` of `def`.
 pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
     let states = super::mocks::mockable_states(&def);
@@ -358,7 +538,7 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
         if ex.status() != Status::Failed {
             return done;
         }
-        let found = cause.as_deref().and_then(missing).or_else(|| {
+        let jsonpath = cause.as_deref().and_then(missing).or_else(|| {
             // A Map whose items are not a list: its ItemsPath takes one.
             let c = cause.as_deref()?;
             if !c.contains("Map state input must be an array") {
@@ -374,27 +554,49 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             let p = raw.get("ItemsPath").and_then(|p| p.as_str()).unwrap_or("$");
             Some((state.to_string(), p.to_string()))
         });
-        let Some((state, path)) = found else {
+        let found = match jsonpath {
+            Some((state, path)) => {
+                let raw = def
+                    .find(&state)
+                    .map(|(m, s)| def.raw(&def.machine(m).states[s]).clone())
+                    .unwrap_or_default();
+                let value = placeholder(&raw, &path);
+                Some((state, vec![(path, value)]))
+            }
+            None => cause.as_deref().and_then(jsonata_reads),
+        };
+        let Some((state, paths)) = found else {
             return done;
         };
         let raw = def
             .find(&state)
             .map(|(m, s)| def.raw(&def.machine(m).states[s]).clone())
             .unwrap_or_default();
-        let value = placeholder(&raw, &path);
-        // The state's own ResultSelector reads its result: its answer.
-        let own = raw
-            .get("ResultSelector")
-            .is_some_and(|rs| reads(rs, &path))
-            .then(|| (state.clone(), path.clone()));
-        let added = match own.or_else(|| source_of(&def, &ex, &state, &path)) {
-            Some((task, at)) => {
-                let key = format!("{task}{TEST_CASE}");
-                let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
-                put(answer, &at, value)
-            }
-            None => put(&mut input, &path, value),
-        };
+        let mut added = false;
+        for (path, value) in &paths {
+            // The state's own ResultSelector reads its result: its answer.
+            let own = raw
+                .get("ResultSelector")
+                .is_some_and(|rs| reads(rs, path))
+                .then(|| (state.clone(), path.clone()));
+            // Read at the start of a branch or an iteration: put where the
+            // container's input holds it.
+            let first = passed_through(&def, &ex, &state);
+            let (from, at) = lifted(&def, &first, path).unwrap_or((state.clone(), path.clone()));
+            added |= match own.or_else(|| source_of(&def, &ex, &from, &at)) {
+                Some((task, at)) => {
+                    let key = format!("{task}{TEST_CASE}");
+                    let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
+                    put(answer, &at, value.clone())
+                }
+                None => put(&mut input, &at, value.clone()),
+            };
+        }
+        let path = paths
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         if !added {
             let mut done = done;
             done.notes.push(format!(
@@ -475,5 +677,51 @@ mod tests {
             json!({"customer": {"email": "…"}})
         );
         assert_eq!(s.output, Some(json!({"who": "…"})));
+    }
+
+    #[test]
+    fn what_a_map_iteration_or_a_branch_reads_is_put_in_its_item_or_its_input() {
+        let d = def(json!({"StartAt": "Load", "States": {
+            "Load": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:load",
+                     "ResultPath": "$.loaded", "Next": "Each"},
+            "Each": {"Type": "Map", "ItemsPath": "$.loaded.orders", "ResultPath": "$.priced", "Next": "Both",
+                     "ItemProcessor": {"StartAt": "Price", "States": {
+                "Price": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.total", "NumericGreaterThan": 100, "Next": "Big"}],
+                    "Default": "Big"},
+                "Big": {"Type": "Pass", "Parameters": {"id.$": "$.id"}, "End": true}}}},
+            "Both": {"Type": "Parallel", "InputPath": "$.customer", "End": true, "Branches": [
+                {"StartAt": "Mail", "States": {"Mail": {"Type": "Pass",
+                    "Parameters": {"to.$": "$.email"}, "End": true}}}]}}}));
+        let s = scaffold(d, "orders", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        // The iteration's reads are in the first item of the list Load
+        // answers, where ItemsPath finds it; the branch's in the input at
+        // the Parallel's InputPath.
+        assert_eq!(
+            s.mocks["MockedResponses"]["LoadHappyPath"]["0"]["Return"],
+            json!({"orders": [{"total": 0, "id": "…"}]}),
+            "{s:?}"
+        );
+        assert_eq!(s.input, json!({"customer": {"email": "…"}}), "{s:?}");
+    }
+
+    #[test]
+    fn what_jsonata_reads_from_states_input_is_found_with_its_kind() {
+        let d = def(
+            json!({"QueryLanguage": "JSONata", "StartAt": "Charge", "States": {
+            "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": "charge", "Payload": {
+                    "id": "{% $states.input.order.id %}",
+                    "amount": "{% $states.input.order.total * 2 %}"}},
+                "Output": "{% $states.input %}", "Next": "Big?"},
+            "Big?": {"Type": "Choice", "Choices": [
+                {"Condition": "{% $states.input.order.total > 100 %}", "Next": "Done"}],
+                "Default": "Done"},
+            "Done": {"Type": "Succeed"}}}),
+        );
+        let s = scaffold(d, "orders", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        assert_eq!(s.input, json!({"order": {"id": "…", "total": 0}}), "{s:?}");
     }
 }

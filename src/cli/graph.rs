@@ -91,6 +91,34 @@ impl Look {
     }
 }
 
+/// The machine `opts` picks, its notes and problems said on stderr; the
+/// exit code when it has no graph to draw.
+fn opened(definition: &str, opts: &asl::OpenOptions) -> Result<asl::Opened, ExitCode> {
+    let opened = match asl::load(definition, opts) {
+        Loaded::Ok(o) => *o,
+        Loaded::Unreadable(e) => return Err(fail2(e)),
+        Loaded::Invalid(errs) => {
+            for e in &errs {
+                errln!("asldbg: {e}");
+            }
+            let which = opts
+                .machine
+                .as_deref()
+                .map(|m| format!(" {m}:"))
+                .unwrap_or_default();
+            errln!("asldbg: {definition}:{which} no state graph to draw");
+            return Err(ExitCode::from(2));
+        }
+    };
+    for line in said(&opened) {
+        errln!("asldbg: {line}");
+    }
+    for e in &opened.problems {
+        errln!("asldbg: {e}");
+    }
+    Ok(opened)
+}
+
 /// Every machine of a template in one DOT or Mermaid graph; `--collapse`
 /// names containers of any of them.
 fn export_many(
@@ -107,23 +135,10 @@ fn export_many(
             machine: Some(name.clone()),
             ..opts.clone()
         };
-        let opened = match asl::load(definition, &one) {
-            Loaded::Ok(o) => *o,
-            Loaded::Unreadable(e) => return fail2(e),
-            Loaded::Invalid(errs) => {
-                for e in &errs {
-                    errln!("asldbg: {e}");
-                }
-                errln!("asldbg: {definition}: {name}: no state graph to draw");
-                return ExitCode::from(2);
-            }
+        let opened = match opened(definition, &one) {
+            Ok(o) => o,
+            Err(code) => return code,
         };
-        for line in said(&opened) {
-            errln!("asldbg: {line}");
-        }
-        for e in &opened.problems {
-            errln!("asldbg: {e}");
-        }
         problems += opened.problems.len();
         drawn.push((name, opened.definition));
     }
@@ -172,23 +187,10 @@ fn draw(
     collapse: &[String],
     coverage: Option<&str>,
 ) -> ExitCode {
-    let opened = match asl::load(definition, opts) {
-        Loaded::Ok(o) => *o,
-        Loaded::Unreadable(e) => return fail2(e),
-        Loaded::Invalid(errs) => {
-            for e in &errs {
-                errln!("asldbg: {e}");
-            }
-            errln!("asldbg: {definition}: no state graph to draw");
-            return ExitCode::from(2);
-        }
+    let opened = match opened(definition, opts) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    for line in said(&opened) {
-        errln!("asldbg: {line}");
-    }
-    for e in &opened.problems {
-        errln!("asldbg: {e}");
-    }
     let def = opened.definition;
     let mut marks = asldbg::graph::problem_marks(
         &def,

@@ -196,15 +196,16 @@ fn put(v: &mut Value, path: &str, value: Value) -> bool {
     }
 }
 
+/// The state a run's failure names ("executing the state 'X'").
+fn state_named(cause: &str) -> Option<String> {
+    let rest = cause.split("executing the state '").nth(1)?;
+    Some(rest.split('\'').next()?.to_string())
+}
+
 /// The missing path and the state a run's failure names, when it failed
 /// because a path found nothing.
 fn missing(cause: &str) -> Option<(String, String)> {
-    let state = cause
-        .split("executing the state '")
-        .nth(1)?
-        .split('\'')
-        .next()?
-        .to_string();
+    let state = state_named(cause)?;
     let quoted = ["The JSONPath '", "Invalid path '", "path '"]
         .iter()
         .find_map(|k| cause.split(k).nth(1))
@@ -228,12 +229,7 @@ fn missing(cause: &str) -> Option<(String, String)> {
 /// the kind it is used as (a number next to arithmetic or a comparison),
 /// when a run failed for that.
 fn jsonata_reads(cause: &str) -> Option<(String, Vec<(String, Value)>)> {
-    let state = cause
-        .split("executing the state '")
-        .nth(1)?
-        .split('\'')
-        .next()?
-        .to_string();
+    let state = state_named(cause)?;
     let expr = cause.split("The JSONata expression '").nth(1)?;
     let expr = expr.rsplit_once("' specified for the field")?.0;
     let mut reads = Vec::new();
@@ -544,15 +540,11 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             if !c.contains("Map state input must be an array") {
                 return None;
             }
-            let state = c
-                .split("executing the state '")
-                .nth(1)?
-                .split('\'')
-                .next()?;
-            let (m, id) = def.find(state)?;
+            let state = state_named(c)?;
+            let (m, id) = def.find(&state)?;
             let raw = def.raw(&def.machine(m).states[id]);
             let p = raw.get("ItemsPath").and_then(|p| p.as_str()).unwrap_or("$");
-            Some((state.to_string(), p.to_string()))
+            Some((state, p.to_string()))
         });
         let found = match jsonpath {
             Some((state, path)) => {

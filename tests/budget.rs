@@ -16,9 +16,14 @@ static GLOBAL: asldbg::alloc::Budgeted<std::alloc::System> =
 /// `src` evaluated under `memory`: its result (or error text) and the
 /// most it held at once.
 fn eval(src: &str, memory: usize) -> (Result<String, String>, usize) {
+    eval_within(src, memory, Duration::from_secs(20))
+}
+
+/// `src` evaluated under `memory` and `time`.
+fn eval_within(src: &str, memory: usize, time: Duration) -> (Result<String, String>, usize) {
     asldbg::budget::set(Budget {
         memory,
-        expr_time: Duration::from_secs(20),
+        expr_time: time,
         per_turn: None,
     });
     asldbg::budget::new_turn();
@@ -133,5 +138,25 @@ fn within_its_budget_an_expression_keeps_what_it_needs() {
         let (r, peak) = eval(src, BUDGET);
         eprintln!("{peak:>11} bytes at the peak: {src} = {r:?}");
         assert!(r.is_ok(), "{src}: {r:?}");
+    }
+}
+
+#[test]
+fn a_built_in_that_takes_long_on_a_long_picture_stops_at_the_time_limit() {
+    // Pictures parsed in time that grows with their length squared: the
+    // built-in asks whether it may go on, and is told no once the time is up.
+    for src in [
+        "$formatNumber(1, $pad('', 400000, ',0'))",
+        "$formatNumber(1, $pad('', 400000, '#,') & '0')",
+        "$formatInteger(1, $pad('', 400000, ',0'))",
+        "$fromMillis(0, '[Y' & $pad('', 400000, ',0') & ']')",
+    ] {
+        let started = std::time::Instant::now();
+        let (r, _) = eval_within(src, 16 * BUDGET, Duration::from_millis(300));
+        let took = started.elapsed();
+        eprintln!("{took:?}: {src} = {r:?}");
+        let r = r.expect_err(src);
+        assert!(r.contains("U1001"), "{src}: {r}");
+        assert!(took < Duration::from_secs(2), "{src} took {took:?}");
     }
 }

@@ -539,25 +539,27 @@ fn gcd(a: usize, b: usize) -> usize {
 
 /// Are the grouping-separator-signs "regular" (same character, equally spaced)?
 /// Returns the common spacing factor, or 0 if irregular.
-fn regular_repeat(separators: &[GroupingSeparator]) -> usize {
+fn regular_repeat(separators: &[GroupingSeparator]) -> Result<usize, DateTimeError> {
     if separators.is_empty() {
-        return 0;
+        return Ok(0);
     }
     let sep_char = separators[0].character;
     if separators.iter().any(|s| s.character != sep_char) {
-        return 0;
+        return Ok(0);
     }
     let indexes: Vec<usize> = separators.iter().map(|s| s.position).collect();
     let factor = indexes.iter().skip(1).fold(indexes[0], |a, &b| gcd(a, b));
     if factor == 0 {
-        return 0;
+        return Ok(0);
     }
     for index in 1..=indexes.len() {
+        // A long picture takes long: the host may stop it.
+        crate::guard::hold(0).map_err(|e| coded("U1004", e.to_string()))?;
         if !indexes.contains(&(index * factor)) {
-            return 0;
+            return Ok(0);
         }
     }
-    factor
+    Ok(factor)
 }
 
 /// Analyse a `fn:format-integer` picture string (e.g. "0001", "I", "w", "9,999").
@@ -652,7 +654,7 @@ fn analyse_integer_picture(picture: &str) -> Result<IntegerFormat, DateTimeError
                 format.mandatory_digits = mandatory_digits;
                 format.optional_digits = optional_digits;
 
-                let regular = regular_repeat(&grouping_separators);
+                let regular = regular_repeat(&grouping_separators)?;
                 if regular > 0 {
                     format.regular = true;
                     format.grouping_separators = vec![GroupingSeparator {
@@ -737,6 +739,7 @@ fn format_integer_value(value: f64, format: &IntegerFormat) -> Result<String, Da
                 let sep = &format.grouping_separators[0];
                 let n = chars.len().saturating_sub(1) / sep.position;
                 for ii in (1..=n).rev() {
+                    crate::guard::hold(0).map_err(|e| coded("U1004", e.to_string()))?;
                     let pos = chars.len() - ii * sep.position;
                     chars.insert(pos, sep.character);
                 }
@@ -744,6 +747,7 @@ fn format_integer_value(value: f64, format: &IntegerFormat) -> Result<String, Da
                 let mut seps = format.grouping_separators.clone();
                 seps.reverse();
                 for sep in seps {
+                    crate::guard::hold(0).map_err(|e| coded("U1004", e.to_string()))?;
                     let pos = chars.len().saturating_sub(sep.position);
                     chars.insert(pos, sep.character);
                 }

@@ -1493,6 +1493,8 @@ pub mod numeric {
         let int_chars: Vec<char> = integer_part.chars().collect();
         for (i, &c) in int_chars.iter().enumerate() {
             if c == grouping_sep {
+                // A long picture takes long: the host may stop it.
+                crate::guard::hold(0)?;
                 // Count digits to the right of this separator
                 let digits_to_right = int_chars[i + 1..]
                     .iter()
@@ -1510,11 +1512,18 @@ pub mod numeric {
         } else {
             // Check if all intervals are the same
             let first_interval = grouping_positions[0];
-            if grouping_positions.iter().all(|&p| {
-                grouping_positions.iter().filter(|&&x| x == p).count()
+            let mut regular = true;
+            for &p in &grouping_positions {
+                crate::guard::hold(0)?;
+                if !(grouping_positions.iter().filter(|&&x| x == p).count()
                     == grouping_positions.len() / first_interval
-                    || (p % first_interval == 0 && grouping_positions.contains(&first_interval))
-            }) {
+                    || (p % first_interval == 0 && grouping_positions.contains(&first_interval)))
+                {
+                    regular = false;
+                    break;
+                }
+            }
+            if regular {
                 first_interval
             } else {
                 0 // Irregular grouping
@@ -1526,6 +1535,7 @@ pub mod numeric {
         let frac_chars: Vec<char> = fractional_part.chars().collect();
         for (i, &c) in frac_chars.iter().enumerate() {
             if c == grouping_sep {
+                crate::guard::hold(0)?;
                 // For fractional part, count digits to the left of this separator
                 let digits_to_left = frac_chars[..i]
                     .iter()
@@ -1688,6 +1698,7 @@ pub mod numeric {
             let mut grouped = String::new();
             let chars: Vec<char> = integer_str.chars().collect();
             for (i, &c) in chars.iter().enumerate() {
+                crate::guard::hold(0)?;
                 grouped.push(c);
                 let pos_from_right = chars.len() - i - 1;
                 if parts.grouping_positions.contains(&pos_from_right) {
@@ -1702,6 +1713,7 @@ pub mod numeric {
             let mut grouped = String::new();
             let chars: Vec<char> = fractional_str.chars().collect();
             for (i, &c) in chars.iter().enumerate() {
+                crate::guard::hold(0)?;
                 grouped.push(c);
                 // For fractional grouping, positions are counted from the left
                 let pos_from_left = i + 1;

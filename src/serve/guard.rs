@@ -332,15 +332,16 @@ impl Drop for Slot {
     }
 }
 
-/// Password attempts by address and by user name. Each attempt is taken
-/// as a failure until it succeeds, and takes the next turn of its address
-/// and its user: the first two at once, then each 250 ms after the one
+/// Password attempts by address (as OpenSSH's per-source penalties: not by
+/// user name, which every student of a class may share, so that a guesser
+/// elsewhere cannot lock them out). Each attempt is taken as a failure
+/// until it succeeds, and takes the next turn of its address: the first
+/// two at once, then each 250 ms after the one
 /// before, doubling to 16 s (as OpenSSH slows guessing). A password is
 /// checked only at its turn, so connections opened side by side wait in
 /// one queue instead of guessing at once. A turn further off than the
 /// login grace time is not given: the attempt is refused unchecked, and
-/// the queue does not grow. A success forgets its address's and its
-/// user's attempts.
+/// the queue does not grow. A success forgets its address's attempts.
 ///
 /// Keys are not counted: offering a public key is no guess at a secret,
 /// and students behind one address (a school's NAT) offer the keys their
@@ -375,10 +376,13 @@ pub enum Turn {
 }
 
 impl Failures {
+    /// The queue an attempt waits in: its address's (its user's only
+    /// where the address is not known).
     fn keys(ip: Option<IpAddr>, user: &str) -> Vec<String> {
-        let mut keys = vec![format!("user {user}")];
-        keys.extend(ip.map(|ip| format!("ip {ip}")));
-        keys
+        vec![match ip {
+            Some(ip) => format!("ip {ip}"),
+            None => format!("user {user}"),
+        }]
     }
 
     /// A password attempt from `ip` as `user`, whose connection may wait
@@ -420,7 +424,7 @@ impl Failures {
         Turn::After(wait)
     }
 
-    /// A login succeeded from `ip` as `user`.
+    /// A login succeeded from `ip` as `user`: their queue is forgotten.
     pub fn succeeded(&self, ip: Option<IpAddr>, user: &str) {
         let mut by = self.by.lock().unwrap_or_else(|e| e.into_inner());
         for k in Self::keys(ip, user) {
@@ -550,9 +554,10 @@ mod tests {
             .map(|_| f.attempt_at(Some(ip), "a", most, now))
             .collect();
         assert_eq!(turns, [ms(0), ms(0), ms(250), ms(750), ms(1750), ms(3750)]);
-        // Another address guessing the same user waits in the user's queue.
+        // Another address, for the same user, has its own queue: a guesser
+        // cannot lock out the class's shared user name.
         let other: IpAddr = "127.0.0.10".parse().unwrap();
-        assert_eq!(f.attempt_at(Some(other), "a", most, now), ms(7750));
+        assert_eq!(f.attempt_at(Some(other), "a", most, now), ms(0));
         // Another user from the first address, in the address's queue.
         assert_eq!(f.attempt_at(Some(ip), "b", most, now), ms(7750));
         // A turn further off than the connection may wait is not given,

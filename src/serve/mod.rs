@@ -778,7 +778,7 @@ impl russh::server::Handler for Connection {
         let c = &self.server.config;
         let mut waited = Duration::ZERO;
         if !c.open() {
-            // Checked at its turn in its address's and its user's queue
+            // Checked at its turn in its address's queue
             // (guard::Failures), within what is left of the grace time.
             let most = c
                 .limits
@@ -797,8 +797,8 @@ impl russh::server::Handler for Connection {
                 Turn::TooFar(wait) => {
                     self.log.line(&format!(
                         "authentication refused unchecked: password for user {:?} from {}: \
-                         too many failed attempts from there or for that user (the next \
-                         turn is in {}, past the login grace time)",
+                         too many failed attempts from there (the next turn is in {}, past \
+                         the login grace time)",
                         shown(user),
                         self.from(),
                         crate::budget::show_time(wait)

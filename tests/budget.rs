@@ -160,3 +160,21 @@ fn a_built_in_that_takes_long_on_a_long_picture_stops_at_the_time_limit() {
         assert!(took < Duration::from_secs(2), "{src} took {took:?}");
     }
 }
+
+#[test]
+fn descendants_of_a_deep_value_stop_at_the_time_limit() {
+    // `**` walks every value below; on a deep chain it looked at the clock
+    // only when the walk was over (and copied each level's vector into its
+    // parent's, so the walk itself was quadratic).
+    let deep = "($d := $reduce([1..50000], function($a, $i){ {'a': $a} }, 0); $count($d.**))";
+    let (r, _) = eval_within(deep, 64 * BUDGET, Duration::from_secs(20));
+    assert_eq!(r.as_deref(), Ok("Some(50001)"), "{deep}");
+
+    let wide = "($d := $reduce([1..50000], function($a, $i){ {'a': $a, 'b': [1, 2, 3]} }, 0); $count($d.**.**.**))";
+    let started = std::time::Instant::now();
+    let (r, _) = eval_within(wide, 64 * BUDGET, Duration::from_millis(300));
+    let took = started.elapsed();
+    let r = r.expect_err(wide);
+    assert!(r.contains("D1012") || r.contains("U1001"), "{wide}: {r}");
+    assert!(took < Duration::from_secs(2), "{wide} took {took:?}");
+}

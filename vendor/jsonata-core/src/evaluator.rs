@@ -10923,9 +10923,22 @@ impl Evaluator {
     }
 
     /// Collect all descendant values recursively
+    ///
+    /// (asldbg: into one accumulator, not a vector per level that its parent
+    /// then copies, which was quadratic on a deep chain, and with the time
+    /// limit looked at for every value visited; see `vendor/README.md`.)
     fn collect_descendants(&self, value: &JValue) -> Result<Vec<JValue>, EvaluatorError> {
         let mut descendants = Vec::new();
+        self.collect_descendants_into(value, &mut descendants)?;
+        Ok(descendants)
+    }
 
+    fn collect_descendants_into(
+        &self,
+        value: &JValue,
+        descendants: &mut Vec<JValue>,
+    ) -> Result<(), EvaluatorError> {
+        check_loop_timeout(&self.options, self.start_time)?;
         match value {
             // A missing value has no descendants: Undefined used to fall
             // through to the catch-all and collect *itself*, so `**` with no
@@ -10939,16 +10952,14 @@ impl Evaluator {
             // includes that `null` as one of the descendants). It falls
             // through to the primitive catch-all below rather than getting
             // its own arm.
-            JValue::Undefined => {
-                return Ok(descendants);
-            }
+            JValue::Undefined => {}
             JValue::Object(obj) => {
                 // Include the current object
                 descendants.push(value.clone());
 
                 for val in obj.values() {
                     // Recursively collect descendants
-                    descendants.extend(with_stack(|| self.collect_descendants(val))?);
+                    with_stack(|| self.collect_descendants_into(val, descendants))?;
                 }
             }
             #[cfg(feature = "python")]
@@ -10958,7 +10969,7 @@ impl Evaluator {
 
                 let obj = lazy.to_object().map_err(EvaluatorError::from)?;
                 for val in obj.values() {
-                    descendants.extend(with_stack(|| self.collect_descendants(val))?);
+                    with_stack(|| self.collect_descendants_into(val, descendants))?;
                 }
             }
             JValue::Array(arr) => {
@@ -10966,7 +10977,7 @@ impl Evaluator {
                 // This matches JavaScript behavior: arrays are traversed but not collected
                 for val in arr.iter() {
                     // Recursively collect descendants
-                    descendants.extend(with_stack(|| self.collect_descendants(val))?);
+                    with_stack(|| self.collect_descendants_into(val, descendants))?;
                 }
             }
             _ => {
@@ -10975,7 +10986,7 @@ impl Evaluator {
             }
         }
 
-        Ok(descendants)
+        Ok(())
     }
 
     /// Evaluate a sort term expression, distinguishing missing fields from explicit null

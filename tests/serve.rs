@@ -1024,6 +1024,54 @@ fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
 }
 
 #[test]
+fn a_student_who_leaves_while_their_session_waits_gets_their_seat_back_at_once() {
+    let dir = keys("leave-waiting");
+    let log = dir.join("serve.log");
+    let server = class(
+        &dir,
+        &[
+            "--cpu-share",
+            "0.1%",
+            "--max-per-student",
+            "1",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+    );
+    let port = server.port;
+    let inn = dir.join("in");
+    let mut a = stepped_student(port, &inn, 24, 80);
+    // A watch that runs to the time limit at every key press: past the
+    // burst, the session waits tens of seconds at 0.1% (the overshoot, a
+    // fraction of a press's 500 ms, ÷ 0.001).
+    a.keys("w");
+    a.keys("$sum([1..3000].($x := $; $sum([1..3000].($ * $x % 7))))");
+    a.keys("\r");
+    a.keys("5");
+    let start = std::time::Instant::now();
+    while !a.screen().contains("used its share of the server's CPU") {
+        assert!(start.elapsed() < Duration::from_secs(60), "{}", a.screen());
+        a.send(b"5");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // A leaves mid-wait: the session ends and the seat is free at once.
+    a.child.kill().unwrap();
+    let left = std::time::Instant::now();
+    log_has(&log, "session end");
+    assert!(
+        left.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        left.elapsed()
+    );
+    let mut again = stepped_student(port, &inn, 24, 80);
+    again.keys("q");
+    assert!(!std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("(--max-per-student)"));
+    assert!(server_alive(&server));
+}
+
+#[test]
 fn sigterm_ends_every_session_with_its_record_closed() {
     let dir = keys("sigterm");
     let records = dir.join("records");

@@ -1420,6 +1420,11 @@ impl crate::tui::Input for Remote {
         }
         Ok(ev)
     }
+    fn gone(&self) -> bool {
+        // The connection dropped its sender: what is still queued will
+        // never be answered on screen.
+        self.rx.is_closed()
+    }
 }
 
 /// Where `--record` keeps one session, and who it was.

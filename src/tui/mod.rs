@@ -72,6 +72,11 @@ pub trait Input {
     fn suspend(&mut self, _mouse: bool) -> io::Result<bool> {
         Ok(false)
     }
+    /// The other end is gone (an SSH client disconnected): whatever the
+    /// session was waiting for, it ends now.
+    fn gone(&self) -> bool {
+        false
+    }
 }
 
 /// What a front end adds to the loop: the classroom's teacher broadcasts
@@ -327,6 +332,10 @@ pub async fn event_loop<B: screen::Screen>(
     watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let watching = app.definition_file.is_some();
     loop {
+        if input.gone() {
+            // Keys still queued were sent to a screen no one sees now.
+            return Ok(());
+        }
         let running = app.session.is_running();
         let waiting = app.command_running.is_some() && !running;
         tokio::select! {
@@ -402,10 +411,22 @@ pub async fn event_loop<B: screen::Screen>(
             draw(term, app, hooks)?;
             last_draw = Instant::now();
             stale = false;
-            tokio::select! {
-                biased;
-                _ = &mut stop => return Ok(()),
-                _ = tokio::time::sleep(wait) => {}
+            // In slices: a student who disconnects while their session
+            // waits gives their seat back at once, not when the wait ends.
+            let until = Instant::now() + wait;
+            loop {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                tokio::select! {
+                    biased;
+                    _ = &mut stop => return Ok(()),
+                    _ = tokio::time::sleep(left.min(Duration::from_millis(100))) => {}
+                }
+                if input.gone() {
+                    return Ok(());
+                }
             }
         }
         if app.mouse != mouse_on {

@@ -1283,6 +1283,42 @@ fn password_guesses_side_by_side_are_checked_one_turn_after_another() {
 }
 
 #[test]
+fn a_mistyped_password_is_typed_again_on_the_same_connection() {
+    let dir = keys("retype");
+    let pw = dir.join("passwords");
+    let server = class(&dir, &["--password-file", pw.to_str().unwrap()]);
+    let port = server.port;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let config = std::sync::Arc::new(russh::client::Config::default());
+        let mut h = russh::client::connect(config, ("127.0.0.1", port), AnyHost)
+            .await
+            .unwrap();
+        // Refused, with every method still on offer (OpenSSH's client
+        // asks again, and ends with "Permission denied (publickey,password)",
+        // not "()").
+        match h.authenticate_password("class", "sesame?").await.unwrap() {
+            russh::client::AuthResult::Failure {
+                remaining_methods, ..
+            } => {
+                let offered: Vec<_> = remaining_methods.iter().collect();
+                assert!(
+                    offered.contains(&&russh::MethodKind::Password)
+                        && offered.contains(&&russh::MethodKind::PublicKey),
+                    "{offered:?}"
+                );
+            }
+            r => panic!("a wrong password let in: {r:?}"),
+        }
+        let r = h.authenticate_password("class", "sesame").await.unwrap();
+        assert!(r.success(), "the right password, typed again: {r:?}");
+    });
+}
+
+#[test]
 fn unknown_keys_offered_first_do_not_slow_a_student_behind_one_address() {
     let dir = keys("nat");
     let server = class(&dir, &[]);

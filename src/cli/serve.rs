@@ -236,13 +236,21 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     let lessons = config.lessons.len();
     let open = config.authorized_keys.is_empty() && config.passwords.is_empty();
-    let served = rt.block_on(serve::serve(config, key, |addr| {
-        outln!(
-            "asldbg serve: listening on {addr} ({lessons} lessons{}); students: ssh -p {} class@HOST",
+    // Who logs in as whom: keys as the class's user, passwords as the
+    // users of the password file.
+    let login = if config.authorized_keys.is_empty() && !config.passwords.is_empty() {
+        "USER@HOST (a user of the password file)".to_string()
+    } else {
+        format!("{}@HOST", config.user)
+    };
+    let served =
+        rt.block_on(serve::serve(config, key, |addr| {
+            outln!(
+            "asldbg serve: listening on {addr} ({lessons} lessons{}); students: ssh -p {} {login}",
             if open { ", no login asked: loopback only" } else { "" },
             addr.port()
         );
-    }));
+        }));
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

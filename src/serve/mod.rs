@@ -409,7 +409,7 @@ pub async fn serve(
         methods.push(MethodKind::Password);
     }
     let ssh = Arc::new(russh::server::Config {
-        methods,
+        methods: methods.clone(),
         keys: vec![key],
         inactivity_timeout: Some(config.idle_timeout),
         auth_rejection_time: Duration::from_millis(500),
@@ -439,6 +439,7 @@ pub async fn serve(
         seats: Arc::new(Seats::default()),
         logins: Arc::new(Seats::default()),
         records: Arc::new(RecordTotal::new(config_record_total)),
+        methods,
     };
     server.log.line(&format!("listening on {addr}"));
     let class = server.class.clone();
@@ -614,6 +615,8 @@ struct Server {
     logins: Arc<Seats>,
     /// What `--record` has written in this run, all sessions together.
     records: Arc<RecordTotal>,
+    /// How one may log in, offered again after every refusal.
+    methods: MethodSet,
 }
 
 /// The teacher's moment, as followers take it: the lesson and the
@@ -770,7 +773,7 @@ impl russh::server::Handler for Connection {
         if c.open() && c.teacher.is_none() {
             return Ok(self.let_in(format!("user {}", shown(user)), "no login asked"));
         }
-        Ok(Auth::reject())
+        Ok(self.rejected())
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
@@ -803,7 +806,7 @@ impl russh::server::Handler for Connection {
                         self.from(),
                         crate::budget::show_time(wait)
                     ));
-                    return Ok(Auth::reject());
+                    return Ok(self.rejected());
                 }
             }
         }
@@ -818,7 +821,7 @@ impl russh::server::Handler for Connection {
             self.from(),
             slowed(waited)
         ));
-        Ok(Auth::reject())
+        Ok(self.rejected())
     }
 
     async fn auth_publickey_offered(
@@ -842,7 +845,7 @@ impl russh::server::Handler for Connection {
             shown(user),
             self.from(),
         ));
-        Ok(Auth::reject())
+        Ok(self.rejected())
     }
 
     async fn auth_publickey(
@@ -853,7 +856,7 @@ impl russh::server::Handler for Connection {
         self.user = user.to_string();
         let key = key.public_key;
         if !(self.known(key) && self.user_ok(user)) {
-            return Ok(Auth::reject());
+            return Ok(self.rejected());
         }
         if self.is_teacher(key) {
             self.teacher = true;
@@ -1237,6 +1240,17 @@ fn slowed(wait: Duration) -> String {
 }
 
 impl Connection {
+    /// A refused login attempt. Every method stays on offer, as OpenSSH
+    /// has it: the client may try again (its next password waits its turn
+    /// all the same), and says what the server takes rather than
+    /// "Permission denied ()".
+    fn rejected(&self) -> Auth {
+        Auth::Reject {
+            proceed_with_methods: Some(self.server.methods.clone()),
+            partial_success: false,
+        }
+    }
+
     /// Where the connection comes from, for the log.
     fn from(&self) -> String {
         self.peer
@@ -1262,7 +1276,7 @@ impl Connection {
                         "refused a login to {who} from {}: already {most} connections logged in",
                         self.from()
                     ));
-                    return Auth::reject();
+                    return self.rejected();
                 }
             }
         }

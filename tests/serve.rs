@@ -895,6 +895,59 @@ fn connections_that_greet_and_stall_are_closed_when_pushed_out_or_past_the_grace
 }
 
 #[test]
+fn a_student_at_the_password_prompt_outlasts_a_flood_from_their_own_address() {
+    // A classroom behind one address (NAT): one student has begun to log
+    // in and is typing their password; another machine in the room opens
+    // connections that say nothing, or greet and stall, far past the
+    // address's 8 places. They push out each other, not the student.
+    let dir = keys("nat-flood");
+    let pw = dir.join("passwords");
+    let server = class(
+        &dir,
+        &[
+            "--password-file",
+            pw.to_str().unwrap(),
+            "--max-startups",
+            "20",
+            "--max-startups-per-address",
+            "8",
+        ],
+    );
+    let port = server.port;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        use tokio::io::AsyncWriteExt;
+        let config = std::sync::Arc::new(russh::client::Config::default());
+        let mut h = russh::client::connect(config, ("127.0.0.1", port), AnyHost)
+            .await
+            .unwrap();
+        // The client asks what it may use, as OpenSSH's does first.
+        let r = h.authenticate_none("class").await.unwrap();
+        assert!(!r.success());
+        let mut flood = Vec::new();
+        for i in 0..60 {
+            if let Ok(mut c) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                if i % 2 == 0 {
+                    let _ = c.write_all(b"SSH-2.0-OpenSSH_9.6\r\n").await;
+                }
+                flood.push(c);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The password, typed at last.
+        let r = h.authenticate_password("class", "sesame").await;
+        assert!(
+            matches!(&r, Ok(r) if r.success()),
+            "pushed out by the flood: {r:?}"
+        );
+        drop(flood);
+    });
+}
+
+#[test]
 fn the_teacher_sees_the_class_watches_a_student_and_pushes_a_moment() {
     let dir = keys("classview");
     let ann = add_key(&dir, "ann");

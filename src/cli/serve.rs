@@ -86,11 +86,11 @@ pub struct ServeArgs {
     #[arg(long, default_value = "30s", value_name = "DUR")]
     login_grace: String,
     /// Connections not yet logged in, at most; a new one closes the oldest
-    /// (OpenSSH's MaxStartups).
+    /// of those that got least far (OpenSSH's MaxStartups).
     #[arg(long, default_value_t = 128, value_name = "N")]
     max_startups: usize,
     /// Connections not yet logged in from one address, at most; a new one
-    /// closes that address's oldest.
+    /// closes that address's oldest of those that got least far.
     #[arg(long, default_value_t = 32, value_name = "N")]
     max_startups_per_address: usize,
 }

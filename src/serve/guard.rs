@@ -214,10 +214,11 @@ impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Killable<S> {
 /// Bounds on connections that have not logged in yet.
 #[derive(Clone, Copy, Debug)]
 pub struct StartupLimits {
-    /// At most this many at once; a new one pushes out the oldest.
+    /// At most this many at once; a new one pushes out the oldest of those
+    /// that got least far (see [`Stage`]).
     pub total: usize,
     /// At most this many from one address; a new one pushes out that
-    /// address's oldest.
+    /// address's oldest of those that got least far.
     pub per_address: usize,
     /// Time from the connection to a successful login.
     pub grace: Duration,
@@ -233,10 +234,42 @@ impl Default for StartupLimits {
     }
 }
 
+/// How far a connection not logged in has got. Connections are pushed
+/// out least far first: a flood that opens connections and says nothing
+/// (or greets and stalls) from a classroom's shared address pushes out
+/// its own, not the student sitting at the password prompt behind the
+/// same address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Stage {
+    /// Connected: no SSH greeting yet.
+    Connected = 0,
+    /// Greeted: keys being exchanged, no login tried yet.
+    Greeted = 1,
+    /// A login was tried (a key offered, a password asked for).
+    LoggingIn = 2,
+}
+
+/// A connection's [`Stage`], moved on by whoever sees it get further.
+#[derive(Clone, Default)]
+pub struct Progress(Arc<std::sync::atomic::AtomicU8>);
+
+impl Progress {
+    /// It got at least as far as `stage`.
+    pub fn reached(&self, stage: Stage) {
+        self.0
+            .fetch_max(stage as u8, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn stage(&self) -> u8 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 struct Waiting {
     id: u64,
     ip: IpAddr,
     evict: Arc<Notify>,
+    progress: Progress,
 }
 
 #[derive(Default)]
@@ -259,6 +292,20 @@ pub struct Slot {
     startups: Arc<Startups>,
     id: u64,
     pub evict: Arc<Notify>,
+    pub progress: Progress,
+}
+
+impl Table {
+    /// The waiting connection to push out among those `from` accepts: the
+    /// least far, the oldest of those.
+    fn least_far(&self, from: impl Fn(&Waiting) -> bool) -> Option<usize> {
+        self.waiting
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| from(w))
+            .min_by_key(|(i, w)| (w.progress.stage(), *i))
+            .map(|(i, _)| i)
+    }
 }
 
 impl Startups {
@@ -270,15 +317,16 @@ impl Startups {
         let mut pushed = 0;
         let from_ip = t.waiting.iter().filter(|w| w.ip == ip).count();
         if from_ip >= limits.per_address.max(1) {
-            if let Some(i) = t.waiting.iter().position(|w| w.ip == ip) {
-                if let Some(w) = t.waiting.remove(i) {
-                    w.evict.notify_one();
-                    pushed += 1;
-                }
+            if let Some(w) = t
+                .least_far(|w| w.ip == ip)
+                .and_then(|i| t.waiting.remove(i))
+            {
+                w.evict.notify_one();
+                pushed += 1;
             }
         }
         while t.waiting.len() >= limits.total.max(1) {
-            match t.waiting.pop_front() {
+            match t.least_far(|_| true).and_then(|i| t.waiting.remove(i)) {
                 Some(w) => {
                     w.evict.notify_one();
                     pushed += 1;
@@ -289,29 +337,34 @@ impl Startups {
         let id = t.next;
         t.next += 1;
         let evict = Arc::new(Notify::new());
+        let progress = Progress::default();
         t.waiting.push_back(Waiting {
             id,
             ip,
             evict: evict.clone(),
+            progress: progress.clone(),
         });
         (
             Slot {
                 startups: self.clone(),
                 id,
                 evict,
+                progress,
             },
             pushed,
         )
     }
 
-    /// Push out the oldest eighth of the waiting connections, at least
-    /// one (to free their file descriptors when accepting fails for want
-    /// of one); how many went.
+    /// Push out an eighth of the waiting connections, at least one, least
+    /// far first (to free their file descriptors when accepting fails for
+    /// want of one); how many went.
     pub fn evict_oldest(&self) -> usize {
         let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
         let n = (t.waiting.len() / 8).max(1).min(t.waiting.len());
-        for w in t.waiting.drain(..n) {
-            w.evict.notify_one();
+        for _ in 0..n {
+            if let Some(w) = t.least_far(|_| true).and_then(|i| t.waiting.remove(i)) {
+                w.evict.notify_one();
+            }
         }
         n
     }
@@ -539,6 +592,46 @@ mod tests {
         assert_eq!((n, s.waiting()), (1, 3), "full: the oldest (a2) goes");
         drop(b1);
         assert_eq!(s.waiting(), 2);
+    }
+
+    #[test]
+    fn those_that_got_least_far_are_pushed_out_first() {
+        let s = Arc::new(Startups::default());
+        let limits = StartupLimits {
+            total: 4,
+            per_address: 3,
+            grace: Duration::from_secs(1),
+        };
+        let room: IpAddr = "10.0.0.1".parse().unwrap();
+        // A student behind the room's address at the password prompt,
+        // then a flood from the same address that never greets.
+        let (student, _) = s.enter(room, limits);
+        student.progress.reached(Stage::LoggingIn);
+        let (greeted, _) = s.enter(room, limits);
+        greeted.progress.reached(Stage::Greeted);
+        let (silent, _) = s.enter(room, limits);
+        let (_flood, n) = s.enter(room, limits);
+        assert_eq!(n, 1);
+        let pushed = |slot: &Slot| {
+            let t = s.table.lock().unwrap();
+            !t.waiting.iter().any(|w| w.id == slot.id)
+        };
+        assert!(pushed(&silent) && !pushed(&greeted) && !pushed(&student));
+        // The next from the room: the one that said nothing goes before
+        // the one that greeted; the student stays.
+        let (flood2, _) = s.enter(room, limits);
+        assert!(!pushed(&greeted) && !pushed(&student));
+        let (_flood3, _) = s.enter(room, limits);
+        assert!(pushed(&flood2) && !pushed(&greeted) && !pushed(&student));
+        // Full from elsewhere: again the least far, not the oldest.
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        let others: Vec<_> = (0..3).map(|_| s.enter(other, limits).0).collect();
+        assert_eq!(s.waiting(), 4);
+        assert!(!pushed(&greeted) && !pushed(&student));
+        assert!(pushed(&others[0]) && !pushed(&others[2]));
+        // Stages only move on.
+        student.progress.reached(Stage::Connected);
+        assert_eq!(student.progress.stage(), Stage::LoggingIn as u8);
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub mod bench;
 pub mod guard;
 mod outbox;
 mod room;
-use guard::{Failures, Log, Seat, Seats, StartupLimits, Startups, Turn};
+use guard::{Failures, Log, Seat, Seats, Stage, StartupLimits, Startups, Turn};
 use outbox::{ChannelWriter, Next, Outbox};
 
 /// One thing the picker offers: a bundled sample or a definition file the
@@ -546,7 +546,8 @@ async fn accept_loop(
                 ),
             );
         }
-        let handler = server.new_client(Some(peer));
+        let mut handler = server.new_client(Some(peer));
+        handler.progress = slot.progress.clone();
         let authed = handler.authed.clone();
         let log = server.log.clone();
         let ssh = ssh.clone();
@@ -568,6 +569,7 @@ async fn accept_loop(
                     handler
                 }) => match s {
                     Ok(session) => {
+                        slot.progress.reached(Stage::Greeted);
                         tokio::pin!(session);
                         let why = tokio::select! {
                             _ = &mut session => return,
@@ -674,6 +676,7 @@ impl russh::server::Server for Server {
             lost: Arc::new(AtomicUsize::new(0)),
             decoder: Decoder::default(),
             started: std::time::Instant::now(),
+            progress: guard::Progress::default(),
         }
     }
 }
@@ -726,6 +729,8 @@ struct Connection {
     decoder: Decoder,
     /// When the connection came (its login grace time runs from here).
     started: std::time::Instant,
+    /// How far it got before logging in (who is pushed out first).
+    progress: guard::Progress,
 }
 
 /// A session thread's stack (see where it is spawned).
@@ -767,6 +772,7 @@ impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
     async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        self.progress.reached(Stage::LoggingIn);
         self.user = user.to_string();
         // With a teacher named, keys are asked for (to know the teacher).
         let c = &self.server.config;
@@ -777,6 +783,7 @@ impl russh::server::Handler for Connection {
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        self.progress.reached(Stage::LoggingIn);
         self.user = user.to_string();
         let c = &self.server.config;
         let mut waited = Duration::ZERO;
@@ -829,6 +836,7 @@ impl russh::server::Handler for Connection {
         user: &str,
         offer: russh::server::PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
+        self.progress.reached(Stage::LoggingIn);
         let key = offer.public_key;
         if self.known(key) && self.user_ok(user) {
             return Ok(Auth::Accept);

@@ -1077,6 +1077,30 @@ fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
 }
 
 #[test]
+fn a_slowed_session_says_when_it_is_back_to_full_speed() {
+    let dir = keys("full-speed");
+    let server = class(&dir, &["--cpu-share", "25%"]);
+    let mut a = stepped_student(server.port, &dir.join("in"), 24, 80);
+    // A watch that runs to the time limit each time it is shown: a press
+    // of 5 (the Vars tab) costs half a second of CPU.
+    a.keys("w");
+    a.keys("$sum([1..3000].($x := $; $sum([1..3000].($ * $x % 7))))");
+    a.keys("\r");
+    a.wait_for("Watch added, but it fails here: U1001");
+    let start = std::time::Instant::now();
+    while !a.screen().contains("used its share of the server's CPU") {
+        assert!(start.elapsed() < Duration::from_secs(60), "{}", a.screen());
+        a.send(b"5");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // No key pressed after: the wait ends, and the notice with it (the
+    // frame shown after a wait evaluates the watch again: waited for too).
+    a.wait_for("Back to full speed.");
+    a.keys("5");
+    a.wait_for_gone("Back to full speed.");
+}
+
+#[test]
 fn a_student_who_leaves_while_their_session_waits_gets_their_seat_back_at_once() {
     let dir = keys("leave-waiting");
     let log = dir.join("serve.log");

@@ -1989,6 +1989,12 @@ impl Drop for ClassHooks {
     }
 }
 
+/// How a session is told keys were dropped.
+const LOST: &str = "they came faster than this session takes them";
+
+/// How a session is told it waits for its share of the CPU.
+const SLOWED: &str = "This session has used its share of the server's CPU";
+
 /// CPU a session may spend at once before its share applies.
 const CPU_BURST: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -2003,20 +2009,44 @@ impl crate::tui::Hooks for ClassHooks {
             crate::budget::Pace::thread_cpu()?,
             std::time::Instant::now(),
         );
-        match (wait, self.slowed) {
-            (Some(w), false) => {
-                self.slowed = true;
-                app.message = format!(
-                    "This session has used its share of the server's CPU: it waits {} \
-                     (the class goes on).",
-                    crate::budget::show_time(w)
-                );
-                if let Some((log, name)) = &self.log {
-                    log.line(&format!("{name}: over its share of the CPU, slowed down"));
+        match wait {
+            Some(w) => {
+                let first = !self.slowed;
+                if first {
+                    self.slowed = true;
+                    if let Some((log, name)) = &self.log {
+                        log.line(&format!("{name}: over its share of the CPU, slowed down"));
+                    }
+                }
+                // Said at first, and kept true while the notice shows (keys
+                // pressed during a wait are taken after it, each a wait; a
+                // frame's few milliseconds are not worth saying).
+                // Keys lost stay said: the student learns why more than the
+                // wait (the log has both).
+                let lost_said = app.message.contains(LOST);
+                if (first && !lost_said)
+                    || (app.message.starts_with(SLOWED) && w >= std::time::Duration::from_secs(1))
+                {
+                    // Whole seconds past one: "21 s", not "21161 ms".
+                    let w = if w >= std::time::Duration::from_secs(1) {
+                        std::time::Duration::from_secs(w.as_secs_f64().round() as u64)
+                    } else {
+                        w
+                    };
+                    app.notify(format!(
+                        "{SLOWED}: it waits {} (the class goes on).",
+                        crate::budget::show_time(w)
+                    ));
                 }
             }
-            (None, true) => self.slowed = false,
-            _ => {}
+            None if self.slowed => {
+                self.slowed = false;
+                // Said while it waited: not true any more.
+                if app.message.starts_with(SLOWED) {
+                    app.notify("Back to full speed.".into());
+                }
+            }
+            None => {}
         }
         wait
     }
@@ -2031,8 +2061,7 @@ impl crate::tui::Hooks for ClassHooks {
         let lost = self.lost.swap(0, Ordering::Relaxed);
         if lost > 0 {
             app.message = format!(
-                "{lost} key{} lost: they came faster than this session takes them (at most \
-                 {INPUT_QUEUE} wait; a paste is kept whole).",
+                "{lost} key{} lost: {LOST} (at most {INPUT_QUEUE} wait; a paste is kept whole).",
                 if lost == 1 { " was" } else { "s were" }
             );
             if let Some((log, name)) = &self.log {

@@ -1503,7 +1503,15 @@ impl App {
                     self.drafts.remove(&key);
                     self.mode = Mode::Normal;
                     self.tab = Tab::Variables;
-                    self.message = "Watch added (Vars tab; d deletes the selected one).".into();
+                    // Evaluated now (the Vars tab shows it next): one the
+                    // budget stops, or that fails, is not said to be fine.
+                    self.message = match self.watch_values().pop() {
+                        Some((_, Err(e))) => format!(
+                            "Watch added, but it fails here: {} (d in the Vars tab deletes it).",
+                            e.lines().next().unwrap_or_default()
+                        ),
+                        _ => "Watch added (Vars tab; d deletes the selected one).".into(),
+                    };
                 }
                 Err(e) => ed.error = Some(e),
             }

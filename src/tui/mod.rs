@@ -406,11 +406,19 @@ pub async fn event_loop<B: screen::Screen>(
         if app.quit {
             return Ok(());
         }
-        if let Some(wait) = hooks.pace(app) {
-            // Why it waits, on screen first; then only this session waits.
-            draw(term, app, hooks)?;
-            last_draw = Instant::now();
-            stale = false;
+        // Until this session is within its share again. Drawing can spend
+        // CPU too (a watch is evaluated when it is next shown), so the
+        // share is looked at again after each wait, and only then is the
+        // wait over (and said to be).
+        let mut paced = false;
+        while let Some(wait) = hooks.pace(app) {
+            if !paced {
+                // Why it waits, on screen first (once: a frame costs CPU
+                // too); then only this session waits.
+                draw(term, app, hooks)?;
+                last_draw = Instant::now();
+            }
+            paced = true;
             // In slices: a student who disconnects while their session
             // waits gives their seat back at once, not when the wait ends.
             let until = Instant::now() + wait;
@@ -429,6 +437,7 @@ pub async fn event_loop<B: screen::Screen>(
                 }
             }
         }
+        stale |= paced;
         if app.mouse != mouse_on {
             mouse_on = app.mouse;
             if mouse_on {

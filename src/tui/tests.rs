@@ -312,6 +312,35 @@ fn an_unmocked_task_asks_for_its_result_or_error() {
 }
 
 #[test]
+fn a_watch_that_fails_where_it_is_added_says_so() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}});
+    let mut app = machine(def, json!({"v": 5}));
+    press(&mut app, "w");
+    type_text(&mut app, "$error('no such thing')");
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    assert_eq!(app.watches.len(), 1);
+    assert!(
+        app.message.starts_with("Watch added, but it fails here:")
+            && app.message.contains("no such thing"),
+        "{}",
+        app.message
+    );
+}
+
+#[test]
+fn a_notice_reaches_the_lab_too() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}});
+    let mut app = machine(def, json!({"v": 5}));
+    app.notify("Waiting for the CPU".into());
+    assert_eq!(app.message, "Waiting for the CPU");
+    press(&mut app, ":");
+    assert!(matches!(app.mode, Mode::Lab(_)), ": opens the lab");
+    app.notify("Back to full speed.".into());
+    let t = render(&mut app, 80, 24);
+    assert!(screen(&t).contains("Back to full speed."), "{}", screen(&t));
+}
+
+#[test]
 fn variables_watches_restart_and_quit() {
     let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"n": 1}, "Next": "B"}, "B": {"Type": "Pass", "End": true}}});
     let mut app = machine(def, json!({"v": 5}));
@@ -322,6 +351,11 @@ fn variables_watches_restart_and_quit() {
     code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
     let w: Vec<&str> = app.watches.iter().map(|w| w.source.as_str()).collect();
     assert_eq!(w, ["v * 2"]);
+    assert!(
+        app.message.starts_with("Watch added (Vars"),
+        "{}",
+        app.message
+    );
     assert_eq!(app.tab, Tab::Variables);
     let t = render(&mut app, 100, 30);
     assert!(screen(&t).contains("v * 2 = 10"), "{}", screen(&t));

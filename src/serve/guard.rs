@@ -431,11 +431,11 @@ pub enum Turn {
 impl Failures {
     /// The queue an attempt waits in: its address's (its user's only
     /// where the address is not known).
-    fn keys(ip: Option<IpAddr>, user: &str) -> Vec<String> {
-        vec![match ip {
+    fn key(ip: Option<IpAddr>, user: &str) -> String {
+        match ip {
             Some(ip) => format!("ip {ip}"),
             None => format!("user {user}"),
-        }]
+        }
     }
 
     /// A password attempt from `ip` as `user`, whose connection may wait
@@ -449,40 +449,31 @@ impl Failures {
         if by.len() > FAILURES_KEPT {
             by.retain(|_, s| now.duration_since(s.at) < FORGET_AFTER);
         }
-        let keys = Self::keys(ip, user);
-        let fresh = |s: &Source| now.duration_since(s.at) <= FORGET_AFTER;
-        let turn = keys
-            .iter()
-            .filter_map(|k| by.get(k).filter(|s| fresh(s)))
-            .map(|s| s.next.max(now))
-            .max()
-            .unwrap_or(now);
+        let s = by.entry(Self::key(ip, user)).or_insert(Source {
+            count: 0,
+            next: now,
+            at: now,
+        });
+        if now.duration_since(s.at) > FORGET_AFTER {
+            // Forgotten: a fresh queue.
+            s.count = 0;
+            s.next = now;
+        }
+        let turn = s.next.max(now);
         let wait = turn - now;
         if wait > most {
             return Turn::TooFar(wait);
         }
-        for k in keys {
-            let s = by.entry(k).or_insert(Source {
-                count: 0,
-                next: now,
-                at: now,
-            });
-            if !fresh(s) {
-                s.count = 0;
-            }
-            s.count = s.count.saturating_add(1);
-            s.at = now;
-            s.next = turn + delay(s.count);
-        }
+        s.count = s.count.saturating_add(1);
+        s.at = now;
+        s.next = turn + delay(s.count);
         Turn::After(wait)
     }
 
     /// A login succeeded from `ip` as `user`: their queue is forgotten.
     pub fn succeeded(&self, ip: Option<IpAddr>, user: &str) {
         let mut by = self.by.lock().unwrap_or_else(|e| e.into_inner());
-        for k in Self::keys(ip, user) {
-            by.remove(&k);
-        }
+        by.remove(&Self::key(ip, user));
     }
 }
 

@@ -1038,6 +1038,34 @@ fn the_teacher_sees_the_class_watches_a_student_and_pushes_a_moment() {
     assert!(json["class"].as_array().unwrap().len() >= 2, "{json}");
 }
 
+/// `a` adds the watch `watch` (one that costs CPU each time it is shown)
+/// and presses 5 (the Vars tab, where it is shown) every `every` until its
+/// session says it waits for its share of the CPU.
+fn slowed_by(a: &mut Tui, watch: &str, every: Duration) {
+    a.keys("w");
+    a.keys(watch);
+    a.keys("\r");
+    // Evaluated where it is added: one that runs to the limit says so.
+    a.wait_for(if watch == TO_THE_LIMIT {
+        "Watch added, but it fails here: U1001"
+    } else {
+        "Watch added (Vars tab"
+    });
+    let start = std::time::Instant::now();
+    while !a.screen().contains("used its share of the server's CPU") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "never slowed:\n{}",
+            a.screen()
+        );
+        a.send(b"5");
+        std::thread::sleep(every);
+    }
+}
+
+/// A watch that runs to the 500 ms time limit each time it is evaluated.
+const TO_THE_LIMIT: &str = "$sum([1..3000].($x := $; $sum([1..3000].($ * $x % 7))))";
+
 #[test]
 fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
     let dir = keys("cpu-share");
@@ -1050,21 +1078,11 @@ fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
     // A's watch costs CPU at every key press (within the per-key budget);
     // past 2 s of CPU, A's session waits for its 5% and says so.
     let mut a = stepped_student(port, &inn, 24, 80);
-    a.keys("w");
-    a.keys("$sum([1..1000].($x := $; $sum([1..300].($ * $x % 7))))");
-    a.keys("\r");
-    // Shown in Vars: evaluated again at each key press there.
-    a.keys("5");
-    let start = std::time::Instant::now();
-    while !a.screen().contains("used its share of the server's CPU") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "A was never slowed:\n{}",
-            a.screen()
-        );
-        a.send(b"5");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    slowed_by(
+        &mut a,
+        "$sum([1..1000].($x := $; $sum([1..300].($ * $x % 7))))",
+        Duration::from_millis(100),
+    );
     log_has(&log, "over its share of the CPU, slowed down");
     // While A waits, keys pile up past its queue (1,024): A is told how
     // many were lost, and so is the log.
@@ -1083,16 +1101,7 @@ fn a_slowed_session_says_when_it_is_back_to_full_speed() {
     let mut a = stepped_student(server.port, &dir.join("in"), 24, 80);
     // A watch that runs to the time limit each time it is shown: a press
     // of 5 (the Vars tab) costs half a second of CPU.
-    a.keys("w");
-    a.keys("$sum([1..3000].($x := $; $sum([1..3000].($ * $x % 7))))");
-    a.keys("\r");
-    a.wait_for("Watch added, but it fails here: U1001");
-    let start = std::time::Instant::now();
-    while !a.screen().contains("used its share of the server's CPU") {
-        assert!(start.elapsed() < Duration::from_secs(60), "{}", a.screen());
-        a.send(b"5");
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    slowed_by(&mut a, TO_THE_LIMIT, Duration::from_millis(300));
     // No key pressed after: the wait ends, and the notice with it (the
     // frame shown after a wait evaluates the watch again: waited for too).
     a.wait_for("Back to full speed.");
@@ -1121,16 +1130,7 @@ fn a_student_who_leaves_while_their_session_waits_gets_their_seat_back_at_once()
     // A watch that runs to the time limit at every key press: past the
     // burst, the session waits tens of seconds at 0.1% (the overshoot, a
     // fraction of a press's 500 ms, ÷ 0.001).
-    a.keys("w");
-    a.keys("$sum([1..3000].($x := $; $sum([1..3000].($ * $x % 7))))");
-    a.keys("\r");
-    a.keys("5");
-    let start = std::time::Instant::now();
-    while !a.screen().contains("used its share of the server's CPU") {
-        assert!(start.elapsed() < Duration::from_secs(60), "{}", a.screen());
-        a.send(b"5");
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    slowed_by(&mut a, TO_THE_LIMIT, Duration::from_millis(300));
     // A leaves mid-wait: the session ends and the seat is free at once.
     a.child.kill().unwrap();
     let left = std::time::Instant::now();

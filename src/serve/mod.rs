@@ -1841,6 +1841,20 @@ struct ClassHooks {
     log: Option<(Arc<Log>, String)>,
     /// Events the session's full input queue did not take.
     lost: Arc<AtomicUsize>,
+    /// The notice this hook put on the screen last (the app's message is
+    /// the student's too: it is ours only while it is still this text).
+    said: Option<(Notice, String)>,
+}
+
+/// What the class server tells a student about their share of it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Notice {
+    /// Waiting for the CPU share.
+    Slowed,
+    /// Keys were dropped.
+    Lost,
+    /// The wait is over.
+    Back,
 }
 
 impl ClassHooks {
@@ -1871,7 +1885,22 @@ impl ClassHooks {
             slowed: false,
             log: None,
             lost: Arc::new(AtomicUsize::new(0)),
+            said: None,
         }
+    }
+
+    /// The notice of ours on the screen now, if the student's own actions
+    /// have not replaced it.
+    fn showing(&self, app: &App) -> Option<Notice> {
+        self.said
+            .as_ref()
+            .filter(|(_, text)| app.message == *text)
+            .map(|(kind, _)| *kind)
+    }
+
+    fn say(&mut self, app: &mut App, kind: Notice, text: String) {
+        app.notify(text.clone());
+        self.said = Some((kind, text));
     }
 
     /// Put the teacher's moment `b` into this student's run (their own
@@ -2023,9 +2052,9 @@ impl crate::tui::Hooks for ClassHooks {
                 // frame's few milliseconds are not worth saying).
                 // Keys lost stay said: the student learns why more than the
                 // wait (the log has both).
-                let lost_said = app.message.contains(LOST);
-                if (first && !lost_said)
-                    || (app.message.starts_with(SLOWED) && w >= std::time::Duration::from_secs(1))
+                let showing = self.showing(app);
+                if (first && showing != Some(Notice::Lost))
+                    || (showing == Some(Notice::Slowed) && w >= std::time::Duration::from_secs(1))
                 {
                     // Whole seconds past one: "21 s", not "21161 ms".
                     let w = if w >= std::time::Duration::from_secs(1) {
@@ -2033,17 +2062,18 @@ impl crate::tui::Hooks for ClassHooks {
                     } else {
                         w
                     };
-                    app.notify(format!(
+                    let text = format!(
                         "{SLOWED}: it waits {} (the class goes on).",
                         crate::budget::show_time(w)
-                    ));
+                    );
+                    self.say(app, Notice::Slowed, text);
                 }
             }
             None if self.slowed => {
                 self.slowed = false;
                 // Said while it waited: not true any more.
-                if app.message.starts_with(SLOWED) {
-                    app.notify("Back to full speed.".into());
+                if self.showing(app) == Some(Notice::Slowed) {
+                    self.say(app, Notice::Back, "Back to full speed.".into());
                 }
             }
             None => {}
@@ -2060,10 +2090,11 @@ impl crate::tui::Hooks for ClassHooks {
     fn after(&mut self, app: &mut App) {
         let lost = self.lost.swap(0, Ordering::Relaxed);
         if lost > 0 {
-            app.message = format!(
+            let text = format!(
                 "{lost} key{} lost: {LOST} (at most {INPUT_QUEUE} wait; a paste is kept whole).",
                 if lost == 1 { " was" } else { "s were" }
             );
+            self.say(app, Notice::Lost, text);
             if let Some((log, name)) = &self.log {
                 log.line(&format!(
                     "{name}: {lost} input event(s) dropped (the queue was full)"

@@ -368,6 +368,16 @@ impl App {
         }
     }
 
+    /// Tell the user `text` wherever they are looking: the status row, and
+    /// the lab's own while the lab covers it (a class session slowed down
+    /// for its share of the CPU says so even there).
+    pub fn notify(&mut self, text: String) {
+        if let Mode::Lab(lab) = &mut self.mode {
+            lab.status = text.clone();
+        }
+        self.message = text;
+    }
+
     pub fn new(session: Session, title: String, theme: Theme) -> App {
         let rows = outline_rows(session.definition());
         let parents = crate::graph::containers(session.definition());

@@ -360,16 +360,6 @@ impl App {
         self.mode = Mode::Lab(lab);
     }
 
-    /// Tell the user `text` wherever they are looking: the status row, and
-    /// the lab's own while the lab covers it (a class session slowed down
-    /// for its share of the CPU says so even there).
-    pub fn notify(&mut self, text: String) {
-        if let Mode::Lab(lab) = &mut self.mode {
-            lab.status = text.clone();
-        }
-        self.message = text;
-    }
-
     /// Text pasted into the lab: one line, cut at the lab's limit.
     pub(super) fn lab_paste(&mut self, text: &str) {
         if let Mode::Lab(lab) = &mut self.mode {

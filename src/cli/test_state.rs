@@ -31,6 +31,10 @@ pub struct TestStateArgs {
     /// What the state's task gives (a Map's or Parallel's result), as JSON.
     #[arg(long = "mock-result", value_name = "JSON")]
     mock_result: Option<String>,
+    /// How the mocked result is checked against the API's output shape:
+    /// STRICT (the default: required fields too), PRESENT or NONE.
+    #[arg(long = "field-validation-mode", value_name = "MODE")]
+    field_validation_mode: Option<String>,
     /// The error the state's task fails with.
     #[arg(long = "mock-error", value_name = "ERROR")]
     mock_error: Option<String>,
@@ -124,6 +128,9 @@ fn request(a: &TestStateArgs) -> Result<Request, String> {
     }
     if a.mock_error.is_some() || a.mock_cause.is_some() {
         mock = json!({"errorOutput": {"error": a.mock_error, "cause": a.mock_cause}});
+    }
+    if let Some(m) = &a.field_validation_mode {
+        mock["fieldValidationMode"] = json!(m.to_ascii_uppercase());
     }
     if mock.as_object().is_some_and(|m| !m.is_empty()) {
         obj.insert("mock".into(), mock);

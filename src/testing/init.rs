@@ -78,9 +78,10 @@ pub fn response_for(resource: &str) -> Value {
             "Output": if resource.ends_with(":2") { json!({}) } else { json!("{}") },
             "Status": "SUCCEEDED", "StartDate": 1731622400000u64, "StopDate": 1731622400000u64
         }),
+        // A timestamp is a string here (TestState's check says so).
         "states:startExecution" => json!({
             "ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:1",
-            "StartDate": 1731622400000u64
+            "StartDate": "2024-11-14T22:13:20Z"
         }),
         "ecs:runTask" => {
             json!({"Tasks": [{"LastStatus": if sync { "STOPPED" } else { "PENDING" }}], "Failures": []})
@@ -101,7 +102,9 @@ pub fn response_for(resource: &str) -> Value {
         }
         "s3:getObject" => json!({"Body": ""}),
         "s3:putObject" => json!({"ETag": "\"d41d8cd98f00b204e9800998ecf8427e\""}),
-        _ => json!({}),
+        // `aws-sdk:SERVICE:action` and the other request-response
+        // integrations: a response of the operation's output shape.
+        _ => super::shapes::output_of(resource).map_or_else(|| json!({}), |o| o.skeleton()),
     }
 }
 
@@ -636,6 +639,54 @@ fn scaffold_last(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `init` writes passes the check `mocks check` and TestState make
+    /// (STRICT): written by hand for the common integrations, from the
+    /// API's model for the rest.
+    #[test]
+    fn every_response_init_writes_fits_its_apis_output_shape() {
+        let mut checked = 0;
+        for api in [
+            "lambda:invoke",
+            "sqs:sendMessage",
+            "sns:publish",
+            "dynamodb:getItem",
+            "dynamodb:putItem",
+            "dynamodb:updateItem",
+            "dynamodb:deleteItem",
+            "events:putEvents",
+            "states:startExecution",
+            "ecs:runTask",
+            "batch:submitJob",
+            "glue:startJobRun",
+            "athena:startQueryExecution",
+            "athena:getQueryResults",
+            "bedrock:invokeModel",
+            "aws-sdk:s3:getObject",
+            "aws-sdk:s3:listObjectsV2",
+            "aws-sdk:sfn:describeExecution",
+            "aws-sdk:secretsmanager:getSecretValue",
+            "aws-sdk:dynamodb:query",
+            "aws-sdk:ec2:describeInstances",
+            "aws-sdk:rekognition:detectLabels",
+        ] {
+            let resource = format!("arn:aws:states:::{api}");
+            let shape = crate::testing::shapes::output_of(&resource)
+                .unwrap_or_else(|| panic!("{api} has a shape"));
+            let answer = response_for(&resource);
+            assert_eq!(
+                shape.check(&answer, crate::testing::shapes::Mode::Strict),
+                None,
+                "{api}: {answer}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 22);
+        // An SDK call's answer has the operation's fields, not `{}`.
+        let listed = response_for("arn:aws:states:::aws-sdk:s3:listObjectsV2");
+        assert!(listed["Contents"].is_array(), "{listed}");
+        assert_eq!(listed["IsTruncated"], json!(false));
+    }
 
     fn def(v: Value) -> Arc<Definition> {
         Arc::new(Definition::from_value(&v).unwrap())

@@ -128,11 +128,18 @@ pub fn check(mocks: &Value, def: &Definition, names: &[String]) -> Vec<Finding> 
                     });
                 }
                 if let Some(r) = response.as_str() {
-                    if responses.is_some_and(|rs| !rs.contains_key(r)) || responses.is_none() {
-                        out.push(Finding {
+                    match responses.and_then(|rs| rs.get(r)) {
+                        None => out.push(Finding {
                             pointer,
                             message: format!("no MockedResponses entry '{r}'"),
-                        });
+                        }),
+                        Some(answers) => {
+                            for f in shaped(def, state, r, answers) {
+                                if !out.contains(&f) {
+                                    out.push(f);
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -141,6 +148,44 @@ pub fn check(mocks: &Value, def: &Definition, names: &[String]) -> Vec<Finding> 
     for (name, r) in responses.into_iter().flatten() {
         let Some(r) = r.as_object() else { continue };
         out.extend(ranges(name, r));
+    }
+    out
+}
+
+/// The answers of response `name` that do not fit the output shape of the
+/// operation `state` calls (TestState's STRICT check: AWS refuses such a
+/// mock; a local run takes it, and the machine then reads what AWS never
+/// answers).
+fn shaped(def: &Definition, state: &str, name: &str, answers: &Value) -> Vec<Finding> {
+    let Some((m, s)) = def.find(state) else {
+        return Vec::new();
+    };
+    let Kind::Task(t) = &def.machine(m).states[s].kind else {
+        return Vec::new();
+    };
+    let Some(shape) = super::shapes::output_of(&t.resource) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, answer) in answers.as_object().into_iter().flatten() {
+        let Some(ret) = answer.get("Return") else {
+            continue;
+        };
+        if let Some(bad) = shape.check(ret, super::shapes::Mode::Strict) {
+            out.push(Finding {
+                pointer: format!(
+                    "/MockedResponses/{}/{}/Return{}",
+                    token(name),
+                    token(k),
+                    bad.pointer
+                ),
+                message: format!(
+                    "'{state}' calls {}, whose answer this is not: {} (TestState refuses \
+                     such a mock)",
+                    shape.api, bad.message
+                ),
+            });
+        }
     }
     out
 }
@@ -257,5 +302,39 @@ mod tests {
         let good = json!({"StateMachines": {"orders": {"TestCases": {"Happy": {"Notify": "Ok"}}}},
             "MockedResponses": {"Ok": {"0": {"Return": {}}, "1-2": {"Return": {}}}}});
         assert_eq!(check(&good, &def(), &["orders".to_string()]), []);
+    }
+
+    #[test]
+    fn an_answer_unlike_what_the_service_answers_is_found_at_its_field() {
+        let mocks = json!({
+            "StateMachines": {"orders": {"TestCases": {"Happy": {
+                "Charge card": "Charged", "Notify": "Sent"}}}},
+            "MockedResponses": {
+                "Charged": {"0": {"Return": {"StatusCode": 200, "Payload": {"ok": true}}},
+                            "1": {"Return": {"StatusCode": "200"}}},
+                "Sent": {"0": {"Return": {"MessageId": ["m-1"], "Extra": "fields pass"}}}
+            }
+        });
+        let said: Vec<(String, String)> = check(&mocks, &def(), &["orders".to_string()])
+            .into_iter()
+            .map(|f| (f.pointer, f.message))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                (
+                    "/MockedResponses/Charged/1/Return/StatusCode".to_string(),
+                    "'Charge card' calls lambda Invoke, whose answer this is not: Field \
+                     'StatusCode' must be a number (TestState refuses such a mock)"
+                        .to_string()
+                ),
+                (
+                    "/MockedResponses/Sent/0/Return/MessageId".to_string(),
+                    "'Notify' calls sns Publish, whose answer this is not: Field 'MessageId' \
+                     must be a string (TestState refuses such a mock)"
+                        .to_string()
+                ),
+            ]
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod coverage;
 pub mod exercises;
 pub mod init;
 pub mod mocks;
+pub mod shapes;
 pub mod suggest;
 pub mod suite;
 pub mod test_state;

@@ -153,6 +153,18 @@ impl Request {
         if let Some(m) = v.get("mock").filter(|m| !m.is_null()) {
             r.mock_result = string_field(m, "result")?;
             r.field_validation_mode = string_field(m, "fieldValidationMode")?;
+            if let Some(f) = &r.field_validation_mode {
+                if !["STRICT", "PRESENT", "NONE"].contains(&f.as_str()) {
+                    return Err(refused(
+                        "ValidationException",
+                        format!(
+                            "1 validation error detected: Value '{f}' at \
+                             'mock.fieldValidationMode' failed to satisfy constraint: Member \
+                             must satisfy enum value set: [STRICT, PRESENT, NONE]"
+                        ),
+                    ));
+                }
+            }
             if let Some(e) = m.get("errorOutput").filter(|e| !e.is_null()) {
                 r.mock_error = Some((string_field(e, "error")?, string_field(e, "cause")?));
             }
@@ -394,10 +406,28 @@ pub fn test_state(req: &Request, settings: &Settings) -> Result<Value, Refused> 
         return Err(refused(
             "ValidationException",
             format!(
-                "a mock answers a Task, Map or Parallel state; '{name}' is a {} state",
+                "State type '{}' is not supported when a mock is specified",
                 st.type_name
             ),
         ));
+    }
+    // The mocked result against the API's model (`fieldValidationMode`,
+    // STRICT unless said otherwise).
+    if let (Some(TaskOutcome::Succeeded(v)), Kind::Task(t)) = (&mock, &st.kind) {
+        let mode = match req.field_validation_mode.as_deref() {
+            Some("NONE") => None,
+            Some("PRESENT") => Some(crate::testing::shapes::Mode::Present),
+            _ => Some(crate::testing::shapes::Mode::Strict),
+        };
+        let shape = crate::testing::shapes::output_of(&t.resource);
+        if let (Some(mode), Some(shape)) = (mode, shape) {
+            if let Some(bad) = shape.check(&v.to_json(), mode) {
+                return Err(refused(
+                    "ValidationException",
+                    format!("Mock result schema validation error: {}", bad.message),
+                ));
+            }
+        }
     }
     if let Some(caused) = &req.error_caused_by_state {
         if req.mock_error.is_none() {
@@ -787,6 +817,50 @@ mod tests {
         assert_eq!(e.name, "ValidationException");
         let e = run(json!({"definition": def, "stateName": "Nope"})).unwrap_err();
         assert!(e.message.contains("Nope"), "{e}");
+    }
+
+    /// AWS's own answers (recorded against TestState, November 2025).
+    #[test]
+    fn a_mocked_result_is_checked_against_the_apis_model_as_its_mode_says() {
+        let start = r#"{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"a"},"End":true}"#;
+        let with = |result: Value, mode: Option<&str>| {
+            let mut mock = json!({"result": result.to_string()});
+            if let Some(m) = mode {
+                mock["fieldValidationMode"] = json!(m);
+            }
+            run(json!({"definition": start, "mock": mock}))
+        };
+        let e = with(json!({}), None).unwrap_err();
+        assert_eq!(e.name, "ValidationException");
+        assert_eq!(
+            e.message,
+            "Mock result schema validation error: Required field 'ExecutionArn' is missing"
+        );
+        let e = with(
+            json!({"ExecutionArn": "a", "StartDate": 1764103483}),
+            Some("STRICT"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Mock result schema validation error: Field 'StartDate' must be a string"
+        );
+        // PRESENT: what is there must be right; NONE: nothing is checked.
+        let r = with(json!({"Other": 1}), Some("PRESENT")).unwrap();
+        assert_eq!(r["status"], "SUCCEEDED");
+        assert_eq!(r["output"], r#"{"Other":1}"#);
+        assert!(with(json!({"StartDate": 5}), Some("PRESENT")).is_err());
+        assert!(with(json!({"StartDate": 5}), Some("NONE")).is_ok());
+        let e = with(json!({}), Some("LAX")).unwrap_err();
+        assert!(e.message.contains("[STRICT, PRESENT, NONE]"), "{e}");
+        // A state no mock may answer, in AWS's words.
+        let e = run(json!({"definition": r#"{"Type":"Pass","End":true}"#,
+            "mock": {"result": "{}"}}))
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "State type 'Pass' is not supported when a mock is specified"
+        );
     }
 
     #[test]

@@ -369,9 +369,11 @@ fn open_machine(file: &str, doc: Document, found: deploy::Found, opts: &OpenOpti
                     opts,
                     &subs,
                 )),
+                // Not JSON, or a key given twice: the definition cannot be
+                // parsed, as a definition file that is not JSON (exit 2).
                 Err(mut e) => {
                     e.file = label;
-                    Loaded::Invalid(vec![e])
+                    Loaded::Unreadable(e)
                 }
             }
         }
@@ -1024,6 +1026,19 @@ mod tests {
         let Loaded::Unreadable(e) = load_text("d.json", r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "A": {"Type": "Fail"}}}"#.into(), &opts) else {
             panic!("a key given twice is an error");
         };
+        assert!(e.message.starts_with("duplicate key 'A'"), "{e}");
+    }
+
+    #[test]
+    fn a_definition_string_that_does_not_parse_is_unreadable_as_a_file_would_be() {
+        let opts = OpenOptions::default();
+        let t = "Resources:\n  SM:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      \
+                 DefinitionString: '{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true},\
+                 \"A\":{\"Type\":\"Fail\"}}}'\n";
+        let Loaded::Unreadable(e) = load_text("t.yaml", t.into(), &opts) else {
+            panic!("a key given twice in a DefinitionString cannot be parsed");
+        };
+        assert_eq!(e.file, "t.yaml (SM DefinitionString)");
         assert!(e.message.starts_with("duplicate key 'A'"), "{e}");
     }
 

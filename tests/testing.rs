@@ -756,3 +756,39 @@ fn a_case_walking_a_value_deeper_than_a_default_stack_runs_to_its_end() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn suggest_finds_inputs_for_jsonata_conditions_too() {
+    let dir = std::env::temp_dir().join(format!("asldbg-suggest-jsonata-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("orders.asl.json"),
+        r#"{"QueryLanguage": "JSONata", "StartAt": "Route", "States": {
+  "Route": {"Type": "Choice", "Choices": [
+    {"Condition": "{% $states.input.order.total > 1000 and $states.input.customer.tier = 'gold' %}", "Next": "Concierge"},
+    {"Condition": "{% $exists($states.input.coupon) %}", "Next": "Discount"},
+    {"Condition": "{% $states.input.order.total <= 0 %}", "Next": "Reject"}],
+    "Default": "Standard"},
+  "Concierge": {"Type": "Pass", "Output": {"route": "concierge"}, "End": true},
+  "Discount": {"Type": "Pass", "Output": {"route": "discount"}, "End": true},
+  "Reject": {"Type": "Fail", "Error": "Rejected"},
+  "Standard": {"Type": "Pass", "Output": {"route": "standard"}, "End": true}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("orders.test.yaml"),
+        "definition: orders.asl.json\ncases:\n  - name: plain order\n    input: {\"order\": {\"total\": 50}, \"customer\": {\"tier\": \"silver\"}}\n    expect:\n      output: {\"route\": \"standard\"}\n",
+    )
+    .unwrap();
+    let out = asldbg(&["test", dir.to_str().unwrap(), "--suggest"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    for said in [
+        "'Route' rule 1 is matched by case 'plain order' with $states.input.order.total = 1001, $states.input.customer.tier = \"gold\" in its input (now 50, \"silver\")",
+        "'Route' rule 2 is matched by case 'plain order' with $states.input.coupon = \"present\" in its input (now absent)",
+        "'Route' rule 3 is matched by case 'plain order' with $states.input.order.total = 0 in its input (now 50)",
+    ] {
+        assert!(stdout.contains(said), "{said}\n{stdout}");
+    }
+}

@@ -1,12 +1,15 @@
 //! For a Choice rule no case matched, an input edit that matches it: the
 //! rule must be a plain comparison (`Variable` and one operator with a
-//! literal), the value it tests must come unchanged from a case's input,
-//! and the edit is kept only when running the edited case matches the rule.
+//! literal; in JSONata, `$states.input.…` compared with a literal, or
+//! tested by `$exists` or as a truth value), or `And`/`Or`/`Not` of such,
+//! the value it tests must come unchanged from a case's input, and the edit
+//! is kept only when running the edited case matches the rule.
 
 use super::suite::{run_case, Case, CaseResult, Suite};
 use crate::asl::model::Kind;
 use crate::asl::value::Val;
 use crate::engine::StageRecord;
+use jsonata_core::ast::{AstNode, BinaryOp, UnaryOp};
 use serde_json::{json, Value};
 
 /// A JSON pointer for a plain JSONPath (`$.a.b[0]['c d']`); `None` for
@@ -60,8 +63,8 @@ pub fn satisfying(op: &str, v: &Value, negated: bool) -> Option<Value> {
         ("NumericLessThanEquals" | "NumericGreaterThanEquals", false) => v.clone(),
         ("NumericGreaterThan", false) | ("NumericLessThanEquals", true) => step(1)?,
         ("NumericLessThan", false) | ("NumericGreaterThanEquals", true) => step(-1)?,
-        ("NumericLessThan", true) => v.clone(),
-        ("NumericGreaterThan", true) | ("NumericEquals", true) => step(1)?,
+        ("NumericLessThan" | "NumericGreaterThan", true) => v.clone(),
+        ("NumericEquals", true) => step(1)?,
         ("StringEquals", true) => json!(format!("{}-other", v.as_str()?)),
         ("BooleanEquals", true) => json!(!v.as_bool()?),
         ("StringMatches", false) if !v.as_str()?.contains('*') => v.clone(),
@@ -90,20 +93,7 @@ pub fn edits(rule: &Value, negated: bool) -> Option<Vec<(String, Value)>> {
     if let Some(inner) = o.get("Not") {
         return edits(inner, !negated);
     }
-    let all = |list: &Value| -> Option<Vec<(String, Value)>> {
-        let mut out: Vec<(String, Value)> = Vec::new();
-        for r in list.as_array()? {
-            for (p, v) in edits(r, negated)? {
-                // A definite value wins over "present".
-                match out.iter_mut().find(|(q, _)| *q == p) {
-                    Some(slot) if slot.1 == json!("present") => slot.1 = v,
-                    Some(_) => {}
-                    None => out.push((p, v)),
-                }
-            }
-        }
-        Some(out)
-    };
+    let all = |list: &Value| all_of(list.as_array()?.iter().map(|r| edits(r, negated)));
     let any = |list: &Value| list.as_array()?.iter().find_map(|r| edits(r, negated));
     match (o.get("And"), o.get("Or")) {
         (Some(l), _) => return if negated { any(l) } else { all(l) },
@@ -129,6 +119,171 @@ pub fn edits(rule: &Value, negated: bool) -> Option<Vec<(String, Value)>> {
     Some(vec![(pointer_of(var)?, satisfying(op, v, negated)?)])
 }
 
+/// Every edit of each part (all of them must hold), or `None` when one part
+/// has no guess.
+fn all_of(parts: impl Iterator<Item = Option<Edits>>) -> Option<Edits> {
+    let mut out: Edits = Vec::new();
+    for part in parts {
+        for (p, v) in part? {
+            // A definite value wins over "present".
+            match out.iter_mut().find(|(q, _)| *q == p) {
+                Some(slot) if slot.1 == json!("present") => slot.1 = v,
+                Some(_) => {}
+                None => out.push((p, v)),
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Input edits: (JSON pointer, value).
+type Edits = Vec<(String, Value)>;
+
+/// The edits that should make a rule match (`negated`: fail), whichever
+/// language it is written in.
+pub fn rule_edits(rule: &Value, negated: bool) -> Option<Edits> {
+    match rule.get("Condition").and_then(Value::as_str) {
+        Some(c) => condition_edits(c, negated),
+        None => edits(rule, negated),
+    }
+}
+
+/// The edits that should make a JSONata `Condition` true (`negated`:
+/// false): `$states.input.a.b` compared with a literal (`=`, `!=`, `<`,
+/// `<=`, `>`, `>=`, `in [..]`), `$exists(…)`, the path alone as a truth
+/// value, and `and`, `or`, `$not(…)` of such.
+pub fn condition_edits(condition: &str, negated: bool) -> Option<Edits> {
+    let body = condition.trim().strip_prefix("{%")?.strip_suffix("%}")?;
+    let ast = jsonata_core::parser::parse(body).ok()?;
+    node_edits(&ast, negated)
+}
+
+/// `$states.input.a.b` (plain names) as a pointer into the state's input.
+fn input_pointer(node: &AstNode) -> Option<String> {
+    let AstNode::Path { steps } = node else {
+        return None;
+    };
+    let mut it = steps.iter();
+    let first = it.next()?;
+    let second = it.next()?;
+    if !matches!(&first.node, AstNode::Variable(v) if v == "states")
+        || !matches!(&second.node, AstNode::Name(n) if n == "input")
+        || !first.stages.is_empty()
+        || !second.stages.is_empty()
+    {
+        return None;
+    }
+    let mut out = String::new();
+    for step in it {
+        let AstNode::Name(n) = &step.node else {
+            return None;
+        };
+        if !step.stages.is_empty() {
+            return None;
+        }
+        out.push('/');
+        out.push_str(&crate::asl::json::pointer_token(n));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A literal's value (`-3` is a negated number).
+fn literal(node: &AstNode) -> Option<Value> {
+    match node {
+        AstNode::String(s) => Some(json!(s)),
+        AstNode::Boolean(b) => Some(json!(b)),
+        AstNode::Null => Some(Value::Null),
+        AstNode::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => Some(json!(*n as i64)),
+        AstNode::Number(n) => Some(json!(n)),
+        AstNode::Unary {
+            op: UnaryOp::Negate,
+            operand,
+        } => match literal(operand)? {
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Some(json!(-i)),
+                None => Some(json!(-n.as_f64()?)),
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn node_edits(node: &AstNode, negated: bool) -> Option<Edits> {
+    match node {
+        AstNode::Block(v) if v.len() == 1 => node_edits(&v[0], negated),
+        AstNode::Binary { op, lhs, rhs } => {
+            let both = [lhs.as_ref(), rhs.as_ref()];
+            match (op, negated) {
+                (BinaryOp::And, false) | (BinaryOp::Or, true) => {
+                    all_of(both.iter().map(|n| node_edits(n, negated)))
+                }
+                (BinaryOp::And, true) | (BinaryOp::Or, false) => {
+                    both.iter().find_map(|n| node_edits(n, negated))
+                }
+                (BinaryOp::In, false) => {
+                    let AstNode::Array(items) = rhs.as_ref() else {
+                        return None;
+                    };
+                    Some(vec![(input_pointer(lhs)?, literal(items.first()?)?)])
+                }
+                _ => {
+                    // The path on either side; the operator turned round when
+                    // it is on the right (`5 < x` is `x > 5`).
+                    let (path, lit, op) = match (input_pointer(lhs), input_pointer(rhs)) {
+                        (Some(p), None) => (p, literal(rhs)?, *op),
+                        (None, Some(p)) => (p, literal(lhs)?, flipped(*op)?),
+                        _ => return None,
+                    };
+                    let (name, negated) = match op {
+                        BinaryOp::NotEqual => (comparison(BinaryOp::Equal, &lit)?, !negated),
+                        op => (comparison(op, &lit)?, negated),
+                    };
+                    if lit.is_null() {
+                        return Some(vec![(path, satisfying("IsNull", &json!(true), negated)?)]);
+                    }
+                    Some(vec![(path, satisfying(name, &lit, negated)?)])
+                }
+            }
+        }
+        AstNode::Function { name, args, .. } if args.len() == 1 => match name.as_str() {
+            "not" => node_edits(&args[0], !negated),
+            "exists" if !negated => Some(vec![(input_pointer(&args[0])?, json!("present"))]),
+            "boolean" => node_edits(&args[0], negated),
+            _ => None,
+        },
+        // The value alone: true when it is truthy.
+        path => Some(vec![(input_pointer(path)?, json!(!negated))]),
+    }
+}
+
+/// The operator seen from the other side.
+fn flipped(op: BinaryOp) -> Option<BinaryOp> {
+    Some(match op {
+        BinaryOp::Equal | BinaryOp::NotEqual => op,
+        BinaryOp::LessThan => BinaryOp::GreaterThan,
+        BinaryOp::LessThanOrEqual => BinaryOp::GreaterThanOrEqual,
+        BinaryOp::GreaterThan => BinaryOp::LessThan,
+        BinaryOp::GreaterThanOrEqual => BinaryOp::LessThanOrEqual,
+        _ => return None,
+    })
+}
+
+/// The JSONPath Choice operator a JSONata comparison with `lit` is.
+fn comparison(op: BinaryOp, lit: &Value) -> Option<&'static str> {
+    Some(match (op, lit) {
+        (BinaryOp::Equal, Value::String(_)) => "StringEquals",
+        (BinaryOp::Equal, Value::Bool(_)) => "BooleanEquals",
+        (BinaryOp::Equal, Value::Null) => "IsNull",
+        (BinaryOp::Equal, Value::Number(_)) => "NumericEquals",
+        (BinaryOp::LessThan, Value::Number(_)) => "NumericLessThan",
+        (BinaryOp::LessThanOrEqual, Value::Number(_)) => "NumericLessThanEquals",
+        (BinaryOp::GreaterThan, Value::Number(_)) => "NumericGreaterThan",
+        (BinaryOp::GreaterThanOrEqual, Value::Number(_)) => "NumericGreaterThanEquals",
+        _ => return None,
+    })
+}
+
 fn record_of<'a>(r: &'a CaseResult, state: &str) -> Option<&'a StageRecord> {
     r.stages.iter().find(|s| s.state == state)
 }
@@ -146,10 +301,13 @@ pub fn suggest(suites: &[Suite], results: &[CaseResult]) -> Vec<Value> {
                 let Kind::Choice { choices, .. } = &st.kind else {
                     continue;
                 };
-                if st.is_jsonata() {
-                    continue;
-                }
                 let raw = def.raw(st);
+                // Where the edited values are, as the rules name them.
+                let root = if st.is_jsonata() {
+                    "$states.input"
+                } else {
+                    "$"
+                };
                 for i in 0..choices.len() {
                     let matched = mine.iter().any(|r| {
                         r.stages.iter().any(|x| {
@@ -161,12 +319,12 @@ pub fn suggest(suites: &[Suite], results: &[CaseResult]) -> Vec<Value> {
                     }
                     let Some(want) = raw
                         .pointer(&format!("/Choices/{i}"))
-                        .and_then(|r| edits(r, false))
+                        .and_then(|r| rule_edits(r, false))
                     else {
                         continue;
                     };
                     let reached = mine.iter().any(|r| record_of(r, &st.name).is_some());
-                    match first_edit(s, &mine, (&st.name, raw), i, &want) {
+                    match first_edit(s, &mine, (&st.name, raw, root), i, &want) {
                         Ok(found) => out.push(found),
                         // Say why there is none, when the state was reached.
                         Err(why) if reached => out.push(json!({
@@ -175,7 +333,7 @@ pub fn suggest(suites: &[Suite], results: &[CaseResult]) -> Vec<Value> {
                                 s.file,
                                 st.name,
                                 i + 1,
-                                describe(&want),
+                                describe(&want, root),
                             ),
                             "suite": s.file,
                             "state": &*st.name,
@@ -192,10 +350,11 @@ pub fn suggest(suites: &[Suite], results: &[CaseResult]) -> Vec<Value> {
 }
 
 /// The edits as a person reads them: `$.a = 1, $.b = "x"`.
-fn describe(edits: &[(String, Value)]) -> String {
+/// (`root`: `$`, or `$states.input` in JSONata.)
+fn describe(edits: &[(String, Value)], root: &str) -> String {
     edits
         .iter()
-        .map(|(p, v)| format!("{} = {v}", ptr_path(p)))
+        .map(|(p, v)| format!("{root}{} = {v}", p.replace('/', ".")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -206,7 +365,7 @@ fn describe(edits: &[(String, Value)]) -> String {
 fn first_edit(
     s: &Suite,
     results: &[&CaseResult],
-    (state, raw): (&str, &Value),
+    (state, raw, root): (&str, &Value, &str),
     i: usize,
     want: &[(String, Value)],
 ) -> Result<Value, String> {
@@ -259,7 +418,7 @@ fn first_edit(
                         s.file,
                         i + 1,
                         case.name,
-                        describe(&want),
+                        describe(&want, root),
                         was.join(", ")
                     ),
                     "suite": s.file,
@@ -277,7 +436,7 @@ fn first_edit(
             };
             let not = raw
                 .pointer(&format!("/Choices/{j}"))
-                .and_then(|r| edits(r, true))
+                .and_then(|r| rule_edits(r, true))
                 .unwrap_or_default();
             let before = want.len();
             for (p, v) in not {
@@ -304,11 +463,6 @@ fn first_edit(
         );
     }
     Err(why)
-}
-
-/// A pointer as the JSONPath a person wrote (`/a/b` → `$.a.b`).
-fn ptr_path(ptr: &str) -> String {
-    format!("${}", ptr.replace('/', "."))
 }
 
 fn parent_exists(v: &Value, ptr: &str) -> bool {
@@ -365,6 +519,20 @@ mod tests {
             satisfying("NumericLessThan", &json!(5), true),
             Some(json!(5))
         );
+        // Not greater than 5: 5 itself (6 would be greater).
+        assert_eq!(
+            satisfying("NumericGreaterThan", &json!(5), true),
+            Some(json!(5))
+        );
+        assert_eq!(
+            satisfying("NumericGreaterThanEquals", &json!(5), true),
+            Some(json!(4))
+        );
+        assert_eq!(
+            satisfying("NumericLessThanEquals", &json!(5), true),
+            Some(json!(6))
+        );
+        assert_eq!(satisfying("NumericEquals", &json!(5), true), Some(json!(6)));
         assert_eq!(
             satisfying("StringEquals", &json!("x"), false),
             Some(json!("x"))
@@ -394,5 +562,66 @@ mod tests {
             edits(&not, false),
             Some(vec![("/c".to_string(), json!("x-other"))])
         );
+    }
+
+    #[test]
+    fn jsonata_conditions_on_the_input_give_their_edits() {
+        let c = |t: &str| condition_edits(t, false);
+        let e = |p: &str, v: Value| Some(vec![(p.to_string(), v)]);
+        assert_eq!(
+            c("{% $states.input.credit.amount >= 5000 %}"),
+            e("/credit/amount", json!(5000))
+        );
+        assert_eq!(
+            c("{% 5000 < $states.input.amount %}"),
+            e("/amount", json!(5001))
+        );
+        assert_eq!(c("{% $states.input.n > -2.5 %}"), e("/n", json!(-1.5)));
+        assert_eq!(
+            c("{% $states.input.kind = 'gold' %}"),
+            e("/kind", json!("gold"))
+        );
+        assert_eq!(
+            c("{% $states.input.kind != 'gold' %}"),
+            e("/kind", json!("gold-other"))
+        );
+        assert_eq!(c("{% $states.input.ok = true %}"), e("/ok", json!(true)));
+        assert_eq!(
+            c("{% $states.input.note = null %}"),
+            e("/note", Value::Null)
+        );
+        assert_eq!(
+            c("{% $states.input.tier in ['a', 'b'] %}"),
+            e("/tier", json!("a"))
+        );
+        assert_eq!(
+            c("{% $exists($states.input.coupon) %}"),
+            e("/coupon", json!("present"))
+        );
+        assert_eq!(c("{% $states.input.vip %}"), e("/vip", json!(true)));
+        assert_eq!(c("{% $not($states.input.vip) %}"), e("/vip", json!(false)));
+        assert_eq!(
+            c("{% $states.input.a > 1 and ($states.input.b = 'x' or $states.input.c < 0) %}"),
+            Some(vec![
+                ("/a".to_string(), json!(2)),
+                ("/b".to_string(), json!("x"))
+            ])
+        );
+        // Negated (an earlier rule made to fail): `and` needs one part false.
+        assert_eq!(
+            condition_edits("{% $states.input.a > 1 and $states.input.b = 'x' %}", true),
+            e("/a", json!(1))
+        );
+        // What is not the input compared with a literal: no guess.
+        for t in [
+            "{% $charged > $threshold %}",
+            "{% $count($states.input.items) > 2 %}",
+            "{% $states.input.items[0].n > 2 %}",
+            "{% $states.context.Execution.Name = 'x' %}",
+            "$states.input.a > 1",
+            "{% $states.input.a > %}",
+        ] {
+            assert_eq!(c(t), None, "{t}");
+        }
     }
 }

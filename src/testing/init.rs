@@ -272,9 +272,65 @@ fn reads(t: &Value, path: &str) -> bool {
     }
 }
 
+/// The value an intrinsic function takes as its argument `i` (the States
+/// Language's types: `States.MathAdd` adds numbers, `States.StringToJson`
+/// parses JSON text, `States.Hash` names an algorithm, …).
+fn intrinsic_argument(function: &str, i: usize) -> Value {
+    match (function, i) {
+        ("States.MathAdd", _) | ("States.ArrayGetItem", 1) | ("States.ArrayRange", 0) => json!(0),
+        ("States.MathRandom", 0) => json!(0),
+        ("States.MathRandom", _) | ("States.ArrayRange", _) | ("States.ArrayPartition", 1) => {
+            json!(10)
+        }
+        (
+            "States.ArrayPartition"
+            | "States.ArrayContains"
+            | "States.ArrayGetItem"
+            | "States.ArrayLength"
+            | "States.ArrayUnique",
+            0,
+        ) => json!(["…"]),
+        ("States.JsonMerge", 0 | 1) => json!({}),
+        ("States.JsonMerge", _) => json!(false),
+        ("States.StringToJson", _) => json!("{}"),
+        // "x", encoded.
+        ("States.Base64Decode", _) => json!("eA=="),
+        ("States.Hash", 1) => json!("SHA-256"),
+        ("States.StringSplit", 1) => json!(","),
+        _ => json!("…"),
+    }
+}
+
+/// What an intrinsic call in the state (`"sum.$": "States.MathAdd($.a, 1)"`,
+/// at any depth of its templates) takes where it reads `path`.
+fn intrinsic_placeholder(raw: &Value, path: &str) -> Option<Value> {
+    use crate::asl::intrinsics::{Arg, Intrinsic};
+    fn find(call: &Intrinsic, path: &str) -> Option<Value> {
+        call.args.iter().enumerate().find_map(|(i, a)| match a {
+            Arg::Path(p) if p.source == path => Some(intrinsic_argument(&call.name, i)),
+            Arg::Call(inner) => find(inner, path),
+            _ => None,
+        })
+    }
+    match raw {
+        Value::Object(o) => o.iter().find_map(|(k, v)| match v.as_str() {
+            Some(text) if k.ends_with(".$") && crate::asl::intrinsics::looks_like_call(text) => {
+                Intrinsic::parse(text).ok().and_then(|c| find(&c, path))
+            }
+            _ => intrinsic_placeholder(v, path),
+        }),
+        Value::Array(a) => a.iter().find_map(|v| intrinsic_placeholder(v, path)),
+        _ => None,
+    }
+}
+
 /// A value of the kind a Choice rule on `path` compares (so that its first
-/// rule matches when it can); text otherwise.
+/// rule matches when it can), or an intrinsic function's argument takes;
+/// text otherwise.
 fn placeholder(raw: &Value, path: &str) -> Value {
+    if let Some(v) = intrinsic_placeholder(raw, path) {
+        return v;
+    }
     let at = |k: &str| raw.get(k).and_then(|v| v.as_str()) == Some(path);
     if at("SecondsPath") {
         return json!(1);
@@ -690,6 +746,29 @@ mod tests {
 
     fn def(v: Value) -> Arc<Definition> {
         Arc::new(Definition::from_value(&v).unwrap())
+    }
+
+    #[test]
+    fn what_an_intrinsic_function_reads_is_given_the_type_it_takes() {
+        let d = def(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {
+            "sum.$": "States.MathAdd(States.ArrayLength($.items), $.n)",
+            "nested": {"parts.$": "States.ArrayPartition($.list, $.size)"},
+            "json.$": "States.StringToJson($.doc)",
+            "text.$": "States.Base64Decode($.encoded)",
+            "hash.$": "States.Hash($.data, $.algorithm)",
+            "merged.$": "States.JsonMerge($.a, $.b, false)",
+            "words.$": "States.StringSplit($.csv, $.sep)",
+            "id.$": "States.Format('order-{}', $.order.id)"}, "End": true}}}),
+        );
+        let s = scaffold(d, "m", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        assert_eq!(
+            s.input,
+            json!({"items": ["…"], "n": 0, "list": ["…"], "size": 10, "doc": "{}",
+                   "encoded": "eA==", "data": "…", "algorithm": "SHA-256", "a": {}, "b": {},
+                   "csv": "…", "sep": ",", "order": {"id": "…"}})
+        );
     }
 
     #[test]

@@ -1454,3 +1454,46 @@ fn a_server_killed_mid_session_leaves_its_records_whole_json() {
         "the step is kept: {doc}"
     );
 }
+
+#[test]
+fn a_student_who_presses_nothing_is_logged_out_whatever_keepalives_the_client_sends() {
+    let dir = keys("idle");
+    let log = dir.join("serve.log");
+    let server = class(
+        &dir,
+        &["--idle-timeout", "3s", "--log", log.to_str().unwrap()],
+    );
+    let port = server.port;
+    let inn = dir.join("in");
+    let keepalive = |t: &mut Tui| {
+        // Keepalives every second: traffic that is no key press.
+        assert!(t.child.try_wait().unwrap().is_none());
+    };
+    // At the lesson picker.
+    let mut cmd = CommandBuilder::new("ssh");
+    cmd.arg("-tt");
+    cmd.args(ssh_args(port));
+    cmd.args(["-o", "BatchMode=yes", "-o", "ServerAliveInterval=1", "-i"]);
+    cmd.arg(&inn);
+    cmd.arg("class@127.0.0.1");
+    let mut a = Tui::spawn(cmd.clone(), 24, 80);
+    a.wait_for("pick a lesson");
+    keepalive(&mut a);
+    log_has(&log, "ended at the lesson picker: no key pressed for 3 s");
+    // In a lesson: each key press starts the time again.
+    let mut b = Tui::spawn(cmd, 24, 80);
+    b.wait_for("pick a lesson");
+    b.keys("\r");
+    b.wait_for("at Get credit limit");
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_secs(2));
+        b.keys("s");
+        b.keys("S");
+    }
+    keepalive(&mut b);
+    assert!(!std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("): ended: no key pressed"));
+    log_has(&log, "): ended: no key pressed for 3 s (--idle-timeout)");
+    assert!(server_alive(&server));
+}

@@ -39,7 +39,8 @@ pub struct ServeArgs {
     /// history) in DIR, one JSON file a session (opt-in).
     #[arg(long, value_name = "DIR")]
     record: Option<String>,
-    /// A connection with no traffic this long is closed (30s, 20m, 1h).
+    /// A student who presses no key this long is logged out, and a
+    /// connection with no traffic this long is closed (30s, 20m, 1h).
     #[arg(long, default_value = "30m", value_name = "DUR")]
     idle_timeout: String,
     /// The user name to log in as with a key (`ssh class@HOST`).
@@ -85,8 +86,9 @@ pub struct ServeArgs {
     /// Time a connection has to log in (OpenSSH's LoginGraceTime).
     #[arg(long, default_value = "30s", value_name = "DUR")]
     login_grace: String,
-    /// Connections not yet logged in, at most; a new one closes the oldest
-    /// of those that got least far (OpenSSH's MaxStartups).
+    /// Connections not yet logged in, at most; a new one closes, of the
+    /// address holding the most, the oldest of those that got least far
+    /// (OpenSSH's MaxStartups).
     #[arg(long, default_value_t = 128, value_name = "N")]
     max_startups: usize,
     /// Connections not yet logged in from one address, at most; a new one

@@ -296,6 +296,24 @@ pub struct Slot {
 }
 
 impl Table {
+    /// The waiting connection to push out when the table is full: one of
+    /// the address holding the most places (counting `newcomer`'s), the
+    /// least far and oldest of those. A flood from many addresses then
+    /// pushes out its own before a student's single connection: only when
+    /// every address holds as few as the student's does theirs take its
+    /// turn.
+    fn fairest(&self, newcomer: Option<IpAddr>) -> Option<usize> {
+        let mut held: HashMap<IpAddr, usize> = HashMap::new();
+        for w in &self.waiting {
+            *held.entry(w.ip).or_default() += 1;
+        }
+        if let Some(ip) = newcomer {
+            *held.entry(ip).or_default() += 1;
+        }
+        let most = held.values().copied().max()?;
+        self.least_far(|w| held.get(&w.ip) == Some(&most))
+    }
+
     /// The waiting connection to push out among those `from` accepts: the
     /// least far, the oldest of those.
     fn least_far(&self, from: impl Fn(&Waiting) -> bool) -> Option<usize> {
@@ -326,7 +344,7 @@ impl Startups {
             }
         }
         while t.waiting.len() >= limits.total.max(1) {
-            match t.least_far(|_| true).and_then(|i| t.waiting.remove(i)) {
+            match t.fairest(Some(ip)).and_then(|i| t.waiting.remove(i)) {
                 Some(w) => {
                     w.evict.notify_one();
                     pushed += 1;
@@ -355,14 +373,14 @@ impl Startups {
         )
     }
 
-    /// Push out an eighth of the waiting connections, at least one, least
-    /// far first (to free their file descriptors when accepting fails for
+    /// Push out an eighth of the waiting connections, at least one, from
+    /// the addresses holding most, least far first (to free their file descriptors when accepting fails for
     /// want of one); how many went.
     pub fn evict_oldest(&self) -> usize {
         let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
         let n = (t.waiting.len() / 8).max(1).min(t.waiting.len());
         for _ in 0..n {
-            if let Some(w) = t.least_far(|_| true).and_then(|i| t.waiting.remove(i)) {
+            if let Some(w) = t.fairest(None).and_then(|i| t.waiting.remove(i)) {
                 w.evict.notify_one();
             }
         }
@@ -394,7 +412,11 @@ impl Drop for Slot {
 /// checked only at its turn, so connections opened side by side wait in
 /// one queue instead of guessing at once. A turn further off than the
 /// login grace time is not given: the attempt is refused unchecked, and
-/// the queue does not grow. A success forgets its address's attempts.
+/// the queue does not grow. A success takes back its own attempt only: it
+/// forgives no other (a student's own login, or a guesser's with a
+/// password of their own, must not reset the count of guesses at another
+/// user from that address). Failures are forgiven with time instead, one
+/// for each 30 s without an attempt, all after ten minutes.
 ///
 /// Keys are not counted: offering a public key is no guess at a secret,
 /// and students behind one address (a school's NAT) offer the keys their
@@ -418,6 +440,8 @@ struct Source {
 /// Past this many remembered sources, those not heard from for a while go.
 const FAILURES_KEPT: usize = 10_000;
 const FORGET_AFTER: Duration = Duration::from_secs(600);
+/// One failure is forgiven for each this long without an attempt.
+const FORGIVE_EVERY: Duration = Duration::from_secs(30);
 
 /// When a password attempt may be checked.
 #[derive(Debug, PartialEq, Eq)]
@@ -454,10 +478,14 @@ impl Failures {
             next: now,
             at: now,
         });
-        if now.duration_since(s.at) > FORGET_AFTER {
+        let quiet = now.duration_since(s.at);
+        if quiet > FORGET_AFTER {
             // Forgotten: a fresh queue.
             s.count = 0;
             s.next = now;
+        } else {
+            let forgiven = quiet.as_secs() / FORGIVE_EVERY.as_secs();
+            s.count = s.count.saturating_sub(forgiven.min(u32::MAX as u64) as u32);
         }
         let turn = s.next.max(now);
         let wait = turn - now;
@@ -470,10 +498,13 @@ impl Failures {
         Turn::After(wait)
     }
 
-    /// A login succeeded from `ip` as `user`: their queue is forgotten.
+    /// A password login succeeded from `ip` as `user`: its attempt was no
+    /// failure (the others stay counted).
     pub fn succeeded(&self, ip: Option<IpAddr>, user: &str) {
         let mut by = self.by.lock().unwrap_or_else(|e| e.into_inner());
-        by.remove(&Self::key(ip, user));
+        if let Some(s) = by.get_mut(&Self::key(ip, user)) {
+            s.count = s.count.saturating_sub(1);
+        }
     }
 }
 
@@ -586,6 +617,43 @@ mod tests {
     }
 
     #[test]
+    fn a_flood_from_many_addresses_pushes_out_its_own_before_a_student() {
+        let s = Arc::new(Startups::default());
+        let limits = StartupLimits {
+            total: 128,
+            per_address: 32,
+            grace: Duration::from_secs(30),
+        };
+        let flood: Vec<IpAddr> = (1..=40)
+            .map(|i| format!("127.1.0.{i}").parse().unwrap())
+            .collect();
+        let pushed = |slot: &Slot| {
+            let t = s.table.lock().unwrap();
+            !t.waiting.iter().any(|w| w.id == slot.id)
+        };
+        // The flood fills the table, each connection at the password
+        // prompt (as far as a connection gets without a login).
+        let mut held = Vec::new();
+        for i in 0..128 {
+            let (slot, _) = s.enter(flood[i % 40], limits);
+            slot.progress.reached(Stage::LoggingIn);
+            held.push(slot);
+        }
+        // A student from the classroom comes in, just connected; the flood
+        // goes on reconnecting as fast as it is pushed out.
+        let room: IpAddr = "127.0.0.1".parse().unwrap();
+        let (student, n) = s.enter(room, limits);
+        assert_eq!(n, 1, "the table was full: one of the flood's went");
+        for i in 0..1000 {
+            let (slot, _) = s.enter(flood[i % 40], limits);
+            slot.progress.reached(Stage::LoggingIn);
+            held.push(slot);
+            assert!(!pushed(&student), "after {i} more from the flood");
+        }
+        assert_eq!(s.waiting(), 128);
+    }
+
+    #[test]
     fn those_that_got_least_far_are_pushed_out_first() {
         let s = Arc::new(Startups::default());
         let limits = StartupLimits {
@@ -626,7 +694,7 @@ mod tests {
     }
 
     #[test]
-    fn password_attempts_take_turns_doubling_apart_and_a_success_forgets_them() {
+    fn password_attempts_take_turns_doubling_apart_and_only_time_forgives_them() {
         let f = Failures::default();
         let ip: IpAddr = "127.0.0.9".parse().unwrap();
         let now = Instant::now();
@@ -655,9 +723,19 @@ mod tests {
             f.attempt_at(Some(ip), "c", most, now),
             Turn::After(_)
         ));
-        // A success forgets the address and the user.
-        f.succeeded(Some(ip), "a");
-        assert_eq!(f.attempt_at(Some(ip), "d", most, now), ms(0));
+        // A success takes back its own attempt, and forgives no other: a
+        // login of one's own between guesses does not reset them.
+        let before = f.by.lock().unwrap()["ip 127.0.0.9"].count;
+        f.succeeded(Some(ip), "b");
+        assert_eq!(f.by.lock().unwrap()["ip 127.0.0.9"].count, before - 1);
+        assert!(matches!(
+            f.attempt_at(Some(ip), "d", most, now),
+            Turn::TooFar(w) if w > Duration::from_secs(5)
+        ));
+        // Time forgives: one failure for each 30 s without an attempt.
+        let count = f.by.lock().unwrap()["ip 127.0.0.9"].count;
+        let _ = f.attempt_at(Some(ip), "e", most, now + Duration::from_secs(95));
+        assert_eq!(f.by.lock().unwrap()["ip 127.0.0.9"].count, count - 3 + 1);
         // Ten minutes later nothing is remembered.
         let later = now + FORGET_AFTER + Duration::from_secs(60);
         assert_eq!(f.attempt_at(Some(other), "a", most, later), ms(0));

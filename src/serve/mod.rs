@@ -1032,6 +1032,7 @@ impl russh::server::Handler for Connection {
         class.log = Some((who.log.clone(), who.name.clone()));
         if !self.teacher {
             class.pace = Some(crate::budget::Pace::new(limits.cpu_share, CPU_BURST));
+            class.idle = Some(config.idle_timeout);
         }
         // The debugger is not Send (its caches are per thread): each
         // session runs on a thread of its own, with its own event loop.
@@ -1289,9 +1290,11 @@ impl Connection {
             }
         }
         self.who = who;
-        self.server
-            .failures
-            .succeeded(self.peer.map(|p| p.ip()), &self.user);
+        if how == "password" {
+            self.server
+                .failures
+                .succeeded(self.peer.map(|p| p.ip()), &self.user);
+        }
         self.authed.notify_one();
         self.log.line(&format!(
             "login: {} as {:?} from {} ({how})",
@@ -1738,7 +1741,7 @@ async fn run_session(
     let mut last = None;
     let stopping = class.shared.clone();
     let mut next = tokio::select! {
-        picked = pick(&mut term, &lessons, &mut input, &mut size) => picked,
+        picked = pick(&mut term, &lessons, &mut input, &mut size, class.idle) => picked,
         _ = stopping.stopped() => None,
     };
     while let Some(i) = next.take() {
@@ -1841,6 +1844,10 @@ struct ClassHooks {
     log: Option<(Arc<Log>, String)>,
     /// Events the session's full input queue did not take.
     lost: Arc<AtomicUsize>,
+    /// A student's session with no key pressed this long ends (the
+    /// connection's own idle timeout counts any traffic, and a client's
+    /// keepalives would hold the seat for ever).
+    idle: Option<std::time::Duration>,
     /// The notice this hook put on the screen last (the app's message is
     /// the student's too: it is ours only while it is still this text).
     said: Option<(Notice, String)>,
@@ -1885,6 +1892,7 @@ impl ClassHooks {
             slowed: false,
             log: None,
             lost: Arc::new(AtomicUsize::new(0)),
+            idle: None,
             said: None,
         }
     }
@@ -2096,9 +2104,12 @@ impl crate::tui::Hooks for ClassHooks {
             );
             self.say(app, Notice::Lost, text);
             if let Some((log, name)) = &self.log {
-                log.line(&format!(
-                    "{name}: {lost} input event(s) dropped (the queue was full)"
-                ));
+                // A flood of keys is a line a second in the log, not one
+                // per turn (the log is bounded: it would push out the rest).
+                log.line_at_most_each_second(
+                    "input dropped",
+                    &format!("{name}: {lost} input event(s) dropped (the queue was full)"),
+                );
             }
         }
         if self.teacher {
@@ -2142,7 +2153,11 @@ impl crate::tui::Hooks for ClassHooks {
             }
         } else {
             let following = self.following;
+            let idle_ends = self
+                .idle
+                .map(|d| tokio::time::Instant::from_std(self.last_key + d));
             tokio::select! {
+                _ = tokio::time::sleep_until(idle_ends.unwrap_or_else(tokio::time::Instant::now)), if idle_ends.is_some() => {}
                 r = self.rx.changed(), if following => {
                     if r.is_err() {
                         std::future::pending::<()>().await;
@@ -2161,6 +2176,18 @@ impl crate::tui::Hooks for ClassHooks {
     }
 
     fn apply(&mut self, app: &mut App) -> bool {
+        if let Some(idle) = self.idle.filter(|d| self.last_key.elapsed() >= *d) {
+            if !app.quit {
+                app.quit = true;
+                if let Some((log, name)) = &self.log {
+                    log.line(&format!(
+                        "{name}: ended: no key pressed for {} (--idle-timeout)",
+                        crate::budget::show_time(idle)
+                    ));
+                }
+            }
+            return false;
+        }
         if self.teacher {
             app.class.followers = Some(self.shared.followers.load(Ordering::SeqCst));
             self.view_class(app);
@@ -2230,6 +2257,7 @@ async fn pick(
     lessons: &[Lesson],
     input: &mut Remote,
     size: &mut (u16, u16),
+    idle: Option<std::time::Duration>,
 ) -> Option<usize> {
     use crate::tui::picker::{Picked, Picker};
     use crate::tui::Input;
@@ -2245,7 +2273,23 @@ async fn pick(
         if term.draw(|f| picker.draw(f)).is_err() {
             return None;
         }
-        match input.next().await? {
+        // A student who presses nothing for the idle timeout leaves (a
+        // client's keepalives keep the connection itself busy).
+        let next = match idle {
+            Some(d) => match tokio::time::timeout(d, input.next()).await {
+                Ok(e) => e,
+                Err(_) => {
+                    input.who.log.line(&format!(
+                        "{}: ended at the lesson picker: no key pressed for {} (--idle-timeout)",
+                        input.who.name,
+                        crate::budget::show_time(d)
+                    ));
+                    return None;
+                }
+            },
+            None => input.next().await,
+        };
+        match next? {
             Ok(Event::Resize(w, h)) => {
                 *size = (w, h);
                 term.backend_mut().resized(w, h);

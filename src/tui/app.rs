@@ -1270,13 +1270,15 @@ impl App {
                 return v.clone();
             }
         }
+        // What the watches keep to show is bounded with the budget, all of
+        // them together (1 MiB of JSON in a class session, 16 MiB locally):
+        // thirty-two watches of a megabyte each would hold 32 in a class.
+        let keep = crate::budget::get().value_kept();
+        let mut kept = 0usize;
         let values: Vec<_> = self
             .watches
             .iter()
             .map(|w| {
-                // What a watch keeps to show is bounded with the budget
-                // (1 MiB of JSON in a class session, 16 MiB locally).
-                let keep = crate::budget::get().value_kept();
                 let v = w
                     .eval(&self.session.moment())
                     .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")))
@@ -1286,7 +1288,15 @@ impl App {
                              narrow the expression",
                             crate::budget::show_bytes(keep)
                         )),
-                        _ => Ok(v),
+                        n if kept + n > keep => Err(format!(
+                            "the value is {n} bytes of JSON, and the watches above keep {kept}: \
+                             together more than the watches keep ({}); narrow an expression",
+                            crate::budget::show_bytes(keep)
+                        )),
+                        n => {
+                            kept += n;
+                            Ok(v)
+                        }
                     });
                 (w.source.clone(), v)
             })

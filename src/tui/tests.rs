@@ -328,6 +328,28 @@ fn a_watch_that_fails_where_it_is_added_says_so() {
 }
 
 #[test]
+fn the_watches_together_keep_no_more_than_one_watch_may() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}});
+    let mut app = machine(def, json!({"v": 5}));
+    let keep = crate::budget::get().value_kept();
+    // Each just under what one watch keeps: the first is shown, the next
+    // would double what the watches hold.
+    let big = format!("$pad('x', {})", keep - 100);
+    for _ in 0..3 {
+        press(&mut app, "w");
+        type_text(&mut app, &big);
+        code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    }
+    let values = app.watch_values();
+    assert_eq!(values.len(), 3);
+    assert!(values[0].1.is_ok());
+    for (_, v) in &values[1..] {
+        let e = v.as_ref().unwrap_err();
+        assert!(e.contains("together more than the watches keep"), "{e}");
+    }
+}
+
+#[test]
 fn a_notice_reaches_the_lab_too() {
     let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}});
     let mut app = machine(def, json!({"v": 5}));

@@ -116,7 +116,16 @@ impl App {
                 } else if let Mode::Edit(_) = &self.mode {
                     let room = self.editor_room();
                     if let Mode::Edit(ed) = &mut self.mode {
-                        if text.len() > room {
+                        let line = ed.area.lines().iter().map(|l| l.len()).sum::<usize>();
+                        if ed.target.one_line() && line + text.len() > super::app::MAX_WATCH_TEXT {
+                            // A one-line prompt (a watch, a condition) takes
+                            // a line, not the editor's room.
+                            self.message = format!(
+                                "Not pasted: {} bytes; this prompt takes at most {} of text.",
+                                text.len(),
+                                crate::budget::show_bytes(super::app::MAX_WATCH_TEXT)
+                            );
+                        } else if text.len() > room {
                             self.message = format!(
                                 "Not pasted: {} bytes would pass what the editor may hold ({}, \
                                  drafts included).",

@@ -350,6 +350,22 @@ fn the_watches_together_keep_no_more_than_one_watch_may() {
 }
 
 #[test]
+fn a_paste_past_a_one_line_prompt_says_what_the_prompt_takes() {
+    let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}});
+    let mut app = machine(def, json!({"v": 5}));
+    press(&mut app, "w");
+    app.update(Action::Paste("x".repeat(5000)));
+    assert!(
+        app.message.contains("this prompt takes at most 4 KiB"),
+        "{}",
+        app.message
+    );
+    app.update(Action::Paste("$.v".into()));
+    code(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    assert_eq!(app.watches.len(), 1);
+}
+
+#[test]
 fn a_notice_reaches_the_lab_too() {
     let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}});
     let mut app = machine(def, json!({"v": 5}));

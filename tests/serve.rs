@@ -1497,3 +1497,52 @@ fn a_student_who_presses_nothing_is_logged_out_whatever_keepalives_the_client_se
     log_has(&log, "): ended: no key pressed for 3 s (--idle-timeout)");
     assert!(server_alive(&server));
 }
+
+#[test]
+fn a_login_that_opens_no_session_is_closed_after_the_grace_time() {
+    let dir = keys("no-session");
+    let log = dir.join("serve.log");
+    let server = class(
+        &dir,
+        &["--login-grace", "2s", "--log", log.to_str().unwrap()],
+    );
+    // `ssh -N` logs in and opens nothing; its keepalives would hold the
+    // connection (and one of the student's logged-in places) for ever.
+    let mut n = Command::new("ssh")
+        .args(ssh_args(server.port))
+        .args([
+            "-N",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ServerAliveInterval=1",
+            "-i",
+        ])
+        .arg(dir.join("in"))
+        .arg("class@127.0.0.1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    log_has(&log, "login: a student");
+    let start = std::time::Instant::now();
+    loop {
+        if n.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "ssh -N still connected after 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    log_has(
+        &log,
+        "logged in but opened no session within the grace time",
+    );
+    // A student who opens a session is not cut off by it.
+    let mut a = stepped_student(server.port, &dir.join("in"), 24, 80);
+    std::thread::sleep(Duration::from_secs(3));
+    still_served(&mut a, "a");
+    assert!(server_alive(&server));
+}

@@ -549,6 +549,7 @@ async fn accept_loop(
         let mut handler = server.new_client(Some(peer));
         handler.progress = slot.progress.clone();
         let authed = handler.authed.clone();
+        let opened = handler.opened.clone();
         let log = server.log.clone();
         let ssh = ssh.clone();
         let switch = Arc::new(guard::KillSwitch::default());
@@ -579,8 +580,23 @@ async fn accept_loop(
                         };
                         match why {
                             None => {
-                                // Logged in: no longer waiting.
+                                // Logged in: no longer waiting. A session
+                                // must open within the grace time: a
+                                // connection that opens none (`ssh -N`,
+                                // kept up by keepalives) would hold one of
+                                // its student's logged-in places for ever.
                                 drop(slot);
+                                let late = tokio::time::sleep(limits.grace);
+                                tokio::select! {
+                                    _ = &mut session => return,
+                                    _ = opened.notified() => {}
+                                    _ = late => {
+                                        switch.kill();
+                                        let why = "logged in but opened no session within the grace time";
+                                        log.line_at_most_each_second(why, &format!("closed {peer}: {why}"));
+                                        return;
+                                    }
+                                }
                                 let _ = session.await;
                                 return;
                             }
@@ -613,7 +629,7 @@ struct Server {
     failures: Arc<Failures>,
     seats: Arc<Seats>,
     /// Logged-in connections by student (a connection that opens no
-    /// session holds a descriptor until the idle timeout).
+    /// session is closed after the login grace time).
     logins: Arc<Seats>,
     /// What `--record` has written in this run, all sessions together.
     records: Arc<RecordTotal>,
@@ -668,6 +684,7 @@ impl russh::server::Server for Server {
             label: String::new(),
             teacher: false,
             authed: Arc::new(tokio::sync::Notify::new()),
+            opened: Arc::new(tokio::sync::Notify::new()),
             login: None,
             channel: None,
             size: (80, 24),
@@ -716,6 +733,9 @@ struct Connection {
     label: String,
     /// Told when the login succeeds (the connection stops waiting).
     authed: Arc<tokio::sync::Notify>,
+    /// Told when the session channel opens (a connection logged in that
+    /// opens none, `ssh -N`, is closed after the login grace time).
+    opened: Arc<tokio::sync::Notify>,
     /// This connection's place among its student's logged-in connections.
     login: Option<Seat>,
     channel: Option<ChannelId>,
@@ -903,6 +923,7 @@ impl russh::server::Handler for Connection {
         }
         self.channel = Some(channel.id());
         reply.accept().await;
+        self.opened.notify_one();
         Ok(())
     }
 

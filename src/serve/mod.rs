@@ -840,6 +840,11 @@ impl russh::server::Handler for Connection {
         let c = &self.server.config;
         if c.open() || c.passwords.iter().any(|(u, p)| u == user && p == password) {
             self.label = shown(user).to_string();
+            // A right password was no failure (it takes back its own
+            // attempt, and forgives no other).
+            self.server
+                .failures
+                .succeeded(self.peer.map(|p| p.ip()), user);
             return Ok(self.let_in(format!("user {}", shown(user)), "password"));
         }
         self.log.line(&format!(
@@ -1311,11 +1316,6 @@ impl Connection {
             }
         }
         self.who = who;
-        if how == "password" {
-            self.server
-                .failures
-                .succeeded(self.peer.map(|p| p.ip()), &self.user);
-        }
         self.authed.notify_one();
         self.log.line(&format!(
             "login: {} as {:?} from {} ({how})",

@@ -1283,15 +1283,19 @@ impl App {
                     .eval(&self.session.moment())
                     .map(|v| v.unwrap_or_else(|| Val::str("(undefined)")))
                     .and_then(|v| match v.json_size() {
+                        // The limit first: a narrow pane shows the start.
                         n if n > keep => Err(format!(
-                            "the value is {n} bytes of JSON, more than a watch keeps ({}): \
-                             narrow the expression",
-                            crate::budget::show_bytes(keep)
+                            "a watch keeps at most {} of JSON; this value is {}: narrow the \
+                             expression",
+                            crate::budget::show_bytes(keep),
+                            crate::budget::show_bytes(n)
                         )),
                         n if kept + n > keep => Err(format!(
-                            "the value is {n} bytes of JSON, and the watches above keep {kept}: \
-                             together more than the watches keep ({}); narrow an expression",
-                            crate::budget::show_bytes(keep)
+                            "the watches keep at most {} of JSON together; this value is {} \
+                             and the watches above keep {}: narrow an expression",
+                            crate::budget::show_bytes(keep),
+                            crate::budget::show_bytes(n),
+                            crate::budget::show_bytes(kept)
                         )),
                         n => {
                             kept += n;

@@ -58,6 +58,48 @@ impl Default for Budget {
     }
 }
 
+/// A token bucket: it fills at `rate` a second up to `burst`; what is taken
+/// past empty is owed, and the taker waits until it is paid back. The
+/// class server paces a session's CPU ([`Pace`]) and a connection's input
+/// bytes with it.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    rate: f64,
+    burst: f64,
+    /// What the bucket holds (negative: owed).
+    credit: f64,
+    at: Option<Instant>,
+}
+
+impl Bucket {
+    /// A full bucket that fills at `rate` a second (above 0) up to `burst`.
+    pub fn new(rate: f64, burst: f64) -> Bucket {
+        Bucket {
+            rate: rate.max(f64::MIN_POSITIVE),
+            burst,
+            credit: burst,
+            at: None,
+        }
+    }
+
+    /// From now on, it fills at `rate` a second.
+    pub fn set_rate(&mut self, rate: f64) {
+        self.rate = rate.max(f64::MIN_POSITIVE);
+    }
+
+    /// Take `amount` at `now`: how long the taker waits before what it owes
+    /// is paid back (None: the bucket is not empty).
+    pub fn take(&mut self, amount: f64, now: Instant) -> Option<Duration> {
+        if let Some(at) = self.at {
+            let refill = now.saturating_duration_since(at).as_secs_f64() * self.rate;
+            self.credit = (self.credit + refill).min(self.burst);
+        }
+        self.at = Some(now);
+        self.credit -= amount;
+        (self.credit < 0.0).then(|| Duration::from_secs_f64(-self.credit / self.rate))
+    }
+}
+
 /// A share of one core for a session's thread, averaged: a bucket of CPU
 /// time that fills at `share` of the wall clock, up to `burst`. A session
 /// that spends more waits (the others do not) until the bucket is back
@@ -65,34 +107,34 @@ impl Default for Budget {
 /// left continuing, takes from the class.
 #[derive(Debug, Clone)]
 pub struct Pace {
-    share: f64,
-    burst: f64,
-    /// CPU seconds in the bucket (negative: owed).
-    credit: f64,
-    last: Option<(Instant, Duration)>,
+    bucket: Bucket,
+    /// The thread's CPU time when last seen.
+    was: Option<Duration>,
 }
 
 impl Pace {
     /// `share` of one core (0 < share ≤ 1), `burst` of CPU free at once.
     pub fn new(share: f64, burst: Duration) -> Pace {
         Pace {
-            share: share.clamp(0.001, 1.0),
-            burst: burst.as_secs_f64(),
-            credit: burst.as_secs_f64(),
-            last: None,
+            bucket: Bucket::new(share.clamp(0.001, 1.0), burst.as_secs_f64()),
+            was: None,
         }
+    }
+
+    /// From now on, the share is `share` of one core (the class's CPU is
+    /// split among more sessions than it holds at their own share).
+    pub fn set_share(&mut self, share: f64) {
+        self.bucket.set_rate(share.clamp(0.001, 1.0));
     }
 
     /// The thread has used `cpu` of CPU time by `now`: how long it waits
     /// before its next turn (None: it is within its share).
     pub fn spend(&mut self, cpu: Duration, now: Instant) -> Option<Duration> {
-        if let Some((wall, was)) = self.last {
-            let refill = now.saturating_duration_since(wall).as_secs_f64() * self.share;
-            self.credit = (self.credit + refill).min(self.burst);
-            self.credit -= cpu.saturating_sub(was).as_secs_f64();
-        }
-        self.last = Some((now, cpu));
-        (self.credit < 0.0).then(|| Duration::from_secs_f64(-self.credit / self.share))
+        let spent = self
+            .was
+            .map_or(Duration::ZERO, |was| cpu.saturating_sub(was));
+        self.was = Some(cpu);
+        self.bucket.take(spent.as_secs_f64(), now)
     }
 
     /// The CPU time this thread has used (None where it cannot be known).

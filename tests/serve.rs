@@ -96,22 +96,34 @@ fn ssh_args(port: u16) -> Vec<String> {
 
 /// `ssh -tt` as a student, in a terminal of `rows`×`cols`.
 fn student(port: u16, key: &Path, rows: u16, cols: u16) -> Tui {
+    student_with(port, key, rows, cols, &[])
+}
+
+/// [`student`], with more of ssh's options (`-o ServerAliveInterval=1`).
+fn student_with(port: u16, key: &Path, rows: u16, cols: u16, options: &[&str]) -> Tui {
     let mut cmd = CommandBuilder::new("ssh");
     cmd.arg("-tt");
     cmd.args(ssh_args(port));
+    cmd.args(options);
     cmd.args(["-o", "BatchMode=yes", "-i"]);
     cmd.arg(key);
     cmd.arg("class@127.0.0.1");
     Tui::spawn(cmd, rows, cols)
 }
 
-/// `ssh` (not in a terminal) with `args`: its exit code and stderr.
-fn ssh_batch(port: u16, key: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new("ssh")
-        .args(ssh_args(port))
+/// `ssh` with `key` and `args`, as a command to run outside a terminal.
+fn ssh_command(port: u16, key: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("ssh");
+    cmd.args(ssh_args(port))
         .args(["-o", "BatchMode=yes", "-i"])
         .arg(key)
-        .args(args)
+        .args(args);
+    cmd
+}
+
+/// `ssh` (not in a terminal) with `args`: its exit code and stderr.
+fn ssh_batch(port: u16, key: &Path, args: &[&str]) -> (i32, String) {
+    let out = ssh_command(port, key, args)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -361,6 +373,7 @@ fn a_client_that_stalls_floods_or_vanishes_never_blocks_or_crashes_the_others() 
     let key = dir.join("in");
     let records = dir.join("records");
     std::fs::create_dir_all(&records).unwrap();
+    let log = dir.join("serve.log");
     let server = class(
         &dir,
         &[
@@ -370,6 +383,8 @@ fn a_client_that_stalls_floods_or_vanishes_never_blocks_or_crashes_the_others() 
             "3",
             "--record",
             records.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
         ],
     );
     let pid = server.child.id();
@@ -491,6 +506,10 @@ fn a_client_that_stalls_floods_or_vanishes_never_blocks_or_crashes_the_others() 
     noisy.child.kill().unwrap();
     let _ = noisy.child.wait();
     still_served(&mut good, "a student after one vanished");
+    // What its system still sends of the flood is read (at the pace of a
+    // connection's input) before the server sees it gone: then the session
+    // ends, the third to.
+    log_count(&log, "session end: ", 2);
 
     // Every misbehaving session was ended and counted out: with three
     // places, two new students still get in.
@@ -603,6 +622,22 @@ fn add_key(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Wait until the server's log holds `text`; the log.
+/// Waits until the log holds `text` `n` times.
+fn log_count(log: &Path, text: &str, n: usize) {
+    let start = std::time::Instant::now();
+    loop {
+        let l = std::fs::read_to_string(log).unwrap_or_default();
+        if l.matches(text).count() >= n {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the log never said {text:?} {n} times:\n{l}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn log_has(log: &Path, text: &str) -> String {
     let start = std::time::Instant::now();
     loop {
@@ -1094,6 +1129,75 @@ fn a_student_past_their_share_of_the_cpu_waits_and_the_class_goes_on() {
     assert!(server_alive(&server));
 }
 
+/// CPU time (clock ticks) the server's threads other than its sessions'
+/// have used: the transport's (decrypting, decoding keys).
+fn transport_ticks(pid: u32) -> u64 {
+    let mut ticks = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid … utime stime: fields 14 and 15.
+        let (comm, rest) = stat.split_once(") ").unwrap();
+        if comm.ends_with("(session") {
+            continue;
+        }
+        let f: Vec<&str> = rest.split(' ').collect();
+        ticks += f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    }
+    ticks
+}
+
+#[test]
+fn a_flood_of_keys_is_read_at_a_pace_and_costs_the_server_little() {
+    let dir = keys("key-flood");
+    let log = dir.join("serve.log");
+    let other = add_key(&dir, "other");
+    let server = class(&dir, &["--cpu-share", "5%", "--log", log.to_str().unwrap()]);
+    let mut b = stepped_student(server.port, &other, 24, 80);
+    // `yes x | ssh -tt`: as many keys as the client can encrypt (20 MB/s
+    // took 57–72% of a core to decrypt and decode, outside any session).
+    let inn = dir.join("in");
+    let mut yes = Command::new("yes")
+        .arg("x")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut flood = ssh_command(server.port, &inn, &["-tt", "class@127.0.0.1"])
+        .stdin(yes.stdout.take().unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    log_has(&log, "read at that pace");
+    // Past its burst (2 MiB), 3 s of the flood.
+    let ticks = transport_ticks(server.child.id());
+    let start = std::time::Instant::now();
+    std::thread::sleep(Duration::from_secs(3));
+    let used = (transport_ticks(server.child.id()) - ticks) as f64 / 100.0;
+    let share = used / start.elapsed().as_secs_f64();
+    eprintln!(
+        "the transport used {:.1}% of a core under the flood",
+        share * 100.0
+    );
+    assert!(
+        share < 0.15,
+        "the transport used {:.0}% of a core",
+        share * 100.0
+    );
+    assert!(flood.try_wait().unwrap().is_none(), "the flood's ssh ended");
+    // Another student steps as ever.
+    step_and_restart(&mut b);
+    let _ = flood.kill();
+    let _ = yes.kill();
+    let _ = flood.wait();
+    let _ = yes.wait();
+    assert!(server_alive(&server));
+}
+
 #[test]
 fn a_slowed_session_says_when_it_is_back_to_full_speed() {
     let dir = keys("full-speed");
@@ -1465,23 +1569,26 @@ fn a_student_who_presses_nothing_is_logged_out_whatever_keepalives_the_client_se
     );
     let port = server.port;
     let inn = dir.join("in");
-    let keepalive = |t: &mut Tui| {
-        // Keepalives every second: traffic that is no key press.
-        assert!(t.child.try_wait().unwrap().is_none());
-    };
+    // Keepalives every second: traffic that is no key press.
+    let keepalives = ["-o", "ServerAliveInterval=1"];
+    let connected = |t: &mut Tui| t.child.try_wait().unwrap().is_none();
     // At the lesson picker.
-    let mut cmd = CommandBuilder::new("ssh");
-    cmd.arg("-tt");
-    cmd.args(ssh_args(port));
-    cmd.args(["-o", "BatchMode=yes", "-o", "ServerAliveInterval=1", "-i"]);
-    cmd.arg(&inn);
-    cmd.arg("class@127.0.0.1");
-    let mut a = Tui::spawn(cmd.clone(), 24, 80);
+    let mut a = student_with(port, &inn, 24, 80, &keepalives);
     a.wait_for("pick a lesson");
-    keepalive(&mut a);
+    // Nor are resizes (a script sends them as easily).
+    let start = std::time::Instant::now();
+    for i in 0..5u16 {
+        std::thread::sleep(Duration::from_millis(700));
+        if !connected(&mut a) {
+            break;
+        }
+        a.resize(24, 80 - i % 2);
+    }
     log_has(&log, "ended at the lesson picker: no key pressed for 3 s");
+    let ended = start.elapsed();
+    assert!(ended < Duration::from_secs(5), "ended after {ended:?}");
     // In a lesson: each key press starts the time again.
-    let mut b = Tui::spawn(cmd, 24, 80);
+    let mut b = student_with(port, &inn, 24, 80, &keepalives);
     b.wait_for("pick a lesson");
     b.keys("\r");
     b.wait_for("at Get credit limit");
@@ -1490,7 +1597,7 @@ fn a_student_who_presses_nothing_is_logged_out_whatever_keepalives_the_client_se
         b.keys("s");
         b.keys("S");
     }
-    keepalive(&mut b);
+    assert!(connected(&mut b));
     assert!(!std::fs::read_to_string(&log)
         .unwrap()
         .contains("): ended: no key pressed"));
@@ -1508,22 +1615,16 @@ fn a_login_that_opens_no_session_is_closed_after_the_grace_time() {
     );
     // `ssh -N` logs in and opens nothing; its keepalives would hold the
     // connection (and one of the student's logged-in places) for ever.
-    let mut n = Command::new("ssh")
-        .args(ssh_args(server.port))
-        .args([
-            "-N",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ServerAliveInterval=1",
-            "-i",
-        ])
-        .arg(dir.join("in"))
-        .arg("class@127.0.0.1")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let in_ = dir.join("in");
+    let mut n = ssh_command(
+        server.port,
+        &in_,
+        &["-N", "-o", "ServerAliveInterval=1", "class@127.0.0.1"],
+    )
+    .stdin(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
     log_has(&log, "login: a student");
     let start = std::time::Instant::now();
     loop {

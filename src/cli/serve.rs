@@ -83,6 +83,11 @@ pub struct ServeArgs {
     /// time (2 s of CPU free at once); past it, that session waits.
     #[arg(long, default_value = "25%", value_name = "PERCENT")]
     cpu_share: String,
+    /// The share of the whole machine (all its cores) the students'
+    /// sessions may use together; when more of them want their share than
+    /// it holds, it is split equally among those.
+    #[arg(long, default_value = "75%", value_name = "PERCENT")]
+    cpu_total: String,
     /// Time a connection has to log in (OpenSSH's LoginGraceTime).
     #[arg(long, default_value = "30s", value_name = "DUR")]
     login_grace: String,
@@ -108,7 +113,7 @@ fn percent(flag: &str, text: &str) -> Result<f64, String> {
     match v {
         Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
         _ => Err(format!(
-            "--{flag} {text}: expected a share of one core above 0 and at most 100% (25%)"
+            "--{flag} {text}: expected a share above 0 and at most 100% (25%)"
         )),
     }
 }
@@ -177,6 +182,7 @@ fn config(args: &ServeArgs) -> Result<Config, String> {
             record: size("record-limit", &args.record_limit)?,
             record_total: size("record-total", &args.record_total)? as u64,
             cpu_share: percent("cpu-share", &args.cpu_share)?,
+            cpu_total: percent("cpu-total", &args.cpu_total)?,
         },
         record: match &args.record {
             Some(d) => {

@@ -29,6 +29,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub mod bench;
+mod cpu;
 pub mod guard;
 mod outbox;
 mod room;
@@ -294,6 +295,10 @@ pub struct Limits {
     /// The share of one core a student's session may use, averaged (the
     /// teacher's is not bounded).
     pub cpu_share: f64,
+    /// The share of the whole machine (all its cores) the students'
+    /// sessions may use together; split equally among those past their own
+    /// share when they ask for more.
+    pub cpu_total: f64,
 }
 
 impl Default for Limits {
@@ -306,6 +311,7 @@ impl Default for Limits {
             record: 4 << 20,
             record_total: 1 << 30,
             cpu_share: 0.25,
+            cpu_total: 0.75,
         }
     }
 }
@@ -421,6 +427,7 @@ pub async fn serve(
     ready(addr);
     let (broadcast, _) = tokio::sync::watch::channel(None);
     let config_record_total = config.limits.record_total;
+    let class_cpu = cpu::ClassCpu::of_machine(config.limits.cpu_total);
     let mut server = Server {
         config: Arc::new(config),
         active: Arc::new(AtomicUsize::new(0)),
@@ -432,6 +439,7 @@ pub async fn serve(
             room: room::Room::default(),
             stopping: tokio::sync::watch::channel(false).0,
             sessions: AtomicUsize::new(0),
+            cpu: class_cpu,
         }),
         log,
         startups: Arc::new(Startups::default()),
@@ -660,6 +668,8 @@ struct ClassShared {
     stopping: tokio::sync::watch::Sender<bool>,
     /// Session threads running now (the teacher's too).
     sessions: AtomicUsize,
+    /// What the students' sessions use of the machine together.
+    cpu: cpu::ClassCpu,
 }
 
 impl ClassShared {
@@ -692,6 +702,10 @@ impl russh::server::Server for Server {
             input: None,
             lost: Arc::new(AtomicUsize::new(0)),
             decoder: Decoder::default(),
+            input_rate: (
+                crate::budget::Bucket::new(cpu::INPUT_RATE, cpu::INPUT_BURST),
+                false,
+            ),
             started: std::time::Instant::now(),
             progress: guard::Progress::default(),
         }
@@ -747,6 +761,9 @@ struct Connection {
     /// Events its debugger's full queue could not take (told to it).
     lost: Arc<AtomicUsize>,
     decoder: Decoder,
+    /// The pace its input is read at past a burst (`cpu::INPUT_RATE`), and
+    /// whether the log has said it was slowed.
+    input_rate: (crate::budget::Bucket, bool),
     /// When the connection came (its login grace time runs from here).
     started: std::time::Instant,
     /// How far it got before logging in (who is pushed out first).
@@ -1057,7 +1074,10 @@ impl russh::server::Handler for Connection {
         class.lost = self.lost.clone();
         class.log = Some((who.log.clone(), who.name.clone()));
         if !self.teacher {
-            class.pace = Some(crate::budget::Pace::new(limits.cpu_share, CPU_BURST));
+            class.pace = Some((
+                crate::budget::Pace::new(limits.cpu_share, CPU_BURST),
+                limits.cpu_share,
+            ));
             class.idle = Some(config.idle_timeout);
         }
         // The debugger is not Send (its caches are per thread): each
@@ -1111,6 +1131,10 @@ impl russh::server::Handler for Connection {
                         .log
                         .line(&format!("session of {} not started: {e}", who.name)),
                 }
+                // What the session held is free: give it back to the system
+                // (the allocator keeps a thread's freed pages for its reuse,
+                // and this thread ends).
+                crate::alloc::release();
             });
         if let Err(e) = spawned {
             self.log.line(&format!("a session could not start: {e}"));
@@ -1222,6 +1246,21 @@ impl russh::server::Handler for Connection {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        // Past its burst, a connection's input is read at a pace: the rest
+        // waits in its socket, costing the server nothing to decrypt.
+        let (rate, said) = &mut self.input_rate;
+        if let Some(wait) = rate.take(data.len() as f64, std::time::Instant::now()) {
+            if !*said {
+                *said = true;
+                self.log.line(&format!(
+                    "{} from {}: sends input faster than {}/s, read at that pace",
+                    self.who,
+                    self.from(),
+                    crate::budget::show_bytes(cpu::INPUT_RATE as usize)
+                ));
+            }
+            tokio::time::sleep(wait).await;
+        }
         if self.channel != Some(channel) {
             return Ok(());
         }
@@ -1857,8 +1896,9 @@ struct ClassHooks {
     hand: bool,
     /// When the student last pressed a key (the class view's idle time).
     last_key: std::time::Instant,
-    /// A student's share of the CPU (None: the teacher's, or unknown).
-    pace: Option<crate::budget::Pace>,
+    /// A student's share of the CPU, and the share of one core it has
+    /// when the class is not busy (None: the teacher's, or unknown).
+    pace: Option<(crate::budget::Pace, f64)>,
     /// Waiting for its share now (said once in the log and on screen).
     slowed: bool,
     /// Where a session slowed down is logged, and its name there.
@@ -2036,6 +2076,7 @@ impl ClassHooks {
 impl Drop for ClassHooks {
     fn drop(&mut self) {
         self.shared.room.leave(self.id);
+        self.shared.cpu.left(self.id);
         self.set_following(false);
         if self.teacher {
             self.shared.broadcast.send_replace(Some(Arc::new(Broadcast {
@@ -2062,11 +2103,14 @@ impl crate::tui::Hooks for ClassHooks {
     }
 
     fn pace(&mut self, app: &mut App) -> Option<std::time::Duration> {
-        let pace = self.pace.as_mut()?;
-        let wait = pace.spend(
-            crate::budget::Pace::thread_cpu()?,
-            std::time::Instant::now(),
-        );
+        let (pace, own) = self.pace.as_mut()?;
+        let now = std::time::Instant::now();
+        // Its own share, or its part of the class's when many want more.
+        pace.set_share(self.shared.cpu.share(*own, now));
+        let wait = pace.spend(crate::budget::Pace::thread_cpu()?, now);
+        if let Some(w) = wait {
+            self.shared.cpu.waits(self.id, w, now);
+        }
         match wait {
             Some(w) => {
                 let first = !self.slowed;
@@ -2290,14 +2334,16 @@ async fn pick(
         &items,
         " asldbg class — pick a lesson (↑/↓, Enter; q leaves) ",
     );
+    // A student who presses nothing for the idle timeout leaves: only keys
+    // count (a client's keepalives keep the connection itself busy, and a
+    // script can send resizes as well as it can send keepalives).
+    let mut last_key = tokio::time::Instant::now();
     loop {
         if term.draw(|f| picker.draw(f)).is_err() {
             return None;
         }
-        // A student who presses nothing for the idle timeout leaves (a
-        // client's keepalives keep the connection itself busy).
         let next = match idle {
-            Some(d) => match tokio::time::timeout(d, input.next()).await {
+            Some(d) => match tokio::time::timeout_at(last_key + d, input.next()).await {
                 Ok(e) => e,
                 Err(_) => {
                     input.who.log.line(&format!(
@@ -2310,6 +2356,9 @@ async fn pick(
             },
             None => input.next().await,
         };
+        if let Some(Ok(Event::Key(_) | Event::Paste(_))) = &next {
+            last_key = tokio::time::Instant::now();
+        }
         match next? {
             Ok(Event::Resize(w, h)) => {
                 *size = (w, h);

@@ -297,3 +297,45 @@ fn a_result_nested_past_what_a_stack_holds_is_an_error_not_a_crash() {
         .unwrap()
         .is_some());
 }
+
+#[test]
+fn round_moves_the_decimal_point_in_the_text_as_jsonata_js_does() {
+    let n = |src: &str| ev(src).unwrap().unwrap().to_json();
+    // Halves go to the even neighbour, negative numbers too.
+    assert_eq!(n("$round(2.5)"), json!(2));
+    assert_eq!(n("$round(3.5)"), json!(4));
+    assert_eq!(n("$round(-2.5)"), json!(-2));
+    assert_eq!(n("$round(-3.5)"), json!(-4));
+    assert_eq!(n("$round(123.456, 2)"), json!(123.46));
+    assert_eq!(n("$round(125, -1)"), json!(120));
+    assert_eq!(n("$round(135, -1)"), json!(140));
+    // Only an exact half is a tie (no tolerance).
+    assert_eq!(n("$round(2.5000000000001)"), json!(3));
+    // 1.005 is 1.00499999… as a double, but its text is 1.005: the text is
+    // what is shifted, so it is a tie at 100.5 and goes to the even 100.
+    assert_eq!(n("$round(1.005, 2)"), json!(1));
+    // A precision far below the number: 0, not 0 / 0.
+    assert_eq!(n("$round(1.5, -100000000)"), json!(0));
+    assert_eq!(n("$round(-1.5, -400)"), json!(0));
+    // Far above: the number does not fit (JavaScript gives NaN).
+    let e = ev("$round(1.5, 100000000)").unwrap_err();
+    assert!(
+        matches!(&e.kind, JErrorKind::Failed(m) if m.starts_with("D1001")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn format_number_takes_at_most_a_hundred_decimals_as_to_fixed_does() {
+    let picture = |d: usize| format!("$formatNumber(1.5, '0.{}')", "0".repeat(d));
+    let s = ev(&picture(100)).unwrap().unwrap().to_json();
+    assert_eq!(s, json!(format!("1.5{}", "0".repeat(99))));
+    for d in [101, 308, 400] {
+        let e = ev(&picture(d)).unwrap_err();
+        assert!(
+            matches!(&e.kind, JErrorKind::Failed(m)
+                if m.contains("toFixed() digits argument must be between 0 and 100")),
+            "{d}: {e:?}"
+        );
+    }
+}

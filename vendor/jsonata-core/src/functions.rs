@@ -1100,36 +1100,31 @@ pub mod numeric {
     /// - zero or omitted: round to nearest integer
     /// - negative: round to powers of 10 (e.g., -2 -> nearest 100)
     pub fn round(n: f64, precision: Option<i32>) -> Result<JValue, FunctionError> {
-        let prec = precision.unwrap_or(0);
-
-        // Shift decimal place for precision (works for both positive and negative)
-        let multiplier = 10_f64.powi(prec);
-        let scaled = n * multiplier;
-
-        // Implement round-half-to-even (banker's rounding)
-        let floor_val = scaled.floor();
-        let frac = scaled - floor_val;
-
-        // Use a small epsilon for floating point comparison
-        let epsilon = 1e-10;
-        let result = if (frac - 0.5).abs() < epsilon {
-            // Exactly at .5 (within tolerance) - round to even
-            let floor_int = floor_val as i64;
-            if floor_int % 2 == 0 {
-                floor_val // floor is even, stay there
-            } else {
-                floor_val + 1.0 // floor is odd, round up to even
+        // As jsonata-js does it: the decimal point is moved in the number's
+        // decimal text (`1.5e-100000000` is 0, not 1.5 × 0 / 0), rounded
+        // half up with an exact half going to the even neighbour, and moved
+        // back the same way.
+        let prec = i64::from(precision.unwrap_or(0));
+        let shifted = |v: f64, by: i64| -> f64 {
+            if by == 0 || !v.is_finite() {
+                return v;
             }
-        } else if frac > 0.5 {
-            floor_val + 1.0 // round up
-        } else {
-            floor_val // round down
+            // `{:e}` is the shortest decimal that reads back as `v`: the
+            // digits JavaScript's `toString` gives.
+            let text = format!("{v:e}");
+            let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+            let exp = exp.parse::<i64>().unwrap_or(0).saturating_add(by);
+            format!("{mantissa}e{exp}").parse().unwrap_or(f64::NAN)
         };
-
-        // Shift back
-        let final_result = result / multiplier;
-
-        Ok(JValue::Number(final_result))
+        let arg = shifted(n, prec);
+        // Math.round: the nearest integer, a half towards +∞.
+        let floor = arg.floor();
+        let mut result = if arg - floor >= 0.5 { floor + 1.0 } else { floor };
+        if (result - arg).abs() == 0.5 && (result % 2.0).abs() == 1.0 {
+            result -= 1.0;
+        }
+        let result = shifted(result, -prec);
+        Ok(JValue::Number(if result == 0.0 { 0.0 } else { result }))
     }
 
     /// $sqrt(number) - Square root
@@ -1617,6 +1612,12 @@ pub mod numeric {
         // "0.2", and `$formatNumber(12.345, "#,##0.00")` was "12.35" not
         // "12.34" -- wrong numbers in ordinary pictures, not just edge cases
         // (#136).
+        // jsonata-js prints with `toFixed`, which takes at most 100 digits.
+        if parts.max_fractional_digits > 100 {
+            return Err(FunctionError::RuntimeError(
+                "toFixed() digits argument must be between 0 and 100".into(),
+            ));
+        }
         let rounded = match numeric::round(mantissa, Some(parts.max_fractional_digits as i32))? {
             JValue::Number(n) => n,
             _ => mantissa,

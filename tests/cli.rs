@@ -853,7 +853,7 @@ fn an_unquoted_word_in_a_filter_warns_and_fails_the_state_as_aws_does() {
         out.contains(":2:76: the filter compares to Receipt, which is not a value: a string needs quotes ('Receipt'); AWS accepts the definition"),
         "{out}"
     );
-    assert!(out.contains("valid (1 states, 1 warning)"), "{out}");
+    assert!(out.contains("valid (1 state, 1 warning)"), "{out}");
     let input = temp_file("labels.json", r#"{"Labels": [{"Name": "Receipt"}]}"#);
     let o = asldbg(&["run", &def, "--input", &input, "--format", "json"]);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();

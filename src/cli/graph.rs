@@ -31,6 +31,7 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
         return draw(
             &definition,
             &opts,
+            asl::load(&definition, &opts),
             format,
             look,
             &collapse,
@@ -46,7 +47,9 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
         return export_many(&definition, &opts, format, &collapse, machines);
     }
     let mut worst = ExitCode::SUCCESS;
-    for (i, (name, what)) in machines.into_iter().enumerate() {
+    let names: Vec<String> = machines.iter().map(|(n, _)| n.clone()).collect();
+    let loads = asl::load_each(&definition, &opts, &names);
+    for (i, ((name, what), loaded)) in machines.into_iter().zip(loads).enumerate() {
         if i > 0 {
             outln!("");
         }
@@ -58,6 +61,7 @@ pub(crate) fn graph(args: GraphArgs) -> ExitCode {
         let code = draw(
             &definition,
             &one,
+            loaded,
             format,
             look,
             &collapse,
@@ -93,8 +97,12 @@ impl Look {
 
 /// The machine `opts` picks, its notes and problems said on stderr; the
 /// exit code when it has no graph to draw.
-fn opened(definition: &str, opts: &asl::OpenOptions) -> Result<asl::Opened, ExitCode> {
-    let opened = match asl::load(definition, opts) {
+fn opened(
+    definition: &str,
+    opts: &asl::OpenOptions,
+    loaded: Loaded,
+) -> Result<asl::Opened, ExitCode> {
+    let opened = match loaded {
         Loaded::Ok(o) => *o,
         Loaded::Unreadable(e) => return Err(fail2(e)),
         Loaded::Invalid(errs) => {
@@ -130,12 +138,14 @@ fn export_many(
 ) -> ExitCode {
     let mut drawn = Vec::new();
     let mut problems = 0;
-    for (name, _) in machines {
+    let names: Vec<String> = machines.into_iter().map(|(n, _)| n).collect();
+    let loads = asl::load_each(definition, opts, &names);
+    for (name, loaded) in names.into_iter().zip(loads) {
         let one = asl::OpenOptions {
             machine: Some(name.clone()),
             ..opts.clone()
         };
-        let opened = match opened(definition, &one) {
+        let opened = match opened(definition, &one, loaded) {
             Ok(o) => o,
             Err(code) => return code,
         };
@@ -179,15 +189,17 @@ fn export_many(
 }
 
 /// One state machine drawn.
+#[allow(clippy::too_many_arguments)]
 fn draw(
     definition: &str,
     opts: &asl::OpenOptions,
+    loaded: Loaded,
     format: GraphFormat,
     look: Look,
     collapse: &[String],
     coverage: Option<&str>,
 ) -> ExitCode {
-    let opened = match opened(definition, opts) {
+    let opened = match opened(definition, opts, loaded) {
         Ok(o) => o,
         Err(code) => return code,
     };

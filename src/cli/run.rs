@@ -18,24 +18,21 @@ pub(crate) fn validate(file: &str, source: &SourceArgs, express: bool) -> ExitCo
     // A template with several machines: each one is checked.
     let machines = asl::machines_to_pick(file, &opts);
     if !machines.is_empty() {
+        let names: Vec<String> = machines.into_iter().map(|(n, _)| n).collect();
         let mut worst = ExitCode::SUCCESS;
-        for (name, _) in machines {
-            let one = asl::OpenOptions {
-                machine: Some(name),
-                ..opts.clone()
-            };
-            let code = validate_one(file, &one);
+        for loaded in asl::load_each(file, &opts, &names) {
+            let code = validate_one(file, loaded);
             if code != ExitCode::SUCCESS && worst == ExitCode::SUCCESS {
                 worst = code;
             }
         }
         return worst;
     }
-    validate_one(file, &opts)
+    validate_one(file, asl::load(file, &opts))
 }
 
-fn validate_one(file: &str, opts: &asl::OpenOptions) -> ExitCode {
-    match asl::load(file, opts) {
+fn validate_one(file: &str, loaded: Loaded) -> ExitCode {
+    match loaded {
         Loaded::Ok(o) => {
             for line in said(&o) {
                 outln!("{line}");
@@ -51,7 +48,8 @@ fn validate_one(file: &str, opts: &asl::OpenOptions) -> ExitCode {
                 1 => ", 1 warning".into(),
                 k => format!(", {k} warnings"),
             };
-            outln!("{file}:{which} valid ({n} states{warned})");
+            let states = if n == 1 { "state" } else { "states" };
+            outln!("{file}:{which} valid ({n} {states}{warned})");
             ExitCode::SUCCESS
         }
         Loaded::Unreadable(e) => fail2(e),

@@ -125,22 +125,27 @@ impl Analysis {
             ..OpenOptions::default()
         };
         let picks = asl::machines_to_pick_in(&self.path, &self.text, &opts);
-        let each: Vec<OpenOptions> = if picks.is_empty() {
-            vec![opts]
+        // The template parsed once for all its machines.
+        let (each, loads): (Vec<OpenOptions>, Vec<Loaded>) = if picks.is_empty() {
+            let loaded = asl::load_text(&self.path, self.text.clone(), &opts);
+            (vec![opts], vec![loaded])
         } else {
-            picks
+            let names: Vec<String> = picks.into_iter().map(|(m, _)| m).collect();
+            let loads = asl::load_each_text(&self.path, self.text.clone(), &opts, &names);
+            let each = names
                 .into_iter()
-                .map(|(m, _)| OpenOptions {
+                .map(|m| OpenOptions {
                     machine: Some(m),
                     ..opts.clone()
                 })
-                .collect()
+                .collect();
+            (each, loads)
         };
         let mut out: Vec<Diagnostic> = Vec::new();
         // A problem outside the machines is found once per machine.
         let mut seen: std::collections::HashSet<(u32, u32, String)> = Default::default();
-        for o in &each {
-            let found = match asl::load_text(&self.path, self.text.clone(), o) {
+        for (o, loaded) in each.iter().zip(loads) {
+            let found = match loaded {
                 Loaded::Ok(opened) => opened
                     .warnings
                     .iter()

@@ -5,7 +5,11 @@
 //! (`The JSONPath '$.order.id' … could not be found`) is added where it
 //! should have come from — the result of the Task that gave the state its
 //! input, or the execution input — until the run gets through or nothing
-//! more can be added.
+//! more can be added. A run that gets through but leaves a Choice by a
+//! later rule or its `Default` is steered, once a Choice, to that Choice's
+//! first rule (the way most workflows write first, `Approved?` → approval),
+//! with the values the rule tests put where they come from; kept only if
+//! the run still gets through.
 
 use crate::asl::model::{Definition, Kind};
 use crate::asl::value::Val;
@@ -113,6 +117,11 @@ pub fn response_for(resource: &str) -> Value {
 /// false when the path is not a plain one or a value on the way is not of
 /// the kind the path steps into.
 fn put(v: &mut Value, path: &str, value: Value) -> bool {
+    put_as(v, path, value, false)
+}
+
+/// [`put`], replacing what stands there when `over`.
+fn put_as(v: &mut Value, path: &str, value: Value, over: bool) -> bool {
     enum Step {
         Name(String),
         Index(usize),
@@ -191,7 +200,7 @@ fn put(v: &mut Value, path: &str, value: Value) -> bool {
     }
     match at.as_object_mut() {
         // A value not there, or a placeholder of the wrong kind: `value`.
-        Some(o) if o.get(last).is_none_or(|x| *x == placeholder && value != *x) => {
+        Some(o) if over || o.get(last).is_none_or(|x| *x == placeholder && value != *x) => {
             o.insert(last.clone(), value);
             true
         }
@@ -410,6 +419,8 @@ fn source_of(
     let into = |p: &str, prefix: &str| -> Option<String> {
         match prefix {
             "$" => Some(p.to_string()),
+            // The result itself.
+            pre if p == pre => Some("$".to_string()),
             pre => p
                 .strip_prefix(pre)
                 .filter(|r| r.starts_with(['.', '[']))
@@ -542,6 +553,79 @@ fn lifted(def: &Definition, state: &str, path: &str) -> Option<(String, String)>
     name.map(|n| (n, path))
 }
 
+/// A JSON pointer into a state's input as the plain JSONPath [`put`] takes.
+fn path_of(pointer: &str) -> String {
+    let mut path = "$".to_string();
+    for part in pointer.split('/').skip(1) {
+        let part = part.replace("~1", "/").replace("~0", "~");
+        if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+            path.push_str(&format!("[{part}]"));
+        } else if !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            // As the definition writes it: what ResultPath is matched with.
+            path.push_str(&format!(".{part}"));
+        } else {
+            path.push_str(&format!("['{part}']"));
+        }
+    }
+    path
+}
+
+/// The first Choice on the run's path (not tried before) that did not
+/// take its first rule: `mocks` and `input` changed so that it should,
+/// each value the rule tests put where the Choice's input got it from.
+fn steered(
+    def: &Definition,
+    ex: &Execution,
+    mocks: &Value,
+    input: &Value,
+    tried: &mut Vec<String>,
+) -> Option<(Value, Value)> {
+    for rec in ex.stages() {
+        // A Choice's record holds each rule it evaluated, in order.
+        let first_missed = rec.rules.first().is_some_and(|r| !r.matched);
+        if !first_missed || tried.contains(&rec.state) {
+            continue;
+        }
+        tried.push(rec.state.clone());
+        let (m, s) = def.find(&rec.state)?;
+        let raw = def.raw(&def.machine(m).states[s]);
+        if raw.get("InputPath").is_some_and(|p| p != "$") {
+            continue;
+        }
+        let Some(edits) = raw
+            .pointer("/Choices/0")
+            .and_then(|r| super::suggest::rule_edits(r, false))
+        else {
+            continue;
+        };
+        let (mut mocks, mut input) = (mocks.clone(), input.clone());
+        let mut changed = false;
+        for (pointer, value) in edits {
+            // "present": any value; init's placeholder.
+            let value = if value == json!("present") {
+                json!("…")
+            } else {
+                value
+            };
+            let path = path_of(&pointer);
+            let first = passed_through(def, ex, &rec.state);
+            let (from, at) = lifted(def, &first, &path).unwrap_or((rec.state.clone(), path));
+            changed |= match source_of(def, ex, &from, &at) {
+                Some((task, at)) => {
+                    let key = format!("{task}{TEST_CASE}");
+                    let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
+                    put_as(answer, &at, value, true)
+                }
+                None => put_as(&mut input, &at, value, true),
+            };
+        }
+        if changed {
+            return Some((mocks, input));
+        }
+    }
+    None
+}
+
 /// Mocks, an input and the run they give, for machine `name` of `def`.
 pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
     let states = super::mocks::mockable_states(&def);
@@ -565,6 +649,9 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
     });
     let mut input = json!({});
     let mut notes = Vec::new();
+    // The last run that got through, and the Choices steered so far.
+    let mut through: Option<Scaffold> = None;
+    let mut tried = Vec::new();
     for _ in 0..ROUNDS {
         let runner = match MockRunner::from_value(&mocks, "mocks.json", Some(name), TEST_CASE) {
             Ok(r) => r,
@@ -591,7 +678,14 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             notes: notes.clone(),
         };
         if ex.status() != Status::Failed {
-            return done;
+            match steered(&def, &ex, &mocks, &input, &mut tried) {
+                Some((m, i)) => {
+                    (mocks, input) = (m, i);
+                    through = Some(done);
+                    continue;
+                }
+                None => return done,
+            }
         }
         let jsonpath = cause.as_deref().and_then(missing).or_else(|| {
             // A Map whose items are not a list: its ItemsPath takes one.
@@ -617,7 +711,8 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             None => cause.as_deref().and_then(jsonata_reads),
         };
         let Some((state, paths)) = found else {
-            return done;
+            // Steered into a failure: the way it went before.
+            return through.unwrap_or(done);
         };
         let raw = def
             .find(&state)
@@ -649,6 +744,9 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             .collect::<Vec<_>>()
             .join(", ");
         if !added {
+            if let Some(before) = through {
+                return before;
+            }
             let mut done = done;
             done.notes.push(format!(
                 "'{state}' reads {path}, which asldbg could not supply: edit the input or the \
@@ -656,6 +754,9 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             ));
             return done;
         }
+    }
+    if let Some(before) = through {
+        return before;
     }
     notes.push("the machine still reads values nobody supplies after many rounds".into());
     let mut s = scaffold_last(def, name, express, mocks, input);
@@ -784,7 +885,8 @@ mod tests {
             "E": {"Type": "Pass", "Parameters": {"who.$": "$.customer.email"}, "End": true}}}));
         let s = scaffold(d, "orders", false);
         assert_eq!(s.status, "SUCCEEDED", "{s:?}");
-        assert_eq!(s.input, json!({"order": "…", "amount": 0}));
+        // Read by C: found missing (0), then steered to C's first rule.
+        assert_eq!(s.input, json!({"order": "…", "amount": 11}));
         assert_eq!(
             s.mocks["MockedResponses"]["AHappyPath"]["0"]["Return"]["Payload"],
             json!({"orderId": "…"})
@@ -819,10 +921,11 @@ mod tests {
         assert_eq!(s.status, "SUCCEEDED", "{s:?}");
         // The iteration's reads are in the first item of the list Load
         // answers, where ItemsPath finds it; the branch's in the input at
-        // the Parallel's InputPath.
+        // the Parallel's InputPath. The total is what takes the
+        // iteration's Choice by its first rule.
         assert_eq!(
             s.mocks["MockedResponses"]["LoadHappyPath"]["0"]["Return"],
-            json!({"orders": [{"total": 0, "id": "…"}]}),
+            json!({"orders": [{"total": 101, "id": "…"}]}),
             "{s:?}"
         );
         assert_eq!(s.input, json!({"customer": {"email": "…"}}), "{s:?}");
@@ -844,6 +947,47 @@ mod tests {
         );
         let s = scaffold(d, "orders", false);
         assert_eq!(s.status, "SUCCEEDED", "{s:?}");
-        assert_eq!(s.input, json!({"order": {"id": "…", "total": 0}}), "{s:?}");
+        // The total the Condition's first rule takes.
+        assert_eq!(
+            s.input,
+            json!({"order": {"id": "…", "total": 101}}),
+            "{s:?}"
+        );
+    }
+    #[test]
+    fn a_choice_is_steered_to_its_first_rule_unless_that_way_fails() {
+        // A callback's answer at ResultPath, tested behind IsPresent guards
+        // (aws-samples' human-in-the-loop): the Default would be taken.
+        let approval = |approved: Value| {
+            def(json!({"StartAt": "Ask", "States": {
+                "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
+                        "Parameters": {"TopicArn": "t", "Message.$": "$$.Task.Token"},
+                        "ResultPath": "$.status", "Next": "Approved?"},
+                "Approved?": {"Type": "Choice", "Choices": [
+                    {"And": [{"Variable": "$.status", "IsPresent": true},
+                             {"Variable": "$.status.result", "IsPresent": true},
+                             {"Variable": "$.status.result", "BooleanEquals": true}],
+                     "Next": "Approved"}], "Default": "Failed"},
+                "Approved": approved,
+                "Failed": {"Type": "Pass", "Result": "failure", "End": true}}}))
+        };
+        let s = scaffold(
+            approval(json!({"Type": "Pass", "Result": "ok", "End": true})),
+            "m",
+            false,
+        );
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        assert_eq!(
+            s.mocks["MockedResponses"]["AskHappyPath"]["0"]["Return"]["result"],
+            json!(true),
+            "{s:?}"
+        );
+        assert_eq!(s.output, Some(json!("ok")));
+        // Nothing stray in the input: the result itself is what is present.
+        assert_eq!(s.input, json!({}));
+        // The first rule leads to a failure: the run keeps the way it went.
+        let s = scaffold(approval(json!({"Type": "Fail", "Error": "No"})), "m", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        assert_eq!(s.output, Some(json!("failure")));
     }
 }

@@ -591,6 +591,8 @@ fn init_writes_mocks_an_input_and_a_suite_that_passes_at_once() {
             text(&out.stderr)
         );
         assert!(said.contains("HappyPath: SUCCEEDED"), "{def}: {said}");
+        // The way the recorded run went, as `run` prints it.
+        assert!(said.contains("\npath: "), "{def}: {said}");
         let out = asldbg(&["test", d]);
         assert_eq!(
             out.status.code(),

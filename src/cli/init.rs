@@ -162,6 +162,7 @@ pub(crate) fn init(args: InitArgs) -> ExitCode {
             .map(|e| format!(" ({e}: {})", s.cause.clone().unwrap_or_default()))
             .unwrap_or_default()
     );
+    outln!("path: {}", s.path.join(" → "));
     for n in &s.notes {
         outln!("note: {n}");
     }

@@ -207,15 +207,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         }
         Format::Text => {
             outln!("status: {}", status.as_str());
-            let path: Vec<String> = ex
-                .history()
-                .iter()
-                .filter(|e| e.event_type.as_str().ends_with("StateEntered"))
-                .map(|e| {
-                    let name = e.state.as_deref().unwrap_or_default();
-                    format!("{name}{}", asldbg::engine::history::path_label(&e.frame))
-                })
-                .collect();
+            let path = asldbg::engine::history::states_entered(ex.history());
             outln!("path: {}", path.join(" → "));
             if let Some(e) = ex.error() {
                 outln!("error: {}", e.name().unwrap_or("(none given)"));

@@ -51,6 +51,19 @@ pub fn export(events: &[Event]) -> Value {
     Value::Object(m)
 }
 
+/// The states a history entered, in order, each with its branch or
+/// iteration (`Check[1]`): the path `run` prints.
+pub fn states_entered(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e.event_type.as_str().ends_with("StateEntered"))
+        .map(|e| {
+            let name = e.state.as_deref().unwrap_or_default();
+            format!("{name}{}", path_label(&e.frame))
+        })
+        .collect()
+}
+
 /// A branch/iteration path as the debugger shows it: `[1.0]` (Map
 /// iteration 1, its Parallel's branch 0); empty for the main flow.
 pub fn path_label(path: &[usize]) -> String {

@@ -33,6 +33,8 @@ pub struct Scaffold {
     pub output: Option<Value>,
     pub error: Option<String>,
     pub cause: Option<String>,
+    /// The states the run entered, in order (`run`'s path).
+    pub path: Vec<String>,
     /// What could not be made to pass (the last failure's reason).
     pub notes: Vec<String>,
 }
@@ -675,6 +677,7 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             output: ex.output().map(Val::to_json),
             error: ex.error().and_then(|e| e.name()).map(str::to_string),
             cause: cause.clone(),
+            path: crate::engine::history::states_entered(ex.history()),
             notes: notes.clone(),
         };
         if ex.status() != Status::Failed {
@@ -787,6 +790,7 @@ fn scaffold_last(
         output: ex.output().map(Val::to_json),
         error: ex.error().and_then(|e| e.name()).map(str::to_string),
         cause: ex.error().and_then(|e| e.cause()).map(str::to_string),
+        path: crate::engine::history::states_entered(ex.history()),
         mocks,
         input,
         notes: Vec::new(),

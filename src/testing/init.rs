@@ -602,6 +602,8 @@ fn steered(
         };
         let (mut mocks, mut input) = (mocks.clone(), input.clone());
         let mut changed = false;
+        // Where the Choice's input came from unchanged: one walk for all.
+        let first = passed_through(def, ex, &rec.state);
         for (pointer, value) in edits {
             // "present": any value; init's placeholder.
             let value = if value == json!("present") {
@@ -610,7 +612,6 @@ fn steered(
                 value
             };
             let path = path_of(&pointer);
-            let first = passed_through(def, ex, &rec.state);
             let (from, at) = lifted(def, &first, &path).unwrap_or((rec.state.clone(), path));
             changed |= match source_of(def, ex, &from, &at) {
                 Some((task, at)) => {

@@ -87,6 +87,13 @@ impl Bucket {
         self.rate = rate.max(f64::MIN_POSITIVE);
     }
 
+    /// From now on, it holds at most `burst` (what it holds past that is
+    /// gone).
+    pub fn set_burst(&mut self, burst: f64) {
+        self.burst = burst;
+        self.credit = self.credit.min(burst);
+    }
+
     /// Take `amount` at `now`: how long the taker waits before what it owes
     /// is paid back (None: the bucket is not empty).
     pub fn take(&mut self, amount: f64, now: Instant) -> Option<Duration> {
@@ -110,6 +117,8 @@ pub struct Pace {
     bucket: Bucket,
     /// The thread's CPU time when last seen.
     was: Option<Duration>,
+    /// What it spent between the last two looks.
+    spent: Duration,
 }
 
 impl Pace {
@@ -118,13 +127,16 @@ impl Pace {
         Pace {
             bucket: Bucket::new(share.clamp(0.001, 1.0), burst.as_secs_f64()),
             was: None,
+            spent: Duration::ZERO,
         }
     }
 
     /// From now on, the share is `share` of one core (the class's CPU is
-    /// split among more sessions than it holds at their own share).
-    pub fn set_share(&mut self, share: f64) {
+    /// split among more sessions than it holds at their own share), with
+    /// `burst` of CPU free at once.
+    pub fn set_share(&mut self, share: f64, burst: Duration) {
         self.bucket.set_rate(share.clamp(0.001, 1.0));
+        self.bucket.set_burst(burst.as_secs_f64());
     }
 
     /// The thread has used `cpu` of CPU time by `now`: how long it waits
@@ -134,7 +146,13 @@ impl Pace {
             .was
             .map_or(Duration::ZERO, |was| cpu.saturating_sub(was));
         self.was = Some(cpu);
+        self.spent = spent;
         self.bucket.take(spent.as_secs_f64(), now)
+    }
+
+    /// The CPU time spent between the last two calls to [`Pace::spend`].
+    pub fn spent(&self) -> Duration {
+        self.spent
     }
 
     /// The CPU time this thread has used (None where it cannot be known).

@@ -24,16 +24,53 @@ pub const INPUT_RATE: f64 = 1024.0 * 1024.0;
 /// applies: two of the biggest paste a session keeps.
 pub const INPUT_BURST: f64 = 2.0 * 1024.0 * 1024.0;
 
+/// Bytes a connection may send in a second, averaged, whatever they carry:
+/// its input ([`INPUT_RATE`]) with room for the SSH layer's own packets. A
+/// client flooding `SSH_MSG_IGNORE` (which the server decrypts and drops
+/// without a look from the session) took a quarter of a core at 200 MB/s.
+pub const TRANSPORT_RATE: f64 = 2.0 * INPUT_RATE;
+
+/// Bytes a connection may send at once before [`TRANSPORT_RATE`] applies.
+pub const TRANSPORT_BURST: f64 = 2.0 * INPUT_BURST;
+
 /// How long a session that waited for its share counts as busy after its
 /// wait, when the class's CPU is split.
 const LINGER: Duration = Duration::from_secs(2);
+
+/// How long a session's CPU use is averaged over to tell whether it is
+/// busy (a step's burst is not; a run left continuing is).
+const WINDOW: Duration = Duration::from_secs(1);
+
+/// What one session used lately.
+#[derive(Clone, Copy)]
+struct Use {
+    /// Its last whole window's use, in cores.
+    rate: f64,
+    /// When that window ended (the window filling now began then).
+    at: Instant,
+    /// CPU used in the window filling now.
+    cpu: Duration,
+    /// Until when it counts as busy for having waited for its share.
+    waited: Option<Instant>,
+}
+
+impl Use {
+    fn new(now: Instant) -> Use {
+        Use {
+            rate: 0.0,
+            at: now,
+            cpu: Duration::ZERO,
+            waited: None,
+        }
+    }
+}
 
 /// The CPU the students' sessions use together.
 pub struct ClassCpu {
     /// Cores the students' sessions may use together.
     total: f64,
-    /// Sessions past their own share lately, and until when they count.
-    busy: Mutex<HashMap<usize, Instant>>,
+    /// Each session's recent use.
+    sessions: Mutex<HashMap<usize, Use>>,
 }
 
 impl ClassCpu {
@@ -41,7 +78,7 @@ impl ClassCpu {
     pub fn new(total: f64) -> ClassCpu {
         ClassCpu {
             total: total.max(0.01),
-            busy: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(HashMap::new()),
         }
     }
 
@@ -51,26 +88,57 @@ impl ClassCpu {
         ClassCpu::new(total * cores as f64)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Use>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The share of one core a session whose own is `own` may use now: its
-    /// own, or an equal part of the class's total among the sessions that
-    /// want more than that part.
+    /// own, or an equal part of the class's total among the busy sessions.
+    ///
+    /// A session is busy while it waits for its share (and a little after),
+    /// or when its last second's use passed half an equal part of the total
+    /// among every session. The second counts sessions that never reach
+    /// their own share because the machine is saturated: twelve flat out on
+    /// two cores get a sixth of a core each from the system, below a
+    /// quarter, and would otherwise take both cores between them.
     pub fn share(&self, own: f64, now: Instant) -> f64 {
-        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
-        busy.retain(|_, until| *until > now);
-        own.min(self.total / busy.len().max(1) as f64)
+        let sessions = self.lock();
+        let half_part = self.total / (2 * sessions.len().max(1)) as f64;
+        let busy = sessions
+            .values()
+            .filter(|u| {
+                u.waited.is_some_and(|until| until > now)
+                    // A use not told for two windows is old: it went idle.
+                    || (u.rate > half_part && now.saturating_duration_since(u.at) < 2 * WINDOW)
+            })
+            .count();
+        own.min(self.total / busy.max(1) as f64)
+    }
+
+    /// Session `id` used `cpu` by `now` since it last said.
+    pub fn used(&self, id: usize, cpu: Duration, now: Instant) {
+        let mut sessions = self.lock();
+        let u = sessions.entry(id).or_insert_with(|| Use::new(now));
+        u.cpu += cpu;
+        let span = now.saturating_duration_since(u.at);
+        if span >= WINDOW {
+            u.rate = u.cpu.as_secs_f64() / span.as_secs_f64();
+            u.at = now;
+            u.cpu = Duration::ZERO;
+        }
     }
 
     /// Session `id` waits `wait` for its share from `now`: it counts as busy
     /// until a little after.
     pub fn waits(&self, id: usize, wait: Duration, now: Instant) {
-        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
-        busy.insert(id, now + wait + LINGER);
+        let mut sessions = self.lock();
+        let u = sessions.entry(id).or_insert_with(|| Use::new(now));
+        u.waited = Some(now + wait + LINGER);
     }
 
     /// Session `id` ended.
     pub fn left(&self, id: usize) {
-        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
-        busy.remove(&id);
+        self.lock().remove(&id);
     }
 }
 
@@ -107,12 +175,39 @@ mod tests {
     }
 
     #[test]
+    fn sessions_held_below_their_share_by_a_saturated_machine_split_the_total() {
+        let t0 = Instant::now();
+        let cpu = ClassCpu::new(1.5);
+        let ms = Duration::from_millis;
+        // Twelve sessions flat out on two cores: the system gives each a
+        // sixth of a core, below its own quarter, so none ever waits.
+        // Three students step now and then: 20 ms in a second.
+        for second in 0..3 {
+            let now = t0 + Duration::from_secs(second);
+            for id in 0..12 {
+                cpu.used(id, ms(167), now);
+            }
+            for id in 12..15 {
+                cpu.used(id, ms(20), now);
+            }
+        }
+        let now = t0 + Duration::from_secs(2);
+        // The twelve are busy: they split 1.5 cores (an eighth each), and
+        // together they use no more than the total.
+        let each = cpu.share(0.25, now);
+        assert!((each - 1.5 / 12.0).abs() < 1e-9, "{each}");
+        // Once they go quiet (nothing said for two windows), each session
+        // has its own share again.
+        assert_eq!(cpu.share(0.25, now + Duration::from_secs(3)), 0.25);
+    }
+
+    #[test]
     fn a_smaller_share_makes_a_busy_session_wait_longer_for_the_same_work() {
         let t0 = Instant::now();
         let s = Duration::from_millis;
         let mut alone = Pace::new(0.25, s(0));
         let mut crowded = Pace::new(0.25, s(0));
-        crowded.set_share(0.05);
+        crowded.set_share(0.05, s(0));
         assert_eq!(alone.spend(s(0), t0), None);
         assert_eq!(crowded.spend(s(0), t0), None);
         // 100 ms of CPU: 400 ms at a quarter of a core, 2 s at 5%.
@@ -120,6 +215,21 @@ mod tests {
         let c = crowded.spend(s(100), t0).unwrap();
         assert!((a.as_secs_f64() - 0.4).abs() < 1e-6, "{a:?}");
         assert!((c.as_secs_f64() - 2.0).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn a_session_held_to_its_part_of_the_class_loses_its_big_burst() {
+        // Twelve sessions a little past their part (a sixth of a core each
+        // against an eighth) would each drain a 2 s burst for 48 s while the
+        // class used both cores: held to its part, a session keeps a
+        // quarter of a second.
+        let t0 = Instant::now();
+        let s = Duration::from_millis;
+        let mut p = Pace::new(0.25, s(2000));
+        assert_eq!(p.spend(s(0), t0), None);
+        p.set_share(0.125, s(250));
+        let w = p.spend(s(1000), t0).unwrap();
+        assert!((w.as_secs_f64() - 0.75 / 0.125).abs() < 1e-6, "{w:?}");
     }
 
     #[test]

@@ -153,10 +153,29 @@ impl KillSwitch {
     }
 }
 
-/// A stream that its [`KillSwitch`] can end.
+/// A stream that its [`KillSwitch`] can end, read at a pace past a burst:
+/// everything a client sends — keys, but also packets the SSH layer takes
+/// without asking the server (`SSH_MSG_IGNORE`, keepalives) — is decrypted
+/// at most this fast, the rest waiting in its own socket.
 pub struct Killable<S> {
-    pub inner: S,
-    pub switch: Arc<KillSwitch>,
+    inner: S,
+    switch: Arc<KillSwitch>,
+    pace: crate::budget::Bucket,
+    /// Until when the next read waits (what was read is past the pace).
+    wait: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> Killable<S> {
+    /// `inner`, ended by `switch`, read at `rate` bytes a second past
+    /// `burst`.
+    pub fn new(inner: S, switch: Arc<KillSwitch>, rate: f64, burst: f64) -> Killable<S> {
+        Killable {
+            inner,
+            switch,
+            pace: crate::budget::Bucket::new(rate, burst),
+            wait: None,
+        }
+    }
 }
 
 fn killed() -> std::io::Error {
@@ -182,7 +201,20 @@ impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Killable<S> {
         if self.switch.dead() {
             return std::task::Poll::Ready(Err(killed()));
         }
-        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+        if let Some(wait) = self.wait.as_mut() {
+            use std::future::Future as _;
+            std::task::ready!(wait.as_mut().poll(cx));
+            self.wait = None;
+        }
+        let before = buf.filled().len();
+        let read = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = read {
+            let n = buf.filled().len() - before;
+            if let Some(w) = self.pace.take(n as f64, std::time::Instant::now()) {
+                self.wait = Some(Box::pin(tokio::time::sleep(w)));
+            }
+        }
+        read
     }
 }
 
@@ -574,16 +606,47 @@ mod tests {
             // The other end never writes.
             let (a, _b) = tokio::io::duplex(64);
             let switch = Arc::new(KillSwitch::default());
-            let mut k = Killable {
-                inner: a,
-                switch: switch.clone(),
-            };
+            let mut k = Killable::new(a, switch.clone(), 1e9, 1e9);
             let s2 = switch.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 s2.kill();
             });
             let mut buf = [0u8; 8];
+            let r = tokio::time::timeout(Duration::from_secs(5), k.read(&mut buf)).await;
+            assert!(matches!(r, Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionAborted));
+        });
+    }
+
+    #[test]
+    fn a_stream_is_read_at_its_pace_past_its_burst() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (a, mut b) = tokio::io::duplex(1 << 16);
+            let switch = Arc::new(KillSwitch::default());
+            // 10 KB a second past a burst of 10 KB.
+            let mut k = Killable::new(a, switch.clone(), 10_000.0, 10_000.0);
+            tokio::spawn(async move {
+                let chunk = [7u8; 1000];
+                while b.write_all(&chunk).await.is_ok() {}
+            });
+            let t0 = std::time::Instant::now();
+            let mut got = 0;
+            let mut buf = [0u8; 1000];
+            // The burst comes at once, then 5 KB more take about half a
+            // second.
+            while got < 15_000 {
+                got += k.read(&mut buf).await.unwrap();
+            }
+            let took = t0.elapsed();
+            assert!(took >= Duration::from_millis(400), "{took:?}");
+            assert!(took < Duration::from_secs(3), "{took:?}");
+            // A wait is ended by the switch like any read.
+            switch.kill();
             let r = tokio::time::timeout(Duration::from_secs(5), k.read(&mut buf)).await;
             assert!(matches!(r, Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionAborted));
         });

@@ -26,14 +26,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 pub mod bench;
 mod cpu;
 pub mod guard;
+mod inbox;
 mod outbox;
 mod room;
 use guard::{Failures, Log, Seat, Seats, Stage, StartupLimits, Startups, Turn};
+use inbox::Inbox;
 use outbox::{ChannelWriter, Next, Outbox};
 
 /// One thing the picker offers: a bundled sample or a definition file the
@@ -562,10 +563,12 @@ async fn accept_loop(
         let ssh = ssh.clone();
         let switch = Arc::new(guard::KillSwitch::default());
         let _ = stream.set_nodelay(true);
-        let stream = guard::Killable {
-            inner: stream,
-            switch: switch.clone(),
-        };
+        let stream = guard::Killable::new(
+            stream,
+            switch.clone(),
+            cpu::TRANSPORT_RATE,
+            cpu::TRANSPORT_BURST,
+        );
         tokio::spawn(async move {
             let grace = tokio::time::sleep(limits.grace);
             tokio::pin!(grace);
@@ -700,6 +703,7 @@ impl russh::server::Server for Server {
             size: (80, 24),
             term: None,
             input: None,
+            resized: Arc::default(),
             lost: Arc::new(AtomicUsize::new(0)),
             decoder: Decoder::default(),
             input_rate: (
@@ -757,7 +761,9 @@ struct Connection {
     /// The client's `TERM` (from its pty request).
     term: Option<String>,
     /// Where its debugger takes events (once started).
-    input: Option<mpsc::Sender<Event>>,
+    input: Option<Inbox<Event>>,
+    /// The size its debugger takes next (see [`SizeSlot`]).
+    resized: Arc<SizeSlot>,
     /// Events its debugger's full queue could not take (told to it).
     lost: Arc<AtomicUsize>,
     decoder: Decoder,
@@ -773,10 +779,10 @@ struct Connection {
 /// A session thread's stack (see where it is spawned).
 const SESSION_STACK: usize = 512 << 20;
 
-/// The events that may wait for a session: a client that sends faster
-/// than its debugger takes (garbage, a key held down over a slow link)
-/// loses what comes beyond, not the server its memory.
-const INPUT_QUEUE: usize = 1024;
+/// What a channel request other than data (a window change) counts as
+/// against the connection's input pace: past the burst, a thousand a
+/// second.
+const REQUEST_COST: usize = 1024;
 
 /// A terminal's size as a client says it, within what a screen can be:
 /// each session keeps two buffers of this many cells.
@@ -784,7 +790,51 @@ fn clamp(cols: u32, rows: u32) -> (u16, u16) {
     (cols.clamp(1, 512) as u16, rows.clamp(1, 256) as u16)
 }
 
+/// The size a client last asked for that its session has not taken yet.
+/// A client sending thousands of window changes a second makes its session
+/// draw once per turn at the latest size, not once per request: only the
+/// first request after the session took one is queued (to wake it); the
+/// others replace the size it will read.
+#[derive(Default)]
+struct SizeSlot(std::sync::atomic::AtomicU32);
+
+impl SizeSlot {
+    /// A new size: true when the session must be woken for it (no size was
+    /// waiting).
+    fn offer(&self, (w, h): (u16, u16)) -> bool {
+        // Both are at least 1 (`clamp`): 0 is free to mean "none".
+        self.0.swap((w as u32) << 16 | h as u32, Ordering::AcqRel) == 0
+    }
+
+    /// The size waiting, if any.
+    fn take(&self) -> Option<(u16, u16)> {
+        match self.0.swap(0, Ordering::AcqRel) {
+            0 => None,
+            v => Some(((v >> 16) as u16, v as u16)),
+        }
+    }
+}
+
 impl Connection {
+    /// Past its burst, a connection's input is read at a pace: the rest
+    /// waits in its socket, costing the server nothing to decrypt. `bytes`
+    /// came (a request that is not data counts as [`REQUEST_COST`]).
+    async fn paced(&mut self, bytes: usize) {
+        let (rate, said) = &mut self.input_rate;
+        if let Some(wait) = rate.take(bytes as f64, std::time::Instant::now()) {
+            if !*said {
+                *said = true;
+                self.log.line(&format!(
+                    "{} from {}: sends input faster than {}/s, read at that pace",
+                    self.who,
+                    self.from(),
+                    crate::budget::show_bytes(cpu::INPUT_RATE as usize)
+                ));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     fn refuse(&self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
         session.channel_failure(channel)?;
         session.close(channel)
@@ -960,6 +1010,7 @@ impl russh::server::Handler for Connection {
         _modes: &[(russh::Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.paced(REQUEST_COST).await;
         self.term = Some(term.chars().take(64).collect());
         // A client with no terminal of its own (`ssh -tt` from a script)
         // says 0×0: it gets 80×24.
@@ -978,9 +1029,15 @@ impl russh::server::Handler for Connection {
         _ph: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        // A window that changes a thousand times a second is a script.
+        self.paced(REQUEST_COST).await;
         self.size = clamp(cols, rows);
         if let Some(tx) = &self.input {
-            let _ = tx.try_send(Event::Resize(self.size.0, self.size.1));
+            if self.resized.offer(self.size) {
+                // The session looks at the waiting size first: if this
+                // is dropped from a full inbox, the size is still taken.
+                tx.put(Event::Resize(self.size.0, self.size.1), 16);
+            }
         }
         Ok(())
     }
@@ -1039,11 +1096,12 @@ impl russh::server::Handler for Connection {
             seat = None;
         }
         session.channel_success(channel)?;
-        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
+        let (tx, rx) = Inbox::new(self.lost.clone());
         self.input = Some(tx);
         let handle = session.handle();
         let lessons = config.lessons.clone();
         let size = self.size;
+        let resized = self.resized.clone();
         let look = Look::for_terminal(self.term.as_deref());
         let record = config.record.as_ref().map(|dir| Recording {
             dir: dir.clone(),
@@ -1125,7 +1183,15 @@ impl russh::server::Handler for Connection {
                     .build()
                 {
                     Ok(rt) => rt.block_on(run_session(
-                        lessons, size, look, rx, outbox, class, record, who, limits,
+                        lessons,
+                        size,
+                        look,
+                        (rx, resized),
+                        outbox,
+                        class,
+                        record,
+                        who,
+                        limits,
                     )),
                     Err(e) => who
                         .log
@@ -1203,6 +1269,7 @@ impl russh::server::Handler for Connection {
         _screen: u32,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.paced(REQUEST_COST).await;
         session.channel_failure(channel)
     }
 
@@ -1211,6 +1278,7 @@ impl russh::server::Handler for Connection {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<bool, Self::Error> {
+        self.paced(REQUEST_COST).await;
         session.channel_failure(channel)?;
         Ok(false)
     }
@@ -1222,6 +1290,7 @@ impl russh::server::Handler for Connection {
         _value: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.paced(REQUEST_COST).await;
         session.channel_failure(channel)
     }
 
@@ -1246,21 +1315,7 @@ impl russh::server::Handler for Connection {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        // Past its burst, a connection's input is read at a pace: the rest
-        // waits in its socket, costing the server nothing to decrypt.
-        let (rate, said) = &mut self.input_rate;
-        if let Some(wait) = rate.take(data.len() as f64, std::time::Instant::now()) {
-            if !*said {
-                *said = true;
-                self.log.line(&format!(
-                    "{} from {}: sends input faster than {}/s, read at that pace",
-                    self.who,
-                    self.from(),
-                    crate::budget::show_bytes(cpu::INPUT_RATE as usize)
-                ));
-            }
-            tokio::time::sleep(wait).await;
-        }
+        self.paced(data.len()).await;
         if self.channel != Some(channel) {
             return Ok(());
         }
@@ -1270,9 +1325,11 @@ impl russh::server::Handler for Connection {
             // terminals send a sequence in one piece.
             events.extend(self.decoder.flush());
             for ev in events {
-                if tx.try_send(ev).is_err() {
-                    self.lost.fetch_add(1, Ordering::Relaxed);
-                }
+                let bytes = match &ev {
+                    Event::Paste(text) => text.len(),
+                    _ => 16,
+                };
+                tx.put(ev, bytes);
             }
         }
         Ok(())
@@ -1412,7 +1469,10 @@ async fn forward(handle: Handle, channel: ChannelId, outbox: Arc<Outbox>) {
 
 /// The events of one session's channel.
 struct Remote {
-    rx: mpsc::Receiver<Event>,
+    rx: inbox::Taker<Event>,
+    /// The size the client asked for last (a queued `Resize` only wakes
+    /// the session for it).
+    resized: Arc<SizeSlot>,
     /// Where the session's frames go: a repaint it wants comes as
     /// `FocusGained` (which draws the screen whole).
     outbox: Arc<Outbox>,
@@ -1491,15 +1551,36 @@ fn describe(ev: &Event) -> String {
 impl crate::tui::Input for Remote {
     async fn next(&mut self) -> Option<io::Result<Event>> {
         self.budget_hits();
-        let ev = tokio::select! {
-            ev = self.rx.recv() => ev?,
-            _ = self.outbox.repaint_wanted() => Event::FocusGained,
+        let ev = loop {
+            if let Some((w, h)) = self.resized.take() {
+                break Event::Resize(w, h);
+            }
+            match tokio::select! {
+                ev = self.rx.recv() => ev?,
+                _ = self.outbox.repaint_wanted() => Event::FocusGained,
+            } {
+                // Its size was taken already (with a later request's).
+                Event::Resize(..) => {}
+                ev => break ev,
+            }
         };
         self.took(&ev);
         Some(Ok(ev))
     }
     fn ready(&mut self) -> io::Result<Option<Event>> {
-        let ev = self.rx.try_recv().ok();
+        let ev = match self.resized.take() {
+            Some((w, h)) => Some(Event::Resize(w, h)),
+            None => loop {
+                match self.rx.try_recv() {
+                    Some(Event::Resize(..)) => {
+                        if let Some((w, h)) = self.resized.take() {
+                            break Some(Event::Resize(w, h));
+                        }
+                    }
+                    ev => break ev,
+                }
+            },
+        };
         if let Some(ev) = &ev {
             self.took(ev);
         }
@@ -1764,7 +1845,7 @@ async fn run_session(
     lessons: Vec<Lesson>,
     size: (u16, u16),
     look: Look,
-    rx: mpsc::Receiver<Event>,
+    (rx, resized): (inbox::Taker<Event>, Arc<SizeSlot>),
     outbox: Arc<Outbox>,
     mut class: ClassHooks,
     record: Option<Recording>,
@@ -1793,6 +1874,7 @@ async fn run_session(
     log.line(&format!("session start: {name}"));
     let mut input = Remote {
         rx,
+        resized,
         outbox,
         record: record.as_ref().and_then(|r| RecordFile::open(r, &log)),
         who,
@@ -2097,6 +2179,10 @@ const SLOWED: &str = "This session has used its share of the server's CPU";
 /// CPU a session may spend at once before its share applies.
 const CPU_BURST: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// CPU a session may spend at once while the class's total holds it below
+/// its own share.
+const CLASS_BURST: std::time::Duration = std::time::Duration::from_millis(250);
+
 impl crate::tui::Hooks for ClassHooks {
     fn pressed(&mut self) {
         self.last_key = std::time::Instant::now();
@@ -2106,8 +2192,14 @@ impl crate::tui::Hooks for ClassHooks {
         let (pace, own) = self.pace.as_mut()?;
         let now = std::time::Instant::now();
         // Its own share, or its part of the class's when many want more.
-        pace.set_share(self.shared.cpu.share(*own, now));
+        let share = self.shared.cpu.share(*own, now);
+        // Held below its own share by the class's total: a small burst, or
+        // the total is spent from bursts (a session a little past its part
+        // takes a minute to drain 2 s).
+        let burst = if share < *own { CLASS_BURST } else { CPU_BURST };
+        pace.set_share(share, burst);
         let wait = pace.spend(crate::budget::Pace::thread_cpu()?, now);
+        self.shared.cpu.used(self.id, pace.spent(), now);
         if let Some(w) = wait {
             self.shared.cpu.waits(self.id, w, now);
         }
@@ -2164,8 +2256,9 @@ impl crate::tui::Hooks for ClassHooks {
         let lost = self.lost.swap(0, Ordering::Relaxed);
         if lost > 0 {
             let text = format!(
-                "{lost} key{} lost: {LOST} (at most {INPUT_QUEUE} wait; a paste is kept whole).",
-                if lost == 1 { " was" } else { "s were" }
+                "{lost} key{} lost: {LOST} (the last {} are kept; a paste is kept whole).",
+                if lost == 1 { " was" } else { "s were" },
+                Inbox::<Event>::LIMIT
             );
             self.say(app, Notice::Lost, text);
             if let Some((log, name)) = &self.log {

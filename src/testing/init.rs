@@ -92,6 +92,38 @@ pub fn response_for(resource: &str) -> Value {
         "ecs:runTask" => {
             json!({"Tasks": [{"LastStatus": if sync { "STOPPED" } else { "PENDING" }}], "Failures": []})
         }
+        // A `.sync` job answers with the job as described when it ended
+        // (Batch's DescribeJobs item, Athena's GetQueryExecution), not the
+        // start call's reply: what the states after it read.
+        "batch:submitJob" if sync => json!({
+            "JobArn": "arn:aws:batch:us-east-1:123456789012:job/00000000-0000-0000-0000-000000000004",
+            "JobId": "00000000-0000-0000-0000-000000000004",
+            "JobName": "job",
+            "JobQueue": "arn:aws:batch:us-east-1:123456789012:job-queue/queue",
+            "JobDefinition": "arn:aws:batch:us-east-1:123456789012:job-definition/definition:1",
+            "Status": "SUCCEEDED",
+            "StatusReason": "Essential container in task exited",
+            "Attempts": [],
+            "CreatedAt": 1731622400000u64,
+            "StartedAt": 1731622400000u64,
+            "StoppedAt": 1731622400000u64,
+            "DependsOn": [],
+            "Parameters": {},
+            "Tags": {},
+            "Container": {"ExitCode": 0}
+        }),
+        "athena:startQueryExecution" if sync => json!({"QueryExecution": {
+            "QueryExecutionId": "00000000-0000-0000-0000-000000000005",
+            "Query": "SELECT 1",
+            "StatementType": "DML",
+            "ResultConfiguration": {
+                "OutputLocation": "s3://example/00000000-0000-0000-0000-000000000005.csv"
+            },
+            "QueryExecutionContext": {},
+            "Status": {"State": "SUCCEEDED"},
+            "Statistics": {"EngineExecutionTimeInMillis": 0, "DataScannedInBytes": 0},
+            "WorkGroup": "primary"
+        }}),
         "batch:submitJob" => {
             json!({"JobId": "00000000-0000-0000-0000-000000000004", "JobName": "job"})
         }
@@ -115,14 +147,10 @@ pub fn response_for(resource: &str) -> Value {
 }
 
 /// `v` with `value` put at the plain JSONPath `path` (`$.a.b`, `$['a']`,
-/// `$.items[0].id`), objects made on the way (and an array's next item);
-/// false when the path is not a plain one or a value on the way is not of
-/// the kind the path steps into.
-fn put(v: &mut Value, path: &str, value: Value) -> bool {
-    put_as(v, path, value, false)
-}
-
-/// [`put`], replacing what stands there when `over`.
+/// `$.items[0].id`), objects made on the way (and an array's next item),
+/// replacing what stands there when `over` (else only a value not there or
+/// a placeholder); false when the path is not a plain one or a value on the
+/// way is not of the kind the path steps into.
 fn put_as(v: &mut Value, path: &str, value: Value, over: bool) -> bool {
     enum Step {
         Name(String),
@@ -349,7 +377,9 @@ fn placeholder(raw: &Value, path: &str) -> Value {
     if at("TimestampPath") {
         return json!("2024-11-14T22:13:21Z");
     }
-    if at("ItemsPath") {
+    // A Map's items: at its ItemsPath, or its whole input.
+    let map = raw.get("Type").and_then(|t| t.as_str()) == Some("Map");
+    if at("ItemsPath") || (map && path == "$" && raw.get("ItemsPath").is_none()) {
         return json!([{}]);
     }
     let rules = raw.get("Choices").and_then(|c| c.as_array());
@@ -415,7 +445,7 @@ fn source_of(
         return None;
     }
     let raw = def.raw(st);
-    if raw.get("ResultSelector").is_some() || raw.get("Output").is_some() {
+    if raw.get("Output").is_some() {
         return None;
     }
     let into = |p: &str, prefix: &str| -> Option<String> {
@@ -444,7 +474,17 @@ fn source_of(
         op => format!("{op}{}", path.strip_prefix('$')?),
     };
     let in_result = into(&in_output, result_path)?;
-    Some((prev.to_string(), in_result))
+    let Some(selector) = raw.get("ResultSelector") else {
+        return Some((prev.to_string(), in_result));
+    };
+    // What the selector made: a field it copied from the result (`"items.$":
+    // "$.Payload"`) comes from there.
+    let rest = in_result.strip_prefix("$.")?;
+    let end = rest.find(['.', '[']).unwrap_or(rest.len());
+    let (field, after) = rest.split_at(end);
+    let from = selector.get(format!("{field}.$"))?.as_str()?;
+    let plain = from.starts_with('$') && !from.starts_with("$$") && !from.contains(['*', '?', '(']);
+    plain.then(|| (prev.to_string(), format!("{from}{after}")))
 }
 
 /// The state that gave `state` its input unchanged, as far back as such
@@ -555,7 +595,7 @@ fn lifted(def: &Definition, state: &str, path: &str) -> Option<(String, String)>
     name.map(|n| (n, path))
 }
 
-/// A JSON pointer into a state's input as the plain JSONPath [`put`] takes.
+/// A JSON pointer into a state's input as the plain JSONPath [`put_as`] takes.
 fn path_of(pointer: &str) -> String {
     let mut path = "$".to_string();
     for part in pointer.split('/').skip(1) {
@@ -691,6 +731,7 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
                 None => return done,
             }
         }
+        let mut jsonpath_over = false;
         let jsonpath = cause.as_deref().and_then(missing).or_else(|| {
             // A Map whose items are not a list: its ItemsPath takes one.
             let c = cause.as_deref()?;
@@ -701,8 +742,12 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             let (m, id) = def.find(&state)?;
             let raw = def.raw(&def.machine(m).states[id]);
             let p = raw.get("ItemsPath").and_then(|p| p.as_str()).unwrap_or("$");
+            jsonpath_over = true;
             Some((state, p.to_string()))
         });
+        // What stands there is of the wrong kind (a Map given an object):
+        // replaced, not kept.
+        let over = jsonpath_over;
         let found = match jsonpath {
             Some((state, path)) => {
                 let raw = def
@@ -737,9 +782,9 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
                 Some((task, at)) => {
                     let key = format!("{task}{TEST_CASE}");
                     let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
-                    put(answer, &at, value.clone())
+                    put_as(answer, &at, value.clone(), over)
                 }
-                None => put(&mut input, &at, value.clone()),
+                None => put_as(&mut input, &at, value.clone(), over),
             };
         }
         let path = paths
@@ -844,6 +889,25 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 22);
+        // A `.sync` job's answer is the job as described when it ended.
+        for api in ["batch:submitJob.sync", "athena:startQueryExecution.sync"] {
+            let resource = format!("arn:aws:states:::{api}");
+            let shape = crate::testing::shapes::sync_output_of(&resource)
+                .unwrap_or_else(|| panic!("{api} has a shape"));
+            let answer = response_for(&resource);
+            assert_eq!(
+                shape.check(&answer, crate::testing::shapes::Mode::Strict),
+                None,
+                "{api}: {answer}"
+            );
+        }
+        let batch = response_for("arn:aws:states:::batch:submitJob.sync");
+        assert_eq!(batch["Status"], json!("SUCCEEDED"));
+        let query = response_for("arn:aws:states:::athena:startQueryExecution.sync");
+        assert_eq!(
+            query["QueryExecution"]["Status"]["State"],
+            json!("SUCCEEDED")
+        );
         // An SDK call's answer has the operation's fields, not `{}`.
         let listed = response_for("arn:aws:states:::aws-sdk:s3:listObjectsV2");
         assert!(listed["Contents"].is_array(), "{listed}");
@@ -994,5 +1058,50 @@ mod tests {
         let s = scaffold(approval(json!({"Type": "Fail", "Error": "No"})), "m", false);
         assert_eq!(s.status, "SUCCEEDED", "{s:?}");
         assert_eq!(s.output, Some(json!("failure")));
+    }
+
+    #[test]
+    fn a_map_given_a_tasks_object_gets_a_list_where_the_task_answers() {
+        // A Lambda's Payload feeds a Map: through OutputPath, ResultPath
+        // and ItemsPath, or a ResultSelector's field. `{}` stood there.
+        let map = |items_path: Option<&str>| {
+            let mut m = json!({"Type": "Map", "End": true, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "P",
+                "States": {"P": {"Type": "Pass", "End": true}}}});
+            if let Some(p) = items_path {
+                m["ItemsPath"] = json!(p);
+            }
+            m
+        };
+        let list = |extra: Value| {
+            let mut t = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "Next": "Each"});
+            t.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            t
+        };
+        for (task, items_path) in [
+            (list(json!({"OutputPath": "$.Payload"})), None),
+            (
+                list(json!({"ResultPath": "$.listed"})),
+                Some("$.listed.Payload"),
+            ),
+            (
+                list(json!({"ResultSelector": {"items.$": "$.Payload"}})),
+                Some("$.items"),
+            ),
+        ] {
+            let d = def(json!({"StartAt": "List", "States": {
+                "List": task, "Each": map(items_path)}}));
+            let s = scaffold(d, "m", false);
+            assert_eq!(s.status, "SUCCEEDED", "{items_path:?}: {s:?}");
+            assert_eq!(
+                s.mocks["MockedResponses"]["ListHappyPath"]["0"]["Return"]["Payload"],
+                json!([{}]),
+                "{s:?}"
+            );
+            assert_eq!(s.path, ["List", "Each", "P[0]"], "{s:?}");
+        }
     }
 }

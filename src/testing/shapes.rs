@@ -195,6 +195,37 @@ fn sdk_id(integration: &str) -> String {
     }
 }
 
+/// The answer of a `.sync` job whose models say what it is: the job as
+/// described when it ended — Batch's job (an item of DescribeJobs' `Jobs`),
+/// Athena's GetQueryExecution — not the start call's reply.
+pub fn sync_output_of(resource: &str) -> Option<Output> {
+    let rest = resource.split(":states:::").nth(1)?;
+    let (svc, op, item_of) = match rest {
+        "batch:submitJob.sync" => ("batch", "describejobs", Some("Jobs")),
+        "athena:startQueryExecution.sync" => ("athena", "getqueryexecution", None),
+        _ => return None,
+    };
+    let service = service(svc)?;
+    let (name, root) = service.ops.get(op)?.clone();
+    let mut root = root?;
+    if let Some(field) = item_of {
+        let Some(Shape::Struct { members, .. }) = service.shapes.get(root) else {
+            return None;
+        };
+        let (_, list) = members.iter().find(|(k, _)| k == field)?;
+        let Some(Shape::List(item)) = service.shapes.get(*list) else {
+            return None;
+        };
+        root = *item;
+    }
+    Some(Output {
+        root,
+        api: format!("{svc} {name}"),
+        json_field: None,
+        service,
+    })
+}
+
 /// The output of the operation `resource` calls, when it names one the
 /// models have: `aws-sdk:SERVICE:action` and the request-response
 /// optimized integrations (a `.sync` job's or a callback's answer is

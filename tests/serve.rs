@@ -621,14 +621,14 @@ fn add_key(dir: &Path, name: &str) -> PathBuf {
     key
 }
 
-/// Wait until the server's log holds `text`; the log.
-/// Waits until the log holds `text` `n` times.
-fn log_count(log: &Path, text: &str, n: usize) {
+/// Waits (30 s at most) until the server's log says `text` `n` times: the
+/// whole log then.
+fn log_count(log: &Path, text: &str, n: usize) -> String {
     let start = std::time::Instant::now();
     loop {
         let l = std::fs::read_to_string(log).unwrap_or_default();
         if l.matches(text).count() >= n {
-            return;
+            return l;
         }
         assert!(
             start.elapsed() < Duration::from_secs(30),
@@ -638,19 +638,9 @@ fn log_count(log: &Path, text: &str, n: usize) {
     }
 }
 
+/// Waits until the log says `text`: the whole log then.
 fn log_has(log: &Path, text: &str) -> String {
-    let start = std::time::Instant::now();
-    loop {
-        let l = std::fs::read_to_string(log).unwrap_or_default();
-        if l.contains(text) {
-            return l;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "the log never said {text:?}:\n{l}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    log_count(log, text, 1)
 }
 
 /// One `s` then `S` (restart) by a student on credit-card: how long the
@@ -1096,6 +1086,24 @@ fn slowed_by(a: &mut Tui, watch: &str, every: Duration) {
         a.send(b"5");
         std::thread::sleep(every);
     }
+}
+
+#[test]
+fn a_watch_past_what_the_watches_keep_says_the_limit_where_an_80x24_screen_shows_it() {
+    let dir = keys("watch-kept");
+    let server = class(&dir, &[]);
+    let mut a = stepped_student(server.port, &dir.join("in"), 24, 80);
+    // 2 MB of JSON: a session's watches keep 1 MiB (a 64th of its memory).
+    a.keys("w");
+    a.keys("$pad('x', 2000000)");
+    a.keys("\r");
+    // The status line is cut at 80 columns: what is kept comes first.
+    a.wait_for("Watch added, but it fails here: a watch keeps at most 1 MiB of JSON; this v…");
+    a.wait_for("$pad('x', 2000000) = a watch keeps at most…");
+    // The message log has it whole.
+    a.keys("M");
+    a.wait_for("value is 2000002 bytes: narrow the expression");
+    assert!(server_alive(&server));
 }
 
 /// A watch that runs to the 500 ms time limit each time it is evaluated.

@@ -300,12 +300,28 @@ fn jsonata_reads(cause: &str) -> Option<(String, Vec<(String, Value)>)> {
     (!reads.is_empty()).then_some((state, reads))
 }
 
-/// Whether the payload template `t` reads `path` (a `.$` field naming it).
+/// Whether the payload template `t` reads `path` (a `.$` field naming it,
+/// or an intrinsic function's argument).
 fn reads(t: &Value, path: &str) -> bool {
+    use crate::asl::intrinsics::{Arg, Intrinsic};
+    fn in_call(call: &Intrinsic, path: &str) -> bool {
+        call.args.iter().any(|a| match a {
+            Arg::Path(p) => p.source == path,
+            Arg::Call(inner) => in_call(inner, path),
+            _ => false,
+        })
+    }
+    let selects = |k: &str, v: &Value| {
+        let Some(text) = v.as_str().filter(|_| k.ends_with(".$")) else {
+            return false;
+        };
+        // Itself, or an argument of an intrinsic function.
+        text == path
+            || (crate::asl::intrinsics::looks_like_call(text)
+                && Intrinsic::parse(text).is_ok_and(|c| in_call(&c, path)))
+    };
     match t {
-        Value::Object(o) => o
-            .iter()
-            .any(|(k, v)| (k.ends_with(".$") && v.as_str() == Some(path)) || reads(v, path)),
+        Value::Object(o) => o.iter().any(|(k, v)| selects(k, v) || reads(v, path)),
         Value::Array(a) => a.iter().any(|v| reads(v, path)),
         _ => false,
     }
@@ -346,6 +362,14 @@ fn intrinsic_placeholder(raw: &Value, path: &str) -> Option<Value> {
     use crate::asl::intrinsics::{Arg, Intrinsic};
     fn find(call: &Intrinsic, path: &str) -> Option<Value> {
         call.args.iter().enumerate().find_map(|(i, a)| match a {
+            // A DynamoDB number (`$.Item.stock.N`) is the text of one.
+            Arg::Path(p)
+                if p.source == path
+                    && call.name == "States.StringToJson"
+                    && path.ends_with(".N") =>
+            {
+                Some(json!("0"))
+            }
             Arg::Path(p) if p.source == path => Some(intrinsic_argument(&call.name, i)),
             Arg::Call(inner) => find(inner, path),
             _ => None,
@@ -417,36 +441,80 @@ fn placeholder(raw: &Value, path: &str) -> Value {
             }
         }
     }
+    // DynamoDB's attribute values: a number is the text of one.
+    if path.ends_with(".N") {
+        return json!("0");
+    }
+    if path.ends_with(".BOOL") {
+        return json!(true);
+    }
     json!("…")
+}
+
+/// Where a value a state read is put for it to be there.
+enum Source {
+    /// The execution input, at `at`.
+    Input { at: String },
+    /// A Task's mock answer, at `at` (as the text of the JSON value when
+    /// `text`: the Task's ResultSelector parses it with States.StringToJson).
+    Answer {
+        task: String,
+        at: String,
+        text: bool,
+    },
+    /// Made by the Task from its answer in a way not undone here: nowhere.
+    Nowhere,
+}
+
+impl Source {
+    /// Put `value` there; whether anything changed.
+    fn put(self, mocks: &mut Value, input: &mut Value, value: Value, over: bool) -> bool {
+        match self {
+            Source::Input { at } => put_as(input, &at, value, over),
+            Source::Answer { task, at, text } => {
+                let value = if text {
+                    Value::String(value.to_string())
+                } else {
+                    value
+                };
+                let key = format!("{task}{TEST_CASE}");
+                let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
+                put_as(answer, &at, value, over)
+            }
+            Source::Nowhere => false,
+        }
+    }
 }
 
 /// Where a path the state `state` read should have come from: the Task
 /// whose result became its input (by the history: the state exited just
-/// before it was entered), as the pointer into that Task's mock answer;
-/// `None`: the execution input.
-fn source_of(
-    def: &Definition,
-    ex: &Execution,
-    state: &str,
-    path: &str,
-) -> Option<(String, String)> {
+/// before it was entered), as the path into that Task's mock answer, or
+/// the execution input.
+fn source_of(def: &Definition, ex: &Execution, state: &str, path: &str) -> Source {
+    let input = || Source::Input {
+        at: path.to_string(),
+    };
     let h = ex.history();
-    let entered = h.iter().rposition(|e| {
+    let Some(entered) = h.iter().rposition(|e| {
         e.state.as_deref() == Some(state) && e.event_type.as_str().ends_with("StateEntered")
-    })?;
-    let before = h[..entered]
+    }) else {
+        return input();
+    };
+    let Some(prev) = h[..entered]
         .iter()
         .rev()
-        .find(|e| e.event_type.as_str().ends_with("StateExited"))?;
-    let prev = before.state.as_deref()?;
-    let (m, s) = def.find(prev)?;
+        .find(|e| e.event_type.as_str().ends_with("StateExited"))
+        .and_then(|e| e.state.as_deref())
+    else {
+        return input();
+    };
+    let Some((m, s)) = def.find(prev) else {
+        return input();
+    };
     let st = &def.machine(m).states[s];
-    if !matches!(st.kind, Kind::Task(_)) {
-        return None;
-    }
     let raw = def.raw(st);
-    if raw.get("Output").is_some() {
-        return None;
+    if !matches!(st.kind, Kind::Task(_)) || raw.get("Output").is_some() {
+        return input();
     }
     let into = |p: &str, prefix: &str| -> Option<String> {
         match prefix {
@@ -469,22 +537,48 @@ fn source_of(
         .get("OutputPath")
         .and_then(|r| r.as_str())
         .unwrap_or("$");
-    let in_output = match output_path {
-        "$" => path.to_string(),
-        op => format!("{op}{}", path.strip_prefix('$')?),
+    let in_output = match (output_path, path.strip_prefix('$')) {
+        ("$", _) => path.to_string(),
+        (op, Some(rest)) => format!("{op}{rest}"),
+        (_, None) => return input(),
     };
-    let in_result = into(&in_output, result_path)?;
+    // Not in the result: carried from the Task's own input.
+    let Some(in_result) = into(&in_output, result_path) else {
+        return input();
+    };
+    let answer = |at: String, text: bool| Source::Answer {
+        task: prev.to_string(),
+        at,
+        text,
+    };
     let Some(selector) = raw.get("ResultSelector") else {
-        return Some((prev.to_string(), in_result));
+        return answer(in_result, false);
     };
     // What the selector made: a field it copied from the result (`"items.$":
-    // "$.Payload"`) comes from there.
-    let rest = in_result.strip_prefix("$.")?;
+    // "$.Payload"`) comes from there; one it parsed whole with
+    // States.StringToJson, from the text of the value. Anything else it
+    // built cannot be put back.
+    let Some(rest) = in_result.strip_prefix("$.") else {
+        return Source::Nowhere;
+    };
     let end = rest.find(['.', '[']).unwrap_or(rest.len());
     let (field, after) = rest.split_at(end);
-    let from = selector.get(format!("{field}.$"))?.as_str()?;
-    let plain = from.starts_with('$') && !from.starts_with("$$") && !from.contains(['*', '?', '(']);
-    plain.then(|| (prev.to_string(), format!("{from}{after}")))
+    let Some(from) = selector.get(format!("{field}.$")).and_then(|v| v.as_str()) else {
+        return Source::Nowhere;
+    };
+    let plain =
+        |p: &str| p.starts_with('$') && !p.starts_with("$$") && !p.contains(['*', '?', '(', ',']);
+    if plain(from) {
+        return answer(format!("{from}{after}"), false);
+    }
+    let parsed = from
+        .strip_prefix("States.StringToJson(")
+        .and_then(|r| r.strip_suffix(')'))
+        .map(str::trim);
+    match parsed {
+        Some(inner) if plain(inner) && after.is_empty() => answer(inner.to_string(), true),
+        _ => Source::Nowhere,
+    }
 }
 
 /// The state that gave `state` its input unchanged, as far back as such
@@ -527,11 +621,17 @@ fn passed_through(def: &Definition, ex: &Execution, state: &str) -> String {
         ]
         .iter()
         .any(|k| raw.get(k).is_some());
-        let keeps = matches!(
+        let plain = matches!(
             st.kind,
             Kind::Choice { .. } | Kind::Pass { .. } | Kind::Wait(_)
         );
-        if pm != m || reshapes || !keeps {
+        // Any state whose result is discarded (`"ResultPath": null`) passes
+        // on its own input, whatever it sent its Task.
+        let discards = raw.get("ResultPath") == Some(&Value::Null)
+            && raw.get("OutputPath").is_none_or(|p| p == "$")
+            && raw.get("Output").is_none();
+        let keeps = (plain && !reshapes) || discards;
+        if pm != m || !keeps {
             break;
         }
         state = prev.to_string();
@@ -556,9 +656,11 @@ fn container_of(def: &Definition, m: usize) -> Option<(usize, usize)> {
 /// A path read by the first state of a Parallel branch or a Map iteration
 /// is read from what its container was given: the Parallel's input, the
 /// Map's item (the first, at ItemsPath), through the container's
-/// InputPath. Lifted out, container by container, to the state whose
-/// input holds it; `None` when nothing is lifted, or a container reshapes
-/// what it passes (Parameters, ItemSelector, an ItemReader, JSONata).
+/// InputPath, and through a field its ItemSelector or Parameters copied
+/// from the item or the input. Lifted out, container by container, to the
+/// state whose input holds it; `None` when nothing is lifted, or a
+/// container makes what it passes otherwise (an ItemReader, JSONata, a
+/// field built by an intrinsic function).
 fn lifted(def: &Definition, state: &str, path: &str) -> Option<(String, String)> {
     let (mut m, mut s) = def.find(state)?;
     let mut path = path.to_string();
@@ -567,23 +669,39 @@ fn lifted(def: &Definition, state: &str, path: &str) -> Option<(String, String)>
         let (cm, cs) = container_of(def, m)?;
         let st = &def.machine(cm).states[cs];
         let raw = def.raw(st);
-        let reshaped = [
-            "Parameters",
-            "ItemSelector",
-            "ItemReader",
-            "Items",
-            "Arguments",
-        ];
-        if reshaped.iter().any(|k| raw.get(k).is_some()) {
+        if ["ItemReader", "Items", "Arguments"]
+            .iter()
+            .any(|k| raw.get(k).is_some())
+        {
             return None;
         }
+        let items = raw.get("ItemsPath").and_then(|p| p.as_str()).unwrap_or("$");
         let rest = path.strip_prefix('$')?;
-        let in_input = match &st.kind {
-            Kind::Map(_) => {
-                let items = raw.get("ItemsPath").and_then(|p| p.as_str()).unwrap_or("$");
-                format!("{items}[0]{rest}")
+        // What the container's selector made (`"MessageDetails.$":
+        // "$$.Map.Item.Value"`) comes from where that field was copied
+        // from: the item, or the container's input.
+        let selector = raw.get("ItemSelector").or_else(|| raw.get("Parameters"));
+        let in_input = match selector {
+            Some(sel) => {
+                let inner = rest.strip_prefix('.')?;
+                let end = inner.find(['.', '[']).unwrap_or(inner.len());
+                let (field, after) = inner.split_at(end);
+                let from = sel.get(format!("{field}.$"))?.as_str()?;
+                let plain = !from.contains(['*', '?', '(', ',']);
+                match from.strip_prefix("$$.Map.Item.Value") {
+                    Some(r) if plain && matches!(st.kind, Kind::Map(_)) => {
+                        format!("{items}[0]{r}{after}")
+                    }
+                    _ if plain && from.starts_with('$') && !from.starts_with("$$") => {
+                        format!("{from}{after}")
+                    }
+                    _ => return None,
+                }
             }
-            _ => path.clone(),
+            None => match &st.kind {
+                Kind::Map(_) => format!("{items}[0]{rest}"),
+                _ => path.clone(),
+            },
         };
         path = match raw.get("InputPath").and_then(|p| p.as_str()) {
             Some(ip) if ip != "$" => format!("{ip}{}", in_input.strip_prefix('$')?),
@@ -652,15 +770,12 @@ fn steered(
                 value
             };
             let path = path_of(&pointer);
-            let (from, at) = lifted(def, &first, &path).unwrap_or((rec.state.clone(), path));
-            changed |= match source_of(def, ex, &from, &at) {
-                Some((task, at)) => {
-                    let key = format!("{task}{TEST_CASE}");
-                    let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
-                    put_as(answer, &at, value, true)
-                }
-                None => put_as(&mut input, &at, value, true),
+            let (from, at) = match lifted(def, &first, &path) {
+                // The container got it unchanged from further back too.
+                Some((container, at)) => (passed_through(def, ex, &container), at),
+                None => (first.clone(), path),
             };
+            changed |= source_of(def, ex, &from, &at).put(&mut mocks, &mut input, value, true);
         }
         if changed {
             return Some((mocks, input));
@@ -722,6 +837,17 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             notes: notes.clone(),
         };
         if ex.status() != Status::Failed {
+            // A Choice steered a way that reaches nothing the run did not
+            // reach already, only less of it (its first rule an early way
+            // out: "no messages"): undone, and the next Choice is tried
+            // from the way before.
+            if let Some(before) = through.take() {
+                let (now, then) = (reached(&done.path), reached(&before.path));
+                if now.is_subset(&then) && now.len() < then.len() {
+                    (mocks, input) = (before.mocks.clone(), before.input.clone());
+                    continue;
+                }
+            }
             match steered(&def, &ex, &mocks, &input, &mut tried) {
                 Some((m, i)) => {
                     (mocks, input) = (m, i);
@@ -773,19 +899,31 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
             let own = raw
                 .get("ResultSelector")
                 .is_some_and(|rs| reads(rs, path))
-                .then(|| (state.clone(), path.clone()));
+                .then(|| Source::Answer {
+                    task: state.clone(),
+                    at: path.clone(),
+                    text: false,
+                });
+            // Read after the state's InputPath (a field, a SecondsPath, a
+            // Choice's Variable): where that took it from in its input.
+            let path = &match raw.get("InputPath").and_then(|p| p.as_str()) {
+                Some(ip) if ip != "$" && ip != path && !ip.starts_with("$$") => {
+                    match path.strip_prefix('$') {
+                        Some(rest) => format!("{ip}{rest}"),
+                        None => path.clone(),
+                    }
+                }
+                _ => path.clone(),
+            };
             // Read at the start of a branch or an iteration: put where the
             // container's input holds it.
             let first = passed_through(&def, &ex, &state);
-            let (from, at) = lifted(&def, &first, path).unwrap_or((state.clone(), path.clone()));
-            added |= match own.or_else(|| source_of(&def, &ex, &from, &at)) {
-                Some((task, at)) => {
-                    let key = format!("{task}{TEST_CASE}");
-                    let answer = &mut mocks["MockedResponses"][key.as_str()]["0"]["Return"];
-                    put_as(answer, &at, value.clone(), over)
-                }
-                None => put_as(&mut input, &at, value.clone(), over),
+            let (from, at) = match lifted(&def, &first, path) {
+                Some((container, at)) => (passed_through(&def, &ex, &container), at),
+                None => (first.clone(), path.clone()),
             };
+            let source = own.unwrap_or_else(|| source_of(&def, &ex, &from, &at));
+            added |= source.put(&mut mocks, &mut input, value.clone(), over);
         }
         let path = paths
             .iter()
@@ -811,6 +949,13 @@ pub fn scaffold(def: Arc<Definition>, name: &str, express: bool) -> Scaffold {
     let mut s = scaffold_last(def, name, express, mocks, input);
     s.notes = notes;
     s
+}
+
+/// The states a run's path entered (an iteration's `X[2]` is `X`).
+fn reached(path: &[String]) -> std::collections::HashSet<&str> {
+    path.iter()
+        .map(|p| p.split_once('[').map_or(p.as_str(), |(name, _)| name))
+        .collect()
 }
 
 /// The run of `mocks` and `input` as they stand.
@@ -1103,5 +1248,71 @@ mod tests {
             );
             assert_eq!(s.path, ["List", "Each", "P[0]"], "{s:?}");
         }
+    }
+
+    #[test]
+    fn what_a_result_selector_reads_through_an_intrinsic_is_put_in_the_tasks_answer() {
+        // aws-samples' inventory management: DynamoDB's number attributes
+        // parsed by States.StringToJson in the Task's own ResultSelector.
+        let d = def(json!({"StartAt": "Get", "States": {
+            "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                    "Parameters": {"TableName": "T", "Key": {"id": {"S.$": "$.productId"}}},
+                    "ResultPath": "$.product",
+                    "ResultSelector": {
+                        "status.$": "$.Item.status.S",
+                        "stockNumeric.$": "States.StringToJson($.Item.stock.N)"},
+                    "Next": "Enough?"},
+            "Enough?": {"Type": "Choice", "Choices": [
+                {"Variable": "$.product.stockNumeric", "NumericGreaterThanEquals": 1,
+                 "Next": "Reserve"}], "Default": "Unavailable"},
+            "Reserve": {"Type": "Pass", "End": true},
+            "Unavailable": {"Type": "Pass", "End": true}}}));
+        let s = scaffold(d, "m", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        let item = &s.mocks["MockedResponses"]["GetHappyPath"]["0"]["Return"]["Item"];
+        // A number's text, which StringToJson makes a number of: steered
+        // to the first rule through the selector (its inverse, the text of
+        // the value the rule wants), nothing stray put in the input.
+        assert_eq!(item["stock"]["N"], json!("1"), "{s:?}");
+        assert_eq!(s.path, ["Get", "Enough?", "Reserve"], "{s:?}");
+        assert_eq!(s.input, json!({"productId": "…"}), "{s:?}");
+    }
+
+    #[test]
+    fn an_early_way_out_is_not_the_happy_path_and_an_iteration_gets_its_item() {
+        // aws-samples' dynamically-process-data-with-map-state: a Lambda's
+        // Payload is the list of messages; "No messages" is the first rule;
+        // each iteration reads the item through the Map's Parameters, then
+        // through its own InputPath after a Task that discards its result.
+        let d = def(json!({"StartAt": "Read", "States": {
+            "Read": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "f"}, "OutputPath": "$.Payload",
+                     "Next": "Any?"},
+            "Any?": {"Type": "Choice", "Choices": [
+                {"Variable": "$", "StringEquals": "No messages", "Next": "Finish"}],
+                "Default": "Each"},
+            "Each": {"Type": "Map", "ItemsPath": "$", "Next": "Finish",
+                "Parameters": {"N.$": "$$.Map.Item.Index", "Message.$": "$$.Map.Item.Value"},
+                "Iterator": {"StartAt": "Write", "States": {
+                    "Write": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                        "ResultPath": null, "Next": "Remove",
+                        "Parameters": {"TableName": "t", "Item": {
+                            "Id": {"S.$": "$.Message.MessageId"}}}},
+                    "Remove": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                        "InputPath": "$.Message", "ResultPath": null, "End": true,
+                        "Parameters": {"FunctionName": "g",
+                            "Payload": {"ReceiptHandle.$": "$.ReceiptHandle"}}}}}},
+            "Finish": {"Type": "Succeed"}}}));
+        let s = scaffold(d, "m", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        assert_eq!(
+            s.path,
+            ["Read", "Any?", "Each", "Write[0]", "Remove[0]", "Finish"],
+            "{s:?}"
+        );
+        let payload = &s.mocks["MockedResponses"]["ReadHappyPath"]["0"]["Return"]["Payload"];
+        assert!(payload[0]["MessageId"].is_string(), "{payload}");
+        assert!(payload[0]["ReceiptHandle"].is_string(), "{payload}");
+        assert_eq!(s.input, json!({}), "{s:?}");
     }
 }

@@ -1568,18 +1568,15 @@ impl crate::tui::Input for Remote {
         Some(Ok(ev))
     }
     fn ready(&mut self) -> io::Result<Option<Event>> {
-        let ev = match self.resized.take() {
-            Some((w, h)) => Some(Event::Resize(w, h)),
-            None => loop {
-                match self.rx.try_recv() {
-                    Some(Event::Resize(..)) => {
-                        if let Some((w, h)) = self.resized.take() {
-                            break Some(Event::Resize(w, h));
-                        }
-                    }
-                    ev => break ev,
-                }
-            },
+        let ev = loop {
+            if let Some((w, h)) = self.resized.take() {
+                break Some(Event::Resize(w, h));
+            }
+            match self.rx.try_recv() {
+                // Its size was taken already (with a later request's).
+                Some(Event::Resize(..)) => {}
+                ev => break ev,
+            }
         };
         if let Some(ev) = &ev {
             self.took(ev);

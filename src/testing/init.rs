@@ -362,14 +362,6 @@ fn intrinsic_placeholder(raw: &Value, path: &str) -> Option<Value> {
     use crate::asl::intrinsics::{Arg, Intrinsic};
     fn find(call: &Intrinsic, path: &str) -> Option<Value> {
         call.args.iter().enumerate().find_map(|(i, a)| match a {
-            // A DynamoDB number (`$.Item.stock.N`) is the text of one.
-            Arg::Path(p)
-                if p.source == path
-                    && call.name == "States.StringToJson"
-                    && path.ends_with(".N") =>
-            {
-                Some(json!("0"))
-            }
             Arg::Path(p) if p.source == path => Some(intrinsic_argument(&call.name, i)),
             Arg::Call(inner) => find(inner, path),
             _ => None,
@@ -391,6 +383,14 @@ fn intrinsic_placeholder(raw: &Value, path: &str) -> Option<Value> {
 /// rule matches when it can), or an intrinsic function's argument takes;
 /// text otherwise.
 fn placeholder(raw: &Value, path: &str) -> Value {
+    // DynamoDB's attribute values, wherever read: a number is the text of
+    // one (which States.StringToJson makes a number of).
+    if path.ends_with(".N") {
+        return json!("0");
+    }
+    if path.ends_with(".BOOL") {
+        return json!(true);
+    }
     if let Some(v) = intrinsic_placeholder(raw, path) {
         return v;
     }
@@ -440,13 +440,6 @@ fn placeholder(raw: &Value, path: &str) -> Value {
                 }
             }
         }
-    }
-    // DynamoDB's attribute values: a number is the text of one.
-    if path.ends_with(".N") {
-        return json!("0");
-    }
-    if path.ends_with(".BOOL") {
-        return json!(true);
     }
     json!("…")
 }
@@ -558,16 +551,10 @@ fn source_of(def: &Definition, ex: &Execution, state: &str, path: &str) -> Sourc
     // "$.Payload"`) comes from there; one it parsed whole with
     // States.StringToJson, from the text of the value. Anything else it
     // built cannot be put back.
-    let Some(rest) = in_result.strip_prefix("$.") else {
+    let Some((from, after)) = copied(selector, &in_result) else {
         return Source::Nowhere;
     };
-    let end = rest.find(['.', '[']).unwrap_or(rest.len());
-    let (field, after) = rest.split_at(end);
-    let Some(from) = selector.get(format!("{field}.$")).and_then(|v| v.as_str()) else {
-        return Source::Nowhere;
-    };
-    let plain =
-        |p: &str| p.starts_with('$') && !p.starts_with("$$") && !p.contains(['*', '?', '(', ',']);
+    let plain = |p: &str| p.starts_with('$') && !p.starts_with("$$") && names_one(p);
     if plain(from) {
         return answer(format!("{from}{after}"), false);
     }
@@ -579,6 +566,22 @@ fn source_of(def: &Definition, ex: &Execution, state: &str, path: &str) -> Sourc
         Some(inner) if plain(inner) && after.is_empty() => answer(inner.to_string(), true),
         _ => Source::Nowhere,
     }
+}
+
+/// What a payload template's field (`"items.$": "$.Payload"`) copies, for a
+/// path into what it made (`$.items[0].id`): the field's path and the rest
+/// of `path` after the field (`[0].id`).
+fn copied<'a>(template: &'a Value, path: &'a str) -> Option<(&'a str, &'a str)> {
+    let rest = path.strip_prefix("$.")?;
+    let end = rest.find(['.', '[']).unwrap_or(rest.len());
+    let (field, after) = rest.split_at(end);
+    Some((template.get(format!("{field}.$"))?.as_str()?, after))
+}
+
+/// Whether the path `p` names one value (no wildcard, filter, slice or
+/// function).
+fn names_one(p: &str) -> bool {
+    !p.contains(['*', '?', '(', ','])
 }
 
 /// The state that gave `state` its input unchanged, as far back as such
@@ -683,11 +686,8 @@ fn lifted(def: &Definition, state: &str, path: &str) -> Option<(String, String)>
         let selector = raw.get("ItemSelector").or_else(|| raw.get("Parameters"));
         let in_input = match selector {
             Some(sel) => {
-                let inner = rest.strip_prefix('.')?;
-                let end = inner.find(['.', '[']).unwrap_or(inner.len());
-                let (field, after) = inner.split_at(end);
-                let from = sel.get(format!("{field}.$"))?.as_str()?;
-                let plain = !from.contains(['*', '?', '(', ',']);
+                let (from, after) = copied(sel, &path)?;
+                let plain = names_one(from);
                 match from.strip_prefix("$$.Map.Item.Value") {
                     Some(r) if plain && matches!(st.kind, Kind::Map(_)) => {
                         format!("{items}[0]{r}{after}")
@@ -997,6 +997,15 @@ mod tests {
     /// API's model for the rest.
     #[test]
     fn every_response_init_writes_fits_its_apis_output_shape() {
+        use crate::testing::shapes::{output_of, sync_output_of, Mode};
+        let fits = |api: &str| {
+            let resource = format!("arn:aws:states:::{api}");
+            let shape = output_of(&resource)
+                .or_else(|| sync_output_of(&resource))
+                .unwrap_or_else(|| panic!("{api} has a shape"));
+            let answer = response_for(&resource);
+            assert_eq!(shape.check(&answer, Mode::Strict), None, "{api}: {answer}");
+        };
         let mut checked = 0;
         for api in [
             "lambda:invoke",
@@ -1022,29 +1031,13 @@ mod tests {
             "aws-sdk:ec2:describeInstances",
             "aws-sdk:rekognition:detectLabels",
         ] {
-            let resource = format!("arn:aws:states:::{api}");
-            let shape = crate::testing::shapes::output_of(&resource)
-                .unwrap_or_else(|| panic!("{api} has a shape"));
-            let answer = response_for(&resource);
-            assert_eq!(
-                shape.check(&answer, crate::testing::shapes::Mode::Strict),
-                None,
-                "{api}: {answer}"
-            );
+            fits(api);
             checked += 1;
         }
         assert_eq!(checked, 22);
         // A `.sync` job's answer is the job as described when it ended.
         for api in ["batch:submitJob.sync", "athena:startQueryExecution.sync"] {
-            let resource = format!("arn:aws:states:::{api}");
-            let shape = crate::testing::shapes::sync_output_of(&resource)
-                .unwrap_or_else(|| panic!("{api} has a shape"));
-            let answer = response_for(&resource);
-            assert_eq!(
-                shape.check(&answer, crate::testing::shapes::Mode::Strict),
-                None,
-                "{api}: {answer}"
-            );
+            fits(api);
         }
         let batch = response_for("arn:aws:states:::batch:submitJob.sync");
         assert_eq!(batch["Status"], json!("SUCCEEDED"));

@@ -127,9 +127,17 @@ pub fn response_for(resource: &str) -> Value {
         "batch:submitJob" => {
             json!({"JobId": "00000000-0000-0000-0000-000000000004", "JobName": "job"})
         }
-        "glue:startJobRun" => {
-            json!({"JobRunId": "jr_0000", "JobRunState": if sync { "SUCCEEDED" } else { "RUNNING" }})
-        }
+        // Glue's `.sync` answer is the run as GetJobRun describes it.
+        "glue:startJobRun" if sync => json!({
+            "Id": "jr_0000000000000000000000000000000000000000000000000000000000000000",
+            "Attempt": 0,
+            "JobName": "job",
+            "JobRunState": "SUCCEEDED",
+            "ExecutionTime": 0,
+            "Arguments": {},
+            "PredecessorRuns": []
+        }),
+        "glue:startJobRun" => json!({"JobRunId": "jr_0000", "JobName": "job"}),
         "athena:startQueryExecution" => {
             json!({"QueryExecutionId": "00000000-0000-0000-0000-000000000005"})
         }
@@ -417,6 +425,20 @@ fn placeholder(raw: &Value, path: &str) -> Value {
             }
             if let Some(n) = r.get("Not") {
                 stack.push(n);
+            }
+            // The other side of a `…Path` comparison: a value of the kind
+            // the operator compares (the same placeholder as the variable's,
+            // so that an equality or a bound holds).
+            let other = r.as_object().into_iter().flatten().find(|(k, v)| {
+                k.ends_with("Path") && k.as_str() != "Variable" && v.as_str() == Some(path)
+            });
+            if let Some((k, _)) = other {
+                return match k.as_str() {
+                    k if k.starts_with("Numeric") => json!(0),
+                    k if k.starts_with("Boolean") => json!(true),
+                    k if k.starts_with("Timestamp") => json!("2024-11-14T22:13:20Z"),
+                    _ => json!("…"),
+                };
             }
             if r.get("Variable").and_then(|v| v.as_str()) != Some(path) {
                 continue;
@@ -1036,9 +1058,15 @@ mod tests {
         }
         assert_eq!(checked, 22);
         // A `.sync` job's answer is the job as described when it ended.
-        for api in ["batch:submitJob.sync", "athena:startQueryExecution.sync"] {
+        for api in [
+            "batch:submitJob.sync",
+            "athena:startQueryExecution.sync",
+            "glue:startJobRun.sync",
+        ] {
             fits(api);
         }
+        let run = response_for("arn:aws:states:::glue:startJobRun.sync");
+        assert_eq!(run["JobRunState"], json!("SUCCEEDED"));
         let batch = response_for("arn:aws:states:::batch:submitJob.sync");
         assert_eq!(batch["Status"], json!("SUCCEEDED"));
         let query = response_for("arn:aws:states:::athena:startQueryExecution.sync");
@@ -1269,6 +1297,33 @@ mod tests {
         assert_eq!(item["stock"]["N"], json!("1"), "{s:?}");
         assert_eq!(s.path, ["Get", "Enough?", "Reserve"], "{s:?}");
         assert_eq!(s.input, json!({"productId": "…"}), "{s:?}");
+    }
+
+    #[test]
+    fn the_other_side_of_a_path_comparison_is_given_the_kind_it_compares() {
+        // aws-samples' inventory management, whole: stock against the
+        // quantity asked for (`NumericGreaterThanEqualsPath`), and a status.
+        let d = def(json!({"StartAt": "Get", "States": {
+            "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                    "Parameters": {"TableName": "T", "Key": {"id": {"S.$": "$.productId"}}},
+                    "ResultPath": "$.product",
+                    "ResultSelector": {
+                        "status.$": "$.Item.status.S",
+                        "stockNumeric.$": "States.StringToJson($.Item.stock.N)"},
+                    "Next": "Enough?"},
+            "Enough?": {"Type": "Choice", "Choices": [{"And": [
+                {"Variable": "$.product.stockNumeric",
+                 "NumericGreaterThanEqualsPath": "$.quantity"},
+                {"Variable": "$.product.status", "StringEquals": "IN STOCK"}],
+                 "Next": "Reserve"}], "Default": "Unavailable"},
+            "Reserve": {"Type": "Pass", "End": true},
+            "Unavailable": {"Type": "Pass", "End": true}}}));
+        let s = scaffold(d, "m", false);
+        assert_eq!(s.status, "SUCCEEDED", "{s:?}");
+        assert_eq!(s.path, ["Get", "Enough?", "Reserve"], "{s:?}");
+        assert_eq!(s.input, json!({"productId": "…", "quantity": 0}), "{s:?}");
+        let item = &s.mocks["MockedResponses"]["GetHappyPath"]["0"]["Return"]["Item"];
+        assert_eq!(item["status"]["S"], json!("IN STOCK"), "{s:?}");
     }
 
     #[test]

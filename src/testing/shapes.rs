@@ -197,12 +197,14 @@ fn sdk_id(integration: &str) -> String {
 
 /// The answer of a `.sync` job whose models say what it is: the job as
 /// described when it ended — Batch's job (an item of DescribeJobs' `Jobs`),
-/// Athena's GetQueryExecution — not the start call's reply.
+/// Athena's GetQueryExecution, Glue's `JobRun` from GetJobRun — not the
+/// start call's reply.
 pub fn sync_output_of(resource: &str) -> Option<Output> {
     let rest = resource.split(":states:::").nth(1)?;
     let (svc, op, item_of) = match rest {
         "batch:submitJob.sync" => ("batch", "describejobs", Some("Jobs")),
         "athena:startQueryExecution.sync" => ("athena", "getqueryexecution", None),
+        "glue:startJobRun.sync" => ("glue", "getjobrun", Some("JobRun")),
         _ => return None,
     };
     let service = service(svc)?;
@@ -212,11 +214,14 @@ pub fn sync_output_of(resource: &str) -> Option<Output> {
         let Some(Shape::Struct { members, .. }) = service.shapes.get(root) else {
             return None;
         };
-        let (_, list) = members.iter().find(|(k, _)| k == field)?;
-        let Some(Shape::List(item)) = service.shapes.get(*list) else {
-            return None;
+        let (_, member) = members.iter().find(|(k, _)| k == field)?;
+        // An item of a list (Batch's `Jobs`), or the structure itself
+        // (Glue's `JobRun`).
+        root = match service.shapes.get(*member) {
+            Some(Shape::List(item)) => *item,
+            Some(Shape::Struct { .. }) => *member,
+            _ => return None,
         };
-        root = *item;
     }
     Some(Output {
         root,

@@ -113,8 +113,19 @@ pub fn edits(rule: &Value, negated: bool) -> Option<Vec<(String, Value)>> {
     let [(op, v)] = ops.as_slice() else {
         return None;
     };
-    if op.ends_with("Path") {
-        return None;
+    if let Some(plain) = op.strip_suffix("Path") {
+        // Compared with another path: that one is given a value of the
+        // operator's kind, the variable one that satisfies the comparison.
+        let other = pointer_of(v.as_str()?)?;
+        let base = match plain {
+            p if p.starts_with("Numeric") => json!(0),
+            p if p.starts_with("Boolean") => json!(true),
+            p if p.starts_with("Timestamp") => json!("2024-11-14T22:13:20Z"),
+            p if p.starts_with("String") => json!("text"),
+            _ => return None,
+        };
+        let mine = satisfying(plain, &base, negated)?;
+        return Some(vec![(pointer_of(var)?, mine), (other, base)]);
     }
     Some(vec![(pointer_of(var)?, satisfying(op, v, negated)?)])
 }
@@ -562,6 +573,39 @@ mod tests {
             edits(&not, false),
             Some(vec![("/c".to_string(), json!("x-other"))])
         );
+    }
+
+    #[test]
+    fn a_comparison_with_another_path_sets_both_sides() {
+        let e = |op: &str, negated| {
+            edits(
+                &json!({"Variable": "$.stock", op: "$.order.quantity"}),
+                negated,
+            )
+        };
+        let pair = |a: Value, b: Value| {
+            Some(vec![
+                ("/stock".to_string(), a),
+                ("/order/quantity".to_string(), b),
+            ])
+        };
+        assert_eq!(
+            e("NumericGreaterThanEqualsPath", false),
+            pair(json!(0), json!(0))
+        );
+        assert_eq!(e("NumericGreaterThanPath", false), pair(json!(1), json!(0)));
+        assert_eq!(e("NumericGreaterThanPath", true), pair(json!(0), json!(0)));
+        assert_eq!(
+            e("StringEqualsPath", true),
+            pair(json!("text-other"), json!("text"))
+        );
+        assert_eq!(
+            e("TimestampLessThanPath", false),
+            pair(json!("1970-01-01T00:00:00Z"), json!("2024-11-14T22:13:20Z"))
+        );
+        // A context path on the other side: no guess.
+        let ctx = json!({"Variable": "$.a", "NumericEqualsPath": "$$.Execution.Input.a"});
+        assert_eq!(edits(&ctx, false), None);
     }
 
     #[test]

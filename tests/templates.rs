@@ -642,6 +642,55 @@ fn a_terraform_module_that_terraform_refuses_is_refused() {
 }
 
 #[test]
+fn a_root_module_that_calls_a_module_on_disk_says_which_file_to_open() {
+    let dir = std::path::Path::new(&temp_file("probe3.txt", ""))
+        .parent()
+        .unwrap()
+        .join("tf-root");
+    let module = dir.join("modules").join("sfn");
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n\nmodule \"workflow\" {\n  source = \"./modules/sfn\"\n  prefix = \"shop floor\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        module.join("main.tf"),
+        "variable \"prefix\" {}\nresource \"aws_sfn_state_machine\" \"m\" {\n  definition = jsonencode({ StartAt = \"P\", States = { P = { Type = \"Pass\", Result = var.prefix, End = true } } })\n}\n",
+    )
+    .unwrap();
+    // A file of the module that holds no machine is not the one named.
+    std::fs::write(
+        module.join("a-outputs.tf"),
+        "output \"x\" {\n  value = 1\n}\n",
+    )
+    .unwrap();
+    let root = dir.join("main.tf");
+    let o = asldbg(&["validate", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    let file = module.join("main.tf");
+    // At the module block, naming its file and the --sub its argument is.
+    assert!(
+        e.contains(&format!(
+            "main.tf:5:1: no aws_sfn_state_machine resource in this Terraform file; the modules \
+             it calls hold them, open one of those instead: module \"workflow\" is {} --sub \
+             'prefix=shop floor'",
+            file.display()
+        )),
+        "{e}"
+    );
+    // What it says works.
+    let o = asldbg(&["run", file.to_str().unwrap(), "--sub", "prefix=shop floor"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("shop floor"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
 fn a_serverless_definition_from_a_file_runs_with_its_stage_in_its_name() {
     let (v, out) = run_json(&[&fixture("serverless-file/serverless.yml")]);
     assert_eq!(

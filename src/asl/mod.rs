@@ -760,15 +760,86 @@ fn open_terraform(file: &str, text: &str, opts: &OpenOptions) -> Loaded {
         }
     };
     if found.is_empty() {
-        return unreadable(
-            1,
+        let (line, message) = module_hint(file, text).unwrap_or((
             1,
             "no aws_sfn_state_machine resource in this Terraform file".into(),
-        );
+        ));
+        return unreadable(line, 1, message);
     }
     match deploy::pick(found, opts.machine.as_deref()) {
         Ok(found) => open_machine(file, &Document::without_positions(), found, opts),
         Err(message) => unreadable(1, 1, message),
+    }
+}
+
+/// A root module with no state machine of its own that calls modules on
+/// disk: the file of each that declares one, to open instead, with the
+/// arguments the module block gives as `--sub`s. Only a module folder's
+/// regular `.tf` files are looked in (as Terraform reads them), each up to
+/// the module file size.
+fn module_hint(file: &str, text: &str) -> Option<(usize, String)> {
+    use std::path::{Component, Path, PathBuf};
+    let modules = deploy::terraform::local_modules(text);
+    let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+    let holder = |folder: &Path| -> Option<String> {
+        let mut tf: Vec<PathBuf> = std::fs::read_dir(folder)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| {
+                p.symlink_metadata()
+                    .is_ok_and(|m| m.is_file() && m.len() <= MODULE_FILE_BYTES)
+                    && is_terraform(&p.to_string_lossy())
+            })
+            .collect();
+        tf.sort();
+        tf.into_iter()
+            .find(|p| {
+                std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"aws_sfn_state_machine\""))
+            })
+            .map(|p| p.display().to_string())
+    };
+    let mut options = Vec::new();
+    for m in &modules {
+        // `./modules/sfn` beside the file, without the `.` step.
+        let folder: PathBuf = dir
+            .join(&m.source)
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect();
+        let Some(found) = holder(&folder) else {
+            continue;
+        };
+        let subs: String = m
+            .arguments
+            .iter()
+            .map(|(k, v)| format!(" --sub {}", shell_word(&format!("{k}={v}"))))
+            .collect();
+        options.push(format!("module \"{}\" is {found}{subs}", m.name));
+    }
+    let first = modules.first()?;
+    if options.is_empty() {
+        return None;
+    }
+    Some((
+        first.line,
+        format!(
+            "no aws_sfn_state_machine resource in this Terraform file; the modules it calls \
+             hold them, open one of those instead: {}",
+            options.join("; ")
+        ),
+    ))
+}
+
+/// `text` as one shell word (quoted when it has to be).
+fn shell_word(text: &str) -> String {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_=./:,@%+".contains(&b))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 

@@ -121,6 +121,72 @@ pub fn machines(
         .collect())
 }
 
+/// A `module` block calling a module on disk (`source = "./modules/sfn"`):
+/// where the state machine of a root file that has none may be.
+#[derive(Debug, PartialEq)]
+pub struct LocalModule {
+    pub name: String,
+    pub source: String,
+    /// The block's line in the file.
+    pub line: usize,
+    /// The arguments it gives as literal text or numbers (`prefix =
+    /// "shop"`): the module's variables, as `--sub` would give them.
+    pub arguments: Vec<(String, String)>,
+}
+
+/// The module blocks of `text` whose source is a folder (`./…`, `../…`).
+pub fn local_modules(text: &str) -> Vec<LocalModule> {
+    let Ok(body) = parse(text, None) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for block in body.blocks() {
+        let ([name], "module") = (block.labels.as_slice(), block.identifier.as_str()) else {
+            continue;
+        };
+        let mut source = None;
+        let mut arguments = Vec::new();
+        for a in block.body.attributes() {
+            let text = match &a.expr {
+                Expression::String(s) => s.clone(),
+                Expression::Number(n) => n.to_string(),
+                Expression::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            match a.key.as_str() {
+                "source" => source = Some(text),
+                "version" | "providers" | "count" | "for_each" | "depends_on" => {}
+                k => arguments.push((k.to_string(), text)),
+            }
+        }
+        let Some(source) = source.filter(|s| s.starts_with("./") || s.starts_with("../")) else {
+            continue;
+        };
+        let line = module_line(text, name.as_str()).unwrap_or(1);
+        out.push(LocalModule {
+            name: name.as_str().to_string(),
+            source,
+            line,
+            arguments,
+        });
+    }
+    out
+}
+
+/// The line of `module "NAME"` in `text`.
+fn module_line(text: &str, name: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let words: Vec<&str> = l
+                .split(|c: char| c.is_whitespace() || c == '{')
+                .filter(|w| !w.is_empty())
+                .map(|w| w.trim_matches('"'))
+                .collect();
+            words.len() >= 2 && words[0] == "module" && words[1] == name
+        })
+        .map(|i| i + 1)
+}
+
 /// Where `resource "aws_sfn_state_machine" "NAME"`'s `definition` stands
 /// in `text` (or the block itself, without one).
 fn definition_position(text: &str, name: &str) -> Option<(usize, usize)> {
@@ -162,8 +228,8 @@ struct File<'a> {
     /// Variables' values from `.tfvars` files (over their defaults).
     assigned: HashMap<String, &'a Expression>,
     locals: HashMap<String, &'a Expression>,
-    /// `type.name` → the resource's own name.
-    resources: HashMap<String, String>,
+    /// `type.name` → how the resource names itself, if it does.
+    resources: HashMap<String, Option<&'a Expression>>,
     /// `type.name` → a data source's block.
     data: HashMap<String, &'a hcl::Body>,
     /// What Terraform refuses in the module (a local defined twice): what
@@ -210,14 +276,11 @@ fn attribute_names(t: &hcl::expr::Traversal) -> Vec<&str> {
         .collect()
 }
 
-/// A block's own name (`name`, `function_name`), when written literally.
-fn literal_name(body: &hcl::Body) -> Option<String> {
-    ["name", "function_name"].iter().find_map(|k| {
-        match &body.attributes().find(|a| a.key.as_str() == *k)?.expr {
-            Expression::String(s) => Some(s.clone()),
-            _ => None,
-        }
-    })
+/// A block's own name (`name`, `function_name`), as written.
+fn own_name(body: &hcl::Body) -> Option<&Expression> {
+    ["name", "function_name"]
+        .iter()
+        .find_map(|k| Some(&body.attributes().find(|a| a.key.as_str() == *k)?.expr))
 }
 
 /// A name a module may declare once.
@@ -314,10 +377,9 @@ impl<'a> File<'a> {
                     self.data.insert(format!("{ty}.{name}"), &block.body);
                 }
                 ("resource", [ty, name]) => {
-                    // A resource's own name, when the file gives it literally.
-                    let own = literal_name(&block.body);
+                    // A resource's own name, when the file gives one.
                     self.resources
-                        .insert(format!("{ty}.{name}"), own.unwrap_or(name.to_string()));
+                        .insert(format!("{ty}.{name}"), own_name(&block.body));
                     if *ty == "aws_sfn_state_machine" {
                         if let Some(m) = machines.as_deref_mut() {
                             m.push((name.to_string(), &block.body));
@@ -596,9 +658,13 @@ impl File<'_> {
                 if let Some(e) = self.assigned.get(*name) {
                     return self.named(format!("var.{name}"), e, notes, depth);
                 }
+                // `default = null` is no value: Terraform asks for one
+                // where a string needs it, so asldbg leaves it as written.
                 match self.variables.get(*name) {
-                    Some(e) => self.named(format!("var.{name}"), e, notes, depth),
-                    None => {
+                    Some(e) if !matches!(e, Expression::Null) => {
+                        self.named(format!("var.{name}"), e, notes, depth)
+                    }
+                    _ => {
                         notes.push(format!(
                             "{written} has no default: --sub {name}=VALUE gives it"
                         ));
@@ -616,11 +682,8 @@ impl File<'_> {
                 left(notes, "is only known when Terraform plans")
             }
             (ty, [name, attr, ..]) => {
-                let own = self
-                    .resources
-                    .get(&format!("{ty}.{name}"))
-                    .cloned()
-                    .unwrap_or(name.to_string());
+                let given = self.resources.get(&format!("{ty}.{name}")).copied();
+                let own = self.own_name(given.flatten(), name, depth);
                 match self.made_up(ty, &own, attr) {
                     Some(made) => {
                         notes.push(format!(
@@ -632,6 +695,16 @@ impl File<'_> {
                 }
             }
             _ => Err(format!("{written} is not a reference asldbg can read")),
+        }
+    }
+
+    /// A block's own name as the file makes it (`"${var.prefix}-fn"`), or
+    /// its label when it has none asldbg can read.
+    fn own_name(&self, written: Option<&Expression>, label: &str, depth: usize) -> String {
+        let mut quiet = Vec::new();
+        match written.map(|e| self.value(e, &mut quiet, depth + 1)) {
+            Some(Ok(Value::String(s))) if !s.contains("${") => s,
+            _ => label.to_string(),
         }
     }
 
@@ -701,11 +774,8 @@ impl File<'_> {
                 return self.made(Value::String(filled));
             }
             _ => {
-                let own = self
-                    .data
-                    .get(&format!("{ty}.{name}"))
-                    .and_then(|b| literal_name(b))
-                    .unwrap_or(name.to_string());
+                let block = self.data.get(&format!("{ty}.{name}"));
+                let own = self.own_name(block.and_then(|b| own_name(b)), name, 0);
                 let ty = ty.trim_start_matches("aws_");
                 match self.made_up(&format!("aws_{ty}"), &own, attr) {
                     Some(v) => {
@@ -1172,5 +1242,44 @@ resource "aws_sfn_state_machine" "var" { definition = jsonencode({ StartAt = var
             .notes
             .iter()
             .any(|n| n.contains("--sub start=VALUE")));
+    }
+    #[test]
+    fn a_name_made_from_variables_names_the_arn_and_a_null_default_is_no_value() {
+        let tf = r#"
+variable "prefix" { default = "shop" }
+variable "topic" { default = null }
+resource "aws_lambda_function" "check" {
+  function_name = "${var.prefix}-check"
+}
+resource "aws_sfn_state_machine" "m" {
+  name = "m"
+  definition = jsonencode({
+    StartAt = "A"
+    States = {
+      A = { Type = "Task", Resource = aws_lambda_function.check.arn, Next = "B" }
+      B = { Type = "Pass", Result = { topic = "${var.topic}" }, End = true }
+    }
+  })
+}
+"#;
+        let found = machines(tf, &Module::default(), &Substitutions::default()).unwrap();
+        let Body::Object(def) = &found[0].body else {
+            panic!("{:?}", found[0].body);
+        };
+        assert_eq!(
+            def["States"]["A"]["Resource"],
+            "arn:aws:lambda:us-east-1:123456789012:function:shop-check"
+        );
+        // Not the text "null": left as written, and the note says how to
+        // give it.
+        assert_eq!(def["States"]["B"]["Result"]["topic"], "${var.topic}");
+        assert!(
+            found[0]
+                .notes
+                .iter()
+                .any(|n| n.contains("--sub topic=VALUE")),
+            "{:?}",
+            found[0].notes
+        );
     }
 }

@@ -477,7 +477,7 @@ pub fn layout_with(
             w = w.max(cw + 4);
             // Room below for loops that leave the children's last layer.
             let loops = children.iter().any(|c| c.edges.iter().any(|e| e.back));
-            h = ch + 1 + if loops { 2 } else { 0 };
+            h = ch + 1 + if loops { 2 } else { 0 } + top_room(&children);
         }
         nodes[i] = Some(Node {
             state: i,
@@ -591,9 +591,10 @@ pub fn layout_with(
     let mut nodes: Vec<Node> = nodes.into_iter().flatten().collect();
     for nd in &mut nodes {
         let mut cx = nd.x + 2;
+        let top = top_room(&nd.children);
         for c in &mut nd.children {
             // The child's own two top rows (start marker) sit under the title.
-            shift(c, cx, nd.y);
+            shift(c, cx, nd.y + top);
             cx += c.w + GAP_X;
         }
     }
@@ -608,6 +609,26 @@ pub fn layout_with(
         bends,
         w: w.max(width),
         h,
+    }
+}
+
+/// Rows a container adds under its title when a loop in one of its
+/// children goes back to that child's first row: the loop comes in along
+/// the row above its target, which would otherwise be the title's.
+fn top_room(children: &[Layout]) -> usize {
+    let to_top = |c: &Layout| {
+        let first = c.nodes.iter().map(|n| n.y).min();
+        c.edges.iter().any(|e| {
+            e.back
+                && c.nodes
+                    .iter()
+                    .any(|n| n.state == e.to && Some(n.y) == first)
+        })
+    };
+    if children.iter().any(to_top) {
+        2
+    } else {
+        0
     }
 }
 

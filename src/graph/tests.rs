@@ -424,3 +424,34 @@ fn a_label_cut_by_another_ends_in_an_ellipsis() {
     // The loop's label took the row first; Default stops before it.
     assert!(drawn.contains("▼Def…↺ $.n < 3"), "{drawn}");
 }
+
+#[test]
+fn a_loop_back_to_a_branchs_first_state_comes_in_below_the_containers_title() {
+    // aws-samples' concurrency control: retrying the lock goes back to the
+    // branch's first state.
+    let d = def(json!({"StartAt": "Get Lock", "States": {
+        "Get Lock": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "Acquire",
+            "States": {
+                "Acquire": {"Type": "Pass", "Next": "Check"},
+                "Check": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.ok", "BooleanEquals": true, "Next": "Done"}],
+                    "Default": "Wait"},
+                "Wait": {"Type": "Wait", "Seconds": 1, "Next": "Acquire"},
+                "Done": {"Type": "Succeed"}}}]}}}));
+    let drawn = text_of(&d);
+    let lines: Vec<&str> = drawn.lines().collect();
+    let title = lines
+        .iter()
+        .position(|l| l.contains("‖ Get Lock"))
+        .expect("the container's title");
+    // Nothing but the title between the container's borders on its row,
+    // and the loop's arrow on a row of its own above its target.
+    let inner = lines[title].trim().trim_matches('│').trim();
+    assert_eq!(inner, "‖ Get Lock", "{drawn}");
+    let target = lines
+        .iter()
+        .position(|l| l.contains("Acquire"))
+        .expect("the target");
+    assert!(lines[target - 2].contains('▼'), "{drawn}");
+    check(&d);
+}

@@ -11,13 +11,42 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
+/// Something said at most once each period: [`Every::due`] answers
+/// whether it is time, and how many times it went unsaid since.
+#[derive(Debug)]
+pub struct Every {
+    period: Duration,
+    last: Option<(Instant, u32)>,
+}
+
+impl Every {
+    pub fn new(period: Duration) -> Every {
+        Every { period, last: None }
+    }
+
+    /// `Some(unsaid)` when it should be said now, `unsaid` being how many
+    /// times it was due to be said since it last was; `None` otherwise.
+    pub fn due(&mut self, now: Instant) -> Option<u32> {
+        match &mut self.last {
+            Some((at, unsaid)) if now.duration_since(*at) < self.period => {
+                *unsaid += 1;
+                None
+            }
+            last => {
+                let unsaid = last.map_or(0, |(_, n)| n);
+                *last = Some((now, 0));
+                Some(unsaid)
+            }
+        }
+    }
+}
+
 /// The server's log: one line an event, on standard error and, with
 /// `--log FILE`, appended to that file.
 pub struct Log {
     file: Option<Mutex<LogFile>>,
-    /// Lines of one kind written at most once a second: when it was last
-    /// written, and how many were held back since.
-    quiet: Mutex<HashMap<&'static str, (Instant, u64)>>,
+    /// Lines of one kind written at most once a second.
+    quiet: Mutex<HashMap<&'static str, Every>>,
     /// Lines are also kept here (tests).
     #[cfg(test)]
     pub kept: Mutex<Vec<String>>,
@@ -87,16 +116,15 @@ impl Log {
     /// Write a line of kind `kind` at most once a second (a flood of the
     /// same failure is one line a second, with how many it stands for).
     pub fn line_at_most_each_second(&self, kind: &'static str, text: &str) {
-        let now = Instant::now();
         let held = {
             let mut q = self.quiet.lock().unwrap_or_else(|e| e.into_inner());
-            let e = q.entry(kind).or_insert((now - Duration::from_secs(2), 0));
-            if now.duration_since(e.0) < Duration::from_secs(1) {
-                e.1 += 1;
-                return;
+            let every = q
+                .entry(kind)
+                .or_insert_with(|| Every::new(Duration::from_secs(1)));
+            match every.due(Instant::now()) {
+                Some(held) => held,
+                None => return,
             }
-            e.0 = now;
-            std::mem::take(&mut e.1)
         };
         if held > 0 {
             self.line(&format!(
@@ -594,6 +622,21 @@ impl Drop for Seat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn something_said_every_period_counts_what_went_unsaid() {
+        let mut e = Every::new(Duration::from_secs(10));
+        let t = Instant::now();
+        assert_eq!(e.due(t), Some(0));
+        // Seven more within the period: none said.
+        for i in 1..=7 {
+            assert_eq!(e.due(t + Duration::from_millis(500 * i)), None);
+        }
+        // The next after the period says how many it stands for.
+        assert_eq!(e.due(t + Duration::from_secs(10)), Some(7));
+        assert_eq!(e.due(t + Duration::from_secs(11)), None);
+        assert_eq!(e.due(t + Duration::from_secs(30)), Some(1));
+    }
 
     #[test]
     fn a_killed_stream_ends_a_read_that_waits() {

@@ -1359,6 +1359,9 @@ fn shown(name: &str) -> String {
 
 /// ", checked after waiting its turn 2 s" for a password that waited in
 /// its queue, else nothing.
+/// How often the log may say again that one session was slowed.
+const SLOWED_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn slowed(wait: Duration) -> String {
     if wait.is_zero() {
         String::new()
@@ -1982,6 +1985,10 @@ struct ClassHooks {
     slowed: bool,
     /// Where a session slowed down is logged, and its name there.
     log: Option<(Arc<Log>, String)>,
+    /// When the log last said this session was slowed (a session
+    /// alternating turns with and without a wait is one line each
+    /// [`SLOWED_LOG_EVERY`]).
+    slowed_logged: guard::Every,
     /// Events the session's full input queue did not take.
     lost: Arc<AtomicUsize>,
     /// A student's session with no key pressed this long ends (the
@@ -2005,6 +2012,24 @@ enum Notice {
 }
 
 impl ClassHooks {
+    /// Says in the log that the session was slowed, at most once each
+    /// [`SLOWED_LOG_EVERY`], with how many slowdowns the line stands for.
+    fn log_slowed(&mut self, now: std::time::Instant) {
+        let Some((log, name)) = &self.log else {
+            return;
+        };
+        if let Some(unsaid) = self.slowed_logged.due(now) {
+            let more = if unsaid > 0 {
+                format!(" (and {unsaid} more time(s) since it was last said)")
+            } else {
+                String::new()
+            };
+            log.line(&format!(
+                "{name}: over its share of the CPU, slowed down{more}"
+            ));
+        }
+    }
+
     fn new(shared: Arc<ClassShared>, teacher: bool, class: bool) -> ClassHooks {
         let rx = shared.broadcast.subscribe();
         let mut push = shared.push.subscribe();
@@ -2030,6 +2055,7 @@ impl ClassHooks {
             last_key: std::time::Instant::now(),
             pace: None,
             slowed: false,
+            slowed_logged: guard::Every::new(SLOWED_LOG_EVERY),
             log: None,
             lost: Arc::new(AtomicUsize::new(0)),
             idle: None,
@@ -2205,9 +2231,7 @@ impl crate::tui::Hooks for ClassHooks {
                 let first = !self.slowed;
                 if first {
                     self.slowed = true;
-                    if let Some((log, name)) = &self.log {
-                        log.line(&format!("{name}: over its share of the CPU, slowed down"));
-                    }
+                    self.log_slowed(now);
                 }
                 // Said at first, and kept true while the notice shows (keys
                 // pressed during a wait are taken after it, each a wait; a

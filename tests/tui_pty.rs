@@ -1489,3 +1489,21 @@ fn z_draws_a_long_chain_twice_as_dense() {
     t.wait_for("-294 down-");
     t.quit_and_check_restored();
 }
+
+#[test]
+fn a_slow_lab_expression_is_evaluated_when_typing_pauses() {
+    let mut t = Tui::start(&["--sample", "credit-card", "--no-mouse"]);
+    t.wait_for("PAUSED");
+    t.keys(":");
+    t.wait_for("data 1/2");
+    // Tens of milliseconds an evaluation: not made again on every key.
+    t.keys("{% $count([1..2000000]) %}");
+    t.wait_for("2000000");
+    t.send(b"\x1b[D\x1b[D\x1b[D + 1");
+    // While typing: the last value stays, said to be the text before's.
+    t.wait_for("… evaluated when you pause");
+    assert!(t.screen().contains("2000000"), "{}", t.screen());
+    // At the pause: the new text's value, and the note gone.
+    t.wait_for("2000001");
+    t.wait_for_gone("evaluated when you pause");
+}

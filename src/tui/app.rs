@@ -1338,6 +1338,15 @@ impl App {
     }
 
     /// Whether the loop should call `update(Tick)` soon.
+    /// When the screen must be drawn again with nothing pressed (an
+    /// evaluation held back while typing in the lab).
+    pub fn wake_at(&self) -> Option<std::time::Instant> {
+        match &self.mode {
+            Mode::Lab(lab) => lab.wake_at(),
+            _ => None,
+        }
+    }
+
     pub fn needs_tick(&self) -> bool {
         self.session.is_running() || self.command_running.is_some()
     }

@@ -29,6 +29,10 @@ pub const HISTORY_MAX: usize = 100;
 const INPUT_ROWS: usize = 4;
 /// The draft of the lab among the editors' drafts.
 const DRAFT: &str = "Lab";
+/// An evaluation that took this long is not made again on every key: the
+/// text is evaluated once typing pauses for [`PAUSE`].
+const SLOW: Duration = Duration::from_millis(10);
+const PAUSE: Duration = Duration::from_millis(250);
 
 /// A value the lab evaluates against.
 pub struct Source {
@@ -88,6 +92,19 @@ pub struct Lab {
     /// The value whole, full-screen (Ctrl-V), over the lab.
     pub viewing: Option<Viewer>,
     shown: RefCell<Option<(ShownKey, Shown)>>,
+    /// When the text last changed (a slow evaluation waits for a pause).
+    edited: std::time::Instant,
+    /// A slow evaluation held back until then: the screen is drawn again
+    /// at that moment.
+    pending: std::cell::Cell<Option<std::time::Instant>>,
+}
+
+impl Lab {
+    /// When the screen should be drawn again for an evaluation held back
+    /// while typing.
+    pub fn wake_at(&self) -> Option<std::time::Instant> {
+        self.pending.get()
+    }
 }
 
 fn area_with(text: &str) -> TextArea<'static> {
@@ -216,6 +233,8 @@ impl App {
             record_scope,
             viewing: None,
             shown: RefCell::new(None),
+            edited: std::time::Instant::now(),
+            pending: std::cell::Cell::new(None),
         }));
     }
 
@@ -237,6 +256,7 @@ impl App {
             return;
         };
         let size = self.lab_result_size();
+        lab.edited = std::time::Instant::now();
         if let Some(v) = &mut lab.viewing {
             match v.key(k, self.viewer_size()) {
                 super::viewer::Outcome::Close => lab.viewing = None,
@@ -378,6 +398,7 @@ impl App {
             }
             lab.input.insert_str(t);
             lab.history_at = None;
+            lab.edited = std::time::Instant::now();
         }
     }
 
@@ -514,8 +535,25 @@ impl App {
         };
         let mut cell = lab.shown.borrow_mut();
         if cell.as_ref().is_some_and(|(k, _)| *k == key) {
+            lab.pending.set(None);
             return cell;
         }
+        // Only the text changed, the last evaluation was slow, and typing
+        // goes on: what was shown stays (said to be the last text's) until
+        // a pause.
+        let only_text = cell.as_ref().is_some_and(|(k, shown)| {
+            shown.took >= SLOW
+                && ShownKey {
+                    text: text.clone(),
+                    ..k.clone()
+                } == key
+        });
+        let since = lab.edited.elapsed();
+        if only_text && since < PAUSE {
+            lab.pending.set(Some(lab.edited + PAUSE));
+            return cell;
+        }
+        lab.pending.set(None);
         let started = std::time::Instant::now();
         let sources = sources(self);
         let src = &sources[lab.source.min(sources.len() - 1)];
@@ -654,10 +692,12 @@ pub fn draw(f: &mut Frame, app: &App, lab: &Lab, area: Rect) {
     }
     rows.push(Line::from(title));
     let shown_cell = app.lab_shown(lab);
-    let (_, shown) = shown_cell.as_ref().expect("evaluated");
+    let (key, shown) = shown_cell.as_ref().expect("evaluated");
     // The text, wrapped, the cursor reversed, a caret under a syntax error.
     let text = lab.text();
-    let error_at = shown.error.as_ref().and_then(|e| e.at);
+    // Held back while typing: what is shown is the last text's.
+    let held = key.text != text;
+    let error_at = shown.error.as_ref().and_then(|e| e.at).filter(|_| !held);
     rows.extend(input_lines(t, &text, lab.input.cursor().1, w, error_at));
     // What the text is and what it gave.
     let took = match shown.took.as_micros() {
@@ -692,6 +732,15 @@ pub fn draw(f: &mut Frame, app: &App, lab: &Lab, area: Rect) {
             t.warn,
         )),
     };
+    if held {
+        rows.extend(wrap(Line::styled(
+            format!(
+                "… evaluated when you pause (it takes {}); below: the text before",
+                crate::budget::show_time(shown.took)
+            ),
+            t.muted,
+        )));
+    }
     rows.extend(verdict);
     let top = rows.len() as u16;
     f.render_widget(

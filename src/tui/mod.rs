@@ -338,6 +338,7 @@ pub async fn event_loop<B: screen::Screen>(
         }
         let running = app.session.is_running();
         let waiting = app.command_running.is_some() && !running;
+        let wake = app.wake_at();
         tokio::select! {
             biased;
             // SIGTERM before anything the terminal sends.
@@ -382,6 +383,10 @@ pub async fn event_loop<B: screen::Screen>(
             }
             _ = hooks.outside() => {
                 stale |= hooks.apply(app);
+            }
+            // What the lab held back while typing is evaluated at the pause.
+            _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now).into()), if wake.is_some() => {
+                stale = true;
             }
             _ = watch.tick(), if watching && !app.editing() => {
                 let before = app.generation;

@@ -1383,6 +1383,29 @@ mod tests {
     }
 
     #[test]
+    fn after_the_end_a_watch_still_sees_the_runs_own_context() {
+        let mut s = session(map_machine());
+        s.continue_run();
+        assert_eq!(s.run_all(), Stop::Finished(Status::Succeeded));
+        assert!(s.moment().context_object().is_none());
+        // The execution's and the machine's part of `$$` stay the run's.
+        let input = watch::Watch::new("$$.Execution.Input.xs").unwrap();
+        assert_eq!(
+            input.eval(&s.moment()).map(|v| v.map(|v| v.to_json())),
+            Ok(Some(json!([1, 2, 3])))
+        );
+        let name = watch::Watch::new("{% $states.context.StateMachine.Name %}").unwrap();
+        assert!(
+            matches!(name.eval(&s.moment()), Ok(Some(Val::Str(_)))),
+            "{:?}",
+            name.eval(&s.moment())
+        );
+        // No state runs: `$$.State` is not there.
+        let state = watch::Watch::new("$$.State.Name").unwrap();
+        assert_eq!(state.eval(&s.moment()), Ok(None));
+    }
+
+    #[test]
     fn the_moment_says_where_it_stands_in_the_fan_out_and_lists_the_strands() {
         let mut s = session(map_machine());
         assert_eq!(s.moment().fan_out(), "");

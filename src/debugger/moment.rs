@@ -78,6 +78,11 @@ impl<'a> Moment<'a> {
     pub fn context_object(&self) -> Option<Val> {
         self.exec.context_object()
     }
+    /// `$$` for an expression typed now: the running state's, or the run's
+    /// own part once it ended.
+    pub fn context_or_run(&self) -> Val {
+        self.exec.context_or_run()
+    }
     /// The input of the task waiting for an answer.
     pub fn pending_task_input(&self) -> Option<&'a Val> {
         self.exec.pending_task_input()

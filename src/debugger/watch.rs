@@ -80,7 +80,7 @@ impl Watch {
         let lookup = |n: &str| exec.lookup_var(n);
         match &self.compiled {
             Compiled::Path(t) => {
-                let ctx = || exec.context_object().unwrap_or_default();
+                let ctx = || exec.context_or_run();
                 let scope = crate::asl::jsonpath::Scope {
                     data: &input,
                     context: &ctx,
@@ -98,7 +98,8 @@ impl Watch {
                 }
             }
             Compiled::Jsonata(e) => {
-                let states = Val::object([("input", input.clone())]);
+                let states =
+                    Val::object([("input", input.clone()), ("context", exec.context_or_run())]);
                 let env = crate::asl::jsonata::Env {
                     states,
                     vars: &lookup,
@@ -110,7 +111,7 @@ impl Watch {
                 s.eval_expr(e, "watch").map_err(jshort)
             }
             Compiled::JsonataTemplate(t) => {
-                let ctx = exec.context_object().unwrap_or_default();
+                let ctx = exec.context_or_run();
                 let states = Val::object([("input", input.clone()), ("context", ctx)]);
                 let env = crate::asl::jsonata::Env {
                     states,

@@ -335,6 +335,18 @@ impl Execution {
         (!self.frames.is_empty()).then(|| self.context(None))
     }
 
+    /// What an expression sees as `$$` now: the running state's context
+    /// object, or, with no state running (the execution ended), the part
+    /// that stays the same for the whole run (`Execution`, `StateMachine`).
+    pub fn context_or_run(&self) -> Val {
+        self.context_object().unwrap_or_else(|| {
+            Val::object([
+                ("Execution", self.run_context.0.clone()),
+                ("StateMachine", self.run_context.1.clone()),
+            ])
+        })
+    }
+
     /// The task input of a task waiting for an answer.
     pub fn pending_task_input(&self) -> Option<&Val> {
         self.frames.last().and_then(|f| f.task_input.as_ref())

@@ -494,7 +494,7 @@ impl App {
         let run = lab.record_scope.as_ref().filter(|_| src.of_record);
         let context = || match run {
             Some((_, c)) => c.clone().unwrap_or_default(),
-            None => m.context_object().unwrap_or_default(),
+            None => m.context_or_run(),
         };
         let vars = |n: &str| match run {
             Some((v, _)) => v.get(n).cloned(),

@@ -168,6 +168,7 @@ impl Definition {
         b.top_ql = ql;
         b.machine(top, "", ql);
         deferred_path_failures(v, &mut Vec::new(), None, &mut b.paths, &mut b.warnings);
+        token_outside_callbacks(v, &mut String::new(), &mut b.warnings);
         let scope_diags = scope_diagnostics(&b.machines);
         b.diags.extend(scope_diags);
         let d = Definition {
@@ -237,6 +238,81 @@ fn deferred_path_failures<'a>(
                 at.push(Step::Key(k));
                 deferred_path_failures(x, at, Some(k), paths, out);
                 at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A Task that reads `$$.Task.Token` (or `$states.context.Task.Token`)
+/// without `.waitForTaskToken`: the context object has a task token only
+/// for a callback, so AWS accepts the definition and the state fails with
+/// States.Runtime (JSONata: an undefined field) when it runs. A warning at
+/// the field that reads it.
+fn token_outside_callbacks(v: &Doc, at: &mut String, out: &mut Vec<Diagnostic>) {
+    fn reads_token(v: &Doc, at: &mut String) -> Option<String> {
+        match v {
+            Doc::Str(s)
+                if s.contains("$$.Task.Token") || s.contains("$states.context.Task.Token") =>
+            {
+                Some(at.clone())
+            }
+            Doc::Arr(a) => a.iter().enumerate().find_map(|(i, x)| {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                let found = reads_token(x, at);
+                at.truncate(len);
+                found
+            }),
+            Doc::Obj(o) => o.iter().find_map(|(k, x)| {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&tok(k));
+                let found = reads_token(x, at);
+                at.truncate(len);
+                found
+            }),
+            _ => None,
+        }
+    }
+    match v {
+        Doc::Obj(o) => {
+            let task = matches!(o.get("Type"), Some(Doc::Str(t)) if t == "Task");
+            let callback =
+                matches!(o.get("Resource"), Some(Doc::Str(r)) if r.ends_with(".waitForTaskToken"));
+            if task && !callback {
+                for field in ["Parameters", "Arguments"] {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(field);
+                    if let Some(pointer) = o.get(field).and_then(|f| reads_token(f, at)) {
+                        out.push(Diagnostic {
+                            pointer,
+                            message: "the task token is read here, but only a `.waitForTaskToken` \
+                                      Task has one (in `$$.Task.Token`): AWS accepts the \
+                                      definition, and the state fails when it runs \
+                                      (States.Runtime; in JSONata, States.QueryEvaluationError)"
+                                .into(),
+                            expr: None,
+                        });
+                    }
+                    at.truncate(len);
+                }
+            }
+            for (k, x) in o.iter() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&tok(k));
+                token_outside_callbacks(x, at, out);
+                at.truncate(len);
+            }
+        }
+        Doc::Arr(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                token_outside_callbacks(x, at, out);
+                at.truncate(len);
             }
         }
         _ => {}

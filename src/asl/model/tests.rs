@@ -187,3 +187,31 @@ fn a_path_written_in_many_states_is_compiled_once() {
     // A different text is its own path.
     assert!(!std::ptr::eq::<Compiled>(&*pa, &**ra));
 }
+
+#[test]
+fn a_task_token_read_outside_a_callback_is_a_warning_at_its_field() {
+    let warnings = |v: Value| -> Vec<String> {
+        Definition::from_value(&v)
+            .expect("AWS accepts it")
+            .warnings
+            .into_iter()
+            .map(|d| d.pointer)
+            .collect()
+    };
+    let task = |resource: &str| {
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+            "Branches": [{"StartAt": "S", "States": {"S": {"Type": "Task",
+                "Resource": resource, "End": true,
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}}}}]}}})
+    };
+    assert_eq!(
+        warnings(task("arn:aws:states:::sqs:sendMessage")),
+        ["/States/P/Branches/0/States/S/Parameters/MessageBody/token.$"]
+    );
+    assert!(warnings(task("arn:aws:states:::sqs:sendMessage.waitForTaskToken")).is_empty());
+    // JSONata's spelling, in Arguments.
+    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+        "Arguments": {"FunctionName": "f", "Payload": {"t": "{% $states.context.Task.Token %}"}}}}});
+    assert_eq!(warnings(jsonata), ["/States/S/Arguments/Payload/t"]);
+}

@@ -352,15 +352,12 @@ fn word_char(c: char) -> bool {
 /// JSONata `a.b.`), intrinsic and JSONata function names, `$states`
 /// members and variable names.
 pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) -> Completions {
-    let cursor = cursor.min(text.len());
+    let mut cursor = cursor.min(text.len());
+    while !text.is_char_boundary(cursor) {
+        cursor -= 1;
+    }
     let before = &text[..cursor];
-    let start = before
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| word_char(*c))
-        .last()
-        .map(|(i, _)| i)
-        .unwrap_or(cursor);
+    let start = word_start(before);
     let word = &text[start..cursor];
     let none = Completions {
         start: cursor,
@@ -372,10 +369,11 @@ pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) 
     let jsonata_text = scope.jsonata
         || text.trim_start().starts_with("{%")
         || !(word.starts_with('$') || word.starts_with('@'));
-    let (head, last) = match word.rfind('.') {
-        Some(i) => (&word[..i], &word[i + 1..]),
-        None => ("", word),
-    };
+    // The segments before the last `.` (a quoted one as its name), and the
+    // part typed after it.
+    let (segments, last_at) = segments_of(word);
+    let last = &word[last_at..];
+    let head = &word[..last_at.saturating_sub(1)];
     let mut items: Vec<String>;
     let replace_from;
     if head.is_empty() {
@@ -398,9 +396,9 @@ pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) 
         };
         items.retain(|i| i.starts_with(word) && i != word);
     } else {
-        replace_from = start + head.len() + 1;
-        let root = head.split('.').next().unwrap_or("");
-        let rest: Vec<&str> = head.split('.').skip(1).collect();
+        replace_from = start + last_at;
+        let root = segments.first().map(String::as_str).unwrap_or("");
+        let rest: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
         let base: Option<Val> = match root {
             "States" => {
                 return Completions {
@@ -488,6 +486,94 @@ pub fn complete(text: &str, cursor: usize, scope: &Scope, var_names: &[String]) 
         start: replace_from,
         items,
     }
+}
+
+/// Where the path that ends `before` starts: word characters, and quoted
+/// names whole (`$['a b'].`, `` `a b`. ``), whatever they hold.
+fn word_start(before: &str) -> usize {
+    let b = before.as_bytes();
+    let mut i = before.len();
+    while i > 0 {
+        let c = b[i - 1];
+        // A bracketed quoted name: back to its `['` or `["`.
+        if c == b']' && i >= 2 && matches!(b[i - 2], b'\'' | b'"') {
+            let q = b[i - 2];
+            let open = [b'[', q];
+            match before[..i - 2].rfind(std::str::from_utf8(&open).unwrap_or("['")) {
+                Some(at) => {
+                    i = at;
+                    continue;
+                }
+                None => break,
+            }
+        }
+        // A backticked name: back to its opening backtick.
+        if c == b'`' {
+            match before[..i - 1].rfind('`') {
+                Some(at) => {
+                    i = at;
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let ch = before[..i].chars().next_back().expect("not empty");
+        if !word_char(ch) {
+            break;
+        }
+        i -= ch.len_utf8();
+    }
+    i
+}
+
+/// The segments of `word` before its last separating `.` (a quoted name
+/// is its name; `[0]` stays with its segment), and the byte where the
+/// part after that `.` starts (0: no `.`).
+fn segments_of(word: &str) -> (Vec<String>, usize) {
+    let mut segments = Vec::new();
+    let mut current = String::new();
+    let mut last_at = 0;
+    let mut it = word.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        match c {
+            '.' => {
+                segments.push(std::mem::take(&mut current));
+                last_at = i + 1;
+            }
+            '`' => {
+                // To the closing backtick (or the end).
+                for (_, c) in it.by_ref() {
+                    if c == '`' {
+                        break;
+                    }
+                    current.push(c);
+                }
+            }
+            '[' if matches!(it.peek(), Some((_, '\'' | '"'))) => {
+                let (_, q) = it.next().expect("peeked");
+                // A quoted name as its own segment: `$['a b']` is `$`, `a b`.
+                if !current.is_empty() {
+                    segments.push(std::mem::take(&mut current));
+                }
+                let mut escaped = false;
+                for (_, c) in it.by_ref() {
+                    match c {
+                        '\\' if !escaped => escaped = true,
+                        c if c == q && !escaped => break,
+                        c => {
+                            escaped = false;
+                            current.push(c);
+                        }
+                    }
+                }
+                if matches!(it.peek(), Some((_, ']'))) {
+                    it.next();
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    (segments, last_at)
 }
 
 /// A key that can follow a `.` as it is: a letter or `_`, then letters,
@@ -702,6 +788,22 @@ mod tests {
         assert!(c2("$.o.abc").is_empty());
         assert!(c("$.nothing.", false).1.is_empty());
         assert!(c("", false).1.is_empty());
+        // After a quoted segment, the keys under it.
+        let quoted = json!({"a b": {"c.d": {"x": 1, "y": 2}}});
+        let c3 = |text: &str, jsonata: bool| {
+            with(quoted.clone(), jsonata, |s| {
+                let c = complete(text, text.len(), s, &[]);
+                (text[..c.start].to_string(), c.items)
+            })
+        };
+        assert_eq!(c3("$['a b'].", false).1, [r"['c.d']"]);
+        assert_eq!(
+            c3("$['a b']['c.d'].", false),
+            ("$['a b']['c.d']".into(), vec![".x".into(), ".y".into()])
+        );
+        assert_eq!(c3("$[\"a b\"]['c.d'].x", false).1, Vec::<String>::new());
+        assert_eq!(c3("`a b`.`c.d`.", true).1, ["x", "y"]);
+        assert_eq!(c3("{% $states.input.`a b`.", true).1, ["`c.d`"]);
     }
 
     #[test]

@@ -1271,11 +1271,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn what_a_result_selector_reads_through_an_intrinsic_is_put_in_the_tasks_answer() {
-        // aws-samples' inventory management: DynamoDB's number attributes
-        // parsed by States.StringToJson in the Task's own ResultSelector.
-        let d = def(json!({"StartAt": "Get", "States": {
+    /// aws-samples' inventory management: DynamoDB's number attributes
+    /// parsed by States.StringToJson in the Task's own ResultSelector,
+    /// then a Choice whose first rule is `rule` (→ Reserve).
+    fn inventory(mut rule: Value) -> Arc<Definition> {
+        rule["Next"] = json!("Reserve");
+        def(json!({"StartAt": "Get", "States": {
             "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
                     "Parameters": {"TableName": "T", "Key": {"id": {"S.$": "$.productId"}}},
                     "ResultPath": "$.product",
@@ -1283,11 +1284,15 @@ mod tests {
                         "status.$": "$.Item.status.S",
                         "stockNumeric.$": "States.StringToJson($.Item.stock.N)"},
                     "Next": "Enough?"},
-            "Enough?": {"Type": "Choice", "Choices": [
-                {"Variable": "$.product.stockNumeric", "NumericGreaterThanEquals": 1,
-                 "Next": "Reserve"}], "Default": "Unavailable"},
+            "Enough?": {"Type": "Choice", "Choices": [rule], "Default": "Unavailable"},
             "Reserve": {"Type": "Pass", "End": true},
-            "Unavailable": {"Type": "Pass", "End": true}}}));
+            "Unavailable": {"Type": "Pass", "End": true}}}))
+    }
+
+    #[test]
+    fn what_a_result_selector_reads_through_an_intrinsic_is_put_in_the_tasks_answer() {
+        let d = inventory(json!(
+            {"Variable": "$.product.stockNumeric", "NumericGreaterThanEquals": 1}));
         let s = scaffold(d, "m", false);
         assert_eq!(s.status, "SUCCEEDED", "{s:?}");
         let item = &s.mocks["MockedResponses"]["GetHappyPath"]["0"]["Return"]["Item"];
@@ -1301,23 +1306,10 @@ mod tests {
 
     #[test]
     fn the_other_side_of_a_path_comparison_is_given_the_kind_it_compares() {
-        // aws-samples' inventory management, whole: stock against the
-        // quantity asked for (`NumericGreaterThanEqualsPath`), and a status.
-        let d = def(json!({"StartAt": "Get", "States": {
-            "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
-                    "Parameters": {"TableName": "T", "Key": {"id": {"S.$": "$.productId"}}},
-                    "ResultPath": "$.product",
-                    "ResultSelector": {
-                        "status.$": "$.Item.status.S",
-                        "stockNumeric.$": "States.StringToJson($.Item.stock.N)"},
-                    "Next": "Enough?"},
-            "Enough?": {"Type": "Choice", "Choices": [{"And": [
-                {"Variable": "$.product.stockNumeric",
-                 "NumericGreaterThanEqualsPath": "$.quantity"},
-                {"Variable": "$.product.status", "StringEquals": "IN STOCK"}],
-                 "Next": "Reserve"}], "Default": "Unavailable"},
-            "Reserve": {"Type": "Pass", "End": true},
-            "Unavailable": {"Type": "Pass", "End": true}}}));
+        // The sample whole: stock against the quantity asked for, and a status.
+        let d = inventory(json!({"And": [
+            {"Variable": "$.product.stockNumeric", "NumericGreaterThanEqualsPath": "$.quantity"},
+            {"Variable": "$.product.status", "StringEquals": "IN STOCK"}]}));
         let s = scaffold(d, "m", false);
         assert_eq!(s.status, "SUCCEEDED", "{s:?}");
         assert_eq!(s.path, ["Get", "Enough?", "Reserve"], "{s:?}");

@@ -680,6 +680,22 @@ fn a_root_module_that_calls_a_module_on_disk_says_which_file_to_open() {
         )),
         "{e}"
     );
+    // A module above the file's folder (and not under the current one) is
+    // named, not looked in.
+    let env = dir.join("env");
+    std::fs::create_dir_all(&env).unwrap();
+    std::fs::write(
+        env.join("main.tf"),
+        "module \"up\" {\n  source = \"../modules/sfn\"\n}\n",
+    )
+    .unwrap();
+    let o = asldbg(&["validate", env.join("main.tf").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("module \"up\" is in ") && e.contains("run asldbg from the project's folder"),
+        "{e}"
+    );
     // What it says works.
     let o = asldbg(&["run", file.to_str().unwrap(), "--sub", "prefix=shop floor"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));

@@ -801,12 +801,41 @@ fn module_hint(file: &str, text: &str) -> Option<(usize, String)> {
     };
     let mut options = Vec::new();
     for m in &modules {
-        // `./modules/sfn` beside the file, without the `.` step.
-        let folder: PathBuf = dir
-            .join(&m.source)
-            .components()
-            .filter(|c| !matches!(c, Component::CurDir))
-            .collect();
+        // `./modules/sfn` beside the file, its `.` and `x/..` steps gone
+        // (as written: a `..` that climbs above it stays).
+        let mut folder = PathBuf::new();
+        for c in dir.join(&m.source).components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir
+                    if matches!(folder.components().next_back(), Some(Component::Normal(_))) =>
+                {
+                    folder.pop();
+                }
+                c => folder.push(c),
+            }
+        }
+        // Looked in only inside the file's folder or the current one, as
+        // the files a template names are read.
+        let real = std::fs::canonicalize(&folder);
+        let inside = |root: std::io::Result<PathBuf>| matches!((&real, &root), (Ok(r), Ok(root)) if r.starts_with(root));
+        let base = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if real.is_ok()
+            && !inside(std::fs::canonicalize(base))
+            && !inside(std::env::current_dir().and_then(std::fs::canonicalize))
+        {
+            options.push(format!(
+                "module \"{}\" is in {} (outside this folder and the current one: run asldbg \
+                 from the project's folder to have it looked in)",
+                m.name,
+                folder.display()
+            ));
+            continue;
+        }
         let Some(found) = holder(&folder) else {
             continue;
         };

@@ -1337,7 +1337,6 @@ impl App {
         name
     }
 
-    /// Whether the loop should call `update(Tick)` soon.
     /// When the screen must be drawn again with nothing pressed (an
     /// evaluation held back while typing in the lab).
     pub fn wake_at(&self) -> Option<std::time::Instant> {
@@ -1347,6 +1346,7 @@ impl App {
         }
     }
 
+    /// Whether the loop should call `update(Tick)` soon.
     pub fn needs_tick(&self) -> bool {
         self.session.is_running() || self.command_running.is_some()
     }

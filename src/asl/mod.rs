@@ -793,14 +793,20 @@ fn module_hint(file: &str, text: &str) -> Option<(usize, String)> {
             })
             .collect();
         tf.sort();
+        // As many files as a module may have (a folder of thousands is not
+        // read whole for a hint).
         tf.into_iter()
+            .take(MODULE_FILES)
             .find(|p| {
                 std::fs::read_to_string(p).is_ok_and(|t| t.contains("\"aws_sfn_state_machine\""))
             })
             .map(|p| p.display().to_string())
     };
     let mut options = Vec::new();
-    for m in &modules {
+    // Each folder looked in once, and a hint for the first few modules.
+    const SHOWN: usize = 8;
+    let mut looked: std::collections::HashMap<PathBuf, Option<String>> = Default::default();
+    for m in modules.iter().take(SHOWN) {
         // `./modules/sfn` beside the file, its `.` and `x/..` steps gone
         // (as written: a `..` that climbs above it stays).
         let mut folder = PathBuf::new();
@@ -836,7 +842,10 @@ fn module_hint(file: &str, text: &str) -> Option<(usize, String)> {
             ));
             continue;
         }
-        let Some(found) = holder(&folder) else {
+        let found = looked
+            .entry(folder.clone())
+            .or_insert_with(|| holder(&folder));
+        let Some(found) = found.clone() else {
             continue;
         };
         let subs: String = m
@@ -849,6 +858,9 @@ fn module_hint(file: &str, text: &str) -> Option<(usize, String)> {
     let first = modules.first()?;
     if options.is_empty() {
         return None;
+    }
+    if modules.len() > SHOWN {
+        options.push(format!("and {} more modules", modules.len() - SHOWN));
     }
     Some((
         first.line,

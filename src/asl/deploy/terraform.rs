@@ -139,6 +139,8 @@ pub fn local_modules(text: &str) -> Vec<LocalModule> {
     let Ok(body) = parse(text, None) else {
         return Vec::new();
     };
+    // Each `module "NAME"` line, found in one pass.
+    let lines = module_lines(text);
     let mut out = Vec::new();
     for block in body.blocks() {
         let ([name], "module") = (block.labels.as_slice(), block.identifier.as_str()) else {
@@ -162,7 +164,7 @@ pub fn local_modules(text: &str) -> Vec<LocalModule> {
         let Some(source) = source.filter(|s| s.starts_with("./") || s.starts_with("../")) else {
             continue;
         };
-        let line = module_line(text, name.as_str()).unwrap_or(1);
+        let line = lines.get(name.as_str()).copied().unwrap_or(1);
         out.push(LocalModule {
             name: name.as_str().to_string(),
             source,
@@ -173,18 +175,20 @@ pub fn local_modules(text: &str) -> Vec<LocalModule> {
     out
 }
 
-/// The line of `module "NAME"` in `text`.
-fn module_line(text: &str, name: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let words: Vec<&str> = l
-                .split(|c: char| c.is_whitespace() || c == '{')
-                .filter(|w| !w.is_empty())
-                .map(|w| w.trim_matches('"'))
-                .collect();
-            words.len() >= 2 && words[0] == "module" && words[1] == name
-        })
-        .map(|i| i + 1)
+/// The line of each `module "NAME"` in `text` (the first, for a name
+/// written twice).
+fn module_lines(text: &str) -> HashMap<&str, usize> {
+    let mut out = HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let mut words = l
+            .split(|c: char| c.is_whitespace() || c == '{')
+            .filter(|w| !w.is_empty())
+            .map(|w| w.trim_matches('"'));
+        if let (Some("module"), Some(name)) = (words.next(), words.next()) {
+            out.entry(name).or_insert(i + 1);
+        }
+    }
+    out
 }
 
 /// Where `resource "aws_sfn_state_machine" "NAME"`'s `definition` stands
@@ -1280,6 +1284,30 @@ resource "aws_sfn_state_machine" "m" {
                 .any(|n| n.contains("--sub topic=VALUE")),
             "{:?}",
             found[0].notes
+        );
+    }
+    #[test]
+    fn module_blocks_on_disk_are_found_with_their_lines_and_literal_arguments() {
+        let tf = "module \"a\" {\n  source = \"./m\"\n  n = 5\n  x = var.y\n}\n\
+                  module \"remote\" {\n  source = \"terraform-aws-modules/x\"\n}\n\
+                  module \"b\" {\n  source = \"../up\"\n  on = true\n}\n";
+        let found = local_modules(tf);
+        assert_eq!(
+            found,
+            [
+                LocalModule {
+                    name: "a".into(),
+                    source: "./m".into(),
+                    line: 1,
+                    arguments: vec![("n".into(), "5".into())],
+                },
+                LocalModule {
+                    name: "b".into(),
+                    source: "../up".into(),
+                    line: 9,
+                    arguments: vec![("on".into(), "true".into())],
+                },
+            ]
         );
     }
 }

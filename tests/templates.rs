@@ -9,6 +9,12 @@ use std::process::Output;
 
 const DIR: &str = "tests/fixtures/templates";
 
+/// A folder of this test process's own, made if needed.
+fn folder(name: &str) -> std::path::PathBuf {
+    let probe = temp_file(&format!("{name}.probe"), "");
+    std::path::Path::new(&probe).parent().unwrap().join(name)
+}
+
 fn fixture(f: &str) -> String {
     format!("{DIR}/{f}")
 }
@@ -466,10 +472,7 @@ fn a_terraform_module_with_data_sources_and_variables_files_runs() {
         text(&loud.stderr)
     );
     // A problem in the definition is placed at its `definition =` line.
-    let dir = std::path::Path::new(&temp_file("probe.txt", ""))
-        .parent()
-        .unwrap()
-        .join("tf-bad");
+    let dir = folder("tf-bad");
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("main.tf");
     std::fs::write(
@@ -618,10 +621,7 @@ fn a_packaged_templates_local_copy_is_not_followed_out_of_its_folder() {
 
 #[test]
 fn a_terraform_module_that_terraform_refuses_is_refused() {
-    let dir = std::path::Path::new(&temp_file("probe2.txt", ""))
-        .parent()
-        .unwrap()
-        .join("tf-twice");
+    let dir = folder("tf-twice");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("a.tf"), "locals {\n  x = \"a\"\n}\n").unwrap();
     std::fs::write(dir.join("b.tf"), "locals {\n  x = \"b\"\n}\n").unwrap();
@@ -643,10 +643,7 @@ fn a_terraform_module_that_terraform_refuses_is_refused() {
 
 #[test]
 fn a_root_module_that_calls_a_module_on_disk_says_which_file_to_open() {
-    let dir = std::path::Path::new(&temp_file("probe3.txt", ""))
-        .parent()
-        .unwrap()
-        .join("tf-root");
+    let dir = folder("tf-root");
     let module = dir.join("modules").join("sfn");
     std::fs::create_dir_all(&module).unwrap();
     std::fs::write(
